@@ -1,0 +1,26 @@
+/* batch.h -- the commands that touch a database: import, report, run.
+ * Each takes the run lock, opens the database, does its work, writes the
+ * optional JSON summary, and returns the exit code (SPEC §5). */
+#ifndef SVC_BATCH_H
+#define SVC_BATCH_H
+
+#include <stdbool.h>
+
+#include "../reports/report.h"
+#include "feed.h"
+
+struct batch_opts {
+    const char    *db_path;
+    const char    *inbox;          /* run */
+    const char    *summary_path;   /* --summary FILE, or NULL */
+    enum feed_kind kind;           /* import */
+    char         **files;          /* import: the files, in order */
+    int            n_files;
+    struct report_opts report;     /* report, run */
+};
+
+int batch_import(struct batch_opts *o);
+int batch_report(struct batch_opts *o);
+int batch_run(struct batch_opts *o);
+
+#endif

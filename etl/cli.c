@@ -1,0 +1,251 @@
+/* cli.c -- svcrecon's command line (SPEC §5): argv to a command and its
+ * options, usage errors (64), --help and --version. The commands themselves
+ * are in batch.c; the exit code is theirs. */
+#include "cli.h"
+
+#include <csv.h>
+#include <getopt.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "batch.h"
+#include "diag.h"
+#include "parse.h"
+
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define LIBCSV_VERSION STR(CSV_MAJOR) "." STR(CSV_MINOR) "." STR(CSV_RELEASE)
+
+static const char usage_text[] =
+    "usage: svcrecon import --db DB --kind KIND [--summary FILE] FILE...\n"
+    "       svcrecon report --db DB --out DIR [--as-of DATE] [--from DATE]\n"
+    "                       [--buckets N,N,...] [--summary FILE]\n"
+    "       svcrecon run --db DB --inbox DIR --out DIR [--as-of DATE]\n"
+    "                    [--from DATE] [--buckets N,N,...] [--summary FILE]\n"
+    "       svcrecon --help | --version\n";
+
+static const char help_text[] =
+    "\n"
+    "Reconcile CITS dispatches, dealer closeouts (Section 2 of the Service\n"
+    "Dispatch Form) and ASCR registrations; write the unclosed-calls,\n"
+    "non-compensable and audit workbooks.\n"
+    "\n"
+    "commands:\n"
+    "  import           load feed files of one kind into the database\n"
+    "  report           write the three workbooks as of a date\n"
+    "  run              import every new file of an inbox, then report\n"
+    "\n"
+    "options:\n"
+    "  --db DB          SQLite database (created on first use)\n"
+    "  --kind KIND      registrations, dispatches or closeouts (import)\n"
+    "  --inbox DIR      folder of feed files named registrations*.csv,\n"
+    "                   dispatches*.csv, closeouts*.csv (run)\n"
+    "  --out DIR        folder for the workbooks (created if missing)\n"
+    "  --as-of DATE     reconcile as of DATE (YYYY-MM-DD or MM/DD/YYYY;\n"
+    "                   default today, local time)\n"
+    "  --from DATE      list non-compensable closeouts submitted, and\n"
+    "                   registration exceptions of dispatches dated, on or\n"
+    "                   after DATE\n"
+    "  --buckets LIST   aging bucket upper bounds in days (default\n"
+    "                   7,14,30,60,90: 0-7, 8-14, 15-30, 31-60, 61-90, 91+)\n"
+    "  --summary FILE   write a JSON summary of the run to FILE\n"
+    "  --quiet          no progress lines on stderr (problems still shown)\n"
+    "  --help           this text\n"
+    "  --version        version of svcrecon and its libraries\n"
+    "\n"
+    "exit status: 0 done; 64 usage; 65 a file was refused; 66 an input\n"
+    "cannot be opened; 70 internal error; 73 an output cannot be created;\n"
+    "75 the database is held by another run (try later).\n";
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fputs("svcrecon: ", stderr);
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    fputs(usage_text, stderr);
+    return EX_USAGE;
+}
+
+static void print_version(void)
+{
+    printf("svcrecon %s (sqlite %s, libxlsxwriter %s, libcsv %s)\n",
+           SVCRECON_VERSION, sqlite3_libversion(), LXW_VERSION, LIBCSV_VERSION);
+}
+
+static bool set_date(const char *arg, char iso[11], int32_t *day)
+{
+    struct parse_when w;
+    if (!parse_date(arg, strlen(arg), &w))
+        return false;
+    parse_format_date(&w, iso);
+    *day = w.day_number;
+    return true;
+}
+
+/* "7,14,30,60,90": strictly increasing positive whole days. */
+static bool set_buckets(const char *arg, struct report_opts *r)
+{
+    int n = 0, prev = -1;
+    const char *p = arg;
+    while (*p) {
+        char *end;
+        if (*p < '0' || *p > '9' || n == REPORT_MAX_BUCKETS - 1)
+            return false;
+        long v = strtol(p, &end, 10);
+        if (end == p || v <= prev || v > 100000)
+            return false;
+        r->bucket_hi[n++] = (int)v;
+        prev = (int)v;
+        if (*end == ',' && end[1])
+            p = end + 1;
+        else if (*end == '\0')
+            p = end;
+        else
+            return false;
+    }
+    if (n == 0)
+        return false;
+    r->n_buckets = n + 1;           /* the last bucket is open: "91+" */
+    return true;
+}
+
+static void today(char iso[11], int32_t *day)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    struct parse_when w = {.year = tm.tm_year + 1900, .month = tm.tm_mon + 1,
+                           .day = tm.tm_mday};
+    parse_format_date(&w, iso);
+    *day = parse_days_from_civil(w.year, w.month, w.day);
+}
+
+enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
+       OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_HELP, OPT_VERSION };
+
+int cli_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"kind", required_argument, NULL, OPT_KIND},
+        {"inbox", required_argument, NULL, OPT_INBOX},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"buckets", required_argument, NULL, OPT_BUCKETS},
+        {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    struct batch_opts o = {0};
+    struct report_opts *r = &o.report;
+    bool have_kind = false, have_as_of = false;
+
+    if (argc < 2)
+        return usage_error("%s", "no command given");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        fputs(help_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        print_version();
+        return 0;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
+        strcmp(cmd, "run") != 0)
+        return usage_error("unknown command '%s'", cmd);
+
+    static const int default_buckets[] = {7, 14, 30, 60, 90};
+    r->n_buckets = 6;
+    memcpy(r->bucket_hi, default_buckets, sizeof default_buckets);
+    r->version = SVCRECON_VERSION;
+    r->progress_bar = isatty(STDERR_FILENO);
+
+    opterr = 0;
+    optind = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:      o.db_path = optarg; break;
+        case OPT_INBOX:   o.inbox = optarg; break;
+        case OPT_OUT:     r->out_dir = optarg; break;
+        case OPT_SUMMARY: o.summary_path = optarg; break;
+        case OPT_QUIET:   r->quiet = true; r->progress_bar = false; break;
+        case OPT_KIND:
+            if (!feed_kind_parse(optarg, &o.kind))
+                return usage_error("unknown --kind '%s' (registrations, "
+                                   "dispatches or closeouts)", optarg);
+            have_kind = true;
+            break;
+        case OPT_AS_OF:
+            if (!set_date(optarg, r->as_of, &r->as_of_day))
+                return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
+                                   "or MM/DD/YYYY)", optarg);
+            have_as_of = true;
+            break;
+        case OPT_FROM:
+            if (!set_date(optarg, r->from, &r->from_day))
+                return usage_error("invalid --from date '%s' (YYYY-MM-DD "
+                                   "or MM/DD/YYYY)", optarg);
+            r->has_from = true;
+            break;
+        case OPT_BUCKETS:
+            if (!set_buckets(optarg, r))
+                return usage_error("invalid --buckets '%s' (increasing "
+                                   "whole days, e.g. 7,14,30,60,90)", optarg);
+            break;
+        case OPT_HELP:
+            fputs(usage_text, stdout);
+            fputs(help_text, stdout);
+            return 0;
+        case OPT_VERSION:
+            print_version();
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs an argument",
+                               argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!have_as_of)
+        today(r->as_of, &r->as_of_day);
+    if (!o.db_path)
+        return usage_error("%s needs --db DB", cmd);
+
+    if (strcmp(cmd, "import") == 0) {
+        if (!have_kind)
+            return usage_error("%s needs --kind KIND", cmd);
+        if (optind >= argc)
+            return usage_error("%s needs at least one FILE", cmd);
+        if (o.inbox || r->out_dir)
+            return usage_error("%s takes no --inbox or --out", cmd);
+        o.files = argv + optind;
+        o.n_files = argc - optind;
+        return batch_import(&o);
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (have_kind)
+        return usage_error("%s takes no --kind", cmd);
+    if (!r->out_dir)
+        return usage_error("%s needs --out DIR", cmd);
+    if (strcmp(cmd, "report") == 0) {
+        if (o.inbox)
+            return usage_error("%s takes no --inbox", cmd);
+        return batch_report(&o);
+    }
+    if (!o.inbox)
+        return usage_error("%s needs --inbox DIR", cmd);
+    return batch_run(&o);
+}

@@ -1,0 +1,61 @@
+/* csvin.h -- read one CSV feed as records with physical line numbers.
+ *
+ * Wraps libcsv in strict mode and adds what it lacks: BOM removal, the
+ * physical line where each record starts, the record's raw bytes for the
+ * audit trail, a hook that sees every byte read (for SHA-256), and hard caps
+ * on field and record size so memory stays bounded whatever the input.
+ * Knows nothing of feed kinds; that is feed.c. */
+#ifndef SVC_CSVIN_H
+#define SVC_CSVIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "diag.h"
+
+#define CSVIN_MAX_FIELDS       4096            /* fields kept per record */
+#define CSVIN_MAX_FIELD_BYTES  (1024 * 1024)   /* larger: file refused */
+#define CSVIN_MAX_RECORD_BYTES (4 * 1024 * 1024) /* raw record; larger: refused */
+#define CSVIN_CHUNK            (64 * 1024)
+
+struct csvin_field {
+    const char *ptr;            /* not NUL-terminated; may hold NUL bytes */
+    size_t      len;
+};
+
+struct csvin_record {
+    unsigned long      line;      /* physical line where the record starts */
+    unsigned long      end_line;  /* physical line where it ends */
+    size_t             n_fields;  /* fields read; may exceed n_kept */
+    size_t             n_kept;    /* fields in `fields` (<= CSVIN_MAX_FIELDS) */
+    struct csvin_field *fields;
+    const char        *raw;       /* the record's bytes, line end excluded */
+    size_t             raw_len;
+};
+
+/* Called with every chunk of bytes read from the file, in order. */
+typedef void csvin_hook(void *ctx, const void *bytes, size_t n);
+
+struct csvin;
+
+/* Reads from fp, which the caller keeps owning. name is used in messages
+ * and must outlive the reader. chunk is the read size (0: CSVIN_CHUNK); tests
+ * use every size from 1 up. */
+struct csvin *csvin_new(FILE *fp, const char *name, size_t chunk,
+                        csvin_hook *hook, void *hook_ctx);
+void csvin_free(struct csvin *in);  /* NULL is a no-op */
+
+/* Next record: 1 and *rec set, 0 at the end of the input, -1 when the file
+ * must be refused (malformed quoting, unterminated quote, a field over
+ * CSVIN_MAX_FIELD_BYTES, a record over CSVIN_MAX_RECORD_BYTES, a read error):
+ * d says why, with EX_DATAERR. The record is owned by the reader and valid
+ * until the next csvin_next() or csvin_free(); copy what you keep. Blank
+ * lines (nothing but spaces and tabs) are skipped. */
+int csvin_next(struct csvin *in, const struct csvin_record **rec,
+               struct diag *d);
+
+/* Bytes read so far (BOM included). */
+unsigned long long csvin_bytes(const struct csvin *in);
+
+#endif

@@ -1,0 +1,173 @@
+/* db.c -- open the database, apply the schema, and translate SQLite errors.
+ * Pragmas: WAL so that report readers never block on a writer, NORMAL
+ * synchronous (a commit survives a crash of the process; WAL keeps the file
+ * consistent on power loss), foreign keys on (off by default in SQLite). */
+#include "db.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "sql.h"
+
+/* Schema versions, in order: entry i brings user_version i to i + 1. */
+static const char *const migrations[] = {
+    sql_001_tables,
+};
+
+int db_fail(sqlite3 *db, struct diag *d, const char *what)
+{
+    int rc = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_ERROR;
+    int code;
+    switch (rc) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = EX_TEMPFAIL;
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+        code = EX_CANTCREAT;
+        break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        code = EX_DATAERR;
+        break;
+    default:
+        code = EX_SOFTWARE;
+    }
+    return diag_set(d, code, db ? sqlite3_db_filename(db, "main") : NULL, 0,
+                    "%s: %s",
+                    what, db ? sqlite3_errmsg(db) : "no database");
+}
+
+int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what)
+{
+    if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(db, d, what);
+    return 0;
+}
+
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+               struct diag *d, const char *what)
+{
+    if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+                           NULL) != SQLITE_OK)
+        return db_fail(db, d, what);
+    return 0;
+}
+
+const char *db_text(sqlite3_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    return t ? (const char *)t : "";
+}
+
+static int user_version(sqlite3 *db, int *version, struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(db, "PRAGMA user_version", &st, d, "reading schema "
+                   "version") != 0)
+        return -1;
+    int rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "reading schema version");
+    return 0;
+}
+
+static int migrate(sqlite3 *db, const char *path, struct diag *d)
+{
+    int version;
+    if (user_version(db, &version, d) != 0)
+        return -1;
+    if (version > DB_SCHEMA_VERSION)
+        return diag_set(d, EX_DATAERR, path, 0,
+                        "database schema version %d is newer than this "
+                        "svcrecon understands (%d); use a newer svcrecon",
+                        version, DB_SCHEMA_VERSION);
+    if (version == DB_SCHEMA_VERSION)
+        return 0;
+    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting schema upgrade") != 0)
+        return -1;
+    /* Read again under the write lock: another process may have done it. */
+    if (user_version(db, &version, d) != 0)
+        goto fail;
+    for (int v = version; v < DB_SCHEMA_VERSION; v++) {
+        char pragma[64];
+        if (db_exec(db, migrations[v], d, "creating the schema") != 0)
+            goto fail;
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
+        if (db_exec(db, pragma, d, "recording schema version") != 0)
+            goto fail;
+    }
+    if (db_exec(db, "COMMIT", d, "committing schema") != 0)
+        goto fail;
+    return 0;
+fail:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+int db_open(const char *path, sqlite3 **out, struct diag *d)
+{
+    sqlite3 *db = NULL;
+    *out = NULL;
+    int rc = sqlite3_open_v2(path, &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        diag_set(d, EX_CANTCREAT, path, 0, "cannot open database: %s",
+                 db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+        sqlite3_close(db);
+        return -1;
+    }
+    sqlite3_extended_result_codes(db, 1);
+    /* A writer holding the database past this gets EX_TEMPFAIL (75). */
+    sqlite3_busy_timeout(db, 2000);
+    /* The first statement reads the header: a file that is not a database
+     * fails here, before anything is written to it. */
+    int version;
+    if (user_version(db, &version, d) != 0) {
+        d->file = path;
+        sqlite3_close(db);
+        return -1;
+    }
+    if (version > DB_SCHEMA_VERSION) {
+        diag_set(d, EX_DATAERR, path, 0,
+                 "database schema version %d is newer than this svcrecon "
+                 "understands (%d); use a newer svcrecon", version,
+                 DB_SCHEMA_VERSION);
+        sqlite3_close(db);
+        return -1;
+    }
+    if (sqlite3_db_readonly(db, "main") == 1) {
+        diag_set(d, EX_CANTCREAT, path, 0, "database is read-only");
+        sqlite3_close(db);
+        return -1;
+    }
+    if (db_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
+        db_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
+        migrate(db, path, d) != 0) {
+        d->file = path;
+        sqlite3_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(sqlite3 *db)
+{
+    if (!db)
+        return;
+    /* Fold the WAL back so the database is one self-contained file between
+     * runs (auditors copy it). Failure here loses nothing. */
+    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    sqlite3_close_v2(db);
+}

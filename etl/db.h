@@ -1,0 +1,32 @@
+/* db.h -- the SQLite database: open with the project's pragmas, create or
+ * upgrade the schema (PRAGMA user_version), and map SQLite's errors to exit
+ * codes with context. */
+#ifndef SVC_DB_H
+#define SVC_DB_H
+
+#include <sqlite3.h>
+
+#include "diag.h"
+
+#define DB_SCHEMA_VERSION 1
+
+/* Opens (creating when missing) the database at path and brings its schema
+ * to DB_SCHEMA_VERSION. A file that is not a SQLite database, or one of a
+ * newer schema, is refused untouched (EX_DATAERR); one that cannot be
+ * created gives EX_CANTCREAT; one held by another writer past the busy
+ * timeout gives EX_TEMPFAIL. */
+int db_open(const char *path, sqlite3 **out, struct diag *d);
+void db_close(sqlite3 *db);   /* NULL is a no-op */
+
+/* Fills d from the connection's last error, with what was being done;
+ * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
+ * IOERR -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else EX_SOFTWARE. */
+int db_fail(sqlite3 *db, struct diag *d, const char *what);
+int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what);
+int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+               struct diag *d, const char *what);
+
+/* Column text, "" for NULL; valid until the next step/reset/finalize. */
+const char *db_text(sqlite3_stmt *st, int col);
+
+#endif

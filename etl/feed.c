@@ -1,0 +1,290 @@
+/* feed.c -- SPEC §2 "Input feeds" and "Rejected rows": column tables of the
+ * three feeds, header mapping, and the per-row checks. The order of checks
+ * on a row is: field count, then per column in table order: UTF-8, NUL,
+ * length, blank, format, range; the first failure is the reason. The key
+ * repeat check needs the database and lives in load.c. */
+#include "feed.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "utf8.h"
+
+static const struct feed_column registration_columns[REG_N] = {
+    [REG_DEALER_ID]     = {"dealer_id", FT_ID, FN_REQUIRED, NULL},
+    [REG_DEALER_NAME]   = {"dealer_name", FT_TEXT, FN_OPTIONAL, NULL},
+    [REG_MODEL]         = {"model", FT_CODE, FN_REQUIRED, ":model_norm"},
+    [REG_SERIAL]        = {"serial_number", FT_CODE, FN_REQUIRED, ":serial_norm"},
+    [REG_REGISTERED_ON] = {"registered_on", FT_DATE, FN_REQUIRED, ":registered_day"},
+    [REG_WMP]           = {"wmp_selected", FT_FLAG, FN_OPTIONAL, NULL},
+    [REG_REMOVED_ON]    = {"removed_on", FT_DATE, FN_OPTIONAL, ":removed_day"},
+};
+
+static const struct feed_column dispatch_columns[DSP_N] = {
+    [DSP_ID]       = {"dispatch_id", FT_ID, FN_REQUIRED, NULL},
+    [DSP_AT]       = {"dispatched_at", FT_DATETIME, FN_REQUIRED, ":dispatched_day"},
+    [DSP_MODEL]    = {"model", FT_CODE, FN_REQUIRED, ":model_norm"},
+    [DSP_SERIAL]   = {"serial_number", FT_CODE, FN_REQUIRED, ":serial_norm"},
+    [DSP_PROVIDER] = {"provider_id", FT_ID, FN_OPTIONAL, NULL},
+    [DSP_CUSTOMER] = {"customer_name", FT_TEXT, FN_OPTIONAL, NULL},
+    [DSP_POSTAL]   = {"customer_postal_code", FT_ID, FN_OPTIONAL, NULL},
+    [DSP_PROBLEM]  = {"problem_code", FT_ID, FN_OPTIONAL, NULL},
+    [DSP_STATUS]   = {"status", FT_STATUS, FN_OPTIONAL, NULL},
+};
+
+static const struct feed_column closeout_columns[CLO_N] = {
+    [CLO_DEALER]     = {"dealer_id", FT_ID, FN_REQUIRED, NULL},
+    [CLO_SUBMITTED]  = {"submitted_at", FT_DATETIME, FN_REQUIRED, ":submitted_day"},
+    [CLO_DISPATCH]   = {"dispatch_id", FT_ID, FN_SECTION2, NULL},
+    [CLO_SERIAL]     = {"serial_number", FT_CODE, FN_SECTION2, ":serial_norm"},
+    [CLO_MODEL]      = {"model", FT_CODE, FN_OPTIONAL, ":model_norm"},
+    [CLO_COMPLETED]  = {"completed_on", FT_DATE, FN_SECTION2, ":completed_day"},
+    [CLO_TECH]       = {"technician", FT_ID, FN_SECTION2, NULL},
+    [CLO_HOURS]      = {"labor_hours", FT_HOURS, FN_SECTION2, NULL},
+    [CLO_RESOLUTION] = {"resolution_code", FT_ID, FN_SECTION2, NULL},
+    [CLO_PARTS]      = {"parts", FT_TEXT, FN_OPTIONAL, NULL},
+};
+
+const char *feed_kind_name(enum feed_kind kind)
+{
+    switch (kind) {
+    case FEED_REGISTRATIONS: return "registrations";
+    case FEED_DISPATCHES:    return "dispatches";
+    case FEED_CLOSEOUTS:     return "closeouts";
+    }
+    return "?";
+}
+
+bool feed_kind_parse(const char *s, enum feed_kind *kind)
+{
+    static const enum feed_kind all[] = {FEED_REGISTRATIONS, FEED_DISPATCHES,
+                                         FEED_CLOSEOUTS};
+    for (size_t i = 0; i < 3; i++) {
+        if (strcmp(s, feed_kind_name(all[i])) == 0) {
+            *kind = all[i];
+            return true;
+        }
+    }
+    return false;
+}
+
+const struct feed_column *feed_columns(enum feed_kind kind, size_t *n)
+{
+    switch (kind) {
+    case FEED_REGISTRATIONS: *n = REG_N; return registration_columns;
+    case FEED_DISPATCHES:    *n = DSP_N; return dispatch_columns;
+    case FEED_CLOSEOUTS:     *n = CLO_N; return closeout_columns;
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* Appends text to a comma-separated list in buf, cutting with "..." when
+ * full. */
+static void list_add(char *buf, size_t size, const char *text)
+{
+    size_t used = strlen(buf);
+    if (used >= size - 1 || (used > 3 && strcmp(buf + used - 3, "...") == 0))
+        return;
+    int n = snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "",
+                     text);
+    if (n < 0 || (size_t)n >= size - used) {
+        if (size >= 4)
+            memcpy(buf + size - 4, "...", 4);
+    }
+}
+
+int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
+                    struct feed_header *h, char *why, size_t why_size,
+                    char *unknown, size_t unknown_size)
+{
+    size_t n_cols;
+    const struct feed_column *cols = feed_columns(kind, &n_cols);
+    char shown[128];
+
+    h->kind = kind;
+    h->n_fields = hdr->n_fields;
+    for (size_t c = 0; c < FEED_MAX_COLS; c++)
+        h->col[c] = -1;
+    if (unknown_size)
+        unknown[0] = '\0';
+    if (hdr->n_fields > CSVIN_MAX_FIELDS) {
+        snprintf(why, why_size,
+                 "header has %zu columns, more than the %d supported; "
+                 "file refused", hdr->n_fields, CSVIN_MAX_FIELDS);
+        return -1;
+    }
+    for (size_t i = 0; i < hdr->n_kept; i++) {
+        const char *name = hdr->fields[i].ptr;
+        size_t len = hdr->fields[i].len;
+        parse_trim(&name, &len);
+        size_t c = 0;
+        while (c < n_cols && !parse_equal_ci(name, len, cols[c].name))
+            c++;
+        if (c == n_cols) {
+            utf8_show(name, len, 40, shown, sizeof shown);
+            list_add(unknown, unknown_size, shown);
+            continue;
+        }
+        if (h->col[c] >= 0) {
+            snprintf(why, why_size,
+                     "header names column '%s' twice (columns %d and %zu); "
+                     "file refused", cols[c].name, h->col[c] + 1, i + 1);
+            return -1;
+        }
+        h->col[c] = (int)i;
+    }
+    char missing[256] = "";
+    for (size_t c = 0; c < n_cols; c++)
+        if (cols[c].need != FN_OPTIONAL && h->col[c] < 0)
+            list_add(missing, sizeof missing, cols[c].name);
+    if (missing[0]) {
+        snprintf(why, why_size,
+                 "header lacks required column%s %s; file refused",
+                 strchr(missing, ',') ? "s" : "", missing);
+        return -1;
+    }
+    return 0;
+}
+
+static int reject(char *why, size_t why_size, const char *fmt,
+                  const char *column, const char *s, size_t len)
+{
+    char shown[160];
+    utf8_show(s, len, 40, shown, sizeof shown);
+    snprintf(why, why_size, fmt, column, shown);
+    return -1;
+}
+
+static int check_value(const struct feed_column *col, const char *s,
+                       size_t len, struct feed_value *v, char *norm_buf,
+                       char *why, size_t why_size)
+{
+    size_t bad_at;
+    if (len > FEED_MAX_FIELD_BYTES) {
+        snprintf(why, why_size, "%s is %zu bytes, over the limit of %d",
+                 col->name, len, FEED_MAX_FIELD_BYTES);
+        return -1;
+    }
+    if (!utf8_valid(s, len, &bad_at)) {
+        snprintf(why, why_size, "%s is not valid UTF-8 (bad byte 0x%02X at "
+                 "byte %zu)", col->name, (unsigned char)s[bad_at],
+                 bad_at + 1);
+        return -1;
+    }
+    if (memchr(s, '\0', len)) {
+        snprintf(why, why_size, "%s contains a NUL byte", col->name);
+        return -1;
+    }
+    if (col->type != FT_TEXT)
+        parse_trim(&s, &len);
+    v->text = s;
+    v->len = len;
+    v->blank = len == 0;
+    if (v->blank) {
+        if (col->need == FN_REQUIRED) {
+            snprintf(why, why_size, "required %s is blank", col->name);
+            return -1;
+        }
+        v->norm = "";
+        v->norm_len = 0;
+        v->flag = false;
+        v->iso[0] = '\0';
+        return 0;
+    }
+    switch (col->type) {
+    case FT_ID:
+    case FT_TEXT:
+        break;
+    case FT_CODE:
+        v->norm_len = parse_normalize(s, len, norm_buf);
+        v->norm = norm_buf;
+        break;
+    case FT_DATE:
+        if (!parse_date(s, len, &v->when))
+            return reject(why, why_size, "%s '%s' is not a valid date "
+                          "(YYYY-MM-DD or MM/DD/YYYY)", col->name, s, len);
+        parse_format_date(&v->when, v->iso);
+        break;
+    case FT_DATETIME:
+        if (!parse_datetime(s, len, &v->when))
+            return reject(why, why_size, "%s '%s' is not a valid date-time "
+                          "(a date, then T or a space and HH:MM[:SS])",
+                          col->name, s, len);
+        parse_format_datetime(&v->when, v->iso);
+        break;
+    case FT_FLAG:
+        if (!parse_flag(s, len, &v->flag))
+            return reject(why, why_size, "%s '%s' is not a flag (Y/N, "
+                          "yes/no, true/false, 1/0)", col->name, s, len);
+        break;
+    case FT_STATUS:
+        if (parse_equal_ci(s, len, "OPEN"))
+            v->flag = false;
+        else if (parse_equal_ci(s, len, "CANCELLED"))
+            v->flag = true;
+        else
+            return reject(why, why_size, "%s '%s' is not OPEN or CANCELLED",
+                          col->name, s, len);
+        break;
+    case FT_HOURS:
+        if (!parse_decimal(s, len, &v->number))
+            return reject(why, why_size, "%s '%s' is not a decimal number",
+                          col->name, s, len);
+        if (v->number < 0)
+            return reject(why, why_size, "%s '%s' is negative", col->name, s,
+                          len);
+        if (v->number > 24)
+            return reject(why, why_size, "%s '%s' is above 24", col->name, s,
+                          len);
+        break;
+    }
+    return 0;
+}
+
+int feed_check(const struct feed_header *h, const struct csvin_record *rec,
+               struct feed_row *row, char *why, size_t why_size)
+{
+    size_t n_cols, n_norm = 0;
+    const struct feed_column *cols = feed_columns(h->kind, &n_cols);
+
+    if (rec->n_fields != h->n_fields) {
+        snprintf(why, why_size, "has %zu field%s, the header has %zu",
+                 rec->n_fields, rec->n_fields == 1 ? "" : "s", h->n_fields);
+        return -1;
+    }
+    for (size_t c = 0; c < n_cols; c++) {
+        struct feed_value *v = &row->v[c];
+        char *norm_buf = NULL;
+        if (cols[c].type == FT_CODE)
+            norm_buf = row->norm_buf[n_norm++];
+        if (h->col[c] < 0) {          /* optional column absent */
+            memset(v, 0, sizeof *v);
+            v->text = v->norm = "";
+            v->blank = true;
+            continue;
+        }
+        const struct csvin_field *f = &rec->fields[h->col[c]];
+        if (check_value(&cols[c], f->ptr, f->len, v, norm_buf, why,
+                        why_size) != 0)
+            return -1;
+    }
+    /* SPEC §2: a row that is not valid UTF-8 is rejected, even when the bad
+     * bytes sit in a column we ignore (the columns we keep were checked
+     * above, with a message naming them). */
+    size_t bad_at;
+    if (!utf8_valid(rec->raw, rec->raw_len, &bad_at)) {
+        snprintf(why, why_size, "record is not valid UTF-8 (bad byte 0x%02X "
+                 "at byte %zu of the record)",
+                 (unsigned char)rec->raw[bad_at], bad_at + 1);
+        return -1;
+    }
+    if (h->kind == FEED_REGISTRATIONS && !row->v[REG_REMOVED_ON].blank &&
+        row->v[REG_REMOVED_ON].when.day_number <
+            row->v[REG_REGISTERED_ON].when.day_number) {
+        snprintf(why, why_size, "removed_on %s precedes registered_on %s",
+                 row->v[REG_REMOVED_ON].iso, row->v[REG_REGISTERED_ON].iso);
+        return -1;
+    }
+    return 0;
+}

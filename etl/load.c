@@ -1,0 +1,594 @@
+/* load.c -- one feed file, one transaction (SPEC §2, §6).
+ *
+ * Pass 1 hashes the file (SHA-256 through OpenSSL's libcrypto): bytes that
+ * were loaded before are skipped without parsing. Pass 2 streams the file
+ * through csvin and feed, inside BEGIN IMMEDIATE ... COMMIT: each record
+ * becomes a row of its feed table or a rejected_row, and the file's own
+ * imported_file row carries its control totals. The bytes are hashed again
+ * on the way; if they differ from pass 1 the file changed under us and is
+ * refused. A refusal rolls everything back and then records the refusal
+ * alone, in a transaction of its own. */
+#include "load.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "csvin.h"
+#include "db.h"
+#include "sql.h"
+#include "utf8.h"
+
+const char *load_status_name(enum load_status s)
+{
+    switch (s) {
+    case LOAD_LOADED:     return "loaded";
+    case LOAD_SKIPPED:    return "skipped";
+    case LOAD_REFUSED:    return "refused";
+    case LOAD_UNREADABLE: return "unreadable";
+    case LOAD_FAILED:     return "failed";
+    }
+    return "?";
+}
+
+static void hex_digest(EVP_MD_CTX *md, char hex[65])
+{
+    unsigned char sum[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(md, sum, &n);
+    for (unsigned i = 0; i < n && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+    hex[64] = '\0';
+}
+
+int load_sha256_file(const char *path, char hex[65], unsigned long long *bytes)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        fclose(fp);
+        errno = ENOMEM;
+        return -1;
+    }
+    static char buf[1 << 16];
+    size_t n;
+    *bytes = 0;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+        EVP_DigestUpdate(md, buf, n);
+        *bytes += n;
+    }
+    int err = ferror(fp) ? errno : 0;
+    fclose(fp);
+    if (err) {
+        EVP_MD_CTX_free(md);
+        errno = err;
+        return -1;
+    }
+    hex_digest(md, hex);
+    EVP_MD_CTX_free(md);
+    return 0;
+}
+
+static void hash_hook(void *ctx, const void *bytes, size_t n)
+{
+    EVP_DigestUpdate(ctx, bytes, n);
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static void utc_now(char out[21])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Everything a load needs, released in one place. */
+struct loader {
+    sqlite3            *db;
+    struct load_result *r;
+    const struct load_opts *opts;
+    sqlite3_stmt       *insert, *earlier, *reject;
+    int                 p_file_id, p_line;
+    int                 p_col[FEED_MAX_COLS], p_aux[FEED_MAX_COLS];
+    int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
+    int                 e_file_id;
+    struct feed_row    *row;
+    int                 n_messages;
+};
+
+static int param(sqlite3_stmt *st, const char *name)
+{
+    return sqlite3_bind_parameter_index(st, name);
+}
+
+static void bind_value(sqlite3_stmt *st, int idx, int aux,
+                       const struct feed_column *col,
+                       const struct feed_value *v)
+{
+    if (idx > 0) {
+        switch (col->type) {
+        case FT_ID:
+        case FT_TEXT:
+        case FT_CODE:
+            sqlite3_bind_text(st, idx, v->text, (int)v->len, SQLITE_STATIC);
+            break;
+        case FT_DATE:
+        case FT_DATETIME:
+            if (v->blank)
+                sqlite3_bind_null(st, idx);
+            else
+                sqlite3_bind_text(st, idx, v->iso, -1, SQLITE_STATIC);
+            break;
+        case FT_FLAG:
+            sqlite3_bind_int(st, idx, v->flag);
+            break;
+        case FT_STATUS:
+            sqlite3_bind_text(st, idx, v->flag ? "CANCELLED" : "OPEN", -1,
+                              SQLITE_STATIC);
+            break;
+        case FT_HOURS:
+            if (v->blank)
+                sqlite3_bind_null(st, idx);
+            else
+                sqlite3_bind_double(st, idx, v->number);
+            break;
+        }
+    }
+    if (aux > 0) {
+        if (col->type == FT_CODE)
+            sqlite3_bind_text(st, aux, v->norm, (int)v->norm_len,
+                              SQLITE_STATIC);
+        else if (v->blank)
+            sqlite3_bind_null(st, aux);
+        else
+            sqlite3_bind_int(st, aux, v->when.day_number);
+    }
+}
+
+static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
+{
+    const char *ins = NULL, *earlier = NULL;
+    switch (kind) {
+    case FEED_REGISTRATIONS:
+        ins = sql_q_insert_registration;
+        earlier = sql_q_earlier_registration;
+        break;
+    case FEED_DISPATCHES:
+        ins = sql_q_insert_dispatch;
+        earlier = sql_q_earlier_dispatch;
+        break;
+    case FEED_CLOSEOUTS:
+        ins = sql_q_insert_closeout;
+        earlier = sql_q_earlier_closeout;
+        break;
+    }
+    if (db_prepare(L->db, ins, &L->insert, d, "preparing insert") ||
+        db_prepare(L->db, earlier, &L->earlier, d, "preparing key lookup") ||
+        db_prepare(L->db,
+                   "INSERT INTO rejected_row (file_id, line, reason, raw) "
+                   "VALUES (:file_id, :line, :reason, :raw)",
+                   &L->reject, d, "preparing rejected-row insert"))
+        return -1;
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    L->p_file_id = param(L->insert, ":file_id");
+    L->p_line = param(L->insert, ":line");
+    L->e_file_id = param(L->earlier, ":file_id");
+    for (size_t c = 0; c < n; c++) {
+        char name[64];
+        snprintf(name, sizeof name, ":%s", cols[c].name);
+        L->p_col[c] = param(L->insert, name);
+        L->e_col[c] = param(L->earlier, name);
+        L->p_aux[c] = cols[c].aux ? param(L->insert, cols[c].aux) : 0;
+        L->e_aux[c] = cols[c].aux ? param(L->earlier, cols[c].aux) : 0;
+    }
+    return 0;
+}
+
+static void finalize(struct loader *L)
+{
+    sqlite3_finalize(L->insert);
+    sqlite3_finalize(L->earlier);
+    sqlite3_finalize(L->reject);
+    L->insert = L->earlier = L->reject = NULL;
+}
+
+static void say_rejection(struct loader *L, unsigned long line,
+                          const char *why)
+{
+    if (L->n_messages++ < L->opts->max_messages)
+        fprintf(stderr, "svcrecon: %s:%lu: %s\n", L->r->path, line, why);
+}
+
+static int reject_row(struct loader *L, const struct csvin_record *rec,
+                      const char *why, struct diag *d)
+{
+    sqlite3_stmt *st = L->reject;
+    sqlite3_bind_int64(st, 1, L->r->file_id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)rec->line);
+    sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 4, rec->raw, (int)rec->raw_len, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(L->db, d, "storing a rejected row");
+    L->r->rows_rejected++;
+    say_rejection(L, rec->line, why);
+    return 0;
+}
+
+/* The row's key is already in this file: find the earlier line. */
+static long long earlier_line(struct loader *L, enum feed_kind kind)
+{
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    sqlite3_stmt *st = L->earlier;
+    sqlite3_bind_int64(st, L->e_file_id, L->r->file_id);
+    for (size_t c = 0; c < n; c++)
+        bind_value(st, L->e_col[c], L->e_aux[c], &cols[c], &L->row->v[c]);
+    long long line = 0;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        line = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return line;
+}
+
+static const char *key_words(enum feed_kind kind)
+{
+    switch (kind) {
+    case FEED_REGISTRATIONS:
+        return "registration key (dealer_id, serial_number, registered_on)";
+    case FEED_DISPATCHES:
+        return "dispatch_id";
+    case FEED_CLOSEOUTS:
+        return "closeout key (dealer_id, dispatch_id, submitted_at)";
+    }
+    return "key";
+}
+
+static int load_record(struct loader *L, enum feed_kind kind,
+                       const struct feed_header *h,
+                       const struct csvin_record *rec, struct diag *d)
+{
+    char why[512];
+    L->r->rows_read++;
+    if (feed_check(h, rec, L->row, why, sizeof why) != 0)
+        return reject_row(L, rec, why, d);
+
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    sqlite3_stmt *st = L->insert;
+    sqlite3_bind_int64(st, L->p_file_id, L->r->file_id);
+    sqlite3_bind_int64(st, L->p_line, (sqlite3_int64)rec->line);
+    for (size_t c = 0; c < n; c++)
+        bind_value(st, L->p_col[c], L->p_aux[c], &cols[c], &L->row->v[c]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        L->r->rows_loaded++;
+        return 0;
+    }
+    if ((rc & 0xff) != SQLITE_CONSTRAINT)
+        return db_fail(L->db, d, "inserting a row");
+    /* The key indexes end with file_id, so a conflict is a repeat of a key
+     * inside this very file (SPEC §2: reason names the earlier line). */
+    snprintf(why, sizeof why, "%s repeats line %lld of this file",
+             key_words(kind), earlier_line(L, kind));
+    return reject_row(L, rec, why, d);
+}
+
+/* Records a refusal (nothing of the file is loaded): a row of its own,
+ * once per (bytes, kind). */
+static int record_refusal(sqlite3 *db, struct load_result *r,
+                          struct diag *d)
+{
+    sqlite3_stmt *st = NULL;
+    char now[21];
+    utc_now(now);
+    if (db_exec(db, "BEGIN IMMEDIATE", d, "recording a refused file") != 0)
+        return -1;
+    if (db_prepare(db,
+                   "SELECT file_id FROM imported_file WHERE status = "
+                   "'refused' AND sha256 = :sha AND kind = :kind",
+                   &st, d, "recording a refused file") != 0)
+        goto fail;
+    sqlite3_bind_text(st, 1, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, feed_kind_name(r->kind), -1, SQLITE_STATIC);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        r->file_id = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return db_exec(db, "COMMIT", d, "recording a refused file");
+    }
+    sqlite3_finalize(st);
+    if (db_prepare(db,
+                   "INSERT INTO imported_file (name, path, kind, sha256, "
+                   "size_bytes, status, reason, imported_at) VALUES "
+                   "(:name, :path, :kind, :sha, :size, 'refused', :reason, "
+                   ":now)", &st, d, "recording a refused file") != 0)
+        goto fail;
+    sqlite3_bind_text(st, 1, base_name(r->path), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, feed_kind_name(r->kind), -1, SQLITE_STATIC);
+    if (r->sha256[0])
+        sqlite3_bind_text(st, 4, r->sha256, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 4);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->bytes);
+    sqlite3_bind_text(st, 6, r->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        db_fail(db, d, "recording a refused file");
+        goto fail;
+    }
+    sqlite3_finalize(st);
+    r->file_id = sqlite3_last_insert_rowid(db);
+    return db_exec(db, "COMMIT", d, "recording a refused file");
+fail:
+    sqlite3_finalize(st);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return -1;
+}
+
+static int start_file(sqlite3 *db, struct load_result *r, struct diag *d)
+{
+    sqlite3_stmt *st;
+    char now[21];
+    utc_now(now);
+    if (db_prepare(db,
+                   "INSERT INTO imported_file (name, path, kind, sha256, "
+                   "size_bytes, status, imported_at) VALUES (:name, :path, "
+                   ":kind, :sha, :size, 'loaded', :now)",
+                   &st, d, "recording the file") != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, base_name(r->path), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, feed_kind_name(r->kind), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->bytes);
+    sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording the file");
+    r->file_id = sqlite3_last_insert_rowid(db);
+    return 0;
+}
+
+static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
+                       struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(db,
+                   "UPDATE imported_file SET rows_read = :read, rows_loaded "
+                   "= :loaded, rows_rejected = :rejected WHERE file_id = :id",
+                   &st, d, "recording control totals") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)r->rows_read);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->rows_loaded);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->rows_rejected);
+    sqlite3_bind_int64(st, 4, r->file_id);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording control totals");
+    if (!warn[0])
+        return 0;
+    if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
+                   "(:id, :message)", &st, d, "recording a warning") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->file_id);
+    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording a warning");
+    return 0;
+}
+
+/* Already loaded: the same bytes, whatever the name. */
+static int seen_before(sqlite3 *db, struct load_result *r, struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (db_prepare(db, "SELECT file_id FROM imported_file WHERE sha256 = "
+                   ":sha AND status = 'loaded'", &st, d,
+                   "looking up the file's hash") != 0)
+        return -1;
+    sqlite3_bind_text(st, 1, r->sha256, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st), seen = 0;
+    if (rc == SQLITE_ROW) {
+        r->file_id = sqlite3_column_int64(st, 0);
+        seen = 1;
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d, "looking up the file's hash");
+    return seen;
+}
+
+static double elapsed(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Pass 2, inside the transaction. Returns 0 loaded, 1 refused (r->reason
+ * set), -1 database trouble (d set). */
+static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
+                       struct diag *d)
+{
+    struct load_result *r = L->r;
+    struct diag cd = {0};
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    struct csvin *in = NULL;
+    const struct csvin_record *rec;
+    struct feed_header h;
+    char warn[1024] = "", unknown[900], why[512];
+    int rc = -1, got;
+
+    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+        !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
+        diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
+        goto out;
+    }
+    got = csvin_next(in, &rec, &cd);
+    if (got <= 0) {
+        snprintf(r->reason, sizeof r->reason, "%s",
+                 got == 0 ? "file is empty: no header; file refused"
+                          : cd.reason);
+        rc = 1;
+        goto out;
+    }
+    if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
+                        sizeof unknown) != 0) {
+        snprintf(r->reason, sizeof r->reason, "%s", why);
+        rc = 1;
+        goto out;
+    }
+    if (unknown[0]) {
+        snprintf(warn, sizeof warn, "unknown columns ignored: %s", unknown);
+        fprintf(stderr, "svcrecon: %s: %s\n", r->path, warn);
+    }
+    while ((got = csvin_next(in, &rec, &cd)) == 1) {
+        if (load_record(L, kind, &h, rec, d) != 0)
+            goto out;
+        if (L->opts->progress && (r->rows_read & 0x3fff) == 0)
+            L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
+    }
+    if (got < 0) {
+        if (cd.line)
+            snprintf(r->reason, sizeof r->reason, "line %lu: %s", cd.line,
+                     cd.reason);
+        else
+            snprintf(r->reason, sizeof r->reason, "%s", cd.reason);
+        rc = 1;
+        goto out;
+    }
+    char again[65];
+    hex_digest(md, again);
+    if (strcmp(again, r->sha256) != 0) {
+        snprintf(r->reason, sizeof r->reason,
+                 "file changed while being read; file refused");
+        rc = 1;
+        goto out;
+    }
+    if (finish_file(L->db, r, warn, d) != 0)
+        goto out;
+    rc = 0;
+out:
+    csvin_free(in);
+    EVP_MD_CTX_free(md);
+    return rc;
+}
+
+int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
+              const struct load_opts *opts, struct load_result *r,
+              struct diag *d)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->kind = kind;
+
+    struct stat sb;
+    FILE *fp = fopen(path, "rb");
+    if (!fp || fstat(fileno(fp), &sb) != 0) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
+                 strerror(errno));
+        r->status = LOAD_UNREADABLE;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        if (fp)
+            fclose(fp);
+        return EX_NOINPUT;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
+        r->status = LOAD_UNREADABLE;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        fclose(fp);
+        return EX_NOINPUT;
+    }
+    fclose(fp);
+    if (load_sha256_file(path, r->sha256, &r->bytes) != 0) {
+        snprintf(r->reason, sizeof r->reason, "cannot read: %s",
+                 strerror(errno));
+        r->status = LOAD_UNREADABLE;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        return EX_NOINPUT;
+    }
+    int seen = seen_before(db, r, d);
+    if (seen < 0)
+        return d->exit_code;
+    if (seen) {
+        r->status = LOAD_SKIPPED;
+        r->seconds = elapsed(&t0);
+        return 0;
+    }
+
+    struct loader L = {.db = db, .r = r, .opts = opts};
+    int rc = -1;
+    fp = fopen(path, "rb");
+    L.row = malloc(sizeof *L.row);
+    if (!fp || !L.row) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
+                 strerror(errno));
+        r->status = LOAD_UNREADABLE;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        free(L.row);
+        if (fp)
+            fclose(fp);
+        return EX_NOINPUT;
+    }
+    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the file's "
+                "transaction") != 0)
+        goto out;
+    if (start_file(db, r, d) != 0 || prepare(&L, kind, d) != 0)
+        goto rollback;
+    rc = stream_file(&L, fp, kind, d);
+    finalize(&L);
+    if (rc < 0)
+        goto rollback;
+    if (rc == 1) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        r->rows_read = r->rows_loaded = r->rows_rejected = 0;
+        r->status = LOAD_REFUSED;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        rc = record_refusal(db, r, d) != 0 ? d->exit_code : EX_DATAERR;
+        goto out;
+    }
+    if (db_exec(db, "COMMIT", d, "committing the file") != 0)
+        goto rollback;
+    r->status = LOAD_LOADED;
+    if (L.n_messages > opts->max_messages)
+        fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
+                "workbook\n", path, L.n_messages - opts->max_messages);
+    rc = 0;
+    goto out;
+rollback:
+    finalize(&L);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    r->file_id = 0;
+    r->status = LOAD_FAILED;
+    snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+    rc = d->exit_code ? d->exit_code : EX_SOFTWARE;
+out:
+    fclose(fp);
+    free(L.row);
+    r->seconds = elapsed(&t0);
+    return rc;
+}

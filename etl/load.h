@@ -1,0 +1,59 @@
+/* load.h -- import one feed file into the database: SPEC §2 and §6.
+ * A file loads in one transaction with its imported_file row and control
+ * totals (rows read = loaded + rejected), or not at all. */
+#ifndef SVC_LOAD_H
+#define SVC_LOAD_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "diag.h"
+#include "feed.h"
+
+enum load_status {
+    LOAD_LOADED,      /* loaded now (maybe with rejected rows) */
+    LOAD_SKIPPED,     /* the same bytes were loaded before */
+    LOAD_REFUSED,     /* refused whole (65), recorded in the database */
+    LOAD_UNREADABLE,  /* could not be opened (66); not recorded */
+    LOAD_FAILED       /* database trouble; rolled back, run stops */
+};
+
+struct load_result {
+    const char        *path;       /* borrowed, as given */
+    enum feed_kind     kind;
+    enum load_status   status;
+    char               sha256[65]; /* "" when unreadable */
+    unsigned long long bytes;
+    long long          file_id;    /* 0 when not recorded */
+    unsigned long      rows_read, rows_loaded, rows_rejected;
+    char               reason[640];/* refused/unreadable: why */
+    double             seconds;
+};
+
+/* Called now and then while a file loads (for a progress bar). */
+typedef void load_progress_fn(void *ctx, const struct load_result *r,
+                              unsigned long long bytes_done);
+
+struct load_opts {
+    size_t            chunk;          /* read size; 0 = default */
+    int               max_messages;   /* rejections printed per file */
+    load_progress_fn *progress;
+    void             *progress_ctx;
+};
+
+/* Imports path as a feed of kind. Returns the file's exit-code
+ * contribution: 0 (loaded or skipped), EX_DATAERR (refused), EX_NOINPUT
+ * (cannot be opened), or another code with d filled (database trouble:
+ * EX_TEMPFAIL, EX_CANTCREAT, EX_SOFTWARE) when the run must stop. The
+ * result r is filled in every case. Messages go to stderr. */
+int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
+              const struct load_opts *opts, struct load_result *r,
+              struct diag *d);
+
+const char *load_status_name(enum load_status s);
+
+/* Hex SHA-256 of a whole file; 0, or -1 with errno set. */
+int load_sha256_file(const char *path, char hex[65],
+                     unsigned long long *bytes);
+
+#endif

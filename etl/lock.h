@@ -1,0 +1,20 @@
+/* lock.h -- one run per database at a time (SPEC §5: a second run exits at
+ * once with 75 and says who holds the database). */
+#ifndef SVC_LOCK_H
+#define SVC_LOCK_H
+
+#include "diag.h"
+
+struct lock {
+    int  fd;               /* -1 when not held */
+};
+
+/* Takes the lock "DB.lock" beside the database: a POSIX record lock on a
+ * file that says who holds it (pid, host, start time). The kernel drops
+ * the lock when the holder dies, so a killed run never wedges the next
+ * one; the file itself stays (removing it would race). EX_TEMPFAIL when
+ * another process holds it, EX_CANTCREAT when it cannot be created. */
+int lock_acquire(struct lock *l, const char *db_path, struct diag *d);
+void lock_release(struct lock *l);
+
+#endif

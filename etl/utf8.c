@@ -1,0 +1,97 @@
+/* utf8.c -- UTF-8 checks for feed text (SPEC §2: a row that is not valid
+ * UTF-8 is rejected) and escaping of untrusted text for messages. */
+#include "utf8.h"
+
+#include <stdio.h>
+
+size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;  /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0;              /* no overlongs */
+        else if (c == 0xED)
+            hi = 0x9F;              /* no surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;              /* nothing above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (avail < n || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return n;
+}
+
+bool utf8_valid(const char *s, size_t len, size_t *bad_at)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] < 0x80) {          /* fast path for ASCII */
+            i++;
+            continue;
+        }
+        size_t n = utf8_seq_len(p + i, len - i);
+        if (n == 0) {
+            if (bad_at)
+                *bad_at = i;
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
+               size_t out_size)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0, chars = 0, i = 0;
+    if (out_size == 0)
+        return;
+    while (i < len) {
+        char esc[8];
+        size_t n = utf8_seq_len(p + i, len - i);
+        const char *piece;
+        size_t piece_len;
+        if (chars == max_chars) {
+            piece = "...";
+            piece_len = 3;
+            n = len - i;            /* stop after the marker */
+        } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F || p[i] == '\\') {
+            if (p[i] == '\\') {
+                piece = "\\\\";
+                piece_len = 2;
+            } else {
+                snprintf(esc, sizeof esc, "\\x%02X", p[i]);
+                piece = esc;
+                piece_len = 4;
+            }
+            n = 1;
+        } else {
+            piece = s + i;
+            piece_len = n;
+        }
+        if (o + piece_len + 1 > out_size)
+            break;
+        for (size_t k = 0; k < piece_len; k++)
+            out[o++] = piece[k];
+        i += n;
+        chars++;
+    }
+    out[o] = '\0';
+}

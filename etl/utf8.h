@@ -1,0 +1,24 @@
+/* utf8.h -- UTF-8 validation and safe display of untrusted bytes. */
+#ifndef SVC_UTF8_H
+#define SVC_UTF8_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* True when (s, len) is well-formed UTF-8 (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF). On failure *bad_at is the offset of
+ * the first bad byte. */
+bool utf8_valid(const char *s, size_t len, size_t *bad_at);
+
+/* Length of the valid UTF-8 sequence starting at s (1..4), or 0 when the
+ * bytes there are not one. */
+size_t utf8_seq_len(const unsigned char *s, size_t avail);
+
+/* Writes a printable, quoted-safe rendering of (s, len) into out (size
+ * out_size, always NUL-terminated): control bytes and bad UTF-8 become \xNN,
+ * and the text is cut after max_chars characters with "...". For messages
+ * on a terminal: feed text is untrusted. */
+void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
+               size_t out_size);
+
+#endif
