@@ -1,0 +1,116 @@
+"""svctest -- the small shared harness of the end-to-end tests.
+
+Each tests/e2e/tNNNN-*.py defines functions named test_* and ends with
+`svctest.main(globals())`, which runs them in order, prints each failure
+with its name, and ends with the line "N passed, N failed" (read by
+tests/run-all). The binary comes from $SVCRECON (default ./svcrecon).
+"""
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SVCRECON = os.path.abspath(os.environ.get("SVCRECON", os.path.join(ROOT, "svcrecon")))
+SANITIZED = "asan" in os.environ.get("SVCRECON_BUILD", "")
+
+REG_HDR = "dealer_id,dealer_name,model,serial_number,registered_on,wmp_selected,removed_on"
+DSP_HDR = ("dispatch_id,dispatched_at,model,serial_number,provider_id,customer_name,"
+           "customer_postal_code,problem_code,status")
+CLO_HDR = ("dealer_id,submitted_at,dispatch_id,serial_number,model,completed_on,"
+           "technician,labor_hours,resolution_code,parts")
+
+
+class Run:
+    def __init__(self, proc):
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def __repr__(self):
+        return "exit %d\nstdout: %s\nstderr: %s" % (self.code, self.out, self.err)
+
+
+def svc(*args, cwd=None, env=None, timeout=300, input=None):
+    """Runs svcrecon with args; returns Run(code, out, err)."""
+    e = dict(os.environ)
+    e.setdefault("TZ", "UTC")
+    if env:
+        e.update(env)
+    p = subprocess.run([SVCRECON] + [str(a) for a in args], cwd=cwd, env=e,
+                       capture_output=True, text=True, timeout=timeout,
+                       input=input, errors="replace")
+    return Run(p)
+
+
+class Tmp:
+    """A temporary folder; write(name, text_or_bytes) makes a file in it."""
+
+    def __init__(self):
+        self.path = tempfile.mkdtemp(prefix="svcrecon-test-")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+    def p(self, *parts):
+        return os.path.join(self.path, *parts)
+
+    def write(self, name, content, newline="\n"):
+        path = self.p(name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        if isinstance(content, str):
+            content = content.replace("\n", newline).encode("utf-8")
+        with open(path, "wb") as f:
+            f.write(content)
+        return path
+
+    def csv(self, name, header, rows, newline="\n"):
+        """Writes header + rows (strings, one record each) + final newline."""
+        return self.write(name, newline.join([header] + list(rows)) + newline,
+                          newline="\n")
+
+
+def query(db, sql, params=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+
+
+def sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def check(cond, msg="check failed"):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(got, want, what=""):
+    if got != want:
+        raise AssertionError("%s\n  got:  %r\n  want: %r" % (what, got, want))
+
+
+def main(scope):
+    tests = [(n, f) for n, f in scope.items() if n.startswith("test_") and callable(f)]
+    passed = failed = 0
+    for name, fn in tests:
+        try:
+            fn()
+            passed += 1
+            print("ok   %s" % name)
+        except Exception:  # a failing test names itself and goes on
+            failed += 1
+            print("FAIL %s" % name)
+            traceback.print_exc(file=sys.stdout)
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)

@@ -1,0 +1,210 @@
+#!/usr/bin/python3
+"""t1000 -- import of the three feeds (SPEC §2): formats, line numbers,
+rejections with reasons, superseding, SHA-256 skip, refused and unreadable
+files, control totals. Expected rows are written by hand from the spec."""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query,  # noqa: E402
+                     svc)
+
+
+def imp(t, kind, *files, db="svc.db"):
+    return svc("import", "--db", t.p(db), "--kind", kind, *files)
+
+
+def totals(db):
+    return query(db, "SELECT name, status, rows_read, rows_loaded, rows_rejected "
+                     "FROM imported_file ORDER BY file_id")
+
+
+def test_formats_bom_crlf_quotes_header_order():
+    with Tmp() as t:
+        body = ("\ufeff Status ,SERIAL_NUMBER,dispatch_id,Model,dispatched_at,provider_id,"
+                "customer_name,Notes\r\n"
+                "open,ipf-84 00s,C1,iPF8400S,2026-03-08 09:30,D1,\"Smith, \"\"Bob\"\"\r\nJr\",x\r\n"
+                "\r\n"
+                "CANCELLED,S2,C2,TM-300,03/08/2026T10:15:30,,Acme,y\r\n")
+        f = t.write("d.csv", body, newline="\n")
+        r = imp(t, "dispatches", f)
+        eq(r.code, 0, r)
+        check("unknown columns ignored: 'Notes'" in r.err, r.err)
+        rows = query(t.p("svc.db"),
+                     "SELECT line, dispatch_id, dispatched_at, dispatched_day, serial_number,"
+                     " serial_norm, provider_id, customer_name, status FROM dispatch ORDER BY line")
+        eq(rows, [
+            (2, "C1", "2026-03-08 09:30:00", 20520, "ipf-84 00s", "IPF8400S", "D1",
+             'Smith, "Bob"\r\nJr', "OPEN"),
+            (5, "C2", "2026-03-08 10:15:30", 20520, "S2", "S2", "", "Acme", "CANCELLED"),
+        ])
+        eq(totals(t.p("svc.db")), [("d.csv", "loaded", 2, 2, 0)])
+        eq(query(t.p("svc.db"), "SELECT message FROM file_warning"),
+           [("unknown columns ignored: 'Notes'",)])
+
+
+def test_every_row_rejection_reason_with_line():
+    with Tmp() as t:
+        f = t.csv("c.csv", CLO_HDR, [
+            "D1,2026-03-09 10:00,C1,S1,m,2026-03-09,Tom,1.5,R1,",       # 2 ok
+            "D1,2026-03-09 10:00,C1,S1,m,2026-03-09,Tom,2,R1,",         # 3 key repeats 2
+            ",2026-03-09,C2,S1,m,2026-03-09,Tom,1,R1,",                 # 4 blank dealer
+            "D1,2026-03-32,C2,S1,m,2026-03-09,Tom,1,R1,",               # 5 bad date-time
+            "D1,2026-03-09,C2,S1,m,2026-03-09,Tom,25,R1,",              # 6 above 24
+            "D1,2026-03-09,C3,S1,m,2026-03-09,Tom,-0.5,R1,",            # 7 negative
+            "D1,2026-03-09,C4,S1,m,2026-03-09,Tom,one,R1,",             # 8 not a number
+            "D1,2026-03-09,C5,S1,m,2026-03-09,Tom,1,R1",                # 9 field count
+            "D1,03/09/2026 10:00:00,C1,S1,m,2026-03-09,Tom,1,R1,",      # 10 same key as 2
+            "D2,2026-03-09 10:00,,,,,,,,",                             # 11 ok (Section 2 blanks)
+        ])
+        r = imp(t, "closeouts", f)
+        eq(r.code, 0, r)
+        got = query(t.p("svc.db"), "SELECT line, reason, CAST(raw AS TEXT) FROM rejected_row "
+                                   "ORDER BY line")
+        want_reasons = {
+            3: "closeout key (dealer_id, dispatch_id, submitted_at) repeats line 2 of this file",
+            4: "required dealer_id is blank",
+            5: "submitted_at '2026-03-32' is not a valid date-time",
+            6: "labor_hours '25' is above 24",
+            7: "labor_hours '-0.5' is negative",
+            8: "labor_hours 'one' is not a decimal number",
+            9: "has 9 fields, the header has 10",
+            10: "closeout key (dealer_id, dispatch_id, submitted_at) repeats line 2 of this file",
+        }
+        eq([g[0] for g in got], sorted(want_reasons), "rejected lines")
+        for line, reason, raw in got:
+            check(reason.startswith(want_reasons[line]), "line %d: %r" % (line, reason))
+        eq(got[0][2], "D1,2026-03-09 10:00,C1,S1,m,2026-03-09,Tom,2,R1,", "raw kept verbatim")
+        eq(totals(t.p("svc.db")), [("c.csv", "loaded", 10, 2, 8)])
+        check("c.csv:3: closeout key" in r.err, r.err)
+        check("3 more rejected rows" in r.err, r.err)   # 8 rejected, 5 shown
+        eq(query(t.p("svc.db"), "SELECT line, labor_hours, completed_on, technician "
+                                "FROM closeout ORDER BY line"),
+           [(2, 1.5, "2026-03-09", "Tom"), (11, None, None, "")])
+
+
+def test_registration_rules():
+    with Tmp() as t:
+        f = t.csv("r.csv", REG_HDR, [
+            "D1,Acme,iPF8400S,AB-1,2026-01-05,yes,",                    # 2 ok
+            "D1,Acme,iPF8400S,ab 1,01/05/2026,N,",                      # 3 same key (norm)
+            "D1,Acme,iPF8400S,AB1,2026-01-06,maybe,",                   # 4 bad flag
+            "D1,Acme,iPF8400S,AB2,2026-01-06,,2026-01-05",              # 5 removed before
+            "D1,Acme,iPF8400S,AB3,2026-01-06,TRUE,2026-01-06",          # 6 ok (same day)
+            "D2,,TM-300,AB1,2026-01-05,0,",                             # 7 ok (other dealer)
+        ])
+        r = imp(t, "registrations", f)
+        eq(r.code, 0, r)
+        eq(query(t.p("svc.db"), "SELECT line, reason FROM rejected_row ORDER BY line"), [
+            (3, "registration key (dealer_id, serial_number, registered_on) repeats line 2 "
+                "of this file"),
+            (4, "wmp_selected 'maybe' is not a flag (Y/N, yes/no, true/false, 1/0)"),
+            (5, "removed_on 2026-01-05 precedes registered_on 2026-01-06"),
+        ])
+        eq(query(t.p("svc.db"), "SELECT line, serial_norm, wmp_selected, removed_on, removed_day "
+                                "FROM registration ORDER BY line"),
+           [(2, "AB1", 1, None, None), (6, "AB3", 1, "2026-01-06", 20459),
+            (7, "AB1", 0, None, None)])
+
+
+def test_superseding_keeps_history_and_skip_same_bytes():
+    with Tmp() as t:
+        a = t.csv("dispatches_1.csv", DSP_HDR, ["C1,2026-03-01 08:00,m,s,D1,,,,OPEN",
+                                                "C2,2026-03-01 09:00,m,s,D1,,,,"])
+        b = t.csv("dispatches_2.csv", DSP_HDR, ["C1,2026-03-01 08:00,m,s,D2,,,,cancelled"])
+        eq(imp(t, "dispatches", a, b).code, 0)
+        db = t.p("svc.db")
+        eq(query(db, "SELECT dispatch_id, file_id, line, provider_id, status FROM dispatch "
+                     "ORDER BY dispatch_id, file_id"),
+           [("C1", 1, 2, "D1", "OPEN"), ("C1", 2, 2, "D2", "CANCELLED"),
+            ("C2", 1, 3, "D1", "OPEN")])
+        # The same bytes under another name: skipped, nothing changes.
+        c = t.write("copy.csv", open(a, "rb").read())
+        r = imp(t, "dispatches", c, "--summary", t.p("s.json"))
+        eq(r.code, 0, r)
+        check("skipped, the same bytes were imported before" in r.err, r.err)
+        eq(query(db, "SELECT count(*) FROM dispatch"), [(3,)])
+        eq(query(db, "SELECT count(*) FROM imported_file"), [(2,)])
+
+
+def test_refused_files_load_nothing_others_go_on():
+    with Tmp() as t:
+        good = t.csv("good.csv", DSP_HDR, ["C1,2026-03-01,m,s,,,,,"])
+        missing = t.csv("missing.csv", "dispatch_id,model,serial_number", ["C2,m,s"])
+        unterminated = t.write("open.csv", DSP_HDR + "\nC3,2026-03-01,m,s,,ok,,,\n"
+                               "C4,2026-03-01,m,s,,\"never closed,,,\nC5,2026-03-01,m,s,,,,,\n")
+        empty = t.write("empty.csv", "")
+        absent = t.p("absent.csv")
+        r = imp(t, "dispatches", good, missing, unterminated, absent, empty)
+        eq(r.code, 66, r)       # 66 (cannot open) is worse than 65 (refused)
+        db = t.p("svc.db")
+        eq(query(db, "SELECT name, status, reason, rows_read FROM imported_file ORDER BY file_id"), [
+            ("good.csv", "loaded", "", 1),
+            ("missing.csv", "refused", "header lacks required column 'dispatched_at'; "
+                                       "file refused", 0),
+            ("open.csv", "refused", "line 3: unterminated quoted field; file refused", 0),
+            ("empty.csv", "refused", "file is empty: no header; file refused", 0),
+        ])
+        eq(query(db, "SELECT dispatch_id FROM dispatch"), [("C1",)])
+        check("absent.csv: cannot open: No such file or directory" in r.err, r.err)
+        check("open.csv: line 3: unterminated quoted field" in r.err, r.err)
+        # Only refused files: 65; the same refused bytes again: one record.
+        r = imp(t, "dispatches", missing)
+        eq(r.code, 65, r)
+        eq(query(db, "SELECT count(*) FROM imported_file WHERE status = 'refused'"), [(3,)])
+
+
+def test_nul_and_bad_utf8_do_not_touch_neighbours():
+    with Tmp() as t:
+        body = (DSP_HDR + "\n"
+                "C1,2026-03-01,m,s,,before,,,\n"
+                "C2,2026-03-01,m,s,,nul\x00here,,,\n"
+                "C3,2026-03-01,m,s,,caf\xe9,,,\n").encode("latin-1") + \
+               b"C4,2026-03-01,m,s,,\xed\xa0\x80,,,\nC5,2026-03-01,m,s,,after,,,\n"
+        f = t.write("d.csv", body)
+        r = imp(t, "dispatches", f)
+        eq(r.code, 0, r)
+        db = t.p("svc.db")
+        eq(query(db, "SELECT dispatch_id, customer_name FROM dispatch ORDER BY line"),
+           [("C1", "before"), ("C5", "after")])
+        rej = query(db, "SELECT line, reason, raw FROM rejected_row ORDER BY line")
+        eq([(l, why) for l, why, _ in rej], [
+            (3, "customer_name contains a NUL byte"),
+            (4, "customer_name is not valid UTF-8 (bad byte 0xE9 at byte 4)"),
+            (5, "customer_name is not valid UTF-8 (bad byte 0xED at byte 1)"),
+        ])
+        eq(rej[0][2], b"C2,2026-03-01,m,s,,nul\x00here,,,", "raw bytes verbatim")
+        eq(totals(db), [("d.csv", "loaded", 5, 2, 3)])
+
+
+def test_cr_only_and_line_breaks_in_quotes_count_lines():
+    with Tmp() as t:
+        body = (REG_HDR + "\r" + "D1,\"A\rB\",m,s1,2026-01-01,,\r" + "\r" +
+                "D1,x,m,s2,bad,,\r" + "D1,x,m,s3,2026-01-01,,")
+        f = t.write("r.csv", body, newline="\n")
+        eq(imp(t, "registrations", f).code, 0)
+        db = t.p("svc.db")
+        eq(query(db, "SELECT line, serial_number, dealer_name FROM registration ORDER BY line"),
+           [(2, "s1", "A\rB"), (6, "s3", "x")])
+        eq(query(db, "SELECT line FROM rejected_row"), [(5,)])
+
+
+def test_rows_read_equals_loaded_plus_rejected_always():
+    with Tmp() as t:
+        rows = []
+        for i in range(300):
+            hours = ["1", "30", "", "-2", "x", "0.25"][i % 6]
+            rows.append("D%d,2026-03-%02d 10:00,C%d,S,m,2026-03-01,T,%s,R," % (
+                i % 7, 1 + i % 28, i % 50, hours))
+        f = t.csv("c.csv", CLO_HDR, rows)
+        eq(imp(t, "closeouts", f).code, 0)
+        db = t.p("svc.db")
+        (read, loaded, rejected), = query(db, "SELECT rows_read, rows_loaded, rows_rejected "
+                                              "FROM imported_file")
+        eq(read, 300)
+        eq(loaded + rejected, read)
+        eq(query(db, "SELECT count(*) FROM closeout"), [(loaded,)])
+        eq(query(db, "SELECT count(*) FROM rejected_row"), [(rejected,)])
+
+
+main(globals())

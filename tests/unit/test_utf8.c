@@ -1,0 +1,64 @@
+/* test_utf8.c -- etl/utf8.c: RFC 3629 validation and safe display. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "utf8.h"
+
+static const struct {
+    const char *in;
+    bool ok;
+    size_t bad_at;
+} cases[] = {
+    {"plain ascii", true, 0},
+    {"caf\xC3\xA9", true, 0},
+    {"\xE2\x82\xAC 10", true, 0},              /* euro sign */
+    {"\xF0\x9F\x98\x80", true, 0},             /* U+1F600 */
+    {"\xF4\x8F\xBF\xBF", true, 0},             /* U+10FFFF */
+    {"ab\xC0\xAF", false, 2},                  /* overlong '/' */
+    {"\xE0\x80\xAF", false, 0},                /* overlong, 3 bytes */
+    {"\xED\xA0\x80", false, 0},                /* surrogate U+D800 */
+    {"\xF4\x90\x80\x80", false, 0},            /* above U+10FFFF */
+    {"x\xC3", false, 1},                       /* truncated */
+    {"\xE2\x82", false, 0},                    /* truncated */
+    {"\x80", false, 0},                        /* lone continuation */
+    {"\xFF", false, 0},
+    {"ok\xF5\x80\x80\x80", false, 2},
+};
+
+static void test_valid(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t bad = 99;
+        bool ok = utf8_valid(cases[i].in, strlen(cases[i].in), &bad);
+        if (ok != cases[i].ok || (!ok && bad != cases[i].bad_at))
+            fail_msg("case %zu: ok=%d bad_at=%zu", i, ok, bad);
+    }
+}
+
+static void test_show(void **state)
+{
+    (void)state;
+    char out[64];
+    utf8_show("a\x01" "b\xFF" "c\\", 6, 40, out, sizeof out);
+    assert_string_equal(out, "a\\x01b\\xFFc\\\\");
+    utf8_show("caf\xC3\xA9 au lait", 15, 4, out, sizeof out);
+    assert_string_equal(out, "caf\xC3\xA9...");
+    utf8_show("abcdefghij", 10, 40, out, 5);     /* cut by the buffer */
+    assert_string_equal(out, "abcd");
+    size_t bad;
+    assert_true(utf8_valid(out, strlen(out), &bad));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_show),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
