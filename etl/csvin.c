@@ -215,7 +215,8 @@ static void finish_record(struct csvin *in)
     size_t kept = in->n_fields < CSVIN_MAX_FIELDS ? in->n_fields
                                                   : CSVIN_MAX_FIELDS;
     for (size_t i = 0; i < kept; i++) {
-        in->fields[i].ptr = in->data + in->offs[i];
+        /* data is NULL until a field holds a byte: NULL + 0 is UB. */
+        in->fields[i].ptr = in->data ? in->data + in->offs[i] : "";
         in->fields[i].len = in->lens[i];
     }
     while (in->raw_len > 0 && (in->raw[in->raw_len - 1] == '\n' ||
@@ -240,6 +241,7 @@ static bool blank_piece(const char *s, size_t n)
 int csvin_next(struct csvin *in, const struct csvin_record **rec,
                struct diag *d)
 {
+    in->raw_len = 0;                   /* the last record is released */
     for (;;) {
         if (in->record_ready) {
             if (in->too_big)
@@ -272,13 +274,19 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
         bool ends_line = n < avail;
         if (ends_line)
             n++;
-        if (!in->in_record && !blank_piece(s, n)) {
-            in->in_record = true;
-            in->rec.line = in->line;
-            in->raw_len = in->data_len = in->n_fields = 0;
-            in->too_big = false;
+        if (!in->in_record) {
+            if (!blank_piece(s, n)) {
+                in->in_record = true;
+                in->rec.line = in->line;
+                in->data_len = in->n_fields = 0;
+                in->too_big = false;
+            } else if (ends_line) {
+                in->raw_len = 0;       /* a blank line: not a record */
+            }
         }
-        if (in->in_record && raw_append(in, s, n, d) != 0)
+        /* Blanks before a record, cut from it by a read boundary, are kept
+         * so that the raw record starts where its line does. */
+        if ((in->in_record || !ends_line) && raw_append(in, s, n, d) != 0)
             return -1;
         if (csv_parse(&in->parser, s, n, on_field, on_row_end, in) != n)
             return parse_error(in, d);

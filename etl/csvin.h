@@ -14,9 +14,17 @@
 
 #include "diag.h"
 
+/* The caps can be lowered at build time (-DCSVIN_MAX_FIELDS=64 ...) so that
+ * the fuzz targets of tests/fuzz/ reach them with small inputs. */
+#ifndef CSVIN_MAX_FIELDS
 #define CSVIN_MAX_FIELDS       4096            /* fields kept per record */
+#endif
+#ifndef CSVIN_MAX_FIELD_BYTES
 #define CSVIN_MAX_FIELD_BYTES  (1024 * 1024)   /* larger: file refused */
+#endif
+#ifndef CSVIN_MAX_RECORD_BYTES
 #define CSVIN_MAX_RECORD_BYTES (4 * 1024 * 1024) /* raw record; larger: refused */
+#endif
 #define CSVIN_CHUNK            (64 * 1024)
 
 struct csvin_field {

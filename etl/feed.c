@@ -269,6 +269,16 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
                         why_size) != 0)
             return -1;
     }
+    /* SPEC §2: a field over 32,767 bytes rejects the row, in a column we
+     * ignore too (the columns we keep were checked above). */
+    for (size_t i = 0; i < rec->n_kept; i++) {
+        if (rec->fields[i].len > FEED_MAX_FIELD_BYTES) {
+            snprintf(why, why_size, "field %zu (a column not used) is %zu "
+                     "bytes, over the limit of %d", i + 1,
+                     rec->fields[i].len, FEED_MAX_FIELD_BYTES);
+            return -1;
+        }
+    }
     /* SPEC §2: a row that is not valid UTF-8 is rejected, even when the bad
      * bytes sit in a column we ignore (the columns we keep were checked
      * above, with a message naming them). */

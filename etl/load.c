@@ -506,6 +506,15 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     r->kind = kind;
 
     struct stat sb;
+    /* A FIFO or a device would block in fopen() or never end, and could
+     * not be read twice (hash, then load): only regular files are feeds. */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
+                 "file");
+        r->status = LOAD_UNREADABLE;
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        return EX_NOINPUT;
+    }
     FILE *fp = fopen(path, "rb");
     if (!fp || fstat(fileno(fp), &sb) != 0) {
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
@@ -532,8 +541,11 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         return EX_NOINPUT;
     }
     int seen = seen_before(db, r, d);
-    if (seen < 0)
-        return d->exit_code;
+    if (seen < 0) {
+        r->status = LOAD_FAILED;
+        snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+        return d->exit_code ? d->exit_code : EX_SOFTWARE;
+    }
     if (seen) {
         r->status = LOAD_SKIPPED;
         r->seconds = elapsed(&t0);
@@ -554,9 +566,11 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
             fclose(fp);
         return EX_NOINPUT;
     }
+    /* Failing here (database held: 75) is a failed load, not a loaded
+     * file with no rows: say so in the result. */
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the file's "
                 "transaction") != 0)
-        goto out;
+        goto rollback;
     if (start_file(db, r, d) != 0 || prepare(&L, kind, d) != 0)
         goto rollback;
     rc = stream_file(&L, fp, kind, d);
@@ -583,6 +597,9 @@ rollback:
     finalize(&L);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     r->file_id = 0;
+    /* Rolled back: nothing of the file is in the database, and the control
+     * totals (summary JSON) must not say otherwise. */
+    r->rows_read = r->rows_loaded = r->rows_rejected = 0;
     r->status = LOAD_FAILED;
     snprintf(r->reason, sizeof r->reason, "%s", d->reason);
     rc = d->exit_code ? d->exit_code : EX_SOFTWARE;

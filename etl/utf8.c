@@ -72,7 +72,10 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
             piece = "...";
             piece_len = 3;
             n = len - i;            /* stop after the marker */
-        } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F || p[i] == '\\') {
+        } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F || p[i] == '\\' ||
+                   (p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            /* C1 controls (U+0080..U+009F, C2 80..C2 9F) too: U+009B is a
+             * terminal's CSI. Each of the two bytes becomes \xNN. */
             if (p[i] == '\\') {
                 piece = "\\\\";
                 piece_len = 2;
