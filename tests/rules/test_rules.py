@@ -208,13 +208,15 @@ PROJECTIONS = {
 
 class Case:
     def __init__(self, name, files, expect, as_of=A, buckets=None,
-                 before=None):
+                 before=None, from_on=None):
         self.name, self.files, self.expect = name, files, expect
         self.as_of, self.buckets, self.before = as_of, buckets, before
+        self.from_day = day(from_on) if from_on else None
 
     def run(self):
-        db = build(self.files, self.as_of, self.buckets, before=self.before)
-        problems = []
+        db = build(self.files, self.as_of, self.buckets, self.from_day,
+                   self.before)
+        problems = invariants(db)
         for view, want in self.expect.items():
             got = [tuple(r) for r in db.execute(PROJECTIONS[view])]
             missing = Counter(map(tuple, want)) - Counter(got)
@@ -226,11 +228,53 @@ class Case:
         return problems
 
 
+# Facts that hold in every case, checked after each one (SPEC §3): the
+# views agree with each other whatever the data.
+INVARIANTS = [
+    ("closeout_eval has one row per current closeout",
+     "SELECT closeout_id FROM closeout_current",
+     "SELECT closeout_id FROM closeout_eval"),
+    ("noncompensable = closeout_eval rows with a reason",
+     "SELECT * FROM closeout_eval WHERE reason IS NOT NULL",
+     "SELECT * FROM noncompensable"),
+    ("reason = the code of the lowest rank",
+     "SELECT r.closeout_id, r.code FROM closeout_reason AS r"
+     " WHERE r.rank = (SELECT MIN(q.rank) FROM closeout_reason AS q"
+     "                  WHERE q.closeout_id = r.closeout_id)",
+     "SELECT closeout_id, reason FROM closeout_eval WHERE reason IS NOT NULL"),
+    ("is_valid = no reason of rank 1-6",
+     "SELECT closeout_id, CASE WHEN EXISTS (SELECT 1 FROM closeout_reason r"
+     " WHERE r.closeout_id = e.closeout_id AND r.rank <= 6) THEN 0 ELSE 1 END"
+     " FROM closeout_eval AS e",
+     "SELECT closeout_id, is_valid FROM closeout_eval"),
+    ("accepted = valid without DUPLICATE_CLOSEOUT",
+     "SELECT closeout_id FROM closeout_eval WHERE is_valid = 1"
+     " AND reason IS NULL",
+     "SELECT closeout_id FROM closeout_eval WHERE is_accepted = 1"),
+    ("at most one accepted closeout per dispatch",
+     "SELECT DISTINCT dispatch_id FROM closeout_eval WHERE is_accepted = 1",
+     "SELECT dispatch_id FROM closeout_eval WHERE is_accepted = 1"),
+]
+
+
+def invariants(db):
+    problems = []
+    for name, want_sql, got_sql in INVARIANTS:
+        want = Counter(tuple(r) for r in db.execute(want_sql))
+        got = Counter(tuple(r) for r in db.execute(got_sql))
+        if want != got:
+            problems.append("invariant '%s': expected %s, got %s" % (
+                name, sorted(want.elements(), key=repr),
+                sorted(got.elements(), key=repr)))
+    return problems
+
+
 CASES = []
 
 
-def case(name, files, as_of=A, buckets=None, before=None, **expect):
-    CASES.append(Case(name, files, expect, as_of, buckets, before))
+def case(name, files, as_of=A, buckets=None, before=None, from_on=None,
+         **expect):
+    CASES.append(Case(name, files, expect, as_of, buckets, before, from_on))
 
 
 DISP = F("dispatches_1.csv", D("X1"))  # X1: 2026-03-05 10:00, SN-1, D1
@@ -302,6 +346,14 @@ case("NO_DISPATCH: dispatch after A, which is neither unclosed nor checked",
                        "dispatch 'X1' dated 2026-03-14, after as-of "
                        "2026-03-12")],
      unclosed_call=[], registration_exception=[])
+
+case("NO_DISPATCH: a dispatch after A turns checks 2-5 off",
+     [F("dispatches_1.csv", D("X1", at="2026-03-14 08:00", status="CANCELLED",
+                              provider="D2", serial="SN-9")),
+      F("closeouts_1.csv", C(at="2026-03-11 09:00", completed="2026-03-10"))],
+     closeout_reason=[("closeouts_1.csv", 2, 1, "NO_DISPATCH",
+                       "dispatch 'X1' dated 2026-03-14, after as-of "
+                       "2026-03-12")])
 
 case("NO_DISPATCH: an earlier version dated before A does not count",
      [F("dispatches_1.csv", D("X1", at="2026-03-10 08:00")),
@@ -406,6 +458,17 @@ case("DUPLICATE_CLOSEOUT: across imports, the first submitted wins",
                      "DUPLICATE_CLOSEOUT",
                      "accepted closeout: closeouts_2.csv:2", 1, 0),
                     ("closeouts_2.csv", 2, None, "", "", 1, 1)])
+
+case("--from never changes which closeout was accepted",
+     [DISP, F("closeouts_1.csv", C(at="2026-03-06 09:00"),
+               C(at="2026-03-11 09:00"))],
+     from_on="2026-03-10",
+     closeout_eval=[("closeouts_1.csv", 2, None, "", "", 1, 1),
+                    ("closeouts_1.csv", 3, "DUPLICATE_CLOSEOUT",
+                     "DUPLICATE_CLOSEOUT",
+                     "accepted closeout: closeouts_1.csv:2", 1, 0)],
+     noncompensable=[("closeouts_1.csv", 3, "DUPLICATE_CLOSEOUT")],
+     unclosed_call=[])
 
 # Two valid closeouts of one dispatch share dealer (= provider) and dispatch,
 # so equal submitted_at means equal keys, which the loader's unique index
