@@ -13,4 +13,29 @@ extern const char sql_q_earlier_registration[];
 extern const char sql_q_earlier_dispatch[];
 extern const char sql_q_earlier_closeout[];
 
+/* reports/: the rule context and the workbooks' queries (SPEC §4). */
+extern const char sql_q_report_context[];
+extern const char sql_q_report_bucket[];
+extern const char sql_q_unclosed_listing[];
+extern const char sql_q_unclosed_by_bucket[];
+extern const char sql_q_unclosed_by_provider[];
+extern const char sql_q_noncomp_listing[];
+extern const char sql_q_noncomp_by_reason[];
+extern const char sql_q_noncomp_by_dealer[];
+extern const char sql_q_audit_files[];
+extern const char sql_q_audit_warnings[];
+extern const char sql_q_audit_rejected[];
+extern const char sql_q_audit_reg_exceptions[];
+
+/* etl/explain.c: the story of one call, read from the rule tables. */
+extern const char sql_q_explain_source[];
+extern const char sql_q_explain_versions[];
+extern const char sql_q_explain_standing[];
+extern const char sql_q_explain_registrations[];
+extern const char sql_q_explain_registration_exceptions[];
+extern const char sql_q_explain_closeouts[];
+extern const char sql_q_explain_closeout_reasons[];
+extern const char sql_q_explain_serial_dispatches[];
+extern const char sql_q_explain_rejected[];
+
 #endif

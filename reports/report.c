@@ -1,0 +1,536 @@
+/* report.c -- the three workbooks of SPEC §4: the rule context, each
+ * workbook's lifecycle, progress on stderr.
+ *
+ * On the connection it is given, report_write_all() creates the rule
+ * context (schemas/r010_context.sql, filled with bound parameters) and runs
+ * the rules (schemas/r020… as sql_rules), inside one read transaction so
+ * that all three workbooks see one snapshot. Each workbook is then written
+ * by its module (rpt_unclosed.c, rpt_noncomp.c, rpt_audit.c) through the
+ * shared sheet writer (sheet.c) into a temporary file in the output folder,
+ * ".NAME.xlsx.tmp-PID", renamed to NAME.xlsx only when workbook_close()
+ * succeeded; on any failure the temporary file is removed and the error is
+ * EX_CANTCREAT naming the path. A workbook already renamed stays: it is
+ * complete. Temporary files left by a killed run (their PID gone) are
+ * removed at the next run.
+ *
+ * Byte-identical output: constant_memory mode (no shared-string table
+ * whose order could vary), fixed document properties whose creation time
+ * is the as-of date at 00:00 UTC computed from the day number (not the
+ * clock, not mktime(), which depends on TZ), zip entries dated 1980-01-01
+ * by libxlsxwriter itself, every listing ordered on a unique key, and no
+ * setlocale() anywhere (libxlsxwriter prints numbers with printf).
+ *
+ * Workbooks are filled one after the other on this connection; the zip
+ * compression of one (workbook_close) runs on a second thread while the
+ * next one is filled, see "Overlap" below. */
+#include "report.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../etl/db.h"
+#include "../etl/sql.h"
+#include "rpt_audit.h"
+#include "rpt_noncomp.h"
+#include "rpt_unclosed.h"
+#include "sheet.h"
+
+static const char *const book_base[REPORT_N] = {
+    "unclosed_calls", "non_compensable", "audit"};
+static const char *const book_title[REPORT_N] = {
+    "Unclosed calls", "Non-compensable service", "Audit"};
+
+/* One workbook being written. */
+struct book_job {
+    int                       kind;       /* REPORT_UNCLOSED ... */
+    const struct report_opts *o;
+    char                      tmp[4200];  /* temporary name in out_dir */
+    char                     *path;       /* final name: res->path[kind] */
+    struct sheet_book         b;
+    unsigned long             n_rows;     /* listing rows (audit: rejected) */
+    unsigned long             n_rows2;    /* audit: registration exceptions */
+    lxw_error                 close_err;
+    int                       close_errno;
+};
+
+/* ---- the output folder --------------------------------------------------- */
+
+/* mkdir -p: every missing component is created; an existing non-folder in
+ * the way, or a folder we cannot write in, is EX_CANTCREAT. */
+static int make_dirs(const char *dir, struct diag *d)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    struct stat st;
+
+    if (n == 0 || n >= sizeof path)
+        return diag_set(d, EX_CANTCREAT, dir, 0, "output folder name is "
+                        "empty or too long");
+    memcpy(path, dir, n + 1);
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
+                            "folder '%s': %s", path, strerror(errno));
+        *p = c;
+        if (c == '\0')
+            break;
+    }
+    if (stat(dir, &st) != 0)
+        return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
+                        "folder: %s", strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
+                        "folder: %s", strerror(ENOTDIR));
+    if (access(dir, W_OK | X_OK) != 0)
+        return diag_set(d, EX_CANTCREAT, dir, 0, "cannot write in output "
+                        "folder: %s", strerror(errno));
+    return 0;
+}
+
+static int join_path(char *out, size_t size, const char *dir,
+                     const char *name)
+{
+    size_t n = strlen(dir);
+    int len = snprintf(out, size, "%s%s%s", dir,
+                       n && dir[n - 1] == '/' ? "" : "/", name);
+    return len >= 0 && (size_t)len < size ? 0 : -1;
+}
+
+/* Removes ".NAME_DATE.xlsx.tmp-PID" files of our workbooks whose process
+ * is gone (a run killed while writing). Failures are harmless. */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    if (!dp)
+        return;
+    while ((e = readdir(dp)) != NULL) {
+        const char *mark = strstr(e->d_name, ".xlsx.tmp-");
+        int ours = 0;
+        if (e->d_name[0] != '.' || !mark)
+            continue;
+        for (int k = 0; k < REPORT_N; k++) {
+            size_t n = strlen(book_base[k]);
+            if (strncmp(e->d_name + 1, book_base[k], n) == 0 &&
+                e->d_name[1 + n] == '_')
+                ours = 1;
+        }
+        char *end;
+        long pid = strtol(mark + 10, &end, 10);
+        if (!ours || *end != '\0' || pid <= 0 || pid == (long)getpid())
+            continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;                      /* alive, or not ours to judge */
+        char path[4200];
+        if (join_path(path, sizeof path, dir, e->d_name) == 0)
+            unlink(path);
+    }
+    closedir(dp);
+}
+
+/* ---- the rule context ---------------------------------------------------- */
+
+static int bind_int(sqlite3_stmt *q, const char *name, long long v)
+{
+    return sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, name), v);
+}
+
+/* SPEC §3: as-of, --from and the aging buckets as TEMP tables (r010), then
+ * the rules. Every value is a bound parameter. */
+static int rule_context(sqlite3 *db, const struct report_opts *o,
+                        struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if (db_exec(db, sql_r010_context, d, "creating the rule context") != 0)
+        return -1;
+    if (db_prepare(db, sql_q_report_context, &q, d, "setting the as-of "
+                   "date") != 0)
+        return -1;
+    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":as_of"), o->as_of,
+                      -1, SQLITE_STATIC);
+    bind_int(q, ":as_of_day", o->as_of_day);
+    if (o->has_from)
+        bind_int(q, ":from_day", o->from_day);
+    rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "setting the as-of date");
+
+    if (db_prepare(db, sql_q_report_bucket, &q, d, "setting the aging "
+                   "buckets") != 0)
+        return -1;
+    int lo = 0;
+    for (int k = 0; k < o->n_buckets; k++) {
+        char label[32];
+        int last = k + 1 == o->n_buckets;
+        if (last)
+            snprintf(label, sizeof label, "%d+", lo);
+        else
+            snprintf(label, sizeof label, "%d-%d", lo, o->bucket_hi[k]);
+        bind_int(q, ":seq", k + 1);
+        bind_int(q, ":lo_days", lo);
+        if (last)
+            sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":hi_days"));
+        else
+            bind_int(q, ":hi_days", o->bucket_hi[k]);
+        sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":label"),
+                          label, -1, SQLITE_TRANSIENT);
+        rc = sqlite3_step(q);
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE) {
+            sqlite3_finalize(q);
+            return db_fail(db, d, "setting the aging buckets");
+        }
+        if (!last)
+            lo = o->bucket_hi[k] + 1;
+    }
+    sqlite3_finalize(q);
+    return db_exec(db, sql_rules, d, "running the reconciliation rules");
+}
+
+/* ---- one workbook -------------------------------------------------------- */
+
+static void on_progress(void *ctx, unsigned long n_rows)
+{
+    const struct book_job *j = ctx;
+    fprintf(stderr, "\r\033[K  writing %s: %lu rows", j->path, n_rows);
+    fflush(stderr);
+}
+
+static int book_open(struct book_job *j, struct diag *d)
+{
+    const struct report_opts *o = j->o;
+    char title[128], comments[128];
+    lxw_workbook_options wo = {.constant_memory = LXW_TRUE,
+                               .tmpdir = (char *)o->out_dir};
+
+    memset(&j->b, 0, sizeof j->b);
+    j->b.wb = workbook_new_opt(j->tmp, &wo);
+    if (!j->b.wb)
+        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: out "
+                        "of memory");
+    /* created: the as-of date at 00:00 UTC, from the day number alone
+     * (libxlsxwriter formats it with gmtime); never the clock. */
+    snprintf(title, sizeof title, "%s as of %s", book_title[j->kind],
+             o->as_of);
+    snprintf(comments, sizeof comments, "svcrecon %s",
+             o->version ? o->version : "");
+    lxw_doc_properties props = {
+        .title = title,
+        .subject = "Canon imagePROGRAF dealer service reconciliation",
+        .author = "svcrecon",
+        .comments = comments,
+        .created = (time_t)o->as_of_day * 86400,
+    };
+    sheet_check(&j->b, workbook_set_properties(j->b.wb, &props),
+                "setting properties");
+    sheet_book_init(&j->b);
+    if (o->progress_bar) {
+        j->b.progress = on_progress;
+        j->b.progress_ctx = j;
+    }
+    return 0;
+}
+
+/* libxlsxwriter's words for an error, without its full stop. */
+static const char *lxw_reason(lxw_error err, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", lxw_strerror(err));
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return buf;
+}
+
+/* Closes the workbook (always: it frees it) and renames it into place when
+ * everything succeeded; otherwise removes the temporary file. `failed` is
+ * set when the writer already filled d. */
+static int book_close(struct book_job *j, int failed, struct diag *d)
+{
+    errno = 0;
+    j->close_err = workbook_close(j->b.wb);
+    j->close_errno = errno;
+    j->b.wb = NULL;
+    sheet_book_release(&j->b);
+    if (j->o->progress_bar)
+        fputs("\r\033[K", stderr);
+    if (failed) {
+        unlink(j->tmp);
+        return -1;
+    }
+    lxw_error err = j->b.err != LXW_NO_ERROR ? j->b.err : j->close_err;
+    if (err != LXW_NO_ERROR) {
+        int e = j->b.err != LXW_NO_ERROR ? j->b.err_errno : j->close_errno;
+        char why[256];
+        unlink(j->tmp);
+        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create%s%s: "
+                        "%s%s%s", j->b.err ? " while " : "",
+                        j->b.err && j->b.err_what ? j->b.err_what : "",
+                        lxw_reason(err, why, sizeof why), e ? ": " : "",
+                        e ? strerror(e) : "");
+    }
+    if (rename(j->tmp, j->path) != 0) {
+        int e = errno;
+        unlink(j->tmp);
+        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot rename '%s' "
+                        "into place: %s", j->tmp, strerror(e));
+    }
+    if (!j->o->quiet) {
+        if (j->kind == REPORT_AUDIT)
+            fprintf(stderr, "svcrecon: wrote %s (%lu rejected rows, %lu "
+                    "registration exceptions)\n", j->path, j->n_rows,
+                    j->n_rows2);
+        else
+            fprintf(stderr, "svcrecon: wrote %s (%lu rows)\n", j->path,
+                    j->n_rows);
+    }
+    return 0;
+}
+
+/* ---- the three workbooks ------------------------------------------------- */
+
+/* Overlap. Most of a report's time is the rules (one connection, one
+ * thread: SQLite work cannot be shared between connections, and TEMP
+ * tables are per connection, so a connection per workbook would run the
+ * rules three times over). Of the rest, about half is workbook_close():
+ * assembling the XML parts and deflating them into the zip. That part
+ * touches only its own workbook, so it runs on one background thread
+ * while the main thread fills the next workbook from the database; the
+ * main thread alone uses SQLite. Only the closer thread calls
+ * workbook_close(), whose gmtime() is not thread-safe. Jobs are closed in
+ * order, so the "wrote" lines keep their order. Without the thread (it
+ * could not be started) each workbook is closed where it was filled. */
+struct run {
+    sqlite3                  *db;
+    const struct report_opts *o;
+    struct report_result     *res;
+    struct book_job           job[REPORT_N];
+    struct diag               job_diag[REPORT_N];
+    int                       job_opened[REPORT_N];  /* workbook exists */
+    int                       job_failed[REPORT_N];  /* fill failed, d set */
+    int                       job_rc[REPORT_N];      /* close result */
+    pthread_t                 closer;
+    int                       has_closer;
+    pthread_mutex_t           mu;
+    pthread_cond_t            cv;
+    int                       n_queued;   /* jobs handed to the closer */
+    int                       n_closed;   /* jobs it has finished */
+    int                       no_more;    /* the main thread is done */
+};
+
+static void *closer_main(void *arg)
+{
+    struct run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (r->n_closed == r->n_queued && !r->no_more)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (r->n_closed == r->n_queued)
+            break;
+        int k = r->n_closed;
+        pthread_mutex_unlock(&r->mu);
+        r->job_rc[k] = !r->job_opened[k] ? -1 :
+            book_close(&r->job[k], r->job_failed[k], &r->job_diag[k]);
+        pthread_mutex_lock(&r->mu);
+        r->n_closed++;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+static void close_job(struct run *r, int k)
+{
+    if (!r->has_closer) {
+        r->job_rc[k] = !r->job_opened[k] ? -1 :
+            book_close(&r->job[k], r->job_failed[k], &r->job_diag[k]);
+        r->n_queued = r->n_closed = k + 1;
+        return;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->n_queued = k + 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Waits until the first n jobs are closed; 0 when all of them succeeded. */
+static int wait_closed(struct run *r, int n)
+{
+    int rc = 0;
+    if (r->has_closer) {
+        pthread_mutex_lock(&r->mu);
+        while (r->n_closed < n)
+            pthread_cond_wait(&r->cv, &r->mu);
+        pthread_mutex_unlock(&r->mu);
+    }
+    for (int k = 0; k < n; k++)
+        if (r->job_rc[k] != 0)
+            rc = -1;
+    return rc;
+}
+
+/* True when a workbook already closed has failed: the run will fail, so
+ * no later workbook is started. */
+static int closed_failed(struct run *r)
+{
+    int failed = 0;
+    if (r->has_closer)
+        pthread_mutex_lock(&r->mu);
+    for (int k = 0; k < r->n_closed; k++)
+        if (r->job_rc[k] != 0)
+            failed = 1;
+    if (r->has_closer)
+        pthread_mutex_unlock(&r->mu);
+    return failed;
+}
+
+/* The Run sheet is written last: by then the other two workbooks are in
+ * place (or the audit is abandoned with them). */
+static int audit_others(void *ctx, struct rpt_audit_others *x)
+{
+    struct run *r = ctx;
+    if (wait_closed(r, REPORT_AUDIT) != 0)
+        return -1;
+    x->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
+    x->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
+    x->n_cut_unclosed = r->job[REPORT_UNCLOSED].b.n_cut;
+    x->n_cut_noncomp = r->job[REPORT_NONCOMP].b.n_cut;
+    return 0;
+}
+
+/* Fills workbook k on the main thread and hands it to the closer. -1 when
+ * the fill failed: no later workbook is started. */
+static int fill_book(struct run *r, int k)
+{
+    struct book_job *j = &r->job[k];
+    struct diag *d = &r->job_diag[k];
+    if (book_open(j, d) != 0) {
+        close_job(r, k);                  /* nothing to close: in order */
+        return -1;
+    }
+    r->job_opened[k] = 1;
+    int rc = -1;
+    if (j->b.err == LXW_NO_ERROR) {
+        switch (k) {
+        case REPORT_UNCLOSED:
+            rc = rpt_unclosed_write(r->db, r->o, &j->b, &j->n_rows, d);
+            break;
+        case REPORT_NONCOMP:
+            rc = rpt_noncomp_write(r->db, r->o, &j->b, &j->n_rows, d);
+            break;
+        default:
+            rc = rpt_audit_write(r->db, r->o, &j->b, audit_others, r,
+                                 &j->n_rows, &j->n_rows2, d);
+        }
+    }
+    /* A failure with d filled is the database's; one without is the
+     * workbook's, which book_close() turns into EX_CANTCREAT. The audit
+     * abandoned for a failed sibling has neither: it is removed quietly. */
+    r->job_failed[k] = rc != 0 && (d->exit_code != 0 ||
+                                   j->b.err == LXW_NO_ERROR);
+    close_job(r, k);
+    return rc;
+}
+
+int report_write_all(sqlite3 *db, const struct report_opts *o,
+                     struct report_result *res, struct diag *d)
+{
+    struct report_opts opts = *o;
+    struct run r = {.db = db, .o = &opts, .res = res};
+    int rc = 0, n_started = 0;
+
+    memset(res, 0, sizeof *res);
+    /* The Run sheet names the database; without a path from the command
+     * line, SQLite's own (absolute) name of it. */
+    if (!opts.db_path)
+        opts.db_path = sqlite3_db_filename(db, "main");
+    o = &opts;
+    if (make_dirs(o->out_dir, d) != 0)
+        return -1;
+    for (int k = 0; k < REPORT_N; k++) {
+        char name[128];
+        struct book_job *j = &r.job[k];
+        j->kind = k;
+        j->o = o;
+        j->path = res->path[k];
+        snprintf(name, sizeof name, "%s_%s.xlsx", book_base[k], o->as_of);
+        if (join_path(res->path[k], sizeof res->path[k], o->out_dir,
+                      name) != 0)
+            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
+                            "too long");
+        snprintf(name, sizeof name, ".%s_%s.xlsx.tmp-%ld", book_base[k],
+                 o->as_of, (long)getpid());
+        if (join_path(j->tmp, sizeof j->tmp, o->out_dir, name) != 0)
+            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
+                            "too long");
+    }
+    remove_stale_temps(o->out_dir);
+
+    /* One read transaction: the rules and all three workbooks see the same
+     * snapshot. Only TEMP tables are written. */
+    if (db_exec(db, "BEGIN", d, "starting the report") != 0)
+        return -1;
+    if (o->progress_bar) {
+        fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
+        fflush(stderr);
+    }
+    rc = rule_context(db, o, d);
+    if (o->progress_bar)
+        fputs("\r\033[K", stderr);
+    if (rc != 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    pthread_mutex_init(&r.mu, NULL);
+    pthread_cond_init(&r.cv, NULL);
+    r.has_closer = pthread_create(&r.closer, NULL, closer_main, &r) == 0;
+    while (n_started < REPORT_N && !closed_failed(&r))
+        if (fill_book(&r, n_started++) != 0)
+            break;
+    if (r.has_closer) {
+        pthread_mutex_lock(&r.mu);
+        r.no_more = 1;
+        pthread_cond_broadcast(&r.cv);
+        pthread_mutex_unlock(&r.mu);
+        pthread_join(r.closer, NULL);
+    }
+    pthread_cond_destroy(&r.cv);
+    pthread_mutex_destroy(&r.mu);
+
+    /* The first failure in workbook order is the one reported; a fill
+     * error (database or workbook) outranks a close error of the same
+     * workbook, which cannot both happen. */
+    for (int k = 0; k < n_started && rc == 0; k++) {
+        if (r.job_rc[k] != 0) {
+            *d = r.job_diag[k];
+            rc = -1;
+        }
+        res->n_cut_cells += r.job[k].b.n_cut;
+    }
+    if (rc == 0) {
+        res->n_unclosed = r.job[REPORT_UNCLOSED].n_rows;
+        res->n_noncomp = r.job[REPORT_NONCOMP].n_rows;
+        res->n_rejected = r.job[REPORT_AUDIT].n_rows;
+        res->n_reg_exceptions = r.job[REPORT_AUDIT].n_rows2;
+    }
+    if (rc == 0 && db_exec(db, "COMMIT", d, "ending the report") != 0)
+        rc = -1;
+    if (rc != 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}

@@ -1,0 +1,308 @@
+/* rpt_audit.c -- audit_A.xlsx (SPEC §2 "Rejected rows and files", §3
+ * "Registration exceptions", §4 `Run`).
+ *
+ * Decision: the Run sheet and Rejected rows cover every file ever imported
+ * into the database (loaded and refused; a refused file is a Rejected rows
+ * line 0 with its reason), not only this run's imports. The database keeps
+ * no notion of "this run" that survives a kill, and a `report` alone
+ * imports nothing; listing everything makes a re-run, and a night killed
+ * and run again, give byte-identical workbooks. imported_at (the wall
+ * clock) is never shown, for the same reason.
+ *
+ * Sheet order is Run, Rejected rows (and its continuations), Registration
+ * exceptions; the listings are written first and the Run sheet last, when
+ * every count, including the text cells cut in all three workbooks, is
+ * known. */
+#include "rpt_audit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../etl/db.h"
+#include "../etl/sql.h"
+
+static const struct sheet_col rejected_cols[] = {
+    {"File",       SHEET_TEXT, 40},
+    {"Line",       SHEET_INT,  10},
+    {"Reason",     SHEET_TEXT, 60},
+    {"Raw record", SHEET_TEXT, 80},
+};
+
+static const struct sheet_col exception_cols[] = {
+    {"Dispatch ID",   SHEET_TEXT,     18},
+    {"Dispatched",    SHEET_DATETIME,  0},
+    {"Serial number", SHEET_TEXT,     18},
+    {"Provider",      SHEET_TEXT,     14},
+    {"Exception",     SHEET_TEXT,     26},
+    {"Detail",        SHEET_TEXT,     70},
+    {"Source file",   SHEET_TEXT,     40},
+    {"Source line",   SHEET_INT,      10},
+};
+
+#define N_COLS(a) (int)(sizeof a / sizeof a[0])
+
+static int write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
+                         const struct sheet_col *cols, int n_cols,
+                         const char *sql, unsigned long *n, struct diag *d)
+{
+    struct sheet sh;
+    sqlite3_stmt *q;
+    int rc;
+    *n = 0;
+    if (sheet_open(&sh, b, name, cols, n_cols) != 0)
+        return -1;
+    if (db_prepare(db, sql, &q, d, name) != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sheet_next_row(&sh) != 0)
+            break;
+        sheet_put_row(&sh, q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, name);
+    *n = sh.n_rows;
+    return sheet_close(&sh);
+}
+
+/* ---- the Run sheet ------------------------------------------------------- */
+
+struct file_totals {
+    unsigned long n_files, n_loaded, n_refused;
+    double rows_read, rows_loaded, rows_rejected;
+    unsigned long n_cut;                  /* cells the tables below will cut */
+};
+
+/* A first pass over the file and warning tables: control totals for the
+ * lines above them, and the cells they will cut, so that the count of cut
+ * cells written above them is exact. The tables are small (one row per
+ * imported file). */
+static int prescan(sqlite3 *db, struct sheet_book *b, struct file_totals *t,
+                   struct diag *d)
+{
+    static const char *const what[2] = {"imported files", "file warnings"};
+    const char *const sql[2] = {sql_q_audit_files, sql_q_audit_warnings};
+    memset(t, 0, sizeof *t);
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt *q;
+        int rc;
+        if (db_prepare(db, sql[k], &q, d, what[k]) != 0)
+            return -1;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int n_cols = sqlite3_column_count(q);
+            for (int c = 0; c < n_cols; c++) {
+                int type = sqlite3_column_type(q, c);
+                if (type != SQLITE_TEXT && type != SQLITE_BLOB)
+                    continue;
+                const void *p = sqlite3_column_blob(q, c);
+                int cut;
+                sheet_clean_text(&b->txt, p ? p : "",
+                                 (size_t)sqlite3_column_bytes(q, c), &cut);
+                t->n_cut += (unsigned long)cut;
+            }
+            if (k == 0) {
+                t->n_files++;
+                if (strcmp(db_text(q, 6), "loaded") == 0)
+                    t->n_loaded++;
+                else
+                    t->n_refused++;
+                t->rows_read += sqlite3_column_double(q, 3);
+                t->rows_loaded += sqlite3_column_double(q, 4);
+                t->rows_rejected += sqlite3_column_double(q, 5);
+            }
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            return db_fail(db, d, what[k]);
+    }
+    return 0;
+}
+
+static void key_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                     const char *key, const char *value)
+{
+    sheet_write_cstr(b, ws, row, 0, key, b->label);
+    sheet_write_cstr(b, ws, row, 1, value, b->text);
+}
+
+static void key_number(struct sheet_book *b, lxw_worksheet *ws,
+                       lxw_row_t row, const char *key, double value,
+                       const char *note)
+{
+    sheet_write_cstr(b, ws, row, 0, key, b->label);
+    sheet_write_number(b, ws, row, 1, value, NULL);
+    if (note)
+        sheet_write_cstr(b, ws, row, 2, note, NULL);
+}
+
+/* "0-7, 8-14, 15-30, 31-60, 61-90, 91+", from the options. */
+static void bucket_text(const struct report_opts *o, char *out, size_t size)
+{
+    size_t n = 0;
+    int lo = 0;
+    out[0] = '\0';
+    for (int k = 0; k < o->n_buckets && n < size; k++) {
+        const char *sep = k ? ", " : "";
+        if (k + 1 < o->n_buckets) {
+            n += (size_t)snprintf(out + n, size - n, "%s%d-%d", sep, lo,
+                                  o->bucket_hi[k]);
+            lo = o->bucket_hi[k] + 1;
+        } else {
+            n += (size_t)snprintf(out + n, size - n, "%s%d+", sep, lo);
+        }
+    }
+}
+
+static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+                       lxw_row_t *row, const char *sql, const char *what,
+                       const char *const *hdr, const enum sheet_type *types,
+                       int n_cols, struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+    for (int c = 0; c < n_cols; c++)
+        sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c], b->header);
+    if (db_prepare(db, sql, &q, d, what) != 0)
+        return -1;
+    unsigned long n = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        ++*row;
+        n++;
+        for (int c = 0; c < n_cols; c++) {
+            int type = sqlite3_column_type(q, c);
+            if (type == SQLITE_NULL)
+                continue;
+            if (types[c] == SHEET_INT && type == SQLITE_INTEGER) {
+                sheet_write_number(b, ws, *row, (lxw_col_t)c,
+                                   sqlite3_column_double(q, c), NULL);
+            } else {
+                const void *p = sqlite3_column_blob(q, c);
+                sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
+                                 (size_t)sqlite3_column_bytes(q, c), b->text);
+            }
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, what);
+    if (n == 0)
+        sheet_write_cstr(b, ws, ++*row, 0, "(none)", NULL);
+    *row += 2;
+    return 0;
+}
+
+static int write_run(sqlite3 *db, const struct report_opts *o,
+                     struct sheet_book *b, lxw_worksheet *ws,
+                     const struct rpt_audit_others *x,
+                     unsigned long n_rejected, unsigned long n_exceptions,
+                     struct diag *d)
+{
+    struct file_totals t;
+    char text[512];
+    lxw_row_t row = 0;
+
+    if (prescan(db, b, &t, d) != 0)
+        return -1;
+    worksheet_set_column(ws, 0, 0, 36, NULL);
+    worksheet_set_column(ws, 1, 1, 14, NULL);
+    worksheet_set_column(ws, 2, 2, 66, NULL);
+    worksheet_set_column(ws, 3, 5, 11, NULL);
+    worksheet_set_column(ws, 6, 6, 9, NULL);
+    worksheet_set_column(ws, 7, 7, 40, NULL);
+    worksheet_set_column(ws, 8, 8, 13, NULL);
+    worksheet_set_column(ws, 9, 9, 40, NULL);
+    worksheet_set_landscape(ws);
+
+    snprintf(text, sizeof text, "svcrecon run as of %s", o->as_of);
+    sheet_write_cstr(b, ws, row++, 0, text, b->title);
+    sheet_write_cstr(b, ws, row, 0, "As of", b->label);
+    sheet_write_date(b, ws, row++, 1, o->as_of_day);
+    sheet_write_cstr(b, ws, row, 0, "From", b->label);
+    if (o->has_from) {
+        sheet_write_date(b, ws, row, 1, o->from_day);
+        sheet_write_cstr(b, ws, row++, 2, "non-compensable closeouts "
+                         "submitted and registration exceptions of "
+                         "dispatches dated on or after this date", NULL);
+    } else {
+        sheet_write_cstr(b, ws, row++, 1, "(not given: everything up to "
+                         "the as-of date)", NULL);
+    }
+    key_text(b, ws, row++, "svcrecon version", o->version ? o->version : "");
+    key_text(b, ws, row++, "Database", o->db_path ? o->db_path : "");
+    bucket_text(o, text, sizeof text);
+    key_text(b, ws, row++, "Aging buckets (days open)", text);
+    row++;
+
+    snprintf(text, sizeof text, "%lu loaded, %lu refused", t.n_loaded,
+             t.n_refused);
+    key_number(b, ws, row++, "Files imported", (double)t.n_files, text);
+    key_number(b, ws, row++, "Rows read", t.rows_read, NULL);
+    key_number(b, ws, row++, "Rows loaded", t.rows_loaded, NULL);
+    key_number(b, ws, row++, "Rows rejected", t.rows_rejected, NULL);
+    row++;
+
+    snprintf(text, sizeof text, "unclosed_calls_%s.xlsx", o->as_of);
+    key_number(b, ws, row++, "Unclosed calls", (double)x->n_unclosed, text);
+    snprintf(text, sizeof text, "non_compensable_%s.xlsx", o->as_of);
+    key_number(b, ws, row++, "Non-compensable closeouts",
+               (double)x->n_noncomp, text);
+    key_number(b, ws, row++, "Rejected rows and refused files",
+               (double)n_rejected, "sheet Rejected rows");
+    key_number(b, ws, row++, "Registration exceptions", (double)n_exceptions,
+               "sheet Registration exceptions");
+    /* Every cut this workbook will have made once the tables below are
+     * written: the listings' (already counted) and the tables'. */
+    unsigned long cut_audit = b->n_cut + t.n_cut;
+    snprintf(text, sizeof text, "unclosed calls %lu, non-compensable %lu, "
+             "audit %lu; each cut value ends with a marker, and the "
+             "database keeps it whole", x->n_cut_unclosed, x->n_cut_noncomp,
+             cut_audit);
+    key_number(b, ws, row++, "Text cells cut at 32,767 characters",
+               (double)(x->n_cut_unclosed + x->n_cut_noncomp + cut_audit),
+               text);
+    row++;
+
+    static const char *const file_hdr[] = {
+        "File", "Kind", "SHA-256", "Rows read", "Loaded", "Rejected",
+        "Status", "Reason", "Size (bytes)", "Path"};
+    static const enum sheet_type file_types[] = {
+        SHEET_TEXT, SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_INT, SHEET_INT,
+        SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_TEXT};
+    sheet_write_cstr(b, ws, row++, 0, "Imported files", b->label);
+    if (write_table(db, b, ws, &row, sql_q_audit_files, "imported files",
+                    file_hdr, file_types, 10, d) != 0)
+        return -1;
+    static const char *const warn_hdr[] = {"File", "Warning"};
+    static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
+    sheet_write_cstr(b, ws, row++, 0, "Warnings", b->label);
+    if (write_table(db, b, ws, &row, sql_q_audit_warnings, "file warnings",
+                    warn_hdr, warn_types, 2, d) != 0)
+        return -1;
+    return b->err == LXW_NO_ERROR ? 0 : -1;
+}
+
+int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
+                    struct sheet_book *b,
+                    int (*others)(void *ctx, struct rpt_audit_others *out),
+                    void *others_ctx, unsigned long *n_rejected,
+                    unsigned long *n_reg_exceptions, struct diag *d)
+{
+    struct rpt_audit_others x;
+    *n_rejected = *n_reg_exceptions = 0;
+    lxw_worksheet *run = workbook_add_worksheet(b->wb, "Run");
+    if (!run) {
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        return -1;
+    }
+    if (write_listing(db, b, "Rejected rows", rejected_cols,
+                      N_COLS(rejected_cols), sql_q_audit_rejected,
+                      n_rejected, d) != 0 ||
+        write_listing(db, b, "Registration exceptions", exception_cols,
+                      N_COLS(exception_cols), sql_q_audit_reg_exceptions,
+                      n_reg_exceptions, d) != 0)
+        return -1;
+    memset(&x, 0, sizeof x);
+    if (others && others(others_ctx, &x) != 0)
+        return -1;
+    return write_run(db, o, b, run, &x, *n_rejected, *n_reg_exceptions, d);
+}

@@ -1,0 +1,165 @@
+/* rpt_noncomp.c -- non_compensable_A.xlsx (SPEC §3 "Closeout checks", §4).
+ *
+ * The rules (schemas/r030, r040) give every closeout its reasons; this file
+ * reads the TEMP view noncompensable through schemas/q_noncomp_*.sql, which
+ * apply the --from filter (submitted on or after D, SPEC §3), and lays the
+ * rows out. Totals count each closeout once, under its primary reason, so
+ * that they add up to the listing. */
+#include "rpt_noncomp.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../etl/db.h"
+#include "../etl/sql.h"
+#include "summary.h"
+
+/* SPEC §4, in this order. */
+static const struct sheet_col listing_cols[] = {
+    {"Dealer",        SHEET_TEXT,     12},
+    {"Dispatch ID",   SHEET_TEXT,     18},
+    {"Serial number", SHEET_TEXT,     18},
+    {"Submitted",     SHEET_DATETIME,  0},
+    {"Completed",     SHEET_DATE,      0},
+    {"Labor hours",   SHEET_DECIMAL,   8},
+    {"Reason",        SHEET_TEXT,     26},
+    {"All reasons",   SHEET_TEXT,     40},
+    {"Detail",        SHEET_TEXT,     60},
+    {"Source file",   SHEET_TEXT,     40},
+    {"Source line",   SHEET_INT,      10},
+};
+#define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
+
+#define MAX_REASONS 16
+
+struct reason {
+    char   code[40];
+    char   meaning[96];
+    double n_closeouts;
+    double labor_hours;
+};
+
+static int read_reasons(sqlite3 *db, struct reason *r, int *n_r,
+                        struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+    *n_r = 0;
+    if (db_prepare(db, sql_q_noncomp_by_reason, &q, d,
+                   "non-compensable by reason") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_r < MAX_REASONS) {
+        struct reason *x = &r[(*n_r)++];
+        snprintf(x->code, sizeof x->code, "%s", db_text(q, 1));
+        snprintf(x->meaning, sizeof x->meaning, "%s", db_text(q, 2));
+        x->n_closeouts = sqlite3_column_double(q, 3);
+        x->labor_hours = sqlite3_column_double(q, 4);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d, "non-compensable by reason");
+    return 0;
+}
+
+static int write_summary(sqlite3 *db, const struct report_opts *o,
+                         struct sheet_book *b, struct diag *d)
+{
+    struct reason r[MAX_REASONS];
+    int n_r;
+    double total = 0, hours = 0;
+    lxw_row_t row;
+
+    if (read_reasons(db, r, &n_r, d) != 0)
+        return -1;
+    for (int k = 0; k < n_r; k++) {
+        total += r[k].n_closeouts;
+        hours += r[k].labor_hours;
+    }
+    lxw_worksheet *ws = summary_open(b, o, "Non-compensable service",
+                                     "closeouts submitted on or after this "
+                                     "date", &row);
+    if (!ws)
+        return -1;
+    worksheet_set_column(ws, 0, 0, 28, NULL);
+    worksheet_set_column(ws, 1, 2, 13, NULL);
+    worksheet_set_column(ws, 3, (lxw_col_t)(2 + n_r), 14, NULL);
+    sheet_write_cstr(b, ws, row, 0, "Closeouts listed", b->label);
+    sheet_write_number(b, ws, row, 1, total, NULL);
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Labor hours", b->label);
+    sheet_write_number(b, ws, row, 1, hours, b->decimal);
+    row += 2;
+
+    static const char *const reason_hdr[] = {
+        "Primary reason", "Closeouts", "Labor hours", "Meaning"};
+    summary_header(b, ws, row, reason_hdr, 4);
+    lxw_row_t first = row + 1;
+    for (int k = 0; k < n_r; k++) {
+        row++;
+        sheet_write_cstr(b, ws, row, 0, r[k].code, b->text);
+        sheet_write_number(b, ws, row, 1, r[k].n_closeouts, NULL);
+        sheet_write_number(b, ws, row, 2, r[k].labor_hours, b->decimal);
+        sheet_write_cstr(b, ws, row, 3, r[k].meaning, NULL);
+    }
+    lxw_row_t last = row;
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Total", b->total);
+    sheet_write_number(b, ws, row, 1, total, b->total);
+    sheet_write_number(b, ws, row, 2, hours, b->total_decimal);
+    row += 2;
+
+    summary_chart(b, ws, row, LXW_CHART_BAR,
+                  "Non-compensable closeouts by primary reason",
+                  "Primary reason", "Closeouts", first, last, 0, 1);
+    row += SUMMARY_CHART_ROWS + 1;
+
+    const char *dealer_hdr[3 + MAX_REASONS] = {"Dealer", "Closeouts",
+                                               "Labor hours"};
+    const char *codes[MAX_REASONS];
+    for (int k = 0; k < n_r; k++)
+        dealer_hdr[3 + k] = codes[k] = r[k].code;
+    /* The codes are long: a taller header row, wrapped. */
+    lxw_format *wrap = workbook_add_format(b->wb);
+    if (wrap) {
+        format_set_bold(wrap);
+        format_set_text_wrap(wrap);
+        format_set_bottom(wrap, LXW_BORDER_THIN);
+        format_set_bg_color(wrap, 0xDDEBF7);
+        format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
+        sheet_check(b, worksheet_set_row(ws, row, 30, NULL), "header");
+        for (int c = 0; c < 3 + n_r; c++)
+            sheet_write_cstr(b, ws, row, (lxw_col_t)c, dealer_hdr[c], wrap);
+    }
+    return summary_fold(db, b, ws, row + 1, sql_q_noncomp_by_dealer,
+                        "non-compensable by dealer", "(blank)", 1, codes,
+                        n_r, d);
+}
+
+int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+                      struct sheet_book *b, unsigned long *n_listed,
+                      struct diag *d)
+{
+    struct sheet sh;
+    sqlite3_stmt *q;
+    int rc;
+
+    *n_listed = 0;
+    if (write_summary(db, o, b, d) != 0)
+        return -1;
+    if (sheet_open(&sh, b, "Non-compensable", listing_cols,
+                   N_LISTING_COLS) != 0)
+        return -1;
+    if (db_prepare(db, sql_q_noncomp_listing, &q, d,
+                   "non-compensable listing") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sheet_next_row(&sh) != 0)
+            break;
+        sheet_put_row(&sh, q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, "non-compensable listing");
+    *n_listed = sh.n_rows;
+    return sheet_close(&sh);
+}

@@ -1,0 +1,19 @@
+/* rpt_noncomp.h -- the workbook non_compensable_A.xlsx (SPEC §4): Summary
+ * (totals by reason and by dealer with labor hours, chart) and the listing
+ * `Non-compensable`. */
+#ifndef SVC_RPT_NONCOMP_H
+#define SVC_RPT_NONCOMP_H
+
+#include <sqlite3.h>
+
+#include "../etl/diag.h"
+#include "report.h"
+#include "sheet.h"
+
+/* As rpt_unclosed_write(), for the non-compensable closeouts submitted on
+ * or after --from (all up to the as-of date without it). */
+int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+                      struct sheet_book *b, unsigned long *n_listed,
+                      struct diag *d);
+
+#endif

@@ -1,0 +1,164 @@
+/* rpt_unclosed.c -- unclosed_calls_A.xlsx (SPEC §3 "Unclosed calls", §4).
+ *
+ * The rules (schemas/r050_unclosed.sql) decide which calls are unclosed and
+ * their aging bucket; this file only reads TEMP unclosed_call through the
+ * queries schemas/q_unclosed_*.sql and lays the rows out. The --from date
+ * never applies here (SPEC §3: "Unclosed calls are always all open calls
+ * as of A"); the Summary says so when one is given. */
+#include "rpt_unclosed.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../etl/db.h"
+#include "../etl/sql.h"
+#include "summary.h"
+
+/* SPEC §4, in this order. */
+static const struct sheet_col listing_cols[] = {
+    {"Dispatch ID",       SHEET_TEXT,     18},
+    {"Dispatched",        SHEET_DATETIME,  0},
+    {"Days open",         SHEET_INT,       8},
+    {"Aging bucket",      SHEET_TEXT,     10},
+    {"Provider",          SHEET_TEXT,     14},
+    {"Model",             SHEET_TEXT,     16},
+    {"Serial number",     SHEET_TEXT,     18},
+    {"Customer",          SHEET_TEXT,     40},
+    {"Closeout attempts", SHEET_INT,       8},
+    {"Source file",       SHEET_TEXT,     40},
+    {"Source line",       SHEET_INT,      10},
+};
+#define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
+
+struct bucket {
+    char          label[32];
+    long long     seq;
+    unsigned long n_calls;
+};
+
+/* The bucket totals, before anything is written: the header lines need
+ * the grand total. */
+static int read_buckets(sqlite3 *db, struct bucket *bk, int *n_bk,
+                        unsigned long *total, struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+    *n_bk = 0;
+    *total = 0;
+    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
+                   "unclosed calls by bucket") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_bk < REPORT_MAX_BUCKETS) {
+        struct bucket *b = &bk[(*n_bk)++];
+        b->seq = sqlite3_column_int64(q, 0);
+        snprintf(b->label, sizeof b->label, "%s", db_text(q, 1));
+        b->n_calls = (unsigned long)sqlite3_column_int64(q, 4);
+        *total += b->n_calls;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        db_fail(db, d, "unclosed calls by bucket");
+        sqlite3_finalize(q);
+        return -1;
+    }
+    sqlite3_finalize(q);
+    return 0;
+}
+
+static int write_summary(sqlite3 *db, const struct report_opts *o,
+                         struct sheet_book *b, struct diag *d)
+{
+    struct bucket bk[REPORT_MAX_BUCKETS];
+    int n_bk;
+    unsigned long total;
+    lxw_row_t row;
+
+    if (read_buckets(db, bk, &n_bk, &total, d) != 0)
+        return -1;
+    lxw_worksheet *ws = summary_open(b, o, "Unclosed calls",
+                                     "not applied: every call open on the "
+                                     "as-of date is listed", &row);
+    if (!ws)
+        return -1;
+    worksheet_set_column(ws, 0, 0, 24, NULL);
+    worksheet_set_column(ws, 1, 3, 16, NULL);
+    worksheet_set_column(ws, 4, (lxw_col_t)(3 + n_bk), 10, NULL);
+    sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
+    sheet_write_number(b, ws, row, 1, (double)total, NULL);
+    row += 2;
+
+    static const char *const bucket_hdr[] = {
+        "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
+    summary_header(b, ws, row, bucket_hdr, 4);
+    lxw_row_t first = row + 1;
+    sqlite3_stmt *q;
+    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
+                   "unclosed calls by bucket") != 0)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        row++;
+        sheet_write_text(b, ws, row, 0, db_text(q, 1),
+                         (size_t)sqlite3_column_bytes(q, 1), b->text);
+        sheet_write_number(b, ws, row, 1, sqlite3_column_double(q, 2), NULL);
+        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+            sheet_write_number(b, ws, row, 2, sqlite3_column_double(q, 3),
+                               NULL);
+        sheet_write_number(b, ws, row, 3, sqlite3_column_double(q, 4), NULL);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "unclosed calls by bucket");
+    lxw_row_t last = row;
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Total", b->total);
+    sheet_check(b, worksheet_write_blank(ws, row, 1, b->total), "total");
+    sheet_check(b, worksheet_write_blank(ws, row, 2, b->total), "total");
+    sheet_write_number(b, ws, row, 3, (double)total, b->total);
+    row += 2;
+
+    summary_chart(b, ws, row, LXW_CHART_COLUMN,
+                  "Unclosed calls by aging bucket", "Days open",
+                  "Unclosed calls", first, last, 0, 3);
+    row += SUMMARY_CHART_ROWS + 1;
+
+    const char *prov_hdr[2 + REPORT_MAX_BUCKETS] = {"Provider",
+                                                    "Unclosed calls"};
+    for (int k = 0; k < n_bk; k++)
+        prov_hdr[2 + k] = bk[k].label;
+    summary_header(b, ws, row, prov_hdr, 2 + n_bk);
+    const char *labels[REPORT_MAX_BUCKETS];
+    for (int k = 0; k < n_bk; k++)
+        labels[k] = bk[k].label;
+    return summary_fold(db, b, ws, row + 1, sql_q_unclosed_by_provider,
+                        "unclosed calls by provider", "(none)", 0, labels,
+                        n_bk, d);
+}
+
+int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
+                       struct sheet_book *b, unsigned long *n_listed,
+                       struct diag *d)
+{
+    struct sheet sh;
+    sqlite3_stmt *q;
+    int rc;
+
+    *n_listed = 0;
+    if (write_summary(db, o, b, d) != 0)
+        return -1;
+    if (sheet_open(&sh, b, "Unclosed calls", listing_cols,
+                   N_LISTING_COLS) != 0)
+        return -1;
+    if (db_prepare(db, sql_q_unclosed_listing, &q, d,
+                   "unclosed calls listing") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sheet_next_row(&sh) != 0)
+            break;
+        sheet_put_row(&sh, q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, "unclosed calls listing");
+    *n_listed = sh.n_rows;
+    return sheet_close(&sh);
+}

@@ -1,0 +1,494 @@
+/* sheet.c -- the shared sheet writer: formats, listings, typed cells, and
+ * the sanitizer every text cell passes through (SPEC §4, STYLE §10).
+ *
+ * Knows nothing of the reports: a listing is a list of columns and a
+ * stepped SQLite statement whose columns come in the same order. The
+ * workbook's lifecycle (temporary name, properties, close, rename) is
+ * report.c's.
+ *
+ * Decisions about text, checked against the libxlsxwriter 1.1.4 source
+ * (Debian's) and against openpyxl 3.0.9 and LibreOffice 7.4 on files it
+ * wrote:
+ *
+ * - In constant_memory mode worksheet_write_string() writes an inline
+ *   string (<is><t>..</t></is>). Before that it passes the text through
+ *   lxw_escape_control_characters(), which turns U+0001..U+0008, U+000B,
+ *   U+000C and U+000E..U+001F into the OOXML escape _xHHHH_ (the only way
+ *   XML 1.0 can carry them; TAB and LF pass as they are). We leave those
+ *   control characters to it: Excel and LibreOffice decode the escape and
+ *   read the original character back; openpyxl 3.0.9 does not decode
+ *   escapes and reads the 7-character escape, which is as close as any
+ *   XML reader without decoding can get. CR is not left to it: SPEC §4
+ *   writes line breaks as LF, so CR LF and a lone CR become LF here.
+ *
+ * - libxlsxwriter does not escape an underscore, so feed text that merely
+ *   looks like an escape ("_x0041_") would reach Excel as "A". Escaping
+ *   the underscore as _x005F_ fixes Excel and LibreOffice (LibreOffice
+ *   decodes _x005F_ and control-character escapes, not _x0041_) but
+ *   openpyxl then reads "_x005F_x0041_". Instead such a value is written
+ *   as a rich string (worksheet_write_rich_string(), also an inline string
+ *   that can never be a formula) cut into runs right after each
+ *   underscore that starts an escape-like sequence: a reader decodes
+ *   escapes within one run's <t>, no run holds a whole "_xHHHH_", and
+ *   the runs concatenate back to the value. openpyxl, LibreOffice and
+ *   Excel all read it back verbatim (verified for the first two).
+ *
+ * - libxlsxwriter checks no UTF-8 and copies bytes as they are; a bad
+ *   byte, a NUL (it would end the C string) and U+FFFE/U+FFFF (valid
+ *   UTF-8, but not XML characters: openpyxl refuses the whole sheet) are
+ *   written visibly as \xNN per byte. Raw records of rejected rows are the
+ *   usual source; loaded values are valid UTF-8 already.
+ *
+ * - A value longer than 32,767 characters (Excel's cell limit, counted in
+ *   UTF-16 code units; libxlsxwriter refuses the cell otherwise) is cut
+ *   with a visible marker naming its full size; the cut is counted and
+ *   the database keeps the value whole. For a rich string libxlsxwriter
+ *   counts the run markup too, so the budget is smaller there.
+ *
+ * - Text cells carry the text number format "@", so that a user editing
+ *   one in Excel or LibreOffice keeps text (typing "=1+1" there stays
+ *   text); libxlsxwriter 1.1.6 and later also get the quote prefix, which
+ *   1.1.4 cannot write. */
+#include "sheet.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../etl/parse.h"
+#include "../etl/utf8.h"
+
+/* Markup libxlsxwriter adds per rich-string run (<r>, the default <rPr>,
+ * <t xml:space="preserve">), counted against its 32,767 limit; generous. */
+#define RUN_COST   160
+#define MAX_RUNS   (SHEET_MAX_CHARS / RUN_COST + 2)
+/* Room kept for the cut marker, in characters. */
+#define MARK_ROOM  128
+/* Output bytes: at most 3 bytes per counted unit, plus one piece and the
+ * marker. */
+#define TEXT_BYTES (3 * SHEET_MAX_CHARS + 512)
+/* Listing widths are measured on the first rows only. */
+#define MEASURE_ROWS 2000
+#define PROGRESS_EVERY 8192
+
+void sheet_check(struct sheet_book *b, lxw_error err, const char *what)
+{
+    if (err != LXW_NO_ERROR && b->err == LXW_NO_ERROR) {
+        b->err = err;
+        b->err_what = what;
+        b->err_errno = err == LXW_ERROR_CREATING_TMPFILE ? errno : 0;
+    }
+}
+
+static lxw_format *new_format(struct sheet_book *b)
+{
+    lxw_format *f = workbook_add_format(b->wb);
+    if (!f)
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding formats");
+    return f;
+}
+
+int sheet_book_init(struct sheet_book *b)
+{
+    b->txt.buf = malloc(TEXT_BYTES);
+    b->txt.runs = malloc(TEXT_BYTES + MAX_RUNS);
+    b->txt.split = malloc(MAX_RUNS * sizeof *b->txt.split);
+    b->txt.tuple = malloc((MAX_RUNS + 1) * sizeof *b->txt.tuple);
+    b->txt.tuple_ptr = malloc((MAX_RUNS + 2) * sizeof *b->txt.tuple_ptr);
+    if (!b->txt.buf || !b->txt.runs || !b->txt.split || !b->txt.tuple ||
+        !b->txt.tuple_ptr) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "allocating");
+        return -1;
+    }
+    if (!(b->title = new_format(b)) || !(b->label = new_format(b)) ||
+        !(b->header = new_format(b)) || !(b->text = new_format(b)) ||
+        !(b->date = new_format(b)) || !(b->datetime = new_format(b)) ||
+        !(b->decimal = new_format(b)) || !(b->total = new_format(b)) ||
+        !(b->total_decimal = new_format(b)))
+        return -1;
+    format_set_bold(b->title);
+    format_set_font_size(b->title, 14);
+    format_set_bold(b->label);
+    format_set_bold(b->header);
+    format_set_bottom(b->header, LXW_BORDER_THIN);
+    format_set_bg_color(b->header, 0xDDEBF7);
+    format_set_num_format(b->text, "@");
+#if LXW_VERSION_ID >= 116
+    format_set_quote_prefix(b->text);
+#endif
+    format_set_num_format(b->date, "yyyy-mm-dd");
+    format_set_align(b->date, LXW_ALIGN_LEFT);
+    format_set_num_format(b->datetime, "yyyy-mm-dd hh:mm:ss");
+    format_set_align(b->datetime, LXW_ALIGN_LEFT);
+    format_set_num_format(b->decimal, "0.00");
+    format_set_bold(b->total);
+    format_set_top(b->total, LXW_BORDER_THIN);
+    format_set_bold(b->total_decimal);
+    format_set_top(b->total_decimal, LXW_BORDER_THIN);
+    format_set_num_format(b->total_decimal, "0.00");
+    return 0;
+}
+
+void sheet_book_release(struct sheet_book *b)
+{
+    free(b->txt.buf);
+    free(b->txt.runs);
+    free(b->txt.split);
+    free(b->txt.tuple);
+    free(b->txt.tuple_ptr);
+    memset(&b->txt, 0, sizeof b->txt);
+}
+
+double sheet_serial(int32_t day, int seconds)
+{
+    double serial = (double)day + 25569.0;
+    /* Excel's 1900 system counts a 1900-02-29 that never was: serials
+     * before 1900-03-01 (61) are one lower than the arithmetic gives. */
+    if (serial < 61.0)
+        serial -= 1.0;
+    return serial + (double)seconds / 86400.0;
+}
+
+/* ---- text ---------------------------------------------------------------- */
+
+static int is_hex(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
+/* "_xHHHH_" at p: what Excel decodes as an escaped character. The capital
+ * X is not an escape for LibreOffice or openpyxl; it is split too, which
+ * costs nothing if Excel agrees. */
+static int looks_like_escape(const unsigned char *p, size_t avail)
+{
+    return avail >= 7 && p[0] == '_' && (p[1] == 'x' || p[1] == 'X') &&
+           is_hex(p[2]) && is_hex(p[3]) && is_hex(p[4]) && is_hex(p[5]) &&
+           p[6] == '_';
+}
+
+static size_t put_hex_bytes(char *out, const unsigned char *p, size_t n)
+{
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t k = 0; k < n; k++) {
+        out[4 * k] = '\\';
+        out[4 * k + 1] = 'x';
+        out[4 * k + 2] = digits[p[k] >> 4];
+        out[4 * k + 3] = digits[p[k] & 15];
+    }
+    return 4 * n;
+}
+
+size_t sheet_clean_text(struct sheet_text *t, const char *s, size_t len,
+                        int *cut)
+{
+    const unsigned char *in = (const unsigned char *)s;
+    char *out = t->buf;
+    size_t o = 0, units = 0, xml = RUN_COST, i = 0;
+    size_t safe_o = 0, safe_split = 0;     /* last state with marker room */
+
+    t->n_split = 0;
+    *cut = 0;
+    while (i < len) {
+        char piece[16];
+        size_t plen, pu, px = 1, adv = 1;  /* bytes, units, xml cost, input */
+        int split_here = 0;
+        unsigned char c = in[i];
+
+        if (c == '\r') {
+            piece[0] = '\n';
+            plen = pu = 1;
+            if (i + 1 < len && in[i + 1] == '\n')
+                adv = 2;
+        } else if (c == 0) {
+            plen = pu = put_hex_bytes(piece, in + i, 1);
+        } else if (c < 0x80) {
+            piece[0] = (char)c;
+            plen = pu = 1;
+            if (c == '&')
+                px = 5;                    /* &amp; */
+            else if (c == '<' || c == '>')
+                px = 4;
+            else if (c == '_' && looks_like_escape(in + i, len - i))
+                split_here = 1;
+        } else {
+            size_t n = utf8_seq_len(in + i, len - i);
+            if (n == 3 && c == 0xEF && in[i + 1] == 0xBF &&
+                (in[i + 2] == 0xBE || in[i + 2] == 0xBF)) {
+                plen = pu = put_hex_bytes(piece, in + i, 3);  /* U+FFFE/F */
+                adv = 3;
+            } else if (n == 0) {
+                plen = pu = put_hex_bytes(piece, in + i, 1);
+            } else {
+                memcpy(piece, in + i, n);
+                plen = adv = n;
+                pu = n == 4 ? 2 : 1;       /* UTF-16 code units */
+            }
+        }
+        if (plen > 1 && px == 1)
+            px = pu;                       /* escapes: one per character */
+
+        size_t n_split = t->n_split + (size_t)split_here;
+        size_t new_units = units + pu;
+        size_t new_xml = xml + px + (split_here ? RUN_COST : 0);
+        if (new_units > SHEET_MAX_CHARS ||
+            (n_split > 0 && new_xml > SHEET_MAX_CHARS) ||
+            n_split >= MAX_RUNS - 1) {
+            *cut = 1;
+            break;
+        }
+        memcpy(out + o, piece, plen);
+        o += plen;
+        units = new_units;
+        xml = new_xml;
+        if (split_here)
+            t->split[t->n_split++] = o;    /* a run ends after the '_' */
+        i += adv;
+        if (units + MARK_ROOM <= SHEET_MAX_CHARS &&
+            (t->n_split == 0 || xml + MARK_ROOM <= SHEET_MAX_CHARS)) {
+            safe_o = o;
+            safe_split = t->n_split;
+        }
+    }
+    if (*cut) {
+        o = safe_o;
+        t->n_split = safe_split;
+        /* A run boundary at the very end would leave an empty run. */
+        while (t->n_split > 0 && t->split[t->n_split - 1] >= o)
+            t->n_split--;
+        o += (size_t)snprintf(out + o, MARK_ROOM,
+                              " \xE2\x80\xA6[cut at 32,767 characters; the "
+                              "full value of %zu bytes is in the database]",
+                              len);
+    }
+    out[o] = '\0';
+    return t->n_split ? t->n_split + 1 : 0;
+}
+
+void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, const char *s, size_t len,
+                      lxw_format *f)
+{
+    struct sheet_text *t = &b->txt;
+    int cut;
+    if (b->err != LXW_NO_ERROR || len == 0)
+        return;                            /* '' is a blank cell */
+    size_t n_runs = sheet_clean_text(t, s, len, &cut);
+    if (cut)
+        b->n_cut++;
+    if (n_runs == 0) {
+        sheet_check(b, worksheet_write_string(ws, row, col, t->buf, f),
+                    "writing text");
+        return;
+    }
+    /* Copy each run NUL-terminated; runs without a format get the default
+     * font, the same look as the plain cells. */
+    char *p = t->runs;
+    size_t start = 0;
+    for (size_t k = 0; k < n_runs; k++) {
+        size_t end = k + 1 < n_runs ? t->split[k] : strlen(t->buf);
+        memcpy(p, t->buf + start, end - start);
+        p[end - start] = '\0';
+        t->tuple[k].format = NULL;
+        t->tuple[k].string = p;
+        t->tuple_ptr[k] = &t->tuple[k];
+        p += end - start + 1;
+        start = end;
+    }
+    t->tuple_ptr[n_runs] = NULL;
+    sheet_check(b, worksheet_write_rich_string(ws, row, col, t->tuple_ptr,
+                                               f), "writing text");
+}
+
+void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, const char *s, lxw_format *f)
+{
+    sheet_write_text(b, ws, row, col, s, strlen(s), f);
+}
+
+void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
+                        lxw_row_t row, lxw_col_t col, double v,
+                        lxw_format *f)
+{
+    if (b->err != LXW_NO_ERROR)
+        return;
+    if (!isfinite(v)) {                    /* NaN/Inf make an invalid file */
+        sheet_write_cstr(b, ws, row, col, isnan(v) ? "NaN" : "Inf", f);
+        return;
+    }
+    sheet_check(b, worksheet_write_number(ws, row, col, v, f),
+                "writing a number");
+}
+
+void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, int32_t day)
+{
+    sheet_write_number(b, ws, row, col, sheet_serial(day, 0), b->date);
+}
+
+/* ---- listings ------------------------------------------------------------ */
+
+/* Display width of the first line of a sanitized text, in characters. */
+static unsigned text_width(const char *s, unsigned cap)
+{
+    unsigned w = 0;
+    for (; *s && *s != '\n' && w < cap; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static unsigned header_width(const struct sheet_col *c)
+{
+    /* Bold text and the filter button need a few more characters. */
+    return text_width(c->header, 255) + 4;
+}
+
+static int open_part(struct sheet *sh)
+{
+    struct sheet_book *b = sh->book;
+    char name[64];
+    if (sh->part == 1)
+        snprintf(name, sizeof name, "%s", sh->name);
+    else
+        snprintf(name, sizeof name, "%s (%d)", sh->name, sh->part);
+    sh->ws = workbook_add_worksheet(b->wb, name);
+    if (!sh->ws) {
+        /* In constant_memory mode a new sheet opens a temporary file. */
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        return -1;
+    }
+    for (int c = 0; c < sh->n_cols; c++)
+        sheet_write_cstr(b, sh->ws, 0, (lxw_col_t)c, sh->cols[c].header,
+                         b->header);
+    /* Printed: across, one page wide, the header on every page. */
+    worksheet_set_landscape(sh->ws);
+    worksheet_fit_to_pages(sh->ws, 1, 0);
+    sh->row = 0;
+    return b->err == LXW_NO_ERROR ? 0 : -1;
+}
+
+/* Widths, frozen header, autofilter and print titles of the current part,
+ * which libxlsxwriter writes when the workbook closes. */
+static void finish_part(struct sheet *sh)
+{
+    struct sheet_book *b = sh->book;
+    for (int c = 0; c < sh->n_cols; c++) {
+        const struct sheet_col *col = &sh->cols[c];
+        unsigned w = sh->width[c] + 2;
+        if (col->max_width && w > col->max_width)
+            w = col->max_width;
+        if (w < header_width(col))
+            w = header_width(col);
+        sheet_check(b, worksheet_set_column(sh->ws, (lxw_col_t)c,
+                                            (lxw_col_t)c, (double)w, NULL),
+                    "setting widths");
+    }
+    sheet_check(b, worksheet_autofilter(sh->ws, 0, 0, sh->row,
+                                        (lxw_col_t)(sh->n_cols - 1)),
+                "setting the autofilter");
+    worksheet_freeze_panes(sh->ws, 1, 0);
+    sheet_check(b, worksheet_repeat_rows(sh->ws, 0, 0), "setting titles");
+}
+
+int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,
+               const struct sheet_col *cols, int n_cols)
+{
+    memset(sh, 0, sizeof *sh);
+    sh->book = b;
+    sh->name = name;
+    sh->cols = cols;
+    sh->n_cols = n_cols < SHEET_MAX_COLS ? n_cols : SHEET_MAX_COLS;
+    sh->part = 1;
+    for (int c = 0; c < sh->n_cols; c++) {
+        unsigned fixed = cols[c].type == SHEET_DATE ? 10
+                       : cols[c].type == SHEET_DATETIME ? 19 : 0;
+        sh->width[c] = fixed;
+    }
+    return open_part(sh);
+}
+
+int sheet_next_row(struct sheet *sh)
+{
+    struct sheet_book *b = sh->book;
+    if (b->err != LXW_NO_ERROR)
+        return -1;
+    if (sh->row == SHEET_MAX_ROWS) {
+        finish_part(sh);
+        sh->part++;
+        if (open_part(sh) != 0)
+            return -1;
+    }
+    sh->row++;
+    sh->n_rows++;
+    b->n_rows++;
+    if (b->progress && b->n_rows % PROGRESS_EVERY == 0)
+        b->progress(b->progress_ctx, b->n_rows);
+    return 0;
+}
+
+static void measure(struct sheet *sh, int c, unsigned w)
+{
+    if (w > sh->width[c])
+        sh->width[c] = w;
+}
+
+void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
+{
+    struct sheet_book *b = sh->book;
+    lxw_row_t r = sh->row;
+    int measuring = sh->n_rows <= MEASURE_ROWS;
+    for (int c = 0; c < sh->n_cols && b->err == LXW_NO_ERROR; c++) {
+        const struct sheet_col *col = &sh->cols[c];
+        lxw_col_t x = (lxw_col_t)c;
+        int type = sqlite3_column_type(q, c);
+        if (type == SQLITE_NULL)
+            continue;                      /* SQL NULL: a blank cell */
+        if (col->type == SHEET_INT || col->type == SHEET_DECIMAL) {
+            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
+                double v = sqlite3_column_double(q, c);
+                sheet_write_number(b, sh->ws, r, x, v,
+                                   col->type == SHEET_DECIMAL ? b->decimal
+                                                              : NULL);
+                if (measuring) {
+                    char num[32];
+                    int n = snprintf(num, sizeof num, col->type ==
+                                     SHEET_DECIMAL ? "%.2f" : "%.0f", v);
+                    measure(sh, c, (unsigned)n);
+                }
+                continue;
+            }
+        } else if (col->type == SHEET_DATE || col->type == SHEET_DATETIME) {
+            const char *s = (const char *)sqlite3_column_text(q, c);
+            size_t n = (size_t)sqlite3_column_bytes(q, c);
+            struct parse_when w;
+            int ok = !s ? 0 : col->type == SHEET_DATE ? parse_date(s, n, &w)
+                                             : parse_datetime(s, n, &w);
+            double serial = ok ? sheet_serial(w.day_number, w.hour * 3600 +
+                                              w.minute * 60 + w.second)
+                               : 0.0;
+            if (ok && serial >= 1.0) {
+                sheet_write_number(b, sh->ws, r, x, serial,
+                                   col->type == SHEET_DATE ? b->date
+                                                           : b->datetime);
+                continue;
+            }
+            /* Not a date Excel can show: keep the text, never lose it. */
+        }
+        const void *p = sqlite3_column_blob(q, c);
+        size_t n = (size_t)sqlite3_column_bytes(q, c);
+        sheet_write_text(b, sh->ws, r, x, p ? p : "", n, b->text);
+        if (measuring && n > 0)
+            measure(sh, c, text_width(b->txt.buf, col->max_width));
+    }
+}
+
+int sheet_close(struct sheet *sh)
+{
+    if (sh->book->err != LXW_NO_ERROR || !sh->ws)
+        return -1;
+    finish_part(sh);
+    return sh->book->err == LXW_NO_ERROR ? 0 : -1;
+}

@@ -1,0 +1,133 @@
+/* sheet.h -- the one way text, numbers and dates reach a workbook (SPEC §4).
+ *
+ * A struct sheet_book wraps one libxlsxwriter workbook in constant_memory
+ * mode with the formats every sheet shares; a struct sheet is one listing
+ * (header in row 1, frozen, autofilter, widths, typed cells) that continues
+ * on "NAME (2)", "NAME (3)" ... when it passes Excel's row limit. Free-form
+ * sheets (Summary, Run) use sheet_write_text() and the book's formats.
+ *
+ * Every text cell goes through sheet_write_text(): invalid UTF-8 and bytes
+ * XML cannot carry become visible \xNN, CR LF and lone CR become LF, text
+ * that looks like an OOXML escape (_x0041_) is kept verbatim, and a value
+ * over 32,767 characters is cut with a visible marker and counted in
+ * book->n_cut. Text is written with worksheet_write_string() (or, for the
+ * escape case, worksheet_write_rich_string()), never with a call that can
+ * make a formula. Errors from libxlsxwriter are sticky: the first one is
+ * kept in book->err and every later call is a no-op, so callers check once,
+ * at sheet_next_row() and sheet_close(). */
+#ifndef SVC_SHEET_H
+#define SVC_SHEET_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xlsxwriter.h>
+
+#define SHEET_MAX_COLS 16
+/* Data rows per sheet: Excel's 1,048,576 rows less the header row. */
+#define SHEET_MAX_ROWS 1048575UL
+/* Excel's limit on the characters of one cell (UTF-16 code units). */
+#define SHEET_MAX_CHARS 32767
+
+/* Scratch space of the text sanitizer, allocated once per book at its
+ * largest: sanitized text is bounded by SHEET_MAX_CHARS whatever the
+ * input's size. */
+struct sheet_text {
+    char   *buf;                       /* sanitized text, NUL-terminated */
+    size_t *split;                     /* rich-string run ends (offsets) */
+    size_t  n_split;
+    char   *runs;                      /* the runs, each NUL-terminated */
+    lxw_rich_string_tuple  *tuple;     /* one per run */
+    lxw_rich_string_tuple **tuple_ptr; /* NULL-terminated list of them */
+};
+
+struct sheet_book {
+    lxw_workbook *wb;
+    lxw_format   *title;      /* sheet titles on Summary and Run */
+    lxw_format   *label;      /* bold labels of key/value rows */
+    lxw_format   *header;     /* listing and table headers */
+    lxw_format   *text;       /* text cells: "@" (and quote prefix) */
+    lxw_format   *date;       /* yyyy-mm-dd */
+    lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
+    lxw_format   *decimal;    /* 0.00 */
+    lxw_format   *total;      /* bold whole numbers of total rows */
+    lxw_format   *total_decimal;
+    lxw_error     err;        /* first libxlsxwriter error, sticky */
+    const char   *err_what;   /* what was being done */
+    int           err_errno;  /* errno then (temporary files), or 0 */
+    unsigned long n_cut;      /* text cells cut at SHEET_MAX_CHARS */
+    unsigned long n_rows;     /* listing rows written, for progress */
+    void        (*progress)(void *ctx, unsigned long n_rows);
+    void         *progress_ctx;
+    struct sheet_text txt;
+};
+
+/* Creates the shared formats of an open workbook (b->wb set by the caller).
+ * 0, or -1 with b->err set. */
+int  sheet_book_init(struct sheet_book *b);
+void sheet_book_release(struct sheet_book *b);   /* frees b->txt only */
+
+enum sheet_type {
+    SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
+    SHEET_INT,        /* whole number */
+    SHEET_DECIMAL,    /* number shown with two decimals */
+    SHEET_DATE,       /* 'YYYY-MM-DD' text -> Excel date */
+    SHEET_DATETIME    /* 'YYYY-MM-DD HH:MM:SS' text -> Excel date-time */
+};
+
+struct sheet_col {
+    const char     *header;
+    enum sheet_type type;
+    unsigned        max_width;   /* widest the column gets from content */
+};
+
+struct sheet {
+    struct sheet_book      *book;
+    const char             *name;    /* borrowed: lives as long as the sheet */
+    const struct sheet_col *cols;    /* borrowed */
+    int                     n_cols;
+    lxw_worksheet          *ws;      /* the current part */
+    int                     part;    /* 1, 2, ... */
+    lxw_row_t               row;     /* current row of the part; 0 = header */
+    unsigned long           n_rows;  /* data rows over all parts */
+    unsigned                width[SHEET_MAX_COLS];  /* measured, in chars */
+};
+
+/* Adds the sheet `name` with its header row. 0 or -1 (book->err). */
+int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,
+               const struct sheet_col *cols, int n_cols);
+/* Moves to the next data row, opening "NAME (k)" when the part is full.
+ * 0, or -1 when the book has failed. */
+int sheet_next_row(struct sheet *sh);
+/* Writes the current row from columns 0..n_cols-1 of a stepped statement,
+ * each converted by its column's type; SQL NULL is a blank cell. */
+void sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+/* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
+int sheet_close(struct sheet *sh);
+
+/* Cells of free-form sheets. Text is sanitized as described above; dates
+ * are day numbers (days since 1970-01-01). */
+void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, const char *s, size_t len,
+                      lxw_format *f);
+void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, const char *s, lxw_format *f);
+void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
+                        lxw_row_t row, lxw_col_t col, double v,
+                        lxw_format *f);
+void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                      lxw_col_t col, int32_t day);
+/* Records a libxlsxwriter result: the first failure sticks. */
+void sheet_check(struct sheet_book *b, lxw_error err, const char *what);
+
+/* Excel serial number of a day number (days since 1970-01-01) plus seconds
+ * into the day: 1970-01-01 is serial 25569 in the 1900 date system. */
+double sheet_serial(int32_t day, int seconds);
+
+/* Sanitizes (s, len) into b->txt.buf as described above. Returns the number
+ * of rich-string runs the value needs (0: a plain string) and sets *cut
+ * when the value was cut. Exposed for tests. */
+size_t sheet_clean_text(struct sheet_text *t, const char *s, size_t len,
+                        int *cut);
+
+#endif

@@ -1,0 +1,170 @@
+/* summary.c -- the Summary sheets' shared layout: print setup, the as-of
+ * lines, table headers and the chart (SPEC §4).
+ *
+ * In constant_memory mode libxlsxwriter writes a chart without cached
+ * values (it cannot read cells back), so every series points at real
+ * cells of the sheet and Excel and LibreOffice compute the bars from them
+ * when they open the file. Totals are values computed by SQL, never
+ * formulas: no cell of any workbook holds a formula. */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../etl/db.h"
+
+lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
+                            const char *title, const char *from_note,
+                            lxw_row_t *next)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Summary");
+    if (!ws) {
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        return NULL;
+    }
+    /* A chart split over printed pages is no use (STYLE §10). */
+    worksheet_set_landscape(ws);
+    worksheet_fit_to_pages(ws, 1, 0);
+    sheet_write_cstr(b, ws, 0, 0, title, b->title);
+    sheet_write_cstr(b, ws, 1, 0, "As of", b->label);
+    sheet_write_date(b, ws, 1, 1, o->as_of_day);
+    lxw_row_t row = 2;
+    if (o->has_from) {
+        sheet_write_cstr(b, ws, row, 0, "From", b->label);
+        sheet_write_date(b, ws, row, 1, o->from_day);
+        if (from_note)
+            sheet_write_cstr(b, ws, row, 2, from_note, NULL);
+        row++;
+    }
+    *next = row;
+    return ws;
+}
+
+void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                    const char *const *names, int n)
+{
+    for (int c = 0; c < n; c++)
+        sheet_write_cstr(b, ws, row, (lxw_col_t)c, names[c], b->header);
+}
+
+void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                   uint8_t type, const char *title, const char *x_title,
+                   const char *y_title, lxw_row_t first, lxw_row_t last,
+                   lxw_col_t cat_col, lxw_col_t val_col)
+{
+    if (b->err != LXW_NO_ERROR)
+        return;
+    lxw_chart *chart = workbook_add_chart(b->wb, type);
+    if (!chart) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+        return;
+    }
+    lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+    if (!s) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+        return;
+    }
+    chart_series_set_categories(s, "Summary", first, cat_col, last, cat_col);
+    chart_series_set_values(s, "Summary", first, val_col, last, val_col);
+    chart_series_set_name(s, y_title);
+    chart_series_set_labels(s);
+    chart_title_set_name(chart, title);
+    if (type == LXW_CHART_BAR) {
+        /* Bar charts swap the axes: y is the category axis, drawn bottom
+         * up unless reversed. */
+        chart_axis_set_name(chart->y_axis, x_title);
+        chart_axis_set_reverse(chart->y_axis);
+        chart_axis_set_name(chart->x_axis, y_title);
+        chart_axis_set_min(chart->x_axis, 0);
+    } else {
+        chart_axis_set_name(chart->x_axis, x_title);
+        chart_axis_set_name(chart->y_axis, y_title);
+        chart_axis_set_min(chart->y_axis, 0);
+    }
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_NONE);
+    lxw_chart_options opt = {.x_scale = 1.5, .y_scale = 1.0};
+    sheet_check(b, worksheet_insert_chart_opt(ws, row, 0, chart, &opt),
+                "inserting a chart");
+}
+
+#define FOLD_MAX_SUBS 32
+
+static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
+                       lxw_row_t row, const char *key, size_t key_len,
+                       const char *blank_label, double total, int has_hours,
+                       double hours, const double *n, int n_subs)
+{
+    lxw_col_t c = 0;
+    if (key_len == 0)
+        sheet_write_cstr(b, ws, row, c++, blank_label, NULL);
+    else
+        sheet_write_text(b, ws, row, c++, key, key_len, b->text);
+    sheet_write_number(b, ws, row, c++, total, NULL);
+    if (has_hours)
+        sheet_write_number(b, ws, row, c++, hours, b->decimal);
+    for (int k = 0; k < n_subs; k++)
+        sheet_write_number(b, ws, row, c++, n[k], NULL);
+}
+
+int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+                 lxw_row_t row, const char *sql, const char *what,
+                 const char *blank_label, int has_hours,
+                 const char *const *subs, int n_subs, struct diag *d)
+{
+    sqlite3_stmt *q;
+    double n[FOLD_MAX_SUBS], total = 0, hours = 0;
+    char *key = NULL;                      /* the key being folded */
+    size_t key_len = 0, key_cap = 0;
+    int open = 0, rc;
+    int sub_col = has_hours ? 3 : 2;
+
+    if (n_subs > FOLD_MAX_SUBS)
+        n_subs = FOLD_MAX_SUBS;
+    if (db_prepare(db, sql, &q, d, what) != 0)
+        return -1;
+    for (;;) {
+        rc = sqlite3_step(q);
+        const void *p = NULL;
+        size_t len = 0;
+        if (rc == SQLITE_ROW) {
+            p = sqlite3_column_blob(q, 0);
+            len = (size_t)sqlite3_column_bytes(q, 0);
+        }
+        if (open && (rc != SQLITE_ROW || len != key_len ||
+                     (len && memcmp(p, key, len) != 0))) {
+            fold_flush(b, ws, row++, key, key_len, blank_label, total,
+                       has_hours, hours, n, n_subs);
+            open = 0;
+        }
+        if (rc != SQLITE_ROW)
+            break;
+        if (!open) {
+            if (len + 1 > key_cap) {
+                char *grown = realloc(key, len + 1);
+                if (!grown) {
+                    sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, what);
+                    break;
+                }
+                key = grown;
+                key_cap = len + 1;
+            }
+            if (len)
+                memcpy(key, p, len);
+            key_len = len;
+            total = sqlite3_column_double(q, 1);
+            hours = has_hours ? sqlite3_column_double(q, 2) : 0;
+            for (int k = 0; k < n_subs; k++)
+                n[k] = 0;
+            open = 1;
+        }
+        const char *sub = (const char *)sqlite3_column_text(q, sub_col);
+        for (int k = 0; sub && k < n_subs; k++)
+            if (strcmp(sub, subs[k]) == 0)
+                n[k] = sqlite3_column_double(q, sub_col + 1);
+    }
+    free(key);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, what);
+    return b->err == LXW_NO_ERROR ? 0 : -1;
+}

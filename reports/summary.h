@@ -1,0 +1,48 @@
+/* summary.h -- the parts every Summary sheet shares (SPEC §4 "Each
+ * `Summary`: totals ... with a chart"): the sheet itself with its print
+ * setup and the as-of / --from lines at the top, and a column chart whose
+ * series point at cells of the sheet. */
+#ifndef SVC_SUMMARY_H
+#define SVC_SUMMARY_H
+
+#include <sqlite3.h>
+#include <xlsxwriter.h>
+
+#include "../etl/diag.h"
+#include "report.h"
+#include "sheet.h"
+
+/* Rows a chart covers (288 px at the default 20 px rows), and the gap
+ * below it before the next table. */
+#define SUMMARY_CHART_ROWS 16
+
+/* Adds the "Summary" sheet: landscape, one page wide; title in row 1, the
+ * as-of date below, the --from date (with from_note beside it) when given.
+ * *next is the first free row. NULL when the book failed. */
+lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
+                            const char *title, const char *from_note,
+                            lxw_row_t *next);
+
+/* A chart at (row, 0) of the Summary sheet, LXW_CHART_COLUMN or
+ * LXW_CHART_BAR (categories top to bottom): categories are rows
+ * first..last of column cat_col, values the same rows of val_col. */
+void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                   uint8_t type,
+                   const char *title, const char *x_title,
+                   const char *y_title, lxw_row_t first, lxw_row_t last,
+                   lxw_col_t cat_col, lxw_col_t val_col);
+
+/* The header row of a table: bold, bordered, one cell per name. */
+void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                    const char *const *names, int n);
+
+/* Writes a "by key" table from rows (key, total, [labor hours,] sub key,
+ * count), ordered so that the rows of one key are adjacent: one sheet row
+ * per key from `row` on: key (blank_label for ''), total, [hours,] then the
+ * count of each of the n_subs sub keys (0 when absent). 0 or -1. */
+int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+                 lxw_row_t row, const char *sql, const char *what,
+                 const char *blank_label, int has_hours,
+                 const char *const *subs, int n_subs, struct diag *d);
+
+#endif

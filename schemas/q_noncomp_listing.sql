@@ -1,0 +1,22 @@
+-- q_noncomp_listing.sql -- SPEC §4 `Non-compensable`: "Dealer · Dispatch ID ·
+-- Serial number · Submitted · Completed · Labor hours · Reason · All reasons
+-- · Detail · Source file · Source line." SPEC §3: `--from D` keeps the rows
+-- "with submitted_at on or after D", after the rules ran over everything up
+-- to A. Ordered by submission, then the closeout key; closeout_id last makes
+-- the order total whatever the data.
+SELECT n.dealer_id,
+       n.dispatch_id,
+       n.serial_number,
+       n.submitted_at,
+       n.completed_on,
+       n.labor_hours,
+       n.reason,
+       n.all_reasons,
+       n.detail,
+       n.file_name,
+       n.line
+  FROM noncompensable AS n
+ CROSS JOIN run_ctx AS x
+ WHERE x.from_day IS NULL OR n.submitted_day >= x.from_day
+ ORDER BY n.submitted_at, n.dealer_id, n.dispatch_id, n.file_id, n.line,
+          n.closeout_id;
