@@ -103,6 +103,20 @@ demo: deps svcrecon
 bench: test-deps svcrecon
 	@sh bench/run $(BENCH_N)
 
+# Slower checks, run by hand (README): LibreOffice renders each workbook and
+# its Summary chart; a listing of more than 1,048,575 rows overflows.
+test-office: test-deps svcrecon
+	@sh tests/ensure-debs libreoffice-calc-nogui poppler-utils
+	@SVCRECON=./svcrecon $(PY) tests/slow/office.py
+test-big: test-deps svcrecon
+	@SVCRECON=./svcrecon $(PY) tests/slow/overflow.py
+
+# libFuzzer targets (clang), FUZZ_SECONDS each (default 60).
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	@sh tests/ensure-debs clang libclang-rt-14-dev
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
+
 install: svcrecon
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 svcrecon $(DESTDIR)$(PREFIX)/bin/

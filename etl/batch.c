@@ -30,7 +30,9 @@ struct batch_state {
     struct report_result report;
     bool                 reported;
     int                  exit_code;
-    struct diag          fatal;      /* the error that stopped the run */
+    char                 fatal[1200];/* the error that stopped the run; a
+                                        copy: diag.file may name memory of a
+                                        database closed before the summary */
     bool                 has_fatal;
     bool                 own_paths;  /* run: file paths were malloc'd */
     struct timespec      t0;
@@ -41,7 +43,10 @@ static void note_fatal(struct batch_state *s, const struct diag *d)
     diag_print(d);
     s->exit_code = diag_worse(s->exit_code, d->exit_code);
     if (!s->has_fatal) {
-        s->fatal = *d;
+        if (d->file)
+            snprintf(s->fatal, sizeof s->fatal, "%s: %s", d->file, d->reason);
+        else
+            snprintf(s->fatal, sizeof s->fatal, "%s", d->reason);
         s->has_fatal = true;
     }
 }
@@ -242,17 +247,10 @@ static int write_summary(struct batch_state *s)
         json_string(f, s->warnings[i]);
     }
     fprintf(f, "],\n  \"error\": ");
-    if (s->has_fatal) {
-        char msg[1200];
-        if (s->fatal.file)
-            snprintf(msg, sizeof msg, "%s: %s", s->fatal.file,
-                     s->fatal.reason);
-        else
-            snprintf(msg, sizeof msg, "%s", s->fatal.reason);
-        json_string(f, msg);
-    } else {
+    if (s->has_fatal)
+        json_string(f, s->fatal);
+    else
         fputs("null", f);
-    }
     fprintf(f, ",\n  \"exit_code\": %d,\n  \"elapsed_seconds\": %.3f\n}\n",
             s->exit_code, seconds_since(&s->t0));
     bool bad = ferror(f) != 0;
@@ -387,7 +385,8 @@ static int scan_kind(const char *inbox, enum feed_kind kind, char ***out)
         n++;
     }
     closedir(dir);
-    qsort(names, (size_t)n, sizeof *names, by_name);
+    if (n > 0)
+        qsort(names, (size_t)n, sizeof *names, by_name);
     *out = names;
     return n;
 }
@@ -429,7 +428,8 @@ static void warn_strays(struct batch_state *s, const char *inbox)
         n++;
     }
     closedir(dir);
-    qsort(names, (size_t)n, sizeof *names, by_name);
+    if (n > 0)
+        qsort(names, (size_t)n, sizeof *names, by_name);
     for (int i = 0; i < n; i++) {
         add_warning(s, "inbox file '%s' matches no kind (registrations*.csv, "
                     "dispatches*.csv, closeouts*.csv); left alone", names[i]);
