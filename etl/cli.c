@@ -1,6 +1,6 @@
 /* cli.c -- svcrecon's command line (SPEC §5): argv to a command and its
  * options, usage errors (64), --help and --version. The commands themselves
- * are in batch.c; the exit code is theirs. */
+ * are in batch.c and explain.c; the exit code is theirs. */
 #include "cli.h"
 
 #include <csv.h>
@@ -16,6 +16,7 @@
 
 #include "batch.h"
 #include "diag.h"
+#include "explain.h"
 #include "parse.h"
 
 #define STR2(x) #x
@@ -28,6 +29,8 @@ static const char usage_text[] =
     "                       [--buckets N,N,...] [--summary FILE]\n"
     "       svcrecon run --db DB --inbox DIR --out DIR [--as-of DATE]\n"
     "                    [--from DATE] [--buckets N,N,...] [--summary FILE]\n"
+    "       svcrecon explain --db DB [--as-of DATE] [--buckets N,N,...]\n"
+    "                        [--json] DISPATCH_ID | --source FILE:LINE\n"
     "       svcrecon --help | --version\n";
 
 static const char help_text[] =
@@ -40,6 +43,9 @@ static const char help_text[] =
     "  import           load feed files of one kind into the database\n"
     "  report           write the three workbooks as of a date\n"
     "  run              import every new file of an inbox, then report\n"
+    "  explain          the story of one call (or of the row at FILE:LINE)\n"
+    "                   as of a date, each fact with its source file and\n"
+    "                   line; reads the database, takes no lock\n"
     "\n"
     "options:\n"
     "  --db DB          SQLite database (created on first use)\n"
@@ -55,13 +61,17 @@ static const char help_text[] =
     "  --buckets LIST   aging bucket upper bounds in days (default\n"
     "                   7,14,30,60,90: 0-7, 8-14, 15-30, 31-60, 61-90, 91+)\n"
     "  --summary FILE   write a JSON summary of the run to FILE\n"
+    "  --source FILE:LINE\n"
+    "                   explain: the row of an imported FILE (base name, or\n"
+    "                   path as imported) starting at LINE; 0 = the file\n"
+    "  --json           explain: one JSON document instead of text\n"
     "  --quiet          no progress lines on stderr (problems still shown)\n"
     "  --help           this text\n"
     "  --version        version of svcrecon and its libraries\n"
     "\n"
-    "exit status: 0 done; 64 usage; 65 a file was refused; 66 an input\n"
-    "cannot be opened; 70 internal error; 73 an output cannot be created;\n"
-    "75 the database is held by another run (try later).\n";
+    "exit status: 0 done; 64 usage; 65 a file was refused (explain: not\n"
+    "found); 66 an input cannot be opened; 70 internal error; 73 an output\n"
+    "cannot be created; 75 the database is held by another run (try later).\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -127,7 +137,107 @@ static void today(char iso[11], int32_t *day)
 }
 
 enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
-       OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_HELP, OPT_VERSION };
+       OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_HELP, OPT_VERSION,
+       OPT_JSON, OPT_SOURCE };
+
+_Static_assert(EXPLAIN_MAX_BUCKETS == REPORT_MAX_BUCKETS,
+               "explain and report take the same --buckets");
+
+/* Blanks around an identifier do not count (SPEC §2: identifiers are
+ * trimmed); argv strings may be edited in place. */
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+/* svcrecon explain --db DB [--as-of DATE] [--buckets LIST] [--json]
+ *                  DISPATCH_ID | --source FILE:LINE
+ * Its own option table: the options of the other commands are unknown
+ * here, and --json/--source unknown to them, as before. */
+static int explain_main(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"as-of", required_argument, NULL, OPT_AS_OF},
+        {"buckets", required_argument, NULL, OPT_BUCKETS},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    static const int default_buckets[] = {7, 14, 30, 60, 90};
+    struct explain_opts e = {.version = SVCRECON_VERSION};
+    struct report_opts r = {.n_buckets = 6};
+    bool have_as_of = false;
+    memcpy(r.bucket_hi, default_buckets, sizeof default_buckets);
+
+    opterr = 0;
+    optind = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:   e.db_path = optarg; break;
+        case OPT_JSON: e.json = true; break;
+        case OPT_SOURCE:
+            if (!explain_parse_source(optarg, &e))
+                return usage_error("invalid --source '%s' (FILE:LINE, "
+                                   "LINE a number)", optarg);
+            break;
+        case OPT_AS_OF:
+            if (!set_date(optarg, e.as_of, &e.as_of_day))
+                return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
+                                   "or MM/DD/YYYY)", optarg);
+            have_as_of = true;
+            break;
+        case OPT_BUCKETS:
+            if (!set_buckets(optarg, &r))
+                return usage_error("invalid --buckets '%s' (increasing "
+                                   "whole days, e.g. 7,14,30,60,90)", optarg);
+            break;
+        case OPT_HELP:
+            fputs(usage_text, stdout);
+            fputs(help_text, stdout);
+            return 0;
+        case OPT_VERSION:
+            print_version();
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs an argument",
+                               argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!have_as_of)
+        today(e.as_of, &e.as_of_day);
+    if (!e.db_path)
+        return usage_error("%s needs --db DB", "explain");
+    if (e.source) {
+        if (optind < argc)
+            return usage_error("explain takes a DISPATCH_ID or --source "
+                               "FILE:LINE, not both (unexpected '%s')",
+                               argv[optind]);
+    } else {
+        if (optind >= argc)
+            return usage_error("%s needs a DISPATCH_ID or --source "
+                               "FILE:LINE", "explain");
+        if (optind + 1 < argc)
+            return usage_error("unexpected argument '%s'", argv[optind + 1]);
+        e.dispatch_id = trim(argv[optind]);
+        if (e.dispatch_id[0] == '\0')
+            return usage_error("%s needs a DISPATCH_ID, not a blank one",
+                               "explain");
+    }
+    e.n_buckets = r.n_buckets;
+    memcpy(e.bucket_hi, r.bucket_hi, sizeof e.bucket_hi);
+    return explain_run(&e);
+}
 
 int cli_main(int argc, char **argv)
 {
@@ -161,6 +271,8 @@ int cli_main(int argc, char **argv)
         return 0;
     }
     const char *cmd = argv[1];
+    if (strcmp(cmd, "explain") == 0)
+        return explain_main(argc, argv);
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
@@ -176,7 +288,7 @@ int cli_main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB:      o.db_path = optarg; break;
+        case OPT_DB:      o.db_path = r->db_path = optarg; break;
         case OPT_INBOX:   o.inbox = optarg; break;
         case OPT_OUT:     r->out_dir = optarg; break;
         case OPT_SUMMARY: o.summary_path = optarg; break;

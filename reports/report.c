@@ -150,7 +150,7 @@ static int bind_int(sqlite3_stmt *q, const char *name, long long v)
 
 /* SPEC §3: as-of, --from and the aging buckets as TEMP tables (r010), then
  * the rules. Every value is a bound parameter. */
-static int rule_context(sqlite3 *db, const struct report_opts *o,
+int report_rule_context(sqlite3 *db, const struct report_opts *o,
                         struct diag *d)
 {
     sqlite3_stmt *q;
@@ -489,7 +489,7 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
         fflush(stderr);
     }
-    rc = rule_context(db, o, d);
+    rc = report_rule_context(db, o, d);
     if (o->progress_bar)
         fputs("\r\033[K", stderr);
     if (rc != 0) {

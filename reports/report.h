@@ -38,6 +38,13 @@ struct report_result {
     unsigned long n_cut_cells;            /* text cells cut at 32,767 */
 };
 
+/* Sets up SPEC §3 on this connection as of opts->as_of (and --from, and
+ * the aging buckets): r010's TEMP tables filled with bound parameters, then
+ * the rules (r020...), all TEMP. The reports and `explain` share it, so
+ * both read the very same rules. 0, or -1 with d filled. */
+int report_rule_context(sqlite3 *db, const struct report_opts *opts,
+                        struct diag *d);
+
 /* Writes the three workbooks for opts->as_of. 0, or -1 with d filled:
  * EX_CANTCREAT when an output cannot be created or written (no partial
  * *.xlsx is left in place), EX_TEMPFAIL/EX_SOFTWARE for database trouble. */

@@ -1,0 +1,46 @@
+-- q_explain_closeouts.sql -- `explain`: closeouts, every imported version,
+-- either (:dispatch_id given) all those naming one dispatch, or
+-- (:closeout_id given) that one row; the other parameter is NULL. Ordered
+-- as SPEC §3 picks the accepted one: submitted first, then earlier import,
+-- then earlier line.
+-- state comes from the rule tables (r020-r040), never recomputed:
+--   'accepted'         closeout_eval.is_accepted;
+--   'non_compensable'  in closeout_eval with a reason (closeout_reason);
+--   'superseded'       not current, and closeout_current holds a later
+--                      version of its key (SPEC §2: dealer_id, dispatch_id,
+--                      submitted_at): superseded_by names it;
+--   'after_as_of'      not current and no current version of its key:
+--                      submitted after A (SPEC §3), so it takes no part.
+SELECT c.closeout_id,
+       f.name AS file_name,
+       c.line,
+       f.imported_at,
+       c.dealer_id,
+       c.dispatch_id,
+       c.submitted_at,
+       c.completed_on,
+       c.serial_number,
+       c.model,
+       c.technician,
+       c.labor_hours,
+       c.resolution_code,
+       c.parts,
+       CASE WHEN e.closeout_id IS NOT NULL AND e.is_accepted = 1
+                 THEN 'accepted'
+            WHEN e.closeout_id IS NOT NULL THEN 'non_compensable'
+            WHEN s.closeout_id IS NOT NULL THEN 'superseded'
+            ELSE 'after_as_of'
+       END AS state,
+       e.reason,
+       s.file_name AS superseded_by_file,
+       s.line AS superseded_by_line
+  FROM closeout AS c
+  JOIN imported_file AS f ON f.file_id = c.file_id
+  LEFT JOIN closeout_eval AS e ON e.closeout_id = c.closeout_id
+  LEFT JOIN closeout_current AS s ON s.dispatch_id = c.dispatch_id
+                                 AND s.submitted_at = c.submitted_at
+                                 AND s.dealer_id = c.dealer_id
+                                 AND s.closeout_id <> c.closeout_id
+ WHERE c.dispatch_id = :dispatch_id
+    OR c.closeout_id = :closeout_id
+ ORDER BY c.submitted_at, c.file_id, c.line, c.closeout_id;

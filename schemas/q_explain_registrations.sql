@@ -1,0 +1,56 @@
+-- q_explain_registrations.sql -- `explain`: registrations, every imported
+-- version, with their source file and line. Either (:dispatch_id given) all
+-- those of the serial of the dispatch's current version, each marked active
+-- or not on the dispatch's day, or (:registration_id given) that one row;
+-- the other parameter is NULL.
+--   is_current / superseded_by: r020's registration_current (SPEC §2 key:
+--     dealer_id, normalized serial, registered_on; a later import
+--     supersedes);
+--   active: whether r060's dispatch_registration (the registrations "active
+--     on the dispatch's date" that SPEC §3's exceptions are checked
+--     against) holds this row; NULL when the dispatch was not checked
+--     (dated after A) or no dispatch was asked about. dispatch_registration
+--     names a registration by dealer, source file name and line only.
+-- Ordered as things happened: registered_on, then dealer, then import.
+SELECT r.registration_id,
+       f.name AS file_name,
+       r.line,
+       f.imported_at,
+       r.dealer_id,
+       r.dealer_name,
+       r.model,
+       r.serial_number,
+       r.registered_on,
+       r.removed_on,
+       r.wmp_selected,
+       CASE WHEN c.registration_id IS NULL THEN 0 ELSE 1 END AS is_current,
+       s.file_name AS superseded_by_file,
+       s.line AS superseded_by_line,
+       CASE WHEN d.dispatch_id IS NULL OR d.dispatched_day > x.as_of_day
+                 THEN NULL
+            WHEN EXISTS (SELECT 1 FROM dispatch_registration AS a
+                          WHERE a.dispatch_id = d.dispatch_id
+                            AND a.dealer_id = r.dealer_id
+                            AND a.file_name = f.name
+                            AND a.line = r.line)
+                 THEN 1
+            ELSE 0
+       END AS active
+  FROM registration AS r
+  JOIN imported_file AS f ON f.file_id = r.file_id
+  CROSS JOIN run_ctx AS x
+  LEFT JOIN dispatch_current AS d ON d.dispatch_id = :dispatch_id
+  LEFT JOIN registration_current AS c
+         ON c.serial_norm = r.serial_norm
+        AND c.registered_day = r.registered_day
+        AND c.registration_id = r.registration_id
+  LEFT JOIN registration_current AS s
+         ON s.serial_norm = r.serial_norm
+        AND s.registered_day = r.registered_day
+        AND s.dealer_id = r.dealer_id
+        AND s.registration_id <> r.registration_id
+ WHERE r.serial_norm = (SELECT v.serial_norm FROM dispatch_current AS v
+                         WHERE v.dispatch_id = :dispatch_id)
+    OR r.registration_id = :registration_id
+ ORDER BY r.registered_day, r.dealer_id, r.file_id, r.line,
+          r.registration_id;

@@ -1,0 +1,868 @@
+#!/usr/bin/python3
+"""t6000 -- `svcrecon explain` (issue 8): the story of one call, or of the
+row at FILE:LINE, as text (asserted line by line) and as JSON (field by
+field), on a hand-written three-night case; not-found, usage and
+missing-database exit codes; read-only behaviour (no lock, no write, works
+while a run holds the lock or a write transaction is open); and agreement
+with the rule views and the workbooks for every dispatch and closeout of
+sample-data/inbox.
+
+The three nights (as of A = 2026-03-12 unless a case says otherwise):
+  night 1  registrations_n1  D1 registers SN-100; D2 SN-200; D3 (WMP) and
+                             D1 both register SN-300 (overlap)
+           dispatches_n1     X1 to D1; X2; X3 (30 days old); X4 to D1 for
+                             sn-300 as model iPF8400; X5 for SN-999 (never
+                             registered by its day), customer on two lines
+           closeouts_n1      D1 closes X1 (valid that night); D2 X3 with
+                             labor_hours 0
+  night 2  registrations_n2  SN-999 registered on 2026-03-10, after X5's day
+           dispatches_n2     X1 reassigned to D9; X2 cancelled; X6 dated
+                             2026-03-15, after A
+           closeouts_n2      D9 closes X1 (accepted; D1's now
+                             PROVIDER_MISMATCH); D2 on cancelled X2; D2's X3
+                             form again, same key (supersedes night 1's)
+  night 3  closeouts_n3      X3 closed on 2026-03-20 (after A); blank
+                             dispatch id; unknown X404; two rejected rows
+           closeouts_bad     header lacks columns: refused whole
+"""
+import base64
+import glob
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, ROOT, SVCRECON, Tmp, check,  # noqa: E402
+                     eq, main, query, sha256, svc)
+
+A = "2026-03-12"
+
+
+def build(t):
+    """Imports the three nights into t/svc.db; returns the db path."""
+    db = t.p("svc.db")
+    nights = [
+        [("registrations", "registrations_n1.csv", REG_HDR, [
+            'D1,"Dealer One, Inc.",iPF8400S,SN-100,2025-01-01,N,',       # 2
+            "D2,Dealer Two,iPF6400,SN-200,2025-02-01,N,",                # 3
+            "D3,Dealer Three,iPF6400,SN-300,2025-03-01,Y,",              # 4
+            'D1,"Dealer One, Inc.",iPF6400,SN 300,2025-06-01,no,']),     # 5
+         ("dispatches", "dispatches_n1.csv", DSP_HDR, [
+             "X1,2026-03-02 09:00,iPF8400S,SN-100,D1,Acme,10001,P1,OPEN",   # 2
+             "X2,2026-03-03 10:00,iPF6400,SN-200,D2,Beta,10002,P2,OPEN",    # 3
+             "X3,2026-02-10 08:00,iPF6400,SN-200,D2,Gamma,10003,P3,OPEN",   # 4
+             "X4,2026-03-04 11:00,iPF8400,sn-300,D1,Del\u009bta,10004,P4,",  # 5
+             'X5,2026-03-05 12:00,iPF9999,SN-999,D2,"Eps\nLine",10005,P\\5,OPEN']),  # 6-7
+         ("closeouts", "closeouts_n1.csv", CLO_HDR, [
+             "D1,2026-03-03 16:00,X1,SN-100,iPF8400S,2026-03-03,Pat,1.5,R1,Belt",  # 2
+             "D2,2026-03-04 09:00,X3,SN-200,iPF6400,2026-03-03,Lee,0,R2,"])],      # 3
+        [("registrations", "registrations_n2.csv", REG_HDR, [
+            "D2,Dealer Two,iPF9999,SN-999,2026-03-10,N,"]),              # 2
+         ("dispatches", "dispatches_n2.csv", DSP_HDR, [
+             "X1,2026-03-02 09:00,iPF8400S,SN-100,D9,Acme,10001,P1,OPEN",       # 2
+             "X2,2026-03-03 10:00,iPF6400,SN-200,D2,Beta,10002,P2,CANCELLED",   # 3
+             "X6,2026-03-15 08:00,iPF8400S,SN-100,D1,Zeta,10006,P6,OPEN"]),     # 4
+         ("closeouts", "closeouts_n2.csv", CLO_HDR, [
+             "D9,2026-03-06 10:00,X1,SN-100,iPF8400S,2026-03-06,Sam,2,R1,",     # 2
+             "D2,2026-03-05 10:00,X2,SN-200,iPF6400,2026-03-04,Lee,1,R2,",      # 3
+             "D2,03/04/2026 09:00,X3,SN-200,iPF6400,2026-03-03,Lee Q,0,R2,"])], # 4
+    ]
+    for night in nights:
+        for kind, name, hdr, rows in night:
+            r = svc("import", "--db", db, "--kind", kind, t.csv(name, hdr, rows))
+            eq(r.code, 0, r)
+    n3 = (CLO_HDR + "\n"
+          "D2,2026-03-20 09:00,X3,SN-200,iPF6400,2026-03-19,Lee,1,R2,\n"       # 2
+          "D1,2026-03-07 09:00,,SN-100,iPF8400S,2026-03-07,Pat,1,R1,\n"        # 3
+          "D1,2026-03-07 10:00,X404,SN-100,iPF8400S,2026-03-07,Pat,1,R1,\n"    # 4
+          "D1,2026-03-08 09:00,X1,SN-100,iPF8400S,2026-03-08,Pat,25,R1,\n"     # 5
+          ).encode() + \
+        b"D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,Caf\xe9\x01,1,R1,\n"  # 6
+    r = svc("import", "--db", db, "--kind", "closeouts", t.write("closeouts_n3.csv", n3))
+    eq(r.code, 0, r)
+    bad = t.csv("closeouts_bad.csv", "dealer_id,dispatch_id,serial_number", ["D1,X1,SN-100"])
+    r = svc("import", "--db", db, "--kind", "closeouts", bad)
+    eq(r.code, 65, r)
+    return db
+
+
+def imported(db):
+    """{file name: imported_at} -- the one fact that depends on the clock."""
+    return dict(query(db, "SELECT name, imported_at FROM imported_file"))
+
+
+def explain(db, *args):
+    return svc("explain", "--db", db, "--as-of", A, *args)
+
+
+def explain_json(db, *args):
+    r = explain(db, "--json", *args)
+    eq(r.code, 0, r)
+    eq(r.err, "")
+    return json.loads(r.out)
+
+
+def lines(r):
+    eq(r.code, 0, r)
+    eq(r.err, "")
+    check(r.out.endswith("\n"), repr(r.out[-40:]))
+    return r.out.split("\n")[:-1]
+
+
+def eq_lines(got, want):
+    for i, (g, w) in enumerate(zip(got, want)):
+        eq(g, w, "line %d" % (i + 1))
+    eq(len(got), len(want), "number of lines:\n" + "\n".join(got))
+
+
+# ---- the reassigned dispatch: text, line by line ---------------------------
+
+def test_reassigned_dispatch_text():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        eq_lines(lines(explain(db, "X1")), [
+            "dispatch 'X1' as of 2026-03-12",
+            "",
+            "versions, in import order:",
+            "   dispatches_n1.csv:2  superseded, imported " + ts["dispatches_n1.csv"],
+            "      dispatched 2026-03-02 09:00:00, OPEN, provider 'D1', model 'iPF8400S', "
+            "serial 'SN-100'",
+            "      customer 'Acme', postal code '10001', problem 'P1'",
+            "   dispatches_n2.csv:2  current, imported " + ts["dispatches_n2.csv"],
+            "      dispatched 2026-03-02 09:00:00, OPEN, provider 'D9', model 'iPF8400S', "
+            "serial 'SN-100'",
+            "      customer 'Acme', postal code '10001', problem 'P1'",
+            "",
+            "registrations of serial 'SN-100', as checked on the dispatch day 2026-03-02:",
+            "   registrations_n1.csv:2  active on 2026-03-02, imported "
+            + ts["registrations_n1.csv"],
+            "      dealer 'D1' ('Dealer One, Inc.'), model 'iPF8400S', serial 'SN-100', WMP no, "
+            "registered 2025-01-01, not removed",
+            "",
+            "registration exceptions:",
+            "   2 NOT_PROVIDER_OF_RECORD: provider 'D9' not among registered dealers 'D1'",
+            "",
+            "closeouts naming 'X1', in order submitted:",
+            "   closeouts_n1.csv:2  non-compensable: PROVIDER_MISMATCH, imported "
+            + ts["closeouts_n1.csv"],
+            "      dealer 'D1', dispatch 'X1', submitted 2026-03-03 16:00:00, completed 2026-03-03",
+            "      serial 'SN-100', model 'iPF8400S', technician 'Pat', labor hours 1.5, "
+            "resolution 'R1', parts 'Belt'",
+            "      3 PROVIDER_MISMATCH: dealer 'D1' is not the provider 'D9'",
+            "   closeouts_n2.csv:2  accepted, imported " + ts["closeouts_n2.csv"],
+            "      dealer 'D9', dispatch 'X1', submitted 2026-03-06 10:00:00, completed 2026-03-06",
+            "      serial 'SN-100', model 'iPF8400S', technician 'Sam', labor hours 2, "
+            "resolution 'R1', parts ''",
+            "",
+            "standing as of 2026-03-12: closed by closeout at closeouts_n2.csv:2, submitted "
+            "2026-03-06 10:00:00; also non-compensable closeouts (1)",
+        ])
+
+
+def test_reassigned_dispatch_json():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        doc = explain_json(db, "X1")
+        eq(doc["explain"], 1)
+        eq(doc["as_of"], A)
+        eq(doc["database"], db)
+        eq(doc["query"], {"dispatch_id": "X1", "source": None})
+        eq(len(doc["results"]), 1)
+        res = doc["results"][0]
+        eq(res["what"], "dispatch")
+        eq(res["source"], None)
+        d = res["dispatch"]
+        eq(d["dispatch_id"], "X1")
+        eq(d["dispatched_at"], "2026-03-02 09:00:00")
+        eq(d["status"], "OPEN")
+        eq(d["checked"], True)
+        eq(d["current_version"], {"file": "dispatches_n2.csv", "line": 2})
+        eq([(v["file"], v["line"], v["provider_id"], v["status"], v["current"],
+             v["imported_at"], v["source"]) for v in d["versions"]],
+           [("dispatches_n1.csv", 2, "D1", "OPEN", False, ts["dispatches_n1.csv"], False),
+            ("dispatches_n2.csv", 2, "D9", "OPEN", True, ts["dispatches_n2.csv"], False)])
+        eq(d["versions"][1]["customer_name"], "Acme")
+        eq(d["versions"][1]["customer_postal_code"], "10001")
+        eq(d["versions"][1]["problem_code"], "P1")
+        eq(d["registrations"], [{
+            "file": "registrations_n1.csv", "line": 2,
+            "imported_at": ts["registrations_n1.csv"], "dealer_id": "D1",
+            "dealer_name": "Dealer One, Inc.", "model": "iPF8400S",
+            "serial_number": "SN-100", "registered_on": "2025-01-01", "removed_on": None,
+            "wmp_selected": False, "current": True, "superseded_by": None, "active": True,
+            "source": False}])
+        eq(d["registration_exceptions"], [
+            {"rank": 2, "code": "NOT_PROVIDER_OF_RECORD",
+             "detail": "provider 'D9' not among registered dealers 'D1'"}])
+        c0, c1 = d["closeouts"]
+        eq((c0["file"], c0["line"], c0["state"], c0["reason"], c0["superseded_by"]),
+           ("closeouts_n1.csv", 2, "non_compensable", "PROVIDER_MISMATCH", None))
+        eq(c0["reasons"], [{"rank": 3, "code": "PROVIDER_MISMATCH",
+                            "detail": "dealer 'D1' is not the provider 'D9'"}])
+        eq((c0["dealer_id"], c0["dispatch_id"], c0["submitted_at"], c0["completed_on"],
+            c0["serial_number"], c0["model"], c0["technician"], c0["labor_hours"],
+            c0["resolution_code"], c0["parts"], c0["imported_at"]),
+           ("D1", "X1", "2026-03-03 16:00:00", "2026-03-03", "SN-100", "iPF8400S", "Pat",
+            1.5, "R1", "Belt", ts["closeouts_n1.csv"]))
+        eq((c1["file"], c1["line"], c1["state"], c1["reason"], c1["reasons"]),
+           ("closeouts_n2.csv", 2, "accepted", None, []))
+        eq(d["standing"], {
+            "state": "closed", "days_open": None, "bucket": None,
+            "accepted_closeout": {"file": "closeouts_n2.csv", "line": 2,
+                                  "submitted_at": "2026-03-06 10:00:00"},
+            "attempts": 2, "noncompensable": 1})
+
+
+def test_as_of_before_the_later_closeout():
+    """As of 03-05 the valid closeout of 03-06 takes no part: X1 is unclosed
+    (the current version is still the reassigned one: SPEC §3)."""
+    with Tmp() as t:
+        db = build(t)
+        r = svc("explain", "--db", db, "--as-of", "03/05/2026", "X1")
+        out = lines(r)
+        eq(out[0], "dispatch 'X1' as of 2026-03-05")
+        check("   closeouts_n2.csv:2  submitted after as-of 2026-03-05, takes no part, "
+              "imported " + imported(db)["closeouts_n2.csv"] in out, r.out)
+        eq(out[-1], "standing as of 2026-03-05: unclosed, 3 days open, aging bucket 0-7; "
+                    "only non-compensable attempts (1)")
+        d = json.loads(svc("explain", "--db", db, "--as-of", "2026-03-05", "--json",
+                           "X1").out)["results"][0]["dispatch"]
+        eq([(c["line"], c["state"]) for c in d["closeouts"]],
+           [(2, "non_compensable"), (2, "after_as_of")])
+        eq(d["standing"]["state"], "unclosed")
+        eq((d["standing"]["days_open"], d["standing"]["bucket"], d["standing"]["attempts"]),
+           (3, "0-7", 1))
+
+
+# ---- cancelled, unclosed, registration exceptions, after A --------------------
+
+def test_cancelled_dispatch():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        out = lines(explain(db, "X2"))
+        i = out.index("closeouts naming 'X2', in order submitted:")
+        eq_lines(out[i:], [
+            "closeouts naming 'X2', in order submitted:",
+            "   closeouts_n2.csv:3  non-compensable: DISPATCH_CANCELLED, imported "
+            + ts["closeouts_n2.csv"],
+            "      dealer 'D2', dispatch 'X2', submitted 2026-03-05 10:00:00, completed 2026-03-04",
+            "      serial 'SN-200', model 'iPF6400', technician 'Lee', labor hours 1, "
+            "resolution 'R2', parts ''",
+            "      2 DISPATCH_CANCELLED: dispatch 'X2' is cancelled (dispatches_n2.csv:3)",
+            "",
+            "standing as of 2026-03-12: cancelled; only non-compensable attempts (1)",
+        ])
+        check("   dispatches_n2.csv:3  current, imported " + ts["dispatches_n2.csv"] in out, out)
+        check("      dispatched 2026-03-03 10:00:00, CANCELLED, provider 'D2', model 'iPF6400', "
+              "serial 'SN-200'" in out, out)
+        d = explain_json(db, "X2")["results"][0]["dispatch"]
+        eq(d["status"], "CANCELLED")
+        eq(d["registration_exceptions"], [])
+        eq(d["standing"], {"state": "cancelled", "days_open": None, "bucket": None,
+                           "accepted_closeout": None, "attempts": 1, "noncompensable": 1})
+
+
+def test_unclosed_with_days_open_bucket_and_closeout_history():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        out = lines(explain(db, "X3"))
+        i = out.index("closeouts naming 'X3', in order submitted:")
+        eq_lines(out[i:], [
+            "closeouts naming 'X3', in order submitted:",
+            "   closeouts_n1.csv:3  superseded by closeouts_n2.csv:4, imported "
+            + ts["closeouts_n1.csv"],
+            "      dealer 'D2', dispatch 'X3', submitted 2026-03-04 09:00:00, completed 2026-03-03",
+            "      serial 'SN-200', model 'iPF6400', technician 'Lee', labor hours 0, "
+            "resolution 'R2', parts ''",
+            "   closeouts_n2.csv:4  non-compensable: INCOMPLETE_SECTION2, imported "
+            + ts["closeouts_n2.csv"],
+            "      dealer 'D2', dispatch 'X3', submitted 2026-03-04 09:00:00, completed 2026-03-03",
+            "      serial 'SN-200', model 'iPF6400', technician 'Lee Q', labor hours 0, "
+            "resolution 'R2', parts ''",
+            "      6 INCOMPLETE_SECTION2: blank: labor_hours",
+            "   closeouts_n3.csv:2  submitted after as-of 2026-03-12, takes no part, imported "
+            + ts["closeouts_n3.csv"],
+            "      dealer 'D2', dispatch 'X3', submitted 2026-03-20 09:00:00, completed 2026-03-19",
+            "      serial 'SN-200', model 'iPF6400', technician 'Lee', labor hours 1, "
+            "resolution 'R2', parts ''",
+            "",
+            "standing as of 2026-03-12: unclosed, 30 days open, aging bucket 15-30; "
+            "only non-compensable attempts (1)",
+        ])
+        d = explain_json(db, "X3")["results"][0]["dispatch"]
+        eq([(c["file"], c["line"], c["state"], c["superseded_by"]) for c in d["closeouts"]],
+           [("closeouts_n1.csv", 3, "superseded", {"file": "closeouts_n2.csv", "line": 4}),
+            ("closeouts_n2.csv", 4, "non_compensable", None),
+            ("closeouts_n3.csv", 2, "after_as_of", None)])
+        eq(d["standing"], {"state": "unclosed", "days_open": 30, "bucket": "15-30",
+                           "accepted_closeout": None, "attempts": 1, "noncompensable": 1})
+        # Configured buckets, and a later as-of that lets night 3's form close it.
+        out = lines(explain(db, "--buckets", "10,20,40", "X3"))
+        eq(out[-1], "standing as of 2026-03-12: unclosed, 30 days open, aging bucket 21-40; "
+                    "only non-compensable attempts (1)")
+        out = lines(svc("explain", "--db", db, "--as-of", "2026-03-21", "X3"))
+        eq(out[-1], "standing as of 2026-03-21: closed by closeout at closeouts_n3.csv:2, "
+                    "submitted 2026-03-20 09:00:00; also non-compensable closeouts (1)")
+
+
+def test_registration_exceptions():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        out = lines(explain(db, "X4"))
+        i = out.index("registrations of serial 'sn-300', as checked on the dispatch day "
+                      "2026-03-04:")
+        eq_lines(out[i:], [
+            "registrations of serial 'sn-300', as checked on the dispatch day 2026-03-04:",
+            "   registrations_n1.csv:4  active on 2026-03-04, imported "
+            + ts["registrations_n1.csv"],
+            "      dealer 'D3' ('Dealer Three'), model 'iPF6400', serial 'SN-300', WMP yes, "
+            "registered 2025-03-01, not removed",
+            "   registrations_n1.csv:5  active on 2026-03-04, imported "
+            + ts["registrations_n1.csv"],
+            "      dealer 'D1' ('Dealer One, Inc.'), model 'iPF6400', serial 'SN 300', WMP no, "
+            "registered 2025-06-01, not removed",
+            "",
+            "registration exceptions:",
+            "   3 WMP_SELECTED: WMP selected by registered dealers 'D3'",
+            "   4 MODEL_MISMATCH: model 'iPF8400' not among registered models 'iPF6400'",
+            "   5 OVERLAPPING_REGISTRATION: dealers 'D1', 'D3' all registered on 2026-03-04",
+            "",
+            "closeouts naming 'X4', in order submitted:",
+            "   none",
+            "",
+            "standing as of 2026-03-12: unclosed, 8 days open, aging bucket 8-14; "
+            "no closeout attempt",
+        ])
+        # U+009B (CSI, a C1 control some terminals obey) is escaped in text.
+        check("      customer 'Del\\xC2\\x9Bta', postal code '10004', problem 'P4'" in out,
+              out)
+        d = explain_json(db, "X4")["results"][0]["dispatch"]
+        eq(d["versions"][0]["customer_name"], "Del\u009bta")
+        eq([(e["rank"], e["code"]) for e in d["registration_exceptions"]],
+           [(3, "WMP_SELECTED"), (4, "MODEL_MISMATCH"), (5, "OVERLAPPING_REGISTRATION")])
+        eq([(g["line"], g["dealer_id"], g["wmp_selected"], g["active"])
+            for g in d["registrations"]], [(4, "D3", True, True), (5, "D1", False, True)])
+
+
+def test_no_registration_and_escaped_text():
+    """X5: the only registration of its serial came after its day; its
+    customer name holds a line break, shown escaped (\\x0A), its problem
+    code a backslash, shown doubled."""
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        out = lines(explain(db, "X5"))
+        check("      customer 'Eps\\x0ALine', postal code '10005', problem 'P\\\\5'" in out,
+              out)
+        i = out.index("registrations of serial 'SN-999', as checked on the dispatch day "
+                      "2026-03-05:")
+        eq_lines(out[i:i + 7], [
+            "registrations of serial 'SN-999', as checked on the dispatch day 2026-03-05:",
+            "   registrations_n2.csv:2  not active on 2026-03-05, imported "
+            + ts["registrations_n2.csv"],
+            "      dealer 'D2' ('Dealer Two'), model 'iPF9999', serial 'SN-999', WMP no, "
+            "registered 2026-03-10, not removed",
+            "",
+            "registration exceptions:",
+            "   1 NO_REGISTRATION: no registration of serial 'SN-999' active on 2026-03-05",
+            "",
+        ])
+        d = explain_json(db, "X5")["results"][0]["dispatch"]
+        eq(d["versions"][0]["customer_name"], "Eps\nLine")
+        eq(d["versions"][0]["problem_code"], "P\\5")
+        eq(d["registrations"][0]["active"], False)
+
+
+def test_dispatched_after_as_of():
+    with Tmp() as t:
+        db = build(t)
+        out = lines(explain(db, "X6"))
+        check("registrations of serial 'SN-100', not checked (dispatched after the as-of date):"
+              in out, out)
+        check(any(x.startswith("   registrations_n1.csv:2  not checked, imported ")
+                  for x in out), out)
+        eq(out[-1], "standing as of 2026-03-12: dispatched after the as-of date "
+                    "(2026-03-15 08:00:00), takes no part")
+        d = explain_json(db, "X6")["results"][0]["dispatch"]
+        eq(d["checked"], False)
+        eq(d["registrations"][0]["active"], None)
+        eq(d["standing"]["state"], "dispatched_after_as_of")
+
+
+# ---- --source ------------------------------------------------------------------
+
+def test_source_closeout_marks_it_in_its_dispatch_story():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        out = lines(explain(db, "--source", "closeouts_n1.csv:2"))
+        eq_lines(out[:4], [
+            "source closeouts_n1.csv:2: closeout of dispatch 'X1'",
+            "   file '%s' (closeouts, loaded), imported %s"
+            % (t.p("closeouts_n1.csv"), ts["closeouts_n1.csv"]),
+            "",
+            "dispatch 'X1' as of 2026-03-12",
+        ])
+        check("=> closeouts_n1.csv:2  non-compensable: PROVIDER_MISMATCH, imported "
+              + ts["closeouts_n1.csv"] in out, out)
+        check("   closeouts_n2.csv:2  accepted, imported " + ts["closeouts_n2.csv"] in out, out)
+        eq(sum(x.startswith("=> ") for x in out), 1, out)
+        doc = explain_json(db, "--source", "closeouts_n1.csv:2")
+        eq(doc["query"], {"dispatch_id": None,
+                          "source": {"file": "closeouts_n1.csv", "line": 2}})
+        res = doc["results"][0]
+        eq(res["what"], "closeout")
+        eq(res["source"], {"file": "closeouts_n1.csv", "line": 2,
+                           "path": t.p("closeouts_n1.csv"), "kind": "closeouts",
+                           "file_status": "loaded", "imported_at": ts["closeouts_n1.csv"]})
+        eq((res["closeout"]["state"], [x["code"] for x in res["closeout"]["reasons"]],
+            res["closeout"]["source"]), ("non_compensable", ["PROVIDER_MISMATCH"], True))
+        eq([(c["line"], c["source"]) for c in res["dispatch"]["closeouts"]],
+           [(2, True), (2, False)])
+        eq(res["dispatch"]["standing"]["state"], "closed")
+
+
+def test_source_dispatch_version_by_name_and_by_path():
+    with Tmp() as t:
+        db = build(t)
+        out = lines(explain(db, "--source", "dispatches_n1.csv:2"))
+        eq(out[0], "source dispatches_n1.csv:2: dispatch 'X1', version 1 of 2, superseded")
+        check(any(x.startswith("=> dispatches_n1.csv:2  superseded, imported ") for x in out),
+              out)
+        out = lines(explain(db, "--source", t.p("dispatches_n2.csv") + ":2"))
+        eq(out[0], "source dispatches_n2.csv:2: dispatch 'X1', version 2 of 2, current")
+        check(any(x.startswith("=> dispatches_n2.csv:2  current, imported ") for x in out), out)
+        res = explain_json(db, "--source", "dispatches_n1.csv:2")["results"][0]
+        eq(res["what"], "dispatch")
+        eq([(v["line"], v["current"], v["source"]) for v in res["dispatch"]["versions"]],
+           [(2, False, True), (2, True, False)])
+        # A multi-line record is named by its first line (6), not its second.
+        eq(lines(explain(db, "--source", "dispatches_n1.csv:6"))[0],
+           "source dispatches_n1.csv:6: dispatch 'X5', version 1 of 1, current")
+        r = explain(db, "--source", "dispatches_n1.csv:7")
+        eq(r.code, 65, r)
+        check("svcrecon: dispatches_n1.csv:7: no row starts at line 7" in r.err, r.err)
+
+
+def test_source_registration_lists_the_dispatches_of_its_serial():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        eq_lines(lines(explain(db, "--source", "registrations_n1.csv:5")), [
+            "source registrations_n1.csv:5: registration",
+            "   file '%s' (registrations, loaded), imported %s"
+            % (t.p("registrations_n1.csv"), ts["registrations_n1.csv"]),
+            "",
+            "registration:",
+            "=> registrations_n1.csv:5  current, imported " + ts["registrations_n1.csv"],
+            "      dealer 'D1' ('Dealer One, Inc.'), model 'iPF6400', serial 'SN 300', WMP no, "
+            "registered 2025-06-01, not removed",
+            "",
+            "dispatches of this serial (current versions, in order dispatched):",
+            "   'X4' at dispatches_n1.csv:5  registration active on 2026-03-04",
+            "      dispatched 2026-03-04 11:00:00, OPEN, provider 'D1', model 'iPF8400', "
+            "serial 'sn-300'",
+            "      3 WMP_SELECTED: WMP selected by registered dealers 'D3'",
+            "      4 MODEL_MISMATCH: model 'iPF8400' not among registered models 'iPF6400'",
+            "      5 OVERLAPPING_REGISTRATION: dealers 'D1', 'D3' all registered on 2026-03-04",
+        ])
+        out = lines(explain(db, "--source", "registrations_n1.csv:2"))
+        i = out.index("dispatches of this serial (current versions, in order dispatched):")
+        eq_lines(out[i + 1:], [
+            "   'X1' at dispatches_n2.csv:2  registration active on 2026-03-02",
+            "      dispatched 2026-03-02 09:00:00, OPEN, provider 'D9', model 'iPF8400S', "
+            "serial 'SN-100'",
+            "      2 NOT_PROVIDER_OF_RECORD: provider 'D9' not among registered dealers 'D1'",
+            "   'X6' at dispatches_n2.csv:4  dispatched after the as-of date, not checked",
+            "      dispatched 2026-03-15 08:00:00, OPEN, provider 'D1', model 'iPF8400S', "
+            "serial 'SN-100'",
+        ])
+        res = explain_json(db, "--source", "registrations_n2.csv:2")["results"][0]
+        eq(res["what"], "registration")
+        eq((res["registration"]["dealer_id"], res["registration"]["source"],
+            res["registration"]["active"]), ("D2", True, None))
+        eq([(x["dispatch_id"], x["checked"], x["registration_active"],
+             [e["code"] for e in x["registration_exceptions"]]) for x in res["dispatches"]],
+           [("X5", True, False, ["NO_REGISTRATION"])])
+
+
+def test_source_closeouts_without_a_known_dispatch():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        eq_lines(lines(explain(db, "--source", "closeouts_n3.csv:3")), [
+            "source closeouts_n3.csv:3: closeout with a blank dispatch id",
+            "   file '%s' (closeouts, loaded), imported %s"
+            % (t.p("closeouts_n3.csv"), ts["closeouts_n3.csv"]),
+            "",
+            "closeout:",
+            "=> closeouts_n3.csv:3  non-compensable: NO_DISPATCH, imported "
+            + ts["closeouts_n3.csv"],
+            "      dealer 'D1', dispatch '', submitted 2026-03-07 09:00:00, completed 2026-03-07",
+            "      serial 'SN-100', model 'iPF8400S', technician 'Pat', labor hours 1, "
+            "resolution 'R1', parts ''",
+            "      1 NO_DISPATCH: no dispatch id given",
+        ])
+        out = lines(explain(db, "--source", "closeouts_n3.csv:4"))
+        eq(out[0], "source closeouts_n3.csv:4: closeout of dispatch 'X404', which was never "
+                   "imported")
+        eq(out[-1], "      1 NO_DISPATCH: dispatch 'X404' not found")
+        res = explain_json(db, "--source", "closeouts_n3.csv:4")["results"][0]
+        eq(res["dispatch"], None)
+        eq([(x["rank"], x["code"]) for x in res["closeout"]["reasons"]], [(1, "NO_DISPATCH")])
+        # Naming X404 itself: not found, but the closeout naming it is pointed at.
+        r = explain(db, "X404")
+        eq(r.code, 65, r)
+        eq(r.out, "")
+        check("svcrecon: dispatch 'X404' not found in %s" % db in r.err, r.err)
+        check("closeouts naming it: closeouts_n3.csv:4" in r.err, r.err)
+
+
+def test_source_rejected_rows_show_raw_safely():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        eq_lines(lines(explain(db, "--source", "closeouts_n3.csv:5")), [
+            "source closeouts_n3.csv:5: rejected row",
+            "   file '%s' (closeouts, loaded), imported %s"
+            % (t.p("closeouts_n3.csv"), ts["closeouts_n3.csv"]),
+            "",
+            "reason: labor_hours '25' is above 24",
+            "raw record: D1,2026-03-08 09:00,X1,SN-100,iPF8400S,2026-03-08,Pat,25,R1,",
+        ])
+        (why,), = query(db, "SELECT reason FROM rejected_row WHERE line = 6")
+        out = lines(explain(db, "--source", "closeouts_n3.csv:6"))
+        eq(out[3:], ["reason: " + why,
+                     "raw record: D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,"
+                     "Caf\\xE9\\x01,1,R1,"])
+        # JSON: valid UTF-8 on the wire, the exact bytes in base64.
+        e = dict(os.environ, TZ="UTC")
+        p = subprocess.run([SVCRECON, "explain", "--db", db, "--as-of", A, "--json",
+                            "--source", "closeouts_n3.csv:6"], capture_output=True, env=e)
+        eq(p.returncode, 0, p)
+        doc = json.loads(p.stdout.decode("utf-8", errors="strict"))
+        rr = doc["results"][0]["rejected_row"]
+        eq(doc["results"][0]["what"], "rejected_row")
+        eq((rr["file"], rr["line"], rr["reason"], rr["raw_utf8"]),
+           ("closeouts_n3.csv", 6, why, False))
+        eq(rr["raw"], "D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,Caf\ufffd\x01,1,R1,")
+        eq(base64.b64decode(rr["raw_base64"]),
+           b"D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,Caf\xe9\x01,1,R1,")
+
+
+def test_source_refused_file_and_whole_files():
+    with Tmp() as t:
+        db = build(t)
+        ts = imported(db)
+        (why, sha, size), = query(db, "SELECT reason, sha256, size_bytes FROM imported_file "
+                                      "WHERE name = 'closeouts_bad.csv'")
+        check("submitted_at" in why, why)
+        eq_lines(lines(explain(db, "--source", "closeouts_bad.csv:0")), [
+            "source closeouts_bad.csv:0: whole file, refused",
+            "   file '%s' (closeouts, refused), imported %s"
+            % (t.p("closeouts_bad.csv"), ts["closeouts_bad.csv"]),
+            "",
+            "refused: " + why,
+            "nothing of it was loaded",
+            "sha256 %s, %d bytes" % (sha, size),
+        ])
+        res = explain_json(db, "--source", "closeouts_bad.csv:0")["results"][0]
+        eq(res["what"], "file")
+        eq((res["file"]["status"], res["file"]["reason"], res["file"]["rows_loaded"]),
+           ("refused", why, 0))
+        r = explain(db, "--source", "closeouts_bad.csv:2")
+        eq(r.code, 65, r)
+        eq(r.out, "")
+        check("svcrecon: closeouts_bad.csv:2: no row: the file was refused whole, nothing of "
+              "it was loaded (" in r.err, r.err)
+        out = lines(explain(db, "--source", "closeouts_n3.csv:0"))
+        eq(out[0], "source closeouts_n3.csv:0: whole file, loaded")
+        eq(out[3], "rows read 5 = loaded 3 + rejected 2")
+
+
+def test_one_name_imported_twice_tells_both():
+    with Tmp() as t:
+        db = t.p("svc.db")
+        a = t.csv("a/dispatches.csv", DSP_HDR, ["Y1,2026-03-01 08:00,m,s1,D1,,,,"])
+        b = t.csv("b/dispatches.csv", DSP_HDR, ["Y2,2026-03-02 08:00,m,s2,D1,,,,"])
+        eq(svc("import", "--db", db, "--kind", "dispatches", a, b).code, 0)
+        out = lines(explain(db, "--source", "dispatches.csv:2"))
+        heads = [x for x in out if x.startswith("source ")]
+        eq(heads, ["source dispatches.csv:2: dispatch 'Y1', version 1 of 1, current",
+                   "source dispatches.csv:2: dispatch 'Y2', version 1 of 1, current"])
+        doc = explain_json(db, "--source", "dispatches.csv:2")
+        eq([(x["source"]["path"], x["dispatch"]["dispatch_id"]) for x in doc["results"]],
+           [(a, "Y1"), (b, "Y2")])
+        doc = explain_json(db, "--source", b + ":2")
+        eq([x["dispatch"]["dispatch_id"] for x in doc["results"]], ["Y2"])
+
+
+# ---- not found, usage, database ---------------------------------------------------
+
+def test_not_found_is_65_with_a_message():
+    with Tmp() as t:
+        db = build(t)
+        for args, msg in [
+                (["X999"], "svcrecon: dispatch 'X999' not found in %s (no version of it was "
+                           "imported)\n" % db),
+                (["--source", "nope.csv:2"],
+                 "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s\n" % db),
+                (["--source", "closeouts_n1.csv:99"],
+                 "svcrecon: closeouts_n1.csv:99: no row starts at line 99 (a row is named by "
+                 "the physical line where its record starts; blank lines and the header start "
+                 "none)\n"),
+                (["--source", "closeouts_n1.csv:1"],
+                 "svcrecon: closeouts_n1.csv:1: no row starts at line 1 (line 1 is the "
+                 "header)\n")]:
+            for fmt in ([], ["--json"]):
+                r = explain(db, *(fmt + args))
+                eq(r.code, 65, (args, r))
+                eq(r.out, "", args)
+                eq(r.err, msg, args)
+
+
+def test_missing_or_foreign_database():
+    with Tmp() as t:
+        r = svc("explain", "--db", t.p("none.db"), "X1")
+        eq(r.code, 66, r)
+        check("svcrecon: %s: cannot open database: No such file or directory" % t.p("none.db")
+              in r.err, r.err)
+        check(not os.path.exists(t.p("none.db")), "explain created the database")
+        t.write("junk.db", b"this is not a database, just text\n" * 100)
+        r = svc("explain", "--db", t.p("junk.db"), "X1")
+        eq(r.code, 65, r)
+        check("not a database" in r.err, r.err)
+        sqlite3.connect(t.p("empty.db")).execute("CREATE TABLE x (y)").connection.close()
+        r = svc("explain", "--db", t.p("empty.db"), "X1")
+        eq(r.code, 65, r)
+        check("not an svcrecon database" in r.err, r.err)
+        eq(svc("explain", "--db", t.path, "X1").code, 66)
+
+
+USAGE = [
+    (["explain", "--db", "x.db"], "explain needs a DISPATCH_ID or --source FILE:LINE"),
+    (["explain", "X1"], "explain needs --db DB"),
+    (["explain", "--db", "x.db", "X1", "--source", "a.csv:2"],
+     "explain takes a DISPATCH_ID or --source FILE:LINE, not both (unexpected 'X1')"),
+    (["explain", "--db", "x.db", "--source", "a.csv"], "invalid --source 'a.csv'"),
+    (["explain", "--db", "x.db", "--source", "a.csv:two"], "invalid --source 'a.csv:two'"),
+    (["explain", "--db", "x.db", "--source", ":2"], "invalid --source ':2'"),
+    (["explain", "--db", "x.db", "--out", "o", "X1"], "unknown option '--out'"),
+    (["explain", "--db", "x.db", "X1", "X2"], "unexpected argument 'X2'"),
+    (["explain", "--db", "x.db", "  "], "explain needs a DISPATCH_ID, not a blank one"),
+    (["explain", "--db", "x.db", "--as-of", "2026-02-30", "X1"],
+     "invalid --as-of date '2026-02-30'"),
+    (["explain", "--db", "x.db", "--buckets", "9,3", "X1"], "invalid --buckets '9,3'"),
+    (["explain", "--db", "x.db", "--source"], "option '--source' needs an argument"),
+    # The other commands do not take explain's options.
+    (["import", "--db", "x.db", "--kind", "dispatches", "--json", "f.csv"],
+     "unknown option '--json'"),
+    (["report", "--db", "x.db", "--out", "o", "--source", "f.csv:2"],
+     "unknown option '--source'"),
+]
+
+
+def test_usage_errors_are_64():
+    with Tmp() as t:
+        for args, msg in USAGE:
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, (args, r))
+            check(("svcrecon: " + msg) in r.err, (args, r.err))
+            check("       svcrecon explain --db DB" in r.err, r.err)
+            eq(r.out, "", args)
+            check(not os.path.exists(t.p("x.db")), args)
+        r = svc("--help")
+        check("svcrecon explain --db DB [--as-of DATE]" in r.out, r.out)
+        check("--source FILE:LINE" in r.out and "--json" in r.out, r.out)
+
+
+def hold_lock(path):
+    code = ("import fcntl,os,sys,time\n"
+            "fd=os.open(sys.argv[1],os.O_RDWR|os.O_CREAT)\n"
+            "fcntl.lockf(fd,fcntl.LOCK_EX|fcntl.LOCK_NB)\n"
+            "print('held',flush=True); time.sleep(60)\n")
+    p = subprocess.Popen(["/usr/bin/python3", "-c", code, path], stdout=subprocess.PIPE,
+                         text=True)
+    eq(p.stdout.readline().strip(), "held")
+    return p
+
+
+def test_reads_only_takes_no_lock_and_reads_beside_a_writer():
+    with Tmp() as t:
+        db = build(t)
+        want = lines(explain(db, "X1"))
+        before = sha256(db)
+        os.unlink(db + ".lock")
+        eq(lines(explain(db, "X1")), want)
+        eq(sha256(db), before, "explain changed the database")
+        check(not os.path.exists(db + ".lock"), "explain took the run lock")
+        # A run holds the lock: explain does not wait for it.
+        holder = hold_lock(db + ".lock")
+        try:
+            eq(lines(explain(db, "X1")), want)
+        finally:
+            holder.kill()
+            holder.wait()
+        # A writer is inside a transaction: explain reads the last commit.
+        con = sqlite3.connect(db, isolation_level=None)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE dispatch SET provider_id = 'ZZ'")
+            eq(lines(explain(db, "X1")), want)
+        finally:
+            con.execute("ROLLBACK")
+            con.close()
+        eq(sha256(db), before, "explain changed the database")
+
+
+# ---- agreement with the rule views and the workbooks: sample-data ------------------
+
+SAMPLE = os.path.join(ROOT, "sample-data", "inbox")
+SCHEMAS = os.path.join(ROOT, "schemas")
+
+
+def import_sample(t):
+    db = t.p("svc.db")
+    for kind in ("registrations", "dispatches", "closeouts"):
+        files = sorted(glob.glob(os.path.join(SAMPLE, kind + "*.csv")))
+        r = svc("import", "--db", db, "--kind", kind, *files)
+        eq(r.code, 0, r)
+    return db
+
+
+def rule_views(db):
+    """A read-only connection with the rules of schemas/ run on it, as the
+    reports run them (default buckets, as of A)."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con.executescript(open(os.path.join(SCHEMAS, "r010_context.sql")).read())
+    con.execute("INSERT INTO run_ctx (as_of, as_of_day, from_day) VALUES "
+                "(?, julianday(?) - julianday('1970-01-01'), NULL)", (A, A))
+    lo = 0
+    for seq, hi in enumerate([7, 14, 30, 60, 90, None], 1):
+        con.execute("INSERT INTO aging_bucket VALUES (?, ?, ?, ?)",
+                    (seq, lo, hi, "%d-%d" % (lo, hi) if hi else "%d+" % lo))
+        lo = (hi or 0) + 1
+    for f in sorted(glob.glob(os.path.join(SCHEMAS, "r0*.sql"))):
+        if not f.endswith("r010_context.sql"):
+            con.executescript(open(f).read())
+    return con
+
+
+def explain_all(db, ids):
+    out = {}
+    for i in ids:
+        doc = explain_json(db, i)
+        eq(len(doc["results"]), 1, i)
+        out[i] = doc["results"][0]["dispatch"]
+    return out
+
+
+def test_sample_data_agrees_with_the_rule_views():
+    with Tmp() as t:
+        db = import_sample(t)
+        con = rule_views(db)
+        ids = [r[0] for r in con.execute("SELECT dispatch_id FROM dispatch_current "
+                                         "ORDER BY dispatch_id")]
+        check(len(ids) >= 30, ids)
+        got = explain_all(db, ids)
+        unclosed = {r[0]: r[1:] for r in con.execute(
+            "SELECT dispatch_id, days_open, bucket_label, attempts FROM unclosed_call")}
+        accepted = {r[0]: r[1:] for r in con.execute(
+            "SELECT a.dispatch_id, c.file_name, c.line FROM closeout_accepted AS a "
+            "JOIN closeout_current AS c ON c.closeout_id = a.closeout_id")}
+        states = set()
+        for i in ids:
+            s = got[i]["standing"]
+            states.add(s["state"])
+            if i in unclosed:
+                eq((s["state"], s["days_open"], s["bucket"], s["attempts"]),
+                   ("unclosed",) + unclosed[i], i)
+            else:
+                check(s["state"] != "unclosed", i)
+            if i in accepted:
+                eq((s["state"], s["accepted_closeout"]["file"], s["accepted_closeout"]["line"]),
+                   ("closed",) + accepted[i], i)
+            else:
+                eq(s["accepted_closeout"], None, i)
+            want = [(r[0], r[1], r[2]) for r in con.execute(
+                "SELECT rank, code, detail FROM registration_exception WHERE dispatch_id = ? "
+                "ORDER BY rank", (i,))]
+            eq([(e["rank"], e["code"], e["detail"]) for e in got[i]["registration_exceptions"]],
+               want, i)
+            # Every current closeout naming it, with all its reasons in order.
+            want = {}
+            for cid, f, line, acc in con.execute(
+                    "SELECT closeout_id, file_name, line, is_accepted FROM closeout_eval "
+                    "WHERE dispatch_id = ?", (i,)):
+                reasons = [(r[0], r[1], r[2]) for r in con.execute(
+                    "SELECT rank, code, detail FROM closeout_reason WHERE closeout_id = ? "
+                    "ORDER BY rank", (cid,))]
+                want[(f, line)] = ("accepted" if acc else "non_compensable", reasons)
+            have = {(c["file"], c["line"]): (c["state"], [(x["rank"], x["code"], x["detail"])
+                                                          for x in c["reasons"]])
+                    for c in got[i]["closeouts"]
+                    if c["state"] in ("accepted", "non_compensable")}
+            eq(have, want, i)
+        eq(states, {"unclosed", "closed", "cancelled", "dispatched_after_as_of"})
+        con.close()
+
+
+def test_sample_data_agrees_with_the_workbooks():
+    import openpyxl
+    with Tmp() as t:
+        db = import_sample(t)
+        r = svc("report", "--db", db, "--out", t.p("out"), "--as-of", A)
+        eq(r.code, 0, r)
+        ids = [x[0] for x in query(db, "SELECT DISTINCT dispatch_id FROM dispatch")]
+        got = explain_all(db, ids)
+
+        def sheet(book, name):
+            ws = openpyxl.load_workbook(t.p("out", "%s_%s.xlsx" % (book, A)),
+                                        read_only=True)[name]
+            rows = list(ws.iter_rows(values_only=True))
+            return [dict(zip(rows[0], row)) for row in rows[1:]]
+
+        listed = {x["Dispatch ID"]: (x["Days open"], x["Aging bucket"],
+                                     x["Closeout attempts"], x["Source file"],
+                                     x["Source line"])
+                  for x in sheet("unclosed_calls", "Unclosed calls")}
+        told = {i: (d["standing"]["days_open"], d["standing"]["bucket"],
+                    d["standing"]["attempts"], d["current_version"]["file"],
+                    d["current_version"]["line"])
+                for i, d in got.items() if d["standing"]["state"] == "unclosed"}
+        eq(told, listed, "unclosed calls")
+
+        # Every non-compensable row: explain of its dispatch, or of its
+        # source line when its dispatch is blank or unknown, says the same.
+        n = 0
+        for x in sheet("non_compensable", "Non-compensable"):
+            key = (x["Source file"], x["Source line"])
+            if x["Dispatch ID"] in got:
+                cs = [c for c in got[x["Dispatch ID"]]["closeouts"]
+                      if (c["file"], c["line"]) == key]
+            else:
+                res = explain_json(db, "--source", "%s:%d" % key)["results"]
+                cs = [r["closeout"] for r in res]
+            eq(len(cs), 1, key)
+            eq((cs[0]["state"], cs[0]["reason"], ";".join(c["code"] for c in cs[0]["reasons"])),
+               ("non_compensable", x["Reason"], x["All reasons"]), key)
+            n += 1
+        eq(n, sum(c["state"] == "non_compensable" for d in got.values()
+                  for c in d["closeouts"])
+           + sum(1 for x in sheet("non_compensable", "Non-compensable")
+                 if x["Dispatch ID"] not in got), "non-compensable rows")
+
+        exc = sorted((x["Dispatch ID"], x["Exception"], x["Detail"])
+                     for x in sheet("audit", "Registration exceptions"))
+        eq(sorted((i, e["code"], e["detail"]) for i, d in got.items()
+                  for e in d["registration_exceptions"]), exc, "registration exceptions")
+
+
+main(globals())
