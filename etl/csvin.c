@@ -40,6 +40,7 @@ struct csvin {
     char              *raw;
     size_t             raw_len, raw_cap;
     bool               too_big;      /* data would exceed the record cap */
+    bool               blanks_over;  /* blanks before a record passed it */
 
     struct csvin_field *fields;
     struct csvin_record rec;
@@ -280,14 +281,38 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
                 in->rec.line = in->line;
                 in->data_len = in->n_fields = 0;
                 in->too_big = false;
+                if (in->blanks_over)   /* as if read in one piece */
+                    return diag_set(d, EX_DATAERR, in->name, in->rec.line,
+                                    "record longer than %d bytes; file "
+                                    "refused", CSVIN_MAX_RECORD_BYTES);
             } else if (ends_line) {
                 in->raw_len = 0;       /* a blank line: not a record */
+                in->blanks_over = false;
             }
         }
         /* Blanks before a record, cut from it by a read boundary, are kept
-         * so that the raw record starts where its line does. */
-        if ((in->in_record || !ends_line) && raw_append(in, s, n, d) != 0)
+         * so that the raw record starts where its line does. A blank line
+         * longer than the record cap is still a blank line (skipped): past
+         * the cap its blanks are only remembered, and refuse the record
+         * that may follow them on the line. */
+        if (!in->in_record && !ends_line &&
+            (in->blanks_over || in->raw_len + n > CSVIN_MAX_RECORD_BYTES)) {
+            in->blanks_over = true;
+            in->raw_len = 0;
+        } else if (in->in_record &&
+                   in->raw_len + n > CSVIN_MAX_RECORD_BYTES) {
+            /* The record passes its cap inside this piece. Parse up to the
+             * byte that passes it, so that a field cap met before that byte
+             * wins whatever the read size: the reason does not depend on
+             * where reads happen to end. */
+            size_t m = CSVIN_MAX_RECORD_BYTES - in->raw_len + 1;
+            if (csv_parse(&in->parser, s, m, on_field, on_row_end, in) != m)
+                return parse_error(in, d);
+            return raw_append(in, s, n, d);
+        } else if ((in->in_record || !ends_line) &&
+                   raw_append(in, s, n, d) != 0) {
             return -1;
+        }
         if (csv_parse(&in->parser, s, n, on_field, on_row_end, in) != n)
             return parse_error(in, d);
         in->buf_pos += n;

@@ -1,0 +1,270 @@
+#!/usr/bin/python3
+"""t5100 -- I/O faults while importing and reporting (SPEC §5, §6; issue 7).
+A fault during a file's import rolls the file's transaction back: the
+database still opens and passes integrity_check, holds no row of that file
+(no imported_file row either), the exit code says what happened, and running
+again loads the file whole. A fault while writing workbooks leaves no
+partial workbook (exit 73).
+
+Needs root for the tmpfs of the disk-full cases and for chattr +i (root
+ignores file modes); without them those cases say why and are skipped."""
+import json
+import os
+import resource
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import DSP_HDR, SVCRECON, Tmp, check, eq, main, query, svc  # noqa: E402
+
+VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
+
+
+def big_rows(prefix, n):
+    return ["%s%d,2026-03-08 09:30,iPF8400S,S%d,D1,%s,02108,P,OPEN"
+            % (prefix, i, i, "customer %d " % i + "c" * 100) for i in range(n)]
+
+
+def setup(t, n_big=20000):
+    """A database with one small loaded file, and a big file to import."""
+    small = t.csv("small.csv", DSP_HDR, big_rows("A", 3))
+    big = t.csv("big.csv", DSP_HDR, big_rows("B", n_big))
+    r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", small)
+    eq(r.code, 0, r)
+    return big
+
+
+def intact(db, n_dispatch=3, n_files=1):
+    """The database opens, is consistent, and holds only the small file."""
+    con = sqlite3.connect(db)
+    try:
+        eq(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity")
+        eq(con.execute("SELECT count(*) FROM dispatch").fetchall(), [(n_dispatch,)],
+           "dispatch rows")
+        eq(con.execute("SELECT count(*) FROM imported_file").fetchall(), [(n_files,)],
+           "imported_file rows")
+        eq(con.execute("SELECT count(*) FROM rejected_row").fetchall(), [(0,)])
+    finally:
+        con.close()
+
+
+def rerun_loads_all(t, big, n_big=20000):
+    r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big)
+    eq(r.code, 0, r)
+    eq(query(t.p("svc.db"), "SELECT name, status, rows_read, rows_loaded FROM imported_file "
+                            "ORDER BY file_id"),
+       [("small.csv", "loaded", 3, 3), ("big.csv", "loaded", n_big, n_big)])
+    eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(3 + n_big,)])
+
+
+def fsize_limit(limit):
+    def pre():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # write() gets EFBIG instead
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return pre
+
+
+def run_limited(args, limit):
+    env = dict(os.environ, TZ="UTC")
+    return subprocess.run([SVCRECON] + args, capture_output=True, text=True, env=env,
+                          preexec_fn=fsize_limit(limit), timeout=600)
+
+
+def test_file_size_limit_while_importing_rolls_back():
+    """RLIMIT_FSIZE just above the database's size: the WAL cannot grow;
+    the import fails with 73 (an output cannot be created) and loses
+    nothing."""
+    with Tmp() as t:
+        big = setup(t)
+        limit = os.path.getsize(t.p("svc.db")) + 64 * 1024
+        p = run_limited(["import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                         "--summary", t.p("s.json"), big], limit)
+        eq(p.returncode, 73, p.stderr)
+        check("svc.db: " in p.stderr and "disk I/O error" in p.stderr, p.stderr)
+        check("big.csv: dispatches:" not in p.stderr, "no 'loaded' line: " + p.stderr)
+        intact(t.p("svc.db"))
+        s = json.load(open(t.p("s.json")))
+        eq([(f["path"].split("/")[-1], f["status"], f["rows_loaded"]) for f in s["files"]],
+           [("big.csv", "failed", 0)])
+        eq(s["exit_code"], 73)
+        rerun_loads_all(t, big)
+
+
+def test_disk_full_while_importing_rolls_back():
+    """A 1 MiB tmpfs holds the database; the big file (2.6 MB) cannot fit:
+    SQLITE_FULL, exit 73, nothing of the file; after the disk is grown, the
+    same command loads it whole."""
+    if os.geteuid() != 0:
+        print("  (skipped: mounting a tmpfs needs root)")
+        return
+    with Tmp() as t:
+        mnt = t.p("mnt")
+        os.makedirs(mnt)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            print("  (skipped: cannot mount a tmpfs here: %s)" % m.stderr.strip())
+            return
+        try:
+            small = t.csv("small.csv", DSP_HDR, big_rows("A", 3))
+            big = t.csv("big.csv", DSP_HDR, big_rows("B", 20000))
+            db = os.path.join(mnt, "svc.db")
+            eq(svc("import", "--db", db, "--kind", "dispatches", small).code, 0)
+            r = svc("import", "--db", db, "--kind", "dispatches", big)
+            eq(r.code, 73, r)
+            check("database or disk is full" in r.err, r.err)
+            check("big.csv: dispatches:" not in r.err, r.err)
+            intact(db)
+            subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+            r = svc("import", "--db", db, "--kind", "dispatches", big)
+            eq(r.code, 0, r)
+            eq(query(db, "SELECT count(*) FROM dispatch"), [(20003,)])
+        finally:
+            subprocess.run(["umount", mnt], capture_output=True)
+
+
+def test_read_only_database_gives_73_and_is_untouched():
+    with Tmp() as t:
+        big = setup(t, n_big=10)
+        db = t.p("svc.db")
+        before = open(db, "rb").read()
+        if os.geteuid() == 0:
+            # root ignores file modes: make the file immutable instead.
+            c = subprocess.run(["chattr", "+i", db], capture_output=True, text=True)
+            if c.returncode != 0:
+                print("  (skipped: root ignores chmod and chattr +i fails here: %s)"
+                      % c.stderr.strip())
+                return
+            undo = ["chattr", "-i", db]
+        else:
+            os.chmod(db, 0o444)
+            undo = ["chmod", "644", db]
+        try:
+            r = svc("import", "--db", db, "--kind", "dispatches", big)
+            eq(r.code, 73, r)
+            check("svc.db: database is read-only" in r.err, r.err)
+            eq(open(db, "rb").read(), before, "database bytes unchanged")
+        finally:
+            subprocess.run(undo, check=True)
+        intact(db)
+        rerun_loads_all(t, big, n_big=10)
+
+
+def test_database_locked_by_another_client_gives_75_after_the_busy_timeout():
+    with Tmp() as t:
+        big = setup(t, n_big=10)
+        db = t.p("svc.db")
+        holder = sqlite3.connect(db, isolation_level=None)
+        try:
+            holder.execute("BEGIN EXCLUSIVE")
+            t0 = time.time()
+            r = svc("import", "--db", db, "--kind", "dispatches", "--summary",
+                    t.p("s.json"), big)
+            secs = time.time() - t0
+            eq(r.code, 75, r)
+            check("database is locked" in r.err, r.err)
+            check(secs >= 1.0, "gave up after %.2f s: no busy timeout" % secs)
+            check(secs < 60, "waited %.1f s" % secs)
+            s = json.load(open(t.p("s.json")))
+            eq([f["status"] for f in s["files"]], ["failed"])
+            eq(s["control_totals"]["loaded"], 0)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        intact(db)
+        rerun_loads_all(t, big, n_big=10)
+
+
+def test_database_of_another_program_held_exclusively_gives_75():
+    """A database in rollback-journal mode, held by BEGIN EXCLUSIVE: even the
+    first read waits, then 75; the file is not touched."""
+    with Tmp() as t:
+        db = t.p("other.db")
+        holder = sqlite3.connect(db, isolation_level=None)
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN EXCLUSIVE")
+        try:
+            f = t.csv("d.csv", DSP_HDR, big_rows("C", 2))
+            r = svc("import", "--db", db, "--kind", "dispatches", f)
+            eq(r.code, 75, r)
+            check("database is locked" in r.err, r.err)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        eq(query(db, "SELECT name FROM sqlite_master"), [("t",)])
+
+
+def test_file_that_cannot_be_opened_gives_66():
+    with Tmp() as t:
+        setup(t, n_big=1)
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", t.p("nope.csv"))
+        eq(r.code, 66, r)
+        check("nope.csv: cannot open: No such file or directory" in r.err, r.err)
+        intact(t.p("svc.db"))
+
+
+def test_file_size_limit_while_writing_workbooks_leaves_no_partial_file():
+    with Tmp() as t:
+        big = setup(t, n_big=20000)
+        eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big).code, 0)
+        out = t.p("out")
+        p = run_limited(["report", "--db", t.p("svc.db"), "--out", out, "--as-of",
+                         "2026-03-12"], 256 * 1024)
+        if p.returncode == 70 and "not written yet" in p.stderr:
+            print("  (skipped: reports not implemented yet)")
+            return
+        eq(p.returncode, 73, p.stderr)
+        left = sorted(os.listdir(out)) if os.path.isdir(out) else []
+        check(not any(n.endswith(".xlsx") and "unclosed" in n for n in left),
+              "a partial unclosed-calls workbook is left: %r" % left)
+        check(not any(n.startswith(".") or "tmp" in n for n in left),
+              "a temporary file is left: %r" % left)
+        # Every workbook that exists is whole (opens as a zip).
+        import zipfile
+        for n in left:
+            with zipfile.ZipFile(os.path.join(out, n)) as z:
+                eq(z.testzip(), None, n)
+
+
+def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
+    if os.geteuid() != 0:
+        print("  (skipped: mounting a tmpfs needs root)")
+        return
+    with Tmp() as t:
+        big = setup(t, n_big=20000)
+        eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big).code, 0)
+        mnt = t.p("mnt")
+        os.makedirs(mnt)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            print("  (skipped: cannot mount a tmpfs here: %s)" % m.stderr.strip())
+            return
+        try:
+            r = svc("report", "--db", t.p("svc.db"), "--out", mnt, "--as-of", "2026-03-12")
+            if r.code == 70 and "not written yet" in r.err:
+                print("  (skipped: reports not implemented yet)")
+                return
+            eq(r.code, 73, r)
+            left = sorted(os.listdir(mnt))
+            check(not any(n.startswith(".") or "tmp" in n for n in left),
+                  "a temporary file is left: %r" % left)
+            import zipfile
+            for n in left:
+                with zipfile.ZipFile(os.path.join(mnt, n)) as z:
+                    eq(z.testzip(), None, n)
+        finally:
+            subprocess.run(["umount", mnt], capture_output=True)
+
+
+if VALGRIND:
+    # Under valgrind the 20,000-row files take minutes; the same paths are
+    # covered by the locked, read-only and unopenable cases.
+    del test_disk_full_while_importing_rolls_back
+    del test_file_size_limit_while_writing_workbooks_leaves_no_partial_file
+    del test_disk_full_while_writing_workbooks_leaves_no_partial_file
+
+main(globals())
