@@ -155,6 +155,43 @@ static char *trim(char *s)
     return s;
 }
 
+/* The options every command shares: --as-of, --buckets, --help,
+ * --version, and getopt's complaints. Returns NOT_COMMON when c is none of
+ * them, KEEP_PARSING when it was handled, else the exit code to return. */
+enum { NOT_COMMON = -1, KEEP_PARSING = -2 };
+
+static int common_option(int c, char **argv, char as_of[11],
+                         int32_t *as_of_day, bool *have_as_of,
+                         struct report_opts *r)
+{
+    switch (c) {
+    case OPT_AS_OF:
+        if (!set_date(optarg, as_of, as_of_day))
+            return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
+                               "or MM/DD/YYYY)", optarg);
+        *have_as_of = true;
+        return KEEP_PARSING;
+    case OPT_BUCKETS:
+        if (!set_buckets(optarg, r))
+            return usage_error("invalid --buckets '%s' (increasing "
+                               "whole days, e.g. 7,14,30,60,90)", optarg);
+        return KEEP_PARSING;
+    case OPT_HELP:
+        fputs(usage_text, stdout);
+        fputs(help_text, stdout);
+        return 0;
+    case OPT_VERSION:
+        print_version();
+        return 0;
+    case ':':
+        return usage_error("option '%s' needs an argument", argv[optind - 1]);
+    case '?':
+        return usage_error("unknown option '%s'", argv[optind - 1]);
+    default:
+        return NOT_COMMON;
+    }
+}
+
 /* svcrecon explain --db DB [--as-of DATE] [--buckets LIST] [--json]
  *                  DISPATCH_ID | --source FILE:LINE
  * Its own option table: the options of the other commands are unknown
@@ -189,29 +226,14 @@ static int explain_main(int argc, char **argv)
                 return usage_error("invalid --source '%s' (FILE:LINE, "
                                    "LINE a number)", optarg);
             break;
-        case OPT_AS_OF:
-            if (!set_date(optarg, e.as_of, &e.as_of_day))
-                return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
-                                   "or MM/DD/YYYY)", optarg);
-            have_as_of = true;
-            break;
-        case OPT_BUCKETS:
-            if (!set_buckets(optarg, &r))
-                return usage_error("invalid --buckets '%s' (increasing "
-                                   "whole days, e.g. 7,14,30,60,90)", optarg);
-            break;
-        case OPT_HELP:
-            fputs(usage_text, stdout);
-            fputs(help_text, stdout);
-            return 0;
-        case OPT_VERSION:
-            print_version();
-            return 0;
-        case ':':
-            return usage_error("option '%s' needs an argument",
-                               argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+        default: {
+            int rc = common_option(c, argv, e.as_of, &e.as_of_day,
+                                   &have_as_of, &r);
+            if (rc != KEEP_PARSING)
+                return rc == NOT_COMMON ? usage_error("unknown option '%s'",
+                                                      argv[optind - 1])
+                                        : rc;
+        }
         }
     }
     if (!have_as_of)
@@ -299,35 +321,20 @@ int cli_main(int argc, char **argv)
                                    "dispatches or closeouts)", optarg);
             have_kind = true;
             break;
-        case OPT_AS_OF:
-            if (!set_date(optarg, r->as_of, &r->as_of_day))
-                return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
-                                   "or MM/DD/YYYY)", optarg);
-            have_as_of = true;
-            break;
         case OPT_FROM:
             if (!set_date(optarg, r->from, &r->from_day))
                 return usage_error("invalid --from date '%s' (YYYY-MM-DD "
                                    "or MM/DD/YYYY)", optarg);
             r->has_from = true;
             break;
-        case OPT_BUCKETS:
-            if (!set_buckets(optarg, r))
-                return usage_error("invalid --buckets '%s' (increasing "
-                                   "whole days, e.g. 7,14,30,60,90)", optarg);
-            break;
-        case OPT_HELP:
-            fputs(usage_text, stdout);
-            fputs(help_text, stdout);
-            return 0;
-        case OPT_VERSION:
-            print_version();
-            return 0;
-        case ':':
-            return usage_error("option '%s' needs an argument",
-                               argv[optind - 1]);
-        default:
-            return usage_error("unknown option '%s'", argv[optind - 1]);
+        default: {
+            int rc = common_option(c, argv, r->as_of, &r->as_of_day,
+                                   &have_as_of, r);
+            if (rc != KEEP_PARSING)
+                return rc == NOT_COMMON ? usage_error("unknown option '%s'",
+                                                      argv[optind - 1])
+                                        : rc;
+        }
         }
     }
     if (!have_as_of)

@@ -17,6 +17,7 @@ import traceback
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SVCRECON = os.path.abspath(os.environ.get("SVCRECON", os.path.join(ROOT, "svcrecon")))
 SANITIZED = "asan" in os.environ.get("SVCRECON_BUILD", "")
+VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
 REG_HDR = "dealer_id,dealer_name,model,serial_number,registered_on,wmp_selected,removed_on"
 DSP_HDR = ("dispatch_id,dispatched_at,model,serial_number,provider_id,customer_name,"
