@@ -236,8 +236,20 @@ static int write_summary(struct batch_state *s)
                 x->n_noncomp);
         json_string(f, x->path[REPORT_AUDIT]);
         fprintf(f, ", \"rejected_rows\": %lu, \"registration_exceptions\": "
-                "%lu},\n    \"cut_cells\": %lu\n  },\n", x->n_rejected,
+                "%lu},\n    \"cut_cells\": %lu,\n", x->n_rejected,
                 x->n_reg_exceptions, x->n_cut_cells);
+        /* README "Changes since the previous report": counts are 0 when
+         * previous_as_of is null (nothing was compared). */
+        const struct report_changes *ch = &x->changes;
+        fprintf(f, "    \"changes\": {\"previous_as_of\": ");
+        json_string(f, ch->has_previous ? ch->previous_as_of : NULL);
+        fprintf(f, ", \"newly_unclosed\": %lu, \"closed\": %lu, "
+                "\"closed_by_closeout\": %lu, \"cancelled\": %lu, "
+                "\"closed_otherwise\": %lu, \"bucket_moved\": %lu, "
+                "\"new_noncompensable\": %lu}\n  },\n",
+                ch->n_newly_unclosed, ch->n_closed, ch->n_closed_by_closeout,
+                ch->n_cancelled, ch->n_closed_other, ch->n_bucket_moved,
+                ch->n_new_noncomp);
     } else {
         fprintf(f, "null,\n");
     }

@@ -4,6 +4,7 @@
 #define SVC_SQL_H
 
 extern const char sql_001_tables[];
+extern const char sql_002_report_history[];
 extern const char sql_r010_context[];
 extern const char sql_rules[];         /* schemas/r0[2-9]*.sql, in order */
 extern const char sql_q_insert_registration[];
@@ -26,6 +27,13 @@ extern const char sql_q_audit_files[];
 extern const char sql_q_audit_warnings[];
 extern const char sql_q_audit_rejected[];
 extern const char sql_q_audit_reg_exceptions[];
+
+/* reports/: the previous report (README "Changes since the previous
+ * report"): TEMP comparison tables, their queries, and the recording. */
+extern const char sql_history_changes[];
+extern const char sql_history_record[];
+extern const char sql_q_changes_listing[];
+extern const char sql_q_changes_counts[];
 
 /* etl/explain.c: the story of one call, read from the rule tables. */
 extern const char sql_q_explain_source[];

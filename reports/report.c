@@ -22,7 +22,14 @@
  *
  * Workbooks are filled one after the other on this connection; the zip
  * compression of one (workbook_close) runs on a second thread while the
- * next one is filled, see "Overlap" below. */
+ * next one is filled, see "Overlap" below.
+ *
+ * Changes since the previous report (README): after the rules,
+ * schemas/history_changes.sql compares them with the previous recorded
+ * report (latest as-of before A), as TEMP tables the workbooks read; once
+ * all three workbooks are in place, schemas/history_record.sql records this
+ * report (replacing A's earlier record) in the same transaction, and the
+ * transaction commits. See "Recording" below for why in that order. */
 #include "report.h"
 
 #include <dirent.h>
@@ -428,10 +435,12 @@ static int fill_book(struct run *r, int k)
     if (j->b.err == LXW_NO_ERROR) {
         switch (k) {
         case REPORT_UNCLOSED:
-            rc = rpt_unclosed_write(r->db, r->o, &j->b, &j->n_rows, d);
+            rc = rpt_unclosed_write(r->db, r->o, &r->res->changes, &j->b,
+                                    &j->n_rows, d);
             break;
         case REPORT_NONCOMP:
-            rc = rpt_noncomp_write(r->db, r->o, &j->b, &j->n_rows, d);
+            rc = rpt_noncomp_write(r->db, r->o, &r->res->changes, &j->b,
+                                   &j->n_rows, d);
             break;
         default:
             rc = rpt_audit_write(r->db, r->o, &j->b, audit_others, r,
@@ -445,6 +454,96 @@ static int fill_book(struct run *r, int k)
                                    j->b.err == LXW_NO_ERROR);
     close_job(r, k);
     return rc;
+}
+
+/* ---- changes since the previous report ----------------------------------- */
+
+/* The previous report and the counts of each change (q_changes_counts.sql),
+ * read once: both Summary sheets and the --summary JSON show them. */
+static int read_changes(sqlite3 *db, struct report_changes *ch,
+                        struct diag *d)
+{
+    sqlite3_stmt *q;
+    memset(ch, 0, sizeof *ch);
+    if (db_prepare(db, sql_q_changes_counts, &q, d, "comparing with the "
+                   "previous report") != 0)
+        return -1;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        ch->has_previous = sqlite3_column_type(q, 0) != SQLITE_NULL;
+        snprintf(ch->previous_as_of, sizeof ch->previous_as_of, "%s",
+                 db_text(q, 0));
+        unsigned long *n[] = {&ch->n_newly_unclosed, &ch->n_closed,
+                              &ch->n_closed_by_closeout, &ch->n_cancelled,
+                              &ch->n_closed_other, &ch->n_bucket_moved,
+                              &ch->n_new_noncomp};
+        for (int c = 0; c < (int)(sizeof n / sizeof n[0]); c++)
+            *n[c] = (unsigned long)sqlite3_column_int64(q, c + 1);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "comparing with the previous report");
+    return 0;
+}
+
+/* Recording. The report is recorded (schemas/history_record.sql) after its
+ * three workbooks were renamed into place, in the transaction that read the
+ * data they were written from, and that transaction commits last. So:
+ *   - a report is in the history only if all its workbooks are complete
+ *     and in place: a failed or killed run is never the "previous report"
+ *     of a later one, whose Changes would then compare with workbooks that
+ *     nobody could open;
+ *   - the record holds exactly the keys the workbooks listed (same
+ *     snapshot), and it replaces A's earlier record atomically;
+ *   - a run killed between the renames and the commit leaves complete
+ *     workbooks and no record; running it again writes the same bytes (the
+ *     previous report of A is never A's own record) and records it.
+ * The statements are prepared one by one from the file; each value comes
+ * from the TEMP tables, except the wall clock :recorded_at (never shown in
+ * a workbook, so the workbooks stay a function of the data). */
+static int record_report(sqlite3 *db, struct diag *d)
+{
+    char now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) ||
+        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(now, sizeof now, "unknown");
+    const char *sql = sql_history_record;
+    while (*sql) {
+        sqlite3_stmt *q = NULL;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &q, &tail) != SQLITE_OK)
+            return db_fail(db, d, "recording the report");
+        if (!q)
+            break;                         /* only comments were left */
+        sql = tail;
+        int i = sqlite3_bind_parameter_index(q, ":recorded_at");
+        if (i > 0)
+            sqlite3_bind_text(q, i, now, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(q);
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            return db_fail(db, d, "recording the report");
+    }
+    return 0;
+}
+
+static void log_changes(const struct report_opts *o,
+                        const struct report_changes *ch)
+{
+    if (o->quiet)
+        return;
+    if (!ch->has_previous) {
+        fprintf(stderr, "svcrecon: recorded the report as of %s; no earlier "
+                "report to compare with\n", o->as_of);
+        return;
+    }
+    fprintf(stderr, "svcrecon: recorded the report as of %s; since the "
+            "report as of %s: %lu newly unclosed, %lu closed, %lu bucket "
+            "moved, %lu new non-compensable\n", o->as_of, ch->previous_as_of,
+            ch->n_newly_unclosed, ch->n_closed, ch->n_bucket_moved,
+            ch->n_new_noncomp);
 }
 
 int report_write_all(sqlite3 *db, const struct report_opts *o,
@@ -481,15 +580,26 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     }
     remove_stale_temps(o->out_dir);
 
-    /* One read transaction: the rules and all three workbooks see the same
-     * snapshot. Only TEMP tables are written. */
-    if (db_exec(db, "BEGIN", d, "starting the report") != 0)
+    /* One transaction: the rules, the comparison with the previous report
+     * and all three workbooks see the same snapshot, and the report is
+     * recorded in it at the end (see "Recording"). IMMEDIATE: the write
+     * lock is taken now, not at the end, so that another SQLite client
+     * holding the database fails the report (75) before any workbook is
+     * written, never between the renames and the record. svcrecon's own
+     * writers are already kept out by the run lock; readers (`explain`)
+     * are never blocked in WAL mode. */
+    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
         return -1;
     if (o->progress_bar) {
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
         fflush(stderr);
     }
     rc = report_rule_context(db, o, d);
+    if (rc == 0)
+        rc = db_exec(db, sql_history_changes, d, "comparing with the "
+                     "previous report");
+    if (rc == 0)
+        rc = read_changes(db, &res->changes, d);
     if (o->progress_bar)
         fputs("\r\033[K", stderr);
     if (rc != 0) {
@@ -528,9 +638,17 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         res->n_rejected = r.job[REPORT_AUDIT].n_rows;
         res->n_reg_exceptions = r.job[REPORT_AUDIT].n_rows2;
     }
+    if (rc == 0 && n_started != REPORT_N)    /* cannot happen: no failure */
+        rc = diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
+    /* All three workbooks are in place: record the report (see
+     * "Recording"), then commit. */
+    if (rc == 0 && record_report(db, d) != 0)
+        rc = -1;
     if (rc == 0 && db_exec(db, "COMMIT", d, "ending the report") != 0)
         rc = -1;
     if (rc != 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    else
+        log_changes(o, &res->changes);
     return rc;
 }

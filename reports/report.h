@@ -1,6 +1,9 @@
 /* report.h -- the three workbooks of SPEC §4, written from the rule views
  * (schemas/r*.sql) into an output folder: each to a temporary name in that
- * folder, renamed into place only when complete. */
+ * folder, renamed into place only when complete; then the report is
+ * recorded in the database (schemas/002_report_history.sql) so that the
+ * next one can say what changed since (README "Changes since the previous
+ * report"). */
 #ifndef SVC_REPORT_H
 #define SVC_REPORT_H
 
@@ -29,6 +32,22 @@ struct report_opts {
 
 enum { REPORT_UNCLOSED, REPORT_NONCOMP, REPORT_AUDIT, REPORT_N };
 
+/* What changed since the previous report: the recorded report with the
+ * latest as-of date before this one (schemas/history_changes.sql). All
+ * counts are 0 when there is none. */
+struct report_changes {
+    bool          has_previous;
+    char          previous_as_of[11];     /* YYYY-MM-DD; "" when none */
+    unsigned long n_newly_unclosed;       /* unclosed now, not listed then */
+    unsigned long n_closed;               /* listed then, not now: */
+    unsigned long n_closed_by_closeout;   /*   an accepted closeout */
+    unsigned long n_cancelled;            /*   the dispatch is cancelled */
+    unsigned long n_closed_other;         /*   anything else */
+    unsigned long n_bucket_moved;         /* listed both times, other bucket */
+    unsigned long n_new_noncomp;          /* listed non-compensable rows
+                                             whose key was not listed then */
+};
+
 struct report_result {
     char          path[REPORT_N][4096];  /* final workbook paths */
     unsigned long n_unclosed;             /* listed rows */
@@ -36,6 +55,7 @@ struct report_result {
     unsigned long n_rejected;             /* rejected rows + refused files */
     unsigned long n_reg_exceptions;
     unsigned long n_cut_cells;            /* text cells cut at 32,767 */
+    struct report_changes changes;        /* set once the rules ran */
 };
 
 /* Sets up SPEC §3 on this connection as of opts->as_of (and --from, and
@@ -45,9 +65,13 @@ struct report_result {
 int report_rule_context(sqlite3 *db, const struct report_opts *opts,
                         struct diag *d);
 
-/* Writes the three workbooks for opts->as_of. 0, or -1 with d filled:
- * EX_CANTCREAT when an output cannot be created or written (no partial
- * *.xlsx is left in place), EX_TEMPFAIL/EX_SOFTWARE for database trouble. */
+/* Writes the three workbooks for opts->as_of, then records the report in
+ * the database (replacing an earlier record of the same as-of date). 0, or
+ * -1 with d filled: EX_CANTCREAT when an output cannot be created or
+ * written (no partial *.xlsx is left in place), EX_TEMPFAIL/EX_SOFTWARE for
+ * database trouble. A report is recorded only when its three workbooks are
+ * in place; when recording fails they stay (they are complete) and the
+ * next run of the same as-of date records it. */
 int report_write_all(sqlite3 *db, const struct report_opts *opts,
                      struct report_result *res, struct diag *d);
 

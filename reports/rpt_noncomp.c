@@ -4,7 +4,10 @@
  * reads the TEMP view noncompensable through schemas/q_noncomp_*.sql, which
  * apply the --from filter (submitted on or after D, SPEC §3), and lays the
  * rows out. Totals count each closeout once, under its primary reason, so
- * that they add up to the listing. */
+ * that they add up to the listing. The New column (README "Changes since
+ * the previous report") comes after the SPEC's columns: 'yes' for a row
+ * whose closeout key the previous report did not list, 'no' for one it
+ * did, blank when there is no previous report. */
 #include "rpt_noncomp.h"
 
 #include <stdio.h>
@@ -27,6 +30,7 @@ static const struct sheet_col listing_cols[] = {
     {"Detail",        SHEET_TEXT,     60},
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},
+    {"New",           SHEET_TEXT,      6},
 };
 #define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
 
@@ -62,6 +66,7 @@ static int read_reasons(sqlite3 *db, struct reason *r, int *n_r,
 }
 
 static int write_summary(sqlite3 *db, const struct report_opts *o,
+                         const struct report_changes *ch,
                          struct sheet_book *b, struct diag *d)
 {
     struct reason r[MAX_REASONS];
@@ -75,7 +80,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
         total += r[k].n_closeouts;
         hours += r[k].labor_hours;
     }
-    lxw_worksheet *ws = summary_open(b, o, "Non-compensable service",
+    lxw_worksheet *ws = summary_open(b, o, ch, "Non-compensable service",
                                      "closeouts submitted on or after this "
                                      "date", &row);
     if (!ws)
@@ -88,7 +93,14 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
     row++;
     sheet_write_cstr(b, ws, row, 0, "Labor hours", b->label);
     sheet_write_number(b, ws, row, 1, hours, b->decimal);
-    row += 2;
+    row++;
+    if (ch->has_previous) {
+        sheet_write_cstr(b, ws, row, 0, "New since the previous report",
+                         b->label);
+        sheet_write_number(b, ws, row, 1, (double)ch->n_new_noncomp, NULL);
+        row++;
+    }
+    row++;
 
     static const char *const reason_hdr[] = {
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
@@ -136,6 +148,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 }
 
 int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+                      const struct report_changes *ch,
                       struct sheet_book *b, unsigned long *n_listed,
                       struct diag *d)
 {
@@ -144,7 +157,7 @@ int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
     int rc;
 
     *n_listed = 0;
-    if (write_summary(db, o, b, d) != 0)
+    if (write_summary(db, o, ch, b, d) != 0)
         return -1;
     if (sheet_open(&sh, b, "Non-compensable", listing_cols,
                    N_LISTING_COLS) != 0)

@@ -1,6 +1,7 @@
 /* rpt_noncomp.h -- the workbook non_compensable_A.xlsx (SPEC §4): Summary
- * (totals by reason and by dealer with labor hours, chart) and the listing
- * `Non-compensable`. */
+ * (the previous report and the count of new rows, totals by reason and by
+ * dealer with labor hours, chart) and the listing `Non-compensable`, whose
+ * last column `New` marks the rows the previous report did not list. */
 #ifndef SVC_RPT_NONCOMP_H
 #define SVC_RPT_NONCOMP_H
 
@@ -13,6 +14,7 @@
 /* As rpt_unclosed_write(), for the non-compensable closeouts submitted on
  * or after --from (all up to the as-of date without it). */
 int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+                      const struct report_changes *ch,
                       struct sheet_book *b, unsigned long *n_listed,
                       struct diag *d);
 

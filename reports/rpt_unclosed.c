@@ -4,7 +4,12 @@
  * their aging bucket; this file only reads TEMP unclosed_call through the
  * queries schemas/q_unclosed_*.sql and lays the rows out. The --from date
  * never applies here (SPEC §3: "Unclosed calls are always all open calls
- * as of A"); the Summary says so when one is given. */
+ * as of A"); the Summary says so when one is given.
+ *
+ * The `Changes` sheet (README "Changes since the previous report") comes
+ * after the listing and its overflow parts: TEMP unclosed_change of
+ * schemas/history_changes.sql, read by q_changes_listing.sql; the Summary
+ * names the previous report and counts each kind of change. */
 #include "rpt_unclosed.h"
 
 #include <stdio.h>
@@ -29,6 +34,21 @@ static const struct sheet_col listing_cols[] = {
     {"Source line",       SHEET_INT,      10},
 };
 #define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
+
+/* README "Changes since the previous report", in this order. */
+static const struct sheet_col change_cols[] = {
+    {"Change",          SHEET_TEXT,     16},
+    {"Dispatch ID",     SHEET_TEXT,     18},
+    {"Dispatched",      SHEET_DATETIME,  0},
+    {"Provider",        SHEET_TEXT,     14},
+    {"Previous bucket", SHEET_TEXT,     10},
+    {"Bucket",          SHEET_TEXT,     10},
+    {"Days open",       SHEET_INT,       8},
+    {"Closed by",       SHEET_TEXT,     40},
+    {"Source file",     SHEET_TEXT,     40},
+    {"Source line",     SHEET_INT,      10},
+};
+#define N_CHANGE_COLS (int)(sizeof change_cols / sizeof change_cols[0])
 
 struct bucket {
     char          label[32];
@@ -64,7 +84,40 @@ static int read_buckets(sqlite3 *db, struct bucket *bk, int *n_bk,
     return 0;
 }
 
+/* The counts of each change, when there is a previous report; the Closed
+ * row is split by how the calls left the list. Returns the next free row. */
+static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
+                                     lxw_row_t row,
+                                     const struct report_changes *ch)
+{
+    static const char *const hdr[] = {"Change", "Calls"};
+    lxw_format *indent = workbook_add_format(b->wb);
+    if (indent)
+        format_set_indent(indent, 1);
+    const struct {
+        const char   *label;
+        unsigned long n;
+        int           sub;               /* a part of the row above */
+    } line[] = {
+        {"Newly unclosed",       ch->n_newly_unclosed,     0},
+        {"Closed",               ch->n_closed,             0},
+        {"by a closeout",        ch->n_closed_by_closeout, 1},
+        {"cancelled",            ch->n_cancelled,          1},
+        {"no longer listed otherwise", ch->n_closed_other, 1},
+        {"Bucket moved",         ch->n_bucket_moved,       0},
+    };
+    summary_header(b, ws, row, hdr, 2);
+    for (size_t k = 0; k < sizeof line / sizeof line[0]; k++) {
+        row++;
+        sheet_write_cstr(b, ws, row, 0, line[k].label,
+                         line[k].sub ? indent : NULL);
+        sheet_write_number(b, ws, row, 1, (double)line[k].n, NULL);
+    }
+    return row + 2;
+}
+
 static int write_summary(sqlite3 *db, const struct report_opts *o,
+                         const struct report_changes *ch,
                          struct sheet_book *b, struct diag *d)
 {
     struct bucket bk[REPORT_MAX_BUCKETS];
@@ -74,7 +127,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
     if (read_buckets(db, bk, &n_bk, &total, d) != 0)
         return -1;
-    lxw_worksheet *ws = summary_open(b, o, "Unclosed calls",
+    lxw_worksheet *ws = summary_open(b, o, ch, "Unclosed calls",
                                      "not applied: every call open on the "
                                      "as-of date is listed", &row);
     if (!ws)
@@ -85,6 +138,8 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
     sheet_write_number(b, ws, row, 1, (double)total, NULL);
     row += 2;
+    if (ch->has_previous)
+        row = write_change_counts(b, ws, row, ch);
 
     static const char *const bucket_hdr[] = {
         "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
@@ -134,7 +189,32 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                         n_bk, d);
 }
 
+/* The Changes sheet: empty below its header when there is no previous
+ * report (the Summary says so). */
+static int write_changes(sqlite3 *db, struct sheet_book *b, struct diag *d)
+{
+    struct sheet sh;
+    sqlite3_stmt *q;
+    int rc;
+
+    if (sheet_open(&sh, b, "Changes", change_cols, N_CHANGE_COLS) != 0)
+        return -1;
+    if (db_prepare(db, sql_q_changes_listing, &q, d,
+                   "changes since the previous report") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sheet_next_row(&sh) != 0)
+            break;
+        sheet_put_row(&sh, q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, "changes since the previous report");
+    return sheet_close(&sh);
+}
+
 int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
+                       const struct report_changes *ch,
                        struct sheet_book *b, unsigned long *n_listed,
                        struct diag *d)
 {
@@ -143,7 +223,7 @@ int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
     int rc;
 
     *n_listed = 0;
-    if (write_summary(db, o, b, d) != 0)
+    if (write_summary(db, o, ch, b, d) != 0)
         return -1;
     if (sheet_open(&sh, b, "Unclosed calls", listing_cols,
                    N_LISTING_COLS) != 0)
@@ -160,5 +240,7 @@ int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return db_fail(db, d, "unclosed calls listing");
     *n_listed = sh.n_rows;
-    return sheet_close(&sh);
+    if (sheet_close(&sh) != 0)
+        return -1;
+    return write_changes(db, b, d);
 }

@@ -1,6 +1,7 @@
 /* rpt_unclosed.h -- the workbook unclosed_calls_A.xlsx (SPEC §4): Summary
- * (totals by aging bucket and by provider, chart) and the listing
- * `Unclosed calls`. */
+ * (the previous report and the counts of each change, totals by aging
+ * bucket and by provider, chart), the listing `Unclosed calls`, and
+ * `Changes` since the previous report (README). */
 #ifndef SVC_RPT_UNCLOSED_H
 #define SVC_RPT_UNCLOSED_H
 
@@ -10,10 +11,12 @@
 #include "report.h"
 #include "sheet.h"
 
-/* Writes both sheets into the open book from the rule tables on db (the
- * rule context must exist). *n_listed is the listing's row count. 0, or -1
- * with d filled (database trouble) or b->err set (workbook trouble). */
+/* Writes the sheets into the open book from the rule tables on db (the
+ * rule context and schemas/history_changes.sql must have run; ch is what
+ * q_changes_counts.sql read). *n_listed is the listing's row count. 0, or
+ * -1 with d filled (database trouble) or b->err set (workbook trouble). */
 int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
+                       const struct report_changes *ch,
                        struct sheet_book *b, unsigned long *n_listed,
                        struct diag *d);
 

@@ -14,6 +14,7 @@
 #include "../etl/db.h"
 
 lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
+                            const struct report_changes *ch,
                             const char *title, const char *from_note,
                             lxw_row_t *next)
 {
@@ -36,6 +37,16 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
             sheet_write_cstr(b, ws, row, 2, from_note, NULL);
         row++;
     }
+    /* The previous report (README "Changes since the previous report"): a
+     * sentence, so that it reads the same whether there is one or not. */
+    char line[96];
+    if (ch->has_previous)
+        snprintf(line, sizeof line, "Compared with the report as of %s",
+                 ch->previous_as_of);
+    else
+        snprintf(line, sizeof line, "No earlier report in this database: "
+                 "nothing to compare with");
+    sheet_write_cstr(b, ws, row++, 0, line, NULL);
     *next = row;
     return ws;
 }

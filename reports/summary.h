@@ -1,7 +1,7 @@
 /* summary.h -- the parts every Summary sheet shares (SPEC §4 "Each
  * `Summary`: totals ... with a chart"): the sheet itself with its print
- * setup and the as-of / --from lines at the top, and a column chart whose
- * series point at cells of the sheet. */
+ * setup and the as-of / --from / previous report lines at the top, and a
+ * column chart whose series point at cells of the sheet. */
 #ifndef SVC_SUMMARY_H
 #define SVC_SUMMARY_H
 
@@ -17,9 +17,12 @@
 #define SUMMARY_CHART_ROWS 16
 
 /* Adds the "Summary" sheet: landscape, one page wide; title in row 1, the
- * as-of date below, the --from date (with from_note beside it) when given.
- * *next is the first free row. NULL when the book failed. */
+ * as-of date below, the --from date (with from_note beside it) when given,
+ * then the line naming the previous report ("Compared with the report as
+ * of 2026-03-11", or that there is none). *next is the first free row.
+ * NULL when the book failed. */
 lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
+                            const struct report_changes *ch,
                             const char *title, const char *from_note,
                             lxw_row_t *next);
 

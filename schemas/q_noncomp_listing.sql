@@ -4,6 +4,9 @@
 -- "with submitted_at on or after D", after the rules ran over everything up
 -- to A. Ordered by submission, then the closeout key; closeout_id last makes
 -- the order total whatever the data.
+-- New (README "Changes since the previous report"): 'yes' for a closeout
+-- whose key the previous report did not list, 'no' for one it did, blank
+-- when there is no previous report (history_changes.sql).
 SELECT n.dealer_id,
        n.dispatch_id,
        n.serial_number,
@@ -14,9 +17,14 @@ SELECT n.dealer_id,
        n.all_reasons,
        n.detail,
        n.file_name,
-       n.line
+       n.line,
+       CASE WHEN p.previous_as_of_day IS NULL THEN NULL
+            WHEN s.closeout_id IS NULL THEN 'yes'
+            ELSE 'no' END AS is_new
   FROM noncompensable AS n
  CROSS JOIN run_ctx AS x
+ CROSS JOIN changes_ctx AS p
+  LEFT JOIN noncompensable_seen AS s ON s.closeout_id = n.closeout_id
  WHERE x.from_day IS NULL OR n.submitted_day >= x.from_day
  ORDER BY n.submitted_at, n.dealer_id, n.dispatch_id, n.file_id, n.line,
           n.closeout_id;

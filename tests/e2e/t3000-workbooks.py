@@ -43,8 +43,8 @@ def test_files_and_sheet_order(c):
     eq(sorted(f for f in os.listdir(c["out"])),
        sorted(os.path.basename(p) for p in c["paths"].values()),
        "files in the output folder (no temporary left)")
-    eq(c["wb"]["unclosed_calls"].sheetnames, ["Summary", "Unclosed calls"],
-       "unclosed sheets")
+    eq(c["wb"]["unclosed_calls"].sheetnames,
+       ["Summary", "Unclosed calls", "Changes"], "unclosed sheets")
     eq(c["wb"]["non_compensable"].sheetnames, ["Summary", "Non-compensable"],
        "non-compensable sheets")
     eq(c["wb"]["audit"].sheetnames,
@@ -359,7 +359,9 @@ def test_progress_lines(c):
         out, AS_OF),
         "svcrecon: wrote %s/non_compensable_%s.xlsx (4 rows)" % (out, AS_OF),
         "svcrecon: wrote %s/audit_%s.xlsx (4 rejected rows, 2 registration "
-        "exceptions)" % (out, AS_OF)], "one line per workbook")
+        "exceptions)" % (out, AS_OF),
+        "svcrecon: recorded the report as of %s; no earlier report to "
+        "compare with" % AS_OF], "one line per workbook, then the record")
 
 
 @test

@@ -1,0 +1,19 @@
+-- q_changes_listing.sql -- README "Changes since the previous report": the
+-- `Changes` sheet of unclosed_calls_A.xlsx, columns in sheet order: Change
+-- · Dispatch ID · Dispatched · Provider · Previous bucket · Bucket · Days
+-- open · Closed by · Source file · Source line. Newly unclosed calls first,
+-- then the calls closed since, then those whose bucket moved; within each,
+-- oldest first then by Dispatch ID, as the `Unclosed calls` listing (SPEC
+-- §4). A dispatch has at most one row, so the order is total.
+SELECT c.change,
+       c.dispatch_id,
+       c.dispatched_at,
+       c.provider_id,
+       c.previous_bucket,
+       c.bucket,
+       c.days_open,
+       c.closed_by,
+       c.file_name,
+       c.line
+  FROM unclosed_change AS c
+ ORDER BY c.change_rank, c.dispatched_at, c.dispatch_id;
