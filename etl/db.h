@@ -8,7 +8,7 @@
 
 #include "diag.h"
 
-#define DB_SCHEMA_VERSION 2
+#define DB_SCHEMA_VERSION 3
 
 /* Opens (creating when missing) the database at path and brings its schema
  * to DB_SCHEMA_VERSION. A file that is not a SQLite database, or one of a

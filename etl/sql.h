@@ -5,6 +5,10 @@
 
 extern const char sql_001_tables[];
 extern const char sql_002_report_history[];
+extern const char sql_003_report_output[];
+extern const char sql_q_report_stamp[];
+extern const char sql_q_report_output_get[];
+extern const char sql_q_report_output_put[];
 extern const char sql_r010_context[];
 extern const char sql_rules[];         /* schemas/r0[2-9]*.sql, in order */
 extern const char sql_q_insert_registration[];

@@ -44,7 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "../etl/db.h"
+#include "../etl/load.h"
 #include "../etl/sql.h"
 #include "rpt_audit.h"
 #include "rpt_noncomp.h"
@@ -546,6 +549,156 @@ static void log_changes(const struct report_opts *o,
             ch->n_new_noncomp);
 }
 
+/* ---- re-runs -------------------------------------------------------------
+ * A re-run with nothing new (a scheduler's retry, the same night run twice)
+ * leaves the workbooks as they are: when the stamp of what they are made
+ * from (003_report_output.sql) equals the one recorded for A, and the three
+ * files in the output folder still have the SHA-256 recorded when they
+ * were written, they are exactly what this run would write. Anything else
+ * (a new file imported, another --from or --buckets, a new previous
+ * report, a workbook deleted or edited, another output folder) writes them
+ * again. */
+
+static void sha256_text(const char *text, char hex[65])
+{
+    unsigned char sum[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(text, strlen(text), sum, &n, EVP_sha256(), NULL);
+    for (unsigned i = 0; i < n && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+    hex[64] = '\0';
+}
+
+static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
+                      size_t size, struct diag *d)
+{
+    sqlite3_stmt *q;
+    char buckets[128] = "", prev[80] = "-";
+    size_t used = 0;
+    for (int k = 0; k + 1 < o->n_buckets && used < sizeof buckets; k++)
+        used += (size_t)snprintf(buckets + used, sizeof buckets - used,
+                                 "%s%d", k ? "," : "", o->bucket_hi[k]);
+    if (db_prepare(db, sql_q_report_stamp, &q, d, "reading the report "
+                   "stamp") != 0)
+        return -1;
+    bind_int(q, ":as_of_day", o->as_of_day);
+    int rc = sqlite3_step(q);
+    if (rc != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        return db_fail(db, d, "reading the report stamp");
+    }
+    if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+        char hex[65];
+        sha256_text(db_text(q, 3), hex);
+        snprintf(prev, sizeof prev, "%lld %s",
+                 (long long)sqlite3_column_int64(q, 2), hex);
+    }
+    snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
+             "buckets %s; files %lld last %lld; previous %s",
+             o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
+             o->has_from ? o->from : "-", buckets,
+             (long long)sqlite3_column_int64(q, 0),
+             (long long)sqlite3_column_int64(q, 1), prev);
+    sqlite3_finalize(q);
+    return 0;
+}
+
+#define RESULT_FMT "unclosed %lu noncomp %lu rejected %lu regexc %lu " \
+                   "cut %lu previous %10s newly %lu closed %lu " \
+                   "by_closeout %lu cancelled %lu other %lu moved %lu " \
+                   "new_noncomp %lu"
+
+static void format_result(const struct report_result *r, char *out,
+                          size_t size)
+{
+    const struct report_changes *c = &r->changes;
+    snprintf(out, size, RESULT_FMT, r->n_unclosed, r->n_noncomp,
+             r->n_rejected, r->n_reg_exceptions, r->n_cut_cells,
+             c->has_previous ? c->previous_as_of : "-", c->n_newly_unclosed,
+             c->n_closed, c->n_closed_by_closeout, c->n_cancelled,
+             c->n_closed_other, c->n_bucket_moved, c->n_new_noncomp);
+}
+
+static bool parse_result(const char *s, struct report_result *r)
+{
+    struct report_changes *c = &r->changes;
+    char prev[11] = "";
+    if (sscanf(s, RESULT_FMT, &r->n_unclosed, &r->n_noncomp, &r->n_rejected,
+               &r->n_reg_exceptions, &r->n_cut_cells, prev,
+               &c->n_newly_unclosed, &c->n_closed, &c->n_closed_by_closeout,
+               &c->n_cancelled, &c->n_closed_other, &c->n_bucket_moved,
+               &c->n_new_noncomp) != 13)
+        return false;
+    c->has_previous = strcmp(prev, "-") != 0;
+    memcpy(c->previous_as_of, c->has_previous ? prev : "", 11);
+    c->previous_as_of[10] = '\0';
+    return true;
+}
+
+/* 1: the workbooks in place are what this run would write (res filled
+ * from the record); 0: write them; -1: database trouble. */
+static int up_to_date(sqlite3 *db, const struct report_opts *o,
+                      const char *stamp, struct report_result *res,
+                      struct diag *d)
+{
+    sqlite3_stmt *q;
+    if (db_prepare(db, sql_q_report_output_get, &q, d, "reading the "
+                   "recorded report") != 0)
+        return -1;
+    bind_int(q, ":as_of_day", o->as_of_day);
+    int rc = sqlite3_step(q), fresh = 0;
+    struct report_result rec = *res;
+    if (rc == SQLITE_ROW && strcmp(db_text(q, 0), stamp) == 0 &&
+        parse_result(db_text(q, 1), &rec)) {
+        fresh = 1;
+        for (int k = 0; k < REPORT_N && fresh; k++) {
+            char hex[65];
+            unsigned long long bytes;
+            fresh = load_sha256_file(res->path[k], hex, &bytes) == 0 &&
+                    strcmp(hex, db_text(q, 2 + k)) == 0;
+        }
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d, "reading the recorded report");
+    if (fresh)
+        *res = rec;
+    return fresh;
+}
+
+static int record_output(sqlite3 *db, const struct report_opts *o,
+                         const char *stamp, const struct report_result *res,
+                         struct diag *d)
+{
+    static const char *const sha_param[REPORT_N] = {
+        ":sha_unclosed", ":sha_noncomp", ":sha_audit"};
+    char result[512], hex[REPORT_N][65];
+    sqlite3_stmt *q;
+    for (int k = 0; k < REPORT_N; k++) {
+        unsigned long long bytes;
+        if (load_sha256_file(res->path[k], hex[k], &bytes) != 0)
+            return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
+                            "back: %s", strerror(errno));
+    }
+    format_result(res, result, sizeof result);
+    if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
+                   "report output") != 0)
+        return -1;
+    bind_int(q, ":as_of_day", o->as_of_day);
+    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":stamp"), stamp,
+                      -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":result"), result,
+                      -1, SQLITE_STATIC);
+    for (int k = 0; k < REPORT_N; k++)
+        sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, sha_param[k]),
+                          hex[k], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording the report output");
+    return 0;
+}
+
 int report_write_all(sqlite3 *db, const struct report_opts *o,
                      struct report_result *res, struct diag *d)
 {
@@ -590,6 +743,17 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
      * are never blocked in WAL mode. */
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
         return -1;
+    char stamp[1024];
+    int fresh = make_stamp(db, o, stamp, sizeof stamp, d) != 0
+                    ? -1 : up_to_date(db, o, stamp, res, d);
+    if (fresh != 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);  /* nothing written */
+        if (fresh == 1 && !o->quiet)
+            fprintf(stderr, "svcrecon: the workbooks as of %s in %s are up "
+                    "to date (nothing new since they were written); left "
+                    "as they are\n", o->as_of, o->out_dir);
+        return fresh == 1 ? 0 : -1;
+    }
     if (o->progress_bar) {
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
         fflush(stderr);
@@ -642,7 +806,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         rc = diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
     /* All three workbooks are in place: record the report (see
      * "Recording"), then commit. */
-    if (rc == 0 && record_report(db, d) != 0)
+    if (rc == 0 && (record_report(db, d) != 0 ||
+                    record_output(db, o, stamp, res, d) != 0))
         rc = -1;
     if (rc == 0 && db_exec(db, "COMMIT", d, "ending the report") != 0)
         rc = -1;

@@ -6,6 +6,8 @@
 -- written from (run_ctx, changes_ctx, unclosed_call, noncompensable), in the
 -- report's own transaction. Rows go in in key order, so the same report
 -- always gives the same rows (tests/e2e/t4000).
+DELETE FROM report_output
+ WHERE as_of_day = (SELECT x.as_of_day FROM run_ctx AS x);
 DELETE FROM report_unclosed
  WHERE as_of_day = (SELECT x.as_of_day FROM run_ctx AS x);
 DELETE FROM report_noncompensable

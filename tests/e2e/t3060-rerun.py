@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""t3060 -- re-runs (README "Re-runs"): a run with nothing new leaves the
+workbooks in place untouched and says so, with the same summary counts;
+anything the workbooks depend on (a new file, --buckets, --from, a deleted
+or edited workbook, another output folder) writes them again, and the bytes
+are those a fresh report would write."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import ROOT, Tmp, check, eq, main, sha256, svc, DSP_HDR  # noqa: E402
+
+INBOX = os.path.join(ROOT, "sample-data", "inbox")
+BOOKS = ["unclosed_calls_2026-03-12.xlsx", "non_compensable_2026-03-12.xlsx",
+         "audit_2026-03-12.xlsx"]
+
+
+def run(t, out="out", *extra, summary="s.json"):
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("inbox"), "--out", t.p(out),
+            "--as-of", "2026-03-12", "--summary", t.p(summary), *extra)
+    eq(r.code, 0, r)
+    return r, json.load(open(t.p(summary)))
+
+
+def state(t, out="out"):
+    return {b: (sha256(t.p(out, b)), os.stat(t.p(out, b)).st_mtime_ns) for b in BOOKS}
+
+
+def setup():
+    t = Tmp()
+    os.makedirs(t.p("inbox"))
+    for n in os.listdir(INBOX):
+        t.write("inbox/" + n, open(os.path.join(INBOX, n), "rb").read())
+    return t
+
+
+def test_nothing_new_leaves_the_workbooks_untouched():
+    with setup() as t:
+        _, s1 = run(t)
+        before = state(t)
+        r, s2 = run(t, summary="s2.json")
+        check("are up to date (nothing new since they were written); left as they are"
+              in r.err, r.err)
+        eq(state(t), before, "workbooks rewritten")
+        eq(s2["reports"], s1["reports"], "summary counts")
+        eq(s2["control_totals"]["skipped"], 6)
+
+
+def test_a_deleted_or_edited_workbook_is_written_again_with_the_same_bytes():
+    with setup() as t:
+        run(t)
+        want = {b: v[0] for b, v in state(t).items()}
+        os.remove(t.p("out", BOOKS[0]))
+        with open(t.p("out", BOOKS[1]), "ab") as f:
+            f.write(b"x")
+        r, _ = run(t)
+        check("up to date" not in r.err, r.err)
+        eq({b: v[0] for b, v in state(t).items()}, want)
+
+
+def test_new_data_or_other_options_write_again():
+    with setup() as t:
+        run(t)
+        first = state(t)
+        r, s = run(t, "out", "--buckets", "10,20")
+        check("up to date" not in r.err, r.err)
+        check(state(t)[BOOKS[0]][0] != first[BOOKS[0]][0], "buckets changed the workbook")
+        r, _ = run(t, "out", "--buckets", "10,20")
+        check("up to date" in r.err, r.err)
+        r, _ = run(t, "other")          # another output folder: written there
+        check("up to date" not in r.err, r.err)
+        eq({b: v[0] for b, v in state(t, "other").items()},
+           {b: v[0] for b, v in first.items()})
+        t.csv("inbox/dispatches_2026-03-13.csv", DSP_HDR,
+              ["ZZ1,2026-03-12 08:00,iPF780,NEW1,WA0377,New customer,,,"])
+        r, s = run(t)
+        check("up to date" not in r.err, r.err)
+        eq(s["reports"]["unclosed_calls"]["rows"], 18)
+
+
+main(globals())
