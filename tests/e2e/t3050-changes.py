@@ -423,11 +423,11 @@ def test_version1_database_upgrades_in_place():
         eq(query(db, "PRAGMA user_version"), [(3,)], "upgraded by import")
         eq(query(db, "SELECT COUNT(*) FROM dispatch"), [(7,)], "data loaded")
         # One with data, then downgraded to version 1 (the tables of
-        # version 2 dropped): the report upgrades it and keeps the data.
+        # versions 2 and 3 dropped): the report upgrades it, keeping the data.
         db2 = t.p("old.db")
         shutil.copy(db, db2)
         con = sqlite3.connect(db2)
-        con.executescript("DROP TABLE report_unclosed; "
+        con.executescript("DROP TABLE report_output; DROP TABLE report_unclosed; "
                           "DROP TABLE report_noncompensable; "
                           "DROP TABLE report_run; PRAGMA user_version = 1;")
         con.close()
