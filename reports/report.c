@@ -630,8 +630,8 @@ static bool parse_result(const char *s, struct report_result *r)
                &c->n_new_noncomp) != 13)
         return false;
     c->has_previous = strcmp(prev, "-") != 0;
-    memcpy(c->previous_as_of, c->has_previous ? prev : "", 11);
-    c->previous_as_of[10] = '\0';
+    snprintf(c->previous_as_of, sizeof c->previous_as_of, "%s",
+             c->has_previous ? prev : "");
     return true;
 }
 
