@@ -1,0 +1,682 @@
+"""bench.py -- `make bench [BENCH_N=N]`: svcrecon against the bare SQLite load.
+
+Issue 6. Generates N dispatches (about N closeouts, N/5 registrations) with
+sample-data/generate once per N into bench/work/N/, then measures six steps,
+each REPS times: wall time, CPU time and peak RSS of each command (the last
+two from GNU time):
+
+  reference  the sqlite3 CLI: `.import --csv` of the three files into a fresh
+             database, one sqlite3 process (no validation, no indexes)
+  import     `svcrecon import` into a fresh database, one process per kind
+             (registrations, dispatches, closeouts): times added, RSS the max
+  report     `svcrecon report` on the database of `import` (3 workbooks)
+  run        `svcrecon run` from an empty database on an inbox of the three
+             files (hard links named registrations_1.csv, ...)
+  rerun      the same `run` again on its database: every file is skipped
+  night2     the generator's second night added to the inbox, `run` on a copy
+             of the night-1 database (copied before each repetition, untimed)
+
+Repetitions are interleaved (rep 1 of every step, then rep 2, ...) so that
+load from other users of the machine spreads over all steps alike. Prints a
+table and the issue's targets (PASS/MISS) and writes bench/results-N.json.
+Nothing here is part of `make test`: there are no timed assertions there.
+Exit status: 0 when every step ran (targets missed or not), 1 when a step
+failed, 2 on a setup error (no generator, no ./svcrecon, no sqlite3).
+"""
+import argparse
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH = os.path.join(ROOT, "bench")
+GENERATOR = os.environ.get("BENCH_GENERATOR") or \
+    os.path.join(ROOT, "sample-data", "generate")
+SVCRECON = os.path.join(ROOT, "svcrecon")
+KINDS = ("registrations", "dispatches", "closeouts")
+STEPS = ("reference", "import", "report", "run", "rerun", "night2")
+NEEDS = {"report": "import", "rerun": "run", "night2": "run"}
+SEED = 6
+MB = 1024 * 1024                       # peak RSS in MiB, as ru_maxrss is KiB
+TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+
+# The issue's targets.
+TARGET_IMPORT = 2.0                    # import <= 2 x reference
+TARGET_RUN = 6.0                       # full run <= 6 x reference
+TARGET_RSS_MB = 64.0                   # every svcrecon step
+TARGET_RERUN = 0.05                    # rerun <= 5% of the full run
+NIGHT2_SLACK = 1.5                     # night 2 <= 1.5 x its proportional cost
+
+
+def say(msg):
+    print(msg, flush=True)
+
+
+def die(msg):
+    """A setup error: nothing was measured."""
+    sys.stderr.write("bench: %s\n" % msg)
+    sys.exit(2)
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def rm_db(path):
+    for suffix in ("", "-wal", "-shm", "-journal", ".lock"):
+        try:
+            os.unlink(path + suffix)
+        except FileNotFoundError:
+            pass
+
+
+# ---- data ----------------------------------------------------------------
+
+def parse_day(text):
+    """The date part of a feed date or date-time (SPEC §2), or None."""
+    text = text.strip()[:10]
+    try:
+        if len(text) == 10 and text[4] == "-":
+            return dt.date.fromisoformat(text)
+        if len(text) == 10 and text[2] == "/":
+            return dt.date(int(text[6:]), int(text[:2]), int(text[3:5]))
+    except ValueError:
+        pass
+    return None
+
+
+def day_counts(path, column):
+    """How many rows of the CSV file fall on each day of `column`."""
+    counts = {}
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        rows = csv.reader(f)
+        header = [h.strip().lower() for h in next(rows, [])]
+        if column not in header:
+            return counts
+        i = header.index(column)
+        for row in rows:
+            if i < len(row):
+                d = parse_day(row[i])
+                if d:
+                    counts[d] = counts.get(d, 0) + 1
+    return counts
+
+
+def as_of_of(paths):
+    """The night's as-of date: the last dispatch day. A feed may hold a few
+    calls dated after its as-of date on purpose (SPEC §3 NO_DISPATCH), so a
+    day counts only when it holds at least 1/10 of the busiest day's calls."""
+    counts = {}
+    for p in paths:
+        for d, n in day_counts(p, "dispatched_at").items():
+            counts[d] = counts.get(d, 0) + n
+    if not counts:
+        return None
+    busiest = max(counts.values())
+    return max(d for d, n in counts.items() if n * 10 >= busiest).isoformat()
+
+
+def feed_files(directory):
+    """{kind: [paths in byte order of name]} of one night's directory."""
+    out = {k: [] for k in KINDS}
+    for name in sorted(os.listdir(directory)):
+        for k in KINDS:
+            if name.startswith(k) and name.endswith(".csv"):
+                out[k].append(os.path.join(directory, name))
+    return out
+
+
+def count_rows(path):
+    """Records of a CSV file (header excluded, blank lines skipped)."""
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
+        return max(0, sum(1 for r in csv.reader(f) if r) - 1)
+
+
+def generate(n, work, seed, force):
+    """Writes the data set into work/night1, work/night2 unless the stamp says
+    it is there already for the same generator bytes, N and seed."""
+    if not os.path.exists(GENERATOR):
+        die("%s is missing: no data to measure" % GENERATOR)
+    stamp_path = os.path.join(work, "stamp.json")
+    want = {"generator_sha256": sha256_file(GENERATOR), "dispatches": n,
+            "seed": seed}
+    try:
+        with open(stamp_path) as f:
+            stamp = json.load(f)
+        if not force and all(stamp.get(k) == v for k, v in want.items()):
+            say("data: reusing %s (generator unchanged)" % work)
+            return stamp
+    except (OSError, ValueError):
+        pass
+    n1, n2 = os.path.join(work, "night1"), os.path.join(work, "night2")
+    for d in (n1, n2):
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+    cmd = [GENERATOR, "--dispatches", str(n), "--seed", str(seed),
+           "--out", n1, "--night2", n2]
+    if not os.access(GENERATOR, os.X_OK):
+        cmd.insert(0, "/usr/bin/python3")
+    say("data: %s" % " ".join(os.path.relpath(c, ROOT) if c.startswith(ROOT)
+                                else c for c in cmd))
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True)
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        die("the generator failed (exit %d)" % p.returncode)
+    secs = time.perf_counter() - t0
+    stamp = dict(want)
+    stamp["generator_output"] = (p.stdout + p.stderr).strip()
+    stamp["generate_seconds"] = round(secs, 1)
+    # The generator names the as-of date of each night on stderr ("as-of
+    # 2025-12-31 ...; night2 as-of 2026-01-18"); failing that, the data.
+    said = {"night1": re.search(r"(?<!night2 )as-of (\d{4}-\d\d-\d\d)",
+                                stamp["generator_output"]),
+            "night2": re.search(r"night2 as-of (\d{4}-\d\d-\d\d)",
+                                stamp["generator_output"])}
+    for night, d in (("night1", n1), ("night2", n2)):
+        files = feed_files(d)
+        stamp[night] = {
+            "as_of": said[night].group(1) if said[night]
+                     else as_of_of(files["dispatches"]),
+            "files": {os.path.basename(p): {"kind": k,
+                                            "bytes": os.path.getsize(p),
+                                            "rows": count_rows(p)}
+                      for k in KINDS for p in files[k]},
+        }
+        if not files["dispatches"] or not stamp[night]["as_of"]:
+            die("%s holds no dispatches file with dates" % d)
+    with open(stamp_path, "w") as f:
+        json.dump(stamp, f, indent=2)
+    say("data: generated in %.1f s: %s" % (secs, stamp["generator_output"]))
+    return stamp
+
+
+def make_inbox(path, nights):
+    """An inbox of hard links named KIND_NIGHT.csv (KIND_NIGHT_I.csv when a
+    night has several files of a kind), so that `run` takes night 1 first."""
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    for night, directory in nights:
+        files = feed_files(directory)
+        for k in KINDS:
+            for i, src in enumerate(files[k]):
+                suffix = "" if len(files[k]) == 1 else "_%d" % (i + 1)
+                dst = os.path.join(path, "%s_%d%s.csv" % (k, night, suffix))
+                try:
+                    os.link(src, dst)
+                except OSError:
+                    shutil.copyfile(src, dst)
+
+
+# ---- measuring -----------------------------------------------------------
+
+def timed(cmd, log, stdin=None):
+    """Runs cmd; its wall time, CPU time and peak RSS.
+
+    The peak RSS comes from GNU time (%M), not from our own wait4(2): Linux
+    carries a process's RSS high-water mark across exec, so a child forked
+    from this Python process would start at Python's ~18 MB. GNU time is a
+    small C program; its child starts near 1 MB."""
+    usage = log + ".time"
+    argv = list(cmd)
+    if TIME:
+        argv = [TIME, "-f", "%M %U %S", "-o", usage] + argv
+    with open(log, "w") as out:
+        inp = open(stdin, "rb") if stdin else subprocess.DEVNULL
+        try:
+            t0 = time.perf_counter()
+            p = subprocess.Popen(argv, stdin=inp, stdout=out, stderr=out)
+            _, status, ru = os.wait4(p.pid, 0)
+            wall = time.perf_counter() - t0
+        finally:
+            if stdin:
+                inp.close()
+    p.returncode = os.waitstatus_to_exitcode(status)
+    m = {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime,
+         "rss_mb": ru.ru_maxrss * 1024 / MB, "exit": p.returncode,
+         "log": log}
+    if TIME:
+        try:
+            with open(usage) as f:
+                kb, user, sys_ = f.read().split()[-3:]
+            m["rss_mb"] = int(kb) * 1024 / MB
+            m["cpu"] = float(user) + float(sys_)
+        except (OSError, ValueError):
+            pass
+    return m
+
+
+def combine(parts):
+    """Several processes of one step: times add up, peak RSS is the max."""
+    return {"wall": sum(p["wall"] for p in parts),
+            "cpu": sum(p["cpu"] for p in parts),
+            "rss_mb": max(p["rss_mb"] for p in parts),
+            "exit": next((p["exit"] for p in parts if p["exit"]), 0),
+            "log": next((p["log"] for p in parts if p["exit"]),
+                        parts[-1]["log"]),
+            "parts": [{k: p[k] for k in ("wall", "cpu", "rss_mb", "exit")}
+                      for p in parts]}
+
+
+def read_summary(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return None
+
+
+def attach(m, summary):
+    """Adds, from svcrecon's --summary, the time spent importing (the sum of
+    its files' seconds), the rest (opening, reporting) and the rows read."""
+    if summary:
+        imp = sum(f.get("seconds", 0) for f in summary.get("files", []))
+        m["inner_import_s"] = imp
+        m["inner_rest_s"] = max(0.0, summary.get("elapsed_seconds", 0) - imp)
+        m["rows_read"] = summary["control_totals"]["rows_read"]
+    return m
+
+
+def workbooks_ok(out_dir, as_of):
+    names = ["unclosed_calls_%s.xlsx" % as_of, "non_compensable_%s.xlsx" % as_of,
+             "audit_%s.xlsx" % as_of]
+    missing = [n for n in names if not os.path.isfile(os.path.join(out_dir, n))]
+    return missing
+
+
+class Bench:
+    def __init__(self, n, work, stamp, reps, steps):
+        self.n, self.work, self.stamp, self.reps = n, work, stamp, reps
+        self.steps = steps
+        self.run_dir = os.path.join(work, "run")
+        self.logs = os.path.join(work, "logs")
+        self.n1 = os.path.join(work, "night1")
+        self.n2 = os.path.join(work, "night2")
+        self.a1 = stamp["night1"]["as_of"]
+        self.a2 = stamp["night2"]["as_of"]
+        self.results = {s: [] for s in steps}
+        self.failed = {}                       # step -> reason
+        self.summaries = {}                    # step -> svcrecon --summary
+        for d in (self.run_dir, self.logs):
+            shutil.rmtree(d, ignore_errors=True)
+            os.makedirs(d)
+        self.inbox1 = os.path.join(self.run_dir, "inbox1")
+        self.inbox2 = os.path.join(self.run_dir, "inbox2")
+        make_inbox(self.inbox1, [(1, self.n1)])
+        make_inbox(self.inbox2, [(1, self.n1), (2, self.n2)])
+
+    def path(self, name):
+        return os.path.join(self.run_dir, name)
+
+    def log(self, step, rep, what=""):
+        return os.path.join(self.logs, "%s%s-%d.log" % (step, what, rep))
+
+    def svc(self, *args):
+        return [SVCRECON] + list(args) + ["--quiet"]
+
+    # One repetition of each step. Each returns the measure (a dict).
+    def reference(self, rep):
+        db = self.path("reference.db")
+        rm_db(db)
+        script = self.path("reference.sql")
+        with open(script, "w") as f:
+            for k, files in feed_files(self.n1).items():
+                for i, p in enumerate(files):
+                    # The first file creates the table from its header; later
+                    # files of the same kind append and skip their header.
+                    f.write(".import --csv %s%s %s\n"
+                            % ("--skip 1 " if i else "", p, k))
+        return timed(["sqlite3", db], self.log("reference", rep), stdin=script)
+
+    def import_(self, rep):
+        db = self.path("import.db")
+        rm_db(db)
+        parts = []
+        for k, files in feed_files(self.n1).items():
+            if not files:
+                continue
+            summary = self.path("import-%s.json" % k)
+            parts.append(timed(self.svc("import", "--db", db, "--kind", k,
+                                        "--summary", summary, *files),
+                               self.log("import", rep, "-" + k)))
+            self.summaries.setdefault("import", {})[k] = read_summary(summary)
+            if parts[-1]["exit"] != 0:
+                break
+        return combine(parts)
+
+    def report(self, rep):
+        out = self.path("out-report")
+        shutil.rmtree(out, ignore_errors=True)
+        summary = self.path("report.json")
+        m = timed(self.svc("report", "--db", self.path("import.db"), "--out",
+                           out, "--as-of", self.a1, "--summary", summary),
+                  self.log("report", rep))
+        self.summaries["report"] = read_summary(summary)
+        attach(m, self.summaries["report"])
+        return self.check_out(m, out, self.a1)
+
+    def run(self, rep):
+        db = self.path("run.db")
+        rm_db(db)
+        out = self.path("out-run")
+        shutil.rmtree(out, ignore_errors=True)
+        summary = self.path("run.json")
+        m = timed(self.svc("run", "--db", db, "--inbox", self.inbox1, "--out",
+                           out, "--as-of", self.a1, "--summary", summary),
+                  self.log("run", rep))
+        self.summaries["run"] = read_summary(summary)
+        attach(m, self.summaries["run"])
+        return self.check_out(m, out, self.a1)
+
+    def rerun(self, rep):
+        out = self.path("out-run")
+        summary = self.path("rerun.json")
+        m = timed(self.svc("run", "--db", self.path("run.db"), "--inbox",
+                           self.inbox1, "--out", out, "--as-of", self.a1,
+                           "--summary", summary), self.log("rerun", rep))
+        s = self.summaries["rerun"] = read_summary(summary)
+        attach(m, s)
+        if m["exit"] == 0 and s and s["control_totals"]["skipped"] != \
+                s["control_totals"]["files"]:
+            m["error"] = "not every file was skipped: %s" % s["control_totals"]
+        return self.check_out(m, out, self.a1)
+
+    def night2(self, rep):
+        # Every repetition starts from the night-1 database (untimed copy);
+        # rerun leaves run.db as run made it.
+        db = self.path("night2.db")
+        rm_db(db)
+        shutil.copyfile(self.path("run.db"), db)
+        if os.path.exists(self.path("run.db-wal")):
+            shutil.copyfile(self.path("run.db-wal"), db + "-wal")
+        out = self.path("out-night2")
+        shutil.rmtree(out, ignore_errors=True)
+        summary = self.path("night2.json")
+        m = timed(self.svc("run", "--db", db, "--inbox", self.inbox2, "--out",
+                           out, "--as-of", self.a2, "--summary", summary),
+                  self.log("night2", rep))
+        self.summaries["night2"] = read_summary(summary)
+        attach(m, self.summaries["night2"])
+        return self.check_out(m, out, self.a2)
+
+    def check_out(self, m, out, as_of):
+        if m["exit"] == 0 and not m.get("error"):
+            missing = workbooks_ok(out, as_of)
+            if missing:
+                m["error"] = "exit 0 but missing %s" % ", ".join(missing)
+        return m
+
+    def go(self):
+        for rep in range(1, self.reps + 1):
+            for step in self.steps:
+                if step in self.failed or NEEDS.get(step) in self.failed:
+                    continue
+                if NEEDS.get(step) and NEEDS[step] not in self.steps:
+                    self.failed[step] = "needs step %s" % NEEDS[step]
+                    continue
+                fn = getattr(self, "import_" if step == "import" else step)
+                m = fn(rep)
+                ok = m["exit"] == 0 and not m.get("error")
+                say("  rep %d  %-9s %8.2f s  %7.1f MB%s"
+                    % (rep, step, m["wall"], m["rss_mb"],
+                       "" if ok else "  FAILED: %s" % failure(m)))
+                if ok:
+                    self.results[step].append(m)
+                else:
+                    self.failed[step] = failure(m)
+
+
+def failure(m):
+    if m.get("error"):
+        return m["error"]
+    try:
+        with open(m["log"], errors="replace") as f:
+            tail = [l.strip() for l in f.read().splitlines() if l.strip()]
+    except OSError:
+        tail = []
+    return "exit %d%s" % (m["exit"], (": " + tail[-1]) if tail else "")
+
+
+# ---- report --------------------------------------------------------------
+
+def stats(ms):
+    if not ms:
+        return None
+    walls = [m["wall"] for m in ms]
+    inner = {}
+    for k in ("inner_import_s", "inner_rest_s"):
+        if all(k in m for m in ms):
+            inner[k.replace("inner_", "median_")] = \
+                statistics.median(m[k] for m in ms)
+    return {"reps": len(ms), "min_s": min(walls), **inner,
+            "median_s": statistics.median(walls),
+            "cpu_median_s": statistics.median(m["cpu"] for m in ms),
+            "peak_rss_mb": max(m["rss_mb"] for m in ms),
+            "runs": [{k: v for k, v in m.items() if k != "log"} for m in ms]}
+
+
+def ratio(a, b, key="median_s"):
+    if not a or not b or not b[key]:
+        return None
+    return a[key] / b[key]
+
+
+def rows_of(summary_by_step):
+    """Rows read by a svcrecon step, from its --summary JSON."""
+    if not summary_by_step:
+        return None
+    if "control_totals" in summary_by_step:
+        return summary_by_step["control_totals"]["rows_read"]
+    return sum(s["control_totals"]["rows_read"]
+               for s in summary_by_step.values() if s)
+
+
+def build_results(b, meta):
+    st = {s: stats(b.results[s]) for s in b.steps}
+    ref, imp, rep, run, rerun, n2 = (st.get(s) for s in STEPS)
+    ratios = {
+        "import/reference": ratio(imp, ref),
+        "run/reference": ratio(run, ref),
+        "rerun/run": ratio(rerun, run),
+        "night2/run": ratio(n2, run),
+        "cpu_based": {
+            "import/reference": ratio(imp, ref, "cpu_median_s"),
+            "run/reference": ratio(run, ref, "cpu_median_s"),
+            "rerun/run": ratio(rerun, run, "cpu_median_s"),
+            "night2/run": ratio(n2, run, "cpu_median_s"),
+        },
+        "min_based": {
+            "import/reference": ratio(imp, ref, "min_s"),
+            "run/reference": ratio(run, ref, "min_s"),
+            "rerun/run": ratio(rerun, run, "min_s"),
+            "night2/run": ratio(n2, run, "min_s"),
+        },
+    }
+    rows1 = rows_of(b.summaries.get("run")) or rows_of(b.summaries.get("import"))
+    rows2 = rows_of(b.summaries.get("night2"))
+    checks = []
+
+    def check(name, value, limit, fmt, unit=""):
+        if value is None:
+            checks.append({"target": name, "value": None, "limit": limit,
+                           "verdict": "N/A"})
+        else:
+            checks.append({"target": name, "value": value, "limit": limit,
+                           "verdict": "PASS" if value <= limit else "MISS",
+                           "shown": fmt % value + unit})
+
+    check("import <= %gx reference" % TARGET_IMPORT,
+          ratios["import/reference"], TARGET_IMPORT, "%.2f", "x")
+    check("full run <= %gx reference" % TARGET_RUN,
+          ratios["run/reference"], TARGET_RUN, "%.2f", "x")
+    svc = [st[s] for s in STEPS[1:] if st.get(s)]
+    check("peak RSS <= %g MB (every svcrecon step)" % TARGET_RSS_MB,
+          max(s["peak_rss_mb"] for s in svc) if svc else None,
+          TARGET_RSS_MB, "%.1f", " MB")
+    check("rerun <= %g%% of full run" % (TARGET_RERUN * 100),
+          ratios["rerun/run"], TARGET_RERUN, "%.3f")
+    # Night 2 in proportion to its new rows and the report, not to history:
+    # skipping night 1's files (the rerun, which writes no workbook when
+    # nothing is new) + f x the import of night 1 + one report on (1 + f)
+    # times night 1's data, f = night-2 rows / night-1 rows. A night 2 that
+    # re-read or re-validated history would cost a multiple of that.
+    n2x = None
+    label = ("night 2 <= %gx (rerun + f x import + (1 + f) x report)"
+             % NIGHT2_SLACK)
+    if n2 and rerun and imp and rep and rows1 and rows2 is not None:
+        f = rows2 / rows1
+        expected = (rerun["median_s"] + f * imp["median_s"]
+                    + (1 + f) * rep["median_s"])
+        n2x = {"new_rows": rows2, "night1_rows": rows1, "fraction": f,
+               "expected_s": expected, "measured_s": n2["median_s"],
+               "share_of_import_s": f * imp["median_s"],
+               "report_step_s": rep["median_s"],
+               "import_part_s": n2.get("median_import_s"),
+               "rest_part_s": n2.get("median_rest_s")}
+        check(label, n2["median_s"] / expected, NIGHT2_SLACK, "%.2f", "x")
+    else:
+        check(label, None, NIGHT2_SLACK, "")
+    return {"meta": meta, "steps": st, "failed": b.failed, "ratios": ratios,
+            "night2": n2x, "checks": checks,
+            "svcrecon_summaries": b.summaries}
+
+
+def num(x):
+    return "-" if x is None else "%.3f" % x
+
+
+def print_results(res):
+    say("")
+    say("N = %d  (as of %s; night 2 as of %s)"
+        % (res["meta"]["n"], res["meta"]["as_of"], res["meta"]["as_of_night2"]))
+    say("%-10s %8s %9s %9s %10s" % ("step", "min s", "median s", "cpu s",
+                                    "peak RSS MB"))
+    for s in STEPS:
+        x = res["steps"].get(s)
+        if x:
+            say("%-10s %8.2f %9.2f %9.2f %10.1f" % (s, x["min_s"], x["median_s"],
+                                                 x["cpu_median_s"],
+                                                 x["peak_rss_mb"]))
+        elif s in res["failed"]:
+            say("%-10s FAILED: %s" % (s, res["failed"][s]))
+    inner = [(s, res["steps"][s]) for s in ("report", "run", "rerun", "night2")
+             if res["steps"].get(s) and "median_import_s" in res["steps"][s]]
+    if inner:
+        say("")
+        say("inside svcrecon (its --summary; medians): import = the files' "
+            "seconds, rest = lock, open, report")
+        for s, x in inner:
+            say("%-10s import %6.2f s   rest %6.2f s"
+                % (s, x["median_import_s"], x["median_rest_s"]))
+    r = res["ratios"]
+    say("")
+    for k in ("import/reference", "run/reference", "rerun/run", "night2/run"):
+        if r[k] is not None:
+            say("%-17s %7.3f   (on minima %s, on CPU time %s)"
+                % (k, r[k], num(r["min_based"][k]), num(r["cpu_based"][k])))
+    if res["night2"]:
+        x = res["night2"]
+        say("night 2: %d new rows = %.1f%% of night 1's %d; expected %.2f s, "
+            "measured %.2f s" % (x["new_rows"], 100 * x["fraction"],
+                                 x["night1_rows"], x["expected_s"],
+                                 x["measured_s"]))
+        if x["import_part_s"] is not None:
+            say("         its imports %.2f s (f x import step = %.2f s), the "
+                "rest %.2f s (report step %.2f s)"
+                % (x["import_part_s"], x["share_of_import_s"],
+                   x["rest_part_s"], x["report_step_s"]))
+    load = res["meta"]["loadavg_start"][0], res["meta"]["loadavg_end"][0]
+    if max(load) > 0.5 * (res["meta"]["cpus"] or 1):
+        say("note: load average %.2f at the start, %.2f at the end on %s "
+            "CPUs: other work shared the machine, wall times are inflated"
+            % (load[0], load[1], res["meta"]["cpus"]))
+    say("")
+    for c in res["checks"]:
+        say("%-4s  %-58s %s" % (c["verdict"], c["target"], c.get("shown", "")))
+
+
+def tool_version(cmd):
+    try:
+        return subprocess.run(cmd, stdout=subprocess.PIPE, text=True,
+                              stderr=subprocess.DEVNULL).stdout.strip()
+    except OSError:
+        return None
+
+
+def main():
+    ap = argparse.ArgumentParser(prog="bench/run",
+                                 description="svcrecon benchmark (issue 6)")
+    ap.add_argument("n", nargs="?", type=int, default=200000,
+                    help="dispatches (default 200000)")
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--steps", default=",".join(STEPS),
+                    help="comma-separated subset of: " + ", ".join(STEPS))
+    ap.add_argument("--seed", type=int, default=SEED)
+    ap.add_argument("--regenerate", action="store_true",
+                    help="generate the data even if present")
+    a = ap.parse_args()
+    steps = [s for s in STEPS if s in a.steps.split(",")]
+    if not steps or a.n <= 0 or a.reps <= 0:
+        ap.error("nothing to measure")
+    if not os.access(SVCRECON, os.X_OK):
+        die("%s is missing; run `make` first" % SVCRECON)
+    if not shutil.which("sqlite3"):
+        die("the sqlite3 CLI is missing (Debian package sqlite3)")
+
+    work = os.path.join(BENCH, "work", str(a.n))
+    os.makedirs(work, exist_ok=True)
+    stamp = generate(a.n, work, a.seed, a.regenerate)
+    git = tool_version(["git", "-C", ROOT, "describe", "--always", "--dirty"])
+    meta = {
+        "n": a.n, "seed": a.seed, "reps": a.reps,
+        "as_of": stamp["night1"]["as_of"],
+        "as_of_night2": stamp["night2"]["as_of"],
+        "data": {k: stamp[k] for k in ("night1", "night2")},
+        "generator_sha256": stamp["generator_sha256"],
+        "started": dt.datetime.now().isoformat(timespec="seconds"),
+        "host": platform.node(), "cpus": os.cpu_count(),
+        "loadavg_start": os.getloadavg(),
+        "svcrecon": tool_version([SVCRECON, "--version"]),
+        "svcrecon_sha256": sha256_file(SVCRECON),
+        "sqlite3_cli": tool_version(["sqlite3", "--version"]),
+        "git": git,
+        "import_mode": "one `svcrecon import` per kind, in order "
+                       "registrations, dispatches, closeouts; times added",
+        "rss_unit": "MiB, GNU time %M / 1024" if TIME else
+                    "MiB, wait4 ru_maxrss / 1024 (includes Python's RSS: "
+                    "/usr/bin/time missing)",
+    }
+    d1 = sum(f["bytes"] for f in stamp["night1"]["files"].values())
+    say("measuring N=%d: night 1 %.1f MB in %d files, %d reps; load %.2f"
+        % (a.n, d1 / 1e6, len(stamp["night1"]["files"]), a.reps,
+           os.getloadavg()[0]))
+    b = Bench(a.n, work, stamp, a.reps, steps)
+    b.go()
+    meta["loadavg_end"] = os.getloadavg()
+    meta["finished"] = dt.datetime.now().isoformat(timespec="seconds")
+    res = build_results(b, meta)
+    print_results(res)
+    out = os.path.join(BENCH, "results-%d.json" % a.n)
+    with open(out + ".tmp", "w") as f:
+        json.dump(res, f, indent=2)
+    os.replace(out + ".tmp", out)
+    say("\nwritten %s" % os.path.relpath(out, ROOT))
+    return 1 if b.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
