@@ -41,30 +41,6 @@ static const struct sheet_col exception_cols[] = {
 
 #define N_COLS(a) (int)(sizeof a / sizeof a[0])
 
-static int write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
-                         const struct sheet_col *cols, int n_cols,
-                         const char *sql, unsigned long *n, struct diag *d)
-{
-    struct sheet sh;
-    sqlite3_stmt *q;
-    int rc;
-    *n = 0;
-    if (sheet_open(&sh, b, name, cols, n_cols) != 0)
-        return -1;
-    if (db_prepare(db, sql, &q, d, name) != 0)
-        return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sheet_next_row(&sh) != 0)
-            break;
-        sheet_put_row(&sh, q);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, name);
-    *n = sh.n_rows;
-    return sheet_close(&sh);
-}
-
 /* ---- the Run sheet ------------------------------------------------------- */
 
 struct file_totals {
@@ -294,10 +270,10 @@ int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
         sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
         return -1;
     }
-    if (write_listing(db, b, "Rejected rows", rejected_cols,
+    if (sheet_write_listing(db, b, "Rejected rows", rejected_cols,
                       N_COLS(rejected_cols), sql_q_audit_rejected,
                       n_rejected, d) != 0 ||
-        write_listing(db, b, "Registration exceptions", exception_cols,
+        sheet_write_listing(db, b, "Registration exceptions", exception_cols,
                       N_COLS(exception_cols), sql_q_audit_reg_exceptions,
                       n_reg_exceptions, d) != 0)
         return -1;

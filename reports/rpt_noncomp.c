@@ -152,27 +152,10 @@ int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
                       struct sheet_book *b, unsigned long *n_listed,
                       struct diag *d)
 {
-    struct sheet sh;
-    sqlite3_stmt *q;
-    int rc;
-
     *n_listed = 0;
     if (write_summary(db, o, ch, b, d) != 0)
         return -1;
-    if (sheet_open(&sh, b, "Non-compensable", listing_cols,
-                   N_LISTING_COLS) != 0)
-        return -1;
-    if (db_prepare(db, sql_q_noncomp_listing, &q, d,
-                   "non-compensable listing") != 0)
-        return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sheet_next_row(&sh) != 0)
-            break;
-        sheet_put_row(&sh, q);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, "non-compensable listing");
-    *n_listed = sh.n_rows;
-    return sheet_close(&sh);
+    return sheet_write_listing(db, b, "Non-compensable", listing_cols,
+                               N_LISTING_COLS, sql_q_noncomp_listing,
+                               n_listed, d);
 }

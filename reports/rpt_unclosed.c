@@ -193,24 +193,9 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
  * report (the Summary says so). */
 static int write_changes(sqlite3 *db, struct sheet_book *b, struct diag *d)
 {
-    struct sheet sh;
-    sqlite3_stmt *q;
-    int rc;
-
-    if (sheet_open(&sh, b, "Changes", change_cols, N_CHANGE_COLS) != 0)
-        return -1;
-    if (db_prepare(db, sql_q_changes_listing, &q, d,
-                   "changes since the previous report") != 0)
-        return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sheet_next_row(&sh) != 0)
-            break;
-        sheet_put_row(&sh, q);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, "changes since the previous report");
-    return sheet_close(&sh);
+    unsigned long n;
+    return sheet_write_listing(db, b, "Changes", change_cols, N_CHANGE_COLS,
+                               sql_q_changes_listing, &n, d);
 }
 
 int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
@@ -218,29 +203,12 @@ int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
                        struct sheet_book *b, unsigned long *n_listed,
                        struct diag *d)
 {
-    struct sheet sh;
-    sqlite3_stmt *q;
-    int rc;
-
     *n_listed = 0;
     if (write_summary(db, o, ch, b, d) != 0)
         return -1;
-    if (sheet_open(&sh, b, "Unclosed calls", listing_cols,
-                   N_LISTING_COLS) != 0)
-        return -1;
-    if (db_prepare(db, sql_q_unclosed_listing, &q, d,
-                   "unclosed calls listing") != 0)
-        return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sheet_next_row(&sh) != 0)
-            break;
-        sheet_put_row(&sh, q);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, "unclosed calls listing");
-    *n_listed = sh.n_rows;
-    if (sheet_close(&sh) != 0)
+    if (sheet_write_listing(db, b, "Unclosed calls", listing_cols,
+                            N_LISTING_COLS, sql_q_unclosed_listing, n_listed,
+                            d) != 0)
         return -1;
     return write_changes(db, b, d);
 }

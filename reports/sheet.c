@@ -57,6 +57,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../etl/db.h"
 #include "../etl/parse.h"
 #include "../etl/utf8.h"
 
@@ -491,4 +492,30 @@ int sheet_close(struct sheet *sh)
         return -1;
     finish_part(sh);
     return sh->book->err == LXW_NO_ERROR ? 0 : -1;
+}
+
+/* A whole listing: one sheet (and its continuations) filled row by row
+ * straight from the cursor of sql. */
+int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
+                        const struct sheet_col *cols, int n_cols,
+                        const char *sql, unsigned long *n, struct diag *d)
+{
+    struct sheet sh;
+    sqlite3_stmt *q;
+    int rc;
+    *n = 0;
+    if (sheet_open(&sh, b, name, cols, n_cols) != 0)
+        return -1;
+    if (db_prepare(db, sql, &q, d, name) != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sheet_next_row(&sh) != 0)
+            break;
+        sheet_put_row(&sh, q);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(db, d, name);
+    *n = sh.n_rows;
+    return sheet_close(&sh);
 }

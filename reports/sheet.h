@@ -18,6 +18,7 @@
 #ifndef SVC_SHEET_H
 #define SVC_SHEET_H
 
+#include "../etl/diag.h"
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,6 +105,13 @@ int sheet_next_row(struct sheet *sh);
 void sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
+/* A listing sheet `name` (and its continuations) written straight from the
+ * rows of the statement sql, which is prepared here (its columns match
+ * cols); *n gets the data row count. 0, or -1 with d filled (database
+ * trouble) or the book failed (sheet_close reports it). */
+int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
+                        const struct sheet_col *cols, int n_cols,
+                        const char *sql, unsigned long *n, struct diag *d);
 
 /* Cells of free-form sheets. Text is sanitized as described above; dates
  * are day numbers (days since 1970-01-01). */
