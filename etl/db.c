@@ -44,9 +44,13 @@ int db_fail(sqlite3 *db, struct diag *d, const char *what)
     default:
         code = EX_SOFTWARE;
     }
+    /* "disk I/O error" alone does not say the disk is full or the file
+     * too large: add the system's words when SQLite kept them. */
+    int sys = db && code == EX_CANTCREAT ? sqlite3_system_errno(db) : 0;
     return diag_set(d, code, db ? sqlite3_db_filename(db, "main") : NULL, 0,
-                    "%s: %s",
-                    what, db ? sqlite3_errmsg(db) : "no database");
+                    "%s: %s%s%s", what,
+                    db ? sqlite3_errmsg(db) : "no database",
+                    sys ? ": " : "", sys ? strerror(sys) : "");
 }
 
 int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what)
