@@ -38,8 +38,8 @@ all: svcrecon
 # (as root; apt-get update first). Test tools are added by test-deps.
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev
-TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 \
-             valgrind
+TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
+             valgrind e2fsprogs
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)
 test-deps:
