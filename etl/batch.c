@@ -16,6 +16,7 @@
 #include "db.h"
 #include "load.h"
 #include "lock.h"
+#include "utf8.h"
 
 #define MAX_MESSAGES_PER_FILE 5
 
@@ -129,42 +130,13 @@ static void log_file(const struct batch_state *s, const struct load_result *r)
 
 /* ---- JSON summary ------------------------------------------------------ */
 
+/* A JSON string, or null for NULL. */
 static void json_string(FILE *f, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
-    if (!s) {
+    if (s)
+        utf8_put_json(f, s, strlen(s));
+    else
         fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    while (*p) {
-        if (*p == '"' || *p == '\\') {
-            fprintf(f, "\\%c", *p);
-            p++;
-        } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\u%04x", *p);
-            p++;
-        } else if (*p < 0x80) {
-            fputc(*p++, f);
-        } else {
-            /* Copy a valid UTF-8 sequence; replace a bad byte by U+FFFD. */
-            size_t n = 0;
-            if ((*p & 0xE0) == 0xC0) n = 2;
-            else if ((*p & 0xF0) == 0xE0) n = 3;
-            else if ((*p & 0xF8) == 0xF0) n = 4;
-            size_t k = 1;
-            while (n && k < n && (p[k] & 0xC0) == 0x80)
-                k++;
-            if (n && k == n) {
-                fwrite(p, 1, n, f);
-                p += n;
-            } else {
-                fputs("\\ufffd", f);
-                p++;
-            }
-        }
-    }
-    fputc('"', f);
 }
 
 static int write_summary(struct batch_state *s)

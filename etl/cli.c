@@ -98,6 +98,14 @@ static bool set_date(const char *arg, char iso[11], int32_t *day)
     return true;
 }
 
+/* SPEC §3's default aging buckets: 0-7, 8-14, 15-30, 31-60, 61-90, 91+. */
+static void default_buckets(struct report_opts *r)
+{
+    static const int hi[] = {7, 14, 30, 60, 90};
+    r->n_buckets = 6;
+    memcpy(r->bucket_hi, hi, sizeof hi);
+}
+
 /* "7,14,30,60,90": strictly increasing positive whole days. */
 static bool set_buckets(const char *arg, struct report_opts *r)
 {
@@ -208,11 +216,10 @@ static int explain_main(int argc, char **argv)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    static const int default_buckets[] = {7, 14, 30, 60, 90};
     struct explain_opts e = {.version = SVCRECON_VERSION};
-    struct report_opts r = {.n_buckets = 6};
+    struct report_opts r;
     bool have_as_of = false;
-    memcpy(r.bucket_hi, default_buckets, sizeof default_buckets);
+    default_buckets(&r);
 
     opterr = 0;
     optind = 2;
@@ -299,9 +306,7 @@ int cli_main(int argc, char **argv)
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
 
-    static const int default_buckets[] = {7, 14, 30, 60, 90};
-    r->n_buckets = 6;
-    memcpy(r->bucket_hi, default_buckets, sizeof default_buckets);
+    default_buckets(r);
     r->version = SVCRECON_VERSION;
     r->progress_bar = isatty(STDERR_FILENO);
 

@@ -75,7 +75,7 @@ const char *db_text(sqlite3_stmt *st, int col)
     return t ? (const char *)t : "";
 }
 
-static int user_version(sqlite3 *db, int *version, struct diag *d)
+int db_schema_version(sqlite3 *db, int *version, struct diag *d)
 {
     sqlite3_stmt *st;
     if (db_prepare(db, "PRAGMA user_version", &st, d, "reading schema "
@@ -89,22 +89,42 @@ static int user_version(sqlite3 *db, int *version, struct diag *d)
     return 0;
 }
 
-static int migrate(sqlite3 *db, const char *path, struct diag *d)
+int db_refuse_newer(const char *path, int version, struct diag *d)
+{
+    if (version <= DB_SCHEMA_VERSION)
+        return 0;
+    return diag_set(d, EX_DATAERR, path, 0,
+                    "database schema version %d is newer than this svcrecon "
+                    "understands (%d); use a newer svcrecon", version,
+                    DB_SCHEMA_VERSION);
+}
+
+void db_bind_text(sqlite3_stmt *st, const char *name, const char *s,
+                  size_t len)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        sqlite3_bind_text(st, i, s, (int)len, SQLITE_TRANSIENT);
+}
+
+void db_bind_int(sqlite3_stmt *st, const char *name, sqlite3_int64 v)
+{
+    int i = sqlite3_bind_parameter_index(st, name);
+    if (i > 0)
+        sqlite3_bind_int64(st, i, v);
+}
+
+static int migrate(sqlite3 *db, struct diag *d)
 {
     int version;
-    if (user_version(db, &version, d) != 0)
+    if (db_schema_version(db, &version, d) != 0)
         return -1;
-    if (version > DB_SCHEMA_VERSION)
-        return diag_set(d, EX_DATAERR, path, 0,
-                        "database schema version %d is newer than this "
-                        "svcrecon understands (%d); use a newer svcrecon",
-                        version, DB_SCHEMA_VERSION);
-    if (version == DB_SCHEMA_VERSION)
+    if (version >= DB_SCHEMA_VERSION)   /* newer ones: db_open refused them */
         return 0;
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting schema upgrade") != 0)
         return -1;
     /* Read again under the write lock: another process may have done it. */
-    if (user_version(db, &version, d) != 0)
+    if (db_schema_version(db, &version, d) != 0)
         goto fail;
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         char pragma[64];
@@ -151,16 +171,12 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
     /* The first statement reads the header: a file that is not a database
      * fails here, before anything is written to it. */
     int version;
-    if (user_version(db, &version, d) != 0) {
+    if (db_schema_version(db, &version, d) != 0) {
         d->file = path;
         sqlite3_close(db);
         return -1;
     }
-    if (version > DB_SCHEMA_VERSION) {
-        diag_set(d, EX_DATAERR, path, 0,
-                 "database schema version %d is newer than this svcrecon "
-                 "understands (%d); use a newer svcrecon", version,
-                 DB_SCHEMA_VERSION);
+    if (db_refuse_newer(path, version, d) != 0) {
         sqlite3_close(db);
         return -1;
     }
@@ -181,7 +197,7 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
         db_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
         db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
         db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
-        migrate(db, path, d) != 0) {
+        migrate(db, d) != 0) {
         d->file = path;
         sqlite3_close(db);
         return -1;

@@ -5,6 +5,7 @@
 #define SVC_DB_H
 
 #include <sqlite3.h>
+#include <stddef.h>
 
 #include "diag.h"
 
@@ -25,6 +26,19 @@ int db_fail(sqlite3 *db, struct diag *d, const char *what);
 int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what);
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
                struct diag *d, const char *what);
+
+/* PRAGMA user_version of the open database. 0, or -1 with d filled. */
+int db_schema_version(sqlite3 *db, int *version, struct diag *d);
+/* -1 with d filled (EX_DATAERR) when version is newer than this binary's
+ * schema: such a database is refused untouched. 0 otherwise. */
+int db_refuse_newer(const char *path, int version, struct diag *d);
+
+/* Bind by parameter name (":as_of"); a name the statement lacks is
+ * ignored. Text is copied (SQLITE_TRANSIENT). For the loader's hot path,
+ * load.c looks the indexes up once instead. */
+void db_bind_text(sqlite3_stmt *st, const char *name, const char *s,
+                  size_t len);
+void db_bind_int(sqlite3_stmt *st, const char *name, sqlite3_int64 v);
 
 /* Column text, "" for NULL; valid until the next step/reset/finalize. */
 const char *db_text(sqlite3_stmt *st, int col);

@@ -93,21 +93,6 @@ static sqlite3_stmt *use(struct ex *x, int q)
     return x->q[q];
 }
 
-static void bind_text(sqlite3_stmt *st, const char *name, const char *s,
-                      size_t len)
-{
-    int i = sqlite3_bind_parameter_index(st, name);
-    if (i > 0)
-        sqlite3_bind_text(st, i, s, (int)len, SQLITE_TRANSIENT);
-}
-
-static void bind_int64(sqlite3_stmt *st, const char *name, sqlite3_int64 v)
-{
-    int i = sqlite3_bind_parameter_index(st, name);
-    if (i > 0)
-        sqlite3_bind_int64(st, i, v);
-}
-
 /* SQLITE_ROW, SQLITE_DONE, or -1 with x->d filled. */
 static int step(struct ex *x, int q)
 {
@@ -126,48 +111,6 @@ static bool is_null(sqlite3_stmt *st, int col)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-/* A JSON string of (s, len): valid UTF-8 is copied, a byte that is not
- * becomes U+FFFD, control characters are escaped. */
-static void json_text(FILE *f, const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    fputc('"', f);
-    while (i < len) {
-        unsigned c = p[i];
-        if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc((int)c, f);
-            i++;
-        } else if (c == '\n') {
-            fputs("\\n", f);
-            i++;
-        } else if (c == '\r') {
-            fputs("\\r", f);
-            i++;
-        } else if (c == '\t') {
-            fputs("\\t", f);
-            i++;
-        } else if (c < 0x20 || c == 0x7F) {
-            fprintf(f, "\\u%04x", c);
-            i++;
-        } else if (c < 0x80) {
-            fputc((int)c, f);
-            i++;
-        } else {
-            size_t n = utf8_seq_len(p + i, len - i);
-            if (n == 0) {
-                fputs("\\ufffd", f);
-                i++;
-            } else {
-                fwrite(p + i, 1, n, f);
-                i += n;
-            }
-        }
-    }
-    fputc('"', f);
-}
-
 static void j_newline(struct ex *x)
 {
     fputc('\n', x->f);
@@ -185,7 +128,7 @@ static void j_item(struct ex *x, const char *key)
     if (x->depth > 0)
         j_newline(x);
     if (key) {
-        json_text(x->f, key, strlen(key));
+        utf8_put_json(x->f, key, strlen(key));
         fputs(": ", x->f);
     }
 }
@@ -213,7 +156,7 @@ static void j_str(struct ex *x, const char *key, const char *s)
 {
     j_item(x, key);
     if (s)
-        json_text(x->f, s, strlen(s));
+        utf8_put_json(x->f, s, strlen(s));
     else
         fputs("null", x->f);
 }
@@ -254,7 +197,7 @@ static void j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
         break;
     default: {
         const char *s = (const char *)sqlite3_column_text(st, col);
-        json_text(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
+        utf8_put_json(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
     }
     }
 }
@@ -381,20 +324,6 @@ static int setup_rules(struct ex *x)
 
 /* ---- opening ------------------------------------------------------------ */
 
-static int read_version(struct ex *x, int *version)
-{
-    sqlite3_stmt *st;
-    if (db_prepare(x->db, "PRAGMA user_version", &st, &x->d,
-                   "reading the schema version") != 0)
-        return -1;
-    int rc = sqlite3_step(st);
-    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return db_fail(x->db, &x->d, "reading the schema version");
-    return 0;
-}
-
 /* Read-only, never created: a missing database is 66, a file that is not
  * an svcrecon database (or of a newer schema) is 65. */
 static int open_db(struct ex *x)
@@ -417,7 +346,7 @@ static int open_db(struct ex *x)
     sqlite3_extended_result_codes(x->db, 1);
     sqlite3_busy_timeout(x->db, 2000);
     int version;
-    if (read_version(x, &version) != 0) {
+    if (db_schema_version(x->db, &version, &x->d) != 0) {
         x->d.file = path;
         if (x->d.exit_code == EX_CANTCREAT)   /* cannot open: an input */
             x->d.exit_code = EX_NOINPUT;
@@ -427,11 +356,8 @@ static int open_db(struct ex *x)
         return diag_set(&x->d, EX_DATAERR, path, 0,
                         "not an svcrecon database (schema version 0); "
                         "nothing was imported into it");
-    if (version > DB_SCHEMA_VERSION)
-        return diag_set(&x->d, EX_DATAERR, path, 0,
-                        "database schema version %d is newer than this "
-                        "svcrecon understands (%d); use a newer svcrecon",
-                        version, DB_SCHEMA_VERSION);
+    if (db_refuse_newer(path, version, &x->d) != 0)
+        return -1;
     if (db_exec(x->db, "PRAGMA cache_size = -16384", &x->d,
                 "setting pragmas") != 0)
         return -1;
@@ -466,7 +392,7 @@ static void finish(struct ex *x)
 static int put_reasons(struct ex *x, sqlite3_int64 closeout_id)
 {
     sqlite3_stmt *st = use(x, Q_REASONS);
-    bind_int64(st, ":closeout_id", closeout_id);
+    db_bind_int(st, ":closeout_id", closeout_id);
     if (x->json)
         j_open(x, "reasons", '[');
     int rc;
@@ -568,9 +494,9 @@ static int put_closeouts(struct ex *x, const char *dispatch_id,
 {
     sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
     if (dispatch_id)
-        bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+        db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     else
-        bind_int64(st, ":closeout_id", closeout_id);
+        db_bind_int(st, ":closeout_id", closeout_id);
     int rc, n = 0;
     while ((rc = step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
         if (x->json)
@@ -666,7 +592,7 @@ static int put_reg_exceptions(struct ex *x, const char *dispatch_id,
                               const char *indent)
 {
     sqlite3_stmt *st = use(x, Q_REGEXC);
-    bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json)
         j_open(x, "registration_exceptions", '[');
     int rc, n = 0;
@@ -699,7 +625,7 @@ static int put_versions(struct ex *x, const char *dispatch_id,
                         sqlite3_int64 mark)
 {
     sqlite3_stmt *st = use(x, Q_VERSIONS);
-    bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json)
         j_open(x, "versions", '[');
     else
@@ -824,7 +750,7 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
                         sqlite3_int64 mark_closeout)
 {
     sqlite3_stmt *st = use(x, Q_STANDING);
-    bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = step(x, Q_STANDING);
     if (rc != SQLITE_ROW) {
         if (rc == SQLITE_DONE)
@@ -861,7 +787,7 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
         return -1;
 
     sqlite3_stmt *r = use(x, Q_REGS);
-    bind_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json) {
         j_open(x, "registrations", '[');
     } else {
@@ -906,7 +832,7 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
 static int put_closeout_object(struct ex *x, sqlite3_int64 id)
 {
     sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
-    bind_int64(st, ":closeout_id", id);
+    db_bind_int(st, ":closeout_id", id);
     int rc = step(x, Q_CLOSEOUTS);
     if (rc != SQLITE_ROW)
         return rc < 0 ? -1 : diag_set(&x->d, EX_SOFTWARE, NULL, 0,
@@ -923,7 +849,7 @@ static int put_closeout_object(struct ex *x, sqlite3_int64 id)
 static int dispatch_known(struct ex *x, const char *dispatch_id)
 {
     sqlite3_stmt *st = use(x, Q_VERSIONS);
-    bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = step(x, Q_VERSIONS);
     sqlite3_reset(st);
     return rc < 0 ? -1 : rc == SQLITE_ROW;
@@ -934,7 +860,7 @@ static int version_of(struct ex *x, const char *dispatch_id,
                       sqlite3_int64 row_id, char *buf, size_t size)
 {
     sqlite3_stmt *st = use(x, Q_VERSIONS);
-    bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc, n = 0, at = 0;
     bool current = false;
     while ((rc = step(x, Q_VERSIONS)) == SQLITE_ROW) {
@@ -1048,12 +974,12 @@ static int source_registration(struct ex *x)
         fputs("registration:\n", x->f);
     }
     sqlite3_stmt *r = use(x, Q_REGS);
-    bind_int64(r, ":registration_id", row);
+    db_bind_int(r, ":registration_id", row);
     if (put_registrations(x, NULL, row, "registration") != 0)
         return -1;
 
     sqlite3_stmt *st = use(x, Q_SERIAL);
-    bind_int64(st, ":registration_id", row);
+    db_bind_int(st, ":registration_id", row);
     if (x->json)
         j_open(x, "dispatches", '[');
     else
@@ -1125,7 +1051,7 @@ static int source_rejected(struct ex *x)
 {
     sqlite3_stmt *s = x->q[Q_SOURCE];
     sqlite3_stmt *st = use(x, Q_REJECTED);
-    bind_int64(st, ":rejected_id", sqlite3_column_int64(s, F_ROW_ID));
+    db_bind_int(st, ":rejected_id", sqlite3_column_int64(s, F_ROW_ID));
     int rc = step(x, Q_REJECTED);
     if (rc != SQLITE_ROW)
         return rc < 0 ? -1 : diag_set(&x->d, EX_SOFTWARE, NULL, 0,
@@ -1141,7 +1067,7 @@ static int source_rejected(struct ex *x)
         j_int(x, "line", x->o->source_line);
         j_col(x, "reason", st, J_REASON);
         j_item(x, "raw");
-        json_text(x->f, raw, len);
+        utf8_put_json(x->f, raw, len);
         j_bool(x, "raw_utf8", utf8_valid(raw, len, NULL));
         j_item(x, "raw_base64");
         base64(x->f, (const unsigned char *)raw, len);
@@ -1220,7 +1146,7 @@ static void begin_document(struct ex *x)
     if (o->source) {
         j_open(x, "source", '{');
         j_item(x, "file");
-        json_text(x->f, o->source_file, o->source_file_len);
+        utf8_put_json(x->f, o->source_file, o->source_file_len);
         j_int(x, "line", o->source_line);
         j_close(x, '}');
     } else {
@@ -1256,7 +1182,7 @@ static int dispatch_not_found(struct ex *x)
     fprintf(stderr, "svcrecon: dispatch '%s' not found in %s (no version of "
             "it was imported)", id, db);
     sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
-    bind_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
+    db_bind_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
     int rc, n = 0;
     while ((rc = step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
         if (n < MAX_HINTS) {
@@ -1312,8 +1238,8 @@ static int explain_source(struct ex *x)
 {
     const struct explain_opts *o = x->o;
     sqlite3_stmt *s = use(x, Q_SOURCE);
-    bind_text(s, ":file", o->source_file, o->source_file_len);
-    bind_int64(s, ":line", o->source_line);
+    db_bind_text(s, ":file", o->source_file, o->source_file_len);
+    db_bind_int(s, ":line", o->source_line);
     int rc, files = 0, hits = 0, loaded = 0;
     char *refused = NULL;
     while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
@@ -1339,8 +1265,8 @@ static int explain_source(struct ex *x)
 
     begin_document(x);
     s = use(x, Q_SOURCE);
-    bind_text(s, ":file", o->source_file, o->source_file_len);
-    bind_int64(s, ":line", o->source_line);
+    db_bind_text(s, ":file", o->source_file, o->source_file_len);
+    db_bind_int(s, ":line", o->source_line);
     int n = 0;
     while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
         const char *what = is_null(s, F_WHAT) ? NULL : db_text(s, F_WHAT);

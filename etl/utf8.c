@@ -98,3 +98,45 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
     }
     out[o] = '\0';
 }
+
+/* A JSON string of (s, len): valid UTF-8 is copied, a byte that is not
+ * becomes U+FFFD, control characters are escaped. */
+void utf8_put_json(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    fputc('"', f);
+    while (i < len) {
+        unsigned c = p[i];
+        if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc((int)c, f);
+            i++;
+        } else if (c == '\n') {
+            fputs("\\n", f);
+            i++;
+        } else if (c == '\r') {
+            fputs("\\r", f);
+            i++;
+        } else if (c == '\t') {
+            fputs("\\t", f);
+            i++;
+        } else if (c < 0x20 || c == 0x7F) {
+            fprintf(f, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            fputc((int)c, f);
+            i++;
+        } else {
+            size_t n = utf8_seq_len(p + i, len - i);
+            if (n == 0) {
+                fputs("\\ufffd", f);
+                i++;
+            } else {
+                fwrite(p + i, 1, n, f);
+                i += n;
+            }
+        }
+    }
+    fputc('"', f);
+}

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* True when (s, len) is well-formed UTF-8 (RFC 3629: no overlongs, no
  * surrogates, nothing above U+10FFFF). On failure *bad_at is the offset of
@@ -20,5 +21,10 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail);
  * on a terminal: feed text is untrusted. */
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size);
+
+/* Writes (s, len) to f as a JSON string (quotes included): valid UTF-8 is
+ * copied, a byte that is not becomes U+FFFD, control characters are
+ * escaped. The JSON of `explain --json` and of `--summary`. */
+void utf8_put_json(FILE *f, const char *s, size_t len);
 
 #endif

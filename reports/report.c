@@ -153,11 +153,6 @@ static void remove_stale_temps(const char *dir)
 
 /* ---- the rule context ---------------------------------------------------- */
 
-static int bind_int(sqlite3_stmt *q, const char *name, long long v)
-{
-    return sqlite3_bind_int64(q, sqlite3_bind_parameter_index(q, name), v);
-}
-
 /* SPEC §3: as-of, --from and the aging buckets as TEMP tables (r010), then
  * the rules. Every value is a bound parameter. */
 int report_rule_context(sqlite3 *db, const struct report_opts *o,
@@ -171,11 +166,10 @@ int report_rule_context(sqlite3 *db, const struct report_opts *o,
     if (db_prepare(db, sql_q_report_context, &q, d, "setting the as-of "
                    "date") != 0)
         return -1;
-    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":as_of"), o->as_of,
-                      -1, SQLITE_STATIC);
-    bind_int(q, ":as_of_day", o->as_of_day);
+    db_bind_text(q, ":as_of", o->as_of, strlen(o->as_of));
+    db_bind_int(q, ":as_of_day", o->as_of_day);
     if (o->has_from)
-        bind_int(q, ":from_day", o->from_day);
+        db_bind_int(q, ":from_day", o->from_day);
     rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -192,14 +186,13 @@ int report_rule_context(sqlite3 *db, const struct report_opts *o,
             snprintf(label, sizeof label, "%d+", lo);
         else
             snprintf(label, sizeof label, "%d-%d", lo, o->bucket_hi[k]);
-        bind_int(q, ":seq", k + 1);
-        bind_int(q, ":lo_days", lo);
+        db_bind_int(q, ":seq", k + 1);
+        db_bind_int(q, ":lo_days", lo);
         if (last)
             sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":hi_days"));
         else
-            bind_int(q, ":hi_days", o->bucket_hi[k]);
-        sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":label"),
-                          label, -1, SQLITE_TRANSIENT);
+            db_bind_int(q, ":hi_days", o->bucket_hi[k]);
+        db_bind_text(q, ":label", label, strlen(label));
         rc = sqlite3_step(q);
         sqlite3_reset(q);
         if (rc != SQLITE_DONE) {
@@ -521,9 +514,7 @@ static int record_report(sqlite3 *db, struct diag *d)
         if (!q)
             break;                         /* only comments were left */
         sql = tail;
-        int i = sqlite3_bind_parameter_index(q, ":recorded_at");
-        if (i > 0)
-            sqlite3_bind_text(q, i, now, -1, SQLITE_TRANSIENT);
+        db_bind_text(q, ":recorded_at", now, strlen(now));
         int rc = sqlite3_step(q);
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
@@ -581,7 +572,7 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
     if (db_prepare(db, sql_q_report_stamp, &q, d, "reading the report "
                    "stamp") != 0)
         return -1;
-    bind_int(q, ":as_of_day", o->as_of_day);
+    db_bind_int(q, ":as_of_day", o->as_of_day);
     int rc = sqlite3_step(q);
     if (rc != SQLITE_ROW) {
         sqlite3_finalize(q);
@@ -645,7 +636,7 @@ static int up_to_date(sqlite3 *db, const struct report_opts *o,
     if (db_prepare(db, sql_q_report_output_get, &q, d, "reading the "
                    "recorded report") != 0)
         return -1;
-    bind_int(q, ":as_of_day", o->as_of_day);
+    db_bind_int(q, ":as_of_day", o->as_of_day);
     int rc = sqlite3_step(q), fresh = 0;
     struct report_result rec = *res;
     if (rc == SQLITE_ROW && strcmp(db_text(q, 0), stamp) == 0 &&
@@ -684,14 +675,11 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
     if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
                    "report output") != 0)
         return -1;
-    bind_int(q, ":as_of_day", o->as_of_day);
-    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":stamp"), stamp,
-                      -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, ":result"), result,
-                      -1, SQLITE_STATIC);
+    db_bind_int(q, ":as_of_day", o->as_of_day);
+    db_bind_text(q, ":stamp", stamp, strlen(stamp));
+    db_bind_text(q, ":result", result, strlen(result));
     for (int k = 0; k < REPORT_N; k++)
-        sqlite3_bind_text(q, sqlite3_bind_parameter_index(q, sha_param[k]),
-                          hex[k], -1, SQLITE_STATIC);
+        db_bind_text(q, sha_param[k], hex[k], strlen(hex[k]));
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
