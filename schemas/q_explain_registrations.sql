@@ -9,8 +9,8 @@
 --   active: whether r060's dispatch_registration (the registrations "active
 --     on the dispatch's date" that SPEC §3's exceptions are checked
 --     against) holds this row; NULL when the dispatch was not checked
---     (dated after A) or no dispatch was asked about. dispatch_registration
---     names a registration by dealer, source file name and line only.
+--     (dated after A) or no dispatch was asked about; matched by
+--     registration_id.
 -- Ordered as things happened: registered_on, then dealer, then import.
 SELECT r.registration_id,
        f.name AS file_name,
@@ -30,9 +30,7 @@ SELECT r.registration_id,
                  THEN NULL
             WHEN EXISTS (SELECT 1 FROM dispatch_registration AS a
                           WHERE a.dispatch_id = d.dispatch_id
-                            AND a.dealer_id = r.dealer_id
-                            AND a.file_name = f.name
-                            AND a.line = r.line)
+                            AND a.registration_id = r.registration_id)
                  THEN 1
             ELSE 0
        END AS active

@@ -3,7 +3,7 @@
 -- dispatched. checked = the dispatch takes part as of A (SPEC §3: dated on
 -- or before A), so r060 checked it; active = this registration is among
 -- those r060 found active on the dispatch's day (dispatch_registration,
--- matched by dealer, source file name and line); NULL when not checked.
+-- matched by registration_id); NULL when not checked.
 -- Params: :registration_id.
 SELECT d.dispatch_id,
        d.file_name,
@@ -18,9 +18,7 @@ SELECT d.dispatch_id,
        CASE WHEN d.dispatched_day > x.as_of_day THEN NULL
             WHEN EXISTS (SELECT 1 FROM dispatch_registration AS a
                           WHERE a.dispatch_id = d.dispatch_id
-                            AND a.dealer_id = r.dealer_id
-                            AND a.file_name = f.name
-                            AND a.line = r.line)
+                            AND a.registration_id = r.registration_id)
                  THEN 1
             ELSE 0
        END AS active

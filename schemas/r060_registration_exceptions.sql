@@ -47,7 +47,8 @@ SELECT d.dispatch_id,
        r.model_norm,
        r.wmp_selected,
        r.file_name,
-       r.line
+       r.line,
+       r.registration_id
   FROM dispatch_current AS d
  CROSS JOIN run_ctx AS x
   JOIN registration_current AS r ON r.serial_norm = d.serial_norm
