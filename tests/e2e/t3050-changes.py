@@ -17,6 +17,7 @@ report in the database (replaced by a re-run, absent when the workbooks
 could not be written), --from, and the upgrade of a version-1 database.
 Last line: "N passed, N failed".
 """
+import atexit
 import datetime
 import json
 import os
@@ -149,6 +150,7 @@ def nights():
     if STATE:
         return STATE
     t = Tmp()
+    atexit.register(t.__exit__, None, None, None)
     db = t.p("svc.db")
     feeds = write_nights(t)
     for n, as_of in ((1, N1), (2, N2)):
@@ -535,11 +537,6 @@ def test_kill_during_night2_report_then_rerun_equals_clean_run():
         report(db, N2, out)
         eq(snapshot(db) == want_db, True, "database after kills")
         eq(digests(out, N2), want, "workbooks after kills")
-
-
-def test_zz_cleanup():
-    if STATE:
-        STATE["t"].__exit__(None, None, None)
 
 
 main(globals())
