@@ -52,12 +52,11 @@ static void note_fatal(struct batch_state *s, const struct diag *d)
     }
 }
 
-static void add_warning(struct batch_state *s, const char *fmt,
-                        const char *arg)
+/* Keeps a warning for the summary JSON; say it prints it on stderr too. */
+static void keep_warning(struct batch_state *s, const char *buf, bool say)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, fmt, arg);
-    fprintf(stderr, "svcrecon: %s\n", buf);
+    if (say)
+        fprintf(stderr, "svcrecon: %s\n", buf);
     char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
     if (!w)
         return;
@@ -65,6 +64,14 @@ static void add_warning(struct batch_state *s, const char *fmt,
     s->warnings[s->n_warnings] = strdup(buf);
     if (s->warnings[s->n_warnings])
         s->n_warnings++;
+}
+
+static void add_warning(struct batch_state *s, const char *fmt,
+                        const char *arg)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, fmt, arg);
+    keep_warning(s, buf, true);
 }
 
 static struct load_result *new_file(struct batch_state *s)
@@ -270,6 +277,13 @@ static int import_one(struct batch_state *s, sqlite3 *db, const char *path,
     }
     int rc = load_file(db, path, kind, &lo, r, &d);
     log_file(s, r);
+    if (r->status == LOAD_LOADED && r->warning[0]) {
+        /* SPEC §2: unknown columns are named once in the run's warnings
+         * (load_file said it on stderr already). */
+        char buf[1200];
+        snprintf(buf, sizeof buf, "%s: %s", path, r->warning);
+        keep_warning(s, buf, false);
+    }
     if (rc == 0 || rc == EX_DATAERR || rc == EX_NOINPUT) {
         s->exit_code = diag_worse(s->exit_code, rc);
         return 0;

@@ -486,6 +486,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         rc = 1;
         goto out;
     }
+    snprintf(r->warning, sizeof r->warning, "%s", warn);
     if (finish_file(L->db, r, warn, d) != 0)
         goto out;
     rc = 0;

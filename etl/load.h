@@ -27,6 +27,7 @@ struct load_result {
     long long          file_id;    /* 0 when not recorded */
     unsigned long      rows_read, rows_loaded, rows_rejected;
     char               reason[640];/* refused/unreadable: why */
+    char               warning[1024];/* "unknown columns ignored: ..."; "" */
     double             seconds;
 };
 

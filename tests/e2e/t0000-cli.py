@@ -113,6 +113,17 @@ def test_summary_json_of_an_import():
         check(not os.path.exists(t.p("s.json.tmp")))
 
 
+def test_unknown_columns_are_named_once_in_the_summary_warnings():
+    with Tmp() as t:
+        f = t.csv("d.csv", DSP_HDR + ",Notes,Agent", ["C1,2026-03-01,m,s,,,,,,x,y"])
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f,
+                "--summary", t.p("s.json"))
+        eq(r.code, 0, r)
+        eq(r.err.count("unknown columns ignored: 'Notes', 'Agent'"), 1, r.err)
+        s = json.load(open(t.p("s.json")))
+        eq(s["warnings"], ["%s: unknown columns ignored: 'Notes', 'Agent'" % f])
+
+
 def test_not_a_database_is_refused_untouched():
     with Tmp() as t:
         db = t.write("svc.db", b"this is not a database at all, just text\n" * 100)
