@@ -9,7 +9,7 @@
  *     holds anything but blanks and line ends (libcsv skips blank lines and
  *     leading blanks in the same way), so its line is that piece's line.
  * The raw bytes of the record are the pieces from its first to its last. */
-#include "csvin.h"
+#include "etl/csvin.h"
 
 #include <csv.h>
 #include <errno.h>

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "diag.h"
+#include "lib/diag.h"
 
 /* The caps can be lowered at build time (-DCSVIN_MAX_FIELDS=64 ...) so that
  * the fuzz targets of tests/fuzz/ reach them with small inputs. */

@@ -3,12 +3,12 @@
  * on a row is: field count, then per column in table order: UTF-8, NUL,
  * length, blank, format, range; the first failure is the reason. The key
  * repeat check needs the database and lives in load.c. */
-#include "feed.h"
+#include "etl/feed.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 static const struct feed_column registration_columns[REG_N] = {
     [REG_DEALER_ID]     = {"dealer_id", FT_ID, FN_REQUIRED, NULL},

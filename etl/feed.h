@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "csvin.h"
-#include "parse.h"
+#include "etl/csvin.h"
+#include "lib/parse.h"
 
 enum feed_kind { FEED_REGISTRATIONS, FEED_DISPATCHES, FEED_CLOSEOUTS };
 

@@ -8,20 +8,20 @@
  * on the way; if they differ from pass 1 the file changed under us and is
  * refused. A refusal rolls everything back and then records the refusal
  * alone, in a transaction of its own. */
-#include "load.h"
+#include "etl/load.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 
-#include "csvin.h"
-#include "db.h"
-#include "sql.h"
-#include "utf8.h"
+#include "etl/csvin.h"
+#include "lib/db.h"
+#include "lib/sha256.h"
+#include "schemas/sql.h"
+#include "lib/utf8.h"
 
 const char *load_status_name(enum load_status s)
 {
@@ -35,50 +35,9 @@ const char *load_status_name(enum load_status s)
     return "?";
 }
 
-static void hex_digest(EVP_MD_CTX *md, char hex[65])
-{
-    unsigned char sum[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_DigestFinal_ex(md, sum, &n);
-    for (unsigned i = 0; i < n && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-    hex[64] = '\0';
-}
-
-int load_sha256_file(const char *path, char hex[65], unsigned long long *bytes)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return -1;
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
-    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        EVP_MD_CTX_free(md);
-        fclose(fp);
-        errno = ENOMEM;
-        return -1;
-    }
-    static char buf[1 << 16];
-    size_t n;
-    *bytes = 0;
-    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
-        EVP_DigestUpdate(md, buf, n);
-        *bytes += n;
-    }
-    int err = ferror(fp) ? errno : 0;
-    fclose(fp);
-    if (err) {
-        EVP_MD_CTX_free(md);
-        errno = err;
-        return -1;
-    }
-    hex_digest(md, hex);
-    EVP_MD_CTX_free(md);
-    return 0;
-}
-
 static void hash_hook(void *ctx, const void *bytes, size_t n)
 {
-    EVP_DigestUpdate(ctx, bytes, n);
+    sha256_add(ctx, bytes, n);
 }
 
 static const char *base_name(const char *path)
@@ -433,14 +392,14 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
 {
     struct load_result *r = L->r;
     struct diag cd = {0};
-    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    struct evp_md_ctx_st *md = sha256_begin();
     struct csvin *in = NULL;
     const struct csvin_record *rec;
     struct feed_header h;
     char warn[1024] = "", unknown[900], why[512];
     int rc = -1, got;
 
-    if (!md || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1 ||
+    if (!md ||
         !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
         diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
         goto out;
@@ -479,7 +438,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         goto out;
     }
     char again[65];
-    hex_digest(md, again);
+    sha256_end(md, again);
     if (strcmp(again, r->sha256) != 0) {
         snprintf(r->reason, sizeof r->reason,
                  "file changed while being read; file refused");
@@ -492,7 +451,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     rc = 0;
 out:
     csvin_free(in);
-    EVP_MD_CTX_free(md);
+    sha256_free(md);
     return rc;
 }
 
@@ -534,7 +493,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         return EX_NOINPUT;
     }
     fclose(fp);
-    if (load_sha256_file(path, r->sha256, &r->bytes) != 0) {
+    if (sha256_file(path, r->sha256, &r->bytes) != 0) {
         snprintf(r->reason, sizeof r->reason, "cannot read: %s",
                  strerror(errno));
         r->status = LOAD_UNREADABLE;

@@ -7,8 +7,8 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 
-#include "diag.h"
-#include "feed.h"
+#include "lib/diag.h"
+#include "etl/feed.h"
 
 enum load_status {
     LOAD_LOADED,      /* loaded now (maybe with rejected rows) */
@@ -52,9 +52,5 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
               struct diag *d);
 
 const char *load_status_name(enum load_status s);
-
-/* Hex SHA-256 of a whole file; 0, or -1 with errno set. */
-int load_sha256_file(const char *path, char hex[65],
-                     unsigned long long *bytes);
 
 #endif

@@ -30,7 +30,7 @@
  * all three workbooks are in place, schemas/history_record.sql records this
  * report (replacing A's earlier record) in the same transaction, and the
  * transaction commits. See "Recording" below for why in that order. */
-#include "report.h"
+#include "reports/report.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,15 +44,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
-#include "../etl/db.h"
-#include "../etl/load.h"
-#include "../etl/sql.h"
-#include "rpt_audit.h"
-#include "rpt_noncomp.h"
-#include "rpt_unclosed.h"
-#include "sheet.h"
+#include "lib/db.h"
+#include "lib/sha256.h"
+#include "schemas/sql.h"
+#include "reports/rpt_audit.h"
+#include "reports/rpt_noncomp.h"
+#include "reports/rpt_unclosed.h"
+#include "reports/rules.h"
+#include "reports/sheet.h"
 
 static const char *const book_base[REPORT_N] = {
     "unclosed_calls", "non_compensable", "audit"};
@@ -149,61 +149,6 @@ static void remove_stale_temps(const char *dir)
             unlink(path);
     }
     closedir(dp);
-}
-
-/* ---- the rule context ---------------------------------------------------- */
-
-/* SPEC §3: as-of, --from and the aging buckets as TEMP tables (r010), then
- * the rules. Every value is a bound parameter. */
-int report_rule_context(sqlite3 *db, const struct report_opts *o,
-                        struct diag *d)
-{
-    sqlite3_stmt *q;
-    int rc;
-
-    if (db_exec(db, sql_r010_context, d, "creating the rule context") != 0)
-        return -1;
-    if (db_prepare(db, sql_q_report_context, &q, d, "setting the as-of "
-                   "date") != 0)
-        return -1;
-    db_bind_text(q, ":as_of", o->as_of, strlen(o->as_of));
-    db_bind_int(q, ":as_of_day", o->as_of_day);
-    if (o->has_from)
-        db_bind_int(q, ":from_day", o->from_day);
-    rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "setting the as-of date");
-
-    if (db_prepare(db, sql_q_report_bucket, &q, d, "setting the aging "
-                   "buckets") != 0)
-        return -1;
-    int lo = 0;
-    for (int k = 0; k < o->n_buckets; k++) {
-        char label[32];
-        int last = k + 1 == o->n_buckets;
-        if (last)
-            snprintf(label, sizeof label, "%d+", lo);
-        else
-            snprintf(label, sizeof label, "%d-%d", lo, o->bucket_hi[k]);
-        db_bind_int(q, ":seq", k + 1);
-        db_bind_int(q, ":lo_days", lo);
-        if (last)
-            sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":hi_days"));
-        else
-            db_bind_int(q, ":hi_days", o->bucket_hi[k]);
-        db_bind_text(q, ":label", label, strlen(label));
-        rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE) {
-            sqlite3_finalize(q);
-            return db_fail(db, d, "setting the aging buckets");
-        }
-        if (!last)
-            lo = o->bucket_hi[k] + 1;
-    }
-    sqlite3_finalize(q);
-    return db_exec(db, sql_rules, d, "running the reconciliation rules");
 }
 
 /* ---- one workbook -------------------------------------------------------- */
@@ -550,16 +495,6 @@ static void log_changes(const struct report_opts *o,
  * report, a workbook deleted or edited, another output folder) writes them
  * again. */
 
-static void sha256_text(const char *text, char hex[65])
-{
-    unsigned char sum[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(text, strlen(text), sum, &n, EVP_sha256(), NULL);
-    for (unsigned i = 0; i < n && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", sum[i]);
-    hex[64] = '\0';
-}
-
 static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
                       size_t size, struct diag *d)
 {
@@ -580,7 +515,7 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
     }
     if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
         char hex[65];
-        sha256_text(db_text(q, 3), hex);
+        sha256_bytes(db_text(q, 3), strlen(db_text(q, 3)), hex);
         snprintf(prev, sizeof prev, "%lld %s",
                  (long long)sqlite3_column_int64(q, 2), hex);
     }
@@ -645,7 +580,7 @@ static int up_to_date(sqlite3 *db, const struct report_opts *o,
         for (int k = 0; k < REPORT_N && fresh; k++) {
             char hex[65];
             unsigned long long bytes;
-            fresh = load_sha256_file(res->path[k], hex, &bytes) == 0 &&
+            fresh = sha256_file(res->path[k], hex, &bytes) == 0 &&
                     strcmp(hex, db_text(q, 2 + k)) == 0;
         }
     }
@@ -667,7 +602,7 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
     sqlite3_stmt *q;
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
-        if (load_sha256_file(res->path[k], hex[k], &bytes) != 0)
+        if (sha256_file(res->path[k], hex[k], &bytes) != 0)
             return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
                             "back: %s", strerror(errno));
     }
@@ -746,7 +681,13 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
         fflush(stderr);
     }
-    rc = report_rule_context(db, o, d);
+    struct rules_asof asof = {.as_of_day = o->as_of_day,
+                              .has_from = o->has_from,
+                              .from_day = o->from_day,
+                              .n_buckets = o->n_buckets};
+    memcpy(asof.as_of, o->as_of, sizeof asof.as_of);
+    memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
+    rc = rules_setup(db, &asof, d);
     if (rc == 0)
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");

@@ -11,9 +11,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../etl/diag.h"
+#include "lib/diag.h"
 
-#define REPORT_MAX_BUCKETS 12
+#include "reports/rules.h"
+
+#define REPORT_MAX_BUCKETS RULES_MAX_BUCKETS
 
 struct report_opts {
     const char *out_dir;          /* created if missing */
@@ -57,13 +59,6 @@ struct report_result {
     unsigned long n_cut_cells;            /* text cells cut at 32,767 */
     struct report_changes changes;        /* set once the rules ran */
 };
-
-/* Sets up SPEC §3 on this connection as of opts->as_of (and --from, and
- * the aging buckets): r010's TEMP tables filled with bound parameters, then
- * the rules (r020...), all TEMP. The reports and `explain` share it, so
- * both read the very same rules. 0, or -1 with d filled. */
-int report_rule_context(sqlite3 *db, const struct report_opts *opts,
-                        struct diag *d);
 
 /* Writes the three workbooks for opts->as_of, then records the report in
  * the database (replacing an earlier record of the same as-of date). 0, or

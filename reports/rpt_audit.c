@@ -13,13 +13,13 @@
  * exceptions; the listings are written first and the Run sheet last, when
  * every count, including the text cells cut in all three workbooks, is
  * known. */
-#include "rpt_audit.h"
+#include "reports/rpt_audit.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../etl/db.h"
-#include "../etl/sql.h"
+#include "lib/db.h"
+#include "schemas/sql.h"
 
 static const struct sheet_col rejected_cols[] = {
     {"File",       SHEET_TEXT, 40},

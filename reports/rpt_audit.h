@@ -6,9 +6,9 @@
 
 #include <sqlite3.h>
 
-#include "../etl/diag.h"
-#include "report.h"
-#include "sheet.h"
+#include "lib/diag.h"
+#include "reports/report.h"
+#include "reports/sheet.h"
 
 /* What the Run sheet says about the other two workbooks. */
 struct rpt_audit_others {

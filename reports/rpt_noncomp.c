@@ -8,14 +8,14 @@
  * the previous report") comes after the SPEC's columns: 'yes' for a row
  * whose closeout key the previous report did not list, 'no' for one it
  * did, blank when there is no previous report. */
-#include "rpt_noncomp.h"
+#include "reports/rpt_noncomp.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../etl/db.h"
-#include "../etl/sql.h"
-#include "summary.h"
+#include "lib/db.h"
+#include "schemas/sql.h"
+#include "reports/summary.h"
 
 /* SPEC §4, in this order. */
 static const struct sheet_col listing_cols[] = {

@@ -7,9 +7,9 @@
 
 #include <sqlite3.h>
 
-#include "../etl/diag.h"
-#include "report.h"
-#include "sheet.h"
+#include "lib/diag.h"
+#include "reports/report.h"
+#include "reports/sheet.h"
 
 /* As rpt_unclosed_write(), for the non-compensable closeouts submitted on
  * or after --from (all up to the as-of date without it). */

@@ -10,14 +10,14 @@
  * after the listing and its overflow parts: TEMP unclosed_change of
  * schemas/history_changes.sql, read by q_changes_listing.sql; the Summary
  * names the previous report and counts each kind of change. */
-#include "rpt_unclosed.h"
+#include "reports/rpt_unclosed.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "../etl/db.h"
-#include "../etl/sql.h"
-#include "summary.h"
+#include "lib/db.h"
+#include "schemas/sql.h"
+#include "reports/summary.h"
 
 /* SPEC §4, in this order. */
 static const struct sheet_col listing_cols[] = {

@@ -7,9 +7,9 @@
 
 #include <sqlite3.h>
 
-#include "../etl/diag.h"
-#include "report.h"
-#include "sheet.h"
+#include "lib/diag.h"
+#include "reports/report.h"
+#include "reports/sheet.h"
 
 /* Writes the sheets into the open book from the rule tables on db (the
  * rule context and schemas/history_changes.sql must have run; ch is what

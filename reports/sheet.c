@@ -49,7 +49,7 @@
  *   one in Excel or LibreOffice keeps text (typing "=1+1" there stays
  *   text); libxlsxwriter 1.1.6 and later also get the quote prefix, which
  *   1.1.4 cannot write. */
-#include "sheet.h"
+#include "reports/sheet.h"
 
 #include <errno.h>
 #include <math.h>
@@ -57,9 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../etl/db.h"
-#include "../etl/parse.h"
-#include "../etl/utf8.h"
+#include "lib/db.h"
+#include "lib/parse.h"
+#include "lib/utf8.h"
 
 /* Markup libxlsxwriter adds per rich-string run (<r>, the default <rPr>,
  * <t xml:space="preserve">), counted against its 32,767 limit; generous. */

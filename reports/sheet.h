@@ -18,7 +18,7 @@
 #ifndef SVC_SHEET_H
 #define SVC_SHEET_H
 
-#include "../etl/diag.h"
+#include "lib/diag.h"
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>

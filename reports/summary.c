@@ -6,12 +6,12 @@
  * cells of the sheet and Excel and LibreOffice compute the bars from them
  * when they open the file. Totals are values computed by SQL, never
  * formulas: no cell of any workbook holds a formula. */
-#include "summary.h"
+#include "reports/summary.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "../etl/db.h"
+#include "lib/db.h"
 
 lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
                             const struct report_changes *ch,

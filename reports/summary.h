@@ -8,9 +8,9 @@
 #include <sqlite3.h>
 #include <xlsxwriter.h>
 
-#include "../etl/diag.h"
-#include "report.h"
-#include "sheet.h"
+#include "lib/diag.h"
+#include "reports/report.h"
+#include "reports/sheet.h"
 
 /* Rows a chart covers (288 px at the default 20 px rows), and the gap
  * below it before the next table. */

@@ -26,6 +26,14 @@ CLO_HDR = ("dealer_id,submitted_at,dispatch_id,serial_number,model,completed_on,
            "technician,labor_hours,resolution_code,parts")
 
 
+def rule_files_in_order(schemas):
+    """The rule files as the program runs them: schemas/rules/ORDER."""
+    with open(os.path.join(schemas, "rules", "ORDER")) as f:
+        names = [l.split("#", 1)[0].strip() for l in f]
+    return [os.path.join(schemas, "rules", n) for n in names if n]
+
+
+
 class Run:
     def __init__(self, proc):
         self.code = proc.returncode

@@ -416,7 +416,7 @@ def test_version1_database_upgrades_in_place():
         # A database as the version-1 svcrecon left it: night 1 imported.
         db = t.p("v1.db")
         con = sqlite3.connect(db)
-        with open(os.path.join(ROOT, "schemas", "001_tables.sql")) as f:
+        with open(os.path.join(ROOT, "schemas", "tables", "001_tables.sql")) as f:
             con.executescript(f.read())
         con.execute("PRAGMA user_version = 1")
         con.commit()
@@ -449,7 +449,7 @@ def test_explain_still_reads_a_version1_database():
     with Tmp() as t:
         db = t.p("v1.db")
         con = sqlite3.connect(db)
-        with open(os.path.join(ROOT, "schemas", "001_tables.sql")) as f:
+        with open(os.path.join(ROOT, "schemas", "tables", "001_tables.sql")) as f:
             con.executescript(f.read())
         con.execute("PRAGMA user_version = 1")
         con.commit()

@@ -35,7 +35,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, REG_HDR, ROOT, SVCRECON, Tmp, check,  # noqa: E402
-                     eq, main, query, sha256, svc)
+                     eq, main, query, rule_files_in_order, sha256, svc)
 
 A = "2026-03-12"
 
@@ -741,7 +741,7 @@ def rule_views(db):
     """A read-only connection with the rules of schemas/ run on it, as the
     reports run them (default buckets, as of A)."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    con.executescript(open(os.path.join(SCHEMAS, "r010_context.sql")).read())
+    con.executescript(open(os.path.join(SCHEMAS, "rules", "r010_context.sql")).read())
     con.execute("INSERT INTO run_ctx (as_of, as_of_day, from_day) VALUES "
                 "(?, julianday(?) - julianday('1970-01-01'), NULL)", (A, A))
     lo = 0
@@ -749,9 +749,8 @@ def rule_views(db):
         con.execute("INSERT INTO aging_bucket VALUES (?, ?, ?, ?)",
                     (seq, lo, hi, "%d-%d" % (lo, hi) if hi else "%d+" % lo))
         lo = (hi or 0) + 1
-    for f in sorted(glob.glob(os.path.join(SCHEMAS, "r0*.sql"))):
-        if not f.endswith("r010_context.sql"):
-            con.executescript(open(f).read())
+    for f in rule_files_in_order(SCHEMAS):
+        con.executescript(open(f).read())
     return con
 
 

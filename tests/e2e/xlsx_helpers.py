@@ -31,6 +31,8 @@ import openpyxl
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SCHEMAS = os.path.join(ROOT, "schemas")
+sys.path.insert(0, HERE)
+from svctest import rule_files_in_order  # noqa: E402
 AS_OF = "2026-03-12"
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -203,6 +205,7 @@ def build_night(tmp):
     return db
 
 
+
 # ---- what the database says -------------------------------------------------
 
 def day(iso):
@@ -213,15 +216,14 @@ def rules_connection(db, as_of=AS_OF, from_=None):
     """A connection with the rule context and rules of schemas/, as the
     reports see them (TEMP tables only; the database is not changed)."""
     con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    with open(os.path.join(SCHEMAS, "r010_context.sql")) as f:
+    with open(os.path.join(SCHEMAS, "rules", "r010_context.sql")) as f:
         con.executescript(f.read())
     con.execute("INSERT INTO run_ctx VALUES (?, ?, ?)",
                 (as_of, day(as_of), day(from_) if from_ else None))
     con.executemany("INSERT INTO aging_bucket VALUES (?, ?, ?, ?)", BUCKETS)
-    for path in sorted(glob.glob(os.path.join(SCHEMAS, "r0*.sql"))):
-        if not path.endswith("r010_context.sql"):
-            with open(path) as f:
-                con.executescript(f.read())
+    for path in rule_files_in_order(SCHEMAS):
+        with open(path) as f:
+            con.executescript(f.read())
     return con
 
 

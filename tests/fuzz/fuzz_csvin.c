@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvin.h"
+#include "etl/csvin.h"
 
 /* Everything observable of one read, serialized for comparison. */
 struct trace {

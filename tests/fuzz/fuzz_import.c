@@ -28,11 +28,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
-#include "feed.h"
-#include "load.h"
-#include "parse.h"
-#include "utf8.h"
+#include "lib/db.h"
+#include "etl/feed.h"
+#include "etl/load.h"
+#include "lib/parse.h"
+#include "lib/utf8.h"
 
 static char path[64];
 static sqlite3 *db;      /* one in-memory database, emptied after each input */

@@ -24,8 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
-#include "utf8.h"
+#include "lib/parse.h"
+#include "lib/utf8.h"
 
 static void fail(const char *what, const char *s, size_t len)
 {

@@ -153,8 +153,10 @@ def load(db, files):
 
 
 def rule_files():
-    return sorted(p for p in glob.glob(os.path.join(SCHEMAS, "r*.sql"))
-                  if not os.path.basename(p).startswith("r010_"))
+    """The rule files as the program runs them: schemas/rules/ORDER."""
+    with open(os.path.join(SCHEMAS, "rules", "ORDER")) as f:
+        names = [l.split("#", 1)[0].strip() for l in f]
+    return [os.path.join(SCHEMAS, "rules", n) for n in names if n]
 
 
 def read(path):
@@ -165,11 +167,11 @@ def read(path):
 def build(files, as_of=A, buckets=None, from_day=None, before=None):
     """A database after the rules ran, as the report connection sees it."""
     db = sqlite3.connect(":memory:", isolation_level=None)
-    db.executescript(read(os.path.join(SCHEMAS, "001_tables.sql")))
+    db.executescript(read(os.path.join(SCHEMAS, "tables", "001_tables.sql")))
     if before:
         db.executescript(before)
     load(db, files)
-    db.executescript(read(os.path.join(SCHEMAS, "r010_context.sql")))
+    db.executescript(read(os.path.join(SCHEMAS, "rules", "r010_context.sql")))
     db.execute("INSERT INTO run_ctx (as_of, as_of_day, from_day)"
                " VALUES (?, ?, ?)", (as_of, day(as_of), from_day))
     db.executemany("INSERT INTO aging_bucket (seq, lo_days, hi_days, label)"
@@ -798,7 +800,7 @@ SQLITE_ONLY = re.compile(
 def check_portable():
     """STYLE §5 / brief: no SQLite-only date or aggregate functions."""
     problems = []
-    for path in [os.path.join(SCHEMAS, "r010_context.sql")] + rule_files():
+    for path in [os.path.join(SCHEMAS, "rules", "r010_context.sql")] + rule_files():
         for n, text in enumerate(read(path).splitlines(), 1):
             code = re.sub(r"'(?:[^']|'')*'", "''", text).split("--", 1)[0]
             if SQLITE_ONLY.search(code):
@@ -810,7 +812,7 @@ def check_portable():
 def check_header_cites_spec():
     """STYLE §5: a rule file opens with the SPEC text it implements."""
     problems = []
-    for path in [os.path.join(SCHEMAS, "r010_context.sql")] + rule_files():
+    for path in [os.path.join(SCHEMAS, "rules", "r010_context.sql")] + rule_files():
         head = read(path).split("\n", 1)[0]
         if not head.startswith("-- " + os.path.basename(path)) or \
                 "SPEC" not in head:

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "csvin.h"
+#include "etl/csvin.h"
 
 static const struct {
     const char *name;

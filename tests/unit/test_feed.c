@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "feed.h"
+#include "etl/feed.h"
 
 #define REG_HDR "dealer_id,dealer_name,model,serial_number,registered_on," \
                 "wmp_selected,removed_on"

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 
 static const struct {
     const char *in;

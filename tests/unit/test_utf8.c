@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "utf8.h"
+#include "lib/utf8.h"
 
 static const struct {
     const char *in;

@@ -1,5 +1,5 @@
 /* lock.c -- the run lock: fcntl(F_SETLK) on DB.lock, holder named inside. */
-#include "lock.h"
+#include "app/lock.h"
 
 #include <errno.h>
 #include <fcntl.h>

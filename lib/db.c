@@ -4,13 +4,13 @@
  * consistent on power loss), foreign keys on (off by default in SQLite),
  * 16 KiB pages for a new database and no allocation statistics (faster
  * loads). */
-#include "db.h"
+#include "lib/db.h"
 
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "sql.h"
+#include "schemas/sql.h"
 
 /* Schema versions, in order: entry i brings user_version i to i + 1. */
 static const char *const migrations[] = {

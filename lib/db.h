@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 #include <stddef.h>
 
-#include "diag.h"
+#include "lib/diag.h"
 
 #define DB_SCHEMA_VERSION 3
 

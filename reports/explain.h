@@ -17,7 +17,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define EXPLAIN_MAX_BUCKETS 12     /* as REPORT_MAX_BUCKETS */
+#include "reports/rules.h"
+
+#define EXPLAIN_MAX_BUCKETS RULES_MAX_BUCKETS
 
 struct explain_opts {
     const char *db_path;

@@ -6,8 +6,8 @@
 
 #include <stdbool.h>
 
-#include "../reports/report.h"
-#include "feed.h"
+#include "reports/report.h"
+#include "etl/feed.h"
 
 struct batch_opts {
     const char    *db_path;

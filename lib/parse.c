@@ -1,7 +1,7 @@
 /* parse.c -- dates, date-times, decimals, flags and identifiers of the feeds.
  * SPEC §2 "Accepted dates". Locale-free on purpose: no strtod, no tolower,
  * no mktime (TZ must never change a business date). */
-#include "parse.h"
+#include "lib/parse.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* diag.c -- problem records and the messages on stderr. */
-#include "diag.h"
+#include "lib/diag.h"
 
 #include <stdarg.h>
 #include <stdio.h>

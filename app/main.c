@@ -2,7 +2,7 @@
  * closeouts and ASCR registrations (see README.md and svcrecon(1)). */
 #include <stdlib.h>
 
-#include "cli.h"
+#include "app/cli.h"
 
 int main(int argc, char **argv)
 {

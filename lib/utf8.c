@@ -1,6 +1,6 @@
 /* utf8.c -- UTF-8 checks for feed text (SPEC §2: a row that is not valid
  * UTF-8 is rejected) and escaping of untrusted text for messages. */
-#include "utf8.h"
+#include "lib/utf8.h"
 
 #include <stdio.h>
 

@@ -1,7 +1,7 @@
 /* cli.c -- svcrecon's command line (SPEC §5): argv to a command and its
  * options, usage errors (64), --help and --version. The commands themselves
  * are in batch.c and explain.c; the exit code is theirs. */
-#include "cli.h"
+#include "app/cli.h"
 
 #include <csv.h>
 #include <getopt.h>
@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
-#include "batch.h"
-#include "diag.h"
-#include "explain.h"
-#include "parse.h"
+#include "app/batch.h"
+#include "lib/diag.h"
+#include "reports/explain.h"
+#include "lib/parse.h"
 
 #define STR2(x) #x
 #define STR(x) STR2(x)

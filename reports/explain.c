@@ -11,8 +11,8 @@
  * text it is quoted with control bytes and bad UTF-8 escaped (\xNN), in JSON
  * it is escaped to valid UTF-8 (a bad byte becomes U+FFFD; a rejected row's
  * exact bytes are also given in base64). */
-#include "explain.h"
-#include "report.h"
+#include "reports/explain.h"
+#include "reports/rules.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,10 +22,10 @@
 
 #include <sqlite3.h>
 
-#include "db.h"
-#include "diag.h"
-#include "sql.h"
-#include "utf8.h"
+#include "lib/db.h"
+#include "lib/diag.h"
+#include "schemas/sql.h"
+#include "lib/utf8.h"
 
 #define JSON_MAX_DEPTH 16         /* the document nests 8 deep at most */
 #define MAX_HINTS      5          /* closeouts named when a dispatch is not */
@@ -314,12 +314,11 @@ static void t_item(struct ex *x, bool marked)
 /* SPEC §3 exactly as the reports run it (reports/report.c). */
 static int setup_rules(struct ex *x)
 {
-    struct report_opts ro = {0};
-    memcpy(ro.as_of, x->o->as_of, sizeof ro.as_of);
-    ro.as_of_day = x->o->as_of_day;
-    ro.n_buckets = x->o->n_buckets;
-    memcpy(ro.bucket_hi, x->o->bucket_hi, sizeof ro.bucket_hi);
-    return report_rule_context(x->db, &ro, &x->d);
+    struct rules_asof a = {.as_of_day = x->o->as_of_day,
+                           .n_buckets = x->o->n_buckets};
+    memcpy(a.as_of, x->o->as_of, sizeof a.as_of);
+    memcpy(a.bucket_hi, x->o->bucket_hi, sizeof a.bucket_hi);
+    return rules_setup(x->db, &a, &x->d);
 }
 
 /* ---- opening ------------------------------------------------------------ */

@@ -1,7 +1,7 @@
 /* batch.c -- import, report and run (SPEC §5, §6): the run lock, the inbox
  * scan, the order of imports, progress on stderr, the JSON summary, and the
  * exit code (the most severe outcome: 70 > 75 > 73 > 66 > 65 > 0). */
-#include "batch.h"
+#include "app/batch.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,11 +12,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
-#include "db.h"
-#include "load.h"
-#include "lock.h"
-#include "utf8.h"
+#include "app/cli.h"
+#include "lib/db.h"
+#include "etl/load.h"
+#include "app/lock.h"
+#include "lib/utf8.h"
 
 #define MAX_MESSAGES_PER_FILE 5
 

@@ -3,7 +3,7 @@
 #ifndef SVC_LOCK_H
 #define SVC_LOCK_H
 
-#include "diag.h"
+#include "lib/diag.h"
 
 struct lock {
     int  fd;               /* -1 when not held */

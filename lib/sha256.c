@@ -1,0 +1,84 @@
+/* sha256.c -- see sha256.h. */
+#include "lib/sha256.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+
+static void to_hex(const unsigned char *sum, unsigned n,
+                   char hex[SHA256_HEX_SIZE])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (unsigned i = 0; i < n && i < 32; i++) {
+        hex[2 * i] = digits[sum[i] >> 4];
+        hex[2 * i + 1] = digits[sum[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+EVP_MD_CTX *sha256_begin(void)
+{
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(md);
+        md = NULL;
+    }
+    return md;
+}
+
+void sha256_add(EVP_MD_CTX *md, const void *p, size_t len)
+{
+    EVP_DigestUpdate(md, p, len);
+}
+
+void sha256_end(EVP_MD_CTX *md, char hex[SHA256_HEX_SIZE])
+{
+    unsigned char sum[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(md, sum, &n);
+    to_hex(sum, n, hex);
+}
+
+void sha256_free(EVP_MD_CTX *md)
+{
+    EVP_MD_CTX_free(md);
+}
+
+void sha256_bytes(const void *p, size_t len, char hex[SHA256_HEX_SIZE])
+{
+    unsigned char sum[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_Digest(p, len, sum, &n, EVP_sha256(), NULL);
+    to_hex(sum, n, hex);
+}
+
+int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
+                unsigned long long *bytes)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    EVP_MD_CTX *md = sha256_begin();
+    if (!md) {
+        fclose(fp);
+        errno = ENOMEM;
+        return -1;
+    }
+    static char buf[1 << 16];
+    size_t n;
+    *bytes = 0;
+    while ((n = fread(buf, 1, sizeof buf, fp)) > 0) {
+        sha256_add(md, buf, n);
+        *bytes += n;
+    }
+    int err = ferror(fp) ? errno : 0;
+    fclose(fp);
+    if (err) {
+        sha256_free(md);
+        errno = err;
+        return -1;
+    }
+    sha256_end(md, hex);
+    sha256_free(md);
+    return 0;
+}
