@@ -188,6 +188,7 @@ static int book_open(struct book_job *j, struct diag *d)
     sheet_check(&j->b, workbook_set_properties(j->b.wb, &props),
                 "setting properties");
     sheet_book_init(&j->b);
+    sheet_book_set_title(&j->b, book_title[j->kind], o->as_of);
     if (o->progress_bar) {
         j->b.progress = on_progress;
         j->b.progress_ctx = j;
@@ -688,6 +689,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     memcpy(asof.as_of, o->as_of, sizeof asof.as_of);
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
     rc = rules_setup(db, &asof, d);
+    if (rc == 0)
+        rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
     if (rc == 0)
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");

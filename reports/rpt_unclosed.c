@@ -26,6 +26,7 @@ static const struct sheet_col listing_cols[] = {
     {"Days open",         SHEET_INT,       8},
     {"Aging bucket",      SHEET_TEXT,     10},
     {"Provider",          SHEET_TEXT,     14},
+    {"Provider name",     SHEET_TEXT,     30},
     {"Model",             SHEET_TEXT,     16},
     {"Serial number",     SHEET_TEXT,     18},
     {"Customer",          SHEET_TEXT,     40},
@@ -41,6 +42,7 @@ static const struct sheet_col change_cols[] = {
     {"Dispatch ID",     SHEET_TEXT,     18},
     {"Dispatched",      SHEET_DATETIME,  0},
     {"Provider",        SHEET_TEXT,     14},
+    {"Provider name",   SHEET_TEXT,     30},
     {"Previous bucket", SHEET_TEXT,     10},
     {"Bucket",          SHEET_TEXT,     10},
     {"Days open",       SHEET_INT,       8},
@@ -132,9 +134,13 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                                      "as-of date is listed", &row);
     if (!ws)
         return -1;
+    /* Columns serve the bucket table (label, from, to, calls), the trend
+     * (as-of, one column per bucket, total) and the providers (code, name,
+     * calls, one column per bucket). */
     worksheet_set_column(ws, 0, 0, 24, NULL);
-    worksheet_set_column(ws, 1, 3, 16, NULL);
-    worksheet_set_column(ws, 4, (lxw_col_t)(3 + n_bk), 10, NULL);
+    worksheet_set_column(ws, 1, 1, 28, NULL);
+    worksheet_set_column(ws, 2, 3, 16, NULL);
+    worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), 10, NULL);
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
     sheet_write_number(b, ws, row, 1, (double)total, NULL);
     row += 2;
@@ -176,11 +182,11 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                   "Unclosed calls", first, last, 0, 3);
     row += SUMMARY_CHART_ROWS + 1;
 
-    const char *prov_hdr[2 + REPORT_MAX_BUCKETS] = {"Provider",
-                                                    "Unclosed calls"};
+    const char *prov_hdr[3 + REPORT_MAX_BUCKETS] = {
+        "Provider", "Provider name", "Unclosed calls"};
     for (int k = 0; k < n_bk; k++)
-        prov_hdr[2 + k] = bk[k].label;
-    summary_header(b, ws, row, prov_hdr, 2 + n_bk);
+        prov_hdr[3 + k] = bk[k].label;
+    summary_header(b, ws, row, prov_hdr, 3 + n_bk);
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)
         labels[k] = bk[k].label;

@@ -48,11 +48,16 @@ struct sheet_book {
     lxw_format   *label;      /* bold labels of key/value rows */
     lxw_format   *header;     /* listing and table headers */
     lxw_format   *text;       /* text cells: "@" (and quote prefix) */
+    lxw_format   *text_wrap;  /* the same, wrapped: a value with a line break */
     lxw_format   *date;       /* yyyy-mm-dd */
     lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
+    lxw_format   *count;      /* #,##0 (the default of sheet_write_number) */
     lxw_format   *decimal;    /* 0.00 */
-    lxw_format   *total;      /* bold whole numbers of total rows */
+    lxw_format   *total;      /* bold #,##0 of total rows */
     lxw_format   *total_decimal;
+    lxw_format   *wrap;       /* plain text that wraps (About, notes) */
+    char          print_header[256];   /* &-escaped page header, see
+                                          sheet_book_set_title() */
     lxw_error     err;        /* first libxlsxwriter error, sticky */
     const char   *err_what;   /* what was being done */
     int           err_errno;  /* errno then (temporary files), or 0 */
@@ -67,6 +72,22 @@ struct sheet_book {
  * 0, or -1 with b->err set. */
 int  sheet_book_init(struct sheet_book *b);
 void sheet_book_release(struct sheet_book *b);   /* frees b->txt only */
+/* The page header of every sheet: the workbook's title on the left, "As of
+ * A" in the centre, the sheet's name on the right; the footer says "Page N
+ * of M". The title is cut to fit and '&' doubled (a dealer id is feed text
+ * and must not become a header code). */
+void sheet_book_set_title(struct sheet_book *b, const char *title,
+                          const char *as_of);
+/* Print setup of a sheet (SPEC §4 "Reading aids"): landscape, fitted to
+ * the page width, the book's header and footer. */
+void sheet_print_setup(struct sheet_book *b, lxw_worksheet *ws);
+/* Makes row `row` tall enough for `lines` lines of text (LibreOffice does
+ * not grow a row by itself); nothing for one line. Call it after the
+ * row's cells and before the next row (constant_memory). */
+void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                   unsigned lines);
+/* Adds a sheet with the print setup; NULL (b->err set) on failure. */
+lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
@@ -101,7 +122,8 @@ int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,
  * 0, or -1 when the book has failed. */
 int sheet_next_row(struct sheet *sh);
 /* Writes the current row from columns 0..n_cols-1 of a stepped statement,
- * each converted by its column's type; SQL NULL is a blank cell. */
+ * each converted by its column's type; SQL NULL is a blank cell. A row
+ * holding a line break is made tall enough to show it. */
 void sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
@@ -114,12 +136,16 @@ int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
                         const char *sql, unsigned long *n, struct diag *d);
 
 /* Cells of free-form sheets. Text is sanitized as described above; dates
- * are day numbers (days since 1970-01-01). */
-void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+ * are day numbers (days since 1970-01-01). sheet_write_text() returns the
+ * lines the value shows (0 for a blank): a value holding a line break is
+ * written wrapped (with f = b->text, as b->text_wrap) and its row needs
+ * sheet_fit_row(). A number without a format gets b->count. */
+unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                       lxw_col_t col, const char *s, size_t len,
                       lxw_format *f);
-void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                      lxw_col_t col, const char *s, lxw_format *f);
+unsigned sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          lxw_format *f);
 void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
                         lxw_row_t row, lxw_col_t col, double v,
                         lxw_format *f);

@@ -39,10 +39,11 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     const char *const *names, int n);
 
-/* Writes a "by key" table from rows (key, total, [labor hours,] sub key,
- * count), ordered so that the rows of one key are adjacent: one sheet row
- * per key from `row` on: key (blank_label for ''), total, [hours,] then the
- * count of each of the n_subs sub keys (0 when absent). 0 or -1. */
+/* Writes a "by key" table from rows (key, name, total, [labor hours,] sub
+ * key, count), ordered so that the rows of one key are adjacent: one sheet
+ * row per key from `row` on: key (blank_label for ''), its dealer name,
+ * total, [hours,] then the count of each of the n_subs sub keys (0 when
+ * absent). 0 or -1. */
 int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const char *sql, const char *what,
                  const char *blank_label, int has_hours,
