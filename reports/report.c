@@ -48,6 +48,7 @@
 #include "lib/db.h"
 #include "lib/sha256.h"
 #include "schemas/sql.h"
+#include "reports/about.h"
 #include "reports/rpt_audit.h"
 #include "reports/rpt_noncomp.h"
 #include "reports/rpt_unclosed.h"
@@ -389,6 +390,11 @@ static int fill_book(struct run *r, int k)
                                  &j->n_rows, &j->n_rows2, d);
         }
     }
+    if (rc == 0) {                        /* SPEC §4: About ends each one */
+        const char *slash = strrchr(j->path, '/');
+        rc = about_write(r->db, &j->b, r->o, (enum about_book)k,
+                         slash ? slash + 1 : j->path, NULL, NULL, d);
+    }
     /* A failure with d filled is the database's; one without is the
      * workbook's, which book_close() turns into EX_CANTCREAT. The audit
      * abandoned for a failed sibling has neither: it is removed quietly. */
@@ -691,6 +697,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     rc = rules_setup(db, &asof, d);
     if (rc == 0)
         rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
+    if (rc == 0)
+        rc = db_exec(db, sql_q_code_meanings, d, "stating the codes");
     if (rc == 0)
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");

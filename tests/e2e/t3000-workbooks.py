@@ -44,11 +44,12 @@ def test_files_and_sheet_order(c):
        sorted(os.path.basename(p) for p in c["paths"].values()),
        "files in the output folder (no temporary left)")
     eq(c["wb"]["unclosed_calls"].sheetnames,
-       ["Summary", "Unclosed calls", "Changes"], "unclosed sheets")
-    eq(c["wb"]["non_compensable"].sheetnames, ["Summary", "Non-compensable"],
-       "non-compensable sheets")
+       ["Summary", "Unclosed calls", "Changes", "About"], "unclosed sheets")
+    eq(c["wb"]["non_compensable"].sheetnames,
+       ["Summary", "Non-compensable", "About"], "non-compensable sheets")
     eq(c["wb"]["audit"].sheetnames,
-       ["Run", "Rejected rows", "Registration exceptions"], "audit sheets")
+       ["Run", "Rejected rows", "Registration exceptions", "About"],
+       "audit sheets")
 
 
 def listings(c):
