@@ -527,11 +527,12 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
                  (long long)sqlite3_column_int64(q, 2), hex);
     }
     snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
-             "buckets %s; files %lld last %lld; previous %s",
+             "buckets %s; files %lld last %lld; previous %s; reports %lld",
              o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
              o->has_from ? o->from : "-", buckets,
              (long long)sqlite3_column_int64(q, 0),
-             (long long)sqlite3_column_int64(q, 1), prev);
+             (long long)sqlite3_column_int64(q, 1), prev,
+             (long long)sqlite3_column_int64(q, 4));
     sqlite3_finalize(q);
     return 0;
 }

@@ -95,6 +95,43 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                 "inserting a chart");
 }
 
+void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, const char *title,
+                           const char *x_title, const char *y_title,
+                           lxw_row_t hdr_row, lxw_row_t first,
+                           lxw_row_t last, lxw_col_t cat_col,
+                           lxw_col_t val_col, int n)
+{
+    if (b->err != LXW_NO_ERROR)
+        return;
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_COLUMN_STACKED);
+    if (!chart) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+        return;
+    }
+    for (int k = 0; k < n; k++) {
+        lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+        if (!s) {
+            sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+            return;
+        }
+        lxw_col_t c = (lxw_col_t)(val_col + k);
+        chart_series_set_categories(s, "Summary", first, cat_col, last,
+                                    cat_col);
+        chart_series_set_values(s, "Summary", first, c, last, c);
+        chart_series_set_name_range(s, "Summary", hdr_row, c);
+    }
+    chart_title_set_name(chart, title);
+    chart_axis_set_name(chart->x_axis, x_title);
+    chart_axis_set_num_format(chart->x_axis, "yyyy-mm-dd");
+    chart_axis_set_name(chart->y_axis, y_title);
+    chart_axis_set_min(chart->y_axis, 0);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_RIGHT);
+    lxw_chart_options opt = {.x_scale = 1.5, .y_scale = 1.0};
+    sheet_check(b, worksheet_insert_chart_opt(ws, row, 0, chart, &opt),
+                "inserting a chart");
+}
+
 #define FOLD_MAX_SUBS 32
 
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,

@@ -35,6 +35,16 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    const char *y_title, lxw_row_t first, lxw_row_t last,
                    lxw_col_t cat_col, lxw_col_t val_col);
 
+/* A stacked column chart at (row, 0): categories are rows first..last of
+ * column cat_col, one series per column val_col .. val_col + n - 1, named
+ * by the header cells of row hdr_row. */
+void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, const char *title,
+                           const char *x_title, const char *y_title,
+                           lxw_row_t hdr_row, lxw_row_t first,
+                           lxw_row_t last, lxw_col_t cat_col,
+                           lxw_col_t val_col, int n);
+
 /* The header row of a table: bold, bordered, one cell per name. */
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     const char *const *names, int n);
