@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/db.h"
 #include "lib/parse.h"
@@ -150,6 +151,36 @@ int sheet_book_init(struct sheet_book *b)
     format_set_text_wrap(b->wrap);
     format_set_align(b->wrap, LXW_ALIGN_VERTICAL_TOP);
     return 0;
+}
+
+int sheet_book_open(struct sheet_book *b, const char *path,
+                    const char *tmpdir, const char *title, const char *as_of,
+                    int32_t as_of_day, const char *version)
+{
+    char doc_title[160], comments[128];
+    lxw_workbook_options wo = {.constant_memory = LXW_TRUE,
+                               .tmpdir = (char *)tmpdir};
+    memset(b, 0, sizeof *b);
+    b->wb = workbook_new_opt(path, &wo);
+    if (!b->wb)
+        return -1;
+    /* created: the as-of date at 00:00 UTC, from the day number alone
+     * (libxlsxwriter formats it with gmtime); never the clock. */
+    snprintf(doc_title, sizeof doc_title, "%s as of %s", title, as_of);
+    snprintf(comments, sizeof comments, "svcrecon %s", version ? version
+                                                               : "");
+    lxw_doc_properties props = {
+        .title = doc_title,
+        .subject = "Canon imagePROGRAF dealer service reconciliation",
+        .author = "svcrecon",
+        .comments = comments,
+        .created = (time_t)as_of_day * 86400,
+    };
+    sheet_check(b, workbook_set_properties(b->wb, &props),
+                "setting properties");
+    sheet_book_init(b);
+    sheet_book_set_title(b, title, as_of);
+    return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 
 void sheet_book_release(struct sheet_book *b)
@@ -546,7 +577,17 @@ static void measure(struct sheet *sh, int c, unsigned w)
         sh->width[c] = w;
 }
 
-void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
+unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
+{
+    struct sheet_book *b = sh->book;
+    unsigned lines = sheet_write_text(b, sh->ws, sh->row, (lxw_col_t)c,
+                                      p ? p : "", n, b->text);
+    if (sh->n_rows <= MEASURE_ROWS && n > 0 && b->err == LXW_NO_ERROR)
+        measure(sh, c, text_width(b->txt.buf, sh->cols[c].max_width));
+    return lines;
+}
+
+unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
 {
     struct sheet_book *b = sh->book;
     lxw_row_t r = sh->row;
@@ -592,15 +633,13 @@ void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
             /* Not a date Excel can show: keep the text, never lose it. */
         }
         const void *p = sqlite3_column_blob(q, c);
-        size_t n = (size_t)sqlite3_column_bytes(q, c);
-        unsigned k = sheet_write_text(b, sh->ws, r, x, p ? p : "", n,
-                                      b->text);
+        unsigned k = sheet_put_text(sh, c, p,
+                                    (size_t)sqlite3_column_bytes(q, c));
         if (k > lines)
             lines = k;
-        if (measuring && n > 0)
-            measure(sh, c, text_width(b->txt.buf, col->max_width));
     }
     sheet_fit_row(b, sh->ws, r, lines);
+    return lines;
 }
 
 int sheet_close(struct sheet *sh)

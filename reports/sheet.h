@@ -71,6 +71,15 @@ struct sheet_book {
 /* Creates the shared formats of an open workbook (b->wb set by the caller).
  * 0, or -1 with b->err set. */
 int  sheet_book_init(struct sheet_book *b);
+/* Creates the workbook `path` in constant_memory mode (its temporary files
+ * in tmpdir) with fixed document properties -- title, "svcrecon VERSION",
+ * created at the as-of date 00:00 UTC, never the clock -- and the shared
+ * formats and page header (sheet_book_set_title(title, as_of)). b is
+ * cleared first. 0, or -1: out of memory (b->wb NULL) or b->err set. */
+int  sheet_book_open(struct sheet_book *b, const char *path,
+                     const char *tmpdir, const char *title,
+                     const char *as_of, int32_t as_of_day,
+                     const char *version);
 void sheet_book_release(struct sheet_book *b);   /* frees b->txt only */
 /* The page header of every sheet: the workbook's title on the left, "As of
  * A" in the centre, the sheet's name on the right; the footer says "Page N
@@ -124,7 +133,11 @@ int sheet_next_row(struct sheet *sh);
 /* Writes the current row from columns 0..n_cols-1 of a stepped statement,
  * each converted by its column's type; SQL NULL is a blank cell. A row
  * holding a line break is made tall enough to show it. */
-void sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+/* Writes text (p, n) into column c of the current row, measured for the
+ * width; returns its lines (the row height is the caller's, see
+ * sheet_fit_row()). sheet_put_row() returns the lines of its row. */
+unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
 /* A listing sheet `name` (and its continuations) written straight from the
