@@ -229,17 +229,20 @@ def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
     which supersedes 'New Name': the name is the last non-blank one among
-    current registrations, 'Old Name'. D6 is named 'Six' then '  '."""
+    current registrations, 'Old Name'. D6 is named 'Six' then '  '; D8
+    'Early' then 'Late' (two machines, both current)."""
     feeds = os.path.join(tmp, "names")
     os.makedirs(feeds)
     f = lambda n: os.path.join(feeds, n)
     write_csv(f("registrations_1.csv"), REG_HDR, [
         ["D5", "Old Name", "iPF8400S", "SN-A", "2025-01-01", "N", ""],
-        ["D6", "Six", "iPF8400S", "SN-D", "2025-01-01", "N", ""]])
+        ["D6", "Six", "iPF8400S", "SN-D", "2025-01-01", "N", ""],
+        ["D8", "Early", "iPF8400S", "SN-F", "2025-01-01", "N", ""]])
     write_csv(f("registrations_2.csv"), REG_HDR, [
         ["D5", "New Name", "iPF8400S", "SN-B", "2025-01-01", "N", ""],
         ["D5", "", "iPF8400S", "SN-C", "2025-01-01", "N", ""],
-        ["D6", "  ", "iPF8400S", "SN-E", "2025-01-01", "N", ""]])
+        ["D6", "  ", "iPF8400S", "SN-E", "2025-01-01", "N", ""],
+        ["D8", "Late", "iPF8400S", "SN-G", "2025-01-01", "N", ""]])
     write_csv(f("registrations_3.csv"), REG_HDR, [
         ["D5", "", "iPF8400S", "SN-B", "2025-01-01", "N", ""]])
     write_csv(f("dispatches_1.csv"), DIS_HDR, [
@@ -248,6 +251,8 @@ def names_fixture(tmp):
         ["N2", "2026-03-02 10:00", "iPF8400S", "SN-D", "D6", "C", "1", "P",
          "OPEN"],
         ["N3", "2026-03-03 10:00", "iPF8400S", "SN-Z", "D7", "C", "1", "P",
+         "OPEN"],
+        ["N4", "2026-03-04 10:00", "iPF8400S", "SN-F", "D8", "C", "1", "P",
          "OPEN"]])
     db = os.path.join(tmp, "names.db")
     for kind, files in [("registrations", ["registrations_1.csv",
@@ -271,7 +276,7 @@ def test_dealer_names_after_each_code(c):
     eq([c_.value for c_ in ws[1]][4:6], ["Provider", "Provider name"],
        "name right after the code")
     got = {r[0]: r[5] for r in listing(ws)}
-    eq(got, {"N1": "Old Name", "N2": "Six", "N3": None},
+    eq(got, {"N1": "Old Name", "N2": "Six", "N3": None, "N4": "Late"},
        "current registration imported last with a non-blank name")
     prov = [r for r in wb["Summary"].iter_rows(values_only=True)
             if r[0] in ("D5", "D6", "D7")]

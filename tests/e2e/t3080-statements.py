@@ -161,7 +161,10 @@ def test_hostile_dealer_ids_stay_inside(c):
     f = lambda n: os.path.join(tmp, n)
     write_csv(f("dispatches_h.csv"), DIS_HDR, [
         ["H%d" % i, "2026-03-01 10:00", "M", "S%d" % i, d, "", "", "", ""]
-        for i, d in enumerate(HOSTILE)])
+        for i, d in enumerate(HOSTILE)] + [
+        # a cancelled call: no statement for Q0, but a registration
+        # exception its statement would have (stepped over in one pass)
+        ["Q0", "2026-03-01 10:00", "M", "SQ", "Q0", "", "", "", "CANCELLED"]])
     db = f("h.db")
     run("import", "--db", db, "--kind", "dispatches", "--quiet",
         f("dispatches_h.csv"), check=0)
@@ -192,8 +195,13 @@ def test_hostile_dealer_ids_stay_inside(c):
     # each file holds its own dealer's call
     for i, d in enumerate(HOSTILE):
         n = escaped(d) if escaped(d) in names else long[0]
-        rows = listing(load(os.path.join(folder(out), n))["Unclosed calls"])
+        wb = load(os.path.join(folder(out), n))
+        rows = listing(wb["Unclosed calls"])
         eq([(r[0], r[4]) for r in rows], [("H%d" % i, d)], "%r's rows" % d)
+        rows = listing(wb["Registration exceptions"])
+        eq([(r[0], r[3], r[5]) for r in rows],
+           [("H%d" % i, d, "NO_REGISTRATION")], "%r's exceptions" % d)
+    eq(escaped("Q0") in names, False, "no statement for Q0")
 
 
 if __name__ == "__main__":
