@@ -138,7 +138,8 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
     sqlite3_stmt *q;
     int rc;
     for (int c = 0; c < n_cols; c++)
-        sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c], b->header);
+        sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c],
+                         types[c] == SHEET_INT ? b->header_num : b->header);
     if (db_prepare(db, sql, &q, d, what) != 0)
         return -1;
     unsigned long n = 0;
