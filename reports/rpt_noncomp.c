@@ -27,7 +27,7 @@ static const struct sheet_col listing_cols[] = {
     {"Completed",     SHEET_DATE,      0},
     {"Labor hours",   SHEET_DECIMAL,   8},
     {"Reason",        SHEET_TEXT,     26},
-    {"All reasons",   SHEET_TEXT,     40},
+    {"All reasons",   SHEET_TEXT,     64},
     {"Detail",        SHEET_TEXT,     60},
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},

@@ -119,6 +119,7 @@ int sheet_book_init(struct sheet_book *b)
     format_set_bold(b->header);
     format_set_bottom(b->header, LXW_BORDER_THIN);
     format_set_bg_color(b->header, 0xDDEBF7);
+    format_set_indent(b->header, 1);   /* apart from a number header */
     format_set_bold(b->header_num);
     format_set_bottom(b->header_num, LXW_BORDER_THIN);
     format_set_bg_color(b->header_num, 0xDDEBF7);
