@@ -146,6 +146,32 @@ static void json_string(FILE *f, const char *s)
         fputs("null", f);
 }
 
+/* SPEC §4 "The night of an audit workbook": the files the audit lists,
+ * as it lists them (the run's own files are "files" above). */
+static void write_night(FILE *f, const struct report_result *x)
+{
+    for (size_t i = 0; i < x->n_night; i++) {
+        const struct report_file *n = &x->night[i];
+        fprintf(f, "%s\n      {\"name\": ", i ? "," : "");
+        json_string(f, n->name);
+        fprintf(f, ", \"path\": ");
+        json_string(f, n->path);
+        fprintf(f, ", \"kind\": ");
+        json_string(f, n->kind);
+        fprintf(f, ", \"sha256\": ");
+        json_string(f, n->sha256);
+        fprintf(f, ", \"status\": ");
+        json_string(f, n->status);
+        fprintf(f, ", \"bytes\": %lld, \"rows_read\": %lld, \"rows_loaded\": "
+                "%lld, \"rows_rejected\": %lld, \"reason\": ", n->bytes,
+                n->rows_read, n->rows_loaded, n->rows_rejected);
+        json_string(f, n->reason && n->reason[0] ? n->reason : NULL);
+        fputc('}', f);
+    }
+    if (x->n_night)
+        fprintf(f, "\n    ");
+}
+
 static int write_summary(struct batch_state *s)
 {
     const char *path = s->o->summary_path;
@@ -215,8 +241,9 @@ static int write_summary(struct batch_state *s)
                 x->n_noncomp);
         json_string(f, x->path[REPORT_AUDIT]);
         fprintf(f, ", \"rejected_rows\": %lu, \"registration_exceptions\": "
-                "%lu},\n    \"cut_cells\": %lu,\n", x->n_rejected,
-                x->n_reg_exceptions, x->n_cut_cells);
+                "%lu, \"files\": [", x->n_rejected, x->n_reg_exceptions);
+        write_night(f, x);
+        fprintf(f, "]},\n    \"cut_cells\": %lu,\n", x->n_cut_cells);
         /* README "Changes since the previous report": counts are 0 when
          * previous_as_of is null (nothing was compared). */
         const struct report_changes *ch = &x->changes;
@@ -327,6 +354,7 @@ static int end(struct batch_state *s, sqlite3 *db, struct lock *l)
         free(s->warnings[i]);
     free(s->warnings);
     free(s->files);
+    report_result_free(&s->report);
     return s->exit_code;
 }
 

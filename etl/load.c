@@ -54,6 +54,51 @@ static void utc_now(char out[21])
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* One delivery of the file (schemas/tables/004_delivery.sql), with what
+ * became of it: r->status, r->file_id (loaded, refused: its row; skipped:
+ * the earlier file's), r->reason. In the caller's transaction when there
+ * is one; a statement of its own otherwise. */
+static int record_delivery(sqlite3 *db, const struct load_result *r,
+                           struct diag *d)
+{
+    sqlite3_stmt *st;
+    char now[21];
+    const char *status = load_status_name(r->status);
+    utc_now(now);
+    if (db_prepare(db, sql_q_delivery_put, &st, d, "recording the "
+                   "delivery") != 0)
+        return -1;
+    if (r->file_id)
+        db_bind_int(st, ":file_id", r->file_id);
+    db_bind_text(st, ":name", base_name(r->path), strlen(base_name(r->path)));
+    db_bind_text(st, ":path", r->path, strlen(r->path));
+    db_bind_text(st, ":kind", feed_kind_name(r->kind),
+                 strlen(feed_kind_name(r->kind)));
+    if (r->sha256[0])
+        db_bind_text(st, ":sha", r->sha256, strlen(r->sha256));
+    db_bind_int(st, ":size", (sqlite3_int64)r->bytes);
+    db_bind_text(st, ":status", status, strlen(status));
+    db_bind_text(st, ":reason", r->reason, strlen(r->reason));
+    db_bind_text(st, ":now", now, strlen(now));
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording the delivery");
+    return 0;
+}
+
+/* The file cannot be read (r->reason says why): said, and recorded as an
+ * unreadable delivery (SPEC §4 `Run`). EX_NOINPUT, or the database's code
+ * when even that cannot be recorded. */
+static int unreadable(sqlite3 *db, struct load_result *r, struct diag *d)
+{
+    r->status = LOAD_UNREADABLE;
+    fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+    if (record_delivery(db, r, d) != 0)
+        return d->exit_code ? d->exit_code : EX_SOFTWARE;
+    return EX_NOINPUT;
+}
+
 /* Everything a load needs, released in one place. */
 struct loader {
     sqlite3            *db;
@@ -250,7 +295,7 @@ static int load_record(struct loader *L, enum feed_kind kind,
 }
 
 /* Records a refusal (nothing of the file is loaded): a row of its own,
- * once per (bytes, kind). */
+ * once per (bytes, kind), and its delivery. */
 static int record_refusal(sqlite3 *db, struct load_result *r,
                           struct diag *d)
 {
@@ -269,7 +314,8 @@ static int record_refusal(sqlite3 *db, struct load_result *r,
     if (sqlite3_step(st) == SQLITE_ROW) {
         r->file_id = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
-        return db_exec(db, "COMMIT", d, "recording a refused file");
+        st = NULL;
+        goto commit;
     }
     sqlite3_finalize(st);
     if (db_prepare(db,
@@ -293,8 +339,15 @@ static int record_refusal(sqlite3 *db, struct load_result *r,
         goto fail;
     }
     sqlite3_finalize(st);
+    st = NULL;
     r->file_id = sqlite3_last_insert_rowid(db);
-    return db_exec(db, "COMMIT", d, "recording a refused file");
+commit:
+    /* The night's record of it (a refusal already delivered in the open
+     * night is not written twice), in the same transaction. */
+    if (record_delivery(db, r, d) != 0 ||
+        db_exec(db, "COMMIT", d, "recording a refused file") != 0)
+        goto fail;
+    return 0;
 fail:
     sqlite3_finalize(st);
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
@@ -471,43 +524,38 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
         snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
                  "file");
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        return EX_NOINPUT;
+        return unreadable(db, r, d);
     }
     FILE *fp = fopen(path, "rb");
     if (!fp || fstat(fileno(fp), &sb) != 0) {
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
                  strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         if (fp)
             fclose(fp);
-        return EX_NOINPUT;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        fclose(fp);
-        return EX_NOINPUT;
+        return unreadable(db, r, d);
     }
     fclose(fp);
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
+        return unreadable(db, r, d);
+    }
     if (sha256_file(path, r->sha256, &r->bytes) != 0) {
         snprintf(r->reason, sizeof r->reason, "cannot read: %s",
                  strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        return EX_NOINPUT;
+        r->sha256[0] = '\0';
+        return unreadable(db, r, d);
     }
     int seen = seen_before(db, r, d);
+    if (seen > 0) {
+        r->status = LOAD_SKIPPED;
+        seen = record_delivery(db, r, d);
+    }
     if (seen < 0) {
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
         return d->exit_code ? d->exit_code : EX_SOFTWARE;
     }
-    if (seen) {
-        r->status = LOAD_SKIPPED;
+    if (r->status == LOAD_SKIPPED) {
         r->seconds = elapsed(&t0);
         return 0;
     }
@@ -519,12 +567,11 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     if (!fp || !L.row) {
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
                  strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         free(L.row);
         if (fp)
             fclose(fp);
-        return EX_NOINPUT;
+        r->sha256[0] = '\0';
+        return unreadable(db, r, d);
     }
     /* Failing here (database held: 75) is a failed load, not a loaded
      * file with no rows: say so in the result. */
@@ -545,9 +592,10 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         rc = record_refusal(db, r, d) != 0 ? d->exit_code : EX_DATAERR;
         goto out;
     }
-    if (db_exec(db, "COMMIT", d, "committing the file") != 0)
-        goto rollback;
     r->status = LOAD_LOADED;
+    if (record_delivery(db, r, d) != 0 ||
+        db_exec(db, "COMMIT", d, "committing the file") != 0)
+        goto rollback;
     if (L.n_messages > opts->max_messages)
         fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
                 "workbook\n", path, L.n_messages - opts->max_messages);

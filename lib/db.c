@@ -17,6 +17,7 @@ static const char *const migrations[] = {
     sql_001_tables,
     sql_002_report_history,      /* report history (README "Changes") */
     sql_003_report_output,       /* what a report was made from (Re-runs) */
+    sql_004_delivery,            /* every file delivered (audit night) */
 };
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
                "one migration per schema version");

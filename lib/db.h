@@ -9,7 +9,7 @@
 
 #include "lib/diag.h"
 
-#define DB_SCHEMA_VERSION 3
+#define DB_SCHEMA_VERSION 4
 
 /* Opens (creating when missing) the database at path and brings its schema
  * to DB_SCHEMA_VERSION. A file that is not a SQLite database, or one of a

@@ -472,6 +472,89 @@ static void log_changes(const struct report_opts *o,
             ch->n_new_noncomp);
 }
 
+/* ---- the audit's night ---------------------------------------------------
+ * SPEC §4 "The night of an audit workbook": the previous report and the
+ * files delivered since (schemas/queries/history/q_night_ctx.sql,
+ * q_night_files.sql), set up first in the report's transaction: the stamp,
+ * the Changes sheet, the audit workbook and the summary's file list read
+ * them. */
+
+void report_result_free(struct report_result *res)
+{
+    for (size_t i = 0; i < res->n_night; i++) {
+        struct report_file *f = &res->night[i];
+        free(f->name);
+        free(f->path);
+        free(f->kind);
+        free(f->sha256);
+        free(f->status);
+        free(f->reason);
+    }
+    free(res->night);
+    res->night = NULL;
+    res->n_night = 0;
+}
+
+static char *column_dup(sqlite3_stmt *q, int col)
+{
+    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+        return NULL;
+    const char *t = db_text(q, col);
+    return strdup(t);
+}
+
+/* The night's files into res->night, for the --summary JSON. */
+static int read_night(sqlite3 *db, struct report_result *res, struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+    if (db_prepare(db, sql_q_audit_files, &q, d, "reading the night's "
+                   "files") != 0)
+        return -1;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        struct report_file *more = realloc(res->night, (res->n_night + 1) *
+                                           sizeof *more);
+        if (!more) {
+            sqlite3_finalize(q);
+            return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
+        }
+        res->night = more;
+        struct report_file *f = &res->night[res->n_night++];
+        memset(f, 0, sizeof *f);
+        f->name = column_dup(q, 0);
+        f->kind = column_dup(q, 1);
+        f->sha256 = column_dup(q, 2);
+        f->rows_read = sqlite3_column_int64(q, 3);
+        f->rows_loaded = sqlite3_column_int64(q, 4);
+        f->rows_rejected = sqlite3_column_int64(q, 5);
+        f->status = column_dup(q, 6);
+        f->reason = column_dup(q, 7);
+        f->bytes = sqlite3_column_int64(q, 8);
+        f->path = column_dup(q, 9);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "reading the night's files");
+    return 0;
+}
+
+static int set_up_night(sqlite3 *db, const struct report_opts *o,
+                        struct report_result *res, struct diag *d)
+{
+    sqlite3_stmt *q;
+    if (db_prepare(db, sql_q_night_ctx, &q, d, "finding the night's "
+                   "files") != 0)
+        return -1;
+    db_bind_int(q, ":as_of_day", o->as_of_day);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "finding the night's files");
+    if (db_exec(db, sql_q_night_files, d, "finding the night's files") != 0)
+        return -1;
+    return read_night(db, res, d);
+}
+
 /* ---- re-runs -------------------------------------------------------------
  * A re-run with nothing new (a scheduler's retry, the same night run twice)
  * leaves the workbooks as they are: when the stamp of what they are made
@@ -508,13 +591,16 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
     }
     snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
              "buckets %s; files %lld last %lld; previous %s; reports %lld; "
-             "statements %s",
+             "statements %s; night after %lld files %lld last %lld",
              o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
              o->has_from ? o->from : "-", buckets,
              (long long)sqlite3_column_int64(q, 0),
              (long long)sqlite3_column_int64(q, 1), prev,
              (long long)sqlite3_column_int64(q, 4),
-             o->statements ? "yes" : "no");
+             o->statements ? "yes" : "no",
+             (long long)sqlite3_column_int64(q, 5),
+             (long long)sqlite3_column_int64(q, 6),
+             (long long)sqlite3_column_int64(q, 7));
     sqlite3_finalize(q);
     return 0;
 }
@@ -676,7 +762,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
         return -1;
     char stamp[1024];
-    int fresh = make_stamp(db, o, stamp, sizeof stamp, d) != 0
+    int fresh = set_up_night(db, o, res, d) != 0 ||
+                make_stamp(db, o, stamp, sizeof stamp, d) != 0
                     ? -1 : up_to_date(db, o, stamp, res, d);
     if (fresh != 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);  /* nothing written */

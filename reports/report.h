@@ -51,6 +51,13 @@ struct report_changes {
                                              whose key was not listed then */
 };
 
+/* One file of the audit's night (SPEC §4 `Run`; q_night_files.sql). */
+struct report_file {
+    char       *name, *path, *kind, *sha256, *status, *reason; /* sha256:
+                                                   NULL when unreadable */
+    long long   rows_read, rows_loaded, rows_rejected, bytes;
+};
+
 struct report_result {
     char          path[REPORT_N][4096];  /* final workbook paths */
     unsigned long n_unclosed;             /* listed rows */
@@ -61,6 +68,8 @@ struct report_result {
     struct report_changes changes;        /* set once the rules ran */
     unsigned long n_statements;           /* --statements: files written */
     char          statements_dir[4096];   /* their folder; "" without */
+    struct report_file *night;            /* the audit's files, n_night of */
+    size_t        n_night;                /* them (report_result_free) */
 };
 
 /* Writes the three workbooks for opts->as_of, then records the report in
@@ -72,5 +81,8 @@ struct report_result {
  * next run of the same as-of date records it. */
 int report_write_all(sqlite3 *db, const struct report_opts *opts,
                      struct report_result *res, struct diag *d);
+
+/* Releases res->night (and empties it). */
+void report_result_free(struct report_result *res);
 
 #endif

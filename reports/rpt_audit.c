@@ -1,13 +1,16 @@
 /* rpt_audit.c -- audit_A.xlsx (SPEC §2 "Rejected rows and files", §3
- * "Registration exceptions", §4 `Run`).
+ * "Registration exceptions", §4 `Run` and "The night of an audit
+ * workbook").
  *
- * Decision: the Run sheet and Rejected rows cover every file ever imported
- * into the database (loaded and refused; a refused file is a Rejected rows
- * line 0 with its reason), not only this run's imports. The database keeps
- * no notion of "this run" that survives a kill, and a `report` alone
- * imports nothing; listing everything makes a re-run, and a night killed
- * and run again, give byte-identical workbooks. imported_at (the wall
- * clock) is never shown, for the same reason.
+ * The Run sheet and Rejected rows describe the night: the files delivered
+ * since the previous report (night_file, schemas/queries/history/
+ * q_night_files.sql), each once with its status, and only their rejected
+ * rows and refused files; the database's totals since its first import
+ * stand apart below. The night is a function of the database (every
+ * delivery is recorded with the file's load, or on its own for a skip), so
+ * a re-run, and a night killed and run again, give the same bytes. The
+ * wall clock appears once: when a skipped file's bytes were imported, a
+ * fact recorded at that import.
  *
  * Sheet order is Run, Rejected rows (and its continuations), Registration
  * exceptions; the listings are written first and the Run sheet last, when
@@ -45,19 +48,35 @@ static const struct sheet_col exception_cols[] = {
 /* ---- the Run sheet ------------------------------------------------------- */
 
 struct file_totals {
-    unsigned long n_files, n_loaded, n_refused;
+    unsigned long n_files, n_status[4];  /* night: loaded, refused, ... */
     double rows_read, rows_loaded, rows_rejected;
     unsigned long n_cut;                  /* cells the tables below will cut */
 };
 
-/* A first pass over the file and warning tables: control totals for the
- * lines above them, and the cells they will cut, so that the count of cut
- * cells written above them is exact. The tables are small (one row per
- * imported file). */
+/* Night statuses, in the order of file_totals.n_status. */
+static const char *const night_status[4] = {
+    "loaded", "refused", "unreadable", "skipped"};
+
+static void count_file(struct file_totals *t, sqlite3_stmt *q)
+{
+    t->n_files++;
+    for (int k = 0; k < 4; k++)
+        if (strcmp(db_text(q, 6), night_status[k]) == 0)
+            t->n_status[k]++;
+    t->rows_read += sqlite3_column_double(q, 3);
+    t->rows_loaded += sqlite3_column_double(q, 4);
+    t->rows_rejected += sqlite3_column_double(q, 5);
+}
+
+/* A first pass over the night's file and warning tables: control totals
+ * for the lines above them, and the cells they will cut, so that the count
+ * of cut cells written above them is exact. The tables are small (one row
+ * per file of the night). */
 static int prescan(sqlite3 *db, struct sheet_book *b, struct file_totals *t,
                    struct diag *d)
 {
-    static const char *const what[2] = {"imported files", "file warnings"};
+    static const char *const what[2] = {"the night's files",
+                                        "file warnings"};
     const char *const sql[2] = {sql_q_audit_files, sql_q_audit_warnings};
     memset(t, 0, sizeof *t);
     for (int k = 0; k < 2; k++) {
@@ -77,16 +96,8 @@ static int prescan(sqlite3 *db, struct sheet_book *b, struct file_totals *t,
                                  (size_t)sqlite3_column_bytes(q, c), &cut);
                 t->n_cut += (unsigned long)cut;
             }
-            if (k == 0) {
-                t->n_files++;
-                if (strcmp(db_text(q, 6), "loaded") == 0)
-                    t->n_loaded++;
-                else
-                    t->n_refused++;
-                t->rows_read += sqlite3_column_double(q, 3);
-                t->rows_loaded += sqlite3_column_double(q, 4);
-                t->rows_rejected += sqlite3_column_double(q, 5);
-            }
+            if (k == 0)
+                count_file(t, q);
         }
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
@@ -183,6 +194,108 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
 /* Widths of the Run sheet's columns (the file table's). */
 static const double run_width[10] = {36, 14, 66, 11, 11, 11, 9, 40, 13, 40};
 
+/* The report: as-of, --from, version, database, buckets, and the previous
+ * report it follows (night_ctx). */
+static int write_head(sqlite3 *db, const struct report_opts *o,
+                      struct sheet_book *b, lxw_worksheet *ws,
+                      lxw_row_t *row, struct diag *d)
+{
+    char text[512];
+    snprintf(text, sizeof text, "svcrecon run as of %s", o->as_of);
+    sheet_write_cstr(b, ws, (*row)++, 0, text, b->title);
+    sheet_write_cstr(b, ws, *row, 0, "As of", b->label);
+    sheet_write_date(b, ws, (*row)++, 1, o->as_of_day);
+    sheet_write_cstr(b, ws, *row, 0, "From", b->label);
+    if (o->has_from) {
+        sheet_write_date(b, ws, *row, 1, o->from_day);
+        sheet_write_cstr(b, ws, (*row)++, 2, "non-compensable closeouts "
+                         "submitted and registration exceptions of "
+                         "dispatches dated on or after this date", NULL);
+    } else {
+        sheet_write_cstr(b, ws, (*row)++, 1, "(not given: everything up to "
+                         "the as-of date)", NULL);
+    }
+    key_text(b, ws, (*row)++, "svcrecon version",
+             o->version ? o->version : "");
+    key_text(b, ws, (*row)++, "Database", o->db_path ? o->db_path : "");
+    bucket_text(o, text, sizeof text);
+    key_text(b, ws, (*row)++, "Aging buckets (days open)", text);
+
+    sqlite3_stmt *q;
+    if (db_prepare(db, "SELECT previous_as_of_day FROM night_ctx", &q, d,
+                   "reading the previous report") != 0)
+        return -1;
+    int rc = sqlite3_step(q);
+    sheet_write_cstr(b, ws, *row, 0, "Follows the report as of", b->label);
+    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+        sheet_write_date(b, ws, *row, 1, (int32_t)sqlite3_column_int(q, 0));
+        sheet_write_cstr(b, ws, (*row)++, 2, "the files below were "
+                         "delivered since that report", NULL);
+    } else {
+        sheet_write_cstr(b, ws, (*row)++, 1, "(none: the files below are "
+                         "every file delivered so far)", NULL);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "reading the previous report");
+    (*row)++;
+    return 0;
+}
+
+/* Apart, below the night: the database's totals since its first import. */
+static int write_totals(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+                        lxw_row_t *row, struct diag *d)
+{
+    sqlite3_stmt *q;
+    char text[128];
+    if (db_prepare(db, sql_q_audit_totals, &q, d, "database totals") != 0)
+        return -1;
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        sheet_write_cstr(b, ws, (*row)++, 0, "Database totals since its "
+                         "first import", b->label);
+        snprintf(text, sizeof text, "%lld loaded, %lld refused",
+                 (long long)sqlite3_column_int64(q, 1),
+                 (long long)sqlite3_column_int64(q, 2));
+        key_number(b, ws, (*row)++, "Files imported",
+                   sqlite3_column_double(q, 0), text);
+        key_number(b, ws, (*row)++, "Rows read", sqlite3_column_double(q, 3),
+                   NULL);
+        key_number(b, ws, (*row)++, "Rows loaded",
+                   sqlite3_column_double(q, 4), NULL);
+        key_number(b, ws, (*row)++, "Rows rejected",
+                   sqlite3_column_double(q, 5), NULL);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "database totals");
+    return 0;
+}
+
+/* The night's files and their warnings, as tables. */
+static int write_night(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+                       lxw_row_t *row, struct diag *d)
+{
+    static const char *const file_hdr[] = {
+        "File", "Kind", "SHA-256", "Rows read", "Loaded", "Rejected",
+        "Status", "Reason", "Size (bytes)", "Path"};
+    static const enum sheet_type file_types[] = {
+        SHEET_TEXT, SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_INT, SHEET_INT,
+        SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_TEXT};
+    sheet_write_cstr(b, ws, (*row)++, 0, "Files of the night", b->label);
+    /* Reason and Path wrap in their columns: one page wide (SPEC §4), the
+     * Run sheet prints whole. */
+    static const unsigned file_wrap[] = {0, 0, 0, 0, 0, 0, 0, 40, 0, 40};
+    if (write_table(db, b, ws, row, sql_q_audit_files, "the night's files",
+                    file_hdr, file_types, file_wrap, 10, d) != 0)
+        return -1;
+    static const char *const warn_hdr[] = {"File", "Warning"};
+    static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
+    sheet_write_cstr(b, ws, (*row)++, 0, "Warnings", b->label);
+    return write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
+                       warn_hdr, warn_types, NULL, 2, d);
+}
+
 static int write_run(sqlite3 *db, const struct report_opts *o,
                      struct sheet_book *b, lxw_worksheet *ws,
                      const struct rpt_audit_others *x,
@@ -198,30 +311,13 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
     for (int c = 0; c < 10; c++)
         worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, run_width[c],
                              NULL);
+    if (write_head(db, o, b, ws, &row, d) != 0)
+        return -1;
 
-    snprintf(text, sizeof text, "svcrecon run as of %s", o->as_of);
-    sheet_write_cstr(b, ws, row++, 0, text, b->title);
-    sheet_write_cstr(b, ws, row, 0, "As of", b->label);
-    sheet_write_date(b, ws, row++, 1, o->as_of_day);
-    sheet_write_cstr(b, ws, row, 0, "From", b->label);
-    if (o->has_from) {
-        sheet_write_date(b, ws, row, 1, o->from_day);
-        sheet_write_cstr(b, ws, row++, 2, "non-compensable closeouts "
-                         "submitted and registration exceptions of "
-                         "dispatches dated on or after this date", NULL);
-    } else {
-        sheet_write_cstr(b, ws, row++, 1, "(not given: everything up to "
-                         "the as-of date)", NULL);
-    }
-    key_text(b, ws, row++, "svcrecon version", o->version ? o->version : "");
-    key_text(b, ws, row++, "Database", o->db_path ? o->db_path : "");
-    bucket_text(o, text, sizeof text);
-    key_text(b, ws, row++, "Aging buckets (days open)", text);
-    row++;
-
-    snprintf(text, sizeof text, "%lu loaded, %lu refused", t.n_loaded,
-             t.n_refused);
-    key_number(b, ws, row++, "Files imported", (double)t.n_files, text);
+    snprintf(text, sizeof text, "%lu loaded, %lu refused, %lu unreadable, "
+             "%lu skipped", t.n_status[0], t.n_status[1], t.n_status[2],
+             t.n_status[3]);
+    key_number(b, ws, row++, "Files of the night", (double)t.n_files, text);
     key_number(b, ws, row++, "Rows read", t.rows_read, NULL);
     key_number(b, ws, row++, "Rows loaded", t.rows_loaded, NULL);
     key_number(b, ws, row++, "Rows rejected", t.rows_rejected, NULL);
@@ -248,24 +344,8 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
                text);
     row++;
 
-    static const char *const file_hdr[] = {
-        "File", "Kind", "SHA-256", "Rows read", "Loaded", "Rejected",
-        "Status", "Reason", "Size (bytes)", "Path"};
-    static const enum sheet_type file_types[] = {
-        SHEET_TEXT, SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_INT, SHEET_INT,
-        SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_TEXT};
-    sheet_write_cstr(b, ws, row++, 0, "Imported files", b->label);
-    /* Reason and Path wrap in their columns: one page wide (SPEC §4), the
-     * Run sheet prints whole. */
-    static const unsigned file_wrap[] = {0, 0, 0, 0, 0, 0, 0, 40, 0, 40};
-    if (write_table(db, b, ws, &row, sql_q_audit_files, "imported files",
-                    file_hdr, file_types, file_wrap, 10, d) != 0)
-        return -1;
-    static const char *const warn_hdr[] = {"File", "Warning"};
-    static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
-    sheet_write_cstr(b, ws, row++, 0, "Warnings", b->label);
-    if (write_table(db, b, ws, &row, sql_q_audit_warnings, "file warnings",
-                    warn_hdr, warn_types, NULL, 2, d) != 0)
+    if (write_night(db, b, ws, &row, d) != 0 ||
+        write_totals(db, b, ws, &row, d) != 0)
         return -1;
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }

@@ -8,9 +8,7 @@
 --
 -- Decisions:
 --   * The previous report of A is the recorded one with the latest as-of
---     before A: never A's own record (re-running A must give the same
---     bytes), and never a later one (re-running an old night after a newer
---     one still compares with the night before it).
+--     before A (q_night_ctx.sql states the rule once).
 --   * A call is compared by dispatch_id, a closeout by its SPEC §2 key
 --     (dealer_id, dispatch_id, submitted_at), which survive re-imports.
 --   * A call that left the list is "Closed", and the Closed by column says
@@ -21,14 +19,13 @@
 --   * "Bucket moved" compares bucket labels, so a report written with other
 --     --buckets than the previous one shows the calls whose label differs.
 
--- Exactly one row: the previous report, or NULLs when there is none.
+-- Exactly one row: the previous report, or NULLs when there is none
+-- (picked once, by q_night_ctx.sql: the audit's night follows the same one).
 CREATE TEMP TABLE changes_ctx AS
 SELECT r.as_of_day AS previous_as_of_day,
        r.as_of     AS previous_as_of
-  FROM run_ctx AS x
-  LEFT JOIN report_run AS r
-         ON r.as_of_day = (SELECT MAX(h.as_of_day) FROM report_run AS h
-                            WHERE h.as_of_day < x.as_of_day);
+  FROM night_ctx AS x
+  LEFT JOIN report_run AS r ON r.as_of_day = x.previous_as_of_day;
 
 -- The calls the previous report listed (none without one).
 CREATE TEMP TABLE previous_unclosed AS

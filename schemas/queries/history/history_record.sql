@@ -15,12 +15,14 @@ DELETE FROM report_noncompensable
 DELETE FROM report_run
  WHERE as_of_day = (SELECT x.as_of_day FROM run_ctx AS x);
 INSERT INTO report_run (as_of_day, as_of, from_day, previous_as_of_day,
-                        n_unclosed, n_noncompensable, recorded_at)
+                        n_unclosed, n_noncompensable, recorded_at,
+                        delivered_upto)
 SELECT x.as_of_day, x.as_of, x.from_day, p.previous_as_of_day,
        (SELECT COUNT(*) FROM unclosed_call),
        (SELECT COUNT(*) FROM noncompensable AS n
          WHERE x.from_day IS NULL OR n.submitted_day >= x.from_day),
-       :recorded_at
+       :recorded_at,
+       (SELECT g.hi FROM night_ctx AS g)
   FROM run_ctx AS x
  CROSS JOIN changes_ctx AS p;
 INSERT INTO report_unclosed (as_of_day, dispatch_id, bucket_seq,

@@ -1,15 +1,19 @@
 -- q_report_stamp.sql -- the inputs of a report as of :as_of_day that the
 -- stamp of 003_report_output.sql names: imported files (count, last id), the
--- previous report (latest recorded before A, as history_changes.sql picks
--- it) and that report's own stamp, and the number of recorded reports
--- before A (the Trend of the unclosed Summary shows up to 60 of them: a
--- report recorded later for an earlier date changes it).
+-- previous report (night_ctx, q_night_ctx.sql) and that report's own stamp,
+-- the number of recorded reports before A (the Trend of the unclosed
+-- Summary shows up to 60 of them: a report recorded later for an earlier
+-- date changes it), and the night's files as listed (start of the night,
+-- count, last delivery listed: a retry that only finds files already
+-- listed changes nothing).
 SELECT (SELECT COUNT(*) FROM imported_file),
        (SELECT COALESCE(MAX(file_id), 0) FROM imported_file),
-       p.as_of_day,
+       p.previous_as_of_day,
        (SELECT o.stamp FROM report_output AS o
-         WHERE o.as_of_day = p.as_of_day),
+         WHERE o.as_of_day = p.previous_as_of_day),
        (SELECT COUNT(*) FROM report_run AS r
-         WHERE r.as_of_day < :as_of_day)
-  FROM (SELECT MAX(r.as_of_day) AS as_of_day FROM report_run AS r
-         WHERE r.as_of_day < :as_of_day) AS p;
+         WHERE r.as_of_day < :as_of_day),
+       p.lo,
+       (SELECT COUNT(*) FROM night_file),
+       (SELECT COALESCE(MAX(n.delivery_id), 0) FROM night_file AS n)
+  FROM night_ctx AS p;

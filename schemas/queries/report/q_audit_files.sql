@@ -1,17 +1,16 @@
--- q_audit_files.sql -- SPEC §4 `Run`: "per imported file: File · Kind ·
--- SHA-256 · Rows read · Loaded · Rejected · Status", then the refusal
--- reason, size and path as given. Every file ever imported into the
--- database, in import order, so that a re-run and a killed-then-rerun night
--- give the same workbook. imported_at (the wall clock) is never shown.
-SELECT f.name,
-       f.kind,
-       f.sha256,
-       f.rows_read,
-       f.rows_loaded,
-       f.rows_rejected,
-       f.status,
-       f.reason,
-       f.size_bytes,
-       f.path
-  FROM imported_file AS f
- ORDER BY f.file_id;
+-- q_audit_files.sql -- SPEC §4 `Run`: "per file of the night: File · Kind ·
+-- SHA-256 · Rows read · Loaded · Rejected · Status", then the reason
+-- (refused, unreadable; skipped: the earlier file with the same bytes and
+-- when it was imported), size and path as given. In delivery order.
+SELECT n.name,
+       n.kind,
+       n.sha256,
+       n.rows_read,
+       n.rows_loaded,
+       n.rows_rejected,
+       n.status,
+       n.reason,
+       n.size_bytes,
+       n.path
+  FROM night_file AS n
+ ORDER BY n.delivery_id;

@@ -1,6 +1,8 @@
--- q_audit_warnings.sql -- the warnings about loaded files (unknown columns,
--- SPEC §2), for the `Run` sheet: in import order, then as recorded.
-SELECT f.name, w.message
-  FROM file_warning AS w
-  JOIN imported_file AS f ON f.file_id = w.file_id
- ORDER BY w.file_id, w.rowid;
+-- q_audit_warnings.sql -- the warnings about the files the night loaded
+-- (unknown columns, SPEC §2), for the `Run` sheet: in delivery order, then
+-- as recorded.
+SELECT n.name, w.message
+  FROM night_file AS n
+  JOIN file_warning AS w ON w.file_id = n.file_id
+ WHERE n.status = 'loaded'
+ ORDER BY n.delivery_id, w.rowid;

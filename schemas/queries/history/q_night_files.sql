@@ -1,0 +1,51 @@
+-- q_night_files.sql -- SPEC §4 `Run`: the files of the night (night_ctx,
+-- q_night_ctx.sql), each once, with what became of it. A file is its bytes
+-- (its path when it could not be read); it is listed at its first delivery
+-- of the night, so a night run again after a kill, or a scheduler's retry,
+-- lists each file once and as it first happened: loaded, refused,
+-- unreadable, or skipped (its bytes were imported before the night: the
+-- earlier file and when it was imported are named). The Run sheet, the
+-- Rejected rows sheet and the --summary JSON read this table.
+CREATE TEMP TABLE night_file (
+    delivery_id   INTEGER PRIMARY KEY,
+    file_id       INTEGER,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    sha256        TEXT,
+    rows_read     INTEGER NOT NULL,
+    rows_loaded   INTEGER NOT NULL,
+    rows_rejected INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    size_bytes    INTEGER NOT NULL,
+    path          TEXT NOT NULL
+);
+INSERT INTO night_file (delivery_id, file_id, name, kind, sha256, rows_read,
+                        rows_loaded, rows_rejected, status, reason,
+                        size_bytes, path)
+SELECT v.delivery_id,
+       v.file_id,
+       v.name,
+       v.kind,
+       v.sha256,
+       CASE WHEN v.status = 'loaded' THEN f.rows_read ELSE 0 END,
+       CASE WHEN v.status = 'loaded' THEN f.rows_loaded ELSE 0 END,
+       CASE WHEN v.status = 'loaded' THEN f.rows_rejected ELSE 0 END,
+       v.status,
+       CASE WHEN v.status = 'skipped'
+                THEN 'same bytes as ' || f.name || ', imported '
+                     || REPLACE(REPLACE(f.imported_at, 'T', ' '), 'Z',
+                                ' UTC')
+            ELSE v.reason END,
+       v.size_bytes,
+       v.path
+  FROM night_ctx AS n
+  JOIN delivery AS v ON v.delivery_id > n.lo AND v.delivery_id <= n.hi
+  LEFT JOIN imported_file AS f ON f.file_id = v.file_id
+ WHERE NOT EXISTS (SELECT 1 FROM delivery AS w
+                    WHERE w.delivery_id > n.lo
+                      AND w.delivery_id < v.delivery_id
+                      AND (w.sha256 = v.sha256
+                           OR (v.sha256 IS NULL AND w.sha256 IS NULL
+                               AND w.path = v.path)))
+ ORDER BY v.delivery_id;
