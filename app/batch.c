@@ -304,6 +304,9 @@ static int import_one(struct batch_state *s, sqlite3 *db, const char *path,
     }
     struct progress p = {.bar = s->o->report.progress_bar};
     struct load_opts lo = {.max_messages = MAX_MESSAGES_PER_FILE};
+    /* `run` knows the report its imports are for (q_delivery_put.sql). */
+    lo.has_night = strcmp(s->command, "run") == 0;
+    lo.night_as_of_day = s->o->report.as_of_day;
     if (p.bar) {
         struct stat sb;
         p.total = stat(path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;

@@ -59,7 +59,7 @@ static void utc_now(char out[21])
  * the earlier file's), r->reason. In the caller's transaction when there
  * is one; a statement of its own otherwise. */
 static int record_delivery(sqlite3 *db, const struct load_result *r,
-                           struct diag *d)
+                           const struct load_opts *opts, struct diag *d)
 {
     sqlite3_stmt *st;
     char now[21];
@@ -80,6 +80,8 @@ static int record_delivery(sqlite3 *db, const struct load_result *r,
     db_bind_text(st, ":status", status, strlen(status));
     db_bind_text(st, ":reason", r->reason, strlen(r->reason));
     db_bind_text(st, ":now", now, strlen(now));
+    if (opts->has_night)
+        db_bind_int(st, ":night_as_of_day", opts->night_as_of_day);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -90,11 +92,12 @@ static int record_delivery(sqlite3 *db, const struct load_result *r,
 /* The file cannot be read (r->reason says why): said, and recorded as an
  * unreadable delivery (SPEC §4 `Run`). EX_NOINPUT, or the database's code
  * when even that cannot be recorded. */
-static int unreadable(sqlite3 *db, struct load_result *r, struct diag *d)
+static int unreadable(sqlite3 *db, struct load_result *r,
+                      const struct load_opts *opts, struct diag *d)
 {
     r->status = LOAD_UNREADABLE;
     fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
-    if (record_delivery(db, r, d) != 0)
+    if (record_delivery(db, r, opts, d) != 0)
         return d->exit_code ? d->exit_code : EX_SOFTWARE;
     return EX_NOINPUT;
 }
@@ -297,7 +300,7 @@ static int load_record(struct loader *L, enum feed_kind kind,
 /* Records a refusal (nothing of the file is loaded): a row of its own,
  * once per (bytes, kind), and its delivery. */
 static int record_refusal(sqlite3 *db, struct load_result *r,
-                          struct diag *d)
+                          const struct load_opts *opts, struct diag *d)
 {
     sqlite3_stmt *st = NULL;
     char now[21];
@@ -344,7 +347,7 @@ static int record_refusal(sqlite3 *db, struct load_result *r,
 commit:
     /* The night's record of it (a refusal already delivered in the open
      * night is not written twice), in the same transaction. */
-    if (record_delivery(db, r, d) != 0 ||
+    if (record_delivery(db, r, opts, d) != 0 ||
         db_exec(db, "COMMIT", d, "recording a refused file") != 0)
         goto fail;
     return 0;
@@ -524,7 +527,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
         snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
                  "file");
-        return unreadable(db, r, d);
+        return unreadable(db, r, opts, d);
     }
     FILE *fp = fopen(path, "rb");
     if (!fp || fstat(fileno(fp), &sb) != 0) {
@@ -532,23 +535,23 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
                  strerror(errno));
         if (fp)
             fclose(fp);
-        return unreadable(db, r, d);
+        return unreadable(db, r, opts, d);
     }
     fclose(fp);
     if (S_ISDIR(sb.st_mode)) {
         snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
-        return unreadable(db, r, d);
+        return unreadable(db, r, opts, d);
     }
     if (sha256_file(path, r->sha256, &r->bytes) != 0) {
         snprintf(r->reason, sizeof r->reason, "cannot read: %s",
                  strerror(errno));
         r->sha256[0] = '\0';
-        return unreadable(db, r, d);
+        return unreadable(db, r, opts, d);
     }
     int seen = seen_before(db, r, d);
     if (seen > 0) {
         r->status = LOAD_SKIPPED;
-        seen = record_delivery(db, r, d);
+        seen = record_delivery(db, r, opts, d);
     }
     if (seen < 0) {
         r->status = LOAD_FAILED;
@@ -571,7 +574,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         if (fp)
             fclose(fp);
         r->sha256[0] = '\0';
-        return unreadable(db, r, d);
+        return unreadable(db, r, opts, d);
     }
     /* Failing here (database held: 75) is a failed load, not a loaded
      * file with no rows: say so in the result. */
@@ -589,11 +592,11 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         r->rows_read = r->rows_loaded = r->rows_rejected = 0;
         r->status = LOAD_REFUSED;
         fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        rc = record_refusal(db, r, d) != 0 ? d->exit_code : EX_DATAERR;
+        rc = record_refusal(db, r, opts, d) != 0 ? d->exit_code : EX_DATAERR;
         goto out;
     }
     r->status = LOAD_LOADED;
-    if (record_delivery(db, r, d) != 0 ||
+    if (record_delivery(db, r, opts, d) != 0 ||
         db_exec(db, "COMMIT", d, "committing the file") != 0)
         goto rollback;
     if (L.n_messages > opts->max_messages)

@@ -40,6 +40,9 @@ struct load_opts {
     int               max_messages;   /* rejections printed per file */
     load_progress_fn *progress;
     void             *progress_ctx;
+    bool              has_night;      /* `run`: the imports belong to the */
+    int32_t           night_as_of_day;/* report as of this day (a night run
+                                         again adds no skip it recorded) */
 };
 
 /* Imports path as a feed of kind. Returns the file's exit-code

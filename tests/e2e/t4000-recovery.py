@@ -46,7 +46,7 @@ def snapshot(db):
     for (table,) in query(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
                               "ORDER BY name"):
         cols = [r[1] for r in query(db, "PRAGMA table_info(%s)" % table)
-                if r[1] not in ("imported_at", "recorded_at")]
+                if r[1] not in ("imported_at", "recorded_at", "delivered_at")]
         out[table] = query(db, "SELECT %s FROM %s ORDER BY rowid" % (", ".join(cols), table))
     return out
 

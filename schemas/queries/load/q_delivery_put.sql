@@ -1,9 +1,15 @@
 -- q_delivery_put.sql -- records one delivery of a file (004_delivery.sql):
 -- always for a loaded file; for a skip, a refusal or an unreadable file
--- only when the open night (after the last recorded report) does not
--- already hold the same file with that outcome -- same bytes loaded or
--- skipped, same bytes refused, same path unreadable -- so a night run again
--- after a kill adds no row.
+-- only when its night does not already hold the same file with that
+-- outcome (same bytes loaded or skipped, same bytes refused, same path
+-- unreadable), so that a night run again after a kill, or a scheduler's
+-- retry of a finished night, adds no row.
+--
+-- Its night: for `run --as-of A` when A is already recorded (a night run
+-- again), the deliveries after the end of the night A followed (its
+-- recorded previous report's delivered_upto); otherwise (no report of A
+-- yet, or `import`, which does not know its report) the open night, the
+-- deliveries after every recorded report's.
 INSERT INTO delivery (file_id, name, path, kind, sha256, size_bytes, status,
                       reason, delivered_at)
 SELECT :file_id, :name, :path, :kind, :sha, :size, :status, :reason, :now
@@ -11,8 +17,17 @@ SELECT :file_id, :name, :path, :kind, :sha, :size, :status, :reason, :now
     OR NOT EXISTS (
         SELECT 1
           FROM delivery AS v
-         WHERE v.delivery_id > (SELECT COALESCE(MAX(r.delivered_upto), 0)
-                                  FROM report_run AS r)
+         WHERE v.delivery_id >
+               CASE WHEN EXISTS (SELECT 1 FROM report_run AS a
+                                  WHERE a.as_of_day = :night_as_of_day)
+                    THEN COALESCE((SELECT p.delivered_upto
+                                     FROM report_run AS a
+                                     JOIN report_run AS p
+                                       ON p.as_of_day = a.previous_as_of_day
+                                    WHERE a.as_of_day = :night_as_of_day),
+                                  0)
+                    ELSE (SELECT COALESCE(MAX(r.delivered_upto), 0)
+                            FROM report_run AS r) END
            AND ((:status = 'skipped' AND v.sha256 = :sha
                  AND v.status IN ('loaded', 'skipped'))
              OR (:status = 'refused' AND v.sha256 = :sha
