@@ -7,7 +7,13 @@
  * imported_file row carries its control totals. The bytes are hashed again
  * on the way; if they differ from pass 1 the file changed under us and is
  * refused. A refusal rolls everything back and then records the refusal
- * alone, in a transaction of its own. */
+ * alone, in a transaction of its own.
+ *
+ * Every file given is also a delivery (schemas/tables/004_delivery.sql,
+ * the audit's night): a loaded file's is written in its load's
+ * transaction, a refused file's with the refusal, a skip's or an
+ * unreadable file's on its own; so a kill at any point loses none that
+ * took effect. */
 #include "etl/load.h"
 
 #include <errno.h>
@@ -511,6 +517,40 @@ out:
     return rc;
 }
 
+/* Pass 1: the file can be read, and its SHA-256. 0, or -1 with r->reason
+ * set (the caller records it as unreadable). */
+static int readable(const char *path, struct load_result *r)
+{
+    struct stat sb;
+    /* A FIFO or a device would block in fopen() or never end, and could
+     * not be read twice (hash, then load): only regular files are feeds. */
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
+                 "file");
+        return -1;
+    }
+    FILE *fp = fopen(path, "rb");
+    if (!fp || fstat(fileno(fp), &sb) != 0) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
+                 strerror(errno));
+        if (fp)
+            fclose(fp);
+        return -1;
+    }
+    fclose(fp);
+    if (S_ISDIR(sb.st_mode)) {
+        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
+        return -1;
+    }
+    if (sha256_file(path, r->sha256, &r->bytes) != 0) {
+        snprintf(r->reason, sizeof r->reason, "cannot read: %s",
+                 strerror(errno));
+        r->sha256[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
 int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
               const struct load_opts *opts, struct load_result *r,
               struct diag *d)
@@ -521,33 +561,8 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     r->path = path;
     r->kind = kind;
 
-    struct stat sb;
-    /* A FIFO or a device would block in fopen() or never end, and could
-     * not be read twice (hash, then load): only regular files are feeds. */
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
-                 "file");
+    if (readable(path, r) != 0)
         return unreadable(db, r, opts, d);
-    }
-    FILE *fp = fopen(path, "rb");
-    if (!fp || fstat(fileno(fp), &sb) != 0) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
-                 strerror(errno));
-        if (fp)
-            fclose(fp);
-        return unreadable(db, r, opts, d);
-    }
-    fclose(fp);
-    if (S_ISDIR(sb.st_mode)) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
-        return unreadable(db, r, opts, d);
-    }
-    if (sha256_file(path, r->sha256, &r->bytes) != 0) {
-        snprintf(r->reason, sizeof r->reason, "cannot read: %s",
-                 strerror(errno));
-        r->sha256[0] = '\0';
-        return unreadable(db, r, opts, d);
-    }
     int seen = seen_before(db, r, d);
     if (seen > 0) {
         r->status = LOAD_SKIPPED;
@@ -565,7 +580,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
 
     struct loader L = {.db = db, .r = r, .opts = opts};
     int rc = -1;
-    fp = fopen(path, "rb");
+    FILE *fp = fopen(path, "rb");
     L.row = malloc(sizeof *L.row);
     if (!fp || !L.row) {
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
