@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """t3090 -- the night of an audit workbook (SPEC §4; issue 12): the audit as
 of A lists the files delivered since the previous report, each once with its
-status (loaded, refused, unreadable, skipped naming the earlier file and when
-it was imported), only their rejected rows, and the database's totals apart;
+status (loaded, refused, unreadable with the system's reason, skipped naming
+the earlier file and when it was imported), only their rejected rows, and the database's totals apart;
 re-runs give the same bytes; `import` then `report`; a night killed with
 SIGKILL between its imports and its report, or mid-import, lists everything
 once run again; a version-3 database upgrades in place; a report as of an
@@ -196,6 +196,21 @@ def test_import_then_report():
         eq(status_of(run_sheet(audit(t, N2))[1]), [("dispatches_1.csv", "skipped"),
                                                     ("dispatches_2.csv", "loaded")], "night 2")
         eq([r[:2] for r in rejected(audit(t, N2))], [("dispatches_2.csv", 3)], "rejects")
+
+
+def test_unreadable_file_is_listed_with_its_reason():
+    with Tmp() as t:
+        night1(t)
+        os.mkfifo(t.p("inbox1", "dispatches_0.csv"))      # not a regular file
+        run(t, "inbox1", N1, code=66)
+        files = run_sheet(audit(t, N1))[1]
+        eq(status_of(files)[1], ("dispatches_0.csv", "unreadable"), "listed")
+        eq(files[1]["Reason"], "cannot open: not a regular file", "its reason")
+        check(("dispatches_0.csv", 0, "cannot open: not a regular file")
+              in rejected(audit(t, N1)), "a line 0 of Rejected rows")
+        n = query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery")
+        run(t, "inbox1", N1, code=66)
+        eq(query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery"), n, "recorded once")
 
 
 # ---- kills ------------------------------------------------------------------
