@@ -131,17 +131,17 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
     for (int k = 0; k < n_r; k++)
         dealer_hdr[3 + k] = codes[k] = r[k].code;
     /* The codes are long: a taller header row, wrapped. */
-    lxw_format *wrap = workbook_add_format(b->wb);
-    if (wrap) {
-        format_set_bold(wrap);
-        format_set_text_wrap(wrap);
-        format_set_bottom(wrap, LXW_BORDER_THIN);
-        format_set_bg_color(wrap, 0xDDEBF7);
-        format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
-        sheet_check(b, worksheet_set_row(ws, row, 30, NULL), "header");
-        for (int c = 0; c < 3 + n_r; c++)
-            sheet_write_cstr(b, ws, row, (lxw_col_t)c, dealer_hdr[c], wrap);
-    }
+    lxw_format *wrap = sheet_new_format(b);
+    if (!wrap)
+        return -1;              /* the book's error: report.c says it */
+    format_set_bold(wrap);
+    format_set_text_wrap(wrap);
+    format_set_bottom(wrap, LXW_BORDER_THIN);
+    format_set_bg_color(wrap, 0xDDEBF7);
+    format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
+    sheet_check(b, worksheet_set_row(ws, row, 30, NULL), "header");
+    for (int c = 0; c < 3 + n_r; c++)
+        sheet_write_cstr(b, ws, row, (lxw_col_t)c, dealer_hdr[c], wrap);
     return summary_fold(db, b, ws, row + 1, sql_q_noncomp_by_dealer,
                         "non-compensable by dealer", "(blank)", 1, codes,
                         n_r, d);

@@ -83,7 +83,7 @@ void sheet_check(struct sheet_book *b, lxw_error err, const char *what)
     }
 }
 
-static lxw_format *new_format(struct sheet_book *b)
+lxw_format *sheet_new_format(struct sheet_book *b)
 {
     lxw_format *f = workbook_add_format(b->wb);
     if (!f)
@@ -103,11 +103,11 @@ int sheet_book_init(struct sheet_book *b)
         sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "allocating");
         return -1;
     }
-    if (!(b->title = new_format(b)) || !(b->label = new_format(b)) ||
-        !(b->header = new_format(b)) || !(b->text = new_format(b)) ||
-        !(b->date = new_format(b)) || !(b->datetime = new_format(b)) ||
-        !(b->decimal = new_format(b)) || !(b->total = new_format(b)) ||
-        !(b->total_decimal = new_format(b)))
+    if (!(b->title = sheet_new_format(b)) || !(b->label = sheet_new_format(b)) ||
+        !(b->header = sheet_new_format(b)) || !(b->text = sheet_new_format(b)) ||
+        !(b->date = sheet_new_format(b)) || !(b->datetime = sheet_new_format(b)) ||
+        !(b->decimal = sheet_new_format(b)) || !(b->total = sheet_new_format(b)) ||
+        !(b->total_decimal = sheet_new_format(b)))
         return -1;
     format_set_bold(b->title);
     format_set_font_size(b->title, 14);
