@@ -93,7 +93,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
                                      const struct report_changes *ch)
 {
     static const char *const hdr[] = {"Change", "Calls"};
-    lxw_format *indent = workbook_add_format(b->wb);
+    lxw_format *indent = sheet_new_format(b);  /* NULL: the book failed */
     if (indent)
         format_set_indent(indent, 1);
     const struct {
