@@ -279,7 +279,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_import(db, kind, &r, 0);
     /* Empty again (rowids restart at 1): the next input starts from a new
      * database, without paying for the schema each time. */
-    if (sqlite3_exec(db, "DELETE FROM rejected_row; DELETE FROM file_warning;"
+    if (sqlite3_exec(db, "DELETE FROM delivery; "
+                     "DELETE FROM rejected_row; DELETE FROM file_warning;"
                      " DELETE FROM registration; DELETE FROM dispatch; "
                      "DELETE FROM closeout; DELETE FROM imported_file;",
                      NULL, NULL, NULL) != SQLITE_OK)
