@@ -31,6 +31,7 @@ const char *load_status_name(enum load_status s)
     case LOAD_REFUSED:    return "refused";
     case LOAD_UNREADABLE: return "unreadable";
     case LOAD_FAILED:     return "failed";
+    case LOAD_STATUS_COUNT: break;
     }
     return "?";
 }
@@ -165,11 +166,21 @@ static void finalize(struct loader *L)
     L->insert = L->earlier = L->reject = NULL;
 }
 
+/* "svcrecon: FILE: what" on stderr, unless the caller says it itself. */
+static void say(const struct load_opts *o, const char *path, const char *what)
+{
+    if (!o->silent)
+        fprintf(stderr, "svcrecon: %s: %s\n", path, what);
+}
+
 static void say_rejection(struct loader *L, unsigned long line,
                           const char *why)
 {
-    if (L->n_messages++ < L->opts->max_messages)
+    if (L->n_messages++ < L->opts->max_messages) {
+        if (L->opts->before_say)
+            L->opts->before_say();
         fprintf(stderr, "svcrecon: %s:%lu: %s\n", L->r->path, line, why);
+    }
 }
 
 static int reject_row(struct loader *L, const struct csvin_record *rec,
@@ -420,7 +431,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     }
     if (unknown[0]) {
         snprintf(warn, sizeof warn, "unknown columns ignored: %s", unknown);
-        fprintf(stderr, "svcrecon: %s: %s\n", r->path, warn);
+        say(L->opts, r->path, warn);
     }
     while ((got = csvin_next(in, &rec, &cd)) == 1) {
         if (load_record(L, kind, &h, rec, d) != 0)
@@ -472,7 +483,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
                  "file");
         r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         return EX_NOINPUT;
     }
     FILE *fp = fopen(path, "rb");
@@ -480,7 +491,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
                  strerror(errno));
         r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         if (fp)
             fclose(fp);
         return EX_NOINPUT;
@@ -488,7 +499,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     if (S_ISDIR(sb.st_mode)) {
         snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
         r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         fclose(fp);
         return EX_NOINPUT;
     }
@@ -497,7 +508,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         snprintf(r->reason, sizeof r->reason, "cannot read: %s",
                  strerror(errno));
         r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         return EX_NOINPUT;
     }
     int seen = seen_before(db, r, d);
@@ -520,7 +531,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         snprintf(r->reason, sizeof r->reason, "cannot open: %s",
                  strerror(errno));
         r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         free(L.row);
         if (fp)
             fclose(fp);
@@ -541,14 +552,14 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         r->rows_read = r->rows_loaded = r->rows_rejected = 0;
         r->status = LOAD_REFUSED;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        say(opts, path, r->reason);
         rc = record_refusal(db, r, d) != 0 ? d->exit_code : EX_DATAERR;
         goto out;
     }
     if (db_exec(db, "COMMIT", d, "committing the file") != 0)
         goto rollback;
     r->status = LOAD_LOADED;
-    if (L.n_messages > opts->max_messages)
+    if (opts->max_messages > 0 && L.n_messages > opts->max_messages)
         fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
                 "workbook\n", path, L.n_messages - opts->max_messages);
     rc = 0;

@@ -355,6 +355,11 @@ def test_progress_lines(c):
     p = run("report", "--db", c["db"], "--out", out, "--as-of", AS_OF,
             check=0)
     lines = p.stderr.decode().splitlines()
+    last = lines[-1] if lines else ""
+    eq(bool(re.match(r"svcrecon: report as of %s: exit 0 \(ok\); listed: 7 "
+                     r"unclosed, 4 non-compensable; [0-9.]+ s$" % AS_OF, last)),
+       True, "one final status line (issue 13): %r" % last)
+    lines = lines[:-1]
     eq(lines, ["svcrecon: wrote %s/unclosed_calls_%s.xlsx (7 rows)" % (
         out, AS_OF),
         "svcrecon: wrote %s/non_compensable_%s.xlsx (4 rows)" % (out, AS_OF),
