@@ -119,6 +119,10 @@ static void file_warnings(struct run_record *s, const struct load_result *r)
 {
     if (r->status == LOAD_LOADED && r->warning[0])
         warn(s, !quiet(s), "unknown_columns", r->path, 1, "%s", r->warning);
+    /* SPEC §6: most rows rejected as a legacy encoding is a problem to
+     * fix at the source: said even with --quiet. */
+    if (r->status == LOAD_LOADED && r->diagnosis[0])
+        warn(s, true, "legacy_encoding", r->path, 0, "%s", r->diagnosis);
 }
 
 static int import_one(struct run_record *s, sqlite3 *db, const char *path,

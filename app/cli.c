@@ -256,8 +256,10 @@ static int explain_main(int argc, char **argv)
         }
         }
     }
-    if (!have_as_of)
+    if (!have_as_of) {
         today(e.as_of, &e.as_of_day);
+        e.as_of_default = true;
+    }
     if (!e.db_path)
         return usage_error("%s needs --db DB", "explain");
     if (e.source) {

@@ -9,6 +9,7 @@
  * refused. A refusal rolls everything back and then records the refusal
  * alone, in a transaction of its own. */
 #include "etl/load.h"
+#include "etl/sniff.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -66,6 +67,7 @@ struct loader {
     int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
     int                 e_file_id;
     struct feed_row    *row;
+    unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
     int                 n_messages;
 };
 
@@ -196,6 +198,8 @@ static int reject_row(struct loader *L, const struct csvin_record *rec,
     if (rc != SQLITE_DONE)
         return db_fail(L->db, d, "storing a rejected row");
     L->r->rows_rejected++;
+    if (sniff_cp1252(rec->raw, rec->raw_len))
+        L->n_cp1252++;
     say_rejection(L, rec->line, why);
     return 0;
 }
@@ -337,6 +341,36 @@ static int start_file(sqlite3 *db, struct load_result *r, struct diag *d)
     return 0;
 }
 
+/* A warning about the file, for the audit workbook; "" records nothing. */
+static int record_warning(sqlite3 *db, const struct load_result *r,
+                          const char *warn, struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (!warn[0])
+        return 0;
+    if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
+                   "(:id, :message)", &st, d, "recording a warning") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->file_id);
+    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording a warning");
+    return 0;
+}
+
+/* SPEC §6: a zip, gzip or UTF-16/32 file is refused by name, before any
+ * of it is parsed as CSV (r->reason set, true). The file is rewound. */
+static bool sniff_file(FILE *fp, struct load_result *r)
+{
+    unsigned char head[SNIFF_HEAD];
+    size_t n = fread(head, 1, sizeof head, fp);
+    bool found = sniff_head(head, n, r->reason, sizeof r->reason);
+    rewind(fp);
+    return found;
+}
+
 static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
                        struct diag *d)
 {
@@ -354,18 +388,9 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, d, "recording control totals");
-    if (!warn[0])
-        return 0;
-    if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
-                   "(:id, :message)", &st, d, "recording a warning") != 0)
+    if (record_warning(db, r, warn, d) != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, r->file_id);
-    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording a warning");
-    return 0;
+    return record_warning(db, r, r->diagnosis, d);  /* SPEC §6 */
 }
 
 /* Already loaded: the same bytes, whatever the name. */
@@ -410,6 +435,10 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     char warn[1024] = "", unknown[900], why[512];
     int rc = -1, got;
 
+    if (sniff_file(fp, r)) {
+        rc = 1;
+        goto out;
+    }
     if (!md ||
         !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
         diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
@@ -425,7 +454,11 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     }
     if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
                         sizeof unknown) != 0) {
-        snprintf(r->reason, sizeof r->reason, "%s", why);
+        /* SPEC §6: "header lacks 'dispatch_id'" is no help when the header
+         * holds it between semicolons: name the format instead. */
+        if (!sniff_separator(kind, rec->raw, rec->raw_len, r->reason,
+                             sizeof r->reason))
+            snprintf(r->reason, sizeof r->reason, "%s", why);
         rc = 1;
         goto out;
     }
@@ -457,6 +490,8 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         goto out;
     }
     snprintf(r->warning, sizeof r->warning, "%s", warn);
+    sniff_legacy(L->n_cp1252, r->rows_rejected, r->diagnosis,
+                 sizeof r->diagnosis);
     if (finish_file(L->db, r, warn, d) != 0)
         goto out;
     rc = 0;
