@@ -54,7 +54,7 @@ all: svcrecon
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
-             valgrind e2fsprogs
+             valgrind e2fsprogs python3-jsonschema systemd
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)
 test-deps:

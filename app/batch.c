@@ -218,10 +218,6 @@ static void final_line(const struct run_record *s)
     }
     if (quiet(s))
         return;
-    if (n[LOAD_SKIPPED] > 0)
-        fprintf(stderr, "svcrecon: %d file%s skipped: the same bytes were "
-                "imported before\n", n[LOAD_SKIPPED],
-                n[LOAD_SKIPPED] == 1 ? "" : "s");
     bool import = strcmp(s->command, "import") == 0;
     char files[200] = "", listed[120] = "";
     if (strcmp(s->command, "report") != 0)
@@ -237,6 +233,17 @@ static void final_line(const struct run_record *s)
             s->command, import ? "" : " as of ",
             import ? "" : s->o->report.as_of, s->exit_code,
             run_status_word(s), files, listed, run_record_seconds(s));
+}
+
+/* The skipped files, folded into one line once the imports are done. */
+static void tell_skipped(const struct run_record *s)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_files; i++)
+        n += s->files[i].status == LOAD_SKIPPED;
+    if (n > 0 && !quiet(s))
+        fprintf(stderr, "svcrecon: %d file%s skipped: the same bytes were "
+                "imported before\n", n, n == 1 ? "" : "s");
 }
 
 static int end(struct run_record *s, sqlite3 *db, struct lock *l)
@@ -293,6 +300,7 @@ int batch_import(struct batch_opts *o)
     for (int i = 0; db && i < o->n_files; i++)
         if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
             break;
+    tell_skipped(&s);
     return end(&s, db, &l);
 }
 
@@ -469,7 +477,9 @@ int batch_run(struct batch_opts *o)
     sqlite3 *db = begin(&s, &l, false);
     if (db) {
         int n_feeds = inbox_warnings(&s, &ib);
-        if (import_inbox(&s, db, &ib, n_feeds) == 0 && !s.has_fatal)
+        bool imported = import_inbox(&s, db, &ib, n_feeds) == 0;
+        tell_skipped(&s);
+        if (imported && !s.has_fatal)
             report(&s, db);
     }
     inbox_free(&ib);
