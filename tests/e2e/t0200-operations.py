@@ -169,9 +169,12 @@ def test_quiet_good_night_says_nothing():
         night(t, 1)
         r = run(t, "--quiet")
         eq((r.code, r.err, r.out), (0, "", ""))
-        night(t, 2)                    # night 2: 2 skipped, 2 new
-        r = run(t, "--quiet", as_of="2026-03-12")
-        eq((r.code, r.err, r.out), (0, "", ""))
+        night(t, 2)                    # night 2: 2 skipped, 2 new ...
+        t.csv("inbox/dispatches_2026-03-12.csv", DSP_HDR,   # ... one bad row
+              ["X9,2026-02-30 09:00,iPF8400S,S2,D1,c,02108,P,OPEN"])
+        r = run(t, "--quiet", "--summary", t.p("s.json"), as_of="2026-03-12")
+        eq((r.code, r.err, r.out), (0, "", ""), "rejected rows are in the audit")
+        eq(validate_summary(t.p("s.json"))["status"], "rejected_rows")
 
 
 def bad_night(t):
