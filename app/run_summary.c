@@ -185,6 +185,15 @@ static void put_reports(struct json *j, const struct run_record *s)
     json_close(j, '}');
     json_uint(j, "cut_cells", x->n_cut_cells);
     put_changes(j, &x->changes);
+    /* SPEC §4 "Dealer statements": null without --statements. */
+    if (r->statements) {
+        json_open(j, "statements", '{');
+        json_str(j, "folder", x->statements_dir);
+        json_uint(j, "count", x->n_statements);
+        json_close(j, '}');
+    } else {
+        json_null(j, "statements");
+    }
     json_close(j, '}');
 }
 
