@@ -264,6 +264,43 @@ def test_usage_error_after_summary_writes_a_summary():
         check(not os.path.exists(t.p("x.db")))
 
 
+# ---- the progress bar ---------------------------------------------------------
+
+def on_a_terminal(*args):
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen([SVCRECON] + list(args), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return p.wait(), data.decode("utf-8", "replace")
+
+
+def test_progress_bar_cleared_before_messages_ends_at_100_counts_files():
+    with Tmp() as t:
+        good = t.csv("d.csv", DSP_HDR, DSP1 + DSP2)
+        bad = t.write("semi.csv", DSP_HDR.replace(",", ";") + "\n")
+        code, text = on_a_terminal("import", "--db", t.p("svc.db"), "--kind",
+                                   "dispatches", good, bad)
+        eq(code, 65, text)
+        check("file 1 of 2" in text and "file 2 of 2" in text, repr(text))
+        check("100.0%" in text, repr(text))
+        # every message starts a line: after the bar was erased, or a newline
+        for m in re.finditer("svcrecon: ", text):
+            before = text[max(0, m.start() - 4):m.start()]
+            check(m.start() == 0 or before.endswith("\r\x1b[K") or before.endswith("\n"),
+                  "message glued to the bar: %r" % text[max(0, m.start() - 60):m.end() + 20])
+
+
 # ---- SPEC §6: not a comma-separated UTF-8 CSV ------------------------------
 
 def formats(t):

@@ -106,5 +106,26 @@ def test_systemd_service_security_at_most_3():
             check(float(m.group(1)) <= 3.0, "%s rated %s" % (unit, m.group(1)))
 
 
+def test_demo_stages_night_1_then_night_2():
+    """make demo (tests/demo, run in a copy of its world): night 1 imports
+    only night 1's files, night 2 only night 2's; the intended rejections
+    are introduced before they show; the demo's own line ends it."""
+    from svctest import SVCRECON
+    with Tmp() as t:
+        os.symlink(SVCRECON, t.p("svcrecon"))
+        os.symlink(os.path.join(ROOT, "sample-data"), t.p("sample-data"))
+        p = subprocess.run(["sh", os.path.join(ROOT, "tests", "demo")], cwd=t.path,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        eq(p.returncode, 0, p.stdout)
+        out = p.stdout
+        night2 = out.index("== night 2")
+        first, second = out[:night2], out[night2:]
+        check("wrong on purpose" in out[:out.index("== night 1")], out)
+        check("_2026-03-12.csv" not in first, "night 1 imported night 2's files:\n" + first)
+        check("3 files skipped" in second and "_2026-03-11.csv:" not in second, second)
+        check("since the report as of 2026-03-11" in second, second)
+        eq(p.stdout.splitlines()[-1].startswith("== open the workbooks"), True, p.stdout)
+
+
 if __name__ == "__main__":
     main(globals())
