@@ -73,14 +73,11 @@ static void warn(struct run_record *s, bool say, const char *code,
 
 static struct load_result *new_file(struct run_record *s)
 {
-    if (s->n_files == s->cap_files) {
-        int cap = s->cap_files ? 2 * s->cap_files : 16;
-        struct load_result *f = realloc(s->files, (size_t)cap * sizeof *f);
-        if (!f)
-            return NULL;
-        s->files = f;
-        s->cap_files = cap;
-    }
+    struct load_result *f = run_grow(s->files, s->n_files, &s->cap_files,
+                                     sizeof *f);
+    if (!f)
+        return NULL;
+    s->files = f;
     return &s->files[s->n_files++];
 }
 
@@ -368,14 +365,10 @@ static void inbox_free(struct inbox *ib)
 
 static bool inbox_add(struct inbox *ib, const char *name)
 {
-    if (ib->n == ib->cap) {
-        int cap = ib->cap ? 2 * ib->cap : 32;
-        struct inbox_entry *e = realloc(ib->e, (size_t)cap * sizeof *e);
-        if (!e)
-            return false;
-        ib->e = e;
-        ib->cap = cap;
-    }
+    struct inbox_entry *e = run_grow(ib->e, ib->n, &ib->cap, sizeof *e);
+    if (!e)
+        return false;
+    ib->e = e;
     char *copy = strdup(name);
     if (!copy)
         return false;

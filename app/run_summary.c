@@ -13,6 +13,17 @@
 #include "lib/json.h"
 #include "reports/rules.h"
 
+void *run_grow(void *items, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    int more = *cap ? 2 * *cap : 16;
+    void *grown = realloc(items, (size_t)more * size);
+    if (grown)
+        *cap = more;
+    return grown;
+}
+
 void run_record_start(struct run_record *s, const char *command,
                       const struct batch_opts *o)
 {
@@ -27,15 +38,11 @@ bool run_record_warn(struct run_record *s, const char *code,
                      const char *file, unsigned long line,
                      const char *message)
 {
-    if (s->n_warnings == s->cap_warnings) {
-        int cap = s->cap_warnings ? 2 * s->cap_warnings : 8;
-        struct run_warning *w = realloc(s->warnings,
-                                        (size_t)cap * sizeof *w);
-        if (!w)
-            return false;
-        s->warnings = w;
-        s->cap_warnings = cap;
-    }
+    struct run_warning *grown = run_grow(s->warnings, s->n_warnings,
+                                         &s->cap_warnings, sizeof *grown);
+    if (!grown)
+        return false;
+    s->warnings = grown;
     struct run_warning *w = &s->warnings[s->n_warnings];
     w->code = code;
     w->line = line;

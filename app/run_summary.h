@@ -43,6 +43,11 @@ struct run_record {
     time_t               started_at; /* wall clock at the start */
 };
 
+/* Room for item n of an array of `size`-byte items with capacity *cap:
+ * the array (reallocated, doubled, when full; *cap updated), or NULL when
+ * memory runs out (the array is then untouched). */
+void *run_grow(void *items, int n, int *cap, size_t size);
+
 void run_record_start(struct run_record *s, const char *command,
                       const struct batch_opts *o);
 /* Keeps a warning (copies file and message); false when out of memory. */

@@ -78,6 +78,27 @@ def svc(*args, cwd=None, env=None, timeout=300, input=None):
     return Run(p)
 
 
+def on_a_terminal(args, **popen):
+    """Runs a command with stderr on a pseudo-terminal (so that svcrecon
+    draws its progress bar); returns (exit code, what it wrote there)."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave, **popen)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return p.wait(), data.decode("utf-8", "replace")
+
+
 class Tmp:
     """A temporary folder; write(name, text_or_bytes) makes a file in it."""
 

@@ -12,7 +12,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SVCRECON, Tmp, check, eq,  # noqa: E402
-                     main, query, svc, validate_summary)
+                     main, on_a_terminal, query, svc, validate_summary)
 
 REG = ["D1,Acme,iPF8400S,S1,2026-01-01,N,", "D1,Acme,iPF8400S,S2,2026-01-01,N,"]
 DSP1 = ["X1,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN"]
@@ -266,31 +266,12 @@ def test_usage_error_after_summary_writes_a_summary():
 
 # ---- the progress bar ---------------------------------------------------------
 
-def on_a_terminal(*args):
-    import pty
-    master, slave = pty.openpty()
-    p = subprocess.Popen([SVCRECON] + list(args), stdin=subprocess.DEVNULL,
-                         stdout=subprocess.DEVNULL, stderr=slave)
-    os.close(slave)
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(master)
-    return p.wait(), data.decode("utf-8", "replace")
-
-
 def test_progress_bar_cleared_before_messages_ends_at_100_counts_files():
     with Tmp() as t:
         good = t.csv("d.csv", DSP_HDR, DSP1 + DSP2)
         bad = t.write("semi.csv", DSP_HDR.replace(",", ";") + "\n")
-        code, text = on_a_terminal("import", "--db", t.p("svc.db"), "--kind",
-                                   "dispatches", good, bad)
+        code, text = on_a_terminal([SVCRECON, "import", "--db", t.p("svc.db"),
+                                    "--kind", "dispatches", good, bad])
         eq(code, 65, text)
         check("file 1 of 2" in text and "file 2 of 2" in text, repr(text))
         check("100.0%" in text, repr(text))
