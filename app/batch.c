@@ -163,9 +163,15 @@ static int check_not_other_file(const char *path, struct diag *d)
 {
     static const char magic[16] = "SQLite format 3";
     char head[16];
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0;                   /* missing: created on first use */
+    if (!S_ISREG(sb.st_mode))
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
+                        "a regular file");
     FILE *f = fopen(path, "rb");
     if (!f)
-        return 0;                   /* missing: created on first use */
+        return 0;                   /* db_open says why */
     size_t n = fread(head, 1, sizeof head, f);
     fclose(f);
     if (n == 0 || (n == sizeof head && memcmp(head, magic, 16) == 0))
@@ -419,9 +425,11 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
             n_feeds++;
             continue;
         }
-        warn(s, true, "stray_file", ib->e[i].name, 0, "inbox file matches "
-             "no kind (registrations*.csv, dispatches*.csv, "
-             "closeouts*.csv); left alone");
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", s->o->inbox, ib->e[i].name);
+        warn(s, true, "stray_file", path, 0, "inbox file matches no kind "
+             "(registrations*.csv, dispatches*.csv, closeouts*.csv); left "
+             "alone");
     }
     if (n_feeds == 0)
         warn(s, true, "empty_inbox", s->o->inbox, 0, "inbox holds no feed "

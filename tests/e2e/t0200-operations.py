@@ -59,6 +59,11 @@ def test_no_lock_file_beside_something_that_is_not_a_database():
         eq(sorted(os.listdir(t.p("inbox"))), ["dispatches_2026-03-11.csv"],
            "a lock file was left beside the CSV")
         eq(open(f, "rb").read(), before)
+        # nor beside a folder given as --db
+        r = svc("import", "--db", t.p("inbox"), "--kind", "dispatches", f)
+        eq(r.code, 66, r)
+        check("not a regular file" in r.err, r.err)
+        check(not os.path.exists(t.p("inbox.lock")), "inbox.lock was created")
 
 
 def test_from_after_as_of_is_a_usage_error():
