@@ -1,6 +1,6 @@
 /* batch.c -- import, report and run (SPEC §5, §6): the run lock, the inbox
  * listing, the order of imports, what is said on stderr, and the exit code
- * (the most severe outcome: 70 > 75 > 73 > 66 > 65 > 0). The record of the
+ * (the most severe outcome, by diag_worse()). The record of the
  * run and its JSON summary are run_summary.c's; the progress bar is
  * progress.c's.
  *
@@ -34,10 +34,7 @@ static void note_fatal(struct run_record *s, const struct diag *d)
     diag_print(d);
     s->exit_code = diag_worse(s->exit_code, d->exit_code);
     if (!s->has_fatal) {
-        if (d->file)
-            snprintf(s->fatal, sizeof s->fatal, "%s: %s", d->file, d->reason);
-        else
-            snprintf(s->fatal, sizeof s->fatal, "%s", d->reason);
+        diag_format(d, s->fatal, sizeof s->fatal);
         s->has_fatal = true;
     }
 }
@@ -147,8 +144,11 @@ static int import_one(struct run_record *s, sqlite3 *db, const char *path,
         progress_done(&p, r);
     tell_file(s, r);
     file_warnings(s, r);
-    if (rc == 0 || rc == EX_DATAERR || rc == EX_NOINPUT) {
-        s->exit_code = diag_worse(s->exit_code, rc);
+    if (rc == 0) {
+        if (r->status == LOAD_REFUSED)
+            s->exit_code = diag_worse(s->exit_code, EX_DATAERR);
+        else if (r->status == LOAD_UNREADABLE)
+            s->exit_code = diag_worse(s->exit_code, EX_NOINPUT);
         return 0;
     }
     note_fatal(s, &d);

@@ -34,9 +34,7 @@ struct run_record {
     unsigned long        by_bucket[REPORT_MAX_BUCKETS]; /* unclosed calls */
     bool                 has_buckets;
     int                  exit_code;
-    char                 fatal[1200];/* the error that stopped the run; a
-                                        copy: diag.file may name memory of
-                                        a database closed before the end */
+    char                 fatal[1600];/* the error that stopped the run */
     bool                 has_fatal;
     bool                 own_paths;  /* run: file paths were malloc'd */
     struct timespec      t0;         /* CLOCK_MONOTONIC at the start */
