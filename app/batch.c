@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "lib/clock.h"
 #include "lib/db.h"
 #include "etl/load.h"
 #include "app/lock.h"
@@ -82,14 +83,6 @@ static struct load_result *new_file(struct batch_state *s)
     return &s->files[s->n_files++];
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* ---- progress on stderr ------------------------------------------------ */
 
 struct progress {
@@ -102,7 +95,7 @@ static void progress_bar(void *ctx, const struct load_result *r,
                          unsigned long long done)
 {
     struct progress *p = ctx;
-    double secs = seconds_since(&p->t0);
+    double secs = clock_seconds_since(&p->t0);
     double pct = p->total ? 100.0 * (double)done / (double)p->total : 100.0;
     fprintf(stderr, "\r  %-32.32s %5.1f%% %10lu rows %7.1f MB/s", r->path,
             pct, r->rows_read, secs > 0 ? (double)done / 1e6 / secs : 0.0);
@@ -247,7 +240,7 @@ static int write_summary(struct batch_state *s)
     else
         fputs("null", f);
     fprintf(f, ",\n  \"exit_code\": %d,\n  \"elapsed_seconds\": %.3f\n}\n",
-            s->exit_code, seconds_since(&s->t0));
+            s->exit_code, clock_seconds_since(&s->t0));
     bool bad = ferror(f) != 0;
     if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
