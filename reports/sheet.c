@@ -128,7 +128,7 @@ int sheet_book_init(struct sheet_book *b)
      * one value with them ("108" + "91+"); numbers keep the right border.
      * Every cell hangs from the top of a row made tall by a wrapped one. */
     lxw_format *const indented[] = {b->text, b->text_wrap, b->date,
-                                    b->datetime, b->plain};
+                                    b->datetime, b->plain, b->wrap};
     for (size_t k = 0; k < sizeof indented / sizeof indented[0]; k++) {
         format_set_align(indented[k], LXW_ALIGN_LEFT);
         format_set_indent(indented[k], 1);
