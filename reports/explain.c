@@ -78,6 +78,7 @@ enum { J_REASON, J_RAW };
 /* Everything one explain needs, released by finish(). */
 struct ex {
     const struct explain_opts *o;
+    struct explain_opts *rw;            /* the same, for the default as-of */
     sqlite3      *db;
     sqlite3_stmt *q[Q_N];
     FILE         *f;                    /* stdout */
@@ -399,6 +400,33 @@ static int open_db(struct ex *x)
     return 0;
 }
 
+/* SPEC §5: without --as-of, the as-of date of the latest recorded report
+ * (today when there is none, or the database predates report history),
+ * said on stderr for text and as "as_of_basis" in JSON. */
+static const char *default_as_of(struct ex *x, struct explain_opts *o)
+{
+    sqlite3_stmt *q;
+    const char *basis = "today";
+    if (sqlite3_prepare_v2(x->db, sql_q_latest_report, -1, &q, NULL) !=
+        SQLITE_OK)
+        return basis;                /* no report_run table: none */
+    if (sqlite3_step(q) == SQLITE_ROW &&
+        sqlite3_column_bytes(q, 0) == 10) {
+        memcpy(o->as_of, sqlite3_column_text(q, 0), 10);
+        o->as_of[10] = '\0';
+        o->as_of_day = (int32_t)sqlite3_column_int(q, 1);
+        basis = "latest_report";
+    }
+    sqlite3_finalize(q);
+    if (!o->json)
+        fprintf(stderr, "svcrecon: explain as of %s, %s (--as-of DATE "
+                "to choose another date)\n", o->as_of,
+                strcmp(basis, "today") == 0
+                    ? "today: no report is recorded in the database"
+                    : "the as-of date of the latest recorded report");
+    return basis;
+}
+
 /* The rules and the statements, in one read transaction: an import
  * committing meanwhile must not show its rows to the queries of the base
  * tables when the rule tables were built without them. */
@@ -406,8 +434,12 @@ static int prepare_all(struct ex *x)
 {
     if (db_exec(x->db, "PRAGMA cache_size = -16384", x->d,
                 "setting pragmas") != 0 ||
-        db_exec(x->db, "BEGIN", x->d, "starting to read") != 0 ||
-        setup_rules(x) != 0)
+        db_exec(x->db, "BEGIN", x->d, "starting to read") != 0)
+        return -1;
+    if (x->rw)
+        x->rw->as_of_basis = x->rw->as_of_default ? default_as_of(x, x->rw)
+                                                  : "option";
+    if (setup_rules(x) != 0)
         return -1;
     for (int q = 0; q < Q_N; q++) {
         char what[96];
@@ -1150,6 +1182,9 @@ static void begin_document(struct ex *x)
     json_str(&x->j, "svcrecon", o->version);
     json_str(&x->j, "database", o->db_path);
     json_str(&x->j, "as_of", o->as_of);
+    json_str(&x->j, "as_of_basis", o->as_of_basis);  /* option,
+                                                        latest_report,
+                                                        today */
     json_open(&x->j, "query", '{');
     json_str(&x->j, "dispatch_id", o->dispatch_id);
     if (o->source) {
@@ -1371,9 +1406,10 @@ bool explain_parse_source(const char *arg, struct explain_opts *o)
     return true;
 }
 
-int explain_run(const struct explain_opts *o, struct diag *d)
+int explain_run(const struct explain_opts *given, struct diag *d)
 {
-    struct ex x = {.o = o, .f = stdout, .json = o->json, .d = d};
+    struct explain_opts opts = *given, *o = &opts;
+    struct ex x = {.o = o, .rw = o, .f = stdout, .json = o->json, .d = d};
     json_init(&x.j, stdout);
     int rc = open_db(&x);
     if (rc == 0)
