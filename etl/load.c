@@ -11,6 +11,7 @@
 #include "etl/load.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,30 @@ static int seen_before(sqlite3 *db, struct load_result *r, struct diag *d)
     return seen;
 }
 
+/* Issue 15: the rule state (schemas/tables/004_rule_state.sql) brought up
+ * to date for the keys this file touched, in the file's own transaction:
+ * the file's rows become the current versions of their keys, then
+ * schemas/upkeep/upkeep.sql computes SPEC §3 again for what they touch.
+ * Set-based SQL; nothing of a rule is decided here. */
+static int keep_rules(sqlite3 *db, enum feed_kind kind, sqlite3_int64 file_id,
+                      struct diag *d)
+{
+    const char *touch = kind == FEED_REGISTRATIONS ? sql_touch_registrations
+                      : kind == FEED_DISPATCHES    ? sql_touch_dispatches
+                                                   : sql_touch_closeouts;
+    const char *what = "keeping the rule state";
+    if (db_exec(db, sql_u000_touched, d, what) != 0 ||
+        db_exec_bound(db, touch, ":file_id", file_id, d, what) != 0)
+        return -1;
+    /* Test hook (tests/e2e/t2200): die by SIGKILL halfway through the
+     * upkeep, the state half written, to show the file's transaction
+     * takes it all back. */
+    const char *kill_at = getenv("SVCRECON_TEST_KILL");
+    if (kill_at && strcmp(kill_at, "upkeep") == 0)
+        raise(SIGKILL);
+    return db_exec(db, sql_upkeep, d, what);
+}
+
 static double elapsed(const struct timespec *t0)
 {
     struct timespec t1;
@@ -535,6 +560,8 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         goto rollback;
     rc = stream_file(&L, fp, kind, d);
     finalize(&L);
+    if (rc == 0 && keep_rules(db, kind, r->file_id, d) != 0)
+        rc = -1;
     if (rc < 0)
         goto rollback;
     if (rc == 1) {

@@ -17,7 +17,11 @@ static const char *const migrations[] = {
     sql_001_tables,
     sql_002_report_history,      /* report history (README "Changes") */
     sql_003_report_output,       /* what a report was made from (Re-runs) */
+    sql_004_rule_state,          /* the rules' results, kept (issue 15) */
 };
+/* Right after the migration to DB_RULE_STATE_VERSION (db.h), the state is
+ * computed once for the whole history (an upgrade in place; nothing to
+ * compute in a new database). */
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
                "one migration per schema version");
 
@@ -99,6 +103,26 @@ int db_refuse_newer(const char *path, int version, struct diag *d)
                     DB_SCHEMA_VERSION);
 }
 
+int db_exec_bound(sqlite3 *db, const char *sql, const char *name,
+                  sqlite3_int64 value, struct diag *d, const char *what)
+{
+    while (sql && *sql) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK)
+            return db_fail(db, d, what);
+        sql = tail;
+        if (!st)                      /* only blanks or comments were left */
+            continue;
+        db_bind_int(st, name, value);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return db_fail(db, d, what);
+    }
+    return 0;
+}
+
 void db_bind_text(sqlite3_stmt *st, const char *name, const char *s,
                   size_t len)
 {
@@ -129,6 +153,11 @@ static int migrate(sqlite3 *db, struct diag *d)
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         char pragma[64];
         if (db_exec(db, migrations[v], d, "creating the schema") != 0)
+            goto fail;
+        if (v + 1 == DB_RULE_STATE_VERSION &&
+            (db_exec(db, sql_u000_touched, d, "computing the rule state") ||
+             db_exec(db, sql_touch_all, d, "computing the rule state") ||
+             db_exec(db, sql_upkeep, d, "computing the rule state")))
             goto fail;
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
         if (db_exec(db, pragma, d, "recording schema version") != 0)

@@ -312,10 +312,11 @@ static void t_item(struct ex *x, bool marked)
 /* ---- the rule context --------------------------------------------------- */
 
 /* SPEC §3 exactly as the reports run it (reports/report.c). */
-static int setup_rules(struct ex *x)
+static int setup_rules(struct ex *x, int version)
 {
     struct rules_asof a = {.as_of_day = x->o->as_of_day,
-                           .n_buckets = x->o->n_buckets};
+                           .n_buckets = x->o->n_buckets,
+                           .recompute = version < DB_RULE_STATE_VERSION};
     memcpy(a.as_of, x->o->as_of, sizeof a.as_of);
     memcpy(a.bucket_hi, x->o->bucket_hi, sizeof a.bucket_hi);
     return rules_setup(x->db, &a, &x->d);
@@ -365,7 +366,7 @@ static int open_db(struct ex *x)
      * base tables when the rule tables were built without them. */
     if (db_exec(x->db, "BEGIN", &x->d, "starting to read") != 0)
         return -1;
-    if (setup_rules(x) != 0)
+    if (setup_rules(x, version) != 0)
         return -1;
     for (int q = 0; q < Q_N; q++) {
         char what[96];

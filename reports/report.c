@@ -689,6 +689,9 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
     rc = rules_setup(db, &asof, d);
     if (rc == 0)
+        rc = db_exec(db, sql_report_unclosed_table, d, "listing the "
+                     "unclosed calls");
+    if (rc == 0)
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");
     if (rc == 0)
