@@ -33,6 +33,7 @@ static const struct sheet_col exception_cols[] = {
     {"Dispatched",    SHEET_DATETIME,  0},
     {"Serial number", SHEET_TEXT,     18},
     {"Provider",      SHEET_TEXT,     14},
+    {"Provider name", SHEET_TEXT,     30},
     {"Exception",     SHEET_TEXT,     26},
     {"Detail",        SHEET_TEXT,     70},
     {"Source file",   SHEET_TEXT,     40},
@@ -187,7 +188,6 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
     worksheet_set_column(ws, 7, 7, 40, NULL);
     worksheet_set_column(ws, 8, 8, 13, NULL);
     worksheet_set_column(ws, 9, 9, 40, NULL);
-    worksheet_set_landscape(ws);
 
     snprintf(text, sizeof text, "svcrecon run as of %s", o->as_of);
     sheet_write_cstr(b, ws, row++, 0, text, b->title);
@@ -265,11 +265,10 @@ int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
 {
     struct rpt_audit_others x;
     *n_rejected = *n_reg_exceptions = 0;
-    lxw_worksheet *run = workbook_add_worksheet(b->wb, "Run");
-    if (!run) {
-        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+    /* One page wide, like every sheet (sheet_add). */
+    lxw_worksheet *run = sheet_add(b, "Run");
+    if (!run)
         return -1;
-    }
     if (sheet_write_listing(db, b, "Rejected rows", rejected_cols,
                       N_COLS(rejected_cols), sql_q_audit_rejected,
                       n_rejected, d) != 0 ||

@@ -6,8 +6,10 @@
 -- the order total whatever the data.
 -- New (README "Changes since the previous report"): 'yes' for a closeout
 -- whose key the previous report did not list, 'no' for one it did, blank
--- when there is no previous report (history_changes.sql).
+-- when there is no previous report (history_changes.sql). The dealer's name
+-- follows its code (SPEC §4 "Dealer names", q_dealer_names.sql).
 SELECT n.dealer_id,
+       dn.dealer_name,
        n.dispatch_id,
        n.serial_number,
        n.submitted_at,
@@ -25,6 +27,7 @@ SELECT n.dealer_id,
  CROSS JOIN run_ctx AS x
  CROSS JOIN changes_ctx AS p
   LEFT JOIN noncompensable_seen AS s ON s.closeout_id = n.closeout_id
+  LEFT JOIN dealer_name AS dn ON dn.dealer_id = n.dealer_id
  WHERE x.from_day IS NULL OR n.submitted_day >= x.from_day
  ORDER BY n.submitted_at, n.dealer_id, n.dispatch_id, n.file_id, n.line,
           n.closeout_id;
