@@ -5,7 +5,9 @@
 -- closeouts get checks 1-6; the dispatches they name get their accepted
 -- closeout and check 7 again (a new valid closeout may be submitted before
 -- the accepted one, a superseding version may no longer be valid). A blank
--- dispatch id names no dispatch: such a closeout is never valid.
+-- dispatch id names no dispatch: such a closeout is never valid. Every
+-- statement is driven by the file's rows (index closeout_file), never by a
+-- scan of the history: a night costs what it brings.
 DELETE FROM cur_closeout_reason
  WHERE closeout_id IN (SELECT o.closeout_id
                          FROM closeout AS c
@@ -15,11 +17,13 @@ DELETE FROM cur_closeout_reason
                           AND o.submitted_at = c.submitted_at
                         WHERE c.file_id = :file_id);
 DELETE FROM cur_closeout
- WHERE EXISTS (SELECT 1 FROM closeout AS c
-                WHERE c.file_id = :file_id
-                  AND c.dealer_id = cur_closeout.dealer_id
-                  AND c.dispatch_id = cur_closeout.dispatch_id
-                  AND c.submitted_at = cur_closeout.submitted_at);
+ WHERE closeout_id IN (SELECT o.closeout_id
+                         FROM closeout AS c
+                         JOIN cur_closeout AS o
+                           ON o.dealer_id = c.dealer_id
+                          AND o.dispatch_id = c.dispatch_id
+                          AND o.submitted_at = c.submitted_at
+                        WHERE c.file_id = :file_id);
 INSERT INTO cur_closeout
     (closeout_id, file_id, line, dealer_id, submitted_at, submitted_day,
      dispatch_id, serial_number, serial_norm, model, model_norm,

@@ -6,11 +6,13 @@
 -- registration added, ended, its WMP or model changed): the serial is part
 -- of the key, so those are the serials of the file's rows.
 DELETE FROM cur_registration
- WHERE EXISTS (SELECT 1 FROM registration AS r
-                WHERE r.file_id = :file_id
-                  AND r.serial_norm = cur_registration.serial_norm
-                  AND r.dealer_id = cur_registration.dealer_id
-                  AND r.registered_day = cur_registration.registered_day);
+ WHERE registration_id IN (SELECT o.registration_id
+                             FROM registration AS r
+                             JOIN cur_registration AS o
+                               ON o.serial_norm = r.serial_norm
+                              AND o.dealer_id = r.dealer_id
+                              AND o.registered_day = r.registered_day
+                            WHERE r.file_id = :file_id);
 INSERT INTO cur_registration
     (registration_id, file_id, line, dealer_id, dealer_name, model,
      model_norm, serial_number, serial_norm, registered_on, registered_day,

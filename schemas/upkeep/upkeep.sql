@@ -29,13 +29,19 @@
 -- matches no dealer, a given serial that normalizes to '' mismatches,
 -- check 6 with or without a dispatch; x060: lists sorted and quoted).
 
+-- Every statement starts from a touched list, never from a scan of the
+-- state: a night costs what it touches. CROSS JOIN tells SQLite (which has
+-- no statistics on the TEMP lists) to loop over the list first; PostgreSQL
+-- reads it as a plain join.
+
 -- ---- the closeouts whose verdict is written again ----------------------------
 INSERT INTO touched_eval (closeout_id)
 SELECT t.closeout_id FROM touched_closeout AS t
 UNION
 SELECT c.closeout_id
   FROM touched_dispatch AS t
-  JOIN cur_closeout AS c ON c.dispatch_id = t.dispatch_id;
+ CROSS JOIN cur_closeout AS c
+ WHERE c.dispatch_id = t.dispatch_id;
 
 DELETE FROM cur_closeout_reason
  WHERE closeout_id IN (SELECT t.closeout_id FROM touched_closeout AS t);
@@ -69,8 +75,9 @@ SELECT c.closeout_id,
        d.file_name       AS dispatch_file_name,
        d.line            AS dispatch_line
   FROM touched_closeout AS t
-  JOIN cur_closeout AS c ON c.closeout_id = t.closeout_id
-  LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id;
+ CROSS JOIN cur_closeout AS c
+  LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
+ WHERE c.closeout_id = t.closeout_id;
 
 INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
 -- 1. NO_DISPATCH: blank or unknown id (a dispatch dated after A is the
@@ -138,7 +145,9 @@ SELECT k.closeout_id, 6, 'INCOMPLETE_SECTION2',
 
 -- ---- the accepted closeout and check 7 ------------------------------------------
 -- Valid = no reason 1-6; the rank-7 rows of these dispatches are gone, so
--- "no reason" is "valid" here.
+-- "no reason" is "valid" here. Only dispatches with closeouts: a closeout
+-- key never changes its dispatch, so one without has none accepted, as
+-- its row was inserted.
 UPDATE cur_dispatch
    SET accepted_closeout_id =
        (SELECT c.closeout_id
@@ -148,11 +157,15 @@ UPDATE cur_dispatch
                             WHERE r.closeout_id = c.closeout_id)
          ORDER BY c.submitted_at, c.file_id, c.line
          LIMIT 1)
- WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t);
+ WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t
+                        WHERE EXISTS (SELECT 1 FROM cur_closeout AS c
+                                       WHERE c.dispatch_id = t.dispatch_id));
 UPDATE cur_dispatch
    SET accepted_day = (SELECT c.submitted_day FROM cur_closeout AS c
                         WHERE c.closeout_id = cur_dispatch.accepted_closeout_id)
- WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t);
+ WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t
+                        WHERE EXISTS (SELECT 1 FROM cur_closeout AS c
+                                       WHERE c.dispatch_id = t.dispatch_id));
 
 -- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch. The
 -- SELECT is read whole before a row is added, so "valid" is reasons 1-6.
@@ -160,10 +173,13 @@ INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
 SELECT c.closeout_id, 7, 'DUPLICATE_CLOSEOUT',
        'accepted closeout: ' || w.file_name || ':' || CAST(w.line AS TEXT)
   FROM touched_dispatch AS t
-  JOIN cur_dispatch AS d ON d.dispatch_id = t.dispatch_id
-  JOIN cur_closeout AS w ON w.closeout_id = d.accepted_closeout_id
-  JOIN cur_closeout AS c ON c.dispatch_id = d.dispatch_id
- WHERE c.closeout_id <> w.closeout_id
+ CROSS JOIN cur_dispatch AS d
+ CROSS JOIN cur_closeout AS w
+ CROSS JOIN cur_closeout AS c
+ WHERE d.dispatch_id = t.dispatch_id
+   AND w.closeout_id = d.accepted_closeout_id
+   AND c.dispatch_id = d.dispatch_id
+   AND c.closeout_id <> w.closeout_id
    AND NOT EXISTS (SELECT 1 FROM cur_closeout_reason AS r
                     WHERE r.closeout_id = c.closeout_id);
 
@@ -173,36 +189,33 @@ SELECT c.closeout_id, 7, 'DUPLICATE_CLOSEOUT',
 -- order, without GROUP_CONCAT/string_agg (SQLite does not guarantee its
 -- order). Each present reason adds ';CODE' / '; detail' and substr drops
 -- the first separator. No reason: reason NULL, '' and '', valid.
-UPDATE cur_closeout
-   SET dispatch_day = v.dispatched_day,
-       dispatch_at = v.dispatched_at,
-       incomplete_detail = v.detail6,
-       reason = COALESCE(v.code1, v.code2, v.code3, v.code4, v.code5,
-                         v.code6, v.code7),
-       all_reasons =
-           substr(COALESCE(';' || v.code1, '') || COALESCE(';' || v.code2, '')
-               || COALESCE(';' || v.code3, '') || COALESCE(';' || v.code4, '')
-               || COALESCE(';' || v.code5, '') || COALESCE(';' || v.code6, '')
-               || COALESCE(';' || v.code7, ''), 2),
-       detail =
-           substr(COALESCE('; ' || v.detail1, '')
-               || COALESCE('; ' || v.detail2, '')
-               || COALESCE('; ' || v.detail3, '')
-               || COALESCE('; ' || v.detail4, '')
-               || COALESCE('; ' || v.detail5, '')
-               || COALESCE('; ' || v.detail6, '')
-               || COALESCE('; ' || v.detail7, ''), 3),
-       is_valid = CASE WHEN v.first_rank IS NULL OR v.first_rank = 7
-                       THEN 1 ELSE 0 END,
-       is_accepted = CASE WHEN v.accepted_closeout_id = v.closeout_id
-                          THEN 1 ELSE 0 END
+DROP TABLE IF EXISTS upkeep_verdict;
+CREATE TEMP TABLE upkeep_verdict AS
+SELECT v.closeout_id,
+       v.dispatched_day AS dispatch_day,
+       v.dispatched_at AS dispatch_at,
+       v.detail6 AS incomplete_detail,
+       COALESCE(v.code1, v.code2, v.code3, v.code4, v.code5, v.code6,
+                v.code7) AS reason,
+       substr(COALESCE(';' || v.code1, '') || COALESCE(';' || v.code2, '')
+           || COALESCE(';' || v.code3, '') || COALESCE(';' || v.code4, '')
+           || COALESCE(';' || v.code5, '') || COALESCE(';' || v.code6, '')
+           || COALESCE(';' || v.code7, ''), 2) AS all_reasons,
+       substr(COALESCE('; ' || v.detail1, '') || COALESCE('; ' || v.detail2, '')
+           || COALESCE('; ' || v.detail3, '') || COALESCE('; ' || v.detail4, '')
+           || COALESCE('; ' || v.detail5, '') || COALESCE('; ' || v.detail6, '')
+           || COALESCE('; ' || v.detail7, ''), 3) AS detail,
+       CASE WHEN v.first_rank IS NULL OR v.first_rank = 7
+            THEN 1 ELSE 0 END AS is_valid,
+       CASE WHEN v.accepted_closeout_id = v.closeout_id
+            THEN 1 ELSE 0 END AS is_accepted
   FROM (SELECT t.closeout_id, d.dispatched_day, d.dispatched_at,
                d.accepted_closeout_id, p.first_rank,
                p.code1, p.code2, p.code3, p.code4, p.code5, p.code6, p.code7,
                p.detail1, p.detail2, p.detail3, p.detail4, p.detail5,
                p.detail6, p.detail7
           FROM touched_eval AS t
-          JOIN cur_closeout AS c ON c.closeout_id = t.closeout_id
+         CROSS JOIN cur_closeout AS c
           LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
           LEFT JOIN
                (SELECT r.closeout_id,
@@ -225,8 +238,29 @@ UPDATE cur_closeout
                  WHERE r.closeout_id IN (SELECT e.closeout_id
                                            FROM touched_eval AS e)
                  GROUP BY r.closeout_id) AS p
-            ON p.closeout_id = t.closeout_id) AS v
- WHERE cur_closeout.closeout_id = v.closeout_id;
+            ON p.closeout_id = t.closeout_id
+         WHERE c.closeout_id = t.closeout_id) AS v;
+CREATE UNIQUE INDEX upkeep_verdict_id ON upkeep_verdict (closeout_id);
+-- Written back by key: each row found through the touched list.
+UPDATE cur_closeout
+   SET dispatch_day = (SELECT v.dispatch_day FROM upkeep_verdict AS v
+                        WHERE v.closeout_id = cur_closeout.closeout_id),
+       dispatch_at = (SELECT v.dispatch_at FROM upkeep_verdict AS v
+                       WHERE v.closeout_id = cur_closeout.closeout_id),
+       incomplete_detail = (SELECT v.incomplete_detail
+                              FROM upkeep_verdict AS v
+                             WHERE v.closeout_id = cur_closeout.closeout_id),
+       reason = (SELECT v.reason FROM upkeep_verdict AS v
+                  WHERE v.closeout_id = cur_closeout.closeout_id),
+       all_reasons = (SELECT v.all_reasons FROM upkeep_verdict AS v
+                       WHERE v.closeout_id = cur_closeout.closeout_id),
+       detail = (SELECT v.detail FROM upkeep_verdict AS v
+                  WHERE v.closeout_id = cur_closeout.closeout_id),
+       is_valid = (SELECT v.is_valid FROM upkeep_verdict AS v
+                    WHERE v.closeout_id = cur_closeout.closeout_id),
+       is_accepted = (SELECT v.is_accepted FROM upkeep_verdict AS v
+                       WHERE v.closeout_id = cur_closeout.closeout_id)
+ WHERE closeout_id IN (SELECT v.closeout_id FROM upkeep_verdict AS v);
 
 -- ---- registration exceptions ----------------------------------------------------
 DELETE FROM cur_registration_exception
@@ -243,10 +277,11 @@ SELECT d.dispatch_id,
        r.model_norm,
        r.wmp_selected
   FROM touched_exception AS t
-  JOIN cur_dispatch AS d ON d.dispatch_id = t.dispatch_id
+ CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
                             AND r.registered_day <= d.dispatched_day
- WHERE r.removed_day IS NULL OR d.dispatched_day < r.removed_day;
+ WHERE d.dispatch_id = t.dispatch_id
+   AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
 
 -- The facts exceptions 2-5 test, one row per dispatch with at least one
 -- active registration (no row = NO_REGISTRATION). Two or more different
@@ -328,8 +363,9 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        || substr(d.dispatched_at, 1, 10),
        d.file_name, d.line
   FROM touched_exception AS t
-  JOIN cur_dispatch AS d ON d.dispatch_id = t.dispatch_id
- WHERE NOT EXISTS (SELECT 1 FROM upkeep_registration_fact AS f
+ CROSS JOIN cur_dispatch AS d
+ WHERE d.dispatch_id = t.dispatch_id
+   AND NOT EXISTS (SELECT 1 FROM upkeep_registration_fact AS f
                     WHERE f.dispatch_id = d.dispatch_id)
 UNION ALL
 -- 2. NOT_PROVIDER_OF_RECORD: provider (blank included) not registered.
@@ -382,6 +418,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
  WHERE f.is_overlapping = 1;
 
 DROP TABLE upkeep_closeout;
+DROP TABLE upkeep_verdict;
 DROP TABLE upkeep_registration;
 DROP TABLE upkeep_registration_fact;
 DROP TABLE upkeep_registration_item;
