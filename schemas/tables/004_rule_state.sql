@@ -53,8 +53,8 @@ CREATE INDEX IF NOT EXISTS cur_registration_serial
 -- The current version of every dispatch_id, and its accepted closeout
 -- (SPEC §3: "the valid one submitted first"), NULL when none is valid.
 CREATE TABLE IF NOT EXISTS cur_dispatch (
-    dispatch_id          TEXT PRIMARY KEY,
-    dispatch_row_id      INTEGER NOT NULL,  -- the current version's row
+    dispatch_row_id      INTEGER PRIMARY KEY,  -- the current version's row
+    dispatch_id          TEXT NOT NULL,
     file_id              INTEGER NOT NULL,
     line                 INTEGER NOT NULL,
     dispatched_at        TEXT NOT NULL,
@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS cur_dispatch (
     accepted_closeout_id INTEGER,           -- cur_closeout.closeout_id
     accepted_day         INTEGER            -- its submitted_day
 );
+CREATE UNIQUE INDEX IF NOT EXISTS cur_dispatch_id ON cur_dispatch (dispatch_id);
 -- The listing's order (SPEC §4: oldest first, then by Dispatch ID).
 CREATE UNIQUE INDEX IF NOT EXISTS cur_dispatch_order
     ON cur_dispatch (dispatched_at, dispatch_id);

@@ -55,7 +55,7 @@ SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
                        AND v.dispatch_id = c.dispatch_id);
 INSERT INTO touched_closeout (closeout_id)
 SELECT c.closeout_id FROM cur_closeout AS c;
-INSERT INTO touched_dispatch (dispatch_id)
-SELECT d.dispatch_id FROM cur_dispatch AS d;
-INSERT INTO touched_exception (dispatch_id)
-SELECT d.dispatch_id FROM cur_dispatch AS d;
+INSERT INTO touched_dispatch (dispatch_row_id)
+SELECT d.dispatch_row_id FROM cur_dispatch AS d;
+INSERT INTO touched_exception (dispatch_row_id)
+SELECT d.dispatch_row_id FROM cur_dispatch AS d;

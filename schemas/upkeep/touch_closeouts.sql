@@ -5,7 +5,8 @@
 -- closeouts get checks 1-6; the dispatches they name get their accepted
 -- closeout and check 7 again (a new valid closeout may be submitted before
 -- the accepted one, a superseding version may no longer be valid). A blank
--- dispatch id names no dispatch: such a closeout is never valid. Every
+-- or unknown dispatch id names no dispatch: such a closeout is never valid
+-- (when the dispatch arrives later, its file touches it). Every
 -- statement is driven by the file's rows (index closeout_file), never by a
 -- scan of the history: a night costs what it brings.
 DELETE FROM cur_closeout_reason
@@ -38,8 +39,8 @@ SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
  WHERE c.file_id = :file_id;
 INSERT INTO touched_closeout (closeout_id)
 SELECT c.closeout_id FROM closeout AS c WHERE c.file_id = :file_id;
-INSERT INTO touched_dispatch (dispatch_id)
-SELECT DISTINCT c.dispatch_id
+INSERT INTO touched_dispatch (dispatch_row_id)
+SELECT DISTINCT d.dispatch_row_id
   FROM closeout AS c
- WHERE c.file_id = :file_id
-   AND c.dispatch_id <> '';
+  JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
+ WHERE c.file_id = :file_id;

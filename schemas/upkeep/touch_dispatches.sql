@@ -21,10 +21,10 @@ SELECT d.dispatch_id, d.dispatch_row_id, d.file_id, d.line, d.dispatched_at,
   FROM dispatch AS d
   JOIN imported_file AS f ON f.file_id = d.file_id
  WHERE d.file_id = :file_id;
-INSERT INTO touched_dispatch (dispatch_id)
-SELECT d.dispatch_id FROM dispatch AS d WHERE d.file_id = :file_id;
-INSERT INTO touched_exception (dispatch_id)
-SELECT d.dispatch_id FROM dispatch AS d WHERE d.file_id = :file_id;
+INSERT INTO touched_dispatch (dispatch_row_id)
+SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
+INSERT INTO touched_exception (dispatch_row_id)
+SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
 INSERT INTO touched_closeout (closeout_id)
 SELECT c.closeout_id
   FROM dispatch AS d

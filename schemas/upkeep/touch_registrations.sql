@@ -24,8 +24,8 @@ SELECT r.registration_id, r.file_id, r.line, r.dealer_id, r.dealer_name,
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
  WHERE r.file_id = :file_id;
-INSERT INTO touched_exception (dispatch_id)
-SELECT d.dispatch_id
+INSERT INTO touched_exception (dispatch_row_id)
+SELECT d.dispatch_row_id
   FROM cur_dispatch AS d
  WHERE d.serial_norm IN (SELECT r.serial_norm FROM registration AS r
                           WHERE r.file_id = :file_id);

@@ -6,11 +6,13 @@
 CREATE TEMP TABLE IF NOT EXISTS touched_closeout (
     closeout_id INTEGER PRIMARY KEY    -- reasons 1-6 to compute again
 );
+-- Dispatches by the row id of their current version (cur_dispatch's key):
+-- a list walked in that order reads cur_dispatch in storage order.
 CREATE TEMP TABLE IF NOT EXISTS touched_dispatch (
-    dispatch_id TEXT PRIMARY KEY       -- accepted closeout and check 7 again
+    dispatch_row_id INTEGER PRIMARY KEY  -- accepted closeout, check 7 again
 );
 CREATE TEMP TABLE IF NOT EXISTS touched_exception (
-    dispatch_id TEXT PRIMARY KEY       -- registration exceptions again
+    dispatch_row_id INTEGER PRIMARY KEY  -- registration exceptions again
 );
 DELETE FROM touched_closeout;
 DELETE FROM touched_dispatch;

@@ -40,8 +40,10 @@ SELECT t.closeout_id FROM touched_closeout AS t
 UNION
 SELECT c.closeout_id
   FROM touched_dispatch AS t
+ CROSS JOIN cur_dispatch AS d
  CROSS JOIN cur_closeout AS c
- WHERE c.dispatch_id = t.dispatch_id;
+ WHERE d.dispatch_row_id = t.dispatch_row_id
+   AND c.dispatch_id = d.dispatch_id;
 
 DELETE FROM cur_closeout_reason
  WHERE closeout_id IN (SELECT t.closeout_id FROM touched_closeout AS t);
@@ -148,24 +150,30 @@ SELECT k.closeout_id, 6, 'INCOMPLETE_SECTION2',
 -- "no reason" is "valid" here. Only dispatches with closeouts: a closeout
 -- key never changes its dispatch, so one without has none accepted, as
 -- its row was inserted.
-UPDATE cur_dispatch
-   SET accepted_closeout_id =
+DROP TABLE IF EXISTS upkeep_accepted;
+CREATE TEMP TABLE upkeep_accepted AS
+SELECT d.dispatch_row_id,
        (SELECT c.closeout_id
           FROM cur_closeout AS c
-         WHERE c.dispatch_id = cur_dispatch.dispatch_id
+         WHERE c.dispatch_id = d.dispatch_id
            AND NOT EXISTS (SELECT 1 FROM cur_closeout_reason AS r
                             WHERE r.closeout_id = c.closeout_id)
          ORDER BY c.submitted_at, c.file_id, c.line
-         LIMIT 1)
- WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t
-                        WHERE EXISTS (SELECT 1 FROM cur_closeout AS c
-                                       WHERE c.dispatch_id = t.dispatch_id));
+         LIMIT 1) AS closeout_id
+  FROM touched_dispatch AS t
+ CROSS JOIN cur_dispatch AS d
+ WHERE d.dispatch_row_id = t.dispatch_row_id
+   AND EXISTS (SELECT 1 FROM cur_closeout AS c
+                WHERE c.dispatch_id = d.dispatch_id);
 UPDATE cur_dispatch
-   SET accepted_day = (SELECT c.submitted_day FROM cur_closeout AS c
-                        WHERE c.closeout_id = cur_dispatch.accepted_closeout_id)
- WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_dispatch AS t
-                        WHERE EXISTS (SELECT 1 FROM cur_closeout AS c
-                                       WHERE c.dispatch_id = t.dispatch_id));
+   SET accepted_closeout_id = a.closeout_id,
+       accepted_day = a.submitted_day
+  FROM (SELECT u.dispatch_row_id, u.closeout_id, c.submitted_day
+          FROM upkeep_accepted AS u
+          LEFT JOIN cur_closeout AS c ON c.closeout_id = u.closeout_id) AS a
+ WHERE cur_dispatch.dispatch_row_id = a.dispatch_row_id
+   AND cur_dispatch.dispatch_row_id IN (SELECT u.dispatch_row_id
+                                          FROM upkeep_accepted AS u);
 
 -- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch. The
 -- SELECT is read whole before a row is added, so "valid" is reasons 1-6.
@@ -176,7 +184,7 @@ SELECT c.closeout_id, 7, 'DUPLICATE_CLOSEOUT',
  CROSS JOIN cur_dispatch AS d
  CROSS JOIN cur_closeout AS w
  CROSS JOIN cur_closeout AS c
- WHERE d.dispatch_id = t.dispatch_id
+ WHERE d.dispatch_row_id = t.dispatch_row_id
    AND w.closeout_id = d.accepted_closeout_id
    AND c.dispatch_id = d.dispatch_id
    AND c.closeout_id <> w.closeout_id
@@ -241,30 +249,26 @@ SELECT v.closeout_id,
             ON p.closeout_id = t.closeout_id
          WHERE c.closeout_id = t.closeout_id) AS v;
 CREATE UNIQUE INDEX upkeep_verdict_id ON upkeep_verdict (closeout_id);
--- Written back by key: each row found through the touched list.
 UPDATE cur_closeout
-   SET dispatch_day = (SELECT v.dispatch_day FROM upkeep_verdict AS v
-                        WHERE v.closeout_id = cur_closeout.closeout_id),
-       dispatch_at = (SELECT v.dispatch_at FROM upkeep_verdict AS v
-                       WHERE v.closeout_id = cur_closeout.closeout_id),
-       incomplete_detail = (SELECT v.incomplete_detail
-                              FROM upkeep_verdict AS v
-                             WHERE v.closeout_id = cur_closeout.closeout_id),
-       reason = (SELECT v.reason FROM upkeep_verdict AS v
-                  WHERE v.closeout_id = cur_closeout.closeout_id),
-       all_reasons = (SELECT v.all_reasons FROM upkeep_verdict AS v
-                       WHERE v.closeout_id = cur_closeout.closeout_id),
-       detail = (SELECT v.detail FROM upkeep_verdict AS v
-                  WHERE v.closeout_id = cur_closeout.closeout_id),
-       is_valid = (SELECT v.is_valid FROM upkeep_verdict AS v
-                    WHERE v.closeout_id = cur_closeout.closeout_id),
-       is_accepted = (SELECT v.is_accepted FROM upkeep_verdict AS v
-                       WHERE v.closeout_id = cur_closeout.closeout_id)
- WHERE closeout_id IN (SELECT v.closeout_id FROM upkeep_verdict AS v);
+   SET dispatch_day = v.dispatch_day,
+       dispatch_at = v.dispatch_at,
+       incomplete_detail = v.incomplete_detail,
+       reason = v.reason,
+       all_reasons = v.all_reasons,
+       detail = v.detail,
+       is_valid = v.is_valid,
+       is_accepted = v.is_accepted
+  FROM upkeep_verdict AS v
+ WHERE cur_closeout.closeout_id = v.closeout_id
+   AND cur_closeout.closeout_id IN (SELECT u.closeout_id
+                                      FROM upkeep_verdict AS u);
 
 -- ---- registration exceptions ----------------------------------------------------
 DELETE FROM cur_registration_exception
- WHERE dispatch_id IN (SELECT t.dispatch_id FROM touched_exception AS t);
+ WHERE dispatch_id IN (SELECT d.dispatch_id
+                         FROM touched_exception AS t
+                        CROSS JOIN cur_dispatch AS d
+                        WHERE d.dispatch_row_id = t.dispatch_row_id);
 
 -- Every (touched dispatch, registration of its serial active on its day).
 DROP TABLE IF EXISTS upkeep_registration;
@@ -273,14 +277,14 @@ SELECT d.dispatch_id,
        d.provider_id,
        d.model_norm      AS dispatch_model_norm,
        r.dealer_id,
-       r.model,
+       r.registration_id,
        r.model_norm,
        r.wmp_selected
   FROM touched_exception AS t
  CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
                             AND r.registered_day <= d.dispatched_day
- WHERE d.dispatch_id = t.dispatch_id
+ WHERE d.dispatch_row_id = t.dispatch_row_id
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
 
 -- The facts exceptions 2-5 test, one row per dispatch with at least one
@@ -323,9 +327,10 @@ SELECT v.dispatch_id, v.list, v.item,
          WHERE a.wmp_selected = 1
          GROUP BY a.dispatch_id, a.dealer_id
         UNION ALL
-        SELECT a.dispatch_id, 'model', a.model_norm, MIN(a.model)
+        SELECT a.dispatch_id, 'model', a.model_norm, MIN(r.model)
           FROM upkeep_registration AS a
           JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
+          JOIN cur_registration AS r ON r.registration_id = a.registration_id
          WHERE f.model_registered = 0
          GROUP BY a.dispatch_id, a.model_norm) AS v;
 CREATE UNIQUE INDEX upkeep_registration_item_key
@@ -364,7 +369,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        d.file_name, d.line
   FROM touched_exception AS t
  CROSS JOIN cur_dispatch AS d
- WHERE d.dispatch_id = t.dispatch_id
+ WHERE d.dispatch_row_id = t.dispatch_row_id
    AND NOT EXISTS (SELECT 1 FROM upkeep_registration_fact AS f
                     WHERE f.dispatch_id = d.dispatch_id)
 UNION ALL
@@ -419,6 +424,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
 
 DROP TABLE upkeep_closeout;
 DROP TABLE upkeep_verdict;
+DROP TABLE upkeep_accepted;
 DROP TABLE upkeep_registration;
 DROP TABLE upkeep_registration_fact;
 DROP TABLE upkeep_registration_item;
