@@ -698,8 +698,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
     rc = rules_setup(db, &asof, d);
     if (rc == 0)
-        rc = db_exec(db, sql_report_unclosed_table, d, "listing the "
-                     "unclosed calls");
+        rc = db_exec(db, sql_report_tables, d, "listing the "
+                     "unclosed calls and non-compensable service");
     if (rc == 0)
         rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
     if (rc == 0)

@@ -22,7 +22,7 @@
 --     accepted closeout as of A).
 --   * A view over one table (buckets and attempts as scalar subqueries), so
 --     that `explain` reads one call by its key; a report copies it into a
---     table once (schemas/queries/report/report_unclosed_table.sql).
+--     table once (schemas/queries/report/report_tables.sql).
 CREATE TEMP VIEW unclosed_call AS
 SELECT d.dispatch_id,
        d.dispatched_at,

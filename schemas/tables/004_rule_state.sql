@@ -18,10 +18,11 @@
 -- EXISTS: a database downgraded by hand and upgraded again keeps going
 -- (touch_all.sql computes the state anew whatever was left).
 
--- Rows of one file, for the upkeep (a load touches only its own rows).
-CREATE INDEX IF NOT EXISTS registration_file ON registration (file_id);
-CREATE INDEX IF NOT EXISTS dispatch_file ON dispatch (file_id);
-CREATE INDEX IF NOT EXISTS closeout_file ON closeout (file_id);
+-- Rows of one file, for the upkeep (a load touches only its own rows),
+-- and the row at FILE:LINE, for `explain --source`.
+CREATE INDEX IF NOT EXISTS registration_file ON registration (file_id, line);
+CREATE INDEX IF NOT EXISTS dispatch_file ON dispatch (file_id, line);
+CREATE INDEX IF NOT EXISTS closeout_file ON closeout (file_id, line);
 
 -- The current version of every registration key (SPEC §2: "a later import
 -- of the same key supersedes").
