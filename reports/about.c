@@ -138,39 +138,29 @@ void about_example_release(struct about_example *ex)
     ex->line = 0;
 }
 
-/* Printed lines of s in a column `width` characters wide. */
-static unsigned wrapped_lines(const char *s, unsigned width)
+/* A label in A and a paragraph in B (and C), the row as tall as they. */
+/* Lines of a cell: wrapped prose at the column's width, other text by its
+ * line breaks (a command stays on one line). */
+static unsigned cell_lines(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, lxw_col_t col, const char *s,
+                           unsigned width, lxw_format *f)
 {
-    unsigned lines = 0, n = 0;
-    for (;; s++) {
-        if (*s == '\n' || *s == '\0') {
-            lines += n == 0 ? 1 : (n + width - 1) / width;
-            n = 0;
-            if (*s == '\0')
-                return lines;
-        } else if (((unsigned char)*s & 0xC0) != 0x80) {
-            n++;
-        }
-    }
+    unsigned lines = sheet_write_cstr(b, ws, row, col, s, f);
+    return f == b->wrap ? sheet_text_lines(s, width - 2) : lines;
 }
 
-/* A label in A and a paragraph in B (and C), the row as tall as they. */
 static void put_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     const char *label, const char *text, const char *more,
                     lxw_format *f)
 {
-    unsigned lines = wrapped_lines(label, COL_LABEL), k;
-    sheet_write_cstr(b, ws, row, 0, label, b->label);
-    if (text && *text) {
-        sheet_write_cstr(b, ws, row, 1, text, f);
-        if ((k = wrapped_lines(text, COL_TEXT - 2)) > lines)
-            lines = k;
-    }
-    if (more && *more) {
-        sheet_write_cstr(b, ws, row, 2, more, f);
-        if ((k = wrapped_lines(more, COL_MORE - 2)) > lines)
-            lines = k;
-    }
+    unsigned lines = cell_lines(b, ws, row, 0, label, COL_LABEL, b->label);
+    unsigned k;
+    if (text && *text &&
+        (k = cell_lines(b, ws, row, 1, text, COL_TEXT, f)) > lines)
+        lines = k;
+    if (more && *more &&
+        (k = cell_lines(b, ws, row, 2, more, COL_MORE, f)) > lines)
+        lines = k;
     sheet_fit_row(b, ws, row, lines);
 }
 
@@ -260,8 +250,8 @@ static lxw_row_t write_family(sqlite3 *db, struct sheet_book *b,
         sheet_write_cstr(b, ws, row, 0, db_text(q, 0), b->text);
         const char *meaning = db_text(q, 1);
         const char *remedy = with_remedy ? db_text(q, 2) : "";
-        unsigned lines = wrapped_lines(meaning, COL_TEXT - 2), k;
-        if ((k = wrapped_lines(remedy, COL_MORE - 2)) > lines)
+        unsigned lines = sheet_text_lines(meaning, COL_TEXT - 2), k;
+        if ((k = sheet_text_lines(remedy, COL_MORE - 2)) > lines)
             lines = k;
         sheet_write_cstr(b, ws, row, 1, meaning, b->wrap);
         if (*remedy)

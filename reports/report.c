@@ -708,6 +708,8 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");
     if (rc == 0)
+        rc = db_exec(db, sql_q_listing_views, d, "stating the listings");
+    if (rc == 0)
         rc = read_changes(db, &res->changes, d);
     if (o->progress_bar)
         fputs("\r\033[K", stderr);

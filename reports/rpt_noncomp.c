@@ -27,7 +27,7 @@ static const struct sheet_col listing_cols[] = {
     {"Completed",     SHEET_DATE,      0},
     {"Labor hours",   SHEET_DECIMAL,   8},
     {"Reason",        SHEET_TEXT,     26},
-    {"All reasons",   SHEET_TEXT,     40},
+    {"All reasons",   SHEET_TEXT,     64},
     {"Detail",        SHEET_TEXT,     60},
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},
@@ -112,7 +112,8 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
     static const char *const reason_hdr[] = {
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
-    summary_header(b, ws, row, reason_hdr, 4);
+    summary_header(b, ws, row, reason_hdr, 3, 1);
+    sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
     lxw_row_t first = row + 1;
     for (int k = 0; k < n_r; k++) {
         row++;
@@ -138,7 +139,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
     const char *codes[MAX_REASONS];
     for (int k = 0; k < n_r; k++)
         dealer_hdr[4 + k] = codes[k] = r[k].code;
-    summary_header(b, ws, row, dealer_hdr, 4 + n_r);
+    summary_header(b, ws, row, dealer_hdr, 4 + n_r, 2);
     return summary_fold(db, b, ws, row + 1, sql_q_noncomp_by_dealer,
                         "non-compensable by dealer", "(blank)", 1, codes,
                         n_r, d);

@@ -108,7 +108,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
         {"no longer listed otherwise", ch->n_closed_other, 1},
         {"Bucket moved",         ch->n_bucket_moved,       0},
     };
-    summary_header(b, ws, row, hdr, 2);
+    summary_header(b, ws, row, hdr, 2, 1);
     for (size_t k = 0; k < sizeof line / sizeof line[0]; k++) {
         row++;
         sheet_write_cstr(b, ws, row, 0, line[k].label,
@@ -133,7 +133,7 @@ static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
         hdr[2 + k] = bk[k].label;
     sheet_write_cstr(b, ws, row++, 0, "Trend: unclosed calls by aging "
                      "bucket, report by report", b->label);
-    summary_header(b, ws, row, hdr, 2 + n_bk);
+    summary_header(b, ws, row, hdr, 2 + n_bk, 1);
     lxw_row_t first = row + 1;
     sqlite3_stmt *q;
     int rc;
@@ -210,7 +210,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
     static const char *const bucket_hdr[] = {
         "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
-    summary_header(b, ws, row, bucket_hdr, 4);
+    summary_header(b, ws, row, bucket_hdr, 4, 1);
     lxw_row_t first = row + 1;
     sqlite3_stmt *q;
     if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
@@ -257,7 +257,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
         "Provider", "Provider name", "Unclosed calls"};
     for (int k = 0; k < n_bk; k++)
         prov_hdr[3 + k] = bk[k].label;
-    summary_header(b, ws, row, prov_hdr, 3 + n_bk);
+    summary_header(b, ws, row, prov_hdr, 3 + n_bk, 2);
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)
         labels[k] = bk[k].label;

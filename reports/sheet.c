@@ -109,7 +109,8 @@ int sheet_book_init(struct sheet_book *b)
         !(b->text_wrap = new_format(b)) || !(b->date = new_format(b)) ||
         !(b->datetime = new_format(b)) || !(b->count = new_format(b)) ||
         !(b->decimal = new_format(b)) || !(b->total = new_format(b)) ||
-        !(b->total_decimal = new_format(b)) || !(b->wrap = new_format(b)))
+        !(b->total_decimal = new_format(b)) || !(b->wrap = new_format(b)) ||
+        !(b->header_num = new_format(b)) || !(b->plain = new_format(b)))
         return -1;
     format_set_bold(b->title);
     format_set_font_size(b->title, 14);
@@ -118,12 +119,17 @@ int sheet_book_init(struct sheet_book *b)
     format_set_bold(b->header);
     format_set_bottom(b->header, LXW_BORDER_THIN);
     format_set_bg_color(b->header, 0xDDEBF7);
+    format_set_indent(b->header, 1);   /* apart from a number header */
+    format_set_bold(b->header_num);
+    format_set_bottom(b->header_num, LXW_BORDER_THIN);
+    format_set_bg_color(b->header_num, 0xDDEBF7);
+    format_set_align(b->header_num, LXW_ALIGN_RIGHT);
     /* Reading aids (SPEC §4): text and dates sit one indent from the left
      * border, so that a right-aligned number before them never reads as
      * one value with them ("108" + "91+"); numbers keep the right border.
      * Every cell hangs from the top of a row made tall by a wrapped one. */
     lxw_format *const indented[] = {b->text, b->text_wrap, b->date,
-                                    b->datetime};
+                                    b->datetime, b->plain};
     for (size_t k = 0; k < sizeof indented / sizeof indented[0]; k++) {
         format_set_align(indented[k], LXW_ALIGN_LEFT);
         format_set_indent(indented[k], 1);
@@ -415,6 +421,8 @@ unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws,
     unsigned lines = count_lines(t->buf);
     if (lines > 1 && f == b->text)
         f = b->text_wrap;                  /* SPEC §4: a line break wraps */
+    if (!f)
+        f = b->plain;                      /* never run into a number */
     if (n_runs == 0) {
         sheet_check(b, worksheet_write_string(ws, row, col, t->buf, f),
                     "writing text");
@@ -505,9 +513,12 @@ static int open_part(struct sheet *sh)
     sh->ws = sheet_add(b, name);
     if (!sh->ws)
         return -1;
-    for (int c = 0; c < sh->n_cols; c++)
+    for (int c = 0; c < sh->n_cols; c++) {
+        enum sheet_type t = sh->cols[c].type;
         sheet_write_cstr(b, sh->ws, 0, (lxw_col_t)c, sh->cols[c].header,
-                         b->header);
+                         t == SHEET_INT || t == SHEET_DECIMAL ? b->header_num
+                                                              : b->header);
+    }
     sh->row = 0;
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
@@ -577,13 +588,46 @@ static void measure(struct sheet *sh, int c, unsigned w)
         sh->width[c] = w;
 }
 
+unsigned sheet_text_lines(const char *s, unsigned width)
+{
+    unsigned lines = 0, n = 0;
+    if (width == 0)
+        width = 1;
+    for (;; s++) {
+        if (*s == '\n' || *s == '\0') {
+            lines += n == 0 ? 1 : (n + width - 1) / width;
+            n = 0;
+            if (*s == '\0')
+                return lines;
+        } else if (((unsigned char)*s & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+}
+
+/* A text longer than its column may grow (max_width) wraps, in a row of at
+ * most LONG_LINES lines: printed, a long value (a raw record of 32,767
+ * characters) would otherwise run on over the empty cells to its right,
+ * page after page. The cell keeps the whole value. */
+#define LONG_LINES 6
+
 unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
 {
     struct sheet_book *b = sh->book;
+    unsigned max = sh->cols[c].max_width;
     unsigned lines = sheet_write_text(b, sh->ws, sh->row, (lxw_col_t)c,
-                                      p ? p : "", n, b->text);
-    if (sh->n_rows <= MEASURE_ROWS && n > 0 && b->err == LXW_NO_ERROR)
-        measure(sh, c, text_width(b->txt.buf, sh->cols[c].max_width));
+                                      p ? p : "", n, n > max && max
+                                      ? b->text_wrap : b->text);
+    if (b->err != LXW_NO_ERROR || n == 0)
+        return lines;
+    unsigned w = text_width(b->txt.buf, max ? max + 1 : 255);
+    if (sh->n_rows <= MEASURE_ROWS)
+        measure(sh, c, w > max && max ? max : w);
+    if (max && w > max) {
+        /* The column is max wide; the indent takes about a character. */
+        unsigned k = sheet_text_lines(b->txt.buf, max > 3 ? max - 1 : max);
+        lines = k > LONG_LINES ? LONG_LINES : k;
+    }
     return lines;
 }
 

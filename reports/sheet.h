@@ -47,6 +47,9 @@ struct sheet_book {
     lxw_format   *title;      /* sheet titles on Summary and Run */
     lxw_format   *label;      /* bold labels of key/value rows */
     lxw_format   *header;     /* listing and table headers */
+    lxw_format   *header_num; /* the same, over a column of numbers */
+    lxw_format   *plain;      /* text of ours (notes): indented, the
+                                 default of sheet_write_text() */
     lxw_format   *text;       /* text cells: "@" (and quote prefix) */
     lxw_format   *text_wrap;  /* the same, wrapped: a value with a line break */
     lxw_format   *date;       /* yyyy-mm-dd */
@@ -138,6 +141,9 @@ unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
  * width; returns its lines (the row height is the caller's, see
  * sheet_fit_row()). sheet_put_row() returns the lines of its row. */
 unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
+/* Printed lines of s in a column `width` characters wide (each line break
+ * starts a line, a long line wraps). */
+unsigned sheet_text_lines(const char *s, unsigned width);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
 /* A listing sheet `name` (and its continuations) written straight from the

@@ -254,7 +254,7 @@ static const struct sheet_col noncomp_cols[] = {
     {"Dispatch ID", SHEET_TEXT, 18},      {"Serial number", SHEET_TEXT, 18},
     {"Submitted", SHEET_DATETIME, 0},     {"Completed", SHEET_DATE, 0},
     {"Labor hours", SHEET_DECIMAL, 8},    {"Reason", SHEET_TEXT, 26},
-    {"All reasons", SHEET_TEXT, 40},      {"Detail", SHEET_TEXT, 60},
+    {"All reasons", SHEET_TEXT, 64},      {"Detail", SHEET_TEXT, 60},
     {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_INT, 10},
     {"New", SHEET_TEXT, 6},               {"To be paid", SHEET_TEXT, 70},
 };

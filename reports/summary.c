@@ -49,10 +49,11 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
 }
 
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                    const char *const *names, int n)
+                    const char *const *names, int n, int n_text)
 {
     for (int c = 0; c < n; c++)
-        sheet_write_cstr(b, ws, row, (lxw_col_t)c, names[c], b->header);
+        sheet_write_cstr(b, ws, row, (lxw_col_t)c, names[c],
+                         c < n_text ? b->header : b->header_num);
 }
 
 void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,

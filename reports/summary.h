@@ -45,9 +45,11 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                            lxw_row_t last, lxw_col_t cat_col,
                            lxw_col_t val_col, int n);
 
-/* The header row of a table: bold, bordered, one cell per name. */
+/* The header row of a table: bold, bordered, one cell per name; the
+ * first n_text columns hold text (header on the left), the others numbers
+ * (header on the right, above them). */
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                    const char *const *names, int n);
+                    const char *const *names, int n, int n_text);
 
 /* Writes a "by key" table from rows (key, name, total, [labor hours,] sub
  * key, count), ordered so that the rows of one key are adjacent: one sheet
