@@ -121,6 +121,15 @@ static int join_path(char *out, size_t size, const char *dir,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
+bool report_orphan_pid(const char *digits)
+{
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == (long)getpid())
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 /* Removes ".NAME_DATE.xlsx.tmp-PID" files of our workbooks whose process
  * is gone (a run killed while writing). Failures are harmless. */
 static void remove_stale_temps(const char *dir)
@@ -140,12 +149,8 @@ static void remove_stale_temps(const char *dir)
                 e->d_name[1 + n] == '_')
                 ours = 1;
         }
-        char *end;
-        long pid = strtol(mark + 10, &end, 10);
-        if (!ours || *end != '\0' || pid <= 0 || pid == (long)getpid())
+        if (!ours || !report_orphan_pid(mark + 10))
             continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;                      /* alive, or not ours to judge */
         char path[4200];
         if (join_path(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);

@@ -63,6 +63,12 @@ struct report_result {
     char          statements_dir[4096];   /* their folder; "" without */
 };
 
+/* True when digits (the PID at the end of a temporary's name, ".tmp-PID")
+ * name a process that is gone: not this one, and kill(2) says ESRCH (a
+ * live process, or one we may not signal, is left alone). Its leftovers
+ * may then be removed. */
+bool report_orphan_pid(const char *digits);
+
 /* Writes the three workbooks for opts->as_of, then records the report in
  * the database (replacing an earlier record of the same as-of date). 0, or
  * -1 with d filled: EX_CANTCREAT when an output cannot be created or

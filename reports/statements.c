@@ -130,10 +130,7 @@ static void remove_stale_folders(const char *out_dir)
             mark = strstr(e->d_name, ".old-");
         if (strncmp(e->d_name, ".statements_", 12) != 0 || !mark)
             continue;
-        char *end;
-        long pid = strtol(mark + 5, &end, 10);
-        if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
-            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (!report_orphan_pid(mark + 5))
             continue;
         char path[4400];
         if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
