@@ -354,8 +354,11 @@ static void close_row(struct ex *x, bool marked)
 /* ---- opening ------------------------------------------------------------ */
 
 /* SPEC §3 exactly as the reports run it (reports/rules.c). */
-static int setup_rules(struct ex *x, int version)
+static int setup_rules(struct ex *x)
 {
+    int version;   /* older than the kept rule state: recompute (rules.h) */
+    if (db_schema_version(x->db, &version, x->d) != 0)
+        return -1;
     struct rules_asof a = {.recompute = version < DB_RULE_STATE_VERSION,
                            .as_of_day = x->o->as_of_day,
                            .n_buckets = x->o->n_buckets};
@@ -440,7 +443,7 @@ static int prepare_all(struct ex *x)
     if (x->rw)
         x->rw->as_of_basis = x->rw->as_of_default ? default_as_of(x, x->rw)
                                                   : "option";
-    if (setup_rules(x, version) != 0)
+    if (setup_rules(x) != 0)
         return -1;
     for (int q = 0; q < Q_N; q++) {
         char what[96];
