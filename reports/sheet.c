@@ -134,12 +134,70 @@ int sheet_book_init(struct sheet_book *b)
 
 void sheet_book_release(struct sheet_book *b)
 {
+    free(b->expect);
+    b->expect = NULL;
+    b->n_expect = 0;
     free(b->txt.buf);
     free(b->txt.runs);
     free(b->txt.split);
     free(b->txt.tuple);
     free(b->txt.tuple_ptr);
     memset(&b->txt, 0, sizeof b->txt);
+}
+
+/* The expectations of worksheet ws, grown on first use. NULL (and the
+ * book failed) when out of memory. */
+static struct verify_sheet *expect_of(struct sheet_book *b, lxw_worksheet *ws)
+{
+    size_t k = ws->index;
+    if (k >= b->n_expect) {
+        struct verify_sheet *e = realloc(b->expect, (k + 1) * sizeof *e);
+        if (!e) {
+            sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "counting cells");
+            return NULL;
+        }
+        memset(e + b->n_expect, 0, (k + 1 - b->n_expect) * sizeof *e);
+        b->expect = e;
+        b->n_expect = k + 1;
+    }
+    return &b->expect[k];
+}
+
+/* Counts a cell that libxlsxwriter accepted. */
+static void cell_written(struct sheet_book *b, lxw_worksheet *ws,
+                         lxw_error err, const char *what)
+{
+    struct verify_sheet *e;
+    sheet_check(b, err, what);
+    if (err == LXW_NO_ERROR && (e = expect_of(b, ws)) != NULL)
+        e->n_cells++;
+}
+
+int sheet_book_close(struct sheet_book *b, const char *file, char *why,
+                     size_t why_size)
+{
+    size_t n = 0;
+    lxw_worksheet *ws;
+    /* Parts are numbered in the order the sheets were added; the
+     * worksheets are gone once the workbook is closed. */
+    LXW_FOREACH_WORKSHEET(ws, b->wb) {
+        struct verify_sheet *e = expect_of(b, ws);
+        if (e)
+            e->part = (unsigned)++n;
+    }
+    errno = 0;
+    lxw_error err = workbook_close(b->wb);
+    int e = errno;
+    b->wb = NULL;
+    if (err != LXW_NO_ERROR && b->err == LXW_NO_ERROR) {
+        b->err = err;
+        b->err_what = NULL;
+        b->err_errno = e;
+    }
+    int rc = b->err != LXW_NO_ERROR ? -1
+             : verify_workbook(file, b->expect, b->n_expect, why, why_size);
+    sheet_book_release(b);
+    return rc;
 }
 
 double sheet_serial(int32_t day, int seconds)
@@ -280,8 +338,8 @@ void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
     if (cut)
         b->n_cut++;
     if (n_runs == 0) {
-        sheet_check(b, worksheet_write_string(ws, row, col, t->buf, f),
-                    "writing text");
+        cell_written(b, ws, worksheet_write_string(ws, row, col, t->buf, f),
+                     "writing text");
         return;
     }
     /* Copy each run NUL-terminated; runs without a format get the default
@@ -299,8 +357,9 @@ void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
         start = end;
     }
     t->tuple_ptr[n_runs] = NULL;
-    sheet_check(b, worksheet_write_rich_string(ws, row, col, t->tuple_ptr,
-                                               f), "writing text");
+    cell_written(b, ws, worksheet_write_rich_string(ws, row, col,
+                                                    t->tuple_ptr, f),
+                 "writing text");
 }
 
 void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
@@ -319,8 +378,18 @@ void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
         sheet_write_cstr(b, ws, row, col, isnan(v) ? "NaN" : "Inf", f);
         return;
     }
-    sheet_check(b, worksheet_write_number(ws, row, col, v, f),
-                "writing a number");
+    cell_written(b, ws, worksheet_write_number(ws, row, col, v, f),
+                 "writing a number");
+}
+
+void sheet_write_blank(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                       lxw_col_t col, lxw_format *f)
+{
+    /* Without a format libxlsxwriter writes no cell at all. */
+    if (b->err != LXW_NO_ERROR || !f)
+        return;
+    cell_written(b, ws, worksheet_write_blank(ws, row, col, f),
+                 "writing a blank");
 }
 
 void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
@@ -392,6 +461,9 @@ static void finish_part(struct sheet *sh)
                 "setting the autofilter");
     worksheet_freeze_panes(sh->ws, 1, 0);
     sheet_check(b, worksheet_repeat_rows(sh->ws, 0, 0), "setting titles");
+    struct verify_sheet *e = expect_of(b, sh->ws);
+    if (e)
+        e->n_rows = (unsigned long)sh->row + 1;   /* header and data */
 }
 
 int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,

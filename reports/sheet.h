@@ -19,6 +19,7 @@
 #define SVC_SHEET_H
 
 #include "lib/diag.h"
+#include "reports/verify.h"
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -61,12 +62,30 @@ struct sheet_book {
     void        (*progress)(void *ctx, unsigned long n_rows);
     void         *progress_ctx;
     struct sheet_text txt;
+    /* What went into each worksheet (by lxw_worksheet.index), for
+     * sheet_book_close()'s read-back: cells written, listing rows. */
+    struct verify_sheet *expect;
+    size_t        n_expect;
 };
 
 /* Creates the shared formats of an open workbook (b->wb set by the caller).
  * 0, or -1 with b->err set. */
 int  sheet_book_init(struct sheet_book *b);
 void sheet_book_release(struct sheet_book *b);   /* frees b->txt only */
+
+/* Closes b->wb (workbook_close() writes the file `file` then) and, when
+ * that and every write before succeeded, reads the file back with
+ * verify_workbook() (reports/verify.h) against the cells and listing rows
+ * that went through this book. Every workbook writer calls this instead
+ * of workbook_close(), before renaming the file into place: libxlsxwriter
+ * does not check its own writes. 0; -1 with b->err set (a libxlsxwriter
+ * failure; b->err_errno its errno, or 0), or -1 with b->err still
+ * LXW_NO_ERROR and why filled: the file is not what was written (remove
+ * it). Frees the book's scratch space either way; b->wb is NULL after.
+ * A cell must be written once: writing one cell twice reads back as one,
+ * which fails the count. */
+int  sheet_book_close(struct sheet_book *b, const char *file, char *why,
+                      size_t why_size);
 
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
@@ -125,6 +144,9 @@ void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
                         lxw_format *f);
 void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                       lxw_col_t col, int32_t day);
+/* A blank cell with a format (a border under a total row). */
+void sheet_write_blank(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                       lxw_col_t col, lxw_format *f);
 /* Records a libxlsxwriter result: the first failure sticks. */
 void sheet_check(struct sheet_book *b, lxw_error err, const char *what);
 
