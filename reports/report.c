@@ -248,7 +248,7 @@ static const char *lxw_reason(lxw_error err, char *buf, size_t size)
  * set when the writer already filled d. */
 static int book_close(struct book_job *j, int failed, struct diag *d)
 {
-    char bad[200] = "";
+    char bad[300] = "";
     int rc = sheet_book_close(&j->b, j->tmp, bad, sizeof bad);
     if (j->o->progress_bar)
         fputs("\r\033[K", stderr);
@@ -261,7 +261,10 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         int e = j->b.err_errno;
         char why[256];
         unlink(j->tmp);
-        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create%s%s: "
+        /* Out of memory is no fault of the output folder: internal. */
+        int code = e == ENOMEM || err == LXW_ERROR_MEMORY_MALLOC_FAILED
+                       ? EX_SOFTWARE : EX_CANTCREAT;
+        return diag_set(d, code, j->path, 0, "cannot create%s%s: "
                         "%s%s%s", j->b.err_what ? " while " : "",
                         j->b.err_what ? j->b.err_what : "",
                         lxw_reason(err, why, sizeof why), e ? ": " : "",
@@ -271,9 +274,8 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         /* libxlsxwriter said yes, but the file is not what was written:
          * its own writes failed unchecked (a full disk, most often). */
         unlink(j->tmp);
-        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: the "
-                        "file written does not read back whole (%s), so it "
-                        "was removed; is the disk full?", bad);
+        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: %s; "
+                        "the file was removed (is the disk full?)", bad);
     }
     if (rename(j->tmp, j->path) != 0) {
         int e = errno;

@@ -265,11 +265,9 @@ int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
 {
     struct rpt_audit_others x;
     *n_rejected = *n_reg_exceptions = 0;
-    lxw_worksheet *run = workbook_add_worksheet(b->wb, "Run");
-    if (!run) {
-        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+    lxw_worksheet *run = sheet_add(b, "Run");
+    if (!run)
         return -1;
-    }
     if (sheet_write_listing(db, b, "Rejected rows", rejected_cols,
                       N_COLS(rejected_cols), sql_q_audit_rejected,
                       n_rejected, d) != 0 ||

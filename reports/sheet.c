@@ -60,6 +60,7 @@
 #include "lib/db.h"
 #include "lib/parse.h"
 #include "lib/utf8.h"
+#include "reports/lxw_tmp.h"
 
 /* Markup libxlsxwriter adds per rich-string run (<r>, the default <rPr>,
  * <t xml:space="preserve">), counted against its 32,767 limit; generous. */
@@ -93,6 +94,7 @@ static lxw_format *new_format(struct sheet_book *b)
 
 int sheet_book_init(struct sheet_book *b)
 {
+    b->io_failures = lxw_tmp_failures(NULL);
     b->txt.buf = malloc(TEXT_BYTES);
     b->txt.runs = malloc(TEXT_BYTES + MAX_RUNS);
     b->txt.split = malloc(MAX_RUNS * sizeof *b->txt.split);
@@ -145,6 +147,21 @@ void sheet_book_release(struct sheet_book *b)
     memset(&b->txt, 0, sizeof b->txt);
 }
 
+lxw_worksheet *sheet_add(struct sheet_book *b, const char *name)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+    if (!ws) {
+        /* In constant_memory mode a new sheet opens a temporary file.
+         * libxlsxwriter 1.1.4 keeps the half-made sheet in the workbook,
+         * and workbook_close() then crashes on it (found by the
+         * allocation sweep): such a book is never closed, see
+         * sheet_book_close(). */
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        b->unclosable = 1;
+    }
+    return ws;
+}
+
 /* The expectations of worksheet ws, grown on first use. NULL (and the
  * book failed) when out of memory. */
 static struct verify_sheet *expect_of(struct sheet_book *b, lxw_worksheet *ws)
@@ -185,6 +202,17 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
         if (e)
             e->part = (unsigned)++n;
     }
+    /* A book without a sheet (its writer failed first) would get one
+     * from workbook_close(), whose temporary file may fail too: with a
+     * half-made sheet in it (see sheet_add) libxlsxwriter 1.1.4 crashes.
+     * Such a book is left as it is (its memory and files go with the
+     * process, which is about to fail). */
+    if (b->unclosable || n == 0) {
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        b->wb = NULL;
+        sheet_book_release(b);
+        return -1;
+    }
     errno = 0;
     lxw_error err = workbook_close(b->wb);
     int e = errno;
@@ -194,8 +222,17 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
         b->err_what = NULL;
         b->err_errno = e;
     }
-    int rc = b->err != LXW_NO_ERROR ? -1
-             : verify_workbook(file, b->expect, b->n_expect, why, why_size);
+    int rc = -1, io_errno;
+    char bad[200];
+    if (b->err != LXW_NO_ERROR)
+        ;
+    else if (lxw_tmp_failures(&io_errno) != b->io_failures)
+        snprintf(why, why_size, "a write into libxlsxwriter's temporary "
+                 "files failed: %s", strerror(io_errno));
+    else if ((rc = verify_workbook(file, b->expect, b->n_expect, bad,
+                                   sizeof bad)) != 0)
+        snprintf(why, why_size, "the file written does not read back "
+                 "whole: %s", bad);
     sheet_book_release(b);
     return rc;
 }
@@ -424,12 +461,8 @@ static int open_part(struct sheet *sh)
         snprintf(name, sizeof name, "%s", sh->name);
     else
         snprintf(name, sizeof name, "%s (%d)", sh->name, sh->part);
-    sh->ws = workbook_add_worksheet(b->wb, name);
-    if (!sh->ws) {
-        /* In constant_memory mode a new sheet opens a temporary file. */
-        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+    if (!(sh->ws = sheet_add(b, name)))
         return -1;
-    }
     for (int c = 0; c < sh->n_cols; c++)
         sheet_write_cstr(b, sh->ws, 0, (lxw_col_t)c, sh->cols[c].header,
                          b->header);

@@ -66,7 +66,12 @@ struct sheet_book {
      * sheet_book_close()'s read-back: cells written, listing rows. */
     struct verify_sheet *expect;
     size_t        n_expect;
+    unsigned long io_failures;  /* lxw_tmp_failures() when the book began */
+    int           unclosable;   /* a sheet could not be added: see sheet_add */
 };
+
+/* Adds the worksheet `name`; NULL (b->err set) when it cannot be made. */
+lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 
 /* Creates the shared formats of an open workbook (b->wb set by the caller).
  * 0, or -1 with b->err set. */

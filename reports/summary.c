@@ -18,11 +18,9 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
                             const char *title, const char *from_note,
                             lxw_row_t *next)
 {
-    lxw_worksheet *ws = workbook_add_worksheet(b->wb, "Summary");
-    if (!ws) {
-        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+    lxw_worksheet *ws = sheet_add(b, "Summary");
+    if (!ws)
         return NULL;
-    }
     /* A chart split over printed pages is no use (STYLE §10). */
     worksheet_set_landscape(ws);
     worksheet_fit_to_pages(ws, 1, 0);
