@@ -9,6 +9,7 @@
 #include "reports/lxw_tmp.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,7 +17,16 @@
 struct tmp_cookie {
     int   fd;
     FILE *f;                  /* the stream, for its error flag */
+    struct tmp_cookie *prev, *next;   /* the open ones, see below */
 };
+
+/* The open streams' cookies. libxlsxwriter leaves the temporary file of a
+ * sheet that never got a row unclosed when its workbook fails; glibc keeps
+ * such a stream on its list of open files, but the cookie, which only the
+ * stream points to (behind glibc's pointer mangling), would look leaked to
+ * LeakSanitizer. Kept here, it is what it is: an open file. */
+static struct tmp_cookie *open_list;
+static pthread_mutex_t open_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned long n_failures, n_files;
 static int first_errno;
@@ -91,6 +101,14 @@ static int tmp_close(void *cookie)
 {
     struct tmp_cookie *c = cookie;
     check_flag(c);
+    pthread_mutex_lock(&open_mu);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        open_list = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    pthread_mutex_unlock(&open_mu);
     int rc = close(c->fd);
     free(c);
     return rc;
@@ -122,6 +140,13 @@ FILE *lxw_tmpfile(char *tmpdir)
         return NULL;
     }
     c->f = f;
+    pthread_mutex_lock(&open_mu);
+    c->prev = NULL;
+    c->next = open_list;
+    if (open_list)
+        open_list->prev = c;
+    open_list = c;
+    pthread_mutex_unlock(&open_mu);
     __atomic_add_fetch(&n_files, 1, __ATOMIC_SEQ_CST);
     return f;
 }

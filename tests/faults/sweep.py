@@ -55,7 +55,8 @@ def run(bin_, work, env=None, out=None, db_dir=None):
     """One `svcrecon run` of the night into work/out with work/svc.db."""
     out = out or os.path.join(work, "out")
     db = os.path.join(db_dir or work, "svc.db")
-    e = dict(os.environ, TZ="UTC")
+    e = dict(os.environ, TZ="UTC", LSAN_OPTIONS="suppressions=" +
+             os.path.join(HERE, "lsan.supp"))
     e.update(env or {})
     p = subprocess.run([bin_, "run", "--db", db, "--inbox", NIGHT,
                         "--out", out, "--as-of", AS_OF, "--quiet",
