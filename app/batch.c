@@ -225,10 +225,19 @@ static int write_summary(struct batch_state *s)
         fprintf(f, ", \"newly_unclosed\": %lu, \"closed\": %lu, "
                 "\"closed_by_closeout\": %lu, \"cancelled\": %lu, "
                 "\"closed_otherwise\": %lu, \"bucket_moved\": %lu, "
-                "\"new_noncompensable\": %lu}\n  },\n",
+                "\"new_noncompensable\": %lu},\n",
                 ch->n_newly_unclosed, ch->n_closed, ch->n_closed_by_closeout,
                 ch->n_cancelled, ch->n_closed_other, ch->n_bucket_moved,
                 ch->n_new_noncomp);
+        /* SPEC §4 "Dealer statements": null without --statements. */
+        fprintf(f, "    \"statements\": ");
+        if (r->statements) {
+            fprintf(f, "{\"folder\": ");
+            json_string(f, x->statements_dir);
+            fprintf(f, ", \"count\": %lu}\n  },\n", x->n_statements);
+        } else {
+            fprintf(f, "null\n  },\n");
+        }
     } else {
         fprintf(f, "null,\n");
     }

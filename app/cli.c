@@ -26,9 +26,11 @@
 static const char usage_text[] =
     "usage: svcrecon import --db DB --kind KIND [--summary FILE] FILE...\n"
     "       svcrecon report --db DB --out DIR [--as-of DATE] [--from DATE]\n"
-    "                       [--buckets N,N,...] [--summary FILE]\n"
+    "                       [--buckets N,N,...] [--statements]\n"
+    "                       [--summary FILE]\n"
     "       svcrecon run --db DB --inbox DIR --out DIR [--as-of DATE]\n"
-    "                    [--from DATE] [--buckets N,N,...] [--summary FILE]\n"
+    "                    [--from DATE] [--buckets N,N,...] [--statements]\n"
+    "                    [--summary FILE]\n"
     "       svcrecon explain --db DB [--as-of DATE] [--buckets N,N,...]\n"
     "                        [--json] DISPATCH_ID | --source FILE:LINE\n"
     "       svcrecon --help | --version\n";
@@ -60,6 +62,9 @@ static const char help_text[] =
     "                   after DATE\n"
     "  --buckets LIST   aging bucket upper bounds in days (default\n"
     "                   7,14,30,60,90: 0-7, 8-14, 15-30, 31-60, 61-90, 91+)\n"
+    "  --statements     also write a statement per dealer with an unclosed\n"
+    "                   call or a non-compensable closeout:\n"
+    "                   DIR/statements_DATE/DEALER.xlsx (report, run)\n"
     "  --summary FILE   write a JSON summary of the run to FILE\n"
     "  --source FILE:LINE\n"
     "                   explain: the row of an imported FILE (base name, or\n"
@@ -145,7 +150,7 @@ static void today(char iso[11], int32_t *day)
 }
 
 enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
-       OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_HELP, OPT_VERSION,
+       OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_STATEMENTS, OPT_HELP, OPT_VERSION,
        OPT_JSON, OPT_SOURCE };
 
 _Static_assert(EXPLAIN_MAX_BUCKETS == REPORT_MAX_BUCKETS,
@@ -280,6 +285,7 @@ int cli_main(int argc, char **argv)
         {"buckets", required_argument, NULL, OPT_BUCKETS},
         {"summary", required_argument, NULL, OPT_SUMMARY},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"statements", no_argument, NULL, OPT_STATEMENTS},
         {"help", no_argument, NULL, OPT_HELP},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -320,6 +326,7 @@ int cli_main(int argc, char **argv)
         case OPT_OUT:     r->out_dir = optarg; break;
         case OPT_SUMMARY: o.summary_path = optarg; break;
         case OPT_QUIET:   r->quiet = true; r->progress_bar = false; break;
+        case OPT_STATEMENTS: r->statements = true; break;
         case OPT_KIND:
             if (!feed_kind_parse(optarg, &o.kind))
                 return usage_error("unknown --kind '%s' (registrations, "
@@ -352,8 +359,9 @@ int cli_main(int argc, char **argv)
             return usage_error("%s needs --kind KIND", cmd);
         if (optind >= argc)
             return usage_error("%s needs at least one FILE", cmd);
-        if (o.inbox || r->out_dir)
-            return usage_error("%s takes no --inbox or --out", cmd);
+        if (o.inbox || r->out_dir || r->statements)
+            return usage_error("%s takes no --inbox, --out or --statements",
+                               cmd);
         o.files = argv + optind;
         o.n_files = argc - optind;
         return batch_import(&o);

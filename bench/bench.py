@@ -15,6 +15,8 @@ two from GNU time):
   rerun      the same `run` again on its database: every file is skipped
   night2     the generator's second night added to the inbox, `run` on a copy
              of the night-1 database (copied before each repetition, untimed)
+  statements `svcrecon report --statements` on the database of `import`: the
+             report plus one statement per dealer (the generator's dealers)
 
 Repetitions are interleaved (rep 1 of every step, then rep 2, ...) so that
 load from other users of the machine spreads over all steps alike. Prints a
@@ -43,8 +45,10 @@ GENERATOR = os.environ.get("BENCH_GENERATOR") or \
     os.path.join(ROOT, "sample-data", "generate")
 SVCRECON = os.path.join(ROOT, "svcrecon")
 KINDS = ("registrations", "dispatches", "closeouts")
-STEPS = ("reference", "import", "report", "run", "rerun", "night2")
-NEEDS = {"report": "import", "rerun": "run", "night2": "run"}
+STEPS = ("reference", "import", "report", "run", "rerun", "night2",
+         "statements")
+NEEDS = {"report": "import", "rerun": "run", "night2": "run",
+         "statements": "import"}
 SEED = 6
 MB = 1024 * 1024                       # peak RSS in MiB, as ru_maxrss is KiB
 VERIFY_TIME = os.path.join(ROOT, "build", "bench", "verify-time")
@@ -382,6 +386,18 @@ class Bench:
                 m["verify_s"] = float(got.group(1))
         return m
 
+    def statements(self, rep):
+        out = self.path("out-statements")
+        shutil.rmtree(out, ignore_errors=True)
+        summary = self.path("statements.json")
+        m = timed(self.svc("report", "--db", self.path("import.db"), "--out",
+                           out, "--as-of", self.a1, "--statements",
+                           "--summary", summary),
+                  self.log("statements", rep))
+        self.summaries["statements"] = read_summary(summary)
+        attach(m, self.summaries["statements"])
+        return self.check_out(m, out, self.a1)
+
     def run(self, rep):
         db = self.path("run.db")
         rm_db(db)
@@ -500,7 +516,7 @@ def rows_of(summary_by_step):
 
 def build_results(b, meta):
     st = {s: stats(b.results[s]) for s in b.steps}
-    ref, imp, rep, run, rerun, n2 = (st.get(s) for s in STEPS)
+    ref, imp, rep, run, rerun, n2 = (st.get(s) for s in STEPS[:6])
     ratios = {
         "import/reference": ratio(imp, ref),
         "run/reference": ratio(run, ref),
@@ -624,6 +640,14 @@ def print_results(res):
                 "rest %.2f s (report step %.2f s)"
                 % (x["import_part_s"], x["share_of_import_s"],
                    x["rest_part_s"], x["report_step_s"]))
+    x, rep = res["steps"].get("statements"), res["steps"].get("report")
+    js = (res["svcrecon_summaries"].get("statements") or {}).get("reports")
+    if x and rep and js and js.get("statements"):
+        n = js["statements"]["count"]
+        say("statements: %d dealer statements, %.2f s more than the report "
+            "(%.1f ms each)" % (n, x["median_s"] - rep["median_s"],
+                                1000 * (x["median_s"] - rep["median_s"]) /
+                                max(n, 1)))
     load = res["meta"]["loadavg_start"][0], res["meta"]["loadavg_end"][0]
     if max(load) > 0.5 * (res["meta"]["cpus"] or 1):
         say("note: load average %.2f at the start, %.2f at the end on %s "

@@ -52,11 +52,13 @@
 #include "lib/db.h"
 #include "lib/sha256.h"
 #include "schemas/sql.h"
+#include "reports/about.h"
 #include "reports/rpt_audit.h"
 #include "reports/rpt_noncomp.h"
 #include "reports/rpt_unclosed.h"
 #include "reports/rules.h"
 #include "reports/sheet.h"
+#include "reports/statements.h"
 
 static const char *const book_base[REPORT_N] = {
     "unclosed_calls", "non_compensable", "audit"};
@@ -201,31 +203,11 @@ static void on_progress(void *ctx, unsigned long n_rows)
 static int book_open(struct book_job *j, struct diag *d)
 {
     const struct report_opts *o = j->o;
-    char title[128], comments[128];
-    lxw_workbook_options wo = {.constant_memory = LXW_TRUE,
-                               .tmpdir = (char *)j->tmp_dir};
-
-    memset(&j->b, 0, sizeof j->b);
-    j->b.wb = workbook_new_opt(j->tmp, &wo);
-    if (!j->b.wb)
+    if (sheet_book_open(&j->b, j->tmp, j->tmp_dir, book_title[j->kind],
+                        o->as_of, o->as_of_day, o->version) != 0 &&
+        !j->b.wb)
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: out "
                         "of memory");
-    /* created: the as-of date at 00:00 UTC, from the day number alone
-     * (libxlsxwriter formats it with gmtime); never the clock. */
-    snprintf(title, sizeof title, "%s as of %s", book_title[j->kind],
-             o->as_of);
-    snprintf(comments, sizeof comments, "svcrecon %s",
-             o->version ? o->version : "");
-    lxw_doc_properties props = {
-        .title = title,
-        .subject = "Canon imagePROGRAF dealer service reconciliation",
-        .author = "svcrecon",
-        .comments = comments,
-        .created = (time_t)o->as_of_day * 86400,
-    };
-    sheet_check(&j->b, workbook_set_properties(j->b.wb, &props),
-                "setting properties");
-    sheet_book_init(&j->b);
     if (o->progress_bar) {
         j->b.progress = on_progress;
         j->b.progress_ctx = j;
@@ -433,6 +415,11 @@ static int fill_book(struct run *r, int k)
                                  &j->n_rows, &j->n_rows2, d);
         }
     }
+    if (rc == 0) {                        /* SPEC §4: About ends each one */
+        const char *slash = strrchr(j->path, '/');
+        rc = about_write(r->db, &j->b, r->o, (enum about_book)k,
+                         slash ? slash + 1 : j->path, NULL, NULL, d);
+    }
     /* A failure with d filled is the database's; one without is the
      * workbook's, which book_close() turns into EX_CANTCREAT. The audit
      * abandoned for a failed sibling has neither: it is removed quietly. */
@@ -565,11 +552,14 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
                  (long long)sqlite3_column_int64(q, 2), hex);
     }
     snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
-             "buckets %s; files %lld last %lld; previous %s",
+             "buckets %s; files %lld last %lld; previous %s; reports %lld; "
+             "statements %s",
              o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
              o->has_from ? o->from : "-", buckets,
              (long long)sqlite3_column_int64(q, 0),
-             (long long)sqlite3_column_int64(q, 1), prev);
+             (long long)sqlite3_column_int64(q, 1), prev,
+             (long long)sqlite3_column_int64(q, 4),
+             o->statements ? "yes" : "no");
     sqlite3_finalize(q);
     return 0;
 }
@@ -577,20 +567,24 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
 #define RESULT_FMT "unclosed %lu noncomp %lu rejected %lu regexc %lu " \
                    "cut %lu previous %10s newly %lu closed %lu " \
                    "by_closeout %lu cancelled %lu other %lu moved %lu " \
-                   "new_noncomp %lu"
+                   "new_noncomp %lu statements %lu %64s"
 
-static void format_result(const struct report_result *r, char *out,
-                          size_t size)
+/* The statements' digest (statements_digest()) is kept with the counts:
+ * "-" without --statements. */
+static void format_result(const struct report_result *r, const char *digest,
+                          char *out, size_t size)
 {
     const struct report_changes *c = &r->changes;
     snprintf(out, size, RESULT_FMT, r->n_unclosed, r->n_noncomp,
              r->n_rejected, r->n_reg_exceptions, r->n_cut_cells,
              c->has_previous ? c->previous_as_of : "-", c->n_newly_unclosed,
              c->n_closed, c->n_closed_by_closeout, c->n_cancelled,
-             c->n_closed_other, c->n_bucket_moved, c->n_new_noncomp);
+             c->n_closed_other, c->n_bucket_moved, c->n_new_noncomp,
+             r->n_statements, digest);
 }
 
-static bool parse_result(const char *s, struct report_result *r)
+static bool parse_result(const char *s, struct report_result *r,
+                         char digest[65])
 {
     struct report_changes *c = &r->changes;
     char prev[11] = "";
@@ -598,7 +592,7 @@ static bool parse_result(const char *s, struct report_result *r)
                &r->n_reg_exceptions, &r->n_cut_cells, prev,
                &c->n_newly_unclosed, &c->n_closed, &c->n_closed_by_closeout,
                &c->n_cancelled, &c->n_closed_other, &c->n_bucket_moved,
-               &c->n_new_noncomp) != 13)
+               &c->n_new_noncomp, &r->n_statements, digest) != 15)
         return false;
     c->has_previous = strcmp(prev, "-") != 0;
     snprintf(c->previous_as_of, sizeof c->previous_as_of, "%s",
@@ -619,14 +613,24 @@ static int up_to_date(sqlite3 *db, const struct report_opts *o,
     db_bind_int(q, ":as_of_day", o->as_of_day);
     int rc = sqlite3_step(q), fresh = 0;
     struct report_result rec = *res;
+    char digest[65] = "";
     if (rc == SQLITE_ROW && strcmp(db_text(q, 0), stamp) == 0 &&
-        parse_result(db_text(q, 1), &rec)) {
+        parse_result(db_text(q, 1), &rec, digest)) {
         fresh = 1;
         for (int k = 0; k < REPORT_N && fresh; k++) {
             char hex[65];
             unsigned long long bytes;
             fresh = sha256_file(res->path[k], hex, &bytes) == 0 &&
                     strcmp(hex, db_text(q, 2 + k)) == 0;
+        }
+        /* --statements: the folder holds exactly what was written. */
+        if (fresh && o->statements) {
+            char hex[65];
+            unsigned long n;
+            fresh = statements_folder(o, rec.statements_dir,
+                                      sizeof rec.statements_dir) == 0 &&
+                    statements_digest(rec.statements_dir, hex, &n) == 0 &&
+                    strcmp(hex, digest) == 0 && n == rec.n_statements;
         }
     }
     sqlite3_finalize(q);
@@ -643,7 +647,7 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
 {
     static const char *const sha_param[REPORT_N] = {
         ":sha_unclosed", ":sha_noncomp", ":sha_audit"};
-    char result[512], hex[REPORT_N][65];
+    char result[512], hex[REPORT_N][65], digest[65] = "-";
     sqlite3_stmt *q;
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
@@ -651,7 +655,12 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
             return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
                             "back: %s", strerror(errno));
     }
-    format_result(res, result, sizeof result);
+    unsigned long n;
+    if (o->statements && statements_digest(res->statements_dir, digest,
+                                           &n) != 0)
+        return diag_set(d, EX_CANTCREAT, res->statements_dir, 0, "cannot "
+                        "read back: %s", strerror(errno));
+    format_result(res, digest, result, sizeof result);
     if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
                    "report output") != 0)
         return -1;
@@ -726,6 +735,7 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     remove_stale_temps(opts.out_dir);
     if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, d) != 0)
         return -1;
+    opts.tmp_dir = tmp_dir;
     int rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
     remove_tmp_dir(tmp_dir);
     return rc;
@@ -773,8 +783,14 @@ static int write_report(struct run *r, struct diag *d)
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
     rc = rules_setup(db, &asof, d);
     if (rc == 0)
+        rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
+    if (rc == 0)
+        rc = db_exec(db, sql_q_code_meanings, d, "stating the codes");
+    if (rc == 0)
         rc = db_exec(db, sql_history_changes, d, "comparing with the "
                      "previous report");
+    if (rc == 0)
+        rc = db_exec(db, sql_q_listing_views, d, "stating the listings");
     if (rc == 0)
         rc = read_changes(db, &res->changes, d);
     if (o->progress_bar)
@@ -817,6 +833,11 @@ static int write_report(struct run *r, struct diag *d)
     }
     if (rc == 0 && n_started != REPORT_N)    /* cannot happen: no failure */
         rc = diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
+    /* SPEC §4 "Dealer statements", from the same snapshot, once the three
+     * workbooks are in place. */
+    if (rc == 0 && o->statements)
+        rc = statements_write(db, o, &res->n_statements, res->statements_dir,
+                              d);
     /* All three workbooks are in place: record the report (see
      * "Recording"), then commit. */
     if (rc == 0 && (record_report(db, d) != 0 ||

@@ -19,6 +19,8 @@
 
 struct report_opts {
     const char *out_dir;          /* created if missing */
+    const char *tmp_dir;          /* set by report_write_all(): the run's
+                                     own temporary folder in out_dir */
     const char *db_path;          /* named on the Run sheet */
     const char *version;          /* svcrecon version text */
     char        as_of[11];        /* YYYY-MM-DD */
@@ -30,6 +32,7 @@ struct report_opts {
     int         bucket_hi[REPORT_MAX_BUCKETS]; /* all but the last, open one */
     bool        progress_bar;     /* stderr is a terminal */
     bool        quiet;            /* no per-step log lines */
+    bool        statements;       /* --statements: dealer statements too */
 };
 
 enum { REPORT_UNCLOSED, REPORT_NONCOMP, REPORT_AUDIT, REPORT_N };
@@ -58,6 +61,8 @@ struct report_result {
     unsigned long n_reg_exceptions;
     unsigned long n_cut_cells;            /* text cells cut at 32,767 */
     struct report_changes changes;        /* set once the rules ran */
+    unsigned long n_statements;           /* --statements: files written */
+    char          statements_dir[4096];   /* their folder; "" without */
 };
 
 /* Writes the three workbooks for opts->as_of, then records the report in

@@ -33,6 +33,7 @@ static const struct sheet_col exception_cols[] = {
     {"Dispatched",    SHEET_DATETIME,  0},
     {"Serial number", SHEET_TEXT,     18},
     {"Provider",      SHEET_TEXT,     14},
+    {"Provider name", SHEET_TEXT,     30},
     {"Exception",     SHEET_TEXT,     26},
     {"Detail",        SHEET_TEXT,     70},
     {"Source file",   SHEET_TEXT,     40},
@@ -129,19 +130,23 @@ static void bucket_text(const struct report_opts *o, char *out, size_t size)
     }
 }
 
+/* Text wider than wrap[c] characters wraps in its column (wrap: NULL or 0
+ * for none), the row made tall enough (at most 6 lines). */
 static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
                        const char *const *hdr, const enum sheet_type *types,
-                       int n_cols, struct diag *d)
+                       const unsigned *wrap, int n_cols, struct diag *d)
 {
     sqlite3_stmt *q;
     int rc;
     for (int c = 0; c < n_cols; c++)
-        sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c], b->header);
+        sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c],
+                         types[c] == SHEET_INT ? b->header_num : b->header);
     if (db_prepare(db, sql, &q, d, what) != 0)
         return -1;
     unsigned long n = 0;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        unsigned lines = 1;
         ++*row;
         n++;
         for (int c = 0; c < n_cols; c++) {
@@ -153,10 +158,18 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                                    sqlite3_column_double(q, c), NULL);
             } else {
                 const void *p = sqlite3_column_blob(q, c);
-                sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
-                                 (size_t)sqlite3_column_bytes(q, c), b->text);
+                size_t len = (size_t)sqlite3_column_bytes(q, c);
+                unsigned w = wrap ? wrap[c] : 0, k;
+                k = sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
+                                     len, w && len > w - 2 ? b->text_wrap
+                                                           : b->text);
+                if (w && len > w - 2)
+                    k = sheet_text_lines(b->txt.buf, w - 2);
+                if (k > lines)
+                    lines = k > 6 ? 6 : k;
             }
         }
+        sheet_fit_row(b, ws, *row, lines);
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
@@ -166,6 +179,9 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
     *row += 2;
     return 0;
 }
+
+/* Widths of the Run sheet's columns (the file table's). */
+static const double run_width[10] = {36, 14, 66, 11, 11, 11, 9, 40, 13, 40};
 
 static int write_run(sqlite3 *db, const struct report_opts *o,
                      struct sheet_book *b, lxw_worksheet *ws,
@@ -179,15 +195,9 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
 
     if (prescan(db, b, &t, d) != 0)
         return -1;
-    worksheet_set_column(ws, 0, 0, 36, NULL);
-    worksheet_set_column(ws, 1, 1, 14, NULL);
-    worksheet_set_column(ws, 2, 2, 66, NULL);
-    worksheet_set_column(ws, 3, 5, 11, NULL);
-    worksheet_set_column(ws, 6, 6, 9, NULL);
-    worksheet_set_column(ws, 7, 7, 40, NULL);
-    worksheet_set_column(ws, 8, 8, 13, NULL);
-    worksheet_set_column(ws, 9, 9, 40, NULL);
-    worksheet_set_landscape(ws);
+    for (int c = 0; c < 10; c++)
+        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, run_width[c],
+                             NULL);
 
     snprintf(text, sizeof text, "svcrecon run as of %s", o->as_of);
     sheet_write_cstr(b, ws, row++, 0, text, b->title);
@@ -245,14 +255,17 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
         SHEET_TEXT, SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_INT, SHEET_INT,
         SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_TEXT};
     sheet_write_cstr(b, ws, row++, 0, "Imported files", b->label);
+    /* Reason and Path wrap in their columns: one page wide (SPEC §4), the
+     * Run sheet prints whole. */
+    static const unsigned file_wrap[] = {0, 0, 0, 0, 0, 0, 0, 40, 0, 40};
     if (write_table(db, b, ws, &row, sql_q_audit_files, "imported files",
-                    file_hdr, file_types, 10, d) != 0)
+                    file_hdr, file_types, file_wrap, 10, d) != 0)
         return -1;
     static const char *const warn_hdr[] = {"File", "Warning"};
     static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
     sheet_write_cstr(b, ws, row++, 0, "Warnings", b->label);
     if (write_table(db, b, ws, &row, sql_q_audit_warnings, "file warnings",
-                    warn_hdr, warn_types, 2, d) != 0)
+                    warn_hdr, warn_types, NULL, 2, d) != 0)
         return -1;
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
@@ -265,6 +278,7 @@ int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
 {
     struct rpt_audit_others x;
     *n_rejected = *n_reg_exceptions = 0;
+    /* One page wide, like every sheet (sheet_add). */
     lxw_worksheet *run = sheet_add(b, "Run");
     if (!run)
         return -1;

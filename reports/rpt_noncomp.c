@@ -20,13 +20,14 @@
 /* SPEC §4, in this order. */
 static const struct sheet_col listing_cols[] = {
     {"Dealer",        SHEET_TEXT,     12},
+    {"Dealer name",   SHEET_TEXT,     30},
     {"Dispatch ID",   SHEET_TEXT,     18},
     {"Serial number", SHEET_TEXT,     18},
     {"Submitted",     SHEET_DATETIME,  0},
     {"Completed",     SHEET_DATE,      0},
     {"Labor hours",   SHEET_DECIMAL,   8},
     {"Reason",        SHEET_TEXT,     26},
-    {"All reasons",   SHEET_TEXT,     40},
+    {"All reasons",   SHEET_TEXT,     64},
     {"Detail",        SHEET_TEXT,     60},
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},
@@ -85,9 +86,16 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                                      "date", &row);
     if (!ws)
         return -1;
+    /* Columns serve two tables: the reasons (code, closeouts, hours,
+     * meaning) and the dealers (code, name, closeouts, hours, one column
+     * per reason code, each wide enough for its code: a header broken
+     * mid-word, "DISPATCH_CAN / CELLED", reads as two words). */
     worksheet_set_column(ws, 0, 0, 28, NULL);
-    worksheet_set_column(ws, 1, 2, 13, NULL);
-    worksheet_set_column(ws, 3, (lxw_col_t)(2 + n_r), 14, NULL);
+    worksheet_set_column(ws, 1, 1, 28, NULL);
+    worksheet_set_column(ws, 2, 3, 13, NULL);
+    for (int k = 0; k < n_r; k++)
+        worksheet_set_column(ws, (lxw_col_t)(4 + k), (lxw_col_t)(4 + k),
+                             (double)strlen(r[k].code) + 3, NULL);
     sheet_write_cstr(b, ws, row, 0, "Closeouts listed", b->label);
     sheet_write_number(b, ws, row, 1, total, NULL);
     row++;
@@ -104,7 +112,8 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
     static const char *const reason_hdr[] = {
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
-    summary_header(b, ws, row, reason_hdr, 4);
+    summary_header(b, ws, row, reason_hdr, 3, 1);
+    sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
     lxw_row_t first = row + 1;
     for (int k = 0; k < n_r; k++) {
         row++;
@@ -125,23 +134,12 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                   "Primary reason", "Closeouts", first, last, 0, 1);
     row += SUMMARY_CHART_ROWS + 1;
 
-    const char *dealer_hdr[3 + MAX_REASONS] = {"Dealer", "Closeouts",
-                                               "Labor hours"};
+    const char *dealer_hdr[4 + MAX_REASONS] = {"Dealer", "Dealer name",
+                                               "Closeouts", "Labor hours"};
     const char *codes[MAX_REASONS];
     for (int k = 0; k < n_r; k++)
-        dealer_hdr[3 + k] = codes[k] = r[k].code;
-    /* The codes are long: a taller header row, wrapped. */
-    lxw_format *wrap = workbook_add_format(b->wb);
-    if (wrap) {
-        format_set_bold(wrap);
-        format_set_text_wrap(wrap);
-        format_set_bottom(wrap, LXW_BORDER_THIN);
-        format_set_bg_color(wrap, 0xDDEBF7);
-        format_set_align(wrap, LXW_ALIGN_VERTICAL_TOP);
-        sheet_check(b, worksheet_set_row(ws, row, 30, NULL), "header");
-        for (int c = 0; c < 3 + n_r; c++)
-            sheet_write_cstr(b, ws, row, (lxw_col_t)c, dealer_hdr[c], wrap);
-    }
+        dealer_hdr[4 + k] = codes[k] = r[k].code;
+    summary_header(b, ws, row, dealer_hdr, 4 + n_r, 2);
     return summary_fold(db, b, ws, row + 1, sql_q_noncomp_by_dealer,
                         "non-compensable by dealer", "(blank)", 1, codes,
                         n_r, d);

@@ -26,6 +26,7 @@ static const struct sheet_col listing_cols[] = {
     {"Days open",         SHEET_INT,       8},
     {"Aging bucket",      SHEET_TEXT,     10},
     {"Provider",          SHEET_TEXT,     14},
+    {"Provider name",     SHEET_TEXT,     30},
     {"Model",             SHEET_TEXT,     16},
     {"Serial number",     SHEET_TEXT,     18},
     {"Customer",          SHEET_TEXT,     40},
@@ -41,6 +42,7 @@ static const struct sheet_col change_cols[] = {
     {"Dispatch ID",     SHEET_TEXT,     18},
     {"Dispatched",      SHEET_DATETIME,  0},
     {"Provider",        SHEET_TEXT,     14},
+    {"Provider name",   SHEET_TEXT,     30},
     {"Previous bucket", SHEET_TEXT,     10},
     {"Bucket",          SHEET_TEXT,     10},
     {"Days open",       SHEET_INT,       8},
@@ -106,7 +108,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
         {"no longer listed otherwise", ch->n_closed_other, 1},
         {"Bucket moved",         ch->n_bucket_moved,       0},
     };
-    summary_header(b, ws, row, hdr, 2);
+    summary_header(b, ws, row, hdr, 2, 1);
     for (size_t k = 0; k < sizeof line / sizeof line[0]; k++) {
         row++;
         sheet_write_cstr(b, ws, row, 0, line[k].label,
@@ -114,6 +116,67 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
         sheet_write_number(b, ws, row, 1, (double)line[k].n, NULL);
     }
     return row + 2;
+}
+
+/* SPEC §4 "Trend": the open calls by aging bucket of each recorded report
+ * up to A (at most 60 as-of dates), from q_unclosed_trend.sql: a table
+ * (As of, Unclosed calls, one column per bucket) and a stacked column
+ * chart; with A alone, the one row and a sentence instead of a chart of
+ * one bar. Returns the next free row; *failed on database trouble. */
+static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
+                             lxw_worksheet *ws, lxw_row_t row,
+                             const struct bucket *bk, int n_bk,
+                             struct diag *d, int *failed)
+{
+    const char *hdr[2 + REPORT_MAX_BUCKETS] = {"As of", "Unclosed calls"};
+    for (int k = 0; k < n_bk; k++)
+        hdr[2 + k] = bk[k].label;
+    sheet_write_cstr(b, ws, row++, 0, "Trend: unclosed calls by aging "
+                     "bucket, report by report", b->label);
+    summary_header(b, ws, row, hdr, 2 + n_bk, 1);
+    lxw_row_t first = row + 1;
+    sqlite3_stmt *q;
+    int rc;
+    if (db_prepare(db, sql_q_unclosed_trend, &q, d, "the trend") != 0) {
+        *failed = 1;
+        return row;
+    }
+    long long day = -1;
+    double total = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(q, 0) != day) {
+            if (day >= 0)
+                sheet_write_number(b, ws, row, 1, total, NULL);
+            day = sqlite3_column_int64(q, 0);
+            total = 0;
+            sheet_write_date(b, ws, ++row, 0, (int32_t)day);
+        }
+        for (int k = 0; k < n_bk; k++)
+            if (bk[k].seq == sqlite3_column_int64(q, 2)) {
+                double n = sqlite3_column_double(q, 3);
+                sheet_write_number(b, ws, row, (lxw_col_t)(2 + k), n, NULL);
+                total += n;
+            }
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        db_fail(db, d, "the trend");
+        *failed = 1;
+        return row;
+    }
+    if (day >= 0)
+        sheet_write_number(b, ws, row, 1, total, NULL);
+    if (row == first) {
+        sheet_write_cstr(b, ws, row + 2, 0, "This is the first report "
+                         "recorded in this database: the trend starts here. "
+                         "Each later report adds a row and the chart.",
+                         NULL);
+        return row + 4;
+    }
+    summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
+                          "report by report", "As of", "Unclosed calls",
+                          first - 1, first, row, 0, 2, n_bk);
+    return row + 2 + SUMMARY_CHART_ROWS + 1;
 }
 
 static int write_summary(sqlite3 *db, const struct report_opts *o,
@@ -132,9 +195,13 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                                      "as-of date is listed", &row);
     if (!ws)
         return -1;
+    /* Columns serve the bucket table (label, from, to, calls), the trend
+     * (as-of, one column per bucket, total) and the providers (code, name,
+     * calls, one column per bucket). */
     worksheet_set_column(ws, 0, 0, 24, NULL);
-    worksheet_set_column(ws, 1, 3, 16, NULL);
-    worksheet_set_column(ws, 4, (lxw_col_t)(3 + n_bk), 10, NULL);
+    worksheet_set_column(ws, 1, 1, 28, NULL);
+    worksheet_set_column(ws, 2, 3, 16, NULL);
+    worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), 10, NULL);
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
     sheet_write_number(b, ws, row, 1, (double)total, NULL);
     row += 2;
@@ -143,7 +210,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
     static const char *const bucket_hdr[] = {
         "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
-    summary_header(b, ws, row, bucket_hdr, 4);
+    summary_header(b, ws, row, bucket_hdr, 4, 1);
     lxw_row_t first = row + 1;
     sqlite3_stmt *q;
     if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
@@ -176,11 +243,21 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                   "Unclosed calls", first, last, 0, 3);
     row += SUMMARY_CHART_ROWS + 1;
 
-    const char *prov_hdr[2 + REPORT_MAX_BUCKETS] = {"Provider",
-                                                    "Unclosed calls"};
+    /* The trend and the providers each start a printed page: a table
+     * header stranded at the foot of a page is no use. */
+    lxw_row_t breaks[3] = {row, 0, 0};
+    int failed = 0;
+    row = write_trend(db, b, ws, row, bk, n_bk, d, &failed);
+    if (failed)
+        return -1;
+    breaks[1] = row;
+    sheet_check(b, worksheet_set_h_pagebreaks(ws, breaks), "page breaks");
+
+    const char *prov_hdr[3 + REPORT_MAX_BUCKETS] = {
+        "Provider", "Provider name", "Unclosed calls"};
     for (int k = 0; k < n_bk; k++)
-        prov_hdr[2 + k] = bk[k].label;
-    summary_header(b, ws, row, prov_hdr, 2 + n_bk);
+        prov_hdr[3 + k] = bk[k].label;
+    summary_header(b, ws, row, prov_hdr, 3 + n_bk, 2);
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)
         labels[k] = bk[k].label;

@@ -56,6 +56,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/db.h"
 #include "lib/parse.h"
@@ -107,31 +108,87 @@ int sheet_book_init(struct sheet_book *b)
     }
     if (!(b->title = new_format(b)) || !(b->label = new_format(b)) ||
         !(b->header = new_format(b)) || !(b->text = new_format(b)) ||
-        !(b->date = new_format(b)) || !(b->datetime = new_format(b)) ||
+        !(b->text_wrap = new_format(b)) || !(b->date = new_format(b)) ||
+        !(b->datetime = new_format(b)) || !(b->count = new_format(b)) ||
         !(b->decimal = new_format(b)) || !(b->total = new_format(b)) ||
-        !(b->total_decimal = new_format(b)))
+        !(b->total_decimal = new_format(b)) || !(b->wrap = new_format(b)) ||
+        !(b->header_num = new_format(b)) || !(b->plain = new_format(b)))
         return -1;
     format_set_bold(b->title);
     format_set_font_size(b->title, 14);
     format_set_bold(b->label);
+    format_set_align(b->label, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(b->header);
     format_set_bottom(b->header, LXW_BORDER_THIN);
     format_set_bg_color(b->header, 0xDDEBF7);
+    format_set_indent(b->header, 1);   /* apart from a number header */
+    format_set_bold(b->header_num);
+    format_set_bottom(b->header_num, LXW_BORDER_THIN);
+    format_set_bg_color(b->header_num, 0xDDEBF7);
+    format_set_align(b->header_num, LXW_ALIGN_RIGHT);
+    /* Reading aids (SPEC §4): text and dates sit one indent from the left
+     * border, so that a right-aligned number before them never reads as
+     * one value with them ("108" + "91+"); numbers keep the right border.
+     * Every cell hangs from the top of a row made tall by a wrapped one. */
+    lxw_format *const indented[] = {b->text, b->text_wrap, b->date,
+                                    b->datetime, b->plain};
+    for (size_t k = 0; k < sizeof indented / sizeof indented[0]; k++) {
+        format_set_align(indented[k], LXW_ALIGN_LEFT);
+        format_set_indent(indented[k], 1);
+        format_set_align(indented[k], LXW_ALIGN_VERTICAL_TOP);
+    }
     format_set_num_format(b->text, "@");
+    format_set_num_format(b->text_wrap, "@");
+    format_set_text_wrap(b->text_wrap);
 #if LXW_VERSION_ID >= 116
     format_set_quote_prefix(b->text);
+    format_set_quote_prefix(b->text_wrap);
 #endif
     format_set_num_format(b->date, "yyyy-mm-dd");
-    format_set_align(b->date, LXW_ALIGN_LEFT);
     format_set_num_format(b->datetime, "yyyy-mm-dd hh:mm:ss");
-    format_set_align(b->datetime, LXW_ALIGN_LEFT);
+    format_set_num_format(b->count, "#,##0");
+    format_set_align(b->count, LXW_ALIGN_VERTICAL_TOP);
     format_set_num_format(b->decimal, "0.00");
+    format_set_align(b->decimal, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(b->total);
     format_set_top(b->total, LXW_BORDER_THIN);
+    format_set_num_format(b->total, "#,##0");
     format_set_bold(b->total_decimal);
     format_set_top(b->total_decimal, LXW_BORDER_THIN);
     format_set_num_format(b->total_decimal, "0.00");
+    format_set_text_wrap(b->wrap);
+    format_set_align(b->wrap, LXW_ALIGN_VERTICAL_TOP);
     return 0;
+}
+
+int sheet_book_open(struct sheet_book *b, const char *path,
+                    const char *tmpdir, const char *title, const char *as_of,
+                    int32_t as_of_day, const char *version)
+{
+    char doc_title[160], comments[128];
+    lxw_workbook_options wo = {.constant_memory = LXW_TRUE,
+                               .tmpdir = (char *)tmpdir};
+    memset(b, 0, sizeof *b);
+    b->wb = workbook_new_opt(path, &wo);
+    if (!b->wb)
+        return -1;
+    /* created: the as-of date at 00:00 UTC, from the day number alone
+     * (libxlsxwriter formats it with gmtime); never the clock. */
+    snprintf(doc_title, sizeof doc_title, "%s as of %s", title, as_of);
+    snprintf(comments, sizeof comments, "svcrecon %s", version ? version
+                                                               : "");
+    lxw_doc_properties props = {
+        .title = doc_title,
+        .subject = "Canon imagePROGRAF dealer service reconciliation",
+        .author = "svcrecon",
+        .comments = comments,
+        .created = (time_t)as_of_day * 86400,
+    };
+    sheet_check(b, workbook_set_properties(b->wb, &props),
+                "setting properties");
+    sheet_book_init(b);
+    sheet_book_set_title(b, title, as_of);
+    return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 
 void sheet_book_release(struct sheet_book *b)
@@ -147,8 +204,60 @@ void sheet_book_release(struct sheet_book *b)
     memset(&b->txt, 0, sizeof b->txt);
 }
 
+/* Copies s into out (room for size bytes) with every '&' doubled, control
+ * bytes and bad UTF-8 as '?', cut at a character boundary when it does
+ * not fit. Returns the bytes written. */
+static size_t put_header_text(char *out, size_t size, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t o = 0, left = strlen(s);
+    while (left > 0) {
+        size_t n = utf8_seq_len(p, left);
+        int bad = n == 0 || *p < 0x20;
+        if (n == 0)
+            n = 1;
+        size_t need = bad ? 1 : *p == '&' ? 2 : n;
+        if (o + need + 1 > size)
+            break;
+        if (bad)
+            out[o++] = '?';
+        else if (*p == '&')
+            out[o++] = '&', out[o++] = '&';
+        else
+            memcpy(out + o, p, n), o += n;
+        p += n;
+        left -= n;
+    }
+    out[o] = '\0';
+    return o;
+}
+
+void sheet_book_set_title(struct sheet_book *b, const char *title,
+                          const char *as_of)
+{
+    /* Excel allows 255 characters per header; the codes take ~25. */
+    char *h = b->print_header;
+    size_t o = (size_t)snprintf(h, sizeof b->print_header, "&L");
+    o += put_header_text(h + o, 160, title);
+    snprintf(h + o, sizeof b->print_header - o, "&CAs of %.10s&R&A",
+             as_of);
+}
+
+void sheet_print_setup(struct sheet_book *b, lxw_worksheet *ws)
+{
+    worksheet_set_landscape(ws);
+    worksheet_fit_to_pages(ws, 1, 0);
+    if (b->print_header[0])
+        sheet_check(b, worksheet_set_header(ws, b->print_header),
+                    "setting the page header");
+    sheet_check(b, worksheet_set_footer(ws, "&CPage &P of &N"),
+                "setting the page footer");
+}
+
 lxw_worksheet *sheet_add(struct sheet_book *b, const char *name)
 {
+    if (b->err != LXW_NO_ERROR)
+        return NULL;
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
     if (!ws) {
         /* In constant_memory mode a new sheet opens a temporary file.
@@ -158,8 +267,20 @@ lxw_worksheet *sheet_add(struct sheet_book *b, const char *name)
          * sheet_book_close(). */
         sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
         b->unclosable = 1;
+        return NULL;
     }
+    sheet_print_setup(b, ws);
     return ws;
+}
+
+void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                   unsigned lines)
+{
+    /* 15 points a line (the default row); Excel's limit is 409. */
+    if (lines > 1)
+        sheet_check(b, worksheet_set_row(ws, row, lines > 27 ? 409.0
+                                         : 15.0 * lines, NULL),
+                    "setting a row height");
 }
 
 /* The expectations of worksheet ws, grown on first use. NULL (and the
@@ -369,21 +490,34 @@ size_t sheet_clean_text(struct sheet_text *t, const char *s, size_t len,
     return t->n_split ? t->n_split + 1 : 0;
 }
 
-void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                      lxw_col_t col, const char *s, size_t len,
-                      lxw_format *f)
+static unsigned count_lines(const char *s)
+{
+    unsigned n = 1;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          size_t len, lxw_format *f)
 {
     struct sheet_text *t = &b->txt;
     int cut;
     if (b->err != LXW_NO_ERROR || len == 0)
-        return;                            /* '' is a blank cell */
+        return 0;                          /* '' is a blank cell */
     size_t n_runs = sheet_clean_text(t, s, len, &cut);
     if (cut)
         b->n_cut++;
+    unsigned lines = count_lines(t->buf);
+    if (lines > 1 && f == b->text)
+        f = b->text_wrap;                  /* SPEC §4: a line break wraps */
+    if (!f)
+        f = b->plain;                      /* never run into a number */
     if (n_runs == 0) {
         cell_written(b, ws, worksheet_write_string(ws, row, col, t->buf, f),
                      "writing text");
-        return;
+        return lines;
     }
     /* Copy each run NUL-terminated; runs without a format get the default
      * font, the same look as the plain cells. */
@@ -403,12 +537,14 @@ void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
     cell_written(b, ws, worksheet_write_rich_string(ws, row, col,
                                                     t->tuple_ptr, f),
                  "writing text");
+    return lines;
 }
 
-void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                      lxw_col_t col, const char *s, lxw_format *f)
+unsigned sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          lxw_format *f)
 {
-    sheet_write_text(b, ws, row, col, s, strlen(s), f);
+    return sheet_write_text(b, ws, row, col, s, strlen(s), f);
 }
 
 void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
@@ -417,6 +553,8 @@ void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
 {
     if (b->err != LXW_NO_ERROR)
         return;
+    if (!f)
+        f = b->count;                      /* SPEC §4: 13,230 */
     if (!isfinite(v)) {                    /* NaN/Inf make an invalid file */
         sheet_write_cstr(b, ws, row, col, isnan(v) ? "NaN" : "Inf", f);
         return;
@@ -443,14 +581,19 @@ void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* ---- listings ------------------------------------------------------------ */
 
-/* Display width of the first line of a sanitized text, in characters. */
+/* Display width of the widest line of a sanitized text, in characters. */
 static unsigned text_width(const char *s, unsigned cap)
 {
-    unsigned w = 0;
-    for (; *s && *s != '\n' && w < cap; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
+    unsigned w = 0, widest = 0;
+    for (; *s && widest < cap; s++) {
+        if (*s == '\n')
+            w = 0;
+        else if (((unsigned char)*s & 0xC0) != 0x80)
             w++;
-    return w;
+        if (w > widest)
+            widest = w;
+    }
+    return widest;
 }
 
 static unsigned header_width(const struct sheet_col *c)
@@ -467,14 +610,17 @@ static int open_part(struct sheet *sh)
         snprintf(name, sizeof name, "%s", sh->name);
     else
         snprintf(name, sizeof name, "%s (%d)", sh->name, sh->part);
-    if (!(sh->ws = sheet_add(b, name)))
+    /* Printed: across, one page wide, the header row on every page
+     * (finish_part), title, as-of and page number (sheet_add). */
+    sh->ws = sheet_add(b, name);
+    if (!sh->ws)
         return -1;
-    for (int c = 0; c < sh->n_cols; c++)
+    for (int c = 0; c < sh->n_cols; c++) {
+        enum sheet_type t = sh->cols[c].type;
         sheet_write_cstr(b, sh->ws, 0, (lxw_col_t)c, sh->cols[c].header,
-                         b->header);
-    /* Printed: across, one page wide, the header on every page. */
-    worksheet_set_landscape(sh->ws);
-    worksheet_fit_to_pages(sh->ws, 1, 0);
+                         t == SHEET_INT || t == SHEET_DECIMAL ? b->header_num
+                                                              : b->header);
+    }
     sh->row = 0;
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
@@ -547,11 +693,55 @@ static void measure(struct sheet *sh, int c, unsigned w)
         sh->width[c] = w;
 }
 
-void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
+unsigned sheet_text_lines(const char *s, unsigned width)
+{
+    unsigned lines = 0, n = 0;
+    if (width == 0)
+        width = 1;
+    for (;; s++) {
+        if (*s == '\n' || *s == '\0') {
+            lines += n == 0 ? 1 : (n + width - 1) / width;
+            n = 0;
+            if (*s == '\0')
+                return lines;
+        } else if (((unsigned char)*s & 0xC0) != 0x80) {
+            n++;
+        }
+    }
+}
+
+/* A text longer than its column may grow (max_width) wraps, in a row of at
+ * most LONG_LINES lines: printed, a long value (a raw record of 32,767
+ * characters) would otherwise run on over the empty cells to its right,
+ * page after page. The cell keeps the whole value. */
+#define LONG_LINES 6
+
+unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
+{
+    struct sheet_book *b = sh->book;
+    unsigned max = sh->cols[c].max_width;
+    unsigned lines = sheet_write_text(b, sh->ws, sh->row, (lxw_col_t)c,
+                                      p ? p : "", n, n > max && max
+                                      ? b->text_wrap : b->text);
+    if (b->err != LXW_NO_ERROR || n == 0)
+        return lines;
+    unsigned w = text_width(b->txt.buf, max ? max + 1 : 255);
+    if (sh->n_rows <= MEASURE_ROWS)
+        measure(sh, c, w > max && max ? max : w);
+    if (max && w > max) {
+        /* The column is max wide; the indent takes about a character. */
+        unsigned k = sheet_text_lines(b->txt.buf, max > 3 ? max - 1 : max);
+        lines = k > LONG_LINES ? LONG_LINES : k;
+    }
+    return lines;
+}
+
+unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
 {
     struct sheet_book *b = sh->book;
     lxw_row_t r = sh->row;
     int measuring = sh->n_rows <= MEASURE_ROWS;
+    unsigned lines = 1;
     for (int c = 0; c < sh->n_cols && b->err == LXW_NO_ERROR; c++) {
         const struct sheet_col *col = &sh->cols[c];
         lxw_col_t x = (lxw_col_t)c;
@@ -561,13 +751,15 @@ void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
         if (col->type == SHEET_INT || col->type == SHEET_DECIMAL) {
             if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
                 double v = sqlite3_column_double(q, c);
-                sheet_write_number(b, sh->ws, r, x, v,
+                        sheet_write_number(b, sh->ws, r, x, v,
                                    col->type == SHEET_DECIMAL ? b->decimal
-                                                              : NULL);
+                                                              : b->count);
                 if (measuring) {
                     char num[32];
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);
+                    if (col->type == SHEET_INT && n > 3)
+                        n += (n - 1) / 3;      /* thousands separators */
                     measure(sh, c, (unsigned)n);
                 }
                 continue;
@@ -590,11 +782,13 @@ void sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
             /* Not a date Excel can show: keep the text, never lose it. */
         }
         const void *p = sqlite3_column_blob(q, c);
-        size_t n = (size_t)sqlite3_column_bytes(q, c);
-        sheet_write_text(b, sh->ws, r, x, p ? p : "", n, b->text);
-        if (measuring && n > 0)
-            measure(sh, c, text_width(b->txt.buf, col->max_width));
+        unsigned k = sheet_put_text(sh, c, p,
+                                    (size_t)sqlite3_column_bytes(q, c));
+        if (k > lines)
+            lines = k;
     }
+    sheet_fit_row(b, sh->ws, r, lines);
+    return lines;
 }
 
 int sheet_close(struct sheet *sh)

@@ -48,12 +48,20 @@ struct sheet_book {
     lxw_format   *title;      /* sheet titles on Summary and Run */
     lxw_format   *label;      /* bold labels of key/value rows */
     lxw_format   *header;     /* listing and table headers */
+    lxw_format   *header_num; /* the same, over a column of numbers */
+    lxw_format   *plain;      /* text of ours (notes): indented, the
+                                 default of sheet_write_text() */
     lxw_format   *text;       /* text cells: "@" (and quote prefix) */
+    lxw_format   *text_wrap;  /* the same, wrapped: a value with a line break */
     lxw_format   *date;       /* yyyy-mm-dd */
     lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
+    lxw_format   *count;      /* #,##0 (the default of sheet_write_number) */
     lxw_format   *decimal;    /* 0.00 */
-    lxw_format   *total;      /* bold whole numbers of total rows */
+    lxw_format   *total;      /* bold #,##0 of total rows */
     lxw_format   *total_decimal;
+    lxw_format   *wrap;       /* plain text that wraps (About, notes) */
+    char          print_header[256];   /* &-escaped page header, see
+                                          sheet_book_set_title() */
     lxw_error     err;        /* first libxlsxwriter error, sticky */
     const char   *err_what;   /* what was being done */
     int           err_errno;  /* errno then (temporary files), or 0 */
@@ -76,7 +84,32 @@ lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 /* Creates the shared formats of an open workbook (b->wb set by the caller).
  * 0, or -1 with b->err set. */
 int  sheet_book_init(struct sheet_book *b);
+/* Creates the workbook `path` in constant_memory mode (its temporary files
+ * in tmpdir) with fixed document properties -- title, "svcrecon VERSION",
+ * created at the as-of date 00:00 UTC, never the clock -- and the shared
+ * formats and page header (sheet_book_set_title(title, as_of)). b is
+ * cleared first. 0, or -1: out of memory (b->wb NULL) or b->err set. */
+int  sheet_book_open(struct sheet_book *b, const char *path,
+                     const char *tmpdir, const char *title,
+                     const char *as_of, int32_t as_of_day,
+                     const char *version);
 void sheet_book_release(struct sheet_book *b);   /* frees b->txt only */
+/* The page header of every sheet: the workbook's title on the left, "As of
+ * A" in the centre, the sheet's name on the right; the footer says "Page N
+ * of M". The title is cut to fit and '&' doubled (a dealer id is feed text
+ * and must not become a header code). */
+void sheet_book_set_title(struct sheet_book *b, const char *title,
+                          const char *as_of);
+/* Print setup of a sheet (SPEC §4 "Reading aids"): landscape, fitted to
+ * the page width, the book's header and footer. */
+void sheet_print_setup(struct sheet_book *b, lxw_worksheet *ws);
+/* Makes row `row` tall enough for `lines` lines of text (LibreOffice does
+ * not grow a row by itself); nothing for one line. Call it after the
+ * row's cells and before the next row (constant_memory). */
+void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                   unsigned lines);
+/* Adds a sheet with the print setup; NULL (b->err set) on failure. */
+lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 
 /* Closes b->wb (workbook_close() writes the file `file` then) and, when
  * that and every write before succeeded, reads the file back with
@@ -125,8 +158,16 @@ int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,
  * 0, or -1 when the book has failed. */
 int sheet_next_row(struct sheet *sh);
 /* Writes the current row from columns 0..n_cols-1 of a stepped statement,
- * each converted by its column's type; SQL NULL is a blank cell. */
-void sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+ * each converted by its column's type; SQL NULL is a blank cell. A row
+ * holding a line break is made tall enough to show it. */
+unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+/* Writes text (p, n) into column c of the current row, measured for the
+ * width; returns its lines (the row height is the caller's, see
+ * sheet_fit_row()). sheet_put_row() returns the lines of its row. */
+unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
+/* Printed lines of s in a column `width` characters wide (each line break
+ * starts a line, a long line wraps). */
+unsigned sheet_text_lines(const char *s, unsigned width);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
 /* A listing sheet `name` (and its continuations) written straight from the
@@ -138,12 +179,16 @@ int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
                         const char *sql, unsigned long *n, struct diag *d);
 
 /* Cells of free-form sheets. Text is sanitized as described above; dates
- * are day numbers (days since 1970-01-01). */
-void sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+ * are day numbers (days since 1970-01-01). sheet_write_text() returns the
+ * lines the value shows (0 for a blank): a value holding a line break is
+ * written wrapped (with f = b->text, as b->text_wrap) and its row needs
+ * sheet_fit_row(). A number without a format gets b->count. */
+unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                       lxw_col_t col, const char *s, size_t len,
                       lxw_format *f);
-void sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                      lxw_col_t col, const char *s, lxw_format *f);
+unsigned sheet_write_cstr(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          lxw_format *f);
 void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
                         lxw_row_t row, lxw_col_t col, double v,
                         lxw_format *f);

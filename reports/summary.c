@@ -18,12 +18,11 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
                             const char *title, const char *from_note,
                             lxw_row_t *next)
 {
+    /* Landscape, one page wide (a chart split over printed pages is no
+     * use), page header and footer. */
     lxw_worksheet *ws = sheet_add(b, "Summary");
     if (!ws)
         return NULL;
-    /* A chart split over printed pages is no use (STYLE §10). */
-    worksheet_set_landscape(ws);
-    worksheet_fit_to_pages(ws, 1, 0);
     sheet_write_cstr(b, ws, 0, 0, title, b->title);
     sheet_write_cstr(b, ws, 1, 0, "As of", b->label);
     sheet_write_date(b, ws, 1, 1, o->as_of_day);
@@ -50,10 +49,11 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
 }
 
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                    const char *const *names, int n)
+                    const char *const *names, int n, int n_text)
 {
     for (int c = 0; c < n; c++)
-        sheet_write_cstr(b, ws, row, (lxw_col_t)c, names[c], b->header);
+        sheet_write_cstr(b, ws, row, (lxw_col_t)c, names[c],
+                         c < n_text ? b->header : b->header_num);
 }
 
 void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
@@ -96,18 +96,61 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                 "inserting a chart");
 }
 
+void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, const char *title,
+                           const char *x_title, const char *y_title,
+                           lxw_row_t hdr_row, lxw_row_t first,
+                           lxw_row_t last, lxw_col_t cat_col,
+                           lxw_col_t val_col, int n)
+{
+    if (b->err != LXW_NO_ERROR)
+        return;
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_COLUMN_STACKED);
+    if (!chart) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+        return;
+    }
+    for (int k = 0; k < n; k++) {
+        lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+        if (!s) {
+            sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
+            return;
+        }
+        lxw_col_t c = (lxw_col_t)(val_col + k);
+        chart_series_set_categories(s, "Summary", first, cat_col, last,
+                                    cat_col);
+        chart_series_set_values(s, "Summary", first, c, last, c);
+        chart_series_set_name_range(s, "Summary", hdr_row, c);
+    }
+    chart_title_set_name(chart, title);
+    chart_axis_set_name(chart->x_axis, x_title);
+    chart_axis_set_num_format(chart->x_axis, "yyyy-mm-dd");
+    chart_axis_set_name(chart->y_axis, y_title);
+    chart_axis_set_min(chart->y_axis, 0);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_RIGHT);
+    lxw_chart_options opt = {.x_scale = 1.5, .y_scale = 1.0};
+    sheet_check(b, worksheet_insert_chart_opt(ws, row, 0, chart, &opt),
+                "inserting a chart");
+}
+
 #define FOLD_MAX_SUBS 32
 
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t row, const char *key, size_t key_len,
-                       const char *blank_label, double total, int has_hours,
-                       double hours, const double *n, int n_subs)
+                       const char *name, const char *blank_label,
+                       double total, int has_hours, double hours,
+                       const double *n, int n_subs)
 {
     lxw_col_t c = 0;
+    unsigned lines = 1, k;
     if (key_len == 0)
         sheet_write_cstr(b, ws, row, c++, blank_label, NULL);
-    else
-        sheet_write_text(b, ws, row, c++, key, key_len, b->text);
+    else if ((k = sheet_write_text(b, ws, row, c++, key, key_len,
+                                   b->text)) > lines)
+        lines = k;
+    if ((k = sheet_write_cstr(b, ws, row, c++, name, b->text)) > lines)
+        lines = k;
+    sheet_fit_row(b, ws, row, lines);
     sheet_write_number(b, ws, row, c++, total, NULL);
     if (has_hours)
         sheet_write_number(b, ws, row, c++, hours, b->decimal);
@@ -123,9 +166,10 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
     sqlite3_stmt *q;
     double n[FOLD_MAX_SUBS], total = 0, hours = 0;
     char *key = NULL;                      /* the key being folded */
+    char *name = NULL;                     /* and its dealer name */
     size_t key_len = 0, key_cap = 0;
     int open = 0, rc;
-    int sub_col = has_hours ? 3 : 2;
+    int sub_col = has_hours ? 4 : 3;
 
     if (n_subs > FOLD_MAX_SUBS)
         n_subs = FOLD_MAX_SUBS;
@@ -141,8 +185,8 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
         }
         if (open && (rc != SQLITE_ROW || len != key_len ||
                      (len && memcmp(p, key, len) != 0))) {
-            fold_flush(b, ws, row++, key, key_len, blank_label, total,
-                       has_hours, hours, n, n_subs);
+            fold_flush(b, ws, row++, key, key_len, name ? name : "",
+                       blank_label, total, has_hours, hours, n, n_subs);
             open = 0;
         }
         if (rc != SQLITE_ROW)
@@ -160,8 +204,10 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
             if (len)
                 memcpy(key, p, len);
             key_len = len;
-            total = sqlite3_column_double(q, 1);
-            hours = has_hours ? sqlite3_column_double(q, 2) : 0;
+            free(name);
+            name = strdup(db_text(q, 1));
+            total = sqlite3_column_double(q, 2);
+            hours = has_hours ? sqlite3_column_double(q, 3) : 0;
             for (int k = 0; k < n_subs; k++)
                 n[k] = 0;
             open = 1;
@@ -172,6 +218,7 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                 n[k] = sqlite3_column_double(q, sub_col + 1);
     }
     free(key);
+    free(name);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW)
         return db_fail(db, d, what);

@@ -35,14 +35,27 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    const char *y_title, lxw_row_t first, lxw_row_t last,
                    lxw_col_t cat_col, lxw_col_t val_col);
 
-/* The header row of a table: bold, bordered, one cell per name. */
-void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
-                    const char *const *names, int n);
+/* A stacked column chart at (row, 0): categories are rows first..last of
+ * column cat_col, one series per column val_col .. val_col + n - 1, named
+ * by the header cells of row hdr_row. */
+void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, const char *title,
+                           const char *x_title, const char *y_title,
+                           lxw_row_t hdr_row, lxw_row_t first,
+                           lxw_row_t last, lxw_col_t cat_col,
+                           lxw_col_t val_col, int n);
 
-/* Writes a "by key" table from rows (key, total, [labor hours,] sub key,
- * count), ordered so that the rows of one key are adjacent: one sheet row
- * per key from `row` on: key (blank_label for ''), total, [hours,] then the
- * count of each of the n_subs sub keys (0 when absent). 0 or -1. */
+/* The header row of a table: bold, bordered, one cell per name; the
+ * first n_text columns hold text (header on the left), the others numbers
+ * (header on the right, above them). */
+void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                    const char *const *names, int n, int n_text);
+
+/* Writes a "by key" table from rows (key, name, total, [labor hours,] sub
+ * key, count), ordered so that the rows of one key are adjacent: one sheet
+ * row per key from `row` on: key (blank_label for ''), its dealer name,
+ * total, [hours,] then the count of each of the n_subs sub keys (0 when
+ * absent). 0 or -1. */
 int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const char *sql, const char *what,
                  const char *blank_label, int has_hours,

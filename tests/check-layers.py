@@ -13,6 +13,7 @@ check and "N passed, N failed".
 """
 import os
 import re
+import shutil
 import sys
 import tempfile
 
@@ -148,7 +149,11 @@ def self_test():
     for name, extra, broken in cases:
         tree = dict(good)
         tree.update(extra)
-        results = run_checks(make_tree(tree))
+        root = make_tree(tree)
+        try:
+            results = run_checks(root)
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
         bad = [i for i, (_, p) in enumerate(results) if p]
         want = [] if broken is None else [broken]
         if bad != want:

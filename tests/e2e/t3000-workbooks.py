@@ -44,11 +44,12 @@ def test_files_and_sheet_order(c):
        sorted(os.path.basename(p) for p in c["paths"].values()),
        "files in the output folder (no temporary left)")
     eq(c["wb"]["unclosed_calls"].sheetnames,
-       ["Summary", "Unclosed calls", "Changes"], "unclosed sheets")
-    eq(c["wb"]["non_compensable"].sheetnames, ["Summary", "Non-compensable"],
-       "non-compensable sheets")
+       ["Summary", "Unclosed calls", "Changes", "About"], "unclosed sheets")
+    eq(c["wb"]["non_compensable"].sheetnames,
+       ["Summary", "Non-compensable", "About"], "non-compensable sheets")
     eq(c["wb"]["audit"].sheetnames,
-       ["Run", "Rejected rows", "Registration exceptions"], "audit sheets")
+       ["Run", "Rejected rows", "Registration exceptions", "About"],
+       "audit sheets")
 
 
 def listings(c):
@@ -144,21 +145,21 @@ def test_cell_types(c):
     typed(ws, 1, "text")
     typed(ws, 2, "date")
     typed(ws, 3, "int")
-    typed(ws, 8, "text")
-    typed(ws, 9, "int")
-    typed(ws, 11, "int")
+    typed(ws, 9, "text")
+    typed(ws, 10, "int")
+    typed(ws, 12, "int")
     ws = c["wb"]["non_compensable"]["Non-compensable"]
-    typed(ws, 4, "date")
-    typed(ws, 5, "date", allow_blank=True)
-    typed(ws, 6, "number", allow_blank=True)
-    typed(ws, 7, "text")
-    typed(ws, 11, "int")
+    typed(ws, 5, "date")
+    typed(ws, 6, "date", allow_blank=True)
+    typed(ws, 7, "number", allow_blank=True)
+    typed(ws, 8, "text")
+    typed(ws, 12, "int")
     ws = c["wb"]["audit"]["Rejected rows"]
     typed(ws, 2, "int")
     ws = c["wb"]["audit"]["Registration exceptions"]
     typed(ws, 2, "date")
     eq(ws["B2"].number_format, "yyyy-mm-dd hh:mm:ss", "date-time format")
-    eq(c["wb"]["non_compensable"]["Non-compensable"]["E2"].number_format,
+    eq(c["wb"]["non_compensable"]["Non-compensable"]["F2"].number_format,
        "yyyy-mm-dd", "date format")
 
 
@@ -170,13 +171,13 @@ def test_dates_and_blanks_exact(c):
        "X2 dispatched (seconds kept)")
     eq(rows["X2"][2], 39, "X2 days open")
     eq(rows["X2"][3], "31-60", "X2 bucket")
-    eq(rows["X1"][8], 1, "X1 closeout attempts")
+    eq(rows["X1"][9], 1, "X1 closeout attempts")
     eq(rows["X4"][4], None, "X4 blank provider is a blank cell")
-    nc = {r[9 + 1]: r for r in listing(c["wb"]["non_compensable"]
-                                       ["Non-compensable"])}
-    eq(nc[6][5], None, "blank labor hours (SQL NULL) is a blank cell")
-    eq(nc[6][4], None, "blank completed_on is a blank cell")
-    eq(nc[5][5], 1.25, "labor hours as a number")
+    nc = {r[11]: r for r in listing(c["wb"]["non_compensable"]
+                                    ["Non-compensable"])}
+    eq(nc[6][6], None, "blank labor hours (SQL NULL) is a blank cell")
+    eq(nc[6][5], None, "blank completed_on is a blank cell")
+    eq(nc[5][6], 1.25, "labor hours as a number")
 
 
 @test
@@ -191,14 +192,14 @@ def test_listing_order_matches_database(c):
     want = [(r[0], r[1]) for r in con.execute(
         "SELECT file_name, line FROM noncompensable "
         "ORDER BY submitted_at, dealer_id, dispatch_id, file_id, line")]
-    got = [(r[9], r[10]) for r in listing(c["wb"]["non_compensable"]
+    got = [(r[10], r[11]) for r in listing(c["wb"]["non_compensable"]
                                           ["Non-compensable"])]
     eq(got, want, "non-compensable order")
     got = [(r[0], r[1]) for r in listing(c["wb"]["audit"]["Rejected rows"])]
     eq(got, [("registrations_1.csv", 5), ("dispatches_1.csv", 13),
              ("dispatches_1.csv", 14), ("closeouts_2.csv", 0)],
        "rejected rows: every file, by import order then line")
-    got = [(r[0], r[4]) for r in listing(c["wb"]["audit"]
+    got = [(r[0], r[5]) for r in listing(c["wb"]["audit"]
                                          ["Registration exceptions"])]
     eq(got, [("X2", "WMP_SELECTED"), ("X4", "NO_REGISTRATION")],
        "registration exceptions")
@@ -206,9 +207,9 @@ def test_listing_order_matches_database(c):
 
 @test
 def test_every_row_names_source_file_and_line(c):
-    for book, sheet, hdr in [("unclosed_calls", "Unclosed calls", 11),
-                             ("non_compensable", "Non-compensable", 11),
-                             ("audit", "Registration exceptions", 8)]:
+    for book, sheet, hdr in [("unclosed_calls", "Unclosed calls", 12),
+                             ("non_compensable", "Non-compensable", 12),
+                             ("audit", "Registration exceptions", 9)]:
         ws = c["wb"][book][sheet]
         eq(header(ws)[hdr - 2:hdr], ["Source file", "Source line"],
            sheet + " source columns")
@@ -260,9 +261,10 @@ def test_unclosed_summary(c):
         eq(r[3], want.get(r[0], 0), "bucket %s total" % r[0])
     eq(rows[-1][3], c["counts"]["unclosed"], "total")
     prov = rows_from(ws, "Provider")
-    eq(sorted((r[0], r[1]) for r in prov),
-       sorted([("(none)", 1), ("D1", 6)]), "by provider")
-    eq(sum(r[1] for r in prov), c["counts"]["unclosed"], "provider sum")
+    eq(sorted((r[0], r[1] or "", r[2]) for r in prov),
+       sorted([("(none)", "", 1), ("D1", "Dealer One", 6)]),
+       "by provider, with its name")
+    eq(sum(r[2] for r in prov), c["counts"]["unclosed"], "provider sum")
     eq(ws.page_setup.orientation, "landscape", "landscape")
     # fit to one page wide (fitToWidth defaults to 1), any height
     eq(ws.sheet_properties.pageSetUpPr.fitToPage, True, "fit to page")
@@ -281,14 +283,15 @@ def test_noncomp_summary(c):
     eq(by["SERIAL_MISMATCH"][1], 0, "zero reason listed with 0")
     eq(by["Total"][1], c["counts"]["noncomp"], "total closeouts")
     lst = listing(c["wb"]["non_compensable"]["Non-compensable"])
-    hours = sum(r[5] or 0 for r in lst)
+    hours = sum(r[6] or 0 for r in lst)
     if abs(by["Total"][2] - hours) > 1e-9:
         raise AssertionError("labor hours total %r != listing %r" % (
             by["Total"][2], hours))
     dealers = rows_from(ws, "Dealer")
-    eq(sorted((r[0], r[1], r[2]) for r in dealers),
-       sorted([("D1", 2, 1.25), ("D2", 1, 1.0), ("D9", 1, 2.0)]),
-       "by dealer with labor hours")
+    eq(sorted((r[0], r[1] or "", r[2], r[3]) for r in dealers),
+       sorted([("D1", "Dealer One", 2, 1.25), ("D2", "Dealer Two", 1, 1.0),
+               ("D9", "", 1, 2.0)]),
+       "by dealer, with its name and labor hours")
 
 
 @test

@@ -37,7 +37,7 @@ def setup(tmp):
     report(db, out, "--summary", summary)
     paths = workbook_paths(out)
     wb = {k: load(v) for k, v in paths.items()}
-    customers = {r[0]: r[7] for r in listing(wb["unclosed_calls"]
+    customers = {r[0]: r[8] for r in listing(wb["unclosed_calls"]
                                              ["Unclosed calls"])}
     cells = {r[0].value: r for r in wb["unclosed_calls"]["Unclosed calls"]
              .iter_rows(min_row=2)}
@@ -53,7 +53,7 @@ def test_formula_like_values_verbatim(c):
     eq(got, [FORMULA_LIKE[0], FORMULA_LIKE[1], FORMULA_LIKE[3]],
        "customers X1 X2 X4")
     for k in ("X1", "X2", "X4"):
-        cell = c["cells"][k][7]
+        cell = c["cells"][k][8]
         eq((cell.data_type, cell.number_format), ("s", "@"),
            "%s customer cell type and format" % k)
 
@@ -61,9 +61,9 @@ def test_formula_like_values_verbatim(c):
 @test
 def test_formula_like_serial_in_noncompensable(c):
     ws = c["wb"]["non_compensable"]["Non-compensable"]
-    cells = [r for r in ws.iter_rows(min_row=2) if r[10].value == 5]
+    cells = [r for r in ws.iter_rows(min_row=2) if r[11].value == 5]
     eq(len(cells), 1, "closeout of line 5")
-    cell = cells[0][2]
+    cell = cells[0][3]
     eq((cell.value, cell.data_type, cell.number_format),
        (FORMULA_LIKE[2], "s", "@"), "serial number")
 
@@ -107,9 +107,9 @@ def excel_strings(path, sheet_part, col):
 
 @test
 def test_excel_reading_gives_the_values_back(c):
-    # sheet2.xml is the listing (Summary is sheet1); column H = Customer
+    # sheet2.xml is the listing (Summary is sheet1); column I = Customer
     got = excel_strings(c["paths"]["unclosed_calls"],
-                        "xl/worksheets/sheet2.xml", "H")
+                        "xl/worksheets/sheet2.xml", "I")
     rows = {r[0].value: r[0].row for r in c["wb"]["unclosed_calls"]
             ["Unclosed calls"].iter_rows(min_row=2)}
     eq(got[rows["X5"]], ESCAPE_LIKE, "X5 as Excel decodes it")

@@ -39,7 +39,7 @@ def test_noncompensable_filtered_by_submitted(c):
     eq(len(rows), c["counts_from"]["noncomp"], "rows with --from")
     eq(len(rows), 2, "fixture: two closeouts submitted on or after D")
     for r in rows:
-        if r[3] < FROM_DT:
+        if r[4] < FROM_DT:
             raise AssertionError("submitted before --from: %r" % r)
     eq(len(listing(c["all"]["non_compensable"]["Non-compensable"])), 4,
        "rows without --from")
@@ -59,7 +59,7 @@ def test_accepted_closeout_not_changed_by_from(c):
 @test
 def test_registration_exceptions_filtered_by_dispatch_date(c):
     rows = listing(c["from"]["audit"]["Registration exceptions"])
-    eq([(r[0], r[4]) for r in rows], [("X4", "NO_REGISTRATION")],
+    eq([(r[0], r[5]) for r in rows], [("X4", "NO_REGISTRATION")],
        "exceptions with --from")
     eq(len(rows), c["counts_from"]["regexc"], "count with --from")
     eq(len(listing(c["all"]["audit"]["Registration exceptions"])),

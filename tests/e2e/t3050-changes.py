@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import zipfile
 import warnings
 
 import openpyxl
@@ -38,7 +39,7 @@ from svctest import (CLO_HDR, DSP_HDR, ROOT, SVCRECON, Tmp, check, eq,  # noqa: 
 N1, N2, N3 = "2026-03-10", "2026-03-11", "2026-03-12"
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
 CHANGE_HDR = ["Change", "Dispatch ID", "Dispatched", "Provider",
-              "Previous bucket", "Bucket", "Days open", "Closed by",
+              "Provider name", "Previous bucket", "Bucket", "Days open", "Closed by",
               "Source file", "Source line"]
 NONE_LINE = "No earlier report in this database: nothing to compare with"
 
@@ -174,7 +175,8 @@ def test_first_report_has_nothing_to_compare_with():
     s = nights()
     out = s["t"].p("out1")
     wb, ws = changes(out, N1)
-    eq(wb.sheetnames, ["Summary", "Unclosed calls", "Changes"], "sheets")
+    eq(wb.sheetnames, ["Summary", "Unclosed calls", "Changes", "About"],
+       "sheets")
     eq([c.value for c in ws[1]], CHANGE_HDR, "Changes header")
     eq(rows(ws), [], "Changes rows")
     eq(wb["Summary"]["A3"].value, NONE_LINE, "Summary line")
@@ -183,8 +185,8 @@ def test_first_report_has_nothing_to_compare_with():
     nc = load(paths(out, N1)["non_compensable"])
     eq(nc["Summary"]["A3"].value, NONE_LINE, "non-compensable Summary line")
     lst = nc["Non-compensable"]
-    eq([c.value for c in lst[1]][11], "New", "New column after the SPEC's")
-    eq([(r[1], r[11]) for r in rows(lst)], [("Z1", None), ("A1", None)],
+    eq([c.value for c in lst[1]][12], "New", "New column after the SPEC's")
+    eq([(r[2], r[12]) for r in rows(lst)], [("Z1", None), ("A1", None)],
        "New is blank with nothing to compare with")
     eq(summary_json(out), {"previous_as_of": None, "newly_unclosed": 0,
                            "closed": 0, "closed_by_closeout": 0,
@@ -196,19 +198,19 @@ def test_first_report_has_nothing_to_compare_with():
 # ---- night 2 ----------------------------------------------------------------
 
 NIGHT2_CHANGES = [
-    ["Newly unclosed", "A8", dt("2026-03-10 15:00"), "P2", None, "0-7", 1,
+    ["Newly unclosed", "A8", dt("2026-03-10 15:00"), "P2", None, None, "0-7", 1,
      None, "dispatches_n2.csv", 5],
-    ["Newly unclosed", "A7", dt("2026-03-11 08:00"), "P1", None, "0-7", 0,
+    ["Newly unclosed", "A7", dt("2026-03-11 08:00"), "P1", None, None, "0-7", 0,
      None, "dispatches_n2.csv", 4],
-    ["Closed", "A3", dt("2026-03-08 11:00"), "P2", "0-7", None, None,
+    ["Closed", "A3", dt("2026-03-08 11:00"), "P2", None, "0-7", None, None,
      "cancelled", "dispatches_n2.csv", 2],
-    ["Closed", "A2", dt("2026-03-09 10:00"), "P1", "0-7", None, None,
+    ["Closed", "A2", dt("2026-03-09 10:00"), "P1", None, "0-7", None, None,
      "closeouts_n2.csv:2", "closeouts_n2.csv", 2],
-    ["Closed", "A6", dt("2026-03-20 14:00"), "P3", "0-7", None, None,
+    ["Closed", "A6", dt("2026-03-20 14:00"), "P3", None, "0-7", None, None,
      "dispatched after the as-of date", "dispatches_n2.csv", 3],
-    ["Bucket moved", "A4", dt("2026-02-24 12:00"), "P2", "8-14", "15-30", 15,
+    ["Bucket moved", "A4", dt("2026-02-24 12:00"), "P2", None, "8-14", "15-30", 15,
      None, "dispatches_n1.csv", 5],
-    ["Bucket moved", "A1", dt("2026-03-03 09:00"), "P1", "0-7", "8-14", 8,
+    ["Bucket moved", "A1", dt("2026-03-03 09:00"), "P1", None, "0-7", "8-14", 8,
      None, "dispatches_n1.csv", 2],
 ]
 
@@ -216,7 +218,8 @@ NIGHT2_CHANGES = [
 def test_night2_changes_line_by_line():
     s = nights()
     wb, ws = changes(s["t"].p("out2"), N2)
-    eq(wb.sheetnames, ["Summary", "Unclosed calls", "Changes"], "sheets")
+    eq(wb.sheetnames, ["Summary", "Unclosed calls", "Changes", "About"],
+       "sheets")
     eq([c.value for c in ws[1]], CHANGE_HDR, "header")
     got = rows(ws)
     for i, (g, w) in enumerate(zip(got, NIGHT2_CHANGES)):
@@ -228,11 +231,11 @@ def test_changes_sheet_is_a_listing():
     s = nights()
     _, ws = changes(s["t"].p("out2"), N2)
     eq(ws.freeze_panes, "A2", "frozen header")
-    eq(ws.auto_filter.ref, "A1:J%d" % (len(NIGHT2_CHANGES) + 1), "autofilter")
+    eq(ws.auto_filter.ref, "A1:K%d" % (len(NIGHT2_CHANGES) + 1), "autofilter")
     check(ws["C2"].is_date, "Dispatched is a date")
-    eq((ws["G2"].data_type, ws["J2"].data_type), ("n", "n"),
+    eq((ws["H2"].data_type, ws["K2"].data_type), ("n", "n"),
        "Days open and Source line are numbers")
-    eq(ws["H5"].data_type, "s", "Closed by is text")
+    eq(ws["I5"].data_type, "s", "Closed by is text")
 
 
 def test_night2_summary_names_night1_and_counts():
@@ -264,12 +267,12 @@ def test_night2_new_column():
     s = nights()
     lst = load(paths(s["t"].p("out2"), N2)["non_compensable"])["Non-compensable"]
     # Z1's key came again in closeouts_n2.csv: the same closeout, not new.
-    eq([(r[0], r[1], r[6], r[9], r[10], r[11]) for r in rows(lst)], [
+    eq([(r[0], r[2], r[7], r[10], r[11], r[12]) for r in rows(lst)], [
         ("P1", "Z1", "NO_DISPATCH", "closeouts_n2.csv", 4, "no"),
         ("P9", "A1", "PROVIDER_MISMATCH", "closeouts_n1.csv", 3, "no"),
         ("P2", "A4", "SERIAL_MISMATCH", "closeouts_n2.csv", 3, "yes"),
     ], "New per row")
-    eq(lst.auto_filter.ref, "A1:L4", "autofilter covers New")
+    eq(lst.auto_filter.ref, "A1:M4", "autofilter covers New")
 
 
 # ---- night 3 ----------------------------------------------------------------
@@ -279,17 +282,17 @@ def test_night3_changes_line_by_line():
     out = s["t"].p("out3")
     wb, ws = changes(out, N3)
     eq(rows(ws), [
-        ["Newly unclosed", "A9", dt("2026-03-12 07:00"), "P1", None, "0-7", 0,
+        ["Newly unclosed", "A9", dt("2026-03-12 07:00"), "P1", None, None, "0-7", 0,
          None, "dispatches_n3.csv", 2],
-        ["Closed", "A5", dt("2026-03-05 13:00"), "P1", "0-7", None, None,
+        ["Closed", "A5", dt("2026-03-05 13:00"), "P1", None, "0-7", None, None,
          "closeouts_n3.csv:2", "closeouts_n3.csv", 2],
-        ["Bucket moved", "A10", dt("2026-02-09 08:00"), "P3", "15-30",
+        ["Bucket moved", "A10", dt("2026-02-09 08:00"), "P3", None, "15-30",
          "31-60", 31, None, "dispatches_n1.csv", 8],
     ], "night 3 Changes")
     eq(wb["Summary"]["A3"].value, "Compared with the report as of 2026-03-11",
        "night 3 compares with night 2")
     lst = load(paths(out, N3)["non_compensable"])["Non-compensable"]
-    eq([(r[1], r[6], r[11]) for r in rows(lst)], [
+    eq([(r[2], r[7], r[12]) for r in rows(lst)], [
         ("Z1", "NO_DISPATCH", "no"), ("A1", "PROVIDER_MISMATCH", "no"),
         ("A4", "SERIAL_MISMATCH", "no"), ("A5", "DUPLICATE_CLOSEOUT", "yes"),
     ], "night 3 New")
@@ -403,7 +406,7 @@ def test_from_records_only_the_listed_rows():
            [("A4",)], "only the listed row")
         report(db, N3, t.p("b"))
         lst = load(paths(t.p("b"), N3)["non_compensable"])["Non-compensable"]
-        eq([(r[1], r[11]) for r in rows(lst)],
+        eq([(r[2], r[12]) for r in rows(lst)],
            [("Z1", "yes"), ("A1", "yes"), ("A4", "no")], "New after --from")
         ws = load(paths(t.p("a"), N2)["unclosed_calls"])["Summary"]
         eq((ws["A3"].value, ws["A4"].value),
@@ -440,9 +443,14 @@ def test_version1_database_upgrades_in_place():
            "data kept")
         eq(query(db2, "SELECT as_of, n_unclosed FROM report_run"),
            [(N1, 7)], "recorded")
-        eq(digests(t.p("out"), N1)["unclosed_calls"],
-           digests(s["t"].p("out1"), N1)["unclosed_calls"],
-           "same workbook as from a new database")
+        # The About sheet (the last, sheet4) names the database (SPEC §4):
+        # every other part is the same bytes.
+        def parts(out):
+            with zipfile.ZipFile(paths(out, N1)["unclosed_calls"]) as z:
+                return {n: z.read(n) for n in z.namelist()
+                        if n != "xl/worksheets/sheet4.xml"}
+        eq(parts(t.p("out")), parts(s["t"].p("out1")),
+           "same workbook as from a new database, but for About")
 
 
 def test_explain_still_reads_a_version1_database():

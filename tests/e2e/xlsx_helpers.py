@@ -47,14 +47,15 @@ def _binary():
 SVCRECON = _binary()
 
 UNCLOSED_HEADERS = ["Dispatch ID", "Dispatched", "Days open", "Aging bucket",
-                    "Provider", "Model", "Serial number", "Customer",
+                    "Provider", "Provider name", "Model", "Serial number",
+                    "Customer",
                     "Closeout attempts", "Source file", "Source line"]
-NONCOMP_HEADERS = ["Dealer", "Dispatch ID", "Serial number", "Submitted",
+NONCOMP_HEADERS = ["Dealer", "Dealer name", "Dispatch ID", "Serial number", "Submitted",
                    "Completed", "Labor hours", "Reason", "All reasons",
                    "Detail", "Source file", "Source line"]
 REJECTED_HEADERS = ["File", "Line", "Reason", "Raw record"]
 REGEXC_HEADERS = ["Dispatch ID", "Dispatched", "Serial number", "Provider",
-                  "Exception", "Detail"]
+                  "Provider name", "Exception", "Detail"]
 RUN_FILE_HEADERS = ["File", "Kind", "SHA-256", "Rows read", "Loaded",
                     "Rejected", "Status"]
 REASONS = ["NO_DISPATCH", "DISPATCH_CANCELLED", "PROVIDER_MISMATCH",

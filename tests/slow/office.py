@@ -8,8 +8,14 @@ then LibreOffice headless (Debian's libreoffice-calc-nogui):
     pages), and the Summary charts must be drawn with values LibreOffice
     computed from the cells (constant_memory charts carry no cached
     values): chart title, category labels and bar labels in the PDF text;
-    page 1 of each PDF is rendered to PNG (pdftoppm) for a person to look
-    at, in the folder printed at the end (or $OFFICE_OUT);
+    every page of each PDF is rendered to PNG (pdftoppm) for a person to
+    look at, in the folder printed at the end (or $OFFICE_OUT), and so is a
+    dealer statement (--statements);
+  * reads the PDF text (pdftotext -layout) for the reading aids of SPEC §4
+    (issue 14): the cell holding a line break prints whole, each line on
+    a line of its own (its row is tall enough: nothing overprinted), the
+    page header and footer (title, as-of date, page N of M), the Run
+    sheet's file table whole on pages one wide, thousands separators;
   * converts every sheet to CSV (UTF-8): feed text comes back verbatim as
     LibreOffice reads it -- formula-like values, _x0041_-like text, the
     control character U+0001 (decoded from libxlsxwriter's _x0001_), CR LF
@@ -50,13 +56,15 @@ def setup(tmp):
                            "nogui)")
     db = build_night(tmp)
     out = os.path.join(tmp, "out")
-    report(db, out, "--from", "2026-03-01")
+    report(db, out, "--from", "2026-03-01", "--statements")
     keep = os.environ.get("OFFICE_OUT") or tempfile.mkdtemp(
         prefix="svcrecon-office-")
     profile = os.path.join(tmp, "lo-profile")
     ctx = {"paths": workbook_paths(out), "pdf": {}, "text": {}, "csv": {},
-           "png": {}, "keep": keep, "stderr": {}}
-    for key, path in ctx["paths"].items():
+           "png": {}, "keep": keep, "stderr": {}, "db": db}
+    books = dict(ctx["paths"])
+    books["statement"] = os.path.join(out, "statements_" + AS_OF, "D1.xlsx")
+    for key, path in books.items():
         p = convert(path, "pdf", keep, profile)
         ctx["stderr"][key] = p.stderr.decode("utf-8", "replace")
         pdf = os.path.join(keep, os.path.basename(path)[:-5] + ".pdf")
@@ -66,8 +74,8 @@ def setup(tmp):
                 ["pdftotext", "-layout", pdf, "-"], stdout=subprocess.PIPE
             ).stdout.decode("utf-8", "replace")
             png = pdf[:-4]
-            subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l",
-                            "1", pdf, png], check=False)
+            subprocess.run(["pdftoppm", "-r", "60", "-png", pdf, png],
+                           check=False)
             ctx["png"][key] = sorted(glob.glob(png + "*.png"))
         csvdir = os.path.join(tmp, "csv-" + key)
         os.makedirs(csvdir)
@@ -120,13 +128,17 @@ def test_noncomp_chart_drawn_from_cells(c):
 @test
 def test_sheets_exported(c):
     eq(sorted(s for k, s in c["csv"] if k == "audit"),
-       ["Registration exceptions", "Rejected rows", "Run"], "audit sheets")
+       ["About", "Registration exceptions", "Rejected rows", "Run"],
+       "audit sheets")
+    eq(sorted(s for k, s in c["csv"] if k == "statement"),
+       ["About", "Non-compensable", "Registration exceptions", "Summary",
+        "Unclosed calls"], "statement sheets")
 
 
 @test
 def test_text_verbatim_in_libreoffice(c):
     rows = c["csv"][("unclosed_calls", "Unclosed calls")]
-    cust = {r[0]: r[7] for r in rows[1:]}
+    cust = {r[0]: r[8] for r in rows[1:]}
     eq(cust["X1"], FORMULA_LIKE[0], "X1")
     eq(cust["X2"], FORMULA_LIKE[1], "X2")
     eq(cust["X4"], FORMULA_LIKE[3], "X4")
@@ -135,7 +147,7 @@ def test_text_verbatim_in_libreoffice(c):
     eq(cust["X7"], "line one\nline two", "X7 line break")
     eq(rows[1][1][:10], "2026-01-02", "a date shown as a date")
     nc = c["csv"][("non_compensable", "Non-compensable")]
-    serials = [r[2] for r in nc[1:]]
+    serials = [r[3] for r in nc[1:]]
     if FORMULA_LIKE[2] not in serials:
         raise AssertionError("%r not among %r" % (FORMULA_LIKE[2], serials))
 
@@ -149,8 +161,76 @@ def test_big_raw_record_cut_in_libreoffice(c):
                                                                 raw[-60:]))
 
 
+@test
+def test_wrapped_cell_prints_whole_line_by_line(c):
+    # X7's customer is "line one" LF "line two": wrapped, in a row two
+    # lines tall. Printed, each line stands on a line of its own, whole,
+    # and nothing of a neighbouring row runs into it.
+    lines = c["text"]["unclosed_calls"].splitlines()
+    one = [i for i, t in enumerate(lines) if "line one" in t]
+    if len(one) != 1:
+        raise AssertionError("'line one' printed %d times" % len(one))
+    i = one[0]
+    if "line two" in lines[i]:
+        raise AssertionError("both lines on one: %r" % lines[i])
+    near = [t for t in lines[i + 1:i + 3] if "line two" in t]
+    if not near:
+        raise AssertionError("'line two' not below 'line one': %r" %
+                             lines[i - 1:i + 3])
+    col = lines[i].index("line one")
+    if near[0].find("line two") != col:
+        raise AssertionError("the two lines do not align: %r / %r" % (
+            lines[i], near[0]))
+    if re.search(r"\S(line one|line two)|(line one|line two)\S",
+                 lines[i] + "\n" + near[0]):
+        raise AssertionError("a neighbour runs into the cell: %r / %r" % (
+            lines[i], near[0]))
+
+
+@test
+def test_page_header_and_footer_printed(c):
+    for key in ("unclosed_calls", "non_compensable", "audit", "statement"):
+        t = c["text"][key]
+        n_pages = t.count("\f") + (0 if t.endswith("\f") else 1)
+        for s in ("As of %s" % AS_OF, "Page 1 of "):
+            if s not in t:
+                raise AssertionError("%s: %r not printed" % (key, s))
+        if key != "statement" and "Page %d of %d" % (n_pages, n_pages) \
+                not in t:
+            raise AssertionError("%s: last page not numbered %d of %d" % (
+                key, n_pages, n_pages))
+    if "Statement for D1" not in c["text"]["statement"]:
+        raise AssertionError("statement header does not name the dealer")
+
+
+@test
+def test_run_sheet_whole_and_one_page_wide(c):
+    import sqlite3
+    t = c["text"]["audit"]
+    con = sqlite3.connect(c["db"])
+    for name, sha in con.execute("SELECT name, sha256 FROM imported_file"):
+        if sha not in t.replace(" ", ""):
+            raise AssertionError("SHA-256 of %s not printed whole" % name)
+    con.close()
+    # The Run sheet is the first of the PDF: every one of its pages is one
+    # page wide, so its columns never continue on a later page: the
+    # header row of the file table is printed whole on one line.
+    first = t.split("\f")[0]
+    if not re.search(r"File\s+Kind\s+SHA-256\s+Rows read\s+Loaded\s+"
+                     r"Rejected\s+Status\s+Reason", first):
+        raise AssertionError("Run file table header not on one line")
+
+
+@test
+def test_about_printed(c):
+    for key in ("unclosed_calls", "non_compensable", "audit", "statement"):
+        t = c["text"][key]
+        if "About this workbook" not in t or "svcrecon explain" not in t:
+            raise AssertionError("%s: About sheet not printed" % key)
+
+
 def report_pngs(ctx):
-    print("PNG renderings (page 1 of each PDF) in %s:" % ctx["keep"])
+    print("PNG renderings (every page of each PDF) in %s:" % ctx["keep"])
     for key, pngs in sorted(ctx["png"].items()):
         for p in pngs:
             print("  " + p)

@@ -1,6 +1,6 @@
 -- q_changes_listing.sql -- README "Changes since the previous report": the
 -- `Changes` sheet of unclosed_calls_A.xlsx, columns in sheet order: Change
--- · Dispatch ID · Dispatched · Provider · Previous bucket · Bucket · Days
+-- · Dispatch ID · Dispatched · Provider · Provider name · Previous bucket · Bucket · Days
 -- open · Closed by · Source file · Source line. Newly unclosed calls first,
 -- then the calls closed since, then those whose bucket moved; within each,
 -- oldest first then by Dispatch ID, as the `Unclosed calls` listing (SPEC
@@ -9,6 +9,7 @@ SELECT c.change,
        c.dispatch_id,
        c.dispatched_at,
        c.provider_id,
+       n.dealer_name,
        c.previous_bucket,
        c.bucket,
        c.days_open,
@@ -16,4 +17,5 @@ SELECT c.change,
        c.file_name,
        c.line
   FROM unclosed_change AS c
+  LEFT JOIN dealer_name AS n ON n.dealer_id = c.provider_id
  ORDER BY c.change_rank, c.dispatched_at, c.dispatch_id;

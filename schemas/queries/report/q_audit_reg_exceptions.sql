@@ -1,17 +1,9 @@
 -- q_audit_reg_exceptions.sql -- SPEC §4 `Registration exceptions`: "Dispatch
 -- ID · Dispatched · Serial number · Provider · Exception · Detail (one row
--- per dispatch and exception)", then the dispatch's source file and line.
--- SPEC §3: `--from D` keeps the "registration exceptions of dispatches dated
--- on or after D". (dispatch_id, rank) is unique.
-SELECT e.dispatch_id,
-       e.dispatched_at,
-       e.serial_number,
-       e.provider_id,
-       e.code,
-       e.detail,
-       e.file_name,
-       e.line
-  FROM registration_exception AS e
- CROSS JOIN run_ctx AS x
- WHERE x.from_day IS NULL OR e.dispatched_day >= x.from_day
- ORDER BY e.dispatched_at, e.dispatch_id, e.rank;
+-- per dispatch and exception)", the provider's name after its code, then the
+-- dispatch's source file and line: TEMP exception_listing
+-- (q_listing_views.sql), which applies --from. (dispatch_id, rank) is
+-- unique.
+SELECT l.*
+  FROM exception_listing AS l
+ ORDER BY l.dispatched_at, l.dispatch_id, l.rank;

@@ -17,7 +17,9 @@ WITH g AS (
       FROM g
      GROUP BY g.dealer_id
 )
-SELECT t.dealer_id, t.n_total, t.hours_total, g.reason, g.n_closeouts
+SELECT t.dealer_id, n.dealer_name, t.n_total, t.hours_total, g.reason,
+       g.n_closeouts
   FROM t
   JOIN g ON g.dealer_id = t.dealer_id
+  LEFT JOIN dealer_name AS n ON n.dealer_id = t.dealer_id
  ORDER BY t.n_total DESC, t.dealer_id, g.reason;

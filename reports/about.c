@@ -1,0 +1,402 @@
+/* about.c -- the About sheet, last in every workbook (SPEC §4 "Reading
+ * aids").
+ *
+ * The words about each workbook and its sheets are here; the meanings of
+ * the codes are TEMP code_meaning's (schemas/queries/report/
+ * q_code_meanings.sql, stated once for the Summary sheets and every About
+ * sheet), the aging buckets TEMP aging_bucket's (--buckets, as configured).
+ * The worked example of `svcrecon explain` names a real dispatch of the
+ * workbook: the first row of its main listing (q_about_example.sql) or, for
+ * a dealer statement, the first row the statement lists.
+ *
+ * LibreOffice does not grow a row for wrapped text, so every paragraph's
+ * row is given the height of the lines it wraps to at the column's width
+ * (an estimate by characters: a little room is left over, never short). */
+#include "reports/about.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/db.h"
+#include "schemas/sql.h"
+
+/* Column widths, in characters: labels, text, a second text column. */
+#define COL_LABEL 26
+#define COL_TEXT  70
+#define COL_MORE  70
+
+struct book_words {
+    const char *title;
+    const char *what;
+    const char *const *sheets;   /* name, what it shows; NULL-terminated */
+    const char *const *codes;    /* code families, NULL-terminated; "buckets"
+                                    for the aging buckets */
+    const char *example_sheet;   /* the listing the example comes from */
+};
+
+static const char *const unclosed_sheets[] = {
+    "Summary", "unclosed calls by aging bucket, their trend over the "
+    "recorded reports, by provider, and the changes since the previous "
+    "report",
+    "Unclosed calls", "every call CITS dispatched on or before the as-of "
+    "date that is open and has no accepted closeout, oldest first",
+    "Changes", "calls newly unclosed, closed, or moved to another aging "
+    "bucket since the previous report",
+    "About", "this sheet", NULL};
+static const char *const noncomp_sheets[] = {
+    "Summary", "closeouts and labor hours by primary reason and by dealer",
+    "Non-compensable", "every closeout with at least one reason: its "
+    "primary reason, all its reasons, the detail, and its source",
+    "About", "this sheet", NULL};
+static const char *const audit_sheets[] = {
+    "Run", "as-of date, version, database, the night's files (kind, "
+    "SHA-256, rows, status) and the database's totals",
+    "Rejected rows", "the rows and files refused, with file, line, reason "
+    "and the raw record (line 0 for a whole file)",
+    "Registration exceptions", "dispatches checked against the "
+    "registrations active on the dispatch day, one row per exception",
+    "About", "this sheet", NULL};
+static const char *const statement_sheets[] = {
+    "Summary", "your counts: open calls, closeouts that are not paid, "
+    "labor hours at stake, your oldest open call",
+    "Unclosed calls", "calls dispatched to you that are not closed out, "
+    "oldest first",
+    "Non-compensable", "closeouts that do not qualify for labor "
+    "compensation, and why, with what would make each compensable",
+    "Registration exceptions", "your dispatches whose registration does "
+    "not match the program's rules",
+    "About", "this sheet", NULL};
+
+static const char *const unclosed_codes[] = {"buckets", "change",
+                                             "closed_by", NULL};
+static const char *const noncomp_codes[] = {"reason", "new", NULL};
+static const char *const audit_codes[] = {"status", "kind", "exception",
+                                          NULL};
+static const char *const statement_codes[] = {"buckets", "reason",
+                                              "exception", NULL};
+
+static const struct book_words words[] = {
+    [ABOUT_UNCLOSED] = {"Unclosed calls",
+        "Calls CITS dispatched that are not closed out as of the as-of "
+        "date. Every dispatched call must be closed out with CITS (Section "
+        "2 of the Service Dispatch Form) to qualify for labor compensation.",
+        unclosed_sheets, unclosed_codes, "Unclosed calls"},
+    [ABOUT_NONCOMP] = {"Non-compensable service",
+        "Closeouts received by CITS that do not qualify for labor "
+        "compensation, and why: service not dispatched by CITS, or a "
+        "closeout that fails the program's rules.",
+        noncomp_sheets, noncomp_codes, "Non-compensable"},
+    [ABOUT_AUDIT] = {"Audit",
+        "What the night's run did: the files delivered since the previous "
+        "report and what became of them, the rows and files refused with "
+        "their reasons, and the dispatches whose registrations do not "
+        "match the program's rules.",
+        audit_sheets, audit_codes, "Registration exceptions"},
+    [ABOUT_STATEMENT] = {"Dealer statement",
+        "Your statement from the imagePROGRAF dealer service program: the "
+        "calls dispatched to you that are not closed out, your closeouts "
+        "that do not qualify for labor compensation and why, and your "
+        "dispatches with registration exceptions. Close out each open call "
+        "with CITS to be paid for it.",
+        statement_sheets, statement_codes, "Unclosed calls"},
+};
+
+static const struct {
+    const char *family, *title;
+} family_title[] = {
+    {"buckets", "Aging buckets (days open, as configured)"},
+    {"reason", "Closeout reasons (Reason, All reasons), in order of "
+               "precedence"},
+    {"exception", "Registration exceptions (Exception)"},
+    {"status", "File statuses (Run: Status)"},
+    {"kind", "File kinds (Run: Kind)"},
+    {"change", "Changes (Changes: Change)"},
+    {"closed_by", "How a call left the list (Changes: Closed by)"},
+    {"new", "New (Non-compensable: New)"},
+};
+
+int about_example_set(struct about_example *ex, const char *dispatch_id,
+                      const char *file_name, long long line)
+{
+    about_example_release(ex);
+    ex->dispatch_id = strdup(dispatch_id);
+    ex->file_name = strdup(file_name);
+    ex->line = line;
+    if (!ex->dispatch_id || !ex->file_name) {
+        about_example_release(ex);
+        return -1;
+    }
+    return 0;
+}
+
+void about_example_release(struct about_example *ex)
+{
+    free(ex->dispatch_id);
+    free(ex->file_name);
+    ex->dispatch_id = ex->file_name = NULL;
+    ex->line = 0;
+}
+
+/* A label in A and a paragraph in B (and C), the row as tall as they. */
+/* Lines of a cell: wrapped prose at the column's width, other text by its
+ * line breaks (a command stays on one line). */
+static unsigned cell_lines(struct sheet_book *b, lxw_worksheet *ws,
+                           lxw_row_t row, lxw_col_t col, const char *s,
+                           unsigned width, lxw_format *f)
+{
+    unsigned lines = sheet_write_cstr(b, ws, row, col, s, f);
+    return f == b->wrap ? sheet_text_lines(s, width - 2) : lines;
+}
+
+static void put_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                    const char *label, const char *text, const char *more,
+                    lxw_format *f)
+{
+    unsigned lines = cell_lines(b, ws, row, 0, label, COL_LABEL, b->label);
+    unsigned k;
+    if (text && *text &&
+        (k = cell_lines(b, ws, row, 1, text, COL_TEXT, f)) > lines)
+        lines = k;
+    if (more && *more &&
+        (k = cell_lines(b, ws, row, 2, more, COL_MORE, f)) > lines)
+        lines = k;
+    sheet_fit_row(b, ws, row, lines);
+}
+
+/* 'text' for a shell, quoted unless it is plain. malloc'd; NULL when out
+ * of memory. */
+static char *shell_word(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 0 && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                        "vwxyz0123456789-_./:=+,@%") == n)
+        return strdup(s);
+    char *out = malloc(4 * n + 3), *p = out;
+    if (!out)
+        return NULL;
+    *p++ = '\'';
+    for (; *s; s++) {
+        if (*s == '\'') {
+            memcpy(p, "'\\''", 4);
+            p += 4;
+        } else {
+            *p++ = *s;
+        }
+    }
+    *p++ = '\'';
+    *p = '\0';
+    return out;
+}
+
+static lxw_row_t write_buckets(sqlite3 *db, struct sheet_book *b,
+                               lxw_worksheet *ws, lxw_row_t row,
+                               struct diag *d, int *failed)
+{
+    sqlite3_stmt *q;
+    int rc;
+    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d, "aging buckets") !=
+        0) {
+        *failed = 1;
+        return row;
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char text[96];
+        if (sqlite3_column_type(q, 3) == SQLITE_NULL)
+            snprintf(text, sizeof text, "open %lld days or more",
+                     (long long)sqlite3_column_int64(q, 2));
+        else
+            snprintf(text, sizeof text, "open %lld to %lld days",
+                     (long long)sqlite3_column_int64(q, 2),
+                     (long long)sqlite3_column_int64(q, 3));
+        sheet_write_text(b, ws, row, 0, db_text(q, 1),
+                         (size_t)sqlite3_column_bytes(q, 1), b->text);
+        sheet_write_cstr(b, ws, row++, 1, text, b->wrap);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        db_fail(db, d, "aging buckets");
+        *failed = 1;
+    }
+    return row;
+}
+
+/* One family of codes under its title; statements show the remedy of each
+ * closeout reason beside its meaning. */
+static lxw_row_t write_family(sqlite3 *db, struct sheet_book *b,
+                              lxw_worksheet *ws, lxw_row_t row,
+                              const char *family, int with_remedy,
+                              struct diag *d, int *failed)
+{
+    const char *title = family;
+    for (size_t k = 0; k < sizeof family_title / sizeof family_title[0]; k++)
+        if (strcmp(family_title[k].family, family) == 0)
+            title = family_title[k].title;
+    static const char *hdr[] = {"Code", "Meaning", "To be paid"};
+    sheet_write_cstr(b, ws, row++, 0, title, b->label);
+    for (int c = 0; c < (with_remedy ? 3 : 2); c++)
+        sheet_write_cstr(b, ws, row, (lxw_col_t)c, hdr[c], b->header);
+    row++;
+    if (strcmp(family, "buckets") == 0)
+        return write_buckets(db, b, ws, row, d, failed) + 1;
+    sqlite3_stmt *q;
+    int rc;
+    if (db_prepare(db, sql_q_about_codes, &q, d, "code meanings") != 0) {
+        *failed = 1;
+        return row;
+    }
+    db_bind_text(q, ":family", family, strlen(family));
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        sheet_write_cstr(b, ws, row, 0, db_text(q, 0), b->text);
+        const char *meaning = db_text(q, 1);
+        const char *remedy = with_remedy ? db_text(q, 2) : "";
+        unsigned lines = sheet_text_lines(meaning, COL_TEXT - 2), k;
+        if ((k = sheet_text_lines(remedy, COL_MORE - 2)) > lines)
+            lines = k;
+        sheet_write_cstr(b, ws, row, 1, meaning, b->wrap);
+        if (*remedy)
+            sheet_write_cstr(b, ws, row, 2, remedy, b->wrap);
+        sheet_fit_row(b, ws, row++, lines);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        db_fail(db, d, "code meanings");
+        *failed = 1;
+    }
+    return row + 1;
+}
+
+/* The first row of the book's main listing, when ex is not given. */
+static int read_example(sqlite3 *db, enum about_book book,
+                        struct about_example *ex, struct diag *d)
+{
+    sqlite3_stmt *q;
+    if (db_prepare(db, sql_q_about_example, &q, d, "a row to trace") != 0)
+        return -1;
+    db_bind_int(q, ":book", (int)book);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW && about_example_set(ex, db_text(q, 0),
+                                              db_text(q, 1),
+                                              sqlite3_column_int64(q, 2)))
+        rc = SQLITE_NOMEM;
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d, "a row to trace");
+    return 0;
+}
+
+/* "How to trace a row", with the example's commands. */
+static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
+                             lxw_row_t row, const struct report_opts *o,
+                             const struct book_words *w,
+                             const struct about_example *ex)
+{
+    char *db = shell_word(o->db_path ? o->db_path : "DB");
+    char line[512];
+    sheet_write_cstr(b, ws, row++, 0, "Tracing a row", b->title);
+    put_row(b, ws, row++, "Source", "Every listed row names its source "
+            "file and line (Source file, Source line): the feed file and "
+            "the physical line of the record, as an editor shows it.", NULL,
+            b->wrap);
+    put_row(b, ws, row++, "svcrecon explain", "To see how svcrecon reached "
+            "a row (the versions of the dispatch, the registrations checked "
+            "on its day, each closeout with its reasons, and the standing), "
+            "run on the same database and as-of date:", NULL, b->wrap);
+    snprintf(line, sizeof line, "svcrecon explain --db %s --as-of %s "
+             "DISPATCH_ID", db ? db : "DB", o->as_of);
+    put_row(b, ws, row++, "by dispatch", line, NULL, b->text);
+    snprintf(line, sizeof line, "svcrecon explain --db %s --as-of %s "
+             "--source FILE:LINE", db ? db : "DB", o->as_of);
+    put_row(b, ws, row++, "by source row", line, NULL, b->text);
+    if (ex && ex->dispatch_id) {
+        char *id = shell_word(ex->dispatch_id);
+        size_t n = strlen(ex->file_name) + 32;
+        char *src = malloc(n), *srcq = NULL;
+        if (src) {
+            snprintf(src, n, "%s:%lld", ex->file_name, ex->line);
+            srcq = shell_word(src);
+        }
+        size_t size = 200 + (db ? strlen(db) : 2) +
+                      (id ? strlen(id) : 0) + (srcq ? strlen(srcq) : 0);
+        char *cmd = malloc(size);
+        if (cmd && id && srcq) {
+            snprintf(cmd, size, "The first row of '%s' in this workbook:",
+                     w->example_sheet);
+            put_row(b, ws, row++, "Example", cmd, NULL, b->wrap);
+            snprintf(cmd, size, "svcrecon explain --db %s --as-of %s %s",
+                     db ? db : "DB", o->as_of, id);
+            put_row(b, ws, row++, "", cmd, NULL, b->text);
+            snprintf(cmd, size, "svcrecon explain --db %s --as-of %s "
+                     "--source %s", db ? db : "DB", o->as_of, srcq);
+            put_row(b, ws, row++, "", cmd, NULL, b->text);
+        }
+        free(cmd);
+        free(src);
+        free(srcq);
+        free(id);
+    } else {
+        put_row(b, ws, row++, "Example", "This workbook lists no dispatch "
+                "to trace.", NULL, b->wrap);
+    }
+    free(db);
+    return row;
+}
+
+int about_write(sqlite3 *db, struct sheet_book *b,
+                const struct report_opts *o, enum about_book book,
+                const char *file_name, const char *dealer,
+                const struct about_example *ex, struct diag *d)
+{
+    const struct book_words *w = &words[book];
+    struct about_example own = {0};
+    lxw_row_t row = 0;
+    int failed = 0;
+    char text[256];
+
+    lxw_worksheet *ws = sheet_add(b, "About");
+    if (!ws)
+        return -1;
+    worksheet_set_column(ws, 0, 0, COL_LABEL, NULL);
+    worksheet_set_column(ws, 1, 1, COL_TEXT, NULL);
+    worksheet_set_column(ws, 2, 2, COL_MORE, NULL);
+    snprintf(text, sizeof text, "About this workbook: %s", w->title);
+    sheet_write_cstr(b, ws, row++, 0, text, b->title);
+    put_row(b, ws, row++, "Workbook", file_name, NULL, b->text);
+    if (dealer)
+        put_row(b, ws, row++, "Dealer", dealer, NULL, b->text);
+    put_row(b, ws, row++, "What it is", w->what, NULL, b->wrap);
+    sheet_write_cstr(b, ws, row, 0, "As of", b->label);
+    sheet_write_date(b, ws, row++, 1, o->as_of_day);
+    if (o->has_from) {
+        put_row(b, ws, row, "From", NULL, "non-compensable closeouts "
+                "submitted and registration exceptions of dispatches dated "
+                "on or after this date (unclosed calls: all)", b->wrap);
+        sheet_write_date(b, ws, row++, 1, o->from_day);
+    }
+    put_row(b, ws, row++, "Database", o->db_path ? o->db_path : "", NULL,
+            b->text);
+    put_row(b, ws, row++, "svcrecon version", o->version ? o->version : "",
+            NULL, b->text);
+    row++;
+
+    sheet_write_cstr(b, ws, row++, 0, "Sheets", b->title);
+    for (const char *const *s = w->sheets; *s; s += 2)
+        put_row(b, ws, row++, s[0], s[1], NULL, b->wrap);
+    put_row(b, ws, row++, "NAME (2), (3) ...", "a listing longer than "
+            "Excel's 1,048,576 rows continues on the next sheet", NULL,
+            b->wrap);
+    row++;
+
+    sheet_write_cstr(b, ws, row++, 0, "Codes", b->title);
+    for (const char *const *f = w->codes; *f && !failed; f++)
+        row = write_family(db, b, ws, row, *f, book == ABOUT_STATEMENT &&
+                           strcmp(*f, "reason") == 0, d, &failed);
+    if (failed)
+        return -1;
+
+    if (!ex && read_example(db, book, &own, d) != 0)
+        return -1;
+    write_trace(b, ws, row, o, w, ex ? ex : &own);
+    about_example_release(&own);
+    return b->err == LXW_NO_ERROR ? 0 : -1;
+}

@@ -1,0 +1,566 @@
+/* statements.c -- dealer statements (SPEC §4 "Dealer statements").
+ *
+ * One pass: the dealers (q_statement_dealers.sql) and the three listings
+ * (q_statement_unclosed/_noncomp/_exceptions.sql: the main listings' rows
+ * and columns, ordered by dealer first) are four cursors walked side by
+ * side in dealer_id order, as a merge: each statement takes the rows of
+ * its dealer from each cursor, and an exception of a dealer that gets no
+ * statement is stepped over. No query per dealer, nothing held in memory
+ * but the current row; each workbook is constant_memory, written through
+ * the shared sheet writer, with fixed properties (byte-identical for the
+ * same database and as-of date).
+ *
+ * The statements go into a temporary folder ".statements_A.tmp-PID" in the
+ * output folder, which replaces OUT/statements_A only when every statement
+ * is complete: the old folder is renamed aside, the new one into place,
+ * the old one removed. A reader never sees a half-written statement, and
+ * a folder of an earlier run holding a dealer that has nothing left is
+ * gone with it. Folders left by a killed run (their process gone) are
+ * removed by the next.
+ *
+ * File names (SPEC §4): the dealer id with every byte outside A-Z a-z 0-9
+ * - _ as %HH, so "../x" is "%2E%2E%2Fx.xlsx" and "A/B C" "A%2FB%20C.xlsx":
+ * never a path, never hidden. Decisions where the SPEC is silent:
+ *   - a name over 240 bytes (a 300-byte id escapes to up to 900) is cut
+ *     at a whole %HH and ends "~" + 16 hex digits of the id's SHA-256 (a
+ *     name can hold 255 bytes; '~' never appears in an escaped id, so a
+ *     cut name cannot equal another dealer's plain one);
+ *   - ids that differ only in case ("ab", "AB") are two files; on a
+ *     case-insensitive volume the second would overwrite the first, so a
+ *     name already present in the new folder (which only this run writes)
+ *     gets the same "~" + hash ending: both statements are kept there too.
+ */
+#include "reports/statements.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/db.h"
+#include "lib/sha256.h"
+#include "schemas/sql.h"
+#include "reports/about.h"
+#include "reports/sheet.h"
+
+#define NAME_ROOM 240
+
+/* ---- file names ---------------------------------------------------------- */
+
+static int plain_byte(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+           (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+void statements_file_name(const char *id, size_t len, int taken,
+                          char out[256])
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0, i;
+    for (i = 0; i < len && o + 3 <= NAME_ROOM; i++) {
+        unsigned char c = (unsigned char)id[i];
+        if (plain_byte(c)) {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 15];
+        }
+    }
+    if (i < len || taken || len == 0) {
+        char digest[SHA256_HEX_SIZE];
+        sha256_bytes(id, len, digest);
+        if (o > NAME_ROOM - 17)
+            o = NAME_ROOM - 17;
+        while (o > 0 && o >= 1 && (out[o - 1] == '%' ||
+                                   (o >= 2 && out[o - 2] == '%')))
+            o--;                          /* never half a %HH */
+        out[o++] = '~';
+        memcpy(out + o, digest, 16);
+        o += 16;
+    }
+    memcpy(out + o, ".xlsx", 6);
+}
+
+/* ---- folders ------------------------------------------------------------- */
+
+int statements_folder(const struct report_opts *o, char *folder,
+                      size_t size)
+{
+    size_t n = strlen(o->out_dir);
+    int len = snprintf(folder, size, "%s%sstatements_%s", o->out_dir,
+                       n && o->out_dir[n - 1] == '/' ? "" : "/", o->as_of);
+    return len >= 0 && (size_t)len < size ? 0 : -1;
+}
+
+/* Removes a folder of files (ours: statements hold no sub-folder). */
+static void remove_folder(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    if (dp) {
+        while ((e = readdir(dp)) != NULL) {
+            char path[4400];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) <
+                (int)sizeof path)
+                unlink(path);
+        }
+        closedir(dp);
+    }
+    rmdir(dir);
+}
+
+/* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone. */
+static void remove_stale_folders(const char *out_dir)
+{
+    DIR *dp = opendir(out_dir);
+    struct dirent *e;
+    if (!dp)
+        return;
+    while ((e = readdir(dp)) != NULL) {
+        const char *mark = strstr(e->d_name, ".tmp-");
+        if (!mark)
+            mark = strstr(e->d_name, ".old-");
+        if (strncmp(e->d_name, ".statements_", 12) != 0 || !mark)
+            continue;
+        char *end;
+        long pid = strtol(mark + 5, &end, 10);
+        if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[4400];
+        if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
+            (int)sizeof path)
+            remove_folder(path);
+    }
+    closedir(dp);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int statements_digest(const char *folder, char hex[65], unsigned long *n)
+{
+    DIR *dp = opendir(folder);
+    struct dirent *e;
+    char **names = NULL;
+    size_t n_names = 0, cap = 0;
+    int rc = 0;
+    *n = 0;
+    if (!dp)
+        return -1;
+    while ((e = readdir(dp)) != NULL && rc == 0) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n_names == cap) {
+            cap = cap ? 2 * cap : 256;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (!grown) {
+                rc = -1;
+                break;
+            }
+            names = grown;
+        }
+        if (!(names[n_names] = strdup(e->d_name)))
+            rc = -1;
+        else
+            n_names++;
+    }
+    closedir(dp);
+    qsort(names, n_names, sizeof *names, by_name);
+    struct evp_md_ctx_st *md = rc == 0 ? sha256_begin() : NULL;
+    for (size_t k = 0; k < n_names && md; k++) {
+        char path[4400], file_hex[SHA256_HEX_SIZE];
+        unsigned long long bytes;
+        snprintf(path, sizeof path, "%s/%s", folder, names[k]);
+        if (sha256_file(path, file_hex, &bytes) != 0) {
+            rc = -1;
+            break;
+        }
+        sha256_add(md, names[k], strlen(names[k]) + 1);
+        sha256_add(md, file_hex, 64);
+    }
+    if (md && rc == 0)
+        sha256_end(md, hex);
+    sha256_free(md);
+    if (!md)
+        rc = -1;
+    for (size_t k = 0; k < n_names; k++)
+        free(names[k]);
+    free(names);
+    *n = (unsigned long)n_names;
+    return rc;
+}
+
+/* ---- cursors ------------------------------------------------------------- */
+
+/* A listing walked in dealer order; its dealer key is its last column. */
+struct cursor {
+    sqlite3_stmt *q;
+    int           rc;          /* SQLITE_ROW while on a row */
+    int           key_col;
+};
+
+static int cursor_open(sqlite3 *db, struct cursor *c, const char *sql,
+                       struct diag *d, const char *what)
+{
+    if (db_prepare(db, sql, &c->q, d, what) != 0)
+        return -1;
+    c->key_col = sqlite3_column_count(c->q) - 1;
+    c->rc = sqlite3_step(c->q);
+    return 0;
+}
+
+/* <0, 0, >0 as the cursor's dealer sorts before, equal to, after the
+ * dealer (SQLite's BINARY collation: bytes, then length); 1 at the end. */
+static int cursor_cmp(struct cursor *c, const void *id, size_t len)
+{
+    if (c->rc != SQLITE_ROW)
+        return 1;
+    const void *k = sqlite3_column_blob(c->q, c->key_col);
+    size_t n = (size_t)sqlite3_column_bytes(c->q, c->key_col);
+    int cmp = memcmp(k ? k : "", id, n < len ? n : len);
+    return cmp ? cmp : (n > len) - (n < len);
+}
+
+/* ---- one statement ------------------------------------------------------- */
+
+struct part {
+    const char             *sheet;
+    const struct sheet_col *cols;
+    int                     n_cols;
+    int                     id_col, file_col, line_col;   /* for the example */
+};
+
+static const struct sheet_col unclosed_cols[] = {
+    {"Dispatch ID", SHEET_TEXT, 18},      {"Dispatched", SHEET_DATETIME, 0},
+    {"Days open", SHEET_INT, 8},          {"Aging bucket", SHEET_TEXT, 10},
+    {"Provider", SHEET_TEXT, 14},         {"Provider name", SHEET_TEXT, 30},
+    {"Model", SHEET_TEXT, 16},            {"Serial number", SHEET_TEXT, 18},
+    {"Customer", SHEET_TEXT, 40},         {"Closeout attempts", SHEET_INT, 8},
+    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_INT, 10},
+};
+static const struct sheet_col noncomp_cols[] = {
+    {"Dealer", SHEET_TEXT, 12},           {"Dealer name", SHEET_TEXT, 30},
+    {"Dispatch ID", SHEET_TEXT, 18},      {"Serial number", SHEET_TEXT, 18},
+    {"Submitted", SHEET_DATETIME, 0},     {"Completed", SHEET_DATE, 0},
+    {"Labor hours", SHEET_DECIMAL, 8},    {"Reason", SHEET_TEXT, 26},
+    {"All reasons", SHEET_TEXT, 64},      {"Detail", SHEET_TEXT, 60},
+    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_INT, 10},
+    {"New", SHEET_TEXT, 6},               {"To be paid", SHEET_TEXT, 70},
+};
+static const struct sheet_col exception_cols[] = {
+    {"Dispatch ID", SHEET_TEXT, 18},      {"Dispatched", SHEET_DATETIME, 0},
+    {"Serial number", SHEET_TEXT, 18},    {"Provider", SHEET_TEXT, 14},
+    {"Provider name", SHEET_TEXT, 30},    {"Exception", SHEET_TEXT, 26},
+    {"Detail", SHEET_TEXT, 70},           {"Source file", SHEET_TEXT, 40},
+    {"Source line", SHEET_INT, 10},
+};
+#define N_OF(a) (int)(sizeof a / sizeof a[0])
+#define TO_BE_PAID 13                     /* noncomp_cols' last column */
+
+static const struct part parts[3] = {
+    {"Unclosed calls", unclosed_cols, N_OF(unclosed_cols), 0, 10, 11},
+    {"Non-compensable", noncomp_cols, N_OF(noncomp_cols), 2, 10, 11},
+    {"Registration exceptions", exception_cols, N_OF(exception_cols), 0, 7,
+     8},
+};
+
+/* The closeout reasons' remedies (code_meaning), read once. */
+#define MAX_REMEDIES 16
+struct remedies {
+    int  n;
+    char code[MAX_REMEDIES][40];
+    char text[MAX_REMEDIES][256];
+};
+
+struct writer {
+    sqlite3                  *db;
+    const struct report_opts *o;
+    const char               *dir;        /* the temporary folder */
+    struct cursor             dealers, list[3];
+    struct remedies           rem;
+    char                     *buf;        /* "To be paid" text */
+    size_t                    buf_size;
+    struct about_example      ex;
+};
+
+/* "CODE: remedy" for each of the closeout's reasons (All reasons, ';'
+ * separated), one per line, into w->buf. */
+static const char *to_be_paid(struct writer *w, const char *all)
+{
+    size_t o = 0;
+    w->buf[0] = '\0';
+    while (*all) {
+        size_t n = strcspn(all, ";");
+        for (int k = 0; k < w->rem.n; k++)
+            if (strlen(w->rem.code[k]) == n &&
+                memcmp(w->rem.code[k], all, n) == 0 && o < w->buf_size)
+                o += (size_t)snprintf(w->buf + o, w->buf_size - o,
+                                      "%s%s: %s", o ? "\n" : "",
+                                      w->rem.code[k], w->rem.text[k]);
+        all += n + (all[n] == ';');
+    }
+    return w->buf;
+}
+
+static void remember_example(struct writer *w, const struct part *p,
+                             sqlite3_stmt *q)
+{
+    if (w->ex.dispatch_id || *db_text(q, p->id_col) == '\0')
+        return;
+    about_example_set(&w->ex, db_text(q, p->id_col), db_text(q, p->file_col),
+                      sqlite3_column_int64(q, p->line_col));
+}
+
+/* The rows of one listing that belong to the dealer (id, len). */
+static int write_part(struct writer *w, struct sheet_book *b, int k,
+                      const void *id, size_t len, struct diag *d)
+{
+    const struct part *p = &parts[k];
+    struct cursor *c = &w->list[k];
+    struct sheet sh;
+    if (sheet_open(&sh, b, p->sheet, p->cols, p->n_cols) != 0)
+        return -1;
+    while (cursor_cmp(c, id, len) < 0)    /* a dealer with no statement */
+        c->rc = sqlite3_step(c->q);
+    while (cursor_cmp(c, id, len) == 0) {
+        if (sheet_next_row(&sh) != 0)
+            return -1;
+        unsigned lines = sheet_put_row(&sh, c->q);
+        if (k == 1) {
+            const char *text = to_be_paid(w, db_text(c->q, 8));
+            unsigned n = sheet_put_text(&sh, TO_BE_PAID, text, strlen(text));
+            if (n > lines)
+                sheet_fit_row(b, sh.ws, sh.row, n);
+        }
+        remember_example(w, p, c->q);
+        c->rc = sqlite3_step(c->q);
+    }
+    if (c->rc != SQLITE_ROW && c->rc != SQLITE_DONE)
+        return db_fail(w->db, d, p->sheet);
+    return sheet_close(&sh);
+}
+
+/* The Summary, in the dealer's words, from its q_statement_dealers row. */
+static void write_summary(struct writer *w, struct sheet_book *b,
+                          sqlite3_stmt *q)
+{
+    const struct report_opts *o = w->o;
+    lxw_worksheet *ws = sheet_add(b, "Summary");
+    if (!ws)
+        return;
+    worksheet_set_column(ws, 0, 0, 62, NULL);
+    worksheet_set_column(ws, 1, 1, 22, NULL);
+    worksheet_set_column(ws, 2, 3, 20, NULL);
+    lxw_row_t row = 0;
+    sheet_write_cstr(b, ws, row++, 0, "Dealer statement", b->title);
+    sheet_write_cstr(b, ws, row, 0, "Dealer", b->label);
+    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1, db_text(q, 0),
+                  (size_t)sqlite3_column_bytes(q, 0), b->text));
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Name", b->label);
+    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1, db_text(q, 1),
+                                               b->text));
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "As of", b->label);
+    sheet_write_date(b, ws, row++, 1, o->as_of_day);
+    if (o->has_from) {
+        sheet_write_cstr(b, ws, row, 0, "Closeouts and exceptions from",
+                         b->label);
+        sheet_write_date(b, ws, row++, 1, o->from_day);
+    }
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Calls dispatched to you that are not "
+                     "closed out", b->label);
+    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 2), NULL);
+    if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+        char days[64];
+        snprintf(days, sizeof days, "dispatched %.10s, open %lld days",
+                 db_text(q, 4), (long long)sqlite3_column_int64(q, 5));
+        sheet_write_cstr(b, ws, row, 0, "Your oldest open call", b->label);
+        sheet_write_text(b, ws, row, 1, db_text(q, 3),
+                         (size_t)sqlite3_column_bytes(q, 3), b->text);
+        sheet_write_cstr(b, ws, row++, 2, days, NULL);
+    }
+    sheet_write_cstr(b, ws, row, 0, "Closeouts that do not qualify for "
+                     "labor compensation", b->label);
+    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 6), NULL);
+    sheet_write_cstr(b, ws, row, 0, "Labor hours at stake", b->label);
+    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 7),
+                       b->decimal);
+    sheet_write_cstr(b, ws, row, 0, "Registration exceptions on calls "
+                     "dispatched to you", b->label);
+    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 8), NULL);
+    row++;
+    sheet_write_cstr(b, ws, row++, 0, "To be paid: close out every call "
+                     "listed on the sheet 'Unclosed calls' with CITS "
+                     "(Section 2 of the Service Dispatch Form).", NULL);
+    sheet_write_cstr(b, ws, row++, 0, "The sheet 'Non-compensable' lists "
+                     "the closeouts that do not qualify, and why, with what "
+                     "would make each compensable ('To be paid').", NULL);
+    sheet_write_cstr(b, ws, row, 0, "The sheet 'Registration exceptions' "
+                     "lists the calls whose registration needs your "
+                     "attention in ASCR.", NULL);
+}
+
+/* Opens DEALER.xlsx (its name free in the folder) and fills it. */
+static int write_statement(struct writer *w, struct diag *d)
+{
+    sqlite3_stmt *q = w->dealers.q;
+    const char *id = (const char *)sqlite3_column_blob(q, 0);
+    size_t len = (size_t)sqlite3_column_bytes(q, 0);
+    char name[256], path[4400], title[200];
+    struct stat st;
+    id = id ? id : "";
+    statements_file_name(id, len, 0, name);
+    snprintf(path, sizeof path, "%s/%s", w->dir, name);
+    if (lstat(path, &st) == 0) {          /* a case-insensitive volume */
+        statements_file_name(id, len, 1, name);
+        snprintf(path, sizeof path, "%s/%s", w->dir, name);
+    }
+    struct sheet_book b;
+    int rc = sheet_book_open(&b, path, w->o->tmp_dir ? w->o->tmp_dir
+                                                     : w->o->out_dir,
+                             "Dealer statement",
+                             w->o->as_of, w->o->as_of_day, w->o->version);
+    if (rc != 0 && !b.wb)
+        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create: out of "
+                        "memory");
+    /* The page header names the dealer (cut, '&' doubled); the document
+     * properties do not (feed text has no place there). */
+    snprintf(title, sizeof title, "Statement for %s", db_text(q, 0));
+    sheet_book_set_title(&b, title, w->o->as_of);
+    about_example_release(&w->ex);
+    write_summary(w, &b, q);
+    for (int k = 0; k < 3 && rc == 0; k++)
+        rc = write_part(w, &b, k, id, len, d);
+    if (rc == 0)
+        rc = about_write(w->db, &b, w->o, ABOUT_STATEMENT, name,
+                         db_text(q, 0), &w->ex, d);
+    /* Closed and read back like every workbook (sheet_book_close). */
+    char bad[300] = "";
+    int closed = sheet_book_close(&b, path, bad, sizeof bad);
+    if (rc != 0 && d->exit_code != 0)
+        return -1;                        /* the database's trouble */
+    if (rc != 0 || closed != 0) {
+        unlink(path);
+        lxw_error err = b.err != LXW_NO_ERROR ? b.err
+                        : bad[0] ? LXW_NO_ERROR : LXW_ERROR_CREATING_XLSX_FILE;
+        return diag_set(d, b.err_errno == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT,
+                        path, 0, "cannot create: %s%s",
+                        err ? lxw_strerror(err) : bad,
+                        err ? "" : "; the file was removed (is the disk "
+                        "full?)");
+    }
+    return 0;
+}
+
+static int read_remedies(sqlite3 *db, struct remedies *r, struct diag *d)
+{
+    sqlite3_stmt *q;
+    int rc;
+    r->n = 0;
+    if (db_prepare(db, sql_q_about_codes, &q, d, "remedies") != 0)
+        return -1;
+    db_bind_text(q, ":family", "reason", 6);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && r->n < MAX_REMEDIES) {
+        snprintf(r->code[r->n], sizeof r->code[0], "%s", db_text(q, 0));
+        snprintf(r->text[r->n], sizeof r->text[0], "%s", db_text(q, 2));
+        r->n++;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(db, d, "remedies");
+    return 0;
+}
+
+/* Writes every statement into w->dir. */
+static int write_all(struct writer *w, unsigned long *n, struct diag *d)
+{
+    const char *const sql[3] = {sql_q_statement_unclosed,
+                                sql_q_statement_noncomp,
+                                sql_q_statement_exceptions};
+    if (read_remedies(w->db, &w->rem, d) != 0 ||
+        cursor_open(w->db, &w->dealers, sql_q_statement_dealers, d,
+                    "statement dealers") != 0)
+        return -1;
+    for (int k = 0; k < 3; k++)
+        if (cursor_open(w->db, &w->list[k], sql[k], d, parts[k].sheet) != 0)
+            return -1;
+    while (w->dealers.rc == SQLITE_ROW) {
+        if (write_statement(w, d) != 0)
+            return -1;
+        ++*n;
+        w->dealers.rc = sqlite3_step(w->dealers.q);
+    }
+    if (w->dealers.rc != SQLITE_DONE)
+        return db_fail(w->db, d, "statement dealers");
+    return 0;
+}
+
+/* Puts the finished folder tmp in place of folder. */
+static int replace_folder(const char *tmp, const char *folder,
+                          const struct report_opts *o, struct diag *d)
+{
+    char old[4400];
+    snprintf(old, sizeof old, "%s/.statements_%s.old-%ld", o->out_dir,
+             o->as_of, (long)getpid());
+    int had_old = rename(folder, old) == 0;
+    if (!had_old && errno != ENOENT)
+        return diag_set(d, EX_CANTCREAT, folder, 0, "cannot move the "
+                        "earlier statements aside: %s", strerror(errno));
+    if (rename(tmp, folder) != 0) {
+        int e = errno;
+        if (had_old)
+            rename(old, folder);
+        return diag_set(d, EX_CANTCREAT, folder, 0, "cannot rename '%s' "
+                        "into place: %s", tmp, strerror(e));
+    }
+    if (had_old)
+        remove_folder(old);
+    return 0;
+}
+
+int statements_write(sqlite3 *db, const struct report_opts *o,
+                     unsigned long *n, char *folder, struct diag *d)
+{
+    char tmp[4400];
+    *n = 0;
+    if (statements_folder(o, folder, 4096) != 0)
+        return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path too "
+                        "long");
+    snprintf(tmp, sizeof tmp, "%s/.statements_%s.tmp-%ld", o->out_dir,
+             o->as_of, (long)getpid());
+    remove_stale_folders(o->out_dir);
+    remove_folder(tmp);                   /* ours, from an earlier call */
+    if (mkdir(tmp, 0777) != 0)
+        return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",
+                        strerror(errno));
+    struct writer w = {.db = db, .o = o, .dir = tmp, .buf_size = 4096};
+    w.buf = malloc(w.buf_size);
+    int rc = w.buf ? write_all(&w, n, d)
+                   : diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
+    sqlite3_finalize(w.dealers.q);
+    for (int k = 0; k < 3; k++)
+        sqlite3_finalize(w.list[k].q);
+    about_example_release(&w.ex);
+    free(w.buf);
+    if (rc == 0)
+        rc = replace_folder(tmp, folder, o, d);
+    if (rc != 0)
+        remove_folder(tmp);
+    else if (!o->quiet)
+        fprintf(stderr, "svcrecon: wrote %lu dealer statements in %s\n", *n,
+                folder);
+    return rc;
+}

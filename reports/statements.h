@@ -1,0 +1,43 @@
+/* statements.h -- dealer statements (SPEC §4 "Dealer statements",
+ * `--statements`): OUT/statements_A/DEALER.xlsx for every dealer with an
+ * unclosed call (as provider) or a non-compensable closeout as of A, each
+ * holding the same rows as the main listings, filtered to the dealer. */
+#ifndef SVC_STATEMENTS_H
+#define SVC_STATEMENTS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "lib/diag.h"
+#include "reports/report.h"
+
+/* Writes every statement from the rule tables on db (the rules, dealer
+ * names, code meanings and the comparison with the previous report must
+ * have run) into a temporary folder in opts->out_dir, which then replaces
+ * OUT/statements_A whole. *n gets the number of statements, folder (4096
+ * bytes) the folder's path. 0, or -1 with d filled: EX_CANTCREAT for the
+ * output, database trouble otherwise; nothing replaces the folder then. */
+int statements_write(sqlite3 *db, const struct report_opts *o,
+                     unsigned long *n, char *folder, struct diag *d);
+
+/* The folder's path for opts (OUT/statements_A). 0, or -1 when too long. */
+int statements_folder(const struct report_opts *o, char *folder,
+                      size_t size);
+
+/* A digest of the folder's contents (each file's name and SHA-256, in
+ * byte order of name) and its number of files: what a re-run compares to
+ * know the statements in place are the ones it would write. 0, or -1 when
+ * the folder cannot be read. */
+int statements_digest(const char *folder, char hex[65], unsigned long *n);
+
+/* The file name of a dealer's statement (SPEC §4): the id with every byte
+ * outside A-Z a-z 0-9 - _ written as %HH, then ".xlsx". A name that would
+ * pass 240 bytes is cut (at a whole %HH) and ends with "~" and 16 hex
+ * digits of the id's SHA-256, so that it stays distinct; so does a name
+ * that `taken` (non-zero) says is in use already -- on a case-insensitive
+ * volume, an id that differs from an earlier one only in case. Never a
+ * path: no '/', never "." or "..". out has room for 256 bytes. */
+void statements_file_name(const char *id, size_t len, int taken,
+                          char out[256]);
+
+#endif

@@ -1,0 +1,25 @@
+-- q_dealer_names.sql -- SPEC §4 "Dealer names": "Wherever a listing names a
+-- dealer or provider code, the column after it gives the dealer's name: the
+-- `dealer_name` of that dealer's current registration imported last with a
+-- non-blank name (blank if none)."
+-- One TEMP row per dealer that has a name, read by the listings with a LEFT
+-- JOIN. "Current": no later import of the same registration key (SPEC §2);
+-- "imported last": the highest file_id, then the highest line (one file may
+-- register a dealer's machines under two spellings; the last line wins).
+-- A name of blanks only is blank. Created by reports/report.c after the
+-- rules, on the report's connection.
+CREATE TEMP TABLE dealer_name AS
+SELECT w.dealer_id, w.dealer_name
+  FROM (SELECT r.dealer_id, r.dealer_name,
+               ROW_NUMBER() OVER (PARTITION BY r.dealer_id
+                                  ORDER BY r.file_id DESC, r.line DESC,
+                                           r.registration_id DESC) AS k
+          FROM registration AS r
+         WHERE TRIM(r.dealer_name) <> ''
+           AND NOT EXISTS (SELECT 1 FROM registration AS v
+                            WHERE v.serial_norm = r.serial_norm
+                              AND v.dealer_id = r.dealer_id
+                              AND v.registered_day = r.registered_day
+                              AND v.file_id > r.file_id)) AS w
+ WHERE w.k = 1;
+CREATE UNIQUE INDEX dealer_name_id ON dealer_name (dealer_id);

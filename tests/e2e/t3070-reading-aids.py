@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""t3070 -- SPEC §4 "Reading aids", "Dealer names", "Trend", read from the
+workbooks' XML and with openpyxl: number formats per column (#,##0 counts,
+0.00 hours, dates), indented text, a wrapped cell with a row tall enough
+(customHeight: LibreOffice does not grow rows), page setup (landscape, fit
+to width, header/footer with title, as-of and page N of M, the header row
+repeated: definedName _xlnm.Print_Titles), the About sheet last with every
+code its workbook uses and a real dispatch to trace, dealer names after
+each code, and the trend of recorded reports on the unclosed Summary."""
+import os
+import re
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from xlsx_helpers import (AS_OF, REASONS, CLO_HDR, DIS_HDR, REG_HDR,  # noqa
+                          build_night, eq, listing, load, main, report, run,
+                          test, workbook_paths, write_csv)
+
+EXCEPTIONS = ["NO_REGISTRATION", "NOT_PROVIDER_OF_RECORD", "WMP_SELECTED",
+              "MODEL_MISMATCH", "OVERLAPPING_REGISTRATION"]
+STATUSES = ["loaded", "refused", "unreadable", "skipped"]
+
+
+def setup(tmp):
+    db = build_night(tmp)
+    out = os.path.join(tmp, "out")
+    report(db, out)
+    paths = workbook_paths(out)
+    return {"tmp": tmp, "db": db, "out": out, "paths": paths,
+            "wb": {k: load(v) for k, v in paths.items()}}
+
+
+def zread(path, name):
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+def sheet_files(path):
+    """{sheet name: its xl/worksheets/sheetN.xml text}, via workbook.xml
+    and its relationships."""
+    wb = zread(path, "xl/workbook.xml")
+    rels = zread(path, "xl/_rels/workbook.xml.rels")
+    target = dict(re.findall(r'Id="(rId\d+)"[^>]*Target="([^"]+)"', rels))
+    target.update({a: b for b, a in
+                   re.findall(r'Target="([^"]+)"[^>]*Id="(rId\d+)"', rels)})
+    out = {}
+    for name, rid in re.findall(r'<sheet name="([^"]+)" sheetId="\d+" '
+                                r'r:id="(rId\d+)"', wb):
+        out[name.replace("&amp;", "&")] = zread(path, "xl/" + target[rid])
+    return out
+
+
+def col_of(ws, name):
+    return [c.value for c in ws[1]].index(name)
+
+
+@test
+def test_number_formats_per_column(c):
+    styles = zread(c["paths"]["unclosed_calls"], "xl/styles.xml")
+    if 'formatCode="#,##0"' not in styles:
+        raise AssertionError("no #,##0 number format in styles.xml")
+    ws = c["wb"]["unclosed_calls"]["Unclosed calls"]
+    for name, fmt in [("Days open", "#,##0"), ("Closeout attempts", "#,##0"),
+                      ("Source line", "#,##0"),
+                      ("Dispatched", "yyyy-mm-dd hh:mm:ss")]:
+        cell = ws.cell(row=2, column=col_of(ws, name) + 1)
+        eq(cell.number_format, fmt, "Unclosed calls %s format" % name)
+    ws = c["wb"]["non_compensable"]["Non-compensable"]
+    rows = list(ws.iter_rows(min_row=2))
+    hours = [r[col_of(ws, "Labor hours")] for r in rows
+             if r[col_of(ws, "Labor hours")].value is not None]
+    eq({h.number_format for h in hours}, {"0.00"}, "labor hours 0.00")
+    eq(rows[0][col_of(ws, "Completed")].number_format, "yyyy-mm-dd",
+       "completed is a date")
+    # Summary totals carry #,##0 too (13,230, not 13230).
+    ws = c["wb"]["unclosed_calls"]["Summary"]
+    totals = [r for r in ws.iter_rows(min_row=1) if r[0].value == "Total"]
+    eq(totals[0][3].number_format, "#,##0", "Summary total format")
+    ws = c["wb"]["audit"]["Run"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=1) if r[0].value}
+    eq(rows["Rows read"][1].number_format, "#,##0", "Run counts")
+
+
+@test
+def test_text_indented_numbers_right(c):
+    ws = c["wb"]["unclosed_calls"]["Unclosed calls"]
+    for name in ("Dispatch ID", "Aging bucket", "Customer", "Source file",
+                 "Dispatched"):
+        cell = ws.cell(row=2, column=col_of(ws, name) + 1)
+        eq((cell.alignment.horizontal, cell.alignment.indent),
+           ("left", 1), "%s indented from the left border" % name)
+    cell = ws.cell(row=2, column=col_of(ws, "Days open") + 1)
+    eq(cell.alignment.indent, 0, "numbers keep the right border")
+
+
+@test
+def test_line_break_wraps_and_row_is_tall(c):
+    ws = c["wb"]["unclosed_calls"]["Unclosed calls"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2)}
+    cell = rows["X7"][col_of(ws, "Customer")]
+    eq(cell.value, "line one\nline two", "X7 customer with its LF")
+    eq(cell.alignment.wrap_text, True, "a cell with a line break wraps")
+    xml = sheet_files(c["paths"]["unclosed_calls"])["Unclosed calls"]
+    m = re.search(r'<row r="%d"[^>]*>' % cell.row, xml)
+    if not m or 'customHeight="1"' not in m.group(0) or \
+            'ht="30"' not in m.group(0):
+        raise AssertionError("row of X7: %r" % (m and m.group(0)))
+    other = re.search(r'<row r="2"[^>]*>', xml).group(0)
+    if cell.row != 2 and "customHeight" in other:
+        raise AssertionError("a one-line row got a height: %r" % other)
+    styles = zread(c["paths"]["unclosed_calls"], "xl/styles.xml")
+    if 'wrapText="1"' not in styles:
+        raise AssertionError("no wrapText in styles.xml")
+
+
+@test
+def test_page_setup_every_sheet(c):
+    for key, path in c["paths"].items():
+        for name, xml in sheet_files(path).items():
+            what = "%s!%s" % (key, name)
+            ps = re.search(r"<pageSetup[^>]*/>", xml)
+            if not ps or 'orientation="landscape"' not in ps.group(0):
+                raise AssertionError("%s: not landscape: %r" % (
+                    what, ps and ps.group(0)))
+            if 'fitToHeight="0"' not in ps.group(0) or \
+                    '<pageSetUpPr fitToPage="1"/>' not in xml:
+                raise AssertionError("%s: not fitted to the page width" %
+                                     what)
+            hf = re.search(r"<headerFooter>(.*?)</headerFooter>", xml)
+            if not hf:
+                raise AssertionError("%s: no header or footer" % what)
+            text = hf.group(1).replace("&amp;", "&")
+            for part in ("As of %s" % AS_OF, "&A", "Page &P of &N"):
+                if part not in text:
+                    raise AssertionError("%s: header/footer lacks %r: %r" % (
+                        what, part, text))
+
+
+@test
+def test_print_titles_on_every_listing(c):
+    want = {"unclosed_calls": ["Unclosed calls", "Changes"],
+            "non_compensable": ["Non-compensable"],
+            "audit": ["Rejected rows", "Registration exceptions"]}
+    for key, sheets in want.items():
+        xml = zread(c["paths"][key], "xl/workbook.xml")
+        got = re.findall(r'<definedName name="_xlnm.Print_Titles" '
+                         r'localSheetId="\d+">([^<]*)</definedName>', xml)
+        for s in sheets:
+            if "'%s'!$1:$1" % s not in got and "%s!$1:$1" % s not in got:
+                raise AssertionError("%s: no print titles for %s: %r" % (
+                    key, s, got))
+
+
+@test
+def test_run_sheet_one_page_wide(c):
+    ws = c["wb"]["audit"]["Run"]
+    eq(ws.sheet_properties.pageSetUpPr.fitToPage, True, "fit to page")
+    eq((ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight), (1, 0),
+       "Run one page wide")
+
+
+def about_text(wb):
+    eq(wb.sheetnames[-1], "About", "About is the last sheet")
+    return [[v for v in r if v is not None]
+            for r in wb["About"].iter_rows(values_only=True)]
+
+
+@test
+def test_about_codes(c):
+    want = {"unclosed_calls": ["0-7", "8-14", "15-30", "31-60", "61-90",
+                               "91+", "Newly unclosed", "Closed",
+                               "Bucket moved", "cancelled"],
+            "non_compensable": REASONS + ["yes", "no"],
+            "audit": EXCEPTIONS + STATUSES + ["registrations",
+                                              "dispatches", "closeouts"]}
+    for key, codes in want.items():
+        rows = about_text(c["wb"][key])
+        firsts = [r[0] for r in rows if r]
+        for code in codes:
+            if code not in firsts:
+                raise AssertionError("%s About lacks code %r" % (key, code))
+        flat = [str(v) for r in rows for v in r]
+        for must in (c["db"], "1.0.0", "svcrecon explain --db"):
+            if not any(must in v for v in flat):
+                raise AssertionError("%s About lacks %r" % (key, must))
+        row = [r for r in rows if r and r[0] == "As of"][0]
+        eq(row[1].date().isoformat(), AS_OF, key + " About as-of")
+
+
+@test
+def test_about_example_is_a_real_row(c):
+    for key, sheet, id_col in [("unclosed_calls", "Unclosed calls", 0),
+                               ("non_compensable", "Non-compensable", 2),
+                               ("audit", "Registration exceptions", 0)]:
+        first = [r for r in listing(c["wb"][key][sheet]) if r[id_col]][0]
+        rows = about_text(c["wb"][key])
+        cmds = [v for r in rows for v in r if isinstance(v, str) and
+                v.startswith("svcrecon explain") and "DISPATCH_ID" not in v
+                and "FILE:LINE" not in v]
+        want = "svcrecon explain --db %s --as-of %s %s" % (c["db"], AS_OF,
+                                                           first[id_col])
+        if want not in cmds:
+            raise AssertionError("%s: %r not in %r" % (key, want, cmds))
+        # and the example works
+        p = run("explain", "--db", c["db"], "--as-of", AS_OF, first[id_col],
+                check=0)
+        if first[id_col].encode() not in p.stdout:
+            raise AssertionError("explain of %s: %r" % (first[id_col],
+                                                        p.stdout[:200]))
+
+
+@test
+def test_about_without_rows_says_so(c):
+    db = os.path.join(c["tmp"], "empty.db")
+    feeds = os.path.join(c["tmp"], "empty")
+    os.makedirs(feeds)
+    write_csv(os.path.join(feeds, "registrations_e.csv"), REG_HDR, [])
+    run("import", "--db", db, "--kind", "registrations", "--quiet",
+        os.path.join(feeds, "registrations_e.csv"), check=0)
+    out = os.path.join(c["tmp"], "out-empty")
+    report(db, out)
+    rows = about_text(load(workbook_paths(out)["unclosed_calls"]))
+    if ["Example", "This workbook lists no dispatch to trace."] not in rows:
+        raise AssertionError("no-example line: %r" % rows[-3:])
+
+
+def names_fixture(tmp):
+    """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
+    with a blank-named line after it, then SN-B again with a blank name,
+    which supersedes 'New Name': the name is the last non-blank one among
+    current registrations, 'Old Name'. D6 is named 'Six' then '  '; D8
+    'Early' then 'Late' (two machines, both current)."""
+    feeds = os.path.join(tmp, "names")
+    os.makedirs(feeds)
+    f = lambda n: os.path.join(feeds, n)
+    write_csv(f("registrations_1.csv"), REG_HDR, [
+        ["D5", "Old Name", "iPF8400S", "SN-A", "2025-01-01", "N", ""],
+        ["D6", "Six", "iPF8400S", "SN-D", "2025-01-01", "N", ""],
+        ["D8", "Early", "iPF8400S", "SN-F", "2025-01-01", "N", ""]])
+    write_csv(f("registrations_2.csv"), REG_HDR, [
+        ["D5", "New Name", "iPF8400S", "SN-B", "2025-01-01", "N", ""],
+        ["D5", "", "iPF8400S", "SN-C", "2025-01-01", "N", ""],
+        ["D6", "  ", "iPF8400S", "SN-E", "2025-01-01", "N", ""],
+        ["D8", "Late", "iPF8400S", "SN-G", "2025-01-01", "N", ""]])
+    write_csv(f("registrations_3.csv"), REG_HDR, [
+        ["D5", "", "iPF8400S", "SN-B", "2025-01-01", "N", ""]])
+    write_csv(f("dispatches_1.csv"), DIS_HDR, [
+        ["N1", "2026-03-01 10:00", "iPF8400S", "SN-A", "D5", "C", "1", "P",
+         "OPEN"],
+        ["N2", "2026-03-02 10:00", "iPF8400S", "SN-D", "D6", "C", "1", "P",
+         "OPEN"],
+        ["N3", "2026-03-03 10:00", "iPF8400S", "SN-Z", "D7", "C", "1", "P",
+         "OPEN"],
+        ["N4", "2026-03-04 10:00", "iPF8400S", "SN-F", "D8", "C", "1", "P",
+         "OPEN"]])
+    db = os.path.join(tmp, "names.db")
+    for kind, files in [("registrations", ["registrations_1.csv",
+                                           "registrations_2.csv",
+                                           "registrations_3.csv"]),
+                        ("dispatches", ["dispatches_1.csv"])]:
+        for name in files:
+            run("import", "--db", db, "--kind", kind, "--quiet", f(name),
+                check=0)
+    return db
+
+
+@test
+def test_dealer_names_after_each_code(c):
+    db = names_fixture(c["tmp"])
+    out = os.path.join(c["tmp"], "out-names")
+    report(db, out)
+    paths = workbook_paths(out)
+    wb = load(paths["unclosed_calls"])
+    ws = wb["Unclosed calls"]
+    eq([c_.value for c_ in ws[1]][4:6], ["Provider", "Provider name"],
+       "name right after the code")
+    got = {r[0]: r[5] for r in listing(ws)}
+    eq(got, {"N1": "Old Name", "N2": "Six", "N3": None, "N4": "Late"},
+       "current registration imported last with a non-blank name")
+    prov = [r for r in wb["Summary"].iter_rows(values_only=True)
+            if r[0] in ("D5", "D6", "D7")]
+    eq(sorted((r[0], r[1]) for r in prov),
+       [("D5", "Old Name"), ("D6", "Six"), ("D7", None)],
+       "Summary by provider names them too")
+    ws = load(paths["audit"])["Registration exceptions"]
+    eq([c_.value for c_ in ws[1]][3:5], ["Provider", "Provider name"],
+       "exceptions: name after the provider")
+    eq({r[4] for r in listing(ws) if r[3] == "D7"}, {None},
+       "no registration: blank name")
+
+
+@test
+def test_trend_one_report_then_two(c):
+    # One report recorded: a one-row table and a sentence, no trend chart.
+    ws = c["wb"]["unclosed_calls"]["Summary"]
+    rows = list(ws.iter_rows(values_only=True))
+    at = [i for i, r in enumerate(rows) if r[0] == "As of" and
+          r[1] == "Unclosed calls"]
+    eq(len(at), 1, "one trend table")
+    body = rows[at[0] + 1]
+    eq(body[0].date().isoformat(), AS_OF, "the trend's one row is A")
+    counts = {r[0]: r[3] for r in rows if r[0] in ("0-7", "8-14", "15-30",
+                                                   "31-60", "61-90", "91+")}
+    eq(list(body[2:8]), [counts[k] for k in ("0-7", "8-14", "15-30",
+                                             "31-60", "61-90", "91+")],
+       "trend row = the bucket totals")
+    eq(body[1], sum(body[2:8]), "trend total")
+    if rows[at[0] + 2][0] is not None or not any(
+            isinstance(r[0], str) and r[0].startswith("This is the first "
+                                                      "report") for r in rows):
+        raise AssertionError("no sentence for a one-report trend")
+    with zipfile.ZipFile(c["paths"]["unclosed_calls"]) as z:
+        eq(len([n for n in z.namelist() if n.startswith("xl/charts/")]), 1,
+           "one chart only (buckets)")
+    # A later report: two rows, and the trend chart.
+    out = os.path.join(c["tmp"], "out-trend")
+    run("report", "--db", c["db"], "--out", out, "--as-of", "2026-03-20",
+        "--quiet", check=0)
+    path = os.path.join(out, "unclosed_calls_2026-03-20.xlsx")
+    wb = load(path)
+    rows = list(wb["Summary"].iter_rows(values_only=True))
+    at = [i for i, r in enumerate(rows) if r[0] == "As of" and
+          r[1] == "Unclosed calls"][0]
+    eq([r[0].date().isoformat() for r in rows[at + 1:at + 3]],
+       [AS_OF, "2026-03-20"], "two reports in the trend, oldest first")
+    eq(rows[at + 3][0], None, "nothing more")
+    eq(rows[at + 1][1], len(listing(c["wb"]["unclosed_calls"]
+                                    ["Unclosed calls"])),
+       "A's row from its record")
+    eq(rows[at + 2][1], len(listing(wb["Unclosed calls"])),
+       "2026-03-20's row from its listing")
+    with zipfile.ZipFile(path) as z:
+        charts = sorted(n for n in z.namelist()
+                        if n.startswith("xl/charts/chart"))
+        eq(len(charts), 2, "bucket chart and trend chart")
+        xml = z.read(charts[1]).decode()
+        if "<c:grouping val=\"stacked\"/>" not in xml or \
+                "Summary!$C$" not in xml:
+            raise AssertionError("trend chart: %r" % xml[:300])
+
+
+if __name__ == "__main__":
+    main(setup)
