@@ -126,9 +126,7 @@ static int join_path(char *out, size_t size, const char *dir,
 
 #define TMP_DIR_PREFIX ".svcrecon-tmp-"
 
-/* Removes the folder dir and the files in it (the run's temporary folder
- * holds no subfolders). Failures are harmless: the next run retries. */
-static void remove_tmp_dir(const char *dir)
+void report_remove_folder(const char *dir)
 {
     DIR *dp = opendir(dir);
     struct dirent *e;
@@ -145,9 +143,7 @@ static void remove_tmp_dir(const char *dir)
     rmdir(dir);
 }
 
-/* PID of a dead process from the text after a temporary name's mark, or
- * 0 (not a number, our own, alive, or not ours to judge). */
-static long dead_pid(const char *text)
+long report_dead_pid(const char *text)
 {
     char *end;
     long pid = strtol(text, &end, 10);
@@ -173,9 +169,9 @@ static void remove_stale_temps(const char *dir)
         char path[4200];
         size_t np = strlen(TMP_DIR_PREFIX);
         if (strncmp(e->d_name, TMP_DIR_PREFIX, np) == 0 &&
-            dead_pid(e->d_name + np) &&
+            report_dead_pid(e->d_name + np) &&
             join_path(path, sizeof path, dir, e->d_name) == 0)
-            remove_tmp_dir(path);
+            report_remove_folder(path);
         if (e->d_name[0] != '.' || !mark)
             continue;
         for (int k = 0; k < REPORT_N; k++) {
@@ -184,7 +180,7 @@ static void remove_stale_temps(const char *dir)
                 e->d_name[1 + n] == '_')
                 ours = 1;
         }
-        if (ours && dead_pid(mark + 10) &&
+        if (ours && report_dead_pid(mark + 10) &&
             join_path(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);
     }
@@ -709,7 +705,7 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
     snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
     if (join_path(tmp_dir, size, out_dir, name) != 0)
         return diag_set(d, EX_CANTCREAT, out_dir, 0, "output path too long");
-    remove_tmp_dir(tmp_dir);
+    report_remove_folder(tmp_dir);
     if (mkdir(tmp_dir, 0700) != 0)
         return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "
                         "temporary folder: %s", strerror(errno));
@@ -737,7 +733,7 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         return -1;
     opts.tmp_dir = tmp_dir;
     int rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
-    remove_tmp_dir(tmp_dir);
+    report_remove_folder(tmp_dir);
     return rc;
 }
 

@@ -98,25 +98,6 @@ int statements_folder(const struct report_opts *o, char *folder,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
-/* Removes a folder of files (ours: statements hold no sub-folder). */
-static void remove_folder(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    if (dp) {
-        while ((e = readdir(dp)) != NULL) {
-            char path[4400];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) <
-                (int)sizeof path)
-                unlink(path);
-        }
-        closedir(dp);
-    }
-    rmdir(dir);
-}
-
 /* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone. */
 static void remove_stale_folders(const char *out_dir)
 {
@@ -130,15 +111,12 @@ static void remove_stale_folders(const char *out_dir)
             mark = strstr(e->d_name, ".old-");
         if (strncmp(e->d_name, ".statements_", 12) != 0 || !mark)
             continue;
-        char *end;
-        long pid = strtol(mark + 5, &end, 10);
-        if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
-            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        if (!report_dead_pid(mark + 5))
             continue;
         char path[4400];
         if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
             (int)sizeof path)
-            remove_folder(path);
+            report_remove_folder(path);
     }
     closedir(dp);
 }
@@ -527,7 +505,7 @@ static int replace_folder(const char *tmp, const char *folder,
                         "into place: %s", tmp, strerror(e));
     }
     if (had_old)
-        remove_folder(old);
+        report_remove_folder(old);
     return 0;
 }
 
@@ -542,7 +520,7 @@ int statements_write(sqlite3 *db, const struct report_opts *o,
     snprintf(tmp, sizeof tmp, "%s/.statements_%s.tmp-%ld", o->out_dir,
              o->as_of, (long)getpid());
     remove_stale_folders(o->out_dir);
-    remove_folder(tmp);                   /* ours, from an earlier call */
+    report_remove_folder(tmp);                   /* ours, from an earlier call */
     if (mkdir(tmp, 0777) != 0)
         return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",
                         strerror(errno));
@@ -558,7 +536,7 @@ int statements_write(sqlite3 *db, const struct report_opts *o,
     if (rc == 0)
         rc = replace_folder(tmp, folder, o, d);
     if (rc != 0)
-        remove_folder(tmp);
+        report_remove_folder(tmp);
     else if (!o->quiet)
         fprintf(stderr, "svcrecon: wrote %lu dealer statements in %s\n", *n,
                 folder);
