@@ -1,6 +1,6 @@
 /* batch.c -- import, report and run (SPEC §5, §6): the run lock, the inbox
  * scan, the order of imports, progress on stderr, the JSON summary, and the
- * exit code (the most severe outcome: 70 > 75 > 73 > 66 > 65 > 0). */
+ * exit code (the most severe outcome, by diag_worse()). */
 #include "app/batch.h"
 
 #include <dirent.h>
@@ -31,9 +31,7 @@ struct batch_state {
     struct report_result report;
     bool                 reported;
     int                  exit_code;
-    char                 fatal[1200];/* the error that stopped the run; a
-                                        copy: diag.file may name memory of a
-                                        database closed before the summary */
+    char                 fatal[1600];/* the error that stopped the run */
     bool                 has_fatal;
     bool                 own_paths;  /* run: file paths were malloc'd */
     struct timespec      t0;
@@ -44,10 +42,7 @@ static void note_fatal(struct batch_state *s, const struct diag *d)
     diag_print(d);
     s->exit_code = diag_worse(s->exit_code, d->exit_code);
     if (!s->has_fatal) {
-        if (d->file)
-            snprintf(s->fatal, sizeof s->fatal, "%s: %s", d->file, d->reason);
-        else
-            snprintf(s->fatal, sizeof s->fatal, "%s", d->reason);
+        diag_format(d, s->fatal, sizeof s->fatal);
         s->has_fatal = true;
     }
 }
@@ -293,8 +288,11 @@ static int import_one(struct batch_state *s, sqlite3 *db, const char *path,
         snprintf(buf, sizeof buf, "%s: %s", path, r->warning);
         keep_warning(s, buf, false);
     }
-    if (rc == 0 || rc == EX_DATAERR || rc == EX_NOINPUT) {
-        s->exit_code = diag_worse(s->exit_code, rc);
+    if (rc == 0) {
+        if (r->status == LOAD_REFUSED)
+            s->exit_code = diag_worse(s->exit_code, EX_DATAERR);
+        else if (r->status == LOAD_UNREADABLE)
+            s->exit_code = diag_worse(s->exit_code, EX_NOINPUT);
         return 0;
     }
     note_fatal(s, &d);

@@ -190,7 +190,8 @@ static int reject_row(struct loader *L, const struct csvin_record *rec,
 }
 
 /* The row's key is already in this file: find the earlier line. */
-static long long earlier_line(struct loader *L, enum feed_kind kind)
+static int earlier_line(struct loader *L, enum feed_kind kind,
+                        unsigned long at, long long *line, struct diag *d)
 {
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
@@ -198,11 +199,17 @@ static long long earlier_line(struct loader *L, enum feed_kind kind)
     sqlite3_bind_int64(st, L->e_file_id, L->r->file_id);
     for (size_t c = 0; c < n; c++)
         bind_value(st, L->e_col[c], L->e_aux[c], &cols[c], &L->row->v[c]);
-    long long line = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        line = sqlite3_column_int64(st, 0);
+    int rc = sqlite3_step(st);
+    *line = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sqlite3_reset(st);
-    return line;
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE)
+        return db_fail(L->db, d, "looking up the earlier line of a key");
+    /* A unique key that conflicts, yet no earlier row of this file holds
+     * it: an index the loader does not know of. Never "repeats line 0". */
+    return diag_set(d, EX_SOFTWARE, L->r->path, at, "a unique key "
+                    "conflicts, but no earlier line of this file has it");
 }
 
 static const char *key_words(enum feed_kind kind)
@@ -240,12 +247,17 @@ static int load_record(struct loader *L, enum feed_kind kind,
         L->r->rows_loaded++;
         return 0;
     }
-    if ((rc & 0xff) != SQLITE_CONSTRAINT)
+    /* Only a UNIQUE index is a repeated key; any other constraint (a
+     * CHECK, NOT NULL, a trigger) is database trouble, not a bad row. */
+    if (rc != SQLITE_CONSTRAINT_UNIQUE)
         return db_fail(L->db, d, "inserting a row");
     /* The key indexes end with file_id, so a conflict is a repeat of a key
      * inside this very file (SPEC §2: reason names the earlier line). */
+    long long line;
+    if (earlier_line(L, kind, rec->line, &line, d) != 0)
+        return -1;
     snprintf(why, sizeof why, "%s repeats line %lld of this file",
-             key_words(kind), earlier_line(L, kind));
+             key_words(kind), line);
     return reject_row(L, rec, why, d);
 }
 
@@ -396,24 +408,26 @@ static int late_file(sqlite3 *db, const struct load_result *r, char *warn,
     return 0;
 }
 
-/* Already loaded: the same bytes, whatever the name. */
-static int seen_before(sqlite3 *db, struct load_result *r, struct diag *d)
+/* Already loaded: the same bytes, whatever the name. Sets *seen. */
+static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
+                       struct diag *d)
 {
     sqlite3_stmt *st;
+    *seen = false;
     if (db_prepare(db, "SELECT file_id FROM imported_file WHERE sha256 = "
                    ":sha AND status = 'loaded'", &st, d,
                    "looking up the file's hash") != 0)
         return -1;
     sqlite3_bind_text(st, 1, r->sha256, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st), seen = 0;
+    int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW) {
         r->file_id = sqlite3_column_int64(st, 0);
-        seen = 1;
+        *seen = true;
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(db, d, "looking up the file's hash");
-    return seen;
+    return 0;
 }
 
 static double elapsed(const struct timespec *t0)
@@ -424,10 +438,49 @@ static double elapsed(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Pass 2, inside the transaction. Returns 0 loaded, 1 refused (r->reason
- * set), -1 database trouble (d set). */
+/* The file is refused (SPEC §2): why, for r->reason; *refused is set. */
+static void refuse(struct load_result *r, bool *refused, const char *why,
+                   unsigned long line)
+{
+    if (line)
+        snprintf(r->reason, sizeof r->reason, "line %lu: %s", line, why);
+    else
+        snprintf(r->reason, sizeof r->reason, "%s", why);
+    *refused = true;
+}
+
+/* Pass 2, inside the transaction, past the header: every record, then the
+ * second hash. */
+static int stream_records(struct loader *L, struct csvin *in,
+                          struct evp_md_ctx_st *md, enum feed_kind kind,
+                          const struct feed_header *h, bool *refused,
+                          struct diag *d)
+{
+    struct load_result *r = L->r;
+    const struct csvin_record *rec;
+    struct diag cd = {0};
+    int got;
+    while ((got = csvin_next(in, &rec, &cd)) == 1) {
+        if (load_record(L, kind, h, rec, d) != 0)
+            return -1;
+        if (L->opts->progress && (r->rows_read & 0x3fff) == 0)
+            L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
+    }
+    if (got < 0) {
+        refuse(r, refused, cd.reason, cd.line);
+        return 0;
+    }
+    char again[65];
+    sha256_end(md, again);
+    if (strcmp(again, r->sha256) != 0)
+        refuse(r, refused, "file changed while being read; file refused", 0);
+    return 0;
+}
+
+/* Pass 2, inside the transaction. Sets *refused (r->reason says why) when
+ * the file is refused; -1 on database trouble (d set). */
 static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
-                       struct diag *d)
+                       bool *refused, struct diag *d)
 {
     struct load_result *r = L->r;
     struct diag cd = {0};
@@ -438,62 +491,126 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     char warn[1024] = "", unknown[900], why[512];
     int rc = -1, got;
 
+    *refused = false;
     if (!md ||
         !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
         diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
         goto out;
     }
+    rc = 0;
     got = csvin_next(in, &rec, &cd);
     if (got <= 0) {
-        snprintf(r->reason, sizeof r->reason, "%s",
-                 got == 0 ? "file is empty: no header; file refused"
-                          : cd.reason);
-        rc = 1;
+        refuse(r, refused, got == 0 ? "file is empty: no header; file "
+               "refused" : cd.reason, 0);
         goto out;
     }
     if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
                         sizeof unknown) != 0) {
-        snprintf(r->reason, sizeof r->reason, "%s", why);
-        rc = 1;
+        refuse(r, refused, why, 0);
         goto out;
     }
     if (unknown[0]) {
         snprintf(warn, sizeof warn, "unknown columns ignored: %s", unknown);
         fprintf(stderr, "svcrecon: %s: %s\n", r->path, warn);
     }
-    while ((got = csvin_next(in, &rec, &cd)) == 1) {
-        if (load_record(L, kind, &h, rec, d) != 0)
-            goto out;
-        if (L->opts->progress && (r->rows_read & 0x3fff) == 0)
-            L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
+    rc = stream_records(L, in, md, kind, &h, refused, d);
+    if (rc == 0 && !*refused)
+        rc = late_file(L->db, r, warn, sizeof warn, d);
+    if (rc == 0 && !*refused) {
+        snprintf(r->warning, sizeof r->warning, "%s", warn);
+        rc = finish_file(L->db, r, warn, d);
     }
-    if (got < 0) {
-        if (cd.line)
-            snprintf(r->reason, sizeof r->reason, "line %lu: %s", cd.line,
-                     cd.reason);
-        else
-            snprintf(r->reason, sizeof r->reason, "%s", cd.reason);
-        rc = 1;
-        goto out;
-    }
-    char again[65];
-    sha256_end(md, again);
-    if (strcmp(again, r->sha256) != 0) {
-        snprintf(r->reason, sizeof r->reason,
-                 "file changed while being read; file refused");
-        rc = 1;
-        goto out;
-    }
-    if (late_file(L->db, r, warn, sizeof warn, d) != 0)
-        goto out;
-    snprintf(r->warning, sizeof r->warning, "%s", warn);
-    if (finish_file(L->db, r, warn, d) != 0)
-        goto out;
-    rc = 0;
 out:
     csvin_free(in);
     sha256_free(md);
     return rc;
+}
+
+/* The file cannot be read (66 in the driver): said on stderr, not recorded,
+ * the run goes on. */
+static void unreadable(struct load_result *r, const char *what,
+                       const char *why)
+{
+    snprintf(r->reason, sizeof r->reason, "%s: %s", what, why);
+    r->status = LOAD_UNREADABLE;
+    fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+}
+
+/* Pass 1: a regular file that opens, and its SHA-256. False (r says why)
+ * when it cannot be read. */
+static bool hash_file(struct load_result *r)
+{
+    struct stat sb;
+    /* A FIFO or a device would block in fopen() or never end, and could
+     * not be read twice (hash, then load): only regular files are feeds. */
+    if (stat(r->path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+        !S_ISDIR(sb.st_mode)) {
+        unreadable(r, "cannot open", "not a regular file");
+        return false;
+    }
+    FILE *fp = fopen(r->path, "rb");
+    if (!fp || fstat(fileno(fp), &sb) != 0) {
+        unreadable(r, "cannot open", strerror(errno));
+        if (fp)
+            fclose(fp);
+        return false;
+    }
+    fclose(fp);
+    if (S_ISDIR(sb.st_mode)) {
+        unreadable(r, "cannot open", "Is a directory");
+        return false;
+    }
+    if (sha256_file(r->path, r->sha256, &r->bytes) != 0) {
+        unreadable(r, "cannot read", strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Rolled back: nothing of the file is in the database, and the control
+ * totals (summary JSON) must not say otherwise. */
+static void roll_back(sqlite3 *db, struct load_result *r)
+{
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    r->rows_read = r->rows_loaded = r->rows_rejected = 0;
+}
+
+/* Pass 2 around stream_file: the transaction, and what the file became. */
+static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
+                    struct diag *d)
+{
+    sqlite3 *db = L->db;
+    struct load_result *r = L->r;
+    bool refused = false;
+    /* Failing here (database held: 75) is a failed load, not a loaded
+     * file with no rows: say so in the result. */
+    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the file's "
+                "transaction") != 0)
+        goto failed;
+    if (start_file(db, r, d) != 0 || prepare(L, kind, d) != 0 ||
+        stream_file(L, fp, kind, &refused, d) != 0)
+        goto failed;
+    finalize(L);
+    if (refused) {
+        roll_back(db, r);
+        r->status = LOAD_REFUSED;
+        fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+        return record_refusal(db, r, d);
+    }
+    if (db_exec(db, "COMMIT", d, "committing the file") != 0)
+        goto failed;
+    r->status = LOAD_LOADED;
+    if (L->n_messages > L->opts->max_messages)
+        fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
+                "workbook\n", r->path, L->n_messages - L->opts->max_messages);
+    return 0;
+failed:
+    finalize(L);
+    roll_back(db, r);
+    r->file_id = 0;
+    r->status = LOAD_FAILED;
+    snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+    return -1;
 }
 
 int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
@@ -506,106 +623,37 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     r->path = path;
     r->kind = kind;
 
-    struct stat sb;
-    /* A FIFO or a device would block in fopen() or never end, and could
-     * not be read twice (hash, then load): only regular files are feeds. */
-    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: not a regular "
-                 "file");
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        return EX_NOINPUT;
-    }
-    FILE *fp = fopen(path, "rb");
-    if (!fp || fstat(fileno(fp), &sb) != 0) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
-                 strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        if (fp)
-            fclose(fp);
-        return EX_NOINPUT;
-    }
-    if (S_ISDIR(sb.st_mode)) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: Is a directory");
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        fclose(fp);
-        return EX_NOINPUT;
-    }
-    fclose(fp);
-    if (sha256_file(path, r->sha256, &r->bytes) != 0) {
-        snprintf(r->reason, sizeof r->reason, "cannot read: %s",
-                 strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        return EX_NOINPUT;
-    }
-    int seen = seen_before(db, r, d);
-    if (seen < 0) {
+    bool seen = false;
+    int rc = 0;
+    FILE *fp = NULL;
+    struct loader L = {.db = db, .r = r, .opts = opts};
+    if (!hash_file(r))
+        goto out;
+    if (seen_before(db, r, &seen, d) != 0) {
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
-        return d->exit_code ? d->exit_code : EX_SOFTWARE;
+        rc = -1;
+        goto out;
     }
     if (seen) {
         r->status = LOAD_SKIPPED;
-        r->seconds = elapsed(&t0);
-        return 0;
-    }
-
-    struct loader L = {.db = db, .r = r, .opts = opts};
-    int rc = -1;
-    fp = fopen(path, "rb");
-    L.row = malloc(sizeof *L.row);
-    if (!fp || !L.row) {
-        snprintf(r->reason, sizeof r->reason, "cannot open: %s",
-                 strerror(errno));
-        r->status = LOAD_UNREADABLE;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        free(L.row);
-        if (fp)
-            fclose(fp);
-        return EX_NOINPUT;
-    }
-    /* Failing here (database held: 75) is a failed load, not a loaded
-     * file with no rows: say so in the result. */
-    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the file's "
-                "transaction") != 0)
-        goto rollback;
-    if (start_file(db, r, d) != 0 || prepare(&L, kind, d) != 0)
-        goto rollback;
-    rc = stream_file(&L, fp, kind, d);
-    finalize(&L);
-    if (rc < 0)
-        goto rollback;
-    if (rc == 1) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        r->rows_read = r->rows_loaded = r->rows_rejected = 0;
-        r->status = LOAD_REFUSED;
-        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
-        rc = record_refusal(db, r, d) != 0 ? d->exit_code : EX_DATAERR;
         goto out;
     }
-    if (db_exec(db, "COMMIT", d, "committing the file") != 0)
-        goto rollback;
-    r->status = LOAD_LOADED;
-    if (L.n_messages > opts->max_messages)
-        fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
-                "workbook\n", path, L.n_messages - opts->max_messages);
-    rc = 0;
-    goto out;
-rollback:
-    finalize(&L);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-    r->file_id = 0;
-    /* Rolled back: nothing of the file is in the database, and the control
-     * totals (summary JSON) must not say otherwise. */
-    r->rows_read = r->rows_loaded = r->rows_rejected = 0;
-    r->status = LOAD_FAILED;
-    snprintf(r->reason, sizeof r->reason, "%s", d->reason);
-    rc = d->exit_code ? d->exit_code : EX_SOFTWARE;
+    if (!(fp = fopen(path, "rb"))) {
+        unreadable(r, "cannot open", strerror(errno));
+        goto out;
+    }
+    /* Out of memory is an internal error (70), not an unreadable file. */
+    if (!(L.row = malloc(sizeof *L.row))) {
+        r->status = LOAD_FAILED;
+        rc = diag_set(d, EX_SOFTWARE, path, 0, "out of memory");
+        snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+        goto out;
+    }
+    rc = load_new(&L, fp, kind, d);
 out:
-    fclose(fp);
+    if (fp)
+        fclose(fp);
     free(L.row);
     r->seconds = elapsed(&t0);
     return rc;

@@ -42,11 +42,12 @@ struct load_opts {
     void             *progress_ctx;
 };
 
-/* Imports path as a feed of kind. Returns the file's exit-code
- * contribution: 0 (loaded or skipped), EX_DATAERR (refused), EX_NOINPUT
- * (cannot be opened), or another code with d filled (database trouble:
- * EX_TEMPFAIL, EX_CANTCREAT, EX_SOFTWARE) when the run must stop. The
- * result r is filled in every case. Messages go to stderr. */
+/* Imports path as a feed of kind; fills r in every case (r->status says
+ * what became of the file: loaded, skipped, refused, unreadable -- the
+ * driver turns those into exit codes). Returns 0 when the run may go on,
+ * -1 with d filled (and r->status LOAD_FAILED, or LOAD_REFUSED when the
+ * refusal could not be recorded) when database trouble or an internal
+ * error must stop it. Messages go to stderr. */
 int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
               const struct load_opts *opts, struct load_result *r,
               struct diag *d);

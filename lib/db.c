@@ -174,7 +174,7 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
      * fails here, before anything is written to it. */
     int version;
     if (db_schema_version(db, &version, d) != 0) {
-        d->file = path;
+        diag_set_file(d, path);
         sqlite3_close(db);
         return -1;
     }
@@ -200,7 +200,7 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
         db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
         db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
         migrate(db, d) != 0) {
-        d->file = path;
+        diag_set_file(d, path);
         sqlite3_close(db);
         return -1;
     }

@@ -4,11 +4,16 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+void diag_set_file(struct diag *d, const char *file)
+{
+    snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+}
+
 int diag_set(struct diag *d, int exit_code, const char *file,
              unsigned long line, const char *fmt, ...)
 {
     va_list ap;
-    d->file = file;
+    diag_set_file(d, file);
     d->line = line;
     d->exit_code = exit_code;
     va_start(ap, fmt);
@@ -19,12 +24,20 @@ int diag_set(struct diag *d, int exit_code, const char *file,
 
 void diag_print(const struct diag *d)
 {
-    if (d->file && d->line)
+    if (d->file[0] && d->line)
         fprintf(stderr, "svcrecon: %s:%lu: %s\n", d->file, d->line, d->reason);
-    else if (d->file)
+    else if (d->file[0])
         fprintf(stderr, "svcrecon: %s: %s\n", d->file, d->reason);
     else
         fprintf(stderr, "svcrecon: %s\n", d->reason);
+}
+
+void diag_format(const struct diag *d, char *buf, unsigned long size)
+{
+    if (d->file[0])
+        snprintf(buf, size, "%s: %s", d->file, d->reason);
+    else
+        snprintf(buf, size, "%s", d->reason);
 }
 
 void diag_warn(const char *fmt, ...)
@@ -37,17 +50,21 @@ void diag_warn(const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+/* Least severe first; the only place the order is written (diag.h and the
+ * README quote it). A usage error (64) stops a command before it does
+ * anything, so it only meets 70 (a failure while reporting it). */
+static const int by_severity[] = {
+    0, EX_DATAERR, EX_NOINPUT, EX_CANTCREAT, EX_TEMPFAIL, EX_USAGE,
+    EX_SOFTWARE,
+};
+
 static int rank(int code)
 {
-    switch (code) {
-    case 0:           return 0;
-    case EX_DATAERR:  return 1;   /* 65: a file refused */
-    case EX_NOINPUT:  return 2;   /* 66: an input cannot be opened */
-    case EX_CANTCREAT: return 3;  /* 73: an output cannot be created */
-    case EX_TEMPFAIL: return 4;   /* 75: database held by another run */
-    case EX_USAGE:    return 5;
-    default:          return 6;   /* 70 and anything unexpected */
-    }
+    int n = (int)(sizeof by_severity / sizeof by_severity[0]);
+    for (int i = 0; i < n; i++)
+        if (by_severity[i] == code)
+            return i;
+    return n - 1;                 /* unexpected: as bad as 70 */
 }
 
 int diag_worse(int a, int b)

@@ -1,29 +1,37 @@
 /* diag.h -- one problem: where, why, and the exit code it leads to.
  * Functions that can fail return -1 and fill a struct diag (as git's
- * error() does); the driver alone turns the worst one into an exit code. */
+ * error() does); the driver (app/) alone turns the worst one into the
+ * process's exit code, ranked by diag_worse().
+ *
+ * A struct diag owns its text: the file name and the reason are copied in,
+ * so a diag outlives the path, database or buffer it speaks of. */
 #ifndef SVC_DIAG_H
 #define SVC_DIAG_H
 
 #include <sysexits.h>
 
 struct diag {
-    const char   *file;        /* borrowed; NULL when not about a file */
+    char          file[1024];  /* a copy (cut to fit); "" = not about a file */
     unsigned long line;        /* physical line, 1-based; 0 = the whole file */
     int           exit_code;   /* EX_DATAERR, EX_NOINPUT, ... */
     char          reason[512];
 };
 
-/* Fills d and returns -1. */
+/* Fills d (file may be NULL) and returns -1. */
 int diag_set(struct diag *d, int exit_code, const char *file,
              unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* Sets (or, with NULL, clears) the file a diag is about; keeps the rest. */
+void diag_set_file(struct diag *d, const char *file);
 /* "svcrecon: FILE:LINE: reason" (FILE and LINE only when set) on stderr. */
 void diag_print(const struct diag *d);
+/* "FILE: reason" or "reason" into buf (for a summary's "error"). */
+void diag_format(const struct diag *d, char *buf, unsigned long size);
 /* "svcrecon: " + message on stderr, like warnx(3). */
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Exit codes ranked by severity (SPEC §5: 70 > 73 > 66 > 65 > 0); returns
- * the more severe of the two. */
+/* The more severe of two exit codes. The one order (README, SPEC §5):
+ * 70 > 64 > 75 > 73 > 66 > 65 > 0; an unknown code counts as 70. */
 int diag_worse(int a, int b);
 
 #endif

@@ -195,7 +195,7 @@ static lxw_row_t write_buckets(sqlite3 *db, struct sheet_book *b,
 {
     sqlite3_stmt *q;
     int rc;
-    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d, "aging buckets") !=
+    if (db_prepare(db, sql_q_about_buckets, &q, d, "aging buckets") !=
         0) {
         *failed = 1;
         return row;

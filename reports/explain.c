@@ -346,7 +346,7 @@ static int open_db(struct ex *x)
     sqlite3_busy_timeout(x->db, 2000);
     int version;
     if (db_schema_version(x->db, &version, &x->d) != 0) {
-        x->d.file = path;
+        diag_set_file(&x->d, path);
         if (x->d.exit_code == EX_CANTCREAT)   /* cannot open: an input */
             x->d.exit_code = EX_NOINPUT;
         return -1;

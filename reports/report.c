@@ -598,43 +598,48 @@ static bool parse_result(const char *s, struct report_result *r,
 
 /* 1: the workbooks in place are what this run would write (res filled
  * from the record); 0: write them; -1: database trouble. */
+/* Sets *fresh when the workbooks of this stamp are in place, unchanged
+ * (then res is what was recorded with them). */
 static int up_to_date(sqlite3 *db, const struct report_opts *o,
                       const char *stamp, struct report_result *res,
-                      struct diag *d)
+                      bool *fresh, struct diag *d)
 {
     sqlite3_stmt *q;
+    *fresh = false;
     if (db_prepare(db, sql_q_report_output_get, &q, d, "reading the "
                    "recorded report") != 0)
         return -1;
     db_bind_int(q, ":as_of_day", o->as_of_day);
-    int rc = sqlite3_step(q), fresh = 0;
+    int rc = sqlite3_step(q);
+    bool same = false;
     struct report_result rec = *res;
     char digest[65] = "";
     if (rc == SQLITE_ROW && strcmp(db_text(q, 0), stamp) == 0 &&
         parse_result(db_text(q, 1), &rec, digest)) {
-        fresh = 1;
-        for (int k = 0; k < REPORT_N && fresh; k++) {
+        same = true;
+        for (int k = 0; k < REPORT_N && same; k++) {
             char hex[65];
             unsigned long long bytes;
-            fresh = sha256_file(res->path[k], hex, &bytes) == 0 &&
-                    strcmp(hex, db_text(q, 2 + k)) == 0;
+            same = sha256_file(res->path[k], hex, &bytes) == 0 &&
+                   strcmp(hex, db_text(q, 2 + k)) == 0;
         }
         /* --statements: the folder holds exactly what was written. */
-        if (fresh && o->statements) {
+        if (same && o->statements) {
             char hex[65];
             unsigned long n;
-            fresh = statements_folder(o, rec.statements_dir,
-                                      sizeof rec.statements_dir) == 0 &&
-                    statements_digest(rec.statements_dir, hex, &n) == 0 &&
-                    strcmp(hex, digest) == 0 && n == rec.n_statements;
+            same = statements_folder(o, rec.statements_dir,
+                                     sizeof rec.statements_dir) == 0 &&
+                   statements_digest(rec.statements_dir, hex, &n) == 0 &&
+                   strcmp(hex, digest) == 0 && n == rec.n_statements;
         }
     }
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(db, d, "reading the recorded report");
-    if (fresh)
+    if (same)
         *res = rec;
-    return fresh;
+    *fresh = same;
+    return 0;
 }
 
 static int record_output(sqlite3 *db, const struct report_opts *o,
@@ -757,15 +762,19 @@ static int write_report(struct run *r, struct diag *d)
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
         return -1;
     char stamp[1024];
-    int fresh = make_stamp(db, o, stamp, sizeof stamp, d) != 0
-                    ? -1 : up_to_date(db, o, stamp, res, d);
-    if (fresh != 0) {
+    bool fresh = false;
+    if (make_stamp(db, o, stamp, sizeof stamp, d) != 0 ||
+        up_to_date(db, o, stamp, res, &fresh, d) != 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (fresh) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);  /* nothing written */
-        if (fresh == 1 && !o->quiet)
+        if (!o->quiet)
             fprintf(stderr, "svcrecon: the workbooks as of %s in %s are up "
                     "to date (nothing new since they were written); left "
                     "as they are\n", o->as_of, o->out_dir);
-        return fresh == 1 ? 0 : -1;
+        return 0;
     }
     if (o->progress_bar) {
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);

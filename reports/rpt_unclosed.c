@@ -93,7 +93,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
                                      const struct report_changes *ch)
 {
     static const char *const hdr[] = {"Change", "Calls"};
-    lxw_format *indent = workbook_add_format(b->wb);
+    lxw_format *indent = sheet_new_format(b);  /* NULL: the book failed */
     if (indent)
         format_set_indent(indent, 1);
     const struct {
@@ -179,6 +179,55 @@ static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
     return row + 2 + SUMMARY_CHART_ROWS + 1;
 }
 
+/* The table by aging bucket (label, from, to, calls, a total) and its
+ * chart, from `row`. Returns the next free row; *failed on database
+ * trouble. */
+static lxw_row_t write_bucket_table(sqlite3 *db, struct sheet_book *b,
+                                    lxw_worksheet *ws, lxw_row_t row,
+                                    unsigned long total, struct diag *d,
+                                    int *failed)
+{
+    static const char *const bucket_hdr[] = {
+        "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
+    summary_header(b, ws, row, bucket_hdr, 4, 1);
+    lxw_row_t first = row + 1;
+    sqlite3_stmt *q;
+    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
+                   "unclosed calls by bucket") != 0) {
+        *failed = 1;
+        return row;
+    }
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        row++;
+        sheet_write_text(b, ws, row, 0, db_text(q, 1),
+                         (size_t)sqlite3_column_bytes(q, 1), b->text);
+        sheet_write_number(b, ws, row, 1, sqlite3_column_double(q, 2), NULL);
+        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
+            sheet_write_number(b, ws, row, 2, sqlite3_column_double(q, 3),
+                               NULL);
+        sheet_write_number(b, ws, row, 3, sqlite3_column_double(q, 4), NULL);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE) {
+        db_fail(db, d, "unclosed calls by bucket");
+        *failed = 1;
+        return row;
+    }
+    lxw_row_t last = row;
+    row++;
+    sheet_write_cstr(b, ws, row, 0, "Total", b->total);
+    sheet_write_blank(b, ws, row, 1, b->total);
+    sheet_write_blank(b, ws, row, 2, b->total);
+    sheet_write_number(b, ws, row, 3, (double)total, b->total);
+    row += 2;
+
+    summary_chart(b, ws, row, LXW_CHART_COLUMN,
+                  "Unclosed calls by aging bucket", "Days open",
+                  "Unclosed calls", first, last, 0, 3);
+    return row + SUMMARY_CHART_ROWS + 1;
+}
+
 static int write_summary(sqlite3 *db, const struct report_opts *o,
                          const struct report_changes *ch,
                          struct sheet_book *b, struct diag *d)
@@ -208,45 +257,14 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
     if (ch->has_previous)
         row = write_change_counts(b, ws, row, ch);
 
-    static const char *const bucket_hdr[] = {
-        "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
-    summary_header(b, ws, row, bucket_hdr, 4, 1);
-    lxw_row_t first = row + 1;
-    sqlite3_stmt *q;
-    if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
-                   "unclosed calls by bucket") != 0)
+    int failed = 0;
+    row = write_bucket_table(db, b, ws, row, total, d, &failed);
+    if (failed)
         return -1;
-    int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        row++;
-        sheet_write_text(b, ws, row, 0, db_text(q, 1),
-                         (size_t)sqlite3_column_bytes(q, 1), b->text);
-        sheet_write_number(b, ws, row, 1, sqlite3_column_double(q, 2), NULL);
-        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-            sheet_write_number(b, ws, row, 2, sqlite3_column_double(q, 3),
-                               NULL);
-        sheet_write_number(b, ws, row, 3, sqlite3_column_double(q, 4), NULL);
-    }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "unclosed calls by bucket");
-    lxw_row_t last = row;
-    row++;
-    sheet_write_cstr(b, ws, row, 0, "Total", b->total);
-    sheet_write_blank(b, ws, row, 1, b->total);
-    sheet_write_blank(b, ws, row, 2, b->total);
-    sheet_write_number(b, ws, row, 3, (double)total, b->total);
-    row += 2;
-
-    summary_chart(b, ws, row, LXW_CHART_COLUMN,
-                  "Unclosed calls by aging bucket", "Days open",
-                  "Unclosed calls", first, last, 0, 3);
-    row += SUMMARY_CHART_ROWS + 1;
 
     /* The trend and the providers each start a printed page: a table
      * header stranded at the foot of a page is no use. */
     lxw_row_t breaks[3] = {row, 0, 0};
-    int failed = 0;
     row = write_trend(db, b, ws, row, bk, n_bk, d, &failed);
     if (failed)
         return -1;

@@ -85,7 +85,7 @@ void sheet_check(struct sheet_book *b, lxw_error err, const char *what)
     }
 }
 
-static lxw_format *new_format(struct sheet_book *b)
+lxw_format *sheet_new_format(struct sheet_book *b)
 {
     lxw_format *f = workbook_add_format(b->wb);
     if (!f)
@@ -106,14 +106,13 @@ int sheet_book_init(struct sheet_book *b)
         sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "allocating");
         return -1;
     }
-    if (!(b->title = new_format(b)) || !(b->label = new_format(b)) ||
-        !(b->header = new_format(b)) || !(b->text = new_format(b)) ||
-        !(b->text_wrap = new_format(b)) || !(b->date = new_format(b)) ||
-        !(b->datetime = new_format(b)) || !(b->count = new_format(b)) ||
-        !(b->decimal = new_format(b)) || !(b->total = new_format(b)) ||
-        !(b->total_decimal = new_format(b)) || !(b->wrap = new_format(b)) ||
-        !(b->header_num = new_format(b)) || !(b->plain = new_format(b)))
-        return -1;
+    lxw_format **all[] = {&b->title, &b->label, &b->header, &b->text,
+                          &b->text_wrap, &b->date, &b->datetime, &b->count,
+                          &b->decimal, &b->total, &b->total_decimal,
+                          &b->wrap, &b->header_num, &b->plain};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        if (!(*all[i] = sheet_new_format(b)))
+            return -1;
     format_set_bold(b->title);
     format_set_font_size(b->title, 14);
     format_set_bold(b->label);
@@ -131,7 +130,7 @@ int sheet_book_init(struct sheet_book *b)
      * one value with them ("108" + "91+"); numbers keep the right border.
      * Every cell hangs from the top of a row made tall by a wrapped one. */
     lxw_format *const indented[] = {b->text, b->text_wrap, b->date,
-                                    b->datetime, b->plain};
+                                    b->datetime, b->plain, b->wrap};
     for (size_t k = 0; k < sizeof indented / sizeof indented[0]; k++) {
         format_set_align(indented[k], LXW_ALIGN_LEFT);
         format_set_indent(indented[k], 1);

@@ -199,6 +199,9 @@ void sheet_write_blank(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                        lxw_col_t col, lxw_format *f);
 /* Records a libxlsxwriter result: the first failure sticks. */
 void sheet_check(struct sheet_book *b, lxw_error err, const char *what);
+/* A new format of the workbook, or NULL with the book's error set (the
+ * workbook then fails as a whole: a format is never silently dropped). */
+lxw_format *sheet_new_format(struct sheet_book *b);
 
 /* Excel serial number of a day number (days since 1970-01-01) plus seconds
  * into the day: 1970-01-01 is serial 25569 in the 1900 date system. */

@@ -77,7 +77,7 @@ void statements_file_name(const char *id, size_t len, int taken,
         sha256_bytes(id, len, digest);
         if (o > NAME_ROOM - 17)
             o = NAME_ROOM - 17;
-        while (o > 0 && o >= 1 && (out[o - 1] == '%' ||
+        while (o > 0 && (out[o - 1] == '%' ||
                                    (o >= 2 && out[o - 2] == '%')))
             o--;                          /* never half a %HH */
         out[o++] = '~';

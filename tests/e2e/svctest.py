@@ -2,8 +2,9 @@
 
 Each tests/e2e/tNNNN-*.py defines functions named test_* and ends with
 `svctest.main(globals())`, which runs them in order, prints each failure
-with its name, and ends with the line "N passed, N failed" (read by
-tests/run-all). The binary comes from $SVCRECON (default ./svcrecon).
+with its name, and ends with the line "N passed, N failed, N skipped" (read
+by tests/run-all). A test that cannot run here calls skip(why): it prints
+SKIP and counts apart, never as passed. The binary comes from $SVCRECON (default ./svcrecon).
 """
 import hashlib
 import os
@@ -109,17 +110,29 @@ def eq(got, want, what=""):
         raise AssertionError("%s\n  got:  %r\n  want: %r" % (what, got, want))
 
 
+class Skipped(Exception):
+    """Raised by skip(): the test could not run here."""
+
+
+def skip(why):
+    """Ends the calling test as skipped (SKIP, counted apart), saying why."""
+    raise Skipped(why)
+
+
 def main(scope):
     tests = [(n, f) for n, f in scope.items() if n.startswith("test_") and callable(f)]
-    passed = failed = 0
+    passed = failed = skipped = 0
     for name, fn in tests:
         try:
             fn()
             passed += 1
             print("ok   %s" % name)
+        except Skipped as why:
+            skipped += 1
+            print("SKIP %s: %s" % (name, why))
         except Exception:  # a failing test names itself and goes on
             failed += 1
             print("FAIL %s" % name)
             traceback.print_exc(file=sys.stdout)
-    print("%d passed, %d failed" % (passed, failed))
-    sys.exit(1 if failed or not passed else 0)
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    sys.exit(1 if failed or not (passed or skipped) else 0)

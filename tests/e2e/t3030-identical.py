@@ -8,6 +8,7 @@ time zone and locale in the environment; every workbook must have the same
 SHA-256 each time. A different as-of date must give different bytes (the
 check can fail). Last line: "N passed, N failed".
 """
+import locale
 import os
 import sys
 
@@ -40,6 +41,17 @@ def setup(tmp):
 @test
 def test_rerun_gives_identical_bytes(c):
     eq(c["second"], c["first"], "SHA-256 of a second run")
+
+
+@test
+def test_german_locale_is_installed():
+    """Without de_DE.UTF-8 on the machine LC_ALL falls back to C and the
+    test below proves nothing (`make test-deps` generates it)."""
+    try:
+        locale.setlocale(locale.LC_ALL, "de_DE.UTF-8")
+        eq(locale.localeconv()["decimal_point"], ",", "de_DE decimal point")
+    finally:
+        locale.setlocale(locale.LC_ALL, "C")
 
 
 @test

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, SANITIZED, SVCRECON, Tmp, check, eq, main,  # noqa: E402
+from svctest import (DSP_HDR, SANITIZED, SVCRECON, Tmp, check, eq, main, skip,  # noqa: E402
                      query, svc)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -77,9 +77,6 @@ def test_formula_like_values_load_verbatim():
         # The workbook side, once reports exist: the customer is a string.
         out = t.p("out")
         r = svc("report", "--db", t.p("svc.db"), "--out", out, "--as-of", "2026-03-12")
-        if r.code == 70 and "not written yet" in r.err:
-            print("  (workbook check skipped: reports not implemented yet)")
-            return
         eq(r.code, 0, r)
         import openpyxl
         ws = openpyxl.load_workbook(os.path.join(out, "unclosed_calls_2026-03-12.xlsx"))[
@@ -238,8 +235,7 @@ def test_one_gib_single_line_is_refused_in_bounded_memory():
     1 GiB of NUL bytes) streams through a bounded reader and is refused: the
     field cap (1 MiB, README) is reached long before the end."""
     if VALGRIND:
-        print("  (skipped under valgrind: hashing 1 GiB would take minutes)")
-        return
+        skip("under valgrind hashing 1 GiB would take minutes")
     with Tmp() as t:
         path = t.p("dispatches_big.csv")
         with open(path, "wb") as f:
@@ -400,10 +396,7 @@ def test_binary_file_in_an_inbox_other_files_still_load():
         t.csv("inbox/dispatches_1.csv", DSP_HDR, [ROW.format(n=1, cust="x")])
         r = svc("run", "--db", t.p("svc.db"), "--inbox", inbox, "--out", t.p("out"),
                 "--as-of", "2026-03-12", "--summary", t.p("s.json"))
-        if r.code == 70 and "not written yet" in r.err:
-            print("  (reports not implemented yet: import part checked only)")
-        else:
-            eq(r.code, 65, r)
+        eq(r.code, 65, r)
         got = files(t.p("svc.db"))
         eq([g[:2] for g in got], [("dispatches_0.csv", "refused"), ("dispatches_1.csv", "loaded")])
         s = json.load(open(t.p("s.json")))

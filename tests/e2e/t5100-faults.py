@@ -18,7 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import DSP_HDR, SVCRECON, Tmp, check, eq, main, query, svc  # noqa: E402
+from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, query, skip,  # noqa: E402
+                     svc)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
@@ -98,16 +99,14 @@ def test_disk_full_while_importing_rolls_back():
     SQLITE_FULL, exit 73, nothing of the file; after the disk is grown, the
     same command loads it whole."""
     if os.geteuid() != 0:
-        print("  (skipped: mounting a tmpfs needs root)")
-        return
+        skip("mounting a tmpfs needs root")
     with Tmp() as t:
         mnt = t.p("mnt")
         os.makedirs(mnt)
         m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
                            capture_output=True, text=True)
         if m.returncode != 0:
-            print("  (skipped: cannot mount a tmpfs here: %s)" % m.stderr.strip())
-            return
+            skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
         try:
             small = t.csv("small.csv", DSP_HDR, big_rows("A", 3))
             big = t.csv("big.csv", DSP_HDR, big_rows("B", 20000))
@@ -135,9 +134,8 @@ def test_read_only_database_gives_73_and_is_untouched():
             # root ignores file modes: make the file immutable instead.
             c = subprocess.run(["chattr", "+i", db], capture_output=True, text=True)
             if c.returncode != 0:
-                print("  (skipped: root ignores chmod and chattr +i fails here: %s)"
-                      % c.stderr.strip())
-                return
+                skip("root ignores chmod and chattr +i fails here: %s"
+                     % c.stderr.strip())
             undo = ["chattr", "-i", db]
         else:
             os.chmod(db, 0o444)
@@ -213,9 +211,6 @@ def test_file_size_limit_while_writing_workbooks_leaves_no_partial_file():
         out = t.p("out")
         p = run_limited(["report", "--db", t.p("svc.db"), "--out", out, "--as-of",
                          "2026-03-12"], 256 * 1024)
-        if p.returncode == 70 and "not written yet" in p.stderr:
-            print("  (skipped: reports not implemented yet)")
-            return
         eq(p.returncode, 73, p.stderr)
         left = sorted(os.listdir(out)) if os.path.isdir(out) else []
         check(not any(n.endswith(".xlsx") and "unclosed" in n for n in left),
@@ -231,8 +226,7 @@ def test_file_size_limit_while_writing_workbooks_leaves_no_partial_file():
 
 def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
     if os.geteuid() != 0:
-        print("  (skipped: mounting a tmpfs needs root)")
-        return
+        skip("mounting a tmpfs needs root")
     with Tmp() as t:
         big = setup(t, n_big=20000)
         eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big).code, 0)
@@ -241,13 +235,9 @@ def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
         m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
                            capture_output=True, text=True)
         if m.returncode != 0:
-            print("  (skipped: cannot mount a tmpfs here: %s)" % m.stderr.strip())
-            return
+            skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
         try:
             r = svc("report", "--db", t.p("svc.db"), "--out", mnt, "--as-of", "2026-03-12")
-            if r.code == 70 and "not written yet" in r.err:
-                print("  (skipped: reports not implemented yet)")
-                return
             eq(r.code, 73, r)
             left = sorted(os.listdir(mnt))
             check(not any(n.startswith(".") or "tmp" in n for n in left),

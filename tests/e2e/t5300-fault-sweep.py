@@ -37,7 +37,7 @@ def main():
     passed = failed = skipped = 0
     for name, args in SWEEPS:
         if VALGRIND:
-            print("skip %s: not under valgrind (the shim and valgrind both "
+            print("SKIP %s: not under valgrind (the shim and valgrind both "
                   "replace these calls)" % name)
             skipped += 1
             continue
@@ -50,13 +50,13 @@ def main():
             print("ok   %s: %s" % (name, last))
             passed += 1
         elif p.returncode == 2 and "SKIP" in p.stdout:
-            print("skip %s: %s" % (name, last))
+            print("SKIP %s: %s" % (name, last))
             skipped += 1
         else:
             print("FAIL %s:\n%s%s" % (name, p.stdout[-3000:], p.stderr[-2000:]))
             failed += 1
     print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
-    sys.exit(1 if failed or not passed else 0)
+    sys.exit(1 if failed or not (passed or skipped) else 0)
 
 
 if __name__ == "__main__":

@@ -34,9 +34,9 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "e2e"))
-from xlsx_helpers import (AS_OF, ESCAPE_LIKE, FORMULA_LIKE,  # noqa: E402
-                          build_night, eq, main, report, test,
-                          workbook_paths)
+from xlsx_helpers import (AS_OF, DIS_HDR, ESCAPE_LIKE,  # noqa: E402
+                          FORMULA_LIKE, build_night, eq, main, report, run,
+                          test, workbook_paths, write_csv)
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 
@@ -55,6 +55,15 @@ def setup(tmp):
         raise RuntimeError("libreoffice not installed (libreoffice-calc-"
                            "nogui)")
     db = build_night(tmp)
+    # A call listed right after X7 (the fixture's newest), so that a row
+    # too short for X7's two lines would print them over this one; its
+    # customer is the two-line name of issue 14.
+    extra = os.path.join(tmp, "feeds", "dispatches_2.csv")
+    write_csv(extra, DIS_HDR, [["X0", "2026-03-12 09:00", "iPF8400S", "SN-1",
+                                "D1", "Northwestern Medicine\nFacilities "
+                                "Planning", "60611", "P", "OPEN"]])
+    run("import", "--db", db, "--kind", "dispatches", "--quiet", extra,
+        check=0)
     out = os.path.join(tmp, "out")
     report(db, out, "--from", "2026-03-01", "--statements")
     keep = os.environ.get("OFFICE_OUT") or tempfile.mkdtemp(
@@ -106,11 +115,11 @@ def test_unclosed_chart_drawn_from_cells(c):
             raise AssertionError("%r not in the PDF" % s)
     if not re.search(r"0-7\s+8-14\s+15-30\s+31-60\s+61-90\s+91\+", t):
         raise AssertionError("bucket labels not on the chart axis")
-    # bar labels: values LibreOffice computed (5 calls in 0-7)
+    # bar labels: values LibreOffice computed (6 calls in 0-7)
     start = t.index("Unclosed calls by aging bucket")
     chart = t[start:t.index("Days open", start)]
-    if not re.search(r"\b5\b", chart):
-        raise AssertionError("no bar label 5 in the chart: %r" % chart)
+    if not re.search(r"\b6\b", chart):
+        raise AssertionError("no bar label 6 in the chart: %r" % chart)
 
 
 @test
@@ -165,7 +174,8 @@ def test_big_raw_record_cut_in_libreoffice(c):
 def test_wrapped_cell_prints_whole_line_by_line(c):
     # X7's customer is "line one" LF "line two": wrapped, in a row two
     # lines tall. Printed, each line stands on a line of its own, whole,
-    # and nothing of a neighbouring row runs into it.
+    # the first on its row's line (with X7), and the next row (X0) below
+    # both: nothing of a neighbouring row runs into it.
     lines = c["text"]["unclosed_calls"].splitlines()
     one = [i for i, t in enumerate(lines) if "line one" in t]
     if len(one) != 1:
@@ -177,6 +187,19 @@ def test_wrapped_cell_prints_whole_line_by_line(c):
     if not near:
         raise AssertionError("'line two' not below 'line one': %r" %
                              lines[i - 1:i + 3])
+    if not re.search(r"\bX7\b", lines[i]):
+        raise AssertionError("'line one' not on X7's line: %r" % lines[i])
+    j = lines.index(near[0], i)
+    if any(re.search(r"\bX0\b", t) for t in lines[i:j + 1]):
+        raise AssertionError("the next row prints over X7's lines: %r" %
+                             lines[i:j + 1])
+    if not any(re.search(r"\bX0\b", t) for t in lines[j + 1:j + 3]):
+        raise AssertionError("X0 not right below X7: %r" % lines[i:j + 3])
+    nw = [k for k, t in enumerate(lines) if "Northwestern Medicine" in t]
+    if len(nw) != 1 or "Facilities Planning" not in lines[nw[0] + 1] or \
+            "Facilities" in lines[nw[0]]:
+        raise AssertionError("issue 14's customer: %r" % (
+            lines[nw[0]:nw[0] + 2] if nw else None))
     col = lines[i].index("line one")
     if near[0].find("line two") != col:
         raise AssertionError("the two lines do not align: %r / %r" % (
