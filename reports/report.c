@@ -202,7 +202,7 @@ static int book_open(struct book_job *j, struct diag *d)
     if (sheet_book_open(&j->b, j->tmp, j->tmp_dir, book_title[j->kind],
                         o->as_of, o->as_of_day, o->version) != 0 &&
         !j->b.wb)
-        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: out "
+        return diag_set(d, EX_SOFTWARE, j->path, 0, "cannot create: out "
                         "of memory");
     if (o->progress_bar) {
         j->b.progress = on_progress;

@@ -412,7 +412,7 @@ static int write_statement(struct writer *w, struct diag *d)
                              "Dealer statement",
                              w->o->as_of, w->o->as_of_day, w->o->version);
     if (rc != 0 && !b.wb)
-        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create: out of "
+        return diag_set(d, EX_SOFTWARE, path, 0, "cannot create: out of "
                         "memory");
     /* The page header names the dealer (cut, '&' doubled); the document
      * properties do not (feed text has no place there). */
