@@ -1,44 +1,36 @@
 /* batch.c -- import, report and run (SPEC §5, §6): the run lock, the inbox
- * scan, the order of imports, progress on stderr, the JSON summary, and the
- * exit code (the most severe outcome, by diag_worse()). */
+ * listing, the order of imports, what is said on stderr, and the exit code
+ * (the most severe outcome, by diag_worse()). The record of the
+ * run and its JSON summary are run_summary.c's; the progress bar is
+ * progress.c's.
+ *
+ * What stderr says (README "Output for cron"): without --quiet, one line
+ * per file that loaded or failed (rejected rows counted, not listed: they
+ * are in the audit workbook), the skipped files folded into one line, a
+ * line per workbook, and one final status line. With --quiet, nothing on a
+ * good night and one line per problem otherwise: a refused or unreadable
+ * file, a stray or empty inbox, an error that stopped the run. */
 #include "app/batch.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "app/cli.h"
-#include "lib/db.h"
-#include "etl/load.h"
 #include "app/lock.h"
-#include "lib/utf8.h"
+#include "app/progress.h"
+#include "app/run_summary.h"
+#include "etl/load.h"
+#include "lib/db.h"
+#include "schemas/sql.h"
 
-#define MAX_MESSAGES_PER_FILE 5
-
-/* What a command did, for the summary and the exit code. */
-struct batch_state {
-    const char          *command;
-    struct batch_opts   *o;
-    struct load_result  *files;      /* one per file attempted */
-    int                  n_files, cap_files;
-    char               **warnings;
-    int                  n_warnings;
-    struct report_result report;
-    bool                 reported;
-    int                  exit_code;
-    char                 fatal[1600];/* the error that stopped the run */
-    bool                 has_fatal;
-    bool                 own_paths;  /* run: file paths were malloc'd */
-    struct timespec      t0;
-};
-
-static void note_fatal(struct batch_state *s, const struct diag *d)
+static void note_fatal(struct run_record *s, const struct diag *d)
 {
+    progress_clear();
     diag_print(d);
     s->exit_code = diag_worse(s->exit_code, d->exit_code);
     if (!s->has_fatal) {
@@ -47,247 +39,115 @@ static void note_fatal(struct batch_state *s, const struct diag *d)
     }
 }
 
-/* Keeps a warning for the summary JSON; say it prints it on stderr too. */
-static void keep_warning(struct batch_state *s, const char *buf, bool say)
+static void note_oom(struct run_record *s, const char *what)
 {
-    if (say)
-        fprintf(stderr, "svcrecon: %s\n", buf);
-    char **w = realloc(s->warnings, (size_t)(s->n_warnings + 1) * sizeof *w);
-    if (!w)
-        return;
-    s->warnings = w;
-    s->warnings[s->n_warnings] = strdup(buf);
-    if (s->warnings[s->n_warnings])
-        s->n_warnings++;
+    struct diag d = {0};
+    diag_set(&d, EX_SOFTWARE, NULL, 0, "out of memory %s", what);
+    note_fatal(s, &d);
 }
 
-static void add_warning(struct batch_state *s, const char *fmt,
-                        const char *arg)
+/* A warning for the summary; say prints it on stderr too (even with
+ * --quiet: a warning is a problem someone should look at). */
+__attribute__((format(printf, 6, 7)))
+static void warn(struct run_record *s, bool say, const char *code,
+                 const char *file, unsigned long line, const char *fmt, ...)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, fmt, arg);
-    keep_warning(s, buf, true);
-}
-
-static struct load_result *new_file(struct batch_state *s)
-{
-    if (s->n_files == s->cap_files) {
-        int cap = s->cap_files ? 2 * s->cap_files : 16;
-        struct load_result *f = realloc(s->files, (size_t)cap * sizeof *f);
-        if (!f)
-            return NULL;
-        s->files = f;
-        s->cap_files = cap;
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (say) {
+        progress_clear();
+        if (file)
+            fprintf(stderr, "svcrecon: %s: %s\n", file, msg);
+        else
+            fprintf(stderr, "svcrecon: %s\n", msg);
     }
+    if (!run_record_warn(s, code, file, line, msg))
+        note_oom(s, "keeping a warning");
+}
+
+static struct load_result *new_file(struct run_record *s)
+{
+    struct load_result *f = run_grow(s->files, s->n_files, &s->cap_files,
+                                     sizeof *f);
+    if (!f)
+        return NULL;
+    s->files = f;
     return &s->files[s->n_files++];
 }
 
-static double seconds_since(const struct timespec *t0)
+static bool quiet(const struct run_record *s)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+    return s->o->report.quiet;
 }
 
-/* ---- progress on stderr ------------------------------------------------ */
-
-struct progress {
-    bool               bar;
-    unsigned long long total;
-    struct timespec    t0;
-};
-
-static void progress_bar(void *ctx, const struct load_result *r,
-                         unsigned long long done)
+/* The file's one line: what became of it. A refusal or an unreadable file
+ * is a problem (said with --quiet too); a skipped file is counted for the
+ * folded line at the end. */
+static void tell_file(struct run_record *s, const struct load_result *r)
 {
-    struct progress *p = ctx;
-    double secs = seconds_since(&p->t0);
-    double pct = p->total ? 100.0 * (double)done / (double)p->total : 100.0;
-    fprintf(stderr, "\r  %-32.32s %5.1f%% %10lu rows %7.1f MB/s", r->path,
-            pct, r->rows_read, secs > 0 ? (double)done / 1e6 / secs : 0.0);
-    fflush(stderr);
-}
-
-static void log_file(const struct batch_state *s, const struct load_result *r)
-{
-    if (s->o->report.progress_bar)
-        fputs("\r\033[K", stderr);
-    if (s->o->report.quiet)
-        return;
+    progress_clear();
     switch (r->status) {
     case LOAD_LOADED:
+        if (quiet(s))
+            break;
         fprintf(stderr, "svcrecon: %s: %s: %lu read, %lu loaded, %lu "
-                "rejected (%.2f s)\n", r->path, feed_kind_name(r->kind),
-                r->rows_read, r->rows_loaded, r->rows_rejected, r->seconds);
+                "rejected%s (%.2f s)\n", r->path, feed_kind_name(r->kind),
+                r->rows_read, r->rows_loaded, r->rows_rejected,
+                r->rows_rejected ? ", listed in the audit workbook" : "",
+                r->seconds);
         break;
-    case LOAD_SKIPPED:
-        fprintf(stderr, "svcrecon: %s: skipped, the same bytes were "
-                "imported before (sha256 %.12s...)\n", r->path, r->sha256);
+    case LOAD_REFUSED:
+    case LOAD_UNREADABLE:
+        fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
         break;
     default:
-        break;    /* refusals and errors were said when they happened */
+        break;           /* skipped: folded; failed: note_fatal says it */
     }
 }
 
-/* ---- JSON summary ------------------------------------------------------ */
-
-/* A JSON string, or null for NULL. */
-static void json_string(FILE *f, const char *s)
+/* SPEC §2: unknown columns are named once in the run's warnings. */
+static void file_warnings(struct run_record *s, const struct load_result *r)
 {
-    if (s)
-        utf8_put_json(f, s, strlen(s));
-    else
-        fputs("null", f);
+    if (r->status == LOAD_LOADED && r->warning[0])
+        warn(s, !quiet(s), "unknown_columns", r->path, 1, "%s", r->warning);
+    /* README "Late files" (issue 16): said even with --quiet, a scheduler
+     * must see that history changed. */
+    if (r->status == LOAD_LOADED && r->late[0])
+        warn(s, true, "late_file", r->path, 0, "%s", r->late);
+    /* SPEC §6: most rows rejected as a legacy encoding is a problem to
+     * fix at the source: said even with --quiet. */
+    if (r->status == LOAD_LOADED && r->diagnosis[0])
+        warn(s, true, "legacy_encoding", r->path, 0, "%s", r->diagnosis);
 }
 
-static int write_summary(struct batch_state *s)
-{
-    const char *path = s->o->summary_path;
-    char tmp[4200];
-    if (!path)
-        return 0;
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        fprintf(stderr, "svcrecon: %s: cannot create summary: %s\n", tmp,
-                strerror(errno));
-        return EX_CANTCREAT;
-    }
-    const struct report_opts *r = &s->o->report;
-    unsigned long read = 0, loaded = 0, rejected = 0;
-    int n_status[5] = {0};
-    for (int i = 0; i < s->n_files; i++) {
-        read += s->files[i].rows_read;
-        loaded += s->files[i].rows_loaded;
-        rejected += s->files[i].rows_rejected;
-        n_status[s->files[i].status]++;
-    }
-    fprintf(f, "{\n  \"version\": ");
-    json_string(f, SVCRECON_VERSION);
-    fprintf(f, ",\n  \"command\": ");
-    json_string(f, s->command);
-    fprintf(f, ",\n  \"database\": ");
-    json_string(f, s->o->db_path);
-    fprintf(f, ",\n  \"as_of\": ");
-    json_string(f, strcmp(s->command, "import") ? r->as_of : NULL);
-    fprintf(f, ",\n  \"from\": ");
-    json_string(f, r->has_from ? r->from : NULL);
-    fprintf(f, ",\n  \"files\": [");
-    for (int i = 0; i < s->n_files; i++) {
-        const struct load_result *x = &s->files[i];
-        fprintf(f, "%s\n    {\"path\": ", i ? "," : "");
-        json_string(f, x->path);
-        fprintf(f, ", \"kind\": ");
-        json_string(f, feed_kind_name(x->kind));
-        fprintf(f, ", \"sha256\": ");
-        json_string(f, x->sha256[0] ? x->sha256 : NULL);
-        fprintf(f, ", \"status\": ");
-        json_string(f, load_status_name(x->status));
-        fprintf(f, ", \"bytes\": %llu, \"rows_read\": %lu, \"rows_loaded\": "
-                "%lu, \"rows_rejected\": %lu, \"reason\": ", x->bytes,
-                x->rows_read, x->rows_loaded, x->rows_rejected);
-        json_string(f, x->reason[0] ? x->reason : NULL);
-        fprintf(f, ", \"seconds\": %.3f}", x->seconds);
-    }
-    fprintf(f, "%s],\n", s->n_files ? "\n  " : "");
-    fprintf(f, "  \"control_totals\": {\"files\": %d, \"loaded\": %d, "
-            "\"skipped\": %d, \"refused\": %d, \"unreadable\": %d, "
-            "\"failed\": %d, \"rows_read\": %lu, \"rows_loaded\": %lu, "
-            "\"rows_rejected\": %lu},\n", s->n_files,
-            n_status[LOAD_LOADED], n_status[LOAD_SKIPPED],
-            n_status[LOAD_REFUSED], n_status[LOAD_UNREADABLE],
-            n_status[LOAD_FAILED], read, loaded, rejected);
-    fprintf(f, "  \"reports\": ");
-    if (s->reported) {
-        const struct report_result *x = &s->report;
-        fprintf(f, "{\n    \"unclosed_calls\": {\"path\": ");
-        json_string(f, x->path[REPORT_UNCLOSED]);
-        fprintf(f, ", \"rows\": %lu},\n    \"non_compensable\": {\"path\": ",
-                x->n_unclosed);
-        json_string(f, x->path[REPORT_NONCOMP]);
-        fprintf(f, ", \"rows\": %lu},\n    \"audit\": {\"path\": ",
-                x->n_noncomp);
-        json_string(f, x->path[REPORT_AUDIT]);
-        fprintf(f, ", \"rejected_rows\": %lu, \"registration_exceptions\": "
-                "%lu},\n    \"cut_cells\": %lu,\n", x->n_rejected,
-                x->n_reg_exceptions, x->n_cut_cells);
-        /* README "Changes since the previous report": counts are 0 when
-         * previous_as_of is null (nothing was compared). */
-        const struct report_changes *ch = &x->changes;
-        fprintf(f, "    \"changes\": {\"previous_as_of\": ");
-        json_string(f, ch->has_previous ? ch->previous_as_of : NULL);
-        fprintf(f, ", \"newly_unclosed\": %lu, \"closed\": %lu, "
-                "\"closed_by_closeout\": %lu, \"cancelled\": %lu, "
-                "\"closed_otherwise\": %lu, \"bucket_moved\": %lu, "
-                "\"new_noncompensable\": %lu},\n",
-                ch->n_newly_unclosed, ch->n_closed, ch->n_closed_by_closeout,
-                ch->n_cancelled, ch->n_closed_other, ch->n_bucket_moved,
-                ch->n_new_noncomp);
-        /* SPEC §4 "Dealer statements": null without --statements. */
-        fprintf(f, "    \"statements\": ");
-        if (r->statements) {
-            fprintf(f, "{\"folder\": ");
-            json_string(f, x->statements_dir);
-            fprintf(f, ", \"count\": %lu}\n  },\n", x->n_statements);
-        } else {
-            fprintf(f, "null\n  },\n");
-        }
-    } else {
-        fprintf(f, "null,\n");
-    }
-    fprintf(f, "  \"warnings\": [");
-    for (int i = 0; i < s->n_warnings; i++) {
-        fprintf(f, "%s", i ? ", " : "");
-        json_string(f, s->warnings[i]);
-    }
-    fprintf(f, "],\n  \"error\": ");
-    if (s->has_fatal)
-        json_string(f, s->fatal);
-    else
-        fputs("null", f);
-    fprintf(f, ",\n  \"exit_code\": %d,\n  \"elapsed_seconds\": %.3f\n}\n",
-            s->exit_code, seconds_since(&s->t0));
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
-                strerror(errno));
-        unlink(tmp);
-        return EX_CANTCREAT;
-    }
-    return 0;
-}
-
-/* ---- the commands ------------------------------------------------------ */
-
-static int import_one(struct batch_state *s, sqlite3 *db, const char *path,
-                      enum feed_kind kind)
+static int import_one(struct run_record *s, sqlite3 *db, const char *path,
+                      enum feed_kind kind, int nth, int of)
 {
     struct load_result *r = new_file(s);
     struct diag d = {0};
     if (!r) {
-        diag_set(&d, EX_SOFTWARE, NULL, 0, "out of memory");
-        note_fatal(s, &d);
+        note_oom(s, "recording a file");
         return -1;
     }
-    struct progress p = {.bar = s->o->report.progress_bar};
-    struct load_opts lo = {.max_messages = MAX_MESSAGES_PER_FILE};
-    if (p.bar) {
-        struct stat sb;
-        p.total = stat(path, &sb) == 0 ? (unsigned long long)sb.st_size : 0;
-        clock_gettime(CLOCK_MONOTONIC, &p.t0);
-        lo.progress = progress_bar;
+    /* import (a person at a terminal, fixing a feed) sees its first
+     * rejected rows; run (the scheduled command) one line per file. */
+    bool by_hand = strcmp(s->command, "import") == 0 && !quiet(s);
+    struct load_opts lo = {.silent = true, .before_say = progress_clear,
+                           .max_messages = by_hand ? 5 : 0};
+    struct progress p;
+    if (s->o->report.progress_bar) {
+        progress_start(&p, path, nth, of);
+        lo.progress = progress_file;
         lo.progress_ctx = &p;
     }
     int rc = load_file(db, path, kind, &lo, r, &d);
-    log_file(s, r);
-    if (r->status == LOAD_LOADED && r->warning[0]) {
-        /* SPEC §2: unknown columns are named once in the run's warnings
-         * (load_file said it on stderr already). */
-        char buf[1200];
-        snprintf(buf, sizeof buf, "%s: %s", path, r->warning);
-        keep_warning(s, buf, false);
-    }
+    if (s->o->report.progress_bar)
+        progress_done(&p, r);
+    tell_file(s, r);
+    file_warnings(s, r);
     if (rc == 0) {
         if (r->status == LOAD_REFUSED)
             s->exit_code = diag_worse(s->exit_code, EX_DATAERR);
@@ -299,104 +159,185 @@ static int import_one(struct batch_state *s, sqlite3 *db, const char *path,
     return -1;                 /* database trouble: stop the run */
 }
 
+/* SPEC §5: a lock file is never created beside something that is not a
+ * database we opened. An existing, non-empty file that does not start
+ * with SQLite's magic is refused before the lock is taken, as db_open
+ * would refuse it (EX_DATAERR, untouched). */
+static int check_not_other_file(const char *path, struct diag *d)
+{
+    static const char magic[16] = "SQLite format 3";
+    char head[16];
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return 0;                   /* missing: created on first use */
+    if (!S_ISREG(sb.st_mode))
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
+                        "a regular file");
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;                   /* db_open says why */
+    size_t n = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (n == 0 || (n == sizeof head && memcmp(head, magic, 16) == 0))
+        return 0;
+    return diag_set(d, EX_DATAERR, path, 0, "file is not a database (no "
+                    "SQLite header; is --db naming a feed file?); left "
+                    "untouched");
+}
+
+/* SPEC §5: report needs an existing database (66, nothing created): a
+ * typo in a path must not become "0 unclosed calls". */
+static int check_exists(const char *path, struct diag *d)
+{
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        return 0;
+    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s "
+                    "(report needs an existing database; import or run "
+                    "creates it)", strerror(errno));
+}
+
 /* Lock, then open. Both failures are fatal for the command. */
-static sqlite3 *begin(struct batch_state *s, struct lock *l)
+static sqlite3 *begin(struct run_record *s, struct lock *l, bool must_exist)
 {
     struct diag d = {0};
     sqlite3 *db = NULL;
-    clock_gettime(CLOCK_MONOTONIC, &s->t0);
-    if (lock_acquire(l, s->o->db_path, &d) != 0 ||
-        db_open(s->o->db_path, &db, &d) != 0) {
+    const char *path = s->o->db_path;
+    if ((must_exist && check_exists(path, &d) != 0) ||
+        check_not_other_file(path, &d) != 0 ||
+        lock_acquire(l, path, &d) != 0 || db_open(path, &db, &d) != 0) {
         note_fatal(s, &d);
         return NULL;
     }
     return db;
 }
 
-static int end(struct batch_state *s, sqlite3 *db, struct lock *l)
+/* The one status line that ends a command's output (not with --quiet):
+ * exit code and status word, file and row counts, listed rows, time. */
+static void final_line(const struct run_record *s)
+{
+    int n[LOAD_STATUS_COUNT] = {0};
+    unsigned long read = 0, rejected = 0;
+    for (int i = 0; i < s->n_files; i++) {
+        n[s->files[i].status]++;
+        read += s->files[i].rows_read;
+        rejected += s->files[i].rows_rejected;
+    }
+    if (quiet(s))
+        return;
+    bool import = strcmp(s->command, "import") == 0;
+    char files[200] = "", listed[120] = "";
+    if (strcmp(s->command, "report") != 0)
+        snprintf(files, sizeof files, "; files: %d loaded, %d skipped, %d "
+                 "refused, %d unreadable; rows: %lu read, %lu rejected",
+                 n[LOAD_LOADED], n[LOAD_SKIPPED], n[LOAD_REFUSED],
+                 n[LOAD_UNREADABLE], read, rejected);
+    if (s->reported)
+        snprintf(listed, sizeof listed, "; listed: %lu unclosed, %lu "
+                 "non-compensable", s->report.n_unclosed,
+                 s->report.n_noncomp);
+    fprintf(stderr, "svcrecon: %s%s%s: exit %d (%s)%s%s; %.1f s\n",
+            s->command, import ? "" : " as of ",
+            import ? "" : s->o->report.as_of, s->exit_code,
+            run_status_word(s), files, listed, run_record_seconds(s));
+}
+
+/* The skipped files, folded into one line once the imports are done. */
+static void tell_skipped(const struct run_record *s)
+{
+    int n = 0;
+    for (int i = 0; i < s->n_files; i++)
+        n += s->files[i].status == LOAD_SKIPPED;
+    if (n > 0 && !quiet(s))
+        fprintf(stderr, "svcrecon: %d file%s skipped: the same bytes were "
+                "imported before\n", n, n == 1 ? "" : "s");
+}
+
+static int end(struct run_record *s, sqlite3 *db, struct lock *l)
 {
     db_close(db);
     lock_release(l);
-    int rc = write_summary(s);
+    progress_clear();
+    int rc = run_summary_write(s);
     s->exit_code = diag_worse(s->exit_code, rc);
-    for (int i = 0; s->own_paths && i < s->n_files; i++)
-        free((char *)s->files[i].path);
-    for (int i = 0; i < s->n_warnings; i++)
-        free(s->warnings[i]);
-    free(s->warnings);
-    free(s->files);
+    final_line(s);
+    run_record_free(s);
     return s->exit_code;
 }
 
-static void report(struct batch_state *s, sqlite3 *db)
+/* The unclosed calls per aging bucket of the report just recorded, for
+ * the summary (schemas/queries/history/q_summary_buckets.sql). */
+static void count_buckets(struct run_record *s, sqlite3 *db)
+{
+    sqlite3_stmt *q;
+    struct diag d = {0};
+    const struct report_opts *r = &s->o->report;
+    if (db_prepare(db, sql_q_summary_buckets, &q, &d, "counting the "
+                   "unclosed calls by bucket") != 0) {
+        note_fatal(s, &d);
+        return;
+    }
+    db_bind_int(q, ":as_of_day", r->as_of_day);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        int k = sqlite3_column_int(q, 0) - 1;
+        if (k >= 0 && k < r->n_buckets)
+            s->by_bucket[k] = (unsigned long)sqlite3_column_int64(q, 1);
+    }
+    s->has_buckets = sqlite3_finalize(q) == SQLITE_OK;
+}
+
+static void report(struct run_record *s, sqlite3 *db)
 {
     struct diag d = {0};
+    progress_clear();
     if (report_write_all(db, &s->o->report, &s->report, &d) != 0) {
         note_fatal(s, &d);
         return;
     }
     s->reported = true;
+    count_buckets(s, db);
 }
 
 int batch_import(struct batch_opts *o)
 {
-    struct batch_state s = {.command = "import", .o = o};
+    struct run_record s;
     struct lock l = {-1};
-    sqlite3 *db = begin(&s, &l);
+    run_record_start(&s, "import", o);
+    sqlite3 *db = begin(&s, &l, false);
     for (int i = 0; db && i < o->n_files; i++)
-        if (import_one(&s, db, o->files[i], o->kind) != 0)
+        if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
             break;
+    tell_skipped(&s);
     return end(&s, db, &l);
 }
 
 int batch_report(struct batch_opts *o)
 {
-    struct batch_state s = {.command = "report", .o = o};
+    struct run_record s;
     struct lock l = {-1};
-    sqlite3 *db = begin(&s, &l);
+    run_record_start(&s, "report", o);
+    sqlite3 *db = begin(&s, &l, true);
     if (db)
         report(&s, db);
     return end(&s, db, &l);
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* ---- run: the inbox ------------------------------------------------------ */
 
-/* The inbox's files of one kind ("dispatches" -> dispatches*.csv), in byte
- * order of name. Returns the count, -1 when the inbox cannot be read. */
-static int scan_kind(const char *inbox, enum feed_kind kind, char ***out)
-{
-    const char *prefix = feed_kind_name(kind);
-    size_t plen = strlen(prefix);
-    DIR *dir = opendir(inbox);
-    if (!dir)
-        return -1;
-    char **names = NULL;
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        size_t len = strlen(e->d_name);
-        if (len < plen + 4 || strncmp(e->d_name, prefix, plen) != 0 ||
-            strcmp(e->d_name + len - 4, ".csv") != 0)
-            continue;
-        char **grown = realloc(names, (size_t)(n + 1) * sizeof *names);
-        if (!grown)
-            break;
-        names = grown;
-        if (!(names[n] = strdup(e->d_name)))
-            break;
-        n++;
-    }
-    closedir(dir);
-    if (n > 0)
-        qsort(names, (size_t)n, sizeof *names, by_name);
-    *out = names;
-    return n;
-}
+/* One entry of the inbox, listed once. kind is -1 for a name that matches
+ * no kind. */
+struct inbox_entry {
+    char *name;
+    int   kind;
+};
 
-static bool has_kind(const char *name)
+struct inbox {
+    struct inbox_entry *e;
+    int                 n, cap;
+};
+
+/* registrations*.csv, dispatches*.csv, closeouts*.csv; -1 otherwise. */
+static int kind_of(const char *name)
 {
     static const enum feed_kind kinds[] = {FEED_REGISTRATIONS,
                                            FEED_DISPATCHES, FEED_CLOSEOUTS};
@@ -406,90 +347,146 @@ static bool has_kind(const char *name)
         size_t plen = strlen(prefix);
         if (len >= plen + 4 && strncmp(name, prefix, plen) == 0 &&
             strcmp(name + len - 4, ".csv") == 0)
-            return true;
+            return (int)kinds[k];
     }
-    return false;
+    return -1;
 }
 
-/* Names every inbox entry that matches no kind, once, and leaves it. */
-static void warn_strays(struct batch_state *s, const char *inbox)
+/* Import order (SPEC §5): registrations, dispatches, closeouts, each kind
+ * in byte order of name; the strays last, by name, for their warnings. */
+static int import_order(const void *a, const void *b)
 {
-    DIR *dir = opendir(inbox);
+    static const int rank[] = {[FEED_REGISTRATIONS] = 0,
+                               [FEED_DISPATCHES] = 1, [FEED_CLOSEOUTS] = 2};
+    const struct inbox_entry *x = a, *y = b;
+    int rx = x->kind < 0 ? 3 : rank[x->kind];
+    int ry = y->kind < 0 ? 3 : rank[y->kind];
+    if (rx != ry)
+        return rx < ry ? -1 : 1;
+    return strcmp(x->name, y->name);
+}
+
+static void inbox_free(struct inbox *ib)
+{
+    for (int i = 0; i < ib->n; i++)
+        free(ib->e[i].name);
+    free(ib->e);
+}
+
+static bool inbox_add(struct inbox *ib, const char *name)
+{
+    struct inbox_entry *e = run_grow(ib->e, ib->n, &ib->cap, sizeof *e);
+    if (!e)
+        return false;
+    ib->e = e;
+    char *copy = strdup(name);
+    if (!copy)
+        return false;
+    ib->e[ib->n].name = copy;
+    ib->e[ib->n].kind = kind_of(name);
+    ib->n++;
+    return true;
+}
+
+/* Lists the inbox once (issue 11: it was read four times, and a failed
+ * allocation silently dropped the rest of the listing). 0, or -1 with d
+ * filled: 66 when it cannot be read, 70 when memory runs out. */
+static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
+{
+    DIR *dir = opendir(dir_path);
     if (!dir)
-        return;
-    char **names = NULL;
-    int n = 0;
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s",
+                        strerror(errno));
     struct dirent *e;
+    errno = 0;
     while ((e = readdir(dir)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0 ||
-            has_kind(e->d_name))
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue;
-        char **grown = realloc(names, (size_t)(n + 1) * sizeof *names);
-        if (!grown || !(grown[n] = strdup(e->d_name))) {
-            names = grown ? grown : names;
-            break;
+        if (!inbox_add(ib, e->d_name)) {
+            closedir(dir);
+            return diag_set(d, EX_SOFTWARE, dir_path, 0, "out of memory "
+                            "while listing the inbox; nothing imported");
         }
-        names = grown;
-        n++;
+        errno = 0;
     }
+    int err = errno;
     closedir(dir);
-    if (n > 0)
-        qsort(names, (size_t)n, sizeof *names, by_name);
-    for (int i = 0; i < n; i++) {
-        add_warning(s, "inbox file '%s' matches no kind (registrations*.csv, "
-                    "dispatches*.csv, closeouts*.csv); left alone", names[i]);
-        free(names[i]);
+    if (err)
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot read inbox: %s",
+                        strerror(err));
+    if (ib->n > 0)
+        qsort(ib->e, (size_t)ib->n, sizeof *ib->e, import_order);
+    return 0;
+}
+
+/* Names the strays (left alone) and an inbox with no feed file (SPEC §5:
+ * a warning, exit 0, an empty night). Returns the number of feed files. */
+static int inbox_warnings(struct run_record *s, const struct inbox *ib)
+{
+    int n_feeds = 0;
+    for (int i = 0; i < ib->n; i++) {
+        if (ib->e[i].kind >= 0) {
+            n_feeds++;
+            continue;
+        }
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", s->o->inbox, ib->e[i].name);
+        warn(s, true, "stray_file", path, 0, "inbox file matches no kind "
+             "(registrations*.csv, dispatches*.csv, closeouts*.csv); left "
+             "alone");
     }
-    free(names);
+    if (n_feeds == 0)
+        warn(s, true, "empty_inbox", s->o->inbox, 0, "inbox holds no feed "
+             "file (registrations*.csv, dispatches*.csv, closeouts*.csv); "
+             "nothing imported, the reports cover what was imported before");
+    return n_feeds;
+}
+
+static int import_inbox(struct run_record *s, sqlite3 *db,
+                        const struct inbox *ib, int n_feeds)
+{
+    const char *dir = s->o->inbox;
+    for (int i = 0, nth = 0; i < ib->n && ib->e[i].kind >= 0; i++) {
+        size_t len = strlen(dir) + strlen(ib->e[i].name) + 2;
+        char *path = malloc(len);
+        if (!path) {
+            note_oom(s, "naming an inbox file");
+            return -1;
+        }
+        snprintf(path, len, "%s/%s", dir, ib->e[i].name);
+        int rc = import_one(s, db, path, (enum feed_kind)ib->e[i].kind,
+                            ++nth, n_feeds);
+        /* the file's record keeps the path (end() frees it) */
+        bool kept = s->n_files > 0 && s->files[s->n_files - 1].path == path;
+        if (!kept)
+            free(path);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int batch_run(struct batch_opts *o)
 {
-    struct batch_state s = {.command = "run", .o = o, .own_paths = true};
+    struct run_record s;
     struct lock l = {-1};
     struct diag d = {0};
-    static const enum feed_kind order[] = {FEED_REGISTRATIONS,
-                                           FEED_DISPATCHES, FEED_CLOSEOUTS};
-    struct stat sb;
-
-    clock_gettime(CLOCK_MONOTONIC, &s.t0);
-    if (stat(o->inbox, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        diag_set(&d, EX_NOINPUT, o->inbox, 0, "cannot open inbox: %s",
-                 errno && stat(o->inbox, &sb) != 0 ? strerror(errno)
-                                                   : "Not a directory");
+    struct inbox ib = {0};
+    run_record_start(&s, "run", o);
+    s.own_paths = true;
+    if (inbox_list(o->inbox, &ib, &d) != 0) {
         note_fatal(&s, &d);
+        inbox_free(&ib);
         return end(&s, NULL, &l);
     }
-    sqlite3 *db = begin(&s, &l);
-    if (!db)
-        return end(&s, NULL, &l);
-    warn_strays(&s, o->inbox);
-    bool stop = false;
-    for (int k = 0; k < 3 && !stop; k++) {
-        char **names;
-        int n = scan_kind(o->inbox, order[k], &names);
-        if (n < 0) {
-            diag_set(&d, EX_NOINPUT, o->inbox, 0, "cannot read inbox: %s",
-                     strerror(errno));
-            note_fatal(&s, &d);
-            stop = true;
-            break;
-        }
-        for (int i = 0; i < n; i++) {
-            if (!stop) {
-                size_t len = strlen(o->inbox) + strlen(names[i]) + 2;
-                char *path = malloc(len);
-                if (path) {
-                    snprintf(path, len, "%s/%s", o->inbox, names[i]);
-                    /* load_result keeps the path; end() frees it */
-                    stop = import_one(&s, db, path, order[k]) != 0;
-                }
-            }
-            free(names[i]);
-        }
-        free(names);
+    sqlite3 *db = begin(&s, &l, false);
+    if (db) {
+        int n_feeds = inbox_warnings(&s, &ib);
+        bool imported = import_inbox(&s, db, &ib, n_feeds) == 0;
+        tell_skipped(&s);
+        if (imported && !s.has_fatal)
+            report(&s, db);
     }
-    if (!stop)
-        report(&s, db);
+    inbox_free(&ib);
     return end(&s, db, &l);
 }

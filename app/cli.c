@@ -15,6 +15,7 @@
 #include <xlsxwriter.h>
 
 #include "app/batch.h"
+#include "app/run_summary.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
 #include "lib/parse.h"
@@ -50,13 +51,15 @@ static const char help_text[] =
     "                   line; reads the database, takes no lock\n"
     "\n"
     "options:\n"
-    "  --db DB          SQLite database (created on first use)\n"
+    "  --db DB          SQLite database (import and run create it;\n"
+    "                   report and explain need an existing one)\n"
     "  --kind KIND      registrations, dispatches or closeouts (import)\n"
     "  --inbox DIR      folder of feed files named registrations*.csv,\n"
     "                   dispatches*.csv, closeouts*.csv (run)\n"
     "  --out DIR        folder for the workbooks (created if missing)\n"
     "  --as-of DATE     reconcile as of DATE (YYYY-MM-DD or MM/DD/YYYY;\n"
-    "                   default today, local time)\n"
+    "                   default today, local time; explain: the as-of\n"
+    "                   of the latest recorded report)\n"
     "  --from DATE      list non-compensable closeouts submitted, and\n"
     "                   registration exceptions of dispatches dated, on or\n"
     "                   after DATE\n"
@@ -70,7 +73,8 @@ static const char help_text[] =
     "                   explain: the row of an imported FILE (base name, or\n"
     "                   path as imported) starting at LINE; 0 = the file\n"
     "  --json           explain: one JSON document instead of text\n"
-    "  --quiet          no progress lines on stderr (problems still shown)\n"
+    "  --quiet          for cron: nothing on stderr on a good night, one\n"
+    "                   line per problem otherwise\n"
     "  --help           this text\n"
     "  --version        version of svcrecon and its libraries\n"
     "\n"
@@ -78,11 +82,12 @@ static const char help_text[] =
     "found); 66 an input cannot be opened; 70 internal error; 73 an output\n"
     "cannot be created; 75 the database is held by another run (try later).\n";
 
+static char last_usage[1024];     /* the last usage error, for --summary */
+
 static int usage_error(const char *fmt, const char *arg)
 {
-    fputs("svcrecon: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
+    snprintf(last_usage, sizeof last_usage, fmt, arg);
+    fprintf(stderr, "svcrecon: %s\n", last_usage);
     fputs(usage_text, stderr);
     return EX_USAGE;
 }
@@ -168,6 +173,19 @@ static char *trim(char *s)
     return s;
 }
 
+/* getopt's '?': a short option ("-x", also inside "-xy") is named by
+ * optopt, since argv[optind - 1] may be the argument before it (issue 11,
+ * bug 1: `report -xy` named 'report'); a long one by the argument getopt
+ * just consumed. */
+static int unknown_option(char **argv)
+{
+    if (optopt > 0 && optopt < 256) {
+        char opt[3] = {'-', (char)optopt, '\0'};
+        return usage_error("unknown option '%s'", opt);
+    }
+    return usage_error("unknown option '%s'", argv[optind - 1]);
+}
+
 /* The options every command shares: --as-of, --buckets, --help,
  * --version, and getopt's complaints. Returns NOT_COMMON when c is none of
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
@@ -199,7 +217,7 @@ static int common_option(int c, char **argv, char as_of[11],
     case ':':
         return usage_error("option '%s' needs an argument", argv[optind - 1]);
     case '?':
-        return usage_error("unknown option '%s'", argv[optind - 1]);
+        return unknown_option(argv);
     default:
         return NOT_COMMON;
     }
@@ -242,14 +260,14 @@ static int explain_main(int argc, char **argv)
             int rc = common_option(c, argv, e.as_of, &e.as_of_day,
                                    &have_as_of, &r);
             if (rc != KEEP_PARSING)
-                return rc == NOT_COMMON ? usage_error("unknown option '%s'",
-                                                      argv[optind - 1])
-                                        : rc;
+                return rc == NOT_COMMON ? unknown_option(argv) : rc;
         }
         }
     }
-    if (!have_as_of)
+    if (!have_as_of) {
         today(e.as_of, &e.as_of_day);
+        e.as_of_default = true;
+    }
     if (!e.db_path)
         return usage_error("%s needs --db DB", "explain");
     if (e.source) {
@@ -273,7 +291,10 @@ static int explain_main(int argc, char **argv)
     return explain_run(&e);
 }
 
-int cli_main(int argc, char **argv)
+/* The options of import, report and run into o. KEEP_PARSING when the
+ * command may run, else the exit code (64, or 0 after --help). */
+static int parse_batch(int argc, char **argv, struct batch_opts *o,
+                       bool *have_kind, bool *have_as_of)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -290,10 +311,93 @@ int cli_main(int argc, char **argv)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    struct batch_opts o = {0};
-    struct report_opts *r = &o.report;
-    bool have_kind = false, have_as_of = false;
+    struct report_opts *r = &o->report;
+    opterr = 0;
+    optind = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB:      o->db_path = r->db_path = optarg; break;
+        case OPT_INBOX:   o->inbox = optarg; break;
+        case OPT_OUT:     r->out_dir = optarg; break;
+        case OPT_SUMMARY: o->summary_path = optarg; break;
+        case OPT_QUIET:   r->quiet = true; r->progress_bar = false; break;
+        case OPT_STATEMENTS: r->statements = true; break;
+        case OPT_KIND:
+            if (!feed_kind_parse(optarg, &o->kind))
+                return usage_error("unknown --kind '%s' (registrations, "
+                                   "dispatches or closeouts)", optarg);
+            *have_kind = true;
+            break;
+        case OPT_FROM:
+            if (!set_date(optarg, r->from, &r->from_day))
+                return usage_error("invalid --from date '%s' (YYYY-MM-DD "
+                                   "or MM/DD/YYYY)", optarg);
+            r->has_from = true;
+            break;
+        default: {
+            int rc = common_option(c, argv, r->as_of, &r->as_of_day,
+                                   have_as_of, r);
+            if (rc != KEEP_PARSING)
+                return rc == NOT_COMMON ? unknown_option(argv) : rc;
+        }
+        }
+    }
+    return KEEP_PARSING;
+}
 
+/* SPEC §5: --from later than --as-of (given or today) is a usage error;
+ * it would list nothing. */
+static int check_from(const struct report_opts *r)
+{
+    char msg[160];
+    if (!r->has_from || r->from_day <= r->as_of_day)
+        return KEEP_PARSING;
+    snprintf(msg, sizeof msg, "--from %s is later than --as-of %s; --from "
+             "must be on or before the as-of date", r->from, r->as_of);
+    return usage_error("%s", msg);
+}
+
+/* Checks what the command needs and runs it. */
+static int run_command(const char *cmd, int argc, char **argv,
+                       struct batch_opts *o, bool have_kind)
+{
+    struct report_opts *r = &o->report;
+    if (!o->db_path)
+        return usage_error("%s needs --db DB", cmd);
+    if (strcmp(cmd, "import") == 0) {
+        if (!have_kind)
+            return usage_error("%s needs --kind KIND", cmd);
+        if (optind >= argc)
+            return usage_error("%s needs at least one FILE", cmd);
+        if (o->inbox || r->out_dir || r->statements)
+            return usage_error("%s takes no --inbox, --out or --statements",
+                               cmd);
+        o->files = argv + optind;
+        o->n_files = argc - optind;
+        return batch_import(o);
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (have_kind)
+        return usage_error("%s takes no --kind", cmd);
+    if (!r->out_dir)
+        return usage_error("%s needs --out DIR", cmd);
+    int rc = check_from(r);
+    if (rc != KEEP_PARSING)
+        return rc;
+    if (strcmp(cmd, "report") == 0) {
+        if (o->inbox)
+            return usage_error("%s takes no --inbox", cmd);
+        return batch_report(o);
+    }
+    if (!o->inbox)
+        return usage_error("%s needs --inbox DIR", cmd);
+    return batch_run(o);
+}
+
+int cli_main(int argc, char **argv)
+{
     if (argc < 2)
         return usage_error("%s", "no command given");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -312,72 +416,20 @@ int cli_main(int argc, char **argv)
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
 
-    default_buckets(r);
-    r->version = SVCRECON_VERSION;
-    r->progress_bar = isatty(STDERR_FILENO);
-
-    opterr = 0;
-    optind = 2;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_DB:      o.db_path = r->db_path = optarg; break;
-        case OPT_INBOX:   o.inbox = optarg; break;
-        case OPT_OUT:     r->out_dir = optarg; break;
-        case OPT_SUMMARY: o.summary_path = optarg; break;
-        case OPT_QUIET:   r->quiet = true; r->progress_bar = false; break;
-        case OPT_STATEMENTS: r->statements = true; break;
-        case OPT_KIND:
-            if (!feed_kind_parse(optarg, &o.kind))
-                return usage_error("unknown --kind '%s' (registrations, "
-                                   "dispatches or closeouts)", optarg);
-            have_kind = true;
-            break;
-        case OPT_FROM:
-            if (!set_date(optarg, r->from, &r->from_day))
-                return usage_error("invalid --from date '%s' (YYYY-MM-DD "
-                                   "or MM/DD/YYYY)", optarg);
-            r->has_from = true;
-            break;
-        default: {
-            int rc = common_option(c, argv, r->as_of, &r->as_of_day,
-                                   &have_as_of, r);
-            if (rc != KEEP_PARSING)
-                return rc == NOT_COMMON ? usage_error("unknown option '%s'",
-                                                      argv[optind - 1])
-                                        : rc;
-        }
-        }
+    struct batch_opts o = {0};
+    bool have_kind = false, have_as_of = false;
+    default_buckets(&o.report);
+    o.report.version = SVCRECON_VERSION;
+    o.report.progress_bar = isatty(STDERR_FILENO);
+    int rc = parse_batch(argc, argv, &o, &have_kind, &have_as_of);
+    if (rc == KEEP_PARSING) {
+        if (!have_as_of)
+            today(o.report.as_of, &o.report.as_of_day);
+        rc = run_command(cmd, argc, argv, &o, have_kind);
     }
-    if (!have_as_of)
-        today(r->as_of, &r->as_of_day);
-    if (!o.db_path)
-        return usage_error("%s needs --db DB", cmd);
-
-    if (strcmp(cmd, "import") == 0) {
-        if (!have_kind)
-            return usage_error("%s needs --kind KIND", cmd);
-        if (optind >= argc)
-            return usage_error("%s needs at least one FILE", cmd);
-        if (o.inbox || r->out_dir || r->statements)
-            return usage_error("%s takes no --inbox, --out or --statements",
-                               cmd);
-        o.files = argv + optind;
-        o.n_files = argc - optind;
-        return batch_import(&o);
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
-    if (have_kind)
-        return usage_error("%s takes no --kind", cmd);
-    if (!r->out_dir)
-        return usage_error("%s needs --out DIR", cmd);
-    if (strcmp(cmd, "report") == 0) {
-        if (o.inbox)
-            return usage_error("%s takes no --inbox", cmd);
-        return batch_report(&o);
-    }
-    if (!o.inbox)
-        return usage_error("%s needs --inbox DIR", cmd);
-    return batch_run(&o);
+    /* A usage error once --summary FILE was parsed still writes the
+     * summary: monitoring must not read yesterday's success. */
+    if (rc == EX_USAGE && o.summary_path)
+        rc = diag_worse(rc, run_summary_usage(&o, cmd, last_usage));
+    return rc;
 }

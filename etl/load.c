@@ -9,6 +9,7 @@
  * refused. A refusal rolls everything back and then records the refusal
  * alone, in a transaction of its own. */
 #include "etl/load.h"
+#include "etl/sniff.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ const char *load_status_name(enum load_status s)
     case LOAD_REFUSED:    return "refused";
     case LOAD_UNREADABLE: return "unreadable";
     case LOAD_FAILED:     return "failed";
+    case LOAD_STATUS_COUNT: break;
     }
     return "?";
 }
@@ -65,6 +67,7 @@ struct loader {
     int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
     int                 e_file_id;
     struct feed_row    *row;
+    unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
     int                 n_messages;
 };
 
@@ -165,11 +168,24 @@ static void finalize(struct loader *L)
     L->insert = L->earlier = L->reject = NULL;
 }
 
+/* "svcrecon: FILE: what" on stderr, unless the caller says it itself. */
+static void say(const struct load_opts *o, const char *path, const char *what)
+{
+    if (o->silent)
+        return;
+    if (o->before_say)
+        o->before_say();
+    fprintf(stderr, "svcrecon: %s: %s\n", path, what);
+}
+
 static void say_rejection(struct loader *L, unsigned long line,
                           const char *why)
 {
-    if (L->n_messages++ < L->opts->max_messages)
+    if (L->n_messages++ < L->opts->max_messages) {
+        if (L->opts->before_say)
+            L->opts->before_say();
         fprintf(stderr, "svcrecon: %s:%lu: %s\n", L->r->path, line, why);
+    }
 }
 
 static int reject_row(struct loader *L, const struct csvin_record *rec,
@@ -185,6 +201,8 @@ static int reject_row(struct loader *L, const struct csvin_record *rec,
     if (rc != SQLITE_DONE)
         return db_fail(L->db, d, "storing a rejected row");
     L->r->rows_rejected++;
+    if (sniff_cp1252(rec->raw, rec->raw_len))
+        L->n_cp1252++;
     say_rejection(L, rec->line, why);
     return 0;
 }
@@ -338,6 +356,36 @@ static int start_file(sqlite3 *db, struct load_result *r, struct diag *d)
     return 0;
 }
 
+/* A warning about the file, for the audit workbook; "" records nothing. */
+static int record_warning(sqlite3 *db, const struct load_result *r,
+                          const char *warn, struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (!warn[0])
+        return 0;
+    if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
+                   "(:id, :message)", &st, d, "recording a warning") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->file_id);
+    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return db_fail(db, d, "recording a warning");
+    return 0;
+}
+
+/* SPEC §6: a zip, gzip or UTF-16/32 file is refused by name before any of
+ * it is parsed as CSV (why filled, true). The file is rewound. */
+static bool sniff_file(FILE *fp, char *why, size_t size)
+{
+    unsigned char head[SNIFF_HEAD];
+    size_t n = fread(head, 1, sizeof head, fp);
+    bool found = sniff_head(head, n, why, size);
+    rewind(fp);
+    return found;
+}
+
 static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
                        struct diag *d)
 {
@@ -355,18 +403,9 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return db_fail(db, d, "recording control totals");
-    if (!warn[0])
-        return 0;
-    if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
-                   "(:id, :message)", &st, d, "recording a warning") != 0)
+    if (record_warning(db, r, warn, d) != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, r->file_id);
-    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording a warning");
-    return 0;
+    return record_warning(db, r, r->diagnosis, d);  /* SPEC §6 */
 }
 
 /* Late files (README "Late files"): a file whose name sorts before files
@@ -378,9 +417,10 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
  * the file and counts the keys whose current version it replaced; it goes
  * to stderr, the file's warnings (audit workbook, Run sheet) and the
  * summary JSON. Appends to warn (size bytes). */
-static int late_file(sqlite3 *db, const struct load_result *r, char *warn,
+static int late_file(struct loader *L, struct load_result *r, char *warn,
                      size_t size, struct diag *d)
 {
+    sqlite3 *db = L->db;
     sqlite3_stmt *st;
     if (db_prepare(db, sql_q_late_file, &st, d, "checking for a late "
                    "file") != 0)
@@ -390,15 +430,15 @@ static int late_file(sqlite3 *db, const struct load_result *r, char *warn,
     if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
         long long n_files = sqlite3_column_int64(st, 0);
         long long n_keys = sqlite3_column_int64(st, 2);
-        char late[512];
-        snprintf(late, sizeof late, "late file: its name sorts before "
+        char *late = r->late;
+        snprintf(late, sizeof r->late, "late file: its name sorts before "
                  "'%s'%s, imported earlier; as the later import it replaced "
                  "the current version of %lld key%s from %s (SPEC §2: the "
                  "later import wins; import files in name order)",
                  db_text(st, 1), n_files > 1 ? " and other files of its "
                  "kind" : "", n_keys, n_keys == 1 ? "" : "s",
                  n_files > 1 ? "them" : "it");
-        fprintf(stderr, "svcrecon: %s: %s\n", r->path, late);
+        say(L->opts, r->path, late);
         size_t used = strlen(warn);
         snprintf(warn + used, size - used, "%s%s", used ? "; " : "", late);
     }
@@ -492,6 +532,11 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     int rc = -1, got;
 
     *refused = false;
+    if (sniff_file(fp, why, sizeof why)) {
+        refuse(r, refused, why, 0);
+        rc = 0;
+        goto out;
+    }
     if (!md ||
         !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
         diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
@@ -506,18 +551,25 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     }
     if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
                         sizeof unknown) != 0) {
-        refuse(r, refused, why, 0);
+        /* SPEC §6: "header lacks 'dispatch_id'" is no help when the header
+         * holds it between semicolons: name the format instead. */
+        char fmt[640];
+        bool named = sniff_separator(kind, rec->raw, rec->raw_len, fmt,
+                                     sizeof fmt);
+        refuse(r, refused, named ? fmt : why, 0);
         goto out;
     }
     if (unknown[0]) {
         snprintf(warn, sizeof warn, "unknown columns ignored: %s", unknown);
-        fprintf(stderr, "svcrecon: %s: %s\n", r->path, warn);
+        say(L->opts, r->path, warn);
     }
     rc = stream_records(L, in, md, kind, &h, refused, d);
+    snprintf(r->warning, sizeof r->warning, "%s", warn);
     if (rc == 0 && !*refused)
-        rc = late_file(L->db, r, warn, sizeof warn, d);
+        rc = late_file(L, r, warn, sizeof warn, d);    /* warn: + late */
     if (rc == 0 && !*refused) {
-        snprintf(r->warning, sizeof r->warning, "%s", warn);
+        sniff_legacy(L->n_cp1252, r->rows_rejected, r->diagnosis,
+                     sizeof r->diagnosis);
         rc = finish_file(L->db, r, warn, d);
     }
 out:
@@ -528,40 +580,40 @@ out:
 
 /* The file cannot be read (66 in the driver): said on stderr, not recorded,
  * the run goes on. */
-static void unreadable(struct load_result *r, const char *what,
-                       const char *why)
+static void unreadable(const struct load_opts *o, struct load_result *r,
+                       const char *what, const char *why)
 {
     snprintf(r->reason, sizeof r->reason, "%s: %s", what, why);
     r->status = LOAD_UNREADABLE;
-    fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+    say(o, r->path, r->reason);
 }
 
 /* Pass 1: a regular file that opens, and its SHA-256. False (r says why)
  * when it cannot be read. */
-static bool hash_file(struct load_result *r)
+static bool hash_file(const struct load_opts *o, struct load_result *r)
 {
     struct stat sb;
     /* A FIFO or a device would block in fopen() or never end, and could
      * not be read twice (hash, then load): only regular files are feeds. */
     if (stat(r->path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
         !S_ISDIR(sb.st_mode)) {
-        unreadable(r, "cannot open", "not a regular file");
+        unreadable(o, r, "cannot open", "not a regular file");
         return false;
     }
     FILE *fp = fopen(r->path, "rb");
     if (!fp || fstat(fileno(fp), &sb) != 0) {
-        unreadable(r, "cannot open", strerror(errno));
+        unreadable(o, r, "cannot open", strerror(errno));
         if (fp)
             fclose(fp);
         return false;
     }
     fclose(fp);
     if (S_ISDIR(sb.st_mode)) {
-        unreadable(r, "cannot open", "Is a directory");
+        unreadable(o, r, "cannot open", "Is a directory");
         return false;
     }
     if (sha256_file(r->path, r->sha256, &r->bytes) != 0) {
-        unreadable(r, "cannot read", strerror(errno));
+        unreadable(o, r, "cannot read", strerror(errno));
         return false;
     }
     return true;
@@ -594,15 +646,19 @@ static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
     if (refused) {
         roll_back(db, r);
         r->status = LOAD_REFUSED;
-        fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+        say(L->opts, r->path, r->reason);
         return record_refusal(db, r, d);
     }
     if (db_exec(db, "COMMIT", d, "committing the file") != 0)
         goto failed;
     r->status = LOAD_LOADED;
-    if (L->n_messages > L->opts->max_messages)
+    if (L->opts->max_messages > 0 &&
+        L->n_messages > L->opts->max_messages) {
+        if (L->opts->before_say)
+            L->opts->before_say();
         fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
                 "workbook\n", r->path, L->n_messages - L->opts->max_messages);
+    }
     return 0;
 failed:
     finalize(L);
@@ -627,7 +683,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
     int rc = 0;
     FILE *fp = NULL;
     struct loader L = {.db = db, .r = r, .opts = opts};
-    if (!hash_file(r))
+    if (!hash_file(opts, r))
         goto out;
     if (seen_before(db, r, &seen, d) != 0) {
         r->status = LOAD_FAILED;
@@ -640,7 +696,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
         goto out;
     }
     if (!(fp = fopen(path, "rb"))) {
-        unreadable(r, "cannot open", strerror(errno));
+        unreadable(opts, r, "cannot open", strerror(errno));
         goto out;
     }
     /* Out of memory is an internal error (70), not an unreadable file. */

@@ -15,7 +15,8 @@ enum load_status {
     LOAD_SKIPPED,     /* the same bytes were loaded before */
     LOAD_REFUSED,     /* refused whole (65), recorded in the database */
     LOAD_UNREADABLE,  /* could not be opened (66); not recorded */
-    LOAD_FAILED       /* database trouble; rolled back, run stops */
+    LOAD_FAILED,      /* database trouble; rolled back, run stops */
+    LOAD_STATUS_COUNT /* how many there are (arrays indexed by status) */
 };
 
 struct load_result {
@@ -28,6 +29,11 @@ struct load_result {
     unsigned long      rows_read, rows_loaded, rows_rejected;
     char               reason[640];/* refused/unreadable: why */
     char               warning[1024];/* "unknown columns ignored: ..."; "" */
+    char               late[512];  /* "late file: ..." (README "Late
+                                      files"); "" */
+    char               diagnosis[400];/* loaded, but most rejected rows read
+                                       as Windows-1252: what the file is and
+                                       what to do (etl/sniff.h); "" */
     double             seconds;
 };
 
@@ -38,6 +44,10 @@ typedef void load_progress_fn(void *ctx, const struct load_result *r,
 struct load_opts {
     size_t            chunk;          /* read size; 0 = default */
     int               max_messages;   /* rejections printed per file */
+    bool              silent;         /* no refusal or warning line: the
+                                         caller tells them from the result */
+    void            (*before_say)(void);/* called before a line is printed
+                                         (to clear a progress bar); NULL */
     load_progress_fn *progress;
     void             *progress_ctx;
 };

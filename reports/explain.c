@@ -74,6 +74,7 @@ enum { J_REASON, J_RAW };
 /* Everything one explain needs, released by finish(). */
 struct ex {
     const struct explain_opts *o;
+    struct explain_opts *rw;            /* the same, for the default as-of */
     sqlite3      *db;
     sqlite3_stmt *q[Q_N];
     FILE         *f;                    /* stdout */
@@ -325,6 +326,33 @@ static int setup_rules(struct ex *x)
 
 /* Read-only, never created: a missing database is 66, a file that is not
  * an svcrecon database (or of a newer schema) is 65. */
+/* SPEC §5: without --as-of, the as-of date of the latest recorded report
+ * (today when there is none, or the database predates report history),
+ * said on stderr for text and as "as_of_basis" in JSON. */
+static const char *default_as_of(struct ex *x, struct explain_opts *o)
+{
+    sqlite3_stmt *q;
+    const char *basis = "today";
+    if (sqlite3_prepare_v2(x->db, sql_q_latest_report, -1, &q, NULL) !=
+        SQLITE_OK)
+        return basis;                /* no report_run table: none */
+    if (sqlite3_step(q) == SQLITE_ROW &&
+        sqlite3_column_bytes(q, 0) == 10) {
+        memcpy(o->as_of, sqlite3_column_text(q, 0), 10);
+        o->as_of[10] = '\0';
+        o->as_of_day = (int32_t)sqlite3_column_int(q, 1);
+        basis = "latest_report";
+    }
+    sqlite3_finalize(q);
+    if (!o->json)
+        fprintf(stderr, "svcrecon: explain as of %s, %s (--as-of DATE "
+                "to choose another date)\n", o->as_of,
+                strcmp(basis, "today") == 0
+                    ? "today: no report is recorded in the database"
+                    : "the as-of date of the latest recorded report");
+    return basis;
+}
+
 static int open_db(struct ex *x)
 {
     const char *path = x->o->db_path;
@@ -365,6 +393,9 @@ static int open_db(struct ex *x)
      * base tables when the rule tables were built without them. */
     if (db_exec(x->db, "BEGIN", &x->d, "starting to read") != 0)
         return -1;
+    if (x->rw)
+        x->rw->as_of_basis = x->rw->as_of_default ? default_as_of(x, x->rw)
+                                                  : "option";
     if (setup_rules(x) != 0)
         return -1;
     for (int q = 0; q < Q_N; q++) {
@@ -1140,6 +1171,8 @@ static void begin_document(struct ex *x)
     j_str(x, "svcrecon", o->version);
     j_str(x, "database", o->db_path);
     j_str(x, "as_of", o->as_of);
+    j_str(x, "as_of_basis", o->as_of_basis);   /* option, latest_report,
+                                                  today */
     j_open(x, "query", '{');
     j_str(x, "dispatch_id", o->dispatch_id);
     if (o->source) {
@@ -1340,9 +1373,10 @@ bool explain_parse_source(const char *arg, struct explain_opts *o)
     return true;
 }
 
-int explain_run(const struct explain_opts *o)
+int explain_run(const struct explain_opts *given)
 {
-    struct ex x = {.o = o, .f = stdout, .json = o->json};
+    struct explain_opts opts = *given, *o = &opts;
+    struct ex x = {.o = o, .rw = o, .f = stdout, .json = o->json};
     int rc = open_db(&x);
     if (rc == 0)
         rc = o->dispatch_id ? explain_dispatch(&x) : explain_source(&x);

@@ -35,6 +35,11 @@ struct explain_opts {
     int         bucket_hi[EXPLAIN_MAX_BUCKETS]; /* upper bounds, in days, of
                                                  * all but the last */
     bool        json;              /* --json */
+    bool        as_of_default;     /* no --as-of: as_of is today's date,
+                                    * replaced by the latest recorded
+                                    * report's as-of when there is one */
+    const char *as_of_basis;       /* set by explain_run: "option",
+                                    * "latest_report" or "today" */
 };
 
 /* Splits arg ("FILE:LINE", at its last colon) into o->source_file/_len and

@@ -45,16 +45,59 @@ class Run:
         return "exit %d\nstdout: %s\nstderr: %s" % (self.code, self.out, self.err)
 
 
+SUMMARY_SCHEMA = os.path.join(ROOT, "docs", "summary.schema.json")
+
+
+def validate_summary(path):
+    """Every summary the suite writes must match docs/summary.schema.json
+    (issue 13); returns the document."""
+    import json
+    import jsonschema  # python3-jsonschema (make test-deps)
+    with open(SUMMARY_SCHEMA) as f:
+        schema = json.load(f)
+    with open(path) as f:
+        doc = json.load(f)
+    jsonschema.validate(doc, schema, cls=jsonschema.Draft202012Validator)
+    return doc
+
+
 def svc(*args, cwd=None, env=None, timeout=300, input=None):
-    """Runs svcrecon with args; returns Run(code, out, err)."""
+    """Runs svcrecon with args; returns Run(code, out, err). A summary it
+    was asked to write is validated against docs/summary.schema.json."""
     e = dict(os.environ)
     e.setdefault("TZ", "UTC")
     if env:
         e.update(env)
-    p = subprocess.run([SVCRECON] + [str(a) for a in args], cwd=cwd, env=e,
+    args = [str(a) for a in args]
+    p = subprocess.run([SVCRECON] + args, cwd=cwd, env=e,
                        capture_output=True, text=True, timeout=timeout,
                        input=input, errors="replace")
+    if "--summary" in args[:-1]:
+        path = os.path.join(cwd or ".", args[args.index("--summary") + 1])
+        if os.path.exists(path):
+            validate_summary(path)
     return Run(p)
+
+
+def on_a_terminal(args, **popen):
+    """Runs a command with stderr on a pseudo-terminal (so that svcrecon
+    draws its progress bar); returns (exit code, what it wrote there)."""
+    import pty
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave, **popen)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return p.wait(), data.decode("utf-8", "replace")
 
 
 class Tmp:

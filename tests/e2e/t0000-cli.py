@@ -121,7 +121,8 @@ def test_unknown_columns_are_named_once_in_the_summary_warnings():
         eq(r.code, 0, r)
         eq(r.err.count("unknown columns ignored: 'Notes', 'Agent'"), 1, r.err)
         s = json.load(open(t.p("s.json")))
-        eq(s["warnings"], ["%s: unknown columns ignored: 'Notes', 'Agent'" % f])
+        eq(s["warnings"], [{"code": "unknown_columns", "file": f, "line": 1,
+                            "message": "unknown columns ignored: 'Notes', 'Agent'"}])
 
 
 def test_not_a_database_is_refused_untouched():

@@ -122,7 +122,7 @@ def test_superseding_keeps_history_and_skip_same_bytes():
         c = t.write("copy.csv", open(a, "rb").read())
         r = imp(t, "dispatches", c, "--summary", t.p("s.json"))
         eq(r.code, 0, r)
-        check("skipped, the same bytes were imported before" in r.err, r.err)
+        check("1 file skipped: the same bytes were imported before" in r.err, r.err)
         eq(query(db, "SELECT count(*) FROM dispatch"), [(3,)])
         eq(query(db, "SELECT count(*) FROM imported_file"), [(2,)])
 

@@ -56,8 +56,9 @@ def test_late_file_warned_everywhere():
         path = t.p("in", "dispatches_part1.csv")
         check("svcrecon: %s: %s\n" % (path, WANT) in r.err, r.err)
         with open(t.p("s2.json")) as f:
-            eq(json.load(f)["warnings"], ["%s: %s" % (path, WANT)],
-               "summary warnings")
+            eq([(w["code"], w["file"], w["message"])
+                for w in json.load(f)["warnings"]],
+               [("late_file", path, WANT)], "summary warnings")
         eq(query(t.p("svc.db"), "SELECT f.name, w.message FROM file_warning "
                  "AS w JOIN imported_file AS f USING (file_id)"),
            [("dispatches_part1.csv", WANT)])

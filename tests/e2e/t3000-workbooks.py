@@ -12,7 +12,6 @@ Last line: "N passed, N failed".
 import datetime
 import os
 import re
-import pty
 import sqlite3
 import subprocess
 import sys
@@ -358,6 +357,11 @@ def test_progress_lines(c):
     p = run("report", "--db", c["db"], "--out", out, "--as-of", AS_OF,
             check=0)
     lines = p.stderr.decode().splitlines()
+    last = lines[-1] if lines else ""
+    eq(bool(re.match(r"svcrecon: report as of %s: exit 0 \(ok\); listed: 7 "
+                     r"unclosed, 4 non-compensable; [0-9.]+ s$" % AS_OF, last)),
+       True, "one final status line (issue 13): %r" % last)
+    lines = lines[:-1]
     eq(lines, ["svcrecon: wrote %s/unclosed_calls_%s.xlsx (7 rows)" % (
         out, AS_OF),
         "svcrecon: wrote %s/non_compensable_%s.xlsx (4 rows)" % (out, AS_OF),
@@ -373,24 +377,10 @@ def test_progress_on_a_terminal(c):
     # line), then one "wrote" line per workbook
     from xlsx_helpers import SVCRECON
     out = os.path.join(os.path.dirname(c["out"]), "out-tty")
-    master, slave = pty.openpty()
-    p = subprocess.Popen(
-        [SVCRECON, "report", "--db", c["db"], "--out", out, "--as-of",
-         AS_OF], stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL, stderr=slave)
-    os.close(slave)
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(master)
-    eq(p.wait(), 0, "exit status")
-    text = data.decode("utf-8", "replace")
+    from svctest import on_a_terminal
+    code, text = on_a_terminal([SVCRECON, "report", "--db", c["db"], "--out", out,
+                                "--as-of", AS_OF])
+    eq(code, 0, "exit status")
     if "\r\x1b[K" not in text:
         raise AssertionError("no in-place progress: %r" % text[:300])
     wrote = [l for l in text.replace("\r\x1b[K", "\n").splitlines()

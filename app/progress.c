@@ -1,0 +1,99 @@
+/* progress.c -- see progress.h. */
+#include "app/progress.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static int shown;              /* a bar is on the terminal's last line */
+
+static int term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+        return ws.ws_col;
+    return 80;
+}
+
+void progress_format(char *out, size_t size, int width, const char *name,
+                     int nth, int of, double pct, unsigned long rows,
+                     double mb_per_s)
+{
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    char head[48], tail[96], speed[32];
+    snprintf(head, sizeof head, "  file %d of %d", nth, of);
+    snprintf(tail, sizeof tail, "  %5.1f%%  %lu rows", pct, rows);
+    snprintf(speed, sizeof speed, "  %.1f MB/s", mb_per_s);
+    size_t room = width > 1 ? (size_t)width - 1 : 0;
+    size_t need = strlen(head) + strlen(tail);
+    bool with_speed = need + strlen(speed) <= room;
+    if (with_speed)
+        need += strlen(speed);
+    bool with_name = need + 2 + strlen(base) <= room;
+    snprintf(out, size, "%s%s%s%s%s", head, with_name ? "  " : "",
+             with_name ? base : "", tail, with_speed ? speed : "");
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) +
+           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void draw(const struct progress *p, unsigned long rows,
+                 unsigned long long done)
+{
+    double secs = seconds_since(&p->t0);
+    double pct = p->total ? 100.0 * (double)done / (double)p->total : 100.0;
+    if (pct > 100.0)
+        pct = 100.0;
+    char line[512];
+    progress_format(line, sizeof line, term_width(), p->path, p->nth, p->of,
+                    pct, rows, secs > 0 ? (double)done / 1e6 / secs : 0.0);
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+    shown = 1;
+}
+
+void progress_start(struct progress *p, const char *path, int nth, int of)
+{
+    p->path = path;
+    p->nth = nth;
+    p->of = of;
+    p->total = 0;
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        if (fseeko(f, 0, SEEK_END) == 0) {
+            off_t end = ftello(f);
+            p->total = end > 0 ? (unsigned long long)end : 0;
+        }
+        fclose(f);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &p->t0);
+    draw(p, 0, 0);
+}
+
+void progress_file(void *ctx, const struct load_result *r,
+                   unsigned long long bytes_done)
+{
+    draw(ctx, r->rows_read, bytes_done);
+}
+
+void progress_done(struct progress *p, const struct load_result *r)
+{
+    draw(p, r->rows_read, p->total);
+}
+
+void progress_clear(void)
+{
+    if (!shown)
+        return;
+    fputs("\r\033[K", stderr);
+    fflush(stderr);
+    shown = 0;
+}

@@ -1,0 +1,299 @@
+/* run_summary.c -- see run_summary.h. The layout of the document is
+ * docs/summary.schema.json; tests/e2e/t0200-summary.py validates every
+ * summary the suite writes against it. */
+#include "app/run_summary.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "app/cli.h"
+#include "lib/json.h"
+#include "reports/rules.h"
+
+void *run_grow(void *items, int n, int *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    int more = *cap ? 2 * *cap : 16;
+    void *grown = realloc(items, (size_t)more * size);
+    if (grown)
+        *cap = more;
+    return grown;
+}
+
+void run_record_start(struct run_record *s, const char *command,
+                      const struct batch_opts *o)
+{
+    memset(s, 0, sizeof *s);
+    s->command = command;
+    s->o = o;
+    clock_gettime(CLOCK_MONOTONIC, &s->t0);
+    s->started_at = time(NULL);
+}
+
+bool run_record_warn(struct run_record *s, const char *code,
+                     const char *file, unsigned long line,
+                     const char *message)
+{
+    struct run_warning *grown = run_grow(s->warnings, s->n_warnings,
+                                         &s->cap_warnings, sizeof *grown);
+    if (!grown)
+        return false;
+    s->warnings = grown;
+    struct run_warning *w = &s->warnings[s->n_warnings];
+    w->code = code;
+    w->line = line;
+    w->file = file ? strdup(file) : NULL;
+    w->message = strdup(message);
+    if (!w->message || (file && !w->file)) {
+        free(w->file);
+        free(w->message);
+        return false;
+    }
+    s->n_warnings++;
+    return true;
+}
+
+double run_record_seconds(const struct run_record *s)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - s->t0.tv_sec) +
+           (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+}
+
+void run_record_free(struct run_record *s)
+{
+    for (int i = 0; s->own_paths && i < s->n_files; i++)
+        free((char *)s->files[i].path);
+    for (int i = 0; i < s->n_warnings; i++) {
+        free(s->warnings[i].file);
+        free(s->warnings[i].message);
+    }
+    free(s->warnings);
+    free(s->files);
+    s->warnings = NULL;
+    s->files = NULL;
+    s->n_files = s->n_warnings = 0;
+}
+
+const char *run_status_word(const struct run_record *s)
+{
+    switch (s->exit_code) {
+    case 0:           break;
+    case EX_USAGE:    return "usage";
+    case EX_DATAERR:  return "refused";
+    case EX_NOINPUT:  return "unreadable";
+    case EX_CANTCREAT:return "cannot_create";
+    case EX_TEMPFAIL: return "busy";
+    default:          return "failed";
+    }
+    for (int i = 0; i < s->n_files; i++)
+        if (s->files[i].rows_rejected > 0)
+            return "rejected_rows";
+    return "ok";
+}
+
+static void utc_iso(char out[32], time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void put_file(struct json *j, const struct load_result *x)
+{
+    json_open(j, NULL, '{');
+    json_str(j, "path", x->path);
+    json_str(j, "kind", feed_kind_name(x->kind));
+    json_str(j, "sha256", x->sha256[0] ? x->sha256 : NULL);
+    json_str(j, "status", load_status_name(x->status));
+    json_uint(j, "bytes", x->bytes);
+    json_uint(j, "rows_read", x->rows_read);
+    json_uint(j, "rows_loaded", x->rows_loaded);
+    json_uint(j, "rows_rejected", x->rows_rejected);
+    json_str(j, "reason", x->reason[0] ? x->reason : NULL);
+    json_fixed(j, "seconds", x->seconds, 3);
+    json_close(j, '}');
+}
+
+static void put_totals(struct json *j, const struct run_record *s)
+{
+    unsigned long read = 0, loaded = 0, rejected = 0;
+    int n_status[LOAD_STATUS_COUNT] = {0};
+    for (int i = 0; i < s->n_files; i++) {
+        read += s->files[i].rows_read;
+        loaded += s->files[i].rows_loaded;
+        rejected += s->files[i].rows_rejected;
+        n_status[s->files[i].status]++;
+    }
+    json_open(j, "control_totals", '{');
+    json_int(j, "files", s->n_files);
+    for (int k = 0; k < LOAD_STATUS_COUNT; k++)
+        json_int(j, load_status_name((enum load_status)k), n_status[k]);
+    json_uint(j, "rows_read", read);
+    json_uint(j, "rows_loaded", loaded);
+    json_uint(j, "rows_rejected", rejected);
+    json_close(j, '}');
+}
+
+/* README "Changes since the previous report": counts are 0 when
+ * previous_as_of is null (nothing was compared). */
+static void put_changes(struct json *j, const struct report_changes *ch)
+{
+    json_open(j, "changes", '{');
+    json_str(j, "previous_as_of", ch->has_previous ? ch->previous_as_of
+                                                   : NULL);
+    json_uint(j, "newly_unclosed", ch->n_newly_unclosed);
+    json_uint(j, "closed", ch->n_closed);
+    json_uint(j, "closed_by_closeout", ch->n_closed_by_closeout);
+    json_uint(j, "cancelled", ch->n_cancelled);
+    json_uint(j, "closed_otherwise", ch->n_closed_other);
+    json_uint(j, "bucket_moved", ch->n_bucket_moved);
+    json_uint(j, "new_noncompensable", ch->n_new_noncomp);
+    json_close(j, '}');
+}
+
+static void put_reports(struct json *j, const struct run_record *s)
+{
+    if (!s->reported) {
+        json_null(j, "reports");
+        return;
+    }
+    const struct report_result *x = &s->report;
+    const struct report_opts *r = &s->o->report;
+    json_open(j, "reports", '{');
+    json_open(j, "unclosed_calls", '{');
+    json_str(j, "path", x->path[REPORT_UNCLOSED]);
+    json_uint(j, "rows", x->n_unclosed);
+    json_open(j, "by_bucket", '[');
+    for (int k = 0; s->has_buckets && k < r->n_buckets; k++) {
+        char label[32];
+        rules_bucket_label(r->bucket_hi, r->n_buckets, k, label,
+                           sizeof label);
+        json_open(j, NULL, '{');
+        json_str(j, "bucket", label);
+        json_uint(j, "calls", s->by_bucket[k]);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+    json_close(j, '}');
+    json_open(j, "non_compensable", '{');
+    json_str(j, "path", x->path[REPORT_NONCOMP]);
+    json_uint(j, "rows", x->n_noncomp);
+    json_close(j, '}');
+    json_open(j, "audit", '{');
+    json_str(j, "path", x->path[REPORT_AUDIT]);
+    json_uint(j, "rejected_rows", x->n_rejected);
+    json_uint(j, "registration_exceptions", x->n_reg_exceptions);
+    json_close(j, '}');
+    json_uint(j, "cut_cells", x->n_cut_cells);
+    put_changes(j, &x->changes);
+    /* SPEC §4 "Dealer statements": null without --statements. */
+    if (r->statements) {
+        json_open(j, "statements", '{');
+        json_str(j, "folder", x->statements_dir);
+        json_uint(j, "count", x->n_statements);
+        json_close(j, '}');
+    } else {
+        json_null(j, "statements");
+    }
+    json_close(j, '}');
+}
+
+static void put_warnings(struct json *j, const struct run_record *s)
+{
+    json_open(j, "warnings", '[');
+    for (int i = 0; i < s->n_warnings; i++) {
+        const struct run_warning *w = &s->warnings[i];
+        json_open(j, NULL, '{');
+        json_str(j, "code", w->code);
+        json_str(j, "file", w->file);
+        if (w->line)
+            json_uint(j, "line", w->line);
+        else
+            json_null(j, "line");
+        json_str(j, "message", w->message);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+}
+
+static void put_document(FILE *f, const struct run_record *s)
+{
+    const struct report_opts *r = &s->o->report;
+    char started[32], finished[32], host[256] = "";
+    struct json j;
+    utc_iso(started, s->started_at);
+    utc_iso(finished, time(NULL));
+    if (gethostname(host, sizeof host - 1) != 0)
+        host[0] = '\0';
+    json_init(&j, f);
+    json_open(&j, NULL, '{');
+    json_str(&j, "version", SVCRECON_VERSION);
+    json_str(&j, "command", s->command);
+    json_str(&j, "status", run_status_word(s));
+    json_int(&j, "exit_code", s->exit_code);
+    json_str(&j, "started_at", started);
+    json_str(&j, "finished_at", finished);
+    json_str(&j, "host", host);
+    json_str(&j, "database", s->o->db_path);
+    bool dated = s->command && strcmp(s->command, "import") != 0 &&
+                 r->as_of[0];
+    json_str(&j, "as_of", dated ? r->as_of : NULL);
+    json_str(&j, "from", r->has_from ? r->from : NULL);
+    json_open(&j, "files", '[');
+    for (int i = 0; i < s->n_files; i++)
+        put_file(&j, &s->files[i]);
+    json_close(&j, ']');
+    put_totals(&j, s);
+    put_reports(&j, s);
+    put_warnings(&j, s);
+    json_str(&j, "error", s->has_fatal ? s->fatal : NULL);
+    json_fixed(&j, "elapsed_seconds", run_record_seconds(s), 3);
+    json_close(&j, '}');
+}
+
+int run_summary_write(const struct run_record *s)
+{
+    const char *path = s->o->summary_path;
+    char tmp[4200];
+    if (!path)
+        return 0;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+        fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
+                "long\n", path);
+        return EX_CANTCREAT;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "svcrecon: %s: cannot create summary: %s\n", tmp,
+                strerror(errno));
+        return EX_CANTCREAT;
+    }
+    put_document(f, s);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
+                strerror(errno));
+        unlink(tmp);
+        return EX_CANTCREAT;
+    }
+    return 0;
+}
+
+int run_summary_usage(const struct batch_opts *o, const char *command,
+                      const char *message)
+{
+    struct run_record s;
+    run_record_start(&s, command, o);
+    s.exit_code = EX_USAGE;
+    snprintf(s.fatal, sizeof s.fatal, "%s", message);
+    s.has_fatal = true;
+    int rc = run_summary_write(&s);
+    run_record_free(&s);
+    return rc;
+}

@@ -1,0 +1,151 @@
+/* sniff.c -- see sniff.h. Every sentence names what the file is and ends
+ * with what to do (SNIFF_TODO). */
+#include "etl/sniff.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/utf8.h"
+
+/* NULs at one byte position of every 2 (UTF-16) or 4 (UTF-32): ASCII text
+ * in a wide encoding. Needs a few characters to be sure. */
+static const char *wide_by_nuls(const unsigned char *h, size_t n)
+{
+    size_t nul[4] = {0}, total = 0;
+    if (n < 8)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (h[i] == 0) {
+            nul[i % 4]++;
+            total++;
+        }
+    if (total == 0)
+        return NULL;
+    size_t quarter = n / 4;
+    int full = 0;
+    for (int k = 0; k < 4; k++)
+        full += nul[k] * 10 >= quarter * 9;
+    if (full == 3)
+        return "UTF-32";
+    if (full == 2 && ((nul[0] * 10 >= quarter * 9 && nul[2] * 10 >=
+                       quarter * 9) || (nul[1] * 10 >= quarter * 9 &&
+                                        nul[3] * 10 >= quarter * 9)))
+        return "UTF-16";
+    return NULL;
+}
+
+bool sniff_head(const unsigned char *h, size_t n, char *why, size_t size)
+{
+    const char *what = NULL, *todo = SNIFF_TODO;
+    if (n >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
+        what = "an Excel workbook or other zip archive (renamed .csv?), not "
+               "a CSV text file";
+    else if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
+        what = "gzip-compressed, not a CSV text file";
+        todo = "decompress it (gunzip) first, or " SNIFF_TODO;
+    }
+    else if (n >= 4 && (memcmp(h, "\xFF\xFE\0\0", 4) == 0 ||
+                        memcmp(h, "\0\0\xFE\xFF", 4) == 0))
+        what = "UTF-32 text (it starts with a UTF-32 byte-order mark), not "
+               "UTF-8";
+    else if (n >= 2 && (memcmp(h, "\xFF\xFE", 2) == 0 ||
+                        memcmp(h, "\xFE\xFF", 2) == 0))
+        what = "UTF-16 text (it starts with a UTF-16 byte-order mark), not "
+               "UTF-8";
+    else {
+        const char *wide = wide_by_nuls(h, n);
+        if (wide) {
+            snprintf(why, size, "file is %s text (NUL bytes between the "
+                     "characters), not UTF-8; %s; file refused", wide,
+                     SNIFF_TODO);
+            return true;
+        }
+    }
+    if (!what)
+        return false;
+    snprintf(why, size, "file is %s; %s; file refused", what, todo);
+    return true;
+}
+
+/* Does the field list (split on sep) name every required column? */
+static bool names_required(enum feed_kind kind, const char *raw, size_t len,
+                           char sep)
+{
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    for (size_t c = 0; c < n; c++) {
+        if (cols[c].need == FN_OPTIONAL)
+            continue;
+        size_t nl = strlen(cols[c].name);
+        bool found = false;
+        for (size_t i = 0; i < len && !found; ) {
+            size_t j = i;
+            while (j < len && raw[j] != sep)
+                j++;
+            size_t a = i, b = j;        /* trim blanks, quotes, a BOM */
+            if (b - a >= 3 && memcmp(raw + a, "\xEF\xBB\xBF", 3) == 0)
+                a += 3;
+            while (a < b && strchr(" \t\"\r\n", raw[a]) && raw[a] != sep)
+                a++;
+            while (b > a && strchr(" \t\"\r\n", raw[b - 1]) &&
+                   raw[b - 1] != sep)
+                b--;
+            found = b - a == nl && strncasecmp(raw + a, cols[c].name, nl) == 0;
+            i = j + 1;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
+                     char *why, size_t size)
+{
+    static const struct { char sep; const char *name; } seps[] = {
+        {';', "semicolon-separated (as Excel saves CSV where the decimal "
+              "separator is a comma)"},
+        {'\t', "tab-separated"},
+    };
+    if (memchr(raw, ',', len))
+        return false;
+    for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
+        if (!memchr(raw, seps[k].sep, len) ||
+            !names_required(kind, raw, len, seps[k].sep))
+            continue;
+        snprintf(why, size, "file is %s, not comma-separated: its header "
+                 "holds the required columns between %s characters; %s; "
+                 "file refused", seps[k].name,
+                 seps[k].sep == '\t' ? "TAB" : "';'", SNIFF_TODO);
+        return true;
+    }
+    return false;
+}
+
+bool sniff_cp1252(const char *raw, size_t len)
+{
+    size_t bad_at, off = 0;
+    bool any = false;
+    while (off < len && !utf8_valid(raw + off, len - off, &bad_at)) {
+        unsigned char c = (unsigned char)raw[off + bad_at];
+        if (c < 0x80 || c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 ||
+            c == 0x9D)
+            return false;
+        any = true;
+        off += bad_at + 1;
+    }
+    return any;
+}
+
+bool sniff_legacy(unsigned long n_cp1252, unsigned long rejected, char *why,
+                  size_t size)
+{
+    if (n_cp1252 == 0 || n_cp1252 * 2 <= rejected)
+        return false;
+    snprintf(why, size, "%lu of the %lu rejected rows are not valid UTF-8 "
+             "but read as Windows-1252: the file looks like a legacy 8-bit "
+             "export (Windows-1252 or Latin-1), not CSV UTF-8; %s and import "
+             "it again", n_cp1252, rejected, SNIFF_TODO);
+    return true;
+}

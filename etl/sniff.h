@@ -1,0 +1,39 @@
+/* sniff.h -- SPEC §6: a file that is not a comma-separated UTF-8 CSV is
+ * named as such, with what to do. Three looks: at the first bytes (an
+ * Excel workbook or other zip, gzip, UTF-16/32), at a header that lacks
+ * required columns (semicolon- or tab-separated), and at the rows rejected
+ * as invalid UTF-8 (a legacy 8-bit encoding such as Windows-1252). */
+#ifndef SVC_SNIFF_H
+#define SVC_SNIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "etl/feed.h"
+
+#define SNIFF_HEAD 512            /* bytes sniff_head wants to see */
+#define SNIFF_TODO "re-export as CSV UTF-8, comma-separated"
+
+/* The file's first n bytes: true, with the sentence in why, when they are
+ * a zip (an .xlsx renamed .csv), gzip, or UTF-16/UTF-32 (by BOM or by
+ * the NUL bytes between ASCII characters). */
+bool sniff_head(const unsigned char *head, size_t n, char *why,
+                size_t size);
+
+/* A header record (raw bytes) that lacks required columns: true, with the
+ * sentence in why, when it has no comma but splits on ';' or TAB into the
+ * kind's required column names. */
+bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
+                     char *why, size_t size);
+
+/* A record that is not valid UTF-8: true when every byte that breaks
+ * UTF-8 is a character of Windows-1252 (0x80-0xFF but 0x81, 0x8D, 0x8F,
+ * 0x90, 0x9D), i.e. the row reads as that legacy encoding. */
+bool sniff_cp1252(const char *raw, size_t len);
+
+/* The file-level sentence when most rejected rows read as Windows-1252:
+ * true when n_cp1252 > rejected / 2 (and > 0). */
+bool sniff_legacy(unsigned long n_cp1252, unsigned long rejected,
+                  char *why, size_t size);
+
+#endif

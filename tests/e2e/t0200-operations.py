@@ -1,0 +1,339 @@
+#!/usr/bin/python3
+"""t0200 -- operations (issue 13; SPEC §5, §6): mistakes a newcomer or a
+scheduler makes get a specific answer, cron hears nothing on a good night
+and one line per problem on a bad one, the summary JSON says when, where
+and how it went (and exists after a usage error), and a file that is not a
+comma-separated UTF-8 CSV is named as such with what to do."""
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SVCRECON, Tmp, check, eq,  # noqa: E402
+                     main, on_a_terminal, query, svc, validate_summary)
+
+REG = ["D1,Acme,iPF8400S,S1,2026-01-01,N,", "D1,Acme,iPF8400S,S2,2026-01-01,N,"]
+DSP1 = ["X1,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN"]
+DSP2 = ["X2,2026-03-11 09:00,iPF8400S,S2,D1,c,02108,P,OPEN"]
+CLO2 = ["D1,2026-03-11 10:00,X1,S1,iPF8400S,2026-03-11,Tom,2,R1,"]
+
+
+def night(t, n):
+    """Night 1: registrations + dispatches; night 2 adds more files."""
+    t.csv("inbox/registrations_2026-03-10.csv", REG_HDR, REG)
+    t.csv("inbox/dispatches_2026-03-10.csv", DSP_HDR, DSP1)
+    if n >= 2:
+        t.csv("inbox/dispatches_2026-03-11.csv", DSP_HDR, DSP2)
+        t.csv("inbox/closeouts_2026-03-11.csv", CLO_HDR, CLO2)
+
+
+def run(t, *extra, as_of="2026-03-11"):
+    return svc("run", "--db", t.p("svc.db"), "--inbox", t.p("inbox"), "--out",
+               t.p("out"), "--as-of", as_of, *extra)
+
+
+# ---- SPEC §5: mistakes ------------------------------------------------------
+
+def test_report_and_explain_on_a_missing_database_are_66_creating_nothing():
+    with Tmp() as t:
+        r = svc("report", "--db", t.p("nonexist.db"), "--out", t.p("out"))
+        eq(r.code, 66, r)
+        check("nonexist.db: cannot open database" in r.err and
+              "existing database" in r.err, r.err)
+        eq(sorted(os.listdir(t.path)), [], "report created something")
+        r = svc("explain", "--db", t.p("nonexist.db"), "D1")
+        eq(r.code, 66, r)
+        check("cannot open database" in r.err, r.err)
+        eq(sorted(os.listdir(t.path)), [], "explain created something")
+
+
+def test_no_lock_file_beside_something_that_is_not_a_database():
+    with Tmp() as t:
+        f = t.csv("inbox/dispatches_2026-03-11.csv", DSP_HDR, DSP1)
+        before = open(f, "rb").read()
+        r = svc("import", "--db", f, "--kind", "dispatches", f)
+        eq(r.code, 65, r)
+        check("file is not a database" in r.err and "feed file" in r.err, r.err)
+        eq(sorted(os.listdir(t.p("inbox"))), ["dispatches_2026-03-11.csv"],
+           "a lock file was left beside the CSV")
+        eq(open(f, "rb").read(), before)
+        # nor beside a folder given as --db
+        r = svc("import", "--db", t.p("inbox"), "--kind", "dispatches", f)
+        eq(r.code, 66, r)
+        check("not a regular file" in r.err, r.err)
+        check(not os.path.exists(t.p("inbox.lock")), "inbox.lock was created")
+
+
+def test_from_after_as_of_is_a_usage_error():
+    with Tmp() as t:
+        r = svc("report", "--db", t.p("x.db"), "--out", t.p("o"), "--from",
+                "2026-03-13", "--as-of", "2026-03-12")
+        eq(r.code, 64, r)
+        check("--from 2026-03-13 is later than --as-of 2026-03-12" in r.err, r.err)
+        check(not os.path.exists(t.p("x.db")))
+
+
+def test_unknown_short_option_is_named_not_the_command():
+    # issue 11 bug 1: `report -xy` said "unknown option 'report'"
+    r = svc("report", "-xy", "--db", "x.db", "--out", "o")
+    eq(r.code, 64, r)
+    check("unknown option '-x'" in r.err, r.err)
+    r = svc("run", "-q")
+    check("unknown option '-q'" in r.err, r.err)
+
+
+def test_empty_inbox_is_a_warning_exit_0():
+    with Tmp() as t:
+        os.makedirs(t.p("inbox"))
+        t.write("inbox/notes.txt", "hello")
+        r = run(t, "--summary", t.p("s.json"))
+        eq(r.code, 0, r)
+        check("inbox holds no feed file" in r.err and "nothing imported" in r.err, r.err)
+        check("notes.txt" in r.err and "matches no kind" in r.err, r.err)
+        s = validate_summary(t.p("s.json"))
+        eq(sorted(w["code"] for w in s["warnings"]), ["empty_inbox", "stray_file"])
+        eq(s["status"], "ok")
+        # the quiet scheduler still hears of it: a missing delivery is news
+        r = run(t, "--quiet")
+        eq(r.code, 0, r)
+        check("inbox holds no feed file" in r.err, r.err)
+
+
+OOM_SHIM = r'''
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+/* strdup of an inbox name holding "oom" fails, as if memory ran out. */
+char *strdup(const char *s)
+{
+    if (strstr(s, "oom"))
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *p = malloc(n);
+    return p ? memcpy(p, s, n) : NULL;
+}
+'''
+
+
+def test_out_of_memory_while_listing_the_inbox_is_not_silent():
+    # issue 11 bug 2: a failed allocation while listing silently skipped
+    # the rest of the inbox (exit 0).
+    with Tmp() as t:
+        t.write("shim.c", OOM_SHIM)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", t.p("shim.so"),
+                        t.p("shim.c")], check=True)
+        night(t, 1)
+        t.csv("inbox/dispatches_oom.csv", DSP_HDR, DSP2)
+        # (under ASan the shim is preloaded before its runtime: allowed)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("inbox"), "--out",
+                t.p("out"), "--as-of", "2026-03-11",
+                env={"LD_PRELOAD": t.p("shim.so"),
+                     "ASAN_OPTIONS": ":".join(filter(None, [
+                         os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))})
+        eq(r.code, 70, r)
+        check("out of memory while listing the inbox" in r.err, r.err)
+
+
+# ---- explain's default as-of ------------------------------------------------
+
+def test_explain_without_as_of_uses_the_latest_report_and_says_so():
+    with Tmp() as t:
+        night(t, 1)
+        eq(run(t, "--quiet", as_of="2026-03-12").code, 0)
+        r = svc("explain", "--db", t.p("svc.db"), "X1")
+        eq(r.code, 0, r)
+        check("explain as of 2026-03-12" in r.err and "latest recorded report" in r.err, r.err)
+        check("2 days open, aging bucket 0-7" in r.out, r.out)
+        r = svc("explain", "--db", t.p("svc.db"), "--json", "X1")
+        eq(r.code, 0, r)
+        doc = json.loads(r.out)
+        eq((doc["as_of"], doc["as_of_basis"]), ("2026-03-12", "latest_report"))
+        r = svc("explain", "--db", t.p("svc.db"), "--json", "--as-of",
+                "2026-03-11", "X1")
+        eq(json.loads(r.out)["as_of_basis"], "option")
+
+
+def test_explain_without_any_report_uses_today_and_says_so():
+    with Tmp() as t:
+        f = t.csv("d.csv", DSP_HDR, DSP1)
+        eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f).code, 0)
+        r = svc("explain", "--db", t.p("svc.db"), "X1")
+        eq(r.code, 0, r)
+        check("today: no report is recorded" in r.err, r.err)
+
+
+# ---- cron ------------------------------------------------------------------
+
+def test_quiet_good_night_says_nothing():
+    with Tmp() as t:
+        night(t, 1)
+        r = run(t, "--quiet")
+        eq((r.code, r.err, r.out), (0, "", ""))
+        night(t, 2)                    # night 2: 2 skipped, 2 new ...
+        t.csv("inbox/dispatches_2026-03-12.csv", DSP_HDR,   # ... one bad row
+              ["X9,2026-02-30 09:00,iPF8400S,S2,D1,c,02108,P,OPEN"])
+        r = run(t, "--quiet", "--summary", t.p("s.json"), as_of="2026-03-12")
+        eq((r.code, r.err, r.out), (0, "", ""), "rejected rows are in the audit")
+        eq(validate_summary(t.p("s.json"))["status"], "rejected_rows")
+
+
+def bad_night(t):
+    night(t, 2)
+    t.write("inbox/closeouts_2026-03-12.csv",
+            CLO_HDR.replace(",", ";") + "\nD1;2026-03-12;X2;S2;m;2026-03-12;T;1;R;\n")
+    rows = ["D1,2026-03-12 10:00,X%d,S2,iPF8400S,2026-03-12,Ren\xe9,1,R1," % i
+            for i in range(3, 8)]
+    t.write("inbox/closeouts_2026-03-13.csv",
+            (CLO_HDR + "\n" + "\n".join(rows) + "\n").encode("cp1252"))
+
+
+def test_quiet_bad_night_one_line_per_problem():
+    with Tmp() as t:
+        bad_night(t)
+        r = run(t, "--quiet", as_of="2026-03-13")
+        eq(r.code, 65, r)
+        lines = r.err.splitlines()
+        eq(len(lines), 2, r.err)
+        check("closeouts_2026-03-12.csv: file is semicolon-separated" in lines[0] and
+              "re-export as CSV UTF-8, comma-separated" in lines[0], lines[0])
+        check("closeouts_2026-03-13.csv: 5 of the 5 rejected rows" in lines[1] and
+              "Windows-1252" in lines[1] and "re-export as CSV UTF-8" in lines[1], lines[1])
+
+
+def test_default_output_one_line_per_file_skipped_folded_final_status():
+    with Tmp() as t:
+        night(t, 1)
+        eq(run(t, "--quiet").code, 0)
+        bad_night(t)
+        r = run(t, as_of="2026-03-13")
+        eq(r.code, 65, r)
+        lines = r.err.splitlines()
+        per_file = [l for l in lines if re.search(r"\.csv: (dispatches|closeouts|"
+                                                   r"registrations): \d+ read", l)]
+        eq(len(per_file), 3, r.err)   # dispatches 03-11, closeouts 03-11, 03-13
+        check(any("5 rejected, listed in the audit workbook" in l for l in per_file), r.err)
+        skipped = [i for i, l in enumerate(lines) if " skipped: " in l]
+        eq(len(skipped), 1, r.err)
+        eq(lines[skipped[0]], "svcrecon: 2 files skipped: the same bytes were "
+                              "imported before")
+        check(skipped[0] < min(i for i, l in enumerate(lines) if "wrote" in l),
+              "the folded line belongs to the imports: " + r.err)
+        check(not re.search(r"\.csv:\d+:", r.err), "row lines printed: " + r.err)
+        check(re.match(r"svcrecon: run as of 2026-03-13: exit 65 \(refused\); files: 3 "
+                       r"loaded, 2 skipped, 1 refused, 0 unreadable; rows: 7 read, 5 "
+                       r"rejected; listed: \d+ unclosed, \d+ non-compensable; [0-9.]+ s$",
+                       lines[-1]), lines[-1])
+
+
+# ---- the summary ------------------------------------------------------------
+
+def test_summary_has_times_host_status_buckets_and_warning_objects():
+    with Tmp() as t:
+        bad_night(t)
+        r = run(t, "--summary", t.p("s.json"), as_of="2026-03-13")
+        eq(r.code, 65, r)
+        s = validate_summary(t.p("s.json"))
+        eq(s["status"], "refused")
+        check(s["started_at"] <= s["finished_at"], s)
+        check(s["host"] != "", s)
+        buckets = s["reports"]["unclosed_calls"]["by_bucket"]
+        eq([b["bucket"] for b in buckets], ["0-7", "8-14", "15-30", "31-60", "61-90", "91+"])
+        eq(sum(b["calls"] for b in buckets), s["reports"]["unclosed_calls"]["rows"])
+        check(s["reports"]["unclosed_calls"]["rows"] > 0, s)
+        enc = [w for w in s["warnings"] if w["code"] == "legacy_encoding"]
+        eq(len(enc), 1, s["warnings"])
+        check(enc[0]["file"].endswith("closeouts_2026-03-13.csv"), enc)
+        refused = [f for f in s["files"] if f["status"] == "refused"]
+        check("semicolon-separated" in refused[0]["reason"], refused)
+        # ... and the audit records both (refusal reason, file warning)
+        db = t.p("svc.db")
+        check("semicolon-separated" in query(db, "SELECT reason FROM imported_file "
+                                                 "WHERE status = 'refused'")[0][0])
+        check("Windows-1252" in query(db, "SELECT message FROM file_warning")[-1][0])
+
+
+def test_usage_error_after_summary_writes_a_summary():
+    with Tmp() as t:
+        t.write("s.json", '{"status": "ok", "stale": true}')
+        r = svc("run", "--summary", t.p("s.json"), "--db", t.p("x.db"), "--inbox",
+                t.p("in"), "--out", t.p("o"), "--as-of", "2026-13-01")
+        eq(r.code, 64, r)
+        s = validate_summary(t.p("s.json"))
+        eq((s["status"], s["exit_code"]), ("usage", 64))
+        check("invalid --as-of date '2026-13-01'" in s["error"], s)
+        check(not os.path.exists(t.p("x.db")))
+
+
+# ---- the progress bar ---------------------------------------------------------
+
+def test_progress_bar_cleared_before_messages_ends_at_100_counts_files():
+    with Tmp() as t:
+        good = t.csv("d.csv", DSP_HDR, DSP1 + DSP2)
+        bad = t.write("semi.csv", DSP_HDR.replace(",", ";") + "\n")
+        code, text = on_a_terminal([SVCRECON, "import", "--db", t.p("svc.db"),
+                                    "--kind", "dispatches", good, bad])
+        eq(code, 65, text)
+        check("file 1 of 2" in text and "file 2 of 2" in text, repr(text))
+        check("100.0%" in text, repr(text))
+        # every message starts a line: after the bar was erased, or a newline
+        for m in re.finditer("svcrecon: ", text):
+            before = text[max(0, m.start() - 4):m.start()]
+            check(m.start() == 0 or before.endswith("\r\x1b[K") or before.endswith("\n"),
+                  "message glued to the bar: %r" % text[max(0, m.start() - 60):m.end() + 20])
+
+
+# ---- SPEC §6: not a comma-separated UTF-8 CSV ------------------------------
+
+def formats(t):
+    import gzip
+    import zipfile
+    body = DSP_HDR + "\n" + DSP1[0] + "\n"
+    t.write("semi.csv", body.replace(",", ";"))
+    t.write("tab.csv", body.replace(",", "\t"))
+    t.write("u16.csv", body.encode("utf-16"))          # with BOM
+    t.write("u16le.csv", body.encode("utf-16-le"))     # NUL pattern only
+    t.write("u32.csv", body.encode("utf-32"))
+    t.write("gz.csv", gzip.compress(body.encode()))
+    with zipfile.ZipFile(t.p("xl.csv"), "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    return {"semi.csv": "semicolon-separated", "tab.csv": "tab-separated",
+            "u16.csv": "UTF-16", "u16le.csv": "UTF-16", "u32.csv": "UTF-32",
+            "gz.csv": "gzip", "xl.csv": "Excel workbook"}
+
+
+def test_formats_named_with_what_to_do():
+    with Tmp() as t:
+        for name, words in formats(t).items():
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", t.p(name))
+            eq(r.code, 65, "%s: %r" % (name, r))
+            check(words in r.err and "re-export as CSV UTF-8, comma-separated" in r.err
+                  and "file refused" in r.err, "%s: %s" % (name, r.err))
+            check("header lacks" not in r.err, r.err)
+
+
+def test_a_genuinely_missing_column_still_says_so():
+    with Tmp() as t:
+        f = t.write("d.csv", "dispatch_id;dispatched_at\nX;2026-03-01\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 65, r)
+        check("header lacks required column" in r.err, r.err)
+
+
+def test_a_few_bad_bytes_among_other_rejections_are_not_called_an_encoding():
+    with Tmp() as t:
+        rows = DSP1 + ["X%d,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN" % i
+                       for i in range(2, 10)]
+        rows[3] = rows[3].replace(",c,", ",Caf\xe9,")
+        for i in (4, 5, 6):                       # three bad dates
+            rows[i] = rows[i].replace("2026-03-10", "2026-02-30")
+        f = t.write("d.csv", (DSP_HDR + "\n" + "\n".join(rows) + "\n").encode("cp1252"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        check("not valid UTF-8" in r.err and "Windows-1252" not in r.err, r.err)
+
+
+if __name__ == "__main__":
+    main(globals())
