@@ -192,7 +192,11 @@ static void remove_stale_temps(const char *dir)
 static void on_progress(void *ctx, unsigned long n_rows)
 {
     const struct book_job *j = ctx;
-    fprintf(stderr, "\r\033[K  writing %s: %lu rows", j->path, n_rows);
+    /* The base name only: a long output path would wrap the line. The
+     * rows are this workbook's listing rows (b.n_rows, zeroed per book). */
+    const char *base = strrchr(j->path, '/');
+    fprintf(stderr, "\r\033[K  workbook %d of %d  %s  %lu rows",
+            (int)j->kind + 1, REPORT_N, base ? base + 1 : j->path, n_rows);
     fflush(stderr);
 }
 

@@ -253,6 +253,12 @@ def test_summary_has_times_host_status_buckets_and_warning_objects():
         check("semicolon-separated" in query(db, "SELECT reason FROM imported_file "
                                                  "WHERE status = 'refused'")[0][0])
         check("Windows-1252" in query(db, "SELECT message FROM file_warning")[-1][0])
+        import openpyxl
+        wb = openpyxl.load_workbook(t.p("out", "audit_2026-03-13.xlsx"), read_only=True)
+        run_sheet = " ".join(str(v) for row in wb["Run"].iter_rows(values_only=True)
+                             for v in row if v is not None)
+        check("semicolon-separated" in run_sheet and "Windows-1252" in run_sheet
+              and "re-export as CSV UTF-8, comma-separated" in run_sheet, run_sheet[:2000])
 
 
 def test_usage_error_after_summary_writes_a_summary():
