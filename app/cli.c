@@ -288,7 +288,11 @@ static int explain_main(int argc, char **argv)
     }
     e.n_buckets = r.n_buckets;
     memcpy(e.bucket_hi, r.bucket_hi, sizeof e.bucket_hi);
-    return explain_run(&e);
+    struct diag d = {0};
+    if (explain_run(&e, &d) == 0)
+        return 0;
+    diag_print(&d);
+    return d.exit_code ? d.exit_code : EX_SOFTWARE;
 }
 
 /* The options of import, report and run into o. KEEP_PARSING when the

@@ -7,6 +7,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
+
 static int shown;              /* a bar is on the terminal's last line */
 
 static int term_width(void)
@@ -37,18 +39,10 @@ void progress_format(char *out, size_t size, int width, const char *name,
              with_name ? base : "", tail, with_speed ? speed : "");
 }
 
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static void draw(const struct progress *p, unsigned long rows,
                  unsigned long long done)
 {
-    double secs = seconds_since(&p->t0);
+    double secs = clock_seconds_since(&p->t0);
     double pct = p->total ? 100.0 * (double)done / (double)p->total : 100.0;
     if (pct > 100.0)
         pct = 100.0;

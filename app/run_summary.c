@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "lib/clock.h"
 #include "lib/json.h"
 #include "reports/rules.h"
 
@@ -59,10 +60,7 @@ bool run_record_warn(struct run_record *s, const char *code,
 
 double run_record_seconds(const struct run_record *s)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - s->t0.tv_sec) +
-           (double)(t1.tv_nsec - s->t0.tv_nsec) / 1e9;
+    return clock_seconds_since(&s->t0);
 }
 
 void run_record_free(struct run_record *s)

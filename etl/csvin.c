@@ -239,6 +239,42 @@ static bool blank_piece(const char *s, size_t n)
     return true;
 }
 
+/* Outside a record, the piece s[0..n) of a line starts one, or is part
+ * of a blank line (not a record). */
+static int start_piece(struct csvin *in, const char *s, size_t n,
+                       bool ends_line, struct diag *d)
+{
+    if (!blank_piece(s, n)) {
+        in->in_record = true;
+        in->rec.line = in->line;
+        in->data_len = in->n_fields = 0;
+        in->too_big = false;
+        if (in->blanks_over)           /* as if read in one piece */
+            return diag_set(d, EX_DATAERR, in->name, in->rec.line,
+                            "record longer than %d bytes; file refused",
+                            CSVIN_MAX_RECORD_BYTES);
+    } else if (ends_line) {
+        in->raw_len = 0;               /* a blank line: not a record */
+        in->blanks_over = false;
+    }
+    return 0;
+}
+
+/* Physical lines: a piece that ends a line counts one, but the LF of a
+ * CRLF split from its CR by a read boundary does not count again. */
+static void count_line(struct csvin *in, const char *s, size_t n,
+                       bool ends_line)
+{
+    if (ends_line) {
+        char last = s[n - 1];
+        if (last == '\r' || !(in->prev_cr && n == 1))
+            in->line++;
+        in->prev_cr = last == '\r';
+    } else {
+        in->prev_cr = false;
+    }
+}
+
 int csvin_next(struct csvin *in, const struct csvin_record **rec,
                struct diag *d)
 {
@@ -275,21 +311,8 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
         bool ends_line = n < avail;
         if (ends_line)
             n++;
-        if (!in->in_record) {
-            if (!blank_piece(s, n)) {
-                in->in_record = true;
-                in->rec.line = in->line;
-                in->data_len = in->n_fields = 0;
-                in->too_big = false;
-                if (in->blanks_over)   /* as if read in one piece */
-                    return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                                    "record longer than %d bytes; file "
-                                    "refused", CSVIN_MAX_RECORD_BYTES);
-            } else if (ends_line) {
-                in->raw_len = 0;       /* a blank line: not a record */
-                in->blanks_over = false;
-            }
-        }
+        if (!in->in_record && start_piece(in, s, n, ends_line, d) != 0)
+            return -1;
         /* Blanks before a record, cut from it by a read boundary, are kept
          * so that the raw record starts where its line does. A blank line
          * longer than the record cap is still a blank line (skipped): past
@@ -318,13 +341,6 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
         in->buf_pos += n;
         if (in->record_ready)
             in->rec.end_line = in->line;
-        if (ends_line) {
-            char last = s[n - 1];
-            if (last == '\r' || !(in->prev_cr && n == 1))
-                in->line++;
-            in->prev_cr = last == '\r';
-        } else {
-            in->prev_cr = false;
-        }
+        count_line(in, s, n, ends_line);
     }
 }

@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "etl/csvin.h"
+#include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/sha256.h"
 #include "schemas/sql.h"
@@ -470,14 +471,6 @@ static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
     return 0;
 }
 
-static double elapsed(const struct timespec *t0)
-{
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    return (double)(t1.tv_sec - t0->tv_sec) +
-           (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* The file is refused (SPEC §2): why, for r->reason; *refused is set. */
 static void refuse(struct load_result *r, bool *refused, const char *why,
                    unsigned long line)
@@ -674,7 +667,7 @@ int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
               struct diag *d)
 {
     struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_start(&t0);
     memset(r, 0, sizeof *r);
     r->path = path;
     r->kind = kind;
@@ -711,6 +704,6 @@ out:
     if (fp)
         fclose(fp);
     free(L.row);
-    r->seconds = elapsed(&t0);
+    r->seconds = clock_seconds_since(&t0);
     return rc;
 }

@@ -3,18 +3,22 @@
  *
  * One connection, opened read-only (no run lock: a nightly run may hold it;
  * WAL lets readers read). The rules of SPEC §3 run on it exactly as for a
- * report -- r010's TEMP run_ctx and aging_bucket filled with bound
- * parameters, then schemas/r020… -- and every fact printed is read from
- * their TEMP tables and views by a statement of schemas/q_explain_*.sql.
- * What this file decides is only how to say it: the order of sections, text
- * or JSON, the marks on the row --source named. Feed text is untrusted: in
- * text it is quoted with control bytes and bad UTF-8 escaped (\xNN), in JSON
- * it is escaped to valid UTF-8 (a bad byte becomes U+FFFD; a rejected row's
- * exact bytes are also given in base64). */
+ * report (reports/rules.c), and every fact printed is read from their TEMP
+ * tables and views by a statement of schemas/queries/explain/.
+ *
+ * Each fact is stated once, in a table of `struct fact` (the column, its
+ * JSON member, the words that introduce it in text); put_facts() renders a
+ * table as text or as JSON (through lib/json, the one JSON writer). What is
+ * left in C is how a story is told: the order of sections, the sentence
+ * that sums up a row's state, the marks on the row --source named. Feed
+ * text is untrusted: in text it is quoted with control bytes and bad UTF-8
+ * escaped (\xNN), in JSON it is escaped to valid UTF-8 (a bad byte becomes
+ * U+FFFD; a rejected row's exact bytes are also given in base64). */
 #include "reports/explain.h"
 #include "reports/rules.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,10 +28,10 @@
 
 #include "lib/db.h"
 #include "lib/diag.h"
+#include "lib/json.h"
 #include "schemas/sql.h"
 #include "lib/utf8.h"
 
-#define JSON_MAX_DEPTH 16         /* the document nests 8 deep at most */
 #define MAX_HINTS      5          /* closeouts named when a dispatch is not */
 
 /* ---- the statements, and the columns of each (in their SELECT order) --- */
@@ -79,9 +83,8 @@ struct ex {
     sqlite3_stmt *q[Q_N];
     FILE         *f;                    /* stdout */
     bool          json;
-    int           depth;                /* JSON nesting */
-    bool          comma[JSON_MAX_DEPTH];/* a member was written at depth */
-    struct diag   d;
+    struct json   j;                    /* the JSON document, when json */
+    struct diag  *d;
 };
 
 /* ---- SQLite helpers ----------------------------------------------------- */
@@ -102,148 +105,12 @@ static int step(struct ex *x, int q)
         return rc;
     char what[96];
     snprintf(what, sizeof what, "reading %s", queries[q].name);
-    return db_fail(x->db, &x->d, what);
+    return db_fail(x->db, x->d, what);
 }
 
 static bool is_null(sqlite3_stmt *st, int col)
 {
     return sqlite3_column_type(st, col) == SQLITE_NULL;
-}
-
-/* ---- JSON --------------------------------------------------------------- */
-
-static void j_newline(struct ex *x)
-{
-    fputc('\n', x->f);
-    for (int i = 0; i < x->depth; i++)
-        fputs("  ", x->f);
-}
-
-/* Starts a member (key != NULL, in an object) or an element (in an
- * array): the comma, the line break and the key. */
-static void j_item(struct ex *x, const char *key)
-{
-    if (x->comma[x->depth])
-        fputc(',', x->f);
-    x->comma[x->depth] = true;
-    if (x->depth > 0)
-        j_newline(x);
-    if (key) {
-        utf8_put_json(x->f, key, strlen(key));
-        fputs(": ", x->f);
-    }
-}
-
-static void j_open(struct ex *x, const char *key, char brace)
-{
-    j_item(x, key);
-    fputc(brace, x->f);
-    if (x->depth < JSON_MAX_DEPTH - 1)
-        x->depth++;
-    x->comma[x->depth] = false;
-}
-
-static void j_close(struct ex *x, char brace)
-{
-    bool any = x->comma[x->depth];
-    if (x->depth > 0)
-        x->depth--;
-    if (any)
-        j_newline(x);
-    fputc(brace, x->f);
-}
-
-static void j_str(struct ex *x, const char *key, const char *s)
-{
-    j_item(x, key);
-    if (s)
-        utf8_put_json(x->f, s, strlen(s));
-    else
-        fputs("null", x->f);
-}
-
-static void j_int(struct ex *x, const char *key, long long v)
-{
-    j_item(x, key);
-    fprintf(x->f, "%lld", v);
-}
-
-static void j_bool(struct ex *x, const char *key, bool v)
-{
-    j_item(x, key);
-    fputs(v ? "true" : "false", x->f);
-}
-
-static void j_null(struct ex *x, const char *key)
-{
-    j_item(x, key);
-    fputs("null", x->f);
-}
-
-/* A column as its own JSON type: NULL, integer, number or string. */
-static void j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
-{
-    j_item(x, key);
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
-        fputs("null", x->f);
-        break;
-    case SQLITE_INTEGER:
-        fprintf(x->f, "%lld", (long long)sqlite3_column_int64(st, col));
-        break;
-    case SQLITE_FLOAT:
-        /* Feed numbers are short decimals; %.15g gives them back as
-         * written (1.5, not 1.50000000000000000). */
-        fprintf(x->f, "%.15g", sqlite3_column_double(st, col));
-        break;
-    default: {
-        const char *s = (const char *)sqlite3_column_text(st, col);
-        utf8_put_json(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
-    }
-    }
-}
-
-/* 0/1 as false/true, NULL as null. */
-static void j_col_bool(struct ex *x, const char *key, sqlite3_stmt *st,
-                       int col)
-{
-    if (is_null(st, col))
-        j_null(x, key);
-    else
-        j_bool(x, key, sqlite3_column_int(st, col) != 0);
-}
-
-/* {"file": …, "line": …}, or null when the file column is NULL. */
-static void j_loc(struct ex *x, const char *key, sqlite3_stmt *st,
-                  int file_col, int line_col)
-{
-    if (is_null(st, file_col)) {
-        j_null(x, key);
-        return;
-    }
-    j_open(x, key, '{');
-    j_col(x, "file", st, file_col);
-    j_col(x, "line", st, line_col);
-    j_close(x, '}');
-}
-
-static void base64(FILE *f, const unsigned char *p, size_t len)
-{
-    static const char a[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    fputc('"', f);
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        fputc(a[(v >> 18) & 63], f);
-        fputc(a[(v >> 12) & 63], f);
-        fputc(i + 1 < len ? a[(v >> 6) & 63] : '=', f);
-        fputc(i + 2 < len ? a[v & 63] : '=', f);
-    }
-    fputc('"', f);
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -310,22 +177,229 @@ static void t_item(struct ex *x, bool marked)
     fputs(marked ? "=> " : "   ", x->f);
 }
 
-/* ---- the rule context --------------------------------------------------- */
+/* ---- JSON --------------------------------------------------------------- */
 
-/* SPEC §3 exactly as the reports run it (reports/report.c). */
+/* A column as its own JSON type: NULL, integer, number or string. */
+static void j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
+{
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_NULL:
+        json_null(&x->j, key);
+        break;
+    case SQLITE_INTEGER:
+        json_int(&x->j, key, (long long)sqlite3_column_int64(st, col));
+        break;
+    case SQLITE_FLOAT:
+        /* Feed numbers are short decimals; 15 digits give them back as
+         * written (1.5, not 1.50000000000000000). */
+        json_num(&x->j, key, sqlite3_column_double(st, col), 15);
+        break;
+    default: {
+        const char *s = (const char *)sqlite3_column_text(st, col);
+        json_strn(&x->j, key, s ? s : "",
+                  (size_t)sqlite3_column_bytes(st, col));
+    }
+    }
+}
+
+/* {"file": …, "line": …}, or null when the file column is NULL. */
+static void j_loc(struct ex *x, const char *key, sqlite3_stmt *st,
+                  int file_col)
+{
+    if (is_null(st, file_col)) {
+        json_null(&x->j, key);
+        return;
+    }
+    json_open(&x->j, key, '{');
+    j_col(x, "file", st, file_col);
+    j_col(x, "line", st, file_col + 1);
+    json_close(&x->j, '}');
+}
+
+/* The bytes of (p, len) in base64, as a JSON string member. */
+static int j_base64(struct ex *x, const char *key, const unsigned char *p,
+                    size_t len)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(len / 3 * 4 + 5), *o = out;
+    if (!out)
+        return diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        *o++ = a[(v >> 18) & 63];
+        *o++ = a[(v >> 12) & 63];
+        *o++ = i + 1 < len ? a[(v >> 6) & 63] : '=';
+        *o++ = i + 2 < len ? a[v & 63] : '=';
+    }
+    json_strn(&x->j, key, out, (size_t)(o - out));
+    free(out);
+    return 0;
+}
+
+/* ---- facts: stated once, rendered as text or JSON ---------------------- */
+
+enum fact_form {
+    FACT_VALUE,      /* text: as is, "(blank)" for NULL; JSON: own type */
+    FACT_QUOTED,     /* text: 'quoted' feed text; JSON: own type */
+    FACT_YES_NO,     /* a 0/1 column: text yes/no; JSON true/false/null */
+    FACT_FILE_LINE,  /* columns col, col + 1: text FILE:LINE; JSON the two
+                      * members "file" and "line" */
+    FACT_LOC,        /* the same as one JSON member {file, line} (null when
+                      * the file is NULL) */
+};
+
+struct fact {
+    const char    *key;       /* JSON member; NULL: text only */
+    int            col;       /* the column (a location: its file) */
+    enum fact_form form;
+    const char    *text;      /* text: the words before the value; NULL:
+                               * JSON only (the text's sentence says it) */
+    const char    *if_null;   /* text instead of words + value when the
+                               * column is NULL; NULL: "(blank)" */
+};
+
+#define N_FACTS(t) (sizeof (t) / sizeof (t)[0])
+
+static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+{
+    switch (f->form) {
+    case FACT_VALUE:
+    case FACT_QUOTED:
+        j_col(x, f->key, st, f->col);
+        break;
+    case FACT_YES_NO:
+        if (is_null(st, f->col))
+            json_null(&x->j, f->key);
+        else
+            json_bool(&x->j, f->key, sqlite3_column_int(st, f->col) != 0);
+        break;
+    case FACT_FILE_LINE:
+        j_col(x, "file", st, f->col);
+        j_col(x, "line", st, f->col + 1);
+        break;
+    case FACT_LOC:
+        j_loc(x, f->key, st, f->col);
+        break;
+    }
+}
+
+static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+{
+    if (f->if_null && is_null(st, f->col)) {
+        fputs(f->if_null, x->f);
+        return;
+    }
+    fputs(f->text, x->f);
+    switch (f->form) {
+    case FACT_VALUE:
+        t_v(x, st, f->col);
+        break;
+    case FACT_QUOTED:
+        t_q(x, st, f->col);
+        break;
+    case FACT_YES_NO:
+        fputs(sqlite3_column_int(st, f->col) ? "yes" : "no", x->f);
+        break;
+    case FACT_FILE_LINE:
+    case FACT_LOC:
+        t_loc(x, st, f->col, f->col + 1);
+        break;
+    }
+}
+
+/* The facts of table t read from st's current row, in the document's
+ * form; a fact without words (or without a key) belongs to one form only. */
+static void put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (x->json && t[i].key)
+            json_fact(x, st, &t[i]);
+        else if (!x->json && t[i].text)
+            text_fact(x, st, &t[i]);
+    }
+}
+
+/* A row's opening: its mark and FILE:LINE in text; in JSON an object
+ * (named key, or an element when key is NULL) starting with "file" and
+ * "line". file_col: the row's file column, its line next to it. */
+static void open_row(struct ex *x, sqlite3_stmt *st, int file_col,
+                     const char *key, bool marked)
+{
+    const struct fact where = {"file", file_col, FACT_FILE_LINE, "", NULL};
+    if (x->json)
+        json_open(&x->j, key, '{');
+    else
+        t_item(x, marked);
+    put_facts(x, st, &where, 1);
+}
+
+/* A row's end: "source" (the row --source named) in JSON, a line end in
+ * text. */
+static void close_row(struct ex *x, bool marked)
+{
+    if (x->json) {
+        json_bool(&x->j, "source", marked);
+        json_close(&x->j, '}');
+    } else {
+        fputc('\n', x->f);
+    }
+}
+
+/* ---- opening ------------------------------------------------------------ */
+
+/* SPEC §3 exactly as the reports run it (reports/rules.c). */
 static int setup_rules(struct ex *x)
 {
     struct rules_asof a = {.as_of_day = x->o->as_of_day,
                            .n_buckets = x->o->n_buckets};
     memcpy(a.as_of, x->o->as_of, sizeof a.as_of);
     memcpy(a.bucket_hi, x->o->bucket_hi, sizeof a.bucket_hi);
-    return rules_setup(x->db, &a, &x->d);
+    return rules_setup(x->db, &a, x->d);
 }
-
-/* ---- opening ------------------------------------------------------------ */
 
 /* Read-only, never created: a missing database is 66, a file that is not
  * an svcrecon database (or of a newer schema) is 65. */
+static int open_db(struct ex *x)
+{
+    const char *path = x->o->db_path;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return diag_set(x->d, EX_NOINPUT, path, 0,
+                        "cannot open database: %s", strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+        return diag_set(x->d, EX_NOINPUT, path, 0,
+                        "cannot open database: Is a directory");
+    int rc = sqlite3_open_v2(path, &x->db,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return diag_set(x->d, EX_NOINPUT, path, 0,
+                        "cannot open database: %s",
+                        x->db ? sqlite3_errmsg(x->db) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(x->db, 1);
+    sqlite3_busy_timeout(x->db, 2000);
+    int version;
+    if (db_schema_version(x->db, &version, x->d) != 0) {
+        diag_set_file(x->d, path);
+        if (x->d->exit_code == EX_CANTCREAT)   /* cannot open: an input */
+            x->d->exit_code = EX_NOINPUT;
+        return -1;
+    }
+    if (version == 0)
+        return diag_set(x->d, EX_DATAERR, path, 0,
+                        "not an svcrecon database (schema version 0); "
+                        "nothing was imported into it");
+    if (db_refuse_newer(path, version, x->d) != 0)
+        return -1;
+    return 0;
+}
+
 /* SPEC §5: without --as-of, the as-of date of the latest recorded report
  * (today when there is none, or the database predates report history),
  * said on stderr for text and as "as_of_basis" in JSON. */
@@ -353,45 +427,14 @@ static const char *default_as_of(struct ex *x, struct explain_opts *o)
     return basis;
 }
 
-static int open_db(struct ex *x)
+/* The rules and the statements, in one read transaction: an import
+ * committing meanwhile must not show its rows to the queries of the base
+ * tables when the rule tables were built without them. */
+static int prepare_all(struct ex *x)
 {
-    const char *path = x->o->db_path;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return diag_set(&x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: %s", strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-        return diag_set(&x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: Is a directory");
-    int rc = sqlite3_open_v2(path, &x->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                             NULL);
-    if (rc != SQLITE_OK)
-        return diag_set(&x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: %s",
-                        x->db ? sqlite3_errmsg(x->db) : sqlite3_errstr(rc));
-    sqlite3_extended_result_codes(x->db, 1);
-    sqlite3_busy_timeout(x->db, 2000);
-    int version;
-    if (db_schema_version(x->db, &version, &x->d) != 0) {
-        diag_set_file(&x->d, path);
-        if (x->d.exit_code == EX_CANTCREAT)   /* cannot open: an input */
-            x->d.exit_code = EX_NOINPUT;
-        return -1;
-    }
-    if (version == 0)
-        return diag_set(&x->d, EX_DATAERR, path, 0,
-                        "not an svcrecon database (schema version 0); "
-                        "nothing was imported into it");
-    if (db_refuse_newer(path, version, &x->d) != 0)
-        return -1;
-    if (db_exec(x->db, "PRAGMA cache_size = -16384", &x->d,
-                "setting pragmas") != 0)
-        return -1;
-    /* One read transaction from the rules to the last query: an import
-     * committing meanwhile must not show its rows to the queries of the
-     * base tables when the rule tables were built without them. */
-    if (db_exec(x->db, "BEGIN", &x->d, "starting to read") != 0)
+    if (db_exec(x->db, "PRAGMA cache_size = -16384", x->d,
+                "setting pragmas") != 0 ||
+        db_exec(x->db, "BEGIN", x->d, "starting to read") != 0)
         return -1;
     if (x->rw)
         x->rw->as_of_basis = x->rw->as_of_default ? default_as_of(x, x->rw)
@@ -401,7 +444,7 @@ static int open_db(struct ex *x)
     for (int q = 0; q < Q_N; q++) {
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);
-        if (db_prepare(x->db, queries[q].sql, &x->q[q], &x->d, what) != 0)
+        if (db_prepare(x->db, queries[q].sql, &x->q[q], x->d, what) != 0)
             return -1;
     }
     return 0;
@@ -418,103 +461,111 @@ static void finish(struct ex *x)
 
 /* ---- the sections of a story -------------------------------------------- */
 
-/* Every reason of one closeout, in precedence order (JSON: "reasons"). */
-static int put_reasons(struct ex *x, sqlite3_int64 closeout_id)
+static const struct fact reason_facts[] = {
+    {"rank",   X_RANK,   FACT_VALUE, "",   NULL},
+    {"code",   X_CODE,   FACT_VALUE, " ",  NULL},
+    {"detail", X_DETAIL, FACT_VALUE, ": ", NULL},
+};
+
+/* A list of reasons or exceptions (statement q, bound): a JSON array key,
+ * or one line each after indent ("none" when empty and say_none). */
+static int put_reason_list(struct ex *x, int q, const char *key,
+                           const char *indent, bool say_none)
 {
-    sqlite3_stmt *st = use(x, Q_REASONS);
-    db_bind_int(st, ":closeout_id", closeout_id);
+    sqlite3_stmt *st = x->q[q];
+    int rc, n = 0;
     if (x->json)
-        j_open(x, "reasons", '[');
-    int rc;
-    while ((rc = step(x, Q_REASONS)) == SQLITE_ROW) {
-        if (x->json) {
-            j_open(x, NULL, '{');
-            j_col(x, "rank", st, X_RANK);
-            j_col(x, "code", st, X_CODE);
-            j_col(x, "detail", st, X_DETAIL);
-            j_close(x, '}');
-        } else {
-            fputs("      ", x->f);
-            t_v(x, st, X_RANK);
-            fputc(' ', x->f);
-            t_v(x, st, X_CODE);
-            fputs(": ", x->f);
-            t_v(x, st, X_DETAIL);
+        json_open(&x->j, key, '[');
+    while ((rc = step(x, q)) == SQLITE_ROW) {
+        n++;
+        if (x->json)
+            json_open(&x->j, NULL, '{');
+        else
+            fputs(indent, x->f);
+        put_facts(x, st, reason_facts, N_FACTS(reason_facts));
+        if (x->json)
+            json_close(&x->j, '}');
+        else
             fputc('\n', x->f);
-        }
     }
     if (x->json)
-        j_close(x, ']');
+        json_close(&x->j, ']');
+    else if (rc == SQLITE_DONE && n == 0 && say_none)
+        fprintf(x->f, "%snone\n", indent);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* One closeout row of Q_CLOSEOUTS, its reasons included. */
-static int put_closeout(struct ex *x, sqlite3_int64 mark)
+/* The registration exceptions of one dispatch; indent for text. */
+static int put_reg_exceptions(struct ex *x, const char *dispatch_id,
+                              const char *indent)
+{
+    sqlite3_stmt *st = use(x, Q_REGEXC);
+    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    return put_reason_list(x, Q_REGEXC, "registration_exceptions", indent,
+                           true);
+}
+
+static const struct fact closeout_facts[] = {
+    {"imported_at",     C_IMPORTED_AT, FACT_VALUE,  ", imported ", NULL},
+    {"dealer_id",       C_DEALER,      FACT_QUOTED, "\n      dealer ", NULL},
+    {"dispatch_id",     C_DISPATCH,    FACT_QUOTED, ", dispatch ", NULL},
+    {"submitted_at",    C_SUBMITTED,   FACT_VALUE,  ", submitted ", NULL},
+    {"completed_on",    C_COMPLETED,   FACT_VALUE,  ", completed ", NULL},
+    {"serial_number",   C_SERIAL,      FACT_QUOTED, "\n      serial ", NULL},
+    {"model",           C_MODEL,       FACT_QUOTED, ", model ", NULL},
+    {"technician",      C_TECH,        FACT_QUOTED, ", technician ", NULL},
+    {"labor_hours",     C_HOURS,       FACT_VALUE,  ", labor hours ", NULL},
+    {"resolution_code", C_RESOLUTION,  FACT_QUOTED, ", resolution ", NULL},
+    {"parts",           C_PARTS,       FACT_QUOTED, ", parts ", NULL},
+    {"reason",          C_REASON,      FACT_VALUE,  NULL, NULL},
+    {"superseded_by",   C_SUP_FILE,    FACT_LOC,    NULL, NULL},
+};
+
+/* Text: what became of a closeout, after its FILE:LINE. */
+static void say_closeout_state(struct ex *x, sqlite3_stmt *st,
+                               const char *state)
+{
+    fputs("  ", x->f);
+    if (strcmp(state, "accepted") == 0) {
+        fputs("accepted", x->f);
+    } else if (strcmp(state, "non_compensable") == 0) {
+        fputs("non-compensable: ", x->f);
+        t_v(x, st, C_REASON);
+    } else if (strcmp(state, "superseded") == 0) {
+        fputs("superseded by ", x->f);
+        t_loc(x, st, C_SUP_FILE, C_SUP_LINE);
+    } else {
+        fprintf(x->f, "submitted after as-of %s, takes no part",
+                x->o->as_of);
+    }
+}
+
+/* One closeout row of Q_CLOSEOUTS, its reasons included; JSON: an object
+ * named key (an element when NULL). */
+static int put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
 {
     sqlite3_stmt *st = x->q[Q_CLOSEOUTS];
     sqlite3_int64 id = sqlite3_column_int64(st, C_ID);
     const char *state = (const char *)sqlite3_column_text(st, C_STATE);
     if (!state)
         state = "";
+    open_row(x, st, C_FILE, key, id == mark);
+    if (!x->json)
+        say_closeout_state(x, st, state);
+    put_facts(x, st, closeout_facts, N_FACTS(closeout_facts));
     if (x->json) {
-        j_col(x, "file", st, C_FILE);
-        j_col(x, "line", st, C_LINE);
-        j_col(x, "imported_at", st, C_IMPORTED_AT);
-        j_col(x, "dealer_id", st, C_DEALER);
-        j_col(x, "dispatch_id", st, C_DISPATCH);
-        j_col(x, "submitted_at", st, C_SUBMITTED);
-        j_col(x, "completed_on", st, C_COMPLETED);
-        j_col(x, "serial_number", st, C_SERIAL);
-        j_col(x, "model", st, C_MODEL);
-        j_col(x, "technician", st, C_TECH);
-        j_col(x, "labor_hours", st, C_HOURS);
-        j_col(x, "resolution_code", st, C_RESOLUTION);
-        j_col(x, "parts", st, C_PARTS);
-        j_str(x, "state", state);
-        j_col(x, "reason", st, C_REASON);
-        j_loc(x, "superseded_by", st, C_SUP_FILE, C_SUP_LINE);
-        j_bool(x, "source", id == mark);
+        json_str(&x->j, "state", state);
+        json_bool(&x->j, "source", id == mark);
     } else {
-        t_item(x, id == mark);
-        t_loc(x, st, C_FILE, C_LINE);
-        fputs("  ", x->f);
-        if (strcmp(state, "accepted") == 0) {
-            fputs("accepted", x->f);
-        } else if (strcmp(state, "non_compensable") == 0) {
-            fputs("non-compensable: ", x->f);
-            t_v(x, st, C_REASON);
-        } else if (strcmp(state, "superseded") == 0) {
-            fputs("superseded by ", x->f);
-            t_loc(x, st, C_SUP_FILE, C_SUP_LINE);
-        } else {
-            fprintf(x->f, "submitted after as-of %s, takes no part",
-                    x->o->as_of);
-        }
-        fputs(", imported ", x->f);
-        t_v(x, st, C_IMPORTED_AT);
-        fputs("\n      dealer ", x->f);
-        t_q(x, st, C_DEALER);
-        fputs(", dispatch ", x->f);
-        t_q(x, st, C_DISPATCH);
-        fputs(", submitted ", x->f);
-        t_v(x, st, C_SUBMITTED);
-        fputs(", completed ", x->f);
-        t_v(x, st, C_COMPLETED);
-        fputs("\n      serial ", x->f);
-        t_q(x, st, C_SERIAL);
-        fputs(", model ", x->f);
-        t_q(x, st, C_MODEL);
-        fputs(", technician ", x->f);
-        t_q(x, st, C_TECH);
-        fputs(", labor hours ", x->f);
-        t_v(x, st, C_HOURS);
-        fputs(", resolution ", x->f);
-        t_q(x, st, C_RESOLUTION);
-        fputs(", parts ", x->f);
-        t_q(x, st, C_PARTS);
         fputc('\n', x->f);
     }
-    return put_reasons(x, id);
+    sqlite3_stmt *r = use(x, Q_REASONS);
+    db_bind_int(r, ":closeout_id", id);
+    if (put_reason_list(x, Q_REASONS, "reasons", "      ", false) != 0)
+        return -1;
+    if (x->json)
+        json_close(&x->j, '}');
+    return 0;
 }
 
 /* Closeouts naming dispatch_id (or, with dispatch_id NULL, closeout_id
@@ -529,12 +580,8 @@ static int put_closeouts(struct ex *x, const char *dispatch_id,
         db_bind_int(st, ":closeout_id", closeout_id);
     int rc, n = 0;
     while ((rc = step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
-        if (x->json)
-            j_open(x, NULL, '{');
-        if (put_closeout(x, mark) != 0)
+        if (put_closeout(x, NULL, mark) != 0)
             return -1;
-        if (x->json)
-            j_close(x, '}');
         n++;
     }
     if (rc != SQLITE_DONE)
@@ -544,71 +591,57 @@ static int put_closeouts(struct ex *x, const char *dispatch_id,
     return 0;
 }
 
-/* Registrations (Q_REGS rows); active_on names the dispatch day, NULL when
- * no dispatch is asked about. JSON: each an object named key (NULL in an
- * array). */
+static const struct fact registration_facts[] = {
+    {"imported_at",   R_IMPORTED_AT,   FACT_VALUE,  ", imported ", NULL},
+    {"dealer_id",     R_DEALER,        FACT_QUOTED, "\n      dealer ", NULL},
+    {"dealer_name",   R_DEALER_NAME,   FACT_QUOTED, " (", NULL},
+    {"model",         R_MODEL,         FACT_QUOTED, "), model ", NULL},
+    {"serial_number", R_SERIAL,        FACT_QUOTED, ", serial ", NULL},
+    {"wmp_selected",  R_WMP,           FACT_YES_NO, ", WMP ", NULL},
+    {"registered_on", R_REGISTERED_ON, FACT_VALUE,  ", registered ", NULL},
+    {"removed_on",    R_REMOVED_ON,    FACT_VALUE,  ", removed ",
+                                                    ", not removed"},
+    {"superseded_by", R_SUP_FILE,      FACT_LOC,    NULL, NULL},
+    {"active",        R_ACTIVE,        FACT_YES_NO, NULL, NULL},
+};
+
+/* Text: where a registration stands, after its FILE:LINE; active_on names
+ * the dispatch day, NULL when no dispatch is asked about. */
+static void say_registration_state(struct ex *x, sqlite3_stmt *st,
+                                   bool current, const char *active_on)
+{
+    fputs("  ", x->f);
+    if (!current) {
+        fputs("superseded by ", x->f);
+        t_loc(x, st, R_SUP_FILE, R_SUP_LINE);
+    } else if (!active_on) {
+        fputs("current", x->f);
+    } else if (is_null(st, R_ACTIVE)) {
+        fputs("not checked", x->f);
+    } else {
+        fprintf(x->f, "%s on %s", sqlite3_column_int(st, R_ACTIVE) ?
+                "active" : "not active", active_on);
+    }
+}
+
+/* Registrations (Q_REGS rows, bound). JSON: each an object named key (an
+ * element when NULL). */
 static int put_registrations(struct ex *x, const char *active_on,
                              sqlite3_int64 mark, const char *key)
 {
     sqlite3_stmt *st = x->q[Q_REGS];
     int rc, n = 0;
     while ((rc = step(x, Q_REGS)) == SQLITE_ROW) {
-        sqlite3_int64 id = sqlite3_column_int64(st, R_ID);
+        bool marked = sqlite3_column_int64(st, R_ID) == mark;
         bool current = sqlite3_column_int(st, R_CURRENT) != 0;
         n++;
-        if (x->json) {
-            j_open(x, key, '{');
-            j_col(x, "file", st, R_FILE);
-            j_col(x, "line", st, R_LINE);
-            j_col(x, "imported_at", st, R_IMPORTED_AT);
-            j_col(x, "dealer_id", st, R_DEALER);
-            j_col(x, "dealer_name", st, R_DEALER_NAME);
-            j_col(x, "model", st, R_MODEL);
-            j_col(x, "serial_number", st, R_SERIAL);
-            j_col(x, "registered_on", st, R_REGISTERED_ON);
-            j_col(x, "removed_on", st, R_REMOVED_ON);
-            j_col_bool(x, "wmp_selected", st, R_WMP);
-            j_bool(x, "current", current);
-            j_loc(x, "superseded_by", st, R_SUP_FILE, R_SUP_LINE);
-            j_col_bool(x, "active", st, R_ACTIVE);
-            j_bool(x, "source", id == mark);
-            j_close(x, '}');
-            continue;
-        }
-        t_item(x, id == mark);
-        t_loc(x, st, R_FILE, R_LINE);
-        fputs("  ", x->f);
-        if (!current) {
-            fputs("superseded by ", x->f);
-            t_loc(x, st, R_SUP_FILE, R_SUP_LINE);
-        } else if (!active_on) {
-            fputs("current", x->f);
-        } else if (is_null(st, R_ACTIVE)) {
-            fputs("not checked", x->f);
-        } else {
-            fprintf(x->f, "%s on %s", sqlite3_column_int(st, R_ACTIVE) ?
-                    "active" : "not active", active_on);
-        }
-        fputs(", imported ", x->f);
-        t_v(x, st, R_IMPORTED_AT);
-        fputs("\n      dealer ", x->f);
-        t_q(x, st, R_DEALER);
-        fputs(" (", x->f);
-        t_q(x, st, R_DEALER_NAME);
-        fputs("), model ", x->f);
-        t_q(x, st, R_MODEL);
-        fputs(", serial ", x->f);
-        t_q(x, st, R_SERIAL);
-        fprintf(x->f, ", WMP %s, registered ",
-                sqlite3_column_int(st, R_WMP) ? "yes" : "no");
-        t_v(x, st, R_REGISTERED_ON);
-        if (is_null(st, R_REMOVED_ON)) {
-            fputs(", not removed\n", x->f);
-        } else {
-            fputs(", removed ", x->f);
-            t_v(x, st, R_REMOVED_ON);
-            fputc('\n', x->f);
-        }
+        open_row(x, st, R_FILE, key, marked);
+        if (!x->json)
+            say_registration_state(x, st, current, active_on);
+        put_facts(x, st, registration_facts, N_FACTS(registration_facts));
+        if (x->json)
+            json_bool(&x->j, "current", current);
+        close_row(x, marked);
     }
     if (rc != SQLITE_DONE)
         return -1;
@@ -617,39 +650,19 @@ static int put_registrations(struct ex *x, const char *active_on,
     return 0;
 }
 
-/* The registration exceptions of one dispatch; indent for text. */
-static int put_reg_exceptions(struct ex *x, const char *dispatch_id,
-                              const char *indent)
-{
-    sqlite3_stmt *st = use(x, Q_REGEXC);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
-    if (x->json)
-        j_open(x, "registration_exceptions", '[');
-    int rc, n = 0;
-    while ((rc = step(x, Q_REGEXC)) == SQLITE_ROW) {
-        n++;
-        if (x->json) {
-            j_open(x, NULL, '{');
-            j_col(x, "rank", st, X_RANK);
-            j_col(x, "code", st, X_CODE);
-            j_col(x, "detail", st, X_DETAIL);
-            j_close(x, '}');
-        } else {
-            fputs(indent, x->f);
-            t_v(x, st, X_RANK);
-            fputc(' ', x->f);
-            t_v(x, st, X_CODE);
-            fputs(": ", x->f);
-            t_v(x, st, X_DETAIL);
-            fputc('\n', x->f);
-        }
-    }
-    if (x->json)
-        j_close(x, ']');
-    else if (rc == SQLITE_DONE && n == 0)
-        fprintf(x->f, "%snone\n", indent);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
+static const struct fact version_facts[] = {
+    {"imported_at",   V_IMPORTED_AT,   FACT_VALUE,  ", imported ", NULL},
+    {"dispatched_at", V_DISPATCHED_AT, FACT_VALUE,  "\n      dispatched ",
+                                                    NULL},
+    {"status",        V_STATUS,        FACT_VALUE,  ", ", NULL},
+    {"provider_id",   V_PROVIDER,      FACT_QUOTED, ", provider ", NULL},
+    {"model",         V_MODEL,         FACT_QUOTED, ", model ", NULL},
+    {"serial_number", V_SERIAL,        FACT_QUOTED, ", serial ", NULL},
+    {"customer_name", V_CUSTOMER,      FACT_QUOTED, "\n      customer ",
+                                                    NULL},
+    {"customer_postal_code", V_POSTAL, FACT_QUOTED, ", postal code ", NULL},
+    {"problem_code",  V_PROBLEM,       FACT_QUOTED, ", problem ", NULL},
+};
 
 static int put_versions(struct ex *x, const char *dispatch_id,
                         sqlite3_int64 mark)
@@ -657,62 +670,60 @@ static int put_versions(struct ex *x, const char *dispatch_id,
     sqlite3_stmt *st = use(x, Q_VERSIONS);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json)
-        j_open(x, "versions", '[');
+        json_open(&x->j, "versions", '[');
     else
         fputs("\nversions, in import order:\n", x->f);
     int rc;
     while ((rc = step(x, Q_VERSIONS)) == SQLITE_ROW) {
-        sqlite3_int64 id = sqlite3_column_int64(st, V_ROW_ID);
+        bool marked = sqlite3_column_int64(st, V_ROW_ID) == mark;
         bool current = sqlite3_column_int(st, V_CURRENT) != 0;
-        if (x->json) {
-            j_open(x, NULL, '{');
-            j_col(x, "file", st, V_FILE);
-            j_col(x, "line", st, V_LINE);
-            j_col(x, "imported_at", st, V_IMPORTED_AT);
-            j_col(x, "dispatched_at", st, V_DISPATCHED_AT);
-            j_col(x, "status", st, V_STATUS);
-            j_col(x, "provider_id", st, V_PROVIDER);
-            j_col(x, "model", st, V_MODEL);
-            j_col(x, "serial_number", st, V_SERIAL);
-            j_col(x, "customer_name", st, V_CUSTOMER);
-            j_col(x, "customer_postal_code", st, V_POSTAL);
-            j_col(x, "problem_code", st, V_PROBLEM);
-            j_bool(x, "current", current);
-            j_bool(x, "source", id == mark);
-            j_close(x, '}');
-            continue;
-        }
-        t_item(x, id == mark);
-        t_loc(x, st, V_FILE, V_LINE);
-        fprintf(x->f, "  %s, imported ", current ? "current" : "superseded");
-        t_v(x, st, V_IMPORTED_AT);
-        fputs("\n      dispatched ", x->f);
-        t_v(x, st, V_DISPATCHED_AT);
-        fputs(", ", x->f);
-        t_v(x, st, V_STATUS);
-        fputs(", provider ", x->f);
-        t_q(x, st, V_PROVIDER);
-        fputs(", model ", x->f);
-        t_q(x, st, V_MODEL);
-        fputs(", serial ", x->f);
-        t_q(x, st, V_SERIAL);
-        fputs("\n      customer ", x->f);
-        t_q(x, st, V_CUSTOMER);
-        fputs(", postal code ", x->f);
-        t_q(x, st, V_POSTAL);
-        fputs(", problem ", x->f);
-        t_q(x, st, V_PROBLEM);
-        fputc('\n', x->f);
+        open_row(x, st, V_FILE, NULL, marked);
+        if (!x->json)
+            fprintf(x->f, "  %s", current ? "current" : "superseded");
+        put_facts(x, st, version_facts, N_FACTS(version_facts));
+        if (x->json)
+            json_bool(&x->j, "current", current);
+        close_row(x, marked);
     }
     if (x->json)
-        j_close(x, ']');
+        json_close(&x->j, ']');
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* A call with n closeout attempts, none of them accepted. */
-static void put_only_noncomp(struct ex *x, long long n)
+/* Text: "; only non-compensable attempts (N)". */
+static void say_only_noncomp(struct ex *x, long long n)
 {
     fprintf(x->f, "; only non-compensable attempts (%lld)", n);
+}
+
+/* The accepted closeout: JSON members of "accepted_closeout"; text after
+ * "closed by closeout at ". */
+static const struct fact accepted_facts[] = {
+    {"file",         S_ACC_FILE,      FACT_FILE_LINE, "", NULL},
+    {"submitted_at", S_ACC_SUBMITTED, FACT_VALUE,     ", submitted ", NULL},
+};
+
+static const struct fact standing_facts[] = {
+    {"days_open", S_DAYS_OPEN, FACT_VALUE, NULL, NULL},
+    {"bucket",    S_BUCKET,    FACT_VALUE, NULL, NULL},
+};
+
+static void json_standing(struct ex *x, const char *state)
+{
+    sqlite3_stmt *st = x->q[Q_STANDING];
+    json_open(&x->j, "standing", '{');
+    json_str(&x->j, "state", state);
+    put_facts(x, st, standing_facts, N_FACTS(standing_facts));
+    if (is_null(st, S_ACC_FILE)) {
+        json_null(&x->j, "accepted_closeout");
+    } else {
+        json_open(&x->j, "accepted_closeout", '{');
+        put_facts(x, st, accepted_facts, N_FACTS(accepted_facts));
+        json_close(&x->j, '}');
+    }
+    json_int(&x->j, "attempts", sqlite3_column_int64(st, S_ATTEMPTS));
+    json_int(&x->j, "noncompensable", sqlite3_column_int64(st, S_NONCOMP));
+    json_close(&x->j, '}');
 }
 
 /* The last word of a story: Q_STANDING's row, read as it stands. */
@@ -722,22 +733,7 @@ static void put_standing(struct ex *x, const char *state)
     long long attempts = sqlite3_column_int64(st, S_ATTEMPTS);
     long long noncomp = sqlite3_column_int64(st, S_NONCOMP);
     if (x->json) {
-        j_open(x, "standing", '{');
-        j_str(x, "state", state);
-        j_col(x, "days_open", st, S_DAYS_OPEN);
-        j_col(x, "bucket", st, S_BUCKET);
-        if (is_null(st, S_ACC_FILE)) {
-            j_null(x, "accepted_closeout");
-        } else {
-            j_open(x, "accepted_closeout", '{');
-            j_col(x, "file", st, S_ACC_FILE);
-            j_col(x, "line", st, S_ACC_LINE);
-            j_col(x, "submitted_at", st, S_ACC_SUBMITTED);
-            j_close(x, '}');
-        }
-        j_int(x, "attempts", attempts);
-        j_int(x, "noncompensable", noncomp);
-        j_close(x, '}');
+        json_standing(x, state);
         return;
     }
     fprintf(x->f, "\nstanding as of %s: ", x->o->as_of);
@@ -752,18 +748,16 @@ static void put_standing(struct ex *x, const char *state)
         if (attempts == 0)
             fputs("; no closeout attempt", x->f);
         else
-            put_only_noncomp(x, attempts);
+            say_only_noncomp(x, attempts);
     } else if (strcmp(state, "closed") == 0) {
         fputs("closed by closeout at ", x->f);
-        t_loc(x, st, S_ACC_FILE, S_ACC_LINE);
-        fputs(", submitted ", x->f);
-        t_v(x, st, S_ACC_SUBMITTED);
+        put_facts(x, st, accepted_facts, N_FACTS(accepted_facts));
         if (noncomp > 0)
             fprintf(x->f, "; also non-compensable closeouts (%lld)", noncomp);
     } else if (strcmp(state, "cancelled") == 0) {
         fputs("cancelled", x->f);
         if (attempts > 0)
-            put_only_noncomp(x, attempts);
+            say_only_noncomp(x, attempts);
     } else {
         fputs("dispatched after the as-of date (", x->f);
         t_v(x, st, S_DISPATCHED_AT);
@@ -772,54 +766,45 @@ static void put_standing(struct ex *x, const char *state)
     fputc('\n', x->f);
 }
 
-/* The whole story of one dispatch: versions, registrations, registration
- * exceptions, closeouts, standing. mark_version / mark_closeout: the row
- * --source named (0: none). */
-static int put_dispatch(struct ex *x, const char *dispatch_id,
-                        sqlite3_int64 mark_version,
-                        sqlite3_int64 mark_closeout)
+static const struct fact dispatch_facts[] = {
+    {"dispatch_id",     S_ID,            FACT_QUOTED, "dispatch ", NULL},
+    {"dispatched_at",   S_DISPATCHED_AT, FACT_VALUE,  NULL, NULL},
+    {"serial_number",   S_SERIAL,        FACT_VALUE,  NULL, NULL},
+    {"status",          S_STATUS,        FACT_VALUE,  NULL, NULL},
+    {"current_version", S_FILE,          FACT_LOC,    NULL, NULL},
+};
+
+/* Q_STANDING's row for dispatch_id, and its state (copied to state). */
+static int read_standing(struct ex *x, const char *dispatch_id,
+                         char *state, size_t size)
 {
     sqlite3_stmt *st = use(x, Q_STANDING);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = step(x, Q_STANDING);
-    if (rc != SQLITE_ROW) {
-        if (rc == SQLITE_DONE)
-            diag_set(&x->d, EX_SOFTWARE, NULL, 0, "dispatch has versions "
-                     "but no current version (rule tables disagree)");
-        return -1;
-    }
-    /* Q_STANDING is not used again until this story ends: its row stays
-     * valid while the sections below step their own statements. */
-    const char *state = (const char *)sqlite3_column_text(st, S_STATE);
-    if (!state)
-        return diag_set(&x->d, EX_SOFTWARE, NULL, 0, "dispatch is open on "
+    if (rc != SQLITE_ROW)
+        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
+                                      "dispatch has versions but no current "
+                                      "version (rule tables disagree)");
+    const char *s = (const char *)sqlite3_column_text(st, S_STATE);
+    if (!s)
+        return diag_set(x->d, EX_SOFTWARE, NULL, 0, "dispatch is open on "
                         "or before the as-of date but neither unclosed nor "
                         "closed (rule tables disagree)");
-    char state_buf[32], day[16];
-    snprintf(state_buf, sizeof state_buf, "%s", state);
+    snprintf(state, size, "%s", s);
+    return 0;
+}
+
+/* Registrations of the dispatch's serial, as checked on its day. */
+static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
+                                      bool checked)
+{
+    sqlite3_stmt *st = x->q[Q_STANDING];
+    char day[16];
     snprintf(day, sizeof day, "%s", db_text(st, S_DISPATCHED_ON));
-    bool checked = strcmp(state_buf, "dispatched_after_as_of") != 0;
-
-    if (x->json) {
-        j_open(x, "dispatch", '{');
-        j_col(x, "dispatch_id", st, S_ID);
-        j_col(x, "dispatched_at", st, S_DISPATCHED_AT);
-        j_col(x, "serial_number", st, S_SERIAL);
-        j_col(x, "status", st, S_STATUS);
-        j_loc(x, "current_version", st, S_FILE, S_LINE);
-        j_bool(x, "checked", checked);
-    } else {
-        fputs("dispatch ", x->f);
-        t_q(x, st, S_ID);
-        fprintf(x->f, " as of %s\n", x->o->as_of);
-    }
-    if (put_versions(x, dispatch_id, mark_version) != 0)
-        return -1;
-
     sqlite3_stmt *r = use(x, Q_REGS);
     db_bind_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json) {
-        j_open(x, "registrations", '[');
+        json_open(&x->j, "registrations", '[');
     } else {
         fputs("\nregistrations of serial ", x->f);
         t_q(x, st, S_SERIAL);
@@ -832,14 +817,38 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
     if (put_registrations(x, day, 0, NULL) != 0)
         return -1;
     if (x->json)
-        j_close(x, ']');
+        json_close(&x->j, ']');
     else
         fputs("\nregistration exceptions:\n", x->f);
-    if (put_reg_exceptions(x, dispatch_id, "   ") != 0)
-        return -1;
+    return put_reg_exceptions(x, dispatch_id, "   ");
+}
 
+/* The whole story of one dispatch: versions, registrations, registration
+ * exceptions, closeouts, standing. mark_version / mark_closeout: the row
+ * --source named (0: none). */
+static int put_dispatch(struct ex *x, const char *dispatch_id,
+                        sqlite3_int64 mark_version,
+                        sqlite3_int64 mark_closeout)
+{
+    char state[32];
+    if (read_standing(x, dispatch_id, state, sizeof state) != 0)
+        return -1;
+    /* Q_STANDING is not used again until this story ends: its row stays
+     * valid while the sections below step their own statements. */
+    sqlite3_stmt *st = x->q[Q_STANDING];
+    bool checked = strcmp(state, "dispatched_after_as_of") != 0;
+    if (x->json)
+        json_open(&x->j, "dispatch", '{');
+    put_facts(x, st, dispatch_facts, N_FACTS(dispatch_facts));
+    if (x->json)
+        json_bool(&x->j, "checked", checked);
+    else
+        fprintf(x->f, " as of %s\n", x->o->as_of);
+    if (put_versions(x, dispatch_id, mark_version) != 0 ||
+        put_dispatch_registrations(x, dispatch_id, checked) != 0)
+        return -1;
     if (x->json) {
-        j_open(x, "closeouts", '[');
+        json_open(&x->j, "closeouts", '[');
     } else {
         fputs("\ncloseouts naming ", x->f);
         t_q(x, st, S_ID);
@@ -848,10 +857,10 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
     if (put_closeouts(x, dispatch_id, 0, mark_closeout) != 0)
         return -1;
     if (x->json)
-        j_close(x, ']');
-    put_standing(x, state_buf);
+        json_close(&x->j, ']');
+    put_standing(x, state);
     if (x->json)
-        j_close(x, '}');
+        json_close(&x->j, '}');
     sqlite3_reset(st);
     return 0;
 }
@@ -865,24 +874,23 @@ static int put_closeout_object(struct ex *x, sqlite3_int64 id)
     db_bind_int(st, ":closeout_id", id);
     int rc = step(x, Q_CLOSEOUTS);
     if (rc != SQLITE_ROW)
-        return rc < 0 ? -1 : diag_set(&x->d, EX_SOFTWARE, NULL, 0,
+        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "closeout row vanished");
-    j_open(x, "closeout", '{');
-    if (put_closeout(x, id) != 0)
+    if (put_closeout(x, "closeout", id) != 0)
         return -1;
-    j_close(x, '}');
     sqlite3_reset(st);
     return 0;
 }
 
-/* Is there any version of dispatch_id? (Not found -> 65.) */
-static int dispatch_known(struct ex *x, const char *dispatch_id)
+/* Sets *known when any version of dispatch_id was imported. */
+static int dispatch_known(struct ex *x, const char *dispatch_id, bool *known)
 {
     sqlite3_stmt *st = use(x, Q_VERSIONS);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = step(x, Q_VERSIONS);
     sqlite3_reset(st);
-    return rc < 0 ? -1 : rc == SQLITE_ROW;
+    *known = rc == SQLITE_ROW;
+    return rc < 0 ? -1 : 0;
 }
 
 /* "version 2 of 3, current" for a dispatch row; into buf. */
@@ -905,20 +913,26 @@ static int version_of(struct ex *x, const char *dispatch_id,
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The "source" member / the two header lines of one --source result. */
+/* The file a --source row was read from (Q_SOURCE): JSON members of
+ * "source"; text, the line under a result's heading. */
+static const struct fact source_file_facts[] = {
+    {"path",        F_PATH,        FACT_QUOTED, "   file ", NULL},
+    {"kind",        F_KIND,        FACT_VALUE,  " (", NULL},
+    {"file_status", F_STATUS,      FACT_VALUE,  ", ", NULL},
+    {"imported_at", F_IMPORTED_AT, FACT_VALUE,  "), imported ", NULL},
+};
+
+/* The "what" and "source" members / the heading "source FILE:LINE: ". */
 static void put_source_head(struct ex *x, const char *what)
 {
     sqlite3_stmt *s = x->q[Q_SOURCE];
     if (x->json) {
-        j_str(x, "what", what);
-        j_open(x, "source", '{');
+        json_str(&x->j, "what", what);
+        json_open(&x->j, "source", '{');
         j_col(x, "file", s, F_NAME);
-        j_int(x, "line", x->o->source_line);
-        j_col(x, "path", s, F_PATH);
-        j_col(x, "kind", s, F_KIND);
-        j_col(x, "file_status", s, F_STATUS);
-        j_col(x, "imported_at", s, F_IMPORTED_AT);
-        j_close(x, '}');
+        json_int(&x->j, "line", x->o->source_line);
+        put_facts(x, s, source_file_facts, N_FACTS(source_file_facts));
+        json_close(&x->j, '}');
         return;
     }
     fputs("source ", x->f);
@@ -926,17 +940,12 @@ static void put_source_head(struct ex *x, const char *what)
     fprintf(x->f, ":%ld: ", x->o->source_line);
 }
 
-static void put_source_file_line(struct ex *x)
+/* Text: the heading's second half, then the file's line. */
+static void say_source(struct ex *x, const char *what)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    fputs("   file ", x->f);
-    t_q(x, s, F_PATH);
-    fputs(" (", x->f);
-    t_v(x, s, F_KIND);
-    fputs(", ", x->f);
-    t_v(x, s, F_STATUS);
-    fputs("), imported ", x->f);
-    t_v(x, s, F_IMPORTED_AT);
+    fputs(what, x->f);
+    put_facts(x, x->q[Q_SOURCE], source_file_facts,
+              N_FACTS(source_file_facts));
     fputs("\n\n", x->f);
 }
 
@@ -953,7 +962,7 @@ static int source_dispatch(struct ex *x)
         fputs("dispatch ", x->f);
         t_q(x, s, F_DISPATCH_ID);
         fprintf(x->f, ", %s\n", v);
-        put_source_file_line(x);
+        say_source(x, "");
     }
     return put_dispatch(x, id, row, 0);
 }
@@ -963,8 +972,8 @@ static int source_closeout(struct ex *x)
     sqlite3_stmt *s = x->q[Q_SOURCE];
     const char *id = db_text(s, F_DISPATCH_ID);
     sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
-    int known = id[0] ? dispatch_known(x, id) : 0;
-    if (known < 0)
+    bool known = false;
+    if (id[0] && dispatch_known(x, id, &known) != 0)
         return -1;
     put_source_head(x, "closeout");
     if (x->json) {
@@ -973,7 +982,7 @@ static int source_closeout(struct ex *x)
         if (put_closeout_object(x, row) != 0)
             return -1;
         if (!known) {
-            j_null(x, "dispatch");
+            json_null(&x->j, "dispatch");
             return 0;
         }
         return put_dispatch(x, id, 0, row);
@@ -986,21 +995,65 @@ static int source_closeout(struct ex *x)
         t_q(x, s, F_DISPATCH_ID);
         fputs(known ? "\n" : ", which was never imported\n", x->f);
     }
-    put_source_file_line(x);
+    say_source(x, "");
     if (known)
         return put_dispatch(x, id, 0, row);
     fputs("closeout:\n", x->f);
     return put_closeouts(x, NULL, row, row);
 }
 
+static const struct fact serial_dispatch_head[] = {
+    {"dispatch_id", SD_ID,   FACT_QUOTED,    "   ", NULL},
+    {"file",        SD_FILE, FACT_FILE_LINE, " at ", NULL},
+};
+static const struct fact serial_dispatch_facts[] = {
+    {"dispatched_at", SD_DISPATCHED_AT, FACT_VALUE,  "\n      dispatched ",
+                                                     NULL},
+    {"status",        SD_STATUS,        FACT_VALUE,  ", ", NULL},
+    {"provider_id",   SD_PROVIDER,      FACT_QUOTED, ", provider ", NULL},
+    {"model",         SD_MODEL,         FACT_QUOTED, ", model ", NULL},
+    {"serial_number", SD_SERIAL,        FACT_QUOTED, ", serial ", NULL},
+    {"checked",       SD_CHECKED,       FACT_YES_NO, NULL, NULL},
+    {"registration_active", SD_ACTIVE,  FACT_YES_NO, NULL, NULL},
+};
+
+/* One row of Q_SERIAL: a dispatch of the registration's serial and the
+ * exceptions it was given. */
+static int put_serial_dispatch(struct ex *x)
+{
+    sqlite3_stmt *st = x->q[Q_SERIAL];
+    bool checked = sqlite3_column_int(st, SD_CHECKED) != 0;
+    if (x->json)
+        json_open(&x->j, NULL, '{');
+    put_facts(x, st, serial_dispatch_head, N_FACTS(serial_dispatch_head));
+    if (!x->json && !checked) {
+        fputs("  dispatched after the as-of date, not checked", x->f);
+    } else if (!x->json) {
+        fprintf(x->f, "  registration %s on ",
+                sqlite3_column_int(st, SD_ACTIVE) ? "active" : "not active");
+        t_v(x, st, SD_DISPATCHED_ON);
+    }
+    put_facts(x, st, serial_dispatch_facts, N_FACTS(serial_dispatch_facts));
+    if (!x->json)
+        fputc('\n', x->f);
+    if (checked) {
+        if (put_reg_exceptions(x, db_text(st, SD_ID), "      ") != 0)
+            return -1;
+    } else if (x->json) {
+        json_open(&x->j, "registration_exceptions", '[');
+        json_close(&x->j, ']');
+    }
+    if (x->json)
+        json_close(&x->j, '}');
+    return 0;
+}
+
 static int source_registration(struct ex *x)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
+    sqlite3_int64 row = sqlite3_column_int64(x->q[Q_SOURCE], F_ROW_ID);
     put_source_head(x, "registration");
     if (!x->json) {
-        fputs("registration\n", x->f);
-        put_source_file_line(x);
+        say_source(x, "registration\n");
         fputs("registration:\n", x->f);
     }
     sqlite3_stmt *r = use(x, Q_REGS);
@@ -1011,71 +1064,28 @@ static int source_registration(struct ex *x)
     sqlite3_stmt *st = use(x, Q_SERIAL);
     db_bind_int(st, ":registration_id", row);
     if (x->json)
-        j_open(x, "dispatches", '[');
+        json_open(&x->j, "dispatches", '[');
     else
         fputs("\ndispatches of this serial (current versions, in order "
               "dispatched):\n", x->f);
     int rc, n = 0;
     while ((rc = step(x, Q_SERIAL)) == SQLITE_ROW) {
-        const char *id = db_text(st, SD_ID);
-        bool checked = sqlite3_column_int(st, SD_CHECKED) != 0;
         n++;
-        if (x->json) {
-            j_open(x, NULL, '{');
-            j_col(x, "dispatch_id", st, SD_ID);
-            j_col(x, "file", st, SD_FILE);
-            j_col(x, "line", st, SD_LINE);
-            j_col(x, "dispatched_at", st, SD_DISPATCHED_AT);
-            j_col(x, "status", st, SD_STATUS);
-            j_col(x, "provider_id", st, SD_PROVIDER);
-            j_col(x, "model", st, SD_MODEL);
-            j_col(x, "serial_number", st, SD_SERIAL);
-            j_bool(x, "checked", checked);
-            j_col_bool(x, "registration_active", st, SD_ACTIVE);
-        } else {
-            fputs("   ", x->f);
-            t_q(x, st, SD_ID);
-            fputs(" at ", x->f);
-            t_loc(x, st, SD_FILE, SD_LINE);
-            if (!checked) {
-                fprintf(x->f, "  dispatched after the as-of date, not "
-                        "checked");
-            } else {
-                fprintf(x->f, "  registration %s on ",
-                        sqlite3_column_int(st, SD_ACTIVE) ? "active"
-                                                          : "not active");
-                t_v(x, st, SD_DISPATCHED_ON);
-            }
-            fputs("\n      dispatched ", x->f);
-            t_v(x, st, SD_DISPATCHED_AT);
-            fputs(", ", x->f);
-            t_v(x, st, SD_STATUS);
-            fputs(", provider ", x->f);
-            t_q(x, st, SD_PROVIDER);
-            fputs(", model ", x->f);
-            t_q(x, st, SD_MODEL);
-            fputs(", serial ", x->f);
-            t_q(x, st, SD_SERIAL);
-            fputc('\n', x->f);
-        }
-        if (checked) {
-            if (put_reg_exceptions(x, id, "      ") != 0)
-                return -1;
-        } else if (x->json) {
-            j_open(x, "registration_exceptions", '[');
-            j_close(x, ']');
-        }
-        if (x->json)
-            j_close(x, '}');
+        if (put_serial_dispatch(x) != 0)
+            return -1;
     }
     if (rc != SQLITE_DONE)
         return -1;
     if (x->json)
-        j_close(x, ']');
+        json_close(&x->j, ']');
     else if (n == 0)
         fputs("   none\n", x->f);
     return 0;
 }
+
+static const struct fact rejected_facts[] = {
+    {"reason", J_REASON, FACT_VALUE, "reason: ", NULL},
+};
 
 static int source_rejected(struct ex *x)
 {
@@ -1084,7 +1094,7 @@ static int source_rejected(struct ex *x)
     db_bind_int(st, ":rejected_id", sqlite3_column_int64(s, F_ROW_ID));
     int rc = step(x, Q_REJECTED);
     if (rc != SQLITE_ROW)
-        return rc < 0 ? -1 : diag_set(&x->d, EX_SOFTWARE, NULL, 0,
+        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "rejected row vanished");
     const char *raw = sqlite3_column_blob(st, J_RAW);
     size_t len = (size_t)sqlite3_column_bytes(st, J_RAW);
@@ -1092,21 +1102,18 @@ static int source_rejected(struct ex *x)
         raw = "";
     put_source_head(x, "rejected_row");
     if (x->json) {
-        j_open(x, "rejected_row", '{');
+        json_open(&x->j, "rejected_row", '{');
         j_col(x, "file", s, F_NAME);
-        j_int(x, "line", x->o->source_line);
-        j_col(x, "reason", st, J_REASON);
-        j_item(x, "raw");
-        utf8_put_json(x->f, raw, len);
-        j_bool(x, "raw_utf8", utf8_valid(raw, len, NULL));
-        j_item(x, "raw_base64");
-        base64(x->f, (const unsigned char *)raw, len);
-        j_close(x, '}');
+        json_int(&x->j, "line", x->o->source_line);
+        put_facts(x, st, rejected_facts, N_FACTS(rejected_facts));
+        json_strn(&x->j, "raw", raw, len);
+        json_bool(&x->j, "raw_utf8", utf8_valid(raw, len, NULL));
+        if (j_base64(x, "raw_base64", (const unsigned char *)raw, len) != 0)
+            return -1;
+        json_close(&x->j, '}');
     } else {
-        fputs("rejected row\n", x->f);
-        put_source_file_line(x);
-        fputs("reason: ", x->f);
-        t_v(x, st, J_REASON);
+        say_source(x, "rejected row\n");
+        put_facts(x, st, rejected_facts, N_FACTS(rejected_facts));
         fputs("\nraw record: ", x->f);
         t_text(x->f, raw, len);
         fputc('\n', x->f);
@@ -1115,6 +1122,27 @@ static int source_rejected(struct ex *x)
     return 0;
 }
 
+/* The whole file (line 0): JSON members of "file", in this order. */
+static const struct fact file_meta_facts[] = {
+    {"file",   F_NAME,   FACT_VALUE, NULL, NULL},
+    {"path",   F_PATH,   FACT_VALUE, NULL, NULL},
+    {"kind",   F_KIND,   FACT_VALUE, NULL, NULL},
+    {"status", F_STATUS, FACT_VALUE, NULL, NULL},
+};
+static const struct fact file_refusal_facts[] = {
+    {"reason", F_REASON, FACT_VALUE, "refused: ", NULL},
+};
+static const struct fact file_count_facts[] = {
+    {"rows_read",     F_READ,     FACT_VALUE, "rows read ", NULL},
+    {"rows_loaded",   F_LOADED,   FACT_VALUE, " = loaded ", NULL},
+    {"rows_rejected", F_REJECTED, FACT_VALUE, " + rejected ", NULL},
+};
+static const struct fact file_bytes_facts[] = {
+    {"sha256",      F_SHA,         FACT_VALUE, "\nsha256 ", NULL},
+    {"size_bytes",  F_SIZE,        FACT_VALUE, ", ", NULL},
+    {"imported_at", F_IMPORTED_AT, FACT_VALUE, NULL, NULL},
+};
+
 /* Line 0: the whole file, loaded or refused. */
 static int source_file(struct ex *x)
 {
@@ -1122,39 +1150,22 @@ static int source_file(struct ex *x)
     bool refused = strcmp(db_text(s, F_STATUS), "refused") == 0;
     put_source_head(x, "file");
     if (x->json) {
-        j_open(x, "file", '{');
-        j_col(x, "file", s, F_NAME);
-        j_col(x, "path", s, F_PATH);
-        j_col(x, "kind", s, F_KIND);
-        j_col(x, "status", s, F_STATUS);
-        j_col(x, "reason", s, F_REASON);
-        j_col(x, "sha256", s, F_SHA);
-        j_col(x, "size_bytes", s, F_SIZE);
-        j_col(x, "rows_read", s, F_READ);
-        j_col(x, "rows_loaded", s, F_LOADED);
-        j_col(x, "rows_rejected", s, F_REJECTED);
-        j_col(x, "imported_at", s, F_IMPORTED_AT);
-        j_close(x, '}');
+        json_open(&x->j, "file", '{');
+        put_facts(x, s, file_meta_facts, N_FACTS(file_meta_facts));
+        put_facts(x, s, file_refusal_facts, N_FACTS(file_refusal_facts));
+        put_facts(x, s, file_count_facts, N_FACTS(file_count_facts));
+        put_facts(x, s, file_bytes_facts, N_FACTS(file_bytes_facts));
+        json_close(&x->j, '}');
         return 0;
     }
-    fprintf(x->f, "whole file, %s\n", refused ? "refused" : "loaded");
-    put_source_file_line(x);
+    say_source(x, refused ? "whole file, refused\n" : "whole file, loaded\n");
     if (refused) {
-        fputs("refused: ", x->f);
-        t_v(x, s, F_REASON);
+        put_facts(x, s, file_refusal_facts, N_FACTS(file_refusal_facts));
         fputs("\nnothing of it was loaded", x->f);
     } else {
-        fputs("rows read ", x->f);
-        t_v(x, s, F_READ);
-        fputs(" = loaded ", x->f);
-        t_v(x, s, F_LOADED);
-        fputs(" + rejected ", x->f);
-        t_v(x, s, F_REJECTED);
+        put_facts(x, s, file_count_facts, N_FACTS(file_count_facts));
     }
-    fputs("\nsha256 ", x->f);
-    t_v(x, s, F_SHA);
-    fputs(", ", x->f);
-    t_v(x, s, F_SIZE);
+    put_facts(x, s, file_bytes_facts, N_FACTS(file_bytes_facts));
     fputs(" bytes\n", x->f);
     return 0;
 }
@@ -1166,35 +1177,34 @@ static void begin_document(struct ex *x)
     const struct explain_opts *o = x->o;
     if (!x->json)
         return;
-    j_open(x, NULL, '{');
-    j_int(x, "explain", 1);                /* version of this format */
-    j_str(x, "svcrecon", o->version);
-    j_str(x, "database", o->db_path);
-    j_str(x, "as_of", o->as_of);
-    j_str(x, "as_of_basis", o->as_of_basis);   /* option, latest_report,
-                                                  today */
-    j_open(x, "query", '{');
-    j_str(x, "dispatch_id", o->dispatch_id);
+    json_open(&x->j, NULL, '{');
+    json_int(&x->j, "explain", 1);         /* version of this format */
+    json_str(&x->j, "svcrecon", o->version);
+    json_str(&x->j, "database", o->db_path);
+    json_str(&x->j, "as_of", o->as_of);
+    json_str(&x->j, "as_of_basis", o->as_of_basis);  /* option,
+                                                        latest_report,
+                                                        today */
+    json_open(&x->j, "query", '{');
+    json_str(&x->j, "dispatch_id", o->dispatch_id);
     if (o->source) {
-        j_open(x, "source", '{');
-        j_item(x, "file");
-        utf8_put_json(x->f, o->source_file, o->source_file_len);
-        j_int(x, "line", o->source_line);
-        j_close(x, '}');
+        json_open(&x->j, "source", '{');
+        json_strn(&x->j, "file", o->source_file, o->source_file_len);
+        json_int(&x->j, "line", o->source_line);
+        json_close(&x->j, '}');
     } else {
-        j_null(x, "source");
+        json_null(&x->j, "source");
     }
-    j_close(x, '}');
-    j_open(x, "results", '[');
+    json_close(&x->j, '}');
+    json_open(&x->j, "results", '[');
 }
 
 static void end_document(struct ex *x)
 {
     if (!x->json)
         return;
-    j_close(x, ']');
-    j_close(x, '}');
-    fputc('\n', x->f);
+    json_close(&x->j, ']');
+    json_close(&x->j, '}');
 }
 
 /* Untrusted text for a message on stderr. */
@@ -1203,16 +1213,28 @@ static void show(const char *s, size_t len, char *out, size_t size)
     utf8_show(s, len, 60, out, size);
 }
 
-/* DISPATCH_ID was never imported: say so, and name the closeouts that
- * name it, if any (a mistyped id on a form is a common story). */
+/* Appends to msg (of size) what fmt says; cut at the end of msg. */
+static void add(char *msg, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void add(char *msg, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+/* DISPATCH_ID was never imported: say so (65), and name the closeouts
+ * that name it, if any (a mistyped id on a form is a common story). */
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
-    char id[256], db[256];
+    char id[256], db[256], msg[sizeof x->d->reason] = "";
     show(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
     show(o->db_path, strlen(o->db_path), db, sizeof db);
-    fprintf(stderr, "svcrecon: dispatch '%s' not found in %s (no version of "
-            "it was imported)", id, db);
+    add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
+        "was imported)", id, db);
     sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
     db_bind_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
     int rc, n = 0;
@@ -1221,22 +1243,23 @@ static int dispatch_not_found(struct ex *x)
             char file[256];
             show(db_text(st, C_FILE), strlen(db_text(st, C_FILE)), file,
                  sizeof file);
-            fprintf(stderr, "%s%s:%lld", n ? ", " : "; closeouts naming it: ",
-                    file, (long long)sqlite3_column_int64(st, C_LINE));
+            add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
+                "; closeouts naming it: ", file,
+                (long long)sqlite3_column_int64(st, C_LINE));
         }
         n++;
     }
-    if (n > MAX_HINTS)
-        fprintf(stderr, " and %d more", n - MAX_HINTS);
-    if (n > 0)
-        fputs(" (explain --source FILE:LINE tells their story)", stderr);
-    fputc('\n', stderr);
     if (rc != SQLITE_DONE)
         return -1;
-    return EX_DATAERR;
+    if (n > MAX_HINTS)
+        add(msg, sizeof msg, " and %d more", n - MAX_HINTS);
+    if (n > 0)
+        add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
+            "story)");
+    return diag_set(x->d, EX_DATAERR, NULL, 0, "%s", msg);
 }
 
-/* Nothing at FILE:LINE: say why. files = imported files named FILE;
+/* Nothing at FILE:LINE: say why (65). files = imported files named FILE;
  * refused = the reason of the first of them, when all were refused. */
 static int source_not_found(struct ex *x, int files, const char *refused)
 {
@@ -1244,34 +1267,44 @@ static int source_not_found(struct ex *x, int files, const char *refused)
     char file[256], db[256];
     show(o->source_file, o->source_file_len, file, sizeof file);
     show(o->db_path, strlen(o->db_path), db, sizeof db);
-    if (files == 0) {
-        fprintf(stderr, "svcrecon: --source %s:%ld: no imported file named "
-                "'%s' in %s%s\n", file, o->source_line, file, db,
-                memchr(o->source_file, '/', o->source_file_len) ?
-                " (give the base name as stored, or the path exactly as it "
-                "was imported)" : "");
-    } else if (refused) {
+    if (files == 0)
+        return diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: no "
+                        "imported file named '%s' in %s%s", file,
+                        o->source_line, file, db,
+                        memchr(o->source_file, '/', o->source_file_len) ?
+                        " (give the base name as stored, or the path "
+                        "exactly as it was imported)" : "");
+    if (refused) {
         char why[256];
         show(refused, strlen(refused), why, sizeof why);
-        fprintf(stderr, "svcrecon: %s:%ld: no row: the file was refused "
-                "whole, nothing of it was loaded (%s); --source %s:0 shows "
-                "the refusal\n", file, o->source_line, why, file);
-    } else {
-        fprintf(stderr, "svcrecon: %s:%ld: no row starts at line %ld%s\n",
-                file, o->source_line, o->source_line,
-                o->source_line == 1 ? " (line 1 is the header)" :
-                " (a row is named by the physical line where its record "
-                "starts; blank lines and the header start none)");
+        return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row: the "
+                        "file was refused whole, nothing of it was loaded "
+                        "(%s); --source %s:0 shows the refusal", file,
+                        o->source_line, why, file);
     }
-    return EX_DATAERR;
+    return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row starts at "
+                    "line %ld%s", file, o->source_line, o->source_line,
+                    o->source_line == 1 ? " (line 1 is the header)" :
+                    " (a row is named by the physical line where its "
+                    "record starts; blank lines and the header start "
+                    "none)");
 }
 
-static int explain_source(struct ex *x)
+/* Binds Q_SOURCE to FILE:LINE. */
+static sqlite3_stmt *use_source(struct ex *x)
+{
+    sqlite3_stmt *s = use(x, Q_SOURCE);
+    db_bind_text(s, ":file", x->o->source_file, x->o->source_file_len);
+    db_bind_int(s, ":line", x->o->source_line);
+    return s;
+}
+
+/* A first pass over FILE:LINE's rows: is there anything to tell? 65 with
+ * the reason when not. */
+static int source_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
-    sqlite3_stmt *s = use(x, Q_SOURCE);
-    db_bind_text(s, ":file", o->source_file, o->source_file_len);
-    db_bind_int(s, ":line", o->source_line);
+    sqlite3_stmt *s = use_source(x);
     int rc, files = 0, hits = 0, loaded = 0;
     char *refused = NULL;
     while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
@@ -1280,50 +1313,50 @@ static int explain_source(struct ex *x)
             hits++;
         if (strcmp(db_text(s, F_STATUS), "refused") != 0)
             loaded++;
-        else if (!refused)
-            refused = strdup(db_text(s, F_REASON));
+        else if (!refused && !(refused = strdup(db_text(s, F_REASON))))
+            rc = diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
     }
-    if (rc != SQLITE_DONE) {
-        free(refused);
-        return -1;
-    }
-    if (hits == 0) {
+    if (rc == SQLITE_DONE && hits == 0)
         rc = source_not_found(x, files, loaded ? NULL :
                               refused ? refused : "");
-        free(refused);
-        return rc;
-    }
     free(refused);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
 
+/* One result of --source: what the row at FILE:LINE is. */
+static int source_result(struct ex *x, const char *what)
+{
+    if (!what)
+        return source_file(x);
+    if (strcmp(what, "dispatch") == 0)
+        return source_dispatch(x);
+    if (strcmp(what, "closeout") == 0)
+        return source_closeout(x);
+    if (strcmp(what, "registration") == 0)
+        return source_registration(x);
+    return source_rejected(x);
+}
+
+static int explain_source(struct ex *x)
+{
+    if (source_found(x) != 0)
+        return -1;
     begin_document(x);
-    s = use(x, Q_SOURCE);
-    db_bind_text(s, ":file", o->source_file, o->source_file_len);
-    db_bind_int(s, ":line", o->source_line);
-    int n = 0;
+    sqlite3_stmt *s = use_source(x);
+    int rc, n = 0;
     while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
         const char *what = is_null(s, F_WHAT) ? NULL : db_text(s, F_WHAT);
-        if (!what && o->source_line != 0)
+        if (!what && x->o->source_line != 0)
             continue;
         if (x->json)
-            j_open(x, NULL, '{');
+            json_open(&x->j, NULL, '{');
         else if (n > 0)
             fputc('\n', x->f);
         n++;
-        int r;
-        if (!what)
-            r = source_file(x);
-        else if (strcmp(what, "dispatch") == 0)
-            r = source_dispatch(x);
-        else if (strcmp(what, "closeout") == 0)
-            r = source_closeout(x);
-        else if (strcmp(what, "registration") == 0)
-            r = source_registration(x);
-        else
-            r = source_rejected(x);
-        if (r != 0)
+        if (source_result(x, what) != 0)
             return -1;
         if (x->json)
-            j_close(x, '}');
+            json_close(&x->j, '}');
     }
     if (rc != SQLITE_DONE)
         return -1;
@@ -1333,21 +1366,21 @@ static int explain_source(struct ex *x)
 
 static int explain_dispatch(struct ex *x)
 {
-    int known = dispatch_known(x, x->o->dispatch_id);
-    if (known < 0)
+    bool known;
+    if (dispatch_known(x, x->o->dispatch_id, &known) != 0)
         return -1;
     if (!known)
         return dispatch_not_found(x);
     begin_document(x);
     if (x->json) {
-        j_open(x, NULL, '{');
-        j_str(x, "what", "dispatch");
-        j_null(x, "source");
+        json_open(&x->j, NULL, '{');
+        json_str(&x->j, "what", "dispatch");
+        json_null(&x->j, "source");
     }
     if (put_dispatch(x, x->o->dispatch_id, 0, 0) != 0)
         return -1;
     if (x->json)
-        j_close(x, '}');
+        json_close(&x->j, '}');
     end_document(x);
     return 0;
 }
@@ -1373,22 +1406,28 @@ bool explain_parse_source(const char *arg, struct explain_opts *o)
     return true;
 }
 
-int explain_run(const struct explain_opts *given)
+int explain_run(const struct explain_opts *given, struct diag *d)
 {
     struct explain_opts opts = *given, *o = &opts;
-    struct ex x = {.o = o, .rw = o, .f = stdout, .json = o->json};
+    struct ex x = {.o = o, .rw = o, .f = stdout, .json = o->json, .d = d};
+    json_init(&x.j, stdout);
     int rc = open_db(&x);
     if (rc == 0)
+        rc = prepare_all(&x);
+    if (rc == 0)
         rc = o->dispatch_id ? explain_dispatch(&x) : explain_source(&x);
-    if (rc < 0) {
-        diag_print(&x.d);
-        rc = x.d.exit_code ? x.d.exit_code : EX_SOFTWARE;
-    }
     finish(&x);
+    /* Never a document that looks whole but is not: one nested past
+     * JSON_MAX_DEPTH stops where it went too deep, and that is an error. */
+    if (rc == 0 && x.json && x.j.too_deep)
+        rc = diag_set(d, EX_SOFTWARE, NULL, 0, "explain: the JSON document "
+                      "nests deeper than %d levels; it is cut short",
+                      JSON_MAX_DEPTH);
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "svcrecon: standard output: write error: %s\n",
-                strerror(errno));
-        rc = diag_worse(rc, EX_CANTCREAT);
+        int e = errno;
+        if (rc == 0 || diag_worse(d->exit_code, EX_CANTCREAT) != d->exit_code)
+            rc = diag_set(d, EX_CANTCREAT, NULL, 0, "standard output: write "
+                          "error: %s", strerror(e));
     }
     return rc;
 }

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/diag.h"
 #include "reports/rules.h"
 
 #define EXPLAIN_MAX_BUCKETS RULES_MAX_BUCKETS
@@ -47,12 +48,12 @@ struct explain_opts {
  * is not 0..999999999 in decimal digits. */
 bool explain_parse_source(const char *arg, struct explain_opts *o);
 
-/* Tells the story on stdout; diagnostics on stderr. Returns the exit code:
- * 0; EX_DATAERR (65) when the dispatch, the file or the row is not found,
- * or the database is not an svcrecon database or of a newer schema;
+/* Tells the story on stdout. Returns 0, or -1 with d filled; d's exit
+ * code is EX_DATAERR (65) when the dispatch, the file or the row is not
+ * found, or the database is not an svcrecon database or of a newer schema;
  * EX_NOINPUT (66) when the database cannot be opened; EX_TEMPFAIL (75)
  * when SQLite stays busy; EX_CANTCREAT (73) when stdout cannot be written;
  * EX_SOFTWARE (70) otherwise. */
-int explain_run(const struct explain_opts *o);
+int explain_run(const struct explain_opts *o, struct diag *d);
 
 #endif

@@ -143,15 +143,13 @@ void report_remove_folder(const char *dir)
     rmdir(dir);
 }
 
-long report_dead_pid(const char *text)
+bool report_orphan_pid(const char *digits)
 {
     char *end;
-    long pid = strtol(text, &end, 10);
+    long pid = strtol(digits, &end, 10);
     if (*end != '\0' || pid <= 0 || pid == (long)getpid())
-        return 0;
-    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-        return 0;
-    return pid;
+        return false;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
 /* Removes what a killed run left (its process gone): its temporary folder
@@ -169,7 +167,7 @@ static void remove_stale_temps(const char *dir)
         char path[4200];
         size_t np = strlen(TMP_DIR_PREFIX);
         if (strncmp(e->d_name, TMP_DIR_PREFIX, np) == 0 &&
-            report_dead_pid(e->d_name + np) &&
+            report_orphan_pid(e->d_name + np) &&
             join_path(path, sizeof path, dir, e->d_name) == 0)
             report_remove_folder(path);
         if (e->d_name[0] != '.' || !mark)
@@ -180,7 +178,7 @@ static void remove_stale_temps(const char *dir)
                 e->d_name[1 + n] == '_')
                 ours = 1;
         }
-        if (ours && report_dead_pid(mark + 10) &&
+        if (ours && report_orphan_pid(mark + 10) &&
             join_path(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);
     }

@@ -65,13 +65,14 @@ struct report_result {
     char          statements_dir[4096];   /* their folder; "" without */
 };
 
+/* True when digits (the PID at the end of a temporary's name, ".tmp-PID")
+ * name a process that is gone: not this one, and kill(2) says ESRCH (a
+ * live process, or one we may not signal, is left alone). Its leftovers
+ * may then be removed. */
+bool report_orphan_pid(const char *digits);
 /* Removes the folder dir and the files in it (our temporary folders hold
  * no subfolders). Failures are harmless: the next run retries. */
 void report_remove_folder(const char *dir);
-/* The PID written at text (the rest of a temporary name, after its mark)
- * when that process is gone; 0 when text is not a PID, is ours, or names
- * a process alive (or not ours to judge). */
-long report_dead_pid(const char *text);
 
 /* Writes the three workbooks for opts->as_of, then records the report in
  * the database (replacing an earlier record of the same as-of date). 0, or

@@ -403,6 +403,57 @@ static size_t put_hex_bytes(char *out, const unsigned char *p, size_t n)
     return 4 * n;
 }
 
+/* One character of the input as written to the cell. */
+struct piece {
+    char   bytes[16];
+    size_t len;       /* bytes written */
+    size_t units;     /* UTF-16 code units (Excel's count) */
+    size_t xml;       /* its cost in the XML (&amp; is 5) */
+    size_t adv;       /* input bytes used */
+    int    split;     /* a "_xHHHH_"-like text starts: end a run after it */
+};
+
+/* The character at in[0] (len bytes left): CR and CRLF become LF, NUL,
+ * bad UTF-8 and U+FFFE/U+FFFF become \xNN escapes. */
+static void read_piece(const unsigned char *in, size_t len, struct piece *p)
+{
+    unsigned char c = in[0];
+    p->xml = p->adv = 1;
+    p->split = 0;
+    if (c == '\r') {
+        p->bytes[0] = '\n';
+        p->len = p->units = 1;
+        if (len > 1 && in[1] == '\n')
+            p->adv = 2;
+    } else if (c == 0) {
+        p->len = p->units = put_hex_bytes(p->bytes, in, 1);
+    } else if (c < 0x80) {
+        p->bytes[0] = (char)c;
+        p->len = p->units = 1;
+        if (c == '&')
+            p->xml = 5;                    /* &amp; */
+        else if (c == '<' || c == '>')
+            p->xml = 4;
+        else if (c == '_' && looks_like_escape(in, len))
+            p->split = 1;
+    } else {
+        size_t n = utf8_seq_len(in, len);
+        if (n == 3 && c == 0xEF && in[1] == 0xBF &&
+            (in[2] == 0xBE || in[2] == 0xBF)) {
+            p->len = p->units = put_hex_bytes(p->bytes, in, 3); /* U+FFFE/F */
+            p->adv = 3;
+        } else if (n == 0) {
+            p->len = p->units = put_hex_bytes(p->bytes, in, 1);
+        } else {
+            memcpy(p->bytes, in, n);
+            p->len = p->adv = n;
+            p->units = n == 4 ? 2 : 1;     /* UTF-16 code units */
+        }
+    }
+    if (p->len > 1 && p->xml == 1)
+        p->xml = p->units;                 /* escapes: one per character */
+}
+
 size_t sheet_clean_text(struct sheet_text *t, const char *s, size_t len,
                         int *cut)
 {
@@ -414,60 +465,24 @@ size_t sheet_clean_text(struct sheet_text *t, const char *s, size_t len,
     t->n_split = 0;
     *cut = 0;
     while (i < len) {
-        char piece[16];
-        size_t plen, pu, px = 1, adv = 1;  /* bytes, units, xml cost, input */
-        int split_here = 0;
-        unsigned char c = in[i];
-
-        if (c == '\r') {
-            piece[0] = '\n';
-            plen = pu = 1;
-            if (i + 1 < len && in[i + 1] == '\n')
-                adv = 2;
-        } else if (c == 0) {
-            plen = pu = put_hex_bytes(piece, in + i, 1);
-        } else if (c < 0x80) {
-            piece[0] = (char)c;
-            plen = pu = 1;
-            if (c == '&')
-                px = 5;                    /* &amp; */
-            else if (c == '<' || c == '>')
-                px = 4;
-            else if (c == '_' && looks_like_escape(in + i, len - i))
-                split_here = 1;
-        } else {
-            size_t n = utf8_seq_len(in + i, len - i);
-            if (n == 3 && c == 0xEF && in[i + 1] == 0xBF &&
-                (in[i + 2] == 0xBE || in[i + 2] == 0xBF)) {
-                plen = pu = put_hex_bytes(piece, in + i, 3);  /* U+FFFE/F */
-                adv = 3;
-            } else if (n == 0) {
-                plen = pu = put_hex_bytes(piece, in + i, 1);
-            } else {
-                memcpy(piece, in + i, n);
-                plen = adv = n;
-                pu = n == 4 ? 2 : 1;       /* UTF-16 code units */
-            }
-        }
-        if (plen > 1 && px == 1)
-            px = pu;                       /* escapes: one per character */
-
-        size_t n_split = t->n_split + (size_t)split_here;
-        size_t new_units = units + pu;
-        size_t new_xml = xml + px + (split_here ? RUN_COST : 0);
+        struct piece p;
+        read_piece(in + i, len - i, &p);
+        size_t n_split = t->n_split + (size_t)p.split;
+        size_t new_units = units + p.units;
+        size_t new_xml = xml + p.xml + (p.split ? RUN_COST : 0);
         if (new_units > SHEET_MAX_CHARS ||
             (n_split > 0 && new_xml > SHEET_MAX_CHARS) ||
             n_split >= MAX_RUNS - 1) {
             *cut = 1;
             break;
         }
-        memcpy(out + o, piece, plen);
-        o += plen;
+        memcpy(out + o, p.bytes, p.len);
+        o += p.len;
         units = new_units;
         xml = new_xml;
-        if (split_here)
+        if (p.split)
             t->split[t->n_split++] = o;    /* a run ends after the '_' */
-        i += adv;
+        i += p.adv;
         if (units + MARK_ROOM <= SHEET_MAX_CHARS &&
             (t->n_split == 0 || xml + MARK_ROOM <= SHEET_MAX_CHARS)) {
             safe_o = o;

@@ -111,7 +111,7 @@ static void remove_stale_folders(const char *out_dir)
             mark = strstr(e->d_name, ".old-");
         if (strncmp(e->d_name, ".statements_", 12) != 0 || !mark)
             continue;
-        if (!report_dead_pid(mark + 5))
+        if (!report_orphan_pid(mark + 5))
             continue;
         char path[4400];
         if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
