@@ -5,7 +5,7 @@ DESTDIR ?=
 CC      ?= cc
 WERROR  ?= -Werror          # `make WERROR=` if a newer compiler adds a warning
 OPT     ?= -O2 -g
-PKGS     = sqlite3 xlsxwriter libcrypto
+PKGS     = sqlite3 xlsxwriter libcrypto zlib
 SVC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Wall -Wextra $(WERROR) $(OPT) -I. -I$(BUILD) -MMD -MP \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -49,7 +49,7 @@ OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(ETL_SRC) $(RPT_SRC) \
 SQL_H    = $(BUILD)/schemas/sql.h
 
 .PHONY: sql-sources all deps test unit asan valgrind demo bench fuzz install clean \
-        test-office test-big
+        test-office test-big test-faults
 .DELETE_ON_ERROR:
 
 all: svcrecon
@@ -57,7 +57,7 @@ all: svcrecon
 # Build dependencies: installed when a header or library is missing
 # (as root; apt-get update first). Test tools are added by test-deps.
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libxlsxwriter-dev \
-             libcsv-dev libssl-dev
+             libcsv-dev libssl-dev zlib1g-dev
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd
 TEST_LOCALES = de_DE.UTF-8     # t3030: a decimal-comma locale in the environment
@@ -127,7 +127,24 @@ $(BUILD)/tests/%: tests/unit/%.c $(OBJ) | $(SQL_H)
 	@mkdir -p $(dir $@)
 	$(CC) $(SVC_CFLAGS) -o $@ $< $(OBJ) $(SVC_LIBS) -lcmocka
 
-unit-bins: $(UNIT_BIN) $(BUILD)/svcrecon
+# The LD_PRELOAD fault shim of the sweeps (tests/faults/), never sanitized:
+# it sits between the program (sanitized or not) and libc.
+SHIM = $(BUILD)/tests/faultshim.so
+$(SHIM): tests/faults/faultshim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra $(WERROR) -O1 -g -shared -fPIC -o $@ $< -ldl
+
+# The program with allocation failures on demand (tests/faults/allocfail.c):
+# our code's malloc/calloc/realloc wrapped at link time, SQLite's through
+# sqlite3_config(SQLITE_CONFIG_MALLOC). Only for the allocation sweep.
+ALLOCFAIL = $(BUILD)/tests/svcrecon-allocfail
+$(ALLOCFAIL): $(BUILD)/app/main.o $(OBJ) tests/faults/allocfail.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(SVC_CFLAGS)) -o $@ $(BUILD)/app/main.o \
+	    $(OBJ) tests/faults/allocfail.c $(SVC_LIBS) \
+	    -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
+
+unit-bins: $(UNIT_BIN) $(BUILD)/svcrecon $(SHIM) $(ALLOCFAIL)
 
 # `make test`: the whole suite in a normal build, then again under
 # AddressSanitizer + UndefinedBehaviorSanitizer; one summary line at the end.
@@ -150,8 +167,13 @@ valgrind: test-deps
 demo: deps svcrecon
 	@sh tests/demo
 
-bench: test-deps svcrecon
+bench: test-deps svcrecon $(BUILD)/bench/verify-time
 	@sh bench/run $(BENCH_N)
+
+# The read-back of verify.c alone, on the report step's workbooks.
+$(BUILD)/bench/verify-time: bench/verify-time.c $(BUILD)/reports/verify.o
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(SVC_CFLAGS)) -o $@ $^ $(SVC_LIBS)
 
 # Slower checks, run by hand (README): LibreOffice renders each workbook and
 # its Summary chart; a listing of more than 1,048,575 rows overflows.
@@ -160,6 +182,14 @@ test-office: test-deps svcrecon
 	@SVCRECON=./svcrecon $(PY) tests/slow/office.py
 test-big: test-deps svcrecon
 	@SVCRECON=./svcrecon $(PY) tests/slow/overflow.py
+
+# The fault sweeps over a small night (tests/faults/README.md): every
+# system call index, the stdio calls at FAULT_STRIDE (1 = every index, about
+# half an hour), a real full disk on tmpfs (root), allocation failures.
+FAULT_STRIDE ?= 10
+test-faults: test-deps
+	@$(MAKE) --no-print-directory unit-bins
+	@sh tests/faults/run build $(FAULT_STRIDE)
 
 # libFuzzer targets (clang), FUZZ_SECONDS each (default 60).
 FUZZ_SECONDS ?= 60

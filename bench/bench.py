@@ -51,6 +51,7 @@ NEEDS = {"report": "import", "rerun": "run", "night2": "run",
          "rules": "night2", "explain": "import", "statements": "import"}
 SEED = 6
 MB = 1024 * 1024                       # peak RSS in MiB, as ru_maxrss is KiB
+VERIFY_TIME = os.path.join(ROOT, "build", "bench", "verify-time")
 TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
 
 # The issues' targets (6, then 15).
@@ -376,7 +377,19 @@ class Bench:
                   self.log("report", rep))
         self.summaries["report"] = read_summary(summary)
         attach(m, self.summaries["report"])
-        return self.check_out(m, out, self.a1)
+        m = self.check_out(m, out, self.a1)
+        if m["exit"] == 0 and os.access(VERIFY_TIME, os.X_OK):
+            # issue 16: the read-back before each rename, timed alone on
+            # the same workbooks (it runs inside the report's time too)
+            p = subprocess.run([VERIFY_TIME] + [
+                os.path.join(out, n) for n in sorted(os.listdir(out))
+                if n.endswith(".xlsx")], capture_output=True, text=True)
+            got = re.match(r"verify ([0-9.]+) s cpu ([0-9.]+) s", p.stdout)
+            if p.returncode != 0 or not got:
+                m["error"] = "verify-time: %s" % (p.stderr or p.stdout)
+            else:
+                m["verify_s"] = float(got.group(1))
+        return m
 
     def statements(self, rep):
         out = self.path("out-statements")
@@ -681,8 +694,15 @@ def build_results(b, meta):
     if rules:
         ratios["night2_upkeep/full_rules"] = (rules["median_night2_s"] /
                                               rules["median_full_s"])
+    vs = [m["verify_s"] for m in b.results.get("report", []) if "verify_s" in m]
+    verify = None
+    if vs and rep:
+        v = statistics.median(vs)
+        verify = {"median_s": v, "share_of_report": v / rep["median_s"]}
+        check("workbook read-back <= 5% of the report (issue 16)",
+              verify["share_of_report"], 0.05, "%.3f")
     return {"meta": meta, "steps": st, "failed": b.failed, "ratios": ratios,
-            "night2": n2x, "checks": checks,
+            "night2": n2x, "checks": checks, "verify": verify,
             "svcrecon_summaries": b.summaries}
 
 
@@ -722,6 +742,11 @@ def print_results(res):
         for s, x in inner:
             say("%-10s import %6.2f s   rest %6.2f s"
                 % (s, x["median_import_s"], x["median_rest_s"]))
+    if res.get("verify"):
+        say("")
+        say("workbook read-back (verify.c, issue 16): %.3f s = %.1f%% of "
+            "the report step" % (res["verify"]["median_s"],
+                                 100 * res["verify"]["share_of_report"]))
     r = res["ratios"]
     say("")
     for k in ("import/reference", "run/reference", "report/reference",

@@ -410,6 +410,46 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
     return record_warning(db, r, r->diagnosis, d);  /* SPEC §6 */
 }
 
+/* Late files (README "Late files"): a file whose name sorts before files
+ * of its kind loaded earlier -- say dispatches_part1.csv, unreadable on
+ * the first run, imported on the rerun after part2..part4 -- is, as the
+ * later import, the current version of its keys (SPEC §2), which may turn
+ * back what the later-named files changed. That is kept (a correction
+ * imported on purpose must win), but never silently: the warning names
+ * the file and counts the keys whose current version it replaced; it goes
+ * to stderr, the file's warnings (audit workbook, Run sheet) and the
+ * summary JSON. Appends to warn (size bytes). */
+static int late_file(struct loader *L, struct load_result *r, char *warn,
+                     size_t size, struct diag *d)
+{
+    sqlite3 *db = L->db;
+    sqlite3_stmt *st;
+    if (db_prepare(db, sql_q_late_file, &st, d, "checking for a late "
+                   "file") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->file_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+        long long n_files = sqlite3_column_int64(st, 0);
+        long long n_keys = sqlite3_column_int64(st, 2);
+        char *late = r->late;
+        snprintf(late, sizeof r->late, "late file: its name sorts before "
+                 "'%s'%s, imported earlier; as the later import it replaced "
+                 "the current version of %lld key%s from %s (SPEC §2: the "
+                 "later import wins; import files in name order)",
+                 db_text(st, 1), n_files > 1 ? " and other files of its "
+                 "kind" : "", n_keys, n_keys == 1 ? "" : "s",
+                 n_files > 1 ? "them" : "it");
+        say(L->opts, r->path, late);
+        size_t used = strlen(warn);
+        snprintf(warn + used, size - used, "%s%s", used ? "; " : "", late);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "checking for a late file");
+    return 0;
+}
+
 /* Already loaded: the same bytes, whatever the name. Sets *seen. */
 static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
                        struct diag *d)
@@ -542,8 +582,10 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         say(L->opts, r->path, warn);
     }
     rc = stream_records(L, in, md, kind, &h, refused, d);
+    snprintf(r->warning, sizeof r->warning, "%s", warn);
+    if (rc == 0 && !*refused)
+        rc = late_file(L, r, warn, sizeof warn, d);    /* warn: + late */
     if (rc == 0 && !*refused) {
-        snprintf(r->warning, sizeof r->warning, "%s", warn);
         sniff_legacy(L->n_cp1252, r->rows_rejected, r->diagnosis,
                      sizeof r->diagnosis);
         rc = finish_file(L->db, r, warn, d);

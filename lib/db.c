@@ -189,7 +189,9 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        diag_set(d, EX_CANTCREAT, path, 0, "cannot open database: %s",
+        /* out of memory is internal (70), not the database file's fault */
+        diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT, path, 0,
+                 "cannot open database: %s",
                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);
         return -1;
