@@ -113,6 +113,10 @@ static void file_warnings(struct run_record *s, const struct load_result *r)
 {
     if (r->status == LOAD_LOADED && r->warning[0])
         warn(s, !quiet(s), "unknown_columns", r->path, 1, "%s", r->warning);
+    /* README "Late files" (issue 16): said even with --quiet, a scheduler
+     * must see that history changed. */
+    if (r->status == LOAD_LOADED && r->late[0])
+        warn(s, true, "late_file", r->path, 0, "%s", r->late);
     /* SPEC §6: most rows rejected as a legacy encoding is a problem to
      * fix at the source: said even with --quiet. */
     if (r->status == LOAD_LOADED && r->diagnosis[0])

@@ -1,4 +1,5 @@
-/* lock.c -- the run lock: fcntl(F_SETLK) on DB.lock, holder named inside. */
+/* lock.c -- the run lock: fcntl(F_SETLK) on DB.lock, holder named inside;
+ * a loser names the holder in every case (see read_holder). */
 #include "app/lock.h"
 
 #include <errno.h>
@@ -8,6 +9,61 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The holder line "pid P on HOST since WHEN" names the holder only when P
+ * is the process the kernel says holds the lock (F_GETLK): a winner writes
+ * its line just after it took the lock, and a holder that is leaving
+ * empties it, so a loser can read an empty or an earlier holder's line.
+ * 1: who filled; 0: the lock is free now (try again); -1: held by
+ * *pid, whose line is not there (yet). */
+static int read_holder(int fd, char *who, size_t size, long *pid)
+{
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_GETLK, &fl) != 0)
+        return -1;
+    if (fl.l_type == F_UNLCK)
+        return 0;
+    *pid = (long)fl.l_pid;
+    ssize_t n = pread(fd, who, size - 1, 0);
+    who[n > 0 ? n : 0] = '\0';
+    who[strcspn(who, "\n")] = '\0';
+    char *end;
+    long named = strncmp(who, "pid ", 4) == 0 ? strtol(who + 4, &end, 10)
+                                              : 0;
+    return named > 0 && named == *pid && *end == ' ' ? 1 : -1;
+}
+
+/* Takes the lock, or says who holds it: when the holder's line is not
+ * there yet (or the holder is leaving), the read is retried for up to
+ * about a second, and a lock freed meanwhile is taken. */
+static int take(int fd, const char *db_path, const char *path,
+                struct diag *d)
+{
+    char who[256] = "";
+    long pid = 0;
+    for (int attempt = 0; attempt < 200; attempt++) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_SETLK, &fl) == 0)
+            return 0;
+        if (errno != EAGAIN && errno != EACCES)
+            return diag_set(d, EX_CANTCREAT, path, 0, "cannot lock: %s",
+                            strerror(errno));
+        int named = read_holder(fd, who, sizeof who, &pid);
+        if (named == 1)
+            return diag_set(d, EX_TEMPFAIL, db_path, 0,
+                            "held by %s; try later", who);
+        if (named == -1) {
+            struct timespec ts = {0, 5 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (pid > 0)
+        return diag_set(d, EX_TEMPFAIL, db_path, 0, "held by pid %ld (it "
+                        "has not said where and since when); try later",
+                        pid);
+    return diag_set(d, EX_TEMPFAIL, db_path, 0, "held by other runs, one "
+                    "after the other; try later");
+}
 
 int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
 {
@@ -20,20 +76,9 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s", strerror(errno));
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-    if (fcntl(fd, F_SETLK, &fl) != 0) {
-        int err = errno;
-        char who[256] = "";
-        ssize_t n = pread(fd, who, sizeof who - 1, 0);
+    if (take(fd, db_path, path, d) != 0) {
         close(fd);
-        if (err != EAGAIN && err != EACCES)
-            return diag_set(d, EX_CANTCREAT, path, 0, "cannot lock: %s",
-                            strerror(err));
-        who[n > 0 ? n : 0] = '\0';
-        who[strcspn(who, "\n")] = '\0';
-        return diag_set(d, EX_TEMPFAIL, db_path, 0,
-                        "held by %s; try later",
-                        who[0] ? who : "another run");
+        return -1;
     }
     char host[256] = "?", when[32], who[400];
     gethostname(host, sizeof host - 1);
@@ -44,8 +89,10 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
     strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     int n = snprintf(who, sizeof who, "pid %ld on %s since %s\n",
                      (long)getpid(), host, when);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, who, (size_t)n, 0) != n) {
-        /* The lock holds all the same; only the holder's name is lost. */
+    /* Written over the old line, then cut to length: the file is never
+     * empty while we hold it (a loser retries until the line names us). */
+    if (pwrite(fd, who, (size_t)n, 0) != n || ftruncate(fd, n) != 0) {
+        /* The lock holds all the same; losers name us by pid. */
     }
     l->fd = fd;
     return 0;

@@ -178,6 +178,18 @@ static int check_value(const struct feed_column *col, const char *s,
     }
     if (col->type != FT_TEXT)
         parse_trim(&s, &len);
+    /* A byte-order mark belongs only at the very start of a file (csvin
+     * removes that one). Anywhere else at the start of a value it is
+     * invisible in every viewer yet makes the value differ (an id that
+     * never matches): most likely a file pasted onto another. Stripping it
+     * would load a value that is not what the feed says, so the row is
+     * rejected and the reason says what to remove. */
+    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        snprintf(why, why_size, "%s starts with a byte-order mark (U+FEFF), "
+                 "which may only begin a file (a file pasted into another?); "
+                 "remove it", col->name);
+        return -1;
+    }
     v->text = s;
     v->len = len;
     v->blank = len == 0;

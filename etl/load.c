@@ -9,7 +9,7 @@
  * refused. A refusal rolls everything back and then records the refusal
  * alone, in a transaction of its own.
  *
- * Every file given is also a delivery (schemas/tables/004_delivery.sql,
+ * Every file given is also a delivery (schemas/tables/005_delivery.sql,
  * the audit's night): a loaded file's is written in its load's
  * transaction, a refused file's with the refusal, a skip's or an
  * unreadable file's on its own; so a kill at any point loses none that
@@ -18,6 +18,7 @@
 #include "etl/sniff.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,7 @@ static void utc_now(char out[21])
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* One delivery of the file (schemas/tables/004_delivery.sql), with what
+/* One delivery of the file (schemas/tables/005_delivery.sql), with what
  * became of it: r->status, r->file_id (loaded, refused: its row; skipped:
  * the earlier file's), r->reason. In the caller's transaction when there
  * is one; a statement of its own otherwise. */
@@ -458,6 +459,46 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
     return record_warning(db, r, r->diagnosis, d);  /* SPEC §6 */
 }
 
+/* Late files (README "Late files"): a file whose name sorts before files
+ * of its kind loaded earlier -- say dispatches_part1.csv, unreadable on
+ * the first run, imported on the rerun after part2..part4 -- is, as the
+ * later import, the current version of its keys (SPEC §2), which may turn
+ * back what the later-named files changed. That is kept (a correction
+ * imported on purpose must win), but never silently: the warning names
+ * the file and counts the keys whose current version it replaced; it goes
+ * to stderr, the file's warnings (audit workbook, Run sheet) and the
+ * summary JSON. Appends to warn (size bytes). */
+static int late_file(struct loader *L, struct load_result *r, char *warn,
+                     size_t size, struct diag *d)
+{
+    sqlite3 *db = L->db;
+    sqlite3_stmt *st;
+    if (db_prepare(db, sql_q_late_file, &st, d, "checking for a late "
+                   "file") != 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, r->file_id);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+        long long n_files = sqlite3_column_int64(st, 0);
+        long long n_keys = sqlite3_column_int64(st, 2);
+        char *late = r->late;
+        snprintf(late, sizeof r->late, "late file: its name sorts before "
+                 "'%s'%s, imported earlier; as the later import it replaced "
+                 "the current version of %lld key%s from %s (SPEC §2: the "
+                 "later import wins; import files in name order)",
+                 db_text(st, 1), n_files > 1 ? " and other files of its "
+                 "kind" : "", n_keys, n_keys == 1 ? "" : "s",
+                 n_files > 1 ? "them" : "it");
+        say(L->opts, r->path, late);
+        size_t used = strlen(warn);
+        snprintf(warn + used, size - used, "%s%s", used ? "; " : "", late);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return db_fail(db, d, "checking for a late file");
+    return 0;
+}
+
 /* Already loaded: the same bytes, whatever the name. Sets *seen. */
 static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
                        struct diag *d)
@@ -478,6 +519,30 @@ static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return db_fail(db, d, "looking up the file's hash");
     return 0;
+}
+
+/* Issue 15: the rule state (schemas/tables/004_rule_state.sql) brought up
+ * to date for the keys this file touched, in the file's own transaction:
+ * the file's rows become the current versions of their keys, then
+ * schemas/upkeep/upkeep.sql computes SPEC §3 again for what they touch.
+ * Set-based SQL; nothing of a rule is decided here. */
+static int keep_rules(sqlite3 *db, enum feed_kind kind, sqlite3_int64 file_id,
+                      struct diag *d)
+{
+    const char *touch = kind == FEED_REGISTRATIONS ? sql_touch_registrations
+                      : kind == FEED_DISPATCHES    ? sql_touch_dispatches
+                                                   : sql_touch_closeouts;
+    const char *what = "keeping the rule state";
+    if (db_exec(db, sql_u000_touched, d, what) != 0 ||
+        db_exec_bound(db, touch, ":file_id", file_id, d, what) != 0)
+        return -1;
+    /* Test hook (tests/e2e/t2200): die by SIGKILL halfway through the
+     * upkeep, the state half written, to show the file's transaction
+     * takes it all back. */
+    const char *kill_at = getenv("SVCRECON_TEST_KILL");
+    if (kill_at && strcmp(kill_at, "upkeep") == 0)
+        raise(SIGKILL);
+    return db_exec(db, sql_upkeep, d, what);
 }
 
 /* The file is refused (SPEC §2): why, for r->reason; *refused is set. */
@@ -566,8 +631,10 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         say(L->opts, r->path, warn);
     }
     rc = stream_records(L, in, md, kind, &h, refused, d);
+    snprintf(r->warning, sizeof r->warning, "%s", warn);
+    if (rc == 0 && !*refused)
+        rc = late_file(L, r, warn, sizeof warn, d);    /* warn: + late */
     if (rc == 0 && !*refused) {
-        snprintf(r->warning, sizeof r->warning, "%s", warn);
         sniff_legacy(L->n_cp1252, r->rows_rejected, r->diagnosis,
                      sizeof r->diagnosis);
         rc = finish_file(L->db, r, warn, d);
@@ -649,6 +716,8 @@ static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
         say(L->opts, r->path, r->reason);
         return record_refusal(db, r, L->opts, d);
     }
+    if (keep_rules(db, kind, r->file_id, d) != 0)
+        goto failed;
     /* Its delivery, in the file's own transaction (the audit's night). */
     r->status = LOAD_LOADED;
     if (record_delivery(db, r, L->opts, d) != 0 ||

@@ -29,6 +29,8 @@ struct load_result {
     unsigned long      rows_read, rows_loaded, rows_rejected;
     char               reason[640];/* refused/unreadable: why */
     char               warning[1024];/* "unknown columns ignored: ..."; "" */
+    char               late[512];  /* "late file: ..." (README "Late
+                                      files"); "" */
     char               diagnosis[400];/* loaded, but most rejected rows read
                                        as Windows-1252: what the file is and
                                        what to do (etl/sniff.h); "" */

@@ -17,8 +17,12 @@ static const char *const migrations[] = {
     sql_001_tables,
     sql_002_report_history,      /* report history (README "Changes") */
     sql_003_report_output,       /* what a report was made from (Re-runs) */
-    sql_004_delivery,            /* every file delivered (audit night) */
+    sql_004_rule_state,          /* the rules' results, kept (issue 15) */
+    sql_005_delivery,            /* every file delivered (audit night) */
 };
+/* Right after the migration to DB_RULE_STATE_VERSION (db.h), the state is
+ * computed once for the whole history (an upgrade in place; nothing to
+ * compute in a new database). */
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
                "one migration per schema version");
 
@@ -100,6 +104,26 @@ int db_refuse_newer(const char *path, int version, struct diag *d)
                     DB_SCHEMA_VERSION);
 }
 
+int db_exec_bound(sqlite3 *db, const char *sql, const char *name,
+                  sqlite3_int64 value, struct diag *d, const char *what)
+{
+    while (sql && *sql) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK)
+            return db_fail(db, d, what);
+        sql = tail;
+        if (!st)                      /* only blanks or comments were left */
+            continue;
+        db_bind_int(st, name, value);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return db_fail(db, d, what);
+    }
+    return 0;
+}
+
 void db_bind_text(sqlite3_stmt *st, const char *name, const char *s,
                   size_t len)
 {
@@ -131,6 +155,11 @@ static int migrate(sqlite3 *db, struct diag *d)
         char pragma[64];
         if (db_exec(db, migrations[v], d, "creating the schema") != 0)
             goto fail;
+        if (v + 1 == DB_RULE_STATE_VERSION &&
+            (db_exec(db, sql_u000_touched, d, "computing the rule state") ||
+             db_exec(db, sql_touch_all, d, "computing the rule state") ||
+             db_exec(db, sql_upkeep, d, "computing the rule state")))
+            goto fail;
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v + 1);
         if (db_exec(db, pragma, d, "recording schema version") != 0)
             goto fail;
@@ -161,7 +190,9 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                              SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        diag_set(d, EX_CANTCREAT, path, 0, "cannot open database: %s",
+        /* out of memory is internal (70), not the database file's fault */
+        diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT, path, 0,
+                 "cannot open database: %s",
                  db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
         sqlite3_close(db);
         return -1;

@@ -9,7 +9,10 @@
 
 #include "lib/diag.h"
 
-#define DB_SCHEMA_VERSION 4
+#define DB_SCHEMA_VERSION 5
+/* The schema version that keeps the rules' results (issue 15): an older
+ * database has no rule state until a command that writes upgrades it. */
+#define DB_RULE_STATE_VERSION 4
 
 /* Opens (creating when missing) the database at path and brings its schema
  * to DB_SCHEMA_VERSION. A file that is not a SQLite database, or one of a
@@ -26,6 +29,11 @@ int db_fail(sqlite3 *db, struct diag *d, const char *what);
 int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what);
 int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
                struct diag *d, const char *what);
+
+/* Runs each statement of sql in turn, with the integer parameter `name`
+ * (":file_id") bound where a statement has it. 0, or -1 with d filled. */
+int db_exec_bound(sqlite3 *db, const char *sql, const char *name,
+                  sqlite3_int64 value, struct diag *d, const char *what);
 
 /* PRAGMA user_version of the open database. 0, or -1 with d filled. */
 int db_schema_version(sqlite3 *db, int *version, struct diag *d);

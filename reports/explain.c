@@ -356,7 +356,11 @@ static void close_row(struct ex *x, bool marked)
 /* SPEC §3 exactly as the reports run it (reports/rules.c). */
 static int setup_rules(struct ex *x)
 {
-    struct rules_asof a = {.as_of_day = x->o->as_of_day,
+    int version;   /* older than the kept rule state: recompute (rules.h) */
+    if (db_schema_version(x->db, &version, x->d) != 0)
+        return -1;
+    struct rules_asof a = {.recompute = version < DB_RULE_STATE_VERSION,
+                           .as_of_day = x->o->as_of_day,
                            .n_buckets = x->o->n_buckets};
     memcpy(a.as_of, x->o->as_of, sizeof a.as_of);
     memcpy(a.bucket_hi, x->o->bucket_hi, sizeof a.bucket_hi);

@@ -6,12 +6,16 @@
  * the rules (schemas/r020… as sql_rules), inside one read transaction so
  * that all three workbooks see one snapshot. Each workbook is then written
  * by its module (rpt_unclosed.c, rpt_noncomp.c, rpt_audit.c) through the
- * shared sheet writer (sheet.c) into a temporary file in the output folder,
- * ".NAME.xlsx.tmp-PID", renamed to NAME.xlsx only when workbook_close()
- * succeeded; on any failure the temporary file is removed and the error is
- * EX_CANTCREAT naming the path. A workbook already renamed stays: it is
- * complete. Temporary files left by a killed run (their PID gone) are
- * removed at the next run.
+ * shared sheet writer (sheet.c) into the run's own temporary folder in the
+ * output folder, ".svcrecon-tmp-PID/NAME.xlsx", where libxlsxwriter also
+ * keeps its temporary files (its tmpdir); it is renamed to NAME.xlsx only
+ * when workbook_close() succeeded and the file read back whole
+ * (sheet_book_close(), verify.c); on any failure the temporary file is
+ * removed and the error is EX_CANTCREAT naming the path. A workbook already
+ * renamed stays: it was verified. The folder and whatever is left in it
+ * (a temporary file of libxlsxwriter's whose unlink failed) are removed at
+ * the end of the report, and the folders of a killed run (its PID gone)
+ * at the next one.
  *
  * Byte-identical output: constant_memory mode (no shared-string table
  * whose order could vary), fixed document properties whose creation time
@@ -65,13 +69,12 @@ static const char *const book_title[REPORT_N] = {
 struct book_job {
     int                       kind;       /* REPORT_UNCLOSED ... */
     const struct report_opts *o;
-    char                      tmp[4200];  /* temporary name in out_dir */
+    char                      tmp[4200];  /* temporary name, in tmp_dir */
+    const char               *tmp_dir;    /* the run's temporary folder */
     char                     *path;       /* final name: res->path[kind] */
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
-    lxw_error                 close_err;
-    int                       close_errno;
 };
 
 /* ---- the output folder --------------------------------------------------- */
@@ -121,6 +124,25 @@ static int join_path(char *out, size_t size, const char *dir,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
+#define TMP_DIR_PREFIX ".svcrecon-tmp-"
+
+void report_remove_folder(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    if (dp) {
+        while ((e = readdir(dp)) != NULL) {
+            char path[4400];
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            if (join_path(path, sizeof path, dir, e->d_name) == 0)
+                unlink(path);
+        }
+        closedir(dp);
+    }
+    rmdir(dir);
+}
+
 bool report_orphan_pid(const char *digits)
 {
     char *end;
@@ -130,8 +152,9 @@ bool report_orphan_pid(const char *digits)
     return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Removes ".NAME_DATE.xlsx.tmp-PID" files of our workbooks whose process
- * is gone (a run killed while writing). Failures are harmless. */
+/* Removes what a killed run left (its process gone): its temporary folder
+ * ".svcrecon-tmp-PID" and the ".NAME_DATE.xlsx.tmp-PID" files of earlier
+ * versions. Failures are harmless. */
 static void remove_stale_temps(const char *dir)
 {
     DIR *dp = opendir(dir);
@@ -141,6 +164,12 @@ static void remove_stale_temps(const char *dir)
     while ((e = readdir(dp)) != NULL) {
         const char *mark = strstr(e->d_name, ".xlsx.tmp-");
         int ours = 0;
+        char path[4200];
+        size_t np = strlen(TMP_DIR_PREFIX);
+        if (strncmp(e->d_name, TMP_DIR_PREFIX, np) == 0 &&
+            report_orphan_pid(e->d_name + np) &&
+            join_path(path, sizeof path, dir, e->d_name) == 0)
+            report_remove_folder(path);
         if (e->d_name[0] != '.' || !mark)
             continue;
         for (int k = 0; k < REPORT_N; k++) {
@@ -149,10 +178,8 @@ static void remove_stale_temps(const char *dir)
                 e->d_name[1 + n] == '_')
                 ours = 1;
         }
-        if (!ours || !report_orphan_pid(mark + 10))
-            continue;
-        char path[4200];
-        if (join_path(path, sizeof path, dir, e->d_name) == 0)
+        if (ours && report_orphan_pid(mark + 10) &&
+            join_path(path, sizeof path, dir, e->d_name) == 0)
             unlink(path);
     }
     closedir(dp);
@@ -174,10 +201,10 @@ static void on_progress(void *ctx, unsigned long n_rows)
 static int book_open(struct book_job *j, struct diag *d)
 {
     const struct report_opts *o = j->o;
-    if (sheet_book_open(&j->b, j->tmp, o->out_dir, book_title[j->kind],
+    if (sheet_book_open(&j->b, j->tmp, j->tmp_dir, book_title[j->kind],
                         o->as_of, o->as_of_day, o->version) != 0 &&
         !j->b.wb)
-        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: out "
+        return diag_set(d, EX_SOFTWARE, j->path, 0, "cannot create: out "
                         "of memory");
     if (o->progress_bar) {
         j->b.progress = on_progress;
@@ -201,27 +228,34 @@ static const char *lxw_reason(lxw_error err, char *buf, size_t size)
  * set when the writer already filled d. */
 static int book_close(struct book_job *j, int failed, struct diag *d)
 {
-    errno = 0;
-    j->close_err = workbook_close(j->b.wb);
-    j->close_errno = errno;
-    j->b.wb = NULL;
-    sheet_book_release(&j->b);
+    char bad[300] = "";
+    int rc = sheet_book_close(&j->b, j->tmp, bad, sizeof bad);
     if (j->o->progress_bar)
         fputs("\r\033[K", stderr);
     if (failed) {
         unlink(j->tmp);
         return -1;
     }
-    lxw_error err = j->b.err != LXW_NO_ERROR ? j->b.err : j->close_err;
+    lxw_error err = j->b.err;
     if (err != LXW_NO_ERROR) {
-        int e = j->b.err != LXW_NO_ERROR ? j->b.err_errno : j->close_errno;
+        int e = j->b.err_errno;
         char why[256];
         unlink(j->tmp);
-        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create%s%s: "
-                        "%s%s%s", j->b.err ? " while " : "",
-                        j->b.err && j->b.err_what ? j->b.err_what : "",
+        /* Out of memory is no fault of the output folder: internal. */
+        int code = e == ENOMEM || err == LXW_ERROR_MEMORY_MALLOC_FAILED
+                       ? EX_SOFTWARE : EX_CANTCREAT;
+        return diag_set(d, code, j->path, 0, "cannot create%s%s: "
+                        "%s%s%s", j->b.err_what ? " while " : "",
+                        j->b.err_what ? j->b.err_what : "",
                         lxw_reason(err, why, sizeof why), e ? ": " : "",
                         e ? strerror(e) : "");
+    }
+    if (rc != 0) {
+        /* libxlsxwriter said yes, but the file is not what was written:
+         * its own writes failed unchecked (a full disk, most often). */
+        unlink(j->tmp);
+        return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: %s; "
+                        "the file was removed (is the disk full?)", bad);
     }
     if (rename(j->tmp, j->path) != 0) {
         int e = errno;
@@ -729,39 +763,79 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
     return 0;
 }
 
+/* The final and temporary names of the three workbooks. */
+static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
+{
+    const struct report_opts *o = r->o;
+    for (int k = 0; k < REPORT_N; k++) {
+        char name[128];
+        struct book_job *j = &r->job[k];
+        j->kind = k;
+        j->o = o;
+        j->path = r->res->path[k];
+        j->tmp_dir = tmp_dir;
+        snprintf(name, sizeof name, "%s_%s.xlsx", book_base[k], o->as_of);
+        if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
+                      name) != 0 ||
+            join_path(j->tmp, sizeof j->tmp, tmp_dir, name) != 0)
+            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
+                            "too long");
+    }
+    return 0;
+}
+
+/* The run's own temporary folder in the output folder (same file system:
+ * the rename into place stays atomic), for our workbooks and
+ * libxlsxwriter's files alike, so that everything temporary is removed
+ * with it. A folder of this name left by an earlier process of the same
+ * PID is emptied first. */
+static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
+                        struct diag *d)
+{
+    char name[64];
+    snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
+    if (join_path(tmp_dir, size, out_dir, name) != 0)
+        return diag_set(d, EX_CANTCREAT, out_dir, 0, "output path too long");
+    report_remove_folder(tmp_dir);
+    if (mkdir(tmp_dir, 0700) != 0)
+        return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "
+                        "temporary folder: %s", strerror(errno));
+    return 0;
+}
+
+static int write_report(struct run *r, struct diag *d);
+
 int report_write_all(sqlite3 *db, const struct report_opts *o,
                      struct report_result *res, struct diag *d)
 {
     struct report_opts opts = *o;
     struct run r = {.db = db, .o = &opts, .res = res};
-    int rc = 0, n_started = 0;
+    char tmp_dir[4200];
 
     memset(res, 0, sizeof *res);
     /* The Run sheet names the database; without a path from the command
      * line, SQLite's own (absolute) name of it. */
     if (!opts.db_path)
         opts.db_path = sqlite3_db_filename(db, "main");
-    o = &opts;
-    if (make_dirs(o->out_dir, d) != 0)
+    if (make_dirs(opts.out_dir, d) != 0)
         return -1;
-    for (int k = 0; k < REPORT_N; k++) {
-        char name[128];
-        struct book_job *j = &r.job[k];
-        j->kind = k;
-        j->o = o;
-        j->path = res->path[k];
-        snprintf(name, sizeof name, "%s_%s.xlsx", book_base[k], o->as_of);
-        if (join_path(res->path[k], sizeof res->path[k], o->out_dir,
-                      name) != 0)
-            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
-                            "too long");
-        snprintf(name, sizeof name, ".%s_%s.xlsx.tmp-%ld", book_base[k],
-                 o->as_of, (long)getpid());
-        if (join_path(j->tmp, sizeof j->tmp, o->out_dir, name) != 0)
-            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
-                            "too long");
-    }
-    remove_stale_temps(o->out_dir);
+    remove_stale_temps(opts.out_dir);
+    if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, d) != 0)
+        return -1;
+    opts.tmp_dir = tmp_dir;
+    int rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
+    report_remove_folder(tmp_dir);
+    return rc;
+}
+
+/* The report proper: the up-to-date check, the rules, the workbooks, the
+ * record. */
+static int write_report(struct run *r, struct diag *d)
+{
+    sqlite3 *db = r->db;
+    const struct report_opts *o = r->o;
+    struct report_result *res = r->res;
+    int rc = 0, n_started = 0;
 
     /* One transaction: the rules, the comparison with the previous report
      * and all three workbooks see the same snapshot, and the report is
@@ -801,6 +875,9 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
     rc = rules_setup(db, &asof, d);
     if (rc == 0)
+        rc = db_exec(db, sql_report_tables, d, "listing the "
+                     "unclosed calls and non-compensable service");
+    if (rc == 0)
         rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
     if (rc == 0)
         rc = db_exec(db, sql_q_code_meanings, d, "stating the codes");
@@ -817,37 +894,37 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    pthread_mutex_init(&r.mu, NULL);
-    pthread_cond_init(&r.cv, NULL);
-    r.has_closer = pthread_create(&r.closer, NULL, closer_main, &r) == 0;
-    while (n_started < REPORT_N && !closed_failed(&r))
-        if (fill_book(&r, n_started++) != 0)
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    r->has_closer = pthread_create(&r->closer, NULL, closer_main, r) == 0;
+    while (n_started < REPORT_N && !closed_failed(r))
+        if (fill_book(r, n_started++) != 0)
             break;
-    if (r.has_closer) {
-        pthread_mutex_lock(&r.mu);
-        r.no_more = 1;
-        pthread_cond_broadcast(&r.cv);
-        pthread_mutex_unlock(&r.mu);
-        pthread_join(r.closer, NULL);
+    if (r->has_closer) {
+        pthread_mutex_lock(&r->mu);
+        r->no_more = 1;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->closer, NULL);
     }
-    pthread_cond_destroy(&r.cv);
-    pthread_mutex_destroy(&r.mu);
+    pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->mu);
 
     /* The first failure in workbook order is the one reported; a fill
      * error (database or workbook) outranks a close error of the same
      * workbook, which cannot both happen. */
     for (int k = 0; k < n_started && rc == 0; k++) {
-        if (r.job_rc[k] != 0) {
-            *d = r.job_diag[k];
+        if (r->job_rc[k] != 0) {
+            *d = r->job_diag[k];
             rc = -1;
         }
-        res->n_cut_cells += r.job[k].b.n_cut;
+        res->n_cut_cells += r->job[k].b.n_cut;
     }
     if (rc == 0) {
-        res->n_unclosed = r.job[REPORT_UNCLOSED].n_rows;
-        res->n_noncomp = r.job[REPORT_NONCOMP].n_rows;
-        res->n_rejected = r.job[REPORT_AUDIT].n_rows;
-        res->n_reg_exceptions = r.job[REPORT_AUDIT].n_rows2;
+        res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
+        res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
+        res->n_rejected = r->job[REPORT_AUDIT].n_rows;
+        res->n_reg_exceptions = r->job[REPORT_AUDIT].n_rows2;
     }
     if (rc == 0 && n_started != REPORT_N)    /* cannot happen: no failure */
         rc = diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");

@@ -19,6 +19,8 @@
 
 struct report_opts {
     const char *out_dir;          /* created if missing */
+    const char *tmp_dir;          /* set by report_write_all(): the run's
+                                     own temporary folder in out_dir */
     const char *db_path;          /* named on the Run sheet */
     const char *version;          /* svcrecon version text */
     char        as_of[11];        /* YYYY-MM-DD */
@@ -77,6 +79,9 @@ struct report_result {
  * live process, or one we may not signal, is left alone). Its leftovers
  * may then be removed. */
 bool report_orphan_pid(const char *digits);
+/* Removes the folder dir and the files in it (our temporary folders hold
+ * no subfolders). Failures are harmless: the next run retries. */
+void report_remove_folder(const char *dir);
 
 /* Writes the three workbooks for opts->as_of, then records the report in
  * the database (replacing an earlier record of the same as-of date). 0, or

@@ -71,5 +71,6 @@ int rules_setup(sqlite3 *db, const struct rules_asof *a, struct diag *d)
     if (db_exec(db, sql_r010_context, d, "creating the rule context") != 0 ||
         set_as_of(db, a, d) != 0 || set_buckets(db, a, d) != 0)
         return -1;
-    return db_exec(db, sql_rules, d, "running the reconciliation rules");
+    return db_exec(db, a->recompute ? sql_reference : sql_rules, d,
+                   "running the reconciliation rules");
 }

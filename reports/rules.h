@@ -25,10 +25,15 @@ struct rules_asof {
     int     n_buckets;               /* aging buckets, the open last too */
     int     bucket_hi[RULES_MAX_BUCKETS]; /* upper bounds in days of all
                                            * but the last, open one */
+    bool    recompute;               /* read no kept state: recompute it
+                                      * all (schemas/reference/) */
 };
 
-/* Creates the TEMP rule context and runs the rules. 0, or -1 with d
- * filled. */
+/* Creates the TEMP rule context and runs the rules: the as-of views of
+ * the kept rule state (schemas/rules/), or with a->recompute the full
+ * recomputation from the base tables (schemas/reference/: the same TEMP
+ * objects; for a database older than the kept state, which `explain`
+ * reads without upgrading it). 0, or -1 with d filled. */
 int rules_setup(sqlite3 *db, const struct rules_asof *a, struct diag *d);
 
 /* The label of bucket k of n ("0-7", "91+"); out holds at least 32 bytes. */

@@ -61,6 +61,7 @@
 #include "lib/db.h"
 #include "lib/parse.h"
 #include "lib/utf8.h"
+#include "reports/lxw_tmp.h"
 
 /* Markup libxlsxwriter adds per rich-string run (<r>, the default <rPr>,
  * <t xml:space="preserve">), counted against its 32,767 limit; generous. */
@@ -94,6 +95,7 @@ lxw_format *sheet_new_format(struct sheet_book *b)
 
 int sheet_book_init(struct sheet_book *b)
 {
+    b->io_failures = lxw_tmp_failures(NULL);
     b->txt.buf = malloc(TEXT_BYTES);
     b->txt.runs = malloc(TEXT_BYTES + MAX_RUNS);
     b->txt.split = malloc(MAX_RUNS * sizeof *b->txt.split);
@@ -190,6 +192,9 @@ int sheet_book_open(struct sheet_book *b, const char *path,
 
 void sheet_book_release(struct sheet_book *b)
 {
+    free(b->expect);
+    b->expect = NULL;
+    b->n_expect = 0;
     free(b->txt.buf);
     free(b->txt.runs);
     free(b->txt.split);
@@ -254,8 +259,13 @@ lxw_worksheet *sheet_add(struct sheet_book *b, const char *name)
         return NULL;
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
     if (!ws) {
-        /* In constant_memory mode a new sheet opens a temporary file. */
+        /* In constant_memory mode a new sheet opens a temporary file.
+         * libxlsxwriter 1.1.4 keeps the half-made sheet in the workbook,
+         * and workbook_close() then crashes on it (found by the
+         * allocation sweep): such a book is never closed, see
+         * sheet_book_close(). */
         sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        b->unclosable = 1;
         return NULL;
     }
     sheet_print_setup(b, ws);
@@ -270,6 +280,87 @@ void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
         sheet_check(b, worksheet_set_row(ws, row, lines > 27 ? 409.0
                                          : 15.0 * lines, NULL),
                     "setting a row height");
+}
+
+/* The expectations of worksheet ws, grown on first use. NULL (and the
+ * book failed) when out of memory. */
+static struct verify_sheet *expect_of(struct sheet_book *b, lxw_worksheet *ws)
+{
+    size_t k = ws->index;
+    if (k >= b->n_expect) {
+        struct verify_sheet *e = realloc(b->expect, (k + 1) * sizeof *e);
+        if (!e) {
+            sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "counting cells");
+            return NULL;
+        }
+        memset(e + b->n_expect, 0, (k + 1 - b->n_expect) * sizeof *e);
+        b->expect = e;
+        b->n_expect = k + 1;
+    }
+    return &b->expect[k];
+}
+
+/* Counts a cell that libxlsxwriter accepted. */
+static void cell_written(struct sheet_book *b, lxw_worksheet *ws,
+                         lxw_error err, const char *what)
+{
+    struct verify_sheet *e;
+    sheet_check(b, err, what);
+    if (err == LXW_NO_ERROR && (e = expect_of(b, ws)) != NULL)
+        e->n_cells++;
+}
+
+/* Books left unclosed (see below), kept reachable: left, not lost. */
+static lxw_workbook *abandoned[8];
+static int n_abandoned;
+
+int sheet_book_close(struct sheet_book *b, const char *file, char *why,
+                     size_t why_size)
+{
+    size_t n = 0;
+    lxw_worksheet *ws;
+    /* Parts are numbered in the order the sheets were added; the
+     * worksheets are gone once the workbook is closed. */
+    LXW_FOREACH_WORKSHEET(ws, b->wb) {
+        struct verify_sheet *e = expect_of(b, ws);
+        if (e)
+            e->part = (unsigned)++n;
+    }
+    /* A book without a sheet (its writer failed first) would get one
+     * from workbook_close(), whose temporary file may fail too: with a
+     * half-made sheet in it (see sheet_add) libxlsxwriter 1.1.4 crashes.
+     * Such a book is left as it is (its memory and files go with the
+     * process, which is about to fail). */
+    if (b->unclosable || n == 0) {
+        if (n_abandoned < 8)
+            abandoned[n_abandoned++] = b->wb;
+        sheet_check(b, LXW_ERROR_CREATING_TMPFILE, "adding a sheet");
+        b->wb = NULL;
+        sheet_book_release(b);
+        return -1;
+    }
+    errno = 0;
+    lxw_error err = workbook_close(b->wb);
+    int e = errno;
+    b->wb = NULL;
+    if (err != LXW_NO_ERROR && b->err == LXW_NO_ERROR) {
+        b->err = err;
+        b->err_what = NULL;
+        b->err_errno = e;
+    }
+    int rc = -1, io_errno;
+    char bad[200];
+    if (b->err != LXW_NO_ERROR)
+        ;
+    else if (lxw_tmp_failures(&io_errno) != b->io_failures)
+        snprintf(why, why_size, "a write into libxlsxwriter's temporary "
+                 "files failed: %s", strerror(io_errno));
+    else if ((rc = verify_workbook(file, b->expect, b->n_expect, bad,
+                                   sizeof bad)) != 0)
+        snprintf(why, why_size, "the file written does not read back "
+                 "whole: %s", bad);
+    sheet_book_release(b);
+    return rc;
 }
 
 double sheet_serial(int32_t day, int seconds)
@@ -438,8 +529,8 @@ unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws,
     if (!f)
         f = b->plain;                      /* never run into a number */
     if (n_runs == 0) {
-        sheet_check(b, worksheet_write_string(ws, row, col, t->buf, f),
-                    "writing text");
+        cell_written(b, ws, worksheet_write_string(ws, row, col, t->buf, f),
+                     "writing text");
         return lines;
     }
     /* Copy each run NUL-terminated; runs without a format get the default
@@ -457,8 +548,9 @@ unsigned sheet_write_text(struct sheet_book *b, lxw_worksheet *ws,
         start = end;
     }
     t->tuple_ptr[n_runs] = NULL;
-    sheet_check(b, worksheet_write_rich_string(ws, row, col, t->tuple_ptr,
-                                               f), "writing text");
+    cell_written(b, ws, worksheet_write_rich_string(ws, row, col,
+                                                    t->tuple_ptr, f),
+                 "writing text");
     return lines;
 }
 
@@ -481,8 +573,18 @@ void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
         sheet_write_cstr(b, ws, row, col, isnan(v) ? "NaN" : "Inf", f);
         return;
     }
-    sheet_check(b, worksheet_write_number(ws, row, col, v, f),
-                "writing a number");
+    cell_written(b, ws, worksheet_write_number(ws, row, col, v, f),
+                 "writing a number");
+}
+
+void sheet_write_blank(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                       lxw_col_t col, lxw_format *f)
+{
+    /* Without a format libxlsxwriter writes no cell at all. */
+    if (b->err != LXW_NO_ERROR || !f)
+        return;
+    cell_written(b, ws, worksheet_write_blank(ws, row, col, f),
+                 "writing a blank");
 }
 
 void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
@@ -558,6 +660,9 @@ static void finish_part(struct sheet *sh)
                 "setting the autofilter");
     worksheet_freeze_panes(sh->ws, 1, 0);
     sheet_check(b, worksheet_repeat_rows(sh->ws, 0, 0), "setting titles");
+    struct verify_sheet *e = expect_of(b, sh->ws);
+    if (e)
+        e->n_rows = (unsigned long)sh->row + 1;   /* header and data */
 }
 
 int sheet_open(struct sheet *sh, struct sheet_book *b, const char *name,

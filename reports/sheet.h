@@ -19,6 +19,7 @@
 #define SVC_SHEET_H
 
 #include "lib/diag.h"
+#include "reports/verify.h"
 #include <sqlite3.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,7 +70,16 @@ struct sheet_book {
     void        (*progress)(void *ctx, unsigned long n_rows);
     void         *progress_ctx;
     struct sheet_text txt;
+    /* What went into each worksheet (by lxw_worksheet.index), for
+     * sheet_book_close()'s read-back: cells written, listing rows. */
+    struct verify_sheet *expect;
+    size_t        n_expect;
+    unsigned long io_failures;  /* lxw_tmp_failures() when the book began */
+    int           unclosable;   /* a sheet could not be added: see sheet_add */
 };
+
+/* Adds the worksheet `name`; NULL (b->err set) when it cannot be made. */
+lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 
 /* Creates the shared formats of an open workbook (b->wb set by the caller).
  * 0, or -1 with b->err set. */
@@ -100,6 +110,20 @@ void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    unsigned lines);
 /* Adds a sheet with the print setup; NULL (b->err set) on failure. */
 lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
+
+/* Closes b->wb (workbook_close() writes the file `file` then) and, when
+ * that and every write before succeeded, reads the file back with
+ * verify_workbook() (reports/verify.h) against the cells and listing rows
+ * that went through this book. Every workbook writer calls this instead
+ * of workbook_close(), before renaming the file into place: libxlsxwriter
+ * does not check its own writes. 0; -1 with b->err set (a libxlsxwriter
+ * failure; b->err_errno its errno, or 0), or -1 with b->err still
+ * LXW_NO_ERROR and why filled: the file is not what was written (remove
+ * it). Frees the book's scratch space either way; b->wb is NULL after.
+ * A cell must be written once: writing one cell twice reads back as one,
+ * which fails the count. */
+int  sheet_book_close(struct sheet_book *b, const char *file, char *why,
+                      size_t why_size);
 
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
@@ -170,6 +194,9 @@ void sheet_write_number(struct sheet_book *b, lxw_worksheet *ws,
                         lxw_format *f);
 void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                       lxw_col_t col, int32_t day);
+/* A blank cell with a format (a border under a total row). */
+void sheet_write_blank(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+                       lxw_col_t col, lxw_format *f);
 /* Records a libxlsxwriter result: the first failure sticks. */
 void sheet_check(struct sheet_book *b, lxw_error err, const char *what);
 /* A new format of the workbook, or NULL with the book's error set (the

@@ -98,25 +98,6 @@ int statements_folder(const struct report_opts *o, char *folder,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
-/* Removes a folder of files (ours: statements hold no sub-folder). */
-static void remove_folder(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    if (dp) {
-        while ((e = readdir(dp)) != NULL) {
-            char path[4400];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) <
-                (int)sizeof path)
-                unlink(path);
-        }
-        closedir(dp);
-    }
-    rmdir(dir);
-}
-
 /* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone. */
 static void remove_stale_folders(const char *out_dir)
 {
@@ -135,7 +116,7 @@ static void remove_stale_folders(const char *out_dir)
         char path[4400];
         if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
             (int)sizeof path)
-            remove_folder(path);
+            report_remove_folder(path);
     }
     closedir(dp);
 }
@@ -426,10 +407,12 @@ static int write_statement(struct writer *w, struct diag *d)
         snprintf(path, sizeof path, "%s/%s", w->dir, name);
     }
     struct sheet_book b;
-    int rc = sheet_book_open(&b, path, w->o->out_dir, "Dealer statement",
+    int rc = sheet_book_open(&b, path, w->o->tmp_dir ? w->o->tmp_dir
+                                                     : w->o->out_dir,
+                             "Dealer statement",
                              w->o->as_of, w->o->as_of_day, w->o->version);
     if (rc != 0 && !b.wb)
-        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create: out of "
+        return diag_set(d, EX_SOFTWARE, path, 0, "cannot create: out of "
                         "memory");
     /* The page header names the dealer (cut, '&' doubled); the document
      * properties do not (feed text has no place there). */
@@ -442,16 +425,21 @@ static int write_statement(struct writer *w, struct diag *d)
     if (rc == 0)
         rc = about_write(w->db, &b, w->o, ABOUT_STATEMENT, name,
                          db_text(q, 0), &w->ex, d);
-    lxw_error err = b.err != LXW_NO_ERROR ? b.err : LXW_NO_ERROR;
-    lxw_error close_err = workbook_close(b.wb);
-    sheet_book_release(&b);
+    /* Closed and read back like every workbook (sheet_book_close). */
+    char bad[300] = "";
+    int closed = sheet_book_close(&b, path, bad, sizeof bad);
     if (rc != 0 && d->exit_code != 0)
         return -1;                        /* the database's trouble */
-    if (err == LXW_NO_ERROR)
-        err = close_err;
-    if (rc != 0 || err != LXW_NO_ERROR)
-        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create: %s",
-                        lxw_strerror(err ? err : LXW_ERROR_CREATING_XLSX_FILE));
+    if (rc != 0 || closed != 0) {
+        unlink(path);
+        lxw_error err = b.err != LXW_NO_ERROR ? b.err
+                        : bad[0] ? LXW_NO_ERROR : LXW_ERROR_CREATING_XLSX_FILE;
+        return diag_set(d, b.err_errno == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT,
+                        path, 0, "cannot create: %s%s",
+                        err ? lxw_strerror(err) : bad,
+                        err ? "" : "; the file was removed (is the disk "
+                        "full?)");
+    }
     return 0;
 }
 
@@ -517,7 +505,7 @@ static int replace_folder(const char *tmp, const char *folder,
                         "into place: %s", tmp, strerror(e));
     }
     if (had_old)
-        remove_folder(old);
+        report_remove_folder(old);
     return 0;
 }
 
@@ -532,7 +520,7 @@ int statements_write(sqlite3 *db, const struct report_opts *o,
     snprintf(tmp, sizeof tmp, "%s/.statements_%s.tmp-%ld", o->out_dir,
              o->as_of, (long)getpid());
     remove_stale_folders(o->out_dir);
-    remove_folder(tmp);                   /* ours, from an earlier call */
+    report_remove_folder(tmp);                   /* ours, from an earlier call */
     if (mkdir(tmp, 0777) != 0)
         return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",
                         strerror(errno));
@@ -548,7 +536,7 @@ int statements_write(sqlite3 *db, const struct report_opts *o,
     if (rc == 0)
         rc = replace_folder(tmp, folder, o, d);
     if (rc != 0)
-        remove_folder(tmp);
+        report_remove_folder(tmp);
     else if (!o->quiet)
         fprintf(stderr, "svcrecon: wrote %lu dealer statements in %s\n", *n,
                 folder);

@@ -1,5 +1,5 @@
 -- r050_unclosed.sql -- SPEC §3 "Unclosed calls": open dispatches as of A
--- with no accepted closeout, aged into the configured buckets.
+-- with no accepted closeout as of A, aged into the configured buckets.
 --
 -- SPEC §1: "A dispatched call with no valid closeout is an **unclosed call**."
 -- SPEC §3: "**Unclosed calls.** A dispatch whose current status is OPEN and
@@ -17,40 +17,45 @@
 --     bucket_label NULL: a call is never dropped for a configuration error.
 --   * attempts counts every current closeout (as of A) naming the dispatch,
 --     whatever its dealer or reason; the --from filter never applies here.
-
-CREATE TEMP TABLE unclosed_call AS
-SELECT o.dispatch_id,
-       o.dispatched_at,
-       o.dispatched_day,
-       o.days_open,
-       b.seq   AS bucket_seq,
-       b.label AS bucket_label,
-       o.provider_id,
-       o.model,
-       o.serial_number,
-       o.customer_name,
-       o.customer_postal_code,
-       o.problem_code,
-       o.attempts,
-       o.file_name,
-       o.line
-  FROM (SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day,
-               x.as_of_day - d.dispatched_day AS days_open,
-               d.provider_id, d.model, d.serial_number, d.customer_name,
-               d.customer_postal_code, d.problem_code,
-               (SELECT COUNT(*) FROM closeout_current AS c
-                 WHERE c.dispatch_id = d.dispatch_id) AS attempts,
-               d.file_name, d.line
-          FROM dispatch_current AS d
-         CROSS JOIN run_ctx AS x   -- one row: CROSS JOIN keeps it inner
-         WHERE d.dispatched_day <= x.as_of_day
-           AND d.status = 'OPEN'
-           AND NOT EXISTS (SELECT 1 FROM closeout_accepted AS a
-                            WHERE a.dispatch_id = d.dispatch_id)) AS o
-  LEFT JOIN aging_bucket AS b
-         ON b.seq = (SELECT MIN(g.seq) FROM aging_bucket AS g
-                      WHERE o.days_open >= g.lo_days
-                        AND (g.hi_days IS NULL OR o.days_open <= g.hi_days));
--- The listing's order (SPEC §4: oldest first, then by Dispatch ID).
-CREATE UNIQUE INDEX unclosed_call_order
-    ON unclosed_call (dispatched_at, dispatch_id);
+--   * "No accepted closeout as of A": the kept accepted closeout was
+--     submitted after A, or there is none (r020 says why that is SPEC §3's
+--     accepted closeout as of A).
+--   * A view over one table (buckets and attempts as scalar subqueries), so
+--     that `explain` reads one call by its key; a report copies it into a
+--     table once (schemas/queries/report/report_tables.sql).
+CREATE TEMP VIEW unclosed_call AS
+SELECT d.dispatch_id,
+       d.dispatched_at,
+       d.dispatched_day,
+       (SELECT x.as_of_day FROM run_ctx AS x) - d.dispatched_day AS days_open,
+       (SELECT MIN(g.seq) FROM aging_bucket AS g
+         WHERE (SELECT x.as_of_day FROM run_ctx AS x) - d.dispatched_day
+               >= g.lo_days
+           AND (g.hi_days IS NULL
+                OR (SELECT x.as_of_day FROM run_ctx AS x) - d.dispatched_day
+                   <= g.hi_days)) AS bucket_seq,
+       (SELECT b.label FROM aging_bucket AS b
+         WHERE b.seq = (SELECT MIN(g.seq) FROM aging_bucket AS g
+                         WHERE (SELECT x.as_of_day FROM run_ctx AS x)
+                               - d.dispatched_day >= g.lo_days
+                           AND (g.hi_days IS NULL
+                                OR (SELECT x.as_of_day FROM run_ctx AS x)
+                                   - d.dispatched_day <= g.hi_days)))
+           AS bucket_label,
+       d.provider_id,
+       d.model,
+       d.serial_number,
+       d.customer_name,
+       d.customer_postal_code,
+       d.problem_code,
+       (SELECT COUNT(*) FROM cur_closeout AS c
+         WHERE c.dispatch_id = d.dispatch_id
+           AND c.submitted_day <= (SELECT x.as_of_day FROM run_ctx AS x))
+           AS attempts,
+       d.file_name,
+       d.line
+  FROM cur_dispatch AS d
+ WHERE d.dispatched_day <= (SELECT x.as_of_day FROM run_ctx AS x)
+   AND d.status = 'OPEN'
+   AND (d.accepted_closeout_id IS NULL
+        OR d.accepted_day > (SELECT x.as_of_day FROM run_ctx AS x));

@@ -138,6 +138,32 @@ def query(db, sql, params=()):
         con.close()
 
 
+# The schema version svcrecon brings a database to: one per file of
+# schemas/tables/ (lib/db.c's migrations).
+SCHEMA_VERSION = len([n for n in os.listdir(os.path.join(ROOT, "schemas", "tables"))
+                      if n[:1].isdigit() and n.endswith(".sql")])
+
+
+def downgrade_to_version_3(db, before=""):
+    """Makes db what a version-3 database (the last released) holds: the
+    objects of schema versions 4 (rule state) and 5 (deliveries) dropped.
+    `before` is SQL run first (e.g. to set the timestamps of an old night)."""
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        if before:
+            con.executescript(before)
+        for (name,) in con.execute("SELECT name FROM sqlite_master WHERE "
+                                   "type = 'table' AND name LIKE 'cur_%'").fetchall():
+            con.execute("DROP TABLE %s" % name)
+        for name in ["registration_file", "dispatch_file", "closeout_file"]:
+            con.execute("DROP INDEX %s" % name)
+        con.execute("DROP TABLE delivery")
+        con.execute("ALTER TABLE report_run DROP COLUMN delivered_upto")
+        con.execute("PRAGMA user_version = 3")
+    finally:
+        con.close()
+
+
 def sha256(path):
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()

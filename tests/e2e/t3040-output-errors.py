@@ -7,7 +7,11 @@
   * a workbook that cannot be renamed into place (a folder of that name is
     in the way): exit 73 naming the path, its temporary file removed;
   * the temporary file of a killed run (its PID gone) is removed by the
-    next run; one of a live process is left alone.
+    next run; one of a live process is left alone;
+  * the run's own temporary folder (.svcrecon-tmp-PID, where
+    libxlsxwriter's files go too) is gone after a run, whatever it held,
+    and a killed run's folder (with libxlsxwriter's tmp.XXXXXXXXXX left
+    in it) is removed by the next run (issue 16).
 Last line: "N passed, N failed".
 """
 import glob
@@ -72,7 +76,7 @@ def test_rename_blocked_is_73_and_cleans_up(c):
     if target not in p.stderr.decode():
         raise AssertionError("message does not name %s: %r" % (
             target, p.stderr.decode()))
-    left = [f for f in os.listdir(out) if ".tmp-" in f]
+    left = [f for f in os.listdir(out) if "tmp" in f]
     eq(left, [], "temporary files left")
     # what was complete before the failure is in place and whole
     if not os.path.isfile(workbook_paths(out)["unclosed_calls"]):
@@ -93,6 +97,25 @@ def test_stale_temporary_removed_live_one_kept(c):
     eq(os.path.exists(dead), False, "dead run's temporary removed")
     eq(os.path.exists(live), True, "live process's temporary kept")
     eq(os.path.exists(other), True, "a file that is not ours kept")
+
+
+
+@test
+def test_run_temporary_folders(c):
+    out = os.path.join(c["tmp"], "tmpdirs")
+    os.makedirs(out)
+    dead = os.path.join(out, ".svcrecon-tmp-4194303")
+    live = os.path.join(out, ".svcrecon-tmp-%d" % os.getpid())
+    for d in (dead, live):
+        os.makedirs(d)
+        with open(os.path.join(d, "tmp.AbCdEfGhIj"), "w") as fh:
+            fh.write("<worksheet>cut sh")
+    eq(report(c, out).returncode, 0, "exit status")
+    eq(sorted(os.listdir(out)), sorted(
+        [os.path.basename(p) for p in workbook_paths(out).values()] +
+        [os.path.basename(live)]),
+        "the dead run's folder and this run's own are gone, a live one kept")
+    eq(os.listdir(live), ["tmp.AbCdEfGhIj"], "a live run's files kept")
 
 
 if __name__ == "__main__":

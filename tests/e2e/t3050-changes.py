@@ -33,7 +33,7 @@ import warnings
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ROOT, SVCRECON, Tmp, check, eq,  # noqa: E402
+from svctest import (CLO_HDR, DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp, check, eq,  # noqa: E402
                      main, query, sha256, svc)
 
 N1, N2, N3 = "2026-03-10", "2026-03-11", "2026-03-12"
@@ -341,7 +341,7 @@ def day(iso):
 def test_report_records_in_the_database():
     s = nights()
     db = s["db"]
-    eq(query(db, "PRAGMA user_version"), [(4,)], "schema version")
+    eq(query(db, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "schema version")
     eq(query(db, "SELECT as_of_day, as_of, from_day, previous_as_of_day, "
                  "n_unclosed, n_noncompensable FROM report_run "
                  "ORDER BY as_of_day"),
@@ -425,10 +425,10 @@ def test_version1_database_upgrades_in_place():
         con.commit()
         con.close()
         import_night(db, s["feeds"][1])
-        eq(query(db, "PRAGMA user_version"), [(4,)], "upgraded by import")
+        eq(query(db, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "upgraded by import")
         eq(query(db, "SELECT COUNT(*) FROM dispatch"), [(7,)], "data loaded")
         # One with data, then downgraded to version 1 (the tables of
-        # versions 2 to 4 dropped): the report upgrades it, keeping the data.
+        # versions 2, 3 and 5 dropped): the report upgrades it, keeping the data.
         db2 = t.p("old.db")
         shutil.copy(db, db2)
         con = sqlite3.connect(db2)
@@ -439,7 +439,7 @@ def test_version1_database_upgrades_in_place():
         con.close()
         before = query(db2, "SELECT * FROM dispatch ORDER BY rowid")
         report(db2, N1, t.p("out"))
-        eq(query(db2, "PRAGMA user_version"), [(4,)], "upgraded by report")
+        eq(query(db2, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "upgraded by report")
         eq(query(db2, "SELECT * FROM dispatch ORDER BY rowid"), before,
            "data kept")
         eq(query(db2, "SELECT as_of, n_unclosed FROM report_run"),

@@ -1,6 +1,12 @@
 #!/usr/bin/python3
 """test_rules.py -- SPEC §3 reconciliation rules (schemas/r*.sql) on hand-written rows.
 
+Every case runs twice (issue 15): on the rule state kept in the database
+(schemas/tables/004_rule_state.sql, brought up to date file by file by
+schemas/upkeep/ as etl/load.c does, read by schemas/rules/), and on the
+full recomputation kept as the reference (schemas/reference/ORDER). Both
+must give the rows the case expects.
+
 Each case builds an in-memory database from schemas/001_tables.sql, inserts
 rows straight into imported_file / registration / dispatch / closeout (the
 helpers fill the *_norm and *_day columns as the loader does), runs
@@ -101,7 +107,7 @@ KINDS = {"dispatches": "dispatch", "closeouts": "closeout",
          "registrations": "registration"}
 
 
-def load(db, files):
+def load(db, files, upkeep=False):
     for name, rows in files:
         kind = next(k for k in KINDS if name.startswith(k))
         fid = db.execute(
@@ -150,13 +156,38 @@ def load(db, files):
                      r["serial"], norm(r["serial"]), r["registered"],
                      day(r["registered"]), r["wmp"], rem,
                      day(rem) if rem else None))
+        if upkeep:
+            keep_rules(db, kind, fid)
 
 
-def rule_files():
-    """The rule files as the program runs them: schemas/rules/ORDER."""
-    with open(os.path.join(SCHEMAS, "rules", "ORDER")) as f:
+def keep_rules(db, kind, file_id):
+    """etl/load.c's upkeep after a file: the touched keys, then upkeep.sql.
+    The one parameter, :file_id, is an integer from this script."""
+    up = os.path.join(SCHEMAS, "upkeep")
+    db.executescript(read(os.path.join(up, "u000_touched.sql")))
+    touch = read(os.path.join(up, "touch_%s.sql" % kind))
+    db.executescript(touch.replace(":file_id", str(int(file_id))))
+    db.executescript(read(os.path.join(up, "upkeep.sql")))
+
+
+def table_files():
+    """Every schema version's file, in order (lib/db.c's migrations)."""
+    return sorted(glob.glob(os.path.join(SCHEMAS, "tables", "[0-9]*.sql")))
+
+
+def upkeep_files():
+    return sorted(glob.glob(os.path.join(SCHEMAS, "upkeep", "*.sql")))
+
+
+def rule_files(folder="rules"):
+    """The rule files as the program runs them: schemas/rules/ORDER; with
+    folder="reference", the full recomputation (schemas/reference/ORDER)."""
+    with open(os.path.join(SCHEMAS, folder, "ORDER")) as f:
         names = [l.split("#", 1)[0].strip() for l in f]
-    return [os.path.join(SCHEMAS, "rules", n) for n in names if n]
+    return [os.path.join(SCHEMAS, folder, n) for n in names if n]
+
+
+ENGINES = ("state", "reference")
 
 
 def read(path):
@@ -164,20 +195,24 @@ def read(path):
         return f.read()
 
 
-def build(files, as_of=A, buckets=None, from_day=None, before=None):
-    """A database after the rules ran, as the report connection sees it."""
+def build(files, as_of=A, buckets=None, from_day=None, before=None,
+          engine="state"):
+    """A database after the rules ran, as the report connection sees it:
+    engine "state" keeps the rule state at each file, as a load does, and
+    reads it through schemas/rules/; "reference" recomputes everything."""
     db = sqlite3.connect(":memory:", isolation_level=None)
-    db.executescript(read(os.path.join(SCHEMAS, "tables", "001_tables.sql")))
+    for path in table_files():
+        db.executescript(read(path))
     if before:
         db.executescript(before)
-    load(db, files)
+    load(db, files, upkeep=engine == "state")
     db.executescript(read(os.path.join(SCHEMAS, "rules", "r010_context.sql")))
     db.execute("INSERT INTO run_ctx (as_of, as_of_day, from_day)"
                " VALUES (?, ?, ?)", (as_of, day(as_of), from_day))
     db.executemany("INSERT INTO aging_bucket (seq, lo_days, hi_days, label)"
                    " VALUES (?, ?, ?, ?)",
                    DEFAULT_BUCKETS if buckets is None else buckets)
-    for path in rule_files():
+    for path in rule_files("rules" if engine == "state" else "reference"):
         db.executescript(read(path))
     return db
 
@@ -216,17 +251,19 @@ class Case:
         self.from_day = day(from_on) if from_on else None
 
     def run(self):
-        db = build(self.files, self.as_of, self.buckets, self.from_day,
-                   self.before)
-        problems = invariants(db)
-        for view, want in self.expect.items():
-            got = [tuple(r) for r in db.execute(PROJECTIONS[view])]
-            missing = Counter(map(tuple, want)) - Counter(got)
-            extra = Counter(got) - Counter(map(tuple, want))
-            if missing or extra:
-                problems.append("%s: missing %s; extra %s" % (
-                    view, sorted(missing.elements(), key=repr),
-                    sorted(extra.elements(), key=repr)))
+        problems = []
+        for engine in ENGINES:
+            db = build(self.files, self.as_of, self.buckets, self.from_day,
+                       self.before, engine)
+            problems += ["%s: %s" % (engine, p) for p in invariants(db)]
+            for view, want in self.expect.items():
+                got = [tuple(r) for r in db.execute(PROJECTIONS[view])]
+                missing = Counter(map(tuple, want)) - Counter(got)
+                extra = Counter(got) - Counter(map(tuple, want))
+                if missing or extra:
+                    problems.append("%s: %s: missing %s; extra %s" % (
+                        engine, view, sorted(missing.elements(), key=repr),
+                        sorted(extra.elements(), key=repr)))
         return problems
 
 
@@ -780,7 +817,14 @@ def columns(db, name):
 
 
 def check_columns():
-    db = build([DISP])
+    problems = []
+    for engine in ENGINES:
+        problems += ["%s: %s" % (engine, p)
+                     for p in check_columns_of(build([DISP], engine=engine))]
+    return problems
+
+
+def check_columns_of(db):
     problems = []
     for name, want in REQUIRED.items():
         got = columns(db, name)
@@ -800,7 +844,9 @@ SQLITE_ONLY = re.compile(
 def check_portable():
     """STYLE §5 / brief: no SQLite-only date or aggregate functions."""
     problems = []
-    for path in [os.path.join(SCHEMAS, "rules", "r010_context.sql")] + rule_files():
+    for path in ([os.path.join(SCHEMAS, "rules", "r010_context.sql")] +
+                 rule_files() + rule_files("reference") + upkeep_files() +
+                 table_files()):
         for n, text in enumerate(read(path).splitlines(), 1):
             code = re.sub(r"'(?:[^']|'')*'", "''", text).split("--", 1)[0]
             if SQLITE_ONLY.search(code):
@@ -812,7 +858,8 @@ def check_portable():
 def check_header_cites_spec():
     """STYLE §5: a rule file opens with the SPEC text it implements."""
     problems = []
-    for path in [os.path.join(SCHEMAS, "rules", "r010_context.sql")] + rule_files():
+    for path in ([os.path.join(SCHEMAS, "rules", "r010_context.sql")] +
+                 rule_files() + rule_files("reference")):
         head = read(path).split("\n", 1)[0]
         if not head.startswith("-- " + os.path.basename(path)) or \
                 "SPEC" not in head:

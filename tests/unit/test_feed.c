@@ -65,6 +65,16 @@ static const struct {
      "not valid UTF-8"},                               /* overlong */
     {FEED_DISPATCHES, DSP_HDR, "C1,2026-03-08,m,s,,\xED\xA0\x80,,,",
      "not valid UTF-8"},                               /* surrogate */
+    /* A BOM starting a value that is not the file's start (issue 16);
+     * each row here is read as a file of its own, whose first bytes csvin
+     * strips of a BOM: hence a quote or a blank before it. */
+    {FEED_DISPATCHES, DSP_HDR, "\"\xEF\xBB\xBF" "C1\",2026-03-08,m,s,,,,,",
+     "dispatch_id starts with a byte-order mark (U+FEFF)"},
+    {FEED_DISPATCHES, DSP_HDR, " \xEF\xBB\xBF" "C1,2026-03-08,m,s,,,,,",
+     "dispatch_id starts with a byte-order mark"},
+    {FEED_DISPATCHES, DSP_HDR, "C1,2026-03-08,m,s,,\xEF\xBB\xBF" "Bob,,,",
+     "customer_name starts with a byte-order mark"},
+    {FEED_DISPATCHES, DSP_HDR, "C1,2026-03-08,m,s,,Bob\xEF\xBB\xBF,,,", NULL},
     {FEED_DISPATCHES, DSP_HDR, "C1,2026-03-08,m,s,,\"=HYPERLINK(\"\"x\"\")\",,,",
      NULL},
     {FEED_CLOSEOUTS, CLO_HDR,

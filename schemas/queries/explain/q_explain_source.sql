@@ -25,18 +25,26 @@ SELECT f.file_id,
                     d.dispatch_id
                FROM dispatch AS d
               WHERE d.line = :line
+                AND d.file_id IN (SELECT n.file_id FROM imported_file AS n
+                                    WHERE n.name = :file OR n.path = :file)
              UNION ALL
              SELECT 'closeout', c.file_id, c.closeout_id, c.dispatch_id
                FROM closeout AS c
               WHERE c.line = :line
+                AND c.file_id IN (SELECT n.file_id FROM imported_file AS n
+                                    WHERE n.name = :file OR n.path = :file)
              UNION ALL
              SELECT 'registration', g.file_id, g.registration_id, NULL
                FROM registration AS g
               WHERE g.line = :line
+                AND g.file_id IN (SELECT n.file_id FROM imported_file AS n
+                                    WHERE n.name = :file OR n.path = :file)
              UNION ALL
              SELECT 'rejected', j.file_id, j.rejected_id, NULL
                FROM rejected_row AS j
-              WHERE j.line = :line) AS r ON r.file_id = f.file_id
+              WHERE j.line = :line
+                AND j.file_id IN (SELECT n.file_id FROM imported_file AS n
+                                    WHERE n.name = :file OR n.path = :file)) AS r ON r.file_id = f.file_id
  WHERE f.name = :file
     OR f.path = :file
  ORDER BY f.file_id, r.what, r.row_id;

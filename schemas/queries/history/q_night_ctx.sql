@@ -1,6 +1,6 @@
 -- q_night_ctx.sql -- the report as of :as_of_day, the previous report it
 -- follows and the deliveries of its night (SPEC §4 "The night of an audit
--- workbook"; schemas/tables/004_delivery.sql). The one statement of the
+-- workbook"; schemas/tables/005_delivery.sql). The one statement of the
 -- rule "the previous report of A is the recorded report with the latest
 -- as-of before A": never A's own record (re-running A gives the same
 -- bytes), never a later one (re-running an old night after a newer one

@@ -1,4 +1,4 @@
--- q_delivery_put.sql -- records one delivery of a file (004_delivery.sql):
+-- q_delivery_put.sql -- records one delivery of a file (005_delivery.sql):
 -- always for a loaded file; for a skip, a refusal or an unreadable file
 -- only when its night does not already hold the same file with that
 -- outcome (same bytes loaded or skipped, same bytes refused, same path

@@ -16,8 +16,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SANITIZED, SVCRECON, VALGRIND,  # noqa: E402
-                     Tmp, check, eq, main, query, sha256, svc)
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SANITIZED, SCHEMA_VERSION,  # noqa: E402
+                     SVCRECON, VALGRIND, Tmp, check, downgrade_to_version_3, eq, main,
+                     query, sha256, svc)
 
 import openpyxl  # noqa: E402
 
@@ -296,23 +297,18 @@ def test_upgrade_from_a_version_3_database():
         two_nights(t)
         db = t.p("svc.db")
         want = status_of(run_sheet(audit(t, N2))[1])
-        # Back to schema version 3 (001-003 are unchanged by version 4):
+        # Back to schema version 3 (001-003 are unchanged by versions 4-5):
         # night 1 imported at 01:00, reported at 02:00; night 2 at 03:00.
-        con = sqlite3.connect(db)
-        con.executescript("""
+        downgrade_to_version_3(db, before="""
             UPDATE imported_file SET imported_at = CASE
                 WHEN name = 'dispatches_2.csv' THEN '2026-03-12T03:00:00Z'
                 ELSE '2026-03-11T01:00:00Z' END;
             UPDATE report_run SET recorded_at = CASE as_of WHEN '%s'
-                THEN '2026-03-11T02:00:00Z' ELSE '2026-03-12T04:00:00Z' END;
-            DROP TABLE delivery;
-            ALTER TABLE report_run DROP COLUMN delivered_upto;
-            PRAGMA user_version = 3;""" % N1)
-        con.close()
+                THEN '2026-03-11T02:00:00Z' ELSE '2026-03-12T04:00:00Z' END;""" % N1)
         os.remove(audit(t, N2))
         r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", N2, cwd=t.path)
         eq(r.code, 0, r)
-        eq(query(db, "PRAGMA user_version"), [(4,)], "upgraded")
+        eq(query(db, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "upgraded")
         eq(query(db, "SELECT file_id, status, delivered_at FROM delivery ORDER BY 1"),
            query(db, "SELECT file_id, status, imported_at FROM imported_file ORDER BY 1"),
            "files imported before count as delivered when imported")

@@ -1,4 +1,4 @@
--- 004_delivery.sql -- schema version 4: every file an `import` or `run` was
+-- 005_delivery.sql -- schema version 5: every file an `import` or `run` was
 -- given or found, with what became of it (SPEC §4 "The night of an audit
 -- workbook"; issue 12). imported_file holds the bytes that were loaded or
 -- refused once; delivery holds each time a file was delivered, so that the

@@ -1,0 +1,48 @@
+-- q_late_file.sql -- README "Late files" (issue 16): is the file :file_id
+-- late -- does its name sort (byte order) before files of its kind that
+-- were loaded before it? -- and how many of its keys had, until it was
+-- imported, their current version from such a file. SPEC §2 stays: the
+-- later import wins, so the late file's versions are now current; this
+-- only counts what that changed, for the warning. One row: the number of
+-- those files, the first of them by name, the keys replaced.
+WITH me AS (
+    SELECT file_id, name, kind FROM imported_file WHERE file_id = :file_id
+), later_named AS (
+    SELECT f.file_id, f.name
+      FROM imported_file AS f, me
+     WHERE f.kind = me.kind AND f.status = 'loaded'
+       AND f.file_id < me.file_id AND f.name > me.name
+), replaced AS (
+    SELECT 1
+      FROM dispatch AS d, me
+     WHERE me.kind = 'dispatches' AND d.file_id = me.file_id
+       AND (SELECT p.file_id FROM dispatch AS p
+             WHERE p.dispatch_id = d.dispatch_id AND p.file_id < me.file_id
+             ORDER BY p.file_id DESC LIMIT 1)
+           IN (SELECT file_id FROM later_named)
+    UNION ALL
+    SELECT 1
+      FROM registration AS r, me
+     WHERE me.kind = 'registrations' AND r.file_id = me.file_id
+       AND (SELECT p.file_id FROM registration AS p
+             WHERE p.serial_norm = r.serial_norm
+               AND p.dealer_id = r.dealer_id
+               AND p.registered_day = r.registered_day
+               AND p.file_id < me.file_id
+             ORDER BY p.file_id DESC LIMIT 1)
+           IN (SELECT file_id FROM later_named)
+    UNION ALL
+    SELECT 1
+      FROM closeout AS c, me
+     WHERE me.kind = 'closeouts' AND c.file_id = me.file_id
+       AND (SELECT p.file_id FROM closeout AS p
+             WHERE p.submitted_at = c.submitted_at
+               AND p.dealer_id = c.dealer_id
+               AND p.dispatch_id = c.dispatch_id
+               AND p.file_id < me.file_id
+             ORDER BY p.file_id DESC LIMIT 1)
+           IN (SELECT file_id FROM later_named)
+)
+SELECT (SELECT count(*) FROM later_named),
+       (SELECT name FROM later_named ORDER BY name LIMIT 1),
+       (SELECT count(*) FROM replaced);

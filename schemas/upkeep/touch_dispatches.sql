@@ -1,0 +1,32 @@
+-- touch_dispatches.sql -- SPEC §2 dispatches: "Key: dispatch_id. ... a
+-- dispatch seen again in a later imported file is **superseded** by the
+-- later version". The file :file_id was imported last: each of its rows
+-- becomes the current version of its dispatch_id. A new version can change
+-- what every closeout naming it gets (checks 1-5 read the dispatch), so
+-- those closeouts, the dispatch's accepted closeout and its registration
+-- exceptions (its serial, model, provider or day may have changed) are
+-- computed again.
+DELETE FROM cur_dispatch
+ WHERE dispatch_id IN (SELECT d.dispatch_id FROM dispatch AS d
+                        WHERE d.file_id = :file_id);
+INSERT INTO cur_dispatch
+    (dispatch_id, dispatch_row_id, file_id, line, dispatched_at,
+     dispatched_day, model, model_norm, serial_number, serial_norm,
+     provider_id, customer_name, customer_postal_code, problem_code, status,
+     file_name)
+SELECT d.dispatch_id, d.dispatch_row_id, d.file_id, d.line, d.dispatched_at,
+       d.dispatched_day, d.model, d.model_norm, d.serial_number,
+       d.serial_norm, d.provider_id, d.customer_name, d.customer_postal_code,
+       d.problem_code, d.status, f.name
+  FROM dispatch AS d
+  JOIN imported_file AS f ON f.file_id = d.file_id
+ WHERE d.file_id = :file_id;
+INSERT INTO touched_dispatch (dispatch_row_id)
+SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
+INSERT INTO touched_exception (dispatch_row_id)
+SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
+INSERT INTO touched_closeout (closeout_id)
+SELECT c.closeout_id
+  FROM dispatch AS d
+  JOIN cur_closeout AS c ON c.dispatch_id = d.dispatch_id
+ WHERE d.file_id = :file_id;

@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""t4100 -- the run lock with 30 simultaneous starts (SPEC §5; issue 16).
+
+Thirty `svcrecon import` of one database start at once, several rounds:
+each exits 0 (it held the lock in turn) or 75, and every 75 names its
+holder -- "held by pid P on HOST since YYYY-MM-DD HH:MM:SS; try later" --
+where P is one of the thirty that exited 0. With the fault shim the winner
+sleeps 300 ms between taking the lock and writing its holder line (and a
+previous holder's line is still in the file): a loser that read the line
+once, then, named nobody or the wrong process; it must retry until the
+line names the process the kernel says holds the lock.
+
+Last line: "N passed, N failed"."""
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import DSP_HDR, SVCRECON, Tmp, eq, main, skip  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
+                    "faultshim.so")
+VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
+HELD = re.compile(r"svcrecon: \S+: held by pid (\d+) on \S+ since "
+                  r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d; try later$")
+
+
+def race(t, n, env=None, rounds=1):
+    db = t.p("svc.db")
+    csv = t.csv("d.csv", DSP_HDR, ["C1,2026-03-08 09:30,m,s,D1,,,,"])
+    e = dict(os.environ, TZ="UTC", ASAN_OPTIONS="verify_asan_link_order=0:"
+             + os.environ.get("ASAN_OPTIONS", ""))
+    e.update(env or {})
+    counts = [0, 0]
+    for _ in range(rounds):
+        procs = [subprocess.Popen([SVCRECON, "import", "--db", db, "--kind",
+                                   "dispatches", "--quiet", csv], env=e,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE)
+                 for _ in range(n)]
+        results = [(p.pid, p.wait(timeout=300), p.stderr.read().decode())
+                   for p in procs]
+        winners = {pid for pid, rc, _ in results if rc == 0}
+        for pid, rc, err in results:
+            if rc == 0:
+                counts[0] += 1
+                continue
+            eq(rc, 75, "exit status of a loser: %s" % err)
+            m = HELD.search(err.strip())
+            if not m:
+                raise AssertionError("the loser %d names no holder: %r"
+                                     % (pid, err))
+            if int(m.group(1)) not in winners:
+                raise AssertionError("the loser %d names pid %s, which did "
+                                     "not hold the lock (winners %r)"
+                                     % (pid, m.group(1), sorted(winners)))
+            counts[1] += 1
+    if counts[0] == 0:
+        raise AssertionError("nobody won")
+    return counts
+
+
+def test_thirty_at_once():
+    with Tmp() as t:
+        won, lost = race(t, 30, rounds=3)
+        print("     %d held the lock in turn, %d named their holder"
+              % (won, lost))
+
+
+def test_thirty_at_once_holder_slow_to_write():
+    if VALGRIND:
+        skip("not under valgrind: the shim would sit under it")
+    with Tmp() as t:
+        # the lock's pwrite of its holder line is the process's first
+        won, lost = race(t, 30, env={"LD_PRELOAD": SHIM,
+                                     "FAULT_CALLS": "pwrite",
+                                     "FAULT_AT": "1",
+                                     "FAULT_DELAY_MS": "300"}, rounds=2)
+        if lost == 0:
+            raise AssertionError("no loser: the race was not run")
+        print("     %d held the lock in turn, %d named their holder"
+              % (won, lost))
+
+
+if __name__ == "__main__":
+    main(globals())
