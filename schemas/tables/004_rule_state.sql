@@ -74,9 +74,10 @@ CREATE TABLE IF NOT EXISTS cur_dispatch (
     accepted_day         INTEGER            -- its submitted_day
 );
 CREATE UNIQUE INDEX IF NOT EXISTS cur_dispatch_id ON cur_dispatch (dispatch_id);
--- The listing's order (SPEC §4: oldest first, then by Dispatch ID).
-CREATE UNIQUE INDEX IF NOT EXISTS cur_dispatch_order
-    ON cur_dispatch (dispatched_at, dispatch_id);
+-- No index on the listing's order (dispatched_at, dispatch_id): a report
+-- sorts its unclosed calls once, into a TEMP table
+-- (schemas/queries/report/report_tables.sql), and an index over every
+-- dispatch cost night 1's load more than that sort (bench/README.md).
 -- The dispatches of a serial (a registration's upkeep, explain --source).
 CREATE INDEX IF NOT EXISTS cur_dispatch_serial ON cur_dispatch (serial_norm);
 
@@ -115,13 +116,13 @@ CREATE TABLE IF NOT EXISTS cur_closeout (
     is_valid          INTEGER NOT NULL DEFAULT 1,
     is_accepted       INTEGER NOT NULL DEFAULT 0
 );
--- The SPEC §2 key; one current version per key is the loader's to ensure
--- (not UNIQUE here, so that a rule test may relax the loader's index).
-CREATE INDEX IF NOT EXISTS cur_closeout_key
-    ON cur_closeout (dealer_id, dispatch_id, submitted_at);
 -- Per dispatch in acceptance order (SPEC §3: first submitted, then earlier
--- import, then earlier line): the pick of the accepted closeout and the
--- attempts as of A.
+-- import, then earlier line): the closeouts of a touched dispatch, the
+-- attempts as of A, and the SPEC §2 key (dealer_id, dispatch_id,
+-- submitted_at) of a superseded version (touch_closeouts.sql: dispatch and
+-- submitted_at are the index's first columns; one current version per key
+-- is the loader's to ensure). No second index on the key: each index on
+-- the state is paid for every row of night 1.
 CREATE INDEX IF NOT EXISTS cur_closeout_dispatch
     ON cur_closeout (dispatch_id, submitted_at, file_id, line, closeout_id);
 

@@ -37,24 +37,16 @@ SELECT d.dispatch_id, d.dispatch_row_id, d.file_id, d.line, d.dispatched_at,
  WHERE d.file_id = (SELECT MAX(v.file_id)
                       FROM dispatch AS v
                      WHERE v.dispatch_id = d.dispatch_id);
-INSERT INTO cur_closeout
-    (closeout_id, file_id, line, dealer_id, submitted_at, submitted_day,
-     dispatch_id, serial_number, serial_norm, model, model_norm,
-     completed_on, completed_day, technician, labor_hours, resolution_code,
-     parts, file_name)
-SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
-       c.submitted_day, c.dispatch_id, c.serial_number, c.serial_norm,
-       c.model, c.model_norm, c.completed_on, c.completed_day, c.technician,
-       c.labor_hours, c.resolution_code, c.parts, f.name
+-- The current closeouts are listed, not copied: upkeep.sql writes each
+-- with its verdict (touch_closeouts.sql says why).
+INSERT INTO touched_closeout (closeout_id)
+SELECT c.closeout_id
   FROM closeout AS c
-  JOIN imported_file AS f ON f.file_id = c.file_id
  WHERE c.file_id = (SELECT MAX(v.file_id)
                       FROM closeout AS v
                      WHERE v.submitted_at = c.submitted_at
                        AND v.dealer_id = c.dealer_id
                        AND v.dispatch_id = c.dispatch_id);
-INSERT INTO touched_closeout (closeout_id)
-SELECT c.closeout_id FROM cur_closeout AS c;
 INSERT INTO touched_dispatch (dispatch_row_id)
 SELECT d.dispatch_row_id FROM cur_dispatch AS d;
 INSERT INTO touched_exception (dispatch_row_id)

@@ -1,7 +1,9 @@
 -- touch_closeouts.sql -- SPEC §2 closeouts: "Key: (dealer_id, dispatch_id,
 -- submitted_at); a later import of the same key supersedes." The file
 -- :file_id was imported last: each of its rows becomes the current version
--- of its key (the reasons of the version it supersedes go with it). Its
+-- of its key (the version it supersedes and its reasons go; upkeep.sql
+-- writes the new row with its verdict, read from the file's own row, so
+-- that the row is written once: no UPDATE pass). Its
 -- closeouts get checks 1-6; the dispatches they name get their accepted
 -- closeout and check 7 again (a new valid closeout may be submitted before
 -- the accepted one, a superseding version may no longer be valid). A blank
@@ -25,18 +27,6 @@ DELETE FROM cur_closeout
                           AND o.dispatch_id = c.dispatch_id
                           AND o.submitted_at = c.submitted_at
                         WHERE c.file_id = :file_id);
-INSERT INTO cur_closeout
-    (closeout_id, file_id, line, dealer_id, submitted_at, submitted_day,
-     dispatch_id, serial_number, serial_norm, model, model_norm,
-     completed_on, completed_day, technician, labor_hours, resolution_code,
-     parts, file_name)
-SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
-       c.submitted_day, c.dispatch_id, c.serial_number, c.serial_norm,
-       c.model, c.model_norm, c.completed_on, c.completed_day, c.technician,
-       c.labor_hours, c.resolution_code, c.parts, f.name
-  FROM closeout AS c
-  JOIN imported_file AS f ON f.file_id = c.file_id
- WHERE c.file_id = :file_id;
 INSERT INTO touched_closeout (closeout_id)
 SELECT c.closeout_id FROM closeout AS c WHERE c.file_id = :file_id;
 INSERT INTO touched_dispatch (dispatch_row_id)

@@ -3,9 +3,9 @@
 -- later version". The file :file_id was imported last: each of its rows
 -- becomes the current version of its dispatch_id. A new version can change
 -- what every closeout naming it gets (checks 1-5 read the dispatch), so
--- those closeouts, the dispatch's accepted closeout and its registration
--- exceptions (its serial, model, provider or day may have changed) are
--- computed again.
+-- those closeouts (upkeep.sql takes every closeout of a touched dispatch),
+-- the dispatch's accepted closeout and its registration exceptions (its
+-- serial, model, provider or day may have changed) are computed again.
 DELETE FROM cur_dispatch
  WHERE dispatch_id IN (SELECT d.dispatch_id FROM dispatch AS d
                         WHERE d.file_id = :file_id);
@@ -25,8 +25,3 @@ INSERT INTO touched_dispatch (dispatch_row_id)
 SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
 INSERT INTO touched_exception (dispatch_row_id)
 SELECT d.dispatch_row_id FROM dispatch AS d WHERE d.file_id = :file_id;
-INSERT INTO touched_closeout (closeout_id)
-SELECT c.closeout_id
-  FROM dispatch AS d
-  JOIN cur_closeout AS c ON c.dispatch_id = d.dispatch_id
- WHERE d.file_id = :file_id;

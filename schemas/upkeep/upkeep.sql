@@ -34,234 +34,217 @@
 -- no statistics on the TEMP lists) to loop over the list first; PostgreSQL
 -- reads it as a plain join.
 
--- ---- the closeouts whose verdict is written again ----------------------------
+-- ---- the closeouts written again -----------------------------------------------
+-- The touched closeouts and every closeout of a touched dispatch (its
+-- accepted closeout is picked again, check 7). Each is deleted and written
+-- once, whole, with its verdict: read from its own row of the feed table
+-- (cur_closeout.closeout_id is that row), so a new closeout is never
+-- inserted bare and then updated. Every closeout that names an existing
+-- dispatch and is listed here has its dispatch in touched_dispatch (the
+-- touch_*.sql put it there), so all the closeouts of a dispatch are read
+-- together below.
 INSERT INTO touched_eval (closeout_id)
-SELECT t.closeout_id FROM touched_closeout AS t
-UNION
+SELECT t.closeout_id FROM touched_closeout AS t;
+INSERT INTO touched_eval (closeout_id)
 SELECT c.closeout_id
   FROM touched_dispatch AS t
  CROSS JOIN cur_dispatch AS d
  CROSS JOIN cur_closeout AS c
  WHERE d.dispatch_row_id = t.dispatch_row_id
-   AND c.dispatch_id = d.dispatch_id;
+   AND c.dispatch_id = d.dispatch_id
+   AND NOT EXISTS (SELECT 1 FROM touched_eval AS e
+                    WHERE e.closeout_id = c.closeout_id);
 
 DELETE FROM cur_closeout_reason
- WHERE closeout_id IN (SELECT t.closeout_id FROM touched_closeout AS t);
-DELETE FROM cur_closeout_reason
- WHERE rank = 7
-   AND closeout_id IN (SELECT t.closeout_id FROM touched_eval AS t);
+ WHERE closeout_id IN (SELECT t.closeout_id FROM touched_eval AS t);
+DELETE FROM cur_closeout
+ WHERE closeout_id IN (SELECT t.closeout_id FROM touched_eval AS t);
 
 -- ---- checks 1-6 -----------------------------------------------------------------
--- Each touched closeout with the current dispatch it names (NULL columns:
--- blank or unknown id). Every dispatch takes part, so "the dispatch
--- exists" is "a current dispatch has the id".
+-- Each closeout with the current dispatch it names (NULL columns: blank or
+-- unknown id; every dispatch takes part, so "the dispatch exists" is "a
+-- current dispatch has the id"): the detail of each check that applies,
+-- NULL when it does not (upkeep_verdict gives the codes). Narrow on
+-- purpose: the feed columns are read from the closeout's row once, when it
+-- is written.
 DROP TABLE IF EXISTS upkeep_closeout;
 CREATE TEMP TABLE upkeep_closeout AS
-SELECT c.closeout_id,
-       c.dealer_id,
-       c.dispatch_id,
-       c.serial_number   AS closeout_serial,
-       c.serial_norm     AS closeout_serial_norm,
-       c.completed_on,
-       c.completed_day,
-       c.technician,
-       c.labor_hours,
-       c.resolution_code,
-       CASE WHEN d.dispatch_id IS NULL THEN 0 ELSE 1 END AS dispatch_exists,
-       d.dispatched_at,
-       d.dispatched_day,
-       d.status,
-       d.provider_id,
-       d.serial_number   AS dispatch_serial,
-       d.serial_norm     AS dispatch_serial_norm,
-       d.file_name       AS dispatch_file_name,
-       d.line            AS dispatch_line
-  FROM touched_closeout AS t
- CROSS JOIN cur_closeout AS c
-  LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
- WHERE c.closeout_id = t.closeout_id;
-
-INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
+SELECT k.*,
+       CASE WHEN k.detail1 IS NULL AND k.detail2 IS NULL
+             AND k.detail3 IS NULL AND k.detail4 IS NULL
+             AND k.detail5 IS NULL AND k.detail6 IS NULL
+            THEN 1 ELSE 0 END AS is_valid
+  FROM (SELECT c.closeout_id, c.file_id, c.line, c.submitted_at,
+               c.submitted_day, d.dispatch_row_id,
+               d.dispatched_day AS dispatch_day,
+               d.dispatched_at AS dispatch_at,
 -- 1. NO_DISPATCH: blank or unknown id (a dispatch dated after A is the
 -- as-of views' to add: schemas/rules/r030_closeout_rules.sql).
-SELECT k.closeout_id, 1, 'NO_DISPATCH',
-       CASE WHEN k.dispatch_id = '' THEN 'no dispatch id given'
-            ELSE 'dispatch ''' || k.dispatch_id || ''' not found'
-       END
-  FROM upkeep_closeout AS k
- WHERE k.dispatch_exists = 0
-UNION ALL
+               CASE WHEN d.dispatch_id IS NULL
+                    THEN CASE WHEN c.dispatch_id = ''
+                              THEN 'no dispatch id given'
+                              ELSE 'dispatch ''' || c.dispatch_id
+                                   || ''' not found' END
+               END AS detail1,
 -- 2. DISPATCH_CANCELLED: the current version of the dispatch is CANCELLED.
-SELECT k.closeout_id, 2, 'DISPATCH_CANCELLED',
-       'dispatch ''' || k.dispatch_id || ''' is cancelled ('
-       || k.dispatch_file_name || ':' || CAST(k.dispatch_line AS TEXT) || ')'
-  FROM upkeep_closeout AS k
- WHERE k.dispatch_exists = 1
-   AND k.status = 'CANCELLED'
-UNION ALL
+               CASE WHEN d.status = 'CANCELLED'
+                    THEN 'dispatch ''' || c.dispatch_id || ''' is cancelled ('
+                         || d.file_name || ':' || CAST(d.line AS TEXT) || ')'
+               END AS detail2,
 -- 3. PROVIDER_MISMATCH: dealer ids compare exactly (SPEC §2).
-SELECT k.closeout_id, 3, 'PROVIDER_MISMATCH',
-       CASE WHEN k.provider_id = ''
-            THEN 'dealer ''' || k.dealer_id
-                 || ''' is not the provider (dispatch has none)'
-            ELSE 'dealer ''' || k.dealer_id || ''' is not the provider '''
-                 || k.provider_id || ''''
-       END
-  FROM upkeep_closeout AS k
- WHERE k.dispatch_exists = 1
-   AND k.dealer_id <> k.provider_id
-UNION ALL
+               CASE WHEN c.dealer_id <> d.provider_id
+                    THEN CASE WHEN d.provider_id = ''
+                              THEN 'dealer ''' || c.dealer_id
+                                   || ''' is not the provider (dispatch has none)'
+                              ELSE 'dealer ''' || c.dealer_id
+                                   || ''' is not the provider '''
+                                   || d.provider_id || '''' END
+               END AS detail3,
 -- 4. SERIAL_MISMATCH: normalized compare, only when the closeout gives one.
-SELECT k.closeout_id, 4, 'SERIAL_MISMATCH',
-       'serial ''' || k.closeout_serial || ''' differs from dispatch serial '''
-       || k.dispatch_serial || ''''
-  FROM upkeep_closeout AS k
- WHERE k.dispatch_exists = 1
-   AND k.closeout_serial <> ''
-   AND k.closeout_serial_norm <> k.dispatch_serial_norm
-UNION ALL
+               CASE WHEN c.serial_number <> ''
+                     AND c.serial_norm <> d.serial_norm
+                    THEN 'serial ''' || c.serial_number
+                         || ''' differs from dispatch serial '''
+                         || d.serial_number || ''''
+               END AS detail4,
 -- 5. SERVICE_BEFORE_DISPATCH: day numbers, so the same day is fine.
-SELECT k.closeout_id, 5, 'SERVICE_BEFORE_DISPATCH',
-       'completed ' || k.completed_on || ' before dispatch '
-       || substr(k.dispatched_at, 1, 10)
-  FROM upkeep_closeout AS k
- WHERE k.dispatch_exists = 1
-   AND k.completed_day < k.dispatched_day
-UNION ALL
--- 6. INCOMPLETE_SECTION2: the blank Section 2 fields, in column order.
-SELECT k.closeout_id, 6, 'INCOMPLETE_SECTION2',
-       'blank: ' || substr(
-           CASE WHEN k.closeout_serial = '' THEN ', serial_number' ELSE '' END
-        || CASE WHEN k.completed_on IS NULL THEN ', completed_on' ELSE '' END
-        || CASE WHEN k.technician = '' THEN ', technician' ELSE '' END
-        || CASE WHEN k.labor_hours IS NULL OR k.labor_hours = 0
-                THEN ', labor_hours' ELSE '' END
-        || CASE WHEN k.resolution_code = '' THEN ', resolution_code'
-                ELSE '' END, 3)
-  FROM upkeep_closeout AS k
- WHERE k.closeout_serial = ''
-    OR k.completed_on IS NULL
-    OR k.technician = ''
-    OR k.labor_hours IS NULL OR k.labor_hours = 0
-    OR k.resolution_code = '';
+               CASE WHEN c.completed_day < d.dispatched_day
+                    THEN 'completed ' || c.completed_on || ' before dispatch '
+                         || substr(d.dispatched_at, 1, 10)
+               END AS detail5,
+-- 6. INCOMPLETE_SECTION2: the blank Section 2 fields, in column order
+-- (with or without a dispatch).
+               CASE WHEN c.serial_number = '' OR c.completed_on IS NULL
+                      OR c.technician = ''
+                      OR c.labor_hours IS NULL OR c.labor_hours = 0
+                      OR c.resolution_code = ''
+                    THEN 'blank: ' || substr(
+                        CASE WHEN c.serial_number = '' THEN ', serial_number'
+                             ELSE '' END
+                     || CASE WHEN c.completed_on IS NULL
+                             THEN ', completed_on' ELSE '' END
+                     || CASE WHEN c.technician = '' THEN ', technician'
+                             ELSE '' END
+                     || CASE WHEN c.labor_hours IS NULL OR c.labor_hours = 0
+                             THEN ', labor_hours' ELSE '' END
+                     || CASE WHEN c.resolution_code = ''
+                             THEN ', resolution_code' ELSE '' END, 3)
+               END AS detail6
+          FROM touched_eval AS t
+         CROSS JOIN closeout AS c
+          LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
+         WHERE c.closeout_id = t.closeout_id) AS k;
 
 -- ---- the accepted closeout and check 7 ------------------------------------------
--- Valid = no reason 1-6; the rank-7 rows of these dispatches are gone, so
--- "no reason" is "valid" here. Only dispatches with closeouts: a closeout
--- key never changes its dispatch, so one without has none accepted, as
--- its row was inserted.
+-- Valid = no reason 1-6 (only a closeout whose dispatch exists can be).
+-- Per touched dispatch, the first valid closeout in acceptance order; all
+-- its closeouts are in upkeep_closeout (see above).
 DROP TABLE IF EXISTS upkeep_accepted;
 CREATE TEMP TABLE upkeep_accepted AS
-SELECT d.dispatch_row_id,
-       (SELECT c.closeout_id
-          FROM cur_closeout AS c
-         WHERE c.dispatch_id = d.dispatch_id
-           AND NOT EXISTS (SELECT 1 FROM cur_closeout_reason AS r
-                            WHERE r.closeout_id = c.closeout_id)
-         ORDER BY c.submitted_at, c.file_id, c.line
-         LIMIT 1) AS closeout_id
-  FROM touched_dispatch AS t
- CROSS JOIN cur_dispatch AS d
- WHERE d.dispatch_row_id = t.dispatch_row_id
-   AND EXISTS (SELECT 1 FROM cur_closeout AS c
-                WHERE c.dispatch_id = d.dispatch_id);
+SELECT a.dispatch_row_id, a.closeout_id, a.submitted_day, f.name AS file_name,
+       a.line
+  FROM (SELECT k.dispatch_row_id, k.closeout_id, k.submitted_day,
+               k.file_id, k.line,
+               ROW_NUMBER() OVER (PARTITION BY k.dispatch_row_id
+                                  ORDER BY k.submitted_at, k.file_id,
+                                           k.line) AS n
+          FROM upkeep_closeout AS k
+         WHERE k.is_valid = 1) AS a
+  JOIN imported_file AS f ON f.file_id = a.file_id
+ WHERE a.n = 1;
+CREATE UNIQUE INDEX upkeep_accepted_id ON upkeep_accepted (dispatch_row_id);
+
+-- Each touched dispatch's accepted closeout (NULL: none), written where it
+-- changed. The IN list makes SQLite walk the touched list, not the table.
 UPDATE cur_dispatch
    SET accepted_closeout_id = a.closeout_id,
        accepted_day = a.submitted_day
-  FROM (SELECT u.dispatch_row_id, u.closeout_id, c.submitted_day
-          FROM upkeep_accepted AS u
-          LEFT JOIN cur_closeout AS c ON c.closeout_id = u.closeout_id) AS a
+  FROM (SELECT t.dispatch_row_id, u.closeout_id, u.submitted_day
+          FROM touched_dispatch AS t
+          LEFT JOIN upkeep_accepted AS u
+            ON u.dispatch_row_id = t.dispatch_row_id) AS a
  WHERE cur_dispatch.dispatch_row_id = a.dispatch_row_id
-   AND cur_dispatch.dispatch_row_id IN (SELECT u.dispatch_row_id
-                                          FROM upkeep_accepted AS u);
+   AND cur_dispatch.dispatch_row_id IN (SELECT t.dispatch_row_id
+                                          FROM touched_dispatch AS t)
+   AND (cur_dispatch.accepted_closeout_id IS DISTINCT FROM a.closeout_id
+        OR cur_dispatch.accepted_day IS DISTINCT FROM a.submitted_day);
 
--- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch. The
--- SELECT is read whole before a row is added, so "valid" is reasons 1-6.
-INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
-SELECT c.closeout_id, 7, 'DUPLICATE_CLOSEOUT',
-       'accepted closeout: ' || w.file_name || ':' || CAST(w.line AS TEXT)
-  FROM touched_dispatch AS t
- CROSS JOIN cur_dispatch AS d
- CROSS JOIN cur_closeout AS w
- CROSS JOIN cur_closeout AS c
- WHERE d.dispatch_row_id = t.dispatch_row_id
-   AND w.closeout_id = d.accepted_closeout_id
-   AND c.dispatch_id = d.dispatch_id
-   AND c.closeout_id <> w.closeout_id
-   AND NOT EXISTS (SELECT 1 FROM cur_closeout_reason AS r
-                    WHERE r.closeout_id = c.closeout_id);
+-- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch.
+DROP VIEW IF EXISTS upkeep_verdict;
+CREATE TEMP VIEW upkeep_verdict AS
+SELECT k.closeout_id, k.dispatch_day, k.dispatch_at, k.is_valid,
+       k.detail1, k.detail2, k.detail3, k.detail4, k.detail5, k.detail6,
+       CASE WHEN k.is_valid = 1 AND a.closeout_id <> k.closeout_id
+            THEN 'accepted closeout: ' || a.file_name || ':'
+                 || CAST(a.line AS TEXT) END AS detail7,
+       CASE WHEN k.detail1 IS NOT NULL THEN 'NO_DISPATCH' END AS code1,
+       CASE WHEN k.detail2 IS NOT NULL THEN 'DISPATCH_CANCELLED' END AS code2,
+       CASE WHEN k.detail3 IS NOT NULL THEN 'PROVIDER_MISMATCH' END AS code3,
+       CASE WHEN k.detail4 IS NOT NULL THEN 'SERIAL_MISMATCH' END AS code4,
+       CASE WHEN k.detail5 IS NOT NULL THEN 'SERVICE_BEFORE_DISPATCH'
+       END AS code5,
+       CASE WHEN k.detail6 IS NOT NULL THEN 'INCOMPLETE_SECTION2' END AS code6,
+       CASE WHEN k.is_valid = 1 AND a.closeout_id <> k.closeout_id
+            THEN 'DUPLICATE_CLOSEOUT' END AS code7,
+       CASE WHEN a.closeout_id = k.closeout_id THEN 1 ELSE 0 END
+           AS is_accepted
+  FROM upkeep_closeout AS k
+  LEFT JOIN upkeep_accepted AS a ON a.dispatch_row_id = k.dispatch_row_id;
 
--- ---- each touched closeout's verdict --------------------------------------------
+-- ---- each closeout, its reasons and its verdict ---------------------------------
 -- SPEC §4 Non-compensable: "Reason is the primary code; All reasons joins
--- every code with `;`." Pivoted on the seven fixed ranks, in precedence
--- order, without GROUP_CONCAT/string_agg (SQLite does not guarantee its
--- order). Each present reason adds ';CODE' / '; detail' and substr drops
--- the first separator. No reason: reason NULL, '' and '', valid.
-DROP TABLE IF EXISTS upkeep_verdict;
-CREATE TEMP TABLE upkeep_verdict AS
-SELECT v.closeout_id,
-       v.dispatched_day AS dispatch_day,
-       v.dispatched_at AS dispatch_at,
-       v.detail6 AS incomplete_detail,
+-- every code with `;`." In precedence order, without GROUP_CONCAT /
+-- string_agg (SQLite does not guarantee its order): each present reason
+-- adds ';CODE' / '; detail' and substr drops the first separator. No
+-- reason: reason NULL, '' and ''.
+INSERT INTO cur_closeout
+    (closeout_id, file_id, line, dealer_id, submitted_at, submitted_day,
+     dispatch_id, serial_number, serial_norm, model, model_norm,
+     completed_on, completed_day, technician, labor_hours, resolution_code,
+     parts, file_name, dispatch_day, dispatch_at, incomplete_detail, reason,
+     all_reasons, detail, is_valid, is_accepted)
+SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
+       c.submitted_day, c.dispatch_id, c.serial_number, c.serial_norm,
+       c.model, c.model_norm, c.completed_on, c.completed_day, c.technician,
+       c.labor_hours, c.resolution_code, c.parts, f.name,
+       v.dispatch_day, v.dispatch_at, v.detail6,
        COALESCE(v.code1, v.code2, v.code3, v.code4, v.code5, v.code6,
-                v.code7) AS reason,
+                v.code7),
        substr(COALESCE(';' || v.code1, '') || COALESCE(';' || v.code2, '')
            || COALESCE(';' || v.code3, '') || COALESCE(';' || v.code4, '')
            || COALESCE(';' || v.code5, '') || COALESCE(';' || v.code6, '')
-           || COALESCE(';' || v.code7, ''), 2) AS all_reasons,
+           || COALESCE(';' || v.code7, ''), 2),
        substr(COALESCE('; ' || v.detail1, '') || COALESCE('; ' || v.detail2, '')
            || COALESCE('; ' || v.detail3, '') || COALESCE('; ' || v.detail4, '')
            || COALESCE('; ' || v.detail5, '') || COALESCE('; ' || v.detail6, '')
-           || COALESCE('; ' || v.detail7, ''), 3) AS detail,
-       CASE WHEN v.first_rank IS NULL OR v.first_rank = 7
-            THEN 1 ELSE 0 END AS is_valid,
-       CASE WHEN v.accepted_closeout_id = v.closeout_id
-            THEN 1 ELSE 0 END AS is_accepted
-  FROM (SELECT t.closeout_id, d.dispatched_day, d.dispatched_at,
-               d.accepted_closeout_id, p.first_rank,
-               p.code1, p.code2, p.code3, p.code4, p.code5, p.code6, p.code7,
-               p.detail1, p.detail2, p.detail3, p.detail4, p.detail5,
-               p.detail6, p.detail7
-          FROM touched_eval AS t
-         CROSS JOIN cur_closeout AS c
-          LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
-          LEFT JOIN
-               (SELECT r.closeout_id,
-                       MIN(r.rank) AS first_rank,
-                       MAX(CASE WHEN r.rank = 1 THEN r.code END) AS code1,
-                       MAX(CASE WHEN r.rank = 2 THEN r.code END) AS code2,
-                       MAX(CASE WHEN r.rank = 3 THEN r.code END) AS code3,
-                       MAX(CASE WHEN r.rank = 4 THEN r.code END) AS code4,
-                       MAX(CASE WHEN r.rank = 5 THEN r.code END) AS code5,
-                       MAX(CASE WHEN r.rank = 6 THEN r.code END) AS code6,
-                       MAX(CASE WHEN r.rank = 7 THEN r.code END) AS code7,
-                       MAX(CASE WHEN r.rank = 1 THEN r.detail END) AS detail1,
-                       MAX(CASE WHEN r.rank = 2 THEN r.detail END) AS detail2,
-                       MAX(CASE WHEN r.rank = 3 THEN r.detail END) AS detail3,
-                       MAX(CASE WHEN r.rank = 4 THEN r.detail END) AS detail4,
-                       MAX(CASE WHEN r.rank = 5 THEN r.detail END) AS detail5,
-                       MAX(CASE WHEN r.rank = 6 THEN r.detail END) AS detail6,
-                       MAX(CASE WHEN r.rank = 7 THEN r.detail END) AS detail7
-                  FROM cur_closeout_reason AS r
-                 WHERE r.closeout_id IN (SELECT e.closeout_id
-                                           FROM touched_eval AS e)
-                 GROUP BY r.closeout_id) AS p
-            ON p.closeout_id = t.closeout_id
-         WHERE c.closeout_id = t.closeout_id) AS v;
-CREATE UNIQUE INDEX upkeep_verdict_id ON upkeep_verdict (closeout_id);
-UPDATE cur_closeout
-   SET dispatch_day = v.dispatch_day,
-       dispatch_at = v.dispatch_at,
-       incomplete_detail = v.incomplete_detail,
-       reason = v.reason,
-       all_reasons = v.all_reasons,
-       detail = v.detail,
-       is_valid = v.is_valid,
-       is_accepted = v.is_accepted
+           || COALESCE('; ' || v.detail7, ''), 3),
+       v.is_valid, v.is_accepted
   FROM upkeep_verdict AS v
- WHERE cur_closeout.closeout_id = v.closeout_id
-   AND cur_closeout.closeout_id IN (SELECT u.closeout_id
-                                      FROM upkeep_verdict AS u);
+ CROSS JOIN closeout AS c
+  JOIN imported_file AS f ON f.file_id = c.file_id
+ WHERE c.closeout_id = v.closeout_id;
+
+INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
+SELECT v.closeout_id, 1, v.code1, v.detail1
+  FROM upkeep_verdict AS v WHERE v.code1 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 2, v.code2, v.detail2
+  FROM upkeep_verdict AS v WHERE v.code2 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 3, v.code3, v.detail3
+  FROM upkeep_verdict AS v WHERE v.code3 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 4, v.code4, v.detail4
+  FROM upkeep_verdict AS v WHERE v.code4 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 5, v.code5, v.detail5
+  FROM upkeep_verdict AS v WHERE v.code5 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 6, v.code6, v.detail6
+  FROM upkeep_verdict AS v WHERE v.code6 IS NOT NULL
+UNION ALL
+SELECT v.closeout_id, 7, v.code7, v.detail7
+  FROM upkeep_verdict AS v WHERE v.code7 IS NOT NULL;
 
 -- ---- registration exceptions ----------------------------------------------------
 DELETE FROM cur_registration_exception
@@ -422,8 +405,8 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
                                     AND l.list = 'dealer'
  WHERE f.is_overlapping = 1;
 
+DROP VIEW upkeep_verdict;
 DROP TABLE upkeep_closeout;
-DROP TABLE upkeep_verdict;
 DROP TABLE upkeep_accepted;
 DROP TABLE upkeep_registration;
 DROP TABLE upkeep_registration_fact;
