@@ -828,41 +828,46 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
     return rc;
 }
 
-/* The report proper: the up-to-date check, the rules, the workbooks, the
- * record. */
-static int write_report(struct run *r, struct diag *d)
+/* The report's transaction, and whether the workbooks in place are up to
+ * date (*fresh: nothing is written, the transaction is ended).
+ *
+ * One transaction: the rules, the comparison with the previous report and
+ * all three workbooks see the same snapshot, and the report is recorded in
+ * it at the end (see "Recording"). IMMEDIATE: the write lock is taken now,
+ * not at the end, so that another SQLite client holding the database fails
+ * the report (75) before any workbook is written, never between the
+ * renames and the record. svcrecon's own writers are already kept out by
+ * the run lock; readers (`explain`) are never blocked in WAL mode. */
+static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
+                        struct diag *d)
 {
     sqlite3 *db = r->db;
     const struct report_opts *o = r->o;
-    struct report_result *res = r->res;
-    int rc = 0, n_started = 0;
-
-    /* One transaction: the rules, the comparison with the previous report
-     * and all three workbooks see the same snapshot, and the report is
-     * recorded in it at the end (see "Recording"). IMMEDIATE: the write
-     * lock is taken now, not at the end, so that another SQLite client
-     * holding the database fails the report (75) before any workbook is
-     * written, never between the renames and the record. svcrecon's own
-     * writers are already kept out by the run lock; readers (`explain`)
-     * are never blocked in WAL mode. */
+    *fresh = false;
     if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
         return -1;
-    char stamp[1024];
-    bool fresh = false;
-    if (set_up_night(db, o, res, d) != 0 ||
-        make_stamp(db, o, stamp, sizeof stamp, d) != 0 ||
-        up_to_date(db, o, stamp, res, &fresh, d) != 0) {
+    if (set_up_night(db, o, r->res, d) != 0 ||
+        make_stamp(db, o, stamp, size, d) != 0 ||
+        up_to_date(db, o, stamp, r->res, fresh, d) != 0) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return -1;
     }
-    if (fresh) {
+    if (*fresh) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);  /* nothing written */
         if (!o->quiet)
             fprintf(stderr, "svcrecon: the workbooks as of %s in %s are up "
                     "to date (nothing new since they were written); left "
                     "as they are\n", o->as_of, o->out_dir);
-        return 0;
     }
+    return 0;
+}
+
+/* The rules as of the report's date, and the listings, names, codes and
+ * changes the workbooks read (TEMP tables and views of this connection). */
+static int set_up_listings(struct run *r, struct diag *d)
+{
+    sqlite3 *db = r->db;
+    const struct report_opts *o = r->o;
     if (o->progress_bar) {
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
         fflush(stderr);
@@ -873,7 +878,7 @@ static int write_report(struct run *r, struct diag *d)
                               .n_buckets = o->n_buckets};
     memcpy(asof.as_of, o->as_of, sizeof asof.as_of);
     memcpy(asof.bucket_hi, o->bucket_hi, sizeof asof.bucket_hi);
-    rc = rules_setup(db, &asof, d);
+    int rc = rules_setup(db, &asof, d);
     if (rc == 0)
         rc = db_exec(db, sql_report_tables, d, "listing the "
                      "unclosed calls and non-compensable service");
@@ -887,13 +892,17 @@ static int write_report(struct run *r, struct diag *d)
     if (rc == 0)
         rc = db_exec(db, sql_q_listing_views, d, "stating the listings");
     if (rc == 0)
-        rc = read_changes(db, &res->changes, d);
+        rc = read_changes(db, &r->res->changes, d);
     if (o->progress_bar)
         fputs("\r\033[K", stderr);
-    if (rc != 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
+    return rc;
+}
+
+/* The three workbooks, filled in order on this thread and closed on the
+ * closer thread (see "Overlap"); returns how many were started. */
+static int write_books(struct run *r)
+{
+    int n_started = 0;
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     r->has_closer = pthread_create(&r->closer, NULL, closer_main, r) == 0;
@@ -909,10 +918,16 @@ static int write_report(struct run *r, struct diag *d)
     }
     pthread_cond_destroy(&r->cv);
     pthread_mutex_destroy(&r->mu);
+    return n_started;
+}
 
-    /* The first failure in workbook order is the one reported; a fill
-     * error (database or workbook) outranks a close error of the same
-     * workbook, which cannot both happen. */
+/* What became of the workbooks: the first failure in workbook order is the
+ * one reported (a fill error, of the database or the workbook, outranks a
+ * close error of the same workbook; both cannot happen), else the counts. */
+static int book_results(struct run *r, int n_started, struct diag *d)
+{
+    struct report_result *res = r->res;
+    int rc = 0;
     for (int k = 0; k < n_started && rc == 0; k++) {
         if (r->job_rc[k] != 0) {
             *d = r->job_diag[k];
@@ -920,21 +935,29 @@ static int write_report(struct run *r, struct diag *d)
         }
         res->n_cut_cells += r->job[k].b.n_cut;
     }
-    if (rc == 0) {
-        res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
-        res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
-        res->n_rejected = r->job[REPORT_AUDIT].n_rows;
-        res->n_reg_exceptions = r->job[REPORT_AUDIT].n_rows2;
-    }
-    if (rc == 0 && n_started != REPORT_N)    /* cannot happen: no failure */
-        rc = diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
-    /* SPEC §4 "Dealer statements", from the same snapshot, once the three
-     * workbooks are in place. */
-    if (rc == 0 && o->statements)
+    if (rc != 0)
+        return -1;
+    res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
+    res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
+    res->n_rejected = r->job[REPORT_AUDIT].n_rows;
+    res->n_reg_exceptions = r->job[REPORT_AUDIT].n_rows2;
+    if (n_started != REPORT_N)               /* cannot happen: no failure */
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
+    return 0;
+}
+
+/* The three workbooks are in place: the dealer statements (SPEC §4, from
+ * the same snapshot), the record of the report (see "Recording"), then the
+ * commit. */
+static int finish_report(struct run *r, const char *stamp, struct diag *d)
+{
+    sqlite3 *db = r->db;
+    const struct report_opts *o = r->o;
+    struct report_result *res = r->res;
+    int rc = 0;
+    if (o->statements)
         rc = statements_write(db, o, &res->n_statements, res->statements_dir,
                               d);
-    /* All three workbooks are in place: record the report (see
-     * "Recording"), then commit. */
     if (rc == 0 && (record_report(db, d) != 0 ||
                     record_output(db, o, stamp, res, d) != 0))
         rc = -1;
@@ -945,4 +968,26 @@ static int write_report(struct run *r, struct diag *d)
     else
         log_changes(o, &res->changes);
     return rc;
+}
+
+/* The report proper: the up-to-date check, the rules, the workbooks, the
+ * record. */
+static int write_report(struct run *r, struct diag *d)
+{
+    char stamp[1024];
+    bool fresh;
+    if (begin_report(r, stamp, sizeof stamp, &fresh, d) != 0)
+        return -1;
+    if (fresh)
+        return 0;
+    if (set_up_listings(r, d) != 0) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    int n_started = write_books(r);
+    if (book_results(r, n_started, d) != 0) {
+        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return finish_report(r, stamp, d);
 }
