@@ -253,40 +253,48 @@ DELETE FROM cur_registration_exception
                         CROSS JOIN cur_dispatch AS d
                         WHERE d.dispatch_row_id = t.dispatch_row_id);
 
--- Every (touched dispatch, registration of its serial active on its day).
-DROP TABLE IF EXISTS upkeep_registration;
-CREATE TEMP TABLE upkeep_registration AS
-SELECT d.dispatch_id,
-       d.provider_id,
-       d.model_norm      AS dispatch_model_norm,
-       r.dealer_id,
-       r.registration_id,
-       r.model_norm,
-       r.wmp_selected
+-- The facts exceptions 2-5 test, one row per touched dispatch with at
+-- least one registration of its serial active on its day (no row =
+-- NO_REGISTRATION). Two or more different dealers: MIN(dealer_id) <
+-- MAX(dealer_id). Grouped in the touched list's order (no sort).
+DROP TABLE IF EXISTS upkeep_registration_fact;
+CREATE TEMP TABLE upkeep_registration_fact AS
+SELECT t.dispatch_row_id,
+       d.dispatch_id,
+       MAX(CASE WHEN r.dealer_id = d.provider_id THEN 1 ELSE 0 END)
+           AS provider_registered,
+       MAX(r.wmp_selected) AS wmp_selected,
+       MAX(CASE WHEN r.model_norm = d.model_norm THEN 1 ELSE 0 END)
+           AS model_registered,
+       CASE WHEN MIN(r.dealer_id) < MAX(r.dealer_id) THEN 1 ELSE 0 END
+           AS is_overlapping
   FROM touched_exception AS t
  CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
                             AND r.registered_day <= d.dispatched_day
  WHERE d.dispatch_row_id = t.dispatch_row_id
-   AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
-
--- The facts exceptions 2-5 test, one row per dispatch with at least one
--- active registration (no row = NO_REGISTRATION). Two or more different
--- dealers: MIN(dealer_id) < MAX(dealer_id).
-DROP TABLE IF EXISTS upkeep_registration_fact;
-CREATE TEMP TABLE upkeep_registration_fact AS
-SELECT a.dispatch_id,
-       MAX(CASE WHEN a.dealer_id = a.provider_id THEN 1 ELSE 0 END)
-           AS provider_registered,
-       MAX(a.wmp_selected) AS wmp_selected,
-       MAX(CASE WHEN a.model_norm = a.dispatch_model_norm THEN 1 ELSE 0 END)
-           AS model_registered,
-       CASE WHEN MIN(a.dealer_id) < MAX(a.dealer_id) THEN 1 ELSE 0 END
-           AS is_overlapping
-  FROM upkeep_registration AS a
- GROUP BY a.dispatch_id;
+   AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day)
+ GROUP BY t.dispatch_row_id, d.dispatch_id;
 CREATE UNIQUE INDEX upkeep_registration_fact_id
     ON upkeep_registration_fact (dispatch_id);
+
+-- The (dispatch, active registration) pairs whose dealers or models a
+-- detail names: only the dispatches with an exception 2-5.
+DROP TABLE IF EXISTS upkeep_registration;
+CREATE TEMP TABLE upkeep_registration AS
+SELECT d.dispatch_id,
+       r.dealer_id,
+       r.registration_id,
+       r.model_norm,
+       r.wmp_selected
+  FROM upkeep_registration_fact AS f
+ CROSS JOIN cur_dispatch AS d
+  JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
+                            AND r.registered_day <= d.dispatched_day
+ WHERE d.dispatch_row_id = f.dispatch_row_id
+   AND (f.provider_registered = 0 OR f.wmp_selected = 1
+        OR f.model_registered = 0 OR f.is_overlapping = 1)
+   AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
 
 -- The items the details name, numbered per (dispatch, list): 'dealer'
 -- (distinct registered dealers), 'wmp' (distinct dealers with WMP
