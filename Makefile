@@ -48,7 +48,7 @@ OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(ETL_SRC) $(RPT_SRC) \
              $(APP_SRC)) $(SQL_SRC:.c=.o)
 SQL_H    = $(BUILD)/schemas/sql.h
 
-.PHONY: sql-sources all deps test unit asan valgrind demo bench fuzz install clean \
+.PHONY: sql-sources all deps test unit asan valgrind demo bench bench-rules fuzz install clean \
         test-office test-big test-faults
 .DELETE_ON_ERROR:
 
@@ -169,6 +169,12 @@ demo: deps svcrecon
 
 bench: test-deps svcrecon $(BUILD)/bench/verify-time
 	@sh bench/run $(BENCH_N)
+
+# Issue 15's large point, rules only: the import (which builds the rule
+# state), explain and peak RSS, without a workbook step (bench/README.md).
+BENCH_RULES_N ?= 4000000
+bench-rules: test-deps svcrecon
+	@sh bench/run $(BENCH_RULES_N) --steps reference,import,explain
 
 # The read-back of verify.c alone, on the report step's workbooks.
 $(BUILD)/bench/verify-time: bench/verify-time.c $(BUILD)/reports/verify.o
