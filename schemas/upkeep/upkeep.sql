@@ -67,9 +67,36 @@ DELETE FROM cur_closeout
 -- NULL when it does not (upkeep_verdict gives the codes). Narrow on
 -- purpose: the feed columns are read from the closeout's row once, when it
 -- is written.
+-- The table and its index exist before the rows go in: the pick of the
+-- accepted closeout below walks the index in acceptance order, so nothing
+-- is sorted (SQLite's sorter would hold up to cache_size in memory).
 DROP TABLE IF EXISTS upkeep_closeout;
-CREATE TEMP TABLE upkeep_closeout AS
-SELECT k.*,
+CREATE TEMP TABLE upkeep_closeout (
+    closeout_id     INTEGER PRIMARY KEY,
+    file_id         INTEGER NOT NULL,
+    line            INTEGER NOT NULL,
+    submitted_at    TEXT NOT NULL,
+    submitted_day   INTEGER NOT NULL,
+    dispatch_row_id INTEGER,            -- NULL: blank or unknown id
+    dispatch_day    INTEGER,
+    dispatch_at     TEXT,
+    detail1         TEXT,               -- NULL: the check does not apply
+    detail2         TEXT,
+    detail3         TEXT,
+    detail4         TEXT,
+    detail5         TEXT,
+    detail6         TEXT,
+    is_valid        INTEGER NOT NULL    -- no reason 1-6
+);
+CREATE INDEX upkeep_closeout_order
+    ON upkeep_closeout (dispatch_row_id, submitted_at, file_id, line);
+INSERT INTO upkeep_closeout
+    (closeout_id, file_id, line, submitted_at, submitted_day,
+     dispatch_row_id, dispatch_day, dispatch_at, detail1, detail2, detail3,
+     detail4, detail5, detail6, is_valid)
+SELECT k.closeout_id, k.file_id, k.line, k.submitted_at, k.submitted_day,
+       k.dispatch_row_id, k.dispatch_day, k.dispatch_at, k.detail1,
+       k.detail2, k.detail3, k.detail4, k.detail5, k.detail6,
        CASE WHEN k.detail1 IS NULL AND k.detail2 IS NULL
              AND k.detail3 IS NULL AND k.detail4 IS NULL
              AND k.detail5 IS NULL AND k.detail6 IS NULL
