@@ -111,7 +111,6 @@ struct loader {
     int                 e_file_id;
     struct feed_row    *row;
     unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
-    int                 n_messages;
 };
 
 static int param(sqlite3_stmt *st, const char *name)
@@ -221,16 +220,6 @@ static void say(const struct load_opts *o, const char *path, const char *what)
     fprintf(stderr, "svcrecon: %s: %s\n", path, what);
 }
 
-static void say_rejection(struct loader *L, unsigned long line,
-                          const char *why)
-{
-    if (L->n_messages++ < L->opts->max_messages) {
-        if (L->opts->before_say)
-            L->opts->before_say();
-        fprintf(stderr, "svcrecon: %s:%lu: %s\n", L->r->path, line, why);
-    }
-}
-
 static int reject_row(struct loader *L, const struct csvin_record *rec,
                       const char *why, struct diag *d)
 {
@@ -246,7 +235,6 @@ static int reject_row(struct loader *L, const struct csvin_record *rec,
     L->r->rows_rejected++;
     if (sniff_cp1252(rec->raw, rec->raw_len))
         L->n_cp1252++;
-    say_rejection(L, rec->line, why);
     return 0;
 }
 
@@ -686,6 +674,38 @@ static bool hash_file(const struct load_opts *o, struct load_result *r)
     return true;
 }
 
+/* The first rejected rows of a loaded file, then how many more: read back
+ * from rejected_row after the commit (issue 16), so that no message names
+ * a row of a file refused later on (cut short, changed while read), which
+ * is never stored; and the message is the row stored, line and reason. */
+static void say_rejections(sqlite3 *db, const struct load_result *r,
+                           const struct load_opts *o)
+{
+    sqlite3_stmt *st = NULL;
+    unsigned long shown = 0;
+    if (o->max_messages <= 0 || r->rows_rejected == 0)
+        return;
+    if (o->before_say)
+        o->before_say();
+    if (sqlite3_prepare_v2(db, sql_q_file_rejections, -1, &st, NULL) ==
+        SQLITE_OK) {
+        db_bind_int(st, ":file_id", r->file_id);
+        db_bind_int(st, ":n", o->max_messages);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            fprintf(stderr, "svcrecon: %s:%lld: %s\n", r->path,
+                    (long long)sqlite3_column_int64(st, 0), db_text(st, 1));
+            shown++;
+        }
+    }
+    /* A failed read-back (the file is committed) only costs the lines:
+     * the count below then covers every rejected row. */
+    sqlite3_finalize(st);
+    if (r->rows_rejected > shown)
+        fprintf(stderr, "svcrecon: %s: %lu %srejected rows; see the audit "
+                "workbook\n", r->path, r->rows_rejected - shown,
+                shown ? "more " : "");
+}
+
 /* Rolled back: nothing of the file is in the database, and the control
  * totals (summary JSON) must not say otherwise. */
 static void roll_back(sqlite3 *db, struct load_result *r)
@@ -723,13 +743,7 @@ static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
     if (record_delivery(db, r, L->opts, d) != 0 ||
         db_exec(db, "COMMIT", d, "committing the file") != 0)
         goto failed;
-    if (L->opts->max_messages > 0 &&
-        L->n_messages > L->opts->max_messages) {
-        if (L->opts->before_say)
-            L->opts->before_say();
-        fprintf(stderr, "svcrecon: %s: %d more rejected rows; see the audit "
-                "workbook\n", r->path, L->n_messages - L->opts->max_messages);
-    }
+    say_rejections(db, r, L->opts);
     return 0;
 failed:
     finalize(L);

@@ -4,11 +4,13 @@
  * Environment (all optional; without FAULT_AT the shim only counts):
  *   FAULT_CALLS  comma list of the calls that count, from: write pwrite
  *                fsync fdatasync rename openat unlink fwrite fputs fputc
- *                fflush fclose fprintf; "all" (default) is every one.
+ *                fflush fclose fprintf fopen; "all" (default) is every
+ *                one but fopen (the sweeps fail outputs; fopen opens the
+ *                feeds, named only by tests that want a feed's open).
  *                openat covers open/open64/openat/openat64; pwrite also
  *                pwrite64; unlink also unlinkat; fprintf the printf family
  *                libxlsxwriter uses (fprintf, vfprintf, __fprintf_chk,
- *                __vfprintf_chk).
+ *                __vfprintf_chk); fopen also fopen64.
  *   FAULT_AT     the 1-based index, among counted calls, of the first
  *                call that fails (0 or unset: none fails).
  *   FAULT_MODE   once (default): that call only; sticky: it and every
@@ -37,10 +39,10 @@
 
 enum { C_WRITE, C_PWRITE, C_FSYNC, C_FDATASYNC, C_RENAME, C_OPENAT,
        C_UNLINK, C_FWRITE, C_FPUTS, C_FPUTC, C_FFLUSH, C_FCLOSE, C_FPRINTF,
-       C_N };
+       C_FOPEN, C_N };
 static const char *const names[C_N] = {
     "write", "pwrite", "fsync", "fdatasync", "rename", "openat", "unlink",
-    "fwrite", "fputs", "fputc", "fflush", "fclose", "fprintf"};
+    "fwrite", "fputs", "fputc", "fflush", "fclose", "fprintf", "fopen"};
 
 static int enabled[C_N];
 static long fault_at, delay_ms;
@@ -226,6 +228,19 @@ OPEN_SHIM(openat64, int dirfd, const char *path)
 }
 
 /* ---- stdio ------------------------------------------------------------- */
+
+/* glibc's fopen opens without going through open(): counted apart. */
+FILE *fopen(const char *path, const char *mode)
+{
+    REAL(FILE *, fopen, const char *, const char *);
+    return fails(C_FOPEN, -1, path) ? NULL : real_fopen(path, mode);
+}
+
+FILE *fopen64(const char *path, const char *mode)
+{
+    REAL(FILE *, fopen64, const char *, const char *);
+    return fails(C_FOPEN, -1, path) ? NULL : real_fopen64(path, mode);
+}
 
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
