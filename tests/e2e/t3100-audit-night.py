@@ -242,15 +242,15 @@ def deliveries(db):
 
 
 def kill_when(t, ready):
-    """Starts the night and kills it with SIGKILL once ready(count of
-    deliveries) holds; True when the kill landed while it was running."""
+    """Starts the night and kills it with SIGKILL once ready(t) holds; True
+    when the kill landed while it was running."""
     p = subprocess.Popen([SVCRECON, "run", "--db", "svc.db", "--inbox", "inbox",
                           "--out", "out", "--as-of", N1, "--quiet"], cwd=t.path,
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          env=dict(os.environ, TZ="UTC"))
     landed = False
     while p.poll() is None:
-        if os.path.exists(t.p("svc.db")) and ready(deliveries(t.p("svc.db"))):
+        if os.path.exists(t.p("svc.db")) and ready(t):
             p.send_signal(signal.SIGKILL)
             landed = p.wait() == -signal.SIGKILL
             break
@@ -280,14 +280,37 @@ def killed_then_rerun(ready, what):
 
 def test_kill_between_imports_and_report_then_rerun():
     # Every file delivered (4 loaded + 1 refused), the report not recorded.
-    got = killed_then_rerun(lambda n: n >= 5, "between the imports and the report")
+    got = killed_then_rerun(lambda t: deliveries(t.p("svc.db")) >= 5,
+                            "between the imports and the report")
     eq(got, 5, "all five files were recorded before the kill")
 
 
 def test_kill_mid_import_then_rerun():
     # Killed once the first file is in, while the next ones load.
-    got = killed_then_rerun(lambda n: n >= 1, "mid-import")
+    got = killed_then_rerun(lambda t: deliveries(t.p("svc.db")) >= 1, "mid-import")
     check(1 <= got < 5, "the kill landed among the imports (%d recorded)" % got)
+
+
+
+def writing_a_workbook(t):
+    """A workbook is being written: the run's temporary folder in the output
+    folder (reports/report.c, ".svcrecon-tmp-PID") holds a file."""
+    out = t.p("out")
+    for name in os.listdir(out) if os.path.isdir(out) else []:
+        sub = os.path.join(out, name)
+        if name.startswith(".svcrecon-tmp-") and os.path.isdir(sub):
+            try:
+                if os.listdir(sub):
+                    return True
+            except FileNotFoundError:
+                pass
+    return False
+
+
+def test_kill_mid_workbook_then_rerun():
+    # Every import done, killed while the first workbooks are being written.
+    got = killed_then_rerun(writing_a_workbook, "mid-workbook")
+    eq(got, 5, "all five files were recorded before the workbooks")
 
 
 # ---- upgrade, and a report as of an earlier date ------------------------------
