@@ -156,54 +156,50 @@ static int reject(char *why, size_t why_size, const char *fmt,
     return -1;
 }
 
-static int check_value(const struct feed_column *col, const char *s,
-                       size_t len, struct feed_value *v, char *norm_buf,
-                       char *why, size_t why_size)
+/* What any value must be, whatever its column's type: a bounded size,
+ * valid UTF-8, no NUL, no byte-order mark. Trims the value (s, len) unless
+ * its column is free text. -1 (why set) when it is not. */
+static int check_bytes(const struct feed_column *col, const char **s,
+                       size_t *len, char *why, size_t why_size)
 {
     size_t bad_at;
-    if (len > FEED_MAX_FIELD_BYTES) {
+    if (*len > FEED_MAX_FIELD_BYTES) {
         snprintf(why, why_size, "%s is %zu bytes, over the limit of %d",
-                 col->name, len, FEED_MAX_FIELD_BYTES);
+                 col->name, *len, FEED_MAX_FIELD_BYTES);
         return -1;
     }
-    if (!utf8_valid(s, len, &bad_at)) {
+    if (!utf8_valid(*s, *len, &bad_at)) {
         snprintf(why, why_size, "%s is not valid UTF-8 (bad byte 0x%02X at "
-                 "byte %zu)", col->name, (unsigned char)s[bad_at],
+                 "byte %zu)", col->name, (unsigned char)(*s)[bad_at],
                  bad_at + 1);
         return -1;
     }
-    if (memchr(s, '\0', len)) {
+    if (memchr(*s, '\0', *len)) {
         snprintf(why, why_size, "%s contains a NUL byte", col->name);
         return -1;
     }
     if (col->type != FT_TEXT)
-        parse_trim(&s, &len);
+        parse_trim(s, len);
     /* A byte-order mark belongs only at the very start of a file (csvin
      * removes that one). Anywhere else at the start of a value it is
      * invisible in every viewer yet makes the value differ (an id that
      * never matches): most likely a file pasted onto another. Stripping it
      * would load a value that is not what the feed says, so the row is
      * rejected and the reason says what to remove. */
-    if (len >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    if (*len >= 3 && memcmp(*s, "\xEF\xBB\xBF", 3) == 0) {
         snprintf(why, why_size, "%s starts with a byte-order mark (U+FEFF), "
                  "which may only begin a file (a file pasted into another?); "
                  "remove it", col->name);
         return -1;
     }
-    v->text = s;
-    v->len = len;
-    v->blank = len == 0;
-    if (v->blank) {
-        if (col->need == FN_REQUIRED) {
-            snprintf(why, why_size, "required %s is blank", col->name);
-            return -1;
-        }
-        v->norm = "";
-        v->norm_len = 0;
-        v->flag = false;
-        v->iso[0] = '\0';
-        return 0;
-    }
+    return 0;
+}
+
+/* A non-blank value read as its column's type into v. */
+static int parse_typed(const struct feed_column *col, const char *s,
+                       size_t len, struct feed_value *v, char *norm_buf,
+                       char *why, size_t why_size)
+{
     switch (col->type) {
     case FT_ID:
     case FT_TEXT:
@@ -252,6 +248,29 @@ static int check_value(const struct feed_column *col, const char *s,
         break;
     }
     return 0;
+}
+
+static int check_value(const struct feed_column *col, const char *s,
+                       size_t len, struct feed_value *v, char *norm_buf,
+                       char *why, size_t why_size)
+{
+    if (check_bytes(col, &s, &len, why, why_size) != 0)
+        return -1;
+    v->text = s;
+    v->len = len;
+    v->blank = len == 0;
+    if (v->blank) {
+        if (col->need == FN_REQUIRED) {
+            snprintf(why, why_size, "required %s is blank", col->name);
+            return -1;
+        }
+        v->norm = "";
+        v->norm_len = 0;
+        v->flag = false;
+        v->iso[0] = '\0';
+        return 0;
+    }
+    return parse_typed(col, s, len, v, norm_buf, why, why_size);
 }
 
 int feed_check(const struct feed_header *h, const struct csvin_record *rec,

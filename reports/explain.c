@@ -6,19 +6,19 @@
  * report (reports/rules.c), and every fact printed is read from their TEMP
  * tables and views by a statement of schemas/queries/explain/.
  *
- * Each fact is stated once, in a table of `struct fact` (the column, its
- * JSON member, the words that introduce it in text); put_facts() renders a
- * table as text or as JSON (through lib/json, the one JSON writer). What is
- * left in C is how a story is told: the order of sections, the sentence
- * that sums up a row's state, the marks on the row --source named. Feed
- * text is untrusted: in text it is quoted with control bytes and bad UTF-8
- * escaped (\xNN), in JSON it is escaped to valid UTF-8 (a bad byte becomes
- * U+FFFD; a rejected row's exact bytes are also given in base64). */
+ * This file gathers: the command, the connection, the statements, and the
+ * story of a dispatch (its versions, registrations, closeouts, where it
+ * stands). explain_source.c tells the story of one row of a feed
+ * (--source); explain_render.c says each fact as text or JSON: a fact is
+ * stated once, in a table of `struct fact` (the column, its JSON member,
+ * the words that introduce it in text). What is left here is how a story
+ * is told: the order of sections, the sentence that sums up a row's state,
+ * the marks on the row --source named. */
 #include "reports/explain.h"
+#include "reports/explain_int.h"
 #include "reports/rules.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +30,10 @@
 #include "lib/diag.h"
 #include "lib/json.h"
 #include "schemas/sql.h"
-#include "lib/utf8.h"
 
 #define MAX_HINTS      5          /* closeouts named when a dispatch is not */
 
-/* ---- the statements, and the columns of each (in their SELECT order) --- */
-
-enum { Q_SOURCE, Q_VERSIONS, Q_STANDING, Q_REGS, Q_REGEXC, Q_CLOSEOUTS,
-       Q_REASONS, Q_SERIAL, Q_REJECTED, Q_N };
-
+/* The statements of schemas/queries/explain/, prepared once (prepare_all). */
 static const struct { const char *sql; const char *name; } queries[Q_N] = {
     [Q_SOURCE]    = {sql_q_explain_source, "q_explain_source"},
     [Q_VERSIONS]  = {sql_q_explain_versions, "q_explain_versions"},
@@ -55,42 +50,10 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
     [Q_REJECTED]  = {sql_q_explain_rejected, "q_explain_rejected"},
 };
 
-enum { F_ID, F_NAME, F_PATH, F_KIND, F_STATUS, F_REASON, F_SHA, F_SIZE,
-       F_READ, F_LOADED, F_REJECTED, F_IMPORTED_AT, F_WHAT, F_ROW_ID,
-       F_DISPATCH_ID };
-enum { V_ROW_ID, V_FILE, V_LINE, V_IMPORTED_AT, V_DISPATCHED_AT, V_STATUS,
-       V_PROVIDER, V_MODEL, V_SERIAL, V_CUSTOMER, V_POSTAL, V_PROBLEM,
-       V_CURRENT };
-enum { S_ID, S_SERIAL, S_DISPATCHED_AT, S_DISPATCHED_ON, S_STATUS, S_STATE,
-       S_DAYS_OPEN, S_BUCKET, S_ACC_ID, S_ACC_FILE, S_ACC_LINE,
-       S_ACC_SUBMITTED, S_ATTEMPTS, S_NONCOMP, S_FILE, S_LINE };
-enum { R_ID, R_FILE, R_LINE, R_IMPORTED_AT, R_DEALER, R_DEALER_NAME,
-       R_MODEL, R_SERIAL, R_REGISTERED_ON, R_REMOVED_ON, R_WMP, R_CURRENT,
-       R_SUP_FILE, R_SUP_LINE, R_ACTIVE };
-enum { X_RANK, X_CODE, X_DETAIL };      /* both kinds of reason lists */
-enum { C_ID, C_FILE, C_LINE, C_IMPORTED_AT, C_DEALER, C_DISPATCH,
-       C_SUBMITTED, C_COMPLETED, C_SERIAL, C_MODEL, C_TECH, C_HOURS,
-       C_RESOLUTION, C_PARTS, C_STATE, C_REASON, C_SUP_FILE, C_SUP_LINE };
-enum { SD_ID, SD_FILE, SD_LINE, SD_DISPATCHED_AT, SD_DISPATCHED_ON,
-       SD_STATUS, SD_PROVIDER, SD_MODEL, SD_SERIAL, SD_CHECKED, SD_ACTIVE };
-enum { J_REASON, J_RAW };
-
-/* Everything one explain needs, released by finish(). */
-struct ex {
-    const struct explain_opts *o;
-    struct explain_opts *rw;            /* the same, for the default as-of */
-    sqlite3      *db;
-    sqlite3_stmt *q[Q_N];
-    FILE         *f;                    /* stdout */
-    bool          json;
-    struct json   j;                    /* the JSON document, when json */
-    struct diag  *d;
-};
-
 /* ---- SQLite helpers ----------------------------------------------------- */
 
 /* Resets st and binds what the caller passes next; unused names stay NULL. */
-static sqlite3_stmt *use(struct ex *x, int q)
+sqlite3_stmt *ex_use(struct ex *x, int q)
 {
     sqlite3_reset(x->q[q]);
     sqlite3_clear_bindings(x->q[q]);
@@ -98,7 +61,7 @@ static sqlite3_stmt *use(struct ex *x, int q)
 }
 
 /* SQLITE_ROW, SQLITE_DONE, or -1 with x->d filled. */
-static int step(struct ex *x, int q)
+int ex_step(struct ex *x, int q)
 {
     int rc = sqlite3_step(x->q[q]);
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
@@ -106,249 +69,6 @@ static int step(struct ex *x, int q)
     char what[96];
     snprintf(what, sizeof what, "reading %s", queries[q].name);
     return db_fail(x->db, x->d, what);
-}
-
-static bool is_null(sqlite3_stmt *st, int col)
-{
-    return sqlite3_column_type(st, col) == SQLITE_NULL;
-}
-
-/* ---- text --------------------------------------------------------------- */
-
-/* (s, len) for a terminal: control bytes, DEL and bad UTF-8 as \xNN, a
- * backslash doubled (utf8_show's rendering, streamed and never cut); C1
- * controls (U+0080-U+009F, which some terminals obey) as their two bytes
- * \xC2\xNN. */
-static void t_text(FILE *f, const char *s, size_t len)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < len) {
-        size_t n = utf8_seq_len(p + i, len - i);
-        if (p[i] == '\\') {
-            fputs("\\\\", f);
-            n = 1;
-        } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
-                   (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
-            fprintf(f, "\\x%02X", p[i]);
-            n = 1;                  /* a C1's second byte: escaped next */
-        } else {
-            fwrite(p + i, 1, n, f);
-        }
-        i += n;
-    }
-}
-
-/* A feed value in quotes: 'IL0733', '' when blank. */
-static void t_q(struct ex *x, sqlite3_stmt *st, int col)
-{
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    fputc('\'', x->f);
-    if (s)
-        t_text(x->f, s, (size_t)sqlite3_column_bytes(st, col));
-    fputc('\'', x->f);
-}
-
-/* A date or number as is; "(blank)" for NULL. */
-static void t_v(struct ex *x, sqlite3_stmt *st, int col)
-{
-    if (is_null(st, col)) {
-        fputs("(blank)", x->f);
-        return;
-    }
-    if (sqlite3_column_type(st, col) == SQLITE_FLOAT) {
-        fprintf(x->f, "%.15g", sqlite3_column_double(st, col));
-        return;
-    }
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    t_text(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
-}
-
-/* FILE:LINE */
-static void t_loc(struct ex *x, sqlite3_stmt *st, int file_col, int line_col)
-{
-    t_v(x, st, file_col);
-    fprintf(x->f, ":%lld", (long long)sqlite3_column_int64(st, line_col));
-}
-
-/* The first line of an item; the row --source named is marked "=>". */
-static void t_item(struct ex *x, bool marked)
-{
-    fputs(marked ? "=> " : "   ", x->f);
-}
-
-/* ---- JSON --------------------------------------------------------------- */
-
-/* A column as its own JSON type: NULL, integer, number or string. */
-static void j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
-{
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
-        json_null(&x->j, key);
-        break;
-    case SQLITE_INTEGER:
-        json_int(&x->j, key, (long long)sqlite3_column_int64(st, col));
-        break;
-    case SQLITE_FLOAT:
-        /* Feed numbers are short decimals; 15 digits give them back as
-         * written (1.5, not 1.50000000000000000). */
-        json_num(&x->j, key, sqlite3_column_double(st, col), 15);
-        break;
-    default: {
-        const char *s = (const char *)sqlite3_column_text(st, col);
-        json_strn(&x->j, key, s ? s : "",
-                  (size_t)sqlite3_column_bytes(st, col));
-    }
-    }
-}
-
-/* {"file": …, "line": …}, or null when the file column is NULL. */
-static void j_loc(struct ex *x, const char *key, sqlite3_stmt *st,
-                  int file_col)
-{
-    if (is_null(st, file_col)) {
-        json_null(&x->j, key);
-        return;
-    }
-    json_open(&x->j, key, '{');
-    j_col(x, "file", st, file_col);
-    j_col(x, "line", st, file_col + 1);
-    json_close(&x->j, '}');
-}
-
-/* The bytes of (p, len) in base64, as a JSON string member. */
-static int j_base64(struct ex *x, const char *key, const unsigned char *p,
-                    size_t len)
-{
-    static const char a[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    char *out = malloc(len / 3 * 4 + 5), *o = out;
-    if (!out)
-        return diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)p[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned)p[i + 1] << 8;
-        if (i + 2 < len)
-            v |= p[i + 2];
-        *o++ = a[(v >> 18) & 63];
-        *o++ = a[(v >> 12) & 63];
-        *o++ = i + 1 < len ? a[(v >> 6) & 63] : '=';
-        *o++ = i + 2 < len ? a[v & 63] : '=';
-    }
-    json_strn(&x->j, key, out, (size_t)(o - out));
-    free(out);
-    return 0;
-}
-
-/* ---- facts: stated once, rendered as text or JSON ---------------------- */
-
-enum fact_form {
-    FACT_VALUE,      /* text: as is, "(blank)" for NULL; JSON: own type */
-    FACT_QUOTED,     /* text: 'quoted' feed text; JSON: own type */
-    FACT_YES_NO,     /* a 0/1 column: text yes/no; JSON true/false/null */
-    FACT_FILE_LINE,  /* columns col, col + 1: text FILE:LINE; JSON the two
-                      * members "file" and "line" */
-    FACT_LOC,        /* the same as one JSON member {file, line} (null when
-                      * the file is NULL) */
-};
-
-struct fact {
-    const char    *key;       /* JSON member; NULL: text only */
-    int            col;       /* the column (a location: its file) */
-    enum fact_form form;
-    const char    *text;      /* text: the words before the value; NULL:
-                               * JSON only (the text's sentence says it) */
-    const char    *if_null;   /* text instead of words + value when the
-                               * column is NULL; NULL: "(blank)" */
-};
-
-#define N_FACTS(t) (sizeof (t) / sizeof (t)[0])
-
-static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
-{
-    switch (f->form) {
-    case FACT_VALUE:
-    case FACT_QUOTED:
-        j_col(x, f->key, st, f->col);
-        break;
-    case FACT_YES_NO:
-        if (is_null(st, f->col))
-            json_null(&x->j, f->key);
-        else
-            json_bool(&x->j, f->key, sqlite3_column_int(st, f->col) != 0);
-        break;
-    case FACT_FILE_LINE:
-        j_col(x, "file", st, f->col);
-        j_col(x, "line", st, f->col + 1);
-        break;
-    case FACT_LOC:
-        j_loc(x, f->key, st, f->col);
-        break;
-    }
-}
-
-static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
-{
-    if (f->if_null && is_null(st, f->col)) {
-        fputs(f->if_null, x->f);
-        return;
-    }
-    fputs(f->text, x->f);
-    switch (f->form) {
-    case FACT_VALUE:
-        t_v(x, st, f->col);
-        break;
-    case FACT_QUOTED:
-        t_q(x, st, f->col);
-        break;
-    case FACT_YES_NO:
-        fputs(sqlite3_column_int(st, f->col) ? "yes" : "no", x->f);
-        break;
-    case FACT_FILE_LINE:
-    case FACT_LOC:
-        t_loc(x, st, f->col, f->col + 1);
-        break;
-    }
-}
-
-/* The facts of table t read from st's current row, in the document's
- * form; a fact without words (or without a key) belongs to one form only. */
-static void put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
-                      size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (x->json && t[i].key)
-            json_fact(x, st, &t[i]);
-        else if (!x->json && t[i].text)
-            text_fact(x, st, &t[i]);
-    }
-}
-
-/* A row's opening: its mark and FILE:LINE in text; in JSON an object
- * (named key, or an element when key is NULL) starting with "file" and
- * "line". file_col: the row's file column, its line next to it. */
-static void open_row(struct ex *x, sqlite3_stmt *st, int file_col,
-                     const char *key, bool marked)
-{
-    const struct fact where = {"file", file_col, FACT_FILE_LINE, "", NULL};
-    if (x->json)
-        json_open(&x->j, key, '{');
-    else
-        t_item(x, marked);
-    put_facts(x, st, &where, 1);
-}
-
-/* A row's end: "source" (the row --source named) in JSON, a line end in
- * text. */
-static void close_row(struct ex *x, bool marked)
-{
-    if (x->json) {
-        json_bool(&x->j, "source", marked);
-        json_close(&x->j, '}');
-    } else {
-        fputc('\n', x->f);
-    }
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -480,13 +200,13 @@ static int put_reason_list(struct ex *x, int q, const char *key,
     int rc, n = 0;
     if (x->json)
         json_open(&x->j, key, '[');
-    while ((rc = step(x, q)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, q)) == SQLITE_ROW) {
         n++;
         if (x->json)
             json_open(&x->j, NULL, '{');
         else
             fputs(indent, x->f);
-        put_facts(x, st, reason_facts, N_FACTS(reason_facts));
+        ex_put_facts(x, st, reason_facts, EX_N_FACTS(reason_facts));
         if (x->json)
             json_close(&x->j, '}');
         else
@@ -500,10 +220,10 @@ static int put_reason_list(struct ex *x, int q, const char *key,
 }
 
 /* The registration exceptions of one dispatch; indent for text. */
-static int put_reg_exceptions(struct ex *x, const char *dispatch_id,
+int ex_put_reg_exceptions(struct ex *x, const char *dispatch_id,
                               const char *indent)
 {
-    sqlite3_stmt *st = use(x, Q_REGEXC);
+    sqlite3_stmt *st = ex_use(x, Q_REGEXC);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     return put_reason_list(x, Q_REGEXC, "registration_exceptions", indent,
                            true);
@@ -534,10 +254,10 @@ static void say_closeout_state(struct ex *x, sqlite3_stmt *st,
         fputs("accepted", x->f);
     } else if (strcmp(state, "non_compensable") == 0) {
         fputs("non-compensable: ", x->f);
-        t_v(x, st, C_REASON);
+        ex_t_v(x, st, C_REASON);
     } else if (strcmp(state, "superseded") == 0) {
         fputs("superseded by ", x->f);
-        t_loc(x, st, C_SUP_FILE, C_SUP_LINE);
+        ex_t_loc(x, st, C_SUP_FILE, C_SUP_LINE);
     } else {
         fprintf(x->f, "submitted after as-of %s, takes no part",
                 x->o->as_of);
@@ -546,24 +266,24 @@ static void say_closeout_state(struct ex *x, sqlite3_stmt *st,
 
 /* One closeout row of Q_CLOSEOUTS, its reasons included; JSON: an object
  * named key (an element when NULL). */
-static int put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
+int ex_put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
 {
     sqlite3_stmt *st = x->q[Q_CLOSEOUTS];
     sqlite3_int64 id = sqlite3_column_int64(st, C_ID);
     const char *state = (const char *)sqlite3_column_text(st, C_STATE);
     if (!state)
         state = "";
-    open_row(x, st, C_FILE, key, id == mark);
+    ex_open_row(x, st, C_FILE, key, id == mark);
     if (!x->json)
         say_closeout_state(x, st, state);
-    put_facts(x, st, closeout_facts, N_FACTS(closeout_facts));
+    ex_put_facts(x, st, closeout_facts, EX_N_FACTS(closeout_facts));
     if (x->json) {
         json_str(&x->j, "state", state);
         json_bool(&x->j, "source", id == mark);
     } else {
         fputc('\n', x->f);
     }
-    sqlite3_stmt *r = use(x, Q_REASONS);
+    sqlite3_stmt *r = ex_use(x, Q_REASONS);
     db_bind_int(r, ":closeout_id", id);
     if (put_reason_list(x, Q_REASONS, "reasons", "      ", false) != 0)
         return -1;
@@ -574,17 +294,17 @@ static int put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
 
 /* Closeouts naming dispatch_id (or, with dispatch_id NULL, closeout_id
  * alone), in the order SPEC §3 accepts them. */
-static int put_closeouts(struct ex *x, const char *dispatch_id,
+int ex_put_closeouts(struct ex *x, const char *dispatch_id,
                          sqlite3_int64 closeout_id, sqlite3_int64 mark)
 {
-    sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
+    sqlite3_stmt *st = ex_use(x, Q_CLOSEOUTS);
     if (dispatch_id)
         db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     else
         db_bind_int(st, ":closeout_id", closeout_id);
     int rc, n = 0;
-    while ((rc = step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
-        if (put_closeout(x, NULL, mark) != 0)
+    while ((rc = ex_step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
+        if (ex_put_closeout(x, NULL, mark) != 0)
             return -1;
         n++;
     }
@@ -617,10 +337,10 @@ static void say_registration_state(struct ex *x, sqlite3_stmt *st,
     fputs("  ", x->f);
     if (!current) {
         fputs("superseded by ", x->f);
-        t_loc(x, st, R_SUP_FILE, R_SUP_LINE);
+        ex_t_loc(x, st, R_SUP_FILE, R_SUP_LINE);
     } else if (!active_on) {
         fputs("current", x->f);
-    } else if (is_null(st, R_ACTIVE)) {
+    } else if (ex_is_null(st, R_ACTIVE)) {
         fputs("not checked", x->f);
     } else {
         fprintf(x->f, "%s on %s", sqlite3_column_int(st, R_ACTIVE) ?
@@ -630,22 +350,22 @@ static void say_registration_state(struct ex *x, sqlite3_stmt *st,
 
 /* Registrations (Q_REGS rows, bound). JSON: each an object named key (an
  * element when NULL). */
-static int put_registrations(struct ex *x, const char *active_on,
+int ex_put_registrations(struct ex *x, const char *active_on,
                              sqlite3_int64 mark, const char *key)
 {
     sqlite3_stmt *st = x->q[Q_REGS];
     int rc, n = 0;
-    while ((rc = step(x, Q_REGS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_REGS)) == SQLITE_ROW) {
         bool marked = sqlite3_column_int64(st, R_ID) == mark;
         bool current = sqlite3_column_int(st, R_CURRENT) != 0;
         n++;
-        open_row(x, st, R_FILE, key, marked);
+        ex_open_row(x, st, R_FILE, key, marked);
         if (!x->json)
             say_registration_state(x, st, current, active_on);
-        put_facts(x, st, registration_facts, N_FACTS(registration_facts));
+        ex_put_facts(x, st, registration_facts, EX_N_FACTS(registration_facts));
         if (x->json)
             json_bool(&x->j, "current", current);
-        close_row(x, marked);
+        ex_close_row(x, marked);
     }
     if (rc != SQLITE_DONE)
         return -1;
@@ -671,23 +391,23 @@ static const struct fact version_facts[] = {
 static int put_versions(struct ex *x, const char *dispatch_id,
                         sqlite3_int64 mark)
 {
-    sqlite3_stmt *st = use(x, Q_VERSIONS);
+    sqlite3_stmt *st = ex_use(x, Q_VERSIONS);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json)
         json_open(&x->j, "versions", '[');
     else
         fputs("\nversions, in import order:\n", x->f);
     int rc;
-    while ((rc = step(x, Q_VERSIONS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_VERSIONS)) == SQLITE_ROW) {
         bool marked = sqlite3_column_int64(st, V_ROW_ID) == mark;
         bool current = sqlite3_column_int(st, V_CURRENT) != 0;
-        open_row(x, st, V_FILE, NULL, marked);
+        ex_open_row(x, st, V_FILE, NULL, marked);
         if (!x->json)
             fprintf(x->f, "  %s", current ? "current" : "superseded");
-        put_facts(x, st, version_facts, N_FACTS(version_facts));
+        ex_put_facts(x, st, version_facts, EX_N_FACTS(version_facts));
         if (x->json)
             json_bool(&x->j, "current", current);
-        close_row(x, marked);
+        ex_close_row(x, marked);
     }
     if (x->json)
         json_close(&x->j, ']');
@@ -717,12 +437,12 @@ static void json_standing(struct ex *x, const char *state)
     sqlite3_stmt *st = x->q[Q_STANDING];
     json_open(&x->j, "standing", '{');
     json_str(&x->j, "state", state);
-    put_facts(x, st, standing_facts, N_FACTS(standing_facts));
-    if (is_null(st, S_ACC_FILE)) {
+    ex_put_facts(x, st, standing_facts, EX_N_FACTS(standing_facts));
+    if (ex_is_null(st, S_ACC_FILE)) {
         json_null(&x->j, "accepted_closeout");
     } else {
         json_open(&x->j, "accepted_closeout", '{');
-        put_facts(x, st, accepted_facts, N_FACTS(accepted_facts));
+        ex_put_facts(x, st, accepted_facts, EX_N_FACTS(accepted_facts));
         json_close(&x->j, '}');
     }
     json_int(&x->j, "attempts", sqlite3_column_int64(st, S_ATTEMPTS));
@@ -743,19 +463,19 @@ static void put_standing(struct ex *x, const char *state)
     fprintf(x->f, "\nstanding as of %s: ", x->o->as_of);
     if (strcmp(state, "unclosed") == 0) {
         fputs("unclosed, ", x->f);
-        t_v(x, st, S_DAYS_OPEN);
+        ex_t_v(x, st, S_DAYS_OPEN);
         fputs(" days open, aging bucket ", x->f);
-        if (is_null(st, S_BUCKET))
+        if (ex_is_null(st, S_BUCKET))
             fputs("(none: no configured bucket holds it)", x->f);
         else
-            t_v(x, st, S_BUCKET);
+            ex_t_v(x, st, S_BUCKET);
         if (attempts == 0)
             fputs("; no closeout attempt", x->f);
         else
             say_only_noncomp(x, attempts);
     } else if (strcmp(state, "closed") == 0) {
         fputs("closed by closeout at ", x->f);
-        put_facts(x, st, accepted_facts, N_FACTS(accepted_facts));
+        ex_put_facts(x, st, accepted_facts, EX_N_FACTS(accepted_facts));
         if (noncomp > 0)
             fprintf(x->f, "; also non-compensable closeouts (%lld)", noncomp);
     } else if (strcmp(state, "cancelled") == 0) {
@@ -764,7 +484,7 @@ static void put_standing(struct ex *x, const char *state)
             say_only_noncomp(x, attempts);
     } else {
         fputs("dispatched after the as-of date (", x->f);
-        t_v(x, st, S_DISPATCHED_AT);
+        ex_t_v(x, st, S_DISPATCHED_AT);
         fputs("), takes no part", x->f);
     }
     fputc('\n', x->f);
@@ -782,9 +502,9 @@ static const struct fact dispatch_facts[] = {
 static int read_standing(struct ex *x, const char *dispatch_id,
                          char *state, size_t size)
 {
-    sqlite3_stmt *st = use(x, Q_STANDING);
+    sqlite3_stmt *st = ex_use(x, Q_STANDING);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
-    int rc = step(x, Q_STANDING);
+    int rc = ex_step(x, Q_STANDING);
     if (rc != SQLITE_ROW)
         return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "dispatch has versions but no current "
@@ -805,32 +525,32 @@ static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
     sqlite3_stmt *st = x->q[Q_STANDING];
     char day[16];
     snprintf(day, sizeof day, "%s", db_text(st, S_DISPATCHED_ON));
-    sqlite3_stmt *r = use(x, Q_REGS);
+    sqlite3_stmt *r = ex_use(x, Q_REGS);
     db_bind_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json) {
         json_open(&x->j, "registrations", '[');
     } else {
         fputs("\nregistrations of serial ", x->f);
-        t_q(x, st, S_SERIAL);
+        ex_t_q(x, st, S_SERIAL);
         if (checked)
             fprintf(x->f, ", as checked on the dispatch day %s:\n", day);
         else
             fprintf(x->f, ", not checked (dispatched after the as-of "
                     "date):\n");
     }
-    if (put_registrations(x, day, 0, NULL) != 0)
+    if (ex_put_registrations(x, day, 0, NULL) != 0)
         return -1;
     if (x->json)
         json_close(&x->j, ']');
     else
         fputs("\nregistration exceptions:\n", x->f);
-    return put_reg_exceptions(x, dispatch_id, "   ");
+    return ex_put_reg_exceptions(x, dispatch_id, "   ");
 }
 
 /* The whole story of one dispatch: versions, registrations, registration
  * exceptions, closeouts, standing. mark_version / mark_closeout: the row
  * --source named (0: none). */
-static int put_dispatch(struct ex *x, const char *dispatch_id,
+int ex_put_dispatch(struct ex *x, const char *dispatch_id,
                         sqlite3_int64 mark_version,
                         sqlite3_int64 mark_closeout)
 {
@@ -843,7 +563,7 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
     bool checked = strcmp(state, "dispatched_after_as_of") != 0;
     if (x->json)
         json_open(&x->j, "dispatch", '{');
-    put_facts(x, st, dispatch_facts, N_FACTS(dispatch_facts));
+    ex_put_facts(x, st, dispatch_facts, EX_N_FACTS(dispatch_facts));
     if (x->json)
         json_bool(&x->j, "checked", checked);
     else
@@ -855,10 +575,10 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
         json_open(&x->j, "closeouts", '[');
     } else {
         fputs("\ncloseouts naming ", x->f);
-        t_q(x, st, S_ID);
+        ex_t_q(x, st, S_ID);
         fputs(", in order submitted:\n", x->f);
     }
-    if (put_closeouts(x, dispatch_id, 0, mark_closeout) != 0)
+    if (ex_put_closeouts(x, dispatch_id, 0, mark_closeout) != 0)
         return -1;
     if (x->json)
         json_close(&x->j, ']');
@@ -869,314 +589,20 @@ static int put_dispatch(struct ex *x, const char *dispatch_id,
     return 0;
 }
 
-/* ---- --source ----------------------------------------------------------- */
-
-/* JSON "closeout": one closeout by id, with its reasons. */
-static int put_closeout_object(struct ex *x, sqlite3_int64 id)
-{
-    sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
-    db_bind_int(st, ":closeout_id", id);
-    int rc = step(x, Q_CLOSEOUTS);
-    if (rc != SQLITE_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "closeout row vanished");
-    if (put_closeout(x, "closeout", id) != 0)
-        return -1;
-    sqlite3_reset(st);
-    return 0;
-}
-
 /* Sets *known when any version of dispatch_id was imported. */
-static int dispatch_known(struct ex *x, const char *dispatch_id, bool *known)
+int ex_dispatch_known(struct ex *x, const char *dispatch_id, bool *known)
 {
-    sqlite3_stmt *st = use(x, Q_VERSIONS);
+    sqlite3_stmt *st = ex_use(x, Q_VERSIONS);
     db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
-    int rc = step(x, Q_VERSIONS);
+    int rc = ex_step(x, Q_VERSIONS);
     sqlite3_reset(st);
     *known = rc == SQLITE_ROW;
     return rc < 0 ? -1 : 0;
 }
 
-/* "version 2 of 3, current" for a dispatch row; into buf. */
-static int version_of(struct ex *x, const char *dispatch_id,
-                      sqlite3_int64 row_id, char *buf, size_t size)
-{
-    sqlite3_stmt *st = use(x, Q_VERSIONS);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
-    int rc, n = 0, at = 0;
-    bool current = false;
-    while ((rc = step(x, Q_VERSIONS)) == SQLITE_ROW) {
-        n++;
-        if (sqlite3_column_int64(st, V_ROW_ID) == row_id) {
-            at = n;
-            current = sqlite3_column_int(st, V_CURRENT) != 0;
-        }
-    }
-    snprintf(buf, size, "version %d of %d, %s", at, n,
-             current ? "current" : "superseded");
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The file a --source row was read from (Q_SOURCE): JSON members of
- * "source"; text, the line under a result's heading. */
-static const struct fact source_file_facts[] = {
-    {"path",        F_PATH,        FACT_QUOTED, "   file ", NULL},
-    {"kind",        F_KIND,        FACT_VALUE,  " (", NULL},
-    {"file_status", F_STATUS,      FACT_VALUE,  ", ", NULL},
-    {"imported_at", F_IMPORTED_AT, FACT_VALUE,  "), imported ", NULL},
-};
-
-/* The "what" and "source" members / the heading "source FILE:LINE: ". */
-static void put_source_head(struct ex *x, const char *what)
-{
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    if (x->json) {
-        json_str(&x->j, "what", what);
-        json_open(&x->j, "source", '{');
-        j_col(x, "file", s, F_NAME);
-        json_int(&x->j, "line", x->o->source_line);
-        put_facts(x, s, source_file_facts, N_FACTS(source_file_facts));
-        json_close(&x->j, '}');
-        return;
-    }
-    fputs("source ", x->f);
-    t_v(x, s, F_NAME);
-    fprintf(x->f, ":%ld: ", x->o->source_line);
-}
-
-/* Text: the heading's second half, then the file's line. */
-static void say_source(struct ex *x, const char *what)
-{
-    fputs(what, x->f);
-    put_facts(x, x->q[Q_SOURCE], source_file_facts,
-              N_FACTS(source_file_facts));
-    fputs("\n\n", x->f);
-}
-
-static int source_dispatch(struct ex *x)
-{
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    const char *id = db_text(s, F_DISPATCH_ID);
-    sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
-    put_source_head(x, "dispatch");
-    if (!x->json) {
-        char v[96];
-        if (version_of(x, id, row, v, sizeof v) != 0)
-            return -1;
-        fputs("dispatch ", x->f);
-        t_q(x, s, F_DISPATCH_ID);
-        fprintf(x->f, ", %s\n", v);
-        say_source(x, "");
-    }
-    return put_dispatch(x, id, row, 0);
-}
-
-static int source_closeout(struct ex *x)
-{
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    const char *id = db_text(s, F_DISPATCH_ID);
-    sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
-    bool known = false;
-    if (id[0] && dispatch_known(x, id, &known) != 0)
-        return -1;
-    put_source_head(x, "closeout");
-    if (x->json) {
-        /* The closeout alone, then its dispatch's story (null when the
-         * dispatch id is blank or was never imported). */
-        if (put_closeout_object(x, row) != 0)
-            return -1;
-        if (!known) {
-            json_null(&x->j, "dispatch");
-            return 0;
-        }
-        return put_dispatch(x, id, 0, row);
-    }
-    fputs("closeout ", x->f);
-    if (!id[0]) {
-        fputs("with a blank dispatch id\n", x->f);
-    } else {
-        fputs("of dispatch ", x->f);
-        t_q(x, s, F_DISPATCH_ID);
-        fputs(known ? "\n" : ", which was never imported\n", x->f);
-    }
-    say_source(x, "");
-    if (known)
-        return put_dispatch(x, id, 0, row);
-    fputs("closeout:\n", x->f);
-    return put_closeouts(x, NULL, row, row);
-}
-
-static const struct fact serial_dispatch_head[] = {
-    {"dispatch_id", SD_ID,   FACT_QUOTED,    "   ", NULL},
-    {"file",        SD_FILE, FACT_FILE_LINE, " at ", NULL},
-};
-static const struct fact serial_dispatch_facts[] = {
-    {"dispatched_at", SD_DISPATCHED_AT, FACT_VALUE,  "\n      dispatched ",
-                                                     NULL},
-    {"status",        SD_STATUS,        FACT_VALUE,  ", ", NULL},
-    {"provider_id",   SD_PROVIDER,      FACT_QUOTED, ", provider ", NULL},
-    {"model",         SD_MODEL,         FACT_QUOTED, ", model ", NULL},
-    {"serial_number", SD_SERIAL,        FACT_QUOTED, ", serial ", NULL},
-    {"checked",       SD_CHECKED,       FACT_YES_NO, NULL, NULL},
-    {"registration_active", SD_ACTIVE,  FACT_YES_NO, NULL, NULL},
-};
-
-/* One row of Q_SERIAL: a dispatch of the registration's serial and the
- * exceptions it was given. */
-static int put_serial_dispatch(struct ex *x)
-{
-    sqlite3_stmt *st = x->q[Q_SERIAL];
-    bool checked = sqlite3_column_int(st, SD_CHECKED) != 0;
-    if (x->json)
-        json_open(&x->j, NULL, '{');
-    put_facts(x, st, serial_dispatch_head, N_FACTS(serial_dispatch_head));
-    if (!x->json && !checked) {
-        fputs("  dispatched after the as-of date, not checked", x->f);
-    } else if (!x->json) {
-        fprintf(x->f, "  registration %s on ",
-                sqlite3_column_int(st, SD_ACTIVE) ? "active" : "not active");
-        t_v(x, st, SD_DISPATCHED_ON);
-    }
-    put_facts(x, st, serial_dispatch_facts, N_FACTS(serial_dispatch_facts));
-    if (!x->json)
-        fputc('\n', x->f);
-    if (checked) {
-        if (put_reg_exceptions(x, db_text(st, SD_ID), "      ") != 0)
-            return -1;
-    } else if (x->json) {
-        json_open(&x->j, "registration_exceptions", '[');
-        json_close(&x->j, ']');
-    }
-    if (x->json)
-        json_close(&x->j, '}');
-    return 0;
-}
-
-static int source_registration(struct ex *x)
-{
-    sqlite3_int64 row = sqlite3_column_int64(x->q[Q_SOURCE], F_ROW_ID);
-    put_source_head(x, "registration");
-    if (!x->json) {
-        say_source(x, "registration\n");
-        fputs("registration:\n", x->f);
-    }
-    sqlite3_stmt *r = use(x, Q_REGS);
-    db_bind_int(r, ":registration_id", row);
-    if (put_registrations(x, NULL, row, "registration") != 0)
-        return -1;
-
-    sqlite3_stmt *st = use(x, Q_SERIAL);
-    db_bind_int(st, ":registration_id", row);
-    if (x->json)
-        json_open(&x->j, "dispatches", '[');
-    else
-        fputs("\ndispatches of this serial (current versions, in order "
-              "dispatched):\n", x->f);
-    int rc, n = 0;
-    while ((rc = step(x, Q_SERIAL)) == SQLITE_ROW) {
-        n++;
-        if (put_serial_dispatch(x) != 0)
-            return -1;
-    }
-    if (rc != SQLITE_DONE)
-        return -1;
-    if (x->json)
-        json_close(&x->j, ']');
-    else if (n == 0)
-        fputs("   none\n", x->f);
-    return 0;
-}
-
-static const struct fact rejected_facts[] = {
-    {"reason", J_REASON, FACT_VALUE, "reason: ", NULL},
-};
-
-static int source_rejected(struct ex *x)
-{
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    sqlite3_stmt *st = use(x, Q_REJECTED);
-    db_bind_int(st, ":rejected_id", sqlite3_column_int64(s, F_ROW_ID));
-    int rc = step(x, Q_REJECTED);
-    if (rc != SQLITE_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "rejected row vanished");
-    const char *raw = sqlite3_column_blob(st, J_RAW);
-    size_t len = (size_t)sqlite3_column_bytes(st, J_RAW);
-    if (!raw)
-        raw = "";
-    put_source_head(x, "rejected_row");
-    if (x->json) {
-        json_open(&x->j, "rejected_row", '{');
-        j_col(x, "file", s, F_NAME);
-        json_int(&x->j, "line", x->o->source_line);
-        put_facts(x, st, rejected_facts, N_FACTS(rejected_facts));
-        json_strn(&x->j, "raw", raw, len);
-        json_bool(&x->j, "raw_utf8", utf8_valid(raw, len, NULL));
-        if (j_base64(x, "raw_base64", (const unsigned char *)raw, len) != 0)
-            return -1;
-        json_close(&x->j, '}');
-    } else {
-        say_source(x, "rejected row\n");
-        put_facts(x, st, rejected_facts, N_FACTS(rejected_facts));
-        fputs("\nraw record: ", x->f);
-        t_text(x->f, raw, len);
-        fputc('\n', x->f);
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-/* The whole file (line 0): JSON members of "file", in this order. */
-static const struct fact file_meta_facts[] = {
-    {"file",   F_NAME,   FACT_VALUE, NULL, NULL},
-    {"path",   F_PATH,   FACT_VALUE, NULL, NULL},
-    {"kind",   F_KIND,   FACT_VALUE, NULL, NULL},
-    {"status", F_STATUS, FACT_VALUE, NULL, NULL},
-};
-static const struct fact file_refusal_facts[] = {
-    {"reason", F_REASON, FACT_VALUE, "refused: ", NULL},
-};
-static const struct fact file_count_facts[] = {
-    {"rows_read",     F_READ,     FACT_VALUE, "rows read ", NULL},
-    {"rows_loaded",   F_LOADED,   FACT_VALUE, " = loaded ", NULL},
-    {"rows_rejected", F_REJECTED, FACT_VALUE, " + rejected ", NULL},
-};
-static const struct fact file_bytes_facts[] = {
-    {"sha256",      F_SHA,         FACT_VALUE, "\nsha256 ", NULL},
-    {"size_bytes",  F_SIZE,        FACT_VALUE, ", ", NULL},
-    {"imported_at", F_IMPORTED_AT, FACT_VALUE, NULL, NULL},
-};
-
-/* Line 0: the whole file, loaded or refused. */
-static int source_file(struct ex *x)
-{
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    bool refused = strcmp(db_text(s, F_STATUS), "refused") == 0;
-    put_source_head(x, "file");
-    if (x->json) {
-        json_open(&x->j, "file", '{');
-        put_facts(x, s, file_meta_facts, N_FACTS(file_meta_facts));
-        put_facts(x, s, file_refusal_facts, N_FACTS(file_refusal_facts));
-        put_facts(x, s, file_count_facts, N_FACTS(file_count_facts));
-        put_facts(x, s, file_bytes_facts, N_FACTS(file_bytes_facts));
-        json_close(&x->j, '}');
-        return 0;
-    }
-    say_source(x, refused ? "whole file, refused\n" : "whole file, loaded\n");
-    if (refused) {
-        put_facts(x, s, file_refusal_facts, N_FACTS(file_refusal_facts));
-        fputs("\nnothing of it was loaded", x->f);
-    } else {
-        put_facts(x, s, file_count_facts, N_FACTS(file_count_facts));
-    }
-    put_facts(x, s, file_bytes_facts, N_FACTS(file_bytes_facts));
-    fputs(" bytes\n", x->f);
-    return 0;
-}
-
 /* ---- the document ------------------------------------------------------- */
 
-static void begin_document(struct ex *x)
+void ex_begin_document(struct ex *x)
 {
     const struct explain_opts *o = x->o;
     if (!x->json)
@@ -1203,7 +629,7 @@ static void begin_document(struct ex *x)
     json_open(&x->j, "results", '[');
 }
 
-static void end_document(struct ex *x)
+void ex_end_document(struct ex *x)
 {
     if (!x->json)
         return;
@@ -1211,43 +637,23 @@ static void end_document(struct ex *x)
     json_close(&x->j, '}');
 }
 
-/* Untrusted text for a message on stderr. */
-static void show(const char *s, size_t len, char *out, size_t size)
-{
-    utf8_show(s, len, 60, out, size);
-}
-
-/* Appends to msg (of size) what fmt says; cut at the end of msg. */
-static void add(char *msg, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void add(char *msg, size_t size, const char *fmt, ...)
-{
-    size_t used = strlen(msg);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg + used, size - used, fmt, ap);
-    va_end(ap);
-}
-
-/* DISPATCH_ID was never imported: say so (65), and name the closeouts
- * that name it, if any (a mistyped id on a form is a common story). */
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
     char id[256], db[256], msg[sizeof x->d->reason] = "";
-    show(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
-    show(o->db_path, strlen(o->db_path), db, sizeof db);
-    add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
+    ex_show(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
+    ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
+    ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
         "was imported)", id, db);
-    sqlite3_stmt *st = use(x, Q_CLOSEOUTS);
+    sqlite3_stmt *st = ex_use(x, Q_CLOSEOUTS);
     db_bind_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
     int rc, n = 0;
-    while ((rc = step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
         if (n < MAX_HINTS) {
             char file[256];
-            show(db_text(st, C_FILE), strlen(db_text(st, C_FILE)), file,
+            ex_show(db_text(st, C_FILE), strlen(db_text(st, C_FILE)), file,
                  sizeof file);
-            add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
+            ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
                 "; closeouts naming it: ", file,
                 (long long)sqlite3_column_int64(st, C_LINE));
         }
@@ -1256,136 +662,33 @@ static int dispatch_not_found(struct ex *x)
     if (rc != SQLITE_DONE)
         return -1;
     if (n > MAX_HINTS)
-        add(msg, sizeof msg, " and %d more", n - MAX_HINTS);
+        ex_add(msg, sizeof msg, " and %d more", n - MAX_HINTS);
     if (n > 0)
-        add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
+        ex_add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
             "story)");
     return diag_set(x->d, EX_DATAERR, NULL, 0, "%s", msg);
 }
 
 /* Nothing at FILE:LINE: say why (65). files = imported files named FILE;
  * refused = the reason of the first of them, when all were refused. */
-static int source_not_found(struct ex *x, int files, const char *refused)
-{
-    const struct explain_opts *o = x->o;
-    char file[256], db[256];
-    show(o->source_file, o->source_file_len, file, sizeof file);
-    show(o->db_path, strlen(o->db_path), db, sizeof db);
-    if (files == 0)
-        return diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: no "
-                        "imported file named '%s' in %s%s", file,
-                        o->source_line, file, db,
-                        memchr(o->source_file, '/', o->source_file_len) ?
-                        " (give the base name as stored, or the path "
-                        "exactly as it was imported)" : "");
-    if (refused) {
-        char why[256];
-        show(refused, strlen(refused), why, sizeof why);
-        return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row: the "
-                        "file was refused whole, nothing of it was loaded "
-                        "(%s); --source %s:0 shows the refusal", file,
-                        o->source_line, why, file);
-    }
-    return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row starts at "
-                    "line %ld%s", file, o->source_line, o->source_line,
-                    o->source_line == 1 ? " (line 1 is the header)" :
-                    " (a row is named by the physical line where its "
-                    "record starts; blank lines and the header start "
-                    "none)");
-}
-
-/* Binds Q_SOURCE to FILE:LINE. */
-static sqlite3_stmt *use_source(struct ex *x)
-{
-    sqlite3_stmt *s = use(x, Q_SOURCE);
-    db_bind_text(s, ":file", x->o->source_file, x->o->source_file_len);
-    db_bind_int(s, ":line", x->o->source_line);
-    return s;
-}
-
-/* A first pass over FILE:LINE's rows: is there anything to tell? 65 with
- * the reason when not. */
-static int source_found(struct ex *x)
-{
-    const struct explain_opts *o = x->o;
-    sqlite3_stmt *s = use_source(x);
-    int rc, files = 0, hits = 0, loaded = 0;
-    char *refused = NULL;
-    while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
-        files++;
-        if (!is_null(s, F_WHAT) || o->source_line == 0)
-            hits++;
-        if (strcmp(db_text(s, F_STATUS), "refused") != 0)
-            loaded++;
-        else if (!refused && !(refused = strdup(db_text(s, F_REASON))))
-            rc = diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
-    }
-    if (rc == SQLITE_DONE && hits == 0)
-        rc = source_not_found(x, files, loaded ? NULL :
-                              refused ? refused : "");
-    free(refused);
-    return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* One result of --source: what the row at FILE:LINE is. */
-static int source_result(struct ex *x, const char *what)
-{
-    if (!what)
-        return source_file(x);
-    if (strcmp(what, "dispatch") == 0)
-        return source_dispatch(x);
-    if (strcmp(what, "closeout") == 0)
-        return source_closeout(x);
-    if (strcmp(what, "registration") == 0)
-        return source_registration(x);
-    return source_rejected(x);
-}
-
-static int explain_source(struct ex *x)
-{
-    if (source_found(x) != 0)
-        return -1;
-    begin_document(x);
-    sqlite3_stmt *s = use_source(x);
-    int rc, n = 0;
-    while ((rc = step(x, Q_SOURCE)) == SQLITE_ROW) {
-        const char *what = is_null(s, F_WHAT) ? NULL : db_text(s, F_WHAT);
-        if (!what && x->o->source_line != 0)
-            continue;
-        if (x->json)
-            json_open(&x->j, NULL, '{');
-        else if (n > 0)
-            fputc('\n', x->f);
-        n++;
-        if (source_result(x, what) != 0)
-            return -1;
-        if (x->json)
-            json_close(&x->j, '}');
-    }
-    if (rc != SQLITE_DONE)
-        return -1;
-    end_document(x);
-    return 0;
-}
-
 static int explain_dispatch(struct ex *x)
 {
     bool known;
-    if (dispatch_known(x, x->o->dispatch_id, &known) != 0)
+    if (ex_dispatch_known(x, x->o->dispatch_id, &known) != 0)
         return -1;
     if (!known)
         return dispatch_not_found(x);
-    begin_document(x);
+    ex_begin_document(x);
     if (x->json) {
         json_open(&x->j, NULL, '{');
         json_str(&x->j, "what", "dispatch");
         json_null(&x->j, "source");
     }
-    if (put_dispatch(x, x->o->dispatch_id, 0, 0) != 0)
+    if (ex_put_dispatch(x, x->o->dispatch_id, 0, 0) != 0)
         return -1;
     if (x->json)
         json_close(&x->j, '}');
-    end_document(x);
+    ex_end_document(x);
     return 0;
 }
 
@@ -1419,7 +722,7 @@ int explain_run(const struct explain_opts *given, struct diag *d)
     if (rc == 0)
         rc = prepare_all(&x);
     if (rc == 0)
-        rc = o->dispatch_id ? explain_dispatch(&x) : explain_source(&x);
+        rc = o->dispatch_id ? explain_dispatch(&x) : ex_explain_source(&x);
     finish(&x);
     /* Never a document that looks whole but is not: one nested past
      * JSON_MAX_DEPTH stops where it went too deep, and that is an error. */

@@ -356,7 +356,14 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
         snprintf(why, why_size, "a write into libxlsxwriter's temporary "
                  "files failed: %s", strerror(io_errno));
     else if ((rc = verify_workbook(file, b->expect, b->n_expect, bad,
-                                   sizeof bad)) != 0)
+                                   sizeof bad)) == -2) {
+        /* No memory to check it: a memory failure of the book (70 in
+         * the callers), never "the disk is full" (73). */
+        b->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+        b->err_what = "reading it back";
+        b->err_errno = ENOMEM;
+        rc = -1;
+    } else if (rc != 0)
         snprintf(why, why_size, "the file written does not read back "
                  "whole: %s", bad);
     sheet_book_release(b);

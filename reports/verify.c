@@ -187,6 +187,7 @@ struct zip {
     const char   *path;
     char         *why;
     size_t        why_size;
+    int           no_memory;    /* the check itself ran out of memory */
     unsigned char in[CHUNK], out[CHUNK];
 };
 
@@ -199,6 +200,13 @@ static int zfail(struct zip *z, const char *fmt, ...)
     vsnprintf(z->why, z->why_size, fmt, ap);
     va_end(ap);
     return -1;
+}
+
+/* The check cannot go on for lack of memory: no verdict on the file. */
+static int zfail_memory(struct zip *z, const char *what)
+{
+    z->no_memory = 1;
+    return zfail(z, "cannot check it: out of memory (%s)", what);
 }
 
 static uint32_t le16(const unsigned char *p)
@@ -249,8 +257,9 @@ static int inflate_entry(struct zip *z, const struct zentry *e, long data,
     if (data + (long)e->csize > limit)
         return zfail(z, "part %s runs past the directory", e->name);
     memset(&s, 0, sizeof s);
-    if (e->method == 8 && inflateInit2(&s, -MAX_WBITS) != Z_OK)
-        return zfail(z, "part %s: cannot start inflating", e->name);
+    if (e->method == 8 && (rc = inflateInit2(&s, -MAX_WBITS)) != Z_OK)
+        return rc == Z_MEM_ERROR ? zfail_memory(z, "inflating")
+               : zfail(z, "part %s: cannot start inflating", e->name);
     if (fseek(z->f, data, SEEK_SET) != 0)
         rc = Z_ERRNO;
     while (rc == Z_OK && (left > 0 || (e->method == 8 && s.avail_in > 0))) {
@@ -286,6 +295,8 @@ static int inflate_entry(struct zip *z, const struct zentry *e, long data,
     }
     if (e->method == 8)
         inflateEnd(&s);
+    if (rc == Z_MEM_ERROR)
+        return zfail_memory(z, "inflating");
     if (rc == Z_ERRNO)
         return zfail(z, "part %s: cannot read back: %s", e->name,
                      strerror(errno));
@@ -311,7 +322,7 @@ static int find_directory(struct zip *z, long *cd_off, uint32_t *cd_size,
         return zfail(z, "not a zip file (%s)", "too short");
     from = size > MAX_EOCD ? size - MAX_EOCD : 0;
     if (!(tail = malloc((size_t)(size - from))))
-        return zfail(z, "out of memory");
+        return zfail_memory(z, "the end record");
     if (read_at(z, from, tail, (size_t)(size - from)) != 0) {
         free(tail);
         return -1;
@@ -423,7 +434,7 @@ static int check_zip(struct zip *z, const struct verify_sheet *sheets,
         return -1;
     unsigned char *cd = malloc(cd_size ? cd_size : 1);
     if (!cd)
-        return zfail(z, "out of memory");
+        return zfail_memory(z, "the directory");
     if (read_at(z, cd_off, cd, cd_size) != 0) {
         free(cd);
         return -1;
@@ -462,13 +473,17 @@ int verify_workbook(const char *path, const struct verify_sheet *sheets,
     int rc = -1;
     if (!z || !x) {
         snprintf(why, why_size, "cannot check it: out of memory");
+        rc = -2;
     } else if (!(z->f = fopen(path, "rb"))) {
         snprintf(why, why_size, "cannot read it back: %s", strerror(errno));
     } else {
         z->path = path;
         z->why = why;
         z->why_size = why_size;
+        z->no_memory = 0;
         rc = check_zip(z, sheets, n_sheets, x);
+        if (rc != 0 && z->no_memory)
+            rc = -2;
         fclose(z->f);
     }
     free(z);

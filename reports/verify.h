@@ -35,7 +35,8 @@ struct verify_sheet {
  * everything holds; -1 with a reason in why (e.g. "part
  * xl/worksheets/sheet2.xml: element <sheetData> is never closed") when the
  * file is not what was written, or cannot be read (errno kept in the
- * reason). */
+ * reason); -2 with a reason when the check itself ran out of memory (no
+ * verdict on the file: an internal error, not a bad disk). */
 int verify_workbook(const char *path, const struct verify_sheet *sheets,
                     size_t n_sheets, char *why, size_t why_size);
 

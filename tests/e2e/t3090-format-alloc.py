@@ -6,13 +6,17 @@ dealer header row of the non-compensable Summary and the report exited 0.
 A shim (LD_PRELOAD) makes the Nth workbook_add_format() return NULL, for
 N = 1, 2, ... until a run adds fewer formats; every run in which one failed
 must fail (exit 70: out of memory is internal, as for a row allocation
-below and in the allocation sweep of issue 16; no temporary file left)."""
+below and in the allocation sweep of issue 16; no temporary file left).
+
+Also: the read-back of a finished workbook (verify.c) out of memory is 70,
+not "the file does not read back whole ... is the disk full?" (73), which
+t5300's allocation sweep hit now and then (issue 11b)."""
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import ROOT, Tmp, check, eq, main, svc  # noqa: E402
+from svctest import ROOT, Run, Tmp, check, eq, main, svc  # noqa: E402
 
 SHIM = r"""
 #define _GNU_SOURCE
@@ -71,6 +75,32 @@ def test_failed_format_allocation_fails_the_workbook():
             check(not any(n.startswith(".") or "tmp" in n for n in left),
                   "a temporary file is left: %r" % left)
         check(failed_runs >= 9, "only %d format allocations seen" % failed_runs)
+
+
+ALLOCFAIL = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
+                         "tests", "svcrecon-allocfail")
+
+
+def test_read_back_out_of_memory_is_70():
+    """svcrecon-allocfail (tests/faults/allocfail.c) fails every allocation
+    of 128 KiB or more of our own code: the read-back's buffers (two 64 KiB
+    pieces) and nothing before them on this night. Before the fix: exit 73,
+    "cannot create: the file written does not read back whole: cannot check
+    it: out of memory; the file was removed (is the disk full?)"."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    with Tmp() as t:
+        p = subprocess.run([ALLOCFAIL, "run", "--db", t.p("svc.db"),
+                            "--inbox", night, "--out", t.p("out"),
+                            "--as-of", "2026-03-12", "--quiet"],
+                           env=dict(os.environ, TZ="UTC",
+                                    SVCRECON_FAULT_MALLOC_MIN=str(128 * 1024)),
+                           capture_output=True, text=True, timeout=300)
+        r = Run(p)
+        eq(r.code, 70, r)
+        check("cannot create while reading it back: " in r.err
+              and "Cannot allocate memory" in r.err, r.err)
+        check("disk full" not in r.err, r.err)
+        eq(sorted(f for f in os.listdir(t.p("out"))), [], "nothing left")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ SWEEPS = [
     ("printf", ["calls", "--calls", "fprintf", "--stride", "211",
                 "--offset", "17"]),
     ("tmpfs-out", ["tmpfs", "--where", "out", "--sizes", "4:64:6"]),
-    ("tmpfs-db", ["tmpfs", "--where", "db", "--sizes", "64:1024:96"]),
+    ("tmpfs-db", ["tmpfs", "--where", "db", "--sizes", "64:1984:160"]),
     ("alloc", ["alloc", "--stride", "701", "--offset", "5"]),
 ]
 

@@ -8,7 +8,11 @@
  *
  *   SVCRECON_FAULT_MALLOC=N   the Nth counted allocation fails (0: none)
  *   SVCRECON_FAULT_MALLOC_MODE=sticky   ... and every one after it
- *   SVCRECON_FAULT_LOG=FILE   appends "fault N" and, at exit, "calls N" */
+ *   SVCRECON_FAULT_LOG=FILE   appends "fault N" and, at exit, "calls N"
+ *   SVCRECON_FAULT_MALLOC_MIN=B   instead, every allocation of our own code
+ *                             of B bytes or more fails (a deterministic
+ *                             point where the index varies between runs:
+ *                             the workbooks are closed on a thread). */
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +23,7 @@ void *__real_calloc(size_t n, size_t size);
 void *__real_realloc(void *p, size_t n);
 
 static long fail_at, n_calls;
+static size_t fail_min;          /* 0: off */
 static int sticky;
 static const char *log_path;
 
@@ -41,19 +46,25 @@ static int fails(void)
     return 1;
 }
 
+static int too_big(size_t n)
+{
+    return fail_min > 0 && n >= fail_min;
+}
+
 void *__wrap_malloc(size_t n)
 {
-    return fails() ? NULL : __real_malloc(n);
+    return fails() || too_big(n) ? NULL : __real_malloc(n);
 }
 
 void *__wrap_calloc(size_t n, size_t size)
 {
-    return fails() ? NULL : __real_calloc(n, size);
+    return fails() || (size && n <= (size_t)-1 / size && too_big(n * size))
+               ? NULL : __real_calloc(n, size);
 }
 
 void *__wrap_realloc(void *p, size_t n)
 {
-    return fails() ? NULL : __real_realloc(p, n);
+    return fails() || too_big(n) ? NULL : __real_realloc(p, n);
 }
 
 /* SQLite's allocator: the size in an 8-byte header, as its own
@@ -115,6 +126,8 @@ __attribute__((constructor)) static void allocfail_init(void)
     const char *v = getenv("SVCRECON_FAULT_MALLOC");
     const char *mode = getenv("SVCRECON_FAULT_MALLOC_MODE");
     fail_at = v ? atol(v) : 0;
+    v = getenv("SVCRECON_FAULT_MALLOC_MIN");
+    fail_min = v ? (size_t)atol(v) : 0;
     sticky = mode && strcmp(mode, "sticky") == 0;
     log_path = getenv("SVCRECON_FAULT_LOG");
     if (sqlite3_config(SQLITE_CONFIG_MALLOC, &m) != SQLITE_OK)

@@ -86,15 +86,28 @@ def whole(path):
 
 
 def check_db(db):
+    """integrity_check of what the run left on disk: the database and its
+    WAL, copied to a plain folder first. Opened where it lies, on a disk
+    that is still full, a WAL database cannot be read at all (the reader
+    must size the -shm index, which is rebuilt from the WAL anyway): a
+    "disk I/O error" that says nothing of the database."""
     if not os.path.exists(db):
         return None
-    con = sqlite3.connect(db)
+    where = tempfile.mkdtemp(prefix="svcrecon-check-")
     try:
-        got = con.execute("PRAGMA integrity_check").fetchall()
-    except sqlite3.Error as e:
-        return "database: %s" % e
+        copy = os.path.join(where, "svc.db")
+        for ext in ("", "-wal"):
+            if os.path.exists(db + ext):
+                shutil.copyfile(db + ext, copy + ext)
+        con = sqlite3.connect(copy)
+        try:
+            got = con.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.Error as e:
+            return "database: %s" % e
+        finally:
+            con.close()
     finally:
-        con.close()
+        shutil.rmtree(where, ignore_errors=True)
     return None if got == [("ok",)] else "integrity_check: %r" % got
 
 

@@ -1,0 +1,260 @@
+/* explain_render.c -- how `svcrecon explain` says a fact: as text for a
+ * terminal or as JSON (through lib/json, the one JSON writer). A story's
+ * facts are stated once, as tables of struct fact (explain_int.h), and
+ * ex_put_facts() renders a table in the document's form. Feed text is
+ * untrusted: in text it is quoted with control bytes and bad UTF-8
+ * escaped (\xNN), in JSON escaped to valid UTF-8 by lib/json. Knows no
+ * statement and no story; explain.c and explain_source.c tell those. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "lib/diag.h"
+#include "lib/json.h"
+#include "lib/utf8.h"
+#include "reports/explain_int.h"
+
+bool ex_is_null(sqlite3_stmt *st, int col)
+{
+    return sqlite3_column_type(st, col) == SQLITE_NULL;
+}
+
+/* ---- text --------------------------------------------------------------- */
+
+/* (s, len) for a terminal: control bytes, DEL and bad UTF-8 as \xNN, a
+ * backslash doubled (utf8_show's rendering, streamed and never cut); C1
+ * controls (U+0080-U+009F, which some terminals obey) as their two bytes
+ * \xC2\xNN. */
+void ex_t_text(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        if (p[i] == '\\') {
+            fputs("\\\\", f);
+            n = 1;
+        } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
+                   (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            fprintf(f, "\\x%02X", p[i]);
+            n = 1;                  /* a C1's second byte: escaped next */
+        } else {
+            fwrite(p + i, 1, n, f);
+        }
+        i += n;
+    }
+}
+
+/* A feed value in quotes: 'IL0733', '' when blank. */
+void ex_t_q(struct ex *x, sqlite3_stmt *st, int col)
+{
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    fputc('\'', x->f);
+    if (s)
+        ex_t_text(x->f, s, (size_t)sqlite3_column_bytes(st, col));
+    fputc('\'', x->f);
+}
+
+/* A date or number as is; "(blank)" for NULL. */
+void ex_t_v(struct ex *x, sqlite3_stmt *st, int col)
+{
+    if (ex_is_null(st, col)) {
+        fputs("(blank)", x->f);
+        return;
+    }
+    if (sqlite3_column_type(st, col) == SQLITE_FLOAT) {
+        fprintf(x->f, "%.15g", sqlite3_column_double(st, col));
+        return;
+    }
+    const char *s = (const char *)sqlite3_column_text(st, col);
+    ex_t_text(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
+}
+
+/* FILE:LINE */
+void ex_t_loc(struct ex *x, sqlite3_stmt *st, int file_col, int line_col)
+{
+    ex_t_v(x, st, file_col);
+    fprintf(x->f, ":%lld", (long long)sqlite3_column_int64(st, line_col));
+}
+
+/* The first line of an item; the row --source named is marked "=>". */
+static void t_item(struct ex *x, bool marked)
+{
+    fputs(marked ? "=> " : "   ", x->f);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+/* A column as its own JSON type: NULL, integer, number or string. */
+void ex_j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
+{
+    switch (sqlite3_column_type(st, col)) {
+    case SQLITE_NULL:
+        json_null(&x->j, key);
+        break;
+    case SQLITE_INTEGER:
+        json_int(&x->j, key, (long long)sqlite3_column_int64(st, col));
+        break;
+    case SQLITE_FLOAT:
+        /* Feed numbers are short decimals; 15 digits give them back as
+         * written (1.5, not 1.50000000000000000). */
+        json_num(&x->j, key, sqlite3_column_double(st, col), 15);
+        break;
+    default: {
+        const char *s = (const char *)sqlite3_column_text(st, col);
+        json_strn(&x->j, key, s ? s : "",
+                  (size_t)sqlite3_column_bytes(st, col));
+    }
+    }
+}
+
+/* {"file": …, "line": …}, or null when the file column is NULL. */
+static void j_loc(struct ex *x, const char *key, sqlite3_stmt *st,
+                  int file_col)
+{
+    if (ex_is_null(st, file_col)) {
+        json_null(&x->j, key);
+        return;
+    }
+    json_open(&x->j, key, '{');
+    ex_j_col(x, "file", st, file_col);
+    ex_j_col(x, "line", st, file_col + 1);
+    json_close(&x->j, '}');
+}
+
+/* The bytes of (p, len) in base64, as a JSON string member. */
+int ex_j_base64(struct ex *x, const char *key, const unsigned char *p,
+                    size_t len)
+{
+    static const char a[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *out = malloc(len / 3 * 4 + 5), *o = out;
+    if (!out)
+        return diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        *o++ = a[(v >> 18) & 63];
+        *o++ = a[(v >> 12) & 63];
+        *o++ = i + 1 < len ? a[(v >> 6) & 63] : '=';
+        *o++ = i + 2 < len ? a[v & 63] : '=';
+    }
+    json_strn(&x->j, key, out, (size_t)(o - out));
+    free(out);
+    return 0;
+}
+
+/* ---- facts: stated once, rendered as text or JSON ---------------------- */
+
+static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+{
+    switch (f->form) {
+    case FACT_VALUE:
+    case FACT_QUOTED:
+        ex_j_col(x, f->key, st, f->col);
+        break;
+    case FACT_YES_NO:
+        if (ex_is_null(st, f->col))
+            json_null(&x->j, f->key);
+        else
+            json_bool(&x->j, f->key, sqlite3_column_int(st, f->col) != 0);
+        break;
+    case FACT_FILE_LINE:
+        ex_j_col(x, "file", st, f->col);
+        ex_j_col(x, "line", st, f->col + 1);
+        break;
+    case FACT_LOC:
+        j_loc(x, f->key, st, f->col);
+        break;
+    }
+}
+
+static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+{
+    if (f->if_null && ex_is_null(st, f->col)) {
+        fputs(f->if_null, x->f);
+        return;
+    }
+    fputs(f->text, x->f);
+    switch (f->form) {
+    case FACT_VALUE:
+        ex_t_v(x, st, f->col);
+        break;
+    case FACT_QUOTED:
+        ex_t_q(x, st, f->col);
+        break;
+    case FACT_YES_NO:
+        fputs(sqlite3_column_int(st, f->col) ? "yes" : "no", x->f);
+        break;
+    case FACT_FILE_LINE:
+    case FACT_LOC:
+        ex_t_loc(x, st, f->col, f->col + 1);
+        break;
+    }
+}
+
+/* The facts of table t read from st's current row, in the document's
+ * form; a fact without words (or without a key) belongs to one form only. */
+void ex_put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
+                      size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (x->json && t[i].key)
+            json_fact(x, st, &t[i]);
+        else if (!x->json && t[i].text)
+            text_fact(x, st, &t[i]);
+    }
+}
+
+/* A row's opening: its mark and FILE:LINE in text; in JSON an object
+ * (named key, or an element when key is NULL) starting with "file" and
+ * "line". file_col: the row's file column, its line next to it. */
+void ex_open_row(struct ex *x, sqlite3_stmt *st, int file_col,
+                     const char *key, bool marked)
+{
+    const struct fact where = {"file", file_col, FACT_FILE_LINE, "", NULL};
+    if (x->json)
+        json_open(&x->j, key, '{');
+    else
+        t_item(x, marked);
+    ex_put_facts(x, st, &where, 1);
+}
+
+/* A row's end: "source" (the row --source named) in JSON, a line end in
+ * text. */
+void ex_close_row(struct ex *x, bool marked)
+{
+    if (x->json) {
+        json_bool(&x->j, "source", marked);
+        json_close(&x->j, '}');
+    } else {
+        fputc('\n', x->f);
+    }
+}
+
+/* Untrusted text for a message on stderr. */
+void ex_show(const char *s, size_t len, char *out, size_t size)
+{
+    utf8_show(s, len, 60, out, size);
+}
+
+/* Appends to msg (of size) what fmt says; cut at the end of msg. */
+void ex_add(char *msg, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ex_add(char *msg, size_t size, const char *fmt, ...)
+{
+    size_t used = strlen(msg);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg + used, size - used, fmt, ap);
+    va_end(ap);
+}
+
+/* DISPATCH_ID was never imported: say so (65), and name the closeouts
+ * that name it, if any (a mistyped id on a form is a common story). */
