@@ -92,6 +92,33 @@ static int usage_error(const char *fmt, const char *arg)
     return EX_USAGE;
 }
 
+/* SPEC §5 lets --db be a PostgreSQL connection URI; this version has no
+ * PostgreSQL back end yet (issue 17; README "PostgreSQL"). Such a --db is
+ * refused as a usage error before anything is opened or created (no lock
+ * file named after a URI), and the URI itself is never repeated -- not in
+ * a message, not in the summary's "database" -- since it may hold a
+ * password: it is replaced by PG_NOT_SHOWN as soon as it is parsed. */
+static const char PG_NOT_SHOWN[] = "postgresql://(not shown)";
+
+static const char *db_arg(const char *arg)
+{
+    if (strncmp(arg, "postgresql://", 13) == 0 ||
+        strncmp(arg, "postgres://", 11) == 0)
+        return PG_NOT_SHOWN;
+    return arg;
+}
+
+/* 0, or 64 after saying why. */
+static int refuse_postgres(const char *db)
+{
+    if (db != PG_NOT_SHOWN)
+        return 0;
+    return usage_error("%s", "--db names a PostgreSQL server (postgresql:// "
+                       "or postgres://), which this version of svcrecon "
+                       "cannot use yet; give a SQLite database file (README "
+                       "\"PostgreSQL\"); nothing was done");
+}
+
 static void print_version(void)
 {
     printf("svcrecon %s (sqlite %s, libxlsxwriter %s, libcsv %s)\n",
@@ -249,7 +276,7 @@ static int explain_main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB:   e.db_path = optarg; break;
+        case OPT_DB:   e.db_path = db_arg(optarg); break;
         case OPT_JSON: e.json = true; break;
         case OPT_SOURCE:
             if (!explain_parse_source(optarg, &e))
@@ -270,6 +297,8 @@ static int explain_main(int argc, char **argv)
     }
     if (!e.db_path)
         return usage_error("%s needs --db DB", "explain");
+    if (refuse_postgres(e.db_path) != 0)
+        return EX_USAGE;
     if (e.source) {
         if (optind < argc)
             return usage_error("explain takes a DISPATCH_ID or --source "
@@ -321,7 +350,7 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB:      o->db_path = r->db_path = optarg; break;
+        case OPT_DB:      o->db_path = r->db_path = db_arg(optarg); break;
         case OPT_INBOX:   o->inbox = optarg; break;
         case OPT_OUT:     r->out_dir = optarg; break;
         case OPT_SUMMARY: o->summary_path = optarg; break;
@@ -369,6 +398,8 @@ static int run_command(const char *cmd, int argc, char **argv,
     struct report_opts *r = &o->report;
     if (!o->db_path)
         return usage_error("%s needs --db DB", cmd);
+    if (refuse_postgres(o->db_path) != 0)
+        return EX_USAGE;
     if (strcmp(cmd, "import") == 0) {
         if (!have_kind)
             return usage_error("%s needs --kind KIND", cmd);

@@ -75,6 +75,33 @@ def test_from_after_as_of_is_a_usage_error():
         check(not os.path.exists(t.p("x.db")))
 
 
+def test_postgresql_uri_is_refused_naming_no_password():
+    # SPEC §5 lets --db be a PostgreSQL URI; this version has no PostgreSQL
+    # back end (README "PostgreSQL"): 64, nothing created, the URI (and so
+    # its password) in no message and no summary.
+    with Tmp() as t:
+        night(t, 1)
+        for uri in ("postgresql://svc:s3cret@localhost:5432/svc?sslmode=require",
+                    "postgres://svc:s3cret@db.example/svc"):
+            for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out"),
+                          "--summary", t.p("s.json")],
+                         ["report", "--out", t.p("out"), "--summary", t.p("s.json")],
+                         ["import", "--kind", "dispatches", "--summary", t.p("s.json"),
+                          t.p("inbox/dispatches_2026-03-10.csv")],
+                         ["explain", "X1"]):
+                r = svc(args[0], "--db", uri, *args[1:], cwd=t.path)
+                eq(r.code, 64, r)
+                check("PostgreSQL server" in r.err and "SQLite database file" in r.err,
+                      r.err)
+                check("s3cret" not in r.out + r.err, r.err)
+                if args[0] != "explain":
+                    s = validate_summary(t.p("s.json"))
+                    eq((s["status"], s["exit_code"]), ("usage", 64))
+                    check("s3cret" not in open(t.p("s.json")).read(), s)
+                    os.remove(t.p("s.json"))
+                eq(sorted(os.listdir(t.path)), ["inbox"], "something was created")
+
+
 def test_unknown_short_option_is_named_not_the_command():
     # issue 11 bug 1: `report -xy` said "unknown option 'report'"
     r = svc("report", "-xy", "--db", "x.db", "--out", "o")
