@@ -79,6 +79,15 @@ def svc(*args, cwd=None, env=None, timeout=300, input=None):
     return Run(p)
 
 
+def writing_a_workbook(out, pid):
+    """Run pid is writing a workbook: its temporary folder in the output
+    folder (reports/report.c, ".svcrecon-tmp-PID") holds a file."""
+    try:
+        return bool(os.listdir(os.path.join(out, ".svcrecon-tmp-%d" % pid)))
+    except OSError:
+        return False
+
+
 def on_a_terminal(args, **popen):
     """Runs a command with stderr on a pseudo-terminal (so that svcrecon
     draws its progress bar); returns (exit code, what it wrote there)."""
@@ -98,6 +107,46 @@ def on_a_terminal(args, **popen):
         data += chunk
     os.close(master)
     return p.wait(), data.decode("utf-8", "replace")
+
+
+def kill_on(args, ready, **popen):
+    """Runs a command with stderr on a pseudo-terminal 200 columns wide, so
+    that svcrecon says where it is (each file's bar with its rows every
+    16,384, "reconciling as of", each workbook's rows every 8,192, the
+    "wrote" lines), and kills it with SIGKILL as soon as ready(text, pid)
+    holds, text being all it wrote so far. ready is also asked every 5 ms
+    while nothing is written, so it may look at files instead. Returns (landed,
+    text): landed when the kill found it running. A kill on an event, not
+    at a time: on a loaded machine it lands later in the same step, never
+    after the run ended (tests of kills at fractions of a clean run's time
+    missed when the machine was busy)."""
+    import fcntl
+    import pty
+    import select
+    import signal
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave, **popen)
+    os.close(slave)
+    data, landed, eof = b"", False, False
+    while not eof:
+        if select.select([master], [], [], 0.005)[0]:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                chunk = b""
+            eof = not chunk
+            data += chunk
+        if p.poll() is None and ready(data.decode("utf-8", "replace"), p.pid):
+            p.send_signal(signal.SIGKILL)
+            landed = p.wait() == -signal.SIGKILL
+            break
+    os.close(master)
+    p.wait()
+    return landed, data.decode("utf-8", "replace")
 
 
 class Tmp:

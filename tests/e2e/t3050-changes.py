@@ -21,12 +21,10 @@ import atexit
 import datetime
 import json
 import os
+import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
-import time
 import zipfile
 import warnings
 
@@ -34,7 +32,7 @@ import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp, check, eq,  # noqa: E402
-                     main, query, sha256, svc)
+                     kill_on, main, query, sha256, svc, writing_a_workbook)
 
 N1, N2, N3 = "2026-03-10", "2026-03-11", "2026-03-12"
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
@@ -483,6 +481,10 @@ def snapshot(db):
     return out
 
 
+def said(pattern):
+    return lambda text, pid: re.search(pattern, text) is not None
+
+
 def test_kill_during_night2_report_then_rerun_equals_clean_run():
     """SIGKILL at points of a night-2 report (the comparison, the
     workbooks, the record): whenever night 2 is recorded its three
@@ -509,40 +511,45 @@ def test_kill_during_night2_report_then_rerun_equals_clean_run():
                     os.remove(db + x)
             shutil.copy(base, db)
         restore()
-        t0 = time.time()
         report(db, N2, t.p("clean"))
-        secs = time.time() - t0
         want_db, want = snapshot(db), digests(t.p("clean"), N2)
         eq(summary_json(t.p("clean"))["closed"], len(range(0, n, 3)),
            "closed calls")
         restore()
-        landed = 0
-        for frac in (0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98):
-            p = subprocess.Popen([SVCRECON, "report", "--db", db, "--out",
-                                  out, "--as-of", N2, "--quiet"],
-                                 stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
-            time.sleep(secs * frac)
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-                landed += 1
-            p.wait()
+        # Killed on what the report says on its terminal or puts in its
+        # temporary folder, not at a time. must: so much is left to do
+        # after the event that the kill lands even on a busy machine.
+        kills = [("the rules and the comparison", True, said("reconciling as of")),
+                 ("mid-workbook", True,
+                  lambda text, pid: writing_a_workbook(out, pid)),
+                 ("between workbooks", True, said("wrote \\S+/unclosed_calls_")),
+                 ("the last workbook", False, said("wrote \\S+/non_compensable_")),
+                 ("between the renames and the record", False,
+                  said("wrote \\S+/audit_")),
+                 ("after the record", False, said("recorded the report"))]
+        landed = []
+        for where, must, ready in kills:
+            hit, text = kill_on([SVCRECON, "report", "--db", db, "--out", out,
+                                 "--as-of", N2], ready)
+            check(hit or not must, "the kill (%s) landed: %s" % (where, text))
+            if hit:
+                landed.append(where)
             recorded = query(db, "SELECT COUNT(*) FROM report_run WHERE "
                                  "as_of = ?", (N2,))[0][0]
             present = {k: sha256(v) for k, v in paths(out, N2).items()
                        if os.path.exists(v)}
             for k, h in present.items():
-                eq(h, want[k], "%s in place after a kill at %.2f" % (k, frac))
+                eq(h, want[k], "%s in place after a kill (%s)" % (k, where))
             if recorded:
                 eq(sorted(present), sorted(BOOKS),
-                   "recorded, so all workbooks are in place (kill at %.2f)"
-                   % frac)
+                   "recorded, so all workbooks are in place (kill: %s)"
+                   % where)
             # Start again from before the report, as a new night would.
             for k in list(present):
                 os.remove(paths(out, N2)[k])
             if recorded:
                 restore()
-        check(landed >= 4, "the kills landed during the report (%d)" % landed)
+        check(len(landed) >= 4, "the kills landed during the report (%s)" % landed)
         report(db, N2, out)
         eq(snapshot(db) == want_db, True, "database after kills")
         eq(digests(out, N2), want, "workbooks after kills")

@@ -5,14 +5,13 @@ command, ends with the same database content and byte-identical workbooks
 as an uninterrupted run; and a re-run of a finished night changes nothing."""
 import os
 import random
-import signal
-import subprocess
+import re
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SANITIZED, SVCRECON, VALGRIND, Tmp,  # noqa: E402
-                     check, eq, main, query, sha256, svc)
+                     check, eq, kill_on, main, query, sha256, svc,
+                     writing_a_workbook)
 
 # Big enough that kills land mid-file; smaller where every step is slower.
 N = 3000 if VALGRIND else 25000 if SANITIZED else 60000
@@ -60,12 +59,37 @@ def run_args(t, out):
             "--as-of", AS_OF, "--quiet"]
 
 
+def rows_of(name, rows):
+    """The progress bar of the file `name` has shown `rows` rows (16,384 is
+    its first count after the start; 0 is the bar of a file just opened)."""
+    pat = re.compile(r"  %s +[0-9.]+%%  %d rows" % (re.escape(name), rows))
+    return lambda text, pid: pat.search(text) is not None
+
+
+def said(pattern):
+    return lambda text, pid: re.search(pattern, text) is not None
+
+
+# Where the runs are killed, in order: each killed run keeps the files it
+# committed, so the next one starts further on. Mid-file needs a file of
+# more than 16,384 rows (the bar's first count), else the file's first bar.
+MID = 16384 if N // 2 > 16384 else 0
+KILLS = [
+    ("early import, mid-file", rows_of("registrations_1.csv", 0)),
+    ("mid-file", rows_of("dispatches_1.csv", MID)),
+    ("mid-file", rows_of("dispatches_2.csv", MID)),
+    ("mid-file", rows_of("closeouts_1.csv", MID)),
+    ("every file in, the rules", said(r"reconciling as of")),
+    ("mid-workbook", None),                    # see the test
+    ("between workbooks", said(r"wrote \S+/unclosed_calls_")),
+    ("the last workbook", said(r"wrote \S+/non_compensable_")),
+]
+
+
 def test_kill_at_several_points_then_rerun_equals_clean_run():
     with Tmp() as t:
         make_inbox(t)
-        start = time.time()
         r = svc(*run_args(t, t.p("clean")))
-        clean_secs = time.time() - start
         eq(r.code, 0, r)
         want_db = snapshot(t.p("svc.db"))
         want_books = workbooks(t.p("clean"))
@@ -75,25 +99,29 @@ def test_kill_at_several_points_then_rerun_equals_clean_run():
         for name in os.listdir(t.path):
             if name.startswith("svc.db"):
                 os.remove(t.p(name))
-        # Kill at fractions of the clean run's time: early import, mid-file,
-        # late import, reporting. Each killed run keeps the files it
-        # committed, so the next one has less to do: the early points are
-        # dense, so that kills still land when the import is fast.
-        killed = 0
-        for frac in (0.05, 0.12, 0.2, 0.28, 0.35, 0.5, 0.65, 0.8, 0.95):
-            p = subprocess.Popen([SVCRECON] + run_args(t, t.p("out")),
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 env=dict(os.environ, TZ="UTC"))
-            time.sleep(clean_secs * frac)
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-                killed += 1
-            p.wait()
-            # Nothing partial is ever in place under a workbook's name.
+        # Killed on what the run says on its terminal (the progress), not
+        # at a time: early import, mid-file, between the imports and the
+        # report, mid-workbook, between workbooks.
+        killed = []
+        for where, ready in KILLS:
+            if ready is None:          # a file in this run's temporary folder
+                ready = lambda text, pid: writing_a_workbook(t.p("out"), pid)  # noqa: E731
+            # Without --quiet: the progress is the event (what a run says
+            # is not stored, so the database and workbooks are the same).
+            landed, text = kill_on([SVCRECON] + run_args(t, t.p("out"))[:-1], ready,
+                                   env=dict(os.environ, TZ="UTC"))
+            if landed:
+                killed.append(where)
+            # Nothing partial is ever in place under a workbook's name: a
+            # workbook in place is the clean run's.
             for n in os.listdir(t.p("out")) if os.path.isdir(t.p("out")) else []:
                 if n.endswith(".xlsx"):
-                    check(n in want_books, "unexpected file %s" % n)
-        check(killed >= 4, "the kills landed while the run was going (%d)" % killed)
+                    eq(sha256(t.p("out", n)), want_books.get(n),
+                       "%s in place after a kill (%s)" % (n, where))
+        # The last kill may come after the run's end (writing the audit
+        # workbook and the record can take less time than reading a line).
+        check(len(killed) >= len(KILLS) - 1,
+              "the kills landed while the run was going (%s)" % killed)
         r = svc(*run_args(t, t.p("out")))
         eq(r.code, 0, r)
         eq(snapshot(t.p("svc.db")) == want_db, True, "database after kills differs")
