@@ -63,8 +63,9 @@ static const char help_text[] =
     "  --from DATE      list non-compensable closeouts submitted, and\n"
     "                   registration exceptions of dispatches dated, on or\n"
     "                   after DATE\n"
-    "  --buckets LIST   aging bucket upper bounds in days (default\n"
-    "                   7,14,30,60,90: 0-7, 8-14, 15-30, 31-60, 61-90, 91+)\n"
+    "  --buckets LIST   aging bucket upper bounds in days, increasing, at\n"
+    "                   most 11, each at most 100000 (default 7,14,30,60,90:\n"
+    "                   0-7, 8-14, 15-30, 31-60, 61-90, 91+)\n"
     "  --statements     also write a statement per dealer with an unclosed\n"
     "                   call or a non-compensable closeout:\n"
     "                   DIR/statements_DATE/DEALER.xlsx (report, run)\n"
@@ -143,18 +144,31 @@ static void default_buckets(struct report_opts *r)
     memcpy(r->bucket_hi, hi, sizeof hi);
 }
 
-/* "7,14,30,60,90": strictly increasing positive whole days. */
-static bool set_buckets(const char *arg, struct report_opts *r)
+/* "7,14,30,60,90": strictly increasing whole days, at most
+ * BUCKET_MAX_DAYS, at most REPORT_MAX_BUCKETS - 1 bounds; else false, and
+ * why says which (for the usage message). */
+#define BUCKET_MAX_DAYS 100000
+static bool set_buckets(const char *arg, struct report_opts *r, char *why,
+                        size_t size)
 {
     int n = 0, prev = -1;
     const char *p = arg;
+    snprintf(why, size, "increasing whole days, e.g. 7,14,30,60,90");
     while (*p) {
         char *end;
-        if (*p < '0' || *p > '9' || n == REPORT_MAX_BUCKETS - 1)
+        if (*p < '0' || *p > '9')
             return false;
+        if (n == REPORT_MAX_BUCKETS - 1) {
+            snprintf(why, size, "at most %d bounds", REPORT_MAX_BUCKETS - 1);
+            return false;
+        }
         long v = strtol(p, &end, 10);
-        if (end == p || v <= prev || v > 100000)
+        if (end == p || v <= prev)
             return false;
+        if (v > BUCKET_MAX_DAYS) {
+            snprintf(why, size, "at most %d days", BUCKET_MAX_DAYS);
+            return false;
+        }
         r->bucket_hi[n++] = (int)v;
         prev = (int)v;
         if (*end == ',' && end[1])
@@ -229,11 +243,15 @@ static int common_option(int c, char **argv, char as_of[11],
                                "or MM/DD/YYYY)", optarg);
         *have_as_of = true;
         return KEEP_PARSING;
-    case OPT_BUCKETS:
-        if (!set_buckets(optarg, r))
-            return usage_error("invalid --buckets '%s' (increasing "
-                               "whole days, e.g. 7,14,30,60,90)", optarg);
+    case OPT_BUCKETS: {
+        char why[64], msg[sizeof last_usage];
+        if (!set_buckets(optarg, r, why, sizeof why)) {
+            snprintf(msg, sizeof msg, "invalid --buckets '%s' (%s)", optarg,
+                     why);
+            return usage_error("%s", msg);
+        }
         return KEEP_PARSING;
+    }
     case OPT_HELP:
         fputs(usage_text, stdout);
         fputs(help_text, stdout);

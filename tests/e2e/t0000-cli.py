@@ -26,6 +26,11 @@ USAGE_CASES = [
     (["report", "--db", "x.db", "--out", "o", "--bogus"], "unknown option '--bogus'"),
     (["report", "--db", "x.db", "--out"], "option '--out' needs an argument"),
     (["report", "--db", "x.db", "--out", "o", "--buckets", "7,5"], "invalid --buckets '7,5'"),
+    # Increasing, but past the limits: the message says which limit.
+    (["report", "--db", "x.db", "--out", "o", "--buckets", ",".join(map(str, range(1, 13)))],
+     "invalid --buckets '1,2,3,4,5,6,7,8,9,10,11,12' (at most 11 bounds)"),
+    (["report", "--db", "x.db", "--out", "o", "--buckets", "7,100001"],
+     "invalid --buckets '7,100001' (at most 100000 days)"),
     (["report", "--db", "x.db", "--out", "o", "extra"], "unexpected argument 'extra'"),
     (["run", "--db", "x.db", "--out", "o"], "run needs --inbox DIR"),
 ]
