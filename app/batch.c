@@ -26,6 +26,7 @@
 #include "app/run_summary.h"
 #include "etl/load.h"
 #include "lib/db.h"
+#include "lib/utf8.h"
 #include "schemas/sql.h"
 
 static void note_fatal(struct run_record *s, const struct diag *d)
@@ -58,9 +59,11 @@ static void warn(struct run_record *s, bool say, const char *code,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (say) {
+        char buf[UTF8_PATH_SHOWN];
         progress_clear();
         if (file)
-            fprintf(stderr, "svcrecon: %s: %s\n", file, msg);
+            fprintf(stderr, "svcrecon: %s: %s\n",
+                    utf8_show_path(file, buf, sizeof buf), msg);
         else
             fprintf(stderr, "svcrecon: %s\n", msg);
     }
@@ -88,20 +91,22 @@ static bool quiet(const struct run_record *s)
  * folded line at the end. */
 static void tell_file(struct run_record *s, const struct load_result *r)
 {
+    char buf[UTF8_PATH_SHOWN];
+    const char *path = utf8_show_path(r->path, buf, sizeof buf);
     progress_clear();
     switch (r->status) {
     case LOAD_LOADED:
         if (quiet(s))
             break;
         fprintf(stderr, "svcrecon: %s: %s: %lu read, %lu loaded, %lu "
-                "rejected%s (%.2f s)\n", r->path, feed_kind_name(r->kind),
+                "rejected%s (%.2f s)\n", path, feed_kind_name(r->kind),
                 r->rows_read, r->rows_loaded, r->rows_rejected,
                 r->rows_rejected ? ", listed in the audit workbook" : "",
                 r->seconds);
         break;
     case LOAD_REFUSED:
     case LOAD_UNREADABLE:
-        fprintf(stderr, "svcrecon: %s: %s\n", r->path, r->reason);
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         break;
     default:
         break;           /* skipped: folded; failed: note_fatal says it */

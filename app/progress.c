@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/utf8.h"
 
 static int shown;              /* a bar is on the terminal's last line */
 
@@ -24,7 +25,8 @@ void progress_format(char *out, size_t size, int width, const char *name,
                      double mb_per_s)
 {
     const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
+    char shown[UTF8_PATH_SHOWN];
+    base = utf8_show_path(base ? base + 1 : name, shown, sizeof shown);
     char head[48], tail[96], speed[32];
     snprintf(head, sizeof head, "  file %d of %d", nth, of);
     snprintf(tail, sizeof tail, "  %5.1f%%  %lu rows", pct, rows);

@@ -217,7 +217,9 @@ static void say(const struct load_opts *o, const char *path, const char *what)
         return;
     if (o->before_say)
         o->before_say();
-    fprintf(stderr, "svcrecon: %s: %s\n", path, what);
+    char buf[UTF8_PATH_SHOWN];
+    fprintf(stderr, "svcrecon: %s: %s\n",
+            utf8_show_path(path, buf, sizeof buf), what);
 }
 
 static int reject_row(struct loader *L, const struct csvin_record *rec,
@@ -683,6 +685,8 @@ static void say_rejections(sqlite3 *db, const struct load_result *r,
 {
     sqlite3_stmt *st = NULL;
     unsigned long shown = 0;
+    char buf[UTF8_PATH_SHOWN];
+    const char *path = utf8_show_path(r->path, buf, sizeof buf);
     if (o->max_messages <= 0 || r->rows_rejected == 0)
         return;
     if (o->before_say)
@@ -692,7 +696,7 @@ static void say_rejections(sqlite3 *db, const struct load_result *r,
         db_bind_int(st, ":file_id", r->file_id);
         db_bind_int(st, ":n", o->max_messages);
         while (sqlite3_step(st) == SQLITE_ROW) {
-            fprintf(stderr, "svcrecon: %s:%lld: %s\n", r->path,
+            fprintf(stderr, "svcrecon: %s:%lld: %s\n", path,
                     (long long)sqlite3_column_int64(st, 0), db_text(st, 1));
             shown++;
         }
@@ -702,7 +706,7 @@ static void say_rejections(sqlite3 *db, const struct load_result *r,
     sqlite3_finalize(st);
     if (r->rows_rejected > shown)
         fprintf(stderr, "svcrecon: %s: %lu %srejected rows; see the audit "
-                "workbook\n", r->path, r->rows_rejected - shown,
+                "workbook\n", path, r->rows_rejected - shown,
                 shown ? "more " : "");
 }
 

@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "lib/utf8.h"
+
 void diag_set_file(struct diag *d, const char *file)
 {
     snprintf(d->file, sizeof d->file, "%s", file ? file : "");
@@ -24,10 +26,12 @@ int diag_set(struct diag *d, int exit_code, const char *file,
 
 void diag_print(const struct diag *d)
 {
+    char buf[4 * sizeof d->file];
+    const char *file = utf8_show_path(d->file, buf, sizeof buf);
     if (d->file[0] && d->line)
-        fprintf(stderr, "svcrecon: %s:%lu: %s\n", d->file, d->line, d->reason);
+        fprintf(stderr, "svcrecon: %s:%lu: %s\n", file, d->line, d->reason);
     else if (d->file[0])
-        fprintf(stderr, "svcrecon: %s: %s\n", d->file, d->reason);
+        fprintf(stderr, "svcrecon: %s: %s\n", file, d->reason);
     else
         fprintf(stderr, "svcrecon: %s\n", d->reason);
 }

@@ -3,6 +3,7 @@
 #include "lib/utf8.h"
 
 #include <stdio.h>
+#include <string.h>
 
 size_t utf8_seq_len(const unsigned char *s, size_t avail)
 {
@@ -101,6 +102,22 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
 
 /* A JSON string of (s, len): valid UTF-8 is copied, a byte that is not
  * becomes U+FFFD, control characters are escaped. */
+const char *utf8_show_path(const char *path, char *buf, size_t size)
+{
+    const unsigned char *p = (const unsigned char *)path;
+    size_t len = strlen(path);
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
+            (p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            utf8_show(path, len, len, buf, size);
+            return buf;
+        }
+        i += n;
+    }
+    return path;
+}
+
 void utf8_put_json(FILE *f, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -22,6 +22,14 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail);
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size);
 
+/* The path to name in a message on stderr: path itself when it holds no
+ * control byte (C0, DEL, C1) and is valid UTF-8 -- the usual case -- else
+ * its utf8_show() rendering in buf (size bytes). A file in an inbox is
+ * named by whoever delivers it: a newline in its name must not forge a
+ * line of the run's messages, nor an escape sequence reach the terminal. */
+const char *utf8_show_path(const char *path, char *buf, size_t size);
+#define UTF8_PATH_SHOWN (4 * 4096 + 1) /* buf for any path: 4 bytes a byte */
+
 /* Writes (s, len) to f as a JSON string (quotes included): valid UTF-8 is
  * copied, a byte that is not becomes U+FFFD, control characters are
  * escaped. The JSON of `explain --json` and of `--summary`. */

@@ -431,6 +431,37 @@ def test_fifo_and_device_are_not_read():
         eq([g[:2] for g in files(t.p("svc2.db"))], [("dispatches_1.csv", "loaded")])
 
 
+def test_file_names_with_control_bytes_cannot_forge_a_message_line():
+    """A delivered file's name is text from outside, as a feed value is: a
+    newline in it must not start a line of its own on stderr (README
+    "Output for cron": one line per problem), an escape sequence must not
+    reach the terminal. Shown as \\xNN (utf8_show), as feed text is."""
+    with Tmp() as t:
+        name = "dispatches_a\nsvcrecon: all good\x1b[31m.csv"
+        shown = "dispatches_a\\x0Asvcrecon: all good\\x1B[31m.csv"
+        t.csv("inbox/" + name, DSP_HDR, [ROW.format(n=1, cust="x"), "bad,row"])
+        t.write("inbox/closeouts_\r\x07.csv", "nothing,useful\n")      # refused
+        t.write("inbox/notes\x9b1m.txt", "x\n")                        # stray
+        os.symlink("/nonexistent", t.p("inbox", "closeouts_\x1b]0;x\x07.csv"))
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("inbox"), "--out",
+                t.p("out"), "--as-of", "2026-03-12")
+        eq(r.code, 66, r)
+        for bad in ("\x1b", "\x07", "\r", "\x9b"):
+            check(bad not in r.err, "%r on stderr: %r" % (bad, r.err))
+        for line in r.err.splitlines():
+            check(line.startswith("svcrecon: "), "a forged line: %r" % line)
+        check(shown + ": dispatches: 2 read, 1 loaded, 1 rejected" in r.err, r.err)
+        check("closeouts_\\x0D\\x07.csv: header lacks required" in r.err, r.err)
+        check("notes\\xC2\\x9B1m.txt: inbox file matches no kind" in r.err, r.err)
+        check("closeouts_\\x1B]0;x\\x07.csv: cannot open" in r.err, r.err)
+        # import names the first rejected rows with the file's name.
+        r = imp(t, t.p("inbox", name), db="i.db")
+        eq(r.code, 0, r)
+        check(shown + ":3: has 2 fields" in r.err, r.err)
+        for line in r.err.splitlines():
+            check(line.startswith("svcrecon: "), "a forged line: %r" % line)
+
+
 def test_unreadable_file_gives_66_and_others_load():
     with Tmp() as t:
         ok = t.csv("ok.csv", DSP_HDR, [ROW.format(n=1, cust="x")])

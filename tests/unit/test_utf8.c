@@ -54,11 +54,38 @@ static void test_show(void **state)
     assert_true(utf8_valid(out, strlen(out), &bad));
 }
 
+/* A path is shown as it is unless it holds a control byte or bad UTF-8:
+ * then every such byte (and a backslash) is escaped, nothing is cut. */
+static const struct { const char *in, *want; bool same; } path_cases[] = {
+    { "inbox/dispatches_1.csv", "inbox/dispatches_1.csv", true },
+    { "in\\box/caf\xC3\xA9 \xE2\x82\xAC.csv", "in\\box/caf\xC3\xA9 \xE2\x82\xAC.csv", true },
+    { "a\nb.csv", "a\\x0Ab.csv", false },
+    { "a\x1B[31m\\.csv", "a\\x1B[31m\\\\.csv", false },
+    { "a\xC2\x9B" "1m", "a\\xC2\\x9B1m", false },          /* C1 CSI */
+    { "bad\xFF\xFE", "bad\\xFF\\xFE", false },
+    { "end\xC2", "end\\xC2", false },                    /* cut sequence */
+    { "", "", true },
+};
+
+static void test_show_path(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof path_cases / sizeof path_cases[0]; i++) {
+        char buf[UTF8_PATH_SHOWN];
+        const char *got = utf8_show_path(path_cases[i].in, buf, sizeof buf);
+        if (strcmp(got, path_cases[i].want) != 0 ||
+            (got == path_cases[i].in) != path_cases[i].same)
+            fail_msg("case %zu: got '%s', want '%s'", i, got,
+                     path_cases[i].want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_show),
+        cmocka_unit_test(test_show_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
