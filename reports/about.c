@@ -323,8 +323,10 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
             snprintf(cmd, size, "The first row of '%s' in this workbook:",
                      w->example_sheet);
             put_row(b, ws, row++, "Example", cmd, NULL, b->wrap);
-            snprintf(cmd, size, "svcrecon explain --db %s --as-of %s %s",
-                     db ? db : "DB", o->as_of, id);
+            /* "--" ends the options: an id may start with '-'. */
+            snprintf(cmd, size, "svcrecon explain --db %s --as-of %s %s%s",
+                     db ? db : "DB", o->as_of,
+                     ex->dispatch_id[0] == '-' ? "-- " : "", id);
             put_row(b, ws, row++, "", cmd, NULL, b->text);
             snprintf(cmd, size, "svcrecon explain --db %s --as-of %s "
                      "--source %s", db ? db : "DB", o->as_of, srcq);

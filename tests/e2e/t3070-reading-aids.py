@@ -225,6 +225,35 @@ def test_about_without_rows_says_so(c):
         raise AssertionError("no-example line: %r" % rows[-3:])
 
 
+@test
+def test_about_example_of_an_id_starting_with_a_dash(c):
+    """A dispatch id may start with '-' (feed text is verbatim): the About
+    sheet's example must still run as written, with '--' before the id
+    (without it getopt read '-D1' as options: "unknown option '-D'")."""
+    import shlex
+    feeds = os.path.join(c["tmp"], "dash")
+    os.makedirs(feeds)
+    write_csv(os.path.join(feeds, "dispatches_d.csv"), DIS_HDR, [
+        ["-D1", "2026-03-01 10:00", "iPF8400S", "SN-1", "P1", "C", "1", "P",
+         "OPEN"]])
+    db = os.path.join(c["tmp"], "dash.db")
+    run("import", "--db", db, "--kind", "dispatches", "--quiet",
+        os.path.join(feeds, "dispatches_d.csv"), check=0)
+    out = os.path.join(c["tmp"], "out-dash")
+    report(db, out)
+    rows = about_text(load(workbook_paths(out)["unclosed_calls"]))
+    cmds = [v for r in rows for v in r if isinstance(v, str) and
+            v.startswith("svcrecon explain --db") and "DISPATCH_ID" not in v
+            and "FILE:LINE" not in v]
+    want = "svcrecon explain --db %s --as-of %s -- -D1" % (db, AS_OF)
+    if want not in cmds:
+        raise AssertionError("%r not in %r" % (want, cmds))
+    for cmd in cmds:                    # both examples run as written
+        p = run(*shlex.split(cmd)[1:], check=0)
+        if b"dispatch '-D1'" not in p.stdout:
+            raise AssertionError("%s: %r" % (cmd, p.stdout[:200]))
+
+
 def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
