@@ -83,6 +83,39 @@ def test_every_row_rejection_reason_with_line():
            [(2, 1.5, "2026-03-09", "Tom"), (11, None, None, "")])
 
 
+def test_dates_before_1900_are_rejected_with_the_reason():
+    """Excel's dates start at 1900-01-01: a feed date before it could only
+    be written as text (SPEC §4: never dates as text), and no dispatch,
+    closeout or registration of this program predates it. Such a row is
+    rejected saying so; 1900-01-01 itself loads."""
+    with Tmp() as t:
+        f = t.csv("d.csv", "dispatch_id,dispatched_at,model,serial_number", [
+            "A1,1899-12-31 23:59,m,S1",         # 2 before 1900
+            "A2,01/01/1900,m,S1",               # 3 ok
+            "A3,06/01/1850 10:00:00,m,S1",      # 4 before 1900
+        ])
+        g = t.csv("c.csv", CLO_HDR, [
+            "D1,2026-03-09 10:00,A2,S1,m,1000-01-01,Tom,1.5,R1,",   # 2
+        ])
+        h = t.csv("r.csv", "dealer_id,model,serial_number,registered_on,removed_on", [
+            "D1,m,S1,1850-01-01,",                                  # 2
+            "D1,m,S2,2020-01-01,1899-01-01",                        # 3
+        ])
+        for kind, path in (("dispatches", f), ("closeouts", g), ("registrations", h)):
+            r = imp(t, kind, path)
+            eq(r.code, 0, r)
+        got = query(t.p("svc.db"), "SELECT f.name, r.line, r.reason FROM rejected_row r "
+                                   "JOIN imported_file f USING (file_id) ORDER BY f.file_id, r.line")
+        tail = " is before 1900-01-01, the first date Excel can show; correct the date"
+        eq(got, [("d.csv", 2, "dispatched_at '1899-12-31 23:59'" + tail),
+                 ("d.csv", 4, "dispatched_at '06/01/1850 10:00:00'" + tail),
+                 ("c.csv", 2, "completed_on '1000-01-01'" + tail),
+                 ("r.csv", 2, "registered_on '1850-01-01'" + tail),
+                 ("r.csv", 3, "removed_on '1899-01-01'" + tail)])
+        eq(query(t.p("svc.db"), "SELECT dispatch_id, dispatched_at FROM dispatch"),
+           [("A2", "1900-01-01 00:00:00")])
+
+
 def test_registration_rules():
     with Tmp() as t:
         f = t.csv("r.csv", REG_HDR, [
