@@ -65,12 +65,24 @@ static int take(int fd, const char *db_path, const char *path,
                     "after the other; try later");
 }
 
+/* "DB.lock" beside the database file itself: a database reached through
+ * a symbolic link (to it or to a folder above it) takes the same lock as
+ * through its real path -- else two runs wrote it at once and one failed
+ * with 70. A database not created yet: the path as given. (A hard link
+ * is another name of the file that no path can tell: not covered.) */
+static int lock_path(const char *db_path, char *out, size_t size)
+{
+    char *real = realpath(db_path, NULL);
+    int n = snprintf(out, size, "%s.lock", real ? real : db_path);
+    free(real);
+    return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
 int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
 {
     char path[4200];
     l->fd = -1;
-    if ((size_t)snprintf(path, sizeof path, "%s.lock", db_path) >=
-        sizeof path)
+    if (lock_path(db_path, path, sizeof path) != 0)
         return diag_set(d, EX_USAGE, db_path, 0, "database path too long");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0)

@@ -97,6 +97,30 @@ def test_lock_held_exits_75_naming_the_holder():
         eq(r.code, 0, r)
 
 
+def test_lock_is_taken_through_a_symbolic_link_too():
+    """The same database reached through a symbolic link (to the file or to
+    its folder) takes the same lock: before, link.db.lock was another lock,
+    a second run wrote the database at once and the first failed with 70
+    ("UNIQUE constraint failed")."""
+    with Tmp() as t:
+        f = t.csv("d.csv", DSP_HDR, ["C1,2026-03-01,m,s,,,,,"])
+        os.makedirs(t.p("real"))
+        r = svc("import", "--db", t.p("real", "svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        os.symlink(t.p("real", "svc.db"), t.p("link.db"))
+        os.symlink(t.p("real"), t.p("folder"))
+        holder = hold_lock(t.p("real", "svc.db.lock"))
+        try:
+            for db in (t.p("link.db"), t.p("folder", "svc.db")):
+                r = svc("import", "--db", db, "--kind", "dispatches", f)
+                eq(r.code, 75, "%s: %r" % (db, r))
+                check("held by pid %d" % holder.pid in r.err, r.err)
+        finally:
+            holder.kill()
+            holder.wait()
+        check(not os.path.exists(t.p("link.db.lock")), "a lock beside the link")
+
+
 def test_summary_json_of_an_import():
     with Tmp() as t:
         good = t.csv("good.csv", DSP_HDR, ["C1,2026-03-01,m,s,,,,,", "C2,bad,m,s,,,,,"])
