@@ -65,9 +65,10 @@ int db_exec_bound_text(struct db *db, const char *sql, const char *name,
 /* Transactions. db_begin_write takes the write lock at once (SQLite BEGIN
  * IMMEDIATE; PostgreSQL BEGIN). db_rollback never fails loudly: it is
  * called on paths that already failed. */
-int db_begin_write(struct db *db, struct diag *d);
-int db_begin_read(struct db *db, struct diag *d);   /* a consistent snapshot */
-int db_commit(struct db *db, struct diag *d);
+int db_begin_write(struct db *db, struct diag *d, const char *what);
+int db_begin_read(struct db *db, struct diag *d,    /* a consistent snapshot */
+                  const char *what);
+int db_commit(struct db *db, struct diag *d, const char *what);
 void db_rollback(struct db *db);
 bool db_in_transaction(const struct db *db);
 
@@ -98,7 +99,8 @@ void db_set_int64(struct db_stmt *st, const char *name, int64_t v);
 void db_set_double(struct db_stmt *st, const char *name, double v);
 void db_set_null(struct db_stmt *st, const char *name);
 
-/* DB_ROW, DB_DONE, DB_UNIQUE or DB_ERROR (d filled with what). */
+/* DB_ROW, DB_DONE, DB_UNIQUE or DB_ERROR (d filled with what; d may be
+ * NULL where a caller only counts rows and ignores a failure). */
 int db_step(struct db_stmt *st, struct diag *d, const char *what);
 /* Rows changed by the last step of an INSERT/UPDATE/DELETE. */
 int64_t db_changes(struct db_stmt *st);
