@@ -67,7 +67,7 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
                     sys ? ": " : "", sys ? strerror(sys) : "");
 }
 
-/* ---- statements ---------------------------------------------------------- */
+/* ---- statements --------------------------------------------------------- */
 
 int db_prepare(struct db *db, const char *sql, struct db_stmt **st,
                struct diag *d, const char *what)
@@ -202,7 +202,7 @@ size_t db_column_bytes(struct db_stmt *st, int col)
     return (size_t)sqlite3_column_bytes(S(st), col);
 }
 
-/* ---- scripts and transactions --------------------------------------------- */
+/* ---- scripts and transactions ------------------------------------------- */
 
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
 {
@@ -276,7 +276,7 @@ bool db_in_transaction(const struct db *db)
     return db && !sqlite3_get_autocommit(db->h);
 }
 
-/* ---- the connection -------------------------------------------------------- */
+/* ---- the connection ----------------------------------------------------- */
 
 enum db_kind db_kind(const struct db *db)
 {
