@@ -61,6 +61,8 @@ struct db_pg_stmt {
     bool         exhausted;      /* the last fetch was short: no more */
     bool         done;           /* stepped to DB_DONE, until reset */
     PGresult    *res;            /* current batch (or the result) */
+    PGresult    *desc;           /* its columns before a step; NULL = not
+                                  * asked yet */
     int          row;            /* current row in res, -1 = before */
     int64_t      changes;
     unsigned char **blobs;       /* decoded bytea of the current row */
@@ -442,6 +444,7 @@ void db_pg_finalize(struct db_pg_stmt *st)
     free(st->formats);
     free(st->blobs);
     free(st->blob_lens);
+    PQclear(st->desc);
     free(st->sql);
     free(st);
 }
@@ -568,29 +571,39 @@ static int fetch(struct db_pg_stmt *st, struct diag *d, const char *what)
     return 0;
 }
 
+/* Prepares the statement on the server, once. */
+static int server_prepare(struct db_pg_stmt *st, struct diag *d,
+                          const char *what)
+{
+    struct db_pg *db = st->db;
+    if (st->name[0])
+        return 0;
+    char name[24];
+    snprintf(name, sizeof name, "svc_s%u", ++db->next_name);
+    PGresult *res = PQprepare(db->conn, name, st->sql, st->n_params, NULL);
+    int rc = result_status(st, res, d, what);
+    PQclear(res);
+    if (rc != 0)
+        return rc;
+    memcpy(st->name, name, sizeof name);
+    return 0;
+}
+
 /* Runs a statement that returns no rows through once (or a few, as
  * INSERT ... RETURNING): prepared on the server at its first run. */
 static int run_once(struct db_pg_stmt *st, struct diag *d, const char *what)
 {
     struct db_pg *db = st->db;
-    if (!st->name[0]) {
-        char name[24];
-        snprintf(name, sizeof name, "svc_s%u", ++db->next_name);
-        PGresult *res = PQprepare(db->conn, name, st->sql, st->n_params,
-                                  NULL);
-        int rc = result_status(st, res, d, what);
-        PQclear(res);
-        if (rc != 0)
-            return rc;
-        memcpy(st->name, name, sizeof name);
-    }
+    int rc = server_prepare(st, d, what);
+    if (rc != 0)
+        return rc;
     PQclear(st->res);
     st->res = PQexecPrepared(db->conn, st->name, st->n_params,
                              (const char *const *)st->values, st->lengths,
                              st->formats, 0);
     st->row = -1;
     st->exhausted = true;
-    int rc = result_status(st, st->res, d, what);
+    rc = result_status(st, st->res, d, what);
     if (rc != 0)
         return rc;
     const char *n = PQcmdTuples(st->res);
@@ -651,14 +664,29 @@ static bool has_cell(struct db_pg_stmt *st, int col)
            col >= 0 && col < PQnfields(st->res);
 }
 
+/* The columns: of the current result, or, before the first step (SQLite
+ * knows them once prepared, and callers ask), of the statement as the
+ * server describes it. NULL when it cannot be described. */
+static const PGresult *columns(struct db_pg_stmt *st)
+{
+    if (st->res)
+        return st->res;
+    if (!st->desc && server_prepare(st, NULL, "") == 0)
+        st->desc = PQdescribePrepared(st->db->conn, st->name);
+    return st->desc && PQresultStatus(st->desc) == PGRES_COMMAND_OK
+               ? st->desc : NULL;
+}
+
 int db_pg_column_count(struct db_pg_stmt *st)
 {
-    return st->res ? PQnfields(st->res) : 0;
+    const PGresult *r = columns(st);
+    return r ? PQnfields(r) : 0;
 }
 
 const char *db_pg_column_name(struct db_pg_stmt *st, int col)
 {
-    return st->res && col < PQnfields(st->res) ? PQfname(st->res, col) : "";
+    const PGresult *r = columns(st);
+    return r && col >= 0 && col < PQnfields(r) ? PQfname(r, col) : "";
 }
 
 enum db_type db_pg_column_type(struct db_pg_stmt *st, int col)
@@ -1068,6 +1096,21 @@ static int use_schema(struct db_pg *db, struct diag *d)
         if (db_pg_exec(db, sql, d, "creating the schema") != 0)
             return -1;
     }
+    /* Without USAGE the tables are invisible, not refused: say so, rather
+     * than "no svcrecon tables" or a new schema's worth of errors. */
+    bool write = db->mode == DB_WRITE;
+    if (query_value(db, write ? "SELECT has_schema_privilege($1, 'USAGE') "
+                                "AND has_schema_privilege($1, 'CREATE')"
+                              : "SELECT has_schema_privilege($1, 'USAGE')",
+                    db->schema, v, sizeof v, d,
+                    "checking the schema's privileges") != 0)
+        return -1;
+    if (strcmp(v, "t") != 0)
+        return diag_set(d, write ? EX_CANTCREAT : EX_NOINPUT, db->display, 0,
+                        "permission denied for schema '%s': the user needs "
+                        "%s on it (GRANT %s ON SCHEMA %s TO ...)", db->schema,
+                        write ? "USAGE and CREATE" : "USAGE",
+                        write ? "USAGE, CREATE" : "USAGE", db->schema);
     snprintf(sql, sizeof sql, "SET search_path = %s", db->schema);
     return db_pg_exec(db, sql, d, "setting the schema");
 }

@@ -11,7 +11,9 @@ more), stopped and removed at the end.
 Roles, set up once per cluster (tests use them for the failure cases):
 - `postgres`: superuser, trusted on the socket (no password);
 - `svc_pw`: may log in only with the password `svc-secret-pw` (scram);
-- `svc_nopriv`: a login without any privilege on the test database.
+- `svc_pw` may connect, create schemas and temporary tables (what README
+  "PostgreSQL" asks of svcrecon's role);
+- `svc_nopriv`: may connect and create temporary tables, nothing more.
 Database `svc` (encoding UTF8, collation C: text sorts in byte order, as in
 SQLite).
 
@@ -93,8 +95,8 @@ class Cluster:
             self.psql(DATABASE, """
                 REVOKE ALL ON DATABASE %s FROM PUBLIC;
                 REVOKE ALL ON SCHEMA public FROM PUBLIC;
-                GRANT CONNECT, CREATE ON DATABASE %s TO %s;
-                GRANT CONNECT ON DATABASE %s TO %s;
+                GRANT CONNECT, CREATE, TEMPORARY ON DATABASE %s TO %s;
+                GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s;
             """ % (DATABASE, DATABASE, PASSWORD_ROLE, DATABASE, NOPRIV_ROLE))
         except BaseException:
             self.stop()

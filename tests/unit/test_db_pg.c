@@ -154,6 +154,9 @@ static void test_types_round_trip(void **state)
     assert_int_equal(db_pg_changes(ins), 1);
     struct db_pg_stmt *q = must_prepare(db,
         "SELECT i, r, s, b, n, i > 5 AS big FROM t");
+    /* the columns are known before the first step, as on SQLite */
+    assert_int_equal(db_pg_column_count(q), 6);
+    assert_string_equal(db_pg_column_name(q, 2), "s");
     assert_int_equal(db_pg_step(q, &d, "select"), DB_ROW);
     assert_int_equal(db_pg_column_type(q, 0), DB_INTEGER);
     assert_int_equal(db_pg_column_int64(q, 0), 2000000000LL);
