@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import openpyxl  # noqa: E402
 import pgcluster  # noqa: E402
-from svctest import ROOT, Tmp, check, eq, skip, svc, validate_summary  # noqa: E402
+from svctest import ROOT, SVCRECON, Tmp, check, eq, skip, svc, validate_summary  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "sample-data", "inbox")
 SUFFIX = "asan" if "asan" in os.environ.get("SVCRECON_BUILD", "") else "plain"
@@ -160,6 +160,68 @@ def strip_summary(doc):
 def unstamp(text, db):
     text = text.replace(db, "DB")
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "T", text)
+
+
+def same_cells(folder_a, names_a, folder_b, names_b):
+    """Every workbook of folder_a has the same cells in folder_b; the
+    number of cells compared."""
+    books = workbooks(folder_a)
+    eq(workbooks(folder_b), books, "the same workbooks")
+    n = 0
+    for b in books:
+        sheets_a, ca = cells(os.path.join(folder_a, b), names_a)
+        sheets_b, cb = cells(os.path.join(folder_b, b), names_b)
+        eq(sheets_b, sheets_a, b)
+        for sheet in sheets_a:
+            eq(len(cb[sheet]), len(ca[sheet]), "%s %s: rows" % (b, sheet))
+            for i, (ra, rb) in enumerate(zip(ca[sheet], cb[sheet])):
+                eq(rb, ra, "%s %s row %d" % (b, sheet, i + 1))
+                n += len(ra)
+    return n
+
+
+def test_connection_lost_mid_load_is_70_and_the_rerun_completes():
+    # SPEC §6 on a server: the server ends svcrecon's session while a file
+    # loads (as a restart does); the file in flight is rolled back, the run
+    # ends 70, and running again gives what an uninterrupted run gives.
+    c = cluster()
+    schema = fresh_schema(c, "lost")
+    uri = c.uri()
+    with Tmp() as t:
+        gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
+                              "--dispatches", "4000", "--days", "60",
+                              "--out", t.p("inbox")], capture_output=True)
+        eq(gen.returncode, 0, gen.stderr)
+        args = ["--inbox", t.p("inbox"), "--as-of", "2025-03-01", "--quiet"]
+        p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema", schema,
+                              "--out", t.p("pg")] + args,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        killed = ""
+        for _ in range(3000):
+            killed = c.psql(pgcluster.DATABASE, """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE application_name = 'svcrecon on %s pid %d'
+                   AND query LIKE '%%INSERT INTO dispatch (%%'""" % (
+                os.uname().nodename[:39], p.pid)).strip()
+            if killed or p.poll() is not None:
+                break
+        out, err = p.communicate(timeout=300)
+        eq(killed, "t", "the load of dispatches.csv was not caught: " + err)
+        eq(p.returncode, 70, err)
+        check("lost the connection to the server" in err, err)
+        loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "
+                        "ORDER BY file_id) FROM %s.imported_file" % schema)
+        eq(loaded.strip(), "registrations.csv", "the file in flight stayed")
+        r = svc("run", "--db", uri, "--schema", schema, "--out", t.p("pg"),
+                *args)
+        eq(r.code, 0, r)
+        r = svc("run", "--db", t.p("svc.db"), "--out", t.p("lite"), *args)
+        eq(r.code, 0, r)
+        n = same_cells(t.p("lite"), [shell_quote(t.p("svc.db")), t.p("svc.db")],
+                       t.p("pg"), ["%s --schema %s" % (shell_quote(uri), schema),
+                                   uri])
+        check(n > 10000, n)
 
 
 def test_second_start_gets_75_naming_the_holder():
