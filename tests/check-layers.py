@@ -110,31 +110,6 @@ def check_rules(root):
     return sorted(set(problems))
 
 
-# Each database library's header, and the one file of lib/ that may include
-# it (lib/db.h: one interface, two back ends; issue 17). tests/faults/ swaps
-# SQLite's allocator, so it may name SQLite too.
-BACKEND_HEADERS = {"sqlite3.h": "lib/db_sqlite.c", "libpq-fe.h": "lib/db_pg.c"}
-SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>', re.M)
-
-
-def check_backends(root):
-    problems = []
-    for rel in sources(root):
-        if rel.startswith(os.path.join("tests", "faults")):
-            continue
-        with open(os.path.join(root, rel), encoding="utf-8",
-                  errors="replace") as f:
-            text = f.read()
-        for m in SYSTEM_INCLUDE.finditer(text):
-            owner = BACKEND_HEADERS.get(m.group(1))
-            if owner and rel != os.path.normpath(owner):
-                line = text.count("\n", 0, m.start()) + 1
-                problems.append("%s:%d: #include <%s>: only %s talks to "
-                                "that library (lib/db.h is the interface)"
-                                % (rel, line, m.group(1), owner))
-    return problems
-
-
 def run_checks(root):
     """[(name, problems)] for the tree at root."""
     inc, graph = check_includes(root)
@@ -142,9 +117,7 @@ def run_checks(root):
     return [("includes point down, by layer name", inc),
             ("no circle among headers",
              [" -> ".join(circle)] if circle else []),
-            ("every rule file is in schemas/rules/ORDER", check_rules(root)),
-            ("only the back ends include the database libraries",
-             check_backends(root))]
+            ("every rule file is in schemas/rules/ORDER", check_rules(root))]
 
 
 def make_tree(files):
@@ -171,9 +144,6 @@ def self_test():
         ("circle", {"lib/x.h": '#include "lib/y.h"\n',
                     "lib/y.h": '#include "lib/x.h"\n'}, 1),
         ("unlisted rule", {"schemas/rules/r100_new.sql": ""}, 2),
-        ("sqlite3.h in reports", {"reports/g.c": "#include <sqlite3.h>\n"}, 3),
-        ("libpq in the SQLite back end",
-         {"lib/db_sqlite.c": "#include <libpq-fe.h>\n"}, 3),
     ]
     failures = []
     for name, extra, broken in cases:
