@@ -165,7 +165,7 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
     pg_words(db, msg, words, sizeof words);
     if (lost)
-        code = EX_SOFTWARE;
+        code = EX_SOFTWARE;      /* the server rolled the transaction back */
     else if (state && strcmp(state, "42501") == 0)
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
     else if (state && (strcmp(state, "55P03") == 0 ||
@@ -174,9 +174,9 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         code = EX_TEMPFAIL;
     else if (state && strncmp(state, "53", 2) == 0)
         code = EX_CANTCREAT;
-    return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
+    return diag_set(d, code, db->display, 0, "%s: %s%s", what,
                     lost ? "lost the connection to the server: " : "",
-                    words, state && !lost ? "" : "");
+                    words);
 }
 
 /* ---- the SQL text --------------------------------------------------------- */
