@@ -477,8 +477,8 @@ static int late_file(struct loader *L, struct load_result *r, char *warn,
                  "'%s'%s, imported earlier; as the later import it replaced "
                  "the current version of %lld key%s from %s (SPEC §2: the "
                  "later import wins; import files in name order)",
-                 db_column_text(st, 1), n_files > 1 ? " and other files of its "
-                 "kind" : "", n_keys, n_keys == 1 ? "" : "s",
+                 db_column_text(st, 1),
+                 n_files > 1 ? " and other files of its kind" : "", n_keys, n_keys == 1 ? "" : "s",
                  n_files > 1 ? "them" : "it");
         say(L->opts, r->path, late);
         size_t used = strlen(warn);

@@ -72,7 +72,7 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
                     sys ? ": " : "", sys ? strerror(sys) : "");
 }
 
-/* ---- statements ---------------------------------------------------------- */
+/* ---- statements --------------------------------------------------------- */
 
 int db_lite_prepare(struct db_lite *db, const char *sql, struct db_lite_stmt **st,
                struct diag *d, const char *what)
@@ -207,7 +207,7 @@ size_t db_lite_column_bytes(struct db_lite_stmt *st, int col)
     return (size_t)sqlite3_column_bytes(S(st), col);
 }
 
-/* ---- scripts and transactions --------------------------------------------- */
+/* ---- scripts and transactions ------------------------------------------- */
 
 int db_lite_exec(struct db_lite *db, const char *sql, struct diag *d, const char *what)
 {
@@ -281,7 +281,7 @@ bool db_lite_in_transaction(const struct db_lite *db)
     return db && !sqlite3_get_autocommit(db->h);
 }
 
-/* ---- the connection -------------------------------------------------------- */
+/* ---- the connection ----------------------------------------------------- */
 
 /* SQLite's full path of the file (what the Run sheet and messages name). */
 const char *db_lite_display_name(const struct db_lite *db)

@@ -624,8 +624,8 @@ static int dispatch_not_found(struct ex *x)
     while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
         if (n < MAX_HINTS) {
             char file[256];
-            ex_show(db_column_text(st, C_FILE), strlen(db_column_text(st, C_FILE)), file,
-                 sizeof file);
+            const char *name = db_column_text(st, C_FILE);
+            ex_show(name, strlen(name), file, sizeof file);
             ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
                 "; closeouts naming it: ", file,
                 (long long)db_column_int64(st, C_LINE));

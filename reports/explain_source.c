@@ -393,7 +393,8 @@ int ex_explain_source(struct ex *x)
     struct db_stmt *s = use_source(x);
     int rc, n = 0;
     while ((rc = ex_step(x, Q_SOURCE)) == DB_ROW) {
-        const char *what = ex_is_null(s, F_WHAT) ? NULL : db_column_text(s, F_WHAT);
+        const char *what = ex_is_null(s, F_WHAT) ? NULL
+                                                 : db_column_text(s, F_WHAT);
         if (!what && x->o->source_line != 0)
             continue;
         if (x->json)

@@ -53,7 +53,8 @@ static int read_reasons(struct db *db, struct reason *r, int *n_r,
     if (db_prepare(db, sql_q_noncomp_by_reason, &q, d,
                    "non-compensable by reason") != 0)
         return -1;
-    while ((rc = db_step(q, d, "non-compensable by reason")) == DB_ROW && *n_r < MAX_REASONS) {
+    while ((rc = db_step(q, d, "non-compensable by reason")) == DB_ROW &&
+           *n_r < MAX_REASONS) {
         struct reason *x = &r[(*n_r)++];
         snprintf(x->code, sizeof x->code, "%s", db_column_text(q, 1));
         snprintf(x->meaning, sizeof x->meaning, "%s", db_column_text(q, 2));

@@ -296,7 +296,8 @@ static void remember_example(struct writer *w, const struct part *p,
 {
     if (w->ex.dispatch_id || *db_column_text(q, p->id_col) == '\0')
         return;
-    about_example_set(&w->ex, db_column_text(q, p->id_col), db_column_text(q, p->file_col),
+    about_example_set(&w->ex, db_column_text(q, p->id_col),
+                      db_column_text(q, p->file_col),
                       db_column_int64(q, p->line_col));
 }
 
@@ -343,11 +344,14 @@ static void write_summary(struct writer *w, struct sheet_book *b,
     lxw_row_t row = 0;
     sheet_write_cstr(b, ws, row++, 0, "Dealer statement", b->title);
     sheet_write_cstr(b, ws, row, 0, "Dealer", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1, db_column_text(q, 0),
-                  db_column_bytes(q, 0), b->text));
+    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1,
+                                               db_column_text(q, 0),
+                                               db_column_bytes(q, 0),
+                                               b->text));
     row++;
     sheet_write_cstr(b, ws, row, 0, "Name", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1, db_column_text(q, 1),
+    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1,
+                                               db_column_text(q, 1),
                                                b->text));
     row++;
     sheet_write_cstr(b, ws, row, 0, "As of", b->label);

@@ -120,7 +120,8 @@ static void check_rows(struct db *db, enum feed_kind kind)
                     fail("flag not 0/1", NULL);
                 continue;
             }
-            const unsigned char *t = (const unsigned char *)db_column_text(st, 0);
+            const unsigned char *t =
+                (const unsigned char *)db_column_text(st, 0);
             int n = (int)db_column_bytes(st, 0);
             if (!utf8_valid((const char *)t, (size_t)n, NULL) ||
                 memchr(t, '\0', (size_t)n))
