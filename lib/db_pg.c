@@ -154,6 +154,8 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
 {
     if (!d)
         return -1;
+    if (!what)
+        what = "database";
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE)
                             : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY)
@@ -177,6 +179,16 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     return diag_set(d, code, db->display, 0, "%s: %s%s", what,
                     lost ? "lost the connection to the server: " : "",
                     words);
+}
+
+/* Out of memory (70), d may be NULL (db_step's callers that only count). */
+static int out_of_memory(const struct db_pg *db, struct diag *d,
+                         const char *what)
+{
+    if (!d)
+        return -1;
+    return diag_set(d, EX_SOFTWARE, db->display, 0, "%s: out of memory",
+                    what ? what : "database");
 }
 
 /* ---- the SQL text --------------------------------------------------------- */
@@ -352,8 +364,7 @@ int db_pg_prepare(struct db_pg *db, const char *sql, struct db_pg_stmt **out,
     struct db_pg_stmt *st = calloc(1, sizeof *st);
     *out = NULL;
     if (!st)
-        return diag_set(d, EX_SOFTWARE, db->display, 0, "%s: out of memory",
-                        what);
+        return out_of_memory(db, d, what);
     st->db = db;
     st->row = -1;
     char *text = db_pg_rewrite(sql, &st->names, &st->n_params);
@@ -367,8 +378,7 @@ int db_pg_prepare(struct db_pg *db, const char *sql, struct db_pg_stmt **out,
     st->formats = calloc((size_t)n, sizeof *st->formats);
     if (!st->sql || !st->values || !st->lengths || !st->formats) {
         db_pg_finalize(st);
-        return diag_set(d, EX_SOFTWARE, db->display, 0, "%s: out of memory",
-                        what);
+        return out_of_memory(db, d, what);
     }
     trim_tail(st->sql);
     char w[16];
@@ -536,8 +546,7 @@ static int open_cursor(struct db_pg_stmt *st, struct diag *d,
     size_t size = strlen(st->sql) + 80;
     char *sql = malloc(size);
     if (!sql)
-        return diag_set(d, EX_SOFTWARE, db->display, 0, "%s: out of memory",
-                        what);
+        return out_of_memory(db, d, what);
     snprintf(sql, size, "DECLARE %s NO SCROLL CURSOR%s FOR %s", st->cursor,
              in_tx ? "" : " WITH HOLD", st->sql);
     PGresult *res = PQexecParams(db->conn, sql, st->n_params, NULL,
@@ -611,7 +620,8 @@ static int run_once(struct db_pg_stmt *st, struct diag *d, const char *what)
     if (st->unique_by_count && st->changes == 0) {
         if (d)
             diag_set(d, EX_SOFTWARE, db->display, 0, "%s: duplicate key "
-                     "value violates a unique constraint", what);
+                     "value violates a unique constraint",
+                     what ? what : "database");
         return DB_UNIQUE;
     }
     return 0;
@@ -803,8 +813,7 @@ int db_pg_exec_each(struct db_pg *db, const char *sql, const char *name,
         p = *e ? e + 1 : e;
         struct db_pg_stmt *st = NULL;
         if (!one)
-            return diag_set(d, EX_SOFTWARE, db->display, 0,
-                            "%s: out of memory", what);
+            return out_of_memory(db, d, what);
         char w[16];
         first_word(one, w, sizeof w);
         int rc = 0;
