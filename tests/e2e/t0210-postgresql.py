@@ -169,48 +169,92 @@ def same_cells(folder_a, names_a, folder_b, names_b):
     return n
 
 
+def interrupted_night(name, when, how, extra=()):
+    """Runs a generated night on PostgreSQL and interrupts it the first time
+    svcrecon's session is seen while `when` (an SQL condition on
+    pg_stat_activity; {schema} is the test's schema) holds: how =
+    "terminate" ends the session from the server (as a restart does),
+    "kill" sends the program SIGKILL. Returns (cluster, schema, uri, tmp,
+    run args, the interrupted run's exit code and stderr)."""
+    c = cluster()
+    schema = fresh_schema(c, name)
+    uri = c.uri()
+    t = Tmp()
+    gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
+                          "--dispatches", "4000", "--days", "60",
+                          "--out", t.p("inbox")], capture_output=True)
+    eq(gen.returncode, 0, gen.stderr)
+    args = ["--inbox", t.p("inbox"), "--as-of", "2025-03-01", "--quiet"]
+    args += list(extra)
+    p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema", schema,
+                          "--out", t.p("pg")] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    caught = ""
+    for _ in range(3000):
+        caught = c.psql(pgcluster.DATABASE, """
+            SELECT %s FROM pg_stat_activity
+             WHERE application_name = 'svcrecon on %s pid %d'
+               AND %s""" % (
+            "pg_terminate_backend(pid)" if how == "terminate" else "'t'",
+            os.uname().nodename[:39], p.pid,
+            when.format(schema=schema))).strip()
+        if caught or p.poll() is not None:
+            break
+    if caught and how == "kill":
+        p.kill()
+    out, err = p.communicate(timeout=300)
+    eq(caught, "t", "not caught while %r: %s" % (when, err))
+    return c, schema, uri, t, args, p.returncode, err
+
+
+def rerun_equals_clean_sqlite(uri, schema, t, args):
+    r = svc("run", "--db", uri, "--schema", schema, "--out", t.p("pg"), *args)
+    eq(r.code, 0, r)
+    r = svc("run", "--db", t.p("svc.db"), "--out", t.p("lite"), *args)
+    eq(r.code, 0, r)
+    n = same_cells(t.p("lite"), [shell_quote(t.p("svc.db")), t.p("svc.db")],
+                   t.p("pg"), ["%s --schema %s" % (shell_quote(uri), schema),
+                               uri])
+    check(n > 10000, n)
+
+
 def test_connection_lost_mid_load_is_70_and_the_rerun_completes():
     # SPEC §6 on a server: the server ends svcrecon's session while a file
     # loads (as a restart does); the file in flight is rolled back, the run
     # ends 70, and running again gives what an uninterrupted run gives.
-    c = cluster()
-    schema = fresh_schema(c, "lost")
-    uri = c.uri()
-    with Tmp() as t:
-        gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
-                              "--dispatches", "4000", "--days", "60",
-                              "--out", t.p("inbox")], capture_output=True)
-        eq(gen.returncode, 0, gen.stderr)
-        args = ["--inbox", t.p("inbox"), "--as-of", "2025-03-01", "--quiet"]
-        p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema", schema,
-                              "--out", t.p("pg")] + args,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
-        killed = ""
-        for _ in range(3000):
-            killed = c.psql(pgcluster.DATABASE, """
-                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE application_name = 'svcrecon on %s pid %d'
-                   AND query LIKE '%%INSERT INTO dispatch (%%'""" % (
-                os.uname().nodename[:39], p.pid)).strip()
-            if killed or p.poll() is not None:
-                break
-        out, err = p.communicate(timeout=300)
-        eq(killed, "t", "the load of dispatches.csv was not caught: " + err)
-        eq(p.returncode, 70, err)
+    c, schema, uri, t, args, code, err = interrupted_night(
+        "lost", "query LIKE '%%INSERT INTO dispatch (%%'", "terminate")
+    with t:
+        eq(code, 70, err)
         check("lost the connection to the server" in err, err)
         loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "
                         "ORDER BY file_id) FROM %s.imported_file" % schema)
         eq(loaded.strip(), "registrations.csv", "the file in flight stayed")
-        r = svc("run", "--db", uri, "--schema", schema, "--out", t.p("pg"),
-                *args)
-        eq(r.code, 0, r)
-        r = svc("run", "--db", t.p("svc.db"), "--out", t.p("lite"), *args)
-        eq(r.code, 0, r)
-        n = same_cells(t.p("lite"), [shell_quote(t.p("svc.db")), t.p("svc.db")],
-                       t.p("pg"), ["%s --schema %s" % (shell_quote(uri), schema),
-                                   uri])
-        check(n > 10000, n)
+        rerun_equals_clean_sqlite(uri, schema, t, args)
+
+
+def test_kill_9_during_the_report_then_rerun_is_a_clean_run():
+    # kill -9 once the three files are in, while the report writes (with
+    # the dealer statements, the longest part): the server rolls the
+    # report's transaction back when the socket closes; nothing of the
+    # report is recorded, and the rerun writes what an uninterrupted run
+    # writes.
+    c, schema, uri, t, args, code, err = interrupted_night(
+        "kill9",
+        # the three files are committed (query_to_xml: the table does not
+        # exist before the first migration, and a plain subquery on it
+        # would not even parse)
+        "CASE WHEN to_regclass('{schema}.imported_file') IS NULL THEN false "
+        "ELSE query_to_xml('SELECT 1 FROM {schema}.imported_file "
+        "HAVING count(*) = 3', false, true, '')::text <> '' END", "kill",
+        ["--statements"])
+    with t:
+        eq(code, -9, err)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                  % schema).strip(), "3", "not killed in the report")
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.report_run"
+                  % schema).strip(), "0", "a killed report was recorded")
+        rerun_equals_clean_sqlite(uri, schema, t, args)
 
 
 def test_second_start_gets_75_naming_the_holder():
