@@ -5,7 +5,7 @@ DESTDIR ?=
 CC      ?= cc
 WERROR  ?= -Werror          # `make WERROR=` if a newer compiler adds a warning
 OPT     ?= -O2 -g
-PKGS     = sqlite3 xlsxwriter libcrypto zlib
+PKGS     = sqlite3 libpq xlsxwriter libcrypto zlib
 SVC_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
              -Wall -Wextra $(WERROR) $(OPT) -I. -I$(BUILD) -MMD -MP \
              $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -56,10 +56,11 @@ all: svcrecon
 
 # Build dependencies: installed when a header or library is missing
 # (as root; apt-get update first). Test tools are added by test-deps.
-BUILD_DEBS = gcc make pkg-config libsqlite3-dev libxlsxwriter-dev \
+BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev zlib1g-dev
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
-             valgrind e2fsprogs locales python3-jsonschema systemd
+             valgrind e2fsprogs locales python3-jsonschema systemd \
+             postgresql
 TEST_LOCALES = de_DE.UTF-8     # t3030: a decimal-comma locale in the environment
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)

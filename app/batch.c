@@ -205,16 +205,32 @@ static int check_exists(const char *path, struct diag *d)
                     "creates it)", strerror(errno));
 }
 
-/* Lock, then open. Both failures are fatal for the command. */
+/* A server database that report needs: it must hold svcrecon's tables
+ * (66 otherwise, nothing created), as a file must exist. */
+static int check_server_has_tables(const struct batch_opts *o,
+                                   struct diag *d)
+{
+    struct db *db = NULL;
+    int rc = db_open(o->db_target, o->schema, DB_READ_ONLY, &db, d);
+    db_close(db);
+    return rc;
+}
+
+/* Lock, then open (SQLite: the lock file beside the database, taken before
+ * open so that a migration never races; PostgreSQL: the advisory lock of
+ * the database and schema, taken on the connection). Both failures are
+ * fatal for the command. */
 static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
 {
     struct diag d = {0};
     struct db *db = NULL;
-    const char *path = s->o->db_path;
-    if ((must_exist && check_exists(path, &d) != 0) ||
-        check_not_other_file(path, &d) != 0 ||
-        lock_acquire(l, path, &d) != 0 ||
-        db_open(path, NULL, DB_WRITE, &db, &d) != 0 ||
+    const char *path = s->o->db_path, *target = s->o->db_target;
+    bool server = db_is_server(target);
+    if ((must_exist && (server ? check_server_has_tables(s->o, &d)
+                               : check_exists(path, &d)) != 0) ||
+        (!server && (check_not_other_file(path, &d) != 0 ||
+                     lock_acquire(l, path, &d) != 0)) ||
+        db_open(target, s->o->schema, DB_WRITE, &db, &d) != 0 ||
         db_try_lock(db, &d) != 0) {        /* a no-op on SQLite (db.h) */
         db_close(db);
         note_fatal(s, &d);

@@ -10,7 +10,9 @@
 #include "etl/feed.h"
 
 struct batch_opts {
-    const char    *db_path;
+    const char    *db_path;        /* the database as shown (no password) */
+    const char    *db_target;      /* --db as given: a path or a URI */
+    const char    *schema;         /* --schema (PostgreSQL), or NULL */
     const char    *inbox;          /* run */
     const char    *summary_path;   /* --summary FILE, or NULL */
     enum feed_kind kind;           /* import */

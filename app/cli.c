@@ -51,8 +51,10 @@ static const char help_text[] =
     "                   line; reads the database, takes no lock\n"
     "\n"
     "options:\n"
-    "  --db DB          SQLite database (import and run create it;\n"
-    "                   report and explain need an existing one)\n"
+    "  --db DB          SQLite database file, or PostgreSQL URI\n"
+    "                   (postgresql://USER@HOST/DATABASE); import and run\n"
+    "                   create it, report and explain need an existing one\n"
+    "  --schema NAME    PostgreSQL schema to use (default svcrecon)\n"
     "  --kind KIND      registrations, dispatches or closeouts (import)\n"
     "  --inbox DIR      folder of feed files named registrations*.csv,\n"
     "                   dispatches*.csv, closeouts*.csv (run)\n"
@@ -93,31 +95,19 @@ static int usage_error(const char *fmt, const char *arg)
     return EX_USAGE;
 }
 
-/* SPEC §5 lets --db be a PostgreSQL connection URI; this version has no
- * PostgreSQL back end yet (issue 17; README "PostgreSQL"). Such a --db is
- * refused as a usage error before anything is opened or created (no lock
- * file named after a URI), and the URI itself is never repeated -- not in
- * a message, not in the summary's "database" -- since it may hold a
- * password: it is replaced by PG_NOT_SHOWN as soon as it is parsed. */
-static const char PG_NOT_SHOWN[] = "postgresql://(not shown)";
+/* SPEC §5: --db is a SQLite path or a PostgreSQL URI, which may hold a
+ * password: the URI as given goes only to db_open; everything that shows
+ * the database (messages, the summary, the workbooks) gets the name
+ * without the password, made as soon as --db is parsed. */
+static const char SCHEMA_NOT_SQLITE[] =
+    "--schema names a PostgreSQL schema; --db is a SQLite file, which has "
+    "none";
 
-static const char *db_arg(const char *arg)
+static const char *db_shown(const char *arg)
 {
-    if (strncmp(arg, "postgresql://", 13) == 0 ||
-        strncmp(arg, "postgres://", 11) == 0)
-        return PG_NOT_SHOWN;
-    return arg;
-}
-
-/* 0, or 64 after saying why. */
-static int refuse_postgres(const char *db)
-{
-    if (db != PG_NOT_SHOWN)
-        return 0;
-    return usage_error("%s", "--db names a PostgreSQL server (postgresql:// "
-                       "or postgres://), which this version of svcrecon "
-                       "cannot use yet; give a SQLite database file (README "
-                       "\"PostgreSQL\"); nothing was done");
+    static char shown[1024];
+    db_shown_name(arg, shown, sizeof shown);
+    return shown;
 }
 
 static void print_version(void)
@@ -198,7 +188,7 @@ static void today(char iso[11], int32_t *day)
 
 enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
        OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_STATEMENTS, OPT_HELP, OPT_VERSION,
-       OPT_JSON, OPT_SOURCE };
+       OPT_JSON, OPT_SOURCE, OPT_SCHEMA };
 
 _Static_assert(EXPLAIN_MAX_BUCKETS == REPORT_MAX_BUCKETS,
                "explain and report take the same --buckets");
@@ -277,6 +267,7 @@ static int explain_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"schema", required_argument, NULL, OPT_SCHEMA},
         {"as-of", required_argument, NULL, OPT_AS_OF},
         {"buckets", required_argument, NULL, OPT_BUCKETS},
         {"json", no_argument, NULL, OPT_JSON},
@@ -295,7 +286,9 @@ static int explain_main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB:   e.db_path = db_arg(optarg); break;
+        case OPT_DB:   e.db_target = optarg; e.db_path = db_shown(optarg);
+                       break;
+        case OPT_SCHEMA: e.schema = optarg; break;
         case OPT_JSON: e.json = true; break;
         case OPT_SOURCE:
             if (!explain_parse_source(optarg, &e))
@@ -316,8 +309,8 @@ static int explain_main(int argc, char **argv)
     }
     if (!e.db_path)
         return usage_error("%s needs --db DB", "explain");
-    if (refuse_postgres(e.db_path) != 0)
-        return EX_USAGE;
+    if (e.schema && !db_is_server(e.db_target))
+        return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (e.source) {
         if (optind < argc)
             return usage_error("explain takes a DISPATCH_ID or --source "
@@ -350,6 +343,7 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
 {
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
+        {"schema", required_argument, NULL, OPT_SCHEMA},
         {"kind", required_argument, NULL, OPT_KIND},
         {"inbox", required_argument, NULL, OPT_INBOX},
         {"out", required_argument, NULL, OPT_OUT},
@@ -369,7 +363,11 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_DB:      o->db_path = r->db_path = db_arg(optarg); break;
+        case OPT_DB:
+            o->db_target = optarg;
+            o->db_path = r->db_path = db_shown(optarg);
+            break;
+        case OPT_SCHEMA:  o->schema = r->schema = optarg; break;
         case OPT_INBOX:   o->inbox = optarg; break;
         case OPT_OUT:     r->out_dir = optarg; break;
         case OPT_SUMMARY: o->summary_path = optarg; break;
@@ -417,8 +415,8 @@ static int run_command(const char *cmd, int argc, char **argv,
     struct report_opts *r = &o->report;
     if (!o->db_path)
         return usage_error("%s needs --db DB", cmd);
-    if (refuse_postgres(o->db_path) != 0)
-        return EX_USAGE;
+    if (o->schema && !db_is_server(o->db_target))
+        return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (strcmp(cmd, "import") == 0) {
         if (!have_kind)
             return usage_error("%s needs --kind KIND", cmd);

@@ -4,13 +4,19 @@
 
 #include "schemas/sql.h"
 
-/* Schema versions, in order: entry i brings version i to i + 1. */
-static const char *const migrations[] = {
-    sql_001_tables,
-    sql_002_report_history,      /* report history (README "Changes") */
-    sql_003_report_output,       /* what a report was made from (Re-runs) */
-    sql_004_rule_state,          /* the rules' results, kept (issue 15) */
-    sql_005_delivery,            /* every file delivered (audit night) */
+/* Schema versions, in order: entry i brings version i to i + 1. The SQL
+ * is the same on both back ends; what PostgreSQL needs besides (types and
+ * identity columns SQLite has no syntax for, schemas/tables/pg/) runs just
+ * before and after it there, in the same transaction. */
+static const struct {
+    const char *sql;
+    const char *pg_before, *pg_after;   /* PostgreSQL only; NULL = none */
+} migrations[] = {
+    {sql_001_tables, sql_pg001_before, sql_pg001_after},
+    {sql_002_report_history, NULL, NULL},   /* README "Changes" */
+    {sql_003_report_output, NULL, NULL},    /* what a report was made from */
+    {sql_004_rule_state, NULL, NULL},       /* the rules' results (issue 15) */
+    {sql_005_delivery, NULL, sql_pg005_after},  /* every file delivered */
 };
 /* Right after the migration to DB_RULE_STATE_VERSION (db.h), the state is
  * computed once for the whole history (an upgrade in place; nothing to
@@ -41,7 +47,12 @@ int db_migrate(struct db *db, struct diag *d)
     if (db_schema_version(db, &version, d) != 0)
         goto fail;
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
-        if (db_exec(db, migrations[v], d, "creating the schema") != 0)
+        bool pg = db_kind(db) == DB_POSTGRES;
+        if ((pg && migrations[v].pg_before &&
+             db_exec(db, migrations[v].pg_before, d, "creating the schema")) ||
+            db_exec(db, migrations[v].sql, d, "creating the schema") ||
+            (pg && migrations[v].pg_after &&
+             db_exec(db, migrations[v].pg_after, d, "creating the schema")))
             goto fail;
         if (v + 1 == DB_RULE_STATE_VERSION &&
             (db_exec(db, sql_u000_touched, d, "computing the rule state") ||

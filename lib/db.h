@@ -48,6 +48,13 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
             struct db **out, struct diag *d);
 void db_close(struct db *db);                    /* NULL is a no-op */
 enum db_kind db_kind(const struct db *db);
+/* Whether target names a PostgreSQL server (postgresql:// or postgres://)
+ * rather than a SQLite file. */
+bool db_is_server(const char *target);
+/* The name to show for target before it is opened (for messages, the
+ * summary and the workbooks): a path as it is, a URI without its password
+ * (the user part's and any password= parameter), cut to fit out. */
+void db_shown_name(const char *target, char *out, size_t size);
 /* The name to print for the database: the path, or the URI with the
  * password replaced (postgresql://user@host/db). Owned by db. */
 const char *db_display_name(const struct db *db);

@@ -1,5 +1,8 @@
-/* db_sqlite.c -- the SQLite back end of the database seam (lib/db.h); the
- * only file that includes <sqlite3.h> (tests/check-layers.py).
+/* db_sqlite.c -- the SQLite back end of the database seam (lib/db.h): each
+ * db_lite_* function is lib/db.h's db_* of the same name for a SQLite
+ * database (lib/db.c picks the back end; the schema migrations run there,
+ * over lib/db.h, after db_lite_open). The only file that includes
+ * <sqlite3.h> (tests/check-layers.py).
  *
  * Pragmas: WAL so that report readers never block on a writer, NORMAL
  * synchronous (a commit survives a crash of the process; WAL keeps the file
@@ -7,9 +10,11 @@
  * 16 KiB pages for a new database and no allocation statistics (faster
  * loads).
  *
- * A struct db_stmt is the sqlite3_stmt itself (a cast, no allocation and no
+ * A struct db_lite_stmt is the sqlite3_stmt itself (a cast, no allocation and no
  * indirection on the loader's hot path); its connection is
  * sqlite3_db_handle(). */
+#include "lib/db_lite.h"
+
 #include "lib/db_int.h"
 
 #include <errno.h>
@@ -19,12 +24,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct db {
+struct db_lite {
     sqlite3     *h;
     enum db_mode mode;
 };
 
-static sqlite3_stmt *S(struct db_stmt *st)
+static sqlite3_stmt *S(struct db_lite_stmt *st)
 {
     return (sqlite3_stmt *)st;
 }
@@ -69,7 +74,7 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
 
 /* ---- statements --------------------------------------------------------- */
 
-int db_prepare(struct db *db, const char *sql, struct db_stmt **st,
+int db_lite_prepare(struct db_lite *db, const char *sql, struct db_lite_stmt **st,
                struct diag *d, const char *what)
 {
     sqlite3_stmt *s = NULL;
@@ -77,68 +82,68 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **st,
     if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
                            NULL) != SQLITE_OK)
         return fail(db->h, d, what);
-    *st = (struct db_stmt *)s;
+    *st = (struct db_lite_stmt *)s;
     return 0;
 }
 
-void db_finalize(struct db_stmt *st)
+void db_lite_finalize(struct db_lite_stmt *st)
 {
     sqlite3_finalize(S(st));
 }
 
-void db_reset(struct db_stmt *st)
+void db_lite_reset(struct db_lite_stmt *st)
 {
     sqlite3_reset(S(st));
 }
 
-void db_clear_bindings(struct db_stmt *st)
+void db_lite_clear_bindings(struct db_lite_stmt *st)
 {
     sqlite3_clear_bindings(S(st));
 }
 
-int db_param(struct db_stmt *st, const char *name)
+int db_lite_param(struct db_lite_stmt *st, const char *name)
 {
     return sqlite3_bind_parameter_index(S(st), name);
 }
 
-void db_bind_null(struct db_stmt *st, int idx)
+void db_lite_bind_null(struct db_lite_stmt *st, int idx)
 {
     if (idx > 0)
         sqlite3_bind_null(S(st), idx);
 }
 
-void db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+void db_lite_bind_int64(struct db_lite_stmt *st, int idx, int64_t v)
 {
     if (idx > 0)
         sqlite3_bind_int64(S(st), idx, v);
 }
 
-void db_bind_double(struct db_stmt *st, int idx, double v)
+void db_lite_bind_double(struct db_lite_stmt *st, int idx, double v)
 {
     if (idx > 0)
         sqlite3_bind_double(S(st), idx, v);
 }
 
-void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len)
+void db_lite_bind_text(struct db_lite_stmt *st, int idx, const char *s, ptrdiff_t len)
 {
     if (idx > 0)
         sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_TRANSIENT);
 }
 
-void db_bind_text_static(struct db_stmt *st, int idx, const char *s,
+void db_lite_bind_text_static(struct db_lite_stmt *st, int idx, const char *s,
                          ptrdiff_t len)
 {
     if (idx > 0)
         sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_STATIC);
 }
 
-void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t len)
+void db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p, size_t len)
 {
     if (idx > 0)
         sqlite3_bind_blob(S(st), idx, p, (int)len, SQLITE_STATIC);
 }
 
-int db_step(struct db_stmt *st, struct diag *d, const char *what)
+int db_lite_step(struct db_lite_stmt *st, struct diag *d, const char *what)
 {
     int rc = sqlite3_step(S(st));
     if (rc == SQLITE_ROW)
@@ -150,22 +155,22 @@ int db_step(struct db_stmt *st, struct diag *d, const char *what)
            rc == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_ERROR;
 }
 
-int64_t db_changes(struct db_stmt *st)
+int64_t db_lite_changes(struct db_lite_stmt *st)
 {
     return sqlite3_changes(sqlite3_db_handle(S(st)));
 }
 
-int db_column_count(struct db_stmt *st)
+int db_lite_column_count(struct db_lite_stmt *st)
 {
     return sqlite3_column_count(S(st));
 }
 
-const char *db_column_name(struct db_stmt *st, int col)
+const char *db_lite_column_name(struct db_lite_stmt *st, int col)
 {
     return sqlite3_column_name(S(st), col);
 }
 
-enum db_type db_column_type(struct db_stmt *st, int col)
+enum db_type db_lite_column_type(struct db_lite_stmt *st, int col)
 {
     switch (sqlite3_column_type(S(st), col)) {
     case SQLITE_INTEGER: return DB_INTEGER;
@@ -176,35 +181,35 @@ enum db_type db_column_type(struct db_stmt *st, int col)
     }
 }
 
-int64_t db_column_int64(struct db_stmt *st, int col)
+int64_t db_lite_column_int64(struct db_lite_stmt *st, int col)
 {
     return sqlite3_column_int64(S(st), col);
 }
 
-double db_column_double(struct db_stmt *st, int col)
+double db_lite_column_double(struct db_lite_stmt *st, int col)
 {
     return sqlite3_column_double(S(st), col);
 }
 
-const char *db_column_text(struct db_stmt *st, int col)
+const char *db_lite_column_text(struct db_lite_stmt *st, int col)
 {
     const unsigned char *t = sqlite3_column_text(S(st), col);
     return t ? (const char *)t : "";
 }
 
-const void *db_column_blob(struct db_stmt *st, int col)
+const void *db_lite_column_blob(struct db_lite_stmt *st, int col)
 {
     return sqlite3_column_blob(S(st), col);
 }
 
-size_t db_column_bytes(struct db_stmt *st, int col)
+size_t db_lite_column_bytes(struct db_lite_stmt *st, int col)
 {
     return (size_t)sqlite3_column_bytes(S(st), col);
 }
 
 /* ---- scripts and transactions ------------------------------------------- */
 
-int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
+int db_lite_exec(struct db_lite *db, const char *sql, struct diag *d, const char *what)
 {
     if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
         return fail(db->h, d, what);
@@ -213,7 +218,7 @@ int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
 
 /* Each statement of sql in turn, with name bound (integer, or text when
  * text is not NULL) where a statement has it. */
-static int exec_each(struct db *db, const char *sql, const char *name,
+static int exec_each(struct db_lite *db, const char *sql, const char *name,
                      int64_t value, const char *text, struct diag *d,
                      const char *what)
 {
@@ -238,59 +243,53 @@ static int exec_each(struct db *db, const char *sql, const char *name,
     return 0;
 }
 
-int db_exec_bound(struct db *db, const char *sql, const char *name,
+int db_lite_exec_bound(struct db_lite *db, const char *sql, const char *name,
                   int64_t value, struct diag *d, const char *what)
 {
     return exec_each(db, sql, name, value, NULL, d, what);
 }
 
-int db_exec_bound_text(struct db *db, const char *sql, const char *name,
+int db_lite_exec_bound_text(struct db_lite *db, const char *sql, const char *name,
                        const char *value, struct diag *d, const char *what)
 {
     return exec_each(db, sql, name, 0, value ? value : "", d, what);
 }
 
-int db_begin_write(struct db *db, struct diag *d, const char *what)
+int db_lite_begin_write(struct db_lite *db, struct diag *d, const char *what)
 {
-    return db_exec(db, "BEGIN IMMEDIATE", d, what);
+    return db_lite_exec(db, "BEGIN IMMEDIATE", d, what);
 }
 
-int db_begin_read(struct db *db, struct diag *d, const char *what)
+int db_lite_begin_read(struct db_lite *db, struct diag *d, const char *what)
 {
-    return db_exec(db, "BEGIN", d, what);
+    return db_lite_exec(db, "BEGIN", d, what);
 }
 
-int db_commit(struct db *db, struct diag *d, const char *what)
+int db_lite_commit(struct db_lite *db, struct diag *d, const char *what)
 {
-    return db_exec(db, "COMMIT", d, what);
+    return db_lite_exec(db, "COMMIT", d, what);
 }
 
-void db_rollback(struct db *db)
+void db_lite_rollback(struct db_lite *db)
 {
     if (db && !sqlite3_get_autocommit(db->h))
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
-bool db_in_transaction(const struct db *db)
+bool db_lite_in_transaction(const struct db_lite *db)
 {
     return db && !sqlite3_get_autocommit(db->h);
 }
 
 /* ---- the connection ----------------------------------------------------- */
 
-enum db_kind db_kind(const struct db *db)
-{
-    (void)db;
-    return DB_SQLITE;
-}
-
 /* SQLite's full path of the file (what the Run sheet and messages name). */
-const char *db_display_name(const struct db *db)
+const char *db_lite_display_name(const struct db_lite *db)
 {
     return sqlite3_db_filename(db->h, "main");
 }
 
-const char *db_library_versions(void)
+const char *db_lite_library_versions(void)
 {
     static char text[48];
     if (!text[0])
@@ -298,14 +297,7 @@ const char *db_library_versions(void)
     return text;
 }
 
-int db_try_lock(struct db *db, struct diag *d)
-{
-    (void)db;          /* the lock file of app/lock.c, taken before open */
-    (void)d;
-    return 0;
-}
-
-int db_schema_version(struct db *db, int *version, struct diag *d)
+int db_lite_schema_version(struct db_lite *db, int *version, struct diag *d)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
@@ -319,20 +311,20 @@ int db_schema_version(struct db *db, int *version, struct diag *d)
     return 0;
 }
 
-int db_set_schema_version(struct db *db, int version, struct diag *d)
+int db_lite_set_schema_version(struct db_lite *db, int version, struct diag *d)
 {
     char pragma[64];
     snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version);
-    return db_exec(db, pragma, d, "recording schema version");
+    return db_lite_exec(db, pragma, d, "recording schema version");
 }
 
 /* The first statement reads the header: a file that is not a database
  * fails here, before anything is written to it; a newer schema is refused
  * untouched. */
-static int check_version(struct db *db, const char *path, struct diag *d)
+static int check_version(struct db_lite *db, const char *path, struct diag *d)
 {
     int version;
-    if (db_schema_version(db, &version, d) != 0) {
+    if (db_lite_schema_version(db, &version, d) != 0) {
         diag_set_file(d, path);
         return -1;
     }
@@ -340,7 +332,7 @@ static int check_version(struct db *db, const char *path, struct diag *d)
 }
 
 /* Read-only, never created: a missing database is 66 (explain). */
-static int open_read_only(const char *path, struct db *db, struct diag *d)
+static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 {
     struct stat sb;
     if (stat(path, &sb) != 0)
@@ -362,10 +354,10 @@ static int open_read_only(const char *path, struct db *db, struct diag *d)
             d->exit_code = EX_NOINPUT;
         return -1;
     }
-    return db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas");
+    return db_lite_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas");
 }
 
-static int open_write(const char *path, struct db *db, struct diag *d)
+static int open_write(const char *path, struct db_lite *db, struct diag *d)
 {
     int rc = sqlite3_open_v2(path, &db->h,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -388,21 +380,20 @@ static int open_write(const char *path, struct db *db, struct diag *d)
      * WAL frames to write; bench/README.md). It must precede journal_mode,
      * which writes the first page. Memory is unchanged: cache_size below
      * counts KiB, not pages. */
-    if (db_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
-        db_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
-        db_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
-        db_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
-        db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
-        db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
-        db_migrate(db, d) != 0) {
+    if (db_lite_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
+        db_lite_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
+        db_lite_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
+        db_lite_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
+        db_lite_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
+        db_lite_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas")) {
         diag_set_file(d, path);
         return -1;
     }
     return 0;
 }
 
-int db_open(const char *target, const char *schema, enum db_mode mode,
-            struct db **out, struct diag *d)
+int db_lite_open(const char *target, const char *schema, enum db_mode mode,
+            struct db_lite **out, struct diag *d)
 {
     (void)schema;                     /* PostgreSQL only */
     *out = NULL;
@@ -416,7 +407,7 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
         configured = true;
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     }
-    struct db *db = calloc(1, sizeof *db);
+    struct db_lite *db = calloc(1, sizeof *db);
     if (!db)
         return diag_set(d, EX_SOFTWARE, target, 0,
                         "cannot open database: out of memory");
@@ -431,7 +422,7 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
     return 0;
 }
 
-void db_close(struct db *db)
+void db_lite_close(struct db_lite *db)
 {
     if (!db)
         return;
@@ -441,7 +432,7 @@ void db_close(struct db *db)
         sqlite3_exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
                      NULL);
     else
-        db_rollback(db);              /* explain's read: only TEMP tables */
+        db_lite_rollback(db);              /* explain's read: only TEMP tables */
     sqlite3_close_v2(db->h);
     free(db);
 }

@@ -284,13 +284,33 @@ static int read_example(struct db *db, enum about_book book,
     return 0;
 }
 
+/* The --db of the commands on the page, quoted for a shell, with the
+ * --schema of the run when one was given (PostgreSQL); NULL when out of
+ * memory. */
+static char *db_words(const struct report_opts *o)
+{
+    char *db = shell_word(o->db_path ? o->db_path : "DB");
+    char *schema = o->schema ? shell_word(o->schema) : NULL;
+    if (!db || !schema) {
+        free(schema);
+        return db;
+    }
+    size_t n = strlen(db) + strlen(schema) + 16;
+    char *both = malloc(n);
+    if (both)
+        snprintf(both, n, "%s --schema %s", db, schema);
+    free(db);
+    free(schema);
+    return both;
+}
+
 /* "How to trace a row", with the example's commands. */
 static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
                              lxw_row_t row, const struct report_opts *o,
                              const struct book_words *w,
                              const struct about_example *ex)
 {
-    char *db = shell_word(o->db_path ? o->db_path : "DB");
+    char *db = db_words(o);
     char line[512];
     sheet_write_cstr(b, ws, row++, 0, "Tracing a row", b->title);
     put_row(b, ws, row++, "Source", "Every listed row names its source "

@@ -89,7 +89,8 @@ static int setup_rules(struct ex *x)
 static int open_db(struct ex *x)
 {
     const char *path = x->o->db_path;
-    if (db_open(path, NULL, DB_READ_ONLY, &x->db, x->d) != 0)
+    if (db_open(x->o->db_target, x->o->schema, DB_READ_ONLY, &x->db,
+                x->d) != 0)
         return -1;
     int version;
     if (db_schema_version(x->db, &version, x->d) != 0)

@@ -23,7 +23,9 @@
 #define EXPLAIN_MAX_BUCKETS RULES_MAX_BUCKETS
 
 struct explain_opts {
-    const char *db_path;
+    const char *db_path;           /* the database as shown (no password) */
+    const char *db_target;         /* --db as given: a path or a URI */
+    const char *schema;            /* --schema (PostgreSQL), or NULL */
     const char *version;           /* svcrecon's, for the JSON document */
     const char *dispatch_id;       /* DISPATCH_ID, or NULL with --source */
     const char *source;            /* --source FILE:LINE as given, or NULL */

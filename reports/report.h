@@ -22,6 +22,7 @@ struct report_opts {
     const char *tmp_dir;          /* set by report_write_all(): the run's
                                      own temporary folder in out_dir */
     const char *db_path;          /* named on the Run sheet */
+    const char *schema;           /* --schema (PostgreSQL), or NULL */
     const char *version;          /* svcrecon version text */
     char        as_of[11];        /* YYYY-MM-DD */
     int32_t     as_of_day;        /* days since 1970-01-01 */

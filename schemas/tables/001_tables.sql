@@ -17,8 +17,17 @@
 --     per file (a repeat inside one file is rejected by the loader, which finds
 --     the earlier line through the same index) and again in later files,
 --     which supersede it.
--- Portable SQL (SQLite and PostgreSQL): the only SQLite-specific construct is
--- INTEGER PRIMARY KEY as the row id.
+-- Portable SQL (SQLite and PostgreSQL), with what PostgreSQL needs besides
+-- kept beside it in schemas/tables/pg/ (lib/db.c runs pg001_before.sql
+-- before this file and pg001_after.sql after it, on PostgreSQL only):
+--   * INTEGER PRIMARY KEY is SQLite's row id, numbered by an INSERT that
+--     leaves it out; PostgreSQL numbers it by an identity column, which has
+--     no syntax SQLite reads (pg001_after.sql adds it);
+--   * BLOB is PostgreSQL's bytea (a domain named blob, pg001_before.sql);
+--   * DOUBLE PRECISION, not REAL: REAL is 4 bytes on PostgreSQL, and SQLite
+--     gives both names the same 8-byte REAL affinity;
+--   * file_warning keeps its rows' order in SQLite's rowid; PostgreSQL has
+--     none, so pg001_after.sql adds a column named rowid.
 
 CREATE TABLE imported_file (
     file_id       INTEGER PRIMARY KEY,   -- import order; ties in rules use it
@@ -99,7 +108,7 @@ CREATE TABLE closeout (
     completed_on    TEXT,                -- 'YYYY-MM-DD'; NULL = blank
     completed_day   INTEGER,
     technician      TEXT NOT NULL,
-    labor_hours     REAL,                -- NULL = blank; 0 is kept as 0
+    labor_hours     DOUBLE PRECISION,    -- NULL = blank; 0 is kept as 0
     resolution_code TEXT NOT NULL,
     parts           TEXT NOT NULL
 );

@@ -103,7 +103,7 @@ CREATE TABLE IF NOT EXISTS cur_closeout (
     completed_on      TEXT,
     completed_day     INTEGER,
     technician        TEXT NOT NULL,
-    labor_hours       REAL,
+    labor_hours       DOUBLE PRECISION,
     resolution_code   TEXT NOT NULL,
     parts             TEXT NOT NULL,
     file_name         TEXT NOT NULL,

@@ -75,14 +75,15 @@ def test_from_after_as_of_is_a_usage_error():
         check(not os.path.exists(t.p("x.db")))
 
 
-def test_postgresql_uri_is_refused_naming_no_password():
-    # SPEC §5 lets --db be a PostgreSQL URI; this version has no PostgreSQL
-    # back end (README "PostgreSQL"): 64, nothing created, the URI (and so
-    # its password) in no message and no summary.
+def test_postgresql_server_unreachable_is_66_naming_no_password():
+    # SPEC §5: --db may be a PostgreSQL URI (issue 17). A server that cannot
+    # be reached is 66 with libpq's reason; the URI's password is in no
+    # message and no summary, and nothing is created beside the command (no
+    # lock file named after a URI). tests/e2e/t0210 runs nights on a server.
     with Tmp() as t:
         night(t, 1)
-        for uri in ("postgresql://svc:s3cret@localhost:5432/svc?sslmode=require",
-                    "postgres://svc:s3cret@db.example/svc"):
+        for uri in ("postgresql://svc:s3cret@127.0.0.1:1/svc?sslmode=disable",
+                    "postgres://svc:s3cret@/svc?host=%s" % t.p("no-such-dir")):
             for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out"),
                           "--summary", t.p("s.json")],
                          ["report", "--out", t.p("out"), "--summary", t.p("s.json")],
@@ -90,16 +91,24 @@ def test_postgresql_uri_is_refused_naming_no_password():
                           t.p("inbox/dispatches_2026-03-10.csv")],
                          ["explain", "X1"]):
                 r = svc(args[0], "--db", uri, *args[1:], cwd=t.path)
-                eq(r.code, 64, r)
-                check("PostgreSQL server" in r.err and "SQLite database file" in r.err,
-                      r.err)
+                eq(r.code, 66, r)
+                check("cannot connect: " in r.err and "svc@" in r.err, r.err)
                 check("s3cret" not in r.out + r.err, r.err)
                 if args[0] != "explain":
                     s = validate_summary(t.p("s.json"))
-                    eq((s["status"], s["exit_code"]), ("usage", 64))
+                    eq(s["exit_code"], 66)
                     check("s3cret" not in open(t.p("s.json")).read(), s)
                     os.remove(t.p("s.json"))
                 eq(sorted(os.listdir(t.path)), ["inbox"], "something was created")
+
+
+def test_schema_with_a_sqlite_db_is_a_usage_error():
+    with Tmp() as t:
+        for args in (["report", "--out", t.p("out")], ["explain", "X1"]):
+            r = svc(args[0], "--db", t.p("x.db"), "--schema", "s", *args[1:])
+            eq(r.code, 64, r)
+            check("--schema names a PostgreSQL schema" in r.err, r.err)
+            eq(os.listdir(t.path), [], "something was created")
 
 
 def test_unknown_short_option_is_named_not_the_command():

@@ -1,0 +1,337 @@
+/* db_switch.c -- which back end: each db_* function of lib/db.h passes to
+ * its db_lite_* (SQLite, lib/db_sqlite.c) or db_pg_* (PostgreSQL,
+ * lib/db_pg.c) twin, by the form of the target db_open was given (SPEC §5:
+ * a path, or a postgresql:// / postgres:// URI). A statement carries its
+ * back end's statement; the hot path pays one pointer test per call. */
+#include "lib/db_lite.h"
+#include "lib/db_pg.h"
+
+#include "lib/db_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+struct db {
+    struct db_lite *lite;        /* exactly one of the two is set */
+    struct db_pg   *pg;
+};
+
+struct db_stmt {
+    struct db_lite_stmt *lite;   /* exactly one of the two is set */
+    struct db_pg_stmt   *pg;
+};
+
+bool db_is_server(const char *target)
+{
+    return db_pg_is_uri(target);
+}
+
+void db_shown_name(const char *target, char *out, size_t size)
+{
+    char *masked = db_pg_is_uri(target) ? db_pg_mask_uri(target) : NULL;
+    snprintf(out, size, "%s", masked ? masked
+                              : db_pg_is_uri(target) ? "postgresql://"
+                                                     : target);
+    free(masked);
+}
+
+/* The PostgreSQL database of a read: it must hold svcrecon's tables. */
+static int check_pg_read(struct db *db, struct diag *d)
+{
+    int version;
+    if (db_schema_version(db, &version, d) != 0)
+        return -1;
+    if (version == 0)
+        return diag_set(d, EX_NOINPUT, db_display_name(db), 0,
+                        "cannot open database: its schema holds no "
+                        "svcrecon tables (nothing was imported into it)");
+    return db_refuse_newer(db_display_name(db), version, d);
+}
+
+int db_open(const char *target, const char *schema, enum db_mode mode,
+            struct db **out, struct diag *d)
+{
+    struct db *db = calloc(1, sizeof *db);
+    *out = NULL;
+    if (!db)
+        return diag_set(d, EX_SOFTWARE, NULL, 0,
+                        "cannot open database: out of memory");
+    int rc = db_pg_is_uri(target)
+                 ? db_pg_open(target, schema, mode, &db->pg, d)
+                 : db_lite_open(target, schema, mode, &db->lite, d);
+    if (rc == 0 && db->pg && mode == DB_READ_ONLY)
+        rc = check_pg_read(db, d);
+    if (rc == 0 && mode == DB_WRITE && db_migrate(db, d) != 0) {
+        diag_set_file(d, db_display_name(db));
+        rc = -1;
+    }
+    if (rc != 0) {
+        db_close(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    db_lite_close(db->lite);
+    db_pg_close(db->pg);
+    free(db);
+}
+
+enum db_kind db_kind(const struct db *db)
+{
+    return db->pg ? DB_POSTGRES : DB_SQLITE;
+}
+
+const char *db_display_name(const struct db *db)
+{
+    return db->pg ? db_pg_display_name(db->pg)
+                  : db_lite_display_name(db->lite);
+}
+
+const char *db_library_versions(void)
+{
+    static char text[96];
+    if (!text[0])
+        snprintf(text, sizeof text, "%s, %s", db_lite_library_versions(),
+                 db_pg_library_version());
+    return text;
+}
+
+int db_try_lock(struct db *db, struct diag *d)
+{
+    /* SQLite: the lock file of app/lock.c, taken before db_open. */
+    return db->pg ? db_pg_try_lock(db->pg, d) : 0;
+}
+
+int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_exec(db->pg, sql, d, what)
+                  : db_lite_exec(db->lite, sql, d, what);
+}
+
+int db_exec_bound(struct db *db, const char *sql, const char *name,
+                  int64_t value, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_exec_each(db->pg, sql, name, value, NULL, d, what)
+                  : db_lite_exec_bound(db->lite, sql, name, value, d, what);
+}
+
+int db_exec_bound_text(struct db *db, const char *sql, const char *name,
+                       const char *value, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_exec_each(db->pg, sql, name, 0,
+                                    value ? value : "", d, what)
+                  : db_lite_exec_bound_text(db->lite, sql, name, value, d,
+                                            what);
+}
+
+int db_begin_write(struct db *db, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_begin(db->pg, true, d, what)
+                  : db_lite_begin_write(db->lite, d, what);
+}
+
+int db_begin_read(struct db *db, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_begin(db->pg, false, d, what)
+                  : db_lite_begin_read(db->lite, d, what);
+}
+
+int db_commit(struct db *db, struct diag *d, const char *what)
+{
+    return db->pg ? db_pg_commit(db->pg, d, what)
+                  : db_lite_commit(db->lite, d, what);
+}
+
+void db_rollback(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->pg)
+        db_pg_rollback(db->pg);
+    else
+        db_lite_rollback(db->lite);
+}
+
+bool db_in_transaction(const struct db *db)
+{
+    return db && (db->pg ? db_pg_in_transaction(db->pg)
+                         : db_lite_in_transaction(db->lite));
+}
+
+int db_schema_version(struct db *db, int *version, struct diag *d)
+{
+    return db->pg ? db_pg_schema_version(db->pg, version, d)
+                  : db_lite_schema_version(db->lite, version, d);
+}
+
+int db_set_schema_version(struct db *db, int version, struct diag *d)
+{
+    return db->pg ? db_pg_set_schema_version(db->pg, version, d)
+                  : db_lite_set_schema_version(db->lite, version, d);
+}
+
+/* ---- statements ------------------------------------------------------------ */
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **out,
+               struct diag *d, const char *what)
+{
+    struct db_stmt *st = calloc(1, sizeof *st);
+    *out = NULL;
+    if (!st)
+        return diag_set(d, EX_SOFTWARE, db_display_name(db), 0,
+                        "%s: out of memory", what);
+    int rc = db->pg ? db_pg_prepare(db->pg, sql, &st->pg, d, what)
+                    : db_lite_prepare(db->lite, sql, &st->lite, d, what);
+    if (rc != 0) {
+        free(st);
+        return -1;
+    }
+    *out = st;
+    return 0;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    if (!st)
+        return;
+    db_lite_finalize(st->lite);
+    db_pg_finalize(st->pg);
+    free(st);
+}
+
+void db_reset(struct db_stmt *st)
+{
+    if (st->pg)
+        db_pg_reset(st->pg);
+    else
+        db_lite_reset(st->lite);
+}
+
+void db_clear_bindings(struct db_stmt *st)
+{
+    if (st->pg)
+        db_pg_clear_bindings(st->pg);
+    else
+        db_lite_clear_bindings(st->lite);
+}
+
+int db_param(struct db_stmt *st, const char *name)
+{
+    return st->pg ? db_pg_param(st->pg, name) : db_lite_param(st->lite, name);
+}
+
+void db_bind_null(struct db_stmt *st, int idx)
+{
+    if (st->pg)
+        db_pg_bind_null(st->pg, idx);
+    else
+        db_lite_bind_null(st->lite, idx);
+}
+
+void db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+    if (st->pg)
+        db_pg_bind_int64(st->pg, idx, v);
+    else
+        db_lite_bind_int64(st->lite, idx, v);
+}
+
+void db_bind_double(struct db_stmt *st, int idx, double v)
+{
+    if (st->pg)
+        db_pg_bind_double(st->pg, idx, v);
+    else
+        db_lite_bind_double(st->lite, idx, v);
+}
+
+void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len)
+{
+    if (st->pg)
+        db_pg_bind_text(st->pg, idx, s, len);
+    else
+        db_lite_bind_text(st->lite, idx, s, len);
+}
+
+/* PostgreSQL copies every value it is given (the text goes out at the
+ * step): static text is just text there. */
+void db_bind_text_static(struct db_stmt *st, int idx, const char *s,
+                         ptrdiff_t len)
+{
+    if (st->pg)
+        db_pg_bind_text(st->pg, idx, s, len);
+    else
+        db_lite_bind_text_static(st->lite, idx, s, len);
+}
+
+void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t len)
+{
+    if (st->pg)
+        db_pg_bind_blob(st->pg, idx, p, len);
+    else
+        db_lite_bind_blob(st->lite, idx, p, len);
+}
+
+int db_step(struct db_stmt *st, struct diag *d, const char *what)
+{
+    return st->pg ? db_pg_step(st->pg, d, what)
+                  : db_lite_step(st->lite, d, what);
+}
+
+int64_t db_changes(struct db_stmt *st)
+{
+    return st->pg ? db_pg_changes(st->pg) : db_lite_changes(st->lite);
+}
+
+int db_column_count(struct db_stmt *st)
+{
+    return st->pg ? db_pg_column_count(st->pg)
+                  : db_lite_column_count(st->lite);
+}
+
+const char *db_column_name(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_name(st->pg, col)
+                  : db_lite_column_name(st->lite, col);
+}
+
+enum db_type db_column_type(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_type(st->pg, col)
+                  : db_lite_column_type(st->lite, col);
+}
+
+int64_t db_column_int64(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_int64(st->pg, col)
+                  : db_lite_column_int64(st->lite, col);
+}
+
+double db_column_double(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_double(st->pg, col)
+                  : db_lite_column_double(st->lite, col);
+}
+
+const char *db_column_text(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_text(st->pg, col)
+                  : db_lite_column_text(st->lite, col);
+}
+
+const void *db_column_blob(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_blob(st->pg, col)
+                  : db_lite_column_blob(st->lite, col);
+}
+
+size_t db_column_bytes(struct db_stmt *st, int col)
+{
+    return st->pg ? db_pg_column_bytes(st->pg, col)
+                  : db_lite_column_bytes(st->lite, col);
+}

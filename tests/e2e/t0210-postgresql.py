@@ -1,0 +1,395 @@
+#!/usr/bin/python3
+"""t0210 -- PostgreSQL as the database (SPEC §5, issue 17).
+
+Runs against the throw-away cluster tests/run-all starts ($SVCRECON_PG_DIR,
+tests/pgcluster.py); each test works in schemas of its own, dropped first.
+Without a cluster every test says SKIP (counted apart, never passed).
+
+- the sample nights give the same workbooks cell for cell on SQLite and on
+  PostgreSQL (every sheet of every workbook, dealer statements too; only
+  the database's name differs), and explain tells the same story;
+- the run lock: a second start gets 75 and is told the holder;
+- a wrong password is 66 with libpq's reason and the password nowhere;
+  PGPASSWORD works as libpq defines it;
+- a login without the privileges: 73 when writing, 66 when reading.
+"""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import openpyxl  # noqa: E402
+import pgcluster  # noqa: E402
+from svctest import ROOT, SVCRECON, Tmp, check, eq, skip, svc, validate_summary  # noqa: E402
+
+SAMPLE = os.path.join(ROOT, "sample-data", "inbox")
+SUFFIX = "asan" if "asan" in os.environ.get("SVCRECON_BUILD", "") else "plain"
+
+
+def cluster():
+    c = pgcluster.from_env()
+    if not c:
+        skip("no PostgreSQL cluster ($SVCRECON_PG_DIR unset: tests/run-all "
+             "starts one; %s)" % (pgcluster.unavailable() or "not started"))
+    return c
+
+
+def fresh_schema(c, name):
+    """A schema name of this test and build, dropped if a run left it."""
+    schema = "t0210_%s_%s" % (name, SUFFIX)
+    c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+    return schema
+
+
+def stage_night(t, inbox, date):
+    os.makedirs(t.p(inbox), exist_ok=True)
+    for n in sorted(os.listdir(SAMPLE)):
+        if n.endswith("_%s.csv" % date):
+            shutil.copy(os.path.join(SAMPLE, n), t.p(inbox, n))
+
+
+def two_nights(t, runs):
+    """The demo's two nights (README "The two commands"), each run of runs
+    (db, extra options, out folder) in turn on the same inbox."""
+    for date in ("2026-03-11", "2026-03-12"):
+        stage_night(t, "inbox", date)
+        for db, extra, out in runs:
+            r = svc("run", "--db", db, *extra, "--inbox", t.p("inbox"),
+                    "--out", t.p(out), "--as-of", date, "--statements",
+                    "--quiet", "--summary", t.p(out + ".json"))
+            eq(r.code, 0, r)
+
+
+IMPORTED = re.compile(r"imported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
+
+def cells(path, names):
+    """Every sheet's cells, with the database's names replaced by 'DB' and
+    the wall-clock time of an import (a skipped file's reason) by 'T'."""
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        rows = []
+        for row in ws.iter_rows():
+            vals = []
+            for c in row:
+                v = c.value
+                if isinstance(v, str):
+                    for n in names:
+                        v = v.replace(n, "DB")
+                    v = IMPORTED.sub("imported T", v)
+                vals.append(v)
+            rows.append(vals)
+        out[ws.title] = rows
+    return wb.sheetnames, out
+
+
+def workbooks(folder):
+    found = []
+    for dirpath, _, files in os.walk(folder):
+        for f in files:
+            if f.endswith(".xlsx"):
+                found.append(os.path.relpath(os.path.join(dirpath, f), folder))
+    return sorted(found)
+
+
+def test_sample_nights_give_the_same_cells_on_both():
+    c = cluster()
+    schema = fresh_schema(c, "nights")
+    uri = c.uri()
+    with Tmp() as t:
+        lite = t.p("svc.db")
+        two_nights(t, [(lite, [], "lite"), (uri, ["--schema", schema], "pg")])
+        check(len(workbooks(t.p("lite"))) > 6, "three a night + statements")
+        n_cells = same_cells(t.p("lite"), [shell_quote(lite), lite], t.p("pg"),
+                             ["%s --schema %s" % (shell_quote(uri), schema), uri])
+        check(n_cells > 1000, n_cells)
+        # the summaries agree but for the database and the clock
+        sl, sp = (validate_summary(t.p(n + ".json")) for n in ("lite", "pg"))
+        eq(sp["database"], uri)
+        eq(strip_summary(sp), strip_summary(sl), "summary")
+        # explain tells the same story (each fact's import time aside)
+        for args in (["D2603013"], ["--source", "dispatches_2026-03-12.csv:17"],
+                     ["--source", "closeouts_2026-03-11.csv:0"], ["--json", "D2511031"]):
+            rl = svc("explain", "--db", lite, "--as-of", "2026-03-12", *args)
+            rp = svc("explain", "--db", uri, "--schema", schema, "--as-of",
+                     "2026-03-12", *args)
+            eq((rp.code, rp.err), (rl.code, rl.err.replace(lite, uri)), args)
+            check(len(rl.out) > 200, rl.out)
+            eq(unstamp(rp.out, uri), unstamp(rl.out, lite), args)
+
+
+def shell_quote(s):
+    """As reports/about.c quotes --db for a shell: bare when safe."""
+    if re.fullmatch(r"[A-Za-z0-9_./:@%+=,-]+", s):
+        return s
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def strip_summary(doc):
+    doc = json.loads(IMPORTED.sub("imported T", json.dumps(doc)))
+    for k in ("database", "started_at", "finished_at", "elapsed_seconds",
+              "host"):
+        doc.pop(k, None)
+    for f in doc.get("files", []):
+        f.pop("seconds", None)
+        f["path"] = os.path.basename(f["path"])
+    for r in (doc.get("reports") or {}).values():
+        if isinstance(r, dict):
+            for k in list(r):
+                if k in ("path", "folder", "seconds"):
+                    r[k] = os.path.basename(str(r[k]))
+    return doc
+
+
+def unstamp(text, db):
+    text = text.replace(db, "DB")
+    return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "T", text)
+
+
+def same_cells(folder_a, names_a, folder_b, names_b):
+    """Every workbook of folder_a has the same cells in folder_b; the
+    number of cells compared."""
+    books = workbooks(folder_a)
+    eq(workbooks(folder_b), books, "the same workbooks")
+    n = 0
+    for b in books:
+        sheets_a, ca = cells(os.path.join(folder_a, b), names_a)
+        sheets_b, cb = cells(os.path.join(folder_b, b), names_b)
+        eq(sheets_b, sheets_a, b)
+        for sheet in sheets_a:
+            eq(len(cb[sheet]), len(ca[sheet]), "%s %s: rows" % (b, sheet))
+            for i, (ra, rb) in enumerate(zip(ca[sheet], cb[sheet])):
+                eq(rb, ra, "%s %s row %d" % (b, sheet, i + 1))
+                n += len(ra)
+    return n
+
+
+def interrupted_night(name, when, how, extra=()):
+    """Runs a generated night on PostgreSQL and interrupts it the first time
+    svcrecon's session is seen while `when` (an SQL condition on
+    pg_stat_activity; {schema} is the test's schema) holds: how =
+    "terminate" ends the session from the server (as a restart does),
+    "kill" sends the program SIGKILL. Returns (cluster, schema, uri, tmp,
+    run args, the interrupted run's exit code and stderr)."""
+    c = cluster()
+    schema = fresh_schema(c, name)
+    uri = c.uri()
+    t = Tmp()
+    gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
+                          "--dispatches", "4000", "--days", "60",
+                          "--out", t.p("inbox")], capture_output=True)
+    eq(gen.returncode, 0, gen.stderr)
+    args = ["--inbox", t.p("inbox"), "--as-of", "2025-03-01", "--quiet"]
+    args += list(extra)
+    p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema", schema,
+                          "--out", t.p("pg")] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    caught = ""
+    for _ in range(3000):
+        caught = c.psql(pgcluster.DATABASE, """
+            SELECT %s FROM pg_stat_activity
+             WHERE application_name = 'svcrecon on %s pid %d'
+               AND %s""" % (
+            "pg_terminate_backend(pid)" if how == "terminate" else "'t'",
+            os.uname().nodename[:39], p.pid,
+            when.format(schema=schema))).strip()
+        if caught or p.poll() is not None:
+            break
+    if caught and how == "kill":
+        p.kill()
+    out, err = p.communicate(timeout=300)
+    eq(caught, "t", "not caught while %r: %s" % (when, err))
+    return c, schema, uri, t, args, p.returncode, err
+
+
+def rerun_equals_clean_sqlite(uri, schema, t, args):
+    r = svc("run", "--db", uri, "--schema", schema, "--out", t.p("pg"), *args)
+    eq(r.code, 0, r)
+    r = svc("run", "--db", t.p("svc.db"), "--out", t.p("lite"), *args)
+    eq(r.code, 0, r)
+    n = same_cells(t.p("lite"), [shell_quote(t.p("svc.db")), t.p("svc.db")],
+                   t.p("pg"), ["%s --schema %s" % (shell_quote(uri), schema),
+                               uri])
+    check(n > 10000, n)
+
+
+def test_connection_lost_mid_load_is_70_and_the_rerun_completes():
+    # SPEC §6 on a server: the server ends svcrecon's session while a file
+    # loads (as a restart does); the file in flight is rolled back, the run
+    # ends 70, and running again gives what an uninterrupted run gives.
+    c, schema, uri, t, args, code, err = interrupted_night(
+        "lost", "query LIKE '%%INSERT INTO dispatch (%%'", "terminate")
+    with t:
+        eq(code, 70, err)
+        check("lost the connection to the server" in err, err)
+        loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "
+                        "ORDER BY file_id) FROM %s.imported_file" % schema)
+        eq(loaded.strip(), "registrations.csv", "the file in flight stayed")
+        rerun_equals_clean_sqlite(uri, schema, t, args)
+
+
+def test_kill_9_during_the_report_then_rerun_is_a_clean_run():
+    # kill -9 once the three files are in, while the report writes (with
+    # the dealer statements, the longest part): the server rolls the
+    # report's transaction back when the socket closes; nothing of the
+    # report is recorded, and the rerun writes what an uninterrupted run
+    # writes.
+    c, schema, uri, t, args, code, err = interrupted_night(
+        "kill9",
+        # the three files are committed (query_to_xml: the table does not
+        # exist before the first migration, and a plain subquery on it
+        # would not even parse)
+        "CASE WHEN to_regclass('{schema}.imported_file') IS NULL THEN false "
+        "ELSE query_to_xml('SELECT 1 FROM {schema}.imported_file "
+        "HAVING count(*) = 3', false, true, '')::text <> '' END", "kill",
+        ["--statements"])
+    with t:
+        eq(code, -9, err)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                  % schema).strip(), "3", "not killed in the report")
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.report_run"
+                  % schema).strip(), "0", "a killed report was recorded")
+        rerun_equals_clean_sqlite(uri, schema, t, args)
+
+
+def test_second_start_gets_75_naming_the_holder():
+    c = cluster()
+    schema = fresh_schema(c, "lock")
+    uri = c.uri()
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        r = svc("import", "--db", uri, "--schema", schema, "--kind",
+                "registrations", t.p("inbox", "registrations_2026-03-11.csv"))
+        eq(r.code, 0, r)
+        # a session that holds the run lock of this database and schema
+        key = lock_key(pgcluster.DATABASE, schema)
+        holder = subprocess.Popen(
+            [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
+             "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, PGAPPNAME="the-night-holder"))
+        try:
+            holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
+            holder.stdin.flush()
+            pid = holder.stdout.readline().strip().split("|")[-1]
+            check(pid.isdigit(), pid)
+            for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out")],
+                         ["report", "--out", t.p("out")],
+                         ["import", "--kind", "dispatches",
+                          t.p("inbox", "dispatches_2026-03-11.csv")]):
+                r = svc(args[0], "--db", uri, "--schema", schema, *args[1:])
+                eq(r.code, 75, r)
+                check("schema '%s' held by pid %s on the local socket "
+                      "(application 'the-night-holder') since " % (schema, pid)
+                      in r.err and "try later" in r.err, r.err)
+            check(not os.path.exists(t.p("out")), "a held run wrote workbooks")
+            # explain reads without the lock
+            r = svc("explain", "--db", uri, "--schema", schema, "X1")
+            eq(r.code, 65, r)
+        finally:
+            holder.stdin.close()
+            holder.wait()
+        # the holder gone, the run goes ahead (its server process lets the
+        # lock go a moment after psql exits)
+        for _ in range(50):
+            r = svc("run", "--db", uri, "--schema", schema, "--inbox",
+                    t.p("inbox"), "--out", t.p("out"), "--as-of", "2026-03-11",
+                    "--quiet")
+            if r.code != 75:
+                break
+            time.sleep(0.1)
+        eq(r.code, 0, r)
+
+
+def lock_key(database, schema):
+    """lib/db_pg.c's key: FNV-1a 64 of 'svcrecon', database and schema,
+    each with its NUL, low bit cleared (the bit marks the write lock)."""
+    h = 0xcbf29ce484222325
+    for part in ("svcrecon", database, schema):
+        for b in part.encode() + b"\0":
+            h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    h &= 0x7ffffffffffffffe
+    return h
+
+
+def test_wrong_password_is_66_and_never_shown():
+    c = cluster()
+    schema = fresh_schema(c, "pw")
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        bad = c.uri(pgcluster.PASSWORD_ROLE, "Wr0ng-pw-xyz")
+        r = svc("run", "--db", bad, "--schema", schema, "--inbox", t.p("inbox"),
+                "--out", t.p("out"), "--summary", t.p("s.json"))
+        eq(r.code, 66, r)
+        check("password authentication failed for user \"svc_pw\"" in r.err, r.err)
+        check("Wr0ng-pw-xyz" not in r.err + r.out, r.err)
+        check("Wr0ng-pw-xyz" not in open(t.p("s.json")).read(), "summary")
+        # the right one in the URI: the workbooks never hold it
+        good = c.uri(pgcluster.PASSWORD_ROLE, pgcluster.PASSWORD)
+        r = svc("run", "--db", good, "--schema", schema, "--inbox", t.p("inbox"),
+                "--out", t.p("out"), "--as-of", "2026-03-11", "--quiet",
+                "--summary", t.p("s.json"))
+        eq(r.code, 0, r)
+        for b in workbooks(t.p("out")):
+            _, cs = cells(t.p("out", b), [])
+            check(pgcluster.PASSWORD not in json.dumps(cs, default=str), b)
+        check(pgcluster.PASSWORD not in open(t.p("s.json")).read(), "summary")
+        # PGPASSWORD, as libpq reads it
+        r = svc("report", "--db", c.uri(pgcluster.PASSWORD_ROLE), "--schema",
+                schema, "--out", t.p("out2"), "--as-of", "2026-03-11", "--quiet",
+                env={"PGPASSWORD": pgcluster.PASSWORD})
+        eq(r.code, 0, r)
+
+
+def test_missing_privileges_are_73_writing_and_66_reading():
+    c = cluster()
+    schema = fresh_schema(c, "priv")
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        nopriv = c.uri(pgcluster.NOPRIV_ROLE)
+        # no CREATE on the database: the schema cannot be made
+        r = svc("run", "--db", nopriv, "--schema", schema, "--inbox", t.p("inbox"),
+                "--out", t.p("out"))
+        eq(r.code, 73, r)
+        check("permission denied for database" in r.err, r.err)
+        # the schema made by its owner; no privilege on it for the login
+        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox",
+                t.p("inbox"), "--out", t.p("out"), "--as-of", "2026-03-11",
+                "--quiet")
+        eq(r.code, 0, r)
+        # what cannot be read is 66 (report first checks that the schema
+        # holds svcrecon's tables, as it checks that a file exists)
+        for args in (["report", "--out", t.p("o2")], ["explain", "D2603013"]):
+            r = svc(args[0], "--db", nopriv, "--schema", schema, *args[1:])
+            eq(r.code, 66, r)
+            check("permission denied for schema '%s': the user needs USAGE"
+                  % schema in r.err, r.err)
+        # a reader (USAGE, SELECT): explain works, report cannot write
+        c.psql(pgcluster.DATABASE, "GRANT USAGE ON SCHEMA %s TO %s; GRANT "
+               "SELECT ON ALL TABLES IN SCHEMA %s TO %s"
+               % (schema, pgcluster.NOPRIV_ROLE, schema, pgcluster.NOPRIV_ROLE))
+        r = svc("explain", "--db", nopriv, "--schema", schema, "--as-of",
+                "2026-03-11", "D2603013")
+        eq(r.code, 0, r)
+        r = svc("report", "--db", nopriv, "--schema", schema, "--out", t.p("o2"),
+                "--as-of", "2026-03-11")
+        eq(r.code, 73, r)
+        check("needs USAGE and CREATE" in r.err, r.err)
+        # CREATE on the schema, but no INSERT on its tables
+        c.psql(pgcluster.DATABASE, "GRANT CREATE ON SCHEMA %s TO %s"
+               % (schema, pgcluster.NOPRIV_ROLE))
+        r = svc("report", "--db", nopriv, "--schema", schema, "--out", t.p("o2"),
+                "--as-of", "2026-03-11")
+        eq(r.code, 73, r)
+        check("permission denied for table report_" in r.err, r.err)
+
+
+if __name__ == "__main__":
+    import svctest
+    svctest.main(globals())
