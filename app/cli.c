@@ -120,7 +120,8 @@ static void print_version(void)
 static bool set_date(const char *arg, char iso[11], int32_t *day)
 {
     struct parse_when w;
-    if (!parse_date(arg, strlen(arg), &w))
+    /* Before 1900 a workbook's as-of cell would read 1900-01-00. */
+    if (!parse_date(arg, strlen(arg), &w) || w.year < PARSE_FIRST_EXCEL_YEAR)
         return false;
     parse_format_date(&w, iso);
     *day = w.day_number;
@@ -231,7 +232,7 @@ static int common_option(int c, char **argv, char as_of[11],
     case OPT_AS_OF:
         if (!set_date(optarg, as_of, as_of_day))
             return usage_error("invalid --as-of date '%s' (YYYY-MM-DD "
-                               "or MM/DD/YYYY)", optarg);
+                               "or MM/DD/YYYY, from 1900-01-01)", optarg);
         *have_as_of = true;
         return KEEP_PARSING;
     case OPT_BUCKETS: {
@@ -382,7 +383,8 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
         case OPT_FROM:
             if (!set_date(optarg, r->from, &r->from_day))
                 return usage_error("invalid --from date '%s' (YYYY-MM-DD "
-                                   "or MM/DD/YYYY)", optarg);
+                                   "or MM/DD/YYYY, from 1900-01-01)",
+                                   optarg);
             r->has_from = true;
             break;
         default: {

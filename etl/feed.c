@@ -197,9 +197,7 @@ static int check_bytes(const struct feed_column *col, const char **s,
 
 /* Excel's dates start at 1900-01-01 (serial 1): an earlier feed date could
  * only be written as text (SPEC §4: "never dates as text"), and nothing of
- * this program predates it, so such a row is rejected, saying why. The
- * command line's dates (--as-of) are not feed dates and keep 1000-9999. */
-#define EXCEL_FIRST_YEAR 1900
+ * this program predates it, so such a row is rejected, saying why. */
 #define BEFORE_EXCEL "%s '%s' is before 1900-01-01, the first date Excel " \
                      "can show; correct the date"
 
@@ -220,7 +218,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
         if (!parse_date(s, len, &v->when))
             return reject(why, why_size, "%s '%s' is not a valid date "
                           "(YYYY-MM-DD or MM/DD/YYYY)", col->name, s, len);
-        if (v->when.year < EXCEL_FIRST_YEAR)
+        if (v->when.year < PARSE_FIRST_EXCEL_YEAR)
             return reject(why, why_size, BEFORE_EXCEL, col->name, s, len);
         parse_format_date(&v->when, v->iso);
         break;
@@ -229,7 +227,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
             return reject(why, why_size, "%s '%s' is not a valid date-time "
                           "(a date, then T or a space and HH:MM[:SS])",
                           col->name, s, len);
-        if (v->when.year < EXCEL_FIRST_YEAR)
+        if (v->when.year < PARSE_FIRST_EXCEL_YEAR)
             return reject(why, why_size, BEFORE_EXCEL, col->name, s, len);
         parse_format_datetime(&v->when, v->iso);
         break;

@@ -15,6 +15,11 @@ struct parse_when {
     int32_t day_number;          /* days since 1970-01-01 */
 };
 
+/* Excel's first date is 1900-01-01 (serial 1): a feed date before it
+ * rejects its row and --as-of/--from refuse it (README "Decisions"),
+ * since a workbook could only show it as text. */
+#define PARSE_FIRST_EXCEL_YEAR 1900
+
 /* "YYYY-MM-DD" or "MM/DD/YYYY" (two-digit month and day); impossible
  * dates fail. Years 1000..9999. */
 bool parse_date(const char *s, size_t len, struct parse_when *out);

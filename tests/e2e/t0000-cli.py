@@ -23,6 +23,11 @@ USAGE_CASES = [
     (["report", "--db", "x.db", "--out", "o", "--as-of", "2026-02-30"],
      "invalid --as-of date '2026-02-30'"),
     (["report", "--db", "x.db", "--out", "o", "--from", "tomorrow"], "invalid --from date 'tomorrow'"),
+    # Excel's dates start at 1900-01-01: an as-of before it would read 1900-01-00.
+    (["report", "--db", "x.db", "--out", "o", "--as-of", "1899-12-31"],
+     "invalid --as-of date '1899-12-31' (YYYY-MM-DD or MM/DD/YYYY, from 1900-01-01)"),
+    (["report", "--db", "x.db", "--out", "o", "--from", "12/31/1899"],
+     "invalid --from date '12/31/1899' (YYYY-MM-DD or MM/DD/YYYY, from 1900-01-01)"),
     (["report", "--db", "x.db", "--out", "o", "--bogus"], "unknown option '--bogus'"),
     (["report", "--db", "x.db", "--out"], "option '--out' needs an argument"),
     (["report", "--db", "x.db", "--out", "o", "--buckets", "7,5"], "invalid --buckets '7,5'"),
