@@ -222,12 +222,17 @@ int db_open(const char *path, sqlite3 **out, struct diag *d)
      * ~14% less CPU than with 4 KiB pages (fewer b-tree pages to split and
      * WAL frames to write; bench/README.md). It must precede journal_mode,
      * which writes the first page. Memory is unchanged: cache_size below
-     * counts KiB, not pages. */
+     * counts KiB, not pages.
+     * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
+     * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
+     * load or report peaked at 49-51 MB and grew with the database, with
+     * 8 MiB at ~33 MB, flat from 200k to 4M rows, for the same CPU time
+     * (issue 15; bench/README.md "Peak RSS"). */
     if (db_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
         db_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
         db_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
         db_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
-        db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA cache_size = -8192", d, "setting pragmas") ||
         db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
         migrate(db, d) != 0) {
         diag_set_file(d, path);
