@@ -123,7 +123,7 @@ static void file_warnings(struct run_record *s, const struct load_result *r)
         warn(s, true, "legacy_encoding", r->path, 0, "%s", r->diagnosis);
 }
 
-static int import_one(struct run_record *s, sqlite3 *db, const char *path,
+static int import_one(struct run_record *s, struct db *db, const char *path,
                       enum feed_kind kind, int nth, int of)
 {
     struct load_result *r = new_file(s);
@@ -201,14 +201,17 @@ static int check_exists(const char *path, struct diag *d)
 }
 
 /* Lock, then open. Both failures are fatal for the command. */
-static sqlite3 *begin(struct run_record *s, struct lock *l, bool must_exist)
+static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
 {
     struct diag d = {0};
-    sqlite3 *db = NULL;
+    struct db *db = NULL;
     const char *path = s->o->db_path;
     if ((must_exist && check_exists(path, &d) != 0) ||
         check_not_other_file(path, &d) != 0 ||
-        lock_acquire(l, path, &d) != 0 || db_open(path, &db, &d) != 0) {
+        lock_acquire(l, path, &d) != 0 ||
+        db_open(path, NULL, DB_WRITE, &db, &d) != 0 ||
+        db_try_lock(db, &d) != 0) {        /* a no-op on SQLite (db.h) */
+        db_close(db);
         note_fatal(s, &d);
         return NULL;
     }
@@ -256,7 +259,7 @@ static void tell_skipped(const struct run_record *s)
                 "imported before\n", n, n == 1 ? "" : "s");
 }
 
-static int end(struct run_record *s, sqlite3 *db, struct lock *l)
+static int end(struct run_record *s, struct db *db, struct lock *l)
 {
     db_close(db);
     lock_release(l);
@@ -270,9 +273,9 @@ static int end(struct run_record *s, sqlite3 *db, struct lock *l)
 
 /* The unclosed calls per aging bucket of the report just recorded, for
  * the summary (schemas/queries/history/q_summary_buckets.sql). */
-static void count_buckets(struct run_record *s, sqlite3 *db)
+static void count_buckets(struct run_record *s, struct db *db)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     struct diag d = {0};
     const struct report_opts *r = &s->o->report;
     if (db_prepare(db, sql_q_summary_buckets, &q, &d, "counting the "
@@ -280,16 +283,18 @@ static void count_buckets(struct run_record *s, sqlite3 *db)
         note_fatal(s, &d);
         return;
     }
-    db_bind_int(q, ":as_of_day", r->as_of_day);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        int k = sqlite3_column_int(q, 0) - 1;
+    db_set_int64(q, ":as_of_day", r->as_of_day);
+    int rc;
+    while ((rc = db_step(q, NULL, NULL)) == DB_ROW) {
+        int k = (int)db_column_int64(q, 0) - 1;
         if (k >= 0 && k < r->n_buckets)
-            s->by_bucket[k] = (unsigned long)sqlite3_column_int64(q, 1);
+            s->by_bucket[k] = (unsigned long)db_column_int64(q, 1);
     }
-    s->has_buckets = sqlite3_finalize(q) == SQLITE_OK;
+    s->has_buckets = rc == DB_DONE;
+    db_finalize(q);
 }
 
-static void report(struct run_record *s, sqlite3 *db)
+static void report(struct run_record *s, struct db *db)
 {
     struct diag d = {0};
     progress_clear();
@@ -306,7 +311,7 @@ int batch_import(struct batch_opts *o)
     struct run_record s;
     struct lock l = {-1};
     run_record_start(&s, "import", o);
-    sqlite3 *db = begin(&s, &l, false);
+    struct db *db = begin(&s, &l, false);
     for (int i = 0; db && i < o->n_files; i++)
         if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
             break;
@@ -319,7 +324,7 @@ int batch_report(struct batch_opts *o)
     struct run_record s;
     struct lock l = {-1};
     run_record_start(&s, "report", o);
-    sqlite3 *db = begin(&s, &l, true);
+    struct db *db = begin(&s, &l, true);
     if (db)
         report(&s, db);
     return end(&s, db, &l);
@@ -445,7 +450,7 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
     return n_feeds;
 }
 
-static int import_inbox(struct run_record *s, sqlite3 *db,
+static int import_inbox(struct run_record *s, struct db *db,
                         const struct inbox *ib, int n_feeds)
 {
     const char *dir = s->o->inbox;
@@ -482,7 +487,7 @@ int batch_run(struct batch_opts *o)
         inbox_free(&ib);
         return end(&s, NULL, &l);
     }
-    sqlite3 *db = begin(&s, &l, false);
+    struct db *db = begin(&s, &l, false);
     if (db) {
         int n_feeds = inbox_warnings(&s, &ib);
         bool imported = import_inbox(&s, db, &ib, n_feeds) == 0;

@@ -5,7 +5,6 @@
 
 #include <csv.h>
 #include <getopt.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 
 #include "app/batch.h"
 #include "app/run_summary.h"
+#include "lib/db.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
 #include "lib/parse.h"
@@ -121,8 +121,9 @@ static int refuse_postgres(const char *db)
 
 static void print_version(void)
 {
-    printf("svcrecon %s (sqlite %s, libxlsxwriter %s, libcsv %s)\n",
-           SVCRECON_VERSION, sqlite3_libversion(), LXW_VERSION, LIBCSV_VERSION);
+    printf("svcrecon %s (%s, libxlsxwriter %s, libcsv %s)\n",
+           SVCRECON_VERSION, db_library_versions(), LXW_VERSION,
+           LIBCSV_VERSION);
 }
 
 static bool set_date(const char *arg, char iso[11], int32_t *day)

@@ -68,10 +68,10 @@ static void utc_now(char out[21])
  * became of it: r->status, r->file_id (loaded, refused: its row; skipped:
  * the earlier file's), r->reason. In the caller's transaction when there
  * is one; a statement of its own otherwise. */
-static int record_delivery(sqlite3 *db, const struct load_result *r,
+static int record_delivery(struct db *db, const struct load_result *r,
                            const struct load_opts *opts, struct diag *d)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     char now[21];
     const char *status = load_status_name(r->status);
     utc_now(now);
@@ -79,46 +79,42 @@ static int record_delivery(sqlite3 *db, const struct load_result *r,
                    "delivery") != 0)
         return -1;
     if (r->file_id)
-        db_bind_int(st, ":file_id", r->file_id);
-    db_bind_text(st, ":name", base_name(r->path), strlen(base_name(r->path)));
-    db_bind_text(st, ":path", r->path, strlen(r->path));
-    db_bind_text(st, ":kind", feed_kind_name(r->kind),
+        db_set_int64(st, ":file_id", r->file_id);
+    db_set_text(st, ":name", base_name(r->path), strlen(base_name(r->path)));
+    db_set_text(st, ":path", r->path, strlen(r->path));
+    db_set_text(st, ":kind", feed_kind_name(r->kind),
                  strlen(feed_kind_name(r->kind)));
     if (r->sha256[0])
-        db_bind_text(st, ":sha", r->sha256, strlen(r->sha256));
-    db_bind_int(st, ":size", (sqlite3_int64)r->bytes);
-    db_bind_text(st, ":status", status, strlen(status));
-    db_bind_text(st, ":reason", r->reason, strlen(r->reason));
-    db_bind_text(st, ":now", now, strlen(now));
+        db_set_text(st, ":sha", r->sha256, strlen(r->sha256));
+    db_set_int64(st, ":size", (int64_t)r->bytes);
+    db_set_text(st, ":status", status, strlen(status));
+    db_set_text(st, ":reason", r->reason, strlen(r->reason));
+    db_set_text(st, ":now", now, strlen(now));
     if (opts->has_night)
-        db_bind_int(st, ":night_as_of_day", opts->night_as_of_day);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording the delivery");
-    return 0;
+        db_set_int64(st, ":night_as_of_day", opts->night_as_of_day);
+    int rc = db_step(st, d, "recording the delivery");
+    db_finalize(st);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* Everything a load needs, released in one place. */
 struct loader {
-    sqlite3            *db;
+    struct db          *db;
     struct load_result *r;
     const struct load_opts *opts;
-    sqlite3_stmt       *insert, *earlier, *reject;
+    struct db_stmt       *insert, *earlier, *reject;
     int                 p_file_id, p_line;
     int                 p_col[FEED_MAX_COLS], p_aux[FEED_MAX_COLS];
     int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
     int                 e_file_id;
+    int                 r_file_id, r_line, r_reason, r_raw;
     struct feed_row    *row;
     unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
 };
 
-static int param(sqlite3_stmt *st, const char *name)
-{
-    return sqlite3_bind_parameter_index(st, name);
-}
-
-static void bind_value(sqlite3_stmt *st, int idx, int aux,
+/* The loader's hot path: by index (looked up once per file), text static
+ * (the row's buffers outlive the step). */
+static void bind_value(struct db_stmt *st, int idx, int aux,
                        const struct feed_column *col,
                        const struct feed_value *v)
 {
@@ -127,38 +123,36 @@ static void bind_value(sqlite3_stmt *st, int idx, int aux,
         case FT_ID:
         case FT_TEXT:
         case FT_CODE:
-            sqlite3_bind_text(st, idx, v->text, (int)v->len, SQLITE_STATIC);
+            db_bind_text_static(st, idx, v->text, (ptrdiff_t)v->len);
             break;
         case FT_DATE:
         case FT_DATETIME:
             if (v->blank)
-                sqlite3_bind_null(st, idx);
+                db_bind_null(st, idx);
             else
-                sqlite3_bind_text(st, idx, v->iso, -1, SQLITE_STATIC);
+                db_bind_text_static(st, idx, v->iso, -1);
             break;
         case FT_FLAG:
-            sqlite3_bind_int(st, idx, v->flag);
+            db_bind_int64(st, idx, v->flag);
             break;
         case FT_STATUS:
-            sqlite3_bind_text(st, idx, v->flag ? "CANCELLED" : "OPEN", -1,
-                              SQLITE_STATIC);
+            db_bind_text_static(st, idx, v->flag ? "CANCELLED" : "OPEN", -1);
             break;
         case FT_HOURS:
             if (v->blank)
-                sqlite3_bind_null(st, idx);
+                db_bind_null(st, idx);
             else
-                sqlite3_bind_double(st, idx, v->number);
+                db_bind_double(st, idx, v->number);
             break;
         }
     }
     if (aux > 0) {
         if (col->type == FT_CODE)
-            sqlite3_bind_text(st, aux, v->norm, (int)v->norm_len,
-                              SQLITE_STATIC);
+            db_bind_text_static(st, aux, v->norm, (ptrdiff_t)v->norm_len);
         else if (v->blank)
-            sqlite3_bind_null(st, aux);
+            db_bind_null(st, aux);
         else
-            sqlite3_bind_int(st, aux, v->when.day_number);
+            db_bind_int64(st, aux, v->when.day_number);
     }
 }
 
@@ -188,25 +182,29 @@ static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
         return -1;
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
-    L->p_file_id = param(L->insert, ":file_id");
-    L->p_line = param(L->insert, ":line");
-    L->e_file_id = param(L->earlier, ":file_id");
+    L->p_file_id = db_param(L->insert, ":file_id");
+    L->p_line = db_param(L->insert, ":line");
+    L->e_file_id = db_param(L->earlier, ":file_id");
+    L->r_file_id = db_param(L->reject, ":file_id");
+    L->r_line = db_param(L->reject, ":line");
+    L->r_reason = db_param(L->reject, ":reason");
+    L->r_raw = db_param(L->reject, ":raw");
     for (size_t c = 0; c < n; c++) {
         char name[64];
         snprintf(name, sizeof name, ":%s", cols[c].name);
-        L->p_col[c] = param(L->insert, name);
-        L->e_col[c] = param(L->earlier, name);
-        L->p_aux[c] = cols[c].aux ? param(L->insert, cols[c].aux) : 0;
-        L->e_aux[c] = cols[c].aux ? param(L->earlier, cols[c].aux) : 0;
+        L->p_col[c] = db_param(L->insert, name);
+        L->e_col[c] = db_param(L->earlier, name);
+        L->p_aux[c] = cols[c].aux ? db_param(L->insert, cols[c].aux) : 0;
+        L->e_aux[c] = cols[c].aux ? db_param(L->earlier, cols[c].aux) : 0;
     }
     return 0;
 }
 
 static void finalize(struct loader *L)
 {
-    sqlite3_finalize(L->insert);
-    sqlite3_finalize(L->earlier);
-    sqlite3_finalize(L->reject);
+    db_finalize(L->insert);
+    db_finalize(L->earlier);
+    db_finalize(L->reject);
     L->insert = L->earlier = L->reject = NULL;
 }
 
@@ -223,15 +221,15 @@ static void say(const struct load_opts *o, const char *path, const char *what)
 static int reject_row(struct loader *L, const struct csvin_record *rec,
                       const char *why, struct diag *d)
 {
-    sqlite3_stmt *st = L->reject;
-    sqlite3_bind_int64(st, 1, L->r->file_id);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)rec->line);
-    sqlite3_bind_text(st, 3, why, -1, SQLITE_STATIC);
-    sqlite3_bind_blob(st, 4, rec->raw, (int)rec->raw_len, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(L->db, d, "storing a rejected row");
+    struct db_stmt *st = L->reject;
+    db_bind_int64(st, L->r_file_id, L->r->file_id);
+    db_bind_int64(st, L->r_line, (int64_t)rec->line);
+    db_bind_text_static(st, L->r_reason, why, -1);
+    db_bind_blob(st, L->r_raw, rec->raw, rec->raw_len);
+    int rc = db_step(st, d, "storing a rejected row");
+    db_reset(st);
+    if (rc != DB_DONE)
+        return -1;
     L->r->rows_rejected++;
     if (sniff_cp1252(rec->raw, rec->raw_len))
         L->n_cp1252++;
@@ -244,17 +242,17 @@ static int earlier_line(struct loader *L, enum feed_kind kind,
 {
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
-    sqlite3_stmt *st = L->earlier;
-    sqlite3_bind_int64(st, L->e_file_id, L->r->file_id);
+    struct db_stmt *st = L->earlier;
+    db_bind_int64(st, L->e_file_id, L->r->file_id);
     for (size_t c = 0; c < n; c++)
         bind_value(st, L->e_col[c], L->e_aux[c], &cols[c], &L->row->v[c]);
-    int rc = sqlite3_step(st);
-    *line = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
+    int rc = db_step(st, d, "looking up the earlier line of a key");
+    *line = rc == DB_ROW ? db_column_int64(st, 0) : 0;
+    db_reset(st);
+    if (rc == DB_ROW)
         return 0;
-    if (rc != SQLITE_DONE)
-        return db_fail(L->db, d, "looking up the earlier line of a key");
+    if (rc != DB_DONE)
+        return -1;
     /* A unique key that conflicts, yet no earlier row of this file holds
      * it: an index the loader does not know of. Never "repeats line 0". */
     return diag_set(d, EX_SOFTWARE, L->r->path, at, "a unique key "
@@ -285,21 +283,21 @@ static int load_record(struct loader *L, enum feed_kind kind,
 
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
-    sqlite3_stmt *st = L->insert;
-    sqlite3_bind_int64(st, L->p_file_id, L->r->file_id);
-    sqlite3_bind_int64(st, L->p_line, (sqlite3_int64)rec->line);
+    struct db_stmt *st = L->insert;
+    db_bind_int64(st, L->p_file_id, L->r->file_id);
+    db_bind_int64(st, L->p_line, (int64_t)rec->line);
     for (size_t c = 0; c < n; c++)
         bind_value(st, L->p_col[c], L->p_aux[c], &cols[c], &L->row->v[c]);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_DONE) {
+    int rc = db_step(st, d, "inserting a row");
+    db_reset(st);
+    if (rc == DB_DONE) {
         L->r->rows_loaded++;
         return 0;
     }
     /* Only a UNIQUE index is a repeated key; any other constraint (a
      * CHECK, NOT NULL, a trigger) is database trouble, not a bad row. */
-    if (rc != SQLITE_CONSTRAINT_UNIQUE)
-        return db_fail(L->db, d, "inserting a row");
+    if (rc != DB_UNIQUE)
+        return -1;
     /* The key indexes end with file_id, so a conflict is a repeat of a key
      * inside this very file (SPEC §2: reason names the earlier line). */
     long long line;
@@ -310,108 +308,113 @@ static int load_record(struct loader *L, enum feed_kind kind,
     return reject_row(L, rec, why, d);
 }
 
+/* The columns an imported_file row always has (:name, :path, :kind,
+ * :size, :now). */
+static void set_file_row(struct db_stmt *st, const struct load_result *r,
+                         const char *now)
+{
+    db_set_text(st, ":name", base_name(r->path), -1);
+    db_set_text(st, ":path", r->path, -1);
+    db_set_text(st, ":kind", feed_kind_name(r->kind), -1);
+    db_set_int64(st, ":size", (int64_t)r->bytes);
+    db_set_text(st, ":now", now, -1);
+}
+
+/* Steps an INSERT ... RETURNING of one key into *id; finalizes st. */
+static int step_returning(struct db_stmt *st, long long *id, struct diag *d,
+                          const char *what)
+{
+    int rc = db_step(st, d, what);
+    if (rc == DB_ROW) {
+        *id = db_column_int64(st, 0);
+        rc = db_step(st, d, what);
+    }
+    db_finalize(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 /* Records a refusal (nothing of the file is loaded): a row of its own,
  * once per (bytes, kind), and its delivery. */
-static int record_refusal(sqlite3 *db, struct load_result *r,
+static int record_refusal(struct db *db, struct load_result *r,
                           const struct load_opts *opts, struct diag *d)
 {
-    sqlite3_stmt *st = NULL;
+    struct db_stmt *st = NULL;
     char now[21];
     utc_now(now);
-    if (db_exec(db, "BEGIN IMMEDIATE", d, "recording a refused file") != 0)
+    if (db_begin_write(db, d, "recording a refused file") != 0)
         return -1;
     if (db_prepare(db,
                    "SELECT file_id FROM imported_file WHERE status = "
                    "'refused' AND sha256 = :sha AND kind = :kind",
                    &st, d, "recording a refused file") != 0)
         goto fail;
-    sqlite3_bind_text(st, 1, r->sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, feed_kind_name(r->kind), -1, SQLITE_STATIC);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        r->file_id = sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+    db_set_text(st, ":sha", r->sha256, -1);
+    db_set_text(st, ":kind", feed_kind_name(r->kind), -1);
+    if (db_step(st, NULL, NULL) == DB_ROW) {
+        r->file_id = db_column_int64(st, 0);
+        db_finalize(st);
         st = NULL;
         goto commit;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
+    st = NULL;
     if (db_prepare(db,
                    "INSERT INTO imported_file (name, path, kind, sha256, "
                    "size_bytes, status, reason, imported_at) VALUES "
                    "(:name, :path, :kind, :sha, :size, 'refused', :reason, "
-                   ":now)", &st, d, "recording a refused file") != 0)
+                   ":now) RETURNING file_id", &st, d,
+                   "recording a refused file") != 0)
         goto fail;
-    sqlite3_bind_text(st, 1, base_name(r->path), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, feed_kind_name(r->kind), -1, SQLITE_STATIC);
+    set_file_row(st, r, now);
     if (r->sha256[0])
-        sqlite3_bind_text(st, 4, r->sha256, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(st, 4);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->bytes);
-    sqlite3_bind_text(st, 6, r->reason, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_DONE) {
-        db_fail(db, d, "recording a refused file");
+        db_set_text(st, ":sha", r->sha256, -1);
+    db_set_text(st, ":reason", r->reason, -1);
+    if (step_returning(st, &r->file_id, d, "recording a refused file") != 0)
         goto fail;
-    }
-    sqlite3_finalize(st);
-    st = NULL;
-    r->file_id = sqlite3_last_insert_rowid(db);
 commit:
     /* The night's record of it (a refusal already delivered in the open
      * night is not written twice), in the same transaction. */
     if (record_delivery(db, r, opts, d) != 0 ||
-        db_exec(db, "COMMIT", d, "recording a refused file") != 0)
+        db_commit(db, d, "recording a refused file") != 0)
         goto fail;
     return 0;
 fail:
-    sqlite3_finalize(st);
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_finalize(st);
+    db_rollback(db);
     return -1;
 }
 
-static int start_file(sqlite3 *db, struct load_result *r, struct diag *d)
+static int start_file(struct db *db, struct load_result *r, struct diag *d)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     char now[21];
     utc_now(now);
     if (db_prepare(db,
                    "INSERT INTO imported_file (name, path, kind, sha256, "
                    "size_bytes, status, imported_at) VALUES (:name, :path, "
-                   ":kind, :sha, :size, 'loaded', :now)",
+                   ":kind, :sha, :size, 'loaded', :now) RETURNING file_id",
                    &st, d, "recording the file") != 0)
         return -1;
-    sqlite3_bind_text(st, 1, base_name(r->path), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, r->path, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, feed_kind_name(r->kind), -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)r->bytes);
-    sqlite3_bind_text(st, 6, now, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording the file");
-    r->file_id = sqlite3_last_insert_rowid(db);
-    return 0;
+    set_file_row(st, r, now);
+    db_set_text(st, ":sha", r->sha256, -1);
+    return step_returning(st, &r->file_id, d, "recording the file");
 }
 
 /* A warning about the file, for the audit workbook; "" records nothing. */
-static int record_warning(sqlite3 *db, const struct load_result *r,
+static int record_warning(struct db *db, const struct load_result *r,
                           const char *warn, struct diag *d)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     if (!warn[0])
         return 0;
     if (db_prepare(db, "INSERT INTO file_warning (file_id, message) VALUES "
                    "(:id, :message)", &st, d, "recording a warning") != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, r->file_id);
-    sqlite3_bind_text(st, 2, warn, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording a warning");
-    return 0;
+    db_set_int64(st, ":id", r->file_id);
+    db_set_text(st, ":message", warn, -1);
+    int rc = db_step(st, d, "recording a warning");
+    db_finalize(st);
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* SPEC §6: a zip, gzip or UTF-16/32 file is refused by name before any of
@@ -425,23 +428,23 @@ static bool sniff_file(FILE *fp, char *why, size_t size)
     return found;
 }
 
-static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
+static int finish_file(struct db *db, struct load_result *r, const char *warn,
                        struct diag *d)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     if (db_prepare(db,
                    "UPDATE imported_file SET rows_read = :read, rows_loaded "
                    "= :loaded, rows_rejected = :rejected WHERE file_id = :id",
                    &st, d, "recording control totals") != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)r->rows_read);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)r->rows_loaded);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)r->rows_rejected);
-    sqlite3_bind_int64(st, 4, r->file_id);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording control totals");
+    db_set_int64(st, ":read", (int64_t)r->rows_read);
+    db_set_int64(st, ":loaded", (int64_t)r->rows_loaded);
+    db_set_int64(st, ":rejected", (int64_t)r->rows_rejected);
+    db_set_int64(st, ":id", r->file_id);
+    int rc = db_step(st, d, "recording control totals");
+    db_finalize(st);
+    if (rc != DB_DONE)
+        return -1;
     if (record_warning(db, r, warn, d) != 0)
         return -1;
     return record_warning(db, r, r->diagnosis, d);  /* SPEC §6 */
@@ -459,54 +462,50 @@ static int finish_file(sqlite3 *db, struct load_result *r, const char *warn,
 static int late_file(struct loader *L, struct load_result *r, char *warn,
                      size_t size, struct diag *d)
 {
-    sqlite3 *db = L->db;
-    sqlite3_stmt *st;
+    struct db *db = L->db;
+    struct db_stmt *st;
     if (db_prepare(db, sql_q_late_file, &st, d, "checking for a late "
                    "file") != 0)
         return -1;
-    sqlite3_bind_int64(st, 1, r->file_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
-        long long n_files = sqlite3_column_int64(st, 0);
-        long long n_keys = sqlite3_column_int64(st, 2);
+    db_set_int64(st, ":file_id", r->file_id);
+    int rc = db_step(st, d, "checking for a late file");
+    if (rc == DB_ROW && db_column_int64(st, 0) > 0) {
+        long long n_files = db_column_int64(st, 0);
+        long long n_keys = db_column_int64(st, 2);
         char *late = r->late;
         snprintf(late, sizeof r->late, "late file: its name sorts before "
                  "'%s'%s, imported earlier; as the later import it replaced "
                  "the current version of %lld key%s from %s (SPEC §2: the "
                  "later import wins; import files in name order)",
-                 db_text(st, 1), n_files > 1 ? " and other files of its "
-                 "kind" : "", n_keys, n_keys == 1 ? "" : "s",
+                 db_column_text(st, 1),
+                 n_files > 1 ? " and other files of its kind" : "", n_keys, n_keys == 1 ? "" : "s",
                  n_files > 1 ? "them" : "it");
         say(L->opts, r->path, late);
         size_t used = strlen(warn);
         snprintf(warn + used, size - used, "%s%s", used ? "; " : "", late);
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW)
-        return db_fail(db, d, "checking for a late file");
-    return 0;
+    db_finalize(st);
+    return rc == DB_ROW ? 0 : -1;
 }
 
 /* Already loaded: the same bytes, whatever the name. Sets *seen. */
-static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
+static int seen_before(struct db *db, struct load_result *r, bool *seen,
                        struct diag *d)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     *seen = false;
     if (db_prepare(db, "SELECT file_id FROM imported_file WHERE sha256 = "
                    ":sha AND status = 'loaded'", &st, d,
                    "looking up the file's hash") != 0)
         return -1;
-    sqlite3_bind_text(st, 1, r->sha256, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        r->file_id = sqlite3_column_int64(st, 0);
+    db_set_text(st, ":sha", r->sha256, -1);
+    int rc = db_step(st, d, "looking up the file's hash");
+    if (rc == DB_ROW) {
+        r->file_id = db_column_int64(st, 0);
         *seen = true;
     }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d, "looking up the file's hash");
-    return 0;
+    db_finalize(st);
+    return rc < 0 ? -1 : 0;
 }
 
 /* Issue 15: the rule state (schemas/tables/004_rule_state.sql) brought up
@@ -514,7 +513,7 @@ static int seen_before(sqlite3 *db, struct load_result *r, bool *seen,
  * the file's rows become the current versions of their keys, then
  * schemas/upkeep/upkeep.sql computes SPEC §3 again for what they touch.
  * Set-based SQL; nothing of a rule is decided here. */
-static int keep_rules(sqlite3 *db, enum feed_kind kind, sqlite3_int64 file_id,
+static int keep_rules(struct db *db, enum feed_kind kind, int64_t file_id,
                       struct diag *d)
 {
     const char *touch = kind == FEED_REGISTRATIONS ? sql_touch_registrations
@@ -678,28 +677,28 @@ static bool hash_file(const struct load_opts *o, struct load_result *r)
  * from rejected_row after the commit (issue 16), so that no message names
  * a row of a file refused later on (cut short, changed while read), which
  * is never stored; and the message is the row stored, line and reason. */
-static void say_rejections(sqlite3 *db, const struct load_result *r,
+static void say_rejections(struct db *db, const struct load_result *r,
                            const struct load_opts *o)
 {
-    sqlite3_stmt *st = NULL;
+    struct db_stmt *st = NULL;
     unsigned long shown = 0;
     if (o->max_messages <= 0 || r->rows_rejected == 0)
         return;
     if (o->before_say)
         o->before_say();
-    if (sqlite3_prepare_v2(db, sql_q_file_rejections, -1, &st, NULL) ==
-        SQLITE_OK) {
-        db_bind_int(st, ":file_id", r->file_id);
-        db_bind_int(st, ":n", o->max_messages);
-        while (sqlite3_step(st) == SQLITE_ROW) {
+    struct diag ignored = {0};
+    if (db_prepare(db, sql_q_file_rejections, &st, &ignored, "") == 0) {
+        db_set_int64(st, ":file_id", r->file_id);
+        db_set_int64(st, ":n", o->max_messages);
+        while (db_step(st, NULL, NULL) == DB_ROW) {
             fprintf(stderr, "svcrecon: %s:%lld: %s\n", r->path,
-                    (long long)sqlite3_column_int64(st, 0), db_text(st, 1));
+                    (long long)db_column_int64(st, 0), db_column_text(st, 1));
             shown++;
         }
     }
     /* A failed read-back (the file is committed) only costs the lines:
      * the count below then covers every rejected row. */
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (r->rows_rejected > shown)
         fprintf(stderr, "svcrecon: %s: %lu %srejected rows; see the audit "
                 "workbook\n", r->path, r->rows_rejected - shown,
@@ -708,9 +707,9 @@ static void say_rejections(sqlite3 *db, const struct load_result *r,
 
 /* Rolled back: nothing of the file is in the database, and the control
  * totals (summary JSON) must not say otherwise. */
-static void roll_back(sqlite3 *db, struct load_result *r)
+static void roll_back(struct db *db, struct load_result *r)
 {
-    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    db_rollback(db);
     r->rows_read = r->rows_loaded = r->rows_rejected = 0;
 }
 
@@ -718,13 +717,12 @@ static void roll_back(sqlite3 *db, struct load_result *r)
 static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
                     struct diag *d)
 {
-    sqlite3 *db = L->db;
+    struct db *db = L->db;
     struct load_result *r = L->r;
     bool refused = false;
     /* Failing here (database held: 75) is a failed load, not a loaded
      * file with no rows: say so in the result. */
-    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the file's "
-                "transaction") != 0)
+    if (db_begin_write(db, d, "starting the file's transaction") != 0)
         goto failed;
     if (start_file(db, r, d) != 0 || prepare(L, kind, d) != 0 ||
         stream_file(L, fp, kind, &refused, d) != 0)
@@ -741,7 +739,7 @@ static int load_new(struct loader *L, FILE *fp, enum feed_kind kind,
     /* Its delivery, in the file's own transaction (the audit's night). */
     r->status = LOAD_LOADED;
     if (record_delivery(db, r, L->opts, d) != 0 ||
-        db_exec(db, "COMMIT", d, "committing the file") != 0)
+        db_commit(db, d, "committing the file") != 0)
         goto failed;
     say_rejections(db, r, L->opts);
     return 0;
@@ -754,7 +752,7 @@ failed:
     return -1;
 }
 
-int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
+int load_file(struct db *db, const char *path, enum feed_kind kind,
               const struct load_opts *opts, struct load_result *r,
               struct diag *d)
 {

@@ -4,7 +4,7 @@
 #ifndef SVC_LOAD_H
 #define SVC_LOAD_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 
 #include "lib/diag.h"
@@ -61,7 +61,7 @@ struct load_opts {
  * -1 with d filled (and r->status LOAD_FAILED, or LOAD_REFUSED when the
  * refusal could not be recorded) when database trouble or an internal
  * error must stop it. Messages go to stderr. */
-int load_file(sqlite3 *db, const char *path, enum feed_kind kind,
+int load_file(struct db *db, const char *path, enum feed_kind kind,
               const struct load_opts *opts, struct load_result *r,
               struct diag *d);
 

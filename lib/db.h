@@ -1,11 +1,18 @@
-/* db.h -- the SQLite database: open with the project's pragmas, create or
- * upgrade the schema (PRAGMA user_version), and map SQLite's errors to exit
- * codes with context. */
+/* db.h -- the database seam (issue 17): one small interface, two back ends
+ * (lib/db_sqlite.c; lib/db_pg.c). lib/db.c holds what is the same on both:
+ * the schema migrations run over this interface.
+ *
+ * Nothing outside lib/db*.c includes <sqlite3.h> or <libpq-fe.h>
+ * (tests/check-layers.py enforces it). SQL text always uses named
+ * parameters ":name"; the PostgreSQL back end rewrites them to $n at
+ * prepare. Results are streamed row by row on both back ends.
+ */
 #ifndef SVC_DB_H
 #define SVC_DB_H
 
-#include <sqlite3.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lib/diag.h"
 
@@ -14,41 +21,117 @@
  * database has no rule state until a command that writes upgrades it. */
 #define DB_RULE_STATE_VERSION 4
 
-/* Opens (creating when missing) the database at path and brings its schema
- * to DB_SCHEMA_VERSION. A file that is not a SQLite database, or one of a
- * newer schema, is refused untouched (EX_DATAERR); one that cannot be
- * created gives EX_CANTCREAT; one held by another writer past the busy
- * timeout gives EX_TEMPFAIL. */
-int db_open(const char *path, sqlite3 **out, struct diag *d);
-void db_close(sqlite3 *db);   /* NULL is a no-op */
+struct db;        /* one connection */
+struct db_stmt;   /* one prepared statement of that connection */
 
-/* Fills d from the connection's last error, with what was being done;
- * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
- * IOERR -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else EX_SOFTWARE. */
-int db_fail(sqlite3 *db, struct diag *d, const char *what);
-int db_exec(sqlite3 *db, const char *sql, struct diag *d, const char *what);
-int db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st,
+enum db_kind { DB_SQLITE, DB_POSTGRES };
+
+/* db_step's results. DB_UNIQUE: the statement broke a UNIQUE/PRIMARY KEY
+ * constraint (d is filled as for DB_ERROR, so a caller that does not expect
+ * it just fails). */
+enum { DB_DONE = 0, DB_ROW = 1, DB_ERROR = -1, DB_UNIQUE = -2 };
+
+/* Column types of the current row. */
+enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };
+
+enum db_mode {
+    DB_WRITE,        /* create when missing, bring the schema up to date */
+    DB_READ_ONLY,    /* must exist: missing -> EX_NOINPUT, nothing created;
+                      * the schema is not upgraded (explain) */
+};
+
+/* Opens target: a SQLite path, or a "postgresql://" / "postgres://" URI
+ * (schema: the PostgreSQL schema name, NULL = "svcrecon"; ignored on
+ * SQLite). Errors keep today's exit codes; a URI is never repeated in a
+ * message with its password (db_display_name). */
+int db_open(const char *target, const char *schema, enum db_mode mode,
+            struct db **out, struct diag *d);
+void db_close(struct db *db);                    /* NULL is a no-op */
+enum db_kind db_kind(const struct db *db);
+/* The name to print for the database: the path, or the URI with the
+ * password replaced (postgresql://user@host/db). Owned by db. */
+const char *db_display_name(const struct db *db);
+
+/* Runs a script of one or more statements without results. */
+int db_exec(struct db *db, const char *sql, struct diag *d, const char *what);
+/* Runs each statement of sql with the integer parameter name bound where a
+ * statement has it. */
+int db_exec_bound(struct db *db, const char *sql, const char *name,
+                  int64_t value, struct diag *d, const char *what);
+/* The same with a text parameter (the report history's :recorded_at). */
+int db_exec_bound_text(struct db *db, const char *sql, const char *name,
+                       const char *value, struct diag *d, const char *what);
+
+/* Transactions. db_begin_write takes the write lock at once (SQLite BEGIN
+ * IMMEDIATE; PostgreSQL BEGIN). db_rollback never fails loudly: it is
+ * called on paths that already failed. */
+int db_begin_write(struct db *db, struct diag *d, const char *what);
+int db_begin_read(struct db *db, struct diag *d,    /* a consistent snapshot */
+                  const char *what);
+int db_commit(struct db *db, struct diag *d, const char *what);
+void db_rollback(struct db *db);
+bool db_in_transaction(const struct db *db);
+
+/* Statements. A statement is prepared once and may be stepped, reset and
+ * stepped again (the loader's hot path). */
+int db_prepare(struct db *db, const char *sql, struct db_stmt **st,
                struct diag *d, const char *what);
+void db_finalize(struct db_stmt *st);            /* NULL is a no-op */
+void db_reset(struct db_stmt *st);               /* keeps the bindings */
+void db_clear_bindings(struct db_stmt *st);      /* all back to NULL */
+/* The index of :name in st, 0 when the statement has none. */
+int db_param(struct db_stmt *st, const char *name);
 
-/* Runs each statement of sql in turn, with the integer parameter `name`
- * (":file_id") bound where a statement has it. 0, or -1 with d filled. */
-int db_exec_bound(sqlite3 *db, const char *sql, const char *name,
-                  sqlite3_int64 value, struct diag *d, const char *what);
+/* Bind by index (from db_param; 0 is ignored) ... Text and blobs are
+ * copied unless _static, which the caller keeps alive until the next
+ * step/reset. len -1 = NUL-terminated. */
+void db_bind_null(struct db_stmt *st, int idx);
+void db_bind_int64(struct db_stmt *st, int idx, int64_t v);
+void db_bind_double(struct db_stmt *st, int idx, double v);
+void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len);
+void db_bind_text_static(struct db_stmt *st, int idx, const char *s,
+                         ptrdiff_t len);
+void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t len);
+/* ... or by name (a name the statement lacks is ignored). */
+void db_set_text(struct db_stmt *st, const char *name, const char *s,
+                 ptrdiff_t len);
+void db_set_int64(struct db_stmt *st, const char *name, int64_t v);
+void db_set_double(struct db_stmt *st, const char *name, double v);
+void db_set_null(struct db_stmt *st, const char *name);
 
-/* PRAGMA user_version of the open database. 0, or -1 with d filled. */
-int db_schema_version(sqlite3 *db, int *version, struct diag *d);
-/* -1 with d filled (EX_DATAERR) when version is newer than this binary's
- * schema: such a database is refused untouched. 0 otherwise. */
-int db_refuse_newer(const char *path, int version, struct diag *d);
+/* DB_ROW, DB_DONE, DB_UNIQUE or DB_ERROR (d filled with what; d may be
+ * NULL where a caller only counts rows and ignores a failure). */
+int db_step(struct db_stmt *st, struct diag *d, const char *what);
+/* Rows changed by the last step of an INSERT/UPDATE/DELETE. */
+int64_t db_changes(struct db_stmt *st);
 
-/* Bind by parameter name (":as_of"); a name the statement lacks is
- * ignored. Text is copied (SQLITE_TRANSIENT). For the loader's hot path,
- * load.c looks the indexes up once instead. */
-void db_bind_text(sqlite3_stmt *st, const char *name, const char *s,
-                  size_t len);
-void db_bind_int(sqlite3_stmt *st, const char *name, sqlite3_int64 v);
+/* The current row. Text is "" for NULL and valid until the next
+ * step/reset/finalize; db_column_bytes is its length in bytes. */
+int db_column_count(struct db_stmt *st);
+const char *db_column_name(struct db_stmt *st, int col);
+enum db_type db_column_type(struct db_stmt *st, int col);
+int64_t db_column_int64(struct db_stmt *st, int col);
+double db_column_double(struct db_stmt *st, int col);
+const char *db_column_text(struct db_stmt *st, int col);
+const void *db_column_blob(struct db_stmt *st, int col);
+size_t db_column_bytes(struct db_stmt *st, int col);
 
-/* Column text, "" for NULL; valid until the next step/reset/finalize. */
-const char *db_text(sqlite3_stmt *st, int col);
+/* The schema version recorded in the database (SQLite: PRAGMA
+ * user_version; PostgreSQL: a one-row table in the schema). */
+int db_schema_version(struct db *db, int *version, struct diag *d);
+/* Records version as the schema version (inside the migration's
+ * transaction). */
+int db_set_schema_version(struct db *db, int version, struct diag *d);
+
+/* The back ends' library versions for --version, e.g. "sqlite 3.40.1"
+ * (static text; the PostgreSQL build may append ", libpq 15.x"). */
+const char *db_library_versions(void);
+
+/* Back-end specific needs, each named where it stands:
+ * - the run lock: SQLite keeps today's lock file beside the database, taken
+ *   by app/lock.c BEFORE db_open (a migration must not race), so on SQLite
+ *   this is a no-op returning 0; PostgreSQL takes pg_try_advisory_lock
+ *   (lib/db_pg.c). app/batch.c calls it right after db_open. */
+int db_try_lock(struct db *db, struct diag *d);  /* 0, or -1 EX_TEMPFAIL */
 
 #endif

@@ -189,33 +189,32 @@ static char *shell_word(const char *s)
     return out;
 }
 
-static lxw_row_t write_buckets(sqlite3 *db, struct sheet_book *b,
+static lxw_row_t write_buckets(struct db *db, struct sheet_book *b,
                                lxw_worksheet *ws, lxw_row_t row,
                                struct diag *d, int *failed)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     if (db_prepare(db, sql_q_about_buckets, &q, d, "aging buckets") !=
         0) {
         *failed = 1;
         return row;
     }
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = db_step(q, d, "aging buckets")) == DB_ROW) {
         char text[96];
-        if (sqlite3_column_type(q, 3) == SQLITE_NULL)
+        if (db_column_type(q, 3) == DB_NULL)
             snprintf(text, sizeof text, "open %lld days or more",
-                     (long long)sqlite3_column_int64(q, 2));
+                     (long long)db_column_int64(q, 2));
         else
             snprintf(text, sizeof text, "open %lld to %lld days",
-                     (long long)sqlite3_column_int64(q, 2),
-                     (long long)sqlite3_column_int64(q, 3));
-        sheet_write_text(b, ws, row, 0, db_text(q, 1),
-                         (size_t)sqlite3_column_bytes(q, 1), b->text);
+                     (long long)db_column_int64(q, 2),
+                     (long long)db_column_int64(q, 3));
+        sheet_write_text(b, ws, row, 0, db_column_text(q, 1),
+                         db_column_bytes(q, 1), b->text);
         sheet_write_cstr(b, ws, row++, 1, text, b->wrap);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        db_fail(db, d, "aging buckets");
+    db_finalize(q);
+    if (rc != DB_DONE) {
         *failed = 1;
     }
     return row;
@@ -223,7 +222,7 @@ static lxw_row_t write_buckets(sqlite3 *db, struct sheet_book *b,
 
 /* One family of codes under its title; statements show the remedy of each
  * closeout reason beside its meaning. */
-static lxw_row_t write_family(sqlite3 *db, struct sheet_book *b,
+static lxw_row_t write_family(struct db *db, struct sheet_book *b,
                               lxw_worksheet *ws, lxw_row_t row,
                               const char *family, int with_remedy,
                               struct diag *d, int *failed)
@@ -239,17 +238,17 @@ static lxw_row_t write_family(sqlite3 *db, struct sheet_book *b,
     row++;
     if (strcmp(family, "buckets") == 0)
         return write_buckets(db, b, ws, row, d, failed) + 1;
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     if (db_prepare(db, sql_q_about_codes, &q, d, "code meanings") != 0) {
         *failed = 1;
         return row;
     }
-    db_bind_text(q, ":family", family, strlen(family));
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        sheet_write_cstr(b, ws, row, 0, db_text(q, 0), b->text);
-        const char *meaning = db_text(q, 1);
-        const char *remedy = with_remedy ? db_text(q, 2) : "";
+    db_set_text(q, ":family", family, strlen(family));
+    while ((rc = db_step(q, d, "code meanings")) == DB_ROW) {
+        sheet_write_cstr(b, ws, row, 0, db_column_text(q, 0), b->text);
+        const char *meaning = db_column_text(q, 1);
+        const char *remedy = with_remedy ? db_column_text(q, 2) : "";
         unsigned lines = sheet_text_lines(meaning, COL_TEXT - 2), k;
         if ((k = sheet_text_lines(remedy, COL_MORE - 2)) > lines)
             lines = k;
@@ -258,30 +257,30 @@ static lxw_row_t write_family(sqlite3 *db, struct sheet_book *b,
             sheet_write_cstr(b, ws, row, 2, remedy, b->wrap);
         sheet_fit_row(b, ws, row++, lines);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        db_fail(db, d, "code meanings");
+    db_finalize(q);
+    if (rc != DB_DONE) {
         *failed = 1;
     }
     return row + 1;
 }
 
 /* The first row of the book's main listing, when ex is not given. */
-static int read_example(sqlite3 *db, enum about_book book,
+static int read_example(struct db *db, enum about_book book,
                         struct about_example *ex, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, sql_q_about_example, &q, d, "a row to trace") != 0)
         return -1;
-    db_bind_int(q, ":book", (int)book);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW && about_example_set(ex, db_text(q, 0),
-                                              db_text(q, 1),
-                                              sqlite3_column_int64(q, 2)))
-        rc = SQLITE_NOMEM;
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d, "a row to trace");
+    db_set_int64(q, ":book", (int)book);
+    int rc = db_step(q, d, "a row to trace");
+    if (rc == DB_ROW && about_example_set(ex, db_column_text(q, 0),
+                                          db_column_text(q, 1),
+                                          db_column_int64(q, 2)))
+        rc = diag_set(d, EX_SOFTWARE, NULL, 0, "a row to trace: out of "
+                      "memory");
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     return 0;
 }
 
@@ -342,7 +341,7 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
     return row;
 }
 
-int about_write(sqlite3 *db, struct sheet_book *b,
+int about_write(struct db *db, struct sheet_book *b,
                 const struct report_opts *o, enum about_book book,
                 const char *file_name, const char *dealer,
                 const struct about_example *ex, struct diag *d)

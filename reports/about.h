@@ -7,7 +7,7 @@
 #ifndef SVC_ABOUT_H
 #define SVC_ABOUT_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "reports/report.h"
@@ -37,7 +37,7 @@ void about_example_release(struct about_example *ex);
  * or NULL to read the first row of the book's main listing from the rule
  * tables (q_about_example.sql). 0, or -1 with d filled (database) or
  * b->err set. */
-int about_write(sqlite3 *db, struct sheet_book *b,
+int about_write(struct db *db, struct sheet_book *b,
                 const struct report_opts *o, enum about_book book,
                 const char *file_name, const char *dealer,
                 const struct about_example *ex, struct diag *d);

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include <sqlite3.h>
 
 #include "lib/db.h"
 #include "lib/diag.h"
@@ -50,25 +49,23 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
     [Q_REJECTED]  = {sql_q_explain_rejected, "q_explain_rejected"},
 };
 
-/* ---- SQLite helpers ----------------------------------------------------- */
+/* ---- statement helpers -------------------------------------------------- */
 
 /* Resets st and binds what the caller passes next; unused names stay NULL. */
-sqlite3_stmt *ex_use(struct ex *x, int q)
+struct db_stmt *ex_use(struct ex *x, int q)
 {
-    sqlite3_reset(x->q[q]);
-    sqlite3_clear_bindings(x->q[q]);
+    db_reset(x->q[q]);
+    db_clear_bindings(x->q[q]);
     return x->q[q];
 }
 
-/* SQLITE_ROW, SQLITE_DONE, or -1 with x->d filled. */
+/* DB_ROW, DB_DONE, or -1 with x->d filled. */
 int ex_step(struct ex *x, int q)
 {
-    int rc = sqlite3_step(x->q[q]);
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-        return rc;
     char what[96];
     snprintf(what, sizeof what, "reading %s", queries[q].name);
-    return db_fail(x->db, x->d, what);
+    int rc = db_step(x->q[q], x->d, what);
+    return rc < 0 ? -1 : rc;
 }
 
 /* ---- opening ------------------------------------------------------------ */
@@ -88,39 +85,19 @@ static int setup_rules(struct ex *x)
 }
 
 /* Read-only, never created: a missing database is 66, a file that is not
- * an svcrecon database (or of a newer schema) is 65. */
+ * an svcrecon database (or of a newer schema) is 65 (db_open). */
 static int open_db(struct ex *x)
 {
     const char *path = x->o->db_path;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return diag_set(x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: %s", strerror(errno));
-    if (S_ISDIR(sb.st_mode))
-        return diag_set(x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: Is a directory");
-    int rc = sqlite3_open_v2(path, &x->db,
-                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-                             NULL);
-    if (rc != SQLITE_OK)
-        return diag_set(x->d, EX_NOINPUT, path, 0,
-                        "cannot open database: %s",
-                        x->db ? sqlite3_errmsg(x->db) : sqlite3_errstr(rc));
-    sqlite3_extended_result_codes(x->db, 1);
-    sqlite3_busy_timeout(x->db, 2000);
-    int version;
-    if (db_schema_version(x->db, &version, x->d) != 0) {
-        diag_set_file(x->d, path);
-        if (x->d->exit_code == EX_CANTCREAT)   /* cannot open: an input */
-            x->d->exit_code = EX_NOINPUT;
+    if (db_open(path, NULL, DB_READ_ONLY, &x->db, x->d) != 0)
         return -1;
-    }
+    int version;
+    if (db_schema_version(x->db, &version, x->d) != 0)
+        return -1;
     if (version == 0)
         return diag_set(x->d, EX_DATAERR, path, 0,
                         "not an svcrecon database (schema version 0); "
                         "nothing was imported into it");
-    if (db_refuse_newer(path, version, x->d) != 0)
-        return -1;
     return 0;
 }
 
@@ -129,19 +106,18 @@ static int open_db(struct ex *x)
  * said on stderr for text and as "as_of_basis" in JSON. */
 static const char *default_as_of(struct ex *x, struct explain_opts *o)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     const char *basis = "today";
-    if (sqlite3_prepare_v2(x->db, sql_q_latest_report, -1, &q, NULL) !=
-        SQLITE_OK)
-        return basis;                /* no report_run table: none */
-    if (sqlite3_step(q) == SQLITE_ROW &&
-        sqlite3_column_bytes(q, 0) == 10) {
-        memcpy(o->as_of, sqlite3_column_text(q, 0), 10);
+    struct diag none = {0};          /* no report_run table: no report */
+    if (db_prepare(x->db, sql_q_latest_report, &q, &none, "") != 0)
+        return basis;
+    if (db_step(q, NULL, NULL) == DB_ROW && db_column_bytes(q, 0) == 10) {
+        memcpy(o->as_of, db_column_text(q, 0), 10);
         o->as_of[10] = '\0';
-        o->as_of_day = (int32_t)sqlite3_column_int(q, 1);
+        o->as_of_day = (int32_t)(int)db_column_int64(q, 1);
         basis = "latest_report";
     }
-    sqlite3_finalize(q);
+    db_finalize(q);
     if (!o->json)
         fprintf(stderr, "svcrecon: explain as of %s, %s (--as-of DATE "
                 "to choose another date)\n", o->as_of,
@@ -156,9 +132,7 @@ static const char *default_as_of(struct ex *x, struct explain_opts *o)
  * tables when the rule tables were built without them. */
 static int prepare_all(struct ex *x)
 {
-    if (db_exec(x->db, "PRAGMA cache_size = -16384", x->d,
-                "setting pragmas") != 0 ||
-        db_exec(x->db, "BEGIN", x->d, "starting to read") != 0)
+    if (db_begin_read(x->db, x->d, "starting to read") != 0)
         return -1;
     if (x->rw)
         x->rw->as_of_basis = x->rw->as_of_default ? default_as_of(x, x->rw)
@@ -177,10 +151,8 @@ static int prepare_all(struct ex *x)
 static void finish(struct ex *x)
 {
     for (int q = 0; q < Q_N; q++)
-        sqlite3_finalize(x->q[q]);
-    if (x->db && !sqlite3_get_autocommit(x->db))
-        sqlite3_exec(x->db, "ROLLBACK", NULL, NULL, NULL); /* only TEMP */
-    sqlite3_close(x->db);     /* NULL is a no-op; no checkpoint: read-only */
+        db_finalize(x->q[q]);
+    db_close(x->db);   /* read-only: rolls back (only TEMP), no checkpoint */
 }
 
 /* ---- the sections of a story -------------------------------------------- */
@@ -196,11 +168,11 @@ static const struct fact reason_facts[] = {
 static int put_reason_list(struct ex *x, int q, const char *key,
                            const char *indent, bool say_none)
 {
-    sqlite3_stmt *st = x->q[q];
+    struct db_stmt *st = x->q[q];
     int rc, n = 0;
     if (x->json)
         json_open(&x->j, key, '[');
-    while ((rc = ex_step(x, q)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, q)) == DB_ROW) {
         n++;
         if (x->json)
             json_open(&x->j, NULL, '{');
@@ -214,17 +186,17 @@ static int put_reason_list(struct ex *x, int q, const char *key,
     }
     if (x->json)
         json_close(&x->j, ']');
-    else if (rc == SQLITE_DONE && n == 0 && say_none)
+    else if (rc == DB_DONE && n == 0 && say_none)
         fprintf(x->f, "%snone\n", indent);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* The registration exceptions of one dispatch; indent for text. */
 int ex_put_reg_exceptions(struct ex *x, const char *dispatch_id,
                               const char *indent)
 {
-    sqlite3_stmt *st = ex_use(x, Q_REGEXC);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_REGEXC);
+    db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     return put_reason_list(x, Q_REGEXC, "registration_exceptions", indent,
                            true);
 }
@@ -246,7 +218,7 @@ static const struct fact closeout_facts[] = {
 };
 
 /* Text: what became of a closeout, after its FILE:LINE. */
-static void say_closeout_state(struct ex *x, sqlite3_stmt *st,
+static void say_closeout_state(struct ex *x, struct db_stmt *st,
                                const char *state)
 {
     fputs("  ", x->f);
@@ -266,11 +238,11 @@ static void say_closeout_state(struct ex *x, sqlite3_stmt *st,
 
 /* One closeout row of Q_CLOSEOUTS, its reasons included; JSON: an object
  * named key (an element when NULL). */
-int ex_put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
+int ex_put_closeout(struct ex *x, const char *key, int64_t mark)
 {
-    sqlite3_stmt *st = x->q[Q_CLOSEOUTS];
-    sqlite3_int64 id = sqlite3_column_int64(st, C_ID);
-    const char *state = (const char *)sqlite3_column_text(st, C_STATE);
+    struct db_stmt *st = x->q[Q_CLOSEOUTS];
+    int64_t id = db_column_int64(st, C_ID);
+    const char *state = db_column_text(st, C_STATE);
     if (!state)
         state = "";
     ex_open_row(x, st, C_FILE, key, id == mark);
@@ -283,8 +255,8 @@ int ex_put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
     } else {
         fputc('\n', x->f);
     }
-    sqlite3_stmt *r = ex_use(x, Q_REASONS);
-    db_bind_int(r, ":closeout_id", id);
+    struct db_stmt *r = ex_use(x, Q_REASONS);
+    db_set_int64(r, ":closeout_id", id);
     if (put_reason_list(x, Q_REASONS, "reasons", "      ", false) != 0)
         return -1;
     if (x->json)
@@ -295,20 +267,20 @@ int ex_put_closeout(struct ex *x, const char *key, sqlite3_int64 mark)
 /* Closeouts naming dispatch_id (or, with dispatch_id NULL, closeout_id
  * alone), in the order SPEC §3 accepts them. */
 int ex_put_closeouts(struct ex *x, const char *dispatch_id,
-                         sqlite3_int64 closeout_id, sqlite3_int64 mark)
+                         int64_t closeout_id, int64_t mark)
 {
-    sqlite3_stmt *st = ex_use(x, Q_CLOSEOUTS);
+    struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
     if (dispatch_id)
-        db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+        db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     else
-        db_bind_int(st, ":closeout_id", closeout_id);
+        db_set_int64(st, ":closeout_id", closeout_id);
     int rc, n = 0;
-    while ((rc = ex_step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
         if (ex_put_closeout(x, NULL, mark) != 0)
             return -1;
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return -1;
     if (!x->json && n == 0)
         fputs("   none\n", x->f);
@@ -331,7 +303,7 @@ static const struct fact registration_facts[] = {
 
 /* Text: where a registration stands, after its FILE:LINE; active_on names
  * the dispatch day, NULL when no dispatch is asked about. */
-static void say_registration_state(struct ex *x, sqlite3_stmt *st,
+static void say_registration_state(struct ex *x, struct db_stmt *st,
                                    bool current, const char *active_on)
 {
     fputs("  ", x->f);
@@ -343,7 +315,7 @@ static void say_registration_state(struct ex *x, sqlite3_stmt *st,
     } else if (ex_is_null(st, R_ACTIVE)) {
         fputs("not checked", x->f);
     } else {
-        fprintf(x->f, "%s on %s", sqlite3_column_int(st, R_ACTIVE) ?
+        fprintf(x->f, "%s on %s", (int)db_column_int64(st, R_ACTIVE) ?
                 "active" : "not active", active_on);
     }
 }
@@ -351,13 +323,13 @@ static void say_registration_state(struct ex *x, sqlite3_stmt *st,
 /* Registrations (Q_REGS rows, bound). JSON: each an object named key (an
  * element when NULL). */
 int ex_put_registrations(struct ex *x, const char *active_on,
-                             sqlite3_int64 mark, const char *key)
+                             int64_t mark, const char *key)
 {
-    sqlite3_stmt *st = x->q[Q_REGS];
+    struct db_stmt *st = x->q[Q_REGS];
     int rc, n = 0;
-    while ((rc = ex_step(x, Q_REGS)) == SQLITE_ROW) {
-        bool marked = sqlite3_column_int64(st, R_ID) == mark;
-        bool current = sqlite3_column_int(st, R_CURRENT) != 0;
+    while ((rc = ex_step(x, Q_REGS)) == DB_ROW) {
+        bool marked = db_column_int64(st, R_ID) == mark;
+        bool current = (int)db_column_int64(st, R_CURRENT) != 0;
         n++;
         ex_open_row(x, st, R_FILE, key, marked);
         if (!x->json)
@@ -367,7 +339,7 @@ int ex_put_registrations(struct ex *x, const char *active_on,
             json_bool(&x->j, "current", current);
         ex_close_row(x, marked);
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return -1;
     if (!x->json && n == 0)
         fputs("   none\n", x->f);
@@ -389,18 +361,18 @@ static const struct fact version_facts[] = {
 };
 
 static int put_versions(struct ex *x, const char *dispatch_id,
-                        sqlite3_int64 mark)
+                        int64_t mark)
 {
-    sqlite3_stmt *st = ex_use(x, Q_VERSIONS);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_VERSIONS);
+    db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json)
         json_open(&x->j, "versions", '[');
     else
         fputs("\nversions, in import order:\n", x->f);
     int rc;
-    while ((rc = ex_step(x, Q_VERSIONS)) == SQLITE_ROW) {
-        bool marked = sqlite3_column_int64(st, V_ROW_ID) == mark;
-        bool current = sqlite3_column_int(st, V_CURRENT) != 0;
+    while ((rc = ex_step(x, Q_VERSIONS)) == DB_ROW) {
+        bool marked = db_column_int64(st, V_ROW_ID) == mark;
+        bool current = (int)db_column_int64(st, V_CURRENT) != 0;
         ex_open_row(x, st, V_FILE, NULL, marked);
         if (!x->json)
             fprintf(x->f, "  %s", current ? "current" : "superseded");
@@ -411,7 +383,7 @@ static int put_versions(struct ex *x, const char *dispatch_id,
     }
     if (x->json)
         json_close(&x->j, ']');
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* Text: "; only non-compensable attempts (N)". */
@@ -434,7 +406,7 @@ static const struct fact standing_facts[] = {
 
 static void json_standing(struct ex *x, const char *state)
 {
-    sqlite3_stmt *st = x->q[Q_STANDING];
+    struct db_stmt *st = x->q[Q_STANDING];
     json_open(&x->j, "standing", '{');
     json_str(&x->j, "state", state);
     ex_put_facts(x, st, standing_facts, EX_N_FACTS(standing_facts));
@@ -445,17 +417,17 @@ static void json_standing(struct ex *x, const char *state)
         ex_put_facts(x, st, accepted_facts, EX_N_FACTS(accepted_facts));
         json_close(&x->j, '}');
     }
-    json_int(&x->j, "attempts", sqlite3_column_int64(st, S_ATTEMPTS));
-    json_int(&x->j, "noncompensable", sqlite3_column_int64(st, S_NONCOMP));
+    json_int(&x->j, "attempts", db_column_int64(st, S_ATTEMPTS));
+    json_int(&x->j, "noncompensable", db_column_int64(st, S_NONCOMP));
     json_close(&x->j, '}');
 }
 
 /* The last word of a story: Q_STANDING's row, read as it stands. */
 static void put_standing(struct ex *x, const char *state)
 {
-    sqlite3_stmt *st = x->q[Q_STANDING];
-    long long attempts = sqlite3_column_int64(st, S_ATTEMPTS);
-    long long noncomp = sqlite3_column_int64(st, S_NONCOMP);
+    struct db_stmt *st = x->q[Q_STANDING];
+    long long attempts = db_column_int64(st, S_ATTEMPTS);
+    long long noncomp = db_column_int64(st, S_NONCOMP);
     if (x->json) {
         json_standing(x, state);
         return;
@@ -502,14 +474,14 @@ static const struct fact dispatch_facts[] = {
 static int read_standing(struct ex *x, const char *dispatch_id,
                          char *state, size_t size)
 {
-    sqlite3_stmt *st = ex_use(x, Q_STANDING);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_STANDING);
+    db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = ex_step(x, Q_STANDING);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "dispatch has versions but no current "
                                       "version (rule tables disagree)");
-    const char *s = (const char *)sqlite3_column_text(st, S_STATE);
+    const char *s = db_column_text(st, S_STATE);
     if (!s)
         return diag_set(x->d, EX_SOFTWARE, NULL, 0, "dispatch is open on "
                         "or before the as-of date but neither unclosed nor "
@@ -522,11 +494,11 @@ static int read_standing(struct ex *x, const char *dispatch_id,
 static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
                                       bool checked)
 {
-    sqlite3_stmt *st = x->q[Q_STANDING];
+    struct db_stmt *st = x->q[Q_STANDING];
     char day[16];
-    snprintf(day, sizeof day, "%s", db_text(st, S_DISPATCHED_ON));
-    sqlite3_stmt *r = ex_use(x, Q_REGS);
-    db_bind_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    snprintf(day, sizeof day, "%s", db_column_text(st, S_DISPATCHED_ON));
+    struct db_stmt *r = ex_use(x, Q_REGS);
+    db_set_text(r, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     if (x->json) {
         json_open(&x->j, "registrations", '[');
     } else {
@@ -551,15 +523,15 @@ static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
  * exceptions, closeouts, standing. mark_version / mark_closeout: the row
  * --source named (0: none). */
 int ex_put_dispatch(struct ex *x, const char *dispatch_id,
-                        sqlite3_int64 mark_version,
-                        sqlite3_int64 mark_closeout)
+                        int64_t mark_version,
+                        int64_t mark_closeout)
 {
     char state[32];
     if (read_standing(x, dispatch_id, state, sizeof state) != 0)
         return -1;
     /* Q_STANDING is not used again until this story ends: its row stays
      * valid while the sections below step their own statements. */
-    sqlite3_stmt *st = x->q[Q_STANDING];
+    struct db_stmt *st = x->q[Q_STANDING];
     bool checked = strcmp(state, "dispatched_after_as_of") != 0;
     if (x->json)
         json_open(&x->j, "dispatch", '{');
@@ -585,18 +557,18 @@ int ex_put_dispatch(struct ex *x, const char *dispatch_id,
     put_standing(x, state);
     if (x->json)
         json_close(&x->j, '}');
-    sqlite3_reset(st);
+    db_reset(st);
     return 0;
 }
 
 /* Sets *known when any version of dispatch_id was imported. */
 int ex_dispatch_known(struct ex *x, const char *dispatch_id, bool *known)
 {
-    sqlite3_stmt *st = ex_use(x, Q_VERSIONS);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_VERSIONS);
+    db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc = ex_step(x, Q_VERSIONS);
-    sqlite3_reset(st);
-    *known = rc == SQLITE_ROW;
+    db_reset(st);
+    *known = rc == DB_ROW;
     return rc < 0 ? -1 : 0;
 }
 
@@ -645,21 +617,21 @@ static int dispatch_not_found(struct ex *x)
     ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
         "was imported)", id, db);
-    sqlite3_stmt *st = ex_use(x, Q_CLOSEOUTS);
-    db_bind_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
+    db_set_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
     int rc, n = 0;
-    while ((rc = ex_step(x, Q_CLOSEOUTS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
         if (n < MAX_HINTS) {
             char file[256];
-            ex_show(db_text(st, C_FILE), strlen(db_text(st, C_FILE)), file,
-                 sizeof file);
+            const char *name = db_column_text(st, C_FILE);
+            ex_show(name, strlen(name), file, sizeof file);
             ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
                 "; closeouts naming it: ", file,
-                (long long)sqlite3_column_int64(st, C_LINE));
+                (long long)db_column_int64(st, C_LINE));
         }
         n++;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return -1;
     if (n > MAX_HINTS)
         ex_add(msg, sizeof msg, " and %d more", n - MAX_HINTS);

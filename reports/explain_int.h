@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "lib/json.h"
@@ -51,8 +51,8 @@ enum { J_REASON, J_RAW };
 struct ex {
     const struct explain_opts *o;
     struct explain_opts *rw;            /* the same, for the default as-of */
-    sqlite3      *db;
-    sqlite3_stmt *q[Q_N];
+    struct db    *db;
+    struct db_stmt *q[Q_N];
     FILE         *f;                    /* stdout */
     bool          json;
     struct json   j;                    /* the JSON document, when json */
@@ -86,8 +86,8 @@ struct fact {
 /* ---- explain.c: reading ------------------------------------------------- */
 
 /* Resets statement q and clears its bindings; returns it to bind. */
-sqlite3_stmt *ex_use(struct ex *x, int q);
-/* Steps statement q: SQLITE_ROW, SQLITE_DONE, or -1 with x->d filled. */
+struct db_stmt *ex_use(struct ex *x, int q);
+/* Steps statement q: DB_ROW, DB_DONE, or -1 with x->d filled. */
 int ex_step(struct ex *x, int q);
 
 /* ---- explain.c: the story of a dispatch, and the document --------------- */
@@ -96,17 +96,17 @@ int ex_dispatch_known(struct ex *x, const char *dispatch_id, bool *known);
 /* The whole story of dispatch_id; the row row_id of its versions, or the
  * closeout mark, is the one --source named (0: none). */
 int ex_put_dispatch(struct ex *x, const char *dispatch_id,
-                    sqlite3_int64 row_id, sqlite3_int64 mark);
+                    int64_t row_id, int64_t mark);
 /* The current row of Q_CLOSEOUTS with its reasons; JSON: member key. */
-int ex_put_closeout(struct ex *x, const char *key, sqlite3_int64 mark);
+int ex_put_closeout(struct ex *x, const char *key, int64_t mark);
 /* Closeouts naming dispatch_id (or, with dispatch_id NULL, closeout_id
  * alone), in the order SPEC §3 accepts them. */
 int ex_put_closeouts(struct ex *x, const char *dispatch_id,
-                     sqlite3_int64 closeout_id, sqlite3_int64 mark);
+                     int64_t closeout_id, int64_t mark);
 /* Registrations (Q_REGS rows, bound). JSON: each an object named key (an
  * element when NULL). */
 int ex_put_registrations(struct ex *x, const char *active_on,
-                         sqlite3_int64 mark, const char *key);
+                         int64_t mark, const char *key);
 /* The registration exceptions of one dispatch; indent for text. */
 int ex_put_reg_exceptions(struct ex *x, const char *dispatch_id,
                           const char *indent);
@@ -121,24 +121,24 @@ int ex_explain_source(struct ex *x);
 
 /* ---- explain_render.c ---------------------------------------------------- */
 
-bool ex_is_null(sqlite3_stmt *st, int col);
+bool ex_is_null(struct db_stmt *st, int col);
 /* Text: (s, len) escaped for a terminal; a feed value 'quoted'; a value as
  * is ("(blank)" for NULL); FILE:LINE from two columns. */
 void ex_t_text(FILE *f, const char *s, size_t len);
-void ex_t_q(struct ex *x, sqlite3_stmt *st, int col);
-void ex_t_v(struct ex *x, sqlite3_stmt *st, int col);
-void ex_t_loc(struct ex *x, sqlite3_stmt *st, int file_col, int line_col);
+void ex_t_q(struct ex *x, struct db_stmt *st, int col);
+void ex_t_v(struct ex *x, struct db_stmt *st, int col);
+void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col);
 /* JSON: a column as its own type; bytes as a base64 string (-1, d set, on
  * out of memory). */
-void ex_j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col);
+void ex_j_col(struct ex *x, const char *key, struct db_stmt *st, int col);
 int ex_j_base64(struct ex *x, const char *key, const unsigned char *p,
                 size_t len);
 /* The facts of table t from st's current row, in the document's form. */
-void ex_put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
+void ex_put_facts(struct ex *x, struct db_stmt *st, const struct fact *t,
                   size_t n);
 /* A row's opening (mark and FILE:LINE / an object with file and line)
  * and its end. */
-void ex_open_row(struct ex *x, sqlite3_stmt *st, int file_col,
+void ex_open_row(struct ex *x, struct db_stmt *st, int file_col,
                  const char *key, bool marked);
 void ex_close_row(struct ex *x, bool marked);
 /* Messages on stderr: untrusted text shown safely; append to msg. */

@@ -10,16 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "lib/diag.h"
 #include "lib/json.h"
 #include "lib/utf8.h"
 #include "reports/explain_int.h"
 
-bool ex_is_null(sqlite3_stmt *st, int col)
+bool ex_is_null(struct db_stmt *st, int col)
 {
-    return sqlite3_column_type(st, col) == SQLITE_NULL;
+    return db_column_type(st, col) == DB_NULL;
 }
 
 /* ---- text --------------------------------------------------------------- */
@@ -49,35 +48,35 @@ void ex_t_text(FILE *f, const char *s, size_t len)
 }
 
 /* A feed value in quotes: 'IL0733', '' when blank. */
-void ex_t_q(struct ex *x, sqlite3_stmt *st, int col)
+void ex_t_q(struct ex *x, struct db_stmt *st, int col)
 {
-    const char *s = (const char *)sqlite3_column_text(st, col);
+    const char *s = db_column_text(st, col);
     fputc('\'', x->f);
     if (s)
-        ex_t_text(x->f, s, (size_t)sqlite3_column_bytes(st, col));
+        ex_t_text(x->f, s, db_column_bytes(st, col));
     fputc('\'', x->f);
 }
 
 /* A date or number as is; "(blank)" for NULL. */
-void ex_t_v(struct ex *x, sqlite3_stmt *st, int col)
+void ex_t_v(struct ex *x, struct db_stmt *st, int col)
 {
     if (ex_is_null(st, col)) {
         fputs("(blank)", x->f);
         return;
     }
-    if (sqlite3_column_type(st, col) == SQLITE_FLOAT) {
-        fprintf(x->f, "%.15g", sqlite3_column_double(st, col));
+    if (db_column_type(st, col) == DB_FLOAT) {
+        fprintf(x->f, "%.15g", db_column_double(st, col));
         return;
     }
-    const char *s = (const char *)sqlite3_column_text(st, col);
-    ex_t_text(x->f, s ? s : "", (size_t)sqlite3_column_bytes(st, col));
+    const char *s = db_column_text(st, col);
+    ex_t_text(x->f, s ? s : "", db_column_bytes(st, col));
 }
 
 /* FILE:LINE */
-void ex_t_loc(struct ex *x, sqlite3_stmt *st, int file_col, int line_col)
+void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
 {
     ex_t_v(x, st, file_col);
-    fprintf(x->f, ":%lld", (long long)sqlite3_column_int64(st, line_col));
+    fprintf(x->f, ":%lld", (long long)db_column_int64(st, line_col));
 }
 
 /* The first line of an item; the row --source named is marked "=>". */
@@ -89,30 +88,30 @@ static void t_item(struct ex *x, bool marked)
 /* ---- JSON --------------------------------------------------------------- */
 
 /* A column as its own JSON type: NULL, integer, number or string. */
-void ex_j_col(struct ex *x, const char *key, sqlite3_stmt *st, int col)
+void ex_j_col(struct ex *x, const char *key, struct db_stmt *st, int col)
 {
-    switch (sqlite3_column_type(st, col)) {
-    case SQLITE_NULL:
+    switch (db_column_type(st, col)) {
+    case DB_NULL:
         json_null(&x->j, key);
         break;
-    case SQLITE_INTEGER:
-        json_int(&x->j, key, (long long)sqlite3_column_int64(st, col));
+    case DB_INTEGER:
+        json_int(&x->j, key, (long long)db_column_int64(st, col));
         break;
-    case SQLITE_FLOAT:
+    case DB_FLOAT:
         /* Feed numbers are short decimals; 15 digits give them back as
          * written (1.5, not 1.50000000000000000). */
-        json_num(&x->j, key, sqlite3_column_double(st, col), 15);
+        json_num(&x->j, key, db_column_double(st, col), 15);
         break;
     default: {
-        const char *s = (const char *)sqlite3_column_text(st, col);
+        const char *s = db_column_text(st, col);
         json_strn(&x->j, key, s ? s : "",
-                  (size_t)sqlite3_column_bytes(st, col));
+                  db_column_bytes(st, col));
     }
     }
 }
 
 /* {"file": …, "line": …}, or null when the file column is NULL. */
-static void j_loc(struct ex *x, const char *key, sqlite3_stmt *st,
+static void j_loc(struct ex *x, const char *key, struct db_stmt *st,
                   int file_col)
 {
     if (ex_is_null(st, file_col)) {
@@ -152,7 +151,7 @@ int ex_j_base64(struct ex *x, const char *key, const unsigned char *p,
 
 /* ---- facts: stated once, rendered as text or JSON ---------------------- */
 
-static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+static void json_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
 {
     switch (f->form) {
     case FACT_VALUE:
@@ -163,7 +162,7 @@ static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
         if (ex_is_null(st, f->col))
             json_null(&x->j, f->key);
         else
-            json_bool(&x->j, f->key, sqlite3_column_int(st, f->col) != 0);
+            json_bool(&x->j, f->key, (int)db_column_int64(st, f->col) != 0);
         break;
     case FACT_FILE_LINE:
         ex_j_col(x, "file", st, f->col);
@@ -175,7 +174,7 @@ static void json_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
     }
 }
 
-static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
+static void text_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
 {
     if (f->if_null && ex_is_null(st, f->col)) {
         fputs(f->if_null, x->f);
@@ -190,7 +189,7 @@ static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
         ex_t_q(x, st, f->col);
         break;
     case FACT_YES_NO:
-        fputs(sqlite3_column_int(st, f->col) ? "yes" : "no", x->f);
+        fputs((int)db_column_int64(st, f->col) ? "yes" : "no", x->f);
         break;
     case FACT_FILE_LINE:
     case FACT_LOC:
@@ -201,7 +200,7 @@ static void text_fact(struct ex *x, sqlite3_stmt *st, const struct fact *f)
 
 /* The facts of table t read from st's current row, in the document's
  * form; a fact without words (or without a key) belongs to one form only. */
-void ex_put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
+void ex_put_facts(struct ex *x, struct db_stmt *st, const struct fact *t,
                       size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -215,7 +214,7 @@ void ex_put_facts(struct ex *x, sqlite3_stmt *st, const struct fact *t,
 /* A row's opening: its mark and FILE:LINE in text; in JSON an object
  * (named key, or an element when key is NULL) starting with "file" and
  * "line". file_col: the row's file column, its line next to it. */
-void ex_open_row(struct ex *x, sqlite3_stmt *st, int file_col,
+void ex_open_row(struct ex *x, struct db_stmt *st, int file_col,
                      const char *key, bool marked)
 {
     const struct fact where = {"file", file_col, FACT_FILE_LINE, "", NULL};

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
 
 #include "lib/db.h"
 #include "lib/diag.h"
@@ -18,38 +17,38 @@
 /* ---- --source ----------------------------------------------------------- */
 
 /* JSON "closeout": one closeout by id, with its reasons. */
-static int put_closeout_object(struct ex *x, sqlite3_int64 id)
+static int put_closeout_object(struct ex *x, int64_t id)
 {
-    sqlite3_stmt *st = ex_use(x, Q_CLOSEOUTS);
-    db_bind_int(st, ":closeout_id", id);
+    struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
+    db_set_int64(st, ":closeout_id", id);
     int rc = ex_step(x, Q_CLOSEOUTS);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "closeout row vanished");
     if (ex_put_closeout(x, "closeout", id) != 0)
         return -1;
-    sqlite3_reset(st);
+    db_reset(st);
     return 0;
 }
 
 /* "version 2 of 3, current" for a dispatch row; into buf. */
 static int version_of(struct ex *x, const char *dispatch_id,
-                      sqlite3_int64 row_id, char *buf, size_t size)
+                      int64_t row_id, char *buf, size_t size)
 {
-    sqlite3_stmt *st = ex_use(x, Q_VERSIONS);
-    db_bind_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+    struct db_stmt *st = ex_use(x, Q_VERSIONS);
+    db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
     int rc, n = 0, at = 0;
     bool current = false;
-    while ((rc = ex_step(x, Q_VERSIONS)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_VERSIONS)) == DB_ROW) {
         n++;
-        if (sqlite3_column_int64(st, V_ROW_ID) == row_id) {
+        if (db_column_int64(st, V_ROW_ID) == row_id) {
             at = n;
-            current = sqlite3_column_int(st, V_CURRENT) != 0;
+            current = (int)db_column_int64(st, V_CURRENT) != 0;
         }
     }
     snprintf(buf, size, "version %d of %d, %s", at, n,
              current ? "current" : "superseded");
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* The file a --source row was read from (Q_SOURCE): JSON members of
@@ -64,7 +63,7 @@ static const struct fact source_file_facts[] = {
 /* The "what" and "source" members / the heading "source FILE:LINE: ". */
 static void put_source_head(struct ex *x, const char *what)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
+    struct db_stmt *s = x->q[Q_SOURCE];
     if (x->json) {
         json_str(&x->j, "what", what);
         json_open(&x->j, "source", '{');
@@ -90,9 +89,9 @@ static void say_source(struct ex *x, const char *what)
 
 static int source_dispatch(struct ex *x)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    const char *id = db_text(s, F_DISPATCH_ID);
-    sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
+    struct db_stmt *s = x->q[Q_SOURCE];
+    const char *id = db_column_text(s, F_DISPATCH_ID);
+    int64_t row = db_column_int64(s, F_ROW_ID);
     put_source_head(x, "dispatch");
     if (!x->json) {
         char v[96];
@@ -108,9 +107,9 @@ static int source_dispatch(struct ex *x)
 
 static int source_closeout(struct ex *x)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    const char *id = db_text(s, F_DISPATCH_ID);
-    sqlite3_int64 row = sqlite3_column_int64(s, F_ROW_ID);
+    struct db_stmt *s = x->q[Q_SOURCE];
+    const char *id = db_column_text(s, F_DISPATCH_ID);
+    int64_t row = db_column_int64(s, F_ROW_ID);
     bool known = false;
     if (id[0] && ex_dispatch_known(x, id, &known) != 0)
         return -1;
@@ -160,8 +159,8 @@ static const struct fact serial_dispatch_facts[] = {
  * exceptions it was given. */
 static int put_serial_dispatch(struct ex *x)
 {
-    sqlite3_stmt *st = x->q[Q_SERIAL];
-    bool checked = sqlite3_column_int(st, SD_CHECKED) != 0;
+    struct db_stmt *st = x->q[Q_SERIAL];
+    bool checked = (int)db_column_int64(st, SD_CHECKED) != 0;
     if (x->json)
         json_open(&x->j, NULL, '{');
     ex_put_facts(x, st, serial_dispatch_head, EX_N_FACTS(serial_dispatch_head));
@@ -169,7 +168,7 @@ static int put_serial_dispatch(struct ex *x)
         fputs("  dispatched after the as-of date, not checked", x->f);
     } else if (!x->json) {
         fprintf(x->f, "  registration %s on ",
-                sqlite3_column_int(st, SD_ACTIVE) ? "active" : "not active");
+                (int)db_column_int64(st, SD_ACTIVE) ? "active" : "not active");
         ex_t_v(x, st, SD_DISPATCHED_ON);
     }
     ex_put_facts(x, st, serial_dispatch_facts,
@@ -177,7 +176,7 @@ static int put_serial_dispatch(struct ex *x)
     if (!x->json)
         fputc('\n', x->f);
     if (checked) {
-        if (ex_put_reg_exceptions(x, db_text(st, SD_ID), "      ") != 0)
+        if (ex_put_reg_exceptions(x, db_column_text(st, SD_ID), "      ") != 0)
             return -1;
     } else if (x->json) {
         json_open(&x->j, "registration_exceptions", '[');
@@ -190,31 +189,31 @@ static int put_serial_dispatch(struct ex *x)
 
 static int source_registration(struct ex *x)
 {
-    sqlite3_int64 row = sqlite3_column_int64(x->q[Q_SOURCE], F_ROW_ID);
+    int64_t row = db_column_int64(x->q[Q_SOURCE], F_ROW_ID);
     put_source_head(x, "registration");
     if (!x->json) {
         say_source(x, "registration\n");
         fputs("registration:\n", x->f);
     }
-    sqlite3_stmt *r = ex_use(x, Q_REGS);
-    db_bind_int(r, ":registration_id", row);
+    struct db_stmt *r = ex_use(x, Q_REGS);
+    db_set_int64(r, ":registration_id", row);
     if (ex_put_registrations(x, NULL, row, "registration") != 0)
         return -1;
 
-    sqlite3_stmt *st = ex_use(x, Q_SERIAL);
-    db_bind_int(st, ":registration_id", row);
+    struct db_stmt *st = ex_use(x, Q_SERIAL);
+    db_set_int64(st, ":registration_id", row);
     if (x->json)
         json_open(&x->j, "dispatches", '[');
     else
         fputs("\ndispatches of this serial (current versions, in order "
               "dispatched):\n", x->f);
     int rc, n = 0;
-    while ((rc = ex_step(x, Q_SERIAL)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_SERIAL)) == DB_ROW) {
         n++;
         if (put_serial_dispatch(x) != 0)
             return -1;
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return -1;
     if (x->json)
         json_close(&x->j, ']');
@@ -229,15 +228,15 @@ static const struct fact rejected_facts[] = {
 
 static int source_rejected(struct ex *x)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    sqlite3_stmt *st = ex_use(x, Q_REJECTED);
-    db_bind_int(st, ":rejected_id", sqlite3_column_int64(s, F_ROW_ID));
+    struct db_stmt *s = x->q[Q_SOURCE];
+    struct db_stmt *st = ex_use(x, Q_REJECTED);
+    db_set_int64(st, ":rejected_id", db_column_int64(s, F_ROW_ID));
     int rc = ex_step(x, Q_REJECTED);
-    if (rc != SQLITE_ROW)
+    if (rc != DB_ROW)
         return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
                                       "rejected row vanished");
-    const char *raw = sqlite3_column_blob(st, J_RAW);
-    size_t len = (size_t)sqlite3_column_bytes(st, J_RAW);
+    const char *raw = db_column_blob(st, J_RAW);
+    size_t len = db_column_bytes(st, J_RAW);
     if (!raw)
         raw = "";
     put_source_head(x, "rejected_row");
@@ -258,7 +257,7 @@ static int source_rejected(struct ex *x)
         ex_t_text(x->f, raw, len);
         fputc('\n', x->f);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return 0;
 }
 
@@ -286,8 +285,8 @@ static const struct fact file_bytes_facts[] = {
 /* Line 0: the whole file, loaded or refused. */
 static int source_file(struct ex *x)
 {
-    sqlite3_stmt *s = x->q[Q_SOURCE];
-    bool refused = strcmp(db_text(s, F_STATUS), "refused") == 0;
+    struct db_stmt *s = x->q[Q_SOURCE];
+    bool refused = strcmp(db_column_text(s, F_STATUS), "refused") == 0;
     put_source_head(x, "file");
     if (x->json) {
         json_open(&x->j, "file", '{');
@@ -340,11 +339,11 @@ static int source_not_found(struct ex *x, int files, const char *refused)
 }
 
 /* Binds Q_SOURCE to FILE:LINE. */
-static sqlite3_stmt *use_source(struct ex *x)
+static struct db_stmt *use_source(struct ex *x)
 {
-    sqlite3_stmt *s = ex_use(x, Q_SOURCE);
-    db_bind_text(s, ":file", x->o->source_file, x->o->source_file_len);
-    db_bind_int(s, ":line", x->o->source_line);
+    struct db_stmt *s = ex_use(x, Q_SOURCE);
+    db_set_text(s, ":file", x->o->source_file, x->o->source_file_len);
+    db_set_int64(s, ":line", x->o->source_line);
     return s;
 }
 
@@ -353,23 +352,23 @@ static sqlite3_stmt *use_source(struct ex *x)
 static int source_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
-    sqlite3_stmt *s = use_source(x);
+    struct db_stmt *s = use_source(x);
     int rc, files = 0, hits = 0, loaded = 0;
     char *refused = NULL;
-    while ((rc = ex_step(x, Q_SOURCE)) == SQLITE_ROW) {
+    while ((rc = ex_step(x, Q_SOURCE)) == DB_ROW) {
         files++;
         if (!ex_is_null(s, F_WHAT) || o->source_line == 0)
             hits++;
-        if (strcmp(db_text(s, F_STATUS), "refused") != 0)
+        if (strcmp(db_column_text(s, F_STATUS), "refused") != 0)
             loaded++;
-        else if (!refused && !(refused = strdup(db_text(s, F_REASON))))
+        else if (!refused && !(refused = strdup(db_column_text(s, F_REASON))))
             rc = diag_set(x->d, EX_SOFTWARE, NULL, 0, "out of memory");
     }
-    if (rc == SQLITE_DONE && hits == 0)
+    if (rc == DB_DONE && hits == 0)
         rc = source_not_found(x, files, loaded ? NULL :
                               refused ? refused : "");
     free(refused);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == DB_DONE ? 0 : -1;
 }
 
 /* One result of --source: what the row at FILE:LINE is. */
@@ -391,10 +390,11 @@ int ex_explain_source(struct ex *x)
     if (source_found(x) != 0)
         return -1;
     ex_begin_document(x);
-    sqlite3_stmt *s = use_source(x);
+    struct db_stmt *s = use_source(x);
     int rc, n = 0;
-    while ((rc = ex_step(x, Q_SOURCE)) == SQLITE_ROW) {
-        const char *what = ex_is_null(s, F_WHAT) ? NULL : db_text(s, F_WHAT);
+    while ((rc = ex_step(x, Q_SOURCE)) == DB_ROW) {
+        const char *what = ex_is_null(s, F_WHAT) ? NULL
+                                                 : db_column_text(s, F_WHAT);
         if (!what && x->o->source_line != 0)
             continue;
         if (x->json)
@@ -407,7 +407,7 @@ int ex_explain_source(struct ex *x)
         if (x->json)
             json_close(&x->j, '}');
     }
-    if (rc != SQLITE_DONE)
+    if (rc != DB_DONE)
         return -1;
     ex_end_document(x);
     return 0;

@@ -289,7 +289,7 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
  * order, so the "wrote" lines keep their order. Without the thread (it
  * could not be started) each workbook is closed where it was filled. */
 struct run {
-    sqlite3                  *db;
+    struct db                *db;
     const struct report_opts *o;
     struct report_result     *res;
     struct book_job           job[REPORT_N];
@@ -431,29 +431,29 @@ static int fill_book(struct run *r, int k)
 
 /* The previous report and the counts of each change (q_changes_counts.sql),
  * read once: both Summary sheets and the --summary JSON show them. */
-static int read_changes(sqlite3 *db, struct report_changes *ch,
+static int read_changes(struct db *db, struct report_changes *ch,
                         struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     memset(ch, 0, sizeof *ch);
     if (db_prepare(db, sql_q_changes_counts, &q, d, "comparing with the "
                    "previous report") != 0)
         return -1;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
-        ch->has_previous = sqlite3_column_type(q, 0) != SQLITE_NULL;
+    int rc = db_step(q, d, "comparing with the previous report");
+    if (rc == DB_ROW) {
+        ch->has_previous = db_column_type(q, 0) != DB_NULL;
         snprintf(ch->previous_as_of, sizeof ch->previous_as_of, "%s",
-                 db_text(q, 0));
+                 db_column_text(q, 0));
         unsigned long *n[] = {&ch->n_newly_unclosed, &ch->n_closed,
                               &ch->n_closed_by_closeout, &ch->n_cancelled,
                               &ch->n_closed_other, &ch->n_bucket_moved,
                               &ch->n_new_noncomp};
         for (int c = 0; c < (int)(sizeof n / sizeof n[0]); c++)
-            *n[c] = (unsigned long)sqlite3_column_int64(q, c + 1);
+            *n[c] = (unsigned long)db_column_int64(q, c + 1);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW)
-        return db_fail(db, d, "comparing with the previous report");
+    db_finalize(q);
+    if (rc != DB_ROW)
+        return -1;
     return 0;
 }
 
@@ -472,7 +472,7 @@ static int read_changes(sqlite3 *db, struct report_changes *ch,
  * The statements are prepared one by one from the file; each value comes
  * from the TEMP tables, except the wall clock :recorded_at (never shown in
  * a workbook, so the workbooks stay a function of the data). */
-static int record_report(sqlite3 *db, struct diag *d)
+static int record_report(struct db *db, struct diag *d)
 {
     char now[32];
     time_t t = time(NULL);
@@ -480,22 +480,8 @@ static int record_report(sqlite3 *db, struct diag *d)
     if (!gmtime_r(&t, &tm) ||
         strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
         snprintf(now, sizeof now, "unknown");
-    const char *sql = sql_history_record;
-    while (*sql) {
-        sqlite3_stmt *q = NULL;
-        const char *tail = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &q, &tail) != SQLITE_OK)
-            return db_fail(db, d, "recording the report");
-        if (!q)
-            break;                         /* only comments were left */
-        sql = tail;
-        db_bind_text(q, ":recorded_at", now, strlen(now));
-        int rc = sqlite3_step(q);
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE)
-            return db_fail(db, d, "recording the report");
-    }
-    return 0;
+    return db_exec_bound_text(db, sql_history_record, ":recorded_at", now,
+                              d, "recording the report");
 }
 
 static void log_changes(const struct report_opts *o,
@@ -538,27 +524,27 @@ void report_result_free(struct report_result *res)
     res->n_night = 0;
 }
 
-static char *column_dup(sqlite3_stmt *q, int col)
+static char *column_dup(struct db_stmt *q, int col)
 {
-    if (sqlite3_column_type(q, col) == SQLITE_NULL)
+    if (db_column_type(q, col) == DB_NULL)
         return NULL;
-    const char *t = db_text(q, col);
+    const char *t = db_column_text(q, col);
     return strdup(t);
 }
 
 /* The night's files into res->night, for the --summary JSON. */
-static int read_night(sqlite3 *db, struct report_result *res, struct diag *d)
+static int read_night(struct db *db, struct report_result *res, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     if (db_prepare(db, sql_q_audit_files, &q, d, "reading the night's "
                    "files") != 0)
         return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = db_step(q, d, "reading the night's files")) == DB_ROW) {
         struct report_file *more = realloc(res->night, (res->n_night + 1) *
                                            sizeof *more);
         if (!more) {
-            sqlite3_finalize(q);
+            db_finalize(q);
             return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
         }
         res->night = more;
@@ -567,32 +553,32 @@ static int read_night(sqlite3 *db, struct report_result *res, struct diag *d)
         f->name = column_dup(q, 0);
         f->kind = column_dup(q, 1);
         f->sha256 = column_dup(q, 2);
-        f->rows_read = sqlite3_column_int64(q, 3);
-        f->rows_loaded = sqlite3_column_int64(q, 4);
-        f->rows_rejected = sqlite3_column_int64(q, 5);
+        f->rows_read = db_column_int64(q, 3);
+        f->rows_loaded = db_column_int64(q, 4);
+        f->rows_rejected = db_column_int64(q, 5);
         f->status = column_dup(q, 6);
         f->reason = column_dup(q, 7);
-        f->bytes = sqlite3_column_int64(q, 8);
+        f->bytes = db_column_int64(q, 8);
         f->path = column_dup(q, 9);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "reading the night's files");
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
     return 0;
 }
 
-static int set_up_night(sqlite3 *db, const struct report_opts *o,
+static int set_up_night(struct db *db, const struct report_opts *o,
                         struct report_result *res, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, sql_q_night_ctx, &q, d, "finding the night's "
                    "files") != 0)
         return -1;
-    db_bind_int(q, ":as_of_day", o->as_of_day);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "finding the night's files");
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    int rc = db_step(q, d, "finding the night's files");
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
     if (db_exec(db, sql_q_night_files, d, "finding the night's files") != 0)
         return -1;
     return read_night(db, res, d);
@@ -608,10 +594,10 @@ static int set_up_night(sqlite3 *db, const struct report_opts *o,
  * report, a workbook deleted or edited, another output folder) writes them
  * again. */
 
-static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
+static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
                       size_t size, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     char buckets[128] = "", prev[80] = "-";
     size_t used = 0;
     for (int k = 0; k + 1 < o->n_buckets && used < sizeof buckets; k++)
@@ -620,31 +606,31 @@ static int make_stamp(sqlite3 *db, const struct report_opts *o, char *stamp,
     if (db_prepare(db, sql_q_report_stamp, &q, d, "reading the report "
                    "stamp") != 0)
         return -1;
-    db_bind_int(q, ":as_of_day", o->as_of_day);
-    int rc = sqlite3_step(q);
-    if (rc != SQLITE_ROW) {
-        sqlite3_finalize(q);
-        return db_fail(db, d, "reading the report stamp");
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    int rc = db_step(q, d, "reading the report stamp");
+    if (rc != DB_ROW) {
+        db_finalize(q);
+        return -1;
     }
-    if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+    if (db_column_type(q, 2) != DB_NULL) {
         char hex[65];
-        sha256_bytes(db_text(q, 3), strlen(db_text(q, 3)), hex);
+        sha256_bytes(db_column_text(q, 3), strlen(db_column_text(q, 3)), hex);
         snprintf(prev, sizeof prev, "%lld %s",
-                 (long long)sqlite3_column_int64(q, 2), hex);
+                 (long long)db_column_int64(q, 2), hex);
     }
     snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
              "buckets %s; files %lld last %lld; previous %s; reports %lld; "
              "statements %s; night after %lld files %lld last %lld",
              o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
              o->has_from ? o->from : "-", buckets,
-             (long long)sqlite3_column_int64(q, 0),
-             (long long)sqlite3_column_int64(q, 1), prev,
-             (long long)sqlite3_column_int64(q, 4),
+             (long long)db_column_int64(q, 0),
+             (long long)db_column_int64(q, 1), prev,
+             (long long)db_column_int64(q, 4),
              o->statements ? "yes" : "no",
-             (long long)sqlite3_column_int64(q, 5),
-             (long long)sqlite3_column_int64(q, 6),
-             (long long)sqlite3_column_int64(q, 7));
-    sqlite3_finalize(q);
+             (long long)db_column_int64(q, 5),
+             (long long)db_column_int64(q, 6),
+             (long long)db_column_int64(q, 7));
+    db_finalize(q);
     return 0;
 }
 
@@ -686,28 +672,28 @@ static bool parse_result(const char *s, struct report_result *r,
 
 /* Sets *fresh when the workbooks of this stamp are in place, unchanged
  * (then res is what was recorded with them). */
-static int up_to_date(sqlite3 *db, const struct report_opts *o,
+static int up_to_date(struct db *db, const struct report_opts *o,
                       const char *stamp, struct report_result *res,
                       bool *fresh, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     *fresh = false;
     if (db_prepare(db, sql_q_report_output_get, &q, d, "reading the "
                    "recorded report") != 0)
         return -1;
-    db_bind_int(q, ":as_of_day", o->as_of_day);
-    int rc = sqlite3_step(q);
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    int rc = db_step(q, d, "reading the recorded report");
     bool same = false;
     struct report_result rec = *res;
     char digest[65] = "";
-    if (rc == SQLITE_ROW && strcmp(db_text(q, 0), stamp) == 0 &&
-        parse_result(db_text(q, 1), &rec, digest)) {
+    if (rc == DB_ROW && strcmp(db_column_text(q, 0), stamp) == 0 &&
+        parse_result(db_column_text(q, 1), &rec, digest)) {
         same = true;
         for (int k = 0; k < REPORT_N && same; k++) {
             char hex[65];
             unsigned long long bytes;
             same = sha256_file(res->path[k], hex, &bytes) == 0 &&
-                   strcmp(hex, db_text(q, 2 + k)) == 0;
+                   strcmp(hex, db_column_text(q, 2 + k)) == 0;
         }
         /* --statements: the folder holds exactly what was written. */
         if (same && o->statements) {
@@ -719,23 +705,23 @@ static int up_to_date(sqlite3 *db, const struct report_opts *o,
                    strcmp(hex, digest) == 0 && n == rec.n_statements;
         }
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d, "reading the recorded report");
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     if (same)
         *res = rec;
     *fresh = same;
     return 0;
 }
 
-static int record_output(sqlite3 *db, const struct report_opts *o,
+static int record_output(struct db *db, const struct report_opts *o,
                          const char *stamp, const struct report_result *res,
                          struct diag *d)
 {
     static const char *const sha_param[REPORT_N] = {
         ":sha_unclosed", ":sha_noncomp", ":sha_audit"};
     char result[512], hex[REPORT_N][65], digest[65] = "-";
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
         if (sha256_file(res->path[k], hex[k], &bytes) != 0)
@@ -751,15 +737,15 @@ static int record_output(sqlite3 *db, const struct report_opts *o,
     if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
                    "report output") != 0)
         return -1;
-    db_bind_int(q, ":as_of_day", o->as_of_day);
-    db_bind_text(q, ":stamp", stamp, strlen(stamp));
-    db_bind_text(q, ":result", result, strlen(result));
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    db_set_text(q, ":stamp", stamp, strlen(stamp));
+    db_set_text(q, ":result", result, strlen(result));
     for (int k = 0; k < REPORT_N; k++)
-        db_bind_text(q, sha_param[k], hex[k], strlen(hex[k]));
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "recording the report output");
+        db_set_text(q, sha_param[k], hex[k], strlen(hex[k]));
+    int rc = db_step(q, d, "recording the report output");
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
     return 0;
 }
 
@@ -805,7 +791,7 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
 
 static int write_report(struct run *r, struct diag *d);
 
-int report_write_all(sqlite3 *db, const struct report_opts *o,
+int report_write_all(struct db *db, const struct report_opts *o,
                      struct report_result *res, struct diag *d)
 {
     struct report_opts opts = *o;
@@ -814,9 +800,10 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
 
     memset(res, 0, sizeof *res);
     /* The Run sheet names the database; without a path from the command
-     * line, SQLite's own (absolute) name of it. */
+     * line, the back end's name of it (SQLite's absolute path; a URI
+     * without its password). */
     if (!opts.db_path)
-        opts.db_path = sqlite3_db_filename(db, "main");
+        opts.db_path = db_display_name(db);
     if (make_dirs(opts.out_dir, d) != 0)
         return -1;
     remove_stale_temps(opts.out_dir);
@@ -841,19 +828,19 @@ int report_write_all(sqlite3 *db, const struct report_opts *o,
 static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
                         struct diag *d)
 {
-    sqlite3 *db = r->db;
+    struct db *db = r->db;
     const struct report_opts *o = r->o;
     *fresh = false;
-    if (db_exec(db, "BEGIN IMMEDIATE", d, "starting the report") != 0)
+    if (db_begin_write(db, d, "starting the report") != 0)
         return -1;
     if (set_up_night(db, o, r->res, d) != 0 ||
         make_stamp(db, o, stamp, size, d) != 0 ||
         up_to_date(db, o, stamp, r->res, fresh, d) != 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        db_rollback(db);
         return -1;
     }
     if (*fresh) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);  /* nothing written */
+        db_rollback(db);  /* nothing written */
         if (!o->quiet)
             fprintf(stderr, "svcrecon: the workbooks as of %s in %s are up "
                     "to date (nothing new since they were written); left "
@@ -866,7 +853,7 @@ static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
  * changes the workbooks read (TEMP tables and views of this connection). */
 static int set_up_listings(struct run *r, struct diag *d)
 {
-    sqlite3 *db = r->db;
+    struct db *db = r->db;
     const struct report_opts *o = r->o;
     if (o->progress_bar) {
         fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
@@ -951,7 +938,7 @@ static int book_results(struct run *r, int n_started, struct diag *d)
  * commit. */
 static int finish_report(struct run *r, const char *stamp, struct diag *d)
 {
-    sqlite3 *db = r->db;
+    struct db *db = r->db;
     const struct report_opts *o = r->o;
     struct report_result *res = r->res;
     int rc = 0;
@@ -961,10 +948,10 @@ static int finish_report(struct run *r, const char *stamp, struct diag *d)
     if (rc == 0 && (record_report(db, d) != 0 ||
                     record_output(db, o, stamp, res, d) != 0))
         rc = -1;
-    if (rc == 0 && db_exec(db, "COMMIT", d, "ending the report") != 0)
+    if (rc == 0 && db_commit(db, d, "ending the report") != 0)
         rc = -1;
     if (rc != 0)
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        db_rollback(db);
     else
         log_changes(o, &res->changes);
     return rc;
@@ -981,12 +968,12 @@ static int write_report(struct run *r, struct diag *d)
     if (fresh)
         return 0;
     if (set_up_listings(r, d) != 0) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        db_rollback(r->db);
         return -1;
     }
     int n_started = write_books(r);
     if (book_results(r, n_started, d) != 0) {
-        sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+        db_rollback(r->db);
         return -1;
     }
     return finish_report(r, stamp, d);

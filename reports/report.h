@@ -7,7 +7,7 @@
 #ifndef SVC_REPORT_H
 #define SVC_REPORT_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,7 +90,7 @@ void report_remove_folder(const char *dir);
  * database trouble. A report is recorded only when its three workbooks are
  * in place; when recording fails they stay (they are complete) and the
  * next run of the same as-of date records it. */
-int report_write_all(sqlite3 *db, const struct report_opts *opts,
+int report_write_all(struct db *db, const struct report_opts *opts,
                      struct report_result *res, struct diag *d);
 
 /* Releases res->night (and empties it). */

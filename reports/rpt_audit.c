@@ -57,22 +57,22 @@ struct file_totals {
 static const char *const night_status[4] = {
     "loaded", "refused", "unreadable", "skipped"};
 
-static void count_file(struct file_totals *t, sqlite3_stmt *q)
+static void count_file(struct file_totals *t, struct db_stmt *q)
 {
     t->n_files++;
     for (int k = 0; k < 4; k++)
-        if (strcmp(db_text(q, 6), night_status[k]) == 0)
+        if (strcmp(db_column_text(q, 6), night_status[k]) == 0)
             t->n_status[k]++;
-    t->rows_read += sqlite3_column_double(q, 3);
-    t->rows_loaded += sqlite3_column_double(q, 4);
-    t->rows_rejected += sqlite3_column_double(q, 5);
+    t->rows_read += db_column_double(q, 3);
+    t->rows_loaded += db_column_double(q, 4);
+    t->rows_rejected += db_column_double(q, 5);
 }
 
 /* A first pass over the night's file and warning tables: control totals
  * for the lines above them, and the cells they will cut, so that the count
  * of cut cells written above them is exact. The tables are small (one row
  * per file of the night). */
-static int prescan(sqlite3 *db, struct sheet_book *b, struct file_totals *t,
+static int prescan(struct db *db, struct sheet_book *b, struct file_totals *t,
                    struct diag *d)
 {
     static const char *const what[2] = {"the night's files",
@@ -80,28 +80,28 @@ static int prescan(sqlite3 *db, struct sheet_book *b, struct file_totals *t,
     const char *const sql[2] = {sql_q_audit_files, sql_q_audit_warnings};
     memset(t, 0, sizeof *t);
     for (int k = 0; k < 2; k++) {
-        sqlite3_stmt *q;
+        struct db_stmt *q;
         int rc;
         if (db_prepare(db, sql[k], &q, d, what[k]) != 0)
             return -1;
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-            int n_cols = sqlite3_column_count(q);
+        while ((rc = db_step(q, d, what[k])) == DB_ROW) {
+            int n_cols = db_column_count(q);
             for (int c = 0; c < n_cols; c++) {
-                int type = sqlite3_column_type(q, c);
-                if (type != SQLITE_TEXT && type != SQLITE_BLOB)
+                int type = db_column_type(q, c);
+                if (type != DB_TEXT && type != DB_BLOB)
                     continue;
-                const void *p = sqlite3_column_blob(q, c);
+                const void *p = db_column_blob(q, c);
                 int cut;
                 sheet_clean_text(&b->txt, p ? p : "",
-                                 (size_t)sqlite3_column_bytes(q, c), &cut);
+                                 db_column_bytes(q, c), &cut);
                 t->n_cut += (unsigned long)cut;
             }
             if (k == 0)
                 count_file(t, q);
         }
-        sqlite3_finalize(q);
-        if (rc != SQLITE_DONE)
-            return db_fail(db, d, what[k]);
+        db_finalize(q);
+        if (rc != DB_DONE)
+            return -1;
     }
     return 0;
 }
@@ -143,12 +143,12 @@ static void bucket_text(const struct report_opts *o, char *out, size_t size)
 
 /* Text wider than wrap[c] characters wraps in its column (wrap: NULL or 0
  * for none), the row made tall enough (at most 6 lines). */
-static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
                        const char *const *hdr, const enum sheet_type *types,
                        const unsigned *wrap, int n_cols, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     for (int c = 0; c < n_cols; c++)
         sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c],
@@ -156,20 +156,20 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
     if (db_prepare(db, sql, &q, d, what) != 0)
         return -1;
     unsigned long n = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = db_step(q, d, what)) == DB_ROW) {
         unsigned lines = 1;
         ++*row;
         n++;
         for (int c = 0; c < n_cols; c++) {
-            int type = sqlite3_column_type(q, c);
-            if (type == SQLITE_NULL)
+            int type = db_column_type(q, c);
+            if (type == DB_NULL)
                 continue;
-            if (types[c] == SHEET_INT && type == SQLITE_INTEGER) {
+            if (types[c] == SHEET_INT && type == DB_INTEGER) {
                 sheet_write_number(b, ws, *row, (lxw_col_t)c,
-                                   sqlite3_column_double(q, c), NULL);
+                                   db_column_double(q, c), NULL);
             } else {
-                const void *p = sqlite3_column_blob(q, c);
-                size_t len = (size_t)sqlite3_column_bytes(q, c);
+                const void *p = db_column_blob(q, c);
+                size_t len = db_column_bytes(q, c);
                 unsigned w = wrap ? wrap[c] : 0, k;
                 k = sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
                                      len, w && len > w - 2 ? b->text_wrap
@@ -182,9 +182,9 @@ static int write_table(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
         }
         sheet_fit_row(b, ws, *row, lines);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, what);
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
     if (n == 0)
         sheet_write_cstr(b, ws, ++*row, 0, "(none)", NULL);
     *row += 2;
@@ -196,7 +196,7 @@ static const double run_width[10] = {36, 14, 66, 11, 11, 11, 9, 40, 13, 40};
 
 /* The report: as-of, --from, version, database, buckets, and the previous
  * report it follows (night_ctx). */
-static int write_head(sqlite3 *db, const struct report_opts *o,
+static int write_head(struct db *db, const struct report_opts *o,
                       struct sheet_book *b, lxw_worksheet *ws,
                       lxw_row_t *row, struct diag *d)
 {
@@ -221,59 +221,59 @@ static int write_head(sqlite3 *db, const struct report_opts *o,
     bucket_text(o, text, sizeof text);
     key_text(b, ws, (*row)++, "Aging buckets (days open)", text);
 
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, "SELECT previous_as_of_day FROM night_ctx", &q, d,
                    "reading the previous report") != 0)
         return -1;
-    int rc = sqlite3_step(q);
+    int rc = db_step(q, d, "reading the previous report");
     sheet_write_cstr(b, ws, *row, 0, "Follows the report as of", b->label);
-    if (rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-        sheet_write_date(b, ws, *row, 1, (int32_t)sqlite3_column_int(q, 0));
+    if (rc == DB_ROW && db_column_type(q, 0) != DB_NULL) {
+        sheet_write_date(b, ws, *row, 1, (int32_t)(int)db_column_int64(q, 0));
         sheet_write_cstr(b, ws, (*row)++, 2, "the files below were "
                          "delivered since that report", NULL);
     } else {
         sheet_write_cstr(b, ws, (*row)++, 1, "(none: the files below are "
                          "every file delivered so far)", NULL);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW)
-        return db_fail(db, d, "reading the previous report");
+    db_finalize(q);
+    if (rc != DB_ROW)
+        return -1;
     (*row)++;
     return 0;
 }
 
 /* Apart, below the night: the database's totals since its first import. */
-static int write_totals(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+static int write_totals(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                         lxw_row_t *row, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     char text[128];
     if (db_prepare(db, sql_q_audit_totals, &q, d, "database totals") != 0)
         return -1;
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW) {
+    int rc = db_step(q, d, "database totals");
+    if (rc == DB_ROW) {
         sheet_write_cstr(b, ws, (*row)++, 0, "Database totals since its "
                          "first import", b->label);
         snprintf(text, sizeof text, "%lld loaded, %lld refused",
-                 (long long)sqlite3_column_int64(q, 1),
-                 (long long)sqlite3_column_int64(q, 2));
+                 (long long)db_column_int64(q, 1),
+                 (long long)db_column_int64(q, 2));
         key_number(b, ws, (*row)++, "Files imported",
-                   sqlite3_column_double(q, 0), text);
-        key_number(b, ws, (*row)++, "Rows read", sqlite3_column_double(q, 3),
+                   db_column_double(q, 0), text);
+        key_number(b, ws, (*row)++, "Rows read", db_column_double(q, 3),
                    NULL);
         key_number(b, ws, (*row)++, "Rows loaded",
-                   sqlite3_column_double(q, 4), NULL);
+                   db_column_double(q, 4), NULL);
         key_number(b, ws, (*row)++, "Rows rejected",
-                   sqlite3_column_double(q, 5), NULL);
+                   db_column_double(q, 5), NULL);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW)
-        return db_fail(db, d, "database totals");
+    db_finalize(q);
+    if (rc != DB_ROW)
+        return -1;
     return 0;
 }
 
 /* The night's files and their warnings, as tables. */
-static int write_night(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, struct diag *d)
 {
     static const char *const file_hdr[] = {
@@ -296,7 +296,7 @@ static int write_night(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                        warn_hdr, warn_types, NULL, 2, d);
 }
 
-static int write_run(sqlite3 *db, const struct report_opts *o,
+static int write_run(struct db *db, const struct report_opts *o,
                      struct sheet_book *b, lxw_worksheet *ws,
                      const struct rpt_audit_others *x,
                      unsigned long n_rejected, unsigned long n_exceptions,
@@ -350,7 +350,7 @@ static int write_run(sqlite3 *db, const struct report_opts *o,
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 
-int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
+int rpt_audit_write(struct db *db, const struct report_opts *o,
                     struct sheet_book *b,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,

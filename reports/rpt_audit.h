@@ -4,7 +4,7 @@
 #ifndef SVC_RPT_AUDIT_H
 #define SVC_RPT_AUDIT_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "reports/report.h"
@@ -21,7 +21,7 @@ struct rpt_audit_others {
  * order): `others` is called then, and may wait for the other workbooks;
  * it returns 0, or -1 when they failed (the audit is then abandoned).
  * On success *n_rejected and *n_reg_exceptions are the listings' counts. */
-int rpt_audit_write(sqlite3 *db, const struct report_opts *o,
+int rpt_audit_write(struct db *db, const struct report_opts *o,
                     struct sheet_book *b,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,

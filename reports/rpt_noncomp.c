@@ -44,29 +44,30 @@ struct reason {
     double labor_hours;
 };
 
-static int read_reasons(sqlite3 *db, struct reason *r, int *n_r,
+static int read_reasons(struct db *db, struct reason *r, int *n_r,
                         struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     *n_r = 0;
     if (db_prepare(db, sql_q_noncomp_by_reason, &q, d,
                    "non-compensable by reason") != 0)
         return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_r < MAX_REASONS) {
+    while ((rc = db_step(q, d, "non-compensable by reason")) == DB_ROW &&
+           *n_r < MAX_REASONS) {
         struct reason *x = &r[(*n_r)++];
-        snprintf(x->code, sizeof x->code, "%s", db_text(q, 1));
-        snprintf(x->meaning, sizeof x->meaning, "%s", db_text(q, 2));
-        x->n_closeouts = sqlite3_column_double(q, 3);
-        x->labor_hours = sqlite3_column_double(q, 4);
+        snprintf(x->code, sizeof x->code, "%s", db_column_text(q, 1));
+        snprintf(x->meaning, sizeof x->meaning, "%s", db_column_text(q, 2));
+        x->n_closeouts = db_column_double(q, 3);
+        x->labor_hours = db_column_double(q, 4);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d, "non-compensable by reason");
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     return 0;
 }
 
-static int write_summary(sqlite3 *db, const struct report_opts *o,
+static int write_summary(struct db *db, const struct report_opts *o,
                          const struct report_changes *ch,
                          struct sheet_book *b, struct diag *d)
 {
@@ -145,7 +146,7 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
                         n_r, d);
 }
 
-int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+int rpt_noncomp_write(struct db *db, const struct report_opts *o,
                       const struct report_changes *ch,
                       struct sheet_book *b, unsigned long *n_listed,
                       struct diag *d)

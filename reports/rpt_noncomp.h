@@ -5,7 +5,7 @@
 #ifndef SVC_RPT_NONCOMP_H
 #define SVC_RPT_NONCOMP_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "reports/report.h"
@@ -13,7 +13,7 @@
 
 /* As rpt_unclosed_write(), for the non-compensable closeouts submitted on
  * or after --from (all up to the as-of date without it). */
-int rpt_noncomp_write(sqlite3 *db, const struct report_opts *o,
+int rpt_noncomp_write(struct db *db, const struct report_opts *o,
                       const struct report_changes *ch,
                       struct sheet_book *b, unsigned long *n_listed,
                       struct diag *d);

@@ -60,29 +60,29 @@ struct bucket {
 
 /* The bucket totals, before anything is written: the header lines need
  * the grand total. */
-static int read_buckets(sqlite3 *db, struct bucket *bk, int *n_bk,
+static int read_buckets(struct db *db, struct bucket *bk, int *n_bk,
                         unsigned long *total, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     *n_bk = 0;
     *total = 0;
     if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
                    "unclosed calls by bucket") != 0)
         return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n_bk < REPORT_MAX_BUCKETS) {
+    while ((rc = db_step(q, d, "unclosed calls by bucket")) == DB_ROW &&
+           *n_bk < REPORT_MAX_BUCKETS) {
         struct bucket *b = &bk[(*n_bk)++];
-        b->seq = sqlite3_column_int64(q, 0);
-        snprintf(b->label, sizeof b->label, "%s", db_text(q, 1));
-        b->n_calls = (unsigned long)sqlite3_column_int64(q, 4);
+        b->seq = db_column_int64(q, 0);
+        snprintf(b->label, sizeof b->label, "%s", db_column_text(q, 1));
+        b->n_calls = (unsigned long)db_column_int64(q, 4);
         *total += b->n_calls;
     }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        db_fail(db, d, "unclosed calls by bucket");
-        sqlite3_finalize(q);
+    if (rc < 0) {
+        db_finalize(q);
         return -1;
     }
-    sqlite3_finalize(q);
+    db_finalize(q);
     return 0;
 }
 
@@ -123,7 +123,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
  * (As of, Unclosed calls, one column per bucket) and a stacked column
  * chart; with A alone, the one row and a sentence instead of a chart of
  * one bar. Returns the next free row; *failed on database trouble. */
-static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
+static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                              lxw_worksheet *ws, lxw_row_t row,
                              const struct bucket *bk, int n_bk,
                              struct diag *d, int *failed)
@@ -135,7 +135,7 @@ static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
                      "bucket, report by report", b->label);
     summary_header(b, ws, row, hdr, 2 + n_bk, 1);
     lxw_row_t first = row + 1;
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     if (db_prepare(db, sql_q_unclosed_trend, &q, d, "the trend") != 0) {
         *failed = 1;
@@ -143,24 +143,23 @@ static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
     }
     long long day = -1;
     double total = 0;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(q, 0) != day) {
+    while ((rc = db_step(q, d, "the trend")) == DB_ROW) {
+        if (db_column_int64(q, 0) != day) {
             if (day >= 0)
                 sheet_write_number(b, ws, row, 1, total, NULL);
-            day = sqlite3_column_int64(q, 0);
+            day = db_column_int64(q, 0);
             total = 0;
             sheet_write_date(b, ws, ++row, 0, (int32_t)day);
         }
         for (int k = 0; k < n_bk; k++)
-            if (bk[k].seq == sqlite3_column_int64(q, 2)) {
-                double n = sqlite3_column_double(q, 3);
+            if (bk[k].seq == db_column_int64(q, 2)) {
+                double n = db_column_double(q, 3);
                 sheet_write_number(b, ws, row, (lxw_col_t)(2 + k), n, NULL);
                 total += n;
             }
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        db_fail(db, d, "the trend");
+    db_finalize(q);
+    if (rc != DB_DONE) {
         *failed = 1;
         return row;
     }
@@ -182,7 +181,7 @@ static lxw_row_t write_trend(sqlite3 *db, struct sheet_book *b,
 /* The table by aging bucket (label, from, to, calls, a total) and its
  * chart, from `row`. Returns the next free row; *failed on database
  * trouble. */
-static lxw_row_t write_bucket_table(sqlite3 *db, struct sheet_book *b,
+static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
                                     lxw_worksheet *ws, lxw_row_t row,
                                     unsigned long total, struct diag *d,
                                     int *failed)
@@ -191,26 +190,25 @@ static lxw_row_t write_bucket_table(sqlite3 *db, struct sheet_book *b,
         "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
     summary_header(b, ws, row, bucket_hdr, 4, 1);
     lxw_row_t first = row + 1;
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, sql_q_unclosed_by_bucket, &q, d,
                    "unclosed calls by bucket") != 0) {
         *failed = 1;
         return row;
     }
     int rc;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = db_step(q, d, "unclosed calls by bucket")) == DB_ROW) {
         row++;
-        sheet_write_text(b, ws, row, 0, db_text(q, 1),
-                         (size_t)sqlite3_column_bytes(q, 1), b->text);
-        sheet_write_number(b, ws, row, 1, sqlite3_column_double(q, 2), NULL);
-        if (sqlite3_column_type(q, 3) != SQLITE_NULL)
-            sheet_write_number(b, ws, row, 2, sqlite3_column_double(q, 3),
+        sheet_write_text(b, ws, row, 0, db_column_text(q, 1),
+                         db_column_bytes(q, 1), b->text);
+        sheet_write_number(b, ws, row, 1, db_column_double(q, 2), NULL);
+        if (db_column_type(q, 3) != DB_NULL)
+            sheet_write_number(b, ws, row, 2, db_column_double(q, 3),
                                NULL);
-        sheet_write_number(b, ws, row, 3, sqlite3_column_double(q, 4), NULL);
+        sheet_write_number(b, ws, row, 3, db_column_double(q, 4), NULL);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE) {
-        db_fail(db, d, "unclosed calls by bucket");
+    db_finalize(q);
+    if (rc != DB_DONE) {
         *failed = 1;
         return row;
     }
@@ -228,7 +226,7 @@ static lxw_row_t write_bucket_table(sqlite3 *db, struct sheet_book *b,
     return row + SUMMARY_CHART_ROWS + 1;
 }
 
-static int write_summary(sqlite3 *db, const struct report_opts *o,
+static int write_summary(struct db *db, const struct report_opts *o,
                          const struct report_changes *ch,
                          struct sheet_book *b, struct diag *d)
 {
@@ -286,14 +284,14 @@ static int write_summary(sqlite3 *db, const struct report_opts *o,
 
 /* The Changes sheet: empty below its header when there is no previous
  * report (the Summary says so). */
-static int write_changes(sqlite3 *db, struct sheet_book *b, struct diag *d)
+static int write_changes(struct db *db, struct sheet_book *b, struct diag *d)
 {
     unsigned long n;
     return sheet_write_listing(db, b, "Changes", change_cols, N_CHANGE_COLS,
                                sql_q_changes_listing, &n, d);
 }
 
-int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
+int rpt_unclosed_write(struct db *db, const struct report_opts *o,
                        const struct report_changes *ch,
                        struct sheet_book *b, unsigned long *n_listed,
                        struct diag *d)

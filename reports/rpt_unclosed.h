@@ -5,7 +5,7 @@
 #ifndef SVC_RPT_UNCLOSED_H
 #define SVC_RPT_UNCLOSED_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 
 #include "lib/diag.h"
 #include "reports/report.h"
@@ -15,7 +15,7 @@
  * rule context and schemas/history_changes.sql must have run; ch is what
  * q_changes_counts.sql read). *n_listed is the listing's row count. 0, or
  * -1 with d filled (database trouble) or b->err set (workbook trouble). */
-int rpt_unclosed_write(sqlite3 *db, const struct report_opts *o,
+int rpt_unclosed_write(struct db *db, const struct report_opts *o,
                        const struct report_changes *ch,
                        struct sheet_book *b, unsigned long *n_listed,
                        struct diag *d);

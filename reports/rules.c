@@ -19,27 +19,25 @@ void rules_bucket_label(const int *bucket_hi, int n_buckets, int k,
         snprintf(out, size, "%d-%d", lo, bucket_hi[k]);
 }
 
-static int set_as_of(sqlite3 *db, const struct rules_asof *a, struct diag *d)
+static int set_as_of(struct db *db, const struct rules_asof *a, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, sql_q_report_context, &q, d, "setting the as-of "
                    "date") != 0)
         return -1;
-    db_bind_text(q, ":as_of", a->as_of, strlen(a->as_of));
-    db_bind_int(q, ":as_of_day", a->as_of_day);
+    db_set_text(q, ":as_of", a->as_of, strlen(a->as_of));
+    db_set_int64(q, ":as_of_day", a->as_of_day);
     if (a->has_from)
-        db_bind_int(q, ":from_day", a->from_day);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return db_fail(db, d, "setting the as-of date");
-    return 0;
+        db_set_int64(q, ":from_day", a->from_day);
+    int rc = db_step(q, d, "setting the as-of date");
+    db_finalize(q);
+    return rc == DB_DONE ? 0 : -1;
 }
 
-static int set_buckets(sqlite3 *db, const struct rules_asof *a,
+static int set_buckets(struct db *db, const struct rules_asof *a,
                        struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     if (db_prepare(db, sql_q_report_bucket, &q, d, "setting the aging "
                    "buckets") != 0)
         return -1;
@@ -48,25 +46,25 @@ static int set_buckets(sqlite3 *db, const struct rules_asof *a,
         int last = k + 1 == a->n_buckets;
         rules_bucket_label(a->bucket_hi, a->n_buckets, k, label,
                            sizeof label);
-        db_bind_int(q, ":seq", k + 1);
-        db_bind_int(q, ":lo_days", k == 0 ? 0 : a->bucket_hi[k - 1] + 1);
+        db_set_int64(q, ":seq", k + 1);
+        db_set_int64(q, ":lo_days", k == 0 ? 0 : a->bucket_hi[k - 1] + 1);
         if (last)
-            sqlite3_bind_null(q, sqlite3_bind_parameter_index(q, ":hi_days"));
+            db_set_null(q, ":hi_days");
         else
-            db_bind_int(q, ":hi_days", a->bucket_hi[k]);
-        db_bind_text(q, ":label", label, strlen(label));
-        int rc = sqlite3_step(q);
-        sqlite3_reset(q);
-        if (rc != SQLITE_DONE) {
-            sqlite3_finalize(q);
-            return db_fail(db, d, "setting the aging buckets");
+            db_set_int64(q, ":hi_days", a->bucket_hi[k]);
+        db_set_text(q, ":label", label, strlen(label));
+        int rc = db_step(q, d, "setting the aging buckets");
+        db_reset(q);
+        if (rc != DB_DONE) {
+            db_finalize(q);
+            return -1;
         }
     }
-    sqlite3_finalize(q);
+    db_finalize(q);
     return 0;
 }
 
-int rules_setup(sqlite3 *db, const struct rules_asof *a, struct diag *d)
+int rules_setup(struct db *db, const struct rules_asof *a, struct diag *d)
 {
     if (db_exec(db, sql_r010_context, d, "creating the rule context") != 0 ||
         set_as_of(db, a, d) != 0 || set_buckets(db, a, d) != 0)

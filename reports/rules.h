@@ -7,7 +7,7 @@
 #ifndef SVC_RULES_H
 #define SVC_RULES_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +34,7 @@ struct rules_asof {
  * recomputation from the base tables (schemas/reference/: the same TEMP
  * objects; for a database older than the kept state, which `explain`
  * reads without upgrading it). 0, or -1 with d filled. */
-int rules_setup(sqlite3 *db, const struct rules_asof *a, struct diag *d);
+int rules_setup(struct db *db, const struct rules_asof *a, struct diag *d);
 
 /* The label of bucket k of n ("0-7", "91+"); out holds at least 32 bytes. */
 void rules_bucket_label(const int *bucket_hi, int n_buckets, int k,

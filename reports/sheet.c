@@ -757,7 +757,7 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     return lines;
 }
 
-unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
+unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
 {
     struct sheet_book *b = sh->book;
     lxw_row_t r = sh->row;
@@ -766,12 +766,12 @@ unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
     for (int c = 0; c < sh->n_cols && b->err == LXW_NO_ERROR; c++) {
         const struct sheet_col *col = &sh->cols[c];
         lxw_col_t x = (lxw_col_t)c;
-        int type = sqlite3_column_type(q, c);
-        if (type == SQLITE_NULL)
+        int type = db_column_type(q, c);
+        if (type == DB_NULL)
             continue;                      /* SQL NULL: a blank cell */
         if (col->type == SHEET_INT || col->type == SHEET_DECIMAL) {
-            if (type == SQLITE_INTEGER || type == SQLITE_FLOAT) {
-                double v = sqlite3_column_double(q, c);
+            if (type == DB_INTEGER || type == DB_FLOAT) {
+                double v = db_column_double(q, c);
                         sheet_write_number(b, sh->ws, r, x, v,
                                    col->type == SHEET_DECIMAL ? b->decimal
                                                               : b->count);
@@ -786,8 +786,8 @@ unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
                 continue;
             }
         } else if (col->type == SHEET_DATE || col->type == SHEET_DATETIME) {
-            const char *s = (const char *)sqlite3_column_text(q, c);
-            size_t n = (size_t)sqlite3_column_bytes(q, c);
+            const char *s = db_column_text(q, c);
+            size_t n = db_column_bytes(q, c);
             struct parse_when w;
             int ok = !s ? 0 : col->type == SHEET_DATE ? parse_date(s, n, &w)
                                              : parse_datetime(s, n, &w);
@@ -802,9 +802,9 @@ unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q)
             }
             /* Not a date Excel can show: keep the text, never lose it. */
         }
-        const void *p = sqlite3_column_blob(q, c);
+        const void *p = db_column_blob(q, c);
         unsigned k = sheet_put_text(sh, c, p,
-                                    (size_t)sqlite3_column_bytes(q, c));
+                                    db_column_bytes(q, c));
         if (k > lines)
             lines = k;
     }
@@ -822,26 +822,26 @@ int sheet_close(struct sheet *sh)
 
 /* A whole listing: one sheet (and its continuations) filled row by row
  * straight from the cursor of sql. */
-int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
+int sheet_write_listing(struct db *db, struct sheet_book *b, const char *name,
                         const struct sheet_col *cols, int n_cols,
                         const char *sql, unsigned long *n, struct diag *d)
 {
     struct sheet sh;
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     *n = 0;
     if (sheet_open(&sh, b, name, cols, n_cols) != 0)
         return -1;
     if (db_prepare(db, sql, &q, d, name) != 0)
         return -1;
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+    while ((rc = db_step(q, d, name)) == DB_ROW) {
         if (sheet_next_row(&sh) != 0)
             break;
         sheet_put_row(&sh, q);
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, name);
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     *n = sh.n_rows;
     return sheet_close(&sh);
 }

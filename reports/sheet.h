@@ -20,7 +20,7 @@
 
 #include "lib/diag.h"
 #include "reports/verify.h"
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <xlsxwriter.h>
@@ -160,7 +160,7 @@ int sheet_next_row(struct sheet *sh);
 /* Writes the current row from columns 0..n_cols-1 of a stepped statement,
  * each converted by its column's type; SQL NULL is a blank cell. A row
  * holding a line break is made tall enough to show it. */
-unsigned sheet_put_row(struct sheet *sh, sqlite3_stmt *q);
+unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q);
 /* Writes text (p, n) into column c of the current row, measured for the
  * width; returns its lines (the row height is the caller's, see
  * sheet_fit_row()). sheet_put_row() returns the lines of its row. */
@@ -174,7 +174,7 @@ int sheet_close(struct sheet *sh);
  * rows of the statement sql, which is prepared here (its columns match
  * cols); *n gets the data row count. 0, or -1 with d filled (database
  * trouble) or the book failed (sheet_close reports it). */
-int sheet_write_listing(sqlite3 *db, struct sheet_book *b, const char *name,
+int sheet_write_listing(struct db *db, struct sheet_book *b, const char *name,
                         const struct sheet_col *cols, int n_cols,
                         const char *sql, unsigned long *n, struct diag *d);
 

@@ -183,18 +183,18 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
 
 /* A listing walked in dealer order; its dealer key is its last column. */
 struct cursor {
-    sqlite3_stmt *q;
-    int           rc;          /* SQLITE_ROW while on a row */
+    struct db_stmt *q;
+    int           rc;          /* DB_ROW while on a row */
     int           key_col;
 };
 
-static int cursor_open(sqlite3 *db, struct cursor *c, const char *sql,
+static int cursor_open(struct db *db, struct cursor *c, const char *sql,
                        struct diag *d, const char *what)
 {
     if (db_prepare(db, sql, &c->q, d, what) != 0)
         return -1;
-    c->key_col = sqlite3_column_count(c->q) - 1;
-    c->rc = sqlite3_step(c->q);
+    c->key_col = db_column_count(c->q) - 1;
+    c->rc = db_step(c->q, d, what);
     return 0;
 }
 
@@ -202,10 +202,10 @@ static int cursor_open(sqlite3 *db, struct cursor *c, const char *sql,
  * dealer (SQLite's BINARY collation: bytes, then length); 1 at the end. */
 static int cursor_cmp(struct cursor *c, const void *id, size_t len)
 {
-    if (c->rc != SQLITE_ROW)
+    if (c->rc != DB_ROW)
         return 1;
-    const void *k = sqlite3_column_blob(c->q, c->key_col);
-    size_t n = (size_t)sqlite3_column_bytes(c->q, c->key_col);
+    const void *k = db_column_blob(c->q, c->key_col);
+    size_t n = db_column_bytes(c->q, c->key_col);
     int cmp = memcmp(k ? k : "", id, n < len ? n : len);
     return cmp ? cmp : (n > len) - (n < len);
 }
@@ -262,7 +262,7 @@ struct remedies {
 };
 
 struct writer {
-    sqlite3                  *db;
+    struct db                *db;
     const struct report_opts *o;
     const char               *dir;        /* the temporary folder */
     struct cursor             dealers, list[3];
@@ -292,12 +292,13 @@ static const char *to_be_paid(struct writer *w, const char *all)
 }
 
 static void remember_example(struct writer *w, const struct part *p,
-                             sqlite3_stmt *q)
+                             struct db_stmt *q)
 {
-    if (w->ex.dispatch_id || *db_text(q, p->id_col) == '\0')
+    if (w->ex.dispatch_id || *db_column_text(q, p->id_col) == '\0')
         return;
-    about_example_set(&w->ex, db_text(q, p->id_col), db_text(q, p->file_col),
-                      sqlite3_column_int64(q, p->line_col));
+    about_example_set(&w->ex, db_column_text(q, p->id_col),
+                      db_column_text(q, p->file_col),
+                      db_column_int64(q, p->line_col));
 }
 
 /* The rows of one listing that belong to the dealer (id, len). */
@@ -310,28 +311,28 @@ static int write_part(struct writer *w, struct sheet_book *b, int k,
     if (sheet_open(&sh, b, p->sheet, p->cols, p->n_cols) != 0)
         return -1;
     while (cursor_cmp(c, id, len) < 0)    /* a dealer with no statement */
-        c->rc = sqlite3_step(c->q);
+        c->rc = db_step(c->q, d, p->sheet);
     while (cursor_cmp(c, id, len) == 0) {
         if (sheet_next_row(&sh) != 0)
             return -1;
         unsigned lines = sheet_put_row(&sh, c->q);
         if (k == 1) {
-            const char *text = to_be_paid(w, db_text(c->q, 8));
+            const char *text = to_be_paid(w, db_column_text(c->q, 8));
             unsigned n = sheet_put_text(&sh, TO_BE_PAID, text, strlen(text));
             if (n > lines)
                 sheet_fit_row(b, sh.ws, sh.row, n);
         }
         remember_example(w, p, c->q);
-        c->rc = sqlite3_step(c->q);
+        c->rc = db_step(c->q, d, p->sheet);
     }
-    if (c->rc != SQLITE_ROW && c->rc != SQLITE_DONE)
-        return db_fail(w->db, d, p->sheet);
+    if (c->rc < 0)
+        return -1;
     return sheet_close(&sh);
 }
 
 /* The Summary, in the dealer's words, from its q_statement_dealers row. */
 static void write_summary(struct writer *w, struct sheet_book *b,
-                          sqlite3_stmt *q)
+                          struct db_stmt *q)
 {
     const struct report_opts *o = w->o;
     lxw_worksheet *ws = sheet_add(b, "Summary");
@@ -343,11 +344,14 @@ static void write_summary(struct writer *w, struct sheet_book *b,
     lxw_row_t row = 0;
     sheet_write_cstr(b, ws, row++, 0, "Dealer statement", b->title);
     sheet_write_cstr(b, ws, row, 0, "Dealer", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1, db_text(q, 0),
-                  (size_t)sqlite3_column_bytes(q, 0), b->text));
+    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1,
+                                               db_column_text(q, 0),
+                                               db_column_bytes(q, 0),
+                                               b->text));
     row++;
     sheet_write_cstr(b, ws, row, 0, "Name", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1, db_text(q, 1),
+    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1,
+                                               db_column_text(q, 1),
                                                b->text));
     row++;
     sheet_write_cstr(b, ws, row, 0, "As of", b->label);
@@ -360,25 +364,25 @@ static void write_summary(struct writer *w, struct sheet_book *b,
     row++;
     sheet_write_cstr(b, ws, row, 0, "Calls dispatched to you that are not "
                      "closed out", b->label);
-    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 2), NULL);
-    if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
+    sheet_write_number(b, ws, row++, 1, db_column_double(q, 2), NULL);
+    if (db_column_type(q, 3) != DB_NULL) {
         char days[64];
         snprintf(days, sizeof days, "dispatched %.10s, open %lld days",
-                 db_text(q, 4), (long long)sqlite3_column_int64(q, 5));
+                 db_column_text(q, 4), (long long)db_column_int64(q, 5));
         sheet_write_cstr(b, ws, row, 0, "Your oldest open call", b->label);
-        sheet_write_text(b, ws, row, 1, db_text(q, 3),
-                         (size_t)sqlite3_column_bytes(q, 3), b->text);
+        sheet_write_text(b, ws, row, 1, db_column_text(q, 3),
+                         db_column_bytes(q, 3), b->text);
         sheet_write_cstr(b, ws, row++, 2, days, NULL);
     }
     sheet_write_cstr(b, ws, row, 0, "Closeouts that do not qualify for "
                      "labor compensation", b->label);
-    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 6), NULL);
+    sheet_write_number(b, ws, row++, 1, db_column_double(q, 6), NULL);
     sheet_write_cstr(b, ws, row, 0, "Labor hours at stake", b->label);
-    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 7),
+    sheet_write_number(b, ws, row++, 1, db_column_double(q, 7),
                        b->decimal);
     sheet_write_cstr(b, ws, row, 0, "Registration exceptions on calls "
                      "dispatched to you", b->label);
-    sheet_write_number(b, ws, row++, 1, sqlite3_column_double(q, 8), NULL);
+    sheet_write_number(b, ws, row++, 1, db_column_double(q, 8), NULL);
     row++;
     sheet_write_cstr(b, ws, row++, 0, "To be paid: close out every call "
                      "listed on the sheet 'Unclosed calls' with CITS "
@@ -394,9 +398,9 @@ static void write_summary(struct writer *w, struct sheet_book *b,
 /* Opens DEALER.xlsx (its name free in the folder) and fills it. */
 static int write_statement(struct writer *w, struct diag *d)
 {
-    sqlite3_stmt *q = w->dealers.q;
-    const char *id = (const char *)sqlite3_column_blob(q, 0);
-    size_t len = (size_t)sqlite3_column_bytes(q, 0);
+    struct db_stmt *q = w->dealers.q;
+    const char *id = (const char *)db_column_blob(q, 0);
+    size_t len = db_column_bytes(q, 0);
     char name[256], path[4400], title[200];
     struct stat st;
     id = id ? id : "";
@@ -416,7 +420,7 @@ static int write_statement(struct writer *w, struct diag *d)
                         "memory");
     /* The page header names the dealer (cut, '&' doubled); the document
      * properties do not (feed text has no place there). */
-    snprintf(title, sizeof title, "Statement for %s", db_text(q, 0));
+    snprintf(title, sizeof title, "Statement for %s", db_column_text(q, 0));
     sheet_book_set_title(&b, title, w->o->as_of);
     about_example_release(&w->ex);
     write_summary(w, &b, q);
@@ -424,7 +428,7 @@ static int write_statement(struct writer *w, struct diag *d)
         rc = write_part(w, &b, k, id, len, d);
     if (rc == 0)
         rc = about_write(w->db, &b, w->o, ABOUT_STATEMENT, name,
-                         db_text(q, 0), &w->ex, d);
+                         db_column_text(q, 0), &w->ex, d);
     /* Closed and read back like every workbook (sheet_book_close). */
     char bad[300] = "";
     int closed = sheet_book_close(&b, path, bad, sizeof bad);
@@ -443,22 +447,23 @@ static int write_statement(struct writer *w, struct diag *d)
     return 0;
 }
 
-static int read_remedies(sqlite3 *db, struct remedies *r, struct diag *d)
+static int read_remedies(struct db *db, struct remedies *r, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     int rc;
     r->n = 0;
     if (db_prepare(db, sql_q_about_codes, &q, d, "remedies") != 0)
         return -1;
-    db_bind_text(q, ":family", "reason", 6);
-    while ((rc = sqlite3_step(q)) == SQLITE_ROW && r->n < MAX_REMEDIES) {
-        snprintf(r->code[r->n], sizeof r->code[0], "%s", db_text(q, 0));
-        snprintf(r->text[r->n], sizeof r->text[0], "%s", db_text(q, 2));
+    db_set_text(q, ":family", "reason", 6);
+    while ((rc = db_step(q, d, "remedies")) == DB_ROW &&
+           r->n < MAX_REMEDIES) {
+        snprintf(r->code[r->n], sizeof r->code[0], "%s", db_column_text(q, 0));
+        snprintf(r->text[r->n], sizeof r->text[0], "%s", db_column_text(q, 2));
         r->n++;
     }
-    sqlite3_finalize(q);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(db, d, "remedies");
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     return 0;
 }
 
@@ -475,14 +480,14 @@ static int write_all(struct writer *w, unsigned long *n, struct diag *d)
     for (int k = 0; k < 3; k++)
         if (cursor_open(w->db, &w->list[k], sql[k], d, parts[k].sheet) != 0)
             return -1;
-    while (w->dealers.rc == SQLITE_ROW) {
+    while (w->dealers.rc == DB_ROW) {
         if (write_statement(w, d) != 0)
             return -1;
         ++*n;
-        w->dealers.rc = sqlite3_step(w->dealers.q);
+        w->dealers.rc = db_step(w->dealers.q, d, "statement dealers");
     }
-    if (w->dealers.rc != SQLITE_DONE)
-        return db_fail(w->db, d, "statement dealers");
+    if (w->dealers.rc != DB_DONE)
+        return -1;
     return 0;
 }
 
@@ -509,7 +514,7 @@ static int replace_folder(const char *tmp, const char *folder,
     return 0;
 }
 
-int statements_write(sqlite3 *db, const struct report_opts *o,
+int statements_write(struct db *db, const struct report_opts *o,
                      unsigned long *n, char *folder, struct diag *d)
 {
     char tmp[4400];
@@ -528,9 +533,9 @@ int statements_write(sqlite3 *db, const struct report_opts *o,
     w.buf = malloc(w.buf_size);
     int rc = w.buf ? write_all(&w, n, d)
                    : diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
-    sqlite3_finalize(w.dealers.q);
+    db_finalize(w.dealers.q);
     for (int k = 0; k < 3; k++)
-        sqlite3_finalize(w.list[k].q);
+        db_finalize(w.list[k].q);
     about_example_release(&w.ex);
     free(w.buf);
     if (rc == 0)

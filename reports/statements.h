@@ -5,7 +5,7 @@
 #ifndef SVC_STATEMENTS_H
 #define SVC_STATEMENTS_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <stddef.h>
 
 #include "lib/diag.h"
@@ -17,7 +17,7 @@
  * OUT/statements_A whole. *n gets the number of statements, folder (4096
  * bytes) the folder's path. 0, or -1 with d filled: EX_CANTCREAT for the
  * output, database trouble otherwise; nothing replaces the folder then. */
-int statements_write(sqlite3 *db, const struct report_opts *o,
+int statements_write(struct db *db, const struct report_opts *o,
                      unsigned long *n, char *folder, struct diag *d);
 
 /* The folder's path for opts (OUT/statements_A). 0, or -1 when too long. */

@@ -158,12 +158,12 @@ static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
         sheet_write_number(b, ws, row, c++, n[k], NULL);
 }
 
-int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const char *sql, const char *what,
                  const char *blank_label, int has_hours,
                  const char *const *subs, int n_subs, struct diag *d)
 {
-    sqlite3_stmt *q;
+    struct db_stmt *q;
     double n[FOLD_MAX_SUBS], total = 0, hours = 0;
     char *key = NULL;                      /* the key being folded */
     char *name = NULL;                     /* and its dealer name */
@@ -176,20 +176,20 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
     if (db_prepare(db, sql, &q, d, what) != 0)
         return -1;
     for (;;) {
-        rc = sqlite3_step(q);
+        rc = db_step(q, d, what);
         const void *p = NULL;
         size_t len = 0;
-        if (rc == SQLITE_ROW) {
-            p = sqlite3_column_blob(q, 0);
-            len = (size_t)sqlite3_column_bytes(q, 0);
+        if (rc == DB_ROW) {
+            p = db_column_blob(q, 0);
+            len = db_column_bytes(q, 0);
         }
-        if (open && (rc != SQLITE_ROW || len != key_len ||
+        if (open && (rc != DB_ROW || len != key_len ||
                      (len && memcmp(p, key, len) != 0))) {
             fold_flush(b, ws, row++, key, key_len, name ? name : "",
                        blank_label, total, has_hours, hours, n, n_subs);
             open = 0;
         }
-        if (rc != SQLITE_ROW)
+        if (rc != DB_ROW)
             break;
         if (!open) {
             if (len + 1 > key_cap) {
@@ -205,22 +205,22 @@ int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
                 memcpy(key, p, len);
             key_len = len;
             free(name);
-            name = strdup(db_text(q, 1));
-            total = sqlite3_column_double(q, 2);
-            hours = has_hours ? sqlite3_column_double(q, 3) : 0;
+            name = strdup(db_column_text(q, 1));
+            total = db_column_double(q, 2);
+            hours = has_hours ? db_column_double(q, 3) : 0;
             for (int k = 0; k < n_subs; k++)
                 n[k] = 0;
             open = 1;
         }
-        const char *sub = (const char *)sqlite3_column_text(q, sub_col);
+        const char *sub = db_column_text(q, sub_col);
         for (int k = 0; sub && k < n_subs; k++)
             if (strcmp(sub, subs[k]) == 0)
-                n[k] = sqlite3_column_double(q, sub_col + 1);
+                n[k] = db_column_double(q, sub_col + 1);
     }
     free(key);
     free(name);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return db_fail(db, d, what);
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }

@@ -5,7 +5,7 @@
 #ifndef SVC_SUMMARY_H
 #define SVC_SUMMARY_H
 
-#include <sqlite3.h>
+#include "lib/db.h"
 #include <xlsxwriter.h>
 
 #include "lib/diag.h"
@@ -56,7 +56,7 @@ void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
  * row per key from `row` on: key (blank_label for ''), its dealer name,
  * total, [hours,] then the count of each of the n_subs sub keys (0 when
  * absent). 0 or -1. */
-int summary_fold(sqlite3 *db, struct sheet_book *b, lxw_worksheet *ws,
+int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const char *sql, const char *what,
                  const char *blank_label, int has_hours,
                  const char *const *subs, int n_subs, struct diag *d);

@@ -7,7 +7,9 @@ Checks every #include "..." of app/, etl/, reports/, lib/ and tests/: no
 "../" path; a project header is named by its layer ("lib/diag.h"); a layer
 includes only itself and the layers below it; the headers form no circle;
 every rule file of schemas/rules/ is named in schemas/rules/ORDER, and every
-name there exists. With --self-test it first runs the same checks on small
+name there exists; a database library's header (<sqlite3.h>, <libpq-fe.h>) is
+included by its back end of the seam alone (lib/db_sqlite*.c,
+lib/db_pg*.c; issue 17), or by a test harness under tests/. With --self-test it first runs the same checks on small
 broken trees and fails unless each breakage is caught. Prints one line per
 check and "N passed, N failed".
 """
@@ -27,6 +29,10 @@ ALLOWED = {
     "tests": {"app", "etl", "reports", "lib", "schemas"},
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+SYSTEM_INCLUDE = re.compile(r'^\s*#\s*include\s+<([^>]+)>', re.M)
+# The database seam (lib/db.h): each library's header, and the back-end
+# files that alone may include it (prefix of the path).
+BACKEND_HEADERS = {"sqlite3.h": "lib/db_sqlite", "libpq-fe.h": "lib/db_pg"}
 
 
 def sources(root):
@@ -63,6 +69,24 @@ def check_includes(root):
             if rel.endswith(".h"):
                 graph.setdefault(rel, set()).add(inc)
     return problems, graph
+
+
+def check_backends(root):
+    problems = []
+    for rel in sources(root):
+        if rel.startswith("tests" + os.sep):
+            continue
+        with open(os.path.join(root, rel), encoding="utf-8",
+                  errors="replace") as f:
+            text = f.read()
+        for m in SYSTEM_INCLUDE.finditer(text):
+            owner = BACKEND_HEADERS.get(m.group(1))
+            if owner and not rel.replace(os.sep, "/").startswith(owner):
+                line = text.count("\n", 0, m.start()) + 1
+                problems.append("%s:%d: #include <%s>: only %s*.c may (use "
+                                "the seam, lib/db.h)" % (rel, line,
+                                                         m.group(1), owner))
+    return problems
 
 
 def find_circle(graph):
@@ -117,7 +141,9 @@ def run_checks(root):
     return [("includes point down, by layer name", inc),
             ("no circle among headers",
              [" -> ".join(circle)] if circle else []),
-            ("every rule file is in schemas/rules/ORDER", check_rules(root))]
+            ("every rule file is in schemas/rules/ORDER", check_rules(root)),
+            ("database libraries only behind the seam",
+             check_backends(root))]
 
 
 def make_tree(files):
@@ -134,7 +160,10 @@ def self_test():
     """Each broken tree must fail exactly the check it breaks."""
     good = {"schemas/rules/ORDER": "r020_a.sql\n",
             "schemas/rules/r010_context.sql": "", "schemas/rules/r020_a.sql": "",
-            "lib/a.h": "", "etl/b.c": '#include "lib/a.h"\n'}
+            "lib/a.h": "", "etl/b.c": '#include "lib/a.h"\n',
+            "lib/db_sqlite.c": "#include <sqlite3.h>\n",
+            "lib/db_pg.c": "#include <libpq-fe.h>\n",
+            "tests/unit/h.c": "#include <sqlite3.h>\n"}
     cases = [
         ("good tree", {}, None),
         ("relative include", {"etl/c.c": '#include "../lib/a.h"\n'}, 0),
@@ -144,6 +173,12 @@ def self_test():
         ("circle", {"lib/x.h": '#include "lib/y.h"\n',
                     "lib/y.h": '#include "lib/x.h"\n'}, 1),
         ("unlisted rule", {"schemas/rules/r100_new.sql": ""}, 2),
+        ("sqlite3.h in reports", {"reports/g.c": "#include <sqlite3.h>\n"},
+         3),
+        ("sqlite3.h in the neutral db.c",
+         {"lib/db.c": "#include <sqlite3.h>\n"}, 3),
+        ("libpq in the SQLite back end",
+         {"lib/db_sqlite.c": "#include <libpq-fe.h>\n"}, 3),
     ]
     failures = []
     for name, extra, broken in cases:

@@ -5,7 +5,7 @@
  * dispatches, closeouts) and the read size (byte / 3 % 8 indexes a small
  * table); the rest is the file. It is written to a temporary file and
  * imported by load_file() into an in-memory database opened by
- * db_open(":memory:") (emptied after each input), then imported a second
+ * db_open(":memory:", ...) (emptied after each input), then imported a second
  * time. Checked (SPEC §2):
  *   - the file is loaded or refused; never a database failure;
  *   - rows read = rows loaded + rows rejected, and the same totals are in
@@ -35,7 +35,7 @@
 #include "lib/utf8.h"
 
 static char path[64];
-static sqlite3 *db;      /* one in-memory database, emptied after each input */
+static struct db *db;      /* one in-memory database, emptied after each input */
 
 static void fail(const char *what, const char *detail)
 {
@@ -44,15 +44,16 @@ static void fail(const char *what, const char *detail)
     abort();
 }
 
-static long long one(sqlite3 *db, const char *sql)
+static long long one(struct db *db, const char *sql)
 {
-    sqlite3_stmt *st;
+    struct db_stmt *st;
     long long v = -1;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail("query does not prepare", sqlite3_errmsg(db));
-    if (sqlite3_step(st) == SQLITE_ROW)
-        v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    struct diag d = {0};
+    if (db_prepare(db, sql, &st, &d, "query") != 0)
+        fail("query does not prepare", d.reason);
+    if (db_step(st, NULL, NULL) == DB_ROW)
+        v = db_column_int64(st, 0);
+    db_finalize(st);
     return v;
 }
 
@@ -66,7 +67,7 @@ static const char *table_of(enum feed_kind kind)
     return "?";
 }
 
-static long long count(sqlite3 *db, const char *table, const char *where)
+static long long count(struct db *db, const char *table, const char *where)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s %s", table, where);
@@ -81,7 +82,7 @@ static bool trimmed(const unsigned char *s, int n)
 
 /* Every text column: valid UTF-8, no NUL; ids trimmed; codes normalized;
  * dates canonical. */
-static void check_rows(sqlite3 *db, enum feed_kind kind)
+static void check_rows(struct db *db, enum feed_kind kind)
 {
     size_t n_cols;
     const struct feed_column *cols = feed_columns(kind, &n_cols);
@@ -93,12 +94,13 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
         else
             snprintf(sql, sizeof sql, "SELECT %s, NULL FROM %s",
                      cols[c].name, table_of(kind));
-        sqlite3_stmt *st;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-            fail("column query", sqlite3_errmsg(db));
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            int type = sqlite3_column_type(st, 0);
-            if (type == SQLITE_NULL) {
+        struct db_stmt *st;
+        struct diag d = {0};
+    if (db_prepare(db, sql, &st, &d, "query") != 0)
+            fail("column query", d.reason);
+        while (db_step(st, NULL, NULL) == DB_ROW) {
+            int type = db_column_type(st, 0);
+            if (type == DB_NULL) {
                 if (cols[c].type != FT_DATE && cols[c].type != FT_DATETIME &&
                     cols[c].type != FT_HOURS)
                     fail("NULL in a text column", cols[c].name);
@@ -107,19 +109,20 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
                 continue;
             }
             if (cols[c].type == FT_HOURS) {
-                double h = sqlite3_column_double(st, 0);
+                double h = db_column_double(st, 0);
                 if (!(h >= 0 && h <= 24))
                     fail("labor_hours out of range", NULL);
                 continue;
             }
             if (cols[c].type == FT_FLAG) {
-                int f = sqlite3_column_int(st, 0);
+                int f = (int)db_column_int64(st, 0);
                 if (f != 0 && f != 1)
                     fail("flag not 0/1", NULL);
                 continue;
             }
-            const unsigned char *t = sqlite3_column_text(st, 0);
-            int n = sqlite3_column_bytes(st, 0);
+            const unsigned char *t =
+                (const unsigned char *)db_column_text(st, 0);
+            int n = (int)db_column_bytes(st, 0);
             if (!utf8_valid((const char *)t, (size_t)n, NULL) ||
                 memchr(t, '\0', (size_t)n))
                 fail("stored text not UTF-8 or with NUL", cols[c].name);
@@ -132,8 +135,8 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
             if (cols[c].type == FT_CODE) {
                 char norm[FEED_MAX_FIELD_BYTES + 1];
                 size_t k = parse_normalize((const char *)t, (size_t)n, norm);
-                const unsigned char *a = sqlite3_column_text(st, 1);
-                if ((size_t)sqlite3_column_bytes(st, 1) != k ||
+                const char *a = db_column_text(st, 1);
+                if (db_column_bytes(st, 1) != k ||
                     (k && memcmp(a, norm, k) != 0))
                     fail("normalized code differs", cols[c].name);
             }
@@ -152,7 +155,7 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
                     parse_format_datetime(&w, iso);
                 if (strcmp(iso, (const char *)t) != 0)
                     fail("stored date not canonical", cols[c].name);
-                if (sqlite3_column_int(st, 1) != w.day_number)
+                if ((int)db_column_int64(st, 1) != w.day_number)
                     fail("day number differs from the date", cols[c].name);
             }
             if (cols[c].type == FT_STATUS &&
@@ -160,7 +163,7 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
                 strcmp((const char *)t, "CANCELLED") != 0)
                 fail("status not OPEN or CANCELLED", NULL);
         }
-        sqlite3_finalize(st);
+        db_finalize(st);
     }
     if (kind == FEED_REGISTRATIONS &&
         count(db, "registration", "WHERE removed_day < registered_day") != 0)
@@ -168,29 +171,30 @@ static void check_rows(sqlite3 *db, enum feed_kind kind)
 }
 
 /* "... repeats line N of this file": N is an earlier line of the file. */
-static void check_repeats(sqlite3 *db, enum feed_kind kind)
+static void check_repeats(struct db *db, enum feed_kind kind)
 {
     char sql[512];
     snprintf(sql, sizeof sql,
              "SELECT r.line, CAST(substr(r.reason, instr(r.reason, "
              "'repeats line ') + 13) AS INTEGER) FROM rejected_row r "
              "WHERE r.reason LIKE '%% repeats line %% of this file'");
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-        fail("repeat query", sqlite3_errmsg(db));
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        long long line = sqlite3_column_int64(st, 0);
-        long long earlier = sqlite3_column_int64(st, 1);
+    struct db_stmt *st;
+    struct diag d = {0};
+    if (db_prepare(db, sql, &st, &d, "query") != 0)
+        fail("repeat query", d.reason);
+    while (db_step(st, NULL, NULL) == DB_ROW) {
+        long long line = db_column_int64(st, 0);
+        long long earlier = db_column_int64(st, 1);
         char where[64];
         snprintf(where, sizeof where, "WHERE line = %lld", earlier);
         if (earlier < 2 || earlier >= line ||
             count(db, table_of(kind), where) != 1)
             fail("a key repeat does not name an earlier loaded line", NULL);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
 }
 
-static void check_import(sqlite3 *db, enum feed_kind kind,
+static void check_import(struct db *db, enum feed_kind kind,
                          const struct load_result *r, int rc)
 {
     const char *table = table_of(kind);
@@ -244,7 +248,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     close(fd);
     struct diag d = {0};
-    if (db_open(":memory:", &db, &d) != 0)
+    if (db_open(":memory:", NULL, DB_WRITE, &db, &d) != 0)
         fail("db_open", d.reason);
     return 0;
 }
@@ -279,11 +283,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_import(db, kind, &r, 0);
     /* Empty again (rowids restart at 1): the next input starts from a new
      * database, without paying for the schema each time. */
-    if (sqlite3_exec(db, "DELETE FROM delivery; "
-                     "DELETE FROM rejected_row; DELETE FROM file_warning;"
-                     " DELETE FROM registration; DELETE FROM dispatch; "
-                     "DELETE FROM closeout; DELETE FROM imported_file;",
-                     NULL, NULL, NULL) != SQLITE_OK)
-        fail("emptying the database", sqlite3_errmsg(db));
+    if (db_exec(db, "DELETE FROM cur_closeout_reason; "
+                "DELETE FROM cur_registration_exception; "
+                "DELETE FROM cur_closeout; DELETE FROM cur_dispatch; "
+                "DELETE FROM cur_registration; DELETE FROM delivery; "
+                "DELETE FROM rejected_row; DELETE FROM file_warning;"
+                " DELETE FROM registration; DELETE FROM dispatch; "
+                "DELETE FROM closeout; DELETE FROM imported_file;",
+                &d, "emptying the database") != 0)
+        fail("emptying the database", d.reason);
     return 0;
 }

@@ -1,0 +1,452 @@
+/* db_sqlite.c -- the SQLite back end of the database seam (lib/db.h); the
+ * only file that includes <sqlite3.h> (tests/check-layers.py).
+ *
+ * Pragmas: WAL so that report readers never block on a writer, NORMAL
+ * synchronous (a commit survives a crash of the process; WAL keeps the file
+ * consistent on power loss), foreign keys on (off by default in SQLite),
+ * 16 KiB pages for a new database and no allocation statistics (faster
+ * loads).
+ *
+ * A struct db_stmt is the sqlite3_stmt itself (a cast, no allocation and no
+ * indirection on the loader's hot path); its connection is
+ * sqlite3_db_handle(). */
+#include "lib/db_int.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct db {
+    sqlite3     *h;
+    enum db_mode mode;
+};
+
+static sqlite3_stmt *S(struct db_stmt *st)
+{
+    return (sqlite3_stmt *)st;
+}
+
+/* Fills d from the connection's last error, with what was being done;
+ * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
+ * IOERR/PERM -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else
+ * EX_SOFTWARE. d may be NULL (nothing filled). */
+static int fail(sqlite3 *h, struct diag *d, const char *what)
+{
+    if (!d)
+        return -1;
+    int rc = h ? sqlite3_extended_errcode(h) & 0xff : SQLITE_ERROR;
+    int code;
+    switch (rc) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = EX_TEMPFAIL;
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_CANTOPEN:
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_PERM:
+        code = EX_CANTCREAT;
+        break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        code = EX_DATAERR;
+        break;
+    default:
+        code = EX_SOFTWARE;
+    }
+    /* "disk I/O error" alone does not say the disk is full or the file
+     * too large: add the system's words when SQLite kept them. */
+    int sys = h && code == EX_CANTCREAT ? sqlite3_system_errno(h) : 0;
+    return diag_set(d, code, h ? sqlite3_db_filename(h, "main") : NULL, 0,
+                    "%s: %s%s%s", what,
+                    h ? sqlite3_errmsg(h) : "no database",
+                    sys ? ": " : "", sys ? strerror(sys) : "");
+}
+
+/* ---- statements --------------------------------------------------------- */
+
+int db_prepare(struct db *db, const char *sql, struct db_stmt **st,
+               struct diag *d, const char *what)
+{
+    sqlite3_stmt *s = NULL;
+    *st = NULL;
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                           NULL) != SQLITE_OK)
+        return fail(db->h, d, what);
+    *st = (struct db_stmt *)s;
+    return 0;
+}
+
+void db_finalize(struct db_stmt *st)
+{
+    sqlite3_finalize(S(st));
+}
+
+void db_reset(struct db_stmt *st)
+{
+    sqlite3_reset(S(st));
+}
+
+void db_clear_bindings(struct db_stmt *st)
+{
+    sqlite3_clear_bindings(S(st));
+}
+
+int db_param(struct db_stmt *st, const char *name)
+{
+    return sqlite3_bind_parameter_index(S(st), name);
+}
+
+void db_bind_null(struct db_stmt *st, int idx)
+{
+    if (idx > 0)
+        sqlite3_bind_null(S(st), idx);
+}
+
+void db_bind_int64(struct db_stmt *st, int idx, int64_t v)
+{
+    if (idx > 0)
+        sqlite3_bind_int64(S(st), idx, v);
+}
+
+void db_bind_double(struct db_stmt *st, int idx, double v)
+{
+    if (idx > 0)
+        sqlite3_bind_double(S(st), idx, v);
+}
+
+void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len)
+{
+    if (idx > 0)
+        sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_TRANSIENT);
+}
+
+void db_bind_text_static(struct db_stmt *st, int idx, const char *s,
+                         ptrdiff_t len)
+{
+    if (idx > 0)
+        sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_STATIC);
+}
+
+void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t len)
+{
+    if (idx > 0)
+        sqlite3_bind_blob(S(st), idx, p, (int)len, SQLITE_STATIC);
+}
+
+int db_step(struct db_stmt *st, struct diag *d, const char *what)
+{
+    int rc = sqlite3_step(S(st));
+    if (rc == SQLITE_ROW)
+        return DB_ROW;
+    if (rc == SQLITE_DONE)
+        return DB_DONE;
+    fail(sqlite3_db_handle(S(st)), d, what);
+    return rc == SQLITE_CONSTRAINT_UNIQUE ||
+           rc == SQLITE_CONSTRAINT_PRIMARYKEY ? DB_UNIQUE : DB_ERROR;
+}
+
+int64_t db_changes(struct db_stmt *st)
+{
+    return sqlite3_changes(sqlite3_db_handle(S(st)));
+}
+
+int db_column_count(struct db_stmt *st)
+{
+    return sqlite3_column_count(S(st));
+}
+
+const char *db_column_name(struct db_stmt *st, int col)
+{
+    return sqlite3_column_name(S(st), col);
+}
+
+enum db_type db_column_type(struct db_stmt *st, int col)
+{
+    switch (sqlite3_column_type(S(st), col)) {
+    case SQLITE_INTEGER: return DB_INTEGER;
+    case SQLITE_FLOAT:   return DB_FLOAT;
+    case SQLITE_TEXT:    return DB_TEXT;
+    case SQLITE_BLOB:    return DB_BLOB;
+    default:             return DB_NULL;
+    }
+}
+
+int64_t db_column_int64(struct db_stmt *st, int col)
+{
+    return sqlite3_column_int64(S(st), col);
+}
+
+double db_column_double(struct db_stmt *st, int col)
+{
+    return sqlite3_column_double(S(st), col);
+}
+
+const char *db_column_text(struct db_stmt *st, int col)
+{
+    const unsigned char *t = sqlite3_column_text(S(st), col);
+    return t ? (const char *)t : "";
+}
+
+const void *db_column_blob(struct db_stmt *st, int col)
+{
+    return sqlite3_column_blob(S(st), col);
+}
+
+size_t db_column_bytes(struct db_stmt *st, int col)
+{
+    return (size_t)sqlite3_column_bytes(S(st), col);
+}
+
+/* ---- scripts and transactions ------------------------------------------- */
+
+int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
+{
+    if (sqlite3_exec(db->h, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(db->h, d, what);
+    return 0;
+}
+
+/* Each statement of sql in turn, with name bound (integer, or text when
+ * text is not NULL) where a statement has it. */
+static int exec_each(struct db *db, const char *sql, const char *name,
+                     int64_t value, const char *text, struct diag *d,
+                     const char *what)
+{
+    while (sql && *sql) {
+        sqlite3_stmt *st = NULL;
+        const char *tail = NULL;
+        if (sqlite3_prepare_v2(db->h, sql, -1, &st, &tail) != SQLITE_OK)
+            return fail(db->h, d, what);
+        sql = tail;
+        if (!st)                      /* only blanks or comments were left */
+            continue;
+        int i = sqlite3_bind_parameter_index(st, name);
+        if (i > 0 && text)
+            sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+        else if (i > 0)
+            sqlite3_bind_int64(st, i, value);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+            return fail(db->h, d, what);
+    }
+    return 0;
+}
+
+int db_exec_bound(struct db *db, const char *sql, const char *name,
+                  int64_t value, struct diag *d, const char *what)
+{
+    return exec_each(db, sql, name, value, NULL, d, what);
+}
+
+int db_exec_bound_text(struct db *db, const char *sql, const char *name,
+                       const char *value, struct diag *d, const char *what)
+{
+    return exec_each(db, sql, name, 0, value ? value : "", d, what);
+}
+
+int db_begin_write(struct db *db, struct diag *d, const char *what)
+{
+    return db_exec(db, "BEGIN IMMEDIATE", d, what);
+}
+
+int db_begin_read(struct db *db, struct diag *d, const char *what)
+{
+    return db_exec(db, "BEGIN", d, what);
+}
+
+int db_commit(struct db *db, struct diag *d, const char *what)
+{
+    return db_exec(db, "COMMIT", d, what);
+}
+
+void db_rollback(struct db *db)
+{
+    if (db && !sqlite3_get_autocommit(db->h))
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+bool db_in_transaction(const struct db *db)
+{
+    return db && !sqlite3_get_autocommit(db->h);
+}
+
+/* ---- the connection ----------------------------------------------------- */
+
+enum db_kind db_kind(const struct db *db)
+{
+    (void)db;
+    return DB_SQLITE;
+}
+
+/* SQLite's full path of the file (what the Run sheet and messages name). */
+const char *db_display_name(const struct db *db)
+{
+    return sqlite3_db_filename(db->h, "main");
+}
+
+const char *db_library_versions(void)
+{
+    static char text[48];
+    if (!text[0])
+        snprintf(text, sizeof text, "sqlite %s", sqlite3_libversion());
+    return text;
+}
+
+int db_try_lock(struct db *db, struct diag *d)
+{
+    (void)db;          /* the lock file of app/lock.c, taken before open */
+    (void)d;
+    return 0;
+}
+
+int db_schema_version(struct db *db, int *version, struct diag *d)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &st, NULL) !=
+        SQLITE_OK)
+        return fail(db->h, d, "reading schema version");
+    int rc = sqlite3_step(st);
+    *version = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+    sqlite3_finalize(st);
+    if (rc != SQLITE_ROW)
+        return fail(db->h, d, "reading schema version");
+    return 0;
+}
+
+int db_set_schema_version(struct db *db, int version, struct diag *d)
+{
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", version);
+    return db_exec(db, pragma, d, "recording schema version");
+}
+
+/* The first statement reads the header: a file that is not a database
+ * fails here, before anything is written to it; a newer schema is refused
+ * untouched. */
+static int check_version(struct db *db, const char *path, struct diag *d)
+{
+    int version;
+    if (db_schema_version(db, &version, d) != 0) {
+        diag_set_file(d, path);
+        return -1;
+    }
+    return db_refuse_newer(path, version, d);
+}
+
+/* Read-only, never created: a missing database is 66 (explain). */
+static int open_read_only(const char *path, struct db *db, struct diag *d)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return diag_set(d, EX_NOINPUT, path, 0,
+                        "cannot open database: %s", strerror(errno));
+    if (S_ISDIR(sb.st_mode))
+        return diag_set(d, EX_NOINPUT, path, 0,
+                        "cannot open database: Is a directory");
+    int rc = sqlite3_open_v2(path, &db->h,
+                             SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK)
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s",
+                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(db->h, 1);
+    sqlite3_busy_timeout(db->h, 2000);
+    if (check_version(db, path, d) != 0) {
+        if (d->exit_code == EX_CANTCREAT)   /* cannot open: an input */
+            d->exit_code = EX_NOINPUT;
+        return -1;
+    }
+    return db_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas");
+}
+
+static int open_write(const char *path, struct db *db, struct diag *d)
+{
+    int rc = sqlite3_open_v2(path, &db->h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                             SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK)
+        /* out of memory is internal (70), not the database file's fault */
+        return diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT,
+                        path, 0, "cannot open database: %s",
+                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+    sqlite3_extended_result_codes(db->h, 1);
+    /* A writer holding the database past this gets EX_TEMPFAIL (75). */
+    sqlite3_busy_timeout(db->h, 2000);
+    if (check_version(db, path, d) != 0)
+        return -1;
+    if (sqlite3_db_readonly(db->h, "main") == 1)
+        return diag_set(d, EX_CANTCREAT, path, 0, "database is read-only");
+    /* 16 KiB pages, for a new database only (SQLite ignores this once the
+     * file has content, and WAL mode fixes it): a file's load then costs
+     * ~14% less CPU than with 4 KiB pages (fewer b-tree pages to split and
+     * WAL frames to write; bench/README.md). It must precede journal_mode,
+     * which writes the first page. Memory is unchanged: cache_size below
+     * counts KiB, not pages.
+     * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
+     * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
+     * load or report peaked at 49-51 MB and grew with the database, with
+     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 44 MB, two sorts at once), for
+     * the same CPU time (issue 15; bench/README.md, third pass). */
+    if (db_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
+        db_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA cache_size = -8192", d, "setting pragmas") ||
+        db_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas") ||
+        db_migrate(db, d) != 0) {
+        diag_set_file(d, path);
+        return -1;
+    }
+    return 0;
+}
+
+int db_open(const char *target, const char *schema, enum db_mode mode,
+            struct db **out, struct diag *d)
+{
+    (void)schema;                     /* PostgreSQL only */
+    *out = NULL;
+    /* SQLite counts every allocation under a global mutex for
+     * sqlite3_memory_used() and the heap limits, which svcrecon does not
+     * use; without it a load costs ~7% less CPU (bench/README.md). It can
+     * only be turned off before SQLite initializes, at the first open of
+     * the process (later calls would just return SQLITE_MISUSE). */
+    static bool configured;
+    if (!configured) {
+        configured = true;
+        sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    }
+    struct db *db = calloc(1, sizeof *db);
+    if (!db)
+        return diag_set(d, EX_SOFTWARE, target, 0,
+                        "cannot open database: out of memory");
+    db->mode = mode;
+    if ((mode == DB_READ_ONLY ? open_read_only(target, db, d)
+                              : open_write(target, db, d)) != 0) {
+        sqlite3_close(db->h);
+        free(db);
+        return -1;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (!db)
+        return;
+    if (db->mode == DB_WRITE)
+        /* Fold the WAL back so the database is one self-contained file
+         * between runs (auditors copy it). Failure here loses nothing. */
+        sqlite3_exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
+                     NULL);
+    else
+        db_rollback(db);              /* explain's read: only TEMP tables */
+    sqlite3_close_v2(db->h);
+    free(db);
+}
