@@ -391,8 +391,9 @@ static int open_write(const char *path, struct db *db, struct diag *d)
      * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
      * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
      * load or report peaked at 49-51 MB and grew with the database, with
-     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 44 MB, two sorts at once), for
-     * the same CPU time (issue 15; bench/README.md, third pass). */
+     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 35 MB since upkeep.sql no
+     * longer runs two sorts at once), for the same CPU time (issue 15;
+     * bench/README.md, third pass). */
     if (db_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
         db_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
         db_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
