@@ -379,12 +379,18 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
      * ~14% less CPU than with 4 KiB pages (fewer b-tree pages to split and
      * WAL frames to write; bench/README.md). It must precede journal_mode,
      * which writes the first page. Memory is unchanged: cache_size below
-     * counts KiB, not pages. */
+     * counts KiB, not pages.
+     * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
+     * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
+     * load or report peaked at 49-51 MB and grew with the database, with
+     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 35 MB since upkeep.sql no
+     * longer runs two sorts at once), for the same CPU time (issue 15;
+     * bench/README.md, third pass). */
     if (db_lite_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
         db_lite_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
         db_lite_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
         db_lite_exec(db, "PRAGMA foreign_keys = ON", d, "setting pragmas") ||
-        db_lite_exec(db, "PRAGMA cache_size = -16384", d, "setting pragmas") ||
+        db_lite_exec(db, "PRAGMA cache_size = -8192", d, "setting pragmas") ||
         db_lite_exec(db, "PRAGMA temp_store = FILE", d, "setting pragmas")) {
         diag_set_file(d, path);
         return -1;

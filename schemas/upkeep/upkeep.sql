@@ -306,9 +306,25 @@ CREATE UNIQUE INDEX upkeep_registration_fact_id
     ON upkeep_registration_fact (dispatch_id);
 
 -- The (dispatch, active registration) pairs whose dealers or models a
--- detail names: only the dispatches with an exception 2-5.
+-- detail names: only the dispatches with an exception 2-5. The table and
+-- its indexes exist before the rows go in, so the lists below are grouped
+-- by walking an index, not by sorting, and no two sorts are live at once
+-- (SQLite's sorter holds up to cache_size each: at 4M rows two at once
+-- raised the load's peak memory, bench/README.md).
 DROP TABLE IF EXISTS upkeep_registration;
-CREATE TEMP TABLE upkeep_registration AS
+CREATE TEMP TABLE upkeep_registration (
+    dispatch_id     TEXT NOT NULL,
+    dealer_id       TEXT NOT NULL,
+    registration_id INTEGER NOT NULL,
+    model_norm      TEXT NOT NULL,
+    wmp_selected    INTEGER NOT NULL
+);
+CREATE INDEX upkeep_registration_dealer
+    ON upkeep_registration (dispatch_id, dealer_id);
+CREATE INDEX upkeep_registration_model
+    ON upkeep_registration (dispatch_id, model_norm);
+INSERT INTO upkeep_registration
+    (dispatch_id, dealer_id, registration_id, model_norm, wmp_selected)
 SELECT d.dispatch_id,
        r.dealer_id,
        r.registration_id,
@@ -323,34 +339,46 @@ SELECT d.dispatch_id,
         OR f.model_registered = 0 OR f.is_overlapping = 1)
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
 
--- The items the details name, numbered per (dispatch, list): 'dealer'
--- (distinct registered dealers), 'wmp' (distinct dealers with WMP
--- selected), 'model' (distinct models by model_norm, each shown as its
--- smallest registered spelling).
+-- The items the details name, per (dispatch, list): 'dealer' (distinct
+-- registered dealers), 'wmp' (distinct dealers with WMP selected),
+-- 'model' (distinct models by model_norm, each shown as its smallest
+-- registered spelling); one list per statement, then numbered in
+-- sort_key order along the index (ROW_NUMBER and COUNT over one window).
+DROP TABLE IF EXISTS upkeep_registration_group;
+CREATE TEMP TABLE upkeep_registration_group (
+    dispatch_id TEXT NOT NULL,
+    list        TEXT NOT NULL,
+    sort_key    TEXT NOT NULL,
+    item        TEXT NOT NULL
+);
+CREATE INDEX upkeep_registration_group_order
+    ON upkeep_registration_group (dispatch_id, list, sort_key);
+INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
+SELECT a.dispatch_id, 'dealer', a.dealer_id, a.dealer_id
+  FROM upkeep_registration AS a
+  JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
+ WHERE f.provider_registered = 0 OR f.is_overlapping = 1
+ GROUP BY a.dispatch_id, a.dealer_id;
+INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
+SELECT a.dispatch_id, 'wmp', a.dealer_id, a.dealer_id
+  FROM upkeep_registration AS a
+ WHERE a.wmp_selected = 1
+ GROUP BY a.dispatch_id, a.dealer_id;
+INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
+SELECT a.dispatch_id, 'model', a.model_norm, MIN(r.model)
+  FROM upkeep_registration AS a
+  JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
+  JOIN cur_registration AS r ON r.registration_id = a.registration_id
+ WHERE f.model_registered = 0
+ GROUP BY a.dispatch_id, a.model_norm;
 DROP TABLE IF EXISTS upkeep_registration_item;
 CREATE TEMP TABLE upkeep_registration_item AS
-SELECT v.dispatch_id, v.list, v.item,
-       ROW_NUMBER() OVER (PARTITION BY v.dispatch_id, v.list
-                          ORDER BY v.sort_key) AS n,
-       COUNT(*) OVER (PARTITION BY v.dispatch_id, v.list) AS total
-  FROM (SELECT a.dispatch_id, 'dealer' AS list, a.dealer_id AS sort_key,
-               a.dealer_id AS item
-          FROM upkeep_registration AS a
-          JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
-         WHERE f.provider_registered = 0 OR f.is_overlapping = 1
-         GROUP BY a.dispatch_id, a.dealer_id
-        UNION ALL
-        SELECT a.dispatch_id, 'wmp', a.dealer_id, a.dealer_id
-          FROM upkeep_registration AS a
-         WHERE a.wmp_selected = 1
-         GROUP BY a.dispatch_id, a.dealer_id
-        UNION ALL
-        SELECT a.dispatch_id, 'model', a.model_norm, MIN(r.model)
-          FROM upkeep_registration AS a
-          JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
-          JOIN cur_registration AS r ON r.registration_id = a.registration_id
-         WHERE f.model_registered = 0
-         GROUP BY a.dispatch_id, a.model_norm) AS v;
+SELECT g.dispatch_id, g.list, g.item,
+       ROW_NUMBER() OVER w AS n,
+       COUNT(*) OVER w AS total
+  FROM upkeep_registration_group AS g
+WINDOW w AS (PARTITION BY g.dispatch_id, g.list ORDER BY g.sort_key
+             ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
 CREATE UNIQUE INDEX upkeep_registration_item_key
     ON upkeep_registration_item (dispatch_id, list, n);
 
@@ -444,6 +472,7 @@ DROP VIEW upkeep_verdict;
 DROP TABLE upkeep_closeout;
 DROP TABLE upkeep_accepted;
 DROP TABLE upkeep_registration;
+DROP TABLE upkeep_registration_group;
 DROP TABLE upkeep_registration_fact;
 DROP TABLE upkeep_registration_item;
 DROP TABLE upkeep_registration_list;
