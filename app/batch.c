@@ -424,7 +424,8 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
 {
     DIR *dir = opendir(dir_path);
     if (!dir)
-        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s",
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s; "
+                        "check that --inbox names a readable folder",
                         strerror(errno));
     struct dirent *e;
     errno = 0;

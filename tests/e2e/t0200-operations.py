@@ -120,6 +120,16 @@ def test_unknown_short_option_is_named_not_the_command():
     check("unknown option '-q'" in r.err, r.err)
 
 
+def test_a_missing_inbox_is_66_saying_what_to_do():
+    with Tmp() as t:
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("no-inbox"),
+                "--out", t.p("out"), "--as-of", "2026-03-11")
+        eq(r.code, 66, r)
+        check("no-inbox: cannot open inbox: No such file or directory" in
+              r.err and "--inbox" in r.err.split("cannot open inbox")[1],
+              r.err)
+
+
 def test_empty_inbox_is_a_warning_exit_0():
     with Tmp() as t:
         os.makedirs(t.p("inbox"))
