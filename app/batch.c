@@ -104,9 +104,12 @@ static void tell_file(struct run_record *s, const struct load_result *r)
                 r->rows_rejected ? ", listed in the audit workbook" : "",
                 r->seconds);
         break;
-    case LOAD_REFUSED:
-    case LOAD_UNREADABLE:
+    case LOAD_REFUSED:       /* its reason says what to do (etl/sniff.c) */
         fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
+        break;
+    case LOAD_UNREADABLE:    /* the stored reason is the fact alone */
+        fprintf(stderr, "svcrecon: %s: %s; deliver it as a readable, "
+                "regular CSV file\n", path, r->reason);
         break;
     default:
         break;           /* skipped: folded; failed: note_fatal says it */
