@@ -704,9 +704,9 @@ static void say_rejections(struct db *db, const struct load_result *r,
      * the count below then covers every rejected row. */
     db_finalize(st);
     if (r->rows_rejected > shown)
-        fprintf(stderr, "svcrecon: %s: %lu %srejected rows; see the audit "
+        fprintf(stderr, "svcrecon: %s: %lu %srejected row%s; see the audit "
                 "workbook\n", path, r->rows_rejected - shown,
-                shown ? "more " : "");
+                shown ? "more " : "", r->rows_rejected - shown == 1 ? "" : "s");
 }
 
 /* Rolled back: nothing of the file is in the database, and the control

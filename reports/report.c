@@ -265,12 +265,13 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
     }
     if (!j->o->quiet) {
         if (j->kind == REPORT_AUDIT)
-            fprintf(stderr, "svcrecon: wrote %s (%lu rejected rows, %lu "
-                    "registration exceptions)\n", j->path, j->n_rows,
-                    j->n_rows2);
+            fprintf(stderr, "svcrecon: wrote %s (%lu rejected row%s, %lu "
+                    "registration exception%s)\n", j->path, j->n_rows,
+                    j->n_rows == 1 ? "" : "s", j->n_rows2,
+                    j->n_rows2 == 1 ? "" : "s");
         else
-            fprintf(stderr, "svcrecon: wrote %s (%lu rows)\n", j->path,
-                    j->n_rows);
+            fprintf(stderr, "svcrecon: wrote %s (%lu row%s)\n", j->path,
+                    j->n_rows, j->n_rows == 1 ? "" : "s");
     }
     return 0;
 }

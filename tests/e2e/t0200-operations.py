@@ -274,6 +274,31 @@ def test_default_output_one_line_per_file_skipped_folded_final_status():
                        lines[-1]), lines[-1])
 
 
+def test_counts_of_one_are_singular():
+    """Night 1 has one dispatch and no closeout: one unclosed call, no
+    non-compensable row; the audit lists no rejected row."""
+    with Tmp() as t:
+        night(t, 1)
+        t.csv("inbox/dispatches_2026-03-12.csv", DSP_HDR,
+              ["bad,not-a-date,iPF8400S,S9,D1,c,02108,P,OPEN",
+               "bad2,not-a-date,iPF8400S,S9,D1,c,02108,P,OPEN"])
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                t.p("inbox/dispatches_2026-03-12.csv"))
+        eq(r.code, 0, r)
+        check(re.search(r"2 rejected rows; see the audit workbook", r.err)
+              or ":2:" in r.err, r.err)
+        os.remove(t.p("inbox/dispatches_2026-03-12.csv"))
+        r = run(t, as_of="2026-03-10")
+        eq(r.code, 0, r)
+        wrote = [l for l in r.err.splitlines() if "wrote" in l]
+        check(any(re.search(r"unclosed_calls_2026-03-10\.xlsx \(1 row\)$", l)
+                  for l in wrote), r.err)
+        check(any(re.search(r"non_compensable_2026-03-10\.xlsx \(0 rows\)$", l)
+                  for l in wrote), r.err)
+        check(not re.search(r"\b1 (rows|rejected rows|registration "
+                            r"exceptions)\b", r.err), r.err)
+
+
 # ---- the summary ------------------------------------------------------------
 
 def test_summary_has_times_host_status_buckets_and_warning_objects():
