@@ -275,18 +275,20 @@ def test_default_output_one_line_per_file_skipped_folded_final_status():
 
 
 def test_counts_of_one_are_singular():
-    """Night 1 has one dispatch and no closeout: one unclosed call, no
-    non-compensable row; the audit lists no rejected row."""
+    """An import with six rejected rows shows five and "1 more rejected
+    row"; night 1 (one dispatch, no closeout) then writes one unclosed
+    call and no non-compensable row, and no message says "1 rows"."""
     with Tmp() as t:
         night(t, 1)
         t.csv("inbox/dispatches_2026-03-12.csv", DSP_HDR,
-              ["bad,not-a-date,iPF8400S,S9,D1,c,02108,P,OPEN",
-               "bad2,not-a-date,iPF8400S,S9,D1,c,02108,P,OPEN"])
+              ["bad%d,not-a-date,iPF8400S,S9,D1,c,02108,P,OPEN" % i
+               for i in range(6)])
         r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
                 t.p("inbox/dispatches_2026-03-12.csv"))
         eq(r.code, 0, r)
-        check(re.search(r"2 rejected rows; see the audit workbook", r.err)
-              or ":2:" in r.err, r.err)
+        check(r.err.count("is not a valid date-time") == 5, r.err)
+        check("dispatches_2026-03-12.csv: 1 more rejected row; see the "
+              "audit workbook" in r.err, r.err)
         os.remove(t.p("inbox/dispatches_2026-03-12.csv"))
         r = run(t, as_of="2026-03-10")
         eq(r.code, 0, r)
