@@ -39,7 +39,9 @@ int db_migrate(struct db *db, struct diag *d)
     int version;
     if (db_schema_version(db, &version, d) != 0)
         return -1;
-    if (version >= DB_SCHEMA_VERSION)   /* newer ones: db_open refused them */
+    if (version > DB_SCHEMA_VERSION)    /* SQLite's db_open refused it already */
+        return db_refuse_newer(db_display_name(db), version, d);
+    if (version == DB_SCHEMA_VERSION)
         return 0;
     if (db_begin_write(db, d, "starting schema upgrade") != 0)
         return -1;
