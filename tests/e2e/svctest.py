@@ -5,7 +5,18 @@ Each tests/e2e/tNNNN-*.py defines functions named test_* and ends with
 with its name, and ends with the line "N passed, N failed, N skipped" (read
 by tests/run-all). A test that cannot run here calls skip(why): it prints
 SKIP and counts apart, never as passed. The binary comes from $SVCRECON (default ./svcrecon).
+
+The back end (issue 17): tests name their database as a SQLite path
+(`--db t.p("svc.db")`). With SVCRECON_TEST_BACKEND=postgresql (tests/run-all's
+PostgreSQL pass, on the cluster of $SVCRECON_PG_DIR) every such path stands
+for a schema of its own in the cluster's database: svc() and cmd() replace
+`--db PATH` by `--db URI --schema NAME` (NAME from the path's absolute form,
+so unique per temporary folder), query() runs on that schema, and the schema
+is dropped when its Tmp folder goes. A test that is about SQLite itself (its
+file, lock file, journal) is marked @sqlite_only(why): the PostgreSQL pass
+lists it with the reason and does not run it (it is not a skip).
 """
+import decimal
 import hashlib
 import os
 import shutil
@@ -19,6 +30,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SVCRECON = os.path.abspath(os.environ.get("SVCRECON", os.path.join(ROOT, "svcrecon")))
 SANITIZED = "asan" in os.environ.get("SVCRECON_BUILD", "")
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
+BACKEND = os.environ.get("SVCRECON_TEST_BACKEND", "sqlite")
+if BACKEND not in ("sqlite", "postgresql"):
+    sys.exit("svctest: SVCRECON_TEST_BACKEND must be sqlite or postgresql, not %r" % BACKEND)
+ON_PG = BACKEND == "postgresql"
 
 REG_HDR = "dealer_id,dealer_name,model,serial_number,registered_on,wmp_selected,removed_on"
 DSP_HDR = ("dispatch_id,dispatched_at,model,serial_number,provider_id,customer_name,"
@@ -69,7 +84,7 @@ def svc(*args, cwd=None, env=None, timeout=300, input=None):
     if env:
         e.update(env)
     args = [str(a) for a in args]
-    p = subprocess.run([SVCRECON] + args, cwd=cwd, env=e,
+    p = subprocess.run(cmd(*args, cwd=cwd), cwd=cwd, env=e,
                        capture_output=True, text=True, timeout=timeout,
                        input=input, errors="replace")
     if "--summary" in args[:-1]:
@@ -159,6 +174,8 @@ class Tmp:
         return self
 
     def __exit__(self, *exc):
+        if ON_PG:
+            drop_schemas(self.path)
         shutil.rmtree(self.path, ignore_errors=True)
 
     def p(self, *parts):
@@ -179,12 +196,191 @@ class Tmp:
                           newline="\n")
 
 
+# ---- the back end: a SQLite path, or a schema of the test cluster ----
+
+_schemas = {}      # absolute SQLite path -> schema name (PostgreSQL pass)
+_pg = None         # one autocommit psycopg2 connection (PostgreSQL pass)
+
+
+def _cluster_dir():
+    d = os.environ.get("SVCRECON_PG_DIR")
+    if not d or not os.path.isdir(d):
+        sys.exit("svctest: SVCRECON_TEST_BACKEND=postgresql needs $SVCRECON_PG_DIR "
+                 "(tests/pgcluster.py start; tests/run-all starts one)")
+    return d
+
+
+def pg_uri():
+    """The cluster's database as svcrecon's --db (tests/pgcluster.py)."""
+    return "postgresql://postgres@/svc?host=%s" % _cluster_dir()
+
+
+def schema_of(db, cwd=None):
+    """The PostgreSQL schema that SQLite path db stands for: s_ and 20 hex
+    digits of its absolute path (a temporary folder's: unique)."""
+    path = os.path.abspath(os.path.join(cwd or os.getcwd(), db))
+    if path not in _schemas:
+        _schemas[path] = "s_" + hashlib.sha1(path.encode()).hexdigest()[:20]
+    return _schemas[path]
+
+
+def db_args(db, cwd=None):
+    """The options naming database db (a SQLite path) on this pass."""
+    if ON_PG and not str(db).startswith("postgres"):
+        return ["--db", pg_uri(), "--schema", schema_of(str(db), cwd)]
+    return ["--db", str(db)]
+
+
+def cmd(*args, cwd=None):
+    """[SVCRECON] + args, `--db PATH` replaced by db_args(PATH): for tests
+    that start svcrecon themselves (Popen, kill_on)."""
+    out, args = [SVCRECON], [str(a) for a in args]
+    i = 0
+    while i < len(args):
+        if args[i] == "--db" and i + 1 < len(args):
+            out += db_args(args[i + 1], cwd)
+            i += 2
+        else:
+            out.append(args[i])
+            i += 1
+    return out
+
+
+def shown_db(db, cwd=None):
+    """How svcrecon names database db in messages and workbooks: the path
+    as given, or on PostgreSQL the URI (no password there to hide)."""
+    return pg_uri() if ON_PG else str(db)
+
+
+def explain_db(db, cwd=None):
+    """How the About sheet's explain commands name database db: `--db PATH`,
+    or on PostgreSQL `--db 'URI' --schema NAME` (the URI quoted for a shell)."""
+    if ON_PG:
+        return "--db '%s' --schema %s" % (pg_uri(), schema_of(str(db), cwd))
+    return "--db %s" % db
+
+
+def _pg_connection():
+    global _pg
+    if _pg is None:
+        import psycopg2  # python3-psycopg2 (make test-deps)
+        _pg = psycopg2.connect(host=_cluster_dir(), dbname="svc", user="postgres")
+        _pg.autocommit = True
+    return _pg
+
+
+def _plain(v):
+    """A PostgreSQL value as sqlite3 gives it: numeric -> int or float,
+    bytea -> bytes, bool -> 0/1."""
+    if isinstance(v, decimal.Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    if isinstance(v, memoryview):
+        return bytes(v)
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+class _PgCursor:
+    def __init__(self, cur):
+        self.cur = cur
+
+    def fetchone(self):
+        r = self.cur.fetchone()
+        return None if r is None else tuple(_plain(v) for v in r)
+
+    def fetchall(self):
+        rows = self.cur.fetchall() if self.cur.description else []
+        return [tuple(_plain(v) for v in r) for r in rows]
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class _PgConnection:
+    """The part of sqlite3.Connection the tests use, on the schema that a
+    SQLite path stands for: execute (? parameters), executemany,
+    executescript, close. Autocommit, as sqlite3 with isolation_level=None."""
+
+    def __init__(self, db):
+        import psycopg2  # python3-psycopg2 (make test-deps)
+        self.con = psycopg2.connect(host=_cluster_dir(), dbname="svc", user="postgres")
+        self.con.autocommit = True
+        self.execute("SET search_path TO %s" % schema_of(db))
+
+    def execute(self, sql, params=()):
+        cur = self.con.cursor()
+        if params:
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        else:
+            cur.execute(sql)
+        return _PgCursor(cur)
+
+    def executemany(self, sql, rows):
+        for r in rows:
+            self.execute(sql, r)
+
+    def executescript(self, sql):
+        self.execute(sql)
+
+    def close(self):
+        self.con.close()
+
+
+def connect(db):
+    """A connection to database db: sqlite3's, or on the PostgreSQL pass one
+    to the schema db stands for (the same calls; write SQL both run)."""
+    return _PgConnection(db) if ON_PG else sqlite3.connect(db)
+
+
 def query(db, sql, params=()):
-    con = sqlite3.connect(db)
+    """Rows of sql (with ? parameters) on database db: the SQLite file, or
+    on the PostgreSQL pass the schema db stands for. Write SQL both run."""
+    if not ON_PG:
+        con = sqlite3.connect(db)
+        try:
+            return con.execute(sql, params).fetchall()
+        finally:
+            con.close()
+    cur = _pg_connection().cursor()
     try:
-        return con.execute(sql, params).fetchall()
+        cur.execute("SET search_path TO %s" % schema_of(db))
+        if params:
+            cur.execute(sql.replace("%", "%%").replace("?", "%s"), tuple(params))
+        else:
+            cur.execute(sql)
+        return _PgCursor(cur).fetchall()
     finally:
-        con.close()
+        cur.close()
+
+
+def db_exists(db):
+    """Whether svcrecon has created database db (file, or schema)."""
+    if not ON_PG:
+        return os.path.exists(db)
+    return bool(query(db, "SELECT 1 FROM pg_namespace WHERE nspname = ?",
+                      (schema_of(db),)))
+
+
+def drop_schemas(under):
+    """Drops the schemas of the paths under folder `under` (PostgreSQL pass)."""
+    for path in [p for p in _schemas if p.startswith(under + os.sep)]:
+        try:
+            cur = _pg_connection().cursor()
+            cur.execute("SET lock_timeout = '10s'")
+            cur.execute("DROP SCHEMA IF EXISTS %s CASCADE" % _schemas.pop(path))
+            cur.close()
+        except Exception as e:  # a leftover schema in a throw-away cluster
+            print("svctest: could not drop the schema of %s: %s" % (path, e))
+
+
+def sqlite_only(why):
+    """Marks a test that is about SQLite itself: the PostgreSQL pass names
+    it with why and does not run it (not a skip: it cannot apply there)."""
+    def mark(fn):
+        fn.sqlite_only = why
+        return fn
+    return mark
 
 
 # The schema version svcrecon brings a database to: one per file of
@@ -240,6 +436,12 @@ def skip(why):
 def main(scope):
     tests = [(n, f) for n, f in scope.items() if n.startswith("test_") and callable(f)]
     passed = failed = skipped = 0
+    if ON_PG:
+        print("back end: PostgreSQL (%s)" % pg_uri())
+        for n, f in tests:
+            if getattr(f, "sqlite_only", None):
+                print("not on PostgreSQL: %s: %s" % (n, f.sqlite_only))
+        tests = [(n, f) for n, f in tests if not getattr(f, "sqlite_only", None)]
     for name, fn in tests:
         try:
             fn()

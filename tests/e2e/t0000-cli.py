@@ -10,7 +10,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import DSP_HDR, Tmp, check, eq, main, svc  # noqa: E402
+from svctest import (DSP_HDR, ON_PG, Tmp, check, db_exists, eq, main, query, schema_of,  # noqa: E402
+                     sqlite_only, svc)
 
 USAGE_CASES = [
     ([], "no command given"),
@@ -49,7 +50,7 @@ def test_usage_errors_exit_64_and_name_the_problem():
             check(("svcrecon: " + msg) in r.err, "%s: %r" % (args, r.err))
             check("usage: svcrecon import" in r.err, args)
             eq(r.out, "", args)
-            check(not os.path.exists(t.p("x.db")), "usage error touched the db: %s" % args)
+            check(not db_exists(t.p("x.db")), "usage error touched the db: %s" % args)
 
 
 def test_help_and_version():
@@ -77,6 +78,7 @@ def hold_lock(path):
     return p
 
 
+@sqlite_only("the lock file beside the database (PostgreSQL's advisory lock: t0210)")
 def test_lock_held_exits_75_naming_the_holder():
     with Tmp() as t:
         f = t.csv("d.csv", DSP_HDR, ["C1,2026-03-01,m,s,,,,,"])
@@ -102,6 +104,7 @@ def test_lock_held_exits_75_naming_the_holder():
         eq(r.code, 0, r)
 
 
+@sqlite_only("a symbolic link to the database file and its lock file")
 def test_lock_is_taken_through_a_symbolic_link_too():
     """The same database reached through a symbolic link (to the file or to
     its folder) takes the same lock: before, link.db.lock was another lock,
@@ -159,6 +162,7 @@ def test_unknown_columns_are_named_once_in_the_summary_warnings():
                             "message": "unknown columns ignored: 'Notes', 'Agent'"}])
 
 
+@sqlite_only("a file that is not a SQLite database")
 def test_not_a_database_is_refused_untouched():
     with Tmp() as t:
         db = t.write("svc.db", b"this is not a database at all, just text\n" * 100)
@@ -172,10 +176,12 @@ def test_not_a_database_is_refused_untouched():
 
 def test_newer_schema_is_refused():
     with Tmp() as t:
-        import sqlite3
-        con = sqlite3.connect(t.p("svc.db"))
-        con.execute("PRAGMA user_version = 999")
-        con.close()
+        if ON_PG:   # lib/db_pg.c keeps the version in a one-row table
+            query(t.p("svc.db"), "CREATE SCHEMA %s; CREATE TABLE %s.schema_version "
+                  "(version INTEGER NOT NULL); INSERT INTO %s.schema_version VALUES (999)"
+                  % ((schema_of(t.p("svc.db")),) * 3))
+        else:
+            query(t.p("svc.db"), "PRAGMA user_version = 999")
         f = t.csv("d.csv", DSP_HDR, ["C1,2026-03-01,m,s,,,,,"])
         r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
         eq(r.code, 65, r)

@@ -11,8 +11,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, SVCRECON, Tmp, check, eq,  # noqa: E402
-                     main, on_a_terminal, query, svc, validate_summary)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd,  # noqa: E402
+                     db_exists, eq, main, on_a_terminal, query, schema_of, shown_db,
+                     sqlite_only, svc, validate_summary)
 
 REG = ["D1,Acme,iPF8400S,S1,2026-01-01,N,", "D1,Acme,iPF8400S,S2,2026-01-01,N,"]
 DSP1 = ["X1,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN"]
@@ -38,17 +39,24 @@ def run(t, *extra, as_of="2026-03-11"):
 
 def test_report_and_explain_on_a_missing_database_are_66_creating_nothing():
     with Tmp() as t:
-        r = svc("report", "--db", t.p("nonexist.db"), "--out", t.p("out"))
+        db = t.p("nonexist.db")
+        r = svc("report", "--db", db, "--out", t.p("out"))
         eq(r.code, 66, r)
-        check("nonexist.db: cannot open database" in r.err and
-              "existing database" in r.err, r.err)
+        if ON_PG:   # a schema that is not there, rather than a file
+            check("%s: cannot open database: no schema '%s' (nothing was imported "
+                  "into it)" % (shown_db(db), schema_of(db)) in r.err, r.err)
+        else:
+            check("nonexist.db: cannot open database" in r.err and
+                  "existing database" in r.err, r.err)
         eq(sorted(os.listdir(t.path)), [], "report created something")
-        r = svc("explain", "--db", t.p("nonexist.db"), "D1")
+        r = svc("explain", "--db", db, "D1")
         eq(r.code, 66, r)
         check("cannot open database" in r.err, r.err)
         eq(sorted(os.listdir(t.path)), [], "explain created something")
+        check(not db_exists(db), "a schema was created")
 
 
+@sqlite_only("a CSV file or a folder given as the SQLite --db")
 def test_no_lock_file_beside_something_that_is_not_a_database():
     with Tmp() as t:
         f = t.csv("inbox/dispatches_2026-03-11.csv", DSP_HDR, DSP1)
@@ -72,7 +80,7 @@ def test_from_after_as_of_is_a_usage_error():
                 "2026-03-13", "--as-of", "2026-03-12")
         eq(r.code, 64, r)
         check("--from 2026-03-13 is later than --as-of 2026-03-12" in r.err, r.err)
-        check(not os.path.exists(t.p("x.db")))
+        check(not db_exists(t.p("x.db")))
 
 
 def test_postgresql_server_unreachable_is_66_naming_no_password():
@@ -102,6 +110,7 @@ def test_postgresql_server_unreachable_is_66_naming_no_password():
                 eq(sorted(os.listdir(t.path)), ["inbox"], "something was created")
 
 
+@sqlite_only("--schema given with a SQLite --db")
 def test_schema_with_a_sqlite_db_is_a_usage_error():
     with Tmp() as t:
         for args in (["report", "--out", t.p("out")], ["explain", "X1"]):
@@ -325,7 +334,8 @@ def test_summary_has_times_host_status_buckets_and_warning_objects():
         db = t.p("svc.db")
         check("semicolon-separated" in query(db, "SELECT reason FROM imported_file "
                                                  "WHERE status = 'refused'")[0][0])
-        check("Windows-1252" in query(db, "SELECT message FROM file_warning")[-1][0])
+        check("Windows-1252" in query(db, "SELECT message FROM file_warning "
+                                           "ORDER BY rowid")[-1][0])
         import openpyxl
         wb = openpyxl.load_workbook(t.p("out", "audit_2026-03-13.xlsx"), read_only=True)
         run_sheet = " ".join(str(v) for row in wb["Run"].iter_rows(values_only=True)
@@ -343,7 +353,7 @@ def test_usage_error_after_summary_writes_a_summary():
         s = validate_summary(t.p("s.json"))
         eq((s["status"], s["exit_code"]), ("usage", 64))
         check("invalid --as-of date '2026-13-01'" in s["error"], s)
-        check(not os.path.exists(t.p("x.db")))
+        check(not db_exists(t.p("x.db")))
 
 
 # ---- the progress bar ---------------------------------------------------------
@@ -352,8 +362,8 @@ def test_progress_bar_cleared_before_messages_ends_at_100_counts_files():
     with Tmp() as t:
         good = t.csv("d.csv", DSP_HDR, DSP1 + DSP2)
         bad = t.write("semi.csv", DSP_HDR.replace(",", ";") + "\n")
-        code, text = on_a_terminal([SVCRECON, "import", "--db", t.p("svc.db"),
-                                    "--kind", "dispatches", good, bad])
+        code, text = on_a_terminal(cmd("import", "--db", t.p("svc.db"),
+                                        "--kind", "dispatches", good, bad))
         eq(code, 65, text)
         check("file 1 of 2" in text and "file 2 of 2" in text, repr(text))
         check("100.0%" in text, repr(text))

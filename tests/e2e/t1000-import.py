@@ -59,8 +59,8 @@ def test_every_row_rejection_reason_with_line():
         ])
         r = imp(t, "closeouts", f)
         eq(r.code, 0, r)
-        got = query(t.p("svc.db"), "SELECT line, reason, CAST(raw AS TEXT) FROM rejected_row "
-                                   "ORDER BY line")
+        got = [(line, reason, raw.decode()) for line, reason, raw in query(
+            t.p("svc.db"), "SELECT line, reason, raw FROM rejected_row ORDER BY line")]
         want_reasons = {
             3: "closeout key (dealer_id, dispatch_id, submitted_at) repeats line 2 of this file",
             4: "required dealer_id is blank",

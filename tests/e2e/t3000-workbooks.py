@@ -12,12 +12,12 @@ Last line: "N passed, N failed".
 import datetime
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402  (svctest.connect: SQLite or PostgreSQL)
 from xlsx_helpers import (AS_OF, BUCKETS, NONCOMP_HEADERS, REASONS,  # noqa
                           REGEXC_HEADERS, REJECTED_HEADERS, RUN_FILE_HEADERS,
                           UNCLOSED_HEADERS, build_night, col_letter,
@@ -314,7 +314,7 @@ def test_run_sheet(c):
     eq(kv["As of"], AS_OF_DT, "as-of")
     if not kv.get("svcrecon version"):
         raise AssertionError("no version on the Run sheet")
-    eq(kv["Database"], c["db"], "database as given")
+    eq(kv["Database"], svctest.shown_db(c["db"]), "database as given")
     eq(kv["Files imported"], 4, "files")
     eq(kv["Rows rejected"], 3, "rows rejected")
     eq(kv["Text cells cut at 32,767 characters"], 1, "cut cells")
@@ -323,7 +323,7 @@ def test_run_sheet(c):
     eq(len(at), 1, "one file table")
     eq(list(rows[at[0]][:7]), RUN_FILE_HEADERS, "file table headers")
     files = rows_from(ws, "File")
-    con = sqlite3.connect(c["db"])
+    con = svctest.connect(c["db"])
     want = [(n, k, s, rr, rl, rj, st) for n, k, s, rr, rl, rj, st in
             con.execute("SELECT name, kind, sha256, rows_read, rows_loaded,"
                         " rows_rejected, status FROM imported_file "
@@ -378,8 +378,8 @@ def test_progress_on_a_terminal(c):
     from xlsx_helpers import SVCRECON
     out = os.path.join(os.path.dirname(c["out"]), "out-tty")
     from svctest import on_a_terminal
-    code, text = on_a_terminal([SVCRECON, "report", "--db", c["db"], "--out", out,
-                                "--as-of", AS_OF])
+    code, text = on_a_terminal([SVCRECON] + svctest.cmd(
+        "report", "--db", c["db"], "--out", out, "--as-of", AS_OF)[1:])
     eq(code, 0, "exit status")
     if "\r\x1b[K" not in text:
         raise AssertionError("no in-place progress: %r" % text[:300])

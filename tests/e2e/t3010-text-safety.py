@@ -20,11 +20,11 @@ Last line: "N passed, N failed".
 import json
 import os
 import re
-import sqlite3
 import sys
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402  (svctest.connect: SQLite or PostgreSQL)
 from xlsx_helpers import (AS_OF, BIG_FIELD_BYTES, ESCAPE_LIKE,  # noqa: E402
                           FORMULA_LIKE, build_night, eq, listing, load, main,
                           report, sheet_xml, test, workbook_paths)
@@ -125,7 +125,7 @@ def test_control_character_and_tab(c):
 @test
 def test_crlf_in_field_becomes_lf(c):
     eq(c["customers"]["X7"], "line one\nline two", "X7 customer")
-    con = sqlite3.connect(c["db"])
+    con = svctest.connect(c["db"])
     eq(con.execute("SELECT customer_name FROM dispatch WHERE dispatch_id = "
                    "'X7'").fetchone()[0], "line one\r\nline two",
        "database keeps CR LF")
@@ -156,7 +156,7 @@ def test_big_field_cut_with_marker(c):
     raw = r[3]
     if not 32000 <= len(raw) <= 32767:
         raise AssertionError("cut raw record has %d characters" % len(raw))
-    con = sqlite3.connect(c["db"])
+    con = svctest.connect(c["db"])
     full = con.execute("SELECT raw FROM rejected_row WHERE line = 13"
                        ).fetchone()[0]
     if isinstance(full, bytes):

@@ -13,6 +13,7 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402
 from xlsx_helpers import (AS_OF, REASONS, CLO_HDR, DIS_HDR, REG_HDR,  # noqa
                           build_night, eq, listing, load, main, report, run,
                           test, workbook_paths, write_csv)
@@ -181,7 +182,7 @@ def test_about_codes(c):
             if code not in firsts:
                 raise AssertionError("%s About lacks code %r" % (key, code))
         flat = [str(v) for r in rows for v in r]
-        for must in (c["db"], "1.0.0", "svcrecon explain --db"):
+        for must in (svctest.shown_db(c["db"]), "1.0.0", "svcrecon explain --db"):
             if not any(must in v for v in flat):
                 raise AssertionError("%s About lacks %r" % (key, must))
         row = [r for r in rows if r and r[0] == "As of"][0]
@@ -198,8 +199,8 @@ def test_about_example_is_a_real_row(c):
         cmds = [v for r in rows for v in r if isinstance(v, str) and
                 v.startswith("svcrecon explain") and "DISPATCH_ID" not in v
                 and "FILE:LINE" not in v]
-        want = "svcrecon explain --db %s --as-of %s %s" % (c["db"], AS_OF,
-                                                           first[id_col])
+        want = "svcrecon explain %s --as-of %s %s" % (svctest.explain_db(c["db"]),
+                                                      AS_OF, first[id_col])
         if want not in cmds:
             raise AssertionError("%s: %r not in %r" % (key, want, cmds))
         # and the example works
@@ -245,7 +246,7 @@ def test_about_example_of_an_id_starting_with_a_dash(c):
     cmds = [v for r in rows for v in r if isinstance(v, str) and
             v.startswith("svcrecon explain --db") and "DISPATCH_ID" not in v
             and "FILE:LINE" not in v]
-    want = "svcrecon explain --db %s --as-of %s -- -D1" % (db, AS_OF)
+    want = "svcrecon explain %s --as-of %s -- -D1" % (svctest.explain_db(db), AS_OF)
     if want not in cmds:
         raise AssertionError("%r not in %r" % (want, cmds))
     for cmd in cmds:                    # both examples run as written

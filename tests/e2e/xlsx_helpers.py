@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SCHEMAS = os.path.join(ROOT, "schemas")
 sys.path.insert(0, HERE)
+import svctest  # noqa: E402
 from svctest import rule_files_in_order  # noqa: E402
 AS_OF = "2026-03-12"
 EPOCH = datetime.date(1970, 1, 1)
@@ -75,7 +76,7 @@ BIG_FIELD_BYTES = 40000
 def run(*args, env=None, check=None):
     """Runs svcrecon with args; returns CompletedProcess (bytes output).
     check: the expected exit status (assertion with stderr on mismatch)."""
-    cmd = [SVCRECON] + [str(a) for a in args]
+    cmd = [SVCRECON] + svctest.cmd(*args)[1:]   # --db: a schema on PostgreSQL
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
@@ -216,7 +217,8 @@ def day(iso):
 def rules_connection(db, as_of=AS_OF, from_=None):
     """A connection with the rule context and rules of schemas/, as the
     reports see them (TEMP tables only; the database is not changed)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = (svctest.connect(db) if svctest.ON_PG
+           else sqlite3.connect("file:%s?mode=ro" % db, uri=True))
     with open(os.path.join(SCHEMAS, "rules", "r010_context.sql")) as f:
         con.executescript(f.read())
     con.execute("INSERT INTO run_ctx VALUES (?, ?, ?)",
@@ -313,6 +315,12 @@ def main(setup=None):
     then every @test; prints "N passed, N failed"."""
     only = sys.argv[1:]
     passed = failed = 0
+    if svctest.ON_PG:   # svctest.sqlite_only marks; see svctest.main
+        print("back end: PostgreSQL (%s)" % svctest.pg_uri())
+        for fn in _TESTS:
+            if getattr(fn, "sqlite_only", None):
+                print("not on PostgreSQL: %s: %s" % (fn.__name__, fn.sqlite_only))
+        _TESTS[:] = [fn for fn in _TESTS if not getattr(fn, "sqlite_only", None)]
     ctx = None
     tmp = tempfile.TemporaryDirectory(prefix="svcrecon-t3-")
     try:
@@ -337,6 +345,8 @@ def main(setup=None):
             failed += 1
             print("FAILED %s" % fn.__name__)
             traceback.print_exc(limit=3)
+    if svctest.ON_PG:
+        svctest.drop_schemas(tmp.name)
     tmp.cleanup()
     print("%d passed, %d failed" % (passed, failed))
     sys.exit(1 if failed else 0)
