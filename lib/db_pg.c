@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FETCH_ROWS 256           /* rows a cursor fetches at a time */
@@ -944,18 +945,13 @@ static int64_t lock_key(const char *database, const char *schema)
     return (int64_t)(h & 0x7ffffffffffffffeu);  /* key ^ 1: write lock */
 }
 
-int db_pg_try_lock(struct db_pg *db, struct diag *d)
+/* The session holding advisory key `key`, in words; "" when none does. */
+static int lock_holder(struct db_pg *db, const char *key, char *who,
+                       size_t size, struct diag *d)
 {
-    char key[24], got[8], who[400];
-    snprintf(key, sizeof key, "%" PRId64, db->lock_key);
-    if (query_value(db, "SELECT pg_try_advisory_lock($1::bigint)", key, got,
-                    sizeof got, d, "taking the run lock") != 0)
-        return -1;
-    if (strcmp(got, "t") == 0)
-        return 0;
     /* A bigint key shows in pg_locks as classid (high 32 bits), objid (low
      * 32 bits) and objsubid 1. */
-    if (query_value(db,
+    return query_value(db,
             "SELECT format('pid %s on %s (application ''%s'') since %s',"
             "       a.pid, COALESCE(a.client_hostname,"
             "                       host(a.client_addr), 'the local socket'),"
@@ -968,9 +964,29 @@ int db_pg_try_lock(struct db_pg *db, struct diag *d)
             "                      WHERE datname = current_database())"
             "   AND l.classid::bigint = ($1::bigint >> 32)"
             "   AND l.objid::bigint = ($1::bigint & 4294967295)"
-            "   AND l.objsubid = 1", key, who, sizeof who, d,
-            "naming the run lock's holder") != 0)
-        return -1;
+            "   AND l.objsubid = 1", key, who, size, d,
+            "naming the run lock's holder");
+}
+
+/* Takes the run lock, or says who holds it. A holder that is leaving may
+ * be gone by the time it is named: then the lock is tried again (as
+ * app/lock.c does with its lock file), for up to about a second. */
+int db_pg_try_lock(struct db_pg *db, struct diag *d)
+{
+    char key[24], got[8], who[400] = "";
+    snprintf(key, sizeof key, "%" PRId64, db->lock_key);
+    for (int attempt = 0; attempt < 200; attempt++) {
+        if (query_value(db, "SELECT pg_try_advisory_lock($1::bigint)", key,
+                        got, sizeof got, d, "taking the run lock") != 0)
+            return -1;
+        if (strcmp(got, "t") == 0)
+            return 0;
+        if (lock_holder(db, key, who, sizeof who, d) != 0)
+            return -1;
+        if (who[0])
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 5000000}, NULL);
+    }
     char words[400];
     pg_words(db, who[0] ? who : "a run that has just ended", words,
              sizeof words);
