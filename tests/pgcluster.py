@@ -6,7 +6,7 @@ a temporary folder as an unprivileged user (`nobody` when we run as root:
 the server refuses to run as root), listening on a Unix socket in that
 folder only (no TCP port, so parallel test runs never collide), durability
 off (fsync, full_page_writes: a crash loses a throw-away cluster, nothing
-more), stopped and removed at the end.
+more), at most 64 MB of WAL, stopped and removed at the end.
 
 Roles, set up once per cluster (tests use them for the failure cases):
 - `postgres`: superuser, trusted on the socket (no password);
@@ -84,7 +84,10 @@ class Cluster:
                 os.path.join(b, "pg_ctl"), "-D", data, "-w", "-t", "60",
                 "-l", os.path.join(self.dir, "server.log"),
                 "-o", "-k %s -c listen_addresses='' -c fsync=off "
-                "-c full_page_writes=off -c synchronous_commit=off"
+                "-c full_page_writes=off -c synchronous_commit=off "
+                # WAL kept small: the default keeps up to 1 GB of it, which
+                # make test's PostgreSQL pass fills (a full /tmp once)
+                "-c max_wal_size=64MB -c min_wal_size=32MB"
                 % self.dir, "start"])
             self.psql("postgres", """
                 CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'
