@@ -19,6 +19,7 @@ lists it with the reason and does not run it (it is not a skip).
 import decimal
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -91,6 +92,8 @@ def svc(*args, cwd=None, env=None, timeout=300, input=None):
         path = os.path.join(cwd or ".", args[args.index("--summary") + 1])
         if os.path.exists(path):
             validate_summary(path)
+    if p.returncode < 0:    # killed by a signal (a test hook, a timeout)
+        settle()
     return Run(p)
 
 
@@ -161,6 +164,8 @@ def kill_on(args, ready, **popen):
             break
     os.close(master)
     p.wait()
+    if landed:
+        settle()
     return landed, data.decode("utf-8", "replace")
 
 
@@ -360,6 +365,138 @@ def db_exists(db):
         return os.path.exists(db)
     return bool(query(db, "SELECT 1 FROM pg_namespace WHERE nspname = ?",
                       (schema_of(db),)))
+
+
+def settle(timeout=120):
+    """PostgreSQL pass, after svcrecon was killed: waits until no server
+    session of a svcrecon that is no longer running is left (svcrecon names
+    its sessions "svcrecon on HOST pid N"). The server ends a session once
+    it sees its client gone; until then it holds the run lock, and a rerun
+    at once would get 75 ("held by pid ..."). Returns the seconds waited."""
+    import time
+    if not ON_PG:
+        return 0.0
+    start = time.time()
+    while True:
+        dead = []
+        for (name,) in query(ROOT, "SELECT application_name FROM pg_stat_activity "
+                                   "WHERE application_name LIKE 'svcrecon on % pid %'"):
+            pid = int(name.rsplit(" ", 1)[1])
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                dead.append(name)
+            except PermissionError:
+                pass
+        if not dead:
+            return time.time() - start
+        if time.time() - start > timeout:
+            raise AssertionError("the server sessions of killed runs did not end "
+                                 "in %d s: %s" % (timeout, dead))
+        time.sleep(0.02)
+
+
+def book_digest(path):
+    """SHA-256 of a workbook, to compare the workbooks of two databases that
+    hold the same: the file's bytes; on PostgreSQL (where two databases are
+    two schemas, named in the About sheets' explain commands) every sheet's
+    cells with `--schema NAME` made `--schema S`."""
+    if not ON_PG:
+        return sha256(path)
+    import openpyxl
+    h = hashlib.sha256()
+    wb = openpyxl.load_workbook(path, read_only=True)
+    for ws in wb.worksheets:
+        h.update(("\0sheet %s" % ws.title).encode())
+        for row in ws.iter_rows(values_only=True):
+            h.update(re.sub(r"--schema s_[0-9a-f]{20}\b", "--schema S",
+                            repr(row)).encode())
+    wb.close()
+    return h.hexdigest()
+
+
+def schema_version(db):
+    """The schema version of database db (lib/db.c's migrations)."""
+    if ON_PG:
+        return query(db, "SELECT version FROM schema_version")[0][0]
+    return query(db, "PRAGMA user_version")[0][0]
+
+
+def copy_db(src, dst):
+    """Makes database dst a copy of src (a file copy; on PostgreSQL the
+    schema cloned by pg_dump, its sequences included), dst replaced."""
+    if not ON_PG:
+        for x in ("-wal", "-shm"):
+            if os.path.exists(dst + x):
+                os.remove(dst + x)
+        shutil.copy(src, dst)
+        return
+    a, b = schema_of(src), schema_of(dst)
+    query(dst, "DROP SCHEMA IF EXISTS %s CASCADE" % b)
+    bindir = _pg_bindir()
+    dump = subprocess.run([os.path.join(bindir, "pg_dump"), "-h", _cluster_dir(), "-U",
+                           "postgres", "-n", a, "-O", "-x", "svc"],
+                          capture_output=True, text=True, check=True).stdout
+    subprocess.run([os.path.join(bindir, "psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1",
+                    "-h", _cluster_dir(), "-U", "postgres", "-d", "svc"],
+                   input=dump.replace(a, b), capture_output=True, text=True, check=True)
+
+
+def _pg_bindir():
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import pgcluster
+    return pgcluster.bindir()
+
+
+def snapshot(db, skip=()):
+    """{table: rows} of everything db holds, but the columns named in skip
+    (wall-clock ones). SQLite: rows in rowid order. PostgreSQL: rows in the
+    order of all their columns, and each identity value (and a column of
+    the same name elsewhere: a reference to it) replaced by its rank: a
+    value taken by a transaction that was rolled back (a killed load or
+    report) is not given again there, so a rerun numbers the same rows
+    with other values, in the same order; SQLite's max + 1 does not. (So
+    are the ids in report_output's stamp: "files N last FILE_ID", "night
+    after DELIVERY_ID files N last DELIVERY_ID".)"""
+    out = {}
+    if not ON_PG:
+        for (table,) in query(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                                  "ORDER BY name"):
+            cols = [r[1] for r in query(db, "PRAGMA table_info(%s)" % table)
+                    if r[1] not in skip]
+            out[table] = query(db, "SELECT %s FROM %s ORDER BY rowid" % (", ".join(cols), table))
+        return out
+    cols = {}
+    for t, c, ident in query(db, "SELECT table_name, column_name, is_identity FROM "
+                                 "information_schema.columns WHERE table_schema = "
+                                 "current_schema() ORDER BY table_name, ordinal_position"):
+        cols.setdefault(t, []).append((c, ident == "YES"))
+    rank = {}
+    for t, cs in cols.items():
+        for c, ident in cs:
+            if ident:
+                ids = [r[0] for r in query(db, "SELECT %s FROM %s ORDER BY 1" % (c, t))]
+                rank[c] = {v: i for i, v in enumerate(ids)}
+    rank["accepted_closeout_id"] = rank.get("closeout_id", {})
+    for t in sorted(cols):
+        names = [c for c, _ in cols[t] if c not in skip]
+        maps = [rank.get(c) for c in names]
+        rows = query(db, "SELECT %s FROM %s ORDER BY %s" % (
+            ", ".join(names), t, ", ".join(str(i + 1) for i in range(len(names)))))
+        out[t] = [tuple(v if m is None else m.get(v, v) for m, v in zip(maps, r))
+                  for r in rows]
+    if "stamp" in [c for c, _ in cols.get("report_output", []) if c not in skip]:
+        i = [c for c, _ in cols["report_output"] if c not in skip].index("stamp")
+        f, d = rank.get("file_id", {}), rank.get("delivery_id", {})
+        at = lambda ranks, v: str(ranks.get(int(v), v))
+        files = lambda m: "files %s last %s;" % (m.group(1), at(f, m.group(2)))
+        night = lambda m: "night after %s files %s last %s" % (
+            at(d, m.group(1)), m.group(2), at(d, m.group(3)))
+        out["report_output"] = [
+            r[:i] + (re.sub(r"night after (\d+) files (\d+) last (\d+)", night,
+                            re.sub(r"files (\d+) last (\d+);", files, r[i])),) + r[i + 1:]
+            for r in out["report_output"]]
+    return out
 
 
 def drop_schemas(under):

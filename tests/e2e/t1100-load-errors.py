@@ -9,12 +9,11 @@ import os
 import re
 import subprocess
 import sys
-import sqlite3
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, ROOT, SANITIZED, SVCRECON, VALGRIND, Tmp,  # noqa: E402
-                     check, eq, main, query, skip, svc)
+from svctest import (DSP_HDR, ON_PG, ROOT, SANITIZED, VALGRIND, Tmp, check,  # noqa: E402
+                     cmd, eq, main, query, skip, svc)
 
 ROW = "{id},2026-03-08 09:30,iPF8400S,S{id},D1,Acme,10001,P1,OPEN"
 
@@ -40,12 +39,15 @@ def test_other_constraint_is_not_a_repeated_key():
     with Tmp() as t:
         first = t.csv("d0.csv", DSP_HDR, [ROW.format(id="Z")])
         eq(imp(t, first).code, 0)
-        con = sqlite3.connect(t.p("svc.db"))
-        con.execute("CREATE TRIGGER no_x BEFORE INSERT ON dispatch "
-                    "WHEN NEW.dispatch_id = 'X' "
-                    "BEGIN SELECT RAISE(ABORT, 'no X here'); END")
-        con.commit()
-        con.close()
+        if ON_PG:
+            query(t.p("svc.db"), "CREATE FUNCTION no_x() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN IF NEW.dispatch_id = 'X' THEN RAISE EXCEPTION 'no X here'; "
+                  "END IF; RETURN NEW; END $$; CREATE TRIGGER no_x BEFORE INSERT ON "
+                  "dispatch FOR EACH ROW EXECUTE FUNCTION no_x()")
+        else:
+            query(t.p("svc.db"), "CREATE TRIGGER no_x BEFORE INSERT ON dispatch "
+                  "WHEN NEW.dispatch_id = 'X' "
+                  "BEGIN SELECT RAISE(ABORT, 'no X here'); END")
         f = t.csv("d.csv", DSP_HDR, [ROW.format(id="A"), ROW.format(id="X")])
         r = imp(t, f)
         eq(r.code, 70, r)
@@ -157,15 +159,15 @@ def test_file_truncated_mid_import_names_no_rejected_row():
                    + os.environ.get("ASAN_OPTIONS", ""))
         # Which fopen() is the pass-2 open of the feed: every one, logged.
         probe = dict(env, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1")
-        subprocess.run([SVCRECON, "import", "--db", t.p("probe.db"), "--kind",
-                        "dispatches", f], env=probe, capture_output=True)
+        subprocess.run(cmd("import", "--db", t.p("probe.db"), "--kind",
+                           "dispatches", f), env=probe, capture_output=True)
         opens = [int(l.split()[1]) for l in open(t.p("log"))
                  if l.startswith("delay ") and l.split()[3:] == [f]]
         check(len(opens) >= 2, "the feed's opens were not seen: %s" % opens)
         os.unlink(t.p("log"))
         env.update(FAULT_AT=str(opens[-1]), FAULT_DELAY_MS="3000")
-        p = subprocess.Popen([SVCRECON, "import", "--db", t.p("svc.db"),
-                              "--kind", "dispatches", f], env=env,
+        p = subprocess.Popen(cmd("import", "--db", t.p("svc.db"),
+                                 "--kind", "dispatches", f), env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              text=True)
         end = time.time() + 60

@@ -31,8 +31,9 @@ import warnings
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp, check, eq,  # noqa: E402
-                     kill_on, main, query, sha256, svc, writing_a_workbook)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, ROOT, SCHEMA_VERSION, Tmp, check, cmd,  # noqa: E402
+                     copy_db, eq, kill_on, main, query, schema_version, sha256, snapshot,
+                     sqlite_only, svc, writing_a_workbook)
 
 N1, N2, N3 = "2026-03-10", "2026-03-11", "2026-03-12"
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
@@ -339,7 +340,10 @@ def day(iso):
 def test_report_records_in_the_database():
     s = nights()
     db = s["db"]
-    eq(query(db, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "schema version")
+    eq(schema_version(db), SCHEMA_VERSION, "schema version")
+    # in the order recorded (SQLite's rowid), which is key order; PostgreSQL
+    # keeps no insertion order to ask for
+    by = lambda key: key if ON_PG else "rowid"
     eq(query(db, "SELECT as_of_day, as_of, from_day, previous_as_of_day, "
                  "n_unclosed, n_noncompensable FROM report_run "
                  "ORDER BY as_of_day"),
@@ -347,14 +351,14 @@ def test_report_records_in_the_database():
         (day(N3), N3, None, day(N2), 6, 4)],
        "one record per as-of, the re-runs replacing theirs")
     eq(query(db, "SELECT dispatch_id, bucket_label, days_open FROM "
-                 "report_unclosed WHERE as_of_day = ? ORDER BY rowid",
+                 "report_unclosed WHERE as_of_day = ? ORDER BY " + by("dispatch_id"),
              (day(N2),)),
        [("A1", "8-14", 8), ("A10", "15-30", 30), ("A4", "15-30", 15),
         ("A5", "0-7", 6), ("A7", "0-7", 0), ("A8", "0-7", 1)],
        "night 2's calls, in key order")
     eq(query(db, "SELECT dealer_id, dispatch_id, submitted_at, reason FROM "
-                 "report_noncompensable WHERE as_of_day = ? "
-                 "ORDER BY rowid", (day(N2),)),
+                 "report_noncompensable WHERE as_of_day = ? ORDER BY "
+                 + by("dealer_id, dispatch_id, submitted_at"), (day(N2),)),
        [("P1", "Z1", "2026-03-09 12:00:00", "NO_DISPATCH"),
         ("P2", "A4", "2026-03-11 10:00:00", "SERIAL_MISMATCH"),
         ("P9", "A1", "2026-03-10 08:00:00", "PROVIDER_MISMATCH")],
@@ -370,10 +374,9 @@ def test_no_record_when_the_workbooks_cannot_be_written():
     s = nights()
     with Tmp() as t:
         db = t.p("svc.db")
-        shutil.copy(s["db"], db)
-        snap = lambda: [query(db, "SELECT * FROM %s ORDER BY rowid" % n)
-                        for n in ("report_run", "report_unclosed",
-                                  "report_noncompensable")]
+        copy_db(s["db"], db)
+        snap = lambda: [snapshot(db)[n] for n in ("report_run", "report_unclosed",
+                                                  "report_noncompensable")]
         before = snap()
         blocked = paths(t.p("out"), "2026-03-13")
         os.makedirs(blocked["audit"])
@@ -411,6 +414,8 @@ def test_from_records_only_the_listed_rows():
            ("From", NONE_LINE), "the line comes after From")
 
 
+@sqlite_only("version-1 databases exist only as SQLite files: PostgreSQL "
+             "came with schema version 5")
 def test_version1_database_upgrades_in_place():
     s = nights()
     with Tmp() as t:
@@ -452,6 +457,8 @@ def test_version1_database_upgrades_in_place():
            "same workbook as from a new database, but for About")
 
 
+@sqlite_only("version-1 databases exist only as SQLite files: PostgreSQL "
+             "came with schema version 5")
 def test_explain_still_reads_a_version1_database():
     with Tmp() as t:
         db = t.p("v1.db")
@@ -469,16 +476,7 @@ def test_explain_still_reads_a_version1_database():
 
 # ---- a report killed at any point ------------------------------------------
 
-def snapshot(db):
-    """The database without its wall-clock columns (as t4000)."""
-    out = {}
-    for (table,) in query(db, "SELECT name FROM sqlite_master WHERE "
-                              "type = 'table' ORDER BY name"):
-        cols = [r[1] for r in query(db, "PRAGMA table_info(%s)" % table)
-                if r[1] not in ("imported_at", "recorded_at")]
-        out[table] = query(db, "SELECT %s FROM %s ORDER BY rowid" % (
-            ", ".join(cols), table))
-    return out
+CLOCK = ("imported_at", "recorded_at")    # the wall-clock columns (as t4000)
 
 
 def said(pattern):
@@ -506,13 +504,10 @@ def test_kill_during_night2_report_then_rerun_equals_clean_run():
         db, out = t.p("svc.db"), t.p("out")
 
         def restore():                 # the database before the report
-            for x in ("-wal", "-shm"):
-                if os.path.exists(db + x):
-                    os.remove(db + x)
-            shutil.copy(base, db)
+            copy_db(base, db)
         restore()
         report(db, N2, t.p("clean"))
-        want_db, want = snapshot(db), digests(t.p("clean"), N2)
+        want_db, want = snapshot(db, CLOCK), digests(t.p("clean"), N2)
         eq(summary_json(t.p("clean"))["closed"], len(range(0, n, 3)),
            "closed calls")
         restore()
@@ -529,8 +524,8 @@ def test_kill_during_night2_report_then_rerun_equals_clean_run():
                  ("after the record", False, said("recorded the report"))]
         landed = []
         for where, must, ready in kills:
-            hit, text = kill_on([SVCRECON, "report", "--db", db, "--out", out,
-                                 "--as-of", N2], ready)
+            hit, text = kill_on(cmd("report", "--db", db, "--out", out,
+                                    "--as-of", N2), ready)
             check(hit or not must, "the kill (%s) landed: %s" % (where, text))
             if hit:
                 landed.append(where)
@@ -551,7 +546,7 @@ def test_kill_during_night2_report_then_rerun_equals_clean_run():
                 restore()
         check(len(landed) >= 4, "the kills landed during the report (%s)" % landed)
         report(db, N2, out)
-        eq(snapshot(db) == want_db, True, "database after kills")
+        eq(snapshot(db, CLOCK) == want_db, True, "database after kills")
         eq(digests(out, N2), want, "workbooks after kills")
 
 

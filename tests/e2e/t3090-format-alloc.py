@@ -16,7 +16,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import ROOT, Run, Tmp, check, eq, main, svc  # noqa: E402
+from svctest import ROOT, Run, Tmp, check, cmd, eq, main, svc  # noqa: E402
 
 SHIM = r"""
 #define _GNU_SOURCE
@@ -89,9 +89,9 @@ def test_read_back_out_of_memory_is_70():
     it: out of memory; the file was removed (is the disk full?)"."""
     night = os.path.join(ROOT, "tests", "faults", "night")
     with Tmp() as t:
-        p = subprocess.run([ALLOCFAIL, "run", "--db", t.p("svc.db"),
-                            "--inbox", night, "--out", t.p("out"),
-                            "--as-of", "2026-03-12", "--quiet"],
+        p = subprocess.run([ALLOCFAIL] + cmd("run", "--db", t.p("svc.db"),
+                                             "--inbox", night, "--out", t.p("out"),
+                                             "--as-of", "2026-03-12", "--quiet")[1:],
                            env=dict(os.environ, TZ="UTC",
                                     SVCRECON_FAULT_MALLOC_MIN=str(128 * 1024)),
                            capture_output=True, text=True, timeout=300)

@@ -18,8 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, query, skip,  # noqa: E402
-                     svc)
+from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check, cmd, eq, main, query,  # noqa: E402
+                     skip, sqlite_only, svc)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
@@ -39,17 +39,13 @@ def setup(t, n_big=20000):
 
 
 def intact(db, n_dispatch=3, n_files=1):
-    """The database opens, is consistent, and holds only the small file."""
-    con = sqlite3.connect(db)
-    try:
-        eq(con.execute("PRAGMA integrity_check").fetchall(), [("ok",)], "integrity")
-        eq(con.execute("SELECT count(*) FROM dispatch").fetchall(), [(n_dispatch,)],
-           "dispatch rows")
-        eq(con.execute("SELECT count(*) FROM imported_file").fetchall(), [(n_files,)],
-           "imported_file rows")
-        eq(con.execute("SELECT count(*) FROM rejected_row").fetchall(), [(0,)])
-    finally:
-        con.close()
+    """The database opens, is consistent (SQLite's integrity_check), and
+    holds only the small file."""
+    if not ON_PG:
+        eq(query(db, "PRAGMA integrity_check"), [("ok",)], "integrity")
+    eq(query(db, "SELECT count(*) FROM dispatch"), [(n_dispatch,)], "dispatch rows")
+    eq(query(db, "SELECT count(*) FROM imported_file"), [(n_files,)], "imported_file rows")
+    eq(query(db, "SELECT count(*) FROM rejected_row"), [(0,)])
 
 
 def rerun_loads_all(t, big, n_big=20000):
@@ -70,10 +66,11 @@ def fsize_limit(limit):
 
 def run_limited(args, limit):
     env = dict(os.environ, TZ="UTC")
-    return subprocess.run([SVCRECON] + args, capture_output=True, text=True, env=env,
+    return subprocess.run(cmd(*args), capture_output=True, text=True, env=env,
                           preexec_fn=fsize_limit(limit), timeout=600)
 
 
+@sqlite_only("a file size limit on SQLite's writes (PostgreSQL's server writes its own files)")
 def test_file_size_limit_while_importing_rolls_back():
     """RLIMIT_FSIZE just above the database's size: the WAL cannot grow;
     the import fails with 73 (an output cannot be created) and loses
@@ -94,6 +91,7 @@ def test_file_size_limit_while_importing_rolls_back():
         rerun_loads_all(t, big)
 
 
+@sqlite_only("a full disk under the SQLite file")
 def test_disk_full_while_importing_rolls_back():
     """A 1 MiB tmpfs holds the database; the big file (2.6 MB) cannot fit:
     SQLITE_FULL, exit 73, nothing of the file; after the disk is grown, the
@@ -125,6 +123,7 @@ def test_disk_full_while_importing_rolls_back():
             subprocess.run(["umount", mnt], capture_output=True)
 
 
+@sqlite_only("a read-only SQLite file (a role without privileges: t0210)")
 def test_read_only_database_gives_73_and_is_untouched():
     with Tmp() as t:
         big = setup(t, n_big=10)
@@ -151,6 +150,7 @@ def test_read_only_database_gives_73_and_is_untouched():
         rerun_loads_all(t, big, n_big=10)
 
 
+@sqlite_only("SQLite's busy timeout (PostgreSQL's advisory lock: t0210)")
 def test_database_locked_by_another_client_gives_75_after_the_busy_timeout():
     with Tmp() as t:
         big = setup(t, n_big=10)
@@ -176,6 +176,7 @@ def test_database_locked_by_another_client_gives_75_after_the_busy_timeout():
         rerun_loads_all(t, big, n_big=10)
 
 
+@sqlite_only("a SQLite file in rollback-journal mode held exclusively")
 def test_database_of_another_program_held_exclusively_gives_75():
     """A database in rollback-journal mode, held by BEGIN EXCLUSIVE: even the
     first read waits, then 75; the file is not touched."""

@@ -270,7 +270,7 @@ def current_state(db, kind):
     key = ", ".join(FEEDS[kind]["key"])
     cols = ", ".join(stored_columns(kind))
     rows = query(db, "SELECT %s FROM %s AS t WHERE file_id = (SELECT max(file_id) FROM %s "
-                     "AS u WHERE (%s) IS (%s))"
+                     "AS u WHERE (%s) IS NOT DISTINCT FROM (%s))"
                  % (cols, table, table,
                     ", ".join("u." + k for k in FEEDS[kind]["key"]),
                     ", ".join("t." + k for k in FEEDS[kind]["key"])))

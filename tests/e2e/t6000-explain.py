@@ -26,6 +26,7 @@ The three nights (as of A = 2026-03-12 unless a case says otherwise):
            closeouts_bad     header lacks columns: refused whole
 """
 import base64
+import datetime
 import glob
 import json
 import os
@@ -34,8 +35,9 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, ROOT, SVCRECON, Tmp, check,  # noqa: E402
-                     eq, main, query, rule_files_in_order, sha256, svc)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, Tmp, check, cmd,  # noqa: E402
+                     connect, db_exists, eq, main, query, rule_files_in_order, sha256,
+                     shown_db, snapshot, sqlite_only, svc)
 
 A = "2026-03-12"
 
@@ -169,7 +171,7 @@ def test_reassigned_dispatch_json():
         doc = explain_json(db, "X1")
         eq(doc["explain"], 1)
         eq(doc["as_of"], A)
-        eq(doc["database"], db)
+        eq(doc["database"], shown_db(db))
         eq(doc["query"], {"dispatch_id": "X1", "source": None})
         eq(len(doc["results"]), 1)
         res = doc["results"][0]
@@ -521,7 +523,7 @@ def test_source_closeouts_without_a_known_dispatch():
         r = explain(db, "X404")
         eq(r.code, 65, r)
         eq(r.out, "")
-        check("svcrecon: dispatch 'X404' not found in %s" % db in r.err, r.err)
+        check("svcrecon: dispatch 'X404' not found in %s" % shown_db(db) in r.err, r.err)
         check("closeouts naming it: closeouts_n3.csv:4" in r.err, r.err)
 
 
@@ -544,8 +546,8 @@ def test_source_rejected_rows_show_raw_safely():
                      "Caf\\xE9\\x01,1,R1,"])
         # JSON: valid UTF-8 on the wire, the exact bytes in base64.
         e = dict(os.environ, TZ="UTC")
-        p = subprocess.run([SVCRECON, "explain", "--db", db, "--as-of", A, "--json",
-                            "--source", "closeouts_n3.csv:6"], capture_output=True, env=e)
+        p = subprocess.run(cmd("explain", "--db", db, "--as-of", A, "--json",
+                               "--source", "closeouts_n3.csv:6"), capture_output=True, env=e)
         eq(p.returncode, 0, p)
         doc = json.loads(p.stdout.decode("utf-8", errors="strict"))
         rr = doc["results"][0]["rejected_row"]
@@ -611,9 +613,10 @@ def test_not_found_is_65_with_a_message():
         db = build(t)
         for args, msg in [
                 (["X999"], "svcrecon: dispatch 'X999' not found in %s (no version of it was "
-                           "imported)\n" % db),
+                           "imported)\n" % shown_db(db)),
                 (["--source", "nope.csv:2"],
-                 "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s\n" % db),
+                 "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s\n"
+                 % shown_db(db)),
                 (["--source", "closeouts_n1.csv:99"],
                  "svcrecon: closeouts_n1.csv:99: no row starts at line 99 (a row is named by "
                  "the physical line where its record starts; blank lines and the header start "
@@ -628,6 +631,8 @@ def test_not_found_is_65_with_a_message():
                 eq(r.err, msg, args)
 
 
+@sqlite_only("a missing file, a file that is not a database, another program's "
+             "SQLite file, a folder (a missing schema: t0200)")
 def test_missing_or_foreign_database():
     with Tmp() as t:
         r = svc("explain", "--db", t.p("none.db"), "X1")
@@ -677,7 +682,7 @@ def test_usage_errors_are_64():
             check(("svcrecon: " + msg) in r.err, (args, r.err))
             check("       svcrecon explain --db DB" in r.err, r.err)
             eq(r.out, "", args)
-            check(not os.path.exists(t.p("x.db")), args)
+            check(not db_exists(t.p("x.db")), args)
         r = svc("--help")
         check("svcrecon explain --db DB [--as-of DATE]" in r.out, r.out)
         check("--source FILE:LINE" in r.out and "--json" in r.out, r.out)
@@ -698,28 +703,35 @@ def test_reads_only_takes_no_lock_and_reads_beside_a_writer():
     with Tmp() as t:
         db = build(t)
         want = lines(explain(db, "X1"))
-        before = sha256(db)
-        os.unlink(db + ".lock")
-        eq(lines(explain(db, "X1")), want)
-        eq(sha256(db), before, "explain changed the database")
-        check(not os.path.exists(db + ".lock"), "explain took the run lock")
-        # A run holds the lock: explain does not wait for it.
-        holder = hold_lock(db + ".lock")
-        try:
+        # the file's bytes; on PostgreSQL every table's rows
+        state = (lambda: snapshot(db)) if ON_PG else (lambda: sha256(db))
+        before = state()
+        if not ON_PG:   # the lock file (PostgreSQL's advisory lock: t0210)
+            os.unlink(db + ".lock")
             eq(lines(explain(db, "X1")), want)
-        finally:
-            holder.kill()
-            holder.wait()
+            eq(state(), before, "explain changed the database")
+            check(not os.path.exists(db + ".lock"), "explain took the run lock")
+            # A run holds the lock: explain does not wait for it.
+            holder = hold_lock(db + ".lock")
+            try:
+                eq(lines(explain(db, "X1")), want)
+            finally:
+                holder.kill()
+                holder.wait()
         # A writer is inside a transaction: explain reads the last commit.
-        con = sqlite3.connect(db, isolation_level=None)
-        try:
+        if ON_PG:
+            con = connect(db)
+            con.execute("BEGIN")
+        else:
+            con = sqlite3.connect(db, isolation_level=None)
             con.execute("BEGIN IMMEDIATE")
+        try:
             con.execute("UPDATE dispatch SET provider_id = 'ZZ'")
             eq(lines(explain(db, "X1")), want)
         finally:
             con.execute("ROLLBACK")
             con.close()
-        eq(sha256(db), before, "explain changed the database")
+        eq(state(), before, "explain changed the database")
 
 
 # ---- agreement with the rule views and the workbooks: sample-data ------------------
@@ -740,10 +752,11 @@ def import_sample(t):
 def rule_views(db):
     """A read-only connection with the rules of schemas/ run on it, as the
     reports run them (default buckets, as of A)."""
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    con = connect(db) if ON_PG else sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     con.executescript(open(os.path.join(SCHEMAS, "rules", "r010_context.sql")).read())
+    day = (datetime.date.fromisoformat(A) - datetime.date(1970, 1, 1)).days
     con.execute("INSERT INTO run_ctx (as_of, as_of_day, from_day) VALUES "
-                "(?, julianday(?) - julianday('1970-01-01'), NULL)", (A, A))
+                "(?, ?, NULL)", (A, day))
     lo = 0
     for seq, hi in enumerate([7, 14, 30, 60, 90, None], 1):
         con.execute("INSERT INTO aging_bucket VALUES (?, ?, ?, ?)",
