@@ -697,7 +697,7 @@ def build_results(b, meta):
           expl.get("median_source_s") if expl else None, TARGET_EXPLAIN_S,
           "%.3f", " s")
     svc = [st[s] for s in ("import", "report", "run", "rerun", "night2",
-                           "explain") if st.get(s)]
+                           "explain", "statements") if st.get(s)]
     peak = max(s["peak_rss_mb"] for s in svc) if svc else None
     check("peak RSS <= %g MB (every svcrecon step)" % TARGET_RSS_MB,
           peak, TARGET_RSS_MB, "%.1f", " MB")
