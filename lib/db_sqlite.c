@@ -399,9 +399,10 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
      * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
      * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
      * load or report peaked at 49-51 MB and grew with the database, with
-     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 35 MB since upkeep.sql no
-     * longer runs two sorts at once), for the same CPU time (issue 15;
-     * bench/README.md, third pass). */
+     * 8 MiB at ~33 MB, for the same CPU time (issue 15; bench/README.md,
+     * third pass). Since upkeep.sql sorts nothing (its TEMP tables get
+     * their indexes before the fill) a load peaks at ~30 MB at 200k and
+     * 1M alike; the report reads with 2 MiB (db_lite_reading_memory). */
     if (db_lite_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
         db_lite_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
         db_lite_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
