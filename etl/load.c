@@ -298,12 +298,13 @@ static int stage_record(struct loader *L, enum feed_kind kind,
 /* Test hook (tests/e2e/t0230): wait at point -- "copy": in the COPY,
  * every 16,384 records (some of them sent); "staged KIND": the COPY of a
  * file of KIND ended, its rows not yet in their tables -- for a kill -9
- * to find the file half done on the server. */
+ * (or a server-side end of the session, t0210) to find the file half
+ * done on the server. 10 s: ample for a test to see it and act. */
 static void test_pause(const char *point)
 {
     const char *at = getenv("SVCRECON_TEST_PAUSE");
     if (at && strcmp(at, point) == 0)
-        sleep(30);
+        sleep(10);
 }
 
 /* Ends the COPY and makes the staged rows the file's rows and rejected
