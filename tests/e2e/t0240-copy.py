@@ -9,6 +9,7 @@ SQLite database to PostgreSQL").
 - the next night imported into the PostgreSQL copy gives what importing it
   into the SQLite original gives (ids go on after the copied ones);
 - SQLite -> SQLite: the copy's workbooks are byte-identical;
+- a file's warnings keep their order;
 - a target holding data is refused (73) and left unchanged; a missing
   source is 66 (nothing created), an old or foreign one 65;
 - a wrong password on the target is 66, and no password is ever shown;
@@ -31,8 +32,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import (ROOT, SVCRECON, Tmp, check, downgrade_to_version_3, eq,  # noqa: E402
-                     sha256, svc)
+from svctest import (DSP_HDR, ROOT, SVCRECON, Tmp, check,  # noqa: E402
+                     downgrade_to_version_3, eq, sha256, svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
 pg = importlib.import_module("t0210-postgresql")
@@ -218,6 +219,36 @@ def test_sqlite_to_sqlite_gives_byte_identical_workbooks():
             ra, rb = (svc("explain", "--db", "svc.db", "--as-of", DATES[1],
                           *args, cwd=t.p(side)) for side in ("a", "b"))
             eq((rb.code, rb.out, rb.err), (ra.code, ra.out, ra.err), args)
+
+
+def test_a_files_warnings_keep_their_order():
+    # a file with an unknown column whose rows are mostly Windows-1252: two
+    # warnings, which the audit lists in the order recorded (file_warning's
+    # rowid, which the copy does not copy but keeps in order)
+    c = pg.cluster()
+    schema = fresh_schema(c, "warn")
+    uri = c.uri()
+    with Tmp() as t:
+        rows = ["D1,2026-03-10 09:00,iPF770,S1,WA0377,Caf\xe9 One,98101,X,OPEN,a",
+                "D2,2026-03-10 10:00,iPF770,S2,WA0377,Caf\xe9 Two,98101,X,OPEN,b",
+                "D3,2026-03-10 11:00,iPF770,S3,WA0377,Plain,98101,X,OPEN,c"]
+        t.write("d.csv", ("%s,agent\n" % DSP_HDR + "\n".join(rows)
+                          + "\n").encode("latin-1"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                t.p("d.csv"), "--quiet")
+        eq(r.code, 0, r)
+        con = sqlite3.connect(t.p("svc.db"))
+        want = [m for (m,) in con.execute(
+            "SELECT message FROM file_warning ORDER BY rowid")]
+        con.close()
+        eq(len(want), 2, want)
+        check(want[0].startswith("unknown columns"), want)
+        copy(t.p("svc.db"), uri, "--to-schema", schema, "--quiet")
+        got = c.psql(pgcluster.DATABASE, "SELECT string_agg(message, '|' "
+                     "ORDER BY rowid) FROM %s.file_warning" % schema)
+        eq(got.strip(), "|".join(want))
+        copy(uri, t.p("back.db"), "--from-schema", schema, "--quiet")
+        eq(lite_tables(t.p("back.db")), lite_tables(t.p("svc.db")))
 
 
 def test_a_target_with_data_is_refused_and_left_unchanged():
