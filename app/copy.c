@@ -20,6 +20,7 @@
  * copy then answers exactly what the source answers (README says why). */
 #include "app/copy.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -295,27 +296,50 @@ static int copy_rows(struct db_stmt *sel, struct db_stmt *ins,
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* vsnprintf into sql, or 70 when it would be cut (it cannot be: the
+ * column lists are under SQL_MAX / 2 each, the table names short). */
+__attribute__((format(printf, 4, 5)))
+static int format_sql(char *sql, size_t size, struct diag *d,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "a copy statement is too "
+                        "long");
+    return 0;
+}
+
+/* The table's SELECT on the source and its INSERT on the target. */
+static int prepare_pair(struct copy *c, const struct copy_table *t,
+                        const char *what, struct db_stmt **sel,
+                        struct db_stmt **ins, struct diag *d)
+{
+    char cols[SQL_MAX / 2], params[SQL_MAX / 2], sql[SQL_MAX + 128];
+    if (table_columns(c, t->name, cols, params, d) != 0 ||
+        format_sql(sql, sizeof sql, d, "SELECT %s FROM %s ORDER BY %s", cols,
+                   t->name, t->order) != 0 ||
+        db_prepare(c->from, sql, sel, d, what) != 0 ||
+        format_sql(sql, sizeof sql, d, "INSERT INTO %s (%s) VALUES (%s)",
+                   t->name, cols, params) != 0)
+        return -1;
+    return db_prepare(c->to, sql, ins, d, what);
+}
+
 static int copy_table(struct copy *c, const struct copy_table *t,
                       struct diag *d)
 {
-    char cols[SQL_MAX / 2], params[SQL_MAX / 2], sql[SQL_MAX], what[80];
+    char what[80];
     struct db_stmt *sel = NULL, *ins = NULL;
     struct copy_table_count *n = &c->res.tables[c->res.n_tables];
     struct timespec t0;
     clock_start(&t0);
     snprintf(what, sizeof what, "copying table '%s'", t->name);
-    if (table_columns(c, t->name, cols, params, d) != 0)
-        return -1;
-    snprintf(sql, sizeof sql, "SELECT %s FROM %s ORDER BY %s", cols,
-             t->name, t->order);
-    int rc = db_prepare(c->from, sql, &sel, d, what);
-    if (rc == 0) {
-        snprintf(sql, sizeof sql, "INSERT INTO %s (%s) VALUES (%s)",
-                 t->name, cols, params);
-        rc = db_prepare(c->to, sql, &ins, d, what);
-    }
     n->table = t->name;
     n->rows = 0;
+    int rc = prepare_pair(c, t, what, &sel, &ins, d);
     if (rc == 0)
         rc = copy_rows(sel, ins, what, &n->rows, d);
     db_finalize(sel);
