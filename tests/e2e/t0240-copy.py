@@ -54,6 +54,20 @@ def fresh_schema(c, name):
     return schema
 
 
+def on_pg(name):
+    """The cluster, a fresh schema of this test, and the URI."""
+    c = pg.cluster()
+    return c, fresh_schema(c, name), c.uri()
+
+
+def same_cells(lite_out, lite, pg_out, uri, schema):
+    """pg.same_cells of SQLite's workbooks and PostgreSQL's, each naming
+    its own database."""
+    return pg.same_cells(lite_out, [pg.shell_quote(lite), lite], pg_out,
+                         ["%s --schema %s" % (pg.shell_quote(uri), schema),
+                          uri])
+
+
 def night(t, db, date, out, extra=(), cwd=None):
     """Stages the sample night of `date` in t's inbox and runs it on db."""
     pg.stage_night(t, "inbox", date)
@@ -98,16 +112,12 @@ def same_reports(t, lite, pg_args, as_of, tag):
         r = svc("report", "--db", db, *extra, "--out", t.p(out), "--as-of",
                 as_of, "--statements", "--quiet")
         eq(r.code, 0, r)
-    return pg.same_cells(t.p("r_lite_" + tag), [pg.shell_quote(lite), lite],
-                         t.p("r_pg_" + tag),
-                         ["%s --schema %s" % (pg.shell_quote(uri), schema),
-                          uri])
+    return same_cells(t.p("r_lite_" + tag), lite, t.p("r_pg_" + tag), uri,
+                      schema)
 
 
 def test_sqlite_to_postgresql_gives_the_same_reports_and_explain():
-    c = pg.cluster()
-    schema = fresh_schema(c, "same")
-    uri = c.uri()
+    c, schema, uri = on_pg("same")
     with Tmp() as t:
         lite = t.p("svc.db")
         for date in DATES:
@@ -166,9 +176,7 @@ def test_sqlite_to_postgresql_gives_the_same_reports_and_explain():
 
 
 def test_the_next_night_on_the_copy_equals_the_original():
-    c = pg.cluster()
-    schema = fresh_schema(c, "next")
-    uri = c.uri()
+    c, schema, uri = on_pg("next")
     with Tmp() as t:
         lite = t.p("svc.db")
         night(t, lite, DATES[0], t.p("night1"))
@@ -180,9 +188,7 @@ def test_the_next_night_on_the_copy_equals_the_original():
                     "--out", t.p(out), "--as-of", DATES[1], "--statements",
                     "--quiet", "--summary", t.p(out + ".json"))
             eq(r.code, 0, r)
-        n = pg.same_cells(t.p("lite"), [pg.shell_quote(lite), lite], t.p("pg"),
-                          ["%s --schema %s" % (pg.shell_quote(uri), schema),
-                           uri])
+        n = same_cells(t.p("lite"), lite, t.p("pg"), uri, schema)
         check(n > 1000, n)
         sl, sp = (json.load(open(t.p(x + ".json"))) for x in ("lite", "pg"))
         eq(pg.strip_summary(sp), pg.strip_summary(sl), "summary")
@@ -225,9 +231,7 @@ def test_a_files_warnings_keep_their_order():
     # a file with an unknown column whose rows are mostly Windows-1252: two
     # warnings, which the audit lists in the order recorded (file_warning's
     # rowid, which the copy does not copy but keeps in order)
-    c = pg.cluster()
-    schema = fresh_schema(c, "warn")
-    uri = c.uri()
+    c, schema, uri = on_pg("warn")
     with Tmp() as t:
         rows = ["D1,2026-03-10 09:00,iPF770,S1,WA0377,Caf\xe9 One,98101,X,OPEN,a",
                 "D2,2026-03-10 10:00,iPF770,S2,WA0377,Caf\xe9 Two,98101,X,OPEN,b",
@@ -270,9 +274,7 @@ def test_a_target_with_data_is_refused_and_left_unchanged():
               in r.err, r.err)
         eq(sha256(t.p("b.db")), before, "the old target changed")
         # a PostgreSQL schema holding data
-        c = pg.cluster()
-        schema = fresh_schema(c, "full")
-        uri = c.uri()
+        c, schema, uri = on_pg("full")
         copy(t.p("a.db"), uri, "--to-schema", schema, "--quiet")
         counts = pg_counts(c, schema)
         r = copy(t.p("a.db"), uri, "--to-schema", schema, code=73)
@@ -309,16 +311,14 @@ def test_a_missing_or_unfit_source_is_66_or_65_and_nothing_is_created():
         eq(r.code, 0, r)
         copy(t.p("old.db"), t.p("new.db"), "--quiet")
         # a PostgreSQL schema that holds no svcrecon tables
-        c = pg.cluster()
-        schema = fresh_schema(c, "none")
+        c, schema, _ = on_pg("none")
         r = copy(c.uri(), t.p("new2.db"), "--from-schema", schema, code=66)
         check("cannot open database: no schema '%s'" % schema in r.err, r.err)
         check(not os.path.exists(t.p("new2.db")), "target created")
 
 
 def test_a_wrong_password_on_the_target_is_66_and_never_shown():
-    c = pg.cluster()
-    schema = fresh_schema(c, "pw")
+    c, schema, _ = on_pg("pw")
     with Tmp() as t:
         night(t, t.p("svc.db"), DATES[0], t.p("out"))
         bad = c.uri(pgcluster.PASSWORD_ROLE, "Wr0ng-pw-xyz")
@@ -341,9 +341,7 @@ def test_a_wrong_password_on_the_target_is_66_and_never_shown():
 
 
 def test_a_connection_ended_mid_copy_leaves_the_target_empty():
-    c = pg.cluster()
-    schema = fresh_schema(c, "lost")
-    uri = c.uri()
+    c, schema, uri = on_pg("lost")
     with Tmp() as t:
         gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
                               "--dispatches", "4000", "--days", "60",
@@ -382,10 +380,7 @@ def test_a_connection_ended_mid_copy_leaves_the_target_empty():
         r = svc("report", "--db", t.p("svc.db"), "--out", t.p("lite2"),
                 "--as-of", "2025-03-01", "--quiet")
         eq(r.code, 0, r)
-        n = pg.same_cells(t.p("lite2"), [pg.shell_quote(t.p("svc.db")),
-                                         t.p("svc.db")], t.p("pg"),
-                          ["%s --schema %s" % (pg.shell_quote(uri), schema),
-                           uri])
+        n = same_cells(t.p("lite2"), t.p("svc.db"), t.p("pg"), uri, schema)
         check(n > 10000, n)
 
 
@@ -405,29 +400,13 @@ def test_the_target_held_by_a_run_is_75():
             check(not os.path.exists(t.p("b.db")), "target created")
         copy(t.p("a.db"), t.p("b.db"), "--quiet")
         # PostgreSQL: a session holds the schema's advisory lock
-        c = pg.cluster()
-        schema = fresh_schema(c, "lock")
-        uri = c.uri()
-        key = pg.lock_key(pgcluster.DATABASE, schema)
-        holder = subprocess.Popen(
-            [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
-             "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=dict(os.environ, PGAPPNAME="the-night-holder"))
-        try:
-            holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n"
-                               % key)
-            holder.stdin.flush()
-            pid = holder.stdout.readline().strip().split("|")[-1]
-            check(pid.isdigit(), pid)
+        c, schema, uri = on_pg("lock")
+        with pg.lock_holder(c, schema) as pid:
             r = copy(t.p("a.db"), uri, "--to-schema", schema, code=75)
             check("schema '%s' held by pid %s on the local socket "
                   "(application 'the-night-holder') since " % (schema, pid)
                   in r.err and "try later" in r.err, r.err)
             eq(set(pg_counts(c, schema).values()), {0}, "copied while held")
-        finally:
-            holder.stdin.close()
-            holder.wait()
         for _ in range(50):          # the holder's lock goes a moment later
             r = svc("copy", "--from", t.p("a.db"), "--to", uri, "--to-schema",
                     schema, "--quiet")
