@@ -5,7 +5,8 @@ SQLite database to PostgreSQL").
 - SQLite -> PostgreSQL of the two sample nights: `report` on both gives the
   same cells in every sheet of every workbook (dealer statements too), and
   `explain` the same text; rejected rows' raw bytes are equal; copied back
-  to SQLite, every table holds what the original holds;
+  to SQLite (directly, and by way of a second PostgreSQL schema), every
+  table holds what the original holds;
 - the next night imported into the PostgreSQL copy gives what importing it
   into the SQLite original gives (ids go on after the copied ones);
 - SQLite -> SQLite: the copy's workbooks are byte-identical;
@@ -153,11 +154,17 @@ def test_sqlite_to_postgresql_gives_the_same_reports_and_explain():
         # and back to SQLite: every table as the original holds it
         back = t.p("back.db")
         copy(uri, back, "--from-schema", schema, "--quiet")
-        got = lite_tables(back)
-        for name in before:
-            eq(got[name], before[name], "SQLite -> PostgreSQL -> SQLite: "
-               + name)
-        eq(sorted(got), sorted(before))
+        # and by way of a second schema too (PostgreSQL -> PostgreSQL)
+        second = fresh_schema(c, "same2")
+        copy(uri, uri, "--from-schema", schema, "--to-schema", second,
+             "--quiet")
+        back2 = t.p("back2.db")
+        copy(uri, back2, "--from-schema", second, "--quiet")
+        for db in (back, back2):
+            got = lite_tables(db)
+            for name in before:
+                eq(got[name], before[name], "%s: %s" % (db, name))
+            eq(sorted(got), sorted(before))
         # the same workbooks, the latest night and the one before
         n = same_reports(t, lite, (uri, schema), "2026-03-12", "2")
         n += same_reports(t, lite, (uri, schema), "2026-03-11", "1")
