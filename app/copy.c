@@ -16,7 +16,8 @@
  * must hold no svcrecon row: a copy never merges. Every table is copied in
  * one transaction on the target, row by row (step the source, insert into
  * the target: memory stays flat), with its ids; a failure anywhere rolls
- * the whole copy back. The rule state is copied too, not recomputed: the
+ * the whole copy back. Only the re-run stamps are left behind (see
+ * copy_tables). The rule state is copied too, not recomputed: the
  * copy then answers exactly what the source answers (README says why). */
 #include "app/copy.h"
 
@@ -44,7 +45,7 @@
  * table is the target's. */
 static const struct copy_table {
     const char *name;
-    const char *order;
+    const char *order;       /* NULL: not copied, only checked empty */
 } copy_tables[] = {
     {"imported_file", "file_id"},
     {"file_warning", "rowid"},
@@ -57,7 +58,11 @@ static const struct copy_table {
     {"report_unclosed", "as_of_day, dispatch_id"},
     {"report_noncompensable",
      "as_of_day, dealer_id, dispatch_id, submitted_at"},
-    {"report_output", "as_of_day"},
+    /* The re-run stamps (README "Re-runs") say which workbooks in an
+     * output folder a re-run may leave as they are. Those were written
+     * from the source and name it on their Run and About sheets; from the
+     * copy, a re-run writes them anew (naming the copy) and stamps them. */
+    {"report_output", NULL},
     {"cur_registration", "registration_id"},
     {"cur_dispatch", "dispatch_row_id"},
     {"cur_closeout", "closeout_id"},
@@ -365,7 +370,7 @@ static int copy_all(struct copy *c, struct diag *d)
         check_empty(c->to, c->o->to_shown, d) != 0)
         goto fail;
     for (int i = 0; i < N_TABLES; i++)
-        if (copy_table(c, &copy_tables[i], d) != 0)
+        if (copy_tables[i].order && copy_table(c, &copy_tables[i], d) != 0)
             goto fail;
     /* PostgreSQL's identity columns numbered nothing: the next row of
      * each table must come after the copied ids (schemas/queries/copy/). */
