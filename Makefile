@@ -60,7 +60,7 @@ BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev zlib1g-dev
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd \
-             postgresql
+             postgresql python3-psycopg2
 TEST_LOCALES = de_DE.UTF-8     # t3030: a decimal-comma locale in the environment
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)
