@@ -13,6 +13,7 @@ Without a cluster every test says SKIP (counted apart, never passed).
   PGPASSWORD works as libpq defines it;
 - a login without the privileges: 73 when writing, 66 when reading.
 """
+import contextlib
 import json
 import os
 import re
@@ -274,17 +275,7 @@ def test_second_start_gets_75_naming_the_holder():
                 "registrations", t.p("inbox", "registrations_2026-03-11.csv"))
         eq(r.code, 0, r)
         # a session that holds the run lock of this database and schema
-        key = lock_key(pgcluster.DATABASE, schema)
-        holder = subprocess.Popen(
-            [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
-             "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=dict(os.environ, PGAPPNAME="the-night-holder"))
-        try:
-            holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
-            holder.stdin.flush()
-            pid = holder.stdout.readline().strip().split("|")[-1]
-            check(pid.isdigit(), pid)
+        with lock_holder(c, schema) as pid:
             for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out")],
                          ["report", "--out", t.p("out")],
                          ["import", "--kind", "dispatches",
@@ -298,9 +289,6 @@ def test_second_start_gets_75_naming_the_holder():
             # explain reads without the lock
             r = svc("explain", "--db", uri, "--schema", schema, "X1")
             eq(r.code, 65, r)
-        finally:
-            holder.stdin.close()
-            holder.wait()
         # the holder gone, the run goes ahead (its server process lets the
         # lock go a moment after psql exits)
         for _ in range(50):
@@ -311,6 +299,27 @@ def test_second_start_gets_75_naming_the_holder():
                 break
             time.sleep(0.1)
         eq(r.code, 0, r)
+
+
+@contextlib.contextmanager
+def lock_holder(c, schema):
+    """A psql session (application 'the-night-holder') holding the run lock
+    of the test database and schema; yields its server pid."""
+    key = lock_key(pgcluster.DATABASE, schema)
+    holder = subprocess.Popen(
+        [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
+         "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PGAPPNAME="the-night-holder"))
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
+        holder.stdin.flush()
+        pid = holder.stdout.readline().strip().split("|")[-1]
+        check(pid.isdigit(), pid)
+        yield pid
+    finally:
+        holder.stdin.close()
+        holder.wait()
 
 
 def lock_key(database, schema):
