@@ -619,10 +619,19 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
         snprintf(prev, sizeof prev, "%lld %s",
                  (long long)db_column_int64(q, 2), hex);
     }
-    snprintf(stamp, size, "svcrecon %s; schema %d; as-of %s; from %s; "
+    /* The Run and About sheets name the database (and --schema): a
+     * database moved to another path, or copied with `svcrecon copy`,
+     * writes its workbooks again rather than keep ones naming the old. */
+    char where[8192], where_hex[65];
+    snprintf(where, sizeof where, "%s\n%s", o->db_path ? o->db_path : "",
+             o->schema ? o->schema : "");
+    sha256_bytes(where, strlen(where), where_hex);
+    snprintf(stamp, size, "svcrecon %s; schema %d; database %.16s; as-of %s; "
+             "from %s; "
              "buckets %s; files %lld last %lld; previous %s; reports %lld; "
              "statements %s; night after %lld files %lld last %lld",
-             o->version ? o->version : "?", DB_SCHEMA_VERSION, o->as_of,
+             o->version ? o->version : "?", DB_SCHEMA_VERSION, where_hex,
+             o->as_of,
              o->has_from ? o->from : "-", buckets,
              (long long)db_column_int64(q, 0),
              (long long)db_column_int64(q, 1), prev,

@@ -9,7 +9,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import ROOT, Tmp, check, eq, main, sha256, svc, DSP_HDR  # noqa: E402
+from svctest import (ROOT, Tmp, check, eq, main, sha256, sqlite_only, svc,  # noqa: E402
+                     DSP_HDR)
+from xlsx_helpers import load  # noqa: E402
 
 INBOX = os.path.join(ROOT, "sample-data", "inbox")
 BOOKS = ["unclosed_calls_2026-03-12.xlsx", "non_compensable_2026-03-12.xlsx",
@@ -57,6 +59,27 @@ def test_a_deleted_or_edited_workbook_is_written_again_with_the_same_bytes():
         r, _ = run(t)
         check("up to date" not in r.err, r.err)
         eq({b: v[0] for b, v in state(t).items()}, want)
+
+
+@sqlite_only("moves the SQLite file; on PostgreSQL another --db or --schema "
+             "is another, empty database")
+def test_a_moved_database_writes_the_workbooks_again_naming_it():
+    # The Run and About sheets name the database, so a database moved to
+    # another path (or copied with `svcrecon copy`) must not leave
+    # workbooks that name the old one as "up to date".
+    with setup() as t:
+        run(t)
+        os.rename(t.p("svc.db"), t.p("moved.db"))
+        r = svc("run", "--db", t.p("moved.db"), "--inbox", t.p("inbox"),
+                "--out", t.p("out"), "--as-of", "2026-03-12")
+        eq(r.code, 0, r)
+        check("up to date" not in r.err, r.err)
+        book = load(t.p("out", "audit_2026-03-12.xlsx"))
+        cells = [str(c) for ws in book.worksheets
+                 for row in ws.iter_rows(values_only=True) for c in row
+                 if c is not None]
+        check(any(t.p("moved.db") in c for c in cells), "moved.db not named")
+        check(not any(t.p("svc.db") in c for c in cells), "svc.db still named")
 
 
 def test_new_data_or_other_options_write_again():
