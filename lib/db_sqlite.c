@@ -140,7 +140,7 @@ void db_lite_bind_text_static(struct db_lite_stmt *st, int idx, const char *s,
 void db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p, size_t len)
 {
     if (idx > 0)
-        sqlite3_bind_blob(S(st), idx, p, (int)len, SQLITE_STATIC);
+        sqlite3_bind_blob(S(st), idx, p, (int)len, SQLITE_TRANSIENT);
 }
 
 int db_lite_step(struct db_lite_stmt *st, struct diag *d, const char *what)
