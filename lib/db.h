@@ -140,5 +140,11 @@ const char *db_library_versions(void);
  *   this is a no-op returning 0; PostgreSQL takes pg_try_advisory_lock
  *   (lib/db_pg.c). app/batch.c calls it right after db_open. */
 int db_try_lock(struct db *db, struct diag *d);  /* 0, or -1 EX_TEMPFAIL */
+/* - memory for reading: the report (app/batch.c's run loads first on the
+ *   same connection) reads listings and sorts them; SQLite's sorter keeps
+ *   in-memory runs up to the page cache's size, so its page cache is made
+ *   smaller for it (lib/db_sqlite.c says why and what it costs); the
+ *   PostgreSQL server bounds its own memory (work_mem): a no-op there. */
+int db_reading_memory(struct db *db, struct diag *d);
 
 #endif

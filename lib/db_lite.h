@@ -22,6 +22,7 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
 void db_lite_close(struct db_lite *db);
 const char *db_lite_display_name(const struct db_lite *db);
 const char *db_lite_library_versions(void);
+int db_lite_reading_memory(struct db_lite *db, struct diag *d);
 
 int db_lite_exec(struct db_lite *db, const char *sql, struct diag *d,
                  const char *what);

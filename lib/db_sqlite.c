@@ -297,6 +297,22 @@ const char *db_lite_library_versions(void)
     return text;
 }
 
+/* The report's memory (issue 15: peak RSS flat over the database's size).
+ * SQLite's sorter keeps its in-memory runs up to the larger of the main
+ * page cache's size and SQLITE_CONFIG_PMASZ pages (db_lite_open sets 16
+ * pages = 256 KiB instead of 250 = 4 MiB at 16 KiB pages), and the dealer
+ * statements walk three sorted listings at once: with the loads' 8 MiB a
+ * 1M-dispatch report peaked at 36.6 MB and its --statements at 47.6 MB
+ * (200k: 27.6 / 30.1), with 2 MiB at 22.2 / 24.3 MB (200k: 19.6 / 23.8),
+ * for the same CPU time (1M report 6.0 s either way; the runs spill to
+ * temp files, which the kernel caches). The loads keep 8 MiB: their random
+ * index inserts need it (2 MiB cost a 200k closeouts load ~30% more CPU). */
+int db_lite_reading_memory(struct db_lite *db, struct diag *d)
+{
+    return db_lite_exec(db, "PRAGMA cache_size = -2048", d,
+                        "setting pragmas");
+}
+
 int db_lite_schema_version(struct db_lite *db, int *version, struct diag *d)
 {
     sqlite3_stmt *st;
@@ -383,9 +399,10 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
      * 8 MiB of page cache: SQLite's sorter also keeps in-memory runs of up
      * to cache_size, so the peak is about twice it; with 16 MiB a 1M-row
      * load or report peaked at 49-51 MB and grew with the database, with
-     * 8 MiB at ~33 MB (200k: ~31 MB; 4M: 35 MB since upkeep.sql no
-     * longer runs two sorts at once), for the same CPU time (issue 15;
-     * bench/README.md, third pass). */
+     * 8 MiB at ~33 MB, for the same CPU time (issue 15; bench/README.md,
+     * third pass). Since upkeep.sql sorts nothing (its TEMP tables get
+     * their indexes before the fill) a load peaks at ~30 MB at 200k and
+     * 1M alike; the report reads with 2 MiB (db_lite_reading_memory). */
     if (db_lite_exec(db, "PRAGMA page_size = 16384", d, "setting pragmas") ||
         db_lite_exec(db, "PRAGMA journal_mode = WAL", d, "setting WAL mode") ||
         db_lite_exec(db, "PRAGMA synchronous = NORMAL", d, "setting pragmas") ||
@@ -412,6 +429,11 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
     if (!configured) {
         configured = true;
         sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+        /* The sorter's smallest in-memory run, in pages: 16 (256 KiB)
+         * instead of 250 (4 MiB at 16 KiB pages), so that a smaller page
+         * cache also bounds the sorts (db_lite_reading_memory). A larger
+         * cache still sets the limit (the loads: 8 MiB). */
+        sqlite3_config(SQLITE_CONFIG_PMASZ, 16u);
     }
     struct db_lite *db = calloc(1, sizeof *db);
     if (!db)

@@ -108,6 +108,11 @@ int db_try_lock(struct db *db, struct diag *d)
     return db->pg ? db_pg_try_lock(db->pg, d) : 0;
 }
 
+int db_reading_memory(struct db *db, struct diag *d)
+{
+    return db->pg ? 0 : db_lite_reading_memory(db->lite, d);
+}
+
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
 {
     return db->pg ? db_pg_exec(db->pg, sql, d, what)

@@ -832,7 +832,8 @@ static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
     struct db *db = r->db;
     const struct report_opts *o = r->o;
     *fresh = false;
-    if (db_begin_write(db, d, "starting the report") != 0)
+    if (db_reading_memory(db, d) != 0 ||
+        db_begin_write(db, d, "starting the report") != 0)
         return -1;
     if (set_up_night(db, o, r->res, d) != 0 ||
         make_stamp(db, o, stamp, size, d) != 0 ||

@@ -29,8 +29,11 @@ DELETE FROM cur_closeout
                         WHERE c.file_id = :file_id);
 INSERT INTO touched_closeout (closeout_id)
 SELECT c.closeout_id FROM closeout AS c WHERE c.file_id = :file_id;
+-- A dispatch named by several of the file's closeouts is listed once (the
+-- list's key; no DISTINCT, which sorted).
 INSERT INTO touched_dispatch (dispatch_row_id)
-SELECT DISTINCT d.dispatch_row_id
+SELECT d.dispatch_row_id
   FROM closeout AS c
   JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
- WHERE c.file_id = :file_id;
+ WHERE c.file_id = :file_id
+ON CONFLICT (dispatch_row_id) DO NOTHING;

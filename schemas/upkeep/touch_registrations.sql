@@ -5,14 +5,6 @@
 -- again for every dispatch of the serials whose registrations changed (a
 -- registration added, ended, its WMP or model changed): the serial is part
 -- of the key, so those are the serials of the file's rows.
-DELETE FROM cur_registration
- WHERE registration_id IN (SELECT o.registration_id
-                             FROM registration AS r
-                             JOIN cur_registration AS o
-                               ON o.serial_norm = r.serial_norm
-                              AND o.dealer_id = r.dealer_id
-                              AND o.registered_day = r.registered_day
-                            WHERE r.file_id = :file_id);
 INSERT INTO cur_registration
     (registration_id, file_id, line, dealer_id, dealer_name, model,
      model_norm, serial_number, serial_norm, registered_on, registered_day,
@@ -23,7 +15,23 @@ SELECT r.registration_id, r.file_id, r.line, r.dealer_id, r.dealer_name,
        r.removed_day, f.name
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
- WHERE r.file_id = :file_id;
+ WHERE r.file_id = :file_id
+-- A new key is inserted, a known one gets the new version in place (one
+-- probe of cur_registration_key, not a DELETE's and then an INSERT's); a
+-- file holds a key once (registration_key). SQLite and PostgreSQL alike.
+ON CONFLICT (serial_norm, dealer_id, registered_day) DO UPDATE
+   SET registration_id = excluded.registration_id,
+       file_id = excluded.file_id,
+       line = excluded.line,
+       dealer_name = excluded.dealer_name,
+       model = excluded.model,
+       model_norm = excluded.model_norm,
+       serial_number = excluded.serial_number,
+       registered_on = excluded.registered_on,
+       wmp_selected = excluded.wmp_selected,
+       removed_on = excluded.removed_on,
+       removed_day = excluded.removed_day,
+       file_name = excluded.file_name;
 INSERT INTO touched_exception (dispatch_row_id)
 SELECT d.dispatch_row_id
   FROM cur_dispatch AS d

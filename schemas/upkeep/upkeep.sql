@@ -30,7 +30,11 @@
 -- check 6 with or without a dispatch; x060: lists sorted and quoted).
 
 -- Every statement starts from a touched list, never from a scan of the
--- state: a night costs what it touches. CROSS JOIN tells SQLite (which has
+-- state: a night costs what it touches. Every TEMP table below is created
+-- with its indexes before its rows go in, so nothing in the upkeep sorts:
+-- SQLite's sorter holds up to cache_size in memory, and the indexes built
+-- after the fill (four sorts) made a load's peak grow with the database
+-- (200k: 35 MB, 1M: 37 MB; now ~30 MB at both; bench/README.md). CROSS JOIN tells SQLite (which has
 -- no statistics on the TEMP lists) to loop over the list first; PostgreSQL
 -- reads it as a plain join.
 
@@ -165,9 +169,18 @@ SELECT k.closeout_id, k.file_id, k.line, k.submitted_at, k.submitted_day,
 -- ---- the accepted closeout and check 7 ------------------------------------------
 -- Valid = no reason 1-6 (only a closeout whose dispatch exists can be).
 -- Per touched dispatch, the first valid closeout in acceptance order; all
--- its closeouts are in upkeep_closeout (see above).
+-- its closeouts are in upkeep_closeout (see above). The window walks
+-- upkeep_closeout_order, so the rows come in dispatch_row_id order.
 DROP TABLE IF EXISTS upkeep_accepted;
-CREATE TEMP TABLE upkeep_accepted AS
+CREATE TEMP TABLE upkeep_accepted (
+    dispatch_row_id INTEGER PRIMARY KEY,
+    closeout_id     INTEGER NOT NULL,
+    submitted_day   INTEGER NOT NULL,
+    file_name       TEXT NOT NULL,
+    line            INTEGER NOT NULL
+);
+INSERT INTO upkeep_accepted
+    (dispatch_row_id, closeout_id, submitted_day, file_name, line)
 SELECT a.dispatch_row_id, a.closeout_id, a.submitted_day, f.name AS file_name,
        a.line
   FROM (SELECT k.dispatch_row_id, k.closeout_id, k.submitted_day,
@@ -179,7 +192,6 @@ SELECT a.dispatch_row_id, a.closeout_id, a.submitted_day, f.name AS file_name,
          WHERE k.is_valid = 1) AS a
   JOIN imported_file AS f ON f.file_id = a.file_id
  WHERE a.n = 1;
-CREATE UNIQUE INDEX upkeep_accepted_id ON upkeep_accepted (dispatch_row_id);
 
 -- Each touched dispatch's accepted closeout (NULL: none), written where it
 -- changed. The IN list makes SQLite walk the touched list, not the table.
@@ -285,7 +297,19 @@ DELETE FROM cur_registration_exception
 -- NO_REGISTRATION). Two or more different dealers: MIN(dealer_id) <
 -- MAX(dealer_id). Grouped in the touched list's order (no sort).
 DROP TABLE IF EXISTS upkeep_registration_fact;
-CREATE TEMP TABLE upkeep_registration_fact AS
+CREATE TEMP TABLE upkeep_registration_fact (
+    dispatch_row_id     INTEGER PRIMARY KEY,
+    dispatch_id         TEXT NOT NULL,
+    provider_registered INTEGER NOT NULL,
+    wmp_selected        INTEGER NOT NULL,
+    model_registered    INTEGER NOT NULL,
+    is_overlapping      INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX upkeep_registration_fact_id
+    ON upkeep_registration_fact (dispatch_id);
+INSERT INTO upkeep_registration_fact
+    (dispatch_row_id, dispatch_id, provider_registered, wmp_selected,
+     model_registered, is_overlapping)
 SELECT t.dispatch_row_id,
        d.dispatch_id,
        MAX(CASE WHEN r.dealer_id = d.provider_id THEN 1 ELSE 0 END)
@@ -302,8 +326,6 @@ SELECT t.dispatch_row_id,
  WHERE d.dispatch_row_id = t.dispatch_row_id
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day)
  GROUP BY t.dispatch_row_id, d.dispatch_id;
-CREATE UNIQUE INDEX upkeep_registration_fact_id
-    ON upkeep_registration_fact (dispatch_id);
 
 -- The (dispatch, active registration) pairs whose dealers or models a
 -- detail names: only the dispatches with an exception 2-5. The table and
@@ -372,20 +394,34 @@ SELECT a.dispatch_id, 'model', a.model_norm, MIN(r.model)
  WHERE f.model_registered = 0
  GROUP BY a.dispatch_id, a.model_norm;
 DROP TABLE IF EXISTS upkeep_registration_item;
-CREATE TEMP TABLE upkeep_registration_item AS
+CREATE TEMP TABLE upkeep_registration_item (
+    dispatch_id TEXT NOT NULL,
+    list        TEXT NOT NULL,
+    item        TEXT NOT NULL,
+    n           INTEGER NOT NULL,
+    total       INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX upkeep_registration_item_key
+    ON upkeep_registration_item (dispatch_id, list, n);
+INSERT INTO upkeep_registration_item (dispatch_id, list, item, n, total)
 SELECT g.dispatch_id, g.list, g.item,
        ROW_NUMBER() OVER w AS n,
        COUNT(*) OVER w AS total
   FROM upkeep_registration_group AS g
 WINDOW w AS (PARTITION BY g.dispatch_id, g.list ORDER BY g.sort_key
              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
-CREATE UNIQUE INDEX upkeep_registration_item_key
-    ON upkeep_registration_item (dispatch_id, list, n);
 
 -- Each list joined as "'A', 'B', 'C'" in item order: a recursive CTE, as
 -- x060 (portable and ordered).
 DROP TABLE IF EXISTS upkeep_registration_list;
-CREATE TEMP TABLE upkeep_registration_list AS
+CREATE TEMP TABLE upkeep_registration_list (
+    dispatch_id TEXT NOT NULL,
+    list        TEXT NOT NULL,
+    txt         TEXT NOT NULL
+);
+CREATE UNIQUE INDEX upkeep_registration_list_key
+    ON upkeep_registration_list (dispatch_id, list);
+INSERT INTO upkeep_registration_list (dispatch_id, list, txt)
 WITH RECURSIVE chain (dispatch_id, list, n, total, txt) AS (
     SELECT i.dispatch_id, i.list, i.n, i.total, '''' || i.item || ''''
       FROM upkeep_registration_item AS i
@@ -401,8 +437,6 @@ WITH RECURSIVE chain (dispatch_id, list, n, total, txt) AS (
 SELECT c.dispatch_id, c.list, c.txt
   FROM chain AS c
  WHERE c.n = c.total;
-CREATE UNIQUE INDEX upkeep_registration_list_key
-    ON upkeep_registration_list (dispatch_id, list);
 
 INSERT INTO cur_registration_exception
     (dispatch_id, dispatched_at, dispatched_day, serial_number, model,
