@@ -32,7 +32,8 @@ APP_SRC  = $(filter-out app/main.c,$(wildcard app/*.c))
 # schemas/reference/ (the full recomputation, issue 15) is joined into one
 # array, sql_reference, in the order of its ORDER file, like the rules.
 SQL_ALL  = $(sort $(filter-out schemas/reference/%,\
-             $(wildcard schemas/*/*.sql schemas/*/*/*.sql)))
+             $(wildcard schemas/*/*.sql schemas/*/*/*.sql \
+             schemas/*/*/*/*.sql)))
 REF_DIR  = schemas/reference
 REFERENCE = $(addprefix $(REF_DIR)/,$(shell sed -e 's/\#.*//' $(REF_DIR)/ORDER))
 RULE_DIR = schemas/rules

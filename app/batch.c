@@ -174,7 +174,7 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
  * database we opened. An existing, non-empty file that does not start
  * with SQLite's magic is refused before the lock is taken, as db_open
  * would refuse it (EX_DATAERR, untouched). */
-static int check_not_other_file(const char *path, struct diag *d)
+int batch_check_db_file(const char *path, struct diag *d)
 {
     static const char magic[16] = "SQLite format 3";
     char head[16];
@@ -231,7 +231,7 @@ static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
     bool server = db_is_server(target);
     if ((must_exist && (server ? check_server_has_tables(s->o, &d)
                                : check_exists(path, &d)) != 0) ||
-        (!server && (check_not_other_file(path, &d) != 0 ||
+        (!server && (batch_check_db_file(path, &d) != 0 ||
                      lock_acquire(l, path, &d) != 0)) ||
         db_open(target, s->o->schema, DB_WRITE, &db, &d) != 0 ||
         db_try_lock(db, &d) != 0) {        /* a no-op on SQLite (db.h) */

@@ -8,6 +8,7 @@
 
 #include "reports/report.h"
 #include "etl/feed.h"
+#include "lib/diag.h"
 
 struct batch_opts {
     const char    *db_path;        /* the database as shown (no password) */
@@ -24,5 +25,11 @@ struct batch_opts {
 int batch_import(struct batch_opts *o);
 int batch_report(struct batch_opts *o);
 int batch_run(struct batch_opts *o);
+
+/* Before a SQLite database's lock file is made beside path: an existing,
+ * non-empty file that is not a SQLite database is refused (EX_DATAERR,
+ * untouched; EX_NOINPUT when not a regular file). 0 when path is missing,
+ * a SQLite file, or empty. */
+int batch_check_db_file(const char *path, struct diag *d);
 
 #endif

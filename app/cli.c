@@ -14,6 +14,7 @@
 #include <xlsxwriter.h>
 
 #include "app/batch.h"
+#include "app/copy.h"
 #include "app/run_summary.h"
 #include "lib/db.h"
 #include "lib/diag.h"
@@ -34,6 +35,8 @@ static const char usage_text[] =
     "                    [--summary FILE]\n"
     "       svcrecon explain --db DB [--as-of DATE] [--buckets N,N,...]\n"
     "                        [--json] DISPATCH_ID | --source FILE:LINE\n"
+    "       svcrecon copy --from DB --to DB [--from-schema NAME]\n"
+    "                     [--to-schema NAME] [--summary FILE]\n"
     "       svcrecon --help | --version\n";
 
 static const char help_text[] =
@@ -49,12 +52,21 @@ static const char help_text[] =
     "  explain          the story of one call (or of the row at FILE:LINE)\n"
     "                   as of a date, each fact with its source file and\n"
     "                   line; reads the database, takes no lock\n"
+    "  copy             copy every row of a database (--from) into a new or\n"
+    "                   empty one (--to), e.g. SQLite to PostgreSQL, in one\n"
+    "                   transaction; ids, files, lines and history kept\n"
     "\n"
     "options:\n"
     "  --db DB          SQLite database file, or PostgreSQL URI\n"
     "                   (postgresql://USER@HOST/DATABASE); import and run\n"
     "                   create it, report and explain need an existing one\n"
     "  --schema NAME    PostgreSQL schema to use (default svcrecon)\n"
+    "  --from DB, --to DB\n"
+    "                   copy: the database read (must be at this svcrecon's\n"
+    "                   schema version) and the one written (must hold no\n"
+    "                   svcrecon data; created when missing)\n"
+    "  --from-schema NAME, --to-schema NAME\n"
+    "                   copy: their PostgreSQL schemas (default svcrecon)\n"
     "  --kind KIND      registrations, dispatches or closeouts (import)\n"
     "  --inbox DIR      folder of feed files named registrations*.csv,\n"
     "                   dispatches*.csv, closeouts*.csv (run)\n"
@@ -82,8 +94,10 @@ static const char help_text[] =
     "  --version        version of svcrecon and its libraries\n"
     "\n"
     "exit status: 0 done; 64 usage; 65 a file was refused (explain: not\n"
-    "found); 66 an input cannot be opened; 70 internal error; 73 an output\n"
-    "cannot be created; 75 the database is held by another run (try later).\n";
+    "found; copy: the source is not at this schema version); 66 an input\n"
+    "cannot be opened; 70 internal error; 73 an output cannot be created\n"
+    "(copy: the target holds data); 75 the database is held by another run\n"
+    "(try later).\n";
 
 static char last_usage[1024];     /* the last usage error, for --summary */
 
@@ -189,7 +203,8 @@ static void today(char iso[11], int32_t *day)
 
 enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
        OPT_BUCKETS, OPT_SUMMARY, OPT_QUIET, OPT_STATEMENTS, OPT_HELP, OPT_VERSION,
-       OPT_JSON, OPT_SOURCE, OPT_SCHEMA };
+       OPT_JSON, OPT_SOURCE, OPT_SCHEMA, OPT_TO, OPT_FROM_SCHEMA,
+       OPT_TO_SCHEMA };
 
 _Static_assert(EXPLAIN_MAX_BUCKETS == REPORT_MAX_BUCKETS,
                "explain and report take the same --buckets");
@@ -337,6 +352,90 @@ static int explain_main(int argc, char **argv)
     return d.exit_code ? d.exit_code : EX_SOFTWARE;
 }
 
+/* svcrecon copy --from DB --to DB [--from-schema NAME] [--to-schema NAME]
+ *               [--summary FILE] [--quiet]
+ * Its own option table, as explain's: --from is a database here. One
+ * schema option per side, never a shared --schema: with two servers it
+ * could not say which side it meant. */
+static int parse_copy(int argc, char **argv, struct copy_opts *o)
+{
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"from-schema", required_argument, NULL, OPT_FROM_SCHEMA},
+        {"to-schema", required_argument, NULL, OPT_TO_SCHEMA},
+        {"schema", required_argument, NULL, OPT_SCHEMA},
+        {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"quiet", no_argument, NULL, OPT_QUIET},
+        {"help", no_argument, NULL, OPT_HELP},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    struct report_opts unused;
+    char as_of[11];
+    int32_t day;
+    bool dated;
+    opterr = 0;
+    optind = 2;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_FROM:
+            o->from_target = optarg;
+            db_shown_name(optarg, o->from_shown, sizeof o->from_shown);
+            break;
+        case OPT_TO:
+            o->to_target = optarg;
+            db_shown_name(optarg, o->to_shown, sizeof o->to_shown);
+            break;
+        case OPT_FROM_SCHEMA: o->from_schema = optarg; break;
+        case OPT_TO_SCHEMA:   o->to_schema = optarg; break;
+        case OPT_SUMMARY:     o->summary_path = optarg; break;
+        case OPT_QUIET:       o->quiet = true; break;
+        case OPT_SCHEMA:
+            return usage_error("%s", "copy takes --from-schema and "
+                               "--to-schema, not --schema");
+        default: {
+            int rc = common_option(c, argv, as_of, &day, &dated, &unused);
+            if (rc != KEEP_PARSING)
+                return rc == NOT_COMMON ? unknown_option(argv) : rc;
+        }
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (!o->from_target || !o->to_target)
+        return usage_error("%s", "copy needs --from DB and --to DB");
+    if (o->from_schema && !db_is_server(o->from_target))
+        return usage_error("%s", "--from-schema names a PostgreSQL schema; "
+                           "--from is a SQLite file, which has none");
+    if (o->to_schema && !db_is_server(o->to_target))
+        return usage_error("%s", "--to-schema names a PostgreSQL schema; "
+                           "--to is a SQLite file, which has none");
+    const char *fs = copy_schema(o->from_target, o->from_schema);
+    const char *ts = copy_schema(o->to_target, o->to_schema);
+    if (strcmp(o->from_target, o->to_target) == 0 &&
+        (!fs || strcmp(fs, ts) == 0))
+        return usage_error("%s", "--from and --to name the same database");
+    return KEEP_PARSING;
+}
+
+static int copy_main(int argc, char **argv)
+{
+    struct copy_opts o = {0};
+    int rc = parse_copy(argc, argv, &o);
+    if (rc == KEEP_PARSING)
+        return copy_run(&o);
+    /* As for the other commands: monitoring never reads yesterday's
+     * summary after a copy that did not start. */
+    if (rc == EX_USAGE && o.summary_path) {
+        struct batch_opts b = {.db_path = o.to_target ? o.to_shown : NULL,
+                               .summary_path = o.summary_path};
+        rc = diag_worse(rc, run_summary_usage(&b, "copy", last_usage));
+    }
+    return rc;
+}
+
 /* The options of import, report and run into o. KEEP_PARSING when the
  * command may run, else the exit code (64, or 0 after --help). */
 static int parse_batch(int argc, char **argv, struct batch_opts *o,
@@ -466,6 +565,8 @@ int cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "explain") == 0)
         return explain_main(argc, argv);
+    if (strcmp(cmd, "copy") == 0)
+        return copy_main(argc, argv);
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);

@@ -227,6 +227,30 @@ static void put_reports(struct json *j, const struct run_record *s)
     json_close(j, '}');
 }
 
+/* copy (README "Moving a SQLite database to PostgreSQL"): both databases
+ * as shown (no password) with their schemas (null for SQLite), whether the
+ * copy was committed, and the rows of each table copied. */
+static void put_copy(struct json *j, const struct copy_result *c)
+{
+    const struct copy_opts *o = c->o;
+    json_open(j, "copy", '{');
+    json_str(j, "from", o->from_shown);
+    json_str(j, "from_schema", copy_schema(o->from_target, o->from_schema));
+    json_str(j, "to", o->to_shown);
+    json_str(j, "to_schema", copy_schema(o->to_target, o->to_schema));
+    json_bool(j, "committed", c->committed);
+    json_uint(j, "rows", c->rows);
+    json_open(j, "tables", '[');
+    for (int i = 0; i < c->n_tables; i++) {
+        json_open(j, NULL, '{');
+        json_str(j, "table", c->tables[i].table);
+        json_uint(j, "rows", c->tables[i].rows);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+    json_close(j, '}');
+}
+
 static void put_warnings(struct json *j, const struct run_record *s)
 {
     json_open(j, "warnings", '[');
@@ -275,6 +299,8 @@ static void put_document(FILE *f, const struct run_record *s)
     put_totals(&j, s);
     put_reports(&j, s);
     put_warnings(&j, s);
+    if (s->copy)
+        put_copy(&j, s->copy);
     json_str(&j, "error", s->has_fatal ? s->fatal : NULL);
     json_fixed(&j, "elapsed_seconds", run_record_seconds(s), 3);
     json_close(&j, '}');

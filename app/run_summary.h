@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "app/batch.h"
+#include "app/copy.h"
 #include "etl/load.h"
 #include "reports/report.h"
 
@@ -23,7 +24,7 @@ struct run_warning {
 };
 
 struct run_record {
-    const char          *command;  /* "import", "report", "run" */
+    const char          *command;  /* "import", "report", "run", "copy" */
     const struct batch_opts *o;
     struct load_result  *files;    /* one per file attempted */
     int                  n_files, cap_files;
@@ -31,6 +32,7 @@ struct run_record {
     int                  n_warnings, cap_warnings;
     struct report_result report;
     bool                 reported;
+    const struct copy_result *copy;/* copy: its tables; NULL otherwise */
     unsigned long        by_bucket[REPORT_MAX_BUCKETS]; /* unclosed calls */
     bool                 has_buckets;
     int                  exit_code;

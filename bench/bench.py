@@ -865,8 +865,9 @@ def main():
     ap.add_argument("n", nargs="?", type=int, default=200000,
                     help="dispatches (default 200000)")
     ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--steps", default=",".join(STEPS),
-                    help="comma-separated subset of: " + ", ".join(STEPS))
+    ap.add_argument("--steps", default=",".join(STEPS + ("pg",)),
+                    help="comma-separated subset of: " + ", ".join(STEPS) +
+                    ", pg (the same night on PostgreSQL: bench/bench_pg.py)")
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--regenerate", action="store_true",
                     help="generate the data even if present")
@@ -912,6 +913,11 @@ def main():
     meta["finished"] = dt.datetime.now().isoformat(timespec="seconds")
     res = build_results(b, meta)
     print_results(res)
+    if "pg" in a.steps.split(","):              # issue 17: bench/bench_pg.py
+        import bench_pg
+        res["postgresql"] = bench_pg.measure(b, a.reps, res["steps"])
+        b.failed.update({"pg " + s: r for s, r in
+                         res["postgresql"].get("failed", {}).items()})
     out = os.path.join(BENCH, "results-%d.json" % a.n)
     with open(out + ".tmp", "w") as f:
         json.dump(res, f, indent=2)

@@ -9,6 +9,10 @@
  * refused. A refusal rolls everything back and then records the refusal
  * alone, in a transaction of its own.
  *
+ * On PostgreSQL the records are not inserted one by one (a round trip
+ * each) but COPied into a staging table and stored set-based at the end
+ * of pass 2, the same rows and rejected rows (prepare_stage, stage_done).
+ *
  * Every file given is also a delivery (schemas/tables/005_delivery.sql,
  * the audit's night): a loaded file's is written in its load's
  * transaction, a refused file's with the refusal, a skip's or an
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "etl/csvin.h"
 #include "lib/clock.h"
@@ -103,6 +108,8 @@ struct loader {
     struct load_result *r;
     const struct load_opts *opts;
     struct db_stmt       *insert, *earlier, *reject;
+    struct db_bulk       *bulk;     /* PostgreSQL: the file's COPY */
+    size_t                n_staged; /* values of a staged row after raw */
     int                 p_file_id, p_line;
     int                 p_col[FEED_MAX_COLS], p_aux[FEED_MAX_COLS];
     int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
@@ -112,69 +119,131 @@ struct loader {
     unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
 };
 
+/* A checked value as the database takes it: the column's own (aux false)
+ * or its second value (aux true: the normalized code or the day number). */
+struct cell {
+    enum db_type type;          /* DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT */
+    const char  *text;          /* DB_TEXT: the row's buffer */
+    ptrdiff_t    len;           /* -1: NUL-terminated */
+    int64_t      integer;
+    double       number;
+};
+
+static struct cell value_cell(const struct feed_column *col,
+                              const struct feed_value *v, bool aux)
+{
+    struct cell c = {.type = DB_NULL, .len = -1};
+    if (aux && col->type == FT_CODE)
+        c = (struct cell){DB_TEXT, v->norm, (ptrdiff_t)v->norm_len, 0, 0};
+    else if (aux && !v->blank)
+        c = (struct cell){DB_INTEGER, NULL, 0, v->when.day_number, 0};
+    else if (aux)
+        return c;
+    else if (col->type == FT_ID || col->type == FT_TEXT ||
+             col->type == FT_CODE)
+        c = (struct cell){DB_TEXT, v->text, (ptrdiff_t)v->len, 0, 0};
+    else if ((col->type == FT_DATE || col->type == FT_DATETIME) && !v->blank)
+        c = (struct cell){DB_TEXT, v->iso, -1, 0, 0};
+    else if (col->type == FT_FLAG)
+        c = (struct cell){DB_INTEGER, NULL, 0, v->flag, 0};
+    else if (col->type == FT_STATUS)
+        c = (struct cell){DB_TEXT, v->flag ? "CANCELLED" : "OPEN", -1, 0, 0};
+    else if (col->type == FT_HOURS && !v->blank)
+        c = (struct cell){DB_FLOAT, NULL, 0, 0, v->number};
+    return c;
+}
+
 /* The loader's hot path: by index (looked up once per file), text static
  * (the row's buffers outlive the step). */
+static void bind_cell(struct db_stmt *st, int idx, struct cell c)
+{
+    if (idx <= 0)
+        return;
+    if (c.type == DB_TEXT)
+        db_bind_text_static(st, idx, c.text, c.len);
+    else if (c.type == DB_INTEGER)
+        db_bind_int64(st, idx, c.integer);
+    else if (c.type == DB_FLOAT)
+        db_bind_double(st, idx, c.number);
+    else
+        db_bind_null(st, idx);
+}
+
 static void bind_value(struct db_stmt *st, int idx, int aux,
                        const struct feed_column *col,
                        const struct feed_value *v)
 {
-    if (idx > 0) {
-        switch (col->type) {
-        case FT_ID:
-        case FT_TEXT:
-        case FT_CODE:
-            db_bind_text_static(st, idx, v->text, (ptrdiff_t)v->len);
-            break;
-        case FT_DATE:
-        case FT_DATETIME:
-            if (v->blank)
-                db_bind_null(st, idx);
-            else
-                db_bind_text_static(st, idx, v->iso, -1);
-            break;
-        case FT_FLAG:
-            db_bind_int64(st, idx, v->flag);
-            break;
-        case FT_STATUS:
-            db_bind_text_static(st, idx, v->flag ? "CANCELLED" : "OPEN", -1);
-            break;
-        case FT_HOURS:
-            if (v->blank)
-                db_bind_null(st, idx);
-            else
-                db_bind_double(st, idx, v->number);
-            break;
+    bind_cell(st, idx, value_cell(col, v, false));
+    if (aux > 0)
+        bind_cell(st, aux, value_cell(col, v, true));
+}
+
+/* The same values into the file's COPY (PostgreSQL). */
+static void stage_cell(struct db_bulk *b, struct cell c)
+{
+    if (c.type == DB_TEXT)
+        db_bulk_text(b, c.text, c.len < 0 ? strlen(c.text) : (size_t)c.len);
+    else if (c.type == DB_INTEGER)
+        db_bulk_int64(b, c.integer);
+    else if (c.type == DB_FLOAT)
+        db_bulk_double(b, c.number);
+    else
+        db_bulk_null(b);
+}
+
+/* Each kind's SQL: the SQLite path's insert and key lookup, and the
+ * PostgreSQL path's statements from the staged rows. */
+static const struct kind_sql {
+    const char *insert, *earlier, *from_stage;
+} kind_sql[] = {
+    [FEED_REGISTRATIONS] = {sql_q_insert_registration,
+                            sql_q_earlier_registration,
+                            sql_pg_load_registrations},
+    [FEED_DISPATCHES]    = {sql_q_insert_dispatch, sql_q_earlier_dispatch,
+                            sql_pg_load_dispatches},
+    [FEED_CLOSEOUTS]     = {sql_q_insert_closeout, sql_q_earlier_closeout,
+                            sql_pg_load_closeouts},
+};
+
+/* PostgreSQL: rows are not inserted one by one (a round trip each) but
+ * COPied, with every record's line and raw bytes, into a TEMP staging
+ * table (schemas/queries/load/pg/pg_load_stage.sql); stage_done() then
+ * makes of them, set-based, the rows and rejected rows the SQLite path
+ * writes -- the first line of each key loaded, later ones rejected naming
+ * it. The server does the grouping, so the client holds no set of keys:
+ * memory stays flat. Opens the COPY: nothing else runs on the connection
+ * until stage_done() or finalize(). */
+static int prepare_stage(struct loader *L, enum feed_kind kind,
+                         struct diag *d)
+{
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    char names[512] = "line, reason, raw";
+    size_t used = strlen(names);
+    L->n_staged = 0;
+    for (size_t c = 0; c < n; c++) {
+        used += (size_t)snprintf(names + used, sizeof names - used, ", %s",
+                                 cols[c].name);
+        L->n_staged++;
+        if (cols[c].aux) {                        /* ":serial_norm" */
+            used += (size_t)snprintf(names + used, sizeof names - used,
+                                     ", %s", cols[c].aux + 1);
+            L->n_staged++;
         }
     }
-    if (aux > 0) {
-        if (col->type == FT_CODE)
-            db_bind_text_static(st, aux, v->norm, (ptrdiff_t)v->norm_len);
-        else if (v->blank)
-            db_bind_null(st, aux);
-        else
-            db_bind_int64(st, aux, v->when.day_number);
-    }
+    if (db_exec(L->db, sql_pg_load_stage, d, "creating the staging table"))
+        return -1;
+    return db_bulk_begin(L->db, "load_stage", names, &L->bulk, d);
 }
 
 static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
 {
-    const char *ins = NULL, *earlier = NULL;
-    switch (kind) {
-    case FEED_REGISTRATIONS:
-        ins = sql_q_insert_registration;
-        earlier = sql_q_earlier_registration;
-        break;
-    case FEED_DISPATCHES:
-        ins = sql_q_insert_dispatch;
-        earlier = sql_q_earlier_dispatch;
-        break;
-    case FEED_CLOSEOUTS:
-        ins = sql_q_insert_closeout;
-        earlier = sql_q_earlier_closeout;
-        break;
-    }
-    if (db_prepare(L->db, ins, &L->insert, d, "preparing insert") ||
-        db_prepare(L->db, earlier, &L->earlier, d, "preparing key lookup") ||
+    if (db_has_bulk(L->db))
+        return prepare_stage(L, kind, d);
+    if (db_prepare(L->db, kind_sql[kind].insert, &L->insert, d,
+                   "preparing insert") ||
+        db_prepare(L->db, kind_sql[kind].earlier, &L->earlier, d,
+                   "preparing key lookup") ||
         db_prepare(L->db,
                    "INSERT INTO rejected_row (file_id, line, reason, raw) "
                    "VALUES (:file_id, :line, :reason, :raw)",
@@ -200,12 +269,88 @@ static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
     return 0;
 }
 
+/* One record into the COPY: its line, why it was rejected (NULL: it
+ * passed the checks), its raw bytes, then the row's values, or as many
+ * NULLs for a rejected record. */
+static int stage_record(struct loader *L, enum feed_kind kind,
+                        const struct csvin_record *rec, const char *why,
+                        struct diag *d)
+{
+    struct db_bulk *b = L->bulk;
+    db_bulk_int64(b, (int64_t)rec->line);
+    if (why)
+        db_bulk_text(b, why, strlen(why));
+    else
+        db_bulk_null(b);
+    db_bulk_blob(b, rec->raw, rec->raw_len);
+    size_t n;
+    const struct feed_column *cols = feed_columns(kind, &n);
+    for (size_t c = 0; why && c < L->n_staged; c++)
+        db_bulk_null(b);
+    for (size_t c = 0; !why && c < n; c++) {
+        stage_cell(b, value_cell(&cols[c], &L->row->v[c], false));
+        if (cols[c].aux)
+            stage_cell(b, value_cell(&cols[c], &L->row->v[c], true));
+    }
+    return db_bulk_row(b, d);
+}
+
+/* Test hook (tests/e2e/t0230): wait at point -- "copy": in the COPY,
+ * every 16,384 records (some of them sent); "staged KIND": the COPY of a
+ * file of KIND ended, its rows not yet in their tables -- for a kill -9
+ * (or a server-side end of the session, t0210) to find the file half
+ * done on the server. 10 s: ample for a test to see it and act. */
+static void test_pause(const char *point)
+{
+    const char *at = getenv("SVCRECON_TEST_PAUSE");
+    if (at && strcmp(at, point) == 0)
+        sleep(10);
+}
+
+/* Ends the COPY and makes the staged rows the file's rows and rejected
+ * rows (schemas/queries/load/pg/); the control totals are then what was
+ * stored, as on SQLite. */
+static int stage_done(struct loader *L, enum feed_kind kind, struct diag *d)
+{
+    struct db_stmt *st = NULL;
+    struct db_bulk *b = L->bulk;
+    const char *what = "loading the staged rows";
+    int64_t id = L->r->file_id;
+    L->bulk = NULL;
+    if (db_bulk_end(b, d) != 0)
+        return -1;
+    char point[32];
+    snprintf(point, sizeof point, "staged %s", feed_kind_name(kind));
+    test_pause(point);
+    if (db_exec_bound(L->db, kind_sql[kind].from_stage, ":file_id", id, d,
+                      what) != 0 ||
+        db_exec_bound(L->db, sql_pg_load_rejected, ":file_id", id, d,
+                      what) != 0 ||
+        db_prepare(L->db, sql_pg_load_counts, &st, d, what) != 0)
+        return -1;
+    int rc = db_step(st, d, what);
+    if (rc == DB_ROW) {
+        L->r->rows_loaded = (unsigned long)db_column_int64(st, 0);
+        L->r->rows_rejected = (unsigned long)db_column_int64(st, 1);
+    }
+    db_finalize(st);
+    if (rc != DB_ROW)
+        return -1;
+    if (L->r->rows_loaded + L->r->rows_rejected != L->r->rows_read)
+        return diag_set(d, EX_SOFTWARE, L->r->path, 0, "%lu rows read, but "
+                        "%lu staged", L->r->rows_read,
+                        L->r->rows_loaded + L->r->rows_rejected);
+    return 0;
+}
+
 static void finalize(struct loader *L)
 {
     db_finalize(L->insert);
     db_finalize(L->earlier);
     db_finalize(L->reject);
+    db_bulk_abandon(L->bulk);           /* a COPY left open: given up */
     L->insert = L->earlier = L->reject = NULL;
+    L->bulk = NULL;
 }
 
 /* "svcrecon: FILE: what" on stderr, unless the caller says it itself. */
@@ -220,8 +365,8 @@ static void say(const struct load_opts *o, const char *path, const char *what)
             utf8_show_path(path, buf, sizeof buf), what);
 }
 
-static int reject_row(struct loader *L, const struct csvin_record *rec,
-                      const char *why, struct diag *d)
+static int store_rejection(struct loader *L, const struct csvin_record *rec,
+                           const char *why, struct diag *d)
 {
     struct db_stmt *st = L->reject;
     db_bind_int64(st, L->r_file_id, L->r->file_id);
@@ -230,7 +375,17 @@ static int reject_row(struct loader *L, const struct csvin_record *rec,
     db_bind_blob(st, L->r_raw, rec->raw, rec->raw_len);
     int rc = db_step(st, d, "storing a rejected row");
     db_reset(st);
-    if (rc != DB_DONE)
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* A rejected record: stored now (SQLite), or staged with its reason
+ * (PostgreSQL: stored by stage_done(), which counts again). */
+static int reject_row(struct loader *L, enum feed_kind kind,
+                      const struct csvin_record *rec, const char *why,
+                      struct diag *d)
+{
+    if (L->bulk ? stage_record(L, kind, rec, why, d) != 0
+                : store_rejection(L, rec, why, d) != 0)
         return -1;
     L->r->rows_rejected++;
     if (sniff_cp1252(rec->raw, rec->raw_len))
@@ -281,7 +436,9 @@ static int load_record(struct loader *L, enum feed_kind kind,
     char why[512];
     L->r->rows_read++;
     if (feed_check(h, rec, L->row, why, sizeof why) != 0)
-        return reject_row(L, rec, why, d);
+        return reject_row(L, kind, rec, why, d);
+    if (L->bulk)
+        return stage_record(L, kind, rec, NULL, d);
 
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
@@ -307,7 +464,7 @@ static int load_record(struct loader *L, enum feed_kind kind,
         return -1;
     snprintf(why, sizeof why, "%s repeats line %lld of this file",
              key_words(kind), line);
-    return reject_row(L, rec, why, d);
+    return reject_row(L, kind, rec, why, d);
 }
 
 /* The columns an imported_file row always has (:name, :path, :kind,
@@ -559,8 +716,10 @@ static int stream_records(struct loader *L, struct csvin *in,
     while ((got = csvin_next(in, &rec, &cd)) == 1) {
         if (load_record(L, kind, h, rec, d) != 0)
             return -1;
-        if (L->opts->progress && (r->rows_read & 0x3fff) == 0)
+        if ((r->rows_read & 0x3fff) == 0 && L->opts->progress)
             L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
+        if ((r->rows_read & 0x3fff) == 0 && L->bulk)
+            test_pause("copy");
     }
     if (got < 0) {
         refuse(r, refused, cd.reason, cd.line);
@@ -570,7 +729,7 @@ static int stream_records(struct loader *L, struct csvin *in,
     sha256_end(md, again);
     if (strcmp(again, r->sha256) != 0)
         refuse(r, refused, "file changed while being read; file refused", 0);
-    return 0;
+    return L->bulk && !*refused ? stage_done(L, kind, d) : 0;
 }
 
 /* Pass 2, inside the transaction. Sets *refused (r->reason says why) when

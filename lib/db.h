@@ -123,6 +123,36 @@ const char *db_column_text(struct db_stmt *st, int col);
 const void *db_column_blob(struct db_stmt *st, int col);
 size_t db_column_bytes(struct db_stmt *st, int col);
 
+/* Bulk load (issue 17): rows streamed to the server in one go, inside the
+ * caller's transaction, where a statement per row costs a round trip each.
+ * PostgreSQL only: COPY table (columns) FROM STDIN in binary format
+ * (lib/db_pg.c). SQLite's prepared inserts cost no round trip and stay
+ * the loader's way there, so db_has_bulk is false and db_bulk_begin fails
+ * (EX_SOFTWARE). While a bulk load is open the connection runs nothing
+ * else: end or abandon it first. A value's type must be its column's:
+ * int64 = bigint, double = double precision, text = text (valid UTF-8, no
+ * NUL), blob = bytea. table and columns are the program's own names,
+ * never input. */
+struct db_bulk;
+bool db_has_bulk(const struct db *db);
+int db_bulk_begin(struct db *db, const char *table, const char *columns,
+                  struct db_bulk **out, struct diag *d);
+void db_bulk_null(struct db_bulk *b);
+void db_bulk_int64(struct db_bulk *b, int64_t v);
+void db_bulk_double(struct db_bulk *b, double v);
+void db_bulk_text(struct db_bulk *b, const char *s, size_t len);
+void db_bulk_blob(struct db_bulk *b, const void *p, size_t len);
+/* Ends the row begun by its first value; sends what is buffered once
+ * enough is (a fixed buffer: memory stays flat). -1 with d filled when
+ * the stream failed (connection lost, out of memory). */
+int db_bulk_row(struct db_bulk *b, struct diag *d);
+/* Sends the rest, ends the COPY and checks the server's verdict (a bad
+ * value is only reported here); frees b in every case. */
+int db_bulk_end(struct db_bulk *b, struct diag *d);
+/* Ends the COPY as failed (the caller rolls the transaction back) and
+ * frees b. NULL is a no-op. */
+void db_bulk_abandon(struct db_bulk *b);
+
 /* The schema version recorded in the database (SQLite: PRAGMA
  * user_version; PostgreSQL: a one-row table in the schema). */
 int db_schema_version(struct db *db, int *version, struct diag *d);

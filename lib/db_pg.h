@@ -73,6 +73,19 @@ const char *db_pg_column_text(struct db_pg_stmt *st, int col);
 const void *db_pg_column_blob(struct db_pg_stmt *st, int col);
 size_t db_pg_column_bytes(struct db_pg_stmt *st, int col);
 
+/* Bulk load by COPY ... FROM STDIN (FORMAT binary): lib/db.h's db_bulk_*. */
+struct db_pg_bulk;
+int db_pg_bulk_begin(struct db_pg *db, const char *table,
+                     const char *columns, struct db_pg_bulk **out,
+                     struct diag *d);
+void db_pg_bulk_null(struct db_pg_bulk *b);
+void db_pg_bulk_int64(struct db_pg_bulk *b, int64_t v);
+void db_pg_bulk_double(struct db_pg_bulk *b, double v);
+void db_pg_bulk_bytes(struct db_pg_bulk *b, const void *p, size_t len);
+int db_pg_bulk_row(struct db_pg_bulk *b, struct diag *d);
+int db_pg_bulk_end(struct db_pg_bulk *b, struct diag *d);
+void db_pg_bulk_abandon(struct db_pg_bulk *b);
+
 int db_pg_schema_version(struct db_pg *db, int *version, struct diag *d);
 int db_pg_set_schema_version(struct db_pg *db, int version, struct diag *d);
 /* pg_try_advisory_lock on a key from the database and schema names: 0, or

@@ -340,3 +340,78 @@ size_t db_column_bytes(struct db_stmt *st, int col)
     return st->pg ? db_pg_column_bytes(st->pg, col)
                   : db_lite_column_bytes(st->lite, col);
 }
+
+/* ---- bulk load (PostgreSQL only: see lib/db.h) ------------------------------ */
+
+struct db_bulk {
+    struct db_pg_bulk *pg;
+};
+
+bool db_has_bulk(const struct db *db)
+{
+    return db->pg != NULL;
+}
+
+int db_bulk_begin(struct db *db, const char *table, const char *columns,
+                  struct db_bulk **out, struct diag *d)
+{
+    *out = NULL;
+    if (!db->pg)
+        return diag_set(d, EX_SOFTWARE, db_display_name(db), 0, "bulk "
+                        "load into %s: not offered on SQLite", table);
+    struct db_bulk *b = calloc(1, sizeof *b);
+    if (!b)
+        return diag_set(d, EX_SOFTWARE, db_display_name(db), 0,
+                        "bulk load into %s: out of memory", table);
+    if (db_pg_bulk_begin(db->pg, table, columns, &b->pg, d) != 0) {
+        free(b);
+        return -1;
+    }
+    *out = b;
+    return 0;
+}
+
+void db_bulk_null(struct db_bulk *b)
+{
+    db_pg_bulk_null(b->pg);
+}
+
+void db_bulk_int64(struct db_bulk *b, int64_t v)
+{
+    db_pg_bulk_int64(b->pg, v);
+}
+
+void db_bulk_double(struct db_bulk *b, double v)
+{
+    db_pg_bulk_double(b->pg, v);
+}
+
+void db_bulk_text(struct db_bulk *b, const char *s, size_t len)
+{
+    db_pg_bulk_bytes(b->pg, s, len);    /* text's binary form: its bytes */
+}
+
+void db_bulk_blob(struct db_bulk *b, const void *p, size_t len)
+{
+    db_pg_bulk_bytes(b->pg, p, len);
+}
+
+int db_bulk_row(struct db_bulk *b, struct diag *d)
+{
+    return db_pg_bulk_row(b->pg, d);
+}
+
+int db_bulk_end(struct db_bulk *b, struct diag *d)
+{
+    int rc = db_pg_bulk_end(b->pg, d);
+    free(b);
+    return rc;
+}
+
+void db_bulk_abandon(struct db_bulk *b)
+{
+    if (!b)
+        return;
+    db_pg_bulk_abandon(b->pg);
+    free(b);
+}

@@ -65,7 +65,9 @@ class Cluster:
         return subprocess.run(argv, capture_output=True, text=True,
                               check=True, **kw)
 
-    def start(self):
+    def start(self, durable=False):
+        """durable: fsync, full-page writes and synchronous commits as a
+        production server has them (make bench), not off as for tests."""
         why = unavailable()
         if why:
             raise RuntimeError(why)
@@ -84,9 +86,10 @@ class Cluster:
             self._as_owner([
                 os.path.join(b, "pg_ctl"), "-D", data, "-w", "-t", "60",
                 "-l", os.path.join(self.dir, "server.log"),
-                "-o", "-k %s -c listen_addresses='' -c fsync=off "
-                "-c full_page_writes=off -c synchronous_commit=off"
-                % self.dir, "start"])
+                "-o", "-k %s -c listen_addresses=''%s" % (
+                    self.dir, "" if durable else
+                    " -c fsync=off -c full_page_writes=off "
+                    "-c synchronous_commit=off"), "start"])
             self.psql("postgres", """
                 CREATE DATABASE %s TEMPLATE template0 ENCODING 'UTF8'
                        LC_COLLATE 'C' LC_CTYPE 'C';

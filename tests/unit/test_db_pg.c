@@ -384,6 +384,78 @@ static void test_schema_version(void **state)
     db_pg_close(db);
 }
 
+/* The bulk seam (COPY ... FROM STDIN, binary): every type round trips
+ * exactly, more rows than one send buffer arrive in order, a value the
+ * server refuses fails at the end (nothing stored), and an abandoned COPY
+ * leaves the connection usable. */
+static void test_bulk_load(void **state)
+{
+    (void)state;
+    NEED_CLUSTER(cluster_uri("postgres", NULL));
+    struct db_pg *db = open_fresh("t_bulk");
+    must_exec(db, "CREATE TABLE b (n bigint, f double precision, t text, "
+              "x bytea)");
+    struct diag d = {0};
+    struct db_pg_bulk *b = NULL;
+    const unsigned char blob[] = {'a', 0, 0xE9, 0xFF};
+    char text[120];
+    memset(text, 'w', sizeof text - 1);
+    text[sizeof text - 1] = '\0';
+    assert_int_equal(db_pg_begin(db, true, &d, "begin"), 0);
+    assert_int_equal(db_pg_bulk_begin(db, "b", "n, f, t, x", &b, &d), 0);
+    db_pg_bulk_int64(b, -5000000000LL);
+    db_pg_bulk_double(b, 0.1);
+    db_pg_bulk_bytes(b, "caf\xc3\xa9\t\"x\"\n\\", 11);
+    db_pg_bulk_bytes(b, blob, sizeof blob);
+    assert_int_equal(db_pg_bulk_row(b, &d), 0);
+    for (int i = 0; i < 3000; i++) {       /* > one 256 KiB send */
+        db_pg_bulk_int64(b, i);
+        db_pg_bulk_null(b);
+        db_pg_bulk_bytes(b, text, strlen(text));
+        db_pg_bulk_null(b);
+        assert_int_equal(db_pg_bulk_row(b, &d), 0);
+    }
+    assert_int_equal(db_pg_bulk_end(b, &d), 0);
+    assert_int_equal(db_pg_commit(db, &d, "commit"), 0);
+    struct db_pg_stmt *q = must_prepare(db,
+        "SELECT count(*), sum(n) FILTER (WHERE n >= 0), "
+        "min(n) = -5000000000 AND bool_or(f = 0.1::float8), "
+        "(SELECT t || '|' || encode(x, 'hex') FROM b WHERE x IS NOT NULL), "
+        "count(*) FILTER (WHERE f IS NULL AND x IS NULL "
+        "AND length(t) = 119) FROM b");
+    assert_int_equal(db_pg_step(q, &d, "read back"), DB_ROW);
+    assert_int_equal(db_pg_column_int64(q, 0), 3001);
+    assert_int_equal(db_pg_column_int64(q, 1), 2999 * 3000 / 2);
+    assert_int_equal(db_pg_column_int64(q, 2), 1);
+    assert_string_equal(db_pg_column_text(q, 3),
+                        "caf\xc3\xa9\t\"x\"\n\\|6100e9ff");
+    assert_int_equal(db_pg_column_int64(q, 4), 3000);
+    db_pg_finalize(q);
+
+    /* text that is not UTF-8: refused by the server, at the end */
+    assert_int_equal(db_pg_begin(db, true, &d, "begin"), 0);
+    assert_int_equal(db_pg_bulk_begin(db, "b", "t", &b, &d), 0);
+    db_pg_bulk_bytes(b, "caf\xe9", 4);
+    assert_int_equal(db_pg_bulk_row(b, &d), 0);
+    assert_int_equal(db_pg_bulk_end(b, &d), -1);
+    assert_non_null(strstr(d.reason, "loading the rows: "));
+    db_pg_rollback(db);
+
+    /* abandoned: the COPY ends, the transaction rolls back, the
+     * connection goes on */
+    assert_int_equal(db_pg_begin(db, true, &d, "begin"), 0);
+    assert_int_equal(db_pg_bulk_begin(db, "b", "n", &b, &d), 0);
+    db_pg_bulk_int64(b, 7);
+    assert_int_equal(db_pg_bulk_row(b, &d), 0);
+    db_pg_bulk_abandon(b);
+    db_pg_rollback(db);
+    q = must_prepare(db, "SELECT count(*) FROM b");
+    assert_int_equal(db_pg_step(q, &d, "count"), DB_ROW);
+    assert_int_equal(db_pg_column_int64(q, 0), 3001);
+    db_pg_finalize(q);
+    db_pg_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -396,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_lock_names_the_holder),
         cmocka_unit_test(test_connection_failures),
         cmocka_unit_test(test_schema_version),
+        cmocka_unit_test(test_bulk_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

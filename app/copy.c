@@ -1,0 +1,447 @@
+/* copy.c -- svcrecon copy --from DB --to DB (issue 17): moves an svcrecon
+ * database to another one, SQLite or PostgreSQL either side, with every
+ * row as it is -- each imported file with its SHA-256, line numbers,
+ * rejected rows (raw bytes), warnings and control totals, the deliveries,
+ * the report history and the kept rule state -- so that the copy's
+ * workbooks and `explain` trace every row to the same file and line
+ * (README "Moving a SQLite database to PostgreSQL").
+ *
+ * Why a copy and not a replay of the imported files: an auditor's site may
+ * no longer have the files, and a replay would give new import times and
+ * no report history.
+ *
+ * The source is opened read-only and read in one snapshot; it must be at
+ * this svcrecon's schema version. The target is opened for writing (its
+ * schema created or upgraded as `import` does), under its run lock, and
+ * must hold no svcrecon row: a copy never merges. Every table is copied in
+ * one transaction on the target, row by row (step the source, insert into
+ * the target: memory stays flat), with its ids; a failure anywhere rolls
+ * the whole copy back. Only the re-run stamps are left behind (see
+ * copy_tables). The rule state is copied too, not recomputed: the
+ * copy then answers exactly what the source answers (README says why). */
+#include "app/copy.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "app/batch.h"
+#include "app/lock.h"
+#include "app/run_summary.h"
+#include "lib/clock.h"
+#include "lib/db.h"
+#include "lib/diag.h"
+#include "schemas/sql.h"
+
+/* Every table of the schema, in an order that meets each REFERENCES (a
+ * file before its rows, a report before its listings), each with a unique
+ * order, so that a copy inserts the same rows in the same order every
+ * time. A column named rowid is never copied: it only orders file_warning
+ * (SQLite's row id; on PostgreSQL an identity column of that name,
+ * schemas/tables/pg/pg001_after.sql), which the target numbers anew in
+ * the same order; nothing refers to it. PostgreSQL's own schema_version
+ * table is the target's. */
+static const struct copy_table {
+    const char *name;
+    const char *order;       /* NULL: not copied, only checked empty */
+} copy_tables[] = {
+    {"imported_file", "file_id"},
+    {"file_warning", "rowid"},
+    {"registration", "registration_id"},
+    {"dispatch", "dispatch_row_id"},
+    {"closeout", "closeout_id"},
+    {"rejected_row", "rejected_id"},
+    {"delivery", "delivery_id"},
+    {"report_run", "as_of_day"},
+    {"report_unclosed", "as_of_day, dispatch_id"},
+    {"report_noncompensable",
+     "as_of_day, dealer_id, dispatch_id, submitted_at"},
+    /* The re-run stamps (README "Re-runs") say which workbooks in an
+     * output folder a re-run may leave as they are. Those were written
+     * from the source and name it on their Run and About sheets; from the
+     * copy, a re-run writes them anew (naming the copy) and stamps them. */
+    {"report_output", NULL},
+    {"cur_registration", "registration_id"},
+    {"cur_dispatch", "dispatch_row_id"},
+    {"cur_closeout", "closeout_id"},
+    {"cur_closeout_reason", "closeout_id, rank"},
+    {"cur_registration_exception", "dispatch_id, rank"},
+};
+#define N_TABLES ((int)(sizeof copy_tables / sizeof copy_tables[0]))
+_Static_assert(DB_SCHEMA_VERSION == 5,
+               "a new schema version: add its tables to copy_tables "
+               "(app/copy.c); tests/e2e/t0240 checks that none is missed");
+_Static_assert(N_TABLES <= COPY_MAX_TABLES, "copy_result holds them all");
+
+#define SQL_MAX 2048        /* a table's SELECT or INSERT (26 columns) */
+
+struct copy {
+    struct copy_opts  *o;
+    struct copy_result res;
+    struct db         *from, *to;
+    struct lock        lock;
+};
+
+const char *copy_schema(const char *target, const char *schema)
+{
+    if (!db_is_server(target))
+        return NULL;
+    return schema ? schema : "svcrecon";      /* db.h: NULL = "svcrecon" */
+}
+
+/* "NAME", or "NAME (schema S)" for a server, for the final line. */
+static void shown_with_schema(const char *target, const char *shown,
+                              const char *schema, char *out, size_t size)
+{
+    if (copy_schema(target, schema))
+        snprintf(out, size, "%s (schema %s)", shown,
+                 copy_schema(target, schema));
+    else
+        snprintf(out, size, "%s", shown);
+}
+
+/* ---- the source ---------------------------------------------------------- */
+
+/* The source must be at this svcrecon's schema version: an older one is
+ * upgraded by a command that writes (the upgrade computes the rule state
+ * and the deliveries, which a copy would otherwise have to redo). */
+static int check_source_version(struct copy *c, struct diag *d)
+{
+    int version;
+    const char *shown = c->o->from_shown;
+    if (db_schema_version(c->from, &version, d) != 0)
+        return -1;
+    if (version == DB_SCHEMA_VERSION)
+        return 0;
+    if (version == 0)
+        return diag_set(d, EX_DATAERR, shown, 0, "not an svcrecon database "
+                        "(it holds no svcrecon schema); nothing to copy");
+    return diag_set(d, EX_DATAERR, shown, 0, "database schema version %d; "
+                    "copy needs version %d: upgrade it first with this "
+                    "svcrecon's import (svcrecon import --db DB --kind KIND "
+                    "FILE, e.g. with a file it holds already: skipped), "
+                    "then copy", version, DB_SCHEMA_VERSION);
+}
+
+static int open_source(struct copy *c, struct diag *d)
+{
+    if (db_open(c->o->from_target, c->o->from_schema, DB_READ_ONLY,
+                &c->from, d) != 0)
+        return -1;
+    return check_source_version(c, d);
+}
+
+/* ---- the target ---------------------------------------------------------- */
+
+/* 73 when any table holds a row: a copy never merges (ids would clash, and
+ * two histories in one database would be neither). */
+static int check_empty(struct db *db, const char *shown, struct diag *d)
+{
+    char sql[SQL_MAX];
+    for (int i = 0; i < N_TABLES; i++) {
+        struct db_stmt *q;
+        snprintf(sql, sizeof sql, "SELECT 1 FROM %s LIMIT 1",
+                 copy_tables[i].name);
+        if (db_prepare(db, sql, &q, d, "checking that the target is "
+                       "empty") != 0)
+            return -1;
+        int rc = db_step(q, d, "checking that the target is empty");
+        db_finalize(q);
+        if (rc == DB_ROW)
+            return diag_set(d, EX_CANTCREAT, shown, 0, "holds svcrecon data "
+                            "already (table '%s' has rows); copy writes only "
+                            "into a new or empty database and never merges: "
+                            "name a new file, or an empty schema with "
+                            "--to-schema; left untouched",
+                            copy_tables[i].name);
+        if (rc != DB_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+/* A SQLite file that exists is looked at read-only first, so that one
+ * holding data is left untouched (opening it for writing would upgrade an
+ * older schema). A file without a schema (new, or empty) is fine. */
+static int probe_sqlite_target(const struct copy *c, struct diag *d)
+{
+    struct stat sb;
+    struct db *db = NULL;
+    int version = 0;
+    if (stat(c->o->to_target, &sb) != 0 || sb.st_size == 0)
+        return 0;
+    int rc = db_open(c->o->to_target, NULL, DB_READ_ONLY, &db, d) != 0 ||
+             db_schema_version(db, &version, d) != 0 ? -1 : 0;
+    if (rc == 0 && version != 0 && version != DB_SCHEMA_VERSION)
+        rc = diag_set(d, EX_CANTCREAT, c->o->to_shown, 0, "holds an svcrecon "
+                      "database already (schema version %d); copy writes "
+                      "only into a new or empty database; left untouched",
+                      version);
+    if (rc == 0 && version == DB_SCHEMA_VERSION)
+        rc = check_empty(db, c->o->to_shown, d);
+    db_close(db);
+    return rc;
+}
+
+/* The target's run lock, as import takes it (app/batch.c): SQLite's lock
+ * file beside it before it is opened, PostgreSQL's advisory lock on the
+ * connection. */
+static int open_target(struct copy *c, struct diag *d)
+{
+    const struct copy_opts *o = c->o;
+    bool server = db_is_server(o->to_target);
+    if (!server && (batch_check_db_file(o->to_target, d) != 0 ||
+                    lock_acquire(&c->lock, o->to_target, d) != 0 ||
+                    probe_sqlite_target(c, d) != 0))
+        return -1;
+    if (db_open(o->to_target, o->to_schema, DB_WRITE, &c->to, d) != 0)
+        return -1;
+    return db_try_lock(c->to, d);          /* a no-op on SQLite (db.h) */
+}
+
+/* ---- one table ------------------------------------------------------------ */
+
+static bool is_identifier(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9'))
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return true;
+}
+
+/* The target's columns of table t (but rowid, see copy_tables), as
+ * "a, b, c" into cols and ":a, :b, :c" into params. The SQL of a copy is
+ * made from names the program and the target's schema give, never from
+ * feed data; every value is bound. */
+static int table_columns(struct copy *c, const char *t, char *cols,
+                         char *params, struct diag *d)
+{
+    char sql[SQL_MAX];
+    struct db_stmt *q;
+    size_t nc = 0, np = 0;
+    snprintf(sql, sizeof sql, "SELECT * FROM %s", t);
+    if (db_prepare(c->to, sql, &q, d, "reading the target's columns") != 0)
+        return -1;
+    int n = db_column_count(q);
+    cols[0] = params[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        const char *name = db_column_name(q, i);
+        if (strcmp(name, "rowid") == 0)
+            continue;
+        if (!is_identifier(name) || nc + strlen(name) + 3 >= SQL_MAX / 2 ||
+            np + strlen(name) + 4 >= SQL_MAX / 2) {
+            db_finalize(q);
+            return diag_set(d, EX_SOFTWARE, c->o->to_shown, 0, "table '%s': "
+                            "unexpected column '%.40s'", t, name);
+        }
+        nc += (size_t)sprintf(cols + nc, "%s%s", nc ? ", " : "", name);
+        np += (size_t)sprintf(params + np, "%s:%s", np ? ", " : "", name);
+    }
+    db_finalize(q);
+    if (n == 0)
+        return diag_set(d, EX_SOFTWARE, c->o->to_shown, 0, "table '%s': no "
+                        "columns", t);
+    return 0;
+}
+
+/* The current source cell into the insert's parameter idx, as it is:
+ * integers, doubles (exact), text and blobs byte for byte, NULL. */
+static void bind_cell(struct db_stmt *ins, int idx, struct db_stmt *sel,
+                      int col)
+{
+    switch (db_column_type(sel, col)) {
+    case DB_NULL:
+        db_bind_null(ins, idx);
+        break;
+    case DB_INTEGER:
+        db_bind_int64(ins, idx, db_column_int64(sel, col));
+        break;
+    case DB_FLOAT:
+        db_bind_double(ins, idx, db_column_double(sel, col));
+        break;
+    case DB_TEXT: {              /* alive until the source's next step */
+        const char *s = db_column_text(sel, col);
+        db_bind_text_static(ins, idx, s, (ptrdiff_t)db_column_bytes(sel, col));
+        break;
+    }
+    case DB_BLOB: {              /* an empty blob is a blob, not NULL */
+        const void *p = db_column_blob(sel, col);
+        db_bind_blob(ins, idx, p ? p : "", db_column_bytes(sel, col));
+        break;
+    }
+    }
+}
+
+/* Steps the source's rows into the target's insert; *rows counts them. */
+static int copy_rows(struct db_stmt *sel, struct db_stmt *ins,
+                     const char *what, unsigned long *rows, struct diag *d)
+{
+    int n = db_column_count(sel), idx[64];
+    if (n > 64)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "%s: %d columns", what, n);
+    for (int i = 0; i < n; i++) {
+        char name[80];
+        snprintf(name, sizeof name, ":%s", db_column_name(sel, i));
+        idx[i] = db_param(ins, name);
+    }
+    int rc;
+    while ((rc = db_step(sel, d, what)) == DB_ROW) {
+        for (int i = 0; i < n; i++)
+            bind_cell(ins, idx[i], sel, i);
+        if (db_step(ins, d, what) != DB_DONE)
+            return -1;
+        db_reset(ins);
+        (*rows)++;
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
+/* vsnprintf into sql, or 70 when it would be cut (it cannot be: the
+ * column lists are under SQL_MAX / 2 each, the table names short). */
+__attribute__((format(printf, 4, 5)))
+static int format_sql(char *sql, size_t size, struct diag *d,
+                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(sql, size, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "a copy statement is too "
+                        "long");
+    return 0;
+}
+
+/* The table's SELECT on the source and its INSERT on the target. */
+static int prepare_pair(struct copy *c, const struct copy_table *t,
+                        const char *what, struct db_stmt **sel,
+                        struct db_stmt **ins, struct diag *d)
+{
+    char cols[SQL_MAX / 2], params[SQL_MAX / 2], sql[SQL_MAX + 128];
+    if (table_columns(c, t->name, cols, params, d) != 0 ||
+        format_sql(sql, sizeof sql, d, "SELECT %s FROM %s ORDER BY %s", cols,
+                   t->name, t->order) != 0 ||
+        db_prepare(c->from, sql, sel, d, what) != 0 ||
+        format_sql(sql, sizeof sql, d, "INSERT INTO %s (%s) VALUES (%s)",
+                   t->name, cols, params) != 0)
+        return -1;
+    return db_prepare(c->to, sql, ins, d, what);
+}
+
+static int copy_table(struct copy *c, const struct copy_table *t,
+                      struct diag *d)
+{
+    char what[80];
+    struct db_stmt *sel = NULL, *ins = NULL;
+    struct copy_table_count *n = &c->res.tables[c->res.n_tables];
+    struct timespec t0;
+    clock_start(&t0);
+    snprintf(what, sizeof what, "copying table '%s'", t->name);
+    n->table = t->name;
+    n->rows = 0;
+    int rc = prepare_pair(c, t, what, &sel, &ins, d);
+    if (rc == 0)
+        rc = copy_rows(sel, ins, what, &n->rows, d);
+    db_finalize(sel);
+    db_finalize(ins);
+    if (rc != 0)
+        return -1;
+    c->res.n_tables++;
+    c->res.rows += n->rows;
+    if (!c->o->quiet)
+        fprintf(stderr, "svcrecon: copy: %s: %lu row%s (%.2f s)\n",
+                t->name, n->rows, n->rows == 1 ? "" : "s",
+                clock_seconds_since(&t0));
+    return 0;
+}
+
+/* ---- the whole copy ---------------------------------------------------- */
+
+/* One snapshot of the source, one transaction on the target. */
+static int copy_all(struct copy *c, struct diag *d)
+{
+    if (db_begin_read(c->from, d, "reading the source") != 0 ||
+        db_begin_write(c->to, d, "starting the copy") != 0 ||
+        check_empty(c->to, c->o->to_shown, d) != 0)
+        goto fail;
+    for (int i = 0; i < N_TABLES; i++)
+        if (copy_tables[i].order && copy_table(c, &copy_tables[i], d) != 0)
+            goto fail;
+    /* PostgreSQL's identity columns numbered nothing: the next row of
+     * each table must come after the copied ids (schemas/queries/copy/). */
+    if (db_kind(c->to) == DB_POSTGRES &&
+        db_exec(c->to, sql_pg_copy_sequences, d, "setting the identity "
+                "sequences") != 0)
+        goto fail;
+    if (db_commit(c->to, d, "committing the copy") != 0)
+        goto fail;
+    c->res.committed = true;
+    return 0;
+fail:
+    db_rollback(c->to);
+    return -1;
+}
+
+/* The summary (--summary FILE): a run record with no files, the target as
+ * its database, and the copy's tables (app/run_summary.c). */
+static int write_summary(const struct copy *c, int exit_code,
+                         const struct diag *d, const struct timespec *t0,
+                         time_t started)
+{
+    struct batch_opts bo = {.db_path = c->o->to_shown,
+                            .summary_path = c->o->summary_path};
+    struct run_record s;
+    if (!c->o->summary_path)
+        return 0;
+    run_record_start(&s, "copy", &bo);
+    s.t0 = *t0;
+    s.started_at = started;
+    s.copy = &c->res;
+    s.exit_code = exit_code;
+    if (exit_code != 0) {
+        diag_format(d, s.fatal, sizeof s.fatal);
+        s.has_fatal = true;
+    }
+    int rc = run_summary_write(&s);
+    run_record_free(&s);
+    return rc;
+}
+
+int copy_run(struct copy_opts *o)
+{
+    struct copy c = {.o = o, .lock = {-1}};
+    struct diag d = {0};
+    struct timespec t0;
+    time_t started = time(NULL);
+    clock_start(&t0);
+    c.res.o = o;
+    int rc = open_source(&c, &d) != 0 || open_target(&c, &d) != 0 ||
+             copy_all(&c, &d) != 0 ? -1 : 0;
+    db_close(c.from);
+    db_close(c.to);
+    lock_release(&c.lock);
+    int code = rc == 0 ? 0 : d.exit_code ? d.exit_code : EX_SOFTWARE;
+    if (rc != 0)
+        diag_print(&d);
+    code = diag_worse(code, write_summary(&c, code, &d, &t0, started));
+    if (o->quiet)
+        return code;
+    char from[1200], to[1200];
+    shown_with_schema(o->from_target, o->from_shown, o->from_schema, from,
+                      sizeof from);
+    shown_with_schema(o->to_target, o->to_shown, o->to_schema, to, sizeof to);
+    if (c.res.committed)
+        fprintf(stderr, "svcrecon: copy: exit %d; %d tables, %lu row%s from "
+                "%s to %s; %.1f s\n", code, c.res.n_tables, c.res.rows,
+                c.res.rows == 1 ? "" : "s", from, to,
+                clock_seconds_since(&t0));
+    else
+        fprintf(stderr, "svcrecon: copy: exit %d; nothing copied to %s; "
+                "%.1f s\n", code, to, clock_seconds_since(&t0));
+    return code;
+}
