@@ -20,7 +20,8 @@ SQLite).
 As a program (tests/run-all uses it so that one cluster serves a whole run):
     pgcluster.py start          prints the cluster's folder (the socket dir)
     pgcluster.py stop DIR       stops it and removes DIR
-As a module: Cluster().start() / .stop(), or `with Cluster() as c:`.
+As a module: Cluster().start() / .restart() / .stop(), or `with Cluster()
+as c:`.
 `unavailable()` says why no cluster can run here (None when one can), so
 that a test prints SKIP with the reason instead of passing.
 """
@@ -126,6 +127,17 @@ class Cluster:
         parameter: a socket folder is a path, not a host name)."""
         auth = user + (":" + password if password is not None else "")
         return "postgresql://%s@/%s?host=%s" % (auth, db, self.dir)
+
+    def restart(self):
+        """A real server restart, as an operator does it (pg_ctl restart -m
+        fast: every session is ended, the server stops and starts again with
+        the options it was started with); returns when it accepts
+        connections again."""
+        data = os.path.join(self.dir, "data")
+        self._as_owner([os.path.join(bindir(), "pg_ctl"), "-D", data, "-w",
+                        "-t", "60", "-m", "fast",
+                        "-l", os.path.join(self.dir, "server.log"),
+                        "restart"])
 
     def stop(self):
         if not self.dir:

@@ -24,9 +24,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import openpyxl  # noqa: E402
 import pgcluster  # noqa: E402
 from svctest import ROOT, SVCRECON, Tmp, check, eq, skip, svc, validate_summary  # noqa: E402
+from xlsx_helpers import IMPORTED, cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "sample-data", "inbox")
 SUFFIX = "asan" if "asan" in os.environ.get("SVCRECON_BUILD", "") else "plain"
@@ -66,39 +66,6 @@ def two_nights(t, runs):
             eq(r.code, 0, r)
 
 
-IMPORTED = re.compile(r"imported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
-
-
-def cells(path, names):
-    """Every sheet's cells, with the database's names replaced by 'DB' and
-    the wall-clock time of an import (a skipped file's reason) by 'T'."""
-    wb = openpyxl.load_workbook(path)
-    out = {}
-    for ws in wb.worksheets:
-        rows = []
-        for row in ws.iter_rows():
-            vals = []
-            for c in row:
-                v = c.value
-                if isinstance(v, str):
-                    for n in names:
-                        v = v.replace(n, "DB")
-                    v = IMPORTED.sub("imported T", v)
-                vals.append(v)
-            rows.append(vals)
-        out[ws.title] = rows
-    return wb.sheetnames, out
-
-
-def workbooks(folder):
-    found = []
-    for dirpath, _, files in os.walk(folder):
-        for f in files:
-            if f.endswith(".xlsx"):
-                found.append(os.path.relpath(os.path.join(dirpath, f), folder))
-    return sorted(found)
-
-
 def test_sample_nights_give_the_same_cells_on_both():
     c = cluster()
     schema = fresh_schema(c, "nights")
@@ -125,13 +92,6 @@ def test_sample_nights_give_the_same_cells_on_both():
             eq(unstamp(rp.out, uri), unstamp(rl.out, lite), args)
 
 
-def shell_quote(s):
-    """As reports/about.c quotes --db for a shell: bare when safe."""
-    if re.fullmatch(r"[A-Za-z0-9_./:@%+=,-]+", s):
-        return s
-    return "'" + s.replace("'", "'\\''") + "'"
-
-
 def strip_summary(doc):
     doc = json.loads(IMPORTED.sub("imported T", json.dumps(doc)))
     for k in ("database", "started_at", "finished_at", "elapsed_seconds",
@@ -151,24 +111,6 @@ def strip_summary(doc):
 def unstamp(text, db):
     text = text.replace(db, "DB")
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "T", text)
-
-
-def same_cells(folder_a, names_a, folder_b, names_b):
-    """Every workbook of folder_a has the same cells in folder_b; the
-    number of cells compared."""
-    books = workbooks(folder_a)
-    eq(workbooks(folder_b), books, "the same workbooks")
-    n = 0
-    for b in books:
-        sheets_a, ca = cells(os.path.join(folder_a, b), names_a)
-        sheets_b, cb = cells(os.path.join(folder_b, b), names_b)
-        eq(sheets_b, sheets_a, b)
-        for sheet in sheets_a:
-            eq(len(cb[sheet]), len(ca[sheet]), "%s %s: rows" % (b, sheet))
-            for i, (ra, rb) in enumerate(zip(ca[sheet], cb[sheet])):
-                eq(rb, ra, "%s %s row %d" % (b, sheet, i + 1))
-                n += len(ra)
-    return n
 
 
 def interrupted_night(name, when, how, extra=(), env=None):

@@ -9,6 +9,9 @@ Not a test itself (tests/run-all runs tests/e2e/t*.py only). Gives:
     refused file, an unknown column), imported into a fresh database;
   * db_counts(): the rows each listing must have, computed by running the
     rule SQL (schemas/r*.sql) on a separate connection;
+  * same_cells(): two output folders hold the same workbooks cell for cell
+    (but for the database's name), read streaming: the PostgreSQL tests
+    t0210, t0220 compare SQLite's workbooks with PostgreSQL's;
   * a tiny runner: @test functions, then the line "N passed, N failed" and
     exit status 1 on any failure.
 Run with Debian's interpreter: /usr/bin/python3 (python3-openpyxl 3.0.9).
@@ -16,6 +19,7 @@ Run with Debian's interpreter: /usr/bin/python3 (python3-openpyxl 3.0.9).
 import datetime
 import glob
 import hashlib
+import itertools
 import os
 import re
 import sqlite3
@@ -293,6 +297,85 @@ def col_letter(n):
         n, r = divmod(n - 1, 26)
         s = chr(65 + r) + s
     return s
+
+
+# ---- the same cells on both back ends (issue 17) ---------------------------
+
+# A skipped file's reason names the wall-clock time of the earlier import.
+IMPORTED = re.compile(r"imported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
+
+
+def workbooks(folder):
+    """Every .xlsx below folder (dealer statements too), relative, sorted."""
+    found = []
+    for dirpath, _, files in os.walk(folder):
+        for f in files:
+            if f.endswith(".xlsx"):
+                found.append(os.path.relpath(os.path.join(dirpath, f), folder))
+    return sorted(found)
+
+
+def shell_quote(s):
+    """As reports/about.c quotes --db for a shell: bare when safe."""
+    if re.fullmatch(r"[A-Za-z0-9_./:@%+=,-]+", s):
+        return s
+    return "'" + s.replace("'", "'\\''") + "'"
+
+
+def _scrub(row, names):
+    """A row's values with the database's names replaced by 'DB' (each of
+    names in turn, the longer forms first) and an import's wall-clock time
+    by 'T': all that may differ between two databases of the same data."""
+    vals = []
+    for v in row:
+        if isinstance(v, str):
+            for n in names:
+                v = v.replace(n, "DB")
+            v = IMPORTED.sub("imported T", v)
+        vals.append(v)
+    return vals
+
+
+def _rows(ws, names):
+    for row in ws.iter_rows(values_only=True):
+        yield _scrub(row, names)
+
+
+def cells(path, names):
+    """(sheet names, {sheet: [row values]}) of a workbook, scrubbed as
+    same_cells compares them."""
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        return wb.sheetnames, {ws.title: list(_rows(ws, names))
+                               for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+def same_cells(folder_a, names_a, folder_b, names_b):
+    """Every workbook of folder_a has the same cells in folder_b (same
+    workbooks, sheets, rows and values; names_a / names_b: how each names
+    its database); returns the number of cells compared. Streams both
+    (openpyxl read-only), so a 200k night's workbooks are compared row by
+    row without holding them."""
+    books = workbooks(folder_a)
+    eq(workbooks(folder_b), books, "the same workbooks")
+    n = 0
+    for b in books:
+        wa = openpyxl.load_workbook(os.path.join(folder_a, b), read_only=True)
+        wb = openpyxl.load_workbook(os.path.join(folder_b, b), read_only=True)
+        try:
+            eq(wb.sheetnames, wa.sheetnames, b)
+            for sheet in wa.sheetnames:
+                pairs = itertools.zip_longest(_rows(wa[sheet], names_a),
+                                              _rows(wb[sheet], names_b))
+                for i, (ra, rb) in enumerate(pairs, 1):
+                    eq(rb, ra, "%s %s row %d" % (b, sheet, i))
+                    n += len(ra)
+        finally:
+            wa.close()
+            wb.close()
+    return n
 
 
 # ---- the runner -------------------------------------------------------------

@@ -116,11 +116,15 @@ class PgDatabase:
         conn.cursor().execute(
             "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s;"
             " SET search_path = %s; SET jit = off" % ((schema,) * 3))
-        for before, shared, after in migration_files():
-            for path in (before, shared, after):
-                if path:
-                    with open(path, encoding="utf-8") as f:
-                        conn.cursor().execute(f.read())
+        try:
+            for before, shared, after in migration_files():
+                for path in (before, shared, after):
+                    if path:
+                        with open(path, encoding="utf-8") as f:
+                            conn.cursor().execute(f.read())
+        except BaseException:
+            PgDatabase._drop(conn, schema)      # leave nothing behind
+            raise
         return conn, schema
 
     @staticmethod
