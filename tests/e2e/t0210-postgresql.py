@@ -10,7 +10,7 @@ Without a cluster every test says SKIP (counted apart, never passed).
   the database's name differs), and explain tells the same story;
 - the run lock: a second start gets 75 and is told the holder;
 - a wrong password is 66 with libpq's reason and the password nowhere;
-  PGPASSWORD works as libpq defines it;
+  PGPASSWORD, a password file and sslmode work as libpq defines them;
 - a login without the privileges: 73 when writing, 66 when reading.
 """
 import contextlib
@@ -302,6 +302,23 @@ def test_wrong_password_is_66_and_never_shown():
                 schema, "--out", t.p("out2"), "--as-of", "2026-03-11", "--quiet",
                 env={"PGPASSWORD": pgcluster.PASSWORD})
         eq(r.code, 0, r)
+        # a password file (~/.pgpass, here through PGPASSFILE), and sslmode
+        # in the URI, as libpq reads them (a Unix socket uses no SSL, so
+        # "prefer" connects; "require" is libpq's to refuse or allow)
+        passfile = t.p("pgpass")
+        with open(passfile, "w") as f:
+            f.write("*:*:*:%s:%s\n" % (pgcluster.PASSWORD_ROLE, pgcluster.PASSWORD))
+        os.chmod(passfile, 0o600)
+        uri = c.uri(pgcluster.PASSWORD_ROLE)
+        uri += ("&" if "?" in uri else "?") + "sslmode=prefer"
+        r = svc("report", "--db", uri, "--schema", schema, "--out", t.p("out3"),
+                "--as-of", "2026-03-11", "--quiet", env={"PGPASSFILE": passfile})
+        eq(r.code, 0, r)
+        # ... and without either, libpq's own refusal, 66
+        r = svc("report", "--db", c.uri(pgcluster.PASSWORD_ROLE), "--schema",
+                schema, "--out", t.p("out4"), "--as-of", "2026-03-11", "--quiet",
+                env={"PGPASSFILE": t.p("no-such-file")})
+        eq(r.code, 66, r)
 
 
 def test_missing_privileges_are_73_writing_and_66_reading():
