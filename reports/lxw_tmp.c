@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -149,4 +150,17 @@ FILE *lxw_tmpfile(char *tmpdir)
     pthread_mutex_unlock(&open_mu);
     __atomic_add_fetch(&n_files, 1, __ATOMIC_SEQ_CST);
     return f;
+}
+
+void lxw_tmp_close_orphans(void)
+{
+    for (;;) {
+        pthread_mutex_lock(&open_mu);
+        FILE *f = open_list ? open_list->f : NULL;
+        pthread_mutex_unlock(&open_mu);
+        if (!f)
+            return;
+        __fpurge(f);              /* its workbook is gone: write nothing */
+        fclose(f);                /* tmp_close() takes it off the list */
+    }
 }

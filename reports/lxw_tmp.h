@@ -30,6 +30,13 @@ unsigned long lxw_tmp_failures(int *first_errno);
 /* Temporary files made through lxw_tmp.c so far. */
 unsigned long lxw_tmp_files(void);
 
+/* Closes the temporary files still open once no workbook is being
+ * written: those libxlsxwriter left open when a workbook failed (see
+ * open_list in lxw_tmp.c). They are unlinked already, but their space on
+ * the disk comes back only when they are closed: on a full disk, the
+ * summary written next to the workbooks needs it (tests/e2e/t7100). */
+void lxw_tmp_close_orphans(void);
+
 /* libxlsxwriter's own (xlsxwriter/utility.h), replaced. */
 FILE *lxw_tmpfile(char *tmpdir);
 

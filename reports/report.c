@@ -53,6 +53,7 @@
 #include "lib/sha256.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
+#include "reports/lxw_tmp.h"
 #include "reports/rpt_audit.h"
 #include "reports/rpt_noncomp.h"
 #include "reports/rpt_unclosed.h"
@@ -821,6 +822,7 @@ int report_write_all(struct db *db, const struct report_opts *o,
         return -1;
     opts.tmp_dir = tmp_dir;
     int rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
+    lxw_tmp_close_orphans();         /* a failed workbook's, see lxw_tmp.h */
     report_remove_folder(tmp_dir);
     return rc;
 }

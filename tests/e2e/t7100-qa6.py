@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""t7100 -- what a new user breaking svcrecon found (QA pass 6), each case
+a defect seen red before its fix:
+
+- a workbook that fails on a full disk gives its temporary files back
+  before the run ends, so the --summary written to the same disk
+  afterwards still tells monitoring what happened (SPEC §5, README
+  "Summary JSON": written also when the run fails)."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, skip, svc)  # noqa: E402
+
+VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
+
+
+def dispatch_rows(n):
+    return ["Q%d,2026-03-08 09:30,iPF8400S,S%d,D%d,customer %d %s,02108,P,OPEN"
+            % (i, i, i % 40, i, "c" * 60) for i in range(n)]
+
+
+def test_a_workbook_failed_on_a_full_disk_frees_its_space_for_the_summary():
+    """Before the fix, libxlsxwriter's temporary files of the failed
+    workbook (unlinked, but still open) kept the disk full until the
+    process ended: the summary could not be written ("cannot write
+    summary: No space left on device") and monitoring saw yesterday's."""
+    if os.geteuid() != 0:
+        skip("mounting a tmpfs needs root")
+    with Tmp() as t:
+        f = t.csv("dispatches_a.csv", DSP_HDR, dispatch_rows(20000))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        mnt = t.p("mnt")
+        os.makedirs(mnt)
+        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
+                           capture_output=True, text=True)
+        if m.returncode != 0:
+            skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
+        try:
+            summary = os.path.join(mnt, "summary.json")
+            r = svc("report", "--db", t.p("svc.db"), "--out", os.path.join(mnt, "out"),
+                    "--as-of", "2026-03-12", "--summary", summary)
+            eq(r.code, 73, r)
+            check("No space left on device" in r.err, r.err)
+            check("cannot write summary" not in r.err, r.err)
+            with open(summary) as fh:
+                s = json.load(fh)
+            eq((s["status"], s["exit_code"]), ("cannot_create", 73))
+            check("No space left on device" in s["error"], s["error"])
+            eq(sorted(os.listdir(os.path.join(mnt, "out"))), [], "nothing left behind")
+        finally:
+            subprocess.run(["umount", mnt], capture_output=True)
+
+
+if VALGRIND:
+    # 20,000 rows under valgrind take minutes; t5100 covers the full disk.
+    del test_a_workbook_failed_on_a_full_disk_frees_its_space_for_the_summary
+
+main(globals())
