@@ -5,7 +5,11 @@ a defect seen red before its fix:
 - a workbook that fails on a full disk gives its temporary files back
   before the run ends, so the --summary written to the same disk
   afterwards still tells monitoring what happened (SPEC §5, README
-  "Summary JSON": written also when the run fails)."""
+  "Summary JSON": written also when the run fails);
+- the same bytes delivered under a second name in one night are listed
+  on the audit's Run sheet (and in the summary's night) as skipped, so an
+  auditor looking for that file finds what became of it (SPEC §4 "each
+  file that an import or run was given or found in that time, once")."""
 import json
 import os
 import subprocess
@@ -13,6 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, skip, svc)  # noqa: E402
+import openpyxl  # noqa: E402
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
@@ -53,6 +58,39 @@ def test_a_workbook_failed_on_a_full_disk_frees_its_space_for_the_summary():
             eq(sorted(os.listdir(os.path.join(mnt, "out"))), [], "nothing left behind")
         finally:
             subprocess.run(["umount", mnt], capture_output=True)
+
+
+def test_the_same_bytes_under_a_second_name_are_listed_in_the_night():
+    with Tmp() as t:
+        body = DSP_HDR + "\n" + "\n".join(dispatch_rows(3)) + "\n"
+        t.write("in/dispatches_a.csv", body)
+        t.write("in/dispatches_b_copy.csv", body)
+        out = t.p("out")
+        summary = t.p("s.json")
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", out,
+                "--as-of", "2026-03-12", "--summary", summary)
+        eq(r.code, 0, r)
+        wb = openpyxl.load_workbook(os.path.join(out, "audit_2026-03-12.xlsx"))
+        run = [[c.value for c in row] for row in wb["Run"].iter_rows()]
+        hdr = next(i for i, row in enumerate(run) if row and row[0] == "File")
+        listed = [(row[0], row[6], row[7]) for row in run[hdr + 1:]
+                  if row and row[0] and row[0].startswith("dispatches_")]
+        eq(len(listed), 2, "both names are listed: %r" % listed)
+        eq(listed[0][:2], ("dispatches_a.csv", "loaded"))
+        eq(listed[1][:2], ("dispatches_b_copy.csv", "skipped"))
+        check(listed[1][2].startswith("same bytes as dispatches_a.csv"), listed[1])
+        with open(summary) as fh:
+            night = json.load(fh)["reports"]["audit"]["files"]
+        eq([(f["name"], f["status"]) for f in night],
+           [("dispatches_a.csv", "loaded"), ("dispatches_b_copy.csv", "skipped")])
+        # A retry of the same night adds no row (each file once): same bytes.
+        before = open(os.path.join(out, "audit_2026-03-12.xlsx"), "rb").read()
+        os.remove(os.path.join(out, "audit_2026-03-12.xlsx"))
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", out,
+                "--as-of", "2026-03-12")
+        eq(r.code, 0, r)
+        eq(open(os.path.join(out, "audit_2026-03-12.xlsx"), "rb").read() == before, True,
+           "the retried night writes the same audit bytes")
 
 
 if VALGRIND:
