@@ -239,6 +239,22 @@ static int unknown_option(char **argv)
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
 enum { NOT_COMMON = -1, KEEP_PARSING = -2 };
 
+/* An option given an empty value ("--db ''", typically an unset variable
+ * in a cron line) is a usage error, whatever the option: an empty --db
+ * would open a throw-away database that SQLite deletes on close (the
+ * night imported, reported, exit 0, and nothing kept), an empty --out or
+ * --summary would fail only after the import (tests/e2e/t7100). */
+static int empty_value(int c, const struct option *opts)
+{
+    if (!optarg || *optarg)
+        return KEEP_PARSING;
+    for (; opts->name; opts++)
+        if (opts->val == c && opts->has_arg == required_argument)
+            return usage_error("option '--%s' needs a value, not an empty "
+                               "string", opts->name);
+    return KEEP_PARSING;
+}
+
 static int common_option(int c, char **argv, char as_of[11],
                          int32_t *as_of_day, bool *have_as_of,
                          struct report_opts *r)
@@ -301,6 +317,9 @@ static int explain_main(int argc, char **argv)
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int empty = empty_value(c, longopts);
+        if (empty != KEEP_PARSING)
+            return empty;
         switch (c) {
         case OPT_DB:   e.db_target = optarg; e.db_path = db_shown(optarg);
                        break;
@@ -379,6 +398,9 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int empty = empty_value(c, longopts);
+        if (empty != KEEP_PARSING)
+            return empty;
         switch (c) {
         case OPT_FROM:
             o->from_target = optarg;
@@ -462,6 +484,9 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
+        int empty = empty_value(c, longopts);
+        if (empty != KEEP_PARSING)
+            return empty;
         switch (c) {
         case OPT_DB:
             o->db_target = optarg;

@@ -9,7 +9,11 @@ a defect seen red before its fix:
 - the same bytes delivered under a second name in one night are listed
   on the audit's Run sheet (and in the summary's night) as skipped, so an
   auditor looking for that file finds what became of it (SPEC §4 "each
-  file that an import or run was given or found in that time, once")."""
+  file that an import or run was given or found in that time, once");
+- an option given an empty value (`--db "$DB"` with DB unset, in a cron
+  line) is a usage error (64) before anything is done: `--db ''` made
+  SQLite open a throw-away database, deleted when the run ended, so the
+  night imported, reported and exited 0 while keeping nothing."""
 import json
 import os
 import subprocess
@@ -91,6 +95,32 @@ def test_the_same_bytes_under_a_second_name_are_listed_in_the_night():
         eq(r.code, 0, r)
         eq(open(os.path.join(out, "audit_2026-03-12.xlsx"), "rb").read() == before, True,
            "the retried night writes the same audit bytes")
+
+
+def test_an_empty_option_value_is_a_usage_error_before_anything_is_done():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(2)) + "\n")
+        db, inbox, out = t.p("svc.db"), t.p("in"), t.p("out")
+        cases = [
+            ("db", ["run", "--db", "", "--inbox", inbox, "--out", out]),
+            ("inbox", ["run", "--db", db, "--inbox", "", "--out", out]),
+            ("out", ["run", "--db", db, "--inbox", inbox, "--out", ""]),
+            ("summary", ["run", "--db", db, "--inbox", inbox, "--out", out, "--summary="]),
+            ("db", ["import", "--db", "", "--kind", "dispatches",
+                    os.path.join(inbox, "dispatches_a.csv")]),
+            ("kind", ["import", "--db", db, "--kind", "", os.path.join(inbox, "dispatches_a.csv")]),
+            ("db", ["report", "--db", "", "--out", out]),
+            ("as-of", ["report", "--db", db, "--out", out, "--as-of", ""]),
+            ("db", ["explain", "--db", "", "X1"]),
+            ("source", ["explain", "--db", db, "--source", ""]),
+            ("to", ["copy", "--from", db, "--to", ""]),
+        ]
+        for opt, args in cases:
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, (args, r))
+            check("svcrecon: option '--%s' needs a value, not an empty string" % opt
+                  in r.err, (args, r.err))
+            eq(sorted(os.listdir(t.path)), ["in"], "nothing was created by %r" % args)
 
 
 if VALGRIND:
