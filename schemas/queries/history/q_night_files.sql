@@ -1,7 +1,7 @@
 -- q_night_files.sql -- SPEC §4 `Run`: the files of the night (night_ctx,
 -- q_night_ctx.sql), each once, with what became of it. A file is its bytes
--- at its path (its path alone when it could not be read: the same bytes
--- under a second name are listed too, skipped); it is listed at its first delivery
+-- under its file name (its path when it could not be read): the same bytes
+-- under a second name are listed too, skipped; it is listed at its first delivery
 -- of the night, so a night run again after a kill, or a scheduler's retry,
 -- lists each file once and as it first happened: loaded, refused,
 -- unreadable, or skipped (its bytes were imported before the night: the
@@ -46,7 +46,7 @@ SELECT v.delivery_id,
  WHERE NOT EXISTS (SELECT 1 FROM delivery AS w
                     WHERE w.delivery_id > n.lo
                       AND w.delivery_id < v.delivery_id
-                      AND w.path = v.path
-                      AND (w.sha256 = v.sha256
-                           OR (v.sha256 IS NULL AND w.sha256 IS NULL)))
+                      AND ((w.sha256 = v.sha256 AND w.name = v.name)
+                           OR (v.sha256 IS NULL AND w.sha256 IS NULL
+                               AND w.path = v.path)))
  ORDER BY v.delivery_id;

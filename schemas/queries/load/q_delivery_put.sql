@@ -1,9 +1,9 @@
 -- q_delivery_put.sql -- records one delivery of a file (005_delivery.sql):
 -- always for a loaded file; for a skip, a refusal or an unreadable file
 -- only when its night does not already hold the same file with that
--- outcome (same bytes at the same path loaded or skipped, or refused;
--- same path unreadable), so that a night run again after a kill, or a
--- scheduler's retry of a finished night, adds no row. The same bytes
+-- outcome (same bytes under the same file name loaded or skipped, or
+-- refused; same path unreadable), so that a night run again after a kill,
+-- or a scheduler's retry of a finished night, adds no row. The same bytes
 -- under another name are another file of the night (an auditor looks for
 -- it by its name): its skip or refusal is recorded.
 --
@@ -31,8 +31,8 @@ SELECT :file_id, :name, :path, :kind, :sha, :size, :status, :reason, :now
                     ELSE (SELECT COALESCE(MAX(r.delivered_upto), 0)
                             FROM report_run AS r) END
            AND ((:status = 'skipped' AND v.sha256 = :sha
-                 AND v.path = :path AND v.status IN ('loaded', 'skipped'))
+                 AND v.name = :name AND v.status IN ('loaded', 'skipped'))
              OR (:status = 'refused' AND v.sha256 = :sha
-                 AND v.path = :path AND v.status = 'refused')
+                 AND v.name = :name AND v.status = 'refused')
              OR (:status = 'unreadable' AND v.path = :path
                  AND v.status = 'unreadable')));
