@@ -13,14 +13,19 @@ a defect seen red before its fix:
 - an option given an empty value (`--db "$DB"` with DB unset, in a cron
   line) is a usage error (64) before anything is done: `--db ''` made
   SQLite open a throw-away database, deleted when the run ended, so the
-  night imported, reported and exited 0 while keeping nothing."""
+  night imported, reported and exited 0 while keeping nothing;
+- `--db :memory:` or `--db 'file:x.db?mode=memory'` is a path like any
+  other (SPEC §5: "DB is a path to a SQLite database file"): SQLite read
+  them as its in-memory database and as a URI, so the night was lost with
+  exit 0."""
 import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, skip, svc)  # noqa: E402
+from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, query, skip, sqlite_only,  # noqa: E402
+                     svc)
 import openpyxl  # noqa: E402
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -122,6 +127,24 @@ def test_an_empty_option_value_is_a_usage_error_before_anything_is_done():
             check("svcrecon: option '--%s' needs a value, not an empty string" % opt
                   in r.err, (args, r.err))
             eq(sorted(os.listdir(t.path)), ["in"], "nothing was created by %r" % args)
+
+
+@sqlite_only("SQLite's special file names (':memory:', 'file:' URIs)")
+def test_a_db_path_that_sqlite_would_read_as_special_is_a_file():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(2)) + "\n")
+        for name in (":memory:", "file:x.db?mode=memory", "file:y.db"):
+            args = ["run", "--db", name, "--inbox", "in", "--out", "out",
+                    "--as-of", "2026-03-12", "--quiet"]
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 0, (name, r))
+            check(os.path.isfile(t.p(name)), "the database is the file %r: %r"
+                  % (name, sorted(os.listdir(t.path))))
+            eq(query(t.p(name), "SELECT count(*) FROM dispatch"), [(2,)], name)
+            r = svc("run", "--db", name, "--inbox", "in", "--out", "out2",
+                    "--as-of", "2026-03-12", cwd=t.path)
+            eq(r.code, 0, (name, r))
+            check("1 file skipped" in r.err, "the night was kept: %r" % r.err)
 
 
 if VALGRIND:
