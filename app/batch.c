@@ -452,6 +452,15 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
     return 0;
 }
 
+/* The separator between the inbox and a file name in it: none when the
+ * inbox already ends with one (`--inbox in/`, as shell completion writes
+ * it), so that a file is named "in/x.csv", not "in//x.csv". */
+static const char *inbox_sep(const char *dir)
+{
+    size_t n = strlen(dir);
+    return n && dir[n - 1] == '/' ? "" : "/";
+}
+
 /* Names the strays (left alone) and an inbox with no feed file (SPEC §5:
  * a warning, exit 0, an empty night). Returns the number of feed files. */
 static int inbox_warnings(struct run_record *s, const struct inbox *ib)
@@ -463,7 +472,8 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
             continue;
         }
         char path[4200];
-        snprintf(path, sizeof path, "%s/%s", s->o->inbox, ib->e[i].name);
+        snprintf(path, sizeof path, "%s%s%s", s->o->inbox,
+                 inbox_sep(s->o->inbox), ib->e[i].name);
         warn(s, true, "stray_file", path, 0, "inbox file matches no kind "
              "(registrations*.csv, dispatches*.csv, closeouts*.csv); left "
              "alone");
@@ -486,7 +496,7 @@ static int import_inbox(struct run_record *s, struct db *db,
             note_oom(s, "naming an inbox file");
             return -1;
         }
-        snprintf(path, len, "%s/%s", dir, ib->e[i].name);
+        snprintf(path, len, "%s%s%s", dir, inbox_sep(dir), ib->e[i].name);
         int rc = import_one(s, db, path, (enum feed_kind)ib->e[i].kind,
                             ++nth, n_feeds);
         /* the file's record keeps the path (end() frees it) */

@@ -17,7 +17,10 @@ a defect seen red before its fix:
 - `--db :memory:` or `--db 'file:x.db?mode=memory'` is a path like any
   other (SPEC §5: "DB is a path to a SQLite database file"): SQLite read
   them as its in-memory database and as a URI, so the night was lost with
-  exit 0."""
+  exit 0;
+- `--inbox in/` (a trailing slash, as shell completion writes it) names
+  its files `in/dispatches_a.csv`, not `in//dispatches_a.csv`, in
+  messages, the summary and the audit's Path column."""
 import json
 import os
 import subprocess
@@ -145,6 +148,23 @@ def test_a_db_path_that_sqlite_would_read_as_special_is_a_file():
                     "--as-of", "2026-03-12", cwd=t.path)
             eq(r.code, 0, (name, r))
             check("1 file skipped" in r.err, "the night was kept: %r" % r.err)
+
+
+def test_an_inbox_with_a_trailing_slash_names_its_files_without_a_double_slash():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(2)) + "\n")
+        t.write("in/notes.txt", "not a feed\n")
+        r = svc("run", "--db", "svc.db", "--inbox", "in/", "--out", "out",
+                "--as-of", "2026-03-12", "--summary", "s.json", cwd=t.path)
+        eq(r.code, 0, r)
+        check("//" not in r.err, r.err)
+        check("in/dispatches_a.csv: dispatches: 2 read" in r.err, r.err)
+        check("in/notes.txt: inbox file matches no kind" in r.err, r.err)
+        with open(t.p("s.json")) as fh:
+            s = json.load(fh)
+        eq([f["path"] for f in s["files"]], ["in/dispatches_a.csv"])
+        eq([f["path"] for f in s["reports"]["audit"]["files"]], ["in/dispatches_a.csv"])
+        eq([w["file"] for w in s["warnings"]], ["in/notes.txt"])
 
 
 if VALGRIND:
