@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct db_lite {
     sqlite3     *h;
@@ -334,6 +335,31 @@ int db_lite_set_schema_version(struct db_lite *db, int version, struct diag *d)
     return db_lite_exec(db, pragma, d, "recording schema version");
 }
 
+/* In WAL mode SQLite creates DB-wal and DB-shm beside the database, to
+ * write and to read alike. When the folder cannot be written, SQLite's
+ * words ("unable to open database file: No such file or directory", about
+ * a file that is there) name neither: say which folder, and what to do. */
+static void folder_not_writable(struct db_lite *db, const char *path,
+                                struct diag *d)
+{
+    if ((sqlite3_extended_errcode(db->h) & 0xff) != SQLITE_CANTOPEN)
+        return;
+    char folder[1024];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) + (slash == path) : 0;
+    if (n >= sizeof folder)
+        return;
+    memcpy(folder, n ? path : ".", n ? n : 1);
+    folder[n ? n : 1] = '\0';
+    if (access(folder, W_OK | X_OK) == 0)
+        return;
+    const char *base = slash ? slash + 1 : path;
+    diag_set(d, d->exit_code, path, 0, "cannot open database: its folder "
+             "'%s' cannot be written (%s), and SQLite keeps %s-wal and "
+             "%s-shm beside the database, to read it too; make the folder "
+             "writable for this user", folder, strerror(errno), base, base);
+}
+
 /* The first statement reads the header: a file that is not a database
  * fails here, before anything is written to it; a newer schema is refused
  * untouched. */
@@ -342,6 +368,7 @@ static int check_version(struct db_lite *db, const char *path, struct diag *d)
     int version;
     if (db_lite_schema_version(db, &version, d) != 0) {
         diag_set_file(d, path);
+        folder_not_writable(db, path, d);
         return -1;
     }
     return db_refuse_newer(path, version, d);

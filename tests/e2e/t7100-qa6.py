@@ -20,7 +20,11 @@ a defect seen red before its fix:
   exit 0;
 - `--inbox in/` (a trailing slash, as shell completion writes it) names
   its files `in/dispatches_a.csv`, not `in//dispatches_a.csv`, in
-  messages, the summary and the audit's Path column."""
+  messages, the summary and the audit's Path column;
+- a database whose folder cannot be written (SQLite keeps DB-wal and
+  DB-shm beside the file) says so and what to do, instead of SQLite's
+  "unable to open database file: No such file or directory" about a file
+  that is there."""
 import json
 import os
 import subprocess
@@ -165,6 +169,32 @@ def test_an_inbox_with_a_trailing_slash_names_its_files_without_a_double_slash()
         eq([f["path"] for f in s["files"]], ["in/dispatches_a.csv"])
         eq([f["path"] for f in s["reports"]["audit"]["files"]], ["in/dispatches_a.csv"])
         eq([w["file"] for w in s["warnings"]], ["in/notes.txt"])
+
+
+@sqlite_only("SQLite's -wal and -shm files beside the database")
+def test_a_database_folder_that_cannot_be_written_is_named_with_what_to_do():
+    if os.geteuid() != 0:
+        skip("chattr +i needs root (root ignores file modes)")
+    with Tmp() as t:
+        f = t.csv("dispatches_a.csv", DSP_HDR, dispatch_rows(2))
+        db = t.p("d", "svc.db")
+        os.makedirs(t.p("d"))
+        eq(svc("import", "--db", db, "--kind", "dispatches", f).code, 0)
+        c = subprocess.run(["chattr", "+i", t.p("d")], capture_output=True, text=True)
+        if c.returncode != 0:
+            skip("chattr +i does not work here: %s" % c.stderr.strip())
+        try:
+            for args, code in [(["report", "--db", db, "--out", t.p("out")], 73),
+                               (["import", "--db", db, "--kind", "dispatches", f], 73),
+                               (["explain", "--db", db, "Q1"], 66)]:
+                r = svc(*args)
+                eq(r.code, code, (args, r))
+                check("%s: cannot open database: its folder '%s' cannot be written"
+                      % (db, t.p("d")) in r.err, (args, r.err))
+                check("make the folder writable" in r.err, r.err)
+                check("No such file or directory" not in r.err, r.err)
+        finally:
+            subprocess.run(["chattr", "-i", t.p("d")], capture_output=True)
 
 
 if VALGRIND:
