@@ -85,6 +85,14 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
     if (lock_path(db_path, path, sizeof path) != 0)
         return diag_set(d, EX_USAGE, db_path, 0, "database path too long");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    char folder[1024];
+    /* The database is created on first use, its folder is not (a typo in
+     * the folder must not start an empty history elsewhere): say so. */
+    if (fd < 0 && errno == ENOENT &&
+        diag_folder_of(db_path, folder, sizeof folder) == 0)
+        return diag_set(d, EX_CANTCREAT, db_path, 0, "the database's folder "
+                        "'%s' does not exist; create it (mkdir -p '%s'), or "
+                        "correct --db", folder, folder);
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s", strerror(errno));

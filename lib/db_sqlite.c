@@ -345,14 +345,10 @@ static void folder_not_writable(struct db_lite *db, const char *path,
     if ((sqlite3_extended_errcode(db->h) & 0xff) != SQLITE_CANTOPEN)
         return;
     char folder[1024];
+    if (diag_folder_of(path, folder, sizeof folder) != 0 ||
+        access(folder, W_OK | X_OK) == 0)
+        return;
     const char *slash = strrchr(path, '/');
-    size_t n = slash ? (size_t)(slash - path) + (slash == path) : 0;
-    if (n >= sizeof folder)
-        return;
-    memcpy(folder, n ? path : ".", n ? n : 1);
-    folder[n ? n : 1] = '\0';
-    if (access(folder, W_OK | X_OK) == 0)
-        return;
     const char *base = slash ? slash + 1 : path;
     diag_set(d, d->exit_code, path, 0, "cannot open database: its folder "
              "'%s' cannot be written (%s), and SQLite keeps %s-wal and "

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lib/utf8.h"
 
@@ -74,4 +75,18 @@ static int rank(int code)
 int diag_worse(int a, int b)
 {
     return rank(b) > rank(a) ? b : a;
+}
+
+int diag_folder_of(const char *path, char *out, unsigned long size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) + (slash == path) : 0;
+    const char *from = n ? path : ".";
+    if (!n)
+        n = 1;
+    if (n >= size)
+        return -1;
+    memcpy(out, from, n);
+    out[n] = '\0';
+    return 0;
 }

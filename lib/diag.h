@@ -30,6 +30,11 @@ void diag_format(const struct diag *d, char *buf, unsigned long size);
 /* "svcrecon: " + message on stderr, like warnx(3). */
 void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The folder part of a path as given, for a message about the folder:
+ * "." when path has none, "/" for a file at the root. -1 when it does not
+ * fit in out (size bytes). */
+int diag_folder_of(const char *path, char *out, unsigned long size);
+
 /* The more severe of two exit codes. The one order (README, SPEC §5):
  * 70 > 64 > 75 > 73 > 66 > 65 > 0; an unknown code counts as 70. */
 int diag_worse(int a, int b);

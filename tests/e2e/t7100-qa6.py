@@ -24,7 +24,8 @@ a defect seen red before its fix:
 - a database whose folder cannot be written (SQLite keeps DB-wal and
   DB-shm beside the file) says so and what to do, instead of SQLite's
   "unable to open database file: No such file or directory" about a file
-  that is there."""
+  that is there; a database folder that does not exist (the database is
+  created on first use, its folder is not) says to create it."""
 import json
 import os
 import subprocess
@@ -195,6 +196,18 @@ def test_a_database_folder_that_cannot_be_written_is_named_with_what_to_do():
                 check("No such file or directory" not in r.err, r.err)
         finally:
             subprocess.run(["chattr", "-i", t.p("d")], capture_output=True)
+
+
+@sqlite_only("the lock file beside a SQLite database")
+def test_a_database_folder_that_does_not_exist_says_to_create_it():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(2)) + "\n")
+        r = svc("run", "--db", "state/svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-12", cwd=t.path)
+        eq(r.code, 73, r)
+        check("svcrecon: state/svc.db: the database's folder 'state' does not exist; "
+              "create it (mkdir -p 'state')" in r.err, r.err)
+        check(not os.path.exists(t.p("out")), "nothing was done")
 
 
 if VALGRIND:

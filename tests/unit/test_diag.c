@@ -100,12 +100,31 @@ static void test_diag_owns_its_file(void **state)
     assert_string_equal(buf, "out of memory");
 }
 
+static void test_folder_of_a_path(void **state)
+{
+    (void)state;
+    static const struct { const char *path, *folder; } cases[] = {
+        {"svc.db", "."},          {"state/svc.db", "state"},
+        {"/svc.db", "/"},         {"/var/lib/s/svc.db", "/var/lib/s"},
+        {"./svc.db", "."},        {"a//svc.db", "a/"},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        assert_int_equal(diag_folder_of(cases[i].path, out, sizeof out), 0);
+        assert_string_equal(out, cases[i].folder);
+    }
+    assert_int_equal(diag_folder_of("abcdef/x", out, 6), -1);   /* cut */
+    assert_int_equal(diag_folder_of("abcde/x", out, 6), 0);
+    assert_string_equal(out, "abcde");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worse_follows_the_order),
         cmocka_unit_test(test_every_written_order_agrees),
         cmocka_unit_test(test_diag_owns_its_file),
+        cmocka_unit_test(test_folder_of_a_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
