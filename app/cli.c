@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,6 +240,63 @@ static int unknown_option(char **argv)
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
 enum { NOT_COMMON = -1, KEEP_PARSING = -2 };
 
+/* path with its folder resolved (realpath) and its last part as given;
+ * the path itself when the folder does not resolve. NULL: out of memory. */
+static char *resolved(const char *path)
+{
+    char folder[4096];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    char *real = diag_folder_of(path, folder, sizeof folder) == 0
+                     ? realpath(folder, NULL) : NULL;
+    if (!real)
+        return strdup(path);
+    size_t n = strlen(real) + strlen(base) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
+    free(real);
+    return out;
+}
+
+/* --summary naming the SQLite database (or its -wal, -shm, -journal or
+ * .lock file), through whatever path: renamed into place, the summary
+ * would replace the database with JSON, the whole history gone. */
+static bool summary_is_the_database(const char *summary, const char *db)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal",
+                                         ".lock"};
+    struct stat a, b;
+    if (db_is_server(db))
+        return false;
+    if (stat(summary, &a) == 0 && stat(db, &b) == 0 && a.st_dev == b.st_dev &&
+        a.st_ino == b.st_ino)
+        return true;
+    char *s = resolved(summary);
+    char *names[2] = {resolved(db), realpath(db, NULL)};
+    bool same = false;
+    for (int i = 0; i < 2 && s; i++) {
+        size_t n = names[i] ? strlen(names[i]) : 0;
+        if (!names[i] || strncmp(s, names[i], n) != 0)
+            continue;
+        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++)
+            same = same || strcmp(s + n, suffix[k]) == 0;
+    }
+    free(s);
+    free(names[0]);
+    free(names[1]);
+    return same;
+}
+
+/* A usage error about --summary itself: no summary is written there. */
+static int summary_names_a_database(const char **summary_path)
+{
+    const char *s = *summary_path;
+    *summary_path = NULL;
+    return usage_error("--summary '%s' names the database or one of its "
+                       "files; give the summary another name", s);
+}
+
 /* An option given an empty value ("--db ''", typically an unset variable
  * in a cron line) is a usage error, whatever the option: an empty --db
  * would open a throw-away database that SQLite deletes on close (the
@@ -439,6 +497,10 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     if (strcmp(o->from_target, o->to_target) == 0 &&
         (!fs || strcmp(fs, ts) == 0))
         return usage_error("%s", "--from and --to name the same database");
+    if (o->summary_path &&
+        (summary_is_the_database(o->summary_path, o->from_target) ||
+         summary_is_the_database(o->summary_path, o->to_target)))
+        return summary_names_a_database(&o->summary_path);
     return KEEP_PARSING;
 }
 
@@ -543,6 +605,9 @@ static int run_command(const char *cmd, int argc, char **argv,
         return usage_error("%s needs --db DB", cmd);
     if (o->schema && !db_is_server(o->db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
+    if (o->summary_path &&
+        summary_is_the_database(o->summary_path, o->db_target))
+        return summary_names_a_database(&o->summary_path);
     if (strcmp(cmd, "import") == 0) {
         if (!have_kind)
             return usage_error("%s needs --kind KIND", cmd);

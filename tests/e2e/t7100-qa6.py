@@ -25,7 +25,10 @@ a defect seen red before its fix:
   DB-shm beside the file) says so and what to do, instead of SQLite's
   "unable to open database file: No such file or directory" about a file
   that is there; a database folder that does not exist (the database is
-  created on first use, its folder is not) says to create it."""
+  created on first use, its folder is not) says to create it;
+- `--summary` naming the database itself (or its lock file) is a usage
+  error: the summary, written to FILE.tmp and renamed, replaced the
+  database with JSON and the whole history was gone."""
 import json
 import os
 import subprocess
@@ -208,6 +211,26 @@ def test_a_database_folder_that_does_not_exist_says_to_create_it():
         check("svcrecon: state/svc.db: the database's folder 'state' does not exist; "
               "create it (mkdir -p 'state')" in r.err, r.err)
         check(not os.path.exists(t.p("out")), "nothing was done")
+
+
+@sqlite_only("the database as a file that a summary could replace")
+def test_a_summary_naming_the_database_is_refused_and_the_database_kept():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(2)) + "\n")
+        os.makedirs(t.p("db"))
+        os.symlink("db", t.p("link"))
+        base = ["run", "--db", "db/svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-12"]
+        for summary in ["db/svc.db", "./db/../db/svc.db", "link/svc.db", "db/svc.db.lock"]:
+            first = not os.path.exists(t.p("db", "svc.db"))
+            r = svc(*(base + ["--summary=" + summary]), cwd=t.path)
+            eq(r.code, 64, (summary, r))
+            check("svcrecon: --summary '%s' names the database" % summary in r.err,
+                  (summary, r.err))
+            eq(os.path.exists(t.p("db", "svc.db")), not first, "nothing was done")
+            if first:       # the first case refused before the database existed
+                eq(svc(*base, cwd=t.path).code, 0)
+        eq(query(t.p("db", "svc.db"), "SELECT count(*) FROM dispatch"), [(2,)])
 
 
 if VALGRIND:
