@@ -16,6 +16,7 @@ is dropped when its Tmp folder goes. A test that is about SQLite itself (its
 file, lock file, journal) is marked @sqlite_only(why): the PostgreSQL pass
 lists it with the reason and does not run it (it is not a skip).
 """
+import contextlib
 import decimal
 import hashlib
 import os
@@ -199,6 +200,24 @@ class Tmp:
         """Writes header + rows (strings, one record each) + final newline."""
         return self.write(name, newline.join([header] + list(rows)) + newline,
                           newline="\n")
+
+
+@contextlib.contextmanager
+def small_disk(path, size):
+    """A tmpfs of size (mount's size=, e.g. "1m") mounted at path (made
+    here) for the with-block, unmounted after: a disk that fills. The test
+    is skipped, saying why, where it cannot be mounted (root is needed)."""
+    if os.geteuid() != 0:
+        skip("mounting a tmpfs needs root")
+    os.makedirs(path, exist_ok=True)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path],
+                       capture_output=True, text=True)
+    if m.returncode != 0:
+        skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", path], capture_output=True)
 
 
 # ---- the back end: a SQLite path, or a schema of the test cluster ----

@@ -19,7 +19,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check, cmd, eq, main, query,  # noqa: E402
-                     skip, sqlite_only, svc)
+                     skip, small_disk, sqlite_only, svc)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
@@ -96,31 +96,20 @@ def test_disk_full_while_importing_rolls_back():
     """A 1 MiB tmpfs holds the database; the big file (2.6 MB) cannot fit:
     SQLITE_FULL, exit 73, nothing of the file; after the disk is grown, the
     same command loads it whole."""
-    if os.geteuid() != 0:
-        skip("mounting a tmpfs needs root")
-    with Tmp() as t:
-        mnt = t.p("mnt")
-        os.makedirs(mnt)
-        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", mnt],
-                           capture_output=True, text=True)
-        if m.returncode != 0:
-            skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
-        try:
-            small = t.csv("small.csv", DSP_HDR, big_rows("A", 3))
-            big = t.csv("big.csv", DSP_HDR, big_rows("B", 20000))
-            db = os.path.join(mnt, "svc.db")
-            eq(svc("import", "--db", db, "--kind", "dispatches", small).code, 0)
-            r = svc("import", "--db", db, "--kind", "dispatches", big)
-            eq(r.code, 73, r)
-            check("database or disk is full" in r.err, r.err)
-            check("big.csv: dispatches:" not in r.err, r.err)
-            intact(db)
-            subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
-            r = svc("import", "--db", db, "--kind", "dispatches", big)
-            eq(r.code, 0, r)
-            eq(query(db, "SELECT count(*) FROM dispatch"), [(20003,)])
-        finally:
-            subprocess.run(["umount", mnt], capture_output=True)
+    with Tmp() as t, small_disk(t.p("mnt"), "1m") as mnt:
+        small = t.csv("small.csv", DSP_HDR, big_rows("A", 3))
+        big = t.csv("big.csv", DSP_HDR, big_rows("B", 20000))
+        db = os.path.join(mnt, "svc.db")
+        eq(svc("import", "--db", db, "--kind", "dispatches", small).code, 0)
+        r = svc("import", "--db", db, "--kind", "dispatches", big)
+        eq(r.code, 73, r)
+        check("database or disk is full" in r.err, r.err)
+        check("big.csv: dispatches:" not in r.err, r.err)
+        intact(db)
+        subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+        r = svc("import", "--db", db, "--kind", "dispatches", big)
+        eq(r.code, 0, r)
+        eq(query(db, "SELECT count(*) FROM dispatch"), [(20003,)])
 
 
 @sqlite_only("a read-only SQLite file (a role without privileges: t0210)")
@@ -226,18 +215,10 @@ def test_file_size_limit_while_writing_workbooks_leaves_no_partial_file():
 
 
 def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
-    if os.geteuid() != 0:
-        skip("mounting a tmpfs needs root")
     with Tmp() as t:
         big = setup(t, n_big=20000)
         eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big).code, 0)
-        mnt = t.p("mnt")
-        os.makedirs(mnt)
-        m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", mnt],
-                           capture_output=True, text=True)
-        if m.returncode != 0:
-            skip("cannot mount a tmpfs here: %s" % m.stderr.strip())
-        try:
+        with small_disk(t.p("mnt"), "256k") as mnt:
             r = svc("report", "--db", t.p("svc.db"), "--out", mnt, "--as-of", "2026-03-12")
             eq(r.code, 73, r)
             left = sorted(os.listdir(mnt))
@@ -247,8 +228,6 @@ def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
             for n in left:
                 with zipfile.ZipFile(os.path.join(mnt, n)) as z:
                     eq(z.testzip(), None, n)
-        finally:
-            subprocess.run(["umount", mnt], capture_output=True)
 
 
 if VALGRIND:
