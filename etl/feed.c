@@ -94,13 +94,30 @@ static void list_add(char *buf, size_t size, const char *text)
     }
 }
 
+/* SPEC §2: a header name's surrounding blanks are ignored: spaces, tabs,
+ * and the no-break space (U+00A0) that spreadsheets put around a name. */
+static void trim_header_name(const char **s, size_t *len)
+{
+    for (;;) {
+        parse_trim(s, len);
+        if (*len >= 2 && memcmp(*s, "\xC2\xA0", 2) == 0) {
+            *s += 2;
+            *len -= 2;
+        } else if (*len >= 2 && memcmp(*s + *len - 2, "\xC2\xA0", 2) == 0) {
+            *len -= 2;
+        } else {
+            return;
+        }
+    }
+}
+
 int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
                     struct feed_header *h, char *why, size_t why_size,
                     char *unknown, size_t unknown_size)
 {
     size_t n_cols;
     const struct feed_column *cols = feed_columns(kind, &n_cols);
-    char shown[128];
+    char shown[128], unrecognized[256] = "";
 
     h->kind = kind;
     h->n_fields = hdr->n_fields;
@@ -117,13 +134,14 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
     for (size_t i = 0; i < hdr->n_kept; i++) {
         const char *name = hdr->fields[i].ptr;
         size_t len = hdr->fields[i].len;
-        parse_trim(&name, &len);
+        trim_header_name(&name, &len);
         size_t c = 0;
         while (c < n_cols && !parse_equal_ci(name, len, cols[c].name))
             c++;
         if (c == n_cols) {
             utf8_show(name, len, 40, shown, sizeof shown);
             list_add(unknown, unknown_size, shown);
+            list_add(unrecognized, sizeof unrecognized, shown);
             continue;
         }
         if (h->col[c] >= 0) {
@@ -139,9 +157,12 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
         if (cols[c].need != FN_OPTIONAL && h->col[c] < 0)
             list_add(missing, sizeof missing, cols[c].name);
     if (missing[0]) {
+        /* The columns it did not recognize: 'dispatch id' is in sight. */
         snprintf(why, why_size,
-                 "header lacks required column%s %s; file refused",
-                 strchr(missing, ',') ? "s" : "", missing);
+                 "header lacks required column%s %s%s%s%s; file refused",
+                 strchr(missing, ',') ? "s" : "", missing,
+                 unrecognized[0] ? " (columns not recognized: " : "",
+                 unrecognized, unrecognized[0] ? ")" : "");
         return -1;
     }
     return 0;

@@ -28,7 +28,11 @@ a defect seen red before its fix:
   created on first use, its folder is not) says to create it;
 - `--summary` naming the database itself (or its lock file) is a usage
   error: the summary, written to FILE.tmp and renamed, replaced the
-  database with JSON and the whole history was gone."""
+  database with JSON and the whole history was gone;
+- a header name with a non-breaking space around it (as spreadsheets
+  export) matches its column (SPEC §2: surrounding blanks ignored), and a
+  file refused for a missing column names the header's columns it did not
+  recognize ('dispatch id' for dispatch_id), so that the fix is in sight."""
 import json
 import os
 import subprocess
@@ -220,6 +224,22 @@ def test_a_summary_naming_the_database_is_refused_and_the_database_kept():
             if first:       # the first case refused before the database existed
                 eq(svc(*base, cwd=t.path).code, 0)
         eq(query(t.p("db", "svc.db"), "SELECT count(*) FROM dispatch"), [(2,)])
+
+
+def test_header_blanks_include_a_no_break_space_and_a_missing_column_shows_the_unrecognized():
+    with Tmp() as t:
+        nbsp = "\u00a0"
+        ok = t.write("dispatches_nbsp.csv", "%sdispatch_id%s,dispatched_at,model,serial_number\n"
+                     "N1,2026-03-01,m,s\n" % (nbsp, nbsp + " "))
+        bad = t.write("dispatches_bad.csv", "dispatch id,dispatched_at,Model,serial number\n"
+                      "N2,2026-03-01,m,s\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", ok, bad)
+        eq(r.code, 65, r)
+        check("dispatches_nbsp.csv: dispatches: 1 read, 1 loaded, 0 rejected" in r.err, r.err)
+        check("dispatches_bad.csv: header lacks required columns 'dispatch_id', "
+              "'serial_number' (columns not recognized: 'dispatch id', 'serial number'); "
+              "file refused" in r.err, r.err)
+        eq(query(t.p("svc.db"), "SELECT dispatch_id FROM dispatch"), [("N1",)])
 
 
 if VALGRIND:
