@@ -543,7 +543,7 @@ int statements_write(struct db *db, const struct report_opts *o,
     if (rc != 0)
         report_remove_folder(tmp);
     else if (!o->quiet)
-        fprintf(stderr, "svcrecon: wrote %lu dealer statements in %s\n", *n,
-                folder);
+        fprintf(stderr, "svcrecon: wrote %lu dealer statement%s in %s\n", *n,
+                *n == 1 ? "" : "s", folder);
     return rc;
 }

@@ -32,7 +32,8 @@ a defect seen red before its fix:
 - a header name with a non-breaking space around it (as spreadsheets
   export) matches its column (SPEC §2: surrounding blanks ignored), and a
   file refused for a missing column names the header's columns it did not
-  recognize ('dispatch id' for dispatch_id), so that the fix is in sight."""
+  recognize ('dispatch id' for dispatch_id), so that the fix is in sight;
+- "wrote 1 dealer statements" reads "wrote 1 dealer statement"."""
 import json
 import os
 import subprocess
@@ -240,6 +241,16 @@ def test_header_blanks_include_a_no_break_space_and_a_missing_column_shows_the_u
               "'serial_number' (columns not recognized: 'dispatch id', 'serial number'); "
               "file refused" in r.err, r.err)
         eq(query(t.p("svc.db"), "SELECT dispatch_id FROM dispatch"), [("N1",)])
+
+
+def test_one_dealer_statement_is_one_statement():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", DSP_HDR + "\n" + "\n".join(dispatch_rows(1)) + "\n")
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-12", "--statements", cwd=t.path)
+        eq(r.code, 0, r)
+        check("svcrecon: wrote 1 dealer statement in out/statements_2026-03-12\n" in r.err,
+              r.err)
 
 
 if VALGRIND:
