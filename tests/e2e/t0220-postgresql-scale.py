@@ -126,10 +126,17 @@ def test_a_server_restart_mid_import_is_70_and_the_rerun_completes():
         args = ["--inbox", t.p("inbox"), "--as-of", stamp["night1"]["as_of"],
                 "--quiet"]
         uri = c.uri()
+        # The load waits 10 s once the dispatches' COPY has ended, its rows
+        # not yet in their tables (etl/load.c, test_pause): the restart
+        # then always lands inside the file's transaction, however fast the
+        # machine (polling alone could see the file in flight too late, or
+        # not at all, and the file would commit before the server went).
         p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema",
                               schema, "--out", t.p("pg")] + args,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+                             text=True,
+                             env=dict(os.environ,
+                                      SVCRECON_TEST_PAUSE="staged dispatches"))
         conn = psycopg2.connect(host=c.dir, user="postgres",
                                 dbname=pgcluster.DATABASE)
         conn.autocommit = True
@@ -147,6 +154,14 @@ def test_a_server_restart_mid_import_is_70_and_the_rerun_completes():
               "exit %s, %s" % (p.returncode, err))
         print("restarted while loading; svcrecon said: %s" % err.strip())
         eq(p.returncode, 70, err)
+        # the file in flight is named, with what became of it and what to
+        # do, then the back end's words (t0210 checks the same without a
+        # password in the message)
+        want = (t.p("inbox", "dispatches_1.csv") + ": lost the connection "
+                "to the database server while loading this file: the server "
+                "rolled the file back, nothing of it is kept; it loads again "
+                "on the next run (" + uri + ": ")
+        check(want in err, "want %r in: %s" % (want, err))
         check("lost the connection to the server" in err, err)
         # the file in flight rolled back; the one before it kept
         loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "
