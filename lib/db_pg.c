@@ -996,6 +996,12 @@ void db_pg_bulk_null(struct db_pg_bulk *b)
     field(b, -1);
 }
 
+void db_pg_bulk_int32(struct db_pg_bulk *b, int32_t v)
+{
+    field(b, 4);
+    put_be(b, (uint32_t)v, 4);
+}
+
 void db_pg_bulk_int64(struct db_pg_bulk *b, int64_t v)
 {
     field(b, 8);
