@@ -131,6 +131,25 @@ static void file_warnings(struct run_record *s, const struct load_result *r)
         warn(s, true, "legacy_encoding", r->path, 0, "%s", r->diagnosis);
 }
 
+/* A lost connection to the database server (PostgreSQL: a restart, a
+ * network cut) ends the command with 70 as any database failure does, but
+ * the back end's words ("inserting a row: lost the connection ...") name
+ * neither what was cut short nor what to do. Said here, in the one place
+ * that knows both: the file in flight (file) or the report (file NULL),
+ * what became of it (lost: the server rolled it back) and that the rerun
+ * completes it; then the back end's words with the database's name, which
+ * never holds the password (db_display_name). */
+static void say_lost(struct db *db, const char *file, const char *lost,
+                     struct diag *d)
+{
+    if (!db_connection_lost(db))
+        return;
+    char why[sizeof d->reason];
+    snprintf(why, sizeof why, "%s", d->reason);
+    diag_set(d, d->exit_code, file, 0, "lost the connection to the database "
+             "server %s (%s: %s)", lost, db_display_name(db), why);
+}
+
 static int import_one(struct run_record *s, struct db *db, const char *path,
                       enum feed_kind kind, int nth, int of)
 {
@@ -166,6 +185,9 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
             s->exit_code = diag_worse(s->exit_code, EX_NOINPUT);
         return 0;
     }
+    say_lost(db, path, "while loading this file: the server rolled the file "
+             "back, nothing of it is kept; it loads again on the next run",
+             &d);
     note_fatal(s, &d);
     return -1;                 /* database trouble: stop the run */
 }
@@ -323,6 +345,12 @@ static void report(struct run_record *s, struct db *db)
     struct diag d = {0};
     progress_clear();
     if (report_write_all(db, &s->o->report, &s->report, &d) != 0) {
+        char lost[200];
+        snprintf(lost, sizeof lost, "while writing the report as of %s: the "
+                 "report is not recorded and its workbooks may be missing or "
+                 "older; the next run writes it (the imported files are "
+                 "kept)", s->o->report.as_of);
+        say_lost(db, NULL, lost, &d);
         note_fatal(s, &d);
         return;
     }

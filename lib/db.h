@@ -78,6 +78,12 @@ int db_begin_read(struct db *db, struct diag *d,    /* a consistent snapshot */
 int db_commit(struct db *db, struct diag *d, const char *what);
 void db_rollback(struct db *db);
 bool db_in_transaction(const struct db *db);
+/* Whether the connection to the database server was lost (a server
+ * restart, a network cut): the server rolled back the transaction in
+ * flight, and the connection runs nothing more. Always false on SQLite,
+ * which has no connection to lose. Callers use it to say which file or
+ * report was cut short and that a rerun completes it. */
+bool db_connection_lost(const struct db *db);
 
 /* Statements. A statement is prepared once and may be stepped, reset and
  * stepped again (the loader's hot path). */

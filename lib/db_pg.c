@@ -164,7 +164,7 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                           : NULL;
     char words[400];
     int code = EX_SOFTWARE;
-    bool lost = !db->conn || PQstatus(db->conn) == CONNECTION_BAD;
+    bool lost = db_pg_connection_lost(db);
     if (!msg)
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
     pg_words(db, msg, words, sizeof words);
@@ -843,6 +843,11 @@ bool db_pg_in_transaction(const struct db_pg *db)
 {
     PGTransactionStatusType t = PQtransactionStatus(db->conn);
     return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
+bool db_pg_connection_lost(const struct db_pg *db)
+{
+    return !db->conn || PQstatus(db->conn) == CONNECTION_BAD;
 }
 
 int db_pg_begin(struct db_pg *db, bool write, struct diag *d,

@@ -48,6 +48,9 @@ int db_pg_begin(struct db_pg *db, bool write, struct diag *d,
 int db_pg_commit(struct db_pg *db, struct diag *d, const char *what);
 void db_pg_rollback(struct db_pg *db);
 bool db_pg_in_transaction(const struct db_pg *db);
+/* Whether the connection to the server is gone (PQstatus CONNECTION_BAD:
+ * a server restart, a network cut). */
+bool db_pg_connection_lost(const struct db_pg *db);
 
 int db_pg_prepare(struct db_pg *db, const char *sql, struct db_pg_stmt **st,
                   struct diag *d, const char *what);

@@ -169,6 +169,11 @@ bool db_in_transaction(const struct db *db)
                          : db_lite_in_transaction(db->lite));
 }
 
+bool db_connection_lost(const struct db *db)
+{
+    return db && db->pg && db_pg_connection_lost(db->pg);
+}
+
 int db_schema_version(struct db *db, int *version, struct diag *d)
 {
     return db->pg ? db_pg_schema_version(db->pg, version, d)

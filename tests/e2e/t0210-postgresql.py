@@ -113,16 +113,39 @@ def unstamp(text, db):
     return re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "T", text)
 
 
-def interrupted_night(name, when, how, extra=(), env=None):
+# A condition of interrupted_night: n files are committed (query_to_xml:
+# the table does not exist before the first migration, and a plain subquery
+# on it would not even parse).
+FILES_IN = ("CASE WHEN to_regclass('{{schema}}.imported_file') IS NULL THEN "
+            "false ELSE query_to_xml('SELECT 1 FROM {{schema}}.imported_file "
+            "HAVING count(*) = {n}', false, true, '')::text <> '' END")
+
+
+def masked(uri):
+    """The URI as svcrecon shows it: without the password (SPEC §5)."""
+    return uri.replace(":" + pgcluster.PASSWORD + "@", "@")
+
+
+def check_lost_message(err, want):
+    """err holds want, then the back end's words (libpq's), and never the
+    password (SPEC §5)."""
+    check(want in err, "want %r in: %s" % (want, err))
+    check("lost the connection to the server: " in
+          err[err.index(want) + len(want):], err)
+    check(pgcluster.PASSWORD not in err, err)
+
+
+def interrupted_night(name, when, how, extra=(), env=None, password=None):
     """Runs a generated night on PostgreSQL and interrupts it the first time
     svcrecon's session is seen while `when` (an SQL condition on
     pg_stat_activity; {schema} is the test's schema) holds: how =
     "terminate" ends the session from the server (as a restart does),
-    "kill" sends the program SIGKILL. Returns (cluster, schema, uri, tmp,
-    run args, the interrupted run's exit code and stderr)."""
+    "kill" sends the program SIGKILL; with password, as the role that logs
+    in with it. Returns (cluster, schema, uri, tmp, run args, the
+    interrupted run's exit code and stderr)."""
     c = cluster()
     schema = fresh_schema(c, name)
-    uri = c.uri()
+    uri = c.uri(pgcluster.PASSWORD_ROLE, password) if password else c.uri()
     t = Tmp()
     gen = subprocess.run([os.path.join(ROOT, "sample-data", "generate"),
                           "--dispatches", "4000", "--days", "60",
@@ -157,9 +180,10 @@ def rerun_equals_clean_sqlite(uri, schema, t, args):
     eq(r.code, 0, r)
     r = svc("run", "--db", t.p("svc.db"), "--out", t.p("lite"), *args)
     eq(r.code, 0, r)
+    shown = masked(uri)
     n = same_cells(t.p("lite"), [shell_quote(t.p("svc.db")), t.p("svc.db")],
-                   t.p("pg"), ["%s --schema %s" % (shell_quote(uri), schema),
-                               uri])
+                   t.p("pg"), ["%s --schema %s" % (shell_quote(shown), schema),
+                               shown])
     check(n > 10000, n)
 
 
@@ -173,13 +197,41 @@ def test_connection_lost_mid_load_is_70_and_the_rerun_completes():
     c, schema, uri, t, args, code, err = interrupted_night(
         "lost", "state = 'idle in transaction' AND query LIKE "
         "'COPY load_stage %%dispatched_at%%'", "terminate",
-        env={"SVCRECON_TEST_PAUSE": "staged dispatches"})
+        env={"SVCRECON_TEST_PAUSE": "staged dispatches"},
+        password=pgcluster.PASSWORD)
     with t:
         eq(code, 70, err)
-        check("lost the connection to the server" in err, err)
+        # the message names the file in flight, what became of it and what
+        # to do, then the back end's words with the database's name
+        check_lost_message(err, t.p("inbox", "dispatches.csv") + ": lost the "
+                           "connection to the database server while loading "
+                           "this file: the server rolled the file back, "
+                           "nothing of it is kept; it loads again on the "
+                           "next run (" + masked(uri) + ": ")
         loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "
                         "ORDER BY file_id) FROM %s.imported_file" % schema)
         eq(loaded.strip(), "registrations.csv", "the file in flight stayed")
+        rerun_equals_clean_sqlite(uri, schema, t, args)
+
+
+def test_connection_lost_during_the_report_says_it_is_the_report():
+    # The server ends the session once the three files are in, while the
+    # report writes: the message says it is the report (no file), that it
+    # is not recorded, and that the rerun writes it; the rerun does.
+    c, schema, uri, t, args, code, err = interrupted_night(
+        "lostreport", FILES_IN.format(n=3), "terminate", ["--statements"])
+    with t:
+        eq(code, 70, err)
+        check_lost_message(err, "svcrecon: lost the connection to the "
+                           "database server while writing the report as of "
+                           "2025-03-01: the report is not recorded and its "
+                           "workbooks may be missing or older; the next run "
+                           "writes it (the imported files are kept) ("
+                           + masked(uri) + ": ")
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                  % schema).strip(), "3", "not cut in the report")
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.report_run"
+                  % schema).strip(), "0", "a cut report was recorded")
         rerun_equals_clean_sqlite(uri, schema, t, args)
 
 
@@ -191,13 +243,7 @@ def test_kill_9_during_the_report_then_rerun_is_a_clean_run():
     # writes.
     c, schema, uri, t, args, code, err = interrupted_night(
         "kill9",
-        # the three files are committed (query_to_xml: the table does not
-        # exist before the first migration, and a plain subquery on it
-        # would not even parse)
-        "CASE WHEN to_regclass('{schema}.imported_file') IS NULL THEN false "
-        "ELSE query_to_xml('SELECT 1 FROM {schema}.imported_file "
-        "HAVING count(*) = 3', false, true, '')::text <> '' END", "kill",
-        ["--statements"])
+        FILES_IN.format(n=3), "kill", ["--statements"])
     with t:
         eq(code, -9, err)
         eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"

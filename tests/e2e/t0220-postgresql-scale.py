@@ -154,6 +154,14 @@ def test_a_server_restart_mid_import_is_70_and_the_rerun_completes():
               "exit %s, %s" % (p.returncode, err))
         print("restarted while loading; svcrecon said: %s" % err.strip())
         eq(p.returncode, 70, err)
+        # the file in flight is named, with what became of it and what to
+        # do, then the back end's words (t0210 checks the same without a
+        # password in the message)
+        want = (t.p("inbox", "dispatches_1.csv") + ": lost the connection "
+                "to the database server while loading this file: the server "
+                "rolled the file back, nothing of it is kept; it loads again "
+                "on the next run (" + uri + ": ")
+        check(want in err, "want %r in: %s" % (want, err))
         check("lost the connection to the server" in err, err)
         # the file in flight rolled back; the one before it kept
         loaded = c.psql(pgcluster.DATABASE, "SELECT string_agg(name, ' ' "

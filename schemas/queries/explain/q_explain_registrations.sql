@@ -11,6 +11,10 @@
 --     against) holds this row; NULL when the dispatch was not checked
 --     (dated after A) or no dispatch was asked about; matched by
 --     registration_id.
+-- A is read by a scalar subquery, not by joining run_ctx: see
+-- q_explain_serial_dispatches.sql (PostgreSQL, no statistics on TEMP
+-- tables: a hash of all of dispatch_registration, ~1 s at 200k, instead of
+-- one probe).
 -- Ordered as things happened: registered_on, then dealer, then import.
 SELECT r.registration_id,
        f.name AS file_name,
@@ -26,7 +30,8 @@ SELECT r.registration_id,
        CASE WHEN c.registration_id IS NULL THEN 0 ELSE 1 END AS is_current,
        s.file_name AS superseded_by_file,
        s.line AS superseded_by_line,
-       CASE WHEN d.dispatch_id IS NULL OR d.dispatched_day > x.as_of_day
+       CASE WHEN d.dispatch_id IS NULL
+                 OR d.dispatched_day > (SELECT x.as_of_day FROM run_ctx AS x)
                  THEN NULL
             WHEN EXISTS (SELECT 1 FROM dispatch_registration AS a
                           WHERE a.dispatch_id = d.dispatch_id
@@ -36,7 +41,6 @@ SELECT r.registration_id,
        END AS active
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
-  CROSS JOIN run_ctx AS x
   LEFT JOIN dispatch_current AS d ON d.dispatch_id = :dispatch_id
   LEFT JOIN registration_current AS c
          ON c.serial_norm = r.serial_norm

@@ -5,6 +5,11 @@
 -- those r060 found active on the dispatch's day (dispatch_registration,
 -- matched by registration_id); NULL when not checked.
 -- Params: :registration_id.
+-- A is read by scalar subqueries, not by joining run_ctx: PostgreSQL keeps
+-- no statistics on a TEMP table (it is never analyzed), plans run_ctx as
+-- 1,200 rows, and for that many it turns the EXISTS below into one hash of
+-- every row of dispatch_registration (~0.9 s at 200k dispatches) instead of
+-- a probe of the one dispatch (1 ms); SQLite runs both shapes alike.
 SELECT d.dispatch_id,
        d.file_name,
        d.line,
@@ -14,8 +19,10 @@ SELECT d.dispatch_id,
        d.provider_id,
        d.model,
        d.serial_number,
-       CASE WHEN d.dispatched_day > x.as_of_day THEN 0 ELSE 1 END AS checked,
-       CASE WHEN d.dispatched_day > x.as_of_day THEN NULL
+       CASE WHEN d.dispatched_day > (SELECT x.as_of_day FROM run_ctx AS x)
+                 THEN 0 ELSE 1 END AS checked,
+       CASE WHEN d.dispatched_day > (SELECT x.as_of_day FROM run_ctx AS x)
+                 THEN NULL
             WHEN EXISTS (SELECT 1 FROM dispatch_registration AS a
                           WHERE a.dispatch_id = d.dispatch_id
                             AND a.registration_id = r.registration_id)
@@ -24,7 +31,6 @@ SELECT d.dispatch_id,
        END AS active
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
-  CROSS JOIN run_ctx AS x
   JOIN dispatch_current AS d ON d.serial_norm = r.serial_norm
  WHERE r.registration_id = :registration_id
  ORDER BY d.dispatched_at, d.dispatch_id;
