@@ -299,8 +299,9 @@ static int stage_record(struct loader *L, enum feed_kind kind,
  * every 16,384 records (some of them sent); "staged KIND": the COPY of a
  * file of KIND ended, its rows not yet in their tables -- for a kill -9
  * (or a server-side end of the session, t0210) to find the file half
- * done on the server. 10 s: ample for a test to see it and act. */
-static void test_pause(const char *point)
+ * done on the server. 10 s: ample for a test to see it and act. app/copy.c
+ * waits at "copy TABLE" (t0240). */
+void load_test_pause(const char *point)
 {
     const char *at = getenv("SVCRECON_TEST_PAUSE");
     if (at && strcmp(at, point) == 0)
@@ -321,7 +322,7 @@ static int stage_done(struct loader *L, enum feed_kind kind, struct diag *d)
         return -1;
     char point[32];
     snprintf(point, sizeof point, "staged %s", feed_kind_name(kind));
-    test_pause(point);
+    load_test_pause(point);
     if (db_exec_bound(L->db, kind_sql[kind].from_stage, ":file_id", id, d,
                       what) != 0 ||
         db_exec_bound(L->db, sql_pg_load_rejected, ":file_id", id, d,
@@ -719,7 +720,7 @@ static int stream_records(struct loader *L, struct csvin *in,
         if ((r->rows_read & 0x3fff) == 0 && L->opts->progress)
             L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
         if ((r->rows_read & 0x3fff) == 0 && L->bulk)
-            test_pause("copy");
+            load_test_pause("copy");
     }
     if (got < 0) {
         refuse(r, refused, cd.reason, cd.line);

@@ -136,14 +136,16 @@ size_t db_column_bytes(struct db_stmt *st, int col);
  * the loader's way there, so db_has_bulk is false and db_bulk_begin fails
  * (EX_SOFTWARE). While a bulk load is open the connection runs nothing
  * else: end or abandon it first. A value's type must be its column's:
- * int64 = bigint, double = double precision, text = text (valid UTF-8, no
- * NUL), blob = bytea. table and columns are the program's own names,
- * never input. */
+ * int32 = integer, int64 = bigint, double = double precision, text = text
+ * (valid UTF-8, no NUL), blob = bytea (app/copy.c reads them from the
+ * target's catalog). table and columns are the program's own names (or
+ * the target's catalog's), never input. */
 struct db_bulk;
 bool db_has_bulk(const struct db *db);
 int db_bulk_begin(struct db *db, const char *table, const char *columns,
                   struct db_bulk **out, struct diag *d);
 void db_bulk_null(struct db_bulk *b);
+void db_bulk_int32(struct db_bulk *b, int32_t v);
 void db_bulk_int64(struct db_bulk *b, int64_t v);
 void db_bulk_double(struct db_bulk *b, double v);
 void db_bulk_text(struct db_bulk *b, const char *s, size_t len);

@@ -82,6 +82,7 @@ int db_pg_bulk_begin(struct db_pg *db, const char *table,
                      const char *columns, struct db_pg_bulk **out,
                      struct diag *d);
 void db_pg_bulk_null(struct db_pg_bulk *b);
+void db_pg_bulk_int32(struct db_pg_bulk *b, int32_t v);
 void db_pg_bulk_int64(struct db_pg_bulk *b, int64_t v);
 void db_pg_bulk_double(struct db_pg_bulk *b, double v);
 void db_pg_bulk_bytes(struct db_pg_bulk *b, const void *p, size_t len);

@@ -381,6 +381,11 @@ void db_bulk_null(struct db_bulk *b)
     db_pg_bulk_null(b->pg);
 }
 
+void db_bulk_int32(struct db_bulk *b, int32_t v)
+{
+    db_pg_bulk_int32(b->pg, v);
+}
+
 void db_bulk_int64(struct db_bulk *b, int64_t v)
 {
     db_pg_bulk_int64(b->pg, v);

@@ -289,6 +289,45 @@ def test_second_start_gets_75_naming_the_holder():
         eq(r.code, 0, r)
 
 
+def test_the_lock_goes_back_before_the_session_ends():
+    # A report started right after an import must not find the schema
+    # held: the import gives the run lock back before it ends its session
+    # (a leaving backend drops its TEMP tables before the server releases
+    # its advisory locks; at 1M rows that took long enough for a report
+    # started 0.1 s later to get 75). The import's session is held open
+    # 5 s after its unlock (the test hook "closing" of lib/db_pg.c); a
+    # report started then must run.
+    c = cluster()
+    schema = fresh_schema(c, "unlock")
+    uri = c.uri()
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        p = subprocess.Popen(
+            [SVCRECON, "import", "--db", uri, "--schema", schema, "--kind",
+             "registrations", "--quiet",
+             t.p("inbox", "registrations_2026-03-11.csv")],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, SVCRECON_TEST_PAUSE="closing"))
+        loaded = ""
+        while p.poll() is None and loaded != "1":   # the file is in
+            loaded = c.psql(pgcluster.DATABASE, """
+                SELECT CASE WHEN to_regclass('%s.imported_file') IS NULL
+                            THEN 0 ELSE (query_to_xml('SELECT 1 FROM
+                                 %s.imported_file HAVING count(*) = 1',
+                                 false, true, '')::text <> '')::int END
+                """ % (schema, schema)).strip()
+            time.sleep(0.05)
+        eq(loaded, "1", "the import's session was not seen closing")
+        r = svc("report", "--db", uri, "--schema", schema, "--out",
+                t.p("out"), "--as-of", "2026-03-11", "--quiet")
+        still_open = p.poll() is None
+        out, err = p.communicate(timeout=60)
+        eq(p.returncode, 0, err)
+        check(still_open, "the import ended before the report: the test "
+              "proved nothing")
+        eq(r.code, 0, r)
+
+
 @contextlib.contextmanager
 def lock_holder(c, schema):
     """A psql session (application 'the-night-holder') holding the run lock
