@@ -34,6 +34,7 @@
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/sha256.h"
+#include "lib/testhook.h"
 #include "schemas/sql.h"
 #include "lib/utf8.h"
 
@@ -295,17 +296,15 @@ static int stage_record(struct loader *L, enum feed_kind kind,
     return db_bulk_row(b, d);
 }
 
-/* Test hook (tests/e2e/t0230): wait at point -- "copy": in the COPY,
- * every 16,384 records (some of them sent); "staged KIND": the COPY of a
- * file of KIND ended, its rows not yet in their tables -- for a kill -9
- * (or a server-side end of the session, t0210) to find the file half
- * done on the server. 10 s: ample for a test to see it and act. app/copy.c
- * waits at "copy TABLE" (t0240). */
+/* Test hook (tests/e2e/t0230, lib/testhook.h): wait at point -- "copy":
+ * in the COPY, every 16,384 records (some of them sent); "staged KIND":
+ * the COPY of a file of KIND ended, its rows not yet in their tables --
+ * for a kill -9 (or a server-side end of the session, t0210) to find the
+ * file half done on the server. 10 s: ample for a test to see it and
+ * act. */
 void load_test_pause(const char *point)
 {
-    const char *at = getenv("SVCRECON_TEST_PAUSE");
-    if (at && strcmp(at, point) == 0)
-        sleep(10);
+    test_pause(point, 10);
 }
 
 /* Ends the COPY and makes the staged rows the file's rows and rejected

@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/testhook.h"
+
 #define FETCH_ROWS 256           /* rows a cursor fetches at a time */
 #define DEFAULT_SCHEMA "svcrecon"
 
@@ -1234,9 +1236,7 @@ void db_pg_close(struct db_pg *db)
         PQclear(PQexec(db->conn, "SELECT pg_advisory_unlock_all()"));
     /* Test hook (tests/e2e/t0210): the session stays a while after the
      * unlock, for a test to start the next run while it is still open. */
-    const char *at = getenv("SVCRECON_TEST_PAUSE");
-    if (at && strcmp(at, "closing") == 0)
-        sleep(5);
+    test_pause("closing", 5);
     PQfinish(db->conn);       /* the server ends the session's locks */
     free(db->display);
     if (db->password)

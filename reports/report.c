@@ -51,6 +51,7 @@
 
 #include "lib/db.h"
 #include "lib/sha256.h"
+#include "lib/testhook.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
 #include "reports/lxw_tmp.h"
@@ -852,6 +853,7 @@ static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
         db_rollback(db);
         return -1;
     }
+    test_pause("report", 10);    /* tests/e2e/t0210: a kill, a lost session */
     if (*fresh) {
         db_rollback(db);  /* nothing written */
         if (!o->quiet)

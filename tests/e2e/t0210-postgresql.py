@@ -218,8 +218,11 @@ def test_connection_lost_during_the_report_says_it_is_the_report():
     # The server ends the session once the three files are in, while the
     # report writes: the message says it is the report (no file), that it
     # is not recorded, and that the rerun writes it; the rerun does.
+    # The report waits 10 s inside its transaction (test hook "report",
+    # lib/testhook.h): however fast the machine, the session is seen there.
     c, schema, uri, t, args, code, err = interrupted_night(
-        "lostreport", FILES_IN.format(n=3), "terminate", ["--statements"])
+        "lostreport", FILES_IN.format(n=3), "terminate", ["--statements"],
+        env={"SVCRECON_TEST_PAUSE": "report"})
     with t:
         eq(code, 70, err)
         check_lost_message(err, "svcrecon: lost the connection to the "
@@ -241,9 +244,11 @@ def test_kill_9_during_the_report_then_rerun_is_a_clean_run():
     # report's transaction back when the socket closes; nothing of the
     # report is recorded, and the rerun writes what an uninterrupted run
     # writes.
+    # (The report waits 10 s inside its transaction: test hook "report".)
     c, schema, uri, t, args, code, err = interrupted_night(
         "kill9",
-        FILES_IN.format(n=3), "kill", ["--statements"])
+        FILES_IN.format(n=3), "kill", ["--statements"],
+        env={"SVCRECON_TEST_PAUSE": "report"})
     with t:
         eq(code, -9, err)
         eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"

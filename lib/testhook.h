@@ -1,0 +1,14 @@
+/* testhook.h -- a pause at a named point of a run, for the tests that
+ * interrupt svcrecon there (kill -9, a server ending the session, a second
+ * run started meanwhile). Nothing happens unless $SVCRECON_TEST_PAUSE
+ * names the point. The points: "copy", "staged KIND" (etl/load.c: a
+ * file's COPY on PostgreSQL), "copy TABLE" (app/copy.c), "report"
+ * (reports/report.c: inside the report's transaction, before the rules),
+ * "closing" (lib/db_pg.c: the session after it gave back the run lock). */
+#ifndef SVC_TESTHOOK_H
+#define SVC_TESTHOOK_H
+
+/* Sleeps `seconds` when $SVCRECON_TEST_PAUSE is exactly `point`. */
+void test_pause(const char *point, unsigned seconds);
+
+#endif
