@@ -31,10 +31,10 @@
 #include "app/batch.h"
 #include "app/lock.h"
 #include "app/run_summary.h"
-#include "etl/load.h"
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/diag.h"
+#include "lib/testhook.h"
 #include "schemas/sql.h"
 
 /* Every table of the schema, in an order that meets each REFERENCES (a
@@ -453,7 +453,7 @@ static int bulk_rows(struct copy *c, const char *table, const char *cols,
             return in_table(what, d);
         }
         if ((*rows)++ == 0)
-            load_test_pause(point);     /* t0240: the COPY is open */
+            test_pause(point, 10);      /* t0240: the COPY is open */
     }
     if (rc != DB_DONE)
         goto fail;

@@ -296,17 +296,6 @@ static int stage_record(struct loader *L, enum feed_kind kind,
     return db_bulk_row(b, d);
 }
 
-/* Test hook (tests/e2e/t0230, lib/testhook.h): wait at point -- "copy":
- * in the COPY, every 16,384 records (some of them sent); "staged KIND":
- * the COPY of a file of KIND ended, its rows not yet in their tables --
- * for a kill -9 (or a server-side end of the session, t0210) to find the
- * file half done on the server. 10 s: ample for a test to see it and
- * act. */
-void load_test_pause(const char *point)
-{
-    test_pause(point, 10);
-}
-
 /* Ends the COPY and makes the staged rows the file's rows and rejected
  * rows (schemas/queries/load/pg/); the control totals are then what was
  * stored, as on SQLite. */
@@ -321,7 +310,7 @@ static int stage_done(struct loader *L, enum feed_kind kind, struct diag *d)
         return -1;
     char point[32];
     snprintf(point, sizeof point, "staged %s", feed_kind_name(kind));
-    load_test_pause(point);
+    test_pause(point, 10);    /* t0230, t0210: the file half done */
     if (db_exec_bound(L->db, kind_sql[kind].from_stage, ":file_id", id, d,
                       what) != 0 ||
         db_exec_bound(L->db, sql_pg_load_rejected, ":file_id", id, d,
@@ -719,7 +708,7 @@ static int stream_records(struct loader *L, struct csvin *in,
         if ((r->rows_read & 0x3fff) == 0 && L->opts->progress)
             L->opts->progress(L->opts->progress_ctx, r, csvin_bytes(in));
         if ((r->rows_read & 0x3fff) == 0 && L->bulk)
-            load_test_pause("copy");
+            test_pause("copy", 10);   /* t0230: inside the COPY */
     }
     if (got < 0) {
         refuse(r, refused, cd.reason, cd.line);

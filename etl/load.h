@@ -67,8 +67,4 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
 
 const char *load_status_name(enum load_status s);
 
-/* Test hook: sleeps 10 s when $SVCRECON_TEST_PAUSE names point (load.c
- * lists the loader's points), for a test to act on the session then. */
-void load_test_pause(const char *point);
-
 #endif

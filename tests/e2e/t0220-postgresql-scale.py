@@ -127,10 +127,11 @@ def test_a_server_restart_mid_import_is_70_and_the_rerun_completes():
                 "--quiet"]
         uri = c.uri()
         # The load waits 10 s once the dispatches' COPY has ended, its rows
-        # not yet in their tables (etl/load.c, load_test_pause): the restart
-        # then always lands inside the file's transaction, however fast the
-        # machine (polling alone could see the file in flight too late, or
-        # not at all, and the file would commit before the server went).
+        # not yet in their tables (test hook "staged dispatches",
+        # lib/testhook.h): the restart then always lands inside the file's
+        # transaction, however fast the machine (polling alone could see
+        # the file in flight too late, or not at all, and the file would
+        # commit before the server went).
         p = subprocess.Popen([SVCRECON, "run", "--db", uri, "--schema",
                               schema, "--out", t.p("pg")] + args,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
