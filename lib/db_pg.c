@@ -1112,8 +1112,19 @@ int db_pg_schema_version(struct db_pg *db, int *version, struct diag *d)
 {
     char v[32];
     *version = 0;
-    /* The table is made by the first migration's transaction. */
-    if (query_value(db, "SELECT to_regclass('schema_version') IS NOT NULL",
+    /* The table is made by the first migration's transaction. It is
+     * looked for in pg_class by a query, with the statement's snapshot,
+     * not by name (to_regclass): a name looked up while another session
+     * commits the table can stay cached as missing for the rest of this
+     * session, and a start that then waited for that session's schema
+     * transaction (db_migrate) read version 0 under the lock and made the
+     * schema again -- 'type "blob" already exists', exit 70, 3 times in
+     * 12 rounds of t4100's thirty starts. Once the query has seen the
+     * table, the name's first lookup (below) finds it. */
+    if (query_value(db, "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c "
+                    "JOIN pg_catalog.pg_namespace n ON n.oid = "
+                    "c.relnamespace WHERE n.nspname = current_schema() AND "
+                    "c.relname = 'schema_version')",
                     NULL, v, sizeof v, d, "reading schema version") != 0)
         return -1;
     if (strcmp(v, "t") != 0)
@@ -1339,8 +1350,14 @@ static int use_schema(struct db_pg *db, struct diag *d)
             return diag_set(d, EX_NOINPUT, db->display, 0,
                             "cannot open database: no schema '%s' (nothing "
                             "was imported into it)", db->schema);
-        snprintf(sql, sizeof sql, "CREATE SCHEMA IF NOT EXISTS %s",
-                 db->schema);
+        /* Starts that race to make it take turns: CREATE SCHEMA IF NOT
+         * EXISTS beside another session's uncommitted one fails on
+         * pg_namespace's unique index instead of waiting (seen in t4100's
+         * thirty first starts). The key is the run lock's ^ 2 (^ 1 is
+         * the writers' transaction lock, db_pg_begin), held a moment. */
+        snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%"
+                 PRId64 "); CREATE SCHEMA IF NOT EXISTS %s; COMMIT",
+                 db->lock_key ^ 2, db->schema);
         if (db_pg_exec(db, sql, d, "creating the schema") != 0)
             return -1;
     }
@@ -1398,11 +1415,10 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
     if (connect_db(db, uri, d) != 0 || check_database(db, d) != 0 ||
         query_value(db, "SELECT current_database()", NULL, dbname,
                     sizeof dbname, d, "naming the database") != 0 ||
-        use_schema(db, d) != 0) {
+        (db->lock_key = lock_key(dbname, schema), use_schema(db, d)) != 0) {
         db_pg_close(db);
         return -1;
     }
-    db->lock_key = lock_key(dbname, schema);
     *out = db;
     return 0;
 }
