@@ -263,19 +263,45 @@ static int summary_overwrites(struct batch_opts *o)
     return KEEP_PARSING;
 }
 
+/* The values given so far, one per entry of an option table (getopt_long
+ * reads its argv strings, which live as long as the process). */
+#define MAX_OPTIONS 16
+struct given {
+    const char *value[MAX_OPTIONS];
+};
+
 /* An option given an empty value ("--db ''", typically an unset variable
  * in a cron line) is a usage error, whatever the option: an empty --db
  * would open a throw-away database that SQLite deletes on close (the
  * night imported, reported, exit 0, and nothing kept), an empty --out or
- * --summary would fail only after the import (tests/e2e/t7100). */
-static int empty_value(int c, const struct option *opts)
+ * --summary would fail only after the import (tests/e2e/t7100).
+ *
+ * So is an option given twice with two values ("--as-of 2026-03-12
+ * --as-of 2026-03-13", a crontab typo): getopt keeps the last, and the
+ * wrong night would run with exit 0 (tests/e2e/t7200). No option of
+ * svcrecon takes several values by repeating: FILE... of import are
+ * arguments, --buckets is one list. The same text twice is accepted (it
+ * cannot be a mistake that matters); flags (--quiet, --statements,
+ * --json) take no value and may repeat. Values are shown as a --db is
+ * (db_shown_name: a PostgreSQL URI without its password). */
+static int check_value(int c, const struct option *opts, struct given *g)
 {
-    if (!optarg || *optarg)
-        return KEEP_PARSING;
-    for (; opts->name; opts++)
-        if (opts->val == c && opts->has_arg == required_argument)
+    for (int i = 0; opts[i].name && i < MAX_OPTIONS; i++) {
+        if (opts[i].val != c || opts[i].has_arg != required_argument)
+            continue;
+        if (!*optarg)
             return usage_error("option '--%s' needs a value, not an empty "
-                               "string", opts->name);
+                               "string", opts[i].name);
+        if (g->value[i] && strcmp(g->value[i], optarg) != 0) {
+            char a[256], b[256], msg[sizeof last_usage];
+            db_shown_name(g->value[i], a, sizeof a);
+            db_shown_name(optarg, b, sizeof b);
+            snprintf(msg, sizeof msg, "option '--%s' given twice ('%s' and "
+                     "'%s'); give it once", opts[i].name, a, b);
+            return usage_error("%s", msg);
+        }
+        g->value[i] = optarg;
+    }
     return KEEP_PARSING;
 }
 
@@ -337,13 +363,16 @@ static int explain_main(int argc, char **argv)
     bool have_as_of = false;
     default_buckets(&r);
 
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_DB:   e.db_target = optarg; e.db_path = db_shown(optarg);
                        break;
@@ -418,13 +447,16 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     char as_of[11];
     int32_t day;
     bool dated;
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_FROM:
             o->from_target = optarg;
@@ -508,13 +540,16 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
         {NULL, 0, NULL, 0},
     };
     struct report_opts *r = &o->report;
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_DB:
             o->db_target = optarg;

@@ -7,7 +7,11 @@
   writes replaced it with the JSON (written to FILE.tmp and renamed over
   it): the delivered feed, or the workbook the analysts open, was gone.
   Now a usage error (64), nothing written, through any path to the file
-  (a symbolic link, `..`, a hard link) and for a file not written yet."""
+  (a symbolic link, `..`, a hard link) and for a file not written yet;
+- an option given twice with two values (`--as-of A --as-of B`, a typo in
+  a crontab) silently took the last one, so the wrong night ran with exit
+  0. Now a usage error (64) naming the option and both values; the same
+  value twice is accepted, and flags (`--quiet`) may repeat."""
 import json
 import os
 import sys
@@ -116,6 +120,67 @@ def test_a_summary_naming_a_workbook_of_the_run_is_refused():
         r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
                 "--summary", "out/audit_2026-03-11.xlsx", cwd=t.path)
         eq(r.code, 0, r)
+
+
+def test_an_option_given_twice_with_two_values_is_a_usage_error():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", feed_body())
+        f = t.p("in", "dispatches_a.csv")
+        run = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out"]
+        cases = [
+            ("as-of", "2026-03-12", "2026-03-13", run + ["--as-of", "2026-03-12",
+                                                         "--as-of=2026-03-13"]),
+            ("out", "out", "out2", run + ["--out", "out2"]),
+            ("inbox", "in", "in2", run + ["--inbox", "in2"]),
+            ("buckets", "7,14", "7,30", run + ["--buckets", "7,14", "--buckets", "7,30"]),
+            ("from", "2026-03-01", "2026-03-02", run + ["--from", "2026-03-01",
+                                                        "--from", "2026-03-02"]),
+            ("summary", "a.json", "b.json", run + ["--summary", "a.json", "--summary",
+                                                   "b.json"]),
+            ("db", "a.db", "b.db", ["run", "--db=a.db", "--db=b.db", "--inbox", "in",
+                                    "--out", "out"]),
+            ("kind", "dispatches", "closeouts", ["import", "--db", "svc.db", "--kind",
+                                                 "dispatches", "--kind", "closeouts", f]),
+            ("as-of", "2026-03-12", "03/13/2026", ["explain", "--db", "svc.db", "--as-of",
+                                                   "2026-03-12", "--as-of", "03/13/2026",
+                                                   "Q1"]),
+            ("to", "a.db", "b.db", ["copy", "--from", "svc.db", "--to", "a.db", "--to",
+                                    "b.db"]),
+        ]
+        for opt, a, b, args in cases:
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, (args, r))
+            check("svcrecon: option '--%s' given twice ('%s' and '%s'); give it once"
+                  % (opt, a, b) in r.err, (args, r.err))
+            made = sorted(os.listdir(t.path))
+            if opt == "summary":
+                # A usage error once --summary FILE was parsed writes the
+                # summary (README): to the first FILE, the one parsed.
+                eq(made, ["a.json", "in"], args)
+                with open(t.p("a.json")) as fh:
+                    eq(json.load(fh)["status"], "usage")
+                os.remove(t.p("a.json"))
+                made.remove("a.json")
+            eq(made, ["in"], "nothing was created by %r" % args)
+        # The same value twice, and a flag twice, are fine.
+        r = svc(*run, "--as-of", AS_OF, "--as-of", AS_OF, "--quiet", "--quiet",
+                "--summary", "s.json", cwd=t.path)
+        eq(r.code, 0, r)
+        eq(r.err, "")
+        with open(t.p("s.json")) as fh:
+            eq(json.load(fh)["as_of"], AS_OF)
+
+
+def test_a_password_in_a_repeated_db_uri_is_not_shown():
+    with Tmp() as t:
+        r = svc("report", "--summary", "s.json", "--db=postgresql://u:secret@h1/d",
+                "--db=postgresql://u:secret@h2/d", "--out", "out", cwd=t.path)
+        eq(r.code, 64, r)
+        check("option '--db' given twice" in r.err, r.err)
+        check("secret" not in r.err, r.err)
+        with open(t.p("s.json")) as fh:
+            s = fh.read()
+        check("secret" not in s, s)
 
 
 main(globals())
