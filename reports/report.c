@@ -54,6 +54,7 @@
 #include "lib/testhook.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
+#include "reports/lxw_mute.h"
 #include "reports/lxw_tmp.h"
 #include "reports/rpt_audit.h"
 #include "reports/rpt_noncomp.h"
@@ -195,9 +196,9 @@ static void on_progress(void *ctx, unsigned long n_rows)
     /* The base name only: a long output path would wrap the line. The
      * rows are this workbook's listing rows (b.n_rows, zeroed per book). */
     const char *base = strrchr(j->path, '/');
-    fprintf(stderr, "\r\033[K  workbook %d of %d  %s  %lu rows",
-            (int)j->kind + 1, REPORT_N, base ? base + 1 : j->path, n_rows);
-    fflush(stderr);
+    lxw_mute_say("\r\033[K  workbook %d of %d  %s  %lu rows",
+                 (int)j->kind + 1, REPORT_N, base ? base + 1 : j->path,
+                 n_rows);
 }
 
 static int book_open(struct book_job *j, struct diag *d)
@@ -233,7 +234,7 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
     char bad[300] = "";
     int rc = sheet_book_close(&j->b, j->tmp, bad, sizeof bad);
     if (j->o->progress_bar)
-        fputs("\r\033[K", stderr);
+        lxw_mute_say("\r\033[K");
     if (failed) {
         unlink(j->tmp);
         return -1;
@@ -267,13 +268,13 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
     }
     if (!j->o->quiet) {
         if (j->kind == REPORT_AUDIT)
-            fprintf(stderr, "svcrecon: wrote %s (%lu rejected row%s, %lu "
-                    "registration exception%s)\n", j->path, j->n_rows,
-                    j->n_rows == 1 ? "" : "s", j->n_rows2,
-                    j->n_rows2 == 1 ? "" : "s");
+            lxw_mute_say("svcrecon: wrote %s (%lu rejected row%s, %lu "
+                         "registration exception%s)\n", j->path, j->n_rows,
+                         j->n_rows == 1 ? "" : "s", j->n_rows2,
+                         j->n_rows2 == 1 ? "" : "s");
         else
-            fprintf(stderr, "svcrecon: wrote %s (%lu row%s)\n", j->path,
-                    j->n_rows, j->n_rows == 1 ? "" : "s");
+            lxw_mute_say("svcrecon: wrote %s (%lu row%s)\n", j->path,
+                         j->n_rows, j->n_rows == 1 ? "" : "s");
     }
     return 0;
 }

@@ -61,6 +61,7 @@
 #include "lib/db.h"
 #include "lib/parse.h"
 #include "lib/utf8.h"
+#include "reports/lxw_mute.h"
 #include "reports/lxw_tmp.h"
 
 /* Markup libxlsxwriter adds per rich-string run (<r>, the default <rPr>,
@@ -257,7 +258,9 @@ lxw_worksheet *sheet_add(struct sheet_book *b, const char *name)
 {
     if (b->err != LXW_NO_ERROR)
         return NULL;
+    lxw_mute_begin();          /* its "[ERROR]" line on a full disk */
     lxw_worksheet *ws = workbook_add_worksheet(b->wb, name);
+    lxw_mute_end();
     if (!ws) {
         /* In constant_memory mode a new sheet opens a temporary file.
          * libxlsxwriter 1.1.4 keeps the half-made sheet in the workbook,
@@ -340,8 +343,10 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
         return -1;
     }
     errno = 0;
+    lxw_mute_begin();          /* its "[ERROR]" lines: we say it once */
     lxw_error err = workbook_close(b->wb);
     int e = errno;
+    lxw_mute_end();
     b->wb = NULL;
     if (err != LXW_NO_ERROR && b->err == LXW_NO_ERROR) {
         b->err = err;

@@ -11,14 +11,19 @@
 - an option given twice with two values (`--as-of A --as-of B`, a typo in
   a crontab) silently took the last one, so the wrong night ran with exit
   0. Now a usage error (64) naming the option and both values; the same
-  value twice is accepted, and flags (`--quiet`) may repeat."""
+  value twice is accepted, and flags (`--quiet`) may repeat;
+- libxlsxwriter's own "[ERROR]..." lines on stderr when a workbook cannot
+  be written (a full disk), also with --quiet, beside svcrecon's one line
+  for the problem (SPEC §5: one line per problem)."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import DSP_HDR, Tmp, check, eq, main, svc  # noqa: E402
+from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, small_disk,  # noqa: E402
+                     svc)
 
+VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 AS_OF = "2026-03-12"
 
 
@@ -182,5 +187,34 @@ def test_a_password_in_a_repeated_db_uri_is_not_shown():
             s = fh.read()
         check("secret" not in s, s)
 
+
+def test_a_full_disk_prints_svcrecons_lines_only_even_with_quiet():
+    """Before the fix, libxlsxwriter printed its own "[ERROR][file:line]: ..."
+    lines for the failed workbook on stderr, also with --quiet."""
+    with Tmp() as t:
+        f = t.csv("dispatches_a.csv", DSP_HDR, dispatch_rows(20000))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        with small_disk(t.p("mnt"), "1m") as mnt:
+            for quiet in (["--quiet"], []):
+                r = svc("report", "--db", t.p("svc.db"), "--out", os.path.join(mnt, "out"),
+                        "--as-of", AS_OF, *quiet)
+                eq(r.code, 73, r)
+                lines = r.err.splitlines()
+                check("[ERROR]" not in r.err and "[WARNING]" not in r.err, r.err)
+                check(all(x.startswith("svcrecon: ") or x.startswith("usage:")
+                          for x in lines), r.err)
+                check(any("No space left on device" in x for x in lines), r.err)
+                if quiet:
+                    eq(len(lines), 1, r.err)
+            # Off the full disk the same report is a good, silent night.
+            r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of", AS_OF,
+                    "--quiet")
+            eq((r.code, r.err), (0, ""))
+
+
+if VALGRIND:
+    # 20,000 rows under valgrind take minutes; t5100 covers the full disk.
+    del test_a_full_disk_prints_svcrecons_lines_only_even_with_quiet
 
 main(globals())
