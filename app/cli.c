@@ -8,7 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "app/batch.h"
 #include "app/copy.h"
 #include "app/run_summary.h"
+#include "app/summary_path.h"
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
@@ -240,76 +240,68 @@ static int unknown_option(char **argv)
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
 enum { NOT_COMMON = -1, KEEP_PARSING = -2 };
 
-/* path with its folder resolved (realpath) and its last part as given;
- * the path itself when the folder does not resolve. NULL: out of memory. */
-static char *resolved(const char *path)
+/* A usage error about --summary itself: no summary is written there.
+ * what: what it names ("the database or one of its files"). */
+static int summary_refused(const char **summary_path, const char *what)
 {
-    char folder[4096];
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    char *real = diag_folder_of(path, folder, sizeof folder) == 0
-                     ? realpath(folder, NULL) : NULL;
-    if (!real)
-        return strdup(path);
-    size_t n = strlen(real) + strlen(base) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s%s%s", real, strcmp(real, "/") ? "/" : "", base);
-    free(real);
-    return out;
-}
-
-/* --summary naming the SQLite database (or its -wal, -shm, -journal or
- * .lock file), through whatever path: renamed into place, the summary
- * would replace the database with JSON, the whole history gone. */
-static bool summary_is_the_database(const char *summary, const char *db)
-{
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal",
-                                         ".lock"};
-    struct stat a, b;
-    if (db_is_server(db))
-        return false;
-    if (stat(summary, &a) == 0 && stat(db, &b) == 0 && a.st_dev == b.st_dev &&
-        a.st_ino == b.st_ino)
-        return true;
-    char *s = resolved(summary);
-    char *names[2] = {resolved(db), realpath(db, NULL)};
-    bool same = false;
-    for (int i = 0; i < 2 && s; i++) {
-        size_t n = names[i] ? strlen(names[i]) : 0;
-        if (!names[i] || strncmp(s, names[i], n) != 0)
-            continue;
-        for (size_t k = 0; k < sizeof suffix / sizeof suffix[0]; k++)
-            same = same || strcmp(s + n, suffix[k]) == 0;
-    }
-    free(s);
-    free(names[0]);
-    free(names[1]);
-    return same;
-}
-
-/* A usage error about --summary itself: no summary is written there. */
-static int summary_names_a_database(const char **summary_path)
-{
-    const char *s = *summary_path;
+    char msg[sizeof last_usage];
+    snprintf(msg, sizeof msg, "--summary '%s' names %s; give the summary "
+             "another name", *summary_path, what);
     *summary_path = NULL;
-    return usage_error("--summary '%s' names the database or one of its "
-                       "files; give the summary another name", s);
+    return usage_error("%s", msg);
 }
+
+static const char SUMMARY_IS_DB[] = "the database or one of its files";
+
+/* --summary naming an input or an output of import, report or run. */
+static int summary_overwrites(struct batch_opts *o)
+{
+    char what[512];
+    if (o->summary_path &&
+        summary_path_overwrites(o->summary_path, o, what, sizeof what))
+        return summary_refused(&o->summary_path, what);
+    return KEEP_PARSING;
+}
+
+/* The values given so far, one per entry of an option table (getopt_long
+ * reads its argv strings, which live as long as the process). */
+#define MAX_OPTIONS 16
+struct given {
+    const char *value[MAX_OPTIONS];
+};
 
 /* An option given an empty value ("--db ''", typically an unset variable
  * in a cron line) is a usage error, whatever the option: an empty --db
  * would open a throw-away database that SQLite deletes on close (the
  * night imported, reported, exit 0, and nothing kept), an empty --out or
- * --summary would fail only after the import (tests/e2e/t7100). */
-static int empty_value(int c, const struct option *opts)
+ * --summary would fail only after the import (tests/e2e/t7100).
+ *
+ * So is an option given twice with two values ("--as-of 2026-03-12
+ * --as-of 2026-03-13", a crontab typo): getopt keeps the last, and the
+ * wrong night would run with exit 0 (tests/e2e/t7200). No option of
+ * svcrecon takes several values by repeating: FILE... of import are
+ * arguments, --buckets is one list. The same text twice is accepted (it
+ * cannot be a mistake that matters); flags (--quiet, --statements,
+ * --json) take no value and may repeat. Values are shown as a --db is
+ * (db_shown_name: a PostgreSQL URI without its password). */
+static int check_value(int c, const struct option *opts, struct given *g)
 {
-    if (!optarg || *optarg)
-        return KEEP_PARSING;
-    for (; opts->name; opts++)
-        if (opts->val == c && opts->has_arg == required_argument)
+    for (int i = 0; opts[i].name && i < MAX_OPTIONS; i++) {
+        if (opts[i].val != c || opts[i].has_arg != required_argument)
+            continue;
+        if (!*optarg)
             return usage_error("option '--%s' needs a value, not an empty "
-                               "string", opts->name);
+                               "string", opts[i].name);
+        if (g->value[i] && strcmp(g->value[i], optarg) != 0) {
+            char a[256], b[256], msg[sizeof last_usage];
+            db_shown_name(g->value[i], a, sizeof a);
+            db_shown_name(optarg, b, sizeof b);
+            snprintf(msg, sizeof msg, "option '--%s' given twice ('%s' and "
+                     "'%s'); give it once", opts[i].name, a, b);
+            return usage_error("%s", msg);
+        }
+        g->value[i] = optarg;
+    }
     return KEEP_PARSING;
 }
 
@@ -371,13 +363,16 @@ static int explain_main(int argc, char **argv)
     bool have_as_of = false;
     default_buckets(&r);
 
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_DB:   e.db_target = optarg; e.db_path = db_shown(optarg);
                        break;
@@ -452,13 +447,16 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     char as_of[11];
     int32_t day;
     bool dated;
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_FROM:
             o->from_target = optarg;
@@ -498,9 +496,9 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         (!fs || strcmp(fs, ts) == 0))
         return usage_error("%s", "--from and --to name the same database");
     if (o->summary_path &&
-        (summary_is_the_database(o->summary_path, o->from_target) ||
-         summary_is_the_database(o->summary_path, o->to_target)))
-        return summary_names_a_database(&o->summary_path);
+        (summary_path_is_database(o->summary_path, o->from_target) ||
+         summary_path_is_database(o->summary_path, o->to_target)))
+        return summary_refused(&o->summary_path, SUMMARY_IS_DB);
     return KEEP_PARSING;
 }
 
@@ -542,13 +540,16 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
         {NULL, 0, NULL, 0},
     };
     struct report_opts *r = &o->report;
+    struct given given = {0};
+    _Static_assert(sizeof longopts / sizeof longopts[0] <= MAX_OPTIONS,
+                   "struct given holds a value per option");
     opterr = 0;
     optind = 2;
     int c;
     while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-        int empty = empty_value(c, longopts);
-        if (empty != KEEP_PARSING)
-            return empty;
+        int bad = check_value(c, longopts, &given);
+        if (bad != KEEP_PARSING)
+            return bad;
         switch (c) {
         case OPT_DB:
             o->db_target = optarg;
@@ -606,8 +607,8 @@ static int run_command(const char *cmd, int argc, char **argv,
     if (o->schema && !db_is_server(o->db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (o->summary_path &&
-        summary_is_the_database(o->summary_path, o->db_target))
-        return summary_names_a_database(&o->summary_path);
+        summary_path_is_database(o->summary_path, o->db_target))
+        return summary_refused(&o->summary_path, SUMMARY_IS_DB);
     if (strcmp(cmd, "import") == 0) {
         if (!have_kind)
             return usage_error("%s needs --kind KIND", cmd);
@@ -618,7 +619,8 @@ static int run_command(const char *cmd, int argc, char **argv,
                                cmd);
         o->files = argv + optind;
         o->n_files = argc - optind;
-        return batch_import(o);
+        int rc = summary_overwrites(o);
+        return rc == KEEP_PARSING ? batch_import(o) : rc;
     }
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
@@ -629,14 +631,15 @@ static int run_command(const char *cmd, int argc, char **argv,
     int rc = check_from(r);
     if (rc != KEEP_PARSING)
         return rc;
-    if (strcmp(cmd, "report") == 0) {
-        if (o->inbox)
-            return usage_error("%s takes no --inbox", cmd);
-        return batch_report(o);
-    }
-    if (!o->inbox)
+    bool report = strcmp(cmd, "report") == 0;
+    if (report && o->inbox)
+        return usage_error("%s takes no --inbox", cmd);
+    if (!report && !o->inbox)
         return usage_error("%s needs --inbox DIR", cmd);
-    return batch_run(o);
+    rc = summary_overwrites(o);
+    if (rc != KEEP_PARSING)
+        return rc;
+    return report ? batch_report(o) : batch_run(o);
 }
 
 int cli_main(int argc, char **argv)

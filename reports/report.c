@@ -761,6 +761,11 @@ static int record_output(struct db *db, const struct report_opts *o,
     return 0;
 }
 
+void report_book_name(int kind, const char *as_of, char *out, size_t size)
+{
+    snprintf(out, size, "%s_%s.xlsx", book_base[kind], as_of);
+}
+
 /* The final and temporary names of the three workbooks. */
 static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
 {
@@ -772,7 +777,7 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
         j->o = o;
         j->path = r->res->path[k];
         j->tmp_dir = tmp_dir;
-        snprintf(name, sizeof name, "%s_%s.xlsx", book_base[k], o->as_of);
+        report_book_name(k, o->as_of, name, sizeof name);
         if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
                       name) != 0 ||
             join_path(j->tmp, sizeof j->tmp, tmp_dir, name) != 0)

@@ -9,6 +9,7 @@
 
 #include "lib/db.h"
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "lib/diag.h"
@@ -93,6 +94,10 @@ void report_remove_folder(const char *dir);
  * next run of the same as-of date records it. */
 int report_write_all(struct db *db, const struct report_opts *opts,
                      struct report_result *res, struct diag *d);
+
+/* The file name (no folder) of workbook kind (REPORT_UNCLOSED ...) as of
+ * as_of: "audit_2026-03-12.xlsx". */
+void report_book_name(int kind, const char *as_of, char *out, size_t size);
 
 /* Releases res->night (and empties it). */
 void report_result_free(struct report_result *res);

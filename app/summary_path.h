@@ -1,0 +1,26 @@
+/* summary_path.h -- what --summary FILE must not name (README "Summary
+ * JSON"). The summary is written to FILE.tmp and renamed over FILE, so a
+ * FILE that is the database, one of the command's input feeds or a
+ * workbook it writes would be replaced by the JSON. */
+#ifndef SVC_SUMMARY_PATH_H
+#define SVC_SUMMARY_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "app/batch.h"
+
+/* True when summary names the SQLite database db (NULL or a PostgreSQL
+ * URI: false), or its -wal, -shm, -journal or .lock file, through any
+ * path. */
+bool summary_path_is_database(const char *summary, const char *db);
+
+/* True when summary names one of o's inputs or outputs: a file of
+ * o->files (import), a file in the folder o->inbox (run), a workbook of
+ * o->report.out_dir as of o->report.as_of (report, run), or a file of its
+ * statements folder (--statements); what then says which, in words for a
+ * message ("the input feed 'in/x.csv'"). */
+bool summary_path_overwrites(const char *summary, const struct batch_opts *o,
+                             char *what, size_t size);
+
+#endif

@@ -1,0 +1,186 @@
+#!/usr/bin/python3
+"""t7200 -- what a new user or a scheduler running svcrecon from cron hit
+(QA pass 7), each case a defect seen red before its fix:
+
+- `--summary` naming one of the run's input feeds (a file given to
+  `import`, a file of `run`'s inbox) or one of the workbooks the run
+  writes replaced it with the JSON (written to FILE.tmp and renamed over
+  it): the delivered feed, or the workbook the analysts open, was gone.
+  Now a usage error (64), nothing written, through any path to the file
+  (a symbolic link, `..`, a hard link) and for a file not written yet;
+- an option given twice with two values (`--as-of A --as-of B`, a typo in
+  a crontab) silently took the last one, so the wrong night ran with exit
+  0. Now a usage error (64) naming the option and both values; the same
+  value twice is accepted, and flags (`--quiet`) may repeat."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import DSP_HDR, Tmp, check, eq, main, svc  # noqa: E402
+
+AS_OF = "2026-03-12"
+
+
+def dispatch_rows(n, width=60):
+    return ["Q%d,2026-03-08 09:30,iPF8400S,S%d,D%d,customer %d %s,02108,P,OPEN"
+            % (i, i, i % 40, i, "c" * width) for i in range(n)]
+
+
+def feed_body(n=2):
+    return DSP_HDR + "\n" + "\n".join(dispatch_rows(n)) + "\n"
+
+
+def refused_summary(r, summary, what):
+    """r is the usage error for --summary naming `what`; nothing written."""
+    eq(r.code, 64, r)
+    check("svcrecon: --summary '%s' names %s" % (summary, what) in r.err, r.err)
+    check("give the summary another name" in r.err, r.err)
+    check(not os.path.exists(summary + ".tmp"), "no FILE.tmp left")
+
+
+def test_a_summary_naming_an_imported_file_is_refused_and_the_file_kept():
+    with Tmp() as t:
+        body = feed_body()
+        f = t.write("feeds/dispatches_a.csv", body)
+        os.symlink("feeds", t.p("link"))
+        os.link(f, t.p("hard.csv"))
+        for summary in (f, t.p("feeds", "..", "feeds", "dispatches_a.csv"),
+                        t.p("link", "dispatches_a.csv"), t.p("hard.csv")):
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                    "--summary=" + summary, f)
+            refused_summary(r, summary, "the input feed '%s'" % f)
+            eq(open(f).read(), body, "the feed is untouched")
+        eq(sorted(os.listdir(t.path)), ["feeds", "hard.csv", "link"], "no database made")
+        # Relative names: the same file through "./".
+        r = svc("import", "--db", "svc.db", "--kind", "dispatches",
+                "--summary=./feeds/dispatches_a.csv", "feeds//dispatches_a.csv", cwd=t.path)
+        refused_summary(r, "./feeds/dispatches_a.csv",
+                        "the input feed 'feeds//dispatches_a.csv'")
+        # Another name beside it is fine.
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                "--summary", t.p("feeds", "s.json"), f)
+        eq(r.code, 0, r)
+        eq(open(f).read(), body)
+        with open(t.p("feeds", "s.json")) as fh:
+            eq(json.load(fh)["status"], "ok")
+
+
+def test_a_summary_in_the_inbox_is_refused():
+    with Tmp() as t:
+        body = feed_body()
+        t.write("in/dispatches_a.csv", body)
+        os.makedirs(t.p("elsewhere"))
+        os.link(t.p("in", "dispatches_a.csv"), t.p("elsewhere", "x.json"))
+        cases = [(t.p("in", "dispatches_a.csv"),
+                  "a file of the inbox '%s'" % t.p("in")),
+                 (t.p("in", "summary.json"), "a file of the inbox '%s'" % t.p("in")),
+                 (t.p("elsewhere", "..", "in", "new.json"),
+                  "a file of the inbox '%s'" % t.p("in")),
+                 (t.p("elsewhere", "x.json"),
+                  "the input feed '%s'" % t.p("in", "dispatches_a.csv"))]
+        for summary, what in cases:
+            r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                    t.p("out"), "--as-of", AS_OF, "--summary=" + summary)
+            refused_summary(r, summary, what)
+            check("the next run would read it as a delivery" in r.err
+                  or "input feed" in what, r.err)
+            eq(open(t.p("in", "dispatches_a.csv")).read(), body)
+            eq(sorted(os.listdir(t.p("in"))), ["dispatches_a.csv"])
+            check(not os.path.exists(t.p("out")), "nothing was written")
+
+
+def test_a_summary_naming_a_workbook_of_the_run_is_refused():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", feed_body())
+        base = ["run", "--db", "svc.db", "--inbox", "in", "--as-of", AS_OF]
+        # Not written yet (no out folder), then written once and in place.
+        for summary in ("out/audit_%s.xlsx" % AS_OF, "./out//unclosed_calls_%s.xlsx" % AS_OF,
+                        "x/../out/non_compensable_%s.xlsx" % AS_OF):
+            r = svc(*base, "--out", "out", "--summary=" + summary, cwd=t.path)
+            eq(r.code, 64, r)
+            check("svcrecon: --summary '%s' names the workbook 'out/" % summary in r.err, r.err)
+            check(not os.path.exists(t.p("out")), "nothing was written")
+        r = svc(*base, "--out", "out", "--statements", cwd=t.path)
+        eq(r.code, 0, r)
+        wb = t.p("out", "audit_%s.xlsx" % AS_OF)
+        before = open(wb, "rb").read()
+        os.symlink("out", t.p("o2"))
+        for summary in ("o2/audit_%s.xlsx" % AS_OF, "out/statements_%s/D1.xlsx" % AS_OF):
+            r = svc(*base, "--out", "out", "--statements", "--summary=" + summary,
+                    cwd=t.path)
+            eq(r.code, 64, r)
+            check("svcrecon: --summary '%s' names " % summary in r.err, r.err)
+            check("give the summary another name" in r.err, r.err)
+        eq(open(wb, "rb").read(), before, "the workbook is untouched")
+        # report too; another date's workbook name is no clash.
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
+                "--summary=out/audit_%s.xlsx" % AS_OF, cwd=t.path)
+        eq(r.code, 64, r)
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
+                "--summary", "out/audit_2026-03-11.xlsx", cwd=t.path)
+        eq(r.code, 0, r)
+
+
+def test_an_option_given_twice_with_two_values_is_a_usage_error():
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", feed_body())
+        f = t.p("in", "dispatches_a.csv")
+        run = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out"]
+        cases = [
+            ("as-of", "2026-03-12", "2026-03-13", run + ["--as-of", "2026-03-12",
+                                                         "--as-of=2026-03-13"]),
+            ("out", "out", "out2", run + ["--out", "out2"]),
+            ("inbox", "in", "in2", run + ["--inbox", "in2"]),
+            ("buckets", "7,14", "7,30", run + ["--buckets", "7,14", "--buckets", "7,30"]),
+            ("from", "2026-03-01", "2026-03-02", run + ["--from", "2026-03-01",
+                                                        "--from", "2026-03-02"]),
+            ("summary", "a.json", "b.json", run + ["--summary", "a.json", "--summary",
+                                                   "b.json"]),
+            ("db", "a.db", "b.db", ["run", "--db=a.db", "--db=b.db", "--inbox", "in",
+                                    "--out", "out"]),
+            ("kind", "dispatches", "closeouts", ["import", "--db", "svc.db", "--kind",
+                                                 "dispatches", "--kind", "closeouts", f]),
+            ("as-of", "2026-03-12", "03/13/2026", ["explain", "--db", "svc.db", "--as-of",
+                                                   "2026-03-12", "--as-of", "03/13/2026",
+                                                   "Q1"]),
+            ("to", "a.db", "b.db", ["copy", "--from", "svc.db", "--to", "a.db", "--to",
+                                    "b.db"]),
+        ]
+        for opt, a, b, args in cases:
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, (args, r))
+            check("svcrecon: option '--%s' given twice ('%s' and '%s'); give it once"
+                  % (opt, a, b) in r.err, (args, r.err))
+            made = sorted(os.listdir(t.path))
+            if opt == "summary":
+                # A usage error once --summary FILE was parsed writes the
+                # summary (README): to the first FILE, the one parsed.
+                eq(made, ["a.json", "in"], args)
+                with open(t.p("a.json")) as fh:
+                    eq(json.load(fh)["status"], "usage")
+                os.remove(t.p("a.json"))
+                made.remove("a.json")
+            eq(made, ["in"], "nothing was created by %r" % args)
+        # The same value twice, and a flag twice, are fine.
+        r = svc(*run, "--as-of", AS_OF, "--as-of", AS_OF, "--quiet", "--quiet",
+                "--summary", "s.json", cwd=t.path)
+        eq(r.code, 0, r)
+        eq(r.err, "")
+        with open(t.p("s.json")) as fh:
+            eq(json.load(fh)["as_of"], AS_OF)
+
+
+def test_a_password_in_a_repeated_db_uri_is_not_shown():
+    with Tmp() as t:
+        r = svc("report", "--summary", "s.json", "--db=postgresql://u:secret@h1/d",
+                "--db=postgresql://u:secret@h2/d", "--out", "out", cwd=t.path)
+        eq(r.code, 64, r)
+        check("option '--db' given twice" in r.err, r.err)
+        check("secret" not in r.err, r.err)
+        with open(t.p("s.json")) as fh:
+            s = fh.read()
+        check("secret" not in s, s)
+
+
+main(globals())
