@@ -184,5 +184,11 @@ int db_try_lock(struct db *db, struct diag *d);  /* 0, or -1 EX_TEMPFAIL */
  *   smaller for it (lib/db_sqlite.c says why and what it costs); the
  *   PostgreSQL server bounds its own memory (work_mem): a no-op there. */
 int db_reading_memory(struct db *db, struct diag *d);
+/* - memory for building indexes: a first night's file builds some indexes
+ *   after its rows (etl/load.c, drop_indexes); SQLite's sorter then holds
+ *   up to the page cache's size on top of the cache, so the cache is made
+ *   small while building (on) and given back its size after (off); only
+ *   the SQLite path builds indexes so: a no-op on PostgreSQL. */
+int db_building_indexes(struct db *db, bool on, struct diag *d);
 
 #endif

@@ -23,6 +23,7 @@ void db_lite_close(struct db_lite *db);
 const char *db_lite_display_name(const struct db_lite *db);
 const char *db_lite_library_versions(void);
 int db_lite_reading_memory(struct db_lite *db, struct diag *d);
+int db_lite_building_indexes(struct db_lite *db, bool on, struct diag *d);
 
 int db_lite_exec(struct db_lite *db, const char *sql, struct diag *d,
                  const char *what);

@@ -113,6 +113,11 @@ int db_reading_memory(struct db *db, struct diag *d)
     return db->pg ? 0 : db_lite_reading_memory(db->lite, d);
 }
 
+int db_building_indexes(struct db *db, bool on, struct diag *d)
+{
+    return db->pg ? 0 : db_lite_building_indexes(db->lite, on, d);
+}
+
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what)
 {
     return db->pg ? db_pg_exec(db->pg, sql, d, what)
