@@ -4,9 +4,11 @@
 #include "app/run_summary.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/cli.h"
@@ -306,12 +308,62 @@ static void put_document(FILE *f, const struct run_record *s)
     json_close(&j, '}');
 }
 
+/* The summary where it cannot be replaced: "--summary /dev/stdout" (a
+ * scheduler's log), /dev/stderr, a pipe, a FIFO, a terminal. Renamed into
+ * place, it replaced the /dev/stdout link itself with a regular file (as
+ * root: every later program's stdout in a file; seen by the lead). So a
+ * name of the process's own stdout or stderr writes to that descriptor,
+ * and an existing file that is not a regular file (or a folder) is
+ * opened and written as it is, without a temporary. Returns 1 when
+ * written so (*rc its exit code), 0 when path is a file to replace. */
+static int write_in_place(const char *path, const struct run_record *s,
+                          int *rc)
+{
+    static const char *const own[][2] = {
+        {"/dev/stdout", "/dev/fd/1"}, {"/dev/stderr", "/dev/fd/2"}};
+    struct stat st;
+    int fd = -1;
+    for (int i = 0; i < 2 && fd < 0; i++)
+        if (strcmp(path, own[i][0]) == 0 || strcmp(path, own[i][1]) == 0 ||
+            (strncmp(path, "/proc/self/fd/", 14) == 0 &&
+             strcmp(path + 14, i ? "2" : "1") == 0))
+            fd = fcntl(i + 1, F_DUPFD_CLOEXEC, 3);
+    if (fd < 0) {
+        if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
+            S_ISDIR(st.st_mode))
+            return 0;
+        fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    }
+    FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+    if (!f) {
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
+                strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        *rc = EX_CANTCREAT;
+        return 1;
+    }
+    put_document(f, s);
+    bool bad = ferror(f) != 0;
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
+                strerror(errno));
+        *rc = EX_CANTCREAT;
+        return 1;
+    }
+    *rc = 0;
+    return 1;
+}
+
 int run_summary_write(const struct run_record *s)
 {
     const char *path = s->o->summary_path;
     char tmp[4200];
+    int rc;
     if (!path)
         return 0;
+    if (write_in_place(path, s, &rc))
+        return rc;
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);

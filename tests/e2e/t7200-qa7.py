@@ -14,14 +14,22 @@
   value twice is accepted, and flags (`--quiet`) may repeat;
 - libxlsxwriter's own "[ERROR]..." lines on stderr when a workbook cannot
   be written (a full disk), also with --quiet, beside svcrecon's one line
-  for the problem (SPEC §5: one line per problem)."""
+  for the problem (SPEC §5: one line per problem);
+- `--summary /dev/stdout` (a scheduler sending the JSON to its log) was
+  written to /dev/stdout.tmp and renamed over the /dev/stdout link: as
+  root, the machine's /dev/stdout became a regular file. Now the process's
+  own stdout or stderr, and any existing file that is not a regular file
+  (a FIFO, a terminal), is written in place (app/run_summary.c)."""
 import json
 import os
+import subprocess
 import sys
+import tempfile
+import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, small_disk,  # noqa: E402
-                     svc)
+from svctest import (DSP_HDR, SVCRECON, Tmp, check, cmd, eq, main, small_disk,  # noqa: E402
+                     svc, validate_summary)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 AS_OF = "2026-03-12"
@@ -186,6 +194,69 @@ def test_a_password_in_a_repeated_db_uri_is_not_shown():
         with open(t.p("s.json")) as fh:
             s = fh.read()
         check("secret" not in s, s)
+
+
+def summary_text_is_valid(text):
+    """text is a summary document that matches the schema; returns it."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+        f.write(text)
+        f.flush()
+        return validate_summary(f.name)
+
+
+def put_back_dev_stdout(before):
+    """If a run replaced the /dev/stdout link, put it back (the machine's
+    other programs need it) and say so."""
+    if os.path.islink("/dev/stdout"):
+        return
+    os.unlink("/dev/stdout")
+    os.symlink(before, "/dev/stdout")
+    raise AssertionError("the run replaced the /dev/stdout link with a "
+                         "regular file (put back)")
+
+
+def test_a_summary_to_dev_stdout_or_stderr_goes_there_and_the_link_stays():
+    before = os.readlink("/dev/stdout")
+    with Tmp() as t:
+        f = t.write("d.csv", feed_body())
+        for name, stream in (("/dev/stdout", "out"), ("/dev/stderr", "err"),
+                             ("/dev/fd/1", "out")):
+            try:
+                p = subprocess.run(
+                    cmd("import", "--db", t.p("svc.db"), "--kind",
+                        "dispatches", "--quiet", "--summary", name, f),
+                    capture_output=True, text=True, timeout=300,
+                    env=dict(os.environ, TZ="UTC"))
+            finally:
+                put_back_dev_stdout(before)
+            eq(p.returncode, 0, p.stderr)
+            doc = summary_text_is_valid(p.stdout if stream == "out"
+                                        else p.stderr)
+            eq(doc["command"], "import", name)
+            eq(doc["exit_code"], 0, name)
+            check(not os.path.exists(name + ".tmp"), name + ".tmp left")
+        eq(os.readlink("/dev/stdout"), before, "the /dev/stdout link")
+
+
+def test_a_summary_into_a_fifo_is_written_through_it_and_the_fifo_stays():
+    with Tmp() as t:
+        f = t.write("d.csv", feed_body())
+        fifo = t.p("summary.fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(
+            target=lambda: got.append(open(fifo).read()), daemon=True)
+        reader.start()
+        p = subprocess.run(cmd("import", "--db", t.p("svc.db"), "--kind",
+                               "dispatches", "--quiet", "--summary", fifo, f),
+                           capture_output=True, text=True, timeout=300,
+                           env=dict(os.environ, TZ="UTC"))
+        reader.join(60)
+        eq(p.returncode, 0, p.stderr)
+        eq(len(got), 1, "the reader read the FIFO")
+        eq(summary_text_is_valid(got[0])["exit_code"], 0, "summary")
+        check(os.path.exists(fifo) and not os.path.isfile(fifo),
+              "the FIFO was replaced by a file")
 
 
 def test_a_full_disk_prints_svcrecons_lines_only_even_with_quiet():
