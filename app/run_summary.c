@@ -364,26 +364,34 @@ int run_summary_write(const struct run_record *s)
         return 0;
     if (write_in_place(path, s, &rc))
         return rc;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+    /* A symbolic link to a file: the file it names is replaced, the link
+     * kept (renamed over the link, the summary replaced the link and left
+     * its target, which monitoring reads, yesterday's). */
+    struct stat ls;
+    char *target = lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)
+                       ? realpath(path, NULL) : NULL;
+    const char *dest = target ? target : path;
+    rc = EX_CANTCREAT;
+    FILE *f = NULL;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);
-        return EX_CANTCREAT;
-    }
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
+    else if (!(f = fopen(tmp, "w")))
         fprintf(stderr, "svcrecon: %s: cannot create summary: %s\n", tmp,
                 strerror(errno));
-        return EX_CANTCREAT;
+    if (f) {
+        put_document(f, s);
+        bool bad = ferror(f) != 0;
+        if (fclose(f) != 0 || bad || rename(tmp, dest) != 0) {
+            fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n",
+                    path, strerror(errno));
+            unlink(tmp);
+        } else {
+            rc = 0;
+        }
     }
-    put_document(f, s);
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
-                strerror(errno));
-        unlink(tmp);
-        return EX_CANTCREAT;
-    }
-    return 0;
+    free(target);
+    return rc;
 }
 
 int run_summary_usage(const struct batch_opts *o, const char *command,

@@ -259,6 +259,26 @@ def test_a_summary_into_a_fifo_is_written_through_it_and_the_fifo_stays():
               "the FIFO was replaced by a file")
 
 
+def test_a_summary_through_a_symbolic_link_replaces_the_file_it_names():
+    # Monitoring reads reports/latest.json; the job writes through a link
+    # to it. Renamed over the link, the summary replaced the link and left
+    # the file monitoring reads with yesterday's status.
+    with Tmp() as t:
+        f = t.write("d.csv", feed_body())
+        os.makedirs(t.p("reports"))
+        t.write("reports/latest.json", '{"status": "yesterday"}\n')
+        os.symlink(os.path.join("reports", "latest.json"), t.p("link.json"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                "--quiet", "--summary", t.p("link.json"), f)
+        eq(r.code, 0, r)
+        check(os.path.islink(t.p("link.json")), "the link was replaced")
+        eq(os.readlink(t.p("link.json")), os.path.join("reports",
+                                                       "latest.json"))
+        doc = validate_summary(t.p("reports", "latest.json"))
+        eq((doc["command"], doc["exit_code"]), ("import", 0), "the summary")
+        eq(sorted(os.listdir(t.p("reports"))), ["latest.json"], "no .tmp")
+
+
 def test_a_full_disk_prints_svcrecons_lines_only_even_with_quiet():
     """Before the fix, libxlsxwriter printed its own "[ERROR][file:line]: ..."
     lines for the failed workbook on stderr, also with --quiet."""
