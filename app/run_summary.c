@@ -308,6 +308,15 @@ static void put_document(FILE *f, const struct run_record *s)
     json_close(&j, '}');
 }
 
+/* The document into f, then f closed: 0, or -1 when a write or the close
+ * failed (errno says why). */
+static int put_and_close(FILE *f, const struct run_record *s)
+{
+    put_document(f, s);
+    bool bad = ferror(f) != 0;
+    return fclose(f) != 0 || bad ? -1 : 0;
+}
+
 /* The summary where it cannot be replaced: "--summary /dev/stdout" (a
  * scheduler's log), /dev/stderr, a pipe, a FIFO, a terminal. Renamed into
  * place, it replaced the /dev/stdout link itself with a regular file (as
@@ -343,15 +352,12 @@ static int write_in_place(const char *path, const struct run_record *s,
         *rc = EX_CANTCREAT;
         return 1;
     }
-    put_document(f, s);
-    bool bad = ferror(f) != 0;
-    if (fclose(f) != 0 || bad) {
+    *rc = 0;
+    if (put_and_close(f, s) != 0) {
         fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
                 strerror(errno));
         *rc = EX_CANTCREAT;
-        return 1;
     }
-    *rc = 0;
     return 1;
 }
 
@@ -380,9 +386,7 @@ int run_summary_write(const struct run_record *s)
         fprintf(stderr, "svcrecon: %s: cannot create summary: %s\n", tmp,
                 strerror(errno));
     if (f) {
-        put_document(f, s);
-        bool bad = ferror(f) != 0;
-        if (fclose(f) != 0 || bad || rename(tmp, dest) != 0) {
+        if (put_and_close(f, s) != 0 || rename(tmp, dest) != 0) {
             fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n",
                     path, strerror(errno));
             unlink(tmp);
