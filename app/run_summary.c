@@ -118,6 +118,7 @@ static void put_file(struct json *j, const struct load_result *x)
     json_uint(j, "rows_rejected", x->rows_rejected);
     json_str(j, "reason", x->reason[0] ? x->reason : NULL);
     json_fixed(j, "seconds", x->seconds, 3);
+    json_fixed(j, "rules_seconds", x->rules_seconds, 3);
     json_close(j, '}');
 }
 

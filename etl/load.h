@@ -35,6 +35,10 @@ struct load_result {
                                        as Windows-1252: what the file is and
                                        what to do (etl/sniff.h); "" */
     double             seconds;
+    double             rules_seconds;/* of seconds, in the rule upkeep:
+                                       touch_*.sql and upkeep.sql (issue
+                                       15; bench/README.md); 0 when not
+                                       loaded */
 };
 
 /* Called now and then while a file loads (for a progress bar). */

@@ -99,6 +99,7 @@ def strip_summary(doc):
         doc.pop(k, None)
     for f in doc.get("files", []):
         f.pop("seconds", None)
+        f.pop("rules_seconds", None)
         f["path"] = os.path.basename(f["path"])
     for r in (doc.get("reports") or {}).values():
         if isinstance(r, dict):

@@ -18,6 +18,7 @@ removed and re-sent registrations), for hundreds of random as-of dates:
   state of a clean build.
 """
 import datetime
+import json
 import os
 import random
 import shutil
@@ -362,6 +363,28 @@ def test_kill_inside_the_upkeep_then_rerun_equals_a_clean_build():
         state = lambda db: {t: v for t, v in snapshot(db).items() if t in STATE_TABLES}
         eq(state(killed) == state(clean), True,
            "state after kills and reruns equals a clean build")
+
+
+
+def test_summary_gives_each_files_rule_upkeep_seconds():
+    """--summary: every loaded file's rules_seconds (its upkeep, which
+    make bench sums for issue 15's night-2 ratio) is more than 0 and at
+    most the file's seconds; a file not loaded (here skipped) has 0."""
+    with Tmp() as t:
+        files = write_nights(t, 29, n_nights=1)
+        for night in (1, 2):
+            r = svc("import", "--db", t.p("svc.db"), "--kind", files[-1][0],
+                    "--quiet", "--summary", t.p("s%d.json" % night),
+                    files[-1][1])
+            eq(r.code, 0, repr(r))
+        got = []
+        for night in (1, 2):
+            with open(t.p("s%d.json" % night)) as f:
+                got += json.load(f)["files"]
+        eq([f["status"] for f in got], ["loaded", "skipped"], "statuses")
+        check(0 < got[0]["rules_seconds"] <= got[0]["seconds"],
+              "loaded: 0 < rules_seconds <= seconds: %r" % got[0])
+        eq(got[1]["rules_seconds"], 0, "skipped: no upkeep")
 
 
 main(globals())
