@@ -292,10 +292,13 @@ def read_summary(path):
 
 def attach(m, summary):
     """Adds, from svcrecon's --summary, the time spent importing (the sum of
-    its files' seconds), the rest (opening, reporting) and the rows read."""
+    its files' seconds), of it in the rule upkeep (the files'
+    rules_seconds), the rest (opening, reporting) and the rows read."""
     if summary:
         imp = sum(f.get("seconds", 0) for f in summary.get("files", []))
         m["inner_import_s"] = imp
+        m["inner_rules_s"] = sum(f.get("rules_seconds", 0)
+                                 for f in summary.get("files", []))
         m["inner_rest_s"] = max(0.0, summary.get("elapsed_seconds", 0) - imp)
         m["rows_read"] = summary["control_totals"]["rows_read"]
     return m
@@ -617,7 +620,7 @@ def stats(ms):
         return None
     walls = [m["wall"] for m in ms]
     inner = {}
-    for k in ("inner_import_s", "inner_rest_s"):
+    for k in ("inner_import_s", "inner_rest_s", "inner_rules_s"):
         if all(k in m for m in ms):
             inner[k.replace("inner_", "median_")] = \
                 statistics.median(m[k] for m in ms)
@@ -697,10 +700,24 @@ def build_results(b, meta):
     # time. Until 2026-12-04 the verdict divided by the one-shot whole
     # computation (touch_all.sql, which no run executes) instead, a
     # stricter yardstick; it is still printed above the verdicts.
-    check("night 2 upkeep <= %g%% of a full run's rule time"
+    check("night 2 upkeep <= %g%% of a full run's rule time (replay)"
           % (TARGET_UPKEEP * 100),
           rules["median_night2_s"] / rules["median_night1_s"]
           if rules and rules.get("median_night1_s") else None,
+          TARGET_UPKEEP, "%.3f")
+    # The same ratio measured inside svcrecon, as the nights ran: each
+    # loaded file's rules_seconds in its --summary (etl/load.c keep_rules:
+    # touch_*.sql + upkeep.sql, the indexes' rebuild left out), summed over
+    # the night2 step's files against the run step's. The replay above runs
+    # the same SQL in sqlite3 processes of their own, one per file, each
+    # starting with a cold page cache and (night 1) with the indexes a
+    # first night builds after its rows; both are printed, neither hides
+    # the other.
+    check("night 2 upkeep <= %g%% of a full run's rule time (in svcrecon)"
+          % (TARGET_UPKEEP * 100),
+          n2["median_rules_s"] / run["median_rules_s"]
+          if n2 and run and n2.get("median_rules_s") is not None
+          and run.get("median_rules_s") else None,
           TARGET_UPKEEP, "%.3f")
     check("explain ID <= %g s" % TARGET_EXPLAIN_S,
           expl.get("median_id_s") if expl else None, TARGET_EXPLAIN_S,
@@ -816,10 +833,12 @@ def print_results(res):
     if inner:
         say("")
         say("inside svcrecon (its --summary; medians): import = the files' "
-            "seconds, rest = lock, open, report")
+            "seconds, of it rules = their rules_seconds, rest = lock, open, "
+            "report")
         for s, x in inner:
-            say("%-10s import %6.2f s   rest %6.2f s"
-                % (s, x["median_import_s"], x["median_rest_s"]))
+            say("%-10s import %6.2f s (rules %5.2f s)   rest %6.2f s"
+                % (s, x["median_import_s"], x.get("median_rules_s", 0.0),
+                   x["median_rest_s"]))
     if res.get("verify"):
         say("")
         say("workbook read-back (verify.c, issue 16): %.3f s = %.1f%% of "
