@@ -951,6 +951,7 @@ static void roll_back(struct db *db, struct load_result *r)
 {
     db_rollback(db);
     r->rows_read = r->rows_loaded = r->rows_rejected = 0;
+    r->rules_seconds = 0;               /* nothing of the upkeep stays */
 }
 
 /* Pass 2 around stream_file: the transaction, and what the file became. */
