@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/cli.h"
+#include "app/summary_path.h"
 #include "lib/clock.h"
 #include "lib/json.h"
 #include "reports/rules.h"
@@ -371,12 +372,11 @@ int run_summary_write(const struct run_record *s)
         return 0;
     if (write_in_place(path, s, &rc))
         return rc;
-    /* A symbolic link to a file: the file it names is replaced, the link
-     * kept (renamed over the link, the summary replaced the link and left
-     * its target, which monitoring reads, yesterday's). */
-    struct stat ls;
-    char *target = lstat(path, &ls) == 0 && S_ISLNK(ls.st_mode)
-                       ? realpath(path, NULL) : NULL;
+    /* A symbolic link to a file: the file it names is replaced (or, the
+     * first time, created), the link kept (renamed over the link, the
+     * summary replaced the link and left its target, which monitoring
+     * reads, yesterday's). */
+    char *target = summary_path_link_target(path);
     const char *dest = target ? target : path;
     rc = EX_CANTCREAT;
     FILE *f = NULL;
@@ -384,7 +384,9 @@ int run_summary_write(const struct run_record *s)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);
     else if (!(f = fopen(tmp, "w")))
-        fprintf(stderr, "svcrecon: %s: cannot create summary: %s\n", tmp,
+        fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s\n",
+                tmp, target ? " (the file the link '" : "",
+                target ? path : "", target ? "' names)" : "",
                 strerror(errno));
     if (f) {
         if (put_and_close(f, s) != 0 || rename(tmp, dest) != 0) {

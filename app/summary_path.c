@@ -5,6 +5,7 @@
 #include "app/summary_path.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +86,38 @@ static char *resolved(const char *path)
     return real ? append_cleaned(real, slash ? slash + 1 : path) : NULL;
 }
 
+/* (summary_path.h) realpath() for a link whose file exists; for a
+ * dangling one, its links followed one by one (at most 40, as the kernel
+ * does): realpath() fails there. */
+char *summary_path_link_target(const char *path)
+{
+    struct stat ls;
+    if (lstat(path, &ls) != 0 || !S_ISLNK(ls.st_mode))
+        return NULL;
+    char *target = realpath(path, NULL);
+    if (target || errno != ENOENT)
+        return target;
+    char cur[4096], next[4096], link[4096];
+    snprintf(cur, sizeof cur, "%s", path);
+    for (int hop = 0; hop < 40; hop++) {
+        ssize_t n = readlink(cur, link, sizeof link - 1);
+        if (n < 0 || (size_t)n >= sizeof link - 1)
+            return NULL;
+        link[n] = '\0';
+        const char *slash = strrchr(cur, '/');
+        int dir = link[0] == '/' || !slash ? 0 : (int)(slash - cur + 1);
+        if ((size_t)snprintf(next, sizeof next, "%.*s%s", dir, cur, link) >=
+            sizeof next)
+            return NULL;
+        snprintf(cur, sizeof cur, "%s", next);
+        if (lstat(cur, &ls) != 0)
+            return errno == ENOENT ? strdup(cur) : NULL;
+        if (!S_ISLNK(ls.st_mode))
+            return NULL;            /* exists after all: realpath's case */
+    }
+    return NULL;
+}
+
 static bool same_file(const char *a, const char *b)
 {
     struct stat x, y;
@@ -111,12 +144,22 @@ static bool in_folder(const char *path, const char *folder)
     return in;
 }
 
+static bool is_database(const char *summary, const char *db);
+
 bool summary_path_is_database(const char *summary, const char *db)
+{
+    if (!db || db_is_server(db))
+        return false;
+    char *target = summary_path_link_target(summary);
+    bool same = is_database(target ? target : summary, db);
+    free(target);
+    return same;
+}
+
+static bool is_database(const char *summary, const char *db)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal",
                                          ".lock"};
-    if (!db || db_is_server(db))
-        return false;
     if (same_file(summary, db))
         return true;
     char *s = resolved(summary);
@@ -188,8 +231,23 @@ static bool names_an_output(const char *summary, const struct report_opts *r,
     return false;
 }
 
+static bool overwrites(const char *summary, const struct batch_opts *o,
+                       char *what, size_t size);
+
+/* The name given and, for a symbolic link, the file it names (which the
+ * summary replaces, or creates: run_summary.c). */
 bool summary_path_overwrites(const char *summary, const struct batch_opts *o,
                              char *what, size_t size)
+{
+    char *target = summary_path_link_target(summary);
+    bool over = overwrites(summary, o, what, size) ||
+                (target && overwrites(target, o, what, size));
+    free(target);
+    return over;
+}
+
+static bool overwrites(const char *summary, const struct batch_opts *o,
+                       char *what, size_t size)
 {
     for (int i = 0; i < o->n_files; i++)
         if (same_file(summary, o->files[i])) {

@@ -23,4 +23,13 @@ bool summary_path_is_database(const char *summary, const char *db);
 bool summary_path_overwrites(const char *summary, const struct batch_opts *o,
                              char *what, size_t size);
 
+/* The file the symbolic link path names, which the summary replaces (or,
+ * the first night, creates) while the link stays: realpath() when that file
+ * exists; for a dangling link, its links followed one by one (at most 40),
+ * since realpath() fails there and the link would otherwise be replaced by
+ * a file, leaving the name monitoring reads never written. NULL when path
+ * is not a link, or on a loop or an error (the link is then replaced).
+ * Malloc'd. */
+char *summary_path_link_target(const char *path);
+
 #endif

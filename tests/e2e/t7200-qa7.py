@@ -279,6 +279,47 @@ def test_a_summary_through_a_symbolic_link_replaces_the_file_it_names():
         eq(sorted(os.listdir(t.p("reports"))), ["latest.json"], "no .tmp")
 
 
+def test_a_summary_through_a_dangling_link_creates_the_file_it_names():
+    # The first night: monitoring's link is set up before the file it
+    # names exists. realpath() fails on such a link, and the summary was
+    # renamed over the link: from then on the job wrote a file of its own
+    # and the name monitoring reads was never written. Here a chain of two
+    # links, the first in a folder of its own with a relative target.
+    with Tmp() as t:
+        f = t.write("d.csv", feed_body())
+        os.makedirs(t.p("reports"))
+        os.makedirs(t.p("mon"))
+        os.symlink(os.path.join("..", "reports", "latest.json"),
+                   t.p("mon", "hop.json"))
+        os.symlink(os.path.join("mon", "hop.json"), t.p("link.json"))
+        for night in (1, 2):
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                    "--quiet", "--summary", t.p("link.json"), f)
+            eq(r.code, 0, r)
+            check(os.path.islink(t.p("link.json")) and
+                  os.path.islink(t.p("mon", "hop.json")),
+                  "night %d: a link was replaced" % night)
+            doc = validate_summary(t.p("reports", "latest.json"))
+            eq(doc["command"], "import", "night %d" % night)
+            eq(sorted(os.listdir(t.p("reports"))), ["latest.json"], "no .tmp")
+            eq(sorted(os.listdir(t.p("mon"))), ["hop.json"], "no .tmp")
+        # A link into a folder that does not exist: said, 73, link kept.
+        os.symlink(os.path.join("nowhere", "x.json"), t.p("bad.json"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                "--quiet", "--summary", t.p("bad.json"), f)
+        eq(r.code, 73, r)
+        check("nowhere" in r.err and "summary" in r.err, r.err)
+        check(os.path.islink(t.p("bad.json")), "the dangling link replaced")
+        # A dangling link to a workbook the report is about to write names
+        # that workbook: refused as the workbook itself is (64).
+        os.symlink(os.path.join("out", "unclosed_calls_%s.xlsx" % AS_OF),
+                   t.p("wb.json"))
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet", "--summary", t.p("wb.json"))
+        eq(r.code, 64, r)
+        check("workbook" in r.err, r.err)
+
+
 def test_a_full_disk_prints_svcrecons_lines_only_even_with_quiet():
     """Before the fix, libxlsxwriter printed its own "[ERROR][file:line]: ..."
     lines for the failed workbook on stderr, also with --quiet."""
