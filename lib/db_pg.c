@@ -82,6 +82,35 @@ bool db_pg_is_uri(const char *target)
                       strncmp(target, "postgres://", 11) == 0);
 }
 
+/* A URI query parameter's key (up to '=') is key once percent-decoded, as
+ * libpq decodes it. */
+static bool param_is(const char *p, size_t n, const char *key)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && p[i] != '='; i++, k++) {
+        int c = (unsigned char)p[i];
+        if (c == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1]) &&
+            isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        if (key[k] == '\0' || key[k] != c)
+            return false;
+    }
+    return key[k] == '\0';
+}
+
+/* Mirrors libpq's reading of a URI (conninfo_uri_parse_options), which
+ * a password the user did not percent-encode reaches too: the user part
+ * ends at an '@' that comes before the first '/' ('?' and '#' are
+ * password characters to libpq, not the query's start: "u:pa?ss@h/db"
+ * connects with the password "pa?ss"); an '@' in the host part that
+ * follows moves the end on ("u:p@ss@h/db": libpq takes "p" and fails on
+ * the host "ss@h", and "ss" is the password's too). The query's
+ * parameters are split at '&' alone (libpq has no #fragment), and a
+ * password= or sslpassword= one is left out, its key percent-decoded as
+ * libpq decodes it. */
 char *db_pg_mask_uri(const char *target)
 {
     size_t len = strlen(target);
@@ -89,8 +118,14 @@ char *db_pg_mask_uri(const char *target)
     if (!out)
         return NULL;
     const char *auth = strstr(target, "://") + 3;
-    size_t hostpart = strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', hostpart);
+    size_t n_user = strcspn(auth, "@/");
+    const char *at = auth[n_user] == '@' ? auth + n_user : NULL;
+    while (at) {                     /* a host name holds no '@' */
+        size_t h = strcspn(at + 1, "@/?");
+        if (at[1 + h] != '@')
+            break;
+        at += 1 + h;
+    }
     const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     size_t o = 0;
     const char *p = target;
@@ -99,16 +134,16 @@ char *db_pg_mask_uri(const char *target)
         o = (size_t)(colon - target);
         p = at;
     }
-    /* up to the query, then each parameter but password=... */
-    size_t head = strcspn(p, "?#");
+    /* up to the query, then each parameter but the passwords */
+    size_t head = strcspn(p, "?");
     memcpy(out + o, p, head);
     o += head;
     p += head;
     char sep = '?';
     while (*p == '?' || *p == '&') {
         p++;
-        size_t n = strcspn(p, "&#");
-        if (strncmp(p, "password=", 9) != 0) {
+        size_t n = strcspn(p, "&");
+        if (!param_is(p, n, "password") && !param_is(p, n, "sslpassword")) {
             out[o++] = sep;
             memcpy(out + o, p, n);
             o += n;
@@ -116,7 +151,7 @@ char *db_pg_mask_uri(const char *target)
         }
         p += n;
     }
-    strcpy(out + o, p);                      /* a #fragment, if any */
+    out[o] = '\0';
     return out;
 }
 
