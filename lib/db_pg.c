@@ -1353,23 +1353,49 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
 }
 
 /* Text sorts as on SQLite (bytes) only under collation C: ORDER BY of a
- * listing would differ otherwise, and with it the workbooks. */
+ * listing would differ otherwise, and with it the workbooks. From
+ * PostgreSQL 15 a database's collation may come from ICU (LOCALE_PROVIDER
+ * icu, or a cluster made with initdb --locale-provider=icu, whose
+ * template0 passes it on): datcollate then still says 'C' but is not the
+ * collation used, so the provider is read too (to_jsonb: the column is
+ * missing before 15; its 'b', PostgreSQL 17's builtin provider, sorts by
+ * code point, which is byte order in UTF-8). */
 static int check_database(struct db_pg *db, struct diag *d)
 {
-    char v[80];
-    if (query_value(db, "SELECT datcollate || ' ' || "
-                    "pg_encoding_to_char(encoding) FROM pg_database "
+    char v[160];
+    if (query_value(db, "SELECT COALESCE(to_jsonb(d)->>'datlocprovider', "
+                    "'c') || ' ' || datcollate || ' ' || "
+                    "pg_encoding_to_char(encoding) || ' ' || "
+                    "COALESCE(to_jsonb(d)->>'daticulocale', "
+                    "to_jsonb(d)->>'datlocale', '') FROM pg_database AS d "
                     "WHERE datname = current_database()", NULL, v, sizeof v,
                     d, "reading the database's collation") != 0)
         return -1;
-    if (strcmp(v, "C UTF8") == 0 || strcmp(v, "POSIX UTF8") == 0)
+    char provider = v[0];
+    const char *collate = v[0] ? v + 2 : "";
+    size_t n_collate = strcspn(collate, " ");
+    const char *encoding = collate + n_collate + (collate[n_collate] == ' ');
+    size_t n_encoding = strcspn(encoding, " ");
+    const char *locale = encoding + n_encoding +
+                         (encoding[n_encoding] == ' ');
+    bool utf8 = n_encoding == 4 && strncmp(encoding, "UTF8", 4) == 0;
+    bool c = (n_collate == 1 && strncmp(collate, "C", 1) == 0) ||
+             (n_collate == 5 && strncmp(collate, "POSIX", 5) == 0);
+    if (utf8 && ((provider == 'c' && c) || provider == 'b'))
         return 0;
+    const char *how = "create the database with ENCODING 'UTF8' LC_COLLATE "
+                      "'C' LC_CTYPE 'C' TEMPLATE template0";
+    if (provider == 'i')
+        return diag_set(d, EX_NOINPUT, db->display, 0,
+                        "database collation is ICU's '%s' (locale provider "
+                        "icu), not 'C': text would sort unlike SQLite and "
+                        "the workbooks would differ; %s LOCALE_PROVIDER "
+                        "libc", locale, how);
     return diag_set(d, EX_NOINPUT, db->display, 0,
-                    "database collation and encoding are '%s', not 'C "
-                    "UTF8': text would sort unlike SQLite and the workbooks "
-                    "would differ; create the database with ENCODING "
-                    "'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
-                    v);
+                    "database collation and encoding are '%.*s %.*s', not "
+                    "'C UTF8': text would sort unlike SQLite and the "
+                    "workbooks would differ; %s", (int)n_collate, collate,
+                    (int)n_encoding, encoding, how);
 }
 
 /* search_path = the schema (created first for a write). */

@@ -6,7 +6,12 @@ each case a defect seen red before its fix:
   which libpq reads as the password "pa?ss#1" and connects with) was
   shown whole on the workbooks' `Run` and `About` sheets, in the summary
   and in messages: the masking took '?' and '#' for the query's start.
-  An `sslpassword=` parameter (a client key's passphrase) was shown too."""
+  An `sslpassword=` parameter (a client key's passphrase) was shown too;
+- a database whose collation comes from ICU (LOCALE_PROVIDER icu, or a
+  cluster made with `initdb --locale-provider=icu`, whose template0 the
+  README's CREATE DATABASE copies) says datcollate 'C' and was accepted,
+  but sorts 'a' before 'B': the listings came in another order than on
+  SQLite. Now refused (66, nothing created), saying LOCALE_PROVIDER libc."""
 import os
 import sys
 
@@ -82,6 +87,37 @@ def test_a_password_libpq_reads_is_never_shown():
     finally:
         c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE; "
                "DROP OWNED BY %s; DROP ROLE %s" % (schema, role, role))
+
+
+@sqlite_only(ONCE)
+def test_a_database_collated_by_icu_is_refused():
+    c = cluster()
+    db = "t7400_icu_%s" % SUFFIX
+    c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+    try:
+        c.psql(pgcluster.DATABASE, "CREATE DATABASE %s TEMPLATE template0 "
+               "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' LOCALE_PROVIDER "
+               "icu ICU_LOCALE 'en-US'" % db)
+    except RuntimeError as e:
+        skip("this server cannot make an ICU database: %s" % e)
+    try:
+        # The reason it matters: the server sorts 'a' before 'B'.
+        eq(c.psql(db, "SELECT 'a' < 'B'").strip(), "t")
+        with Tmp() as t:
+            small_night(t)
+            uri = "postgresql://postgres@/%s?host=%s" % (db, c.dir)
+            for args in (["run", "--inbox", t.p("in"), "--out", t.p("out")],
+                         ["import", "--kind", "dispatches", t.p("in", "dispatches_1.csv")],
+                         ["report", "--out", t.p("out")]):
+                r = svc(args[0], "--db", uri, *args[1:])
+                eq(r.code, 66, r)
+                check("database collation is ICU's 'en-US'" in r.err, r.err)
+                check("LOCALE_PROVIDER libc" in r.err, r.err)
+            check(not os.path.exists(t.p("out")), "no workbook")
+            eq(c.psql(db, "SELECT count(*) FROM pg_namespace WHERE nspname = "
+                      "'svcrecon'").strip(), "0", "nothing created")
+    finally:
+        c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
 
 
 main(globals())
