@@ -11,15 +11,22 @@ each case a defect seen red before its fix:
   cluster made with `initdb --locale-provider=icu`, whose template0 the
   README's CREATE DATABASE copies) says datcollate 'C' and was accepted,
   but sorts 'a' before 'B': the listings came in another order than on
-  SQLite. Now refused (66, nothing created), saying LOCALE_PROVIDER libc."""
+  SQLite. Now refused (66, nothing created), saying LOCALE_PROVIDER libc;
+- totals of labor hours were the database's floating-point sums, in the
+  order it happened to add the rows: 0.1 h ten times gave 0.9999999999999999,
+  a dealer's statement said 6.632999999999999 where the Summary said
+  6.633, and PostgreSQL (another order) gave other cells than SQLite for
+  the same data. Now each total is rounded to the micro-hour."""
+import decimal
 import os
+import random
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import DSP_HDR, REG_HDR, Tmp, check, eq, main, skip, sqlite_only, svc  # noqa: E402
-from xlsx_helpers import cells, workbooks  # noqa: E402
+from svctest import CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, skip, sqlite_only, svc  # noqa: E402
+from xlsx_helpers import cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 AS_OF = "2026-03-12"
 SUFFIX = "asan" if "asan" in os.environ.get("SVCRECON_BUILD", "") else "plain"
@@ -118,6 +125,112 @@ def test_a_database_collated_by_icu_is_refused():
                       "'svcrecon'").strip(), "0", "nothing created")
     finally:
         c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+
+
+def summary_rows(path):
+    _, cs = cells(path, [])
+    return cs["Summary"]
+
+
+def test_labor_hour_totals_are_the_decimal_sums():
+    # Non-compensable closeouts (no dispatch: NO_DISPATCH) of three
+    # dealers; the hours' decimal sums are what an analyst adds up.
+    hours = {"A1": ["0.1"] * 10,
+             "B1": ["0.1", "0.2", "0.3", "1.7", "2.35", "0.05", "3.333"],
+             "C1": ["0.7", "0.1", "0.2", "0.3", "1.1", "2.2", "0.6"]}
+    rows = []
+    for dealer, hs in sorted(hours.items()):
+        for i, h in enumerate(hs):
+            rows.append("%s,2026-03-%02d 10:00,NOPE%d,S1,iPF8400S,2026-03-01,"
+                        "tech,%s,RPL,parts" % (dealer, 1 + i, i, h))
+    with Tmp() as t:
+        t.csv("in/closeouts_1.csv", CLO_HDR, rows)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--statements", "--quiet")
+        eq(r.code, 0, r)
+
+        def total(hs):
+            return float(sum(decimal.Decimal(h) for h in hs))
+
+        summary = summary_rows(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
+        every = [h for hs in hours.values() for h in hs]
+        by_first = {}
+        for row in summary:
+            by_first.setdefault(row[0], row)
+        eq(by_first["Labor hours"][1], total(every), "Labor hours")
+        eq(by_first["NO_DISPATCH"][2], total(every), "by reason")
+        eq(by_first["Total"][2], total(every), "Total")
+        for dealer, hs in hours.items():
+            eq(by_first[dealer][3], total(hs), "dealer %s" % dealer)
+            st = summary_rows(t.p("out", "statements_" + AS_OF, dealer + ".xlsx"))
+            at_stake = [row[1] for row in st if row[0] == "Labor hours at stake"]
+            eq(at_stake, [total(hs)], "statement of %s" % dealer)
+
+
+def odd_night(folder, seed):
+    """A generated night of odd text (formulas, quotes, line breaks,
+    unicode, mixed case, rejected rows) and fractional labor hours."""
+    rnd = random.Random(seed)
+    odd = ['=HYPERLINK("http://x","y")', "+1-800", "-2", "@sum(1)", '"quoted"',
+           "a,b", "line\nbreak", "cr\r\nlf", "tab\there", "emoji \U0001F600",
+           "ünïcödé", "\u2028sep", "  spaced  ", "é", "E", "e", "Z", "_u", "~t",
+           "it's", "<b>&amp;</b>", "0042", "1e5", "TRUE"]
+    dealers = ["a1", "B1", "_d", "é1", "Z9", "b1", " x ", 'd"q', "=1+1"]
+    ids = ["D", "d", "_", "é", "Z"]
+
+    def q(v):
+        return '"%s"' % v.replace('"', '""') if any(ch in v for ch in ',"\n\r') else v
+
+    def write(name, header, records):
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), "w", newline="", encoding="utf-8") as f:
+            f.write(header + "\n")
+            for rec in records:
+                f.write(",".join(q(v) for v in rec) + "\n")
+
+    write("registrations_1.csv", REG_HDR, [
+        [rnd.choice(dealers), rnd.choice(odd), rnd.choice(["iPF8400S", "ipf-8400s", "M2"]),
+         "S%d%s" % (rnd.randint(0, 40), rnd.choice(["", "-x", " y"])),
+         "2026-0%d-0%d" % (rnd.randint(1, 3), rnd.randint(1, 9)),
+         rnd.choice(["Y", "n", "", "true", "0"]), rnd.choice(["", "", "2026-03-05"])]
+        for _ in range(60)])
+    write("dispatches_1.csv", DSP_HDR, [
+        [rnd.choice(ids) + str(rnd.randint(0, 50)),
+         "2026-03-0%d %02d:%02d" % (rnd.randint(1, 9), rnd.randint(0, 23), rnd.randint(0, 59)),
+         rnd.choice(["iPF8400S", "ipf-8400s", "M2"]), "S%d" % rnd.randint(0, 40),
+         rnd.choice(dealers + [""]), rnd.choice(odd), rnd.choice(odd), rnd.choice(odd),
+         rnd.choice(["OPEN", "cancelled", "", "bad"])]
+        for _ in range(80)])
+    write("closeouts_1.csv", CLO_HDR, [
+        [rnd.choice(dealers),
+         "2026-03-%02d %02d:%02d" % (rnd.randint(1, 12), rnd.randint(0, 23), rnd.randint(0, 59)),
+         rnd.choice(ids) + str(rnd.randint(0, 50)), "S%d" % rnd.randint(0, 40),
+         rnd.choice(["iPF8400S", ""]), "2026-03-0%d" % rnd.randint(1, 9),
+         rnd.choice(odd + [""]),
+         rnd.choice(["0.1", "0.2", "0.3", "1.7", "2.35", "0.05", "3.333", "", "0", "25", "-1"]),
+         rnd.choice(odd), rnd.choice(odd)]
+        for _ in range(150)])
+
+
+@sqlite_only(ONCE)
+def test_odd_nights_give_the_same_cells_on_both():
+    c = cluster()
+    for seed in (1, 2, 3):
+        schema = fresh_schema(c, "odd%d" % seed)
+        with Tmp() as t:
+            odd_night(t.p("in"), seed)
+            uri = c.uri()
+            for db, extra, out in ((t.p("svc.db"), [], "lite"),
+                                   (uri, ["--schema", schema], "pg")):
+                r = svc("run", "--db", db, *extra, "--inbox", t.p("in"), "--out",
+                        t.p(out), "--as-of", AS_OF, "--statements", "--quiet")
+                eq(r.code, 0, r)
+            lite = [shell_quote(t.p("svc.db")), t.p("svc.db")]
+            pg = ["%s --schema %s" % (shell_quote(uri), schema), uri]
+            check(same_cells(t.p("lite"), lite, t.p("pg"), pg) > 1000, "cells")
+            same_cells(t.p("lite", "statements_" + AS_OF), lite,
+                       t.p("pg", "statements_" + AS_OF), pg)
+        c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
 main(globals())
