@@ -186,8 +186,10 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
  * returns -1. The exit code follows the SQLSTATE (README "PostgreSQL"):
  * a lost connection or server shutdown 70 (the transaction in flight is
  * rolled back by the server; the rerun completes the night), permission
- * denied 73 when writing and 66 when reading, a lock or serialization
- * conflict 75, a full disk 73, anything else 70. */
+ * denied 73 when writing and 66 when reading, and so a server that takes
+ * no writes (25006: a hot standby, default_transaction_read_only; as a
+ * read-only SQLite file; explain cannot make its TEMP views there), a
+ * lock or serialization conflict 75, a full disk 73, anything else 70. */
 static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                 const char *what)
 {
@@ -202,12 +204,13 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     char words[400];
     int code = EX_SOFTWARE;
     bool lost = db_pg_connection_lost(db);
+    bool read_only = state && strcmp(state, "25006") == 0;
     if (!msg)
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
     pg_words(db, msg, words, sizeof words);
     if (lost)
         code = EX_SOFTWARE;      /* the server rolled the transaction back */
-    else if (state && strcmp(state, "42501") == 0)
+    else if (read_only || (state && strcmp(state, "42501") == 0))
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
     else if (state && (strcmp(state, "55P03") == 0 ||
                        strcmp(state, "40001") == 0 ||
@@ -215,9 +218,12 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         code = EX_TEMPFAIL;
     else if (state && strncmp(state, "53", 2) == 0)
         code = EX_CANTCREAT;
-    return diag_set(d, code, db->display, 0, "%s: %s%s", what,
+    return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
                     lost ? "lost the connection to the server: " : "",
-                    words);
+                    words, read_only ? " (the server takes no writes: a "
+                    "standby, or default_transaction_read_only; svcrecon "
+                    "writes, its TEMP tables too, and needs the primary)"
+                    : "");
 }
 
 /* Out of memory (70), d may be NULL (db_step's callers that only count). */

@@ -16,7 +16,12 @@ each case a defect seen red before its fix:
   order it happened to add the rows: 0.1 h ten times gave 0.9999999999999999,
   a dealer's statement said 6.632999999999999 where the Summary said
   6.633, and PostgreSQL (another order) gave other cells than SQLite for
-  the same data. Now each total is rounded to the micro-hour."""
+  the same data. Now each total is rounded to the micro-hour;
+- a server that takes no writes (a hot standby, which a site points its
+  readers at, or default_transaction_read_only) gave 70, "internal
+  error", for every command: now 73 for a command that writes (as a
+  read-only SQLite file) and 66 for explain (it cannot make its TEMP
+  views there), saying why."""
 import decimal
 import os
 import random
@@ -165,6 +170,36 @@ def test_labor_hour_totals_are_the_decimal_sums():
             st = summary_rows(t.p("out", "statements_" + AS_OF, dealer + ".xlsx"))
             at_stake = [row[1] for row in st if row[0] == "Labor hours at stake"]
             eq(at_stake, [total(hs)], "statement of %s" % dealer)
+
+
+@sqlite_only(ONCE)
+def test_a_server_that_takes_no_writes_is_73_writing_and_66_explaining():
+    c = cluster()
+    schema = fresh_schema(c, "ro")
+    with Tmp() as t:
+        small_night(t)
+        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        before = c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                        % schema)
+        ro = c.uri() + "&options=-c%20default_transaction_read_only%3Don"
+        t.csv("in2/closeouts_1.csv", CLO_HDR,
+              ["a1,2026-03-09 10:00,d1,S1,iPF8400S,2026-03-09,tech,1.5,RPL,p"])
+        for args, code in ((["run", "--inbox", t.p("in2"), "--out", t.p("o2")], 73),
+                           (["import", "--kind", "closeouts",
+                             t.p("in2", "closeouts_1.csv")], 73),
+                           (["report", "--out", t.p("o2"), "--as-of", AS_OF], 73),
+                           (["explain", "--as-of", AS_OF, "d1"], 66)):
+            r = svc(args[0], "--db", ro, "--schema", schema, *args[1:])
+            eq(r.code, code, r)
+            check("the server takes no writes" in r.err, r.err)
+        for args in (["run", "--inbox", t.p("in2"), "--out", t.p("o2")],):
+            r = svc(args[0], "--db", ro, "--schema", schema + "_new", *args[1:])
+            eq(r.code, 73, r)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                  % schema), before, "nothing recorded")
+        check(not os.path.exists(t.p("o2")) or not workbooks(t.p("o2")), "no workbook")
 
 
 def odd_night(folder, seed):
