@@ -21,7 +21,13 @@ each case a defect seen red before its fix:
   readers at, or default_transaction_read_only) gave 70, "internal
   error", for every command: now 73 for a command that writes (as a
   read-only SQLite file) and 66 for explain (it cannot make its TEMP
-  views there), saying why."""
+  views there), saying why;
+- `--db "host=db01 dbname=svc user=svc password=..."` (libpq's other
+  form, which psql takes) or a miswritten prefix (`PostgreSQL://...`)
+  was taken for a SQLite path: a file of that name was made, exit 0, and
+  the password stood on every workbook; `PostgreSQL://u:pw@h/db` said
+  "mkdir -p 'PostgreSQL://u:pw@h'". Now a usage error (64) saying what
+  svcrecon takes, never quoting the string, and nothing made."""
 import decimal
 import os
 import random
@@ -200,6 +206,39 @@ def test_a_server_that_takes_no_writes_is_73_writing_and_66_explaining():
         eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
                   % schema), before, "nothing recorded")
         check(not os.path.exists(t.p("o2")) or not workbooks(t.p("o2")), "no workbook")
+
+
+@sqlite_only("the --db values themselves are the test; the PostgreSQL pass "
+             "would turn each into a URI of the cluster")
+def test_a_connection_string_that_is_not_a_uri_is_a_usage_error():
+    with Tmp() as t:
+        small_night(t)
+        cases = [("dbname=svc user=svc password=s3cret-pw", "a libpq key=value"),
+                 (" host = /run/postgresql port=5432", "a libpq key=value"),
+                 ("PostgreSQL://svc:s3cret-pw@db01/svc", "not a PostgreSQL URI"),
+                 ("postgresql:/svc", "not a PostgreSQL URI"),
+                 ("Postgres://db01/svc", "not a PostgreSQL URI")]
+        for db, why in cases:
+            for args in (["run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                          "--summary", t.p("s.json")],
+                         ["import", "--db", db, "--kind", "dispatches",
+                          t.p("in", "dispatches_1.csv")],
+                         ["report", "--db", db, "--out", t.p("out")],
+                         ["explain", "--db", db, "d1"],
+                         ["copy", "--from", db, "--to", t.p("copy.db")],
+                         ["copy", "--from", t.p("none.db"), "--to", db]):
+                r = svc(*args, cwd=t.path)
+                eq(r.code, 64, r)
+                check(why in r.err, r.err)
+                check("s3cret" not in r.err, r.err)
+            check("s3cret" not in open(t.p("s.json")).read(), "summary")
+            eq(sorted(os.listdir(t.path)), ["in", "s.json"], "nothing made")
+            os.unlink(t.p("s.json"))
+        # A path that merely holds '=' or starts "postgres" is a SQLite file.
+        for db in ("mydb=1.db", "postgresql.db"):
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of",
+                    AS_OF, "--quiet", cwd=t.path)
+            eq(r.code, 0, r)
 
 
 def odd_night(folder, seed):
