@@ -101,22 +101,11 @@ static bool param_is(const char *p, size_t n, const char *key)
     return key[k] == '\0';
 }
 
-/* Mirrors libpq's reading of a URI (conninfo_uri_parse_options), which
- * a password the user did not percent-encode reaches too: the user part
- * ends at an '@' that comes before the first '/' ('?' and '#' are
- * password characters to libpq, not the query's start: "u:pa?ss@h/db"
- * connects with the password "pa?ss"); an '@' in the host part that
- * follows moves the end on ("u:p@ss@h/db": libpq takes "p" and fails on
- * the host "ss@h", and "ss" is the password's too). The query's
- * parameters are split at '&' alone (libpq has no #fragment), and a
- * password= or sslpassword= one is left out, its key percent-decoded as
- * libpq decodes it. */
-char *db_pg_mask_uri(const char *target)
+/* The password of target's user part, as the user wrote it: *colon and
+ * *at bound it (both NULL when there is none). */
+static void user_password(const char *target, const char **colon,
+                          const char **at_out)
 {
-    size_t len = strlen(target);
-    char *out = malloc(len + 1);
-    if (!out)
-        return NULL;
     const char *auth = strstr(target, "://") + 3;
     size_t n_user = strcspn(auth, "@/");
     const char *at = auth[n_user] == '@' ? auth + n_user : NULL;
@@ -126,7 +115,38 @@ char *db_pg_mask_uri(const char *target)
             break;
         at += 1 + h;
     }
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (!at && auth[n_user] == '/' && memchr(auth, ':', n_user)) {
+        /* "u:pa/ss@h/db": a '/' in the password (base64 has them) ends
+         * libpq's look for the '@'; it reads "u:pa" as host and port and
+         * fails ("invalid integer value "pa" for ... port"). An '@' after
+         * the '/' and before the query ends the user part. */
+        const char *path = auth + n_user;
+        size_t n_path = strcspn(path, "?");
+        at = memchr(path, '@', n_path);
+    }
+    *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    *at_out = *colon ? at : NULL;
+}
+
+/* Mirrors libpq's reading of a URI (conninfo_uri_parse_options), which
+ * a password the user did not percent-encode reaches too: the user part
+ * ends at an '@' that comes before the first '/' ('?' and '#' are
+ * password characters to libpq, not the query's start: "u:pa?ss@h/db"
+ * connects with the password "pa?ss"); an '@' in the host part that
+ * follows moves the end on ("u:p@ss@h/db": libpq takes "p" and fails on
+ * the host "ss@h", and "ss" is the password's too), and one after a '/'
+ * when a ':' comes before it ("u:pa/ss@h/db", user_password). The query's
+ * parameters are split at '&' alone (libpq has no #fragment), and a
+ * password= or sslpassword= one is left out, its key percent-decoded as
+ * libpq decodes it. */
+char *db_pg_mask_uri(const char *target)
+{
+    size_t len = strlen(target);
+    char *out = malloc(len + 1);
+    if (!out)
+        return NULL;
+    const char *colon, *at;
+    user_password(target, &colon, &at);
     size_t o = 0;
     const char *p = target;
     if (colon) {                             /* user:password@ -> user@ */
@@ -1313,6 +1333,32 @@ static bool schema_name_ok(const char *s)
     return true;
 }
 
+/* Whether libpq reads the password of the URI's user part as the user
+ * wrote it (percent-decoded): an unencoded '/' or '@' in it makes libpq
+ * take a part of it for the host, port or database ("u:p@ss@h/db" sends
+ * "p"; "u:pa/ss@h/db" fails on the port "pa", and libpq's message would
+ * show "pa"). */
+static bool password_reads_as_written(const char *uri, const char *libpq_pw)
+{
+    const char *colon, *at;
+    user_password(uri, &colon, &at);
+    if (!colon)
+        return true;
+    size_t k = 0, n = libpq_pw ? strlen(libpq_pw) : 0;
+    for (const char *p = colon + 1; p < at; p++, k++) {
+        int c = (unsigned char)*p;
+        if (c == '%' && p + 2 < at && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            p += 2;
+        }
+        if (k >= n || (unsigned char)libpq_pw[k] != c)
+            return false;
+    }
+    return k == n || colon + 1 == at;
+}
+
 /* The password given in the URI (or by keyword), for masking. */
 static char *uri_password(const char *uri)
 {
@@ -1475,6 +1521,15 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         diag_set(d, EX_USAGE, NULL, 0, "--schema '%.63s': a schema name is "
                  "lower-case letters, digits and '_' (at most 63), starting "
                  "with a letter or '_'", schema);
+        db_pg_close(db);
+        return -1;
+    }
+    if (!password_reads_as_written(uri, db->password)) {
+        diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: libpq "
+                 "does not read the password in the URI as it is written: "
+                 "a '/', '@', ':' or '%%' in it must be percent-encoded "
+                 "(%%2F, %%40, %%3A, %%25), or give it through PGPASSWORD "
+                 "or ~/.pgpass");
         db_pg_close(db);
         return -1;
     }

@@ -6,7 +6,9 @@ each case a defect seen red before its fix:
   which libpq reads as the password "pa?ss#1" and connects with) was
   shown whole on the workbooks' `Run` and `About` sheets, in the summary
   and in messages: the masking took '?' and '#' for the query's start.
-  An `sslpassword=` parameter (a client key's passphrase) was shown too;
+  An `sslpassword=` parameter (a client key's passphrase) was shown too.
+  One with an unencoded '/' (base64) failed on libpq's "invalid integer
+  value "Ab3" for ... port", the URI shown whole: now said, shown nowhere;
 - a database whose collation comes from ICU (LOCALE_PROVIDER icu, or a
   cluster made with `initdb --locale-provider=icu`, whose template0 the
   README's CREATE DATABASE copies) says datcollate 'C' and was accepted,
@@ -102,6 +104,19 @@ def test_a_password_libpq_reads_is_never_shown():
                     "--out", t.p("o2"))
             eq(r.code, 66, r)
             check(shown in r.err and "ss#w0rd" not in r.err, r.err)
+            # A '/' (base64 has them) or '@' left unencoded: libpq reads
+            # another password, or the first part as a port ("invalid
+            # integer value "Ab3" for ... port"); said, and shown nowhere.
+            for secret in ("Ab3/xY9+Qz==", "pX7@ss-W0rd"):
+                bad = "postgresql://%s:%s@/%s?host=%s" % (
+                    role, secret, pgcluster.DATABASE, c.dir)
+                r = svc("run", "--db", bad, "--schema", schema, "--inbox",
+                        t.p("in"), "--out", t.p("o3"), "--summary", t.p("s3.json"))
+                eq(r.code, 66, r)
+                check("must be percent-encoded" in r.err, r.err)
+                for part in secret.replace("@", "/").split("/"):
+                    check(part not in r.err, "stderr shows '%s': %s" % (part, r.err))
+                    check(part not in open(t.p("s3.json")).read(), "summary")
     finally:
         c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE; "
                "DROP OWNED BY %s; DROP ROLE %s" % (schema, role, role))

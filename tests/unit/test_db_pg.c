@@ -78,6 +78,10 @@ static const struct {
      "postgresql://h/db?sslmode=require"},
     {"postgresql://h/db?pass%77ord=secret", "postgresql://h/db"},
     {"postgresql://h/db#x?y", "postgresql://h/db#x?y"},
+    {"postgresql://u:pa/ss+x=@h:5432/db?sslmode=require",
+     "postgresql://u@h:5432/db?sslmode=require"},
+    {"postgresql://h:5432/db?application_name=a@b",
+     "postgresql://h:5432/db?application_name=a@b"},
 };
 
 static void test_mask_uri_table(void **state)
