@@ -1226,14 +1226,21 @@ static int lock_holder(struct db_pg *db, const char *key, char *who,
                        size_t size, struct diag *d)
 {
     /* A bigint key shows in pg_locks as classid (high 32 bits), objid (low
-     * 32 bits) and objsubid 1. */
+     * 32 bits) and objsubid 1. Another user's session shows its pid, user
+     * and application, but its address and start time only to a login
+     * with pg_read_all_stats (NULL otherwise): then "the local socket"
+     * would be a guess and "since" blank, so the user is named instead. */
     return query_value(db,
-            "SELECT format('pid %s on %s (application ''%s'') since %s',"
+            "SELECT CASE WHEN a.backend_start IS NULL THEN"
+            "  format('pid %s of user ''%s'' (application ''%s''; where "
+            "from and since when are hidden from this login)',"
+            "         a.pid, a.usename, a.application_name)"
+            " ELSE format('pid %s on %s (application ''%s'') since %s',"
             "       a.pid, COALESCE(a.client_hostname,"
             "                       host(a.client_addr), 'the local socket'),"
             "       a.application_name,"
             "       to_char(a.backend_start AT TIME ZONE 'UTC',"
-            "               'YYYY-MM-DD HH24:MI:SS') || ' UTC')"
+            "               'YYYY-MM-DD HH24:MI:SS') || ' UTC') END"
             "  FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted"
             "   AND l.database = (SELECT oid FROM pg_database"

@@ -29,10 +29,17 @@ each case a defect seen red before its fix:
   was taken for a SQLite path: a file of that name was made, exit 0, and
   the password stood on every workbook; `PostgreSQL://u:pw@h/db` said
   "mkdir -p 'PostgreSQL://u:pw@h'". Now a usage error (64) saying what
-  svcrecon takes, never quoting the string, and nothing made."""
+  svcrecon takes, never quoting the string, and nothing made;
+- a second start by another login than the holder's (the nightly job's
+  role holds the lock, an analyst's runs `report`) was told "held by pid
+  N on the local socket (application '...') since; try later": the server
+  hides another user's address and start time, so "the local socket"
+  was a guess and the time blank. Now it names the holder's user and
+  says what this login cannot see."""
 import decimal
 import os
 import random
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -254,6 +261,53 @@ def test_a_connection_string_that_is_not_a_uri_is_a_usage_error():
             r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of",
                     AS_OF, "--quiet", cwd=t.path)
             eq(r.code, 0, r)
+
+
+@sqlite_only(ONCE)
+def test_a_holder_of_another_login_is_named_without_guessing():
+    c = cluster()
+    schema = fresh_schema(c, "holder")
+    with Tmp() as t:
+        small_night(t)
+        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        c.psql(pgcluster.DATABASE, "GRANT USAGE, CREATE ON SCHEMA %s TO %s; GRANT "
+               "ALL ON ALL TABLES IN SCHEMA %s TO %s"
+               % (schema, pgcluster.PASSWORD_ROLE, schema, pgcluster.PASSWORD_ROLE))
+        h = 0xcbf29ce484222325
+        for part in ("svcrecon", pgcluster.DATABASE, schema):
+            for b in part.encode() + b"\0":
+                h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+        key = h & 0x7ffffffffffffffe
+        holder = subprocess.Popen(
+            [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
+             "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            env=dict(os.environ, PGAPPNAME="the-night-holder"))
+        try:
+            holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
+            holder.stdin.flush()
+            pid = holder.stdout.readline().strip().split("|")[-1]
+            check(pid.isdigit(), pid)
+            r = svc("report", "--db", c.uri(pgcluster.PASSWORD_ROLE), "--schema", schema,
+                    "--out", t.p("o2"), "--as-of", AS_OF,
+                    env={"PGPASSWORD": pgcluster.PASSWORD})
+            eq(r.code, 75, r)
+            check("held by pid %s of user 'postgres' (application "
+                  "'the-night-holder'" % pid in r.err, r.err)
+            check("since;" not in r.err and "on the local socket" not in r.err, r.err)
+            check("hidden from this login" in r.err, r.err)
+            # The holder's own login still sees where from and since when.
+            r = svc("report", "--db", c.uri(), "--schema", schema, "--out", t.p("o2"),
+                    "--as-of", AS_OF)
+            eq(r.code, 75, r)
+            check("held by pid %s on the local socket (application "
+                  "'the-night-holder') since 20" % pid in r.err, r.err)
+        finally:
+            holder.stdin.close()
+            holder.wait()
+    c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
 def odd_night(folder, seed):
