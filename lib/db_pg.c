@@ -1325,9 +1325,10 @@ void db_pg_close(struct db_pg *db)
     free(db);
 }
 
-/* A schema name as an identifier that needs no quoting: lower-case letter
- * or '_' first, then letters, digits, '_', at most 63 bytes (PostgreSQL's
- * limit). Anything else is a usage error, not something to quote. */
+/* A schema name: lower-case letter or '_' first, then letters, digits,
+ * '_', at most 63 bytes (PostgreSQL's limit). Anything else is a usage
+ * error, not something to quote; the name is still written quoted in SQL
+ * ("user", "order": reserved words pass this check). */
 static bool schema_name_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -1338,6 +1339,15 @@ static bool schema_name_ok(const char *s)
               s[i] == '_'))
             return false;
     return true;
+}
+
+/* PostgreSQL's own schemas: pg_catalog, pg_temp, pg_toast and every pg_*
+ * name are refused by CREATE SCHEMA or not svcrecon's to write, and
+ * information_schema is the SQL standard's catalogue (svcrecon's tables
+ * were made in it). */
+static bool schema_is_servers(const char *s)
+{
+    return strncmp(s, "pg_", 3) == 0 || strcmp(s, "information_schema") == 0;
 }
 
 /* Whether libpq reads the password of the URI's user part as the user
@@ -1476,7 +1486,7 @@ static int use_schema(struct db_pg *db, struct diag *d)
          * thirty first starts). The key is the run lock's ^ 2 (^ 1 is
          * the writers' transaction lock, db_pg_begin), held a moment. */
         snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%"
-                 PRId64 "); CREATE SCHEMA IF NOT EXISTS %s; COMMIT",
+                 PRId64 "); CREATE SCHEMA IF NOT EXISTS \"%s\"; COMMIT",
                  db->lock_key ^ 2, db->schema);
         if (db_pg_exec(db, sql, d, "creating the schema") != 0)
             return -1;
@@ -1501,7 +1511,7 @@ static int use_schema(struct db_pg *db, struct diag *d)
      * passed the JIT threshold -- compiling took 1.2 s of a 0.01 s query
      * (q_changes_counts.sql, seen with auto_explain). svcrecon's queries
      * are short and many: JIT never pays. */
-    snprintf(sql, sizeof sql, "SET search_path = %s; SET jit = off",
+    snprintf(sql, sizeof sql, "SET search_path = \"%s\"; SET jit = off",
              db->schema);
     return db_pg_exec(db, sql, d, "setting the schema");
 }
@@ -1528,6 +1538,13 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         diag_set(d, EX_USAGE, NULL, 0, "--schema '%.63s': a schema name is "
                  "lower-case letters, digits and '_' (at most 63), starting "
                  "with a letter or '_'", schema);
+        db_pg_close(db);
+        return -1;
+    }
+    if (schema_is_servers(schema)) {
+        diag_set(d, EX_USAGE, NULL, 0, "--schema '%s' is PostgreSQL's own "
+                 "schema (pg_* and information_schema are the server's): "
+                 "name another, e.g. the default svcrecon", schema);
         db_pg_close(db);
         return -1;
     }

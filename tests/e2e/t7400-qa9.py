@@ -35,7 +35,13 @@ each case a defect seen red before its fix:
   N on the local socket (application '...') since; try later": the server
   hides another user's address and start time, so "the local socket"
   was a guess and the time blank. Now it names the holder's user and
-  says what this login cannot see."""
+  says what this login cannot see;
+- `--schema user` (or `order`, `select`: SQL's reserved words, which the
+  usage check let through) failed at "syntax error at or near "user"",
+  exit 70; `--schema information_schema` made svcrecon's tables in the
+  server's own catalogue schema, exit 0, and `pg_temp`/`pg_catalog` gave
+  70 and 73. Now the name is quoted in SQL, and PostgreSQL's own schemas
+  (`pg_*`, `information_schema`) are a usage error (64), nothing made."""
 import decimal
 import os
 import random
@@ -308,6 +314,42 @@ def test_a_holder_of_another_login_is_named_without_guessing():
             holder.stdin.close()
             holder.wait()
     c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+
+
+@sqlite_only(ONCE)
+def test_a_schema_named_by_a_reserved_word_works_and_the_servers_own_are_refused():
+    c = cluster()
+    with Tmp() as t:
+        small_night(t)
+        for schema in ("user", "order"):
+            c.psql(pgcluster.DATABASE, 'DROP SCHEMA IF EXISTS "%s" CASCADE' % schema)
+            try:
+                r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox",
+                        t.p("in"), "--out", t.p("out_" + schema), "--as-of", AS_OF,
+                        "--quiet")
+                eq(r.code, 0, r)
+                r = svc("explain", "--db", c.uri(), "--schema", schema, "--as-of",
+                        AS_OF, "d1")
+                eq(r.code, 0, r)
+                check("d1" in r.out, r.out)
+                r = svc("report", "--db", c.uri(), "--schema", schema, "--out",
+                        t.p("o2_" + schema), "--as-of", AS_OF, "--quiet")
+                eq(r.code, 0, r)
+                eq(c.psql(pgcluster.DATABASE, 'SELECT count(*) FROM "%s".dispatch'
+                          % schema).strip(), "2")
+            finally:
+                c.psql(pgcluster.DATABASE, 'DROP SCHEMA IF EXISTS "%s" CASCADE' % schema)
+        for schema in ("information_schema", "pg_catalog", "pg_temp", "pg_toast",
+                       "pg_mine"):
+            r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
+                    "--out", t.p("o3"), "--as-of", AS_OF)
+            eq(r.code, 64, r)
+            check("PostgreSQL's own" in r.err, r.err)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM pg_class AS k JOIN "
+                  "pg_namespace AS n ON n.oid = k.relnamespace WHERE k.relname = "
+                  "'imported_file' AND (n.nspname LIKE 'pg%' OR n.nspname = "
+                  "'information_schema')").strip(), "0", "nothing made there")
+        check(not os.path.exists(t.p("o3")), "no workbook")
 
 
 def odd_night(folder, seed):
