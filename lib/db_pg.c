@@ -1510,9 +1510,13 @@ static int use_schema(struct db_pg *db, struct diag *d)
      * planner guesses ~1,000 rows each, and a tiny night's cost estimates
      * passed the JIT threshold -- compiling took 1.2 s of a 0.01 s query
      * (q_changes_counts.sql, seen with auto_explain). svcrecon's queries
-     * are short and many: JIT never pays. */
-    snprintf(sql, sizeof sql, "SET search_path = \"%s\"; SET jit = off",
-             db->schema);
+     * are short and many: JIT never pays. extra_float_digits 3: a double
+     * comes back as text exact (the shortest exact form from PostgreSQL
+     * 12), whatever the server, database or role set -- 0 (PostgreSQL
+     * 11's default, kept in old configurations) sent 15 digits, and a
+     * labor hours cell differed from SQLite's. */
+    snprintf(sql, sizeof sql, "SET search_path = \"%s\"; SET jit = off; "
+             "SET extra_float_digits = 3", db->schema);
     return db_pg_exec(db, sql, d, "setting the schema");
 }
 

@@ -41,7 +41,12 @@ each case a defect seen red before its fix:
   exit 70; `--schema information_schema` made svcrecon's tables in the
   server's own catalogue schema, exit 0, and `pg_temp`/`pg_catalog` gave
   70 and 73. Now the name is quoted in SQL, and PostgreSQL's own schemas
-  (`pg_*`, `information_schema`) are a usage error (64), nothing made."""
+  (`pg_*`, `information_schema`) are a usage error (64), nothing made;
+- a server, database or role set to extra_float_digits = 0 (PostgreSQL
+  11's default, kept in old configurations; or `options=-c
+  extra_float_digits=0` in the URI) sent labor hours with 15 digits:
+  1.23456789012345678 h came back 1.23456789012346, another cell than
+  SQLite's 1.234567890123457. svcrecon now sets 3 for its sessions (exact round trip)."""
 import decimal
 import os
 import random
@@ -350,6 +355,32 @@ def test_a_schema_named_by_a_reserved_word_works_and_the_servers_own_are_refused
                   "'imported_file' AND (n.nspname LIKE 'pg%' OR n.nspname = "
                   "'information_schema')").strip(), "0", "nothing made there")
         check(not os.path.exists(t.p("o3")), "no workbook")
+
+
+@sqlite_only(ONCE)
+def test_labor_hours_come_back_exact_whatever_extra_float_digits():
+    c = cluster()
+    schema = fresh_schema(c, "float")
+    hours = ["1.23456789012345678", "0.30000000000000004", "2.5"]
+    with Tmp() as t:
+        t.csv("in/closeouts_1.csv", CLO_HDR,
+              ["A1,2026-03-%02d 10:00,X%d,S1,M,2026-03-01,t,%s,r,p" % (1 + i, i, h)
+               for i, h in enumerate(hours)])
+        uri = c.uri() + "&options=-c%20extra_float_digits%3D0"
+        for db, extra, out in ((t.p("svc.db"), [], "lite"),
+                               (uri, ["--schema", schema], "pg")):
+            r = svc("run", "--db", db, *extra, "--inbox", t.p("in"), "--out",
+                    t.p(out), "--as-of", AS_OF, "--quiet")
+            eq(r.code, 0, r)
+        book = "non_compensable_%s.xlsx" % AS_OF
+        got = {}
+        for out in ("lite", "pg"):
+            _, cs = cells(t.p(out, book), [])
+            got[out] = [row[6] for row in cs["Non-compensable"][1:]]
+            eq(len(got[out]), 3, out)
+        eq(got["pg"], got["lite"], "labor hours")
+        check(abs(got["pg"][0] - 1.2345678901234568) < 1e-15, got)
+    c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
 def odd_night(folder, seed):
