@@ -1376,16 +1376,71 @@ static bool password_reads_as_written(const char *uri, const char *libpq_pw)
     return k == n || colon + 1 == at;
 }
 
-/* The password given in the URI (or by keyword), for masking. */
-static char *uri_password(const char *uri)
+/* Whether words quote a password of uri as written: the user part's, or
+ * a password= / sslpassword= parameter's value. */
+static bool quotes_a_password(const char *uri, const char *words)
 {
-    PQconninfoOption *opts = PQconninfoParse(uri, NULL);
-    char *pw = NULL;
-    for (PQconninfoOption *o = opts; o && o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
-            pw = strdup(o->val);
+    const char *colon, *at;
+    user_password(uri, &colon, &at);
+    if (colon && at > colon + 1) {
+        size_t n = (size_t)(at - colon - 1);
+        for (const char *w = words; *w; w++)
+            if (strncmp(w, colon + 1, n) == 0)
+                return true;
+    }
+    for (const char *p = strchr(uri, '?'); p && *p; ) {
+        p++;
+        size_t n = strcspn(p, "&");
+        const char *eq = memchr(p, '=', n);
+        if (eq && (param_is(p, n, "password") ||
+                   param_is(p, n, "sslpassword"))) {
+            size_t v = n - (size_t)(eq + 1 - p);
+            for (const char *w = words; v && *w; w++)
+                if (strncmp(w, eq + 1, v) == 0)
+                    return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+/* The password given in the URI (or by keyword), for masking: *pw, NULL
+ * when none. -1 with d filled when libpq cannot read the URI -- its words
+ * quote the offending token ('invalid percent-encoded token: "pa%zz"'),
+ * shown only when that is no password -- and when libpq reads the user
+ * part's password otherwise than written. */
+static int uri_password(const char *uri, const char *display, char **pw,
+                        struct diag *d)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(uri, &err);
+    *pw = NULL;
+    if (!opts) {
+        char words[400];
+        pg_words(NULL, err ? err : "out of memory", words, sizeof words);
+        PQfreemem(err);
+        if (!quotes_a_password(uri, words))
+            return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: %s",
+                            words);
+        return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
+                        "cannot read the URI (its words are left out: they "
+                        "may quote the password); a '/', '@', ':' or '%%' "
+                        "in a password must be percent-encoded (%%2F, %%40, "
+                        "%%3A, %%25)");
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0]) {
+            free(*pw);
+            *pw = strdup(o->val);
+        }
     PQconninfoFree(opts);
-    return pw;
+    if (!password_reads_as_written(uri, *pw))
+        return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
+                        "does not read the password in the URI as it is "
+                        "written: a '/', '@', ':' or '%%' in it must be "
+                        "percent-encoded (%%2F, %%40, %%3A, %%25), or give "
+                        "it through PGPASSWORD or ~/.pgpass");
+    return 0;
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -1531,7 +1586,6 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         db->mode = mode;
         db->display = db_pg_mask_uri(uri);
         db->schema = strdup(schema);
-        db->password = uri_password(uri);
     }
     if (!db || !db->display || !db->schema) {
         db_pg_close(db);
@@ -1552,12 +1606,7 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         db_pg_close(db);
         return -1;
     }
-    if (!password_reads_as_written(uri, db->password)) {
-        diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: libpq "
-                 "does not read the password in the URI as it is written: "
-                 "a '/', '@', ':' or '%%' in it must be percent-encoded "
-                 "(%%2F, %%40, %%3A, %%25), or give it through PGPASSWORD "
-                 "or ~/.pgpass");
+    if (uri_password(uri, db->display, &db->password, d) != 0) {
         db_pg_close(db);
         return -1;
     }

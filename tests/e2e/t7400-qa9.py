@@ -125,16 +125,24 @@ def test_a_password_libpq_reads_is_never_shown():
             # A '/' (base64 has them) or '@' left unencoded: libpq reads
             # another password, or the first part as a port ("invalid
             # integer value "Ab3" for ... port"); said, and shown nowhere.
-            for secret in ("Ab3/xY9+Qz==", "pX7@ss-W0rd"):
+            for secret in ("Ab3/xY9+Qz==", "pX7@ss-W0rd", "Zq9%zzk"):
                 bad = "postgresql://%s:%s@/%s?host=%s" % (
                     role, secret, pgcluster.DATABASE, c.dir)
                 r = svc("run", "--db", bad, "--schema", schema, "--inbox",
                         t.p("in"), "--out", t.p("o3"), "--summary", t.p("s3.json"))
                 eq(r.code, 66, r)
                 check("must be percent-encoded" in r.err, r.err)
-                for part in secret.replace("@", "/").split("/"):
+                check("Zq9%zzk" not in r.err, r.err)
+                parts = secret.replace("@", "/").replace("%zz", "/").split("/")
+                for part in [x for x in parts if len(x) >= 3]:
                     check(part not in r.err, "stderr shows '%s': %s" % (part, r.err))
                     check(part not in open(t.p("s3.json")).read(), "summary")
+            # libpq's words on a URI it cannot read are kept when they
+            # quote no password.
+            r = svc("report", "--db", uri + "&nosuch=1", "--schema", schema,
+                    "--out", t.p("o4"))
+            eq(r.code, 66, r)
+            check('invalid URI query parameter: "nosuch"' in r.err, r.err)
     finally:
         c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE; "
                "DROP OWNED BY %s; DROP ROLE %s" % (schema, role, role))
