@@ -46,17 +46,24 @@ each case a defect seen red before its fix:
   11's default, kept in old configurations; or `options=-c
   extra_float_digits=0` in the URI) sent labor hours with 15 digits:
   1.23456789012345678 h came back 1.23456789012346, another cell than
-  SQLite's 1.234567890123457. svcrecon now sets 3 for its sessions (exact round trip)."""
+  SQLite's 1.234567890123457. svcrecon now sets 3 for its sessions
+  (exact round trip);
+- a schema holding another program's tables (`--schema public` where an
+  application keeps a table `dispatch`), or a SQLite file of another
+  program, failed on "relation "dispatch" already exists", exit 70
+  ("internal error"): now 65, "not an svcrecon database", naming one of
+  its tables, nothing made (README: exit 65)."""
 import decimal
 import os
 import random
+import sqlite3
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, skip, sqlite_only, svc  # noqa: E402
+from svctest import CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query, skip, sqlite_only, svc  # noqa: E402
 from xlsx_helpers import cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -388,6 +395,32 @@ def test_labor_hours_come_back_exact_whatever_extra_float_digits():
             eq(len(got[out]), 3, out)
         eq(got["pg"], got["lite"], "labor hours")
         check(abs(got["pg"][0] - 1.2345678901234568) < 1e-15, got)
+    c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+
+
+@sqlite_only(ONCE)
+def test_a_schema_or_file_of_another_program_is_65():
+    c = cluster()
+    schema = fresh_schema(c, "other")
+    with Tmp() as t:
+        small_night(t)
+        c.psql(pgcluster.DATABASE, "CREATE SCHEMA %s; CREATE TABLE %s.dispatch (id int)"
+               % (schema, schema))
+        con = sqlite3.connect(t.p("other.db"))
+        con.execute("CREATE TABLE dispatch (id int)")
+        con.commit()
+        con.close()
+        for db, extra in ((c.uri(), ["--schema", schema]), (t.p("other.db"), [])):
+            for args in (["run", "--inbox", t.p("in"), "--out", t.p("out")],
+                         ["import", "--kind", "dispatches", t.p("in", "dispatches_1.csv")]):
+                r = svc(args[0], "--db", db, *extra, *args[1:])
+                eq(r.code, 65, r)
+                check("not an svcrecon database: it holds another program's tables "
+                      "(e.g. 'dispatch')" in r.err, r.err)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM pg_tables WHERE schemaname "
+                  "= '%s'" % schema).strip(), "1", "nothing made")
+        eq(query(t.p("other.db"), "SELECT name FROM sqlite_master"), [("dispatch",)])
+        check(not os.path.exists(t.p("out")), "no workbook")
     c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
