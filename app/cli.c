@@ -397,6 +397,8 @@ static int explain_main(int argc, char **argv)
     }
     if (!e.db_path)
         return usage_error("%s needs --db DB", "explain");
+    if (db_target_problem(e.db_target))
+        return usage_error("--db is %s", db_target_problem(e.db_target));
     if (e.schema && !db_is_server(e.db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (e.source) {
@@ -484,6 +486,10 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (!o->from_target || !o->to_target)
         return usage_error("%s", "copy needs --from DB and --to DB");
+    if (db_target_problem(o->from_target))
+        return usage_error("--from is %s", db_target_problem(o->from_target));
+    if (db_target_problem(o->to_target))
+        return usage_error("--to is %s", db_target_problem(o->to_target));
     if (o->from_schema && !db_is_server(o->from_target))
         return usage_error("%s", "--from-schema names a PostgreSQL schema; "
                            "--from is a SQLite file, which has none");
@@ -604,6 +610,8 @@ static int run_command(const char *cmd, int argc, char **argv,
     struct report_opts *r = &o->report;
     if (!o->db_path)
         return usage_error("%s needs --db DB", cmd);
+    if (db_target_problem(o->db_target))
+        return usage_error("--db is %s", db_target_problem(o->db_target));
     if (o->schema && !db_is_server(o->db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (o->summary_path &&

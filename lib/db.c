@@ -4,6 +4,8 @@
 
 #include "schemas/sql.h"
 
+#include <stdio.h>
+
 /* Schema versions, in order: entry i brings version i to i + 1. The SQL
  * is the same on both back ends; what PostgreSQL needs besides (types and
  * identity columns SQLite has no syntax for, schemas/tables/pg/) runs just
@@ -34,6 +36,39 @@ int db_refuse_newer(const char *path, int version, struct diag *d)
                     DB_SCHEMA_VERSION);
 }
 
+/* A database at version 0 that already holds a table or view is another
+ * program's (a SQLite file of another application, a PostgreSQL schema
+ * such as public holding its tables): svcrecon's first migration would
+ * fail on a name both use ("relation "dispatch" already exists", 70) or
+ * mix its tables with the other's. 65, naming one of them (README "Exit
+ * codes": not an svcrecon database). */
+static int refuse_foreign(struct db *db, struct diag *d)
+{
+    const char *sql = db_kind(db) == DB_POSTGRES
+        ? "SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n "
+          "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+          "AND c.relkind IN ('r', 'v', 'm', 'p', 'f') ORDER BY 1 LIMIT 1"
+        : "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+          "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1 LIMIT 1";
+    struct db_stmt *q;
+    char name[128] = "";
+    if (db_prepare(db, sql, &q, d, "looking for other tables") != 0)
+        return -1;
+    int rc = db_step(q, d, "looking for other tables");
+    if (rc == DB_ROW)
+        snprintf(name, sizeof name, "%s", db_column_text(q, 0));
+    db_finalize(q);
+    if (rc < 0)
+        return -1;
+    if (rc != DB_ROW)
+        return 0;
+    return diag_set(d, EX_DATAERR, db_display_name(db), 0,
+                    "not an svcrecon database: it holds another program's "
+                    "tables (e.g. '%s') and no svcrecon schema; name a new "
+                    "database file, or on PostgreSQL a new or empty schema "
+                    "(--schema)", name);
+}
+
 int db_migrate(struct db *db, struct diag *d)
 {
     int version;
@@ -46,7 +81,8 @@ int db_migrate(struct db *db, struct diag *d)
     if (db_begin_write(db, d, "starting schema upgrade") != 0)
         return -1;
     /* Read again under the write lock: another process may have done it. */
-    if (db_schema_version(db, &version, d) != 0)
+    if (db_schema_version(db, &version, d) != 0 ||
+        (version == 0 && refuse_foreign(db, d) != 0))
         goto fail;
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         bool pg = db_kind(db) == DB_POSTGRES;

@@ -51,6 +51,12 @@ enum db_kind db_kind(const struct db *db);
 /* Whether target names a PostgreSQL server (postgresql:// or postgres://)
  * rather than a SQLite file. */
 bool db_is_server(const char *target);
+/* Why target, not a URI, still means a PostgreSQL server and would
+ * otherwise be taken for a SQLite path (a file made under that name, its
+ * password in every workbook): libpq's other form, "host=... dbname=...",
+ * or a URI's prefix miswritten ("PostgreSQL://", "postgresql:/db");
+ * NULL when it is a URI or a path. Never quotes target. */
+const char *db_target_problem(const char *target);
 /* The name to show for target before it is opened (for messages, the
  * summary and the workbooks): a path as it is, a URI without its password
  * (the user part's and any password= parameter), cut to fit out. */

@@ -82,16 +82,71 @@ bool db_pg_is_uri(const char *target)
                       strncmp(target, "postgres://", 11) == 0);
 }
 
+/* A URI query parameter's key (up to '=') is key once percent-decoded, as
+ * libpq decodes it. */
+static bool param_is(const char *p, size_t n, const char *key)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n && p[i] != '='; i++, k++) {
+        int c = (unsigned char)p[i];
+        if (c == '%' && i + 2 < n && isxdigit((unsigned char)p[i + 1]) &&
+            isxdigit((unsigned char)p[i + 2])) {
+            char hex[3] = {p[i + 1], p[i + 2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            i += 2;
+        }
+        if (key[k] == '\0' || key[k] != c)
+            return false;
+    }
+    return key[k] == '\0';
+}
+
+/* The password of target's user part, as the user wrote it: *colon and
+ * *at bound it (both NULL when there is none). */
+static void user_password(const char *target, const char **colon,
+                          const char **at_out)
+{
+    const char *auth = strstr(target, "://") + 3;
+    size_t n_user = strcspn(auth, "@/");
+    const char *at = auth[n_user] == '@' ? auth + n_user : NULL;
+    while (at) {                     /* a host name holds no '@' */
+        size_t h = strcspn(at + 1, "@/?");
+        if (at[1 + h] != '@')
+            break;
+        at += 1 + h;
+    }
+    if (!at && auth[n_user] == '/' && memchr(auth, ':', n_user)) {
+        /* "u:pa/ss@h/db": a '/' in the password (base64 has them) ends
+         * libpq's look for the '@'; it reads "u:pa" as host and port and
+         * fails ("invalid integer value "pa" for ... port"). An '@' after
+         * the '/' and before the query ends the user part. */
+        const char *path = auth + n_user;
+        size_t n_path = strcspn(path, "?");
+        at = memchr(path, '@', n_path);
+    }
+    *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    *at_out = *colon ? at : NULL;
+}
+
+/* Mirrors libpq's reading of a URI (conninfo_uri_parse_options), which
+ * a password the user did not percent-encode reaches too: the user part
+ * ends at an '@' that comes before the first '/' ('?' and '#' are
+ * password characters to libpq, not the query's start: "u:pa?ss@h/db"
+ * connects with the password "pa?ss"); an '@' in the host part that
+ * follows moves the end on ("u:p@ss@h/db": libpq takes "p" and fails on
+ * the host "ss@h", and "ss" is the password's too), and one after a '/'
+ * when a ':' comes before it ("u:pa/ss@h/db", user_password). The query's
+ * parameters are split at '&' alone (libpq has no #fragment), and a
+ * password= or sslpassword= one is left out, its key percent-decoded as
+ * libpq decodes it. */
 char *db_pg_mask_uri(const char *target)
 {
     size_t len = strlen(target);
     char *out = malloc(len + 1);
     if (!out)
         return NULL;
-    const char *auth = strstr(target, "://") + 3;
-    size_t hostpart = strcspn(auth, "/?#");
-    const char *at = memchr(auth, '@', hostpart);
-    const char *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    const char *colon, *at;
+    user_password(target, &colon, &at);
     size_t o = 0;
     const char *p = target;
     if (colon) {                             /* user:password@ -> user@ */
@@ -99,16 +154,16 @@ char *db_pg_mask_uri(const char *target)
         o = (size_t)(colon - target);
         p = at;
     }
-    /* up to the query, then each parameter but password=... */
-    size_t head = strcspn(p, "?#");
+    /* up to the query, then each parameter but the passwords */
+    size_t head = strcspn(p, "?");
     memcpy(out + o, p, head);
     o += head;
     p += head;
     char sep = '?';
     while (*p == '?' || *p == '&') {
         p++;
-        size_t n = strcspn(p, "&#");
-        if (strncmp(p, "password=", 9) != 0) {
+        size_t n = strcspn(p, "&");
+        if (!param_is(p, n, "password") && !param_is(p, n, "sslpassword")) {
             out[o++] = sep;
             memcpy(out + o, p, n);
             o += n;
@@ -116,7 +171,7 @@ char *db_pg_mask_uri(const char *target)
         }
         p += n;
     }
-    strcpy(out + o, p);                      /* a #fragment, if any */
+    out[o] = '\0';
     return out;
 }
 
@@ -151,8 +206,10 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
  * returns -1. The exit code follows the SQLSTATE (README "PostgreSQL"):
  * a lost connection or server shutdown 70 (the transaction in flight is
  * rolled back by the server; the rerun completes the night), permission
- * denied 73 when writing and 66 when reading, a lock or serialization
- * conflict 75, a full disk 73, anything else 70. */
+ * denied 73 when writing and 66 when reading, and so a server that takes
+ * no writes (25006: a hot standby, default_transaction_read_only; as a
+ * read-only SQLite file; explain cannot make its TEMP views there), a
+ * lock or serialization conflict 75, a full disk 73, anything else 70. */
 static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                 const char *what)
 {
@@ -167,12 +224,13 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     char words[400];
     int code = EX_SOFTWARE;
     bool lost = db_pg_connection_lost(db);
+    bool read_only = state && strcmp(state, "25006") == 0;
     if (!msg)
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
     pg_words(db, msg, words, sizeof words);
     if (lost)
         code = EX_SOFTWARE;      /* the server rolled the transaction back */
-    else if (state && strcmp(state, "42501") == 0)
+    else if (read_only || (state && strcmp(state, "42501") == 0))
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
     else if (state && (strcmp(state, "55P03") == 0 ||
                        strcmp(state, "40001") == 0 ||
@@ -180,9 +238,12 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         code = EX_TEMPFAIL;
     else if (state && strncmp(state, "53", 2) == 0)
         code = EX_CANTCREAT;
-    return diag_set(d, code, db->display, 0, "%s: %s%s", what,
+    return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
                     lost ? "lost the connection to the server: " : "",
-                    words);
+                    words, read_only ? " (the server takes no writes: a "
+                    "standby, or default_transaction_read_only; svcrecon "
+                    "writes, its TEMP tables too, and needs the primary)"
+                    : "");
 }
 
 /* Out of memory (70), d may be NULL (db_step's callers that only count). */
@@ -1165,14 +1226,21 @@ static int lock_holder(struct db_pg *db, const char *key, char *who,
                        size_t size, struct diag *d)
 {
     /* A bigint key shows in pg_locks as classid (high 32 bits), objid (low
-     * 32 bits) and objsubid 1. */
+     * 32 bits) and objsubid 1. Another user's session shows its pid, user
+     * and application, but its address and start time only to a login
+     * with pg_read_all_stats (NULL otherwise): then "the local socket"
+     * would be a guess and "since" blank, so the user is named instead. */
     return query_value(db,
-            "SELECT format('pid %s on %s (application ''%s'') since %s',"
+            "SELECT CASE WHEN a.backend_start IS NULL THEN"
+            "  format('pid %s of user ''%s'' (application ''%s''; where "
+            "from and since when are hidden from this login)',"
+            "         a.pid, a.usename, a.application_name)"
+            " ELSE format('pid %s on %s (application ''%s'') since %s',"
             "       a.pid, COALESCE(a.client_hostname,"
             "                       host(a.client_addr), 'the local socket'),"
             "       a.application_name,"
             "       to_char(a.backend_start AT TIME ZONE 'UTC',"
-            "               'YYYY-MM-DD HH24:MI:SS') || ' UTC')"
+            "               'YYYY-MM-DD HH24:MI:SS') || ' UTC') END"
             "  FROM pg_locks AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND l.granted"
             "   AND l.database = (SELECT oid FROM pg_database"
@@ -1257,9 +1325,10 @@ void db_pg_close(struct db_pg *db)
     free(db);
 }
 
-/* A schema name as an identifier that needs no quoting: lower-case letter
- * or '_' first, then letters, digits, '_', at most 63 bytes (PostgreSQL's
- * limit). Anything else is a usage error, not something to quote. */
+/* A schema name: lower-case letter or '_' first, then letters, digits,
+ * '_', at most 63 bytes (PostgreSQL's limit). Anything else is a usage
+ * error, not something to quote; the name is still written quoted in SQL
+ * ("user", "order": reserved words pass this check). */
 static bool schema_name_ok(const char *s)
 {
     size_t n = strlen(s);
@@ -1272,16 +1341,106 @@ static bool schema_name_ok(const char *s)
     return true;
 }
 
-/* The password given in the URI (or by keyword), for masking. */
-static char *uri_password(const char *uri)
+/* PostgreSQL's own schemas: pg_catalog, pg_temp, pg_toast and every pg_*
+ * name are refused by CREATE SCHEMA or not svcrecon's to write, and
+ * information_schema is the SQL standard's catalogue (svcrecon's tables
+ * were made in it). */
+static bool schema_is_servers(const char *s)
 {
-    PQconninfoOption *opts = PQconninfoParse(uri, NULL);
-    char *pw = NULL;
-    for (PQconninfoOption *o = opts; o && o->keyword; o++)
-        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0])
-            pw = strdup(o->val);
+    return strncmp(s, "pg_", 3) == 0 || strcmp(s, "information_schema") == 0;
+}
+
+/* Whether libpq reads the password of the URI's user part as the user
+ * wrote it (percent-decoded): an unencoded '/' or '@' in it makes libpq
+ * take a part of it for the host, port or database ("u:p@ss@h/db" sends
+ * "p"; "u:pa/ss@h/db" fails on the port "pa", and libpq's message would
+ * show "pa"). */
+static bool password_reads_as_written(const char *uri, const char *libpq_pw)
+{
+    const char *colon, *at;
+    user_password(uri, &colon, &at);
+    if (!colon)
+        return true;
+    size_t k = 0, n = libpq_pw ? strlen(libpq_pw) : 0;
+    for (const char *p = colon + 1; p < at; p++, k++) {
+        int c = (unsigned char)*p;
+        if (c == '%' && p + 2 < at && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            char hex[3] = {p[1], p[2], '\0'};
+            c = (int)strtol(hex, NULL, 16);
+            p += 2;
+        }
+        if (k >= n || (unsigned char)libpq_pw[k] != c)
+            return false;
+    }
+    return k == n || colon + 1 == at;
+}
+
+/* Whether words quote a password of uri as written: the user part's, or
+ * a password= / sslpassword= parameter's value. */
+static bool quotes_a_password(const char *uri, const char *words)
+{
+    const char *colon, *at;
+    user_password(uri, &colon, &at);
+    if (colon && at > colon + 1) {
+        size_t n = (size_t)(at - colon - 1);
+        for (const char *w = words; *w; w++)
+            if (strncmp(w, colon + 1, n) == 0)
+                return true;
+    }
+    for (const char *p = strchr(uri, '?'); p && *p; ) {
+        p++;
+        size_t n = strcspn(p, "&");
+        const char *eq = memchr(p, '=', n);
+        if (eq && (param_is(p, n, "password") ||
+                   param_is(p, n, "sslpassword"))) {
+            size_t v = n - (size_t)(eq + 1 - p);
+            for (const char *w = words; v && *w; w++)
+                if (strncmp(w, eq + 1, v) == 0)
+                    return true;
+        }
+        p += n;
+    }
+    return false;
+}
+
+/* The password given in the URI (or by keyword), for masking: *pw, NULL
+ * when none. -1 with d filled when libpq cannot read the URI -- its words
+ * quote the offending token ('invalid percent-encoded token: "pa%zz"'),
+ * shown only when that is no password -- and when libpq reads the user
+ * part's password otherwise than written. */
+static int uri_password(const char *uri, const char *display, char **pw,
+                        struct diag *d)
+{
+    char *err = NULL;
+    PQconninfoOption *opts = PQconninfoParse(uri, &err);
+    *pw = NULL;
+    if (!opts) {
+        char words[400];
+        pg_words(NULL, err ? err : "out of memory", words, sizeof words);
+        PQfreemem(err);
+        if (!quotes_a_password(uri, words))
+            return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: %s",
+                            words);
+        return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
+                        "cannot read the URI (its words are left out: they "
+                        "may quote the password); a '/', '@', ':' or '%%' "
+                        "in a password must be percent-encoded (%%2F, %%40, "
+                        "%%3A, %%25)");
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0]) {
+            free(*pw);
+            *pw = strdup(o->val);
+        }
     PQconninfoFree(opts);
-    return pw;
+    if (!password_reads_as_written(uri, *pw))
+        return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
+                        "does not read the password in the URI as it is "
+                        "written: a '/', '@', ':' or '%%' in it must be "
+                        "percent-encoded (%%2F, %%40, %%3A, %%25), or give "
+                        "it through PGPASSWORD or ~/.pgpass");
+    return 0;
 }
 
 static void ignore_notice(void *arg, const char *message)
@@ -1318,23 +1477,49 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
 }
 
 /* Text sorts as on SQLite (bytes) only under collation C: ORDER BY of a
- * listing would differ otherwise, and with it the workbooks. */
+ * listing would differ otherwise, and with it the workbooks. From
+ * PostgreSQL 15 a database's collation may come from ICU (LOCALE_PROVIDER
+ * icu, or a cluster made with initdb --locale-provider=icu, whose
+ * template0 passes it on): datcollate then still says 'C' but is not the
+ * collation used, so the provider is read too (to_jsonb: the column is
+ * missing before 15; its 'b', PostgreSQL 17's builtin provider, sorts by
+ * code point, which is byte order in UTF-8). */
 static int check_database(struct db_pg *db, struct diag *d)
 {
-    char v[80];
-    if (query_value(db, "SELECT datcollate || ' ' || "
-                    "pg_encoding_to_char(encoding) FROM pg_database "
+    char v[160];
+    if (query_value(db, "SELECT COALESCE(to_jsonb(d)->>'datlocprovider', "
+                    "'c') || ' ' || datcollate || ' ' || "
+                    "pg_encoding_to_char(encoding) || ' ' || "
+                    "COALESCE(to_jsonb(d)->>'daticulocale', "
+                    "to_jsonb(d)->>'datlocale', '') FROM pg_database AS d "
                     "WHERE datname = current_database()", NULL, v, sizeof v,
                     d, "reading the database's collation") != 0)
         return -1;
-    if (strcmp(v, "C UTF8") == 0 || strcmp(v, "POSIX UTF8") == 0)
+    char provider = v[0];
+    const char *collate = v[0] ? v + 2 : "";
+    size_t n_collate = strcspn(collate, " ");
+    const char *encoding = collate + n_collate + (collate[n_collate] == ' ');
+    size_t n_encoding = strcspn(encoding, " ");
+    const char *locale = encoding + n_encoding +
+                         (encoding[n_encoding] == ' ');
+    bool utf8 = n_encoding == 4 && strncmp(encoding, "UTF8", 4) == 0;
+    bool c = (n_collate == 1 && strncmp(collate, "C", 1) == 0) ||
+             (n_collate == 5 && strncmp(collate, "POSIX", 5) == 0);
+    if (utf8 && ((provider == 'c' && c) || provider == 'b'))
         return 0;
+    const char *how = "create the database with ENCODING 'UTF8' LC_COLLATE "
+                      "'C' LC_CTYPE 'C' TEMPLATE template0";
+    if (provider == 'i')
+        return diag_set(d, EX_NOINPUT, db->display, 0,
+                        "database collation is ICU's '%s' (locale provider "
+                        "icu), not 'C': text would sort unlike SQLite and "
+                        "the workbooks would differ; %s LOCALE_PROVIDER "
+                        "libc", locale, how);
     return diag_set(d, EX_NOINPUT, db->display, 0,
-                    "database collation and encoding are '%s', not 'C "
-                    "UTF8': text would sort unlike SQLite and the workbooks "
-                    "would differ; create the database with ENCODING "
-                    "'UTF8' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0",
-                    v);
+                    "database collation and encoding are '%.*s %.*s', not "
+                    "'C UTF8': text would sort unlike SQLite and the "
+                    "workbooks would differ; %s", (int)n_collate, collate,
+                    (int)n_encoding, encoding, how);
 }
 
 /* search_path = the schema (created first for a write). */
@@ -1356,7 +1541,7 @@ static int use_schema(struct db_pg *db, struct diag *d)
          * thirty first starts). The key is the run lock's ^ 2 (^ 1 is
          * the writers' transaction lock, db_pg_begin), held a moment. */
         snprintf(sql, sizeof sql, "BEGIN; SELECT pg_advisory_xact_lock(%"
-                 PRId64 "); CREATE SCHEMA IF NOT EXISTS %s; COMMIT",
+                 PRId64 "); CREATE SCHEMA IF NOT EXISTS \"%s\"; COMMIT",
                  db->lock_key ^ 2, db->schema);
         if (db_pg_exec(db, sql, d, "creating the schema") != 0)
             return -1;
@@ -1380,9 +1565,13 @@ static int use_schema(struct db_pg *db, struct diag *d)
      * planner guesses ~1,000 rows each, and a tiny night's cost estimates
      * passed the JIT threshold -- compiling took 1.2 s of a 0.01 s query
      * (q_changes_counts.sql, seen with auto_explain). svcrecon's queries
-     * are short and many: JIT never pays. */
-    snprintf(sql, sizeof sql, "SET search_path = %s; SET jit = off",
-             db->schema);
+     * are short and many: JIT never pays. extra_float_digits 3: a double
+     * comes back as text exact (the shortest exact form from PostgreSQL
+     * 12), whatever the server, database or role set -- 0 (PostgreSQL
+     * 11's default, kept in old configurations) sent 15 digits, and a
+     * labor hours cell differed from SQLite's. */
+    snprintf(sql, sizeof sql, "SET search_path = \"%s\"; SET jit = off; "
+             "SET extra_float_digits = 3", db->schema);
     return db_pg_exec(db, sql, d, "setting the schema");
 }
 
@@ -1397,7 +1586,6 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         db->mode = mode;
         db->display = db_pg_mask_uri(uri);
         db->schema = strdup(schema);
-        db->password = uri_password(uri);
     }
     if (!db || !db->display || !db->schema) {
         db_pg_close(db);
@@ -1408,6 +1596,17 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         diag_set(d, EX_USAGE, NULL, 0, "--schema '%.63s': a schema name is "
                  "lower-case letters, digits and '_' (at most 63), starting "
                  "with a letter or '_'", schema);
+        db_pg_close(db);
+        return -1;
+    }
+    if (schema_is_servers(schema)) {
+        diag_set(d, EX_USAGE, NULL, 0, "--schema '%s' is PostgreSQL's own "
+                 "schema (pg_* and information_schema are the server's): "
+                 "name another, e.g. the default svcrecon", schema);
+        db_pg_close(db);
+        return -1;
+    }
+    if (uri_password(uri, db->display, &db->password, d) != 0) {
         db_pg_close(db);
         return -1;
     }

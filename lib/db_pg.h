@@ -19,8 +19,9 @@ struct db_pg_stmt;
 
 /* True when target is a PostgreSQL URI ("postgresql://", "postgres://"). */
 bool db_pg_is_uri(const char *target);
-/* target with the password of its user part and any password= parameter
- * left out, in a new string (NULL: out of memory). */
+/* target with the password of its user part and any password= or
+ * sslpassword= parameter left out, read as libpq reads the URI, in a new
+ * string (NULL: out of memory). */
 char *db_pg_mask_uri(const char *target);
 
 /* Connects, checks the database (UTF8, collation C) and sets the schema

@@ -10,6 +10,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 struct db {
     struct db_lite *lite;        /* exactly one of the two is set */
@@ -26,8 +28,39 @@ bool db_is_server(const char *target)
     return db_pg_is_uri(target);
 }
 
+const char *db_target_problem(const char *target)
+{
+    /* libpq's keyword form: a keyword, blanks, '=' (libpq's list, the
+     * ones a connection string starts with in practice). */
+    static const char *const keywords[] = {
+        "host", "hostaddr", "port", "dbname", "user", "password", "passfile",
+        "service", "sslmode", "options", "application_name",
+        "connect_timeout", "client_encoding", "target_session_attrs", NULL};
+    if (!target || db_pg_is_uri(target))
+        return NULL;
+    const char *p = target + strspn(target, " \t");
+    size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyz_");
+    const char *eq = p + n + strspn(p + n, " \t");
+    for (int i = 0; keywords[i] && *eq == '='; i++)
+        if (strlen(keywords[i]) == n && strncmp(p, keywords[i], n) == 0)
+            return "a libpq key=value connection string, not a URI: "
+                   "svcrecon takes a PostgreSQL database as a URI, "
+                   "postgresql://USER@HOST:PORT/DATABASE?sslmode=... "
+                   "(README \"PostgreSQL\"), or a SQLite file's path";
+    if (strncasecmp(target, "postgres:", 9) == 0 ||
+        strncasecmp(target, "postgresql:", 11) == 0)
+        return "not a PostgreSQL URI: a URI starts 'postgresql://' or "
+               "'postgres://', in lower case and with two slashes, as "
+               "libpq reads it (README \"PostgreSQL\")";
+    return NULL;
+}
+
 void db_shown_name(const char *target, char *out, size_t size)
 {
+    if (db_target_problem(target)) {        /* it may hold a password */
+        snprintf(out, size, "%s", "(not a PostgreSQL URI)");
+        return;
+    }
     char *masked = db_pg_is_uri(target) ? db_pg_mask_uri(target) : NULL;
     snprintf(out, size, "%s", masked ? masked
                               : db_pg_is_uri(target) ? "postgresql://"

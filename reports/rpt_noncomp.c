@@ -59,7 +59,7 @@ static int read_reasons(struct db *db, struct reason *r, int *n_r,
         snprintf(x->code, sizeof x->code, "%s", db_column_text(q, 1));
         snprintf(x->meaning, sizeof x->meaning, "%s", db_column_text(q, 2));
         x->n_closeouts = db_column_double(q, 3);
-        x->labor_hours = db_column_double(q, 4);
+        x->labor_hours = sheet_hours(db_column_double(q, 4));
     }
     db_finalize(q);
     if (rc < 0)
@@ -82,6 +82,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
         total += r[k].n_closeouts;
         hours += r[k].labor_hours;
     }
+    hours = sheet_hours(hours);
     lxw_worksheet *ws = summary_open(b, o, ch, "Non-compensable service",
                                      "closeouts submitted on or after this "
                                      "date", &row);

@@ -375,6 +375,11 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
     return rc;
 }
 
+double sheet_hours(double sum)
+{
+    return round(sum * 1e6) / 1e6;
+}
+
 double sheet_serial(int32_t day, int seconds)
 {
     double serial = (double)day + 25569.0;

@@ -203,6 +203,15 @@ void sheet_check(struct sheet_book *b, lxw_error err, const char *what);
  * workbook then fails as a whole: a format is never silently dropped). */
 lxw_format *sheet_new_format(struct sheet_book *b);
 
+/* A total of labor hours as written to a workbook: the database's sum
+ * rounded to the micro-hour (1e-6 h). A floating-point sum depends on the
+ * order the rows are added in, which neither database promises (and
+ * PostgreSQL's differs from SQLite's): ten closeouts of 0.1 h summed to
+ * 0.9999999999999999, and PostgreSQL gave 6.632999999999999 where SQLite
+ * gave 6.633. Hours are decimals of a few places, so the rounded sum is
+ * their decimal sum, whatever the order. */
+double sheet_hours(double sum);
+
 /* Excel serial number of a day number (days since 1970-01-01) plus seconds
  * into the day: 1970-01-01 is serial 25569 in the 1900 date system. */
 double sheet_serial(int32_t day, int seconds);

@@ -378,7 +378,7 @@ static void write_summary(struct writer *w, struct sheet_book *b,
                      "labor compensation", b->label);
     sheet_write_number(b, ws, row++, 1, db_column_double(q, 6), NULL);
     sheet_write_cstr(b, ws, row, 0, "Labor hours at stake", b->label);
-    sheet_write_number(b, ws, row++, 1, db_column_double(q, 7),
+    sheet_write_number(b, ws, row++, 1, sheet_hours(db_column_double(q, 7)),
                        b->decimal);
     sheet_write_cstr(b, ws, row, 0, "Registration exceptions on calls "
                      "dispatched to you", b->label);

@@ -207,7 +207,7 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
             free(name);
             name = strdup(db_column_text(q, 1));
             total = db_column_double(q, 2);
-            hours = has_hours ? db_column_double(q, 3) : 0;
+            hours = has_hours ? sheet_hours(db_column_double(q, 3)) : 0;
             for (int k = 0; k < n_subs; k++)
                 n[k] = 0;
             open = 1;

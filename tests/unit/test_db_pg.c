@@ -66,6 +66,22 @@ static const struct {
      "postgresql://h/db?sslmode=disable"},
     {"postgresql://u@h/db", "postgresql://u@h/db"},
     {"postgresql://", "postgresql://"},
+    /* libpq reads '?' and '#' before the '@' as the password's (qa9) */
+    {"postgresql://u:pa?ss#1@/db?host=/tmp/x", "postgresql://u@/db?host=/tmp/x"},
+    {"postgresql://u:pa#ss@h", "postgresql://u@h"},
+    {"postgresql://u:p@ss@h/db", "postgresql://u@h/db"},
+    {"postgresql://u:pw@h/db?application_name=a@b&host=/x",
+     "postgresql://u@h/db?application_name=a@b&host=/x"},
+    {"postgresql://h/db?password=pa#ss&sslmode=disable",
+     "postgresql://h/db?sslmode=disable"},
+    {"postgresql://h/db?sslpassword=key-pw&sslmode=require",
+     "postgresql://h/db?sslmode=require"},
+    {"postgresql://h/db?pass%77ord=secret", "postgresql://h/db"},
+    {"postgresql://h/db#x?y", "postgresql://h/db#x?y"},
+    {"postgresql://u:pa/ss+x=@h:5432/db?sslmode=require",
+     "postgresql://u@h:5432/db?sslmode=require"},
+    {"postgresql://h:5432/db?application_name=a@b",
+     "postgresql://h:5432/db?application_name=a@b"},
 };
 
 static void test_mask_uri_table(void **state)
