@@ -1,0 +1,66 @@
+#!/usr/bin/python3
+"""t7300 -- what a new user running svcrecon on files of their own hit
+(QA pass 8), each case a defect seen red before its fix:
+
+- SPEC §6 names "an Excel workbook renamed .csv" and "a compressed file":
+  an Excel 97-2003 workbook (.xls) or a password-protected .xlsx (both
+  OLE2 compound files, not zip), and a file compressed with bzip2, xz,
+  zstd or 7-Zip, were refused as "header lacks required columns" with
+  the binary header quoted as its column names; now each is named, with
+  what to do, like the zip and gzip files before them."""
+import bz2
+import lzma
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (DSP_HDR, Tmp, check, eq, main, svc)  # noqa: E402
+
+AS_OF = "2026-03-12"
+DSP_ROW = "Q1,2026-03-08 09:30,iPF8400S,S1,D1,customer,02108,P,OPEN"
+
+
+def binary_feeds(t):
+    """Files that are not CSV text, each with the words its reason must
+    hold (what the file is)."""
+    body = (DSP_HDR + "\n" + DSP_ROW + "\n").encode()
+    # An OLE2 compound file (the .xls format, and an encrypted .xlsx):
+    # its signature, then a header sector as Excel writes it.
+    ole2 = (bytes.fromhex("D0CF11E0A1B11AE1") + bytes(16)
+            + bytes.fromhex("3E000300FEFF0900") + bytes(480)
+            + "Workbook".encode("utf-16-le") + bytes(200))
+    t.write("xls.csv", ole2)
+    t.write("bz2.csv", bz2.compress(body))
+    t.write("xz.csv", lzma.compress(body))
+    # zstd and 7-Zip frames: their magic numbers, then bytes.
+    t.write("zst.csv", bytes.fromhex("28B52FFD") + bytes(range(1, 200)))
+    t.write("7z.csv", bytes.fromhex("377ABCAF271C") + bytes(range(1, 200)))
+    return {"xls.csv": "Excel 97-2003 workbook", "bz2.csv": "bzip2",
+            "xz.csv": "xz", "zst.csv": "zstd", "7z.csv": "7-Zip"}
+
+
+def test_an_old_excel_workbook_or_another_compressed_file_is_named():
+    with Tmp() as t:
+        for name, words in binary_feeds(t).items():
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", t.p(name))
+            eq(r.code, 65, "%s: %r" % (name, r))
+            check(words in r.err and "re-export as CSV UTF-8, comma-separated" in r.err
+                  and "file refused" in r.err, "%s: %s" % (name, r.err))
+            check("header lacks" not in r.err, r.err)
+            eq(len(r.err.splitlines()), 2, r.err)       # the file's line, the status line
+        # In an inbox: the audit workbook's Run sheet and the summary say the same.
+        for name in binary_feeds(t):
+            os.makedirs(t.p("in"), exist_ok=True)
+            os.rename(t.p(name), t.p("in", "dispatches_" + name))
+        r = svc("run", "--db", t.p("run.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet", "--summary", t.p("s.json"))
+        eq(r.code, 65, r)
+        eq(len(r.err.splitlines()), 5, r.err)            # one line per refused file
+        import json
+        with open(t.p("s.json")) as f:
+            files = json.load(f)["files"]
+        eq(sorted(f["status"] for f in files), ["refused"] * 5)
+        check(all("re-export as CSV UTF-8" in f["reason"] for f in files), files)
+
+
+main(globals())
