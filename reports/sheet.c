@@ -73,8 +73,6 @@
 /* Output bytes: at most 3 bytes per counted unit, plus one piece and the
  * marker. */
 #define TEXT_BYTES (3 * SHEET_MAX_CHARS + 512)
-/* Listing widths are measured on the first rows only. */
-#define MEASURE_ROWS 2000
 #define PROGRESS_EVERY 8192
 
 void sheet_check(struct sheet_book *b, lxw_error err, const char *what)
@@ -752,8 +750,7 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     if (b->err != LXW_NO_ERROR || n == 0)
         return lines;
     unsigned w = text_width(b->txt.buf, max ? max + 1 : 255);
-    if (sh->n_rows <= MEASURE_ROWS)
-        measure(sh, c, w > max && max ? max : w);
+    measure(sh, c, w > max && max ? max : w);
     if (max && w > max) {
         /* The column is max wide; the indent takes about a character. */
         unsigned k = sheet_text_lines(b->txt.buf, max > 3 ? max - 1 : max);
@@ -762,11 +759,28 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     return lines;
 }
 
+/* May v, written as a count ("%.0f" with thousands separators) or with two
+ * decimals, be wider than width characters? An upper bound of its width
+ * from its digits (one more for a carry of the rounding), so that false
+ * only when it is not. */
+static bool number_may_widen(unsigned width, double v, bool decimal)
+{
+    double a = fabs(v);
+    unsigned digits = 1;
+    while (a >= 10.0 && digits < 400) {
+        a /= 10.0;
+        digits++;
+    }
+    digits++;                                   /* a carry: 9.999 -> 10.00 */
+    unsigned bound = (v < 0) + (decimal ? digits + 3
+                                        : digits + (digits - 1) / 3);
+    return bound > width;
+}
+
 unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
 {
     struct sheet_book *b = sh->book;
     lxw_row_t r = sh->row;
-    int measuring = sh->n_rows <= MEASURE_ROWS;
     unsigned lines = 1;
     for (int c = 0; c < sh->n_cols && b->err == LXW_NO_ERROR; c++) {
         const struct sheet_col *col = &sh->cols[c];
@@ -780,7 +794,11 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
                         sheet_write_number(b, sh->ws, r, x, v,
                                    col->type == SHEET_DECIMAL ? b->decimal
                                                               : b->count);
-                if (measuring) {
+                /* Every row is measured (a wider value after the first
+                 * rows would be cut); formatted only when it may be
+                 * wider than the column so far. */
+                if (number_may_widen(sh->width[c], v,
+                                     col->type == SHEET_DECIMAL)) {
                     char num[32];
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);

@@ -7,7 +7,13 @@
   OLE2 compound files, not zip), and a file compressed with bzip2, xz,
   zstd or 7-Zip, were refused as "header lacks required columns" with
   the binary header quoted as its column names; now each is named, with
-  what to do, like the zip and gzip files before them."""
+  what to do, like the zip and gzip files before them;
+- a listing's column widths were measured on its first 2,000 rows only:
+  a longer text further down (a customer name in row 2,052 of a big
+  night) stood in a column sized for the first rows, neither wrapped nor
+  free to run on (its neighbour holds a value), so the analyst saw it
+  cut. Now every row is measured (numbers cheaply: only a value that may
+  be wider than the column so far is formatted)."""
 import bz2
 import lzma
 import os
@@ -61,6 +67,36 @@ def test_an_old_excel_workbook_or_another_compressed_file_is_named():
             files = json.load(f)["files"]
         eq(sorted(f["status"] for f in files), ["refused"] * 5)
         check(all("re-export as CSV UTF-8" in f["reason"] for f in files), files)
+
+
+def test_a_long_text_after_the_first_two_thousand_rows_is_not_hidden():
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    with Tmp() as t:
+        long_name = "Northwestern Medicine Facilities"       # 32 characters
+        rows = ["Q%04d,2026-03-01,iPF8400S,S%d,D1,%s,02108,P,OPEN"
+                % (i, i, long_name if i == 2050 else "c") for i in range(2100)]
+        f = t.csv("dispatches_w.csv", DSP_HDR, rows)
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f, "--quiet")
+        eq(r.code, 0, r)
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of", AS_OF,
+                "--quiet", "--statements")
+        eq(r.code, 0, r)
+        for book in (t.p("out", "unclosed_calls_%s.xlsx" % AS_OF),
+                     t.p("out", "statements_%s" % AS_OF, "D1.xlsx")):
+            ws = openpyxl.load_workbook(book)["Unclosed calls"]
+            header = [c.value for c in ws[1]]
+            col = header.index("Customer") + 1
+            cells = [row[0] for row in ws.iter_rows(min_row=2, min_col=col, max_col=col)]
+            hit = [c for c in cells if c.value == long_name]
+            eq(len(hit), 1, book)
+            cell = hit[0]
+            check(cell.row > 2001, "the long name is past the first 2,000 rows")
+            # the cell's right neighbour holds a value: the text cannot run on
+            check(ws.cell(cell.row, col + 1).value is not None, "neighbour filled")
+            width = ws.column_dimensions[get_column_letter(col)].width
+            check(width >= len(long_name) or cell.alignment.wrap_text,
+                  "%s: Customer is %.1f wide, %r cut" % (book, width, long_name))
 
 
 main(globals())
