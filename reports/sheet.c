@@ -777,6 +777,57 @@ static bool number_may_widen(unsigned width, double v, bool decimal)
     return bound > width;
 }
 
+/* Printed lines of s (n bytes) in `room` widths of the digit 0 of the
+ * default font (the unit of a column's width): a capital, a digit or a
+ * character beyond ASCII counts 1, a narrow letter or punctuation 0.5,
+ * another lower-case letter 0.85 (Calibri 11), so that a proportional name
+ * that fits is not wrapped for its character count alone. */
+static unsigned fit_lines(const char *s, size_t n, double room,
+                          unsigned *breaks)
+{
+    unsigned lines = 1;
+    double w = 0;
+    *breaks = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\n' || ch == '\r') {      /* CR LF and a lone CR: LF */
+            if (ch == '\r' && i + 1 < n && s[i + 1] == '\n')
+                i++;
+            lines++;
+            (*breaks)++;
+            w = 0;
+            continue;
+        }
+        if ((ch & 0xC0) == 0x80)
+            continue;                       /* inside a UTF-8 character */
+        double cw = ch >= 0x80 || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == 'm' || ch == 'w' ? 1.0
+                  : strchr("ijlft.,;:'!|() -", ch) ? 0.5
+                  : ch >= 'a' && ch <= 'z' ? 0.85 : 1.0;
+        if (w + cw > room) {
+            lines++;
+            w = 0;
+        }
+        w += cw;
+    }
+    return lines;
+}
+
+unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
+                              lxw_row_t row, lxw_col_t col, const char *s,
+                              size_t len, unsigned width)
+{
+    /* The indent takes about a character, the cell's edge another. */
+    double room = width > 4 ? width - 2 : 2;
+    unsigned breaks = 0, k = len ? fit_lines(s, len, room, &breaks) : 0;
+    bool wide = k > breaks;
+    unsigned lines = sheet_write_text(b, ws, row, col, s, len,
+                                      wide ? b->text_wrap : b->text);
+    if (b->err != LXW_NO_ERROR || !wide)
+        return lines;
+    return k > LONG_LINES ? LONG_LINES : k;
+}
+
 unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
 {
     struct sheet_book *b = sh->book;

@@ -13,14 +13,18 @@
   night) stood in a column sized for the first rows, neither wrapped nor
   free to run on (its neighbour holds a value), so the analyst saw it
   cut. Now every row is measured (numbers cheaply: only a value that may
-  be wider than the column so far is formatted)."""
+  be wider than the column so far is formatted);
+- the Summary tables by provider and by dealer wrote a dealer name (or
+  code) longer than its column in one line, cut by the count beside it:
+  "Metropolitan Imaging Solutions and Reprographics of Gre". Now a name
+  or code wider than its column wraps, in a row tall enough for it."""
 import bz2
 import lzma
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, Tmp, check, eq, main, svc)  # noqa: E402
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, svc)  # noqa: E402
 
 AS_OF = "2026-03-12"
 DSP_ROW = "Q1,2026-03-08 09:30,iPF8400S,S1,D1,customer,02108,P,OPEN"
@@ -97,6 +101,44 @@ def test_a_long_text_after_the_first_two_thousand_rows_is_not_hidden():
             width = ws.column_dimensions[get_column_letter(col)].width
             check(width >= len(long_name) or cell.alignment.wrap_text,
                   "%s: Customer is %.1f wide, %r cut" % (book, width, long_name))
+
+
+LONG_NAME = "Metropolitan Imaging Solutions and Reprographics of Greater New York, Inc."
+LONG_CODE = "DEALER-LONG-CODE-0001-NORTHEAST"
+
+
+def test_a_long_dealer_name_or_code_in_a_summary_table_wraps():
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    with Tmp() as t:
+        t.write("in/registrations_1.csv", REG_HDR + '\n%s,"%s",iPF8400S,S1,2026-01-01,N,\n'
+                % (LONG_CODE, LONG_NAME))
+        t.write("in/dispatches_1.csv", DSP_HDR + "\nQ1,2026-03-01,iPF8400S,S1,%s,c,02108,P,OPEN\n"
+                % LONG_CODE)
+        t.write("in/closeouts_1.csv", CLO_HDR + "\n%s,2026-03-02,Q9,S1,iPF8400S,2026-03-01,T,1,R,\n"
+                % LONG_CODE)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        seen = 0
+        for book in ("unclosed_calls", "non_compensable"):
+            ws = openpyxl.load_workbook(t.p("out", "%s_%s.xlsx" % (book, AS_OF)))["Summary"]
+            for row in ws.iter_rows():
+                for c in row:
+                    if c.value not in (LONG_NAME, LONG_CODE):
+                        continue
+                    seen += 1
+                    check(ws.cell(c.row, c.column + 1).value is not None, "neighbour filled")
+                    width = ws.column_dimensions[get_column_letter(c.column)].width
+                    if width >= len(c.value):
+                        continue
+                    check(c.alignment.wrap_text, "%s %s: %r cut at width %.1f"
+                          % (book, c.coordinate, c.value, width))
+                    height = ws.row_dimensions[c.row].height
+                    lines = -(-len(c.value) // int(width - 2))
+                    check(height is not None and height >= 15 * lines,
+                          "%s row %d: %s points for %d lines" % (book, c.row, height, lines))
+        eq(seen, 4, "the code and the name in both Summary tables")
 
 
 main(globals())
