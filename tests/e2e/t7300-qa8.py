@@ -17,7 +17,12 @@
 - the Summary tables by provider and by dealer wrote a dealer name (or
   code) longer than its column in one line, cut by the count beside it:
   "Metropolitan Imaging Solutions and Reprographics of Gre". Now a name
-  or code wider than its column wraps, in a row tall enough for it."""
+  or code wider than its column wraps, in a row tall enough for it;
+- the audit's Run sheet wrote a long file name (an export named
+  "dispatches_CITS_nightly_export_northeast_region_2026-03-12_final.csv")
+  in one line of its File column, cut by the Kind beside it, and so did
+  its Warnings table; now the name wraps in its column, as Reason and
+  Path did."""
 import bz2
 import lzma
 import os
@@ -139,6 +144,28 @@ def test_a_long_dealer_name_or_code_in_a_summary_table_wraps():
                     check(height is not None and height >= 15 * lines,
                           "%s row %d: %s points for %d lines" % (book, c.row, height, lines))
         eq(seen, 4, "the code and the name in both Summary tables")
+
+
+def test_a_long_file_name_on_the_run_sheet_wraps():
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    with Tmp() as t:
+        name = "dispatches_CITS_nightly_export_northeast_region_2026-03-12_final.csv"
+        t.write("in/" + name, DSP_HDR + ",extra\nQ1,2026-03-01,iPF8400S,S1,D1,c,02108,P,OPEN,x\n")
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        ws = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))["Run"]
+        hits = [c for row in ws.iter_rows() for c in row if c.value == name]
+        eq(len(hits), 2, "the file in the files table and in the warnings table")
+        for c in hits:
+            check(ws.cell(c.row, c.column + 1).value is not None, "neighbour filled")
+            width = ws.column_dimensions[get_column_letter(c.column)].width
+            check(width >= len(name) or c.alignment.wrap_text,
+                  "Run %s: %r cut at width %.1f" % (c.coordinate, name, width))
+            height = ws.row_dimensions[c.row].height
+            check(width >= len(name) or (height is not None and height >= 30),
+                  "Run row %d: %s points" % (c.row, height))
 
 
 main(globals())
