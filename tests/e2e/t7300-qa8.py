@@ -22,7 +22,13 @@
   "dispatches_CITS_nightly_export_northeast_region_2026-03-12_final.csv")
   in one line of its File column, cut by the Kind beside it, and so did
   its Warnings table; now the name wraps in its column, as Reason and
-  Path did."""
+  Path did;
+- on a terminal too narrow for the progress bar's essentials ("file n of
+  N", percent, rows; a 30-column tmux pane), the bar was drawn wider
+  than the terminal: it wrapped, each redraw erased only its last row,
+  and the terminal filled with stale copies of the bar. A terminal
+  narrower than 21 columns was taken for 80. Now no bar is drawn where
+  it does not fit; the messages are the same."""
 import bz2
 import lzma
 import os
@@ -166,6 +172,53 @@ def test_a_long_file_name_on_the_run_sheet_wraps():
             height = ws.row_dimensions[c.row].height
             check(width >= len(name) or (height is not None and height >= 30),
                   "Run row %d: %s points" % (c.row, height))
+
+
+def on_a_narrow_terminal(args, cols):
+    """Runs args with stderr on a pseudo-terminal `cols` columns wide;
+    returns (exit code, what was written there)."""
+    import fcntl
+    import pty
+    import struct
+    import subprocess
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave)
+    os.close(slave)
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        data += chunk
+    os.close(master)
+    return p.wait(), data.decode("utf-8", "replace")
+
+
+def test_the_progress_bar_never_runs_past_a_narrow_terminal():
+    from svctest import cmd
+    with Tmp() as t:
+        f = t.csv("dispatches_p.csv", DSP_HDR,
+                  ["Q%d,2026-03-08 09:30,iPF8400S,S%d,D1,c,02108,P,OPEN" % (i, i)
+                   for i in range(30000)])
+        for cols in (12, 30, 44, 200):
+            code, text = on_a_narrow_terminal(
+                cmd("import", "--db", t.p("svc%d.db" % cols), "--kind", "dispatches", f), cols)
+            eq(code, 0, text)
+            check("30000 read, 30000 loaded" in text, repr(text))
+            # What the bar draws: the text after each "erase the line".
+            for drawn in text.split("\r\x1b[K")[1:]:
+                bar = drawn.split("\r\n")[0] if drawn.startswith("svcrecon: ") else drawn
+                if bar.startswith("svcrecon: "):
+                    continue                  # a message, after the bar was erased
+                check(len(bar) < cols, "%d columns: bar %r" % (cols, bar))
+            if cols == 200:
+                check("file 1 of 1" in text and "100.0%" in text, repr(text))
 
 
 main(globals())
