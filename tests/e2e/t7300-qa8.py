@@ -28,7 +28,15 @@
   than the terminal: it wrapped, each redraw erased only its last row,
   and the terminal filled with stale copies of the bar. A terminal
   narrower than 21 columns was taken for 80. Now no bar is drawn where
-  it does not fit; the messages are the same."""
+  it does not fit; the messages are the same;
+- `explain --source FILE:LINE` on a file the audit workbook lists but
+  that was never imported under that name -- an unreadable file (its
+  Rejected rows line 0), a copy skipped for the bytes of another file, a
+  refused file delivered again under a new name -- said "no imported
+  file named 'FILE'", as if the database had never seen it. Now it says
+  what became of that delivery (the reason it could not be read, or the
+  file whose bytes it repeats, with the --source that tells them); still
+  exit 65: no row of it is in the database."""
 import bz2
 import lzma
 import os
@@ -222,6 +230,44 @@ def test_the_progress_bar_never_runs_past_a_narrow_terminal():
                 check(len(bar) < cols, "%d columns: bar %r" % (cols, bar))
             if cols == 200:
                 check("file 1 of 1" in text and "100.0%" in text, repr(text))
+
+
+def test_explain_source_tells_an_unreadable_or_skipped_delivery():
+    with Tmp() as t:
+        body = DSP_HDR + "\n" + DSP_ROW + "\n"
+        t.write("in/dispatches_a.csv", body)
+        t.write("in/dispatches_a_copy.csv", body)
+        t.write("in/closeouts_b.csv", "x;y\n1;2\n")            # refused
+        os.mkdir(t.p("in", "dispatches_dir.csv"))                # unreadable
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 66, r)
+        # the refused bytes again, under another name, the next night
+        os.rename(t.p("in", "closeouts_b.csv"), t.p("in", "closeouts_c.csv"))
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-03-13", "--quiet")
+        eq(r.code, 66, r)
+        import openpyxl
+        wb = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))
+        listed = [row[:2] for row in wb["Rejected rows"].iter_rows(min_row=2, values_only=True)]
+        check(("dispatches_dir.csv", 0) in listed, listed)
+        for src, words in (("dispatches_dir.csv:0", ["could not be read", "Is a directory"]),
+                           ("dispatches_a_copy.csv:2",
+                            ["same bytes as 'dispatches_a.csv'",
+                             "--source dispatches_a.csv:2"]),
+                           ("closeouts_c.csv:0",
+                            ["same bytes as 'closeouts_b.csv'",
+                             "--source closeouts_b.csv:0"])):
+            for extra in ([], ["--json"]):
+                r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, *extra,
+                        "--source", src)
+                eq((r.code, r.out), (65, ""), r)
+                check(all(w in r.err for w in words) and "no imported file" not in r.err,
+                      "%s: %s" % (src, r.err))
+        # A name never delivered still says so.
+        r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "--source", "nope.csv:1")
+        eq(r.code, 65, r)
+        check("no imported file named 'nope.csv'" in r.err, r.err)
 
 
 if VALGRIND:
