@@ -36,7 +36,15 @@
   file named 'FILE'", as if the database had never seen it. Now it says
   what became of that delivery (the reason it could not be read, or the
   file whose bytes it repeats, with the --source that tells them); still
-  exit 65: no row of it is in the database."""
+  exit 65: no row of it is in the database;
+- a value with a no-break space (U+00A0) around it -- what a spreadsheet
+  or a web page copied into one leaves -- was not trimmed as the header
+  names are: a status 'OPEN\xa0' or a date was rejected with a reason
+  showing a space that "should have been trimmed" ("status 'OPEN ' is
+  not OPEN or CANCELLED"), and a serial or dealer id kept it, so the call
+  got NO_REGISTRATION and its closeout PROVIDER_MISMATCH. Now
+  identifiers, codes, dates, numbers and flags are trimmed of it too
+  (free text is kept as given)."""
 import bz2
 import lzma
 import os
@@ -268,6 +276,37 @@ def test_explain_source_tells_an_unreadable_or_skipped_delivery():
         r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "--source", "nope.csv:1")
         eq(r.code, 65, r)
         check("no imported file named 'nope.csv'" in r.err, r.err)
+
+
+def test_a_no_break_space_around_a_value_is_trimmed_like_a_blank():
+    import openpyxl
+    nb = "\u00a0"
+    with Tmp() as t:
+        t.write("in/registrations_1.csv", REG_HDR + "\n%sCA1042,Dealer,iPF8400S,AFK03126,"
+                "2026-01-01%s,N%s,\n" % (nb, nb, nb))
+        t.write("in/dispatches_1.csv", DSP_HDR + "\nQ1%s,%s2026-03-01 09:00,iPF8400S%s,"
+                "AFK03126%s,CA1042%s,Customer%s,02108,P,OPEN%s\n" % ((nb,) * 7))
+        t.write("in/closeouts_1.csv", CLO_HDR + "\nCA1042%s,2026-03-02 10:00%s,%sQ1,AFK03126,"
+                "iPF8400S,2026-03-02,T,%s1.5,R,\n" % ((nb,) * 4))
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet", "--summary", t.p("s.json"))
+        eq((r.code, r.err), (0, ""), r)
+        import json
+        with open(t.p("s.json")) as f:
+            s = json.load(f)
+        eq(s["control_totals"]["rows_rejected"], 0, s["control_totals"])
+        audit = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))
+        eq([r for r in audit["Registration exceptions"].iter_rows(min_row=2, values_only=True)],
+           [], "no exception: the serial and the provider match")
+        for book, sheet in (("unclosed_calls", "Unclosed calls"),
+                            ("non_compensable", "Non-compensable")):
+            ws = openpyxl.load_workbook(t.p("out", "%s_%s.xlsx" % (book, AS_OF)))[sheet]
+            eq([r for r in ws.iter_rows(min_row=2, values_only=True)], [],
+               "%s: the closeout closed the call" % sheet)
+        # free text keeps its no-break space, as given
+        r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "Q1")
+        eq(r.code, 0, r)
+        check("customer 'Customer\u00a0'" in r.out, r.out)
 
 
 if VALGRIND:
