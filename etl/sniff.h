@@ -2,7 +2,8 @@
  * named as such, with what to do. Three looks: at the first bytes (an
  * Excel workbook, zip, OLE2 (.xls), gzip, bzip2, xz, zstd, 7-Zip,
  * UTF-16/32), at a header that lacks required columns (semicolon- or
- * tab-separated), and at the rows rejected as invalid UTF-8 (a legacy 8-bit encoding such as Windows-1252). */
+ * tab-separated), and at the rows rejected as invalid UTF-8 (a legacy
+ * 8-bit encoding such as Windows-1252). */
 #ifndef SVC_SNIFF_H
 #define SVC_SNIFF_H
 
