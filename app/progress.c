@@ -15,7 +15,8 @@ static int shown;              /* a bar is on the terminal's last line */
 static int term_width(void)
 {
     struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 20)
+    /* A terminal that says its width is that wide, however narrow. */
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
     return 80;
 }
@@ -33,6 +34,13 @@ void progress_format(char *out, size_t size, int width, const char *name,
     snprintf(speed, sizeof speed, "  %.1f MB/s", mb_per_s);
     size_t room = width > 1 ? (size_t)width - 1 : 0;
     size_t need = strlen(head) + strlen(tail);
+    if (need > room) {
+        /* Too narrow for the essentials: drawn, the line would wrap, and
+         * each redraw would erase only its last row. */
+        if (size)
+            out[0] = '\0';
+        return;
+    }
     bool with_speed = need + strlen(speed) <= room;
     if (with_speed)
         need += strlen(speed);
@@ -51,6 +59,10 @@ static void draw(const struct progress *p, unsigned long rows,
     char line[512];
     progress_format(line, sizeof line, term_width(), p->path, p->nth, p->of,
                     pct, rows, secs > 0 ? (double)done / 1e6 / secs : 0.0);
+    if (!line[0]) {
+        progress_clear();          /* the terminal may have been narrowed */
+        return;
+    }
     fprintf(stderr, "\r\033[K%s", line);
     fflush(stderr);
     shown = 1;

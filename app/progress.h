@@ -27,7 +27,8 @@ void progress_done(struct progress *p, const struct load_result *r);
 void progress_clear(void);
 
 /* The bar's text for a terminal `width` columns wide (for the tests):
- * never longer than width - 1, never a field cut. */
+ * never longer than width - 1, never a field cut; empty (no bar drawn)
+ * when "file n of N", percent and rows alone do not fit. */
 void progress_format(char *out, size_t size, int width, const char *name,
                      int nth, int of, double pct, unsigned long rows,
                      double mb_per_s);

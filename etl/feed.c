@@ -94,9 +94,11 @@ static void list_add(char *buf, size_t size, const char *text)
     }
 }
 
-/* SPEC §2: a header name's surrounding blanks are ignored: spaces, tabs,
- * and the no-break space (U+00A0) that spreadsheets put around a name. */
-static void trim_header_name(const char **s, size_t *len)
+/* SPEC §2: a header name's surrounding blanks are ignored, and
+ * identifiers (and codes, dates, numbers, flags) are trimmed: spaces,
+ * tabs, and the no-break space (U+00A0) that spreadsheets and web pages
+ * put around a value. */
+static void trim_blanks(const char **s, size_t *len)
 {
     for (;;) {
         parse_trim(s, len);
@@ -134,7 +136,7 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
     for (size_t i = 0; i < hdr->n_kept; i++) {
         const char *name = hdr->fields[i].ptr;
         size_t len = hdr->fields[i].len;
-        trim_header_name(&name, &len);
+        trim_blanks(&name, &len);
         size_t c = 0;
         while (c < n_cols && !parse_equal_ci(name, len, cols[c].name))
             c++;
@@ -200,7 +202,7 @@ static int check_bytes(const struct feed_column *col, const char **s,
         return -1;
     }
     if (col->type != FT_TEXT)
-        parse_trim(s, len);
+        trim_blanks(s, len);
     /* A byte-order mark belongs only at the very start of a file (csvin
      * removes that one). Anywhere else at the start of a value it is
      * invisible in every viewer yet makes the value differ (an id that

@@ -570,8 +570,9 @@ static int record_warning(struct db *db, const struct load_result *r,
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* SPEC §6: a zip, gzip or UTF-16/32 file is refused by name before any of
- * it is parsed as CSV (why filled, true). The file is rewound. */
+/* SPEC §6: a workbook, a compressed file or UTF-16/32 text is refused by
+ * name before any of it is parsed as CSV (why filled, true). The file is
+ * rewound. */
 static bool sniff_file(FILE *fp, char *why, size_t size)
 {
     unsigned char head[SNIFF_HEAD];

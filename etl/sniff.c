@@ -35,16 +35,53 @@ static const char *wide_by_nuls(const unsigned char *h, size_t n)
     return NULL;
 }
 
+/* The other compressed formats an export may come in, by magic number:
+ * what the file is, and in *todo the tool that decompresses it. */
+static const char *compressed(const unsigned char *h, size_t n,
+                              const char **todo)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what, *todo;
+    } forms[] = {
+        {"BZh", 3, "bzip2-compressed, not a CSV text file",
+         "decompress it (bunzip2) first, or " SNIFF_TODO},
+        {"\xFD" "7zXZ\0", 6, "xz-compressed, not a CSV text file",
+         "decompress it (unxz) first, or " SNIFF_TODO},
+        {"\x28\xB5\x2F\xFD", 4, "zstd-compressed, not a CSV text file",
+         "decompress it (unzstd) first, or " SNIFF_TODO},
+        {"7z\xBC\xAF\x27\x1C", 6, "a 7-Zip archive, not a CSV text file",
+         "extract it (7z x) first, or " SNIFF_TODO},
+    };
+    for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+        if (n < forms[k].len || memcmp(h, forms[k].magic, forms[k].len) != 0)
+            continue;
+        /* "BZh" then the block size '1'-'9', then a block or the end. */
+        if (k == 0 && (n < 4 || h[3] < '1' || h[3] > '9'))
+            continue;
+        *todo = forms[k].todo;
+        return forms[k].what;
+    }
+    return NULL;
+}
+
 bool sniff_head(const unsigned char *h, size_t n, char *why, size_t size)
 {
     const char *what = NULL, *todo = SNIFF_TODO;
     if (n >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
         what = "an Excel workbook or other zip archive (renamed .csv?), not "
                "a CSV text file";
+    else if (n >= 8 && memcmp(h, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        /* OLE2 compound file: .xls, and an .xlsx saved with a password. */
+        what = "an Excel 97-2003 workbook (.xls) or a password-protected "
+               "workbook (renamed .csv?), not a CSV text file";
     else if (n >= 2 && h[0] == 0x1f && h[1] == 0x8b) {
         what = "gzip-compressed, not a CSV text file";
         todo = "decompress it (gunzip) first, or " SNIFF_TODO;
     }
+    else if ((what = compressed(h, n, &todo)) != NULL)
+        ;
     else if (n >= 4 && (memcmp(h, "\xFF\xFE\0\0", 4) == 0 ||
                         memcmp(h, "\0\0\xFE\xFF", 4) == 0))
         what = "UTF-32 text (it starts with a UTF-32 byte-order mark), not "

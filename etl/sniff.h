@@ -1,8 +1,9 @@
 /* sniff.h -- SPEC §6: a file that is not a comma-separated UTF-8 CSV is
  * named as such, with what to do. Three looks: at the first bytes (an
- * Excel workbook or other zip, gzip, UTF-16/32), at a header that lacks
- * required columns (semicolon- or tab-separated), and at the rows rejected
- * as invalid UTF-8 (a legacy 8-bit encoding such as Windows-1252). */
+ * Excel workbook, zip, OLE2 (.xls), gzip, bzip2, xz, zstd, 7-Zip,
+ * UTF-16/32), at a header that lacks required columns (semicolon- or
+ * tab-separated), and at the rows rejected as invalid UTF-8 (a legacy
+ * 8-bit encoding such as Windows-1252). */
 #ifndef SVC_SNIFF_H
 #define SVC_SNIFF_H
 
@@ -15,8 +16,9 @@
 #define SNIFF_TODO "re-export as CSV UTF-8, comma-separated"
 
 /* The file's first n bytes: true, with the sentence in why, when they are
- * a zip (an .xlsx renamed .csv), gzip, or UTF-16/UTF-32 (by BOM or by
- * the NUL bytes between ASCII characters). */
+ * a zip (an .xlsx renamed .csv), an OLE2 compound file (an .xls, or a
+ * password-protected workbook), gzip, bzip2, xz, zstd, 7-Zip, or
+ * UTF-16/UTF-32 (by BOM or by the NUL bytes between ASCII characters). */
 bool sniff_head(const unsigned char *head, size_t n, char *why,
                 size_t size);
 

@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/utf8.h"
 #include "reports/explain_int.h"
+#include "schemas/sql.h"
 
 /* ---- --source ----------------------------------------------------------- */
 
@@ -309,12 +310,54 @@ static int source_file(struct ex *x)
     return 0;
 }
 
+/* No imported file has FILE's name or path, but a delivery had it (the
+ * audit workbook lists it): what became of it, into d (65). 1 when told,
+ * 0 when no delivery had the name (or the database predates deliveries). */
+static int delivery_told(struct ex *x, const char *file, const char *db)
+{
+    const struct explain_opts *o = x->o;
+    struct db_stmt *q;
+    struct diag none = {0};          /* no delivery table: nothing to tell */
+    if (db_prepare(x->db, sql_q_explain_delivery, &q, &none, "") != 0)
+        return 0;
+    db_set_text(q, ":file", o->source_file, o->source_file_len);
+    int told = 0;
+    if (db_step(q, NULL, NULL) == DB_ROW) {
+        char why[256], when[64], same[256], at[64];
+        const char *status = db_column_text(q, 0);
+        ex_show(db_column_text(q, 1), db_column_bytes(q, 1), why, sizeof why);
+        ex_show(db_column_text(q, 2), db_column_bytes(q, 2), when,
+                sizeof when);
+        if (strcmp(status, "unreadable") == 0) {
+            diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: '%s' was "
+                     "delivered %s but could not be read (%s): nothing of it "
+                     "is in %s", file, o->source_line, file, when, why, db);
+            told = 1;
+        } else if (!ex_is_null(q, 3)) {
+            ex_show(db_column_text(q, 3), db_column_bytes(q, 3), same,
+                    sizeof same);
+            ex_show(db_column_text(q, 4), db_column_bytes(q, 4), at,
+                    sizeof at);
+            diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: '%s' was "
+                     "delivered %s and %s: the same bytes as '%s', imported "
+                     "%s, so its rows are that file's; explain --source "
+                     "%s:%ld tells them", file, o->source_line, file, when,
+                     status, same, at, same, o->source_line);
+            told = 1;
+        }
+    }
+    db_finalize(q);
+    return told;
+}
+
 static int source_not_found(struct ex *x, int files, const char *refused)
 {
     const struct explain_opts *o = x->o;
     char file[256], db[256];
     ex_show(o->source_file, o->source_file_len, file, sizeof file);
     ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
+    if (files == 0 && delivery_told(x, file, db))
+        return -1;
     if (files == 0)
         return diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: no "
                         "imported file named '%s' in %s%s", file,

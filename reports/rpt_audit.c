@@ -283,17 +283,19 @@ static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
         SHEET_TEXT, SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_INT, SHEET_INT,
         SHEET_TEXT, SHEET_TEXT, SHEET_INT, SHEET_TEXT};
     sheet_write_cstr(b, ws, (*row)++, 0, "Files of the night", b->label);
-    /* Reason and Path wrap in their columns: one page wide (SPEC §4), the
-     * Run sheet prints whole. */
-    static const unsigned file_wrap[] = {0, 0, 0, 0, 0, 0, 0, 40, 0, 40};
+    /* File, Reason and Path wrap in their columns: one page wide (SPEC
+     * §4), the Run sheet prints whole, and a long file name is not cut by
+     * the Kind beside it. */
+    static const unsigned file_wrap[] = {36, 0, 0, 0, 0, 0, 0, 40, 0, 40};
     if (write_table(db, b, ws, row, sql_q_audit_files, "the night's files",
                     file_hdr, file_types, file_wrap, 10, d) != 0)
         return -1;
     static const char *const warn_hdr[] = {"File", "Warning"};
     static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
+    static const unsigned warn_wrap[] = {36, 0};
     sheet_write_cstr(b, ws, (*row)++, 0, "Warnings", b->label);
     return write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
-                       warn_hdr, warn_types, NULL, 2, d);
+                       warn_hdr, warn_types, warn_wrap, 2, d);
 }
 
 static int write_run(struct db *db, const struct report_opts *o,

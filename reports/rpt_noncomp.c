@@ -92,8 +92,9 @@ static int write_summary(struct db *db, const struct report_opts *o,
      * meaning) and the dealers (code, name, closeouts, hours, one column
      * per reason code, each wide enough for its code: a header broken
      * mid-word, "DISPATCH_CAN / CELLED", reads as two words). */
-    worksheet_set_column(ws, 0, 0, 28, NULL);
-    worksheet_set_column(ws, 1, 1, 28, NULL);
+    static const unsigned fold_widths[2] = {28, 28};
+    worksheet_set_column(ws, 0, 0, fold_widths[0], NULL);
+    worksheet_set_column(ws, 1, 1, fold_widths[1], NULL);
     worksheet_set_column(ws, 2, 3, 13, NULL);
     for (int k = 0; k < n_r; k++)
         worksheet_set_column(ws, (lxw_col_t)(4 + k), (lxw_col_t)(4 + k),
@@ -142,7 +143,8 @@ static int write_summary(struct db *db, const struct report_opts *o,
     for (int k = 0; k < n_r; k++)
         dealer_hdr[4 + k] = codes[k] = r[k].code;
     summary_header(b, ws, row, dealer_hdr, 4 + n_r, 2);
-    return summary_fold(db, b, ws, row + 1, sql_q_noncomp_by_dealer,
+    return summary_fold(db, b, ws, row + 1, fold_widths,
+                        sql_q_noncomp_by_dealer,
                         "non-compensable by dealer", "(blank)", 1, codes,
                         n_r, d);
 }

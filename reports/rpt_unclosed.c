@@ -245,8 +245,9 @@ static int write_summary(struct db *db, const struct report_opts *o,
     /* Columns serve the bucket table (label, from, to, calls), the trend
      * (as-of, one column per bucket, total) and the providers (code, name,
      * calls, one column per bucket). */
-    worksheet_set_column(ws, 0, 0, 24, NULL);
-    worksheet_set_column(ws, 1, 1, 28, NULL);
+    static const unsigned fold_widths[2] = {24, 28};
+    worksheet_set_column(ws, 0, 0, fold_widths[0], NULL);
+    worksheet_set_column(ws, 1, 1, fold_widths[1], NULL);
     worksheet_set_column(ws, 2, 3, 16, NULL);
     worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), 10, NULL);
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
@@ -277,7 +278,8 @@ static int write_summary(struct db *db, const struct report_opts *o,
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)
         labels[k] = bk[k].label;
-    return summary_fold(db, b, ws, row + 1, sql_q_unclosed_by_provider,
+    return summary_fold(db, b, ws, row + 1, fold_widths,
+                        sql_q_unclosed_by_provider,
                         "unclosed calls by provider", "(none)", 0, labels,
                         n_bk, d);
 }

@@ -73,8 +73,6 @@
 /* Output bytes: at most 3 bytes per counted unit, plus one piece and the
  * marker. */
 #define TEXT_BYTES (3 * SHEET_MAX_CHARS + 512)
-/* Listing widths are measured on the first rows only. */
-#define MEASURE_ROWS 2000
 #define PROGRESS_EVERY 8192
 
 void sheet_check(struct sheet_book *b, lxw_error err, const char *what)
@@ -757,8 +755,7 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     if (b->err != LXW_NO_ERROR || n == 0)
         return lines;
     unsigned w = text_width(b->txt.buf, max ? max + 1 : 255);
-    if (sh->n_rows <= MEASURE_ROWS)
-        measure(sh, c, w > max && max ? max : w);
+    measure(sh, c, w > max && max ? max : w);
     if (max && w > max) {
         /* The column is max wide; the indent takes about a character. */
         unsigned k = sheet_text_lines(b->txt.buf, max > 3 ? max - 1 : max);
@@ -767,11 +764,79 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     return lines;
 }
 
+/* May v, written as a count ("%.0f" with thousands separators) or with two
+ * decimals, be wider than width characters? An upper bound of its width
+ * from its digits (one more for a carry of the rounding), so that false
+ * only when it is not. */
+static bool number_may_widen(unsigned width, double v, bool decimal)
+{
+    double a = fabs(v);
+    unsigned digits = 1;
+    while (a >= 10.0 && digits < 400) {
+        a /= 10.0;
+        digits++;
+    }
+    digits++;                                   /* a carry: 9.999 -> 10.00 */
+    unsigned bound = (v < 0) + (decimal ? digits + 3
+                                        : digits + (digits - 1) / 3);
+    return bound > width;
+}
+
+/* Printed lines of s (n bytes) in `room` widths of the digit 0 of the
+ * default font (the unit of a column's width): a capital, a digit or a
+ * character beyond ASCII counts 1, a narrow letter or punctuation 0.5,
+ * another lower-case letter 0.85 (Calibri 11), so that a proportional name
+ * that fits is not wrapped for its character count alone. */
+static unsigned fit_lines(const char *s, size_t n, double room,
+                          unsigned *breaks)
+{
+    unsigned lines = 1;
+    double w = 0;
+    *breaks = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '\n' || ch == '\r') {      /* CR LF and a lone CR: LF */
+            if (ch == '\r' && i + 1 < n && s[i + 1] == '\n')
+                i++;
+            lines++;
+            (*breaks)++;
+            w = 0;
+            continue;
+        }
+        if ((ch & 0xC0) == 0x80)
+            continue;                       /* inside a UTF-8 character */
+        double cw = ch >= 0x80 || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == 'm' || ch == 'w' ? 1.0
+                  : strchr("ijlft.,;:'!|() -", ch) ? 0.5
+                  : ch >= 'a' && ch <= 'z' ? 0.85 : 1.0;
+        if (w + cw > room) {
+            lines++;
+            w = 0;
+        }
+        w += cw;
+    }
+    return lines;
+}
+
+unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
+                              lxw_row_t row, lxw_col_t col, const char *s,
+                              size_t len, unsigned width)
+{
+    /* The indent takes about a character, the cell's edge another. */
+    double room = width > 4 ? width - 2 : 2;
+    unsigned breaks = 0, k = len ? fit_lines(s, len, room, &breaks) : 0;
+    bool wide = k > breaks;
+    unsigned lines = sheet_write_text(b, ws, row, col, s, len,
+                                      wide ? b->text_wrap : b->text);
+    if (b->err != LXW_NO_ERROR || !wide)
+        return lines;
+    return k > LONG_LINES ? LONG_LINES : k;
+}
+
 unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
 {
     struct sheet_book *b = sh->book;
     lxw_row_t r = sh->row;
-    int measuring = sh->n_rows <= MEASURE_ROWS;
     unsigned lines = 1;
     for (int c = 0; c < sh->n_cols && b->err == LXW_NO_ERROR; c++) {
         const struct sheet_col *col = &sh->cols[c];
@@ -785,7 +850,11 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
                         sheet_write_number(b, sh->ws, r, x, v,
                                    col->type == SHEET_DECIMAL ? b->decimal
                                                               : b->count);
-                if (measuring) {
+                /* Every row is measured (a wider value after the first
+                 * rows would be cut); formatted only when it may be
+                 * wider than the column so far. */
+                if (number_may_widen(sh->width[c], v,
+                                     col->type == SHEET_DECIMAL)) {
                     char num[32];
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);

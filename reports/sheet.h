@@ -168,6 +168,14 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
 /* Printed lines of s in a column `width` characters wide (each line break
  * starts a line, a long line wraps). */
 unsigned sheet_text_lines(const char *s, unsigned width);
+/* A text cell of a free-form table in a column `width` characters wide
+ * whose right neighbour holds a value (a name beside its count): written
+ * with b->text, and wrapped when it is wider than the column, so that
+ * nothing of it is hidden. Returns its lines for sheet_fit_row() (at most
+ * six, as a listing's long text). */
+unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
+                              lxw_row_t row, lxw_col_t col, const char *s,
+                              size_t len, unsigned width);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
 /* A listing sheet `name` (and its continuations) written straight from the

@@ -136,7 +136,8 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
 #define FOLD_MAX_SUBS 32
 
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
-                       lxw_row_t row, const char *key, size_t key_len,
+                       lxw_row_t row, const unsigned *widths,
+                       const char *key, size_t key_len,
                        const char *name, const char *blank_label,
                        double total, int has_hours, double hours,
                        const double *n, int n_subs)
@@ -145,10 +146,11 @@ static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
     unsigned lines = 1, k;
     if (key_len == 0)
         sheet_write_cstr(b, ws, row, c++, blank_label, NULL);
-    else if ((k = sheet_write_text(b, ws, row, c++, key, key_len,
-                                   b->text)) > lines)
+    else if ((k = sheet_write_text_fit(b, ws, row, c++, key, key_len,
+                                       widths[0])) > lines)
         lines = k;
-    if ((k = sheet_write_cstr(b, ws, row, c++, name, b->text)) > lines)
+    if ((k = sheet_write_text_fit(b, ws, row, c++, name, strlen(name),
+                                  widths[1])) > lines)
         lines = k;
     sheet_fit_row(b, ws, row, lines);
     sheet_write_number(b, ws, row, c++, total, NULL);
@@ -159,7 +161,8 @@ static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
 }
 
 int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
-                 lxw_row_t row, const char *sql, const char *what,
+                 lxw_row_t row, const unsigned widths[2], const char *sql,
+                 const char *what,
                  const char *blank_label, int has_hours,
                  const char *const *subs, int n_subs, struct diag *d)
 {
@@ -185,7 +188,7 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
         }
         if (open && (rc != DB_ROW || len != key_len ||
                      (len && memcmp(p, key, len) != 0))) {
-            fold_flush(b, ws, row++, key, key_len, name ? name : "",
+            fold_flush(b, ws, row++, widths, key, key_len, name ? name : "",
                        blank_label, total, has_hours, hours, n, n_subs);
             open = 0;
         }

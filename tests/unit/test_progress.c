@@ -25,12 +25,15 @@ static void never_wider_than_the_terminal_and_no_field_cut(void **state)
 {
     (void)state;
     char line[512];
-    for (int width = 21; width <= 120; width++) {
+    for (int width = 1; width <= 120; width++) {
         progress_format(line, sizeof line, width, name, 12, 40, 45.25, 987654,
                         123.4);
-        assert_true(strlen(line) <= (size_t)width - 1 ||
-                    /* the essentials alone are wider: never cut them */
-                    strcmp(line, "  file 12 of 40   45.2%  987654 rows") == 0);
+        assert_true(strlen(line) <= (size_t)width - 1);
+        if (!line[0]) {
+            /* the essentials alone are wider: no bar (never cut them) */
+            assert_true(width - 1 < (int)strlen("  file 12 of 40   45.2%  987654 rows"));
+            continue;
+        }
         assert_non_null(strstr(line, "file 12 of 40"));
         assert_non_null(strstr(line, "987654 rows"));
         /* the name is there whole or not at all */
