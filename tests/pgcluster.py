@@ -25,6 +25,7 @@ as c:`.
 `unavailable()` says why no cluster can run here (None when one can), so
 that a test prints SKIP with the reason instead of passing.
 """
+import contextlib
 import glob
 import os
 import shutil
@@ -158,6 +159,40 @@ class Cluster:
     def __exit__(self, *exc):
         if self.owned:
             self.stop()
+
+
+def lock_key(database, schema):
+    """lib/db_pg.c's key: FNV-1a 64 of 'svcrecon', database and schema,
+    each with its NUL, low bit cleared (the bit marks the write lock)."""
+    h = 0xcbf29ce484222325
+    for part in ("svcrecon", database, schema):
+        for b in part.encode() + b"\0":
+            h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    h &= 0x7ffffffffffffffe
+    return h
+
+
+@contextlib.contextmanager
+def lock_holder(c, schema):
+    """A psql session (application 'the-night-holder', user postgres)
+    holding the run lock of the test database and schema on cluster c;
+    yields its server pid."""
+    key = lock_key(DATABASE, schema)
+    holder = subprocess.Popen(
+        [os.path.join(bindir(), "psql"), "-X", "-q", "-A", "-t",
+         "-h", c.dir, "-U", "postgres", "-d", DATABASE],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PGAPPNAME="the-night-holder"))
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
+        holder.stdin.flush()
+        pid = holder.stdout.readline().strip().split("|")[-1]
+        if not pid.isdigit():
+            raise RuntimeError("the lock holder did not start: %r" % pid)
+        yield pid
+    finally:
+        holder.stdin.close()
+        holder.wait()
 
 
 def from_env():

@@ -107,11 +107,17 @@ def writing_a_workbook(out, pid):
         return False
 
 
-def on_a_terminal(args, **popen):
+def on_a_terminal(args, cols=None, **popen):
     """Runs a command with stderr on a pseudo-terminal (so that svcrecon
-    draws its progress bar); returns (exit code, what it wrote there)."""
+    draws its progress bar), `cols` columns wide when given; returns (exit
+    code, what it wrote there)."""
+    import fcntl
     import pty
+    import struct
+    import termios
     master, slave = pty.openpty()
+    if cols:
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
     p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                          stderr=slave, **popen)
     os.close(slave)

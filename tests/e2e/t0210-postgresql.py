@@ -13,7 +13,6 @@ Without a cluster every test says SKIP (counted apart, never passed).
   PGPASSWORD, a password file and sslmode work as libpq defines them;
 - a login without the privileges: 73 when writing, 66 when reading.
 """
-import contextlib
 import json
 import os
 import re
@@ -269,7 +268,7 @@ def test_second_start_gets_75_naming_the_holder():
                 "registrations", t.p("inbox", "registrations_2026-03-11.csv"))
         eq(r.code, 0, r)
         # a session that holds the run lock of this database and schema
-        with lock_holder(c, schema) as pid:
+        with pgcluster.lock_holder(c, schema) as pid:
             for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out")],
                          ["report", "--out", t.p("out")],
                          ["import", "--kind", "dispatches",
@@ -332,38 +331,6 @@ def test_the_lock_goes_back_before_the_session_ends():
         check(still_open, "the import ended before the report: the test "
               "proved nothing")
         eq(r.code, 0, r)
-
-
-@contextlib.contextmanager
-def lock_holder(c, schema):
-    """A psql session (application 'the-night-holder') holding the run lock
-    of the test database and schema; yields its server pid."""
-    key = lock_key(pgcluster.DATABASE, schema)
-    holder = subprocess.Popen(
-        [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
-         "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=dict(os.environ, PGAPPNAME="the-night-holder"))
-    try:
-        holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
-        holder.stdin.flush()
-        pid = holder.stdout.readline().strip().split("|")[-1]
-        check(pid.isdigit(), pid)
-        yield pid
-    finally:
-        holder.stdin.close()
-        holder.wait()
-
-
-def lock_key(database, schema):
-    """lib/db_pg.c's key: FNV-1a 64 of 'svcrecon', database and schema,
-    each with its NUL, low bit cleared (the bit marks the write lock)."""
-    h = 0xcbf29ce484222325
-    for part in ("svcrecon", database, schema):
-        for b in part.encode() + b"\0":
-            h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-    h &= 0x7ffffffffffffffe
-    return h
 
 
 def test_wrong_password_is_66_and_never_shown():

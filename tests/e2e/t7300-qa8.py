@@ -193,40 +193,14 @@ def test_a_long_file_name_on_the_run_sheet_wraps():
                   "Run row %d: %s points" % (c.row, height))
 
 
-def on_a_narrow_terminal(args, cols):
-    """Runs args with stderr on a pseudo-terminal `cols` columns wide;
-    returns (exit code, what was written there)."""
-    import fcntl
-    import pty
-    import struct
-    import subprocess
-    import termios
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
-    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=slave)
-    os.close(slave)
-    data = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        data += chunk
-    os.close(master)
-    return p.wait(), data.decode("utf-8", "replace")
-
-
 def test_the_progress_bar_never_runs_past_a_narrow_terminal():
-    from svctest import cmd
+    from svctest import cmd, on_a_terminal
     with Tmp() as t:
         f = t.csv("dispatches_p.csv", DSP_HDR,
                   ["Q%d,2026-03-08 09:30,iPF8400S,S%d,D1,c,02108,P,OPEN" % (i, i)
                    for i in range(30000)])
         for cols in (12, 30, 44, 200):
-            code, text = on_a_narrow_terminal(
+            code, text = on_a_terminal(
                 cmd("import", "--db", t.p("svc%d.db" % cols), "--kind", "dispatches", f), cols)
             eq(code, 0, text)
             check("30000 read, 30000 loaded" in text, repr(text))

@@ -57,7 +57,6 @@ import decimal
 import os
 import random
 import sqlite3
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -301,21 +300,7 @@ def test_a_holder_of_another_login_is_named_without_guessing():
         c.psql(pgcluster.DATABASE, "GRANT USAGE, CREATE ON SCHEMA %s TO %s; GRANT "
                "ALL ON ALL TABLES IN SCHEMA %s TO %s"
                % (schema, pgcluster.PASSWORD_ROLE, schema, pgcluster.PASSWORD_ROLE))
-        h = 0xcbf29ce484222325
-        for part in ("svcrecon", pgcluster.DATABASE, schema):
-            for b in part.encode() + b"\0":
-                h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
-        key = h & 0x7ffffffffffffffe
-        holder = subprocess.Popen(
-            [os.path.join(pgcluster.bindir(), "psql"), "-X", "-q", "-A", "-t",
-             "-h", c.dir, "-U", "postgres", "-d", pgcluster.DATABASE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            env=dict(os.environ, PGAPPNAME="the-night-holder"))
-        try:
-            holder.stdin.write("SELECT pg_advisory_lock(%d), pg_backend_pid();\n" % key)
-            holder.stdin.flush()
-            pid = holder.stdout.readline().strip().split("|")[-1]
-            check(pid.isdigit(), pid)
+        with pgcluster.lock_holder(c, schema) as pid:
             r = svc("report", "--db", c.uri(pgcluster.PASSWORD_ROLE), "--schema", schema,
                     "--out", t.p("o2"), "--as-of", AS_OF,
                     env={"PGPASSWORD": pgcluster.PASSWORD})
@@ -330,9 +315,6 @@ def test_a_holder_of_another_login_is_named_without_guessing():
             eq(r.code, 75, r)
             check("held by pid %s on the local socket (application "
                   "'the-night-holder') since 20" % pid in r.err, r.err)
-        finally:
-            holder.stdin.close()
-            holder.wait()
     c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
