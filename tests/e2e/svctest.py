@@ -240,6 +240,18 @@ def _cluster_dir():
     return d
 
 
+def pg_cluster():
+    """The throw-away cluster of tests/pgcluster.py that tests/run-all
+    started, for a test that compares the back ends itself; the test is
+    skipped (counted apart, never as passed) without one."""
+    import pgcluster
+    c = pgcluster.from_env()
+    if not c:
+        skip("no PostgreSQL cluster ($SVCRECON_PG_DIR unset: tests/run-all "
+             "starts one; %s)" % (pgcluster.unavailable() or "not started"))
+    return c
+
+
 def pg_uri():
     """The cluster's database as svcrecon's --db (tests/pgcluster.py)."""
     return "postgresql://postgres@/svc?host=%s" % _cluster_dir()

@@ -24,7 +24,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import ROOT, SVCRECON, Tmp, check, eq, skip, svc, validate_summary  # noqa: E402
+from svctest import pg_cluster, ROOT, SVCRECON, Tmp, check, eq, svc, validate_summary  # noqa: E402
 from xlsx_helpers import IMPORTED, cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 SAMPLE = os.path.join(ROOT, "sample-data", "inbox")
@@ -32,11 +32,7 @@ SUFFIX = "asan" if "asan" in os.environ.get("SVCRECON_BUILD", "") else "plain"
 
 
 def cluster():
-    c = pgcluster.from_env()
-    if not c:
-        skip("no PostgreSQL cluster ($SVCRECON_PG_DIR unset: tests/run-all "
-             "starts one; %s)" % (pgcluster.unavailable() or "not started"))
-    return c
+    return pg_cluster()
 
 
 def fresh_schema(c, name):

@@ -62,7 +62,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query, skip, sqlite_only, svc  # noqa: E402
+from svctest import pg_cluster, CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query, skip, sqlite_only, svc  # noqa: E402
 from xlsx_helpers import cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -71,11 +71,7 @@ ONCE = "compares the back ends itself on the cluster; runs in the SQLite pass"
 
 
 def cluster():
-    c = pgcluster.from_env()
-    if not c:
-        skip("no PostgreSQL cluster ($SVCRECON_PG_DIR unset: tests/run-all "
-             "starts one; %s)" % (pgcluster.unavailable() or "not started"))
-    return c
+    return pg_cluster()
 
 
 def fresh_schema(c, name, db=pgcluster.DATABASE):
@@ -225,15 +221,20 @@ def test_labor_hour_totals_are_the_decimal_sums():
             eq(at_stake, [total(hs)], "statement of %s" % dealer)
 
 
+def first_night(c, schema, t):
+    """small_night's files run into schema of cluster c (t's in/, out/)."""
+    small_night(t)
+    r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
+            "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
+    eq(r.code, 0, r)
+
+
 @sqlite_only(ONCE)
 def test_a_server_that_takes_no_writes_is_73_writing_and_66_explaining():
     c = cluster()
     schema = fresh_schema(c, "ro")
     with Tmp() as t:
-        small_night(t)
-        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
-                "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
-        eq(r.code, 0, r)
+        first_night(c, schema, t)
         before = c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
                         % schema)
         ro = c.uri() + "&options=-c%20default_transaction_read_only%3Don"
@@ -293,10 +294,7 @@ def test_a_holder_of_another_login_is_named_without_guessing():
     c = cluster()
     schema = fresh_schema(c, "holder")
     with Tmp() as t:
-        small_night(t)
-        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox", t.p("in"),
-                "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
-        eq(r.code, 0, r)
+        first_night(c, schema, t)
         c.psql(pgcluster.DATABASE, "GRANT USAGE, CREATE ON SCHEMA %s TO %s; GRANT "
                "ALL ON ALL TABLES IN SCHEMA %s TO %s"
                % (schema, pgcluster.PASSWORD_ROLE, schema, pgcluster.PASSWORD_ROLE))
