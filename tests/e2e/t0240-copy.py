@@ -485,7 +485,7 @@ def test_the_target_held_by_a_run_is_75():
         copy(t.p("a.db"), t.p("b.db"), "--quiet")
         # PostgreSQL: a session holds the schema's advisory lock
         c, schema, uri = on_pg("lock")
-        with pg.lock_holder(c, schema) as pid:
+        with pgcluster.lock_holder(c, schema) as pid:
             r = copy(t.p("a.db"), uri, "--to-schema", schema, code=75)
             check("schema '%s' held by pid %s on the local socket "
                   "(application 'the-night-holder') since " % (schema, pid)
