@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""t7500 -- a scheduler running `svcrecon run` every night from cron or
+systemd, and the operator paged for it (QA pass 10), each case a defect
+seen red before its fix:
+
+- `run --out DIR` with DIR the inbox itself (the same path, "./in/", a
+  symbolic link to it) or a folder in it, or `--db` a file in the inbox:
+  every night warned about svcrecon's own workbooks, statements folder,
+  database and lock file as inbox files that "match no kind", so a good
+  night was never silent. Now a usage error (64) before anything is
+  opened, saying which option and what to do (README "An output folder
+  or the database in the inbox");
+- the audit's Run sheet wrote a file's size in a column 13 wide: a file
+  of 1 GB (1,073,741,824 bytes) showed ####, and so would the rows of a
+  big file and the database's totals in theirs. Now each column holding
+  counts is as wide as its widest count needs."""
+import json
+import os
+import sqlite3
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, db_exists, eq,  # noqa: E402
+                     main, query, sqlite_only, svc)
+
+AS_OF = "2026-03-12"
+
+
+def night(t, inbox="in"):
+    """A small good night in t/inbox: every kind, nothing rejected."""
+    t.csv(inbox + "/registrations_1.csv", REG_HDR,
+          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
+    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
+          ["Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN",
+           "Q2,2026-03-02 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
+          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+
+
+def listing(folder):
+    return sorted(os.listdir(folder))
+
+
+def write_sql(db, sql, params=()):
+    """Runs a write statement on database db (committed)."""
+    if ON_PG:
+        query(db, sql, params)
+        return
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute(sql, params)
+    finally:
+        con.close()
+
+
+# ---- 1. the output folder or the database in the inbox -------------------
+
+def test_out_in_the_inbox_is_a_usage_error_whatever_path_names_it():
+    with Tmp() as t:
+        night(t)
+        os.symlink("in", t.p("link"))
+        before = listing(t.p("in"))
+        cases = [("in", "in"), ("./in/", "in"), ("in", "link"), ("link/", "./in"),
+                 ("in", "in/reports"), ("in", "link/reports/daily"), ("in", "in/../in/")]
+        for inbox, out in cases:
+            r = svc("run", "--db", "svc.db", "--inbox", inbox, "--out", out,
+                    "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+            eq(r.code, 64, "--inbox %s --out %s: %r" % (inbox, out, r))
+            first = r.err.splitlines()[0]
+            check("--out '%s'" % out in first and "inbox '%s'" % inbox in first and
+                  "give --out a folder outside the inbox" in first, first)
+            eq(listing(t.p("in")), before, "--out %s: the inbox untouched" % out)
+            check(not db_exists(t.p("svc.db")), "--out %s: no database created" % out)
+            with open(t.p("s.json")) as f:
+                s = json.load(f)
+            eq((s["exit_code"], s["status"]), (64, "usage"), s)
+        # beside the inbox: a good night, silent, and again
+        for _ in range(2):
+            r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                    "--as-of", AS_OF, "--quiet", "--statements", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
+
+
+@sqlite_only("the database file in the inbox: a PostgreSQL --db has no file")
+def test_the_database_in_the_inbox_is_a_usage_error():
+    with Tmp() as t:
+        night(t)
+        os.symlink("in", t.p("link"))
+        os.symlink("in/svc.db", t.p("dangling.db"))
+        before = listing(t.p("in"))
+        for db in ["in/svc.db", "link/svc.db", "./in/sub/svc.db", "dangling.db"]:
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out",
+                    "--as-of", AS_OF, "--quiet", cwd=t.path)
+            eq(r.code, 64, "--db %s: %r" % (db, r))
+            first = r.err.splitlines()[0]
+            check("--db '%s' is in the inbox 'in'" % db in first and
+                  "keep the database outside the inbox" in first, first)
+            eq(listing(t.p("in")), before, "--db %s: the inbox untouched" % db)
+            check(not os.path.exists(t.p("out")), "--db %s: no report" % db)
+
+
+# ---- 2. the Run sheet's counts fit their columns --------------------------
+
+def formatted(v):
+    return format(int(v), ",")
+
+
+def test_run_sheet_counts_fit_their_columns_a_file_of_1_gb_and_more():
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    with Tmp() as t:
+        night(t)
+        args = ("--db", t.p("svc.db"), "--out", t.p("out"), "--as-of", AS_OF, "--quiet")
+        r = svc("run", "--inbox", t.p("in"), *args)
+        eq((r.code, r.err), (0, ""), r)
+        # A real night of big files, faked in the database (a 1 GB file takes
+        # a minute to hash and read): 1 GB, and 1 TB with a billion rows.
+        write_sql(t.p("svc.db"), "UPDATE delivery SET size_bytes = 1073741824 "
+                  "WHERE name = 'registrations_1.csv'")
+        write_sql(t.p("svc.db"), "UPDATE delivery SET size_bytes = 1099511627776 "
+                  "WHERE name = 'dispatches_1.csv'")
+        write_sql(t.p("svc.db"), "UPDATE imported_file SET rows_read = 1234567890, "
+                  "rows_loaded = 1234567000, rows_rejected = 890 "
+                  "WHERE name = 'dispatches_1.csv'")
+        # into another folder: the workbooks in out are up to date (report.c)
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out2"), "--as-of", AS_OF,
+                "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        ws = openpyxl.load_workbook(t.p("out2", "audit_%s.xlsx" % AS_OF))["Run"]
+        seen = set()
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool) \
+                        and c.number_format == "#,##0":
+                    text = formatted(c.value)
+                    width = ws.column_dimensions[get_column_letter(c.column)].width
+                    # as the listings measure a count: its characters and
+                    # two for the cell's margins (reports/sheet.c)
+                    check(width >= len(text) + 2, "Run %s: %s in a column %.1f wide "
+                          "shows ####" % (c.coordinate, text, width))
+                    seen.add(c.value)
+        for v in (1073741824, 1099511627776, 1234567890, 1234567000):
+            check(v in seen, "%s not on the Run sheet: %s" % (v, sorted(seen)))
+
+
+main(globals())
