@@ -363,6 +363,7 @@ int batch_import(struct batch_opts *o)
     struct run_record s;
     struct lock l = {-1};
     run_record_start(&s, "import", o);
+    run_summary_running(&s);
     struct db *db = begin(&s, &l, false);
     for (int i = 0; db && i < o->n_files; i++)
         if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
@@ -376,6 +377,7 @@ int batch_report(struct batch_opts *o)
     struct run_record s;
     struct lock l = {-1};
     run_record_start(&s, "report", o);
+    run_summary_running(&s);
     struct db *db = begin(&s, &l, true);
     if (db)
         report(&s, db);
@@ -544,6 +546,7 @@ int batch_run(struct batch_opts *o)
     struct diag d = {0};
     struct inbox ib = {0};
     run_record_start(&s, "run", o);
+    run_summary_running(&s);
     s.own_paths = true;
     if (inbox_list(o->inbox, &ib, &d) != 0) {
         note_fatal(&s, &d);

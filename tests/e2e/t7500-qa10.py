@@ -13,15 +13,24 @@ seen red before its fix:
 - the audit's Run sheet wrote a file's size in a column 13 wide: a file
   of 1 GB (1,073,741,824 bytes) showed ####, and so would the rows of a
   big file and the database's totals in theirs. Now each column holding
-  counts is as wide as its widest count needs."""
+  counts is as wide as its widest count needs;
+- a run stopped by a signal (SIGTERM from `systemctl stop` or a timeout,
+  SIGINT, SIGKILL) left the --summary FILE of the night before: monitoring
+  read yesterday's success (exit_code 0) for a night that never finished.
+  Now the summary says "running" (exit_code null) from the start of the
+  run until the run replaces it with its outcome; the next run completes
+  the work with no duplicate."""
 import json
 import os
+import signal
 import sqlite3
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, db_exists, eq,  # noqa: E402
-                     main, query, sqlite_only, svc)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, db_exists, eq,  # noqa: E402
+                     main, query, settle, sqlite_only, svc, validate_summary)
 
 AS_OF = "2026-03-12"
 
@@ -141,6 +150,56 @@ def test_run_sheet_counts_fit_their_columns_a_file_of_1_gb_and_more():
                     seen.add(c.value)
         for v in (1073741824, 1099511627776, 1234567890, 1234567000):
             check(v in seen, "%s not on the Run sheet: %s" % (v, sorted(seen)))
+
+
+# ---- 3. a run stopped by a signal: the summary is not yesterday's ---------
+
+def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
+    with Tmp() as t:
+        night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                "2026-03-11", "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, validate_summary(t.p("s.json"))["exit_code"]), (0, 0), r)
+        t.csv("in/dispatches_2.csv", DSP_HDR,
+              ["Q3,2026-03-12 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
+            # held 10 s before the workbooks (reports/report.c test_pause)
+            env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="report")
+            p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
+                                     "out", "--as-of", AS_OF, "--quiet", "--summary",
+                                     "s.json", cwd=t.path), cwd=t.path, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            end = time.time() + 60
+            while query(t.p("svc.db"), "SELECT count(*) FROM delivery WHERE "
+                        "name = 'dispatches_2.csv'") == [(0,)] and p.poll() is None:
+                check(time.time() < end, "the night never started")
+                time.sleep(0.05)
+            time.sleep(0.3)
+            p.send_signal(sig)
+            p.communicate(timeout=60)
+            eq(p.returncode, -sig, "%s ended the run" % sig.name)
+            settle()
+            s = validate_summary(t.p("s.json"))
+            eq((s["status"], s["exit_code"], s["as_of"]), ("running", None, AS_OF),
+               "%s: the summary of a run that never finished" % sig.name)
+            check("run it again" in s["error"], s["error"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        s = validate_summary(t.p("s.json"))
+        eq((s["status"], s["exit_code"]), ("ok", 0), s)
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file WHERE "
+                 "name = 'dispatches_2.csv'"), [(1,)])
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch WHERE dispatch_id = 'Q3'"),
+           [(1,)])
+        # the night the killed runs loaded, each file once (the others,
+        # found again in the inbox, skipped)
+        eq(sorted((f["name"], f["status"]) for f in s["reports"]["audit"]["files"]),
+           [("closeouts_1.csv", "skipped"), ("dispatches_1.csv", "skipped"),
+            ("dispatches_2.csv", "loaded"), ("registrations_1.csv", "skipped")],
+           s["reports"]["audit"]["files"])
+        check(not [n for n in os.listdir(t.p("out")) if n.startswith(".")],
+              os.listdir(t.p("out")))
 
 
 main(globals())
