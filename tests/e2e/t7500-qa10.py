@@ -30,7 +30,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, db_exists, eq,  # noqa: E402
-                     main, query, settle, sqlite_only, svc, validate_summary)
+                     main, query, settle, small_disk, sqlite_only, svc,
+                     validate_summary)
 
 AS_OF = "2026-03-12"
 
@@ -200,6 +201,111 @@ def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
            s["reports"]["audit"]["files"])
         check(not [n for n in os.listdir(t.p("out")) if n.startswith(".")],
               os.listdir(t.p("out")))
+
+
+# ---- 4. what the operator is told on the nights that fail -----------------
+
+def one_line(err, what):
+    """The problem's line: one, naming what, and saying what to do."""
+    lines = [l for l in err.splitlines() if what in l]
+    eq(len(lines), 1, err)
+    return lines[0]
+
+
+def test_an_output_folder_that_cannot_be_made_says_what_to_do_and_the_rerun_completes():
+    with Tmp() as t:
+        night(t)
+        t.write("out", "a file where the output folder should be\n")
+        for out in ("out", "out/daily"):
+            r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", out, "--as-of",
+                    AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+            eq(r.code, 73, r)
+            line = one_line(r.err, "svcrecon: %s: cannot create output folder" % out)
+            check("give --out a folder" in line and "run again" in line, line)
+            s = validate_summary(t.p("s.json"))
+            eq((s["exit_code"], s["status"]), (73, "cannot_create"), s)
+        os.unlink(t.p("out"))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        s = validate_summary(t.p("s.json"))
+        eq(sorted((f["path"], f["status"]) for f in s["files"]),
+           [("in/closeouts_1.csv", "skipped"), ("in/dispatches_1.csv", "skipped"),
+            ("in/registrations_1.csv", "skipped")], s["files"])
+        eq(sorted(os.listdir(t.p("out"))), ["audit_%s.xlsx" % AS_OF,
+                                            "non_compensable_%s.xlsx" % AS_OF,
+                                            "unclosed_calls_%s.xlsx" % AS_OF])
+        # the night the failed runs loaded, each file once
+        eq(sorted((f["name"], f["status"]) for f in s["reports"]["audit"]["files"]),
+           [("closeouts_1.csv", "loaded"), ("dispatches_1.csv", "loaded"),
+            ("registrations_1.csv", "loaded")], s["reports"]["audit"]["files"])
+
+
+@sqlite_only("the database's own disk: a PostgreSQL server's is not ours to fill")
+def test_a_full_disk_under_the_database_says_what_to_do_and_the_rerun_completes():
+    with Tmp() as t, small_disk(t.p("mnt"), "1m") as mnt:
+        rows = ["D%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,%s,02108,P,OPEN"
+                % (i, "customer %d " % i * 8) for i in range(6000)]
+        night(t)
+        t.csv("in/dispatches_2.csv", DSP_HDR, rows)
+        db = os.path.join(mnt, "svc.db")
+        r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--quiet", "--summary", "s.json", cwd=t.path)
+        eq(r.code, 73, r)
+        line = one_line(r.err, "database or disk is full")
+        check("free space" in line and "run again" in line, line)
+        s = validate_summary(t.p("s.json"))
+        eq((s["exit_code"], s["status"]), (73, "cannot_create"), s)
+        subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
+        r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(db, "SELECT count(*), count(DISTINCT dispatch_id) FROM dispatch"),
+           [(6002, 6002)])
+        eq(query(db, "SELECT name, count(*) FROM imported_file GROUP BY name "
+                 "ORDER BY name"),
+           [("closeouts_1.csv", 1), ("dispatches_1.csv", 1), ("dispatches_2.csv", 1),
+            ("registrations_1.csv", 1)])
+
+
+def test_a_file_still_being_written_is_refused_saying_what_to_do_and_loads_next_run():
+    import threading
+    with Tmp() as t:
+        night(t)
+        rows = ["G%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"
+                % i for i in range(4000)]
+        path = t.csv("in/dispatches_2.csv", DSP_HDR, rows[:2000])
+        done = threading.Event()
+
+        def writer():          # a slow upload: a line every few milliseconds
+            with open(path, "a") as f:
+                for row in rows[2000:]:
+                    if done.is_set():
+                        break
+                    f.write(row + "\n")
+                    f.flush()
+                    time.sleep(0.003)
+        w = threading.Thread(target=writer)
+        w.start()
+        try:
+            r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                    AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        finally:
+            done.set()
+            w.join()
+        eq(r.code, 65, r)
+        line = one_line(r.err, "in/dispatches_2.csv: file changed while being read")
+        check("rename" in line and "next run" in line, line)
+        s = validate_summary(t.p("s.json"))
+        eq((s["exit_code"], s["status"]), (65, "refused"), s)
+        with open(path, "a") as f:         # the upload ends
+            for row in rows[len(open(path).read().splitlines()) - 1:]:
+                f.write(row + "\n")
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(t.p("svc.db"), "SELECT count(*), count(DISTINCT dispatch_id) FROM "
+                 "dispatch WHERE dispatch_id LIKE 'G%'"), [(4000, 4000)])
 
 
 main(globals())
