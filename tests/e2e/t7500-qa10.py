@@ -13,7 +13,9 @@ seen red before its fix:
 - the audit's Run sheet wrote a file's size in a column 13 wide: a file
   of 1 GB (1,073,741,824 bytes) showed ####, and so would the rows of a
   big file and the database's totals in theirs. Now each column holding
-  counts is as wide as its widest count needs;
+  counts is as wide as its widest count needs. On PostgreSQL a night
+  with a file of 2 GiB or more failed its report (70, "integer out of
+  range"): the night's file table held the size in a 32-bit INTEGER;
 - a run stopped by a signal (SIGTERM from `systemctl stop` or a timeout,
   SIGINT, SIGKILL) left the --summary FILE of the night before: monitoring
   read yesterday's success (exit_code 0) for a night that never finished.
