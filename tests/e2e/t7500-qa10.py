@@ -21,7 +21,12 @@ seen red before its fix:
   read yesterday's success (exit_code 0) for a night that never finished.
   Now the summary says "running" (exit_code null) from the start of the
   run until the run replaces it with its outcome; the next run completes
-  the work with no duplicate."""
+  the work with no duplicate;
+- started with stderr (or stdin, stdout) closed -- `2>&-` in a crontab, a
+  daemonizing wrapper --, on PostgreSQL the server's socket took fd 2 and
+  the first message went into the protocol stream: "invalid frontend
+  message type 115", the connection dropped, exit 70 every night. Now the
+  closed ones are opened on /dev/null first."""
 import json
 import os
 import signal
@@ -308,6 +313,33 @@ def test_a_file_still_being_written_is_refused_saying_what_to_do_and_loads_next_
         eq((r.code, r.err), (0, ""), r)
         eq(query(t.p("svc.db"), "SELECT count(*), count(DISTINCT dispatch_id) FROM "
                  "dispatch WHERE dispatch_id LIKE 'G%'"), [(4000, 4000)])
+
+
+# ---- 5. started with stdin, stdout or stderr closed ------------------------
+
+def test_a_run_started_with_its_standard_streams_closed_completes():
+    import zipfile
+    with Tmp() as t:
+        night(t)
+        t.write("in/notes.txt", "a stray file: a warning on stderr\n")
+        for closed in ("2>&-", "<&- >&- 2>&-"):
+            out = "out" + str(len(closed))
+            # not --quiet: a line per file and per workbook on stderr
+            line = " ".join("'%s'" % a for a in cmd(
+                "run", "--db", "svc%d.db" % len(closed), "--inbox", "in", "--out", out,
+                "--as-of", AS_OF, "--statements", "--summary", "s.json", cwd=t.path))
+            p = subprocess.run(["sh", "-c", "exec %s %s" % (line, closed)], cwd=t.path,
+                               env=dict(os.environ, TZ="UTC"), timeout=300)
+            s = validate_summary(t.p("s.json"))
+            eq((p.returncode, s["exit_code"], s["error"]), (0, 0, None), closed)
+            books = [os.path.join(t.p(out), n) for n in os.listdir(t.p(out))
+                     if n.endswith(".xlsx")]
+            eq(len(books), 3, os.listdir(t.p(out)))
+            for b in books:
+                with zipfile.ZipFile(b) as z:
+                    eq(z.testzip(), None, b)
+                    check(not any(b"svcrecon:" in z.read(n) for n in z.namelist()),
+                          "%s: a message inside the workbook" % b)
 
 
 main(globals())
