@@ -70,7 +70,7 @@ static const char help_text[] =
     "                   copy: their PostgreSQL schemas (default svcrecon)\n"
     "  --kind KIND      registrations, dispatches or closeouts (import)\n"
     "  --inbox DIR      folder of feed files named registrations*.csv,\n"
-    "                   dispatches*.csv, closeouts*.csv (run)\n"
+    "                   dispatches*.csv, closeouts*.csv, any case (run)\n"
     "  --out DIR        folder for the workbooks (created if missing)\n"
     "  --as-of DATE     reconcile as of DATE (YYYY-MM-DD or MM/DD/YYYY;\n"
     "                   default today, local time; explain: the as-of\n"

@@ -26,7 +26,10 @@ seen red before its fix:
   daemonizing wrapper --, on PostgreSQL the server's socket took fd 2 and
   the first message went into the protocol stream: "invalid frontend
   message type 115", the connection dropped, exit 70 every night. Now the
-  closed ones are opened on /dev/null first."""
+  closed ones are opened on /dev/null first;
+- a feed exported on Windows as "Dispatches_2026-03-12.CSV" was a stray
+  file, warned about and left alone: the night ended 0 without its
+  dispatches. The kind prefix and ".csv" now match in any letter case."""
 import json
 import os
 import signal
@@ -341,6 +344,30 @@ def test_a_run_started_with_its_standard_streams_closed_completes():
                     eq(z.testzip(), None, b)
                     check(not any(b"svcrecon:" in z.read(n) for n in z.namelist()),
                           "%s: a message inside the workbook" % b)
+
+
+# ---- 6. a feed named in capitals ----------------------------------------
+
+def test_a_feed_named_in_capitals_is_imported_not_left_as_a_stray():
+    with Tmp() as t:
+        night(t)
+        t.csv("in/Dispatches_2.CSV", DSP_HDR,
+              ["Q7,2026-03-10 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        t.csv("in/CLOSEOUTS_2.Csv", CLO_HDR,
+              ["CA1042,2026-03-11 10:00,Q7,AFK03126,iPF8400S,2026-03-11,T,1.0,R,"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        s = validate_summary(t.p("s.json"))
+        eq([(f["path"], f["kind"], f["status"]) for f in s["files"]],
+           [("in/registrations_1.csv", "registrations", "loaded"),
+            ("in/Dispatches_2.CSV", "dispatches", "loaded"),
+            ("in/dispatches_1.csv", "dispatches", "loaded"),
+            ("in/CLOSEOUTS_2.Csv", "closeouts", "loaded"),
+            ("in/closeouts_1.csv", "closeouts", "loaded")], s["files"])
+        eq(s["warnings"], [])
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM closeout WHERE dispatch_id = 'Q7'"),
+           [(1,)])
 
 
 main(globals())
