@@ -358,8 +358,8 @@ static int write_run(struct db *db, const struct report_opts *o,
                (double)x->n_noncomp, text);
     key_number(b, ws, rw, row++, "Rejected rows and refused files",
                (double)n_rejected, "sheet Rejected rows");
-    key_number(b, ws, rw, row++, "Registration exceptions", (double)n_exceptions,
-               "sheet Registration exceptions");
+    key_number(b, ws, rw, row++, "Registration exceptions",
+               (double)n_exceptions, "sheet Registration exceptions");
     /* Every cut this workbook will have made once the tables below are
      * written: the listings' (already counted) and the tables'. */
     unsigned long cut_audit = b->n_cut + t.n_cut;
