@@ -70,7 +70,7 @@ static const char help_text[] =
     "                   copy: their PostgreSQL schemas (default svcrecon)\n"
     "  --kind KIND      registrations, dispatches or closeouts (import)\n"
     "  --inbox DIR      folder of feed files named registrations*.csv,\n"
-    "                   dispatches*.csv, closeouts*.csv (run)\n"
+    "                   dispatches*.csv, closeouts*.csv, any case (run)\n"
     "  --out DIR        folder for the workbooks (created if missing)\n"
     "  --as-of DATE     reconcile as of DATE (YYYY-MM-DD or MM/DD/YYYY;\n"
     "                   default today, local time; explain: the as-of\n"
@@ -603,6 +603,35 @@ static int check_from(const struct report_opts *r)
     return usage_error("%s", msg);
 }
 
+/* run's --out or the database inside its --inbox (any path to it: the
+ * same folder through a link, "./in/", a folder in it) is a usage error
+ * (README "Decisions": an output folder in the inbox). Every night would
+ * find the workbooks, the statements folder, the temporary folder, the
+ * database and its lock there, files that match no kind, and warn about
+ * them (SPEC §5): a good night would never be silent. Refused, not
+ * ignored: svcrecon cannot tell its own files there from a delivery of
+ * the same name, and the inbox is where others write (read-only for the
+ * systemd unit). */
+static int inbox_holds_own_files(const struct batch_opts *o)
+{
+    char msg[sizeof last_usage];
+    if (summary_path_within(o->report.out_dir, o->inbox)) {
+        snprintf(msg, sizeof msg, "--out '%s' is the inbox '%s' or a folder "
+                 "in it: each night would warn about the workbooks there as "
+                 "inbox files that match no kind; give --out a folder "
+                 "outside the inbox", o->report.out_dir, o->inbox);
+        return usage_error("%s", msg);
+    }
+    if (summary_path_db_within(o->db_target, o->inbox)) {
+        snprintf(msg, sizeof msg, "--db '%s' is in the inbox '%s': each "
+                 "night would warn about the database and its lock file as "
+                 "inbox files that match no kind; keep the database outside "
+                 "the inbox", o->db_path, o->inbox);
+        return usage_error("%s", msg);
+    }
+    return KEEP_PARSING;
+}
+
 /* Checks what the command needs and runs it. */
 static int run_command(const char *cmd, int argc, char **argv,
                        struct batch_opts *o, bool have_kind)
@@ -644,6 +673,8 @@ static int run_command(const char *cmd, int argc, char **argv,
         return usage_error("%s takes no --inbox", cmd);
     if (!report && !o->inbox)
         return usage_error("%s needs --inbox DIR", cmd);
+    if (!report && (rc = inbox_holds_own_files(o)) != KEEP_PARSING)
+        return rc;
     rc = summary_overwrites(o);
     if (rc != KEEP_PARSING)
         return rc;

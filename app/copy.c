@@ -562,6 +562,14 @@ int copy_run(struct copy_opts *o)
     time_t started = time(NULL);
     clock_start(&t0);
     c.res.o = o;
+    if (o->summary_path) {        /* "running" until its outcome replaces it */
+        struct batch_opts bo = {.db_path = o->to_shown,
+                                .summary_path = o->summary_path};
+        struct run_record s;
+        run_record_start(&s, "copy", &bo);
+        run_summary_running(&s);
+        run_record_free(&s);
+    }
     int rc = open_source(&c, &d) != 0 || open_target(&c, &d) != 0 ||
              copy_all(&c, &d) != 0 ? -1 : 0;
     db_close(c.from);

@@ -273,7 +273,13 @@ static void put_warnings(struct json *j, const struct run_record *s)
     json_close(j, ']');
 }
 
-static void put_document(FILE *f, const struct run_record *s)
+static const char NOT_FINISHED[] =
+    "the run has not finished: while it runs, its summary says so; if no "
+    "svcrecon run is going on, it was stopped (a signal, a crash, a power "
+    "loss) before it could write its outcome; run it again to complete the "
+    "work";
+
+static void put_document(FILE *f, const struct run_record *s, bool running)
 {
     const struct report_opts *r = &s->o->report;
     char started[32], finished[32], host[256] = "";
@@ -286,10 +292,13 @@ static void put_document(FILE *f, const struct run_record *s)
     json_open(&j, NULL, '{');
     json_str(&j, "version", SVCRECON_VERSION);
     json_str(&j, "command", s->command);
-    json_str(&j, "status", run_status_word(s));
-    json_int(&j, "exit_code", s->exit_code);
+    json_str(&j, "status", running ? "running" : run_status_word(s));
+    if (running)
+        json_str(&j, "exit_code", NULL);
+    else
+        json_int(&j, "exit_code", s->exit_code);
     json_str(&j, "started_at", started);
-    json_str(&j, "finished_at", finished);
+    json_str(&j, "finished_at", running ? NULL : finished);
     json_str(&j, "host", host);
     json_str(&j, "database", s->o->db_path);
     bool dated = s->command && strcmp(s->command, "import") != 0 &&
@@ -305,16 +314,17 @@ static void put_document(FILE *f, const struct run_record *s)
     put_warnings(&j, s);
     if (s->copy)
         put_copy(&j, s->copy);
-    json_str(&j, "error", s->has_fatal ? s->fatal : NULL);
+    json_str(&j, "error", running ? NOT_FINISHED
+                                  : s->has_fatal ? s->fatal : NULL);
     json_fixed(&j, "elapsed_seconds", run_record_seconds(s), 3);
     json_close(&j, '}');
 }
 
 /* The document into f, then f closed: 0, or -1 when a write or the close
  * failed (errno says why). */
-static int put_and_close(FILE *f, const struct run_record *s)
+static int put_and_close(FILE *f, const struct run_record *s, bool running)
 {
-    put_document(f, s);
+    put_document(f, s, running);
     bool bad = ferror(f) != 0;
     return fclose(f) != 0 || bad ? -1 : 0;
 }
@@ -327,18 +337,25 @@ static int put_and_close(FILE *f, const struct run_record *s)
  * and an existing file that is not a regular file (or a folder) is
  * opened and written as it is, without a temporary. Returns 1 when
  * written so (*rc its exit code), 0 when path is a file to replace. */
-static int write_in_place(const char *path, const struct run_record *s,
-                          int *rc)
+/* 1 or 2 when path names the process's own stdout or stderr, else 0. */
+static int own_stream(const char *path)
 {
     static const char *const own[][2] = {
         {"/dev/stdout", "/dev/fd/1"}, {"/dev/stderr", "/dev/fd/2"}};
-    struct stat st;
-    int fd = -1;
-    for (int i = 0; i < 2 && fd < 0; i++)
+    for (int i = 0; i < 2; i++)
         if (strcmp(path, own[i][0]) == 0 || strcmp(path, own[i][1]) == 0 ||
             (strncmp(path, "/proc/self/fd/", 14) == 0 &&
              strcmp(path + 14, i ? "2" : "1") == 0))
-            fd = fcntl(i + 1, F_DUPFD_CLOEXEC, 3);
+            return i + 1;
+    return 0;
+}
+
+static int write_in_place(const char *path, const struct run_record *s,
+                          int *rc)
+{
+    struct stat st;
+    int own = own_stream(path);
+    int fd = own ? fcntl(own, F_DUPFD_CLOEXEC, 3) : -1;
     if (fd < 0) {
         if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
             S_ISDIR(st.st_mode))
@@ -355,7 +372,7 @@ static int write_in_place(const char *path, const struct run_record *s,
         return 1;
     }
     *rc = 0;
-    if (put_and_close(f, s) != 0) {
+    if (put_and_close(f, s, false) != 0) {
         fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
                 strerror(errno));
         *rc = EX_CANTCREAT;
@@ -389,7 +406,7 @@ int run_summary_write(const struct run_record *s)
                 target ? path : "", target ? "' names)" : "",
                 strerror(errno));
     if (f) {
-        if (put_and_close(f, s) != 0 || rename(tmp, dest) != 0) {
+        if (put_and_close(f, s, false) != 0 || rename(tmp, dest) != 0) {
             fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n",
                     path, strerror(errno));
             unlink(tmp);
@@ -399,6 +416,24 @@ int run_summary_write(const struct run_record *s)
     }
     free(target);
     return rc;
+}
+
+void run_summary_running(const struct run_record *s)
+{
+    const char *path = s->o->summary_path;
+    struct stat st;
+    char tmp[4200];
+    if (!path || own_stream(path) ||
+        (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+        return;
+    char *target = summary_path_link_target(path);
+    const char *dest = target ? target : path;
+    FILE *f = NULL;
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp &&
+        (f = fopen(tmp, "w")) != NULL &&
+        (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0))
+        unlink(tmp);
+    free(target);
 }
 
 int run_summary_usage(const struct batch_opts *o, const char *command,

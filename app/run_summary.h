@@ -67,6 +67,17 @@ const char *run_status_word(const struct run_record *s);
  * EX_CANTCREAT after saying why on stderr. */
 int run_summary_write(const struct run_record *s);
 
+/* The summary of a run that has started and not finished: status
+ * "running", exit_code and finished_at null, and an error saying to run
+ * again if no run is going on. Written when import, report, run or copy
+ * starts, replaced by run_summary_write() at its end: a run stopped by a
+ * signal (SIGTERM from systemd or timeout, SIGINT, SIGKILL), a crash or a
+ * power loss never leaves the summary of the night before, whose success
+ * monitoring would read. Silent: a summary that cannot be written is said
+ * once, by run_summary_write(). Not for a stream (/dev/stdout, a FIFO):
+ * a reader there gets the outcome alone. */
+void run_summary_running(const struct run_record *s);
+
 /* A usage error (64) once --summary FILE was parsed: the summary says so
  * (status "usage", the message as the error). */
 int run_summary_usage(const struct batch_opts *o, const char *command,

@@ -144,6 +144,35 @@ static bool in_folder(const char *path, const char *folder)
     return in;
 }
 
+/* (summary_path.h) path is folder or lies under it, at any depth. */
+bool summary_path_within(const char *path, const char *folder)
+{
+    char *p = normalized(path), *f = normalized(folder);
+    bool in = false;
+    if (p && f) {
+        size_t n = strcmp(f, "/") == 0 ? 0 : strlen(f);
+        in = strncmp(p, f, n) == 0 && (p[n] == '\0' || p[n] == '/');
+    }
+    free(p);
+    free(f);
+    return in || same_file(path, folder);
+}
+
+/* (summary_path.h) the database's file or its link (a dangling one too:
+ * the database is created where it points). */
+bool summary_path_db_within(const char *db, const char *folder)
+{
+    if (!db || db_is_server(db))
+        return false;
+    char *link = resolved(db), *target = summary_path_link_target(db);
+    bool in = summary_path_within(db, folder) ||
+              (link && summary_path_within(link, folder)) ||
+              (target && summary_path_within(target, folder));
+    free(link);
+    free(target);
+    return in;
+}
+
 static bool is_database(const char *summary, const char *db);
 
 bool summary_path_is_database(const char *summary, const char *db)

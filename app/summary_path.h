@@ -23,6 +23,17 @@ bool summary_path_is_database(const char *summary, const char *db);
 bool summary_path_overwrites(const char *summary, const struct batch_opts *o,
                              char *what, size_t size);
 
+/* True when path is the folder folder itself or lies under it, at any
+ * depth, through any path: symbolic links and ".." resolved for the part
+ * that exists, "." and "//" taken out; or both exist and are the same
+ * folder (a bind mount). Neither need exist. */
+bool summary_path_within(const char *path, const char *folder);
+
+/* True when the SQLite database db (NULL or a PostgreSQL URI: false) lies
+ * in folder at any depth: the file itself, or the link named --db (its
+ * .lock is made beside the file, its journal too). */
+bool summary_path_db_within(const char *db, const char *folder);
+
 /* The file the symbolic link path names, which the summary replaces (or,
  * the first night, creates) while the link stays: realpath() when that file
  * exists; for a dangling link, its links followed one by one (at most 40),

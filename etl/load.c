@@ -806,7 +806,10 @@ static int stream_records(struct loader *L, struct csvin *in,
     char again[65];
     sha256_end(md, again);
     if (strcmp(again, r->sha256) != 0)
-        refuse(r, refused, "file changed while being read; file refused", 0);
+        refuse(r, refused, "file changed while being read; file refused: "
+               "is it still being written? deliver a file whole (write it "
+               "under another name, then rename it into place); the next "
+               "run reads it again", 0);
     return L->bulk && !*refused ? stage_done(L, kind, d) : 0;
 }
 

@@ -67,10 +67,15 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
     /* "disk I/O error" alone does not say the disk is full or the file
      * too large: add the system's words when SQLite kept them. */
     int sys = h && code == EX_CANTCREAT ? sqlite3_system_errno(h) : 0;
+    /* A full disk: what to do (each file loads in one transaction, so the
+     * files committed stay and the next run loads the rest). */
+    const char *to_do = rc == SQLITE_FULL || sys == ENOSPC ?
+        "; free space on the database's disk, then run again (what was "
+        "committed is kept; the run completes the rest)" : "";
     return diag_set(d, code, h ? sqlite3_db_filename(h, "main") : NULL, 0,
-                    "%s: %s%s%s", what,
+                    "%s: %s%s%s%s", what,
                     h ? sqlite3_errmsg(h) : "no database",
-                    sys ? ": " : "", sys ? strerror(sys) : "");
+                    sys ? ": " : "", sys ? strerror(sys) : "", to_do);
 }
 
 /* ---- statements --------------------------------------------------------- */

@@ -82,6 +82,12 @@ struct book_job {
 
 /* ---- the output folder --------------------------------------------------- */
 
+/* What to do, said with each problem below (the files a run imported
+ * before its report failed are committed: the next run skips them). */
+static const char OUT_TO_DO[] = "give --out a folder this user can create "
+                                "and write in, then run again (the files "
+                                "already imported are kept)";
+
 /* mkdir -p: every missing component is created; an existing non-folder in
  * the way, or a folder we cannot write in, is EX_CANTCREAT. */
 static int make_dirs(const char *dir, struct diag *d)
@@ -92,7 +98,7 @@ static int make_dirs(const char *dir, struct diag *d)
 
     if (n == 0 || n >= sizeof path)
         return diag_set(d, EX_CANTCREAT, dir, 0, "output folder name is "
-                        "empty or too long");
+                        "empty or too long; %s", OUT_TO_DO);
     memcpy(path, dir, n + 1);
     for (char *p = path + 1;; p++) {
         if (*p != '/' && *p != '\0')
@@ -101,20 +107,21 @@ static int make_dirs(const char *dir, struct diag *d)
         *p = '\0';
         if (mkdir(path, 0777) != 0 && errno != EEXIST)
             return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
-                            "folder '%s': %s", path, strerror(errno));
+                            "folder '%s': %s; %s", path, strerror(errno),
+                            OUT_TO_DO);
         *p = c;
         if (c == '\0')
             break;
     }
     if (stat(dir, &st) != 0)
         return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
-                        "folder: %s", strerror(errno));
+                        "folder: %s; %s", strerror(errno), OUT_TO_DO);
     if (!S_ISDIR(st.st_mode))
         return diag_set(d, EX_CANTCREAT, dir, 0, "cannot create output "
-                        "folder: %s", strerror(ENOTDIR));
+                        "folder: %s; %s", strerror(ENOTDIR), OUT_TO_DO);
     if (access(dir, W_OK | X_OK) != 0)
         return diag_set(d, EX_CANTCREAT, dir, 0, "cannot write in output "
-                        "folder: %s", strerror(errno));
+                        "folder: %s; %s", strerror(errno), OUT_TO_DO);
     return 0;
 }
 

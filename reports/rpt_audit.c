@@ -18,6 +18,7 @@
  * known. */
 #include "reports/rpt_audit.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -113,12 +114,34 @@ static void key_text(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
     sheet_write_cstr(b, ws, row, 1, value, b->text);
 }
 
+/* Widths of the Run sheet's columns: at least run_width's, and each
+ * column holding a count as wide as its widest count needs (a file of
+ * 1 GB, 1,073,741,824 bytes, was #### in a column 13 wide:
+ * tests/e2e/t7500). */
+struct run_widths {
+    double w[10];
+};
+
+/* A count (#,##0, b->count) in column c: its characters, and two more for
+ * the cell's margins, as the listings measure (sheet.c). */
+static void fit_count(struct run_widths *rw, int c, double v)
+{
+    char num[400];
+    int n = snprintf(num, sizeof num, "%.0f", fabs(v));
+    if (n < 1 || (size_t)n >= sizeof num || c < 0 || c >= 10)
+        return;
+    double need = (double)(n + (n - 1) / 3 + (v < 0) + 2);
+    if (need > rw->w[c])
+        rw->w[c] = need;
+}
+
 static void key_number(struct sheet_book *b, lxw_worksheet *ws,
-                       lxw_row_t row, const char *key, double value,
-                       const char *note)
+                       struct run_widths *rw, lxw_row_t row, const char *key,
+                       double value, const char *note)
 {
     sheet_write_cstr(b, ws, row, 0, key, b->label);
     sheet_write_number(b, ws, row, 1, value, NULL);
+    fit_count(rw, 1, value);
     if (note)
         sheet_write_cstr(b, ws, row, 2, note, NULL);
 }
@@ -146,7 +169,8 @@ static void bucket_text(const struct report_opts *o, char *out, size_t size)
 static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
                        const char *const *hdr, const enum sheet_type *types,
-                       const unsigned *wrap, int n_cols, struct diag *d)
+                       const unsigned *wrap, int n_cols,
+                       struct run_widths *rw, struct diag *d)
 {
     struct db_stmt *q;
     int rc;
@@ -167,6 +191,7 @@ static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
             if (types[c] == SHEET_INT && type == DB_INTEGER) {
                 sheet_write_number(b, ws, *row, (lxw_col_t)c,
                                    db_column_double(q, c), NULL);
+                fit_count(rw, c, db_column_double(q, c));
             } else {
                 const void *p = db_column_blob(q, c);
                 size_t len = db_column_bytes(q, c);
@@ -244,7 +269,8 @@ static int write_head(struct db *db, const struct report_opts *o,
 
 /* Apart, below the night: the database's totals since its first import. */
 static int write_totals(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
-                        lxw_row_t *row, struct diag *d)
+                        lxw_row_t *row, struct run_widths *rw,
+                        struct diag *d)
 {
     struct db_stmt *q;
     char text[128];
@@ -257,13 +283,13 @@ static int write_totals(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
         snprintf(text, sizeof text, "%lld loaded, %lld refused",
                  (long long)db_column_int64(q, 1),
                  (long long)db_column_int64(q, 2));
-        key_number(b, ws, (*row)++, "Files imported",
+        key_number(b, ws, rw, (*row)++, "Files imported",
                    db_column_double(q, 0), text);
-        key_number(b, ws, (*row)++, "Rows read", db_column_double(q, 3),
+        key_number(b, ws, rw, (*row)++, "Rows read", db_column_double(q, 3),
                    NULL);
-        key_number(b, ws, (*row)++, "Rows loaded",
+        key_number(b, ws, rw, (*row)++, "Rows loaded",
                    db_column_double(q, 4), NULL);
-        key_number(b, ws, (*row)++, "Rows rejected",
+        key_number(b, ws, rw, (*row)++, "Rows rejected",
                    db_column_double(q, 5), NULL);
     }
     db_finalize(q);
@@ -274,7 +300,7 @@ static int write_totals(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
 
 /* The night's files and their warnings, as tables. */
 static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
-                       lxw_row_t *row, struct diag *d)
+                       lxw_row_t *row, struct run_widths *rw, struct diag *d)
 {
     static const char *const file_hdr[] = {
         "File", "Kind", "SHA-256", "Rows read", "Loaded", "Rejected",
@@ -288,14 +314,14 @@ static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
      * the Kind beside it. */
     static const unsigned file_wrap[] = {36, 0, 0, 0, 0, 0, 0, 40, 0, 40};
     if (write_table(db, b, ws, row, sql_q_audit_files, "the night's files",
-                    file_hdr, file_types, file_wrap, 10, d) != 0)
+                    file_hdr, file_types, file_wrap, 10, rw, d) != 0)
         return -1;
     static const char *const warn_hdr[] = {"File", "Warning"};
     static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
     static const unsigned warn_wrap[] = {36, 0};
     sheet_write_cstr(b, ws, (*row)++, 0, "Warnings", b->label);
     return write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
-                       warn_hdr, warn_types, warn_wrap, 2, d);
+                       warn_hdr, warn_types, warn_wrap, 2, rw, d);
 }
 
 static int write_run(struct db *db, const struct report_opts *o,
@@ -310,30 +336,30 @@ static int write_run(struct db *db, const struct report_opts *o,
 
     if (prescan(db, b, &t, d) != 0)
         return -1;
+    struct run_widths widths, *rw = &widths;
     for (int c = 0; c < 10; c++)
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, run_width[c],
-                             NULL);
+        widths.w[c] = run_width[c];
     if (write_head(db, o, b, ws, &row, d) != 0)
         return -1;
 
     snprintf(text, sizeof text, "%lu loaded, %lu refused, %lu unreadable, "
              "%lu skipped", t.n_status[0], t.n_status[1], t.n_status[2],
              t.n_status[3]);
-    key_number(b, ws, row++, "Files of the night", (double)t.n_files, text);
-    key_number(b, ws, row++, "Rows read", t.rows_read, NULL);
-    key_number(b, ws, row++, "Rows loaded", t.rows_loaded, NULL);
-    key_number(b, ws, row++, "Rows rejected", t.rows_rejected, NULL);
+    key_number(b, ws, rw, row++, "Files of the night", (double)t.n_files, text);
+    key_number(b, ws, rw, row++, "Rows read", t.rows_read, NULL);
+    key_number(b, ws, rw, row++, "Rows loaded", t.rows_loaded, NULL);
+    key_number(b, ws, rw, row++, "Rows rejected", t.rows_rejected, NULL);
     row++;
 
     snprintf(text, sizeof text, "unclosed_calls_%s.xlsx", o->as_of);
-    key_number(b, ws, row++, "Unclosed calls", (double)x->n_unclosed, text);
+    key_number(b, ws, rw, row++, "Unclosed calls", (double)x->n_unclosed, text);
     snprintf(text, sizeof text, "non_compensable_%s.xlsx", o->as_of);
-    key_number(b, ws, row++, "Non-compensable closeouts",
+    key_number(b, ws, rw, row++, "Non-compensable closeouts",
                (double)x->n_noncomp, text);
-    key_number(b, ws, row++, "Rejected rows and refused files",
+    key_number(b, ws, rw, row++, "Rejected rows and refused files",
                (double)n_rejected, "sheet Rejected rows");
-    key_number(b, ws, row++, "Registration exceptions", (double)n_exceptions,
-               "sheet Registration exceptions");
+    key_number(b, ws, rw, row++, "Registration exceptions",
+               (double)n_exceptions, "sheet Registration exceptions");
     /* Every cut this workbook will have made once the tables below are
      * written: the listings' (already counted) and the tables'. */
     unsigned long cut_audit = b->n_cut + t.n_cut;
@@ -341,14 +367,20 @@ static int write_run(struct db *db, const struct report_opts *o,
              "audit %lu; each cut value ends with a marker, and the "
              "database keeps it whole", x->n_cut_unclosed, x->n_cut_noncomp,
              cut_audit);
-    key_number(b, ws, row++, "Text cells cut at 32,767 characters",
+    key_number(b, ws, rw, row++, "Text cells cut at 32,767 characters",
                (double)(x->n_cut_unclosed + x->n_cut_noncomp + cut_audit),
                text);
     row++;
 
-    if (write_night(db, b, ws, &row, d) != 0 ||
-        write_totals(db, b, ws, &row, d) != 0)
+    if (write_night(db, b, ws, &row, rw, d) != 0 ||
+        write_totals(db, b, ws, &row, rw, d) != 0)
         return -1;
+    /* Set once every count is written (libxlsxwriter writes the widths
+     * when the workbook closes). */
+    for (int c = 0; c < 10; c++)
+        sheet_check(b, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c,
+                                            widths.w[c], NULL),
+                    "setting widths");
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 

@@ -6,7 +6,11 @@
 -- lists each file once and as it first happened: loaded, refused,
 -- unreadable, or skipped (its bytes were imported before the night: the
 -- earlier file and when it was imported are named). The Run sheet, the
--- Rejected rows sheet and the --summary JSON read this table.
+-- Rejected rows sheet and the --summary JSON read this table. size_bytes
+-- is BIGINT, as delivery's and imported_file's are on PostgreSQL
+-- (pg001_after, pg005_after): INTEGER is 32 bits there, and a night with a
+-- file of 2 GiB or more failed its report, "integer out of range" (70,
+-- tests/e2e/t7500). SQLite stores either the same.
 CREATE TEMP TABLE night_file (
     delivery_id   INTEGER PRIMARY KEY,
     file_id       INTEGER,
@@ -18,7 +22,7 @@ CREATE TEMP TABLE night_file (
     rows_rejected INTEGER NOT NULL,
     status        TEXT NOT NULL,
     reason        TEXT NOT NULL,
-    size_bytes    INTEGER NOT NULL,
+    size_bytes    BIGINT NOT NULL,
     path          TEXT NOT NULL
 );
 INSERT INTO night_file (delivery_id, file_id, name, kind, sha256, rows_read,
