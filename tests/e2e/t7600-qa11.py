@@ -487,14 +487,24 @@ def sheet_rows(path, sheet):
     return [dict(zip(head, r)) for r in rows[1:]]
 
 
-def compare_report(t, out, A, D, want, what):
+def compare_report(t, out, A, D, want, what, dealer=None):
+    """The three listings as of A (--from D) against the oracle's; with
+    dealer, the statement of that dealer (the same rows, filtered)."""
     a = A.isoformat()
-    unc = sheet_rows(os.path.join(out, "unclosed_calls_%s.xlsx" % a), "Unclosed calls")
+    books = {"unc": "unclosed_calls_%s.xlsx" % a, "nc": "non_compensable_%s.xlsx" % a,
+             "ex": "audit_%s.xlsx" % a}
+    if dealer is not None:
+        books = dict.fromkeys(books, os.path.join("statements_%s" % a, dealer + ".xlsx"))
+        what = "%s, statement of %s" % (what, dealer)
+        want = {"unclosed": [u for u in want["unclosed"] if u[4] == dealer],
+                "noncomp": {k: v for k, v in want["noncomp"].items() if v[0] == dealer},
+                "exceptions": {e for e in want["exceptions"] if e[4] == dealer}}
+    unc = sheet_rows(os.path.join(out, books["unc"]), "Unclosed calls")
     got = [(r["Dispatch ID"], r["Dispatched"], r["Days open"], r["Aging bucket"],
             r["Provider"], r["Provider name"], r["Model"], r["Serial number"], r["Customer"],
             r["Closeout attempts"], r["Source file"], r["Source line"]) for r in unc]
     eq(got, want["unclosed"], "%s: Unclosed calls" % what)
-    nc = sheet_rows(os.path.join(out, "non_compensable_%s.xlsx" % a), "Non-compensable")
+    nc = sheet_rows(os.path.join(out, books["nc"]), "Non-compensable")
     got = {(r["Source file"], r["Source line"]): (
         r["Dealer"], r["Dealer name"], r["Dispatch ID"], r["Serial number"], r["Submitted"],
         r["Completed"], r["Labor hours"], r["Reason"], r["All reasons"]) for r in nc}
@@ -503,7 +513,7 @@ def compare_report(t, out, A, D, want, what):
         diff = {k: (got.get(k), want["noncomp"].get(k))
                 for k in set(got) | set(want["noncomp"]) if got.get(k) != want["noncomp"].get(k)}
         raise AssertionError("%s: Non-compensable differs (got, want): %r" % (what, diff))
-    ex = sheet_rows(os.path.join(out, "audit_%s.xlsx" % a), "Registration exceptions")
+    ex = sheet_rows(os.path.join(out, books["ex"]), "Registration exceptions")
     got = {(r["Dispatch ID"], r["Exception"], r["Dispatched"], r["Serial number"],
             r["Provider"], r["Source file"], r["Source line"]) for r in ex}
     eq(len(got), len(ex), "%s: one exception row per dispatch and code" % what)
@@ -511,6 +521,69 @@ def compare_report(t, out, A, D, want, what):
         raise AssertionError("%s: Registration exceptions: extra %r, missing %r"
                              % (what, sorted(got - want["exceptions"]),
                                 sorted(want["exceptions"] - got)))
+
+
+def table(rows, first):
+    """The rows of the Summary table whose header row starts with first,
+    up to a blank row or a Total row, as {first cell: rest}."""
+    out, on = {}, False
+    for r in rows:
+        if on:
+            if r[0] is None or r[0] == "Total" or not any(v is not None for v in r):
+                break
+            out[r[0]] = list(r[1:])
+        elif r[0] == first:
+            on = True
+    return out
+
+
+def compare_summaries(out, A, want, bounds, what):
+    """SPEC §4 Summary: totals by aging bucket and by provider (unclosed),
+    by reason and by dealer with labor hours (non-compensable)."""
+    a = A.isoformat()
+    labels = [bucket(b, bounds) for b in [0] + [x + 1 for x in bounds]]
+    ws = openpyxl.load_workbook(os.path.join(out, "unclosed_calls_%s.xlsx" % a))["Summary"]
+    rows = list(ws.iter_rows(values_only=True))
+    got = {k: v[2] for k, v in table(rows, "Aging bucket").items()}
+    eq(got, {b: sum(1 for u in want["unclosed"] if u[3] == b) for b in labels},
+       "%s: unclosed Summary by bucket" % what)
+    got = {k: [v[1]] + v[2:2 + len(labels)] for k, v in table(rows, "Provider").items()}
+    mine = {}
+    for u in want["unclosed"]:
+        row = mine.setdefault(u[4] or "(none)", [0] + [0] * len(labels))
+        row[0] += 1
+        row[1 + labels.index(u[3])] += 1
+    eq(got, mine, "%s: unclosed Summary by provider" % what)
+    ws = openpyxl.load_workbook(os.path.join(out, "non_compensable_%s.xlsx" % a))["Summary"]
+    rows = list(ws.iter_rows(values_only=True))
+    got = {k: (v[0], round(v[1], 6)) for k, v in table(rows, "Primary reason").items()}
+    mine = {}
+    for v in want["noncomp"].values():
+        n, h = mine.get(v[7], (0, 0))
+        mine[v[7]] = (n + 1, round(h + (v[6] or 0), 6))
+    eq(got, {k: mine.get(k, (0, 0)) for k in REASONS}, "%s: non-compensable Summary by reason"
+       % what)
+    got = {k: (v[1], round(v[2], 6), v[3:3 + len(REASONS)])
+           for k, v in table(rows, "Dealer").items()}
+    mine = {}
+    for v in want["noncomp"].values():
+        n, h, per = mine.get(v[0], (0, 0, [0] * len(REASONS)))
+        per = per[:]
+        per[REASONS.index(v[7])] += 1
+        mine[v[0]] = (n + 1, round(h + (v[6] or 0), 6), per)
+    eq(got, mine, "%s: non-compensable Summary by dealer" % what)
+
+
+def compare_statements(t, out, A, D, want, what):
+    """SPEC §4: a statement for every dealer with an unclosed call (as
+    provider) or a non-compensable closeout, holding the same rows."""
+    folder = os.path.join(out, "statements_%s" % A.isoformat())
+    dealers = ({u[4] for u in want["unclosed"] if u[4]}
+               | {v[0] for v in want["noncomp"].values()})
+    got = sorted(f[:-5] for f in os.listdir(folder)) if os.path.isdir(folder) else []
+    eq(got, sorted(dealers), "%s: statements" % what)
+    for dealer in dealers:
+        compare_report(t, out, A, D, want, what, dealer)
 
 
 def compare_explain(t, db, A, oracle, want, bopt, what):
@@ -624,6 +697,8 @@ def one_seed(seed):
             A = rng.choice(DAYS[3:] + [DAYS[0] - dt.timedelta(days=1), dt.date(2026, 3, 20)])
             D = rng.choice(DAYS) if rng.random() < 0.3 else None
             opts = ["--as-of", A.isoformat()] + (["--from", D.isoformat()] if D and D <= A else [])
+            statements = rng.random() < 0.5
+            opts += ["--statements"] if statements else []
             D = D if D and D <= A else None
             out = t.p("out%d" % night)
             what = "seed %d night %d (as of %s%s)" % (seed, night, A, ", from %s" % D if D else "")
@@ -645,6 +720,8 @@ def one_seed(seed):
                 r = svc("report", "--db", db, "--out", out, "--quiet", *opts)
                 eq(r.code, 0, "%s: %r" % (what, r))
             compare_report(t, out, A, D, oracle.reconcile(A, D), what)
+            if statements:
+                compare_statements(t, out, A, D, oracle.reconcile(A, D), what)
             # Another as-of date on the same data (earlier, or later).
             # Another as-of date on the same data (earlier, or later), with
             # other aging buckets now and then.
@@ -659,6 +736,7 @@ def one_seed(seed):
             want = oracle.reconcile(A2, None, bounds)
             what = "%s, then as of %s %s" % (what, A2, " ".join(bopt))
             compare_report(t, out, A2, None, want, what)
+            compare_summaries(out, A2, want, bounds, what)
             if not explained and night == nights - 1:
                 compare_explain(t, db, A2, oracle, want, bopt, what)
                 explained = True
