@@ -23,10 +23,19 @@ with --from.
 
 For every report the three listings (Unclosed calls; Non-compensable with
 Reason and All reasons; Registration exceptions), dealer names, source
-file and line, are compared row for row with the oracle, and `explain
---json` for every dispatch id at one as-of date per seed is compared with
-the oracle too (standing, days open, bucket, attempts, exceptions, each
-closeout's state and reasons).
+file and line, are compared row for row with the oracle; so are the
+dealer statements (which dealers get one, the same rows filtered) and
+the Summary totals (by bucket, provider, reason, dealer with hours); and
+`explain --json` for every dispatch id at one as-of date per seed, and
+for a sample of closeout and registration rows by --source (standing,
+days open, bucket, attempts, exceptions, each closeout's state and
+reasons, a registration's dispatches active on their day), and without
+--as-of (the latest recorded as-of date).
+
+Found with it (seen red, fixed in the rules): a serial or model that
+normalizes to '' ('-', '- -') matched another such value -- a call with
+serial '-' was "registered" to the dealer of a registration '--', and a
+closeout with serial '--' was accepted for it (README "Rules").
 
 Seeds: 14 (4 under valgrind or a sanitizer build, 6 on PostgreSQL)."""
 import datetime as dt
@@ -439,7 +448,7 @@ class Feeds:
                 return fdate(rng, day + dt.timedelta(days=rng.choice([-1, 0, 0, 1, 2])))
             return fdate(rng, rng.choice(DAYS))
         if col == "labor_hours":
-            return rng.choice(["1", "1.5", ".5", "0", "2.25", "0.0"])
+            return rng.choice(["1", "1.5", ".5", "0", "2.25", "0.0", "-0", "24"])
         return rng.choice(["T1", "R2", "x"])
 
     def file(self, t, folder, kind, rows):
@@ -684,6 +693,7 @@ def one_seed(seed):
         db = t.p("svc.db")
         nights = rng.randrange(2, 4) * SCALE
         explained = False
+        reported = []
         for night in range(nights):
             files = []
             for kind, make, lo, hi in (("registrations", feeds.registration, 1, 4),
@@ -720,6 +730,7 @@ def one_seed(seed):
                 r = svc("report", "--db", db, "--out", out, "--quiet", *opts)
                 eq(r.code, 0, "%s: %r" % (what, r))
             compare_report(t, out, A, D, oracle.reconcile(A, D), what)
+            reported.append(A)
             if statements:
                 compare_statements(t, out, A, D, oracle.reconcile(A, D), what)
             # Another as-of date on the same data (earlier, or later).
@@ -736,10 +747,19 @@ def one_seed(seed):
             want = oracle.reconcile(A2, None, bounds)
             what = "%s, then as of %s %s" % (what, A2, " ".join(bopt))
             compare_report(t, out, A2, None, want, what)
+            reported.append(A2)
             compare_summaries(out, A2, want, bounds, what)
             if not explained and night == nights - 1:
                 compare_explain(t, db, A2, oracle, want, bopt, what)
                 explained = True
+        # explain without --as-of: the latest recorded report's as-of date
+        # (the latest date, not the latest run: SPEC §5).
+        for k in sorted(oracle.current("dispatches"))[:1]:
+            r = svc("explain", "--db", db, "--json", k)
+            eq(r.code, 0, "seed %d: explain %s: %r" % (seed, k, r))
+            got = json.loads(r.out)
+            eq((got["as_of"], got["as_of_basis"] != "option"),
+               (max(reported).isoformat(), True), "seed %d: explain without --as-of" % seed)
 
 
 def test_a_serial_or_model_that_normalizes_to_nothing_names_no_machine():
