@@ -794,6 +794,29 @@ def test_a_serial_or_model_that_normalizes_to_nothing_names_no_machine():
         compare_explain(t, t.p("svc.db"), A, oracle, want, [], "'-' serials")
 
 
+def test_statements_when_no_dealer_has_one():
+    """--statements on a night where no dealer has an unclosed call or a
+    non-compensable closeout (an as-of date before every dispatch): the
+    statements folder is empty. Reading it back for the report's record
+    passed qsort() a null array, undefined behaviour that the ASan+UBSan
+    build stopped on (exit 1, "null pointer passed as argument 1")."""
+    with Tmp() as t:
+        f = t.write("dispatches_1.csv", ",".join(DSP_COLS) + "\n"
+                    "Q1,2026-03-05 10:00,iPF770,AB12,D1,c,,,\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f, "--quiet")
+        eq(r.code, 0, r)
+        for _ in range(2):                     # and its re-run
+            r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of",
+                    "2026-03-01", "--statements", "--quiet")
+            eq((r.code, r.err), (0, ""), r)
+            folder = t.p("out", "statements_2026-03-01")
+            eq(os.listdir(folder) if os.path.isdir(folder) else [], [], "statements")
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of",
+                "2026-03-05", "--statements", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        eq(os.listdir(t.p("out", "statements_2026-03-05")), ["D1.xlsx"], "statements")
+
+
 def test_the_listings_agree_with_an_oracle_written_from_the_spec():
     for seed in SEEDS:
         one_seed(seed)
