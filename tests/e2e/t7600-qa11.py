@@ -694,6 +694,7 @@ def one_seed(seed):
         nights = rng.randrange(2, 4) * SCALE
         explained = False
         reported = []
+        earlier = []                        # every file delivered so far
         for night in range(nights):
             files = []
             for kind, make, lo, hi in (("registrations", feeds.registration, 1, 4),
@@ -713,7 +714,13 @@ def one_seed(seed):
             out = t.p("out%d" % night)
             what = "seed %d night %d (as of %s%s)" % (seed, night, A, ", from %s" % D if D else "")
             if rng.random() < 0.5:
-                # run: registrations, dispatches, closeouts, each by file name
+                # run: registrations, dispatches, closeouts, each by file name;
+                # the inbox may still hold earlier nights' files (same bytes:
+                # skipped, no new version of anything)
+                if rng.random() < 0.5:
+                    for f in earlier:
+                        with open(f[1], "rb") as src:
+                            t.write(os.path.join("in%d" % night, f[2]), src.read())
                 order = {"registrations": 0, "dispatches": 1, "closeouts": 2}
                 for f in sorted(files, key=lambda f: (order[f[0]], f[2].encode())):
                     oracle.load(f[0], f[2], f[3])
@@ -727,13 +734,17 @@ def one_seed(seed):
                     oracle.load(f[0], f[2], f[3])
                     r = svc("import", "--db", db, "--kind", f[0], "--quiet", f[1])
                     eq(r.code, 0, "%s: import %s: %r" % (what, f[2], r))
+                    if earlier and rng.random() < 0.2:      # an earlier file again:
+                        g = rng.choice(earlier)              # skipped
+                        r = svc("import", "--db", db, "--kind", g[0], "--quiet", g[1])
+                        eq(r.code, 0, "%s: import %s again: %r" % (what, g[2], r))
                 r = svc("report", "--db", db, "--out", out, "--quiet", *opts)
                 eq(r.code, 0, "%s: %r" % (what, r))
+            earlier += files
             compare_report(t, out, A, D, oracle.reconcile(A, D), what)
             reported.append(A)
             if statements:
                 compare_statements(t, out, A, D, oracle.reconcile(A, D), what)
-            # Another as-of date on the same data (earlier, or later).
             # Another as-of date on the same data (earlier, or later), with
             # other aging buckets now and then.
             A2 = rng.choice(DAYS)
