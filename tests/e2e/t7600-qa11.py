@@ -595,8 +595,35 @@ def compare_statements(t, out, A, D, want, what):
         compare_report(t, out, A, D, want, what, dealer)
 
 
+def standing_text(k, A, want):
+    """The text explain's last line should start with, from the oracle."""
+    line = "standing as of %s: " % A.isoformat()
+    if k not in want["dsp"]:
+        return line + "dispatched after the as-of date ("
+    failed = sum(1 for c in want["clo"] if c.key[1] == k and want["reasons"][id(c)])
+    unc = {u[0]: u for u in want["unclosed"]}
+    if k in unc:
+        u = unc[k]
+        return line + "unclosed, %d days open, aging bucket %s%s\n" % (
+            u[2], u[3], "; only non-compensable attempts (%d)" % u[9] if u[9]
+            else "; no closeout attempt")
+    if k in want["accepted"]:
+        acc = want["accepted"][k]
+        return line + "closed by closeout at %s:%d, submitted %s%s\n" % (
+            acc.file, acc.line, acc.key[2].strftime("%Y-%m-%d %H:%M:%S"),
+            "; also non-compensable closeouts (%d)" % failed if failed else "")
+    return line + "cancelled%s\n" % ("; only non-compensable attempts (%d)" % failed
+                                     if failed else "")
+
+
 def compare_explain(t, db, A, oracle, want, bopt, what):
     for k in IDS:
+        if k in want["dsp_all"]:
+            r = svc("explain", "--db", db, "--as-of", A.isoformat(), *bopt, k)
+            eq(r.code, 0, "%s: explain %s: %r" % (what, k, r))
+            last = r.out[r.out.rindex("standing as of"):]
+            check(last.startswith(standing_text(k, A, want)), "%s: explain %s says %r, not %r"
+                  % (what, k, last, standing_text(k, A, want)))
         r = svc("explain", "--db", db, "--as-of", A.isoformat(), "--json", *bopt, k)
         if k not in want["dsp_all"]:
             eq(r.code, 65, "%s: explain of %s, never imported: %r" % (what, k, r))
