@@ -201,6 +201,9 @@ class Oracle:
                     or not trim(c["resolution_code"])):
                 codes.append("INCOMPLETE_SECTION2")
             reasons[id(c)] = codes
+            c.blank = [col for col in ("serial_number", "completed_on", "technician",
+                                       "labor_hours", "resolution_code")
+                       if not trim(c[col]) or (col == "labor_hours" and float(hours) == 0)]
         # Check 7 and the accepted closeout.
         accepted = {}
         for c in sorted(clo, key=lambda c: (c.key[2], c.seq, c.line)):
@@ -221,7 +224,8 @@ class Oracle:
                     trim(c["serial_number"]) or None, c.key[2],
                     dt.datetime(comp.year, comp.month, comp.day) if comp else None,
                     float(hours) if hours else None,
-                    reasons[id(c)][0], ";".join(reasons[id(c)]))
+                    reasons[id(c)][0], ";".join(reasons[id(c)]),
+                    "blank: " + ", ".join(c.blank) if c.blank else None)
 
         unclosed = []
         for k, d in dsp.items():
@@ -516,7 +520,11 @@ def compare_report(t, out, A, D, want, what, dealer=None):
     nc = sheet_rows(os.path.join(out, books["nc"]), "Non-compensable")
     got = {(r["Source file"], r["Source line"]): (
         r["Dealer"], r["Dealer name"], r["Dispatch ID"], r["Serial number"], r["Submitted"],
-        r["Completed"], r["Labor hours"], r["Reason"], r["All reasons"]) for r in nc}
+        r["Completed"], r["Labor hours"], r["Reason"], r["All reasons"],
+        # INCOMPLETE_SECTION2's detail names the blank values, in SPEC order
+        [x for x in (r["Detail"] or "").split("; ") if x.startswith("blank: ")] or [None])
+        for r in nc}
+    got = {k: v[:-1] + tuple(v[-1]) for k, v in got.items()}
     eq(len(got), len(nc), "%s: one Non-compensable row per closeout" % what)
     if got != want["noncomp"]:
         diff = {k: (got.get(k), want["noncomp"].get(k))
