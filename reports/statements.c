@@ -154,7 +154,10 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
             n_names++;
     }
     closedir(dp);
-    qsort(names, n_names, sizeof *names, by_name);
+    /* A folder with no statement leaves names NULL, and qsort() must not
+     * be given a null array even for no element (C11 7.1.4, 7.22.5). */
+    if (n_names > 1)
+        qsort(names, n_names, sizeof *names, by_name);
     struct evp_md_ctx_st *md = rc == 0 ? sha256_begin() : NULL;
     for (size_t k = 0; k < n_names && md; k++) {
         char path[4400], file_hex[SHA256_HEX_SIZE];

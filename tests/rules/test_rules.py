@@ -473,6 +473,13 @@ case("serial normalization: 'ipf-8400s' == 'IPF8400S', 'sn 1' == 'SN-1'",
                     ("closeouts_1.csv", 3, None, "", "", 1, 1)],
      unclosed_call=[])
 
+case("a closeout serial that normalizes to '' mismatches, even a dispatch's '-'",
+     [F("dispatches_1.csv", D("X1", serial="-")),
+      F("closeouts_1.csv", C(serial="- -"))],
+     closeout_reason=[("closeouts_1.csv", 2, 4, "SERIAL_MISMATCH",
+                       "serial '- -' differs from dispatch serial '-'")],
+     unclosed_call=[("X1", 7, 1, "0-7", 1, "dispatches_1.csv", 2)])
+
 case("blank closeout serial: INCOMPLETE_SECTION2, not SERIAL_MISMATCH",
      [DISP, F("closeouts_1.csv", C(serial=""))],
      closeout_reason=[("closeouts_1.csv", 2, 6, "INCOMPLETE_SECTION2",
@@ -720,6 +727,18 @@ case("NO_REGISTRATION: serial never registered",
 case("NO_REGISTRATION excludes the other four (blank provider, no regs)",
      [F("dispatches_1.csv", D("X1", provider="", model="iPF9400"))],
      registration_exception=[NO_REG])
+
+case("a serial that normalizes to '' matches no registration, not even '--'",
+     [F("dispatches_1.csv", D("X1", serial="-")),
+      F("registrations_1.csv", R("D2", serial="--"), R("D1", serial="- -"))],
+     registration_exception=[exc(1, "NO_REGISTRATION",
+                                 "no registration of serial '-' active on 2026-03-05")])
+
+case("a model that normalizes to '' is no registered model: MODEL_MISMATCH",
+     [F("dispatches_1.csv", D("X1", model="-")),
+      F("registrations_1.csv", R("D1", model="- -"))],
+     registration_exception=[exc(4, "MODEL_MISMATCH",
+                                 "model '-' not among registered models '- -'")])
 
 case("registration active from registered_on: the day itself counts",
      regs(R("D1", registered="2026-03-05")), registration_exception=[])
