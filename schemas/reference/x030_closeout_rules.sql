@@ -108,16 +108,15 @@ SELECT k.closeout_id, 3, 'PROVIDER_MISMATCH',
  WHERE k.dispatch_exists = 1
    AND k.dealer_id <> k.provider_id
 UNION ALL
--- 4. SERIAL_MISMATCH: normalized compare, only when the closeout gives one;
---    one that normalizes to '' ('-') names no machine and mismatches.
+-- 4. SERIAL_MISMATCH: normalized compare, only when the closeout gives one
+--    (one that normalizes to '', e.g. '-', compares as '': README "Rules").
 SELECT k.closeout_id, 4, 'SERIAL_MISMATCH',
        'serial ''' || k.closeout_serial || ''' differs from dispatch serial '''
        || k.dispatch_serial || ''''
   FROM closeout_with_dispatch AS k
  WHERE k.dispatch_exists = 1
    AND k.closeout_serial <> ''
-   AND (k.closeout_serial_norm <> k.dispatch_serial_norm
-        OR k.closeout_serial_norm = '')
+   AND k.closeout_serial_norm <> k.dispatch_serial_norm
 UNION ALL
 -- 5. SERVICE_BEFORE_DISPATCH: day numbers, so the same day is fine.
 SELECT k.closeout_id, 5, 'SERVICE_BEFORE_DISPATCH',

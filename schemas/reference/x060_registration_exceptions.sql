@@ -52,7 +52,6 @@ SELECT d.dispatch_id,
   FROM dispatch_current AS d
  CROSS JOIN run_ctx AS x
   JOIN registration_current AS r ON r.serial_norm = d.serial_norm
-                                AND r.serial_norm <> ''  -- '-' names no machine
                                 AND r.registered_day <= d.dispatched_day
  WHERE d.dispatched_day <= x.as_of_day
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);
@@ -66,8 +65,7 @@ SELECT a.dispatch_id,
        MAX(CASE WHEN a.dealer_id = a.provider_id THEN 1 ELSE 0 END)
            AS provider_registered,
        MAX(a.wmp_selected) AS wmp_selected,
-       MAX(CASE WHEN a.model_norm = a.dispatch_model_norm
-                 AND a.dispatch_model_norm <> '' THEN 1 ELSE 0 END)
+       MAX(CASE WHEN a.model_norm = a.dispatch_model_norm THEN 1 ELSE 0 END)
            AS model_registered,
        CASE WHEN MIN(a.dealer_id) < MAX(a.dealer_id) THEN 1 ELSE 0 END
            AS is_overlapping

@@ -29,7 +29,6 @@ SELECT d.dispatch_id,
        r.registration_id
   FROM cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
-                            AND r.serial_norm <> ''    -- '-' names no machine
                             AND r.registered_day <= d.dispatched_day
  WHERE d.dispatched_day <= (SELECT x.as_of_day FROM run_ctx AS x)
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day);

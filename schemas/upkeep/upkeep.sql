@@ -131,11 +131,10 @@ SELECT k.closeout_id, k.file_id, k.line, k.submitted_at, k.submitted_day,
                                    || ''' is not the provider '''
                                    || d.provider_id || '''' END
                END AS detail3,
--- 4. SERIAL_MISMATCH: normalized compare, only when the closeout gives one;
---    a given serial that normalizes to '' ('-') names no machine, so it
---    mismatches whatever the dispatch's (README "Rules").
+-- 4. SERIAL_MISMATCH: normalized compare, only when the closeout gives one
+--    (one that normalizes to '', e.g. '-', compares as '': README "Rules").
                CASE WHEN c.serial_number <> ''
-                     AND (c.serial_norm <> d.serial_norm OR c.serial_norm = '')
+                     AND c.serial_norm <> d.serial_norm
                     THEN 'serial ''' || c.serial_number
                          || ''' differs from dispatch serial '''
                          || d.serial_number || ''''
@@ -317,15 +316,13 @@ SELECT t.dispatch_row_id,
        MAX(CASE WHEN r.dealer_id = d.provider_id THEN 1 ELSE 0 END)
            AS provider_registered,
        MAX(r.wmp_selected) AS wmp_selected,
-       MAX(CASE WHEN r.model_norm = d.model_norm AND d.model_norm <> ''
-                THEN 1 ELSE 0 END)
+       MAX(CASE WHEN r.model_norm = d.model_norm THEN 1 ELSE 0 END)
            AS model_registered,
        CASE WHEN MIN(r.dealer_id) < MAX(r.dealer_id) THEN 1 ELSE 0 END
            AS is_overlapping
   FROM touched_exception AS t
  CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
-                            AND r.serial_norm <> ''
                             AND r.registered_day <= d.dispatched_day
  WHERE d.dispatch_row_id = t.dispatch_row_id
    AND (r.removed_day IS NULL OR d.dispatched_day < r.removed_day)
@@ -359,7 +356,6 @@ SELECT d.dispatch_id,
   FROM upkeep_registration_fact AS f
  CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
-                            AND r.serial_norm <> ''
                             AND r.registered_day <= d.dispatched_day
  WHERE d.dispatch_row_id = f.dispatch_row_id
    AND (f.provider_registered = 0 OR f.wmp_selected = 1

@@ -473,12 +473,19 @@ case("serial normalization: 'ipf-8400s' == 'IPF8400S', 'sn 1' == 'SN-1'",
                     ("closeouts_1.csv", 3, None, "", "", 1, 1)],
      unclosed_call=[])
 
-case("a closeout serial that normalizes to '' mismatches, even a dispatch's '-'",
+# README "Rules": a serial or model that normalizes to '' compares as ''
+# (SPEC §2 literally): against a real serial it mismatches, against
+# another placeholder it is equal.
+case("a closeout serial that normalizes to '' mismatches a real one",
+     [DISP, F("closeouts_1.csv", C(serial="-"))],
+     closeout_reason=[("closeouts_1.csv", 2, 4, "SERIAL_MISMATCH",
+                       "serial '-' differs from dispatch serial 'SN-1'")],
+     unclosed_call=[("X1", 7, 1, "0-7", 1, "dispatches_1.csv", 2)])
+
+case("a closeout serial '- -' equals a dispatch's '-' (both normalize to '')",
      [F("dispatches_1.csv", D("X1", serial="-")),
       F("closeouts_1.csv", C(serial="- -"))],
-     closeout_reason=[("closeouts_1.csv", 2, 4, "SERIAL_MISMATCH",
-                       "serial '- -' differs from dispatch serial '-'")],
-     unclosed_call=[("X1", 7, 1, "0-7", 1, "dispatches_1.csv", 2)])
+     closeout_reason=[], unclosed_call=[])
 
 case("blank closeout serial: INCOMPLETE_SECTION2, not SERIAL_MISMATCH",
      [DISP, F("closeouts_1.csv", C(serial=""))],
@@ -728,17 +735,22 @@ case("NO_REGISTRATION excludes the other four (blank provider, no regs)",
      [F("dispatches_1.csv", D("X1", provider="", model="iPF9400"))],
      registration_exception=[NO_REG])
 
-case("a serial that normalizes to '' matches no registration, not even '--'",
+case("a dispatch serial '-' matches registrations of '--' and '- -'",
      [F("dispatches_1.csv", D("X1", serial="-")),
       F("registrations_1.csv", R("D2", serial="--"), R("D1", serial="- -"))],
+     registration_exception=[exc(5, "OVERLAPPING_REGISTRATION",
+                                 "dealers 'D1', 'D2' all registered on 2026-03-05")])
+
+case("a dispatch serial '-' matches no registration of a real serial",
+     [F("dispatches_1.csv", D("X1", serial="-")),
+      F("registrations_1.csv", R("D1"))],
      registration_exception=[exc(1, "NO_REGISTRATION",
                                  "no registration of serial '-' active on 2026-03-05")])
 
-case("a model that normalizes to '' is no registered model: MODEL_MISMATCH",
+case("a dispatch model '-' equals a registered model '- -'",
      [F("dispatches_1.csv", D("X1", model="-")),
       F("registrations_1.csv", R("D1", model="- -"))],
-     registration_exception=[exc(4, "MODEL_MISMATCH",
-                                 "model '-' not among registered models '- -'")])
+     registration_exception=[])
 
 case("registration active from registered_on: the day itself counts",
      regs(R("D1", registered="2026-03-05")), registration_exception=[])

@@ -51,9 +51,8 @@ SELECT r.registration_id,
         AND s.registered_day = r.registered_day
         AND s.dealer_id = r.dealer_id
         AND s.registration_id <> r.registration_id
- WHERE (r.serial_norm = (SELECT v.serial_norm FROM dispatch_current AS v
-                          WHERE v.dispatch_id = :dispatch_id)
-        AND r.serial_norm <> '')           -- '-' names no machine
+ WHERE r.serial_norm = (SELECT v.serial_norm FROM dispatch_current AS v
+                         WHERE v.dispatch_id = :dispatch_id)
     OR r.registration_id = :registration_id
  ORDER BY r.registered_day, r.dealer_id, r.file_id, r.line,
           r.registration_id;

@@ -32,6 +32,5 @@ SELECT d.dispatch_id,
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
   JOIN dispatch_current AS d ON d.serial_norm = r.serial_norm
-                             AND d.serial_norm <> ''   -- '-' names no machine
  WHERE r.registration_id = :registration_id
  ORDER BY d.dispatched_at, d.dispatch_id;
