@@ -437,7 +437,8 @@ static void put_standing(struct ex *x, const char *state)
     if (strcmp(state, "unclosed") == 0) {
         fputs("unclosed, ", x->f);
         ex_t_v(x, st, S_DAYS_OPEN);
-        fputs(" days open, aging bucket ", x->f);
+        fputs(db_column_int64(st, S_DAYS_OPEN) == 1 ? " day open, aging "
+              "bucket " : " days open, aging bucket ", x->f);
         if (ex_is_null(st, S_BUCKET))
             fputs("(none: no configured bucket holds it)", x->f);
         else

@@ -240,6 +240,20 @@ def test_as_of_before_the_later_closeout():
            (3, "0-7", 1))
 
 
+def test_one_day_open_is_singular():
+    """The standing line of a call open one day says "1 day open" (it said
+    "1 days open"); 0 and 2 or more keep "days"."""
+    with Tmp() as t:
+        db = build(t)
+        for as_of, words in (("2026-03-03", "1 day open"),
+                             ("2026-03-04", "2 days open"),
+                             ("2026-03-02", "0 days open")):
+            r = svc("explain", "--db", db, "--as-of", as_of, "X1")
+            eq(r.code, 0, r)
+            check(lines(r)[-1].startswith("standing as of %s: unclosed, %s, aging "
+                                          "bucket 0-7" % (as_of, words)), r.out)
+
+
 # ---- cancelled, unclosed, registration exceptions, after A --------------------
 
 def test_cancelled_dispatch():

@@ -615,8 +615,8 @@ def standing_text(k, A, want):
     unc = {u[0]: u for u in want["unclosed"]}
     if k in unc:
         u = unc[k]
-        return line + "unclosed, %d days open, aging bucket %s%s\n" % (
-            u[2], u[3], "; only non-compensable attempts (%d)" % u[9] if u[9]
+        return line + "unclosed, %d %s open, aging bucket %s%s\n" % (
+            u[2], "day" if u[2] == 1 else "days", u[3], "; only non-compensable attempts (%d)" % u[9] if u[9]
             else "; no closeout attempt")
     if k in want["accepted"]:
         acc = want["accepted"][k]
