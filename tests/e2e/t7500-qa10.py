@@ -165,6 +165,13 @@ def test_run_sheet_counts_fit_their_columns_a_file_of_1_gb_and_more():
 
 # ---- 3. a run stopped by a signal: the summary is not yesterday's ---------
 
+def default_signals():
+    """In the child before exec: SIGINT and SIGTERM back to their default
+    action (see below)."""
+    for s in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(s, signal.SIG_DFL)
+
+
 def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
     with Tmp() as t:
         night(t)
@@ -176,10 +183,16 @@ def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
             # held 10 s before the workbooks (reports/report.c test_pause)
             env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="report")
+            # The signal's default action in the child, whatever this test
+            # inherited: a shell without job control starts a background
+            # job (CI's, a nohup) with SIGINT ignored, and an ignored
+            # signal stays ignored across fork and exec -- svcrecon would
+            # then finish its night and exit 0.
             p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
                                      "out", "--as-of", AS_OF, "--quiet", "--summary",
                                      "s.json", cwd=t.path), cwd=t.path, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 preexec_fn=default_signals)
             end = time.time() + 60
             while query(t.p("svc.db"), "SELECT count(*) FROM delivery WHERE "
                         "name = 'dispatches_2.csv'") == [(0,)] and p.poll() is None:
