@@ -25,14 +25,21 @@ file (the audit workbook's line 0, explain FILE:0) and in the summary:
 - PostgreSQL's full disk (SQLSTATE 53100): SQLite's full disk already
   said "free space on the database's disk, then run again"; PostgreSQL's
   gave the server's words alone. A trigger raising 53100 on the
-  dispatch table stands in for the full disk (PostgreSQL pass only)."""
+  dispatch table stands in for the full disk (PostgreSQL pass only);
+- a SQLite --db naming a folder: "cannot open database: not a regular
+  file" (give --db the database's file);
+- a lock file that cannot be made beside the database (a folder that
+  takes no new file): /proc said "the database's folder '/proc' does not
+  exist; create it (mkdir -p '/proc')", which is false; now the folder
+  is said missing only when it is, and "cannot create lock file: …" says
+  to give --db a path in a folder this user can create files in."""
 import json
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, Tmp, check, connect, eq, main,  # noqa: E402
-                     query, skip, svc, validate_summary)
+                     query, skip, sqlite_only, svc, validate_summary)
 
 DSP_ROW = "D1,2026-03-08 09:30,iPF8400S,S1,CA1042,customer,02108,P,OPEN"
 
@@ -176,6 +183,43 @@ def test_a_field_too_long_says_to_look_for_an_open_quote():
         eq(reason, "line 2: field longer than 1048576 bytes; file refused: look for a "
            "quote that is not closed (the rest of the file then reads as one field), or "
            "shorten the value; then deliver the file again")
+
+
+@sqlite_only("a SQLite --db that is a folder")
+def test_a_db_that_is_a_folder_says_to_name_the_file():
+    with Tmp() as t:
+        os.mkdir(t.p("state"))
+        f = t.csv("dispatches_1.csv", DSP_HDR, [DSP_ROW])
+        for args in (["import", "--kind", "dispatches", f], ["report", "--out", t.p("out")]):
+            r = svc(args[0], "--db", t.p("state"), *args[1:])
+            eq(r.code, 66, r)
+            check(t.p("state") + ": cannot open database: not a regular file; give --db "
+                  "the database's file (a folder or a device is not one)" in r.err, r.err)
+
+
+@sqlite_only("SQLite's lock file beside the database")
+def test_a_lock_file_that_cannot_be_made_says_where_to_put_the_db():
+    # /proc and /sys exist but take no new file (even for root): the lock
+    # file cannot be made. /proc said "the database's folder '/proc' does
+    # not exist; create it (mkdir -p '/proc')"; /sys gave the system's
+    # words alone.
+    with Tmp() as t:
+        f = t.csv("dispatches_1.csv", DSP_HDR, [DSP_ROW])
+        for db, why in (("/proc/svcrecon-t7700.db", "No such file or directory"),
+                        ("/sys/svcrecon-t7700.db", "Permission denied")):
+            if os.path.exists(db):
+                skip("%s exists" % db)
+            r = svc("import", "--db", db, "--kind", "dispatches", f)
+            eq(r.code, 73, r)
+            check(db + ".lock: cannot create lock file: " + why + "; svcrecon keeps it "
+                  "beside the database: give --db a path in a folder this user can create "
+                  "files in" in r.err, r.err)
+            check("does not exist" not in r.err, r.err)
+        # a folder that really is missing still says so
+        r = svc("import", "--db", t.p("nodir", "svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 73, r)
+        check("the database's folder '%s' does not exist; create it" % t.p("nodir") in r.err,
+              r.err)
 
 
 def test_postgresql_full_disk_says_to_free_space():
