@@ -206,7 +206,8 @@ int batch_check_db_file(const char *path, struct diag *d)
         return 0;                   /* missing: created on first use */
     if (!S_ISREG(sb.st_mode))
         return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
-                        "a regular file");
+                        "a regular file; give --db the database's file (a "
+                        "folder or a device is not one)");
     FILE *f = fopen(path, "rb");
     if (!f)
         return 0;                   /* db_open says why */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -85,17 +86,23 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
     if (lock_path(db_path, path, sizeof path) != 0)
         return diag_set(d, EX_USAGE, db_path, 0, "database path too long");
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int err = errno;
     char folder[1024];
+    struct stat st;
     /* The database is created on first use, its folder is not (a typo in
-     * the folder must not start an empty history elsewhere): say so. */
-    if (fd < 0 && errno == ENOENT &&
-        diag_folder_of(db_path, folder, sizeof folder) == 0)
+     * the folder must not start an empty history elsewhere): say so --
+     * when it is so (a folder such as /proc exists and says ENOENT). */
+    if (fd < 0 && err == ENOENT &&
+        diag_folder_of(db_path, folder, sizeof folder) == 0 &&
+        stat(folder, &st) != 0)
         return diag_set(d, EX_CANTCREAT, db_path, 0, "the database's folder "
                         "'%s' does not exist; create it (mkdir -p '%s'), or "
                         "correct --db", folder, folder);
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
-                        "file: %s", strerror(errno));
+                        "file: %s; svcrecon keeps it beside the database: "
+                        "give --db a path in a folder this user can create "
+                        "files in", strerror(err));
     if (take(fd, db_path, path, d) != 0) {
         close(fd);
         return -1;

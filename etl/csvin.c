@@ -16,6 +16,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What to do, after each refusal's reason (the brief: name the file, the
+ * line, the reason and what to do). */
+#define CSVIN_TOO_LONG "; file refused: look for a quote that is not " \
+    "closed (the rest of the file then reads as one field), or shorten " \
+    "the value; then deliver the file again"
+#define CSVIN_QUOTING "; file refused: quote the whole field and double " \
+    "each quote inside it (\"12\"\" roll\"), or re-export as CSV UTF-8, " \
+    "comma-separated; then deliver the file again"
+
 struct csvin {
     FILE              *fp;
     const char        *name;
@@ -155,7 +164,9 @@ static int refill(struct csvin *in, struct diag *d)
         if (n == 0) {
             if (ferror(in->fp))
                 return diag_set(d, EX_DATAERR, in->name, 0,
-                                "read error: %s; file refused", strerror(errno));
+                                "read error: %s; file refused: check the file "
+                                "and its disk, then run again",
+                                strerror(errno));
             in->eof = true;
             break;
         }
@@ -177,7 +188,7 @@ static int raw_append(struct csvin *in, const char *s, size_t n,
 {
     if (in->raw_len + n > CSVIN_MAX_RECORD_BYTES)
         return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                        "record longer than %d bytes; file refused",
+                        "record longer than %d bytes" CSVIN_TOO_LONG,
                         CSVIN_MAX_RECORD_BYTES);
     if (in->raw_len + n > in->raw_cap) {
         size_t cap = in->raw_cap ? in->raw_cap : 4096;
@@ -200,15 +211,15 @@ static int parse_error(struct csvin *in, struct diag *d)
     int err = csv_error(&in->parser);
     if (err == CSV_ENOMEM || err == CSV_ETOOBIG)
         return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                        "field longer than %d bytes; file refused",
+                        "field longer than %d bytes" CSVIN_TOO_LONG,
                         CSVIN_MAX_FIELD_BYTES);
     if (in->line != in->rec.line)
         return diag_set(d, EX_DATAERR, in->name, in->line,
-                        "malformed quoting in the record from line %lu; "
-                        "file refused", in->rec.line);
+                        "malformed quoting in the record from line %lu"
+                        CSVIN_QUOTING, in->rec.line);
     return diag_set(d, EX_DATAERR, in->name, in->line,
                     "malformed quoting (a quote inside an unquoted field, "
-                    "or text after a closing quote); file refused");
+                    "or text after a closing quote)" CSVIN_QUOTING);
 }
 
 static void finish_record(struct csvin *in)
@@ -251,7 +262,7 @@ static int start_piece(struct csvin *in, const char *s, size_t n,
         in->too_big = false;
         if (in->blanks_over)           /* as if read in one piece */
             return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                            "record longer than %d bytes; file refused",
+                            "record longer than %d bytes" CSVIN_TOO_LONG,
                             CSVIN_MAX_RECORD_BYTES);
     } else if (ends_line) {
         in->raw_len = 0;               /* a blank line: not a record */
@@ -283,7 +294,7 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
         if (in->record_ready) {
             if (in->too_big)
                 return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                                "record longer than %d bytes; file refused",
+                                "record longer than %d bytes" CSVIN_TOO_LONG,
                                 CSVIN_MAX_RECORD_BYTES);
             finish_record(in);
             *rec = &in->rec;
@@ -293,7 +304,11 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
             if (in->eof) {
                 if (csv_fini(&in->parser, on_field, on_row_end, in) != 0)
                     return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                                    "unterminated quoted field; file refused");
+                                    "unterminated quoted field; file refused: close "
+                                    "the quote that opens in this record (a "
+                                    "quoted field runs on to the next quote, "
+                                    "over line ends), then deliver the file "
+                                    "again");
                 if (in->record_ready) {
                     in->rec.end_line = in->line;
                     continue;

@@ -119,7 +119,7 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
 {
     size_t n_cols;
     const struct feed_column *cols = feed_columns(kind, &n_cols);
-    char shown[128], unrecognized[256] = "";
+    char shown[128], unrecognized[160] = "";
 
     h->kind = kind;
     h->n_fields = hdr->n_fields;
@@ -130,7 +130,9 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
     if (hdr->n_fields > CSVIN_MAX_FIELDS) {
         snprintf(why, why_size,
                  "header has %zu columns, more than the %d supported; "
-                 "file refused", hdr->n_fields, CSVIN_MAX_FIELDS);
+                 "file refused: re-export the feed with its own columns "
+                 "only, then deliver it again", hdr->n_fields,
+                 CSVIN_MAX_FIELDS);
         return -1;
     }
     for (size_t i = 0; i < hdr->n_kept; i++) {
@@ -149,7 +151,9 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
         if (h->col[c] >= 0) {
             snprintf(why, why_size,
                      "header names column '%s' twice (columns %d and %zu); "
-                     "file refused", cols[c].name, h->col[c] + 1, i + 1);
+                     "file refused: keep one of the two (delete or rename "
+                     "the other), then deliver the file again",
+                     cols[c].name, h->col[c] + 1, i + 1);
             return -1;
         }
         h->col[c] = (int)i;
@@ -160,11 +164,18 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
             list_add(missing, sizeof missing, cols[c].name);
     if (missing[0]) {
         /* The columns it did not recognize: 'dispatch id' is in sight. */
+        bool many = strchr(missing, ',') != NULL;
         snprintf(why, why_size,
-                 "header lacks required column%s %s%s%s%s; file refused",
-                 strchr(missing, ',') ? "s" : "", missing,
+                 "header lacks required column%s %s%s%s%s; file refused: "
+                 "%s, then deliver the file again",
+                 many ? "s" : "", missing,
                  unrecognized[0] ? " (columns not recognized: " : "",
-                 unrecognized, unrecognized[0] ? ")" : "");
+                 unrecognized, unrecognized[0] ? ")" : "",
+                 unrecognized[0] ? "name the header's columns as the feed "
+                 "requires (any case, any order; rename a column not "
+                 "recognized that holds one)" : many ? "add the missing "
+                 "columns to the header (any case, any order)" : "add the "
+                 "missing column to the header (any case, any order)");
         return -1;
     }
     return 0;

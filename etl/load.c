@@ -842,7 +842,9 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     got = csvin_next(in, &rec, &cd);
     if (got <= 0) {
         refuse(r, refused, got == 0 ? "file is empty: no header; file "
-               "refused" : cd.reason, 0);
+               "refused: deliver the feed again with its header line and "
+               "rows (an export that failed, or is still being written, "
+               "can be empty)" : cd.reason, 0);
         goto out;
     }
     if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
@@ -852,6 +854,25 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         char fmt[640];
         bool named = sniff_separator(kind, rec->raw, rec->raw_len, fmt,
                                      sizeof fmt);
+        /* A feed of another kind (a closeouts file given --kind
+         * dispatches, or named dispatches*.csv in the inbox): "lacks
+         * 'dispatched_at' (columns not recognized: 'dealer_id', …)" does
+         * not say that, nor what to do. */
+        for (int k = FEED_REGISTRATIONS; !named && k <= FEED_CLOSEOUTS;
+             k++) {
+            struct feed_header other;
+            char ignored[512], none[8];
+            if ((enum feed_kind)k == kind ||
+                feed_map_header((enum feed_kind)k, rec, &other, ignored,
+                                sizeof ignored, none, sizeof none) != 0)
+                continue;
+            const char *name = feed_kind_name((enum feed_kind)k);
+            snprintf(fmt, sizeof fmt, "header is that of a %s feed, not "
+                     "of %s; file refused: import it with --kind %s, or "
+                     "deliver it to the inbox named %s*.csv",
+                     name, feed_kind_name(kind), name, name);
+            named = true;
+        }
         refuse(r, refused, named ? fmt : why, 0);
         goto out;
     }

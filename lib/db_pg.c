@@ -238,12 +238,18 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         code = EX_TEMPFAIL;
     else if (state && strncmp(state, "53", 2) == 0)
         code = EX_CANTCREAT;
+    /* A full disk (53100) says what to do, as lib/db_sqlite.c's does: each
+     * file loads in one transaction, so the files committed stay and the
+     * next run loads the rest. */
+    const char *to_do = read_only ? " (the server takes no writes: a "
+        "standby, or default_transaction_read_only; svcrecon writes, its "
+        "TEMP tables too, and needs the primary)"
+        : !lost && state && strcmp(state, "53100") == 0 ?
+        "; free space on the database server's disk, then run again (what "
+        "was committed is kept; the run completes the rest)" : "";
     return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
                     lost ? "lost the connection to the server: " : "",
-                    words, read_only ? " (the server takes no writes: a "
-                    "standby, or default_transaction_read_only; svcrecon "
-                    "writes, its TEMP tables too, and needs the primary)"
-                    : "");
+                    words, to_do);
 }
 
 /* Out of memory (70), d may be NULL (db_step's callers that only count). */

@@ -174,9 +174,16 @@ def test_refused_files_load_nothing_others_go_on():
         eq(query(db, "SELECT name, status, reason, rows_read FROM imported_file ORDER BY file_id"), [
             ("good.csv", "loaded", "", 1),
             ("missing.csv", "refused", "header lacks required column 'dispatched_at'; "
-                                       "file refused", 0),
-            ("open.csv", "refused", "line 3: unterminated quoted field; file refused", 0),
-            ("empty.csv", "refused", "file is empty: no header; file refused", 0),
+                                       "file refused: add the missing column to the header "
+                                       "(any case, any order), then deliver the file again", 0),
+            ("open.csv", "refused", "line 3: unterminated quoted field; file refused: close "
+                                    "the quote that opens in this record (a quoted field "
+                                    "runs on to the next quote, over line ends), then "
+                                    "deliver the file again", 0),
+            ("empty.csv", "refused", "file is empty: no header; file refused: deliver the "
+                                     "feed again with its header line and rows (an export "
+                                     "that failed, or is still being written, can be "
+                                     "empty)", 0),
         ])
         eq(query(db, "SELECT dispatch_id FROM dispatch"), [("C1",)])
         check("absent.csv: cannot open: No such file or directory" in r.err, r.err)
