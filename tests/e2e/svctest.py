@@ -557,6 +557,16 @@ def sqlite_only(why):
     return mark
 
 
+def postgresql_only(why):
+    """Marks a test that is about PostgreSQL itself (a server's SQLSTATE):
+    the SQLite passes name it with why and do not run it (not a skip: it
+    cannot apply there; the PostgreSQL pass runs it)."""
+    def mark(fn):
+        fn.postgresql_only = why
+        return fn
+    return mark
+
+
 # The schema version svcrecon brings a database to: one per file of
 # schemas/tables/ (lib/db.c's migrations).
 SCHEMA_VERSION = len([n for n in os.listdir(os.path.join(ROOT, "schemas", "tables"))
@@ -616,6 +626,12 @@ def main(scope):
             if getattr(f, "sqlite_only", None):
                 print("not on PostgreSQL: %s: %s" % (n, f.sqlite_only))
         tests = [(n, f) for n, f in tests if not getattr(f, "sqlite_only", None)]
+    else:
+        for n, f in tests:
+            if getattr(f, "postgresql_only", None):
+                print("not on SQLite: %s: %s" % (n, f.postgresql_only))
+        tests = [(n, f) for n, f in tests
+                 if not getattr(f, "postgresql_only", None)]
     for name, fn in tests:
         try:
             fn()

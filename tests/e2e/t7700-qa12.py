@@ -38,8 +38,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ON_PG, Tmp, check, connect, eq, main,  # noqa: E402
-                     query, skip, sqlite_only, svc, validate_summary)
+from svctest import (CLO_HDR, DSP_HDR, Tmp, check, connect, eq, main,  # noqa: E402
+                     postgresql_only, query, skip, sqlite_only, svc,
+                     validate_summary)
 
 DSP_ROW = "D1,2026-03-08 09:30,iPF8400S,S1,CA1042,customer,02108,P,OPEN"
 
@@ -222,9 +223,8 @@ def test_a_lock_file_that_cannot_be_made_says_where_to_put_the_db():
               r.err)
 
 
+@postgresql_only("PostgreSQL's SQLSTATE 53100 (SQLite's full disk: t5300, t7500)")
 def test_postgresql_full_disk_says_to_free_space():
-    if not ON_PG:
-        skip("PostgreSQL's SQLSTATE 53100 (SQLite's full disk: t5300, t7500)")
     with Tmp() as t:
         first = t.csv("dispatches_1.csv", DSP_HDR, [DSP_ROW])
         r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", first)
