@@ -358,13 +358,15 @@ static int source_not_found(struct ex *x, int files, const char *refused)
     ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     if (files == 0 && delivery_told(x, file, db))
         return -1;
+    /* Say how FILE is written, whatever was given: a name in another
+     * letter case or a path written another way is the usual slip. */
     if (files == 0)
         return diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: no "
-                        "imported file named '%s' in %s%s", file,
-                        o->source_line, file, db,
-                        memchr(o->source_file, '/', o->source_file_len) ?
-                        " (give the base name as stored, or the path "
-                        "exactly as it was imported)" : "");
+                        "imported file named '%s' in %s (give FILE as the "
+                        "workbooks' Source file or File column shows it, "
+                        "the base name, letter case included, or as the "
+                        "path exactly as given to import or run)", file,
+                        o->source_line, file, db);
     if (refused) {
         char why[256];
         ex_show(refused, strlen(refused), why, sizeof why);

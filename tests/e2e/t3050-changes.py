@@ -39,7 +39,7 @@ N1, N2, N3 = "2026-03-10", "2026-03-11", "2026-03-12"
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
 CHANGE_HDR = ["Change", "Dispatch ID", "Dispatched", "Provider",
               "Provider name", "Previous bucket", "Bucket", "Days open", "Closed by",
-              "Source file", "Source line"]
+              "Source file", "Source line", "Source SHA-256"]
 NONE_LINE = "No earlier report in this database: nothing to compare with"
 
 
@@ -222,7 +222,7 @@ def test_night2_changes_line_by_line():
     eq([c.value for c in ws[1]], CHANGE_HDR, "header")
     got = rows(ws)
     for i, (g, w) in enumerate(zip(got, NIGHT2_CHANGES)):
-        eq(g, w, "Changes row %d" % (i + 2))
+        eq(g[:11], w, "Changes row %d" % (i + 2))   # Source SHA-256: t7950
     eq(len(got), len(NIGHT2_CHANGES), "Changes rows")
 
 
@@ -230,7 +230,7 @@ def test_changes_sheet_is_a_listing():
     s = nights()
     _, ws = changes(s["t"].p("out2"), N2)
     eq(ws.freeze_panes, "A2", "frozen header")
-    eq(ws.auto_filter.ref, "A1:K%d" % (len(NIGHT2_CHANGES) + 1), "autofilter")
+    eq(ws.auto_filter.ref, "A1:L%d" % (len(NIGHT2_CHANGES) + 1), "autofilter")
     check(ws["C2"].is_date, "Dispatched is a date")
     eq((ws["H2"].data_type, ws["K2"].data_type), ("n", "n"),
        "Days open and Source line are numbers")
@@ -271,7 +271,7 @@ def test_night2_new_column():
         ("P9", "A1", "PROVIDER_MISMATCH", "closeouts_n1.csv", 3, "no"),
         ("P2", "A4", "SERIAL_MISMATCH", "closeouts_n2.csv", 3, "yes"),
     ], "New per row")
-    eq(lst.auto_filter.ref, "A1:M4", "autofilter covers New")
+    eq(lst.auto_filter.ref, "A1:N4", "autofilter covers New and Source SHA-256")
 
 
 # ---- night 3 ----------------------------------------------------------------
@@ -280,7 +280,7 @@ def test_night3_changes_line_by_line():
     s = nights()
     out = s["t"].p("out3")
     wb, ws = changes(out, N3)
-    eq(rows(ws), [
+    eq([r[:11] for r in rows(ws)], [
         ["Newly unclosed", "A9", dt("2026-03-12 07:00"), "P1", None, None, "0-7", 0,
          None, "dispatches_n3.csv", 2],
         ["Closed", "A5", dt("2026-03-05 13:00"), "P1", None, "0-7", None, None,

@@ -629,8 +629,10 @@ def test_not_found_is_65_with_a_message():
                 (["X999"], "svcrecon: dispatch 'X999' not found in %s (no version of it was "
                            "imported)\n" % shown_db(db)),
                 (["--source", "nope.csv:2"],
-                 "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s\n"
-                 % shown_db(db)),
+                 "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s "
+                 "(give FILE as the workbooks' Source file or File column shows it, the "
+                 "base name, letter case included, or as the path exactly as given to "
+                 "import or run)\n" % shown_db(db)),
                 (["--source", "closeouts_n1.csv:99"],
                  "svcrecon: closeouts_n1.csv:99: no row starts at line 99 (a row is named by "
                  "the physical line where its record starts; blank lines and the header start "

@@ -52,7 +52,9 @@ SELECT 1 AS change_rank,
        CAST(NULL AS TEXT) AS closed_by,
        CAST(NULL AS TEXT) AS closed_how,
        u.file_name,
-       u.line
+       u.line,
+       (SELECT d.file_id FROM cur_dispatch AS d
+         WHERE d.dispatch_id = u.dispatch_id) AS file_id
   FROM changes_ctx AS p
  CROSS JOIN unclosed_call AS u
  WHERE p.previous_as_of_day IS NOT NULL
@@ -79,7 +81,8 @@ SELECT 2,
        -- the row that closed it: the accepted closeout, else the current
        -- version of the dispatch (which says cancelled, or the new date)
        COALESCE(c.file_name, d.file_name),
-       COALESCE(c.line, d.line)
+       COALESCE(c.line, d.line),
+       COALESCE(c.file_id, d.file_id)
   FROM previous_unclosed AS h
  CROSS JOIN run_ctx AS x
   LEFT JOIN dispatch_current AS d ON d.dispatch_id = h.dispatch_id
@@ -99,7 +102,9 @@ SELECT 3,
        NULL,
        NULL,
        u.file_name,
-       u.line
+       u.line,
+       (SELECT d.file_id FROM cur_dispatch AS d
+         WHERE d.dispatch_id = u.dispatch_id)
   FROM previous_unclosed AS h
   JOIN unclosed_call AS u ON u.dispatch_id = h.dispatch_id
  WHERE COALESCE(h.bucket_label, '') <> COALESCE(u.bucket_label, '');

@@ -8,6 +8,13 @@
 -- writer reads only the listing's columns). Created by reports/report.c
 -- after the rules, dealer_name (q_dealer_names.sql) and the comparison with
 -- the previous report (history_changes.sql).
+--
+-- source_sha256, after the source file and line (and New): the SHA-256 of
+-- the file the row comes from, as the audit's Run sheet lists it. Files
+-- are named by their base name, and a feed delivered under the same name
+-- on two nights (dispatches.csv, every night) gives two files of one name:
+-- the digest says which one, and `sha256sum` ties it to the bytes an
+-- auditor holds (README "Decisions": Workbooks).
 
 -- `Unclosed calls` (SPEC §3: --from never applies).
 CREATE TEMP VIEW unclosed_listing AS
@@ -23,6 +30,10 @@ SELECT u.dispatch_id,
        u.attempts,
        u.file_name,
        u.line,
+       (SELECT f.sha256
+          FROM cur_dispatch AS d
+          JOIN imported_file AS f ON f.file_id = d.file_id
+         WHERE d.dispatch_id = u.dispatch_id) AS source_sha256,
        u.provider_id AS dealer_key
   FROM unclosed_call AS u
   LEFT JOIN dealer_name AS n ON n.dealer_id = u.provider_id;
@@ -46,6 +57,8 @@ SELECT n.dealer_id,
        CASE WHEN p.previous_as_of_day IS NULL THEN NULL
             WHEN s.closeout_id IS NULL THEN 'yes'
             ELSE 'no' END AS is_new,
+       (SELECT f.sha256 FROM imported_file AS f
+         WHERE f.file_id = n.file_id) AS source_sha256,
        CAST(NULL AS TEXT) AS to_be_paid,
        n.file_id,
        n.closeout_id,
@@ -69,6 +82,10 @@ SELECT e.dispatch_id,
        e.detail,
        e.file_name,
        e.line,
+       (SELECT f.sha256
+          FROM cur_dispatch AS d
+          JOIN imported_file AS f ON f.file_id = d.file_id
+         WHERE d.dispatch_id = e.dispatch_id) AS source_sha256,
        e.rank,
        e.provider_id AS dealer_key
   FROM registration_exception AS e
