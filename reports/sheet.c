@@ -818,9 +818,11 @@ static unsigned fit_lines(const char *s, size_t n, double room,
     return lines;
 }
 
-unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
-                              lxw_row_t row, lxw_col_t col, const char *s,
-                              size_t len, unsigned width)
+/* sheet_write_text_fit() and sheet_write_text_whole(): a wrapped text's
+ * lines, at most max (0: no limit but the row's). */
+static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          size_t len, unsigned width, unsigned max)
 {
     /* The indent takes about a character, the cell's edge another. */
     double room = width > 4 ? width - 2 : 2;
@@ -830,7 +832,23 @@ unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
                                       wide ? b->text_wrap : b->text);
     if (b->err != LXW_NO_ERROR || !wide)
         return lines;
-    return k > LONG_LINES ? LONG_LINES : k;
+    if (!max)           /* a reader wraps at spaces: a line in four more */
+        return k + (k - breaks + 3) / 4;
+    return k > max ? max : k;
+}
+
+unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
+                              lxw_row_t row, lxw_col_t col, const char *s,
+                              size_t len, unsigned width)
+{
+    return write_fit(b, ws, row, col, s, len, width, LONG_LINES);
+}
+
+unsigned sheet_write_text_whole(struct sheet_book *b, lxw_worksheet *ws,
+                                lxw_row_t row, lxw_col_t col, const char *s,
+                                size_t len, unsigned width)
+{
+    return write_fit(b, ws, row, col, s, len, width, 0);
 }
 
 unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
