@@ -146,14 +146,14 @@ int sheet_book_init(struct sheet_book *b)
     format_set_num_format(b->datetime, "yyyy-mm-dd hh:mm:ss");
     format_set_num_format(b->count, "#,##0");
     format_set_align(b->count, LXW_ALIGN_VERTICAL_TOP);
-    format_set_num_format(b->decimal, "0.00");
+    format_set_num_format(b->decimal, "#,##0.00");
     format_set_align(b->decimal, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(b->total);
     format_set_top(b->total, LXW_BORDER_THIN);
     format_set_num_format(b->total, "#,##0");
     format_set_bold(b->total_decimal);
     format_set_top(b->total_decimal, LXW_BORDER_THIN);
-    format_set_num_format(b->total_decimal, "0.00");
+    format_set_num_format(b->total_decimal, "#,##0.00");
     format_set_text_wrap(b->wrap);
     format_set_align(b->wrap, LXW_ALIGN_VERTICAL_TOP);
     return 0;
@@ -764,9 +764,9 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     return lines;
 }
 
-/* May v, written as a count ("%.0f" with thousands separators) or with two
- * decimals, be wider than width characters? An upper bound of its width
- * from its digits (one more for a carry of the rounding), so that false
+/* May v, written as a count ("%.0f") or with two decimals, both with
+ * thousands separators, be wider than width characters? An upper bound of
+ * its width from its digits (one more for a carry of the rounding), so that false
  * only when it is not. */
 static bool number_may_widen(unsigned width, double v, bool decimal)
 {
@@ -777,8 +777,7 @@ static bool number_may_widen(unsigned width, double v, bool decimal)
         digits++;
     }
     digits++;                                   /* a carry: 9.999 -> 10.00 */
-    unsigned bound = (v < 0) + (decimal ? digits + 3
-                                        : digits + (digits - 1) / 3);
+    unsigned bound = (v < 0) + digits + (digits - 1) / 3 + (decimal ? 3 : 0);
     return bound > width;
 }
 
@@ -876,8 +875,9 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
                     char num[32];
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);
-                    if (col->type == SHEET_INT && n > 3)
-                        n += (n - 1) / 3;      /* thousands separators */
+                    int whole = col->type == SHEET_INT ? n : n - 3;
+                    if (whole > 3)             /* thousands separators */
+                        n += (whole - (v < 0) - 1) / 3;
                     measure(sh, c, (unsigned)n);
                 }
                 continue;

@@ -56,7 +56,7 @@ struct sheet_book {
     lxw_format   *date;       /* yyyy-mm-dd */
     lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
     lxw_format   *count;      /* #,##0 (the default of sheet_write_number) */
-    lxw_format   *decimal;    /* 0.00 */
+    lxw_format   *decimal;    /* #,##0.00 */
     lxw_format   *total;      /* bold #,##0 of total rows */
     lxw_format   *total_decimal;
     lxw_format   *wrap;       /* plain text that wraps (About, notes) */

@@ -17,7 +17,11 @@ Defects, each seen red before its fix:
   a tenth and LibreOffice printed every figure of it unreadably small.
   Now the id and the name wrap in their column, in a row tall enough for
   all of it (up to Excel's 409 points), and the oldest call's dispatch
-  id wraps rather than being cut by the date beside it.
+  id wraps rather than being cut by the date beside it;
+- totals of labor hours were written `0.00`: a dealer's 3,499.00 hours
+  stood as 3499.00 beside counts written 1,001. Hours are now written
+  `#,##0.00` (thousands separator, two decimals), in the listings, the
+  Summary tables and the statements.
 
 The rest is what the analyst checked and found right, kept as a guard:
 real dates and numbers, frozen headers, autofilters over exactly the
@@ -156,6 +160,28 @@ def test_a_long_dealer_id_wraps_on_its_statement_summary():
             check(cell.alignment.wrap_text, "%s: a value wider than its column wraps" % label)
             check((ws.row_dimensions[cell.row].height or 15) >= 30,
                   "%s: its row is taller than one line" % label)
+
+
+def test_labor_hours_have_a_thousands_separator():
+    with Tmp() as t:
+        out = night(t)
+        nc = book(out, "non_compensable")
+        ws = nc["Summary"]
+        hours = [c for row in ws.iter_rows() for c in row
+                 if isinstance(c.value, float) or (isinstance(c.value, (int, float))
+                                                   and c.number_format.endswith("0.00"))]
+        check(hours, "the Summary holds labor hours")
+        big = [c for c in hours if c.value >= 1000]
+        check(big, "a total of 1,000 hours or more (dealer BIG)")
+        eq({c.number_format for c in hours}, {"#,##0.00"}, "hours on the Summary")
+        lst = nc["Non-compensable"]
+        col = [c.value for c in lst[1]].index("Labor hours") + 1
+        eq({lst.cell(r, col).number_format for r in range(2, lst.max_row + 1)
+            if lst.cell(r, col).value is not None}, {"#,##0.00"}, "listed hours")
+        st = statement(out, "BIG.xlsx")["Summary"]
+        cell = summary_row(st, "Labor hours at stake")[1]
+        check(cell.value >= 1000, cell.value)
+        eq(cell.number_format, "#,##0.00", "a statement's hours at stake")
 
 
 # ---- what was right, kept as a guard ----
