@@ -610,6 +610,37 @@ void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* ---- listings ------------------------------------------------------------ */
 
+/* The columns the character starting at s (a lead byte of UTF-8, at most
+ * avail bytes) takes: 2 for the East Asian wide and fullwidth characters
+ * (Hangul, CJK, kana, fullwidth forms) and the emoji, which Excel and
+ * LibreOffice draw about two digits wide, else 1. Counted as one, a
+ * Japanese dealer name was given half the width it needs: cut by its
+ * neighbour, or wrapped by the reader in a one-line row and printed over
+ * the next one (tests/e2e/t7800). */
+static unsigned char_cells(const char *s, size_t avail)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+    if (u[0] < 0xE1 || avail < 3)
+        return 1;                       /* nothing wide below U+1100 */
+    if (u[0] < 0xF0)
+        cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6
+             | (u[2] & 0x3F);
+    else if (avail >= 4)
+        cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12
+             | (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+    else
+        return 1;
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E)
+        || (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF)
+        || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF)
+        || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF)
+        || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60)
+        || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F)
+        || (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD)
+        ? 2 : 1;
+}
+
 /* Display width of the widest line of a sanitized text, in characters. */
 static unsigned text_width(const char *s, unsigned cap)
 {
@@ -618,7 +649,7 @@ static unsigned text_width(const char *s, unsigned cap)
         if (*s == '\n')
             w = 0;
         else if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
+            w += char_cells(s, strnlen(s, 4));
         if (w > widest)
             widest = w;
     }
@@ -734,7 +765,7 @@ unsigned sheet_text_lines(const char *s, unsigned width)
             if (*s == '\0')
                 return lines;
         } else if (((unsigned char)*s & 0xC0) != 0x80) {
-            n++;
+            n += char_cells(s, strnlen(s, 4));
         }
     }
 }
@@ -804,7 +835,8 @@ static unsigned fit_lines(const char *s, size_t n, double room,
         }
         if ((ch & 0xC0) == 0x80)
             continue;                       /* inside a UTF-8 character */
-        double cw = ch >= 0x80 || (ch >= 'A' && ch <= 'Z') ||
+        double cw = ch >= 0x80 ? (double)char_cells(s + i, n - i)
+                  : (ch >= 'A' && ch <= 'Z') ||
                     (ch >= '0' && ch <= '9') || ch == 'm' || ch == 'w' ? 1.0
                   : strchr("ijlft.,;:'!|() -", ch) ? 0.5
                   : ch >= 'a' && ch <= 'z' ? 0.85 : 1.0;

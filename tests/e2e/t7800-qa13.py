@@ -18,6 +18,13 @@ Defects, each seen red before its fix:
   Now the id and the name wrap in their column, in a row tall enough for
   all of it (up to Excel's 409 points), and the oldest call's dispatch
   id wraps rather than being cut by the date beside it;
+- a character Excel draws two columns wide (CJK, kana, Hangul,
+  fullwidth forms, emoji) was counted as one: a Japanese dealer's name
+  got a column half the width it needs, written wrapped (its bytes
+  exceeded the column) in a one-line row, so LibreOffice printed its
+  second line over the next call. Now such a character counts two in
+  every width and line count (listings, Summary tables, statements,
+  About);
 - totals of labor hours were written `0.00`: a dealer's 3,499.00 hours
   stood as 3499.00 beside counts written 1,001. Hours are now written
   `#,##0.00` (thousands separator, two decimals), in the listings, the
@@ -160,6 +167,54 @@ def test_a_long_dealer_id_wraps_on_its_statement_summary():
             check(cell.alignment.wrap_text, "%s: a value wider than its column wraps" % label)
             check((ws.row_dimensions[cell.row].height or 15) >= 30,
                   "%s: its row is taller than one line" % label)
+
+
+def cells_of(text):
+    """Columns a text takes as Excel draws it: two for an East Asian wide
+    character or an emoji, one for another."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" or ord(ch) >= 0x1F300
+               else 1 for ch in text)
+
+
+def test_wide_characters_are_given_their_width():
+    jp_name = "東京画像サービス株式会社大阪支店営業部"      # 19 characters, 38 columns
+    jp_customer = "株式会社東京画像サービス大阪支店"          # 16, 32 columns
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR,
+              ["JP1,%s,iPF8400S,S1,2026-01-01,N," % jp_name])
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["A1,2026-02-01 09:00,iPF8400S,S1,JP1,%s,100,P,OPEN" % jp_customer,
+               "A2,2026-02-02 09:00,iPF8400S,S1,JP1,ok,100,P,OPEN"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        ws = book(t.p("out"), "unclosed_calls")["Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        for col, text in (("Provider name", jp_name), ("Customer", jp_customer)):
+            cell = ws.cell(2, head.index(col) + 1)
+            eq(cell.value, text, col)
+            width = ws.column_dimensions[cell.column_letter].width
+            room = width - 2                    # the indent and the cell's edge
+            need = cells_of(text)
+            if room >= need:
+                continue                        # one line, whole
+            # wrapped: in as many lines as it takes, and the row that tall
+            # (a one-line row under a wrapped text prints it over the next)
+            check(cell.alignment.wrap_text, "%s wider than its column wraps" % col)
+            lines = -(-need // int(room))
+            height = ws.row_dimensions[2].height or 15
+            check(height >= 15 * lines, "%s: %d lines of %s in a row of %s points"
+                  % (col, lines, text, height))
+        # the Summary by provider: the name wraps in a row tall enough
+        ws = book(t.p("out"), "unclosed_calls")["Summary"]
+        cell = summary_row(ws, "JP1")[1]
+        width = ws.column_dimensions[cell.column_letter].width
+        need = cells_of(jp_name)
+        if width - 2 < need:
+            check(cell.alignment.wrap_text, "the provider's name wraps on the Summary")
+            check((ws.row_dimensions[cell.row].height or 15)
+                  >= 15 * -(-need // int(width - 2)), "its row is tall enough")
 
 
 def test_labor_hours_have_a_thousands_separator():
