@@ -25,6 +25,12 @@ Defects, each seen red before its fix:
   second line over the next call. Now such a character counts two in
   every width and line count (listings, Summary tables, statements,
   About);
+- the Summary charts' count axes were left to the reader's scale: on
+  an empty night LibreOffice drew 0, 0.1, 0.2 ... 0.9 "Unclosed calls",
+  on a small night steps of 0.5, and on a big one 3500 without the
+  separator the cells have. The value axis is now written #,##0, in
+  steps of one call when the largest value is under ten (0 to 1 on an
+  empty night);
 - totals of labor hours were written `0.00`: a dealer's 3,499.00 hours
   stood as 3499.00 beside counts written 1,001. Hours are now written
   `#,##0.00` (thousands separator, two decimals), in the listings, the
@@ -215,6 +221,54 @@ def test_wide_characters_are_given_their_width():
             check(cell.alignment.wrap_text, "the provider's name wraps on the Summary")
             check((ws.row_dimensions[cell.row].height or 15)
                   >= 15 * -(-need // int(width - 2)), "its row is tall enough")
+
+
+def value_axes(path):
+    """(formatCode, majorUnit, max) of the value axis of each chart of the
+    workbook at path, read from its XML."""
+    import re
+    import zipfile
+    out = []
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(n for n in z.namelist() if n.startswith("xl/charts/chart")):
+            xml = z.read(name).decode()
+            ax = re.search(r"<c:valAx>(.*?)</c:valAx>", xml, re.S).group(1)
+            fmt = re.search(r'<c:numFmt formatCode="([^"]*)"', ax)
+            unit = re.search(r'<c:majorUnit val="([^"]*)"', ax)
+            top = re.search(r'<c:max val="([^"]*)"', ax)
+            out.append((fmt and fmt.group(1), unit and float(unit.group(1)),
+                        top and float(top.group(1))))
+    return out
+
+
+def test_a_count_axis_counts_whole_calls():
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, ["A,Alpha,iPF8400S,S1,2026-01-01,N,"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-27", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        # an empty night: 0 to 1, not 0.1, 0.2 ... 0.9 calls
+        for name in ("unclosed_calls", "non_compensable"):
+            path = t.p("out", "%s_2026-02-27.xlsx" % name)
+            eq(value_axes(path), [("#,##0", 1.0, 1.0)], name + ", an empty night")
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["Q1,2026-02-01 09:00,iPF8400S,S1,A,c,1,P,OPEN",
+               "Q2,2026-02-02 09:00,iPF8400S,S1,A,c,1,P,OPEN"])
+        t.csv("in/closeouts_1.csv", CLO_HDR,
+              ["B,2026-02-03 09:00,Q1,S1,iPF8400S,2026-02-03,T,1,R,"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        # two calls, one closeout: whole steps (the trend's chart too)
+        eq(value_axes(t.p("out", "unclosed_calls_2026-02-28.xlsx")),
+           [("#,##0", 1.0, None)] * 2, "a small night's bucket and trend charts")
+        eq(value_axes(t.p("out", "non_compensable_2026-02-28.xlsx")),
+           [("#,##0", 1.0, None)], "a small night's reasons chart")
+    with Tmp() as t:
+        out = night(t)
+        # a big night: the reader's own steps, with a thousands separator
+        eq(value_axes(os.path.join(out, "unclosed_calls_2026-02-28.xlsx")),
+           [("#,##0", None, None)], "3,008 calls")
 
 
 def test_labor_hours_have_a_thousands_separator():
