@@ -863,8 +863,10 @@ static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
                                       wide ? b->text_wrap : b->text);
     if (b->err != LXW_NO_ERROR || !wide)
         return lines;
-    if (!max)           /* a reader wraps at spaces: a line in four more */
-        return k + (k - breaks + 3) / 4;
+    if (!max)           /* a reader wraps at spaces and leaves the rest of
+                         * a line a long word does not fit: one line more,
+                         * and one in four */
+        return k + (k - breaks + 3) / 4 + 1;
     return k > max ? max : k;
 }
 

@@ -31,6 +31,12 @@ Defects, each seen red before its fix:
   separator the cells have. The value axis is now written #,##0, in
   steps of one call when the largest value is under ten (0 to 1 on an
   empty night);
+- About wrote the database's path and the `svcrecon explain` commands
+  naming it in one line: a long path ran on past the page's columns and
+  the page was shrunk to fit it, and a command longer than 511 bytes (a
+  path of 460) was cut, the dispatch or FILE:LINE it ends with lost. Now
+  a value wider than the About's two text columns wraps in the first, in
+  a row tall enough, and the commands are built whole;
 - totals of labor hours were written `0.00`: a dealer's 3,499.00 hours
   stood as 3499.00 beside counts written 1,001. Hours are now written
   `#,##0.00` (thousands separator, two decimals), in the listings, the
@@ -48,7 +54,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main,  # noqa: E402
-                     svc)
+                     sqlite_only, svc)
 
 SEED = 1313
 FORMULA_LEADS = "=+-@"
@@ -269,6 +275,42 @@ def test_a_count_axis_counts_whole_calls():
         # a big night: the reader's own steps, with a thousands separator
         eq(value_axes(os.path.join(out, "unclosed_calls_2026-02-28.xlsx")),
            [("#,##0", None, None)], "3,008 calls")
+
+
+@sqlite_only("the database is named by a path of the test's choosing; on "
+             "PostgreSQL it is the test cluster's URI")
+def test_about_shows_a_long_database_path_and_commands_whole():
+    with Tmp() as t:
+        deep = t.p(*["database_folder_of_the_north_east_region_%d" % k for k in range(10)])
+        os.makedirs(deep)
+        db = os.path.join(deep, "svc.db")
+        check(460 < len(db) < 512, len(db))   # SQLite opens up to 512
+        t.csv("in/registrations_1.csv", REG_HDR, ["A,Alpha,iPF8400S,S1,2026-01-01,N,"])
+        t.csv("in/dispatches_1.csv", DSP_HDR, ["Q1,2026-02-01 09:00,iPF8400S,S1,A,c,1,P,OPEN"])
+        r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        for name in ("unclosed_calls", "non_compensable", "audit"):
+            ws = book(t.p("out"), name)["About"]
+            rows = list(ws.iter_rows())
+            label = {r[0].value: r for r in rows if r[0].value}
+            eq(label["Database"][1].value, db, name + ": the database, whole")
+            commands = [r[1] for r in rows if isinstance(r[1].value, str)
+                        and r[1].value.startswith("svcrecon explain")]
+            check(len(commands) >= 2, "%s: %d commands" % (name, len(commands)))
+            eq(commands[0].value, "svcrecon explain --db %s --as-of 2026-02-28 DISPATCH_ID"
+               % db, name + ": the command by dispatch, whole")
+            eq(commands[1].value, "svcrecon explain --db %s --as-of 2026-02-28 --source "
+               "FILE:LINE" % db, name + ": the command by source row, whole")
+            room = ws.column_dimensions["B"].width - 2
+            for cell in [label["Database"][1]] + commands:
+                # past B and C (the page's width) it would shrink the page:
+                # it wraps in B, in a row tall enough for it
+                check(cell.alignment.wrap_text, "%s %s: %r wraps" % (name, cell.coordinate,
+                                                                   cell.value[:40]))
+                lines = -(-len(cell.value) // int(room))
+                check((ws.row_dimensions[cell.row].height or 15) >= 15 * min(lines, 27),
+                      "%s %s: %d lines" % (name, cell.coordinate, lines))
 
 
 def test_labor_hours_have_a_thousands_separator():
