@@ -140,11 +140,17 @@ void about_example_release(struct about_example *ex)
 
 /* A label in A and a paragraph in B (and C), the row as tall as they. */
 /* Lines of a cell: wrapped prose at the column's width, other text by its
- * line breaks (a command stays on one line). */
+ * line breaks (a command stays on one line, running on over the empty
+ * column C) -- unless it is wider than B and C together: a long database
+ * path and the commands naming it ran on past the page's columns, and the
+ * page was shrunk to fit them; such a value wraps in its column, whole
+ * (tests/e2e/t7800). */
 static unsigned cell_lines(struct sheet_book *b, lxw_worksheet *ws,
                            lxw_row_t row, lxw_col_t col, const char *s,
                            unsigned width, lxw_format *f)
 {
+    if (f == b->text && col == 1 && strlen(s) > COL_TEXT + COL_MORE - 4)
+        return sheet_write_text_whole(b, ws, row, col, s, strlen(s), width);
     unsigned lines = sheet_write_cstr(b, ws, row, col, s, f);
     return f == b->wrap ? sheet_text_lines(s, width - 2) : lines;
 }
@@ -311,7 +317,14 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
                              const struct about_example *ex)
 {
     char *db = db_words(o);
-    char line[512];
+    /* the commands whole, however long the database's name */
+    size_t n_line = 100 + (db ? strlen(db) : 2);
+    char *line = malloc(n_line);
+    if (!line) {
+        free(db);
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "writing About");
+        return row;
+    }
     sheet_write_cstr(b, ws, row++, 0, "Tracing a row", b->title);
     put_row(b, ws, row++, "Source", "Every listed row names its source "
             "file and line (Source file, Source line): the feed file and "
@@ -324,12 +337,13 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
             "a row (the versions of the dispatch, the registrations checked "
             "on its day, each closeout with its reasons, and the standing), "
             "run on the same database and as-of date:", NULL, b->wrap);
-    snprintf(line, sizeof line, "svcrecon explain --db %s --as-of %s "
+    snprintf(line, n_line, "svcrecon explain --db %s --as-of %s "
              "DISPATCH_ID", db ? db : "DB", o->as_of);
     put_row(b, ws, row++, "by dispatch", line, NULL, b->text);
-    snprintf(line, sizeof line, "svcrecon explain --db %s --as-of %s "
+    snprintf(line, n_line, "svcrecon explain --db %s --as-of %s "
              "--source FILE:LINE", db ? db : "DB", o->as_of);
     put_row(b, ws, row++, "by source row", line, NULL, b->text);
+    free(line);
     if (ex && ex->dispatch_id) {
         char *id = shell_word(ex->dispatch_id);
         size_t n = strlen(ex->file_name) + 32;

@@ -119,7 +119,10 @@ static int write_summary(struct db *db, const struct report_opts *o,
     summary_header(b, ws, row, reason_hdr, 3, 1);
     sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
     lxw_row_t first = row + 1;
+    double top = 0;
     for (int k = 0; k < n_r; k++) {
+        if (r[k].n_closeouts > top)
+            top = r[k].n_closeouts;
         row++;
         sheet_write_cstr(b, ws, row, 0, r[k].code, b->text);
         sheet_write_number(b, ws, row, 1, r[k].n_closeouts, NULL);
@@ -135,7 +138,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
 
     summary_chart(b, ws, row, LXW_CHART_BAR,
                   "Non-compensable closeouts by primary reason",
-                  "Primary reason", "Closeouts", first, last, 0, 1);
+                  "Primary reason", "Closeouts", first, last, 0, 1, top);
     row += SUMMARY_CHART_ROWS + 1;
 
     const char *dealer_hdr[4 + MAX_REASONS] = {"Dealer", "Dealer name",

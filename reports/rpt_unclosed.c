@@ -144,11 +144,13 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
         return row;
     }
     long long day = -1;
-    double total = 0;
+    double total = 0, top = 0;
     while ((rc = db_step(q, d, "the trend")) == DB_ROW) {
         if (db_column_int64(q, 0) != day) {
             if (day >= 0)
                 sheet_write_number(b, ws, row, 1, total, NULL);
+            if (total > top)
+                top = total;
             day = db_column_int64(q, 0);
             total = 0;
             sheet_write_date(b, ws, ++row, 0, (int32_t)day);
@@ -176,7 +178,8 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     }
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
                           "report by report", "As of", "Unclosed calls",
-                          first - 1, first, row, 0, 2, n_bk);
+                          first - 1, first, row, 0, 2, n_bk,
+                          total > top ? total : top);
     return row + 2 + SUMMARY_CHART_ROWS + 1;
 }
 
@@ -199,7 +202,10 @@ static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
         return row;
     }
     int rc;
+    double top = 0;
     while ((rc = db_step(q, d, "unclosed calls by bucket")) == DB_ROW) {
+        if (db_column_double(q, 4) > top)
+            top = db_column_double(q, 4);
         row++;
         sheet_write_text(b, ws, row, 0, db_column_text(q, 1),
                          db_column_bytes(q, 1), b->text);
@@ -224,7 +230,7 @@ static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
 
     summary_chart(b, ws, row, LXW_CHART_COLUMN,
                   "Unclosed calls by aging bucket", "Days open",
-                  "Unclosed calls", first, last, 0, 3);
+                  "Unclosed calls", first, last, 0, 3, top);
     return row + SUMMARY_CHART_ROWS + 1;
 }
 

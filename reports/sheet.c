@@ -146,14 +146,14 @@ int sheet_book_init(struct sheet_book *b)
     format_set_num_format(b->datetime, "yyyy-mm-dd hh:mm:ss");
     format_set_num_format(b->count, "#,##0");
     format_set_align(b->count, LXW_ALIGN_VERTICAL_TOP);
-    format_set_num_format(b->decimal, "0.00");
+    format_set_num_format(b->decimal, "#,##0.00");
     format_set_align(b->decimal, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(b->total);
     format_set_top(b->total, LXW_BORDER_THIN);
     format_set_num_format(b->total, "#,##0");
     format_set_bold(b->total_decimal);
     format_set_top(b->total_decimal, LXW_BORDER_THIN);
-    format_set_num_format(b->total_decimal, "0.00");
+    format_set_num_format(b->total_decimal, "#,##0.00");
     format_set_text_wrap(b->wrap);
     format_set_align(b->wrap, LXW_ALIGN_VERTICAL_TOP);
     return 0;
@@ -610,6 +610,37 @@ void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* ---- listings ------------------------------------------------------------ */
 
+/* The columns the character starting at s (a lead byte of UTF-8, at most
+ * avail bytes) takes: 2 for the East Asian wide and fullwidth characters
+ * (Hangul, CJK, kana, fullwidth forms) and the emoji, which Excel and
+ * LibreOffice draw about two digits wide, else 1. Counted as one, a
+ * Japanese dealer name was given half the width it needs: cut by its
+ * neighbour, or wrapped by the reader in a one-line row and printed over
+ * the next one (tests/e2e/t7800). */
+static unsigned char_cells(const char *s, size_t avail)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint32_t cp;
+    if (u[0] < 0xE1 || avail < 3)
+        return 1;                       /* nothing wide below U+1100 */
+    if (u[0] < 0xF0)
+        cp = (uint32_t)(u[0] & 0x0F) << 12 | (uint32_t)(u[1] & 0x3F) << 6
+             | (u[2] & 0x3F);
+    else if (avail >= 4)
+        cp = (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3F) << 12
+             | (uint32_t)(u[2] & 0x3F) << 6 | (u[3] & 0x3F);
+    else
+        return 1;
+    return (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0x303E)
+        || (cp >= 0x3041 && cp <= 0x33FF) || (cp >= 0x3400 && cp <= 0x4DBF)
+        || (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0xA000 && cp <= 0xA4CF)
+        || (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF)
+        || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60)
+        || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F)
+        || (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD)
+        ? 2 : 1;
+}
+
 /* Display width of the widest line of a sanitized text, in characters. */
 static unsigned text_width(const char *s, unsigned cap)
 {
@@ -618,7 +649,7 @@ static unsigned text_width(const char *s, unsigned cap)
         if (*s == '\n')
             w = 0;
         else if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
+            w += char_cells(s, strnlen(s, 4));
         if (w > widest)
             widest = w;
     }
@@ -734,7 +765,7 @@ unsigned sheet_text_lines(const char *s, unsigned width)
             if (*s == '\0')
                 return lines;
         } else if (((unsigned char)*s & 0xC0) != 0x80) {
-            n++;
+            n += char_cells(s, strnlen(s, 4));
         }
     }
 }
@@ -764,9 +795,9 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
     return lines;
 }
 
-/* May v, written as a count ("%.0f" with thousands separators) or with two
- * decimals, be wider than width characters? An upper bound of its width
- * from its digits (one more for a carry of the rounding), so that false
+/* May v, written as a count ("%.0f") or with two decimals, both with
+ * thousands separators, be wider than width characters? An upper bound of
+ * its width from its digits (one more for a carry of the rounding), so that false
  * only when it is not. */
 static bool number_may_widen(unsigned width, double v, bool decimal)
 {
@@ -777,8 +808,7 @@ static bool number_may_widen(unsigned width, double v, bool decimal)
         digits++;
     }
     digits++;                                   /* a carry: 9.999 -> 10.00 */
-    unsigned bound = (v < 0) + (decimal ? digits + 3
-                                        : digits + (digits - 1) / 3);
+    unsigned bound = (v < 0) + digits + (digits - 1) / 3 + (decimal ? 3 : 0);
     return bound > width;
 }
 
@@ -805,7 +835,8 @@ static unsigned fit_lines(const char *s, size_t n, double room,
         }
         if ((ch & 0xC0) == 0x80)
             continue;                       /* inside a UTF-8 character */
-        double cw = ch >= 0x80 || (ch >= 'A' && ch <= 'Z') ||
+        double cw = ch >= 0x80 ? (double)char_cells(s + i, n - i)
+                  : (ch >= 'A' && ch <= 'Z') ||
                     (ch >= '0' && ch <= '9') || ch == 'm' || ch == 'w' ? 1.0
                   : strchr("ijlft.,;:'!|() -", ch) ? 0.5
                   : ch >= 'a' && ch <= 'z' ? 0.85 : 1.0;
@@ -818,9 +849,11 @@ static unsigned fit_lines(const char *s, size_t n, double room,
     return lines;
 }
 
-unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
-                              lxw_row_t row, lxw_col_t col, const char *s,
-                              size_t len, unsigned width)
+/* sheet_write_text_fit() and sheet_write_text_whole(): a wrapped text's
+ * lines, at most max (0: no limit but the row's). */
+static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
+                          lxw_row_t row, lxw_col_t col, const char *s,
+                          size_t len, unsigned width, unsigned max)
 {
     /* The indent takes about a character, the cell's edge another. */
     double room = width > 4 ? width - 2 : 2;
@@ -830,7 +863,25 @@ unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
                                       wide ? b->text_wrap : b->text);
     if (b->err != LXW_NO_ERROR || !wide)
         return lines;
-    return k > LONG_LINES ? LONG_LINES : k;
+    if (!max)           /* a reader wraps at spaces and leaves the rest of
+                         * a line a long word does not fit: one line more,
+                         * and one in four */
+        return k + (k - breaks + 3) / 4 + 1;
+    return k > max ? max : k;
+}
+
+unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
+                              lxw_row_t row, lxw_col_t col, const char *s,
+                              size_t len, unsigned width)
+{
+    return write_fit(b, ws, row, col, s, len, width, LONG_LINES);
+}
+
+unsigned sheet_write_text_whole(struct sheet_book *b, lxw_worksheet *ws,
+                                lxw_row_t row, lxw_col_t col, const char *s,
+                                size_t len, unsigned width)
+{
+    return write_fit(b, ws, row, col, s, len, width, 0);
 }
 
 unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
@@ -858,8 +909,9 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
                     char num[32];
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);
-                    if (col->type == SHEET_INT && n > 3)
-                        n += (n - 1) / 3;      /* thousands separators */
+                    int whole = col->type == SHEET_INT ? n : n - 3;
+                    if (whole > 3)             /* thousands separators */
+                        n += (whole - (v < 0) - 1) / 3;
                     measure(sh, c, (unsigned)n);
                 }
                 continue;

@@ -56,7 +56,7 @@ struct sheet_book {
     lxw_format   *date;       /* yyyy-mm-dd */
     lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
     lxw_format   *count;      /* #,##0 (the default of sheet_write_number) */
-    lxw_format   *decimal;    /* 0.00 */
+    lxw_format   *decimal;    /* #,##0.00 */
     lxw_format   *total;      /* bold #,##0 of total rows */
     lxw_format   *total_decimal;
     lxw_format   *wrap;       /* plain text that wraps (About, notes) */
@@ -176,6 +176,12 @@ unsigned sheet_text_lines(const char *s, unsigned width);
 unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,
                               lxw_row_t row, lxw_col_t col, const char *s,
                               size_t len, unsigned width);
+/* The same for a value an analyst must read whole where it stands (a
+ * statement's dealer id and name): its row may be as tall as Excel allows
+ * (409 points, sheet_fit_row()), not six lines. */
+unsigned sheet_write_text_whole(struct sheet_book *b, lxw_worksheet *ws,
+                                lxw_row_t row, lxw_col_t col, const char *s,
+                                size_t len, unsigned width);
 /* Sets widths, frozen header and autofilter of the last part. 0 or -1. */
 int sheet_close(struct sheet *sh);
 /* A listing sheet `name` (and its continuations) written straight from the

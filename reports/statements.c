@@ -335,6 +335,9 @@ static int write_part(struct writer *w, struct sheet_book *b, int k,
     return sheet_close(&sh);
 }
 
+/* The width of the Summary's column B (the values). */
+#define SUMMARY_B 22
+
 /* The Summary, in the dealer's words, from its q_statement_dealers row. */
 static void write_summary(struct writer *w, struct sheet_book *b,
                           struct db_stmt *q)
@@ -344,20 +347,24 @@ static void write_summary(struct writer *w, struct sheet_book *b,
     if (!ws)
         return;
     worksheet_set_column(ws, 0, 0, 62, NULL);
-    worksheet_set_column(ws, 1, 1, 22, NULL);
+    worksheet_set_column(ws, 1, 1, SUMMARY_B, NULL);
     worksheet_set_column(ws, 2, 3, 20, NULL);
     lxw_row_t row = 0;
     sheet_write_cstr(b, ws, row++, 0, "Dealer statement", b->title);
     sheet_write_cstr(b, ws, row, 0, "Dealer", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_text(b, ws, row, 1,
-                                               db_column_text(q, 0),
-                                               db_column_bytes(q, 0),
-                                               b->text));
+    /* The id and the name wrap in column B, whole: run on over the empty
+     * cells beside them, a long name widened the printed page, which
+     * fitting it to the paper then shrank unreadably (tests/e2e/t7800). */
+    sheet_fit_row(b, ws, row, sheet_write_text_whole(b, ws, row, 1,
+                                                     db_column_text(q, 0),
+                                                     db_column_bytes(q, 0),
+                                                     SUMMARY_B));
     row++;
     sheet_write_cstr(b, ws, row, 0, "Name", b->label);
-    sheet_fit_row(b, ws, row, sheet_write_cstr(b, ws, row, 1,
-                                               db_column_text(q, 1),
-                                               b->text));
+    const char *name = db_column_text(q, 1);
+    sheet_fit_row(b, ws, row, sheet_write_text_whole(b, ws, row, 1, name,
+                                                     db_column_bytes(q, 1),
+                                                     SUMMARY_B));
     row++;
     sheet_write_cstr(b, ws, row, 0, "As of", b->label);
     sheet_write_date(b, ws, row++, 1, o->as_of_day);
@@ -375,8 +382,9 @@ static void write_summary(struct writer *w, struct sheet_book *b,
         snprintf(days, sizeof days, "dispatched %.10s, open %lld days",
                  db_column_text(q, 4), (long long)db_column_int64(q, 5));
         sheet_write_cstr(b, ws, row, 0, "Your oldest open call", b->label);
-        sheet_write_text(b, ws, row, 1, db_column_text(q, 3),
-                         db_column_bytes(q, 3), b->text);
+        sheet_fit_row(b, ws, row,
+                      sheet_write_text_fit(b, ws, row, 1, db_column_text(q, 3),
+                                           db_column_bytes(q, 3), SUMMARY_B));
         sheet_write_cstr(b, ws, row++, 2, days, NULL);
     }
     sheet_write_cstr(b, ws, row, 0, "Closeouts that do not qualify for "

@@ -28,22 +28,23 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
 
 /* A chart at (row, 0) of the Summary sheet, LXW_CHART_COLUMN or
  * LXW_CHART_BAR (categories top to bottom): categories are rows
- * first..last of column cat_col, values the same rows of val_col. */
+ * first..last of column cat_col, values the same rows of val_col, counts
+ * of which top is the largest (the axis steps by one under ten). */
 void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    uint8_t type,
                    const char *title, const char *x_title,
                    const char *y_title, lxw_row_t first, lxw_row_t last,
-                   lxw_col_t cat_col, lxw_col_t val_col);
+                   lxw_col_t cat_col, lxw_col_t val_col, double top);
 
 /* A stacked column chart at (row, 0): categories are rows first..last of
  * column cat_col, one series per column val_col .. val_col + n - 1, named
- * by the header cells of row hdr_row. */
+ * by the header cells of row hdr_row; top is the tallest stack. */
 void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                            lxw_row_t row, const char *title,
                            const char *x_title, const char *y_title,
                            lxw_row_t hdr_row, lxw_row_t first,
                            lxw_row_t last, lxw_col_t cat_col,
-                           lxw_col_t val_col, int n);
+                           lxw_col_t val_col, int n, double top);
 
 /* The header row of a table: bold, bordered, one cell per name; the
  * first n_text columns hold text (header on the left), the others numbers

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """t3070 -- SPEC §4 "Reading aids", "Dealer names", "Trend", read from the
 workbooks' XML and with openpyxl: number formats per column (#,##0 counts,
-0.00 hours, dates), indented text, a wrapped cell with a row tall enough
+#,##0.00 hours, dates), indented text, a wrapped cell with a row tall enough
 (customHeight: LibreOffice does not grow rows), page setup (landscape, fit
 to width, header/footer with title, as-of and page N of M, the header row
 repeated: definedName _xlnm.Print_Titles), the About sheet last with every
@@ -71,7 +71,7 @@ def test_number_formats_per_column(c):
     rows = list(ws.iter_rows(min_row=2))
     hours = [r[col_of(ws, "Labor hours")] for r in rows
              if r[col_of(ws, "Labor hours")].value is not None]
-    eq({h.number_format for h in hours}, {"0.00"}, "labor hours 0.00")
+    eq({h.number_format for h in hours}, {"#,##0.00"}, "labor hours #,##0.00 (t7800)")
     eq(rows[0][col_of(ws, "Completed")].number_format, "yyyy-mm-dd",
        "completed is a date")
     # Summary totals carry #,##0 too (13,230, not 13230).
