@@ -445,7 +445,8 @@ static int write_statement(struct writer *w, struct diag *d)
                         path, 0, "cannot create: %s%s",
                         err ? lxw_strerror(err) : bad,
                         err ? "" : "; the file was removed (is the disk "
-                        "full?)");
+                        "full? free space on the output folder's disk, then "
+                        "run again; the files already imported are kept)");
     }
     return 0;
 }

@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""t7900 -- SPEC §5 and §6 as a scheduler lives them (QA pass 14), each
+case a defect seen red before its fix:
+
+- a --summary whose disk is full: the summary "running" could not be
+  written at the start (silently) nor the outcome at the end, so the
+  file left under the summary's name was the night before's, "status"
+  "ok": monitoring read yesterday's success for a night that ended 73
+  (README "Summary JSON": "monitoring never reads yesterday's success").
+  Now a summary that cannot be written at the start removes the earlier
+  one (a removal takes no space), and the end's line says what to do
+  ("free space on its disk, then run again"), as the other failures do;
+- a workbook on a full disk said "cannot create: Zip generic error
+  ZIP_ERRNO while creating the xlsx file: No space left on device" and
+  nothing of what to do; now it says to free space on the output
+  folder's disk and run again (the files already imported are kept)."""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, connect,  # noqa: E402
+                     eq, main, postgresql_only, query, sha256, small_disk, svc,
+                     validate_summary)
+
+AS_OF = "2026-03-12"
+
+
+def night(t, inbox="in", n=2):
+    """A small good night in t/inbox: every kind, nothing rejected."""
+    t.csv(inbox + "/registrations_1.csv", REG_HDR,
+          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
+    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
+          ["Q%d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN" % i
+           for i in range(1, n + 1)])
+    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
+          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+
+
+def lines(err):
+    return [l for l in err.splitlines() if l.strip()]
+
+
+def fill(folder):
+    """Fills the file system of folder to its last byte."""
+    path = os.path.join(folder, "fill")
+    with open(path, "ab", buffering=0) as f:
+        for size in (1 << 16, 512, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError:
+                pass
+    return path
+
+
+def books(folder, as_of=AS_OF):
+    """{workbook name: SHA-256} of the folder's workbooks as of as_of."""
+    return {n: sha256(os.path.join(folder, n)) for n in sorted(os.listdir(folder))
+            if n.endswith("_%s.xlsx" % as_of)}
+
+
+def test_a_summary_on_a_full_disk_never_leaves_the_night_befores_success():
+    with Tmp() as t, small_disk(t.p("mnt"), "256k") as mnt:
+        night(t)
+        summary = os.path.join(mnt, "summary.json")
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-11", "--quiet", "--summary", summary, cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(validate_summary(summary)["as_of"], "2026-03-11")
+        junk = fill(mnt)
+        t.csv("in/dispatches_2.csv", DSP_HDR,
+              ["Q9,2026-03-12 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", summary, cwd=t.path)
+        eq(r.code, 73, r)
+        got = lines(r.err)
+        eq(len(got), 1, r.err)
+        check(got[0].startswith("svcrecon: %s: cannot write summary: No space left on "
+                                "device; free space on its disk, then run again" % summary),
+              got[0])
+        # what monitoring reads is not the night before's outcome
+        if os.path.exists(summary):
+            s = validate_summary(summary)
+            check(s["exit_code"] != 0 and s["as_of"] == AS_OF, s)
+        eq(sorted(os.listdir(mnt)), sorted(n for n in ["fill"] + (
+            ["summary.json"] if os.path.exists(summary) else []) if n), "no temporary left")
+        # the night itself was done: workbooks in place, the file loaded
+        check(os.path.exists(t.p("out", "audit_%s.xlsx" % AS_OF)), os.listdir(t.p("out")))
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch WHERE dispatch_id = 'Q9'"),
+           [(1,)])
+        os.unlink(junk)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", summary, cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        s = validate_summary(summary)
+        eq((s["exit_code"], s["status"], s["as_of"]), (0, "ok", AS_OF), s)
+
+
+def test_a_workbook_on_a_full_disk_says_to_free_space_and_the_rerun_writes_the_same():
+    with Tmp() as t, small_disk(t.p("mnt"), "1m") as mnt:
+        night(t, n=40)
+        out = os.path.join(mnt, "out")
+        os.mkdir(out)
+        junk = fill(mnt)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", out,
+                "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq(r.code, 73, r)
+        got = lines(r.err)
+        eq(len(got), 1, r.err)
+        check(got[0].startswith("svcrecon: %s/" % out) and ".xlsx: cannot create" in got[0]
+              and "free space on the output folder's disk, then run again (the files "
+              "already imported are kept)" in got[0], got[0])
+        s = validate_summary(t.p("s.json"))
+        eq((s["exit_code"], s["status"]), (73, "cannot_create"), s)
+        eq([n for n in os.listdir(out) if n.endswith(".xlsx")], [],
+           "no workbook under its final name")
+        os.unlink(junk)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", out,
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(sorted(os.listdir(out)), ["audit_%s.xlsx" % AS_OF,
+                                     "non_compensable_%s.xlsx" % AS_OF,
+                                     "unclosed_calls_%s.xlsx" % AS_OF])
+        # the same bytes as a report of the same database and night
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("again"), "--as-of", AS_OF,
+                "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        eq(books(out), books(t.p("again")))
+
+
+main(globals())
