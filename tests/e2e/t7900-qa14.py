@@ -13,7 +13,12 @@ case a defect seen red before its fix:
 - a workbook on a full disk said "cannot create: Zip generic error
   ZIP_ERRNO while creating the xlsx file: No space left on device" and
   nothing of what to do; now it says to free space on the output
-  folder's disk and run again (the files already imported are kept)."""
+  folder's disk and run again (the files already imported are kept);
+- a TZ that names no time zone (a typo, "Asia/Tokio"; a zone whose
+  tzdata is not installed) is taken by the C library for UTC, silently:
+  a night run at 02:00 in Tokyo reported as of the day before, exit 0.
+  Now report and run without --as-of refuse it (64, one line: correct
+  TZ, unset it, or give --as-of); with --as-of TZ does not matter."""
 import json
 import os
 import subprocess
@@ -128,6 +133,43 @@ def test_a_workbook_on_a_full_disk_says_to_free_space_and_the_rerun_writes_the_s
                 "--quiet")
         eq((r.code, r.err), (0, ""), r)
         eq(books(out), books(t.p("again")))
+
+
+def test_a_tz_naming_no_zone_is_refused_when_the_date_comes_from_the_clock():
+    with Tmp() as t:
+        night(t)
+        for tz in ("Asia/Tokio", ":Asia/Tokio", "/nonexistent/zone"):
+            for args in (["run", "--inbox", "in"], ["report"]):
+                r = svc(args[0], "--db", t.p("svc.db"), *args[1:], "--out", "out",
+                        "--quiet", "--summary", "s.json", cwd=t.path, env={"TZ": tz})
+                eq(r.code, 64, (tz, r))
+                eq(lines(r.err), ["svcrecon: TZ '%s' names no time zone (%s is not a zone "
+                                  "file): today's date would be UTC's, which may be another "
+                                  "day; correct TZ (or unset it for the system's zone), or "
+                                  "give --as-of DATE"
+                                  % (tz, tz if tz.startswith("/") else
+                                     "/usr/share/zoneinfo/Asia/Tokio")], r.err)
+                s = validate_summary(t.p("s.json"))
+                eq((s["exit_code"], s["status"]), (64, "usage"), s)
+                check("names no time zone" in s["error"], s)
+                check(not os.path.exists(t.p("out")), "nothing done")
+                if not ON_PG:
+                    check(not os.path.exists(t.p("svc.db")), "no database made")
+        # with --as-of the clock is not read: TZ does not matter
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path, env={"TZ": "Asia/Tokio"})
+        eq((r.code, r.err), (0, ""), r)
+        # zones that exist, POSIX zones, an empty TZ (UTC), and TZ unset
+        for i, tz in enumerate(("Asia/Tokyo", ":Asia/Tokyo", "UTC", "EST5EDT", "JST-9",
+                                "<+09>-9", "", None)):
+            env = {k: v for k, v in os.environ.items() if k != "TZ"}
+            if tz is not None:
+                env["TZ"] = tz
+            # svc() would set TZ=UTC when it is unset: run the command itself
+            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out",
+                                   t.p("out%d" % i), "--quiet"),
+                               env=env, capture_output=True, text=True)
+            eq((p.returncode, p.stderr), (0, ""), (tz, p))
 
 
 main(globals())
