@@ -18,7 +18,13 @@ case a defect seen red before its fix:
   tzdata is not installed) is taken by the C library for UTC, silently:
   a night run at 02:00 in Tokyo reported as of the day before, exit 0.
   Now report and run without --as-of refuse it (64, one line: correct
-  TZ, unset it, or give --as-of); with --as-of TZ does not matter."""
+  TZ, unset it, or give --as-of); with --as-of TZ does not matter;
+- PostgreSQL: a statement the server cancels (statement_timeout, which
+  counts a wait for another client's lock too, or an administrator's
+  pg_cancel_backend) was 70, "internal error", with the server's words
+  alone; now 75 (try later, as a lock timeout), saying that the server
+  rolled the transaction back and to raise statement_timeout if it
+  recurs. The rerun completes the night."""
 import json
 import os
 import subprocess
@@ -170,6 +176,59 @@ def test_a_tz_naming_no_zone_is_refused_when_the_date_comes_from_the_clock():
                                    t.p("out%d" % i), "--quiet"),
                                env=env, capture_output=True, text=True)
             eq((p.returncode, p.stderr), (0, ""), (tz, p))
+
+
+@postgresql_only("PostgreSQL's statement_timeout (SQLSTATE 57014)")
+def test_a_statement_timeout_is_75_try_later_and_the_rerun_completes():
+    with Tmp() as t:
+        night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-11", "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        con = connect(t.p("svc.db"))
+        try:
+            # a statement slower than the session's statement_timeout:
+            # an insert into dispatch waits 3 s (as one would on a busy
+            # server, or behind another client's lock)
+            con.execute("CREATE FUNCTION slow_insert() RETURNS trigger LANGUAGE plpgsql "
+                        "AS $$ BEGIN PERFORM pg_sleep(3); RETURN NEW; END $$")
+            con.execute("CREATE TRIGGER slow_insert BEFORE INSERT ON dispatch "
+                        "FOR EACH ROW EXECUTE FUNCTION slow_insert()")
+        finally:
+            con.close()
+        t.csv("in/dispatches_2.csv", DSP_HDR,
+              ["Q9,2026-03-12 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path,
+                env={"PGOPTIONS": "-c statement_timeout=1000"})
+        eq(r.code, 75, r)
+        got = lines(r.err)
+        eq(len(got), 1, r.err)
+        check("canceling statement due to statement timeout (statement_timeout, or an "
+              "administrator's cancel); the server rolled back the transaction in flight, "
+              "what was committed is kept: run again later; if it recurs, raise "
+              "statement_timeout for svcrecon's role" in got[0], got[0])
+        check("password" not in got[0], got[0])
+        s = validate_summary(t.p("s.json"))
+        eq((s["exit_code"], s["status"]), (75, "busy"), s)
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch WHERE dispatch_id = 'Q9'"),
+           [(0,)], "the file was rolled back")
+        con = connect(t.p("svc.db"))
+        try:
+            con.execute("DROP TRIGGER slow_insert ON dispatch")
+        finally:
+            con.close()
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch WHERE dispatch_id = 'Q9'"),
+           [(1,)])
+        eq(query(t.p("svc.db"), "SELECT count(*), count(DISTINCT sha256) FROM imported_file"),
+           [(4, 4)])
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("again"), "--as-of", AS_OF,
+                "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        eq(books(t.p("out")), books(t.p("again")))
 
 
 main(globals())
