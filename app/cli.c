@@ -6,6 +6,7 @@
 #include <csv.h>
 #include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -750,6 +751,14 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
+    /* A night's messages go to stderr, which may be a pipe whose reader
+     * is gone (`2>&1 | head -1`, a log pipe whose reader died, a dropped
+     * ssh session): SIGPIPE's default action killed the run at its next
+     * message, between two files, with the night half done. Ignored, the
+     * write fails (EPIPE) and the messages are lost, as with stderr closed
+     * (main.c); the night completes and --summary says how. explain keeps
+     * the default: `explain ... | head` ends quietly, as other tools do. */
+    signal(SIGPIPE, SIG_IGN);
 
     struct batch_opts o = {0};
     bool have_kind = false, have_as_of = false;

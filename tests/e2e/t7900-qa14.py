@@ -24,7 +24,12 @@ case a defect seen red before its fix:
   pg_cancel_backend) was 70, "internal error", with the server's words
   alone; now 75 (try later, as a lock timeout), saying that the server
   rolled the transaction back and to raise statement_timeout if it
-  recurs. The rerun completes the night."""
+  recurs. The rerun completes the night;
+- a run whose stderr is a pipe with no reader left (`2>&1 | head -1`,
+  a log pipe whose reader died) was killed by SIGPIPE at its next
+  message, between two files (exit 141, summary "running", no
+  workbook); now import, report and run ignore SIGPIPE: the messages are
+  lost, as with stderr closed, and the night completes."""
 import json
 import os
 import subprocess
@@ -176,6 +181,36 @@ def test_a_tz_naming_no_zone_is_refused_when_the_date_comes_from_the_clock():
                                    t.p("out%d" % i), "--quiet"),
                                env=env, capture_output=True, text=True)
             eq((p.returncode, p.stderr), (0, ""), (tz, p))
+
+
+def test_a_run_whose_stderr_reader_is_gone_completes_the_night():
+    # `svcrecon run ... 2>&1 | head -1`, a log pipe whose reader died, an
+    # ssh session dropped: the first message after the reader is gone
+    # raised SIGPIPE, whose default action killed the run between two
+    # files (exit 141, the summary "running", no workbook). Messages are
+    # lost then, as with stderr closed (t7500); the night is done and
+    # --summary says so.
+    with Tmp() as t:
+        night(t)
+        for command in (["run", "--inbox", "in"], ["import", "--kind", "dispatches"]):
+            rd, wr = os.pipe()
+            os.close(rd)
+            extra = ["in/dispatches_1.csv"] if command[0] == "import" else [
+                "--out", "out", "--as-of", AS_OF]
+            p = subprocess.run(cmd(command[0], "--db", t.p("svc%s.db" % command[0]),
+                                   *command[1:], "--summary", "s.json", *extra,
+                                   cwd=t.path),
+                               cwd=t.path, stdin=subprocess.DEVNULL, stdout=wr, stderr=wr,
+                               env=dict(os.environ, TZ="UTC"))
+            os.close(wr)
+            eq(p.returncode, 0, (command, p))
+            s = validate_summary(t.p("s.json"))
+            eq((s["exit_code"], s["status"]), (0, "ok"), s)
+        eq(sorted(os.listdir(t.p("out"))), ["audit_%s.xlsx" % AS_OF,
+                                            "non_compensable_%s.xlsx" % AS_OF,
+                                            "unclosed_calls_%s.xlsx" % AS_OF])
+        eq(query(t.p("svcrun.db"), "SELECT count(*) FROM dispatch"), [(2,)])
+        eq(query(t.p("svcimport.db"), "SELECT count(*) FROM dispatch"), [(2,)])
 
 
 @postgresql_only("PostgreSQL's statement_timeout (SQLSTATE 57014)")
