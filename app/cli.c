@@ -210,9 +210,10 @@ static void today(char iso[11], int32_t *day)
  * (README "Decisions", Batch). So when today's date is needed (report and
  * run without --as-of) such a TZ is refused. Accepted: TZ unset (the
  * system's zone), empty (UTC, as glibc reads it), a POSIX zone with its
- * offset ("EST5EDT", "<+09>-9", "UTC0"), or a name (with or without ':')
- * whose file under $TZDIR (/usr/share/zoneinfo) or an absolute path is a
- * zone file. NULL when TZ is fine, else the message. */
+ * offset ("EST5EDT", "<+09>-9", "UTC0"), UTC by one of its names (also
+ * without tzdata), or a name (with or without ':') whose file under
+ * $TZDIR (/usr/share/zoneinfo) or an absolute path is a zone file. NULL
+ * when TZ is fine, else the message. */
 static const char *tz_problem(char *why, size_t size)
 {
     const char *tz = getenv("TZ");
@@ -231,6 +232,14 @@ static const char *tz_problem(char *why, size_t size)
     }
     if (p && (*p == '+' || *p == '-' || isdigit((unsigned char)*p)))
         return NULL;
+    /* UTC by one of its names is what the C library falls back to: right
+     * even where tzdata is not installed (a container with TZ=UTC). */
+    static const char *const utc[] = {"UTC", "UCT", "GMT", "Universal",
+                                      "Zulu", "Greenwich"};
+    const char *u = strncmp(name, "Etc/", 4) == 0 ? name + 4 : name;
+    for (size_t i = 0; i < sizeof utc / sizeof *utc; i++)
+        if (strcmp(u, utc[i]) == 0)
+            return NULL;
     const char *dir = getenv("TZDIR");
     char path[4200];
     snprintf(path, sizeof path, "%s%s%s", name[0] == '/' ? "" :

@@ -181,6 +181,20 @@ def test_a_tz_naming_no_zone_is_refused_when_the_date_comes_from_the_clock():
                                    t.p("out%d" % i), "--quiet"),
                                env=env, capture_output=True, text=True)
             eq((p.returncode, p.stderr), (0, ""), (tz, p))
+        # a system without tzdata (no zone files; $TZDIR stands for it):
+        # UTC by any of its names is what the C library gives, and right;
+        # a named zone is refused, saying which file is missing
+        nodata = dict(os.environ, TZDIR=t.p("no-tzdata"))
+        for i, tz in enumerate(("UTC", "GMT", "Etc/UTC", ":UTC", "Zulu", "UTC0")):
+            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out",
+                                   t.p("utc%d" % i), "--quiet"),
+                               env=dict(nodata, TZ=tz), capture_output=True, text=True)
+            eq((p.returncode, p.stderr), (0, ""), (tz, p))
+        p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p("tokyo"),
+                               "--quiet"),
+                           env=dict(nodata, TZ="Asia/Tokyo"), capture_output=True, text=True)
+        eq(p.returncode, 64, p)
+        check("(%s is not a zone file)" % t.p("no-tzdata", "Asia/Tokyo") in p.stderr, p.stderr)
 
 
 def test_a_run_whose_stderr_reader_is_gone_completes_the_night():
