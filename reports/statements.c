@@ -446,7 +446,7 @@ static int write_statement(struct writer *w, struct diag *d)
         /* libxlsxwriter's words without their full stop, the system's
          * reason when known, and what to do (as reports/report.c's
          * book_close(): a full disk is the usual cause). */
-        char why[256];
+        char why[sizeof bad + 64];
         snprintf(why, sizeof why, "%s", err ? lxw_strerror(err) : bad);
         size_t n = strlen(why);
         while (n > 0 && (why[n - 1] == '.' || why[n - 1] == ' '))
