@@ -4,7 +4,9 @@
 #include "app/cli.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +202,62 @@ static void today(char iso[11], int32_t *day)
                            .day = tm.tm_mday};
     parse_format_date(&w, iso);
     *day = parse_days_from_civil(w.year, w.month, w.day);
+}
+
+/* A TZ that names no time zone ("Asia/Tokio", a zone of a tzdata package
+ * not installed) is taken by the C library for UTC, silently: a night run
+ * at 02:00 in Tokyo would then report as of the day before, with exit 0
+ * (README "Decisions", Batch). So when today's date is needed (report and
+ * run without --as-of) such a TZ is refused. Accepted: TZ unset (the
+ * system's zone), empty (UTC, as glibc reads it), a POSIX zone with its
+ * offset ("EST5EDT", "<+09>-9", "UTC0"), UTC by one of its names (also
+ * without tzdata), or a name (with or without ':') whose file under
+ * $TZDIR (/usr/share/zoneinfo) or an absolute path is a zone file. NULL
+ * when TZ is fine, else the message. */
+static const char *tz_problem(char *why, size_t size)
+{
+    const char *tz = getenv("TZ");
+    if (!tz || !*tz)
+        return NULL;
+    const char *name = tz[0] == ':' ? tz + 1 : tz;
+    const char *p = name;
+    if (*p == '<') {
+        p = strchr(p, '>');
+        p = p ? p + 1 : NULL;
+    } else {
+        while (isalpha((unsigned char)*p))
+            p++;
+        if (p - name < 3)
+            p = NULL;
+    }
+    if (p && (*p == '+' || *p == '-' || isdigit((unsigned char)*p)))
+        return NULL;
+    /* UTC by one of its names is what the C library falls back to: right
+     * even where tzdata is not installed (a container with TZ=UTC). */
+    static const char *const utc[] = {"UTC", "UCT", "GMT", "Universal",
+                                      "Zulu", "Greenwich"};
+    const char *u = strncmp(name, "Etc/", 4) == 0 ? name + 4 : name;
+    for (size_t i = 0; i < sizeof utc / sizeof *utc; i++)
+        if (strcmp(u, utc[i]) == 0)
+            return NULL;
+    const char *dir = getenv("TZDIR");
+    char path[4200];
+    snprintf(path, sizeof path, "%s%s%s", name[0] == '/' ? "" :
+             dir && *dir ? dir : "/usr/share/zoneinfo",
+             name[0] == '/' ? "" : "/", name);
+    FILE *f = fopen(path, "rb");
+    char magic[4];
+    bool zone = f && fread(magic, 1, 4, f) == 4 &&
+                memcmp(magic, "TZif", 4) == 0;
+    if (f)
+        fclose(f);
+    if (zone)
+        return NULL;
+    snprintf(why, size, "TZ '%.200s' names no time zone (%.300s is not a zone "
+             "file): today's date would be UTC's, which may be another "
+             "day; correct TZ (or unset it for the system's zone), or give "
+             "--as-of DATE", tz, path);
+    return why;
 }
 
 enum { OPT_DB = 256, OPT_KIND, OPT_INBOX, OPT_OUT, OPT_AS_OF, OPT_FROM,
@@ -702,6 +760,14 @@ int cli_main(int argc, char **argv)
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
+    /* A night's messages go to stderr, which may be a pipe whose reader
+     * is gone (`2>&1 | head -1`, a log pipe whose reader died, a dropped
+     * ssh session): SIGPIPE's default action killed the run at its next
+     * message, between two files, with the night half done. Ignored, the
+     * write fails (EPIPE) and the messages are lost, as with stderr closed
+     * (main.c); the night completes and --summary says how. explain keeps
+     * the default: `explain ... | head` ends quietly, as other tools do. */
+    signal(SIGPIPE, SIG_IGN);
 
     struct batch_opts o = {0};
     bool have_kind = false, have_as_of = false;
@@ -709,6 +775,14 @@ int cli_main(int argc, char **argv)
     o.report.version = SVCRECON_VERSION;
     o.report.progress_bar = isatty(STDERR_FILENO);
     int rc = parse_batch(argc, argv, &o, &have_kind, &have_as_of);
+    char tz_why[sizeof last_usage];
+    if (rc == KEEP_PARSING && !have_as_of && strcmp(cmd, "import") != 0 &&
+        tz_problem(tz_why, sizeof tz_why)) {
+        /* one line, no usage text: the command line is fine */
+        memcpy(last_usage, tz_why, sizeof last_usage);
+        fprintf(stderr, "svcrecon: %s\n", last_usage);
+        rc = EX_USAGE;
+    }
     if (rc == KEEP_PARSING) {
         if (!have_as_of)
             today(o.report.as_of, &o.report.as_of_day);

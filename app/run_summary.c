@@ -326,7 +326,24 @@ static int put_and_close(FILE *f, const struct run_record *s, bool running)
 {
     put_document(f, s, running);
     bool bad = ferror(f) != 0;
-    return fclose(f) != 0 || bad ? -1 : 0;
+    int e = errno;
+    if (fclose(f) != 0 || bad) {
+        if (bad)
+            errno = e;
+        return -1;
+    }
+    return 0;
+}
+
+/* What to do when the summary cannot be written (README "Summary JSON"):
+ * a scheduler's one line names the file, why, and what to do. */
+static const char *summary_to_do(int e)
+{
+    return e == ENOSPC || e == EDQUOT
+        ? "; free space on its disk, then run again (what the run did is "
+          "kept; the summary file does not hold this run's outcome)"
+        : "; give --summary a file this user can create and write in, then "
+          "run again (what the run did is kept)";
 }
 
 /* The summary where it cannot be replaced: "--summary /dev/stdout" (a
@@ -364,8 +381,9 @@ static int write_in_place(const char *path, const struct run_record *s,
     }
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
-                strerror(errno));
+        int e = errno;
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n", path,
+                strerror(e), summary_to_do(e));
         if (fd >= 0)
             close(fd);
         *rc = EX_CANTCREAT;
@@ -373,8 +391,9 @@ static int write_in_place(const char *path, const struct run_record *s,
     }
     *rc = 0;
     if (put_and_close(f, s, false) != 0) {
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n", path,
-                strerror(errno));
+        int e = errno;
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n", path,
+                strerror(e), summary_to_do(e));
         *rc = EX_CANTCREAT;
     }
     return 1;
@@ -400,15 +419,18 @@ int run_summary_write(const struct run_record *s)
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);
-    else if (!(f = fopen(tmp, "w")))
-        fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s\n",
+    else if (!(f = fopen(tmp, "w"))) {
+        int e = errno;
+        fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s%s\n",
                 tmp, target ? " (the file the link '" : "",
                 target ? path : "", target ? "' names)" : "",
-                strerror(errno));
+                strerror(e), summary_to_do(e));
+    }
     if (f) {
         if (put_and_close(f, s, false) != 0 || rename(tmp, dest) != 0) {
-            fprintf(stderr, "svcrecon: %s: cannot write summary: %s\n",
-                    path, strerror(errno));
+            int e = errno;
+            fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
+                    path, strerror(e), summary_to_do(e));
             unlink(tmp);
         } else {
             rc = 0;
@@ -429,10 +451,18 @@ void run_summary_running(const struct run_record *s)
     char *target = summary_path_link_target(path);
     const char *dest = target ? target : path;
     FILE *f = NULL;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp &&
-        (f = fopen(tmp, "w")) != NULL &&
-        (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0))
+    bool ok = (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp
+              && (f = fopen(tmp, "w")) != NULL;
+    if (ok && (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0)) {
         unlink(tmp);
+        ok = false;
+    }
+    /* Not written (a full disk, most often): the summary there is an
+     * earlier run's, perhaps a success, which monitoring would read as
+     * tonight's. Removed: no summary says "look", as the end's message
+     * does if it cannot write either (removing a file takes no space). */
+    if (!ok)
+        unlink(dest);
     free(target);
 }
 

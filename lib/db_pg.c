@@ -209,7 +209,8 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
  * denied 73 when writing and 66 when reading, and so a server that takes
  * no writes (25006: a hot standby, default_transaction_read_only; as a
  * read-only SQLite file; explain cannot make its TEMP views there), a
- * lock or serialization conflict 75, a full disk 73, anything else 70. */
+ * lock or serialization conflict 75, a statement the server cancelled
+ * (statement_timeout) 75, a full disk 73, anything else 70. */
 static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                 const char *what)
 {
@@ -225,6 +226,12 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     int code = EX_SOFTWARE;
     bool lost = db_pg_connection_lost(db);
     bool read_only = state && strcmp(state, "25006") == 0;
+    /* 57014: the server cancelled the statement -- its statement_timeout
+     * (which counts a wait for another client's lock too), or a cancel
+     * request (pg_cancel_backend). Neither is svcrecon's fault, and the
+     * server rolled back the transaction in flight: 75, try later, as a
+     * lock timeout (55P03), not 70 "internal error" (README "PostgreSQL"). */
+    bool canceled = state && strcmp(state, "57014") == 0;
     if (!msg)
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
     pg_words(db, msg, words, sizeof words);
@@ -234,7 +241,7 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
     else if (state && (strcmp(state, "55P03") == 0 ||
                        strcmp(state, "40001") == 0 ||
-                       strcmp(state, "40P01") == 0))
+                       strcmp(state, "40P01") == 0 || canceled))
         code = EX_TEMPFAIL;
     else if (state && strncmp(state, "53", 2) == 0)
         code = EX_CANTCREAT;
@@ -246,7 +253,12 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         "TEMP tables too, and needs the primary)"
         : !lost && state && strcmp(state, "53100") == 0 ?
         "; free space on the database server's disk, then run again (what "
-        "was committed is kept; the run completes the rest)" : "";
+        "was committed is kept; the run completes the rest)"
+        : !lost && canceled ?
+        " (statement_timeout, or an administrator's cancel); the server "
+        "rolled back the transaction in flight, what was committed is kept: "
+        "run again later; if it recurs, raise statement_timeout for "
+        "svcrecon's role (ALTER ROLE ... SET statement_timeout = 0)" : "";
     return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
                     lost ? "lost the connection to the server: " : "",
                     words, to_do);

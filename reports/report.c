@@ -87,6 +87,11 @@ struct book_job {
 static const char OUT_TO_DO[] = "give --out a folder this user can create "
                                 "and write in, then run again (the files "
                                 "already imported are kept)";
+/* The same for a full disk (README "Decisions": the failures a scheduler
+ * meets say what to do, on their one line). */
+static const char FULL_TO_DO[] = "free space on the output folder's disk, "
+                                 "then run again (the files already "
+                                 "imported are kept)";
 
 /* mkdir -p: every missing component is created; an existing non-folder in
  * the way, or a folder we cannot write in, is EX_CANTCREAT. */
@@ -255,17 +260,20 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         int code = e == ENOMEM || err == LXW_ERROR_MEMORY_MALLOC_FAILED
                        ? EX_SOFTWARE : EX_CANTCREAT;
         return diag_set(d, code, j->path, 0, "cannot create%s%s: "
-                        "%s%s%s", j->b.err_what ? " while " : "",
+                        "%s%s%s%s%s", j->b.err_what ? " while " : "",
                         j->b.err_what ? j->b.err_what : "",
                         lxw_reason(err, why, sizeof why), e ? ": " : "",
-                        e ? strerror(e) : "");
+                        e ? strerror(e) : "", code == EX_SOFTWARE ? "" : "; ",
+                        code == EX_SOFTWARE ? "" :
+                        e == ENOSPC || e == EDQUOT ? FULL_TO_DO : OUT_TO_DO);
     }
     if (rc != 0) {
         /* libxlsxwriter said yes, but the file is not what was written:
          * its own writes failed unchecked (a full disk, most often). */
         unlink(j->tmp);
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: %s; "
-                        "the file was removed (is the disk full?)", bad);
+                        "the file was removed (is the disk full? %s)", bad,
+                        FULL_TO_DO);
     }
     if (rename(j->tmp, j->path) != 0) {
         int e = errno;

@@ -451,11 +451,28 @@ static int write_statement(struct writer *w, struct diag *d)
         unlink(path);
         lxw_error err = b.err != LXW_NO_ERROR ? b.err
                         : bad[0] ? LXW_NO_ERROR : LXW_ERROR_CREATING_XLSX_FILE;
-        return diag_set(d, b.err_errno == ENOMEM ? EX_SOFTWARE : EX_CANTCREAT,
-                        path, 0, "cannot create: %s%s",
-                        err ? lxw_strerror(err) : bad,
-                        err ? "" : "; the file was removed (is the disk "
-                        "full?)");
+        int e = b.err_errno;
+        bool oom = e == ENOMEM || err == LXW_ERROR_MEMORY_MALLOC_FAILED;
+        /* libxlsxwriter's words without their full stop, the system's
+         * reason when known, and what to do (as reports/report.c's
+         * book_close(): a full disk is the usual cause). */
+        char why[sizeof bad + 64];
+        snprintf(why, sizeof why, "%s", err ? lxw_strerror(err) : bad);
+        size_t n = strlen(why);
+        while (n > 0 && (why[n - 1] == '.' || why[n - 1] == ' '))
+            why[--n] = '\0';
+        return diag_set(d, oom ? EX_SOFTWARE : EX_CANTCREAT, path, 0,
+                        "cannot create: %s%s%s%s", why, e ? ": " : "",
+                        e ? strerror(e) : "", oom ? "" :
+                        e && e != ENOSPC && e != EDQUOT ?
+                        "; give --out a folder this user can create and "
+                        "write in, then run again (the files already "
+                        "imported are kept)" :
+                        e ? "; free space on the output folder's disk, then "
+                        "run again (the files already imported are kept)" :
+                        "; the file was removed: is the disk full? free "
+                        "space on the output folder's disk, then run again "
+                        "(the files already imported are kept)");
     }
     return 0;
 }
