@@ -56,9 +56,10 @@ SQL_H    = $(BUILD)/schemas/sql.h
 all: svcrecon
 
 # Build dependencies: installed when a header or library is missing
+# (tzdata: run and report take today in TZ, which must name a zone file)
 # (as root; apt-get update first). Test tools are added by test-deps.
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
-             libcsv-dev libssl-dev zlib1g-dev
+             libcsv-dev libssl-dev zlib1g-dev tzdata
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd \
              postgresql python3-psycopg2
