@@ -56,8 +56,8 @@ SQL_H    = $(BUILD)/schemas/sql.h
 all: svcrecon
 
 # Build dependencies: installed when a header or library is missing
-# (tzdata: run and report take today in TZ, which must name a zone file)
 # (as root; apt-get update first). Test tools are added by test-deps.
+# tzdata: run and report take today's date in TZ, which must name a zone.
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev zlib1g-dev tzdata
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
