@@ -329,10 +329,11 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
     put_row(b, ws, row++, "Source", "Every listed row names its source "
             "file and line (Source file, Source line): the feed file and "
             "the physical line of the record, as an editor shows it. "
-            "Source SHA-256 is that file's digest, as the audit's Run sheet "
-            "lists it: it tells apart two files of one name (a feed "
-            "delivered as dispatches.csv every night), and sha256sum ties it "
-            "to the file you hold.", NULL, b->wrap);
+            "Source SHA-256 is the start (12 hex digits) of that file's "
+            "SHA-256, which the audit's Run sheet lists whole: it tells "
+            "apart two files of one name (a feed delivered as "
+            "dispatches.csv every night), and sha256sum ties it to the file "
+            "you hold.", NULL, b->wrap);
     put_row(b, ws, row++, "svcrecon explain", "To see how svcrecon reached "
             "a row (the versions of the dispatch, the registrations checked "
             "on its day, each closeout with its reasons, and the standing), "

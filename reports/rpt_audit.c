@@ -30,7 +30,7 @@ static const struct sheet_col rejected_cols[] = {
     {"Line",       SHEET_INT,  10},
     {"Reason",     SHEET_TEXT, 60},
     {"Raw record", SHEET_TEXT, 80},
-    {"File SHA-256", SHEET_TEXT, 66},    /* which file of that name */
+    {"File SHA-256", SHEET_TEXT, 14},    /* which file of that name */
 };
 
 static const struct sheet_col exception_cols[] = {
@@ -43,7 +43,7 @@ static const struct sheet_col exception_cols[] = {
     {"Detail",        SHEET_TEXT,     70},
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},
-    {"Source SHA-256", SHEET_TEXT,    66},
+    {"Source SHA-256", SHEET_TEXT,    14},
 };
 
 #define N_COLS(a) (int)(sizeof a / sizeof a[0])

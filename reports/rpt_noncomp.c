@@ -32,7 +32,7 @@ static const struct sheet_col listing_cols[] = {
     {"Source file",   SHEET_TEXT,     40},
     {"Source line",   SHEET_INT,      10},
     {"New",           SHEET_TEXT,      6},
-    {"Source SHA-256", SHEET_TEXT,    66},  /* q_listing_views.sql: why */
+    {"Source SHA-256", SHEET_TEXT,    14},  /* q_listing_views.sql: why */
 };
 #define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
 

@@ -33,7 +33,7 @@ static const struct sheet_col listing_cols[] = {
     {"Closeout attempts", SHEET_INT,       8},
     {"Source file",       SHEET_TEXT,     40},
     {"Source line",       SHEET_INT,      10},
-    {"Source SHA-256",    SHEET_TEXT,     66},  /* q_listing_views.sql */
+    {"Source SHA-256",    SHEET_TEXT,     14},  /* q_listing_views.sql */
 };
 #define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
 
@@ -50,7 +50,7 @@ static const struct sheet_col change_cols[] = {
     {"Closed by",       SHEET_TEXT,     40},
     {"Source file",     SHEET_TEXT,     40},
     {"Source line",     SHEET_INT,      10},
-    {"Source SHA-256",  SHEET_TEXT,     66},
+    {"Source SHA-256",  SHEET_TEXT,     14},
 };
 #define N_CHANGE_COLS (int)(sizeof change_cols / sizeof change_cols[0])
 

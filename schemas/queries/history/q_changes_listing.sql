@@ -17,7 +17,7 @@ SELECT c.change,
        c.closed_by,
        c.file_name,
        c.line,
-       (SELECT f.sha256 FROM imported_file AS f
+       (SELECT substr(f.sha256, 1, 12) FROM imported_file AS f
          WHERE f.file_id = c.file_id)
   FROM unclosed_change AS c
   LEFT JOIN dealer_name AS n ON n.dealer_id = c.provider_id

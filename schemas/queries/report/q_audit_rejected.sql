@@ -11,7 +11,7 @@ SELECT n.name,
        COALESCE(r.line, 0),
        CASE WHEN n.status = 'loaded' THEN r.reason ELSE n.reason END,
        r.raw,
-       n.sha256
+       substr(n.sha256, 1, 12)
   FROM night_file AS n
   LEFT JOIN rejected_row AS r
          ON n.status = 'loaded' AND r.file_id = n.file_id

@@ -9,12 +9,15 @@
 -- after the rules, dealer_name (q_dealer_names.sql) and the comparison with
 -- the previous report (history_changes.sql).
 --
--- source_sha256, after the source file and line (and New): the SHA-256 of
--- the file the row comes from, as the audit's Run sheet lists it. Files
--- are named by their base name, and a feed delivered under the same name
--- on two nights (dispatches.csv, every night) gives two files of one name:
--- the digest says which one, and `sha256sum` ties it to the bytes an
--- auditor holds (README "Decisions": Workbooks).
+-- source_sha256, after the source file and line (and New): the first 12
+-- hex digits of the SHA-256 of the file the row comes from (the audit's
+-- Run sheet lists it whole). Files are named by their base name, and a
+-- feed delivered under the same name on two nights (dispatches.csv, every
+-- night) gives two files of one name: the digest says which one, and
+-- `sha256sum` ties it to the bytes an auditor holds. Twelve digits, not
+-- 64: they tell files apart as well (a chance of 1 in 2^48 that two share
+-- them) and keep a printed listing readable (README "Decisions":
+-- Workbooks). substr(): SQLite and PostgreSQL alike.
 
 -- `Unclosed calls` (SPEC §3: --from never applies).
 CREATE TEMP VIEW unclosed_listing AS
@@ -30,7 +33,7 @@ SELECT u.dispatch_id,
        u.attempts,
        u.file_name,
        u.line,
-       (SELECT f.sha256
+       (SELECT substr(f.sha256, 1, 12)
           FROM cur_dispatch AS d
           JOIN imported_file AS f ON f.file_id = d.file_id
          WHERE d.dispatch_id = u.dispatch_id) AS source_sha256,
@@ -57,7 +60,7 @@ SELECT n.dealer_id,
        CASE WHEN p.previous_as_of_day IS NULL THEN NULL
             WHEN s.closeout_id IS NULL THEN 'yes'
             ELSE 'no' END AS is_new,
-       (SELECT f.sha256 FROM imported_file AS f
+       (SELECT substr(f.sha256, 1, 12) FROM imported_file AS f
          WHERE f.file_id = n.file_id) AS source_sha256,
        CAST(NULL AS TEXT) AS to_be_paid,
        n.file_id,
@@ -82,7 +85,7 @@ SELECT e.dispatch_id,
        e.detail,
        e.file_name,
        e.line,
-       (SELECT f.sha256
+       (SELECT substr(f.sha256, 1, 12)
           FROM cur_dispatch AS d
           JOIN imported_file AS f ON f.file_id = d.file_id
          WHERE d.dispatch_id = e.dispatch_id) AS source_sha256,
