@@ -189,7 +189,11 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
             continue;
         }
         if (*p == '\n') {
+            /* libpq indents its continuation lines ("\n\tIs the server
+             * running ..."): one "; " for the break and the indent. */
             p++;
+            while (*p == '\t' || *p == ' ')
+                p++;
             if (*p)
                 out[o++] = ';', out[o++] = ' ';
             continue;
@@ -1467,6 +1471,48 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* A database the server does not have (SQLSTATE 3D000; libpq gives no
+ * SQLSTATE for a failed connection, so its words are read, English as the
+ * server sends them by default): svcrecon makes its schema and tables on
+ * first use (SPEC §5), never the database -- a typo in the URI must not
+ * start a history elsewhere, as a missing SQLite folder is not made
+ * (README "Decisions") -- so the line says how to create one it accepts.
+ * how is "" when words say something else. */
+static void missing_database_hint(PGconn *conn, const char *words, char *how,
+                                  size_t size)
+{
+    const char *name = PQdb(conn);
+    char quoted[160], want[200];
+    how[0] = '\0';
+    if (!name || !name[0] || strlen(name) > 63)
+        return;
+    snprintf(want, sizeof want, "database \"%s\" does not exist", name);
+    if (!strstr(words, want))
+        return;
+    bool plain = !isdigit((unsigned char)name[0]);
+    for (const char *p = name; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+              *p == '_'))
+            plain = false;
+    if (plain) {
+        snprintf(quoted, sizeof quoted, "%s", name);
+    } else {
+        size_t o = 0;
+        quoted[o++] = '"';
+        for (const char *p = name; *p && o + 3 < sizeof quoted; p++) {
+            if (*p == '"')
+                quoted[o++] = '"';
+            quoted[o++] = *p;
+        }
+        quoted[o++] = '"';
+        quoted[o] = '\0';
+    }
+    snprintf(how, size, "; svcrecon creates its schema, not the database: "
+             "correct the URI, or have a superuser create it (CREATE "
+             "DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
+             "LC_CTYPE 'C'; README \"PostgreSQL\", Setting up)", quoted);
+}
+
 static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
 {
     char app[96], host[40] = "";  /* the server keeps 63 bytes */
@@ -1486,10 +1532,11 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
      * svcrecon's to print (--quiet keeps stderr for problems). */
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        char words[400];
+        char words[400], how[300] = "";
         pg_words(db, PQerrorMessage(db->conn), words, sizeof words);
-        return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s",
-                        words);
+        missing_database_hint(db->conn, words, how, sizeof how);
+        return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s%s",
+                        words, how);
     }
     return 0;
 }
