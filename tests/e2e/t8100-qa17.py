@@ -28,13 +28,19 @@ Checked, for import, run, report, explain and copy:
   (statements included) or explain's output;
 - a run holding the lock killed by -9: the next run goes (0); a second run
   and a report while one holds it: 75, naming the holder.
+- the server stopped (-m immediate) during copy's COPY of dispatch: 70,
+  the target's tables empty, the rerun copies every table.
 
 Defects found, each seen red before its fix:
 - a database missing from the server was libpq's words only ('database
   "nightdb" does not exist'): nothing said that svcrecon creates its
   schema but not the database, nor how to make one it accepts;
 - libpq's multi-line messages were joined with a doubled blank ("failed:
-  No such file or directory;  Is the server running ...")."""
+  No such file or directory;  Is the server running ...").
+- copy cut by a lost connection said only libpq's words ("copying table
+  'dispatch': loading the rows: server closed the connection
+  unexpectedly ..."), not that nothing was kept nor to run it again (as
+  run's say_lost() does)."""
 import atexit
 import glob
 import json
@@ -336,6 +342,54 @@ def test_the_lock_is_75_while_held_and_goes_with_a_killed_run():
         r = night(c, schema, t.p("after"))
         eq(r.code, 0, r)
         eq(len(books(t.p("after"))) >= 3, True)
+
+
+TABLES = ("imported_file", "file_warning", "registration", "dispatch",
+          "closeout", "rejected_row", "delivery", "report_run",
+          "report_unclosed", "report_noncompensable", "cur_registration",
+          "cur_dispatch", "cur_closeout", "cur_closeout_reason",
+          "cur_registration_exception")
+
+
+def counts(c, schema):
+    return [c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.%s" % (schema, n)
+                   ).strip() for n in TABLES]
+
+
+def test_the_server_stopped_mid_copy_is_70_says_copy_again_and_the_rerun_completes():
+    c = cluster()
+    with Tmp() as t:
+        src, dst = "copy_src", "copy_dst"
+        for s in (src, dst):
+            c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % s)
+        eq(night(c, src, t.p("o")).code, 0)
+        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="copy dispatch")
+        p = subprocess.Popen(
+            [SVCRECON, "copy", "--from", c.uri(), "--from-schema", src,
+             "--to", c.uri(), "--to-schema", dst, "--summary", t.p("s.json")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        check(p.poll() is None, "the copy ended before the pause")
+        try:
+            server_stop(c, "immediate")
+        finally:
+            server_start(c)
+        _, err = p.communicate(timeout=120)
+        eq(p.returncode, 70, err)
+        lines = [l for l in err.splitlines() if "svcrecon: copy: " not in l]
+        eq(len(lines), 1, err)
+        check("lost the connection to the database server while copying" in lines[0]
+              and "nothing of the copy is kept" in lines[0]
+              and "run the same copy again" in lines[0], lines[0])
+        check("nothing copied to" in err, err)
+        with open(t.p("s.json")) as f:
+            doc = json.load(f)
+        eq((doc["exit_code"], doc["copy"]["committed"]), (70, False))
+        check(all(n == "0" for n in counts(c, dst)), counts(c, dst))
+        r = svc("copy", "--from", c.uri(), "--from-schema", src,
+                "--to", c.uri(), "--to-schema", dst)
+        eq(r.code, 0, r)
+        eq(counts(c, dst), counts(c, src), "every table copied")
 
 
 main(globals())
