@@ -40,7 +40,10 @@ Defects found, each seen red before its fix:
 - copy cut by a lost connection said only libpq's words ("copying table
   'dispatch': loading the rows: server closed the connection
   unexpectedly ..."), not that nothing was kept nor to run it again (as
-  run's say_lost() does)."""
+  run's say_lost() does).
+- `import FILE` cut by a lost connection said "it loads again on the next
+  run" (a file given by hand is in no inbox: no run loads it), and
+  `report` "the next run writes it": each now names its own command."""
 import atexit
 import glob
 import json
@@ -390,6 +393,54 @@ def test_the_server_stopped_mid_copy_is_70_says_copy_again_and_the_rerun_complet
                 "--to", c.uri(), "--to-schema", dst)
         eq(r.code, 0, r)
         eq(counts(c, dst), counts(c, src), "every table copied")
+
+
+def cut(c, t, args, pause, mode="fast"):
+    """svcrecon args paused at test hook `pause`, the server stopped under
+    it and started again; (exit code, stderr)."""
+    env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE=pause)
+    p = subprocess.Popen([SVCRECON] + args, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(4)
+    check(p.poll() is None, "ended before the pause: %s" % args)
+    try:
+        server_stop(c, mode)
+    finally:
+        server_start(c)
+    _, err = p.communicate(timeout=120)
+    return p.returncode, err
+
+
+def test_import_and_report_cut_by_the_server_say_to_run_that_command_again():
+    c = cluster()
+    with Tmp() as t:
+        schema = "cut_cmds"
+        c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        d = ["--db", c.uri(), "--schema", schema]
+        reg = os.path.join(INBOX, "registrations_2026-03-11.csv")
+        code, err = cut(c, t, ["import"] + d + ["--kind", "registrations", reg],
+                        "staged registrations")
+        eq(code, 70, err)
+        lines = [l for l in err.splitlines() if "lost the connection" in l]
+        eq(len(lines), 1, err)
+        check("nothing of it is kept; import it again" in lines[0]
+              and "next run" not in lines[0], lines[0])
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.imported_file"
+                  % schema).strip(), "0")
+        r = svc("import", *d, "--kind", "registrations", reg)
+        eq(r.code, 0, r)
+        code, err = cut(c, t, ["report"] + d + ["--out", t.p("o"), "--as-of", AS_OF],
+                        "report", "immediate")
+        eq(code, 70, err)
+        lines = [l for l in err.splitlines() if "lost the connection" in l]
+        eq(len(lines), 1, err)
+        check("run the report again" in lines[0] and "next run" not in lines[0],
+              lines[0])
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM %s.report_run"
+                  % schema).strip(), "0")
+        r = svc("report", *d, "--out", t.p("o"), "--as-of", AS_OF)
+        eq(r.code, 0, r)
+        check(len(books(t.p("o"))) == 3, books(t.p("o")))
 
 
 main(globals())
