@@ -139,6 +139,37 @@ static void user_password(const char *target, const char **colon,
  * parameters are split at '&' alone (libpq has no #fragment), and a
  * password= or sslpassword= one is left out, its key percent-decoded as
  * libpq decodes it. */
+/* Whether URI query parameter p (n bytes) is "keyword=value" with a
+ * keyword libpq knows. After a password= parameter, one that is not is
+ * the password's own tail: an '&' in it not percent-encoded
+ * ("password=Secret&Tail99"), which libpq then refuses as a parameter
+ * quoting it ('missing key/value separator "=" in URI query parameter:
+ * "Tail99"'); it is left out with the password. */
+static bool is_keyword_param(const char *p, size_t n)
+{
+    if (!memchr(p, '=', n))
+        return false;
+    PQconninfoOption *opts = PQconndefaults();
+    bool known = false;
+    for (PQconninfoOption *o = opts; o && o->keyword && !known; o++)
+        known = param_is(p, n, o->keyword);
+    PQconninfoFree(opts);
+    return known;
+}
+
+/* Whether uri has a password= or sslpassword= parameter. */
+static bool has_password_param(const char *uri)
+{
+    for (const char *p = strchr(uri, '?'); p && *p; ) {
+        p++;
+        size_t n = strcspn(p, "&");
+        if (param_is(p, n, "password") || param_is(p, n, "sslpassword"))
+            return true;
+        p += n;
+    }
+    return false;
+}
+
 char *db_pg_mask_uri(const char *target)
 {
     size_t len = strlen(target);
@@ -160,10 +191,14 @@ char *db_pg_mask_uri(const char *target)
     o += head;
     p += head;
     char sep = '?';
+    bool in_password = false;
     while (*p == '?' || *p == '&') {
         p++;
         size_t n = strcspn(p, "&");
-        if (!param_is(p, n, "password") && !param_is(p, n, "sslpassword")) {
+        if (param_is(p, n, "password") || param_is(p, n, "sslpassword"))
+            in_password = true;
+        else if (!in_password || is_keyword_param(p, n)) {
+            in_password = false;
             out[o++] = sep;
             memcpy(out + o, p, n);
             o += n;
@@ -1441,14 +1476,17 @@ static int uri_password(const char *uri, const char *display, char **pw,
         char words[400];
         pg_words(NULL, err ? err : "out of memory", words, sizeof words);
         PQfreemem(err);
-        if (!quotes_a_password(uri, words))
+        /* With a password= parameter, libpq's words may quote its tail
+         * after an unencoded '&' (is_keyword_param): left out too. */
+        if (!quotes_a_password(uri, words) && !has_password_param(uri))
             return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: %s",
                             words);
         return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
                         "cannot read the URI (its words are left out: they "
                         "may quote the password); a '/', '@', ':' or '%%' "
                         "in a password must be percent-encoded (%%2F, %%40, "
-                        "%%3A, %%25)");
+                        "%%3A, %%25), and an '&' in a password= parameter "
+                        "(%%26)");
     }
     for (PQconninfoOption *o = opts; o->keyword; o++)
         if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0]) {
@@ -1482,7 +1520,7 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
                                   size_t size)
 {
     const char *name = PQdb(conn);
-    char quoted[160], want[200];
+    char quoted[130], want[200];
     how[0] = '\0';
     if (!name || !name[0] || strlen(name) > 63)
         return;
@@ -1532,7 +1570,7 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
      * svcrecon's to print (--quiet keeps stderr for problems). */
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        char words[400], how[300] = "";
+        char words[400], how[400] = "";
         pg_words(db, PQerrorMessage(db->conn), words, sizeof words);
         missing_database_hint(db->conn, words, how, sizeof how);
         return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s%s",

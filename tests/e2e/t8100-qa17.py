@@ -43,7 +43,11 @@ Defects found, each seen red before its fix:
   run's say_lost() does).
 - `import FILE` cut by a lost connection said "it loads again on the next
   run" (a file given by hand is in no inbox: no run loads it), and
-  `report` "the next run writes it": each now names its own command."""
+  `report` "the next run writes it": each now names its own command;
+- a password= parameter with an '&' not percent-encoded
+  ("password=Secret&Tail99") showed its tail in the database's name
+  and in libpq's words ('... URI query parameter: "Tail99"'), on
+  stderr and in the summary."""
 import atexit
 import glob
 import json
@@ -441,6 +445,43 @@ def test_import_and_report_cut_by_the_server_say_to_run_that_command_again():
         r = svc("report", *d, "--out", t.p("o"), "--as-of", AS_OF)
         eq(r.code, 0, r)
         check(len(books(t.p("o"))) == 3, books(t.p("o")))
+
+
+def test_a_password_parameter_with_a_bare_ampersand_is_shown_nowhere():
+    c = cluster()
+    with Tmp() as t:
+        base = "postgresql:///%s?host=%s&user=%s" % (pgcluster.DATABASE, c.dir,
+                                                    pgcluster.PASSWORD_ROLE)
+        # '&' not percent-encoded: libpq reads the tail as a parameter of
+        # its own and quotes it when it refuses it
+        for pw, tail in (("Secret&Tail99", "Tail99"), ("Secret&Tail=99", "Tail"),
+                         ("Sec&ret&connect_timeout=5", "ret")):
+            for cmd_ in (["report", "--out", t.p("o")], ["explain", "D1"],
+                         ["run", "--inbox", INBOX, "--out", t.p("o")]):
+                if os.path.exists(t.p("s.json")):
+                    os.remove(t.p("s.json"))
+                summary = [] if cmd_[0] == "explain" else ["--summary", t.p("s.json")]
+                r = svc(cmd_[0], "--db", base + "&password=" + pw, "--schema", "amp",
+                        *(cmd_[1:] + summary))
+                eq(r.code, 66, r)
+                check("must be percent-encoded" in r.err and "(%26)" in r.err, r)
+                doc = ""
+                if summary:
+                    with open(t.p("s.json")) as f:
+                        doc = f.read()
+                for text in (r.err, r.out, doc):
+                    check(tail not in text and "Secret" not in text,
+                          "%r shown: %s" % (tail, text))
+            r = svc("copy", "--from", base + "&password=" + pw, "--to", t.p("x.db"))
+            eq(r.code, 66, r)
+            check(tail not in r.err, r.err)
+            check(not os.path.exists(t.p("x.db")))
+        # a real parameter after the password is still shown (and used)
+        r = svc("report", "--db", base + "&password=nope&connect_timeout=5",
+                "--schema", "amp", "--out", t.p("o"))
+        eq(r.code, 66, r)
+        check("&connect_timeout=5" in r.err and "nope" not in r.err, r.err)
+        check("password authentication failed" in r.err, r.err)
 
 
 main(globals())
