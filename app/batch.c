@@ -186,9 +186,14 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
             s->exit_code = diag_worse(s->exit_code, EX_NOINPUT);
         return 0;
     }
-    say_lost(db, path, "while loading this file: the server rolled the file "
-             "back, nothing of it is kept; it loads again on the next run",
-             &d);
+    /* What to do names the command the operator runs: `run` takes the
+     * file from its inbox again; a file given to `import` by hand is not
+     * in any inbox, so "the next run" would not load it. */
+    say_lost(db, path, strcmp(s->command, "import") == 0 ?
+             "while loading this file: the server rolled the file back, "
+             "nothing of it is kept; import it again" :
+             "while loading this file: the server rolled the file back, "
+             "nothing of it is kept; it loads again on the next run", &d);
     note_fatal(s, &d);
     return -1;                 /* database trouble: stop the run */
 }
@@ -350,8 +355,9 @@ static void report(struct run_record *s, struct db *db)
         char lost[200];
         snprintf(lost, sizeof lost, "while writing the report as of %s: the "
                  "report is not recorded and its workbooks may be missing or "
-                 "older; the next run writes it (the imported files are "
-                 "kept)", s->o->report.as_of);
+                 "older; %s (the imported files are kept)",
+                 s->o->report.as_of, strcmp(s->command, "report") == 0 ?
+                 "run the report again" : "the next run writes it");
         say_lost(db, NULL, lost, &d);
         note_fatal(s, &d);
         return;

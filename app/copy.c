@@ -554,6 +554,27 @@ static int write_summary(const struct copy *c, int exit_code,
     return rc;
 }
 
+/* A lost connection (PostgreSQL: a server stopped or restarted, a network
+ * cut) on either side is 70 as any database failure, but the back end's
+ * words ("copying table 'dispatch': loading the rows: server closed the
+ * connection unexpectedly") say neither what became of the copy nor what
+ * to do, as app/batch.c's say_lost() says them for a run: the target's
+ * transaction is gone (the server rolled it back, or svcrecon did on a
+ * SQLite target), so the same copy is run again once the server is back. */
+static void say_lost(const struct copy *c, struct diag *d)
+{
+    if (!db_connection_lost(c->from) && !db_connection_lost(c->to))
+        return;
+    char file[sizeof d->file], why[sizeof d->reason];
+    snprintf(file, sizeof file, "%s", d->file);
+    snprintf(why, sizeof why, "%s", d->reason);
+    diag_set(d, d->exit_code, NULL, 0, "lost the connection to the database "
+             "server while copying: the target's transaction was rolled "
+             "back, nothing of the copy is kept (a schema it made stays, "
+             "empty); run the same copy again once the server is back "
+             "(%s%s%s)", file, file[0] ? ": " : "", why);
+}
+
 int copy_run(struct copy_opts *o)
 {
     struct copy c = {.o = o, .lock = {-1}};
@@ -572,6 +593,8 @@ int copy_run(struct copy_opts *o)
     }
     int rc = open_source(&c, &d) != 0 || open_target(&c, &d) != 0 ||
              copy_all(&c, &d) != 0 ? -1 : 0;
+    if (rc != 0)
+        say_lost(&c, &d);
     db_close(c.from);
     db_close(c.to);
     lock_release(&c.lock);

@@ -139,6 +139,38 @@ static void user_password(const char *target, const char **colon,
  * parameters are split at '&' alone (libpq has no #fragment), and a
  * password= or sslpassword= one is left out, its key percent-decoded as
  * libpq decodes it. */
+/* Whether URI query parameter p (n bytes) after a password= parameter
+ * is the password's own tail: an '&' in the password not percent-encoded
+ * ("password=Secret&Tail99"), which libpq then refuses as a parameter,
+ * quoting it ('missing key/value separator "=" in URI query parameter:
+ * "Tail99"'). One without '=' can be nothing else; one with '='
+ * ("&nosuch=1") is taken for the parameter it reads as, shown and named
+ * in libpq's refusal (qa9's decision, tests/e2e/t7400): a password must
+ * have its '&' encoded (%26), README "PostgreSQL". */
+static bool is_password_tail(const char *p, size_t n)
+{
+    return !memchr(p, '=', n);
+}
+
+/* Whether uri has a password= or sslpassword= parameter followed by a
+ * tail of it (is_password_tail). */
+static bool has_password_tail(const char *uri)
+{
+    bool after = false;
+    for (const char *p = strchr(uri, '?'); p && *p; ) {
+        p++;
+        size_t n = strcspn(p, "&");
+        if (param_is(p, n, "password") || param_is(p, n, "sslpassword"))
+            after = true;
+        else if (after && is_password_tail(p, n))
+            return true;
+        else
+            after = false;
+        p += n;
+    }
+    return false;
+}
+
 char *db_pg_mask_uri(const char *target)
 {
     size_t len = strlen(target);
@@ -160,10 +192,14 @@ char *db_pg_mask_uri(const char *target)
     o += head;
     p += head;
     char sep = '?';
+    bool in_password = false;
     while (*p == '?' || *p == '&') {
         p++;
         size_t n = strcspn(p, "&");
-        if (!param_is(p, n, "password") && !param_is(p, n, "sslpassword")) {
+        if (param_is(p, n, "password") || param_is(p, n, "sslpassword"))
+            in_password = true;
+        else if (!in_password || !is_password_tail(p, n)) {
+            in_password = false;
             out[o++] = sep;
             memcpy(out + o, p, n);
             o += n;
@@ -189,7 +225,11 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
             continue;
         }
         if (*p == '\n') {
+            /* libpq indents its continuation lines ("\n\tIs the server
+             * running ..."): one "; " for the break and the indent. */
             p++;
+            while (*p == '\t' || *p == ' ')
+                p++;
             if (*p)
                 out[o++] = ';', out[o++] = ' ';
             continue;
@@ -1437,14 +1477,17 @@ static int uri_password(const char *uri, const char *display, char **pw,
         char words[400];
         pg_words(NULL, err ? err : "out of memory", words, sizeof words);
         PQfreemem(err);
-        if (!quotes_a_password(uri, words))
+        /* libpq's words may quote a password= value's tail after an
+         * unencoded '&' (is_password_tail): left out too. */
+        if (!quotes_a_password(uri, words) && !has_password_tail(uri))
             return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: %s",
                             words);
         return diag_set(d, EX_NOINPUT, display, 0, "cannot connect: libpq "
                         "cannot read the URI (its words are left out: they "
                         "may quote the password); a '/', '@', ':' or '%%' "
                         "in a password must be percent-encoded (%%2F, %%40, "
-                        "%%3A, %%25)");
+                        "%%3A, %%25), and an '&' in a password= parameter "
+                        "(%%26)");
     }
     for (PQconninfoOption *o = opts; o->keyword; o++)
         if (strcmp(o->keyword, "password") == 0 && o->val && o->val[0]) {
@@ -1467,6 +1510,48 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* A database the server does not have (SQLSTATE 3D000; libpq gives no
+ * SQLSTATE for a failed connection, so its words are read, English as the
+ * server sends them by default): svcrecon makes its schema and tables on
+ * first use (SPEC §5), never the database -- a typo in the URI must not
+ * start a history elsewhere, as a missing SQLite folder is not made
+ * (README "Decisions") -- so the line says how to create one it accepts.
+ * how is "" when words say something else. */
+static void missing_database_hint(PGconn *conn, const char *words, char *how,
+                                  size_t size)
+{
+    const char *name = PQdb(conn);
+    char quoted[130], want[200];
+    how[0] = '\0';
+    if (!name || !name[0] || strlen(name) > 63)
+        return;
+    snprintf(want, sizeof want, "database \"%s\" does not exist", name);
+    if (!strstr(words, want))
+        return;
+    bool plain = !isdigit((unsigned char)name[0]);
+    for (const char *p = name; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+              *p == '_'))
+            plain = false;
+    if (plain) {
+        snprintf(quoted, sizeof quoted, "%s", name);
+    } else {
+        size_t o = 0;
+        quoted[o++] = '"';
+        for (const char *p = name; *p && o + 3 < sizeof quoted; p++) {
+            if (*p == '"')
+                quoted[o++] = '"';
+            quoted[o++] = *p;
+        }
+        quoted[o++] = '"';
+        quoted[o] = '\0';
+    }
+    snprintf(how, size, "; svcrecon creates its schema, not the database: "
+             "correct the URI, or have a superuser create it (CREATE "
+             "DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
+             "LC_CTYPE 'C'; README \"PostgreSQL\", Setting up)", quoted);
+}
+
 static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
 {
     char app[96], host[40] = "";  /* the server keeps 63 bytes */
@@ -1486,10 +1571,11 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
      * svcrecon's to print (--quiet keeps stderr for problems). */
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        char words[400];
+        char words[400], how[400] = "";
         pg_words(db, PQerrorMessage(db->conn), words, sizeof words);
-        return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s",
-                        words);
+        missing_database_hint(db->conn, words, how, sizeof how);
+        return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s%s",
+                        words, how);
     }
     return 0;
 }

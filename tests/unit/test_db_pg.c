@@ -82,6 +82,14 @@ static const struct {
      "postgresql://u@h:5432/db?sslmode=require"},
     {"postgresql://h:5432/db?application_name=a@b",
      "postgresql://h:5432/db?application_name=a@b"},
+    /* an '&' not encoded in a password= value: its tail (parameters
+     * without '=') is left out (qa17, tests/e2e/t8100) */
+    {"postgresql://h/db?password=Secret&Tail99", "postgresql://h/db"},
+    {"postgresql://h/db?user=u&password=Se&cr&et&sslmode=disable",
+     "postgresql://h/db?user=u&sslmode=disable"},
+    {"postgresql://h/db?sslpassword=a&b&port=5433&c",
+     "postgresql://h/db?port=5433&c"},
+    {"postgresql://h/db?password=x&nosuch=1", "postgresql://h/db?nosuch=1"},
 };
 
 static void test_mask_uri_table(void **state)
