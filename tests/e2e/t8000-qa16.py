@@ -100,7 +100,7 @@ def parse_csv(data):
                 buf = bytearray()
                 while True:
                     if i >= n:
-                        raise Refused("unterminated quote at line %d" % start_line)
+                        raise Refused("line %d: unterminated quoted field" % start_line)
                     c = data[i:i + 1]
                     if c == b'"':
                         if data[i + 1:i + 2] == b'"':
@@ -120,13 +120,13 @@ def parse_csv(data):
                     buf += c
                     i += 1
                 if i < n and data[i:i + 1] not in (b",", b"\r", b"\n"):
-                    raise Refused("text after a closing quote")
+                    raise Refused("line %d: malformed quoting" % start_line)
                 fields.append((bytes(buf), True))
             else:
                 j = i
                 while j < n and data[j:j + 1] not in (b",", b"\r", b"\n"):
                     if data[j:j + 1] == b'"':
-                        raise Refused("quote in an unquoted field")
+                        raise Refused("line %d: malformed quoting" % start_line)
                     j += 1
                 fields.append((data[i:j].strip(b" \t"), False))
                 i = j
@@ -207,13 +207,13 @@ def header_map(kind, fields):
             names.append(None)
     known = [n for n in names if n in [c for c, _, _ in COLS[kind]]]
     if len(set(known)) != len(known):     # README: an unknown one is ignored
-        raise Refused("a column named twice")
+        raise Refused("twice")
     idx = {}
     for c, req, _ in COLS[kind]:
         if c in names:
             idx[c] = names.index(c)
         elif req != "no":
-            raise Refused("header lacks required column %s" % c)
+            raise Refused("lacks required column")
     return idx
 
 
@@ -223,7 +223,7 @@ def model_file(kind, data):
     try:
         recs = parse_csv(data)
         if not recs:
-            raise Refused("empty file")
+            raise Refused("empty")
         idx = header_map(kind, recs[0][1])
     except Refused as why:
         return ("refused", str(why))
@@ -585,12 +585,31 @@ def compare(db, name, kind, data, stats, problems):
         stats["refused"] += 1
         if status != "refused":
             problems.append("%s: model refuses (%s), program %s" % (name, want[1], status))
+            return
+        reason = query(db, "SELECT reason FROM imported_file WHERE file_id = ?", (fid,))[0][0]
+        if want[1] not in reason or "file refused" not in reason:
+            problems.append("%s: refused for %r, model %r" % (name, reason, want[1]))
+        stats["refused_" + want[1].split(": ")[-1].split()[0]] = \
+            stats.get("refused_" + want[1].split(": ")[-1].split()[0], 0) + 1
         return
     if status != "loaded":
         reason = query(db, "SELECT reason FROM imported_file WHERE file_id = ?", (fid,))
         problems.append("%s: model loads, program refuses: %s" % (name, reason[0][0]))
         return
     eq(nread, nload + nrej, "%s: rows read = loaded + rejected" % name)
+    # unknown columns: named once, in the file's warnings (SPEC §2)
+    hdr = parse_csv(data)[0][1]
+    known = [c for c, _, _ in COLS[kind]]
+    unknown = [trim(f.decode("utf-8", "replace")) for f, _ in hdr
+               if trim(f.decode("utf-8", "replace")).lower() not in known]
+    warns = [w[0] for w in query(db, "SELECT message FROM file_warning WHERE file_id = ?",
+                                 (fid,)) if "unknown column" in w[0]]
+    if unknown:
+        stats["unknown_columns"] = stats.get("unknown_columns", 0) + len(unknown)
+        if len(warns) != 1 or any("'%s'" % u not in warns[0] for u in unknown):
+            problems.append("%s: unknown columns %r, warnings %r" % (name, unknown, warns))
+    elif warns:
+        problems.append("%s: no unknown column, warnings %r" % (name, warns))
     mrows = want[1]
     if nread != len(mrows):
         problems.append("%s: rows read %d, model %d" % (name, nread, len(mrows)))
@@ -656,7 +675,13 @@ def one_seed(seed, stats):
             for kind in ("registrations", "dispatches", "closeouts"):
                 for k in range(r.randint(1, 2)):
                     name = "%s_s%d_n%d_%d.csv" % (kind, seed, night, k)
+                    if use_run and r.random() < 0.4:    # README: any letter case
+                        name = r.choice([name.capitalize(), name[:-4] + ".CSV",
+                                         name.upper()])
                     files.append((night, kind, name, gen_file(r, kind)))
+        # import order: the nights; in each, the kinds in SPEC §5's order,
+        # each in byte order of file name (`run`), or as given (`import`)
+        files.sort(key=lambda f: (f[0], list(COLS).index(f[1]), f[2].encode()))
         for night in range(2):
             inbox = t.p("in%d" % night)
             os.makedirs(inbox)
