@@ -490,6 +490,8 @@ def gen_file(r, kind, refuse_ok=True):
     types = {c: t for c, _, t in COLS[kind]}
     ends = r.choice([[b"\n"], [b"\r\n"], [b"\r"], [b"\n", b"\r\n", b"\r"], [b"\n", b"\r\n"]])
     out = bytearray(b"\xef\xbb\xbf" if r.random() < 0.3 else b"")
+    if r.random() < 0.1:                      # blank lines before the header
+        out += r.choice([b"\n", b"\r\n", b" \t\r", b"\n\n"])
     out += b",".join(enc_field(r, hname(c).encode()) for c in cols) + r.choice(ends)
     nrows = r.randint(3, 22)
     prev = []
