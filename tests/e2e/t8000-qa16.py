@@ -349,8 +349,6 @@ def reason_class(reason):
             what = m.group(1) if m.groups() else None
             if cls == "repeat":
                 what = int(what)
-            elif cls == "format" and what:
-                pass
             return (cls, what if cls not in ("fields", "removed") else None)
     return ("other", reason)
 
@@ -425,7 +423,8 @@ def gen_value(r, typ, col):
             return r.choice(["1", "2.5", "0.25", " 4 ", ""])
         return r.choice(["0", "24", "24.0001", "-0", "1e1", " 2.5 ", "2,5", "-1", ".5",
                          "1.25", "", "abc", "24.0", "-0.0", "0.000001", "23.999999", "3",
-                         "1.", "+1", "1 5", "\u00a01.5", "-.0", "+.5", "0024", "24.000000000000001",
+                         "1.", "+1", "1 5", "\u00a01.5", "-.0", "+.5", "0024",
+                         "24.000000000000001",
                          "0.0000000000000000001", "-0.00000000000000000001",
                          "1.0000000000000000001", "23.99999999999999999999"])
     if typ == "flag":
@@ -474,7 +473,7 @@ def enc_field(r, v):
 
 def gen_file(r, kind, refuse_ok=True):
     cols = [c for c, req, _ in COLS[kind] if req != "no" or r.random() < 0.75]
-    cols += r.sample(["notes", "Region", "extra col"], r.randint(0, 2))
+    cols += r.sample(["notes", "Region", "extra col", "my\nnote", "a,b"], r.randint(0, 2))
     r.shuffle(cols)
     refusal = None
     if refuse_ok and r.random() < 0.12:
@@ -501,7 +500,8 @@ def gen_file(r, kind, refuse_ok=True):
         if prev and r.random() < 0.25:                # a key again, maybe respelled
             vals = dict(r.choice(prev))
             for c in vals:
-                if r.random() < 0.3 and c in types and types[c] not in ("datetime", "date", "id", "norm"):
+                if r.random() < 0.3 and c in types and \
+                        types[c] not in ("datetime", "date", "id", "norm"):
                     vals[c] = gen_value(r, types.get(c, "text"), c).encode()
             for c in vals:
                 if c in types and types[c] in ("date", "datetime") and r.random() < 0.4:
@@ -522,7 +522,8 @@ def gen_file(r, kind, refuse_ok=True):
         p = r.random()
         target = r.choice(cols)
         if p < 0.04:
-            vals[target] = vals[target] + r.choice([b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xc0\xaf"])
+            vals[target] = vals[target] + r.choice([b"\xff", b"\xc3", b"\xed\xa0\x80",
+                                                    b"\xc0\xaf"])
         elif p < 0.06:
             vals[target] = b"a\x00b"
         elif p < 0.08:
@@ -608,7 +609,9 @@ def compare(db, name, kind, data, stats, problems):
                                  (fid,)) if "unknown column" in w[0]]
     if unknown:
         stats["unknown_columns"] = stats.get("unknown_columns", 0) + len(unknown)
-        if len(warns) != 1 or any("'%s'" % u not in warns[0] for u in unknown):
+        shown = ["".join("\\x%02X" % ord(c) if ord(c) < 32 else c for c in u)
+                 for u in unknown]
+        if len(warns) != 1 or any("'%s'" % u not in warns[0] for u in shown):
             problems.append("%s: unknown columns %r, warnings %r" % (name, unknown, warns))
     elif warns:
         problems.append("%s: no unknown column, warnings %r" % (name, warns))
