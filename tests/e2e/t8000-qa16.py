@@ -673,6 +673,32 @@ def compare(db, name, kind, data, stats, problems):
         problems.append("%s: program lines %s not in the model" % (name, sorted(extra)))
 
 
+def audit_disagreements(db, book, night_files, stats):
+    """The night's audit workbook lists, in Rejected rows, every rejected
+    row of its files (file, line, reason as recorded) and each refused
+    file as line 0 (README "Refused files")."""
+    import openpyxl
+    ws = openpyxl.load_workbook(book, read_only=True)["Rejected rows"]
+    got = set()
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] is not None:
+            got.add((row[0], row[1], row[2]))
+    want = set()
+    for kind, name, data in night_files:
+        fid, status, reason = query(db, "SELECT file_id, status, reason FROM imported_file "
+                                        "WHERE name = ?", (name,))[0]
+        if status == "refused":
+            want.add((name, 0, reason))
+        for line, why in query(db, "SELECT line, reason FROM rejected_row WHERE file_id = ?",
+                               (fid,)):
+            want.add((name, line, why))
+    stats["audit_rows"] = stats.get("audit_rows", 0) + len(got)
+    if got == want:
+        return []
+    return ["audit %s: missing %r, extra %r" % (os.path.basename(book), sorted(want - got)[:5],
+                                               sorted(got - want)[:5])]
+
+
 def one_seed(seed, stats):
     r = random.Random(16000 + seed)
     problems = []
@@ -700,10 +726,13 @@ def one_seed(seed, stats):
                     f.write(data)
             refused = any(model_file(k, d)[0] == "refused" for _, k, _, d in mine)
             if use_run:
+                asof = "2026-12-%d" % (30 + night)
                 res = svc("run", "--db", db, "--inbox", inbox, "--out", t.p("out%d" % night),
-                          "--as-of", "2026-12-31")
+                          "--as-of", asof)
                 codes = [65] if refused else [0]
                 check(res.code in codes, "run exit %d, model %s: %s" % (res.code, codes, res.err))
+                problems += audit_disagreements(db, t.p("out%d" % night, "audit_%s.xlsx" % asof),
+                                                [(k, n, d) for _, k, n, d in mine], stats)
             else:
                 for _, kind, name, _ in mine:
                     res = svc("import", "--db", db, "--kind", kind, os.path.join(inbox, name))
