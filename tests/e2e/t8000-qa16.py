@@ -261,7 +261,7 @@ def model_row(kind, idx, width, fields):
             return ("rejected", ("utf8", col), None)
         if "\0" in s:
             return ("rejected", ("nul", col), None)
-        if trim(s).startswith("\ufeff"):
+        if (s if typ == "text" else trim(s)).startswith("\ufeff"):   # free text: as is
             return ("rejected", ("bom", col), None)
         t = trim(s)
         if not t and req == "yes":
@@ -527,7 +527,8 @@ def gen_file(r, kind, refuse_ok=True):
         elif p < 0.06:
             vals[target] = b"a\x00b"
         elif p < 0.08:
-            vals[target] = b"\xef\xbb\xbf" + (vals[target] or b"V")
+            vals[target] = r.choice([b"", b" ", b"\xc2\xa0"]) + b"\xef\xbb\xbf" + \
+                (vals[target] or b"V")
         elif p < 0.10:
             big = r.choice([32767, 32768])
             vals[target] = b"L" * (big - 2) + "é".encode()
