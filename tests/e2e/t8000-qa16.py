@@ -360,7 +360,7 @@ NORMS = ["ipf-8400s", "IPF8400S", "IPF 8400S", "iPF8400S-", "SN-001", "sn001",
          "SN 0 0 1", "Q77", "-", "é-1", "SN\t001", "\uff33\uff2e001", "sn\u2013001",
          "SN\u00a0001", "É-1", "sn--0-0-1"]
 TEXT = ["Acme", "Acme, Inc.", 'the "big" one', "two\nlines", "cr\r\nlf", "  padded  ",
-        "naïve", "a,b\r\nc", ""]
+        "naïve", "a,b\r\nc", "", "ends in CR\r", "\rstarts", "a\r\rb", "\n"]
 
 
 def pad(r, v):
