@@ -471,7 +471,7 @@ def enc_field(r, v):
     return v
 
 
-def gen_file(r, kind, refuse_ok=True):
+def gen_file(r, kind, refuse_ok=True, big=False):
     cols = [c for c, req, _ in COLS[kind] if req != "no" or r.random() < 0.75]
     cols += r.sample(["notes", "Region", "extra col", "my\nnote", "a,b"], r.randint(0, 2))
     r.shuffle(cols)
@@ -492,7 +492,7 @@ def gen_file(r, kind, refuse_ok=True):
     if r.random() < 0.1:                      # blank lines before the header
         out += r.choice([b"\n", b"\r\n", b" \t\r", b"\n\n"])
     out += b",".join(enc_field(r, hname(c).encode()) for c in cols) + r.choice(ends)
-    nrows = r.randint(3, 22)
+    nrows = r.randint(150, 400) if big else r.randint(3, 22)   # big: over 64 KiB reads
     prev = []
     for i in range(nrows):
         if r.random() < 0.1:                          # blank line
@@ -714,7 +714,7 @@ def one_seed(seed, stats):
                     if use_run and r.random() < 0.4:    # README: any letter case
                         name = r.choice([name.capitalize(), name[:-4] + ".CSV",
                                          name.upper()])
-                    files.append((night, kind, name, gen_file(r, kind)))
+                    files.append((night, kind, name, gen_file(r, kind, big=seed % 10 == 5)))
         # import order: the nights; in each, the kinds in SPEC §5's order,
         # each in byte order of file name (`run`), or as given (`import`)
         files.sort(key=lambda f: (f[0], list(COLS).index(f[1]), f[2].encode()))
