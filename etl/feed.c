@@ -283,10 +283,11 @@ static int parse_typed(const struct feed_column *col, const char *s,
         if (!parse_decimal(s, len, &v->number))
             return reject(why, why_size, "%s '%s' is not a decimal number",
                           col->name, s, len);
-        if (v->number < 0)
+        /* Decided on the digits, not the double (parse_decimal_cmp). */
+        if (parse_decimal_cmp(s, len, 0) < 0)
             return reject(why, why_size, "%s '%s' is negative", col->name, s,
                           len);
-        if (v->number > 24)
+        if (parse_decimal_cmp(s, len, 24) > 0)
             return reject(why, why_size, "%s '%s' is above 24", col->name, s,
                           len);
         break;

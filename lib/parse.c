@@ -172,14 +172,19 @@ bool parse_flag(const char *s, size_t len, bool *out)
 bool parse_decimal(const char *s, size_t len, double *out)
 {
     /* Integer mantissa over a power of ten: one rounding, so "1.1" gives
-     * the same double as every other reader of the file. */
+     * the same double as every other reader of the file. The fraction's
+     * leading zeros scale but take no digit, so "0.0000000000000000001"
+     * is 1e-19, not 0 (which counts as blank): the 19th zero used to be
+     * dropped with the digits beyond a double's precision. Powers of ten
+     * up to 1e22 are exact doubles: one rounding up to 22 places. */
     static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6,
                                    1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13,
-                                   1e14, 1e15, 1e16, 1e17, 1e18};
+                                   1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+                                   1e20, 1e21, 1e22};
     size_t i = 0;
     bool neg = false;
     uint64_t mant = 0;
-    int n_digits = 0, n_frac = 0;
+    int n_digits = 0, n_frac = 0, n_zeros = 0;
     if (len == 0 || len > 32)
         return false;
     if (s[0] == '+' || s[0] == '-') {
@@ -197,19 +202,53 @@ bool parse_decimal(const char *s, size_t len, double *out)
     if (i < len && s[i] == '.') {
         for (i++; i < len && is_digit(s[i]); i++) {
             any = true;
-            if (n_frac == 18 || (mant != 0 && n_digits == 18))
+            if (mant == 0 && s[i] == '0') {
+                n_zeros++;          /* 0.000…: scale, no digit */
+                continue;
+            }
+            if (n_digits == 18)
                 continue;           /* beyond double precision anyway */
             mant = mant * 10 + (uint64_t)(s[i] - '0');
             n_frac++;
-            if (mant != 0)
-                n_digits++;
+            n_digits++;
         }
     }
     if (!any || i != len)
         return false;
-    double v = (double)mant / pow10[n_frac];
+    double v;
+    if (mant == 0)
+        v = 0;
+    else if (n_zeros + n_frac <= 22)
+        v = (double)mant / pow10[n_zeros + n_frac];
+    else                            /* at most 31 places (32 bytes) */
+        v = (double)mant / pow10[22] / pow10[n_zeros + n_frac - 22];
     *out = neg && mant != 0 ? -v : v;   /* "-0" is 0, not -0.0 */
     return true;
+}
+
+int parse_decimal_cmp(const char *s, size_t len, unsigned whole)
+{
+    /* On the digits as written, not the double: "24.000000000000001"
+     * is above 24 though its nearest double is 24. */
+    size_t i = 0;
+    bool neg = false, frac = false;
+    uint64_t ip = 0;
+    if (len > 0 && (s[0] == '+' || s[0] == '-')) {
+        neg = s[0] == '-';
+        i++;
+    }
+    for (; i < len && is_digit(s[i]); i++)
+        if (ip <= UINT32_MAX)       /* beyond it, larger than any whole */
+            ip = ip * 10 + (uint64_t)(s[i] - '0');
+    if (i < len && s[i] == '.')
+        for (i++; i < len && is_digit(s[i]); i++)
+            if (s[i] != '0')
+                frac = true;
+    if (ip == 0 && !frac)           /* zero, "-0" too */
+        return whole == 0 ? 0 : -1;
+    if (neg || ip < whole)
+        return -1;
+    return ip > whole || frac ? 1 : 0;
 }
 
 void parse_trim(const char **s, size_t *len)

@@ -43,6 +43,11 @@ bool parse_flag(const char *s, size_t len, bool *out);
  * 32 bytes. The value is finite. */
 bool parse_decimal(const char *s, size_t len, double *out);
 
+/* s (a number parse_decimal accepts) compared with the integer whole,
+ * exactly, on its digits: -1, 0 or 1 as s is below, equal to or above it
+ * ("24.000000000000001" is above 24, "-0.0" equals 0). */
+int parse_decimal_cmp(const char *s, size_t len, unsigned whole);
+
 /* Trim ASCII blanks (space, tab) from both ends: adjusts *s and *len. */
 void parse_trim(const char **s, size_t *len);
 

@@ -123,6 +123,9 @@ static const struct {
     {"1,5", false, 0}, {"1.2.3", false, 0}, {"abc", false, 0},
     {"NaN", false, 0}, {"inf", false, 0}, {" 1", false, 0},
     {"123456789012345678901234567890123", false, 0},   /* over 32 bytes */
+    /* the fraction's leading zeros scale: not 0, which counts as blank */
+    {"0.0000000000000000001", true, 1e-19}, {"0.05", true, 0.05},
+    {"-0.00000000000000000000", true, 0},
 };
 
 static void test_decimals(void **state)
@@ -140,6 +143,36 @@ static void test_decimals(void **state)
     double v = 1;
     assert_true(parse_decimal("-0", 2, &v));
     assert_false(signbit(v) != 0);    /* "-0" is stored as 0, not -0.0 */
+    assert_true(parse_decimal("0.00000000000000000000000000001", 31, &v));
+    assert_true(v > 0);
+}
+
+static const struct {
+    const char *in;
+    unsigned whole;
+    int cmp;
+} decimal_cmp_cases[] = {
+    /* on the digits, not the double (24.000000000000001 is 24.0) */
+    {"24.000000000000001", 24, 1}, {"24", 24, 0}, {"24.000", 24, 0},
+    {"23.99999999999999999999", 24, -1}, {"+25", 24, 1}, {"0024.0", 24, 0},
+    {"-0.00000000000000000001", 0, -1}, {"-0", 0, 0}, {"-.0", 0, 0},
+    {"0.0000000000000000001", 0, 1}, {".5", 0, 1}, {"99999999999", 24, 1},
+    {"-3", 24, -1}, {"0", 24, -1}, {"1.", 1, 0},
+};
+
+static void test_decimal_cmp(void **state)
+{
+    (void)state;
+    for (size_t i = 0;
+         i < sizeof decimal_cmp_cases / sizeof decimal_cmp_cases[0]; i++) {
+        const char *in = decimal_cmp_cases[i].in;
+        double v;
+        assert_true(parse_decimal(in, strlen(in), &v));
+        int got = parse_decimal_cmp(in, strlen(in), decimal_cmp_cases[i].whole);
+        if (got != decimal_cmp_cases[i].cmp)
+            fail_msg("case %zu '%s' vs %u: %d", i, in,
+                     decimal_cmp_cases[i].whole, got);
+    }
 }
 
 static const struct {
@@ -200,6 +233,7 @@ int main(void)
         cmocka_unit_test(test_datetimes),
         cmocka_unit_test(test_day_numbers),
         cmocka_unit_test(test_decimals),
+        cmocka_unit_test(test_decimal_cmp),
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_trim_and_normalize),
     };
