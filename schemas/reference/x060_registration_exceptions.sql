@@ -141,7 +141,7 @@ SELECT c.dispatch_id, c.list,
             THEN c.txt || ' and ' || CAST(c.total - 50 AS TEXT)
                  || ' more (' || CAST(c.total AS TEXT) || ' in all)'
             ELSE c.txt
-       END
+       END AS txt
   FROM chain AS c
  WHERE c.n = CASE WHEN c.total > 50 THEN 50 ELSE c.total END;
 CREATE UNIQUE INDEX registration_list_key
