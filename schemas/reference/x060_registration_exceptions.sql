@@ -115,8 +115,13 @@ CREATE UNIQUE INDEX registration_list_item_key
 
 -- Each list joined as "'A', 'B', 'C'" in item order. A recursive CTE instead
 -- of GROUP_CONCAT/string_agg: portable, and ordered (SQLite 3.40 does not
--- guarantee the order of group_concat). Lists are short (the dealers of one
--- serial), each step is one index seek.
+-- guarantee the order of group_concat). Each step is one index seek.
+-- At most 50 items are named, then "and N more (T in all)" (qa18): each
+-- step copies the text so far, so a serial registered by 5,000 dealers made
+-- every one of its dispatches cost 5,000 steps of a text up to 50 kB (a
+-- 5,000-dispatch night did not finish in 10 minutes), for a detail that a
+-- cell (32,767 characters) could not hold anyway. explain --source on the
+-- registrations file names every dealer.
 CREATE TEMP TABLE registration_list AS
 WITH RECURSIVE chain (dispatch_id, list, n, total, txt) AS (
     SELECT i.dispatch_id, i.list, i.n, i.total, '''' || i.item || ''''
@@ -129,10 +134,16 @@ WITH RECURSIVE chain (dispatch_id, list, n, total, txt) AS (
       JOIN registration_list_item AS i ON i.dispatch_id = c.dispatch_id
                                       AND i.list = c.list
                                       AND i.n = c.n + 1
+     WHERE i.n <= 50
 )
-SELECT c.dispatch_id, c.list, c.txt
+SELECT c.dispatch_id, c.list,
+       CASE WHEN c.total > 50
+            THEN c.txt || ' and ' || CAST(c.total - 50 AS TEXT)
+                 || ' more (' || CAST(c.total AS TEXT) || ' in all)'
+            ELSE c.txt
+       END AS txt
   FROM chain AS c
- WHERE c.n = c.total;
+ WHERE c.n = CASE WHEN c.total > 50 THEN 50 ELSE c.total END;
 CREATE UNIQUE INDEX registration_list_key
     ON registration_list (dispatch_id, list);
 

@@ -413,7 +413,8 @@ WINDOW w AS (PARTITION BY g.dispatch_id, g.list ORDER BY g.sort_key
              ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING);
 
 -- Each list joined as "'A', 'B', 'C'" in item order: a recursive CTE, as
--- x060 (portable and ordered).
+-- x060 (portable and ordered), the first 50 items and then "and N more
+-- (T in all)" (x060 says why).
 DROP TABLE IF EXISTS upkeep_registration_list;
 CREATE TEMP TABLE upkeep_registration_list (
     dispatch_id TEXT NOT NULL,
@@ -434,10 +435,16 @@ WITH RECURSIVE chain (dispatch_id, list, n, total, txt) AS (
       JOIN upkeep_registration_item AS i ON i.dispatch_id = c.dispatch_id
                                         AND i.list = c.list
                                         AND i.n = c.n + 1
+     WHERE i.n <= 50
 )
-SELECT c.dispatch_id, c.list, c.txt
+SELECT c.dispatch_id, c.list,
+       CASE WHEN c.total > 50
+            THEN c.txt || ' and ' || CAST(c.total - 50 AS TEXT)
+                 || ' more (' || CAST(c.total AS TEXT) || ' in all)'
+            ELSE c.txt
+       END
   FROM chain AS c
- WHERE c.n = c.total;
+ WHERE c.n = CASE WHEN c.total > 50 THEN 50 ELSE c.total END;
 
 INSERT INTO cur_registration_exception
     (dispatch_id, dispatched_at, dispatched_day, serial_number, model,

@@ -125,7 +125,7 @@ def scan(path, part):
     return info
 
 
-def check_parts(path, name, n_cols_letter, want_header):
+def check_parts(path, name, want_header):
     names = sheets(path)
     parts = [p for n, p in names if n == name or n.startswith(name + " (")]
     eq([n for n, _ in names if n == name or n.startswith(name + " (")],
@@ -137,9 +137,12 @@ def check_parts(path, name, n_cols_letter, want_header):
         eq(x["header"][:len(want_header)], want_header,
            "%s part %d header" % (name, i))
         eq(x["pane"], "A2", "%s part %d frozen" % (name, i))
-    eq(a["filter"], "A1:%s%d" % (n_cols_letter, PART + 1), name + " filter 1")
-    eq(b["filter"], "A1:%s%d" % (n_cols_letter, N - PART + 1),
-       name + " filter 2")
+    # The autofilter spans the whole header (more columns may follow the
+    # required ones: Provider name, Source SHA-256).
+    last = chr(ord("A") + len(a["header"]) - 1)
+    eq(b["header"], a["header"], name + " part 2 header whole")
+    eq(a["filter"], "A1:%s%d" % (last, PART + 1), name + " filter 1")
+    eq(b["filter"], "A1:%s%d" % (last, N - PART + 1), name + " filter 2")
     if not a["last_id"] < b["first_id"]:
         raise AssertionError("order does not continue: %r then %r" % (
             a["last_id"], b["first_id"]))
@@ -148,20 +151,20 @@ def check_parts(path, name, n_cols_letter, want_header):
 
 @test
 def test_unclosed_overflows_to_part_2(c):
-    names = check_parts(c["paths"]["unclosed_calls"], "Unclosed calls", "K",
+    names = check_parts(c["paths"]["unclosed_calls"], "Unclosed calls",
                         UNCLOSED_HEADERS)
     eq([n for n, _ in names], ["Summary", "Unclosed calls",
-                               "Unclosed calls (2)", "Changes"],
+                               "Unclosed calls (2)", "Changes", "About"],
        "sheet order")
 
 
 @test
 def test_registration_exceptions_overflow_in_order(c):
-    names = check_parts(c["paths"]["audit"], "Registration exceptions", "H",
+    names = check_parts(c["paths"]["audit"], "Registration exceptions",
                         ["Dispatch ID", "Dispatched"])
     eq([n for n, _ in names], ["Run", "Rejected rows",
                                "Registration exceptions",
-                               "Registration exceptions (2)"],
+                               "Registration exceptions (2)", "About"],
        "sheet order")
 
 
