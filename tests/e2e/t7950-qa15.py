@@ -56,6 +56,7 @@ from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SVCRECON, Run, Tmp,  # no
                      check, eq, main, pg_cluster, pg_uri, schema_of, sha256, svc)
 
 import openpyxl  # noqa: E402
+from xlsx_helpers import _rows as xlsx_rows  # noqa: E402
 
 NA, NB, NC, ND, PAST = "2026-03-10", "2026-03-11", "2026-03-12", "2026-03-13", "2026-03-09"
 LONG = "L" * 32768
@@ -598,7 +599,6 @@ def test_source_not_found_says_how_file_is_written():
 
 
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
-IMPORTED = re.compile(r"imported \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC")
 
 
 def digests(folder, as_of, books=BOOKS):
@@ -661,20 +661,7 @@ def cells(folder, as_of, names):
     out = {}
     for b in BOOKS:
         wb = openpyxl.load_workbook(os.path.join(folder, "%s_%s.xlsx" % (b, as_of)))
-        book = {}
-        for ws in wb.worksheets:
-            rows = []
-            for row in ws.iter_rows(values_only=True):
-                vals = []
-                for v in row:
-                    if isinstance(v, str):
-                        for n in names:
-                            v = v.replace(n, "DB")
-                        v = IMPORTED.sub("imported T", v)
-                    vals.append(v)
-                rows.append(vals)
-            book[ws.title] = rows
-        out[b] = book
+        out[b] = {ws.title: list(xlsx_rows(ws, names)) for ws in wb.worksheets}
     return out
 
 
