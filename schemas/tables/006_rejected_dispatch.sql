@@ -20,3 +20,7 @@ UPDATE rejected_row
  WHERE file_id IN (SELECT f.file_id FROM imported_file AS f
                     WHERE f.kind = 'registrations');
 CREATE INDEX rejected_row_dispatch ON rejected_row (dispatch_id);
+
+-- explain's stories tell apart files of one base name (the *_tag columns
+-- of schemas/queries/explain/, qa19): a lookup by name per file named.
+CREATE INDEX imported_file_name ON imported_file (name);
