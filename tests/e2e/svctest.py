@@ -589,6 +589,7 @@ def downgrade_to_version_3(db, before=""):
             con.execute("DROP INDEX %s" % name)
         con.execute("DROP TABLE delivery")
         con.execute("DROP INDEX IF EXISTS rejected_row_dispatch")   # version 6
+        con.execute("DROP INDEX IF EXISTS imported_file_name")
         con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")
         con.execute("ALTER TABLE report_run DROP COLUMN delivered_upto")
         con.execute("PRAGMA user_version = 3")

@@ -154,9 +154,10 @@ def test_not_yet_reported_rejections_point_to_the_next_audit():
 
 def downgrade_to_5(db):
     """Makes db what schema version 5 left: rejected_row without
-    dispatch_id (and its index)."""
+    dispatch_id, and neither of version 6's indexes."""
     con = connect(db)
     try:
+        con.execute("DROP INDEX imported_file_name")
         if ON_PG:
             con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")
             con.execute("UPDATE schema_version SET version = 5")
