@@ -817,35 +817,14 @@ static int dispatch_not_found(struct ex *x)
     ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
         "was imported)", id, db);
-    struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
-    db_set_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
-    int rc, n = 0;
-    while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
-        if (n < MAX_HINTS) {
-            char file[256];
-            const char *name = db_column_text(st, C_FILE);
-            ex_show(name, strlen(name), file, sizeof file);
-            ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
-                "; closeouts naming it: ", file,
-                (long long)db_column_int64(st, C_LINE));
-        }
-        n++;
-    }
-    if (rc != DB_DONE)
-        return -1;
-    if (n > MAX_HINTS)
-        ex_add(msg, sizeof msg, " and %d more", n - MAX_HINTS);
-    if (n > 0)
-        ex_add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
-            "story)");
-    if (similar_ids(x, msg, sizeof msg) != 0)
-        return -1;
     /* Rows naming it that were rejected at import (qa19): the call did
      * arrive, and an auditor must not conclude otherwise. Said on stderr
      * before the message (65 and an empty stdout stay: no version of it
-     * is in the database to tell). */
+     * is in the database to tell), and counted first in the message, so
+     * that what to do is never cut off by the hints after it. */
+    struct db_stmt *st;
     long long unread;
-    int rejected = 0;
+    int rc, rejected = 0;
     if (count_unread(x, &unread) != 0)
         return -1;
     if (x->rejected_kept) {
@@ -869,6 +848,32 @@ static int dispatch_not_found(struct ex *x)
                "correct %s at the source and deliver again", rejected,
                rejected == 1 ? "" : "s", rejected == 1 ? "s" : "",
                rejected == 1 ? "it" : "them");
+    st = ex_use(x, Q_CLOSEOUTS);
+    db_set_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
+    int n = 0;
+    while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
+        if (n < MAX_HINTS) {
+            char file[256];
+            const char *name = db_column_text(st, C_FILE);
+            ex_show(name, strlen(name), file, sizeof file);
+            ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
+                "; closeouts naming it: ", file,
+                (long long)db_column_int64(st, C_LINE));
+            if (!ex_is_null(st, C_FILE_TAG))
+                ex_add(msg, sizeof msg, " (SHA-256 %s)",
+                       db_column_text(st, C_FILE_TAG));
+        }
+        n++;
+    }
+    if (rc != DB_DONE)
+        return -1;
+    if (n > MAX_HINTS)
+        ex_add(msg, sizeof msg, " and %d more", n - MAX_HINTS);
+    if (n > 0)
+        ex_add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
+            "story)");
+    if (similar_ids(x, msg, sizeof msg) != 0)
+        return -1;
     return diag_set(x->d, EX_DATAERR, NULL, 0, "%s", msg);
 }
 
