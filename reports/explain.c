@@ -787,25 +787,41 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
     }
     v[0][n] = v[1][n] = '\0';
     v[2][k] = v[3][k] = v[4][k] = '\0';
-    struct db_stmt *q;
-    if (db_prepare(x->db, sql_q_explain_similar_ids, &q, x->d,
-                   "preparing q_explain_similar_ids") != 0)
-        return -1;
-    db_set_text(q, ":id", id, (ptrdiff_t)n);
+    static const struct {
+        const char *sql, *name, *words;
+    } lookups[] = {
+        {sql_q_explain_similar_ids, "q_explain_similar_ids",
+         "; imported ids that differ from it only in letter case or spaces "
+         "(ids compare exactly, SPEC §2; explain one of them): "},
+        {sql_q_explain_similar_rejected, "q_explain_similar_rejected",
+         "; rejected rows name ids that differ from it only in letter case "
+         "or spaces (explain one of them): "},
+    };
     static const char *const names[] = {":v1", ":v2", ":v3", ":v4", ":v5"};
-    for (int i = 0; i < 5; i++)
-        db_set_text(q, names[i], v[i], -1);
-    int rc, found = 0;
-    while ((rc = db_step(q, x->d, "reading q_explain_similar_ids")) ==
-           DB_ROW) {
-        char shown[256];
-        const char *s = db_column_text(q, 0);
-        ex_show(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
-        ex_add(msg, size, "%s'%s'", found++ ? ", " : "; imported ids that "
-               "differ from it only in letter case or spaces (ids compare "
-               "exactly, SPEC §2; explain one of them): ", shown);
+    int rc = DB_DONE, found = 0;
+    for (int l = 0; l < 2 && rc == DB_DONE; l++) {
+        /* rejected rows only when no imported id answers (and only with
+         * schema 6's column) */
+        if (l == 1 && (found > 0 || !x->rejected_kept))
+            break;
+        struct db_stmt *q;
+        char what[80];
+        snprintf(what, sizeof what, "preparing %s", lookups[l].name);
+        if (db_prepare(x->db, lookups[l].sql, &q, x->d, what) != 0)
+            return -1;
+        db_set_text(q, ":id", id, (ptrdiff_t)n);
+        for (int i = 0; i < 5; i++)
+            db_set_text(q, names[i], v[i], -1);
+        snprintf(what, sizeof what, "reading %s", lookups[l].name);
+        while ((rc = db_step(q, x->d, what)) == DB_ROW) {
+            char shown[256];
+            const char *s = db_column_text(q, 0);
+            ex_show(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
+            ex_add(msg, size, "%s'%s'", found++ ? ", " : lookups[l].words,
+                   shown);
+        }
+        db_finalize(q);
     }
-    db_finalize(q);
     return rc == DB_DONE ? 0 : -1;
 }
 

@@ -23,7 +23,8 @@ saw twice (QA pass 19). Each case a defect seen red before its fix:
   twelve digits of the file's SHA-256, as the workbooks' Source SHA-256;
 - `explain d1` (or `D 1`) for an imported 'D1' said "not found" with no
   hint: ids compare exactly, and the message now names the ids that
-  differ only in letter case or spaces;
+  differ only in letter case or spaces (imported, or else named by
+  rejected rows);
 - a dispatch re-dated after the as-of date was said to be "dispatched
   after the as-of date" with no word that earlier versions were dated
   before it (workbooks of that date made before the re-dating listed it).
@@ -242,6 +243,11 @@ def test_an_id_differing_in_case_or_spaces_is_named():
         r = svc("explain", "--db", db, "--as-of", A, "NOPE")
         eq(r.code, 65, r)
         check("letter case" not in r.err, r.err)
+        # an id only rejected rows name ('D8', and 'd8' itself): named too
+        r = svc("explain", "--db", db, "--as-of", A, "d 8")
+        eq((r.code, r.out), (65, ""), r)
+        check("rejected rows name ids that differ from it only in letter case or spaces "
+              "(explain one of them): 'D8', 'd8'" in r.err, r.err)
 
 
 def test_a_call_re_dated_after_the_as_of_says_so():
