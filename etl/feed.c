@@ -374,3 +374,24 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
     }
     return 0;
 }
+
+void feed_dispatch_id_of(const struct feed_header *h,
+                         const struct csvin_record *rec, const char **s,
+                         size_t *len)
+{
+    int at = h->kind == FEED_DISPATCHES   ? h->col[DSP_ID]
+             : h->kind == FEED_CLOSEOUTS ? h->col[CLO_DISPATCH]
+                                         : -1;
+    *s = "";
+    *len = 0;
+    if (at < 0 || (size_t)at >= rec->n_kept)
+        return;
+    const char *p = rec->fields[at].ptr;
+    size_t n = rec->fields[at].len;
+    trim_blanks(&p, &n);
+    if (n == 0 || n > FEED_MAX_KEPT_ID || !utf8_valid(p, n, NULL) ||
+        memchr(p, '\0', n))
+        return;
+    *s = p;
+    *len = n;
+}

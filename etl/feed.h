@@ -89,4 +89,15 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
 int feed_check(const struct feed_header *h, const struct csvin_record *rec,
                struct feed_row *row, char *why, size_t why_size);
 
+#define FEED_MAX_KEPT_ID 200         /* longer ids of rejected rows: '' */
+/* The dispatch id a record names, as written and trimmed as identifiers
+ * are, read by the header's column position whatever else is wrong with
+ * the record (kept with a rejected row so that `explain` finds it; schema
+ * version 6). Empty (*len 0) for a registrations file, a record too short
+ * to hold the field, a blank value, bytes that are not UTF-8, or one
+ * longer than FEED_MAX_KEPT_ID. *s points into the record. */
+void feed_dispatch_id_of(const struct feed_header *h,
+                         const struct csvin_record *rec, const char **s,
+                         size_t *len);
+
 #endif

@@ -115,7 +115,7 @@ struct loader {
     int                 p_col[FEED_MAX_COLS], p_aux[FEED_MAX_COLS];
     int                 e_col[FEED_MAX_COLS], e_aux[FEED_MAX_COLS];
     int                 e_file_id;
-    int                 r_file_id, r_line, r_reason, r_raw;
+    int                 r_file_id, r_line, r_reason, r_raw, r_dispatch;
     struct feed_row    *row;
     unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
     struct rebuilt {                /* indexes built after the rows */
@@ -251,8 +251,9 @@ static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
         db_prepare(L->db, kind_sql[kind].earlier, &L->earlier, d,
                    "preparing key lookup") ||
         db_prepare(L->db,
-                   "INSERT INTO rejected_row (file_id, line, reason, raw) "
-                   "VALUES (:file_id, :line, :reason, :raw)",
+                   "INSERT INTO rejected_row (file_id, line, reason, raw, "
+                   "dispatch_id) VALUES (:file_id, :line, :reason, :raw, "
+                   ":dispatch_id)",
                    &L->reject, d, "preparing rejected-row insert"))
         return -1;
     size_t n;
@@ -264,6 +265,7 @@ static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
     L->r_line = db_param(L->reject, ":line");
     L->r_reason = db_param(L->reject, ":reason");
     L->r_raw = db_param(L->reject, ":raw");
+    L->r_dispatch = db_param(L->reject, ":dispatch_id");
     for (size_t c = 0; c < n; c++) {
         char name[64];
         snprintf(name, sizeof name, ":%s", cols[c].name);
@@ -278,10 +280,11 @@ static int prepare(struct loader *L, enum feed_kind kind, struct diag *d)
 /* One record into the COPY: its line, why it was rejected (NULL: it
  * passed the checks), its raw bytes, then the row's values, or as many
  * NULLs for a rejected record. */
-static int stage_record(struct loader *L, enum feed_kind kind,
+static int stage_record(struct loader *L, const struct feed_header *h,
                         const struct csvin_record *rec, const char *why,
                         struct diag *d)
 {
+    enum feed_kind kind = h->kind;
     struct db_bulk *b = L->bulk;
     db_bulk_int64(b, (int64_t)rec->line);
     if (why)
@@ -291,8 +294,20 @@ static int stage_record(struct loader *L, enum feed_kind kind,
     db_bulk_blob(b, rec->raw, rec->raw_len);
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
-    for (size_t c = 0; why && c < L->n_staged; c++)
-        db_bulk_null(b);
+    /* A rejected record: only its dispatch id as written (the column
+     * rejected_row.dispatch_id is made of, pg_load_rejected.sql). */
+    const char *id;
+    size_t id_len;
+    if (why)
+        feed_dispatch_id_of(h, rec, &id, &id_len);
+    for (size_t c = 0; why && c < n; c++) {
+        if (strcmp(cols[c].name, "dispatch_id") == 0 && id_len > 0)
+            db_bulk_text(b, id, id_len);
+        else
+            db_bulk_null(b);
+        if (cols[c].aux)
+            db_bulk_null(b);
+    }
     for (size_t c = 0; !why && c < n; c++) {
         stage_cell(b, value_cell(&cols[c], &L->row->v[c], false));
         if (cols[c].aux)
@@ -359,10 +374,15 @@ static void say(const struct load_opts *o, const char *path, const char *what)
             utf8_show_path(path, buf, sizeof buf), what);
 }
 
-static int store_rejection(struct loader *L, const struct csvin_record *rec,
-                           const char *why, struct diag *d)
+static int store_rejection(struct loader *L, const struct feed_header *h,
+                           const struct csvin_record *rec, const char *why,
+                           struct diag *d)
 {
     struct db_stmt *st = L->reject;
+    const char *id;
+    size_t id_len;
+    feed_dispatch_id_of(h, rec, &id, &id_len);
+    db_bind_text(st, L->r_dispatch, id, (ptrdiff_t)id_len);
     db_bind_int64(st, L->r_file_id, L->r->file_id);
     db_bind_int64(st, L->r_line, (int64_t)rec->line);
     db_bind_text_static(st, L->r_reason, why, -1);
@@ -374,12 +394,12 @@ static int store_rejection(struct loader *L, const struct csvin_record *rec,
 
 /* A rejected record: stored now (SQLite), or staged with its reason
  * (PostgreSQL: stored by stage_done(), which counts again). */
-static int reject_row(struct loader *L, enum feed_kind kind,
+static int reject_row(struct loader *L, const struct feed_header *h,
                       const struct csvin_record *rec, const char *why,
                       struct diag *d)
 {
-    if (L->bulk ? stage_record(L, kind, rec, why, d) != 0
-                : store_rejection(L, rec, why, d) != 0)
+    if (L->bulk ? stage_record(L, h, rec, why, d) != 0
+                : store_rejection(L, h, rec, why, d) != 0)
         return -1;
     L->r->rows_rejected++;
     if (sniff_cp1252(rec->raw, rec->raw_len))
@@ -430,9 +450,9 @@ static int load_record(struct loader *L, enum feed_kind kind,
     char why[512];
     L->r->rows_read++;
     if (feed_check(h, rec, L->row, why, sizeof why) != 0)
-        return reject_row(L, kind, rec, why, d);
+        return reject_row(L, h, rec, why, d);
     if (L->bulk)
-        return stage_record(L, kind, rec, NULL, d);
+        return stage_record(L, h, rec, NULL, d);
 
     size_t n;
     const struct feed_column *cols = feed_columns(kind, &n);
@@ -458,7 +478,7 @@ static int load_record(struct loader *L, enum feed_kind kind,
         return -1;
     snprintf(why, sizeof why, "%s repeats line %lld of this file",
              key_words(kind), line);
-    return reject_row(L, kind, rec, why, d);
+    return reject_row(L, h, rec, why, d);
 }
 
 /* The columns an imported_file row always has (:name, :path, :kind,

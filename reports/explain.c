@@ -47,7 +47,12 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
     [Q_SERIAL]    = {sql_q_explain_serial_dispatches,
                      "q_explain_serial_dispatches"},
     [Q_REJECTED]  = {sql_q_explain_rejected, "q_explain_rejected"},
+    [Q_REJ_NAMING] = {sql_q_explain_rejected_naming,
+                      "q_explain_rejected_naming"},
+    [Q_REJ_UNREAD] = {sql_q_explain_rejected_unread,
+                      "q_explain_rejected_unread"},
 };
+#define REJ_KEPT_VERSION 6   /* rejected_row.dispatch_id (006_*.sql) */
 
 /* ---- statement helpers -------------------------------------------------- */
 
@@ -140,7 +145,13 @@ static int prepare_all(struct ex *x)
                                                   : "option";
     if (setup_rules(x) != 0)
         return -1;
+    int version;
+    if (db_schema_version(x->db, &version, x->d) != 0)
+        return -1;
+    x->rejected_kept = version >= REJ_KEPT_VERSION;
     for (int q = 0; q < Q_N; q++) {
+        if (!x->rejected_kept && (q == Q_REJ_NAMING || q == Q_REJ_UNREAD))
+            continue;
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);
         if (db_prepare(x->db, queries[q].sql, &x->q[q], x->d, what) != 0)
@@ -371,9 +382,13 @@ static int put_versions(struct ex *x, const char *dispatch_id,
     else
         fputs("\nversions, in import order:\n", x->f);
     int rc;
+    x->earlier_dated = false;
     while ((rc = ex_step(x, Q_VERSIONS)) == DB_ROW) {
         bool marked = db_column_int64(st, V_ROW_ID) == mark;
         bool current = (int)db_column_int64(st, V_CURRENT) != 0;
+        const char *at = db_column_text(st, V_DISPATCHED_AT);
+        if (!current && at && strncmp(at, x->o->as_of, 10) <= 0)
+            x->earlier_dated = true;
         ex_open_row(x, st, V_FILE, NULL, marked);
         if (!x->json)
             fprintf(x->f, "  %s", current ? "current" : "superseded");
@@ -460,6 +475,13 @@ static void put_standing(struct ex *x, const char *state)
         fputs("dispatched after the as-of date (", x->f);
         ex_t_v(x, st, S_DISPATCHED_AT);
         fputs("), takes no part", x->f);
+        /* Re-dated (qa19): a workbook of this date made before the
+         * current version was imported listed the call; today's does not. */
+        if (x->earlier_dated)
+            fputs("; re-dated: a superseded version was dated on or before "
+                  "the as-of date, so workbooks of this date made before "
+                  "the current version was imported list it, and those "
+                  "made since do not", x->f);
     }
     fputc('\n', x->f);
 }
@@ -521,6 +543,135 @@ static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
     return ex_put_reg_exceptions(x, dispatch_id, "   ");
 }
 
+/* ---- rejected rows naming a dispatch (qa19) ------------------------------ */
+
+/* One rejected row of Q_REJ_NAMING, said on f (stdout in a story, stderr
+ * in the not-found message, each line after lead). The SHA-256's first
+ * twelve digits tell apart deliveries of one name (README "Source
+ * SHA-256"); the audit workbook that lists it is named by its as-of. */
+static void say_rejected_naming(struct ex *x, FILE *f, const char *lead)
+{
+    struct db_stmt *st = x->q[Q_REJ_NAMING];
+    const char *name = db_column_text(st, RN_FILE);
+    const char *path = db_column_text(st, RN_PATH);
+    const char *reason = db_column_text(st, RN_REASON);
+    fputs(lead, f);
+    fputs("   ", f);
+    ex_t_text(f, name, (size_t)db_column_bytes(st, RN_FILE));
+    fprintf(f, ":%lld  rejected, imported %s\n%s      file '",
+            (long long)db_column_int64(st, RN_LINE),
+            db_column_text(st, RN_IMPORTED_AT), lead);
+    ex_t_text(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    fprintf(f, "' (%s), SHA-256 %s\n%s      reason: ",
+            db_column_text(st, RN_KIND),
+            ex_is_null(st, RN_SHA) ? "(none)" : db_column_text(st, RN_SHA),
+            lead);
+    ex_t_text(f, reason, (size_t)db_column_bytes(st, RN_REASON));
+    fprintf(f, "\n%s      listed under Rejected rows in ", lead);
+    if (ex_is_null(st, RN_AUDIT_AS_OF))
+        fputs("the next report's audit workbook (no report recorded since "
+              "it was delivered)", f);
+    else
+        fprintf(f, "audit_%s.xlsx", db_column_text(st, RN_AUDIT_AS_OF));
+    fprintf(f, "; raw record: explain --source '");
+    ex_t_text(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    fprintf(f, ":%lld'\n", (long long)db_column_int64(st, RN_LINE));
+}
+
+static const struct fact rejected_naming_facts[] = {
+    {"file",        RN_FILE,        FACT_FILE_LINE, NULL, NULL},
+    {"path",        RN_PATH,        FACT_VALUE,     NULL, NULL},
+    {"kind",        RN_KIND,        FACT_VALUE,     NULL, NULL},
+    {"sha256_12",   RN_SHA,         FACT_VALUE,     NULL, NULL},
+    {"imported_at", RN_IMPORTED_AT, FACT_VALUE,     NULL, NULL},
+    {"reason",      RN_REASON,      FACT_VALUE,     NULL, NULL},
+    {"audit_as_of", RN_AUDIT_AS_OF, FACT_VALUE,     NULL, NULL},
+};
+
+/* Rejected rows stored before schema 6 (their dispatch id not kept):
+ * *n, 0 on a database older than that (nothing kept at all: *n -1). */
+static int count_unread(struct ex *x, long long *n)
+{
+    *n = -1;
+    if (!x->rejected_kept)
+        return 0;
+    struct db_stmt *st = ex_use(x, Q_REJ_UNREAD);
+    int rc = ex_step(x, Q_REJ_UNREAD);
+    if (rc == DB_ROW)
+        *n = db_column_int64(st, 0);
+    db_reset(st);
+    return rc == DB_ROW ? 0 : -1;
+}
+
+/* Why rejected rows might be missing from what follows: rows stored
+ * before this svcrecon kept their dispatch id, or a database older still. */
+static void say_unread(FILE *f, const char *lead, long long unread)
+{
+    if (unread == 0)
+        return;
+    if (unread < 0)
+        fprintf(f, "%s   rejected rows not searched: the database predates "
+                "schema version %d (an import or report upgrades it); the "
+                "audit workbooks list them under Rejected rows\n", lead,
+                REJ_KEPT_VERSION);
+    else
+        fprintf(f, "%s   %lld rejected rows stored before schema version %d "
+                "are not searched (their dispatch id was not kept); the "
+                "audit workbooks list them under Rejected rows\n", lead,
+                unread, REJ_KEPT_VERSION);
+}
+
+/* The story's section "rejected rows naming ID": said only when there are
+ * any (or rows that could not be searched); JSON: always, an array and a
+ * count ("rejected_rows_unread", null when nothing could be searched). */
+static int put_rejected_naming(struct ex *x, const char *dispatch_id)
+{
+    long long unread;
+    if (count_unread(x, &unread) != 0)
+        return -1;
+    if (x->json) {
+        json_open(&x->j, "rejected_rows", '[');
+    }
+    int rc = DB_DONE, n = 0;
+    if (x->rejected_kept) {
+        struct db_stmt *st = ex_use(x, Q_REJ_NAMING);
+        db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
+        while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW) {
+            if (!x->json && n == 0) {
+                fputs("\nrejected rows naming '", x->f);
+                ex_t_text(x->f, dispatch_id, strlen(dispatch_id));
+                fputs("' (refused at import: no part of the story above; "
+                      "a corrected row counts once delivered again):\n",
+                      x->f);
+            }
+            n++;
+            if (x->json) {
+                json_open(&x->j, NULL, '{');
+                ex_put_facts(x, st, rejected_naming_facts,
+                             EX_N_FACTS(rejected_naming_facts));
+                json_close(&x->j, '}');
+            } else {
+                say_rejected_naming(x, x->f, "");
+            }
+        }
+    }
+    if (x->json) {
+        json_close(&x->j, ']');
+        if (unread < 0)
+            json_null(&x->j, "rejected_rows_unread");
+        else
+            json_int(&x->j, "rejected_rows_unread", unread);
+    } else if (unread != 0) {
+        if (n == 0) {
+            fputs("\nrejected rows naming '", x->f);
+            ex_t_text(x->f, dispatch_id, strlen(dispatch_id));
+            fputs("':\n", x->f);
+        }
+        say_unread(x->f, "", unread);
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
 /* The whole story of one dispatch: versions, registrations, registration
  * exceptions, closeouts, standing. mark_version / mark_closeout: the row
  * --source named (0: none). */
@@ -556,6 +707,8 @@ int ex_put_dispatch(struct ex *x, const char *dispatch_id,
         return -1;
     if (x->json)
         json_close(&x->j, ']');
+    if (put_rejected_naming(x, dispatch_id) != 0)
+        return -1;
     put_standing(x, state);
     if (x->json)
         json_close(&x->j, '}');
@@ -611,6 +764,67 @@ void ex_end_document(struct ex *x)
     json_close(&x->j, '}');
 }
 
+/* Imported ids that differ from the one asked only in ASCII letter case
+ * or spaces, appended to msg (qa19). */
+static int similar_ids(struct ex *x, char *msg, size_t size)
+{
+    const char *id = x->o->dispatch_id;
+    size_t n = strlen(id);
+    if (n == 0 || n > 200)
+        return 0;
+    char v[5][208];
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)id[i];
+        v[0][i] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
+        v[1][i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        if (c != ' ') {
+            v[2][k] = (char)c;
+            v[3][k] = v[0][i];
+            v[4][k] = v[1][i];
+            k++;
+        }
+    }
+    v[0][n] = v[1][n] = '\0';
+    v[2][k] = v[3][k] = v[4][k] = '\0';
+    static const struct {
+        const char *sql, *name, *words;
+    } lookups[] = {
+        {sql_q_explain_similar_ids, "q_explain_similar_ids",
+         "; imported ids that differ from it only in letter case or spaces "
+         "(ids compare exactly, SPEC §2; explain one of them): "},
+        {sql_q_explain_similar_rejected, "q_explain_similar_rejected",
+         "; rejected rows name ids that differ from it only in letter case "
+         "or spaces (explain one of them): "},
+    };
+    static const char *const names[] = {":v1", ":v2", ":v3", ":v4", ":v5"};
+    int rc = DB_DONE, found = 0;
+    for (int l = 0; l < 2 && rc == DB_DONE; l++) {
+        /* rejected rows only when no imported id answers (and only with
+         * schema 6's column) */
+        if (l == 1 && (found > 0 || !x->rejected_kept))
+            break;
+        struct db_stmt *q;
+        char what[80];
+        snprintf(what, sizeof what, "preparing %s", lookups[l].name);
+        if (db_prepare(x->db, lookups[l].sql, &q, x->d, what) != 0)
+            return -1;
+        db_set_text(q, ":id", id, (ptrdiff_t)n);
+        for (int i = 0; i < 5; i++)
+            db_set_text(q, names[i], v[i], -1);
+        snprintf(what, sizeof what, "reading %s", lookups[l].name);
+        while ((rc = db_step(q, x->d, what)) == DB_ROW) {
+            char shown[256];
+            const char *s = db_column_text(q, 0);
+            ex_show(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
+            ex_add(msg, size, "%s'%s'", found++ ? ", " : lookups[l].words,
+                   shown);
+        }
+        db_finalize(q);
+    }
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
@@ -619,9 +833,40 @@ static int dispatch_not_found(struct ex *x)
     ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
         "was imported)", id, db);
-    struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
+    /* Rows naming it that were rejected at import (qa19): the call did
+     * arrive, and an auditor must not conclude otherwise. Said on stderr
+     * before the message (65 and an empty stdout stay: no version of it
+     * is in the database to tell), and counted first in the message, so
+     * that what to do is never cut off by the hints after it. */
+    struct db_stmt *st;
+    long long unread;
+    int rc, rejected = 0;
+    if (count_unread(x, &unread) != 0)
+        return -1;
+    if (x->rejected_kept) {
+        st = ex_use(x, Q_REJ_NAMING);
+        db_set_text(st, ":dispatch_id", o->dispatch_id,
+                    strlen(o->dispatch_id));
+        while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW) {
+            if (rejected++ == 0)
+                fprintf(stderr, "svcrecon: dispatch '%s': rows naming it were "
+                        "delivered but rejected at import, so no version of "
+                        "it was loaded:\n", id);
+            say_rejected_naming(x, stderr, "svcrecon:");
+        }
+        if (rc != DB_DONE)
+            return -1;
+    }
+    if (unread != 0)
+        say_unread(stderr, "svcrecon:", unread);
+    if (rejected > 0)
+        ex_add(msg, sizeof msg, "; %d rejected row%s name%s it (above): "
+               "correct %s at the source and deliver again", rejected,
+               rejected == 1 ? "" : "s", rejected == 1 ? "s" : "",
+               rejected == 1 ? "it" : "them");
+    st = ex_use(x, Q_CLOSEOUTS);
     db_set_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
-    int rc, n = 0;
+    int n = 0;
     while ((rc = ex_step(x, Q_CLOSEOUTS)) == DB_ROW) {
         if (n < MAX_HINTS) {
             char file[256];
@@ -630,6 +875,9 @@ static int dispatch_not_found(struct ex *x)
             ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
                 "; closeouts naming it: ", file,
                 (long long)db_column_int64(st, C_LINE));
+            if (!ex_is_null(st, C_FILE_TAG))
+                ex_add(msg, sizeof msg, " (SHA-256 %s)",
+                       db_column_text(st, C_FILE_TAG));
         }
         n++;
     }
@@ -640,6 +888,8 @@ static int dispatch_not_found(struct ex *x)
     if (n > 0)
         ex_add(msg, sizeof msg, " (explain --source FILE:LINE tells their "
             "story)");
+    if (similar_ids(x, msg, sizeof msg) != 0)
+        return -1;
     return diag_set(x->d, EX_DATAERR, NULL, 0, "%s", msg);
 }
 

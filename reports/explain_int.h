@@ -25,27 +25,36 @@
 /* ---- the statements, and the columns of each (in their SELECT order) --- */
 
 enum { Q_SOURCE, Q_VERSIONS, Q_STANDING, Q_REGS, Q_REGEXC, Q_CLOSEOUTS,
-       Q_REASONS, Q_SERIAL, Q_REJECTED, Q_N };
+       Q_REASONS, Q_SERIAL, Q_REJECTED, Q_REJ_NAMING, Q_REJ_UNREAD, Q_N };
+/* Q_REJ_NAMING and Q_REJ_UNREAD read schema version 6's column: prepared
+ * only on such a database (ex.rejected_kept). */
 
 enum { F_ID, F_NAME, F_PATH, F_KIND, F_STATUS, F_REASON, F_SHA, F_SIZE,
        F_READ, F_LOADED, F_REJECTED, F_IMPORTED_AT, F_WHAT, F_ROW_ID,
        F_DISPATCH_ID };
 enum { V_ROW_ID, V_FILE, V_LINE, V_IMPORTED_AT, V_DISPATCHED_AT, V_STATUS,
        V_PROVIDER, V_MODEL, V_SERIAL, V_CUSTOMER, V_POSTAL, V_PROBLEM,
-       V_CURRENT };
+       V_CURRENT, V_FILE_TAG };
 enum { S_ID, S_SERIAL, S_DISPATCHED_AT, S_DISPATCHED_ON, S_STATUS, S_STATE,
        S_DAYS_OPEN, S_BUCKET, S_ACC_ID, S_ACC_FILE, S_ACC_LINE,
-       S_ACC_SUBMITTED, S_ATTEMPTS, S_NONCOMP, S_FILE, S_LINE };
+       S_ACC_SUBMITTED, S_ATTEMPTS, S_NONCOMP, S_FILE, S_LINE, S_ACC_TAG,
+       S_FILE_TAG };
 enum { R_ID, R_FILE, R_LINE, R_IMPORTED_AT, R_DEALER, R_DEALER_NAME,
        R_MODEL, R_SERIAL, R_REGISTERED_ON, R_REMOVED_ON, R_WMP, R_CURRENT,
-       R_SUP_FILE, R_SUP_LINE, R_ACTIVE };
+       R_SUP_FILE, R_SUP_LINE, R_ACTIVE, R_FILE_TAG, R_SUP_TAG };
 enum { X_RANK, X_CODE, X_DETAIL };      /* both kinds of reason lists */
 enum { C_ID, C_FILE, C_LINE, C_IMPORTED_AT, C_DEALER, C_DISPATCH,
        C_SUBMITTED, C_COMPLETED, C_SERIAL, C_MODEL, C_TECH, C_HOURS,
-       C_RESOLUTION, C_PARTS, C_STATE, C_REASON, C_SUP_FILE, C_SUP_LINE };
+       C_RESOLUTION, C_PARTS, C_STATE, C_REASON, C_SUP_FILE, C_SUP_LINE,
+       C_FILE_TAG, C_SUP_TAG };
 enum { SD_ID, SD_FILE, SD_LINE, SD_DISPATCHED_AT, SD_DISPATCHED_ON,
-       SD_STATUS, SD_PROVIDER, SD_MODEL, SD_SERIAL, SD_CHECKED, SD_ACTIVE };
+       SD_STATUS, SD_PROVIDER, SD_MODEL, SD_SERIAL, SD_CHECKED, SD_ACTIVE,
+       SD_FILE_TAG };
+/* The *_TAG columns: the file's SHA-256 (12 digits) when another imported
+ * file has its base name, else NULL; ex_t_loc shows it after FILE:LINE. */
 enum { J_REASON, J_RAW };
+enum { RN_FILE, RN_LINE, RN_PATH, RN_KIND, RN_SHA, RN_IMPORTED_AT,
+       RN_REASON, RN_AUDIT_AS_OF, RN_RAW };
 
 /* Everything one explain needs, released by finish(). */
 struct ex {
@@ -57,6 +66,10 @@ struct ex {
     bool          json;
     struct json   j;                    /* the JSON document, when json */
     struct diag  *d;
+    bool          earlier_dated;        /* a superseded version dated on or
+                                         * before the as-of (put_versions) */
+    bool          rejected_kept;        /* schema 6: rejected rows keep the
+                                         * dispatch id they name */
 };
 
 /* ---- facts: stated once, rendered as text or JSON ---------------------- */

@@ -72,11 +72,35 @@ void ex_t_v(struct ex *x, struct db_stmt *st, int col)
     ex_t_text(x->f, s ? s : "", db_column_bytes(st, col));
 }
 
-/* FILE:LINE */
+/* Which column tells the delivery of a FILE:LINE (qa19): the statement
+ * and its file column, and the *_TAG column beside them. */
+static const struct { int q, file_col, tag_col; } loc_tags[] = {
+    {Q_VERSIONS,  V_FILE,     V_FILE_TAG},
+    {Q_STANDING,  S_ACC_FILE, S_ACC_TAG},
+    {Q_STANDING,  S_FILE,     S_FILE_TAG},
+    {Q_REGS,      R_FILE,     R_FILE_TAG},
+    {Q_REGS,      R_SUP_FILE, R_SUP_TAG},
+    {Q_CLOSEOUTS, C_FILE,     C_FILE_TAG},
+    {Q_CLOSEOUTS, C_SUP_FILE, C_SUP_TAG},
+    {Q_SERIAL,    SD_FILE,    SD_FILE_TAG},
+};
+
+/* FILE:LINE, and " (SHA-256 0123456789ab)" when another imported file has
+ * the same base name: "closeouts.csv:2 superseded by closeouts.csv:2" told
+ * an auditor nothing when the inbox's files are named the same every
+ * night; the digits are those of the workbooks' Source SHA-256. */
 void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
 {
     ex_t_v(x, st, file_col);
     fprintf(x->f, ":%lld", (long long)db_column_int64(st, line_col));
+    for (size_t i = 0; i < sizeof loc_tags / sizeof loc_tags[0]; i++) {
+        int tag = loc_tags[i].tag_col;
+        if (x->q[loc_tags[i].q] != st || loc_tags[i].file_col != file_col)
+            continue;
+        if (!ex_is_null(st, file_col) && !ex_is_null(st, tag))
+            fprintf(x->f, " (SHA-256 %s)", db_column_text(st, tag));
+        break;
+    }
 }
 
 /* The first line of an item; the row --source named is marked "=>". */

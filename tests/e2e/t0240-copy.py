@@ -37,7 +37,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import (DSP_HDR, ROOT, SVCRECON, Tmp, check,  # noqa: E402
+from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp, check,  # noqa: E402
                      downgrade_to_version_3, eq, sha256, svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
@@ -388,9 +388,10 @@ def test_a_missing_or_unfit_source_is_66_or_65_and_nothing_is_created():
         night(t, t.p("old.db"), DATES[0], t.p("out"))
         downgrade_to_version_3(t.p("old.db"))
         r = copy(t.p("old.db"), t.p("new.db"), code=65)
-        check("svcrecon: %s: database schema version 3; copy needs version 5: "
-              "upgrade it first with this svcrecon's import" % t.p("old.db")
-              in r.err, r.err)
+        # (the version this svcrecon brings a database to: 6 since qa19)
+        check("svcrecon: %s: database schema version 3; copy needs version %d: "
+              "upgrade it first with this svcrecon's import"
+              % (t.p("old.db"), SCHEMA_VERSION) in r.err, r.err)
         check(not os.path.exists(t.p("new.db")), "target created")
         r = svc("import", "--db", t.p("old.db"), "--kind", "registrations",
                 t.p("inbox", "registrations_2026-03-11.csv"), "--quiet")

@@ -431,11 +431,15 @@ def test_version1_database_upgrades_in_place():
         eq(query(db, "PRAGMA user_version"), [(SCHEMA_VERSION,)], "upgraded by import")
         eq(query(db, "SELECT COUNT(*) FROM dispatch"), [(7,)], "data loaded")
         # One with data, then downgraded to version 1 (the tables of
-        # versions 2, 3 and 5 dropped): the report upgrades it, keeping the data.
+        # versions 2, 3 and 5 dropped, and version 6's column and indexes):
+        # the report upgrades it, keeping the data.
         db2 = t.p("old.db")
         shutil.copy(db, db2)
         con = sqlite3.connect(db2)
-        con.executescript("DROP TABLE delivery; "
+        con.executescript("DROP INDEX rejected_row_dispatch; "
+                          "DROP INDEX imported_file_name; "
+                          "ALTER TABLE rejected_row DROP COLUMN dispatch_id; "
+                          "DROP TABLE delivery; "
                           "DROP TABLE report_output; DROP TABLE report_unclosed; "
                           "DROP TABLE report_noncompensable; "
                           "DROP TABLE report_run; PRAGMA user_version = 1;")

@@ -158,6 +158,22 @@ def test_reassigned_dispatch_text():
             "      dealer 'D9', dispatch 'X1', submitted 2026-03-06 10:00:00, completed 2026-03-06",
             "      serial 'SN-100', model 'iPF8400S', technician 'Sam', labor hours 2, "
             "resolution 'R1', parts ''",
+            # qa19 (tests/e2e/t8300): the rows naming X1 that were rejected
+            # at import, added before the standing; the lines above and
+            # below are as they were.
+            "",
+            "rejected rows naming 'X1' (refused at import: no part of the story above; "
+            "a corrected row counts once delivered again):",
+        ] + [line for n, why in ((5, "labor_hours '25' is above 24"),
+                                 (6, "technician is not valid UTF-8 (bad byte 0xE9 at byte 4)"))
+             for line in (
+            "   closeouts_n3.csv:%d  rejected, imported %s" % (n, ts["closeouts_n3.csv"]),
+            "      file '%s' (closeouts), SHA-256 %s"
+            % (t.p("closeouts_n3.csv"), sha256(t.p("closeouts_n3.csv"))[:12]),
+            "      reason: " + why,
+            "      listed under Rejected rows in the next report's audit workbook (no report "
+            "recorded since it was delivered); raw record: explain --source '%s:%d'"
+            % (t.p("closeouts_n3.csv"), n))] + [
             "",
             "standing as of 2026-03-12: closed by closeout at closeouts_n2.csv:2, submitted "
             "2026-03-06 10:00:00; also non-compensable closeouts (1)",

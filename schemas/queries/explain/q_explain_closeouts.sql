@@ -11,6 +11,11 @@
 --                      submitted_at): superseded_by names it;
 --   'after_as_of'      not current and no current version of its key:
 --                      submitted after A (SPEC §3), so it takes no part.
+-- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
+-- when another imported file has the same base name (an inbox delivering
+-- "closeouts.csv" every night), else NULL: the text story shows it after
+-- FILE:LINE so that an auditor can tell the deliveries apart, as the
+-- workbooks' Source SHA-256 does.
 SELECT c.closeout_id,
        f.name AS file_name,
        c.line,
@@ -33,7 +38,17 @@ SELECT c.closeout_id,
        END AS state,
        e.reason,
        s.file_name AS superseded_by_file,
-       s.line AS superseded_by_line
+       s.line AS superseded_by_line,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = c.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS file_tag,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = s.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS superseded_by_tag
   FROM closeout AS c
   JOIN imported_file AS f ON f.file_id = c.file_id
   LEFT JOIN closeout_eval AS e ON e.closeout_id = c.closeout_id

@@ -16,6 +16,11 @@
 -- tables: a hash of all of dispatch_registration, ~1 s at 200k, instead of
 -- one probe).
 -- Ordered as things happened: registered_on, then dealer, then import.
+-- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
+-- when another imported file has the same base name (an inbox delivering
+-- "closeouts.csv" every night), else NULL: the text story shows it after
+-- FILE:LINE so that an auditor can tell the deliveries apart, as the
+-- workbooks' Source SHA-256 does.
 SELECT r.registration_id,
        f.name AS file_name,
        r.line,
@@ -38,7 +43,17 @@ SELECT r.registration_id,
                             AND a.registration_id = r.registration_id)
                  THEN 1
             ELSE 0
-       END AS active
+       END AS active,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = r.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS file_tag,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = s.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS superseded_by_tag
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
   LEFT JOIN dispatch_current AS d ON d.dispatch_id = :dispatch_id

@@ -10,6 +10,11 @@
 -- 1,200 rows, and for that many it turns the EXISTS below into one hash of
 -- every row of dispatch_registration (~0.9 s at 200k dispatches) instead of
 -- a probe of the one dispatch (1 ms); SQLite runs both shapes alike.
+-- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
+-- when another imported file has the same base name (an inbox delivering
+-- "closeouts.csv" every night), else NULL: the text story shows it after
+-- FILE:LINE so that an auditor can tell the deliveries apart, as the
+-- workbooks' Source SHA-256 does.
 SELECT d.dispatch_id,
        d.file_name,
        d.line,
@@ -28,7 +33,12 @@ SELECT d.dispatch_id,
                             AND a.registration_id = r.registration_id)
                  THEN 1
             ELSE 0
-       END AS active
+       END AS active,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = d.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS file_tag
   FROM registration AS r
   JOIN imported_file AS f ON f.file_id = r.file_id
   JOIN dispatch_current AS d ON d.serial_norm = r.serial_norm

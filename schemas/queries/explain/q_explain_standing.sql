@@ -13,6 +13,11 @@
 -- closeouts naming it as of A (SPEC §4 "Closeout attempts");
 -- noncompensable = those with a reason.
 -- Params: :dispatch_id. At most one row (dispatch_current is unique by id).
+-- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
+-- when another imported file has the same base name (an inbox delivering
+-- "closeouts.csv" every night), else NULL: the text story shows it after
+-- FILE:LINE so that an auditor can tell the deliveries apart, as the
+-- workbooks' Source SHA-256 does.
 SELECT d.dispatch_id,
        d.serial_number,
        d.dispatched_at,
@@ -35,7 +40,17 @@ SELECT d.dispatch_id,
        (SELECT COUNT(*) FROM noncompensable AS n
          WHERE n.dispatch_id = d.dispatch_id) AS noncompensable,
        d.file_name,
-       d.line
+       d.line,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = w.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS accepted_file_tag,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = d.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS file_tag
   FROM dispatch_current AS d
   CROSS JOIN run_ctx AS x
   LEFT JOIN unclosed_call AS u ON u.dispatched_at = d.dispatched_at

@@ -4,6 +4,11 @@
 -- dispatch seen again in a later imported file is superseded by the later
 -- version ... the earlier versions are kept as history"). "Current" is
 -- r020's dispatch_current, not recomputed here. Params: :dispatch_id.
+-- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
+-- when another imported file has the same base name (an inbox delivering
+-- "closeouts.csv" every night), else NULL: the text story shows it after
+-- FILE:LINE so that an auditor can tell the deliveries apart, as the
+-- workbooks' Source SHA-256 does.
 SELECT d.dispatch_row_id,
        f.name AS file_name,
        d.line,
@@ -16,7 +21,12 @@ SELECT d.dispatch_row_id,
        d.customer_name,
        d.customer_postal_code,
        d.problem_code,
-       CASE WHEN c.dispatch_id IS NULL THEN 0 ELSE 1 END AS is_current
+       CASE WHEN c.dispatch_id IS NULL THEN 0 ELSE 1 END AS is_current,
+       (SELECT substr(t.sha256, 1, 12) FROM imported_file AS t
+         WHERE t.file_id = d.file_id
+           AND EXISTS (SELECT 1 FROM imported_file AS o
+                        WHERE o.name = t.name
+                          AND o.file_id <> t.file_id)) AS file_tag
   FROM dispatch AS d
   JOIN imported_file AS f ON f.file_id = d.file_id
   LEFT JOIN dispatch_current AS c ON c.dispatch_id = d.dispatch_id
