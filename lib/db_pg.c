@@ -40,6 +40,7 @@ struct db_pg {
     PGconn      *conn;
     enum db_mode mode;
     char        *display;        /* the URI without its password */
+    char        *reached;        /* what it connected to (reached_name) */
     char        *password;       /* masked out of messages; NULL = none */
     char        *schema;         /* as given (a checked identifier) */
     int64_t      lock_key;       /* the run lock's advisory key */
@@ -1432,6 +1433,93 @@ const char *db_pg_display_name(const struct db_pg *db)
     return db->display;
 }
 
+const char *db_pg_reached_name(const struct db_pg *db)
+{
+    return db->reached ? db->reached : db->display;
+}
+
+/* Appends s to out (at *o, size bytes), percent-encoding every byte but
+ * letters, digits, "-._~" and those of keep. */
+static void put_encoded(char *out, size_t size, size_t *o, const char *s,
+                        const char *keep)
+{
+    for (; s && *s && *o + 4 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || strchr("-._~", c) || (keep && strchr(keep, c)))
+            out[(*o)++] = (char)c;
+        else
+            *o += (size_t)snprintf(out + *o, size - *o, "%%%02X", c);
+    }
+    out[*o] = '\0';
+}
+
+/* The URI of what libpq connected to (db_reached_name): user, host or
+ * socket folder, port and database as libpq reports them (PQuser, PQhost,
+ * PQport, PQdb: the URI's, PG* variables', a service file's or libpq's
+ * defaults), written as libpq reads them back, so that the About sheet's
+ * explain commands connect to the same place:
+ *   postgresql://svc@db01.example:5432/svc?sslmode=require
+ *   postgresql://svc@/svc?host=/var/run/postgresql&port=5432
+ * then the parameters of the URI as given (its password already out of
+ * display) but those it replaces (host, hostaddr, port, dbname, user). A
+ * host's address (PQhostaddr) is left out: a name that resolves to
+ * another address tomorrow is still the same database. NULL when out of
+ * memory (the display name is used then). */
+static char *reached_name(const struct db_pg *db)
+{
+    const char *host = PQhost(db->conn), *port = PQport(db->conn);
+    const char *user = PQuser(db->conn), *name = PQdb(db->conn);
+    size_t size = strlen(db->display) + 3 * (strlen(host ? host : "") +
+                  strlen(user ? user : "") + strlen(name ? name : "")) + 80;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    size_t o = (size_t)snprintf(out, size, "postgresql://");
+    put_encoded(out, size, &o, user, NULL);
+    out[o++] = '@';
+    bool socket = !host || !host[0] || host[0] == '/' || host[0] == '@';
+    char sep = '?';
+    if (socket) {
+        out[o++] = '/';
+        put_encoded(out, size, &o, name, NULL);
+        o += (size_t)snprintf(out + o, size - o, "?host=");
+        put_encoded(out, size, &o, host, "/@");
+        if (port && port[0])
+            o += (size_t)snprintf(out + o, size - o, "&port=%s", port);
+        sep = '&';
+    } else {
+        bool v6 = strchr(host, ':') != NULL;
+        if (v6)
+            out[o++] = '[';
+        put_encoded(out, size, &o, host, v6 ? ":" : NULL);
+        if (v6)
+            out[o++] = ']';
+        if (port && port[0])
+            o += (size_t)snprintf(out + o, size - o, ":%s", port);
+        out[o++] = '/';
+        put_encoded(out, size, &o, name, NULL);
+    }
+    static const char *const replaced[] = {"host", "hostaddr", "port",
+                                           "dbname", "user", NULL};
+    const char *q = strchr(strstr(db->display, "://") + 3, '?');
+    while (q && (*q == '?' || *q == '&')) {
+        q++;
+        size_t n = strcspn(q, "&");
+        bool skip = n == 0;
+        for (int i = 0; replaced[i]; i++)
+            skip = skip || param_is(q, n, replaced[i]);
+        if (!skip && o + n + 2 < size) {
+            out[o++] = sep;
+            memcpy(out + o, q, n);
+            o += n;
+            sep = '&';
+        }
+        q += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 const char *db_pg_library_version(void)
 {
     static char text[32];
@@ -1461,6 +1549,7 @@ void db_pg_close(struct db_pg *db)
     test_pause("closing", 5);
     PQfinish(db->conn);       /* the server ends the session's locks */
     free(db->display);
+    free(db->reached);
     if (db->password)
         memset(db->password, 0, strlen(db->password));
     free(db->password);
@@ -1911,6 +2000,7 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         db_pg_close(db);
         return -1;
     }
+    db->reached = reached_name(db);
     *out = db;
     return 0;
 }

@@ -55,7 +55,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import ROOT, Tmp, check, eq, main, skip, svc  # noqa: E402
+from svctest import ROOT, SVCRECON, Tmp, check, eq, main, skip, svc  # noqa: E402
 
 INBOX = os.path.join(ROOT, "sample-data", "inbox")
 AS_OF = "2026-03-12"
@@ -364,6 +364,81 @@ def test_idle_in_transaction_timeout_is_75_and_the_rerun_equals_a_clean_run():
             with open(os.path.join(t.p("clean"), name), "rb") as a, \
                     open(os.path.join(t.p("cut"), name), "rb") as b:
                 check(a.read() == b.read(), "%s differs from a clean run's" % name)
+
+
+def database_cells(out):
+    """{workbook/sheet: the value beside 'Database'} of every Run and About
+    sheet below out, and the About sheets' explain commands."""
+    import openpyxl
+    found, commands = {}, []
+    for name in books(out):
+        wb = openpyxl.load_workbook(os.path.join(out, name), read_only=True)
+        try:
+            for ws in wb.worksheets:
+                if ws.title not in ("Run", "About"):
+                    continue
+                for row in ws.iter_rows(values_only=True):
+                    if row and row[0] == "Database":
+                        found["%s/%s" % (name, ws.title)] = row[1]
+                    commands += [v for v in row if isinstance(v, str) and
+                                 v.startswith("svcrecon explain --db")]
+        finally:
+            wb.close()
+    return found, commands
+
+
+def test_the_workbooks_and_summary_name_what_the_connection_reached():
+    c = cluster()
+    with Tmp() as t:
+        want = "postgresql://postgres@/svc?host=%s&port=5432" % c.dir
+        service = t.write("pg_service.conf", "[night]\nhost=%s\ndbname=svc\n"
+                          "user=postgres\n" % c.dir)
+        base = {"PGHOST": "", "PGDATABASE": "", "PGUSER": "", "PGPORT": "",
+                "PGSERVICE": "", "PGSERVICEFILE": ""}
+        ways = (
+            ("typed", c.uri(), {}, want),
+            ("pgvars", "postgresql://", {"PGHOST": c.dir, "PGDATABASE": "svc",
+                                         "PGUSER": "postgres"}, want),
+            ("service", "postgresql://?service=night",
+             {"PGSERVICEFILE": service}, want + "&service=night"),
+            ("password", "postgresql://svc_pw:%s@/svc?host=%s&sslmode=disable"
+             % (pgcluster.PASSWORD, c.dir), {},
+             "postgresql://svc_pw@/svc?host=%s&port=5432&sslmode=disable" % c.dir),
+        )
+        for tag, uri, env, name in ways:
+            e = dict(base, **env)
+            for k in [k for k, v in e.items() if v == ""]:
+                e.pop(k)
+            environ = {k: v for k, v in os.environ.items()
+                       if not k.startswith("PG")}
+            environ.update(e)
+            out, summary = t.p("out_" + tag), t.p("s_%s.json" % tag)
+            p = subprocess.run(
+                [SVCRECON,
+                 "run", "--db", uri, "--schema", "named_" + tag, "--inbox",
+                 INBOX, "--out", out, "--as-of", AS_OF, "--quiet",
+                 "--summary", summary],
+                env=dict(environ, TZ="UTC"), capture_output=True, text=True)
+            eq(p.returncode, 0, "%s: %s" % (tag, p.stderr))
+            cells_, commands = database_cells(out)
+            eq(len(cells_), 4, cells_)       # audit's Run, three About
+            for where, v in cells_.items():
+                eq(v, name, "%s: %s" % (tag, where))
+                check(pgcluster.PASSWORD not in v, v)
+            with open(summary) as f:
+                eq(json.load(f)["database"], name, tag)
+            # the About sheet's explain command connects to the same place
+            check(commands, "no explain command on About")
+            import shlex
+            argv = [a if a != "DISPATCH_ID" else "D2601006"
+                    for a in shlex.split(commands[0])]
+            check("'%s'" % name in commands[0], commands[0])
+            r = subprocess.run(
+                [SVCRECON]
+                + argv[1:], env=dict(environ, TZ="UTC",
+                                     PGPASSWORD=pgcluster.PASSWORD),
+                capture_output=True, text=True)
+            eq(r.returncode, 0, "%s: %s: %s" % (tag, commands[0], r.stderr))
 
 
 main(globals())
