@@ -35,13 +35,22 @@ and copy:
 No message shows what libpq's VERBOSE error verbosity adds (the SQLSTATE
 after "FATAL:", a "LOCATION:" line).
 
+And what the workbooks name (README "PostgreSQL", decision): every Run
+and About sheet and the summary name what the connection reached --
+postgresql://USER@/DB?host=SOCKETDIR&port=5432, then the typed URI's other
+parameters -- whether the URI was typed whole, was "postgresql://" with
+PG* variables, "postgresql://?service=night" with a service file, or held
+a password (never shown); the About sheet's explain command, run, connects.
+
 Defects found, each seen red before its fix (exit 66, or 70 for the
 timeout, before):
 - 57P03 (shutting down, standby) and 53300 (both variants) were 66, "an
   input cannot be opened", so the systemd unit (which retries 75) gave up
   on a night that a server restart or a busy moment had delayed;
 - a session ended by idle_in_transaction_session_timeout was 70,
-  "internal error", with libpq's words cut mid-sentence."""
+  "internal error", with libpq's words cut mid-sentence;
+- with PG* variables or a service file the workbooks and the summary
+  named the database "postgresql://" or "postgresql://?service=night"."""
 import atexit
 import glob
 import json
