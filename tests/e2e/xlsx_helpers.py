@@ -322,7 +322,7 @@ def shell_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
 
-def _with_reached(names):
+def with_reached(names):
     """names, each holding a test cluster's URI also as the workbooks name
     what it reached (svctest.reached), that form first (it is longer)."""
     from svctest import reached
@@ -350,7 +350,7 @@ def _scrub(row, names):
 
 
 def _rows(ws, names):
-    names = _with_reached(names)
+    names = with_reached(names)
     for row in ws.iter_rows(values_only=True):
         yield _scrub(row, names)
 
