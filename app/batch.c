@@ -366,6 +366,24 @@ static void report(struct run_record *s, struct db *db)
     count_buckets(s, db);
 }
 
+/* The workbooks' Run and About and the summary name what a server
+ * connection reached (db_reached_name: host or socket folder, port,
+ * database, user), not the URI as typed, which says nothing with PG*
+ * variables or a service file ("postgresql://", "postgresql://?service=
+ * night"); messages keep the URI as typed, as the operator wrote it
+ * (README "PostgreSQL", decision). A SQLite file is named as before. */
+static void name_reached(struct batch_opts *o, struct db *db)
+{
+    static char name[4096];
+    if (!db || !db_is_server(o->db_target))
+        return;
+    int n = snprintf(name, sizeof name, "%s", db_reached_name(db));
+    if (n <= 0 || (size_t)n >= sizeof name)
+        return;
+    o->db_path = name;
+    o->report.db_path = name;
+}
+
 int batch_import(struct batch_opts *o)
 {
     struct run_record s;
@@ -373,6 +391,7 @@ int batch_import(struct batch_opts *o)
     run_record_start(&s, "import", o);
     run_summary_running(&s);
     struct db *db = begin(&s, &l, false);
+    name_reached(o, db);
     for (int i = 0; db && i < o->n_files; i++)
         if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
             break;
@@ -387,6 +406,7 @@ int batch_report(struct batch_opts *o)
     run_record_start(&s, "report", o);
     run_summary_running(&s);
     struct db *db = begin(&s, &l, true);
+    name_reached(o, db);
     if (db)
         report(&s, db);
     return end(&s, db, &l);
@@ -565,6 +585,7 @@ int batch_run(struct batch_opts *o)
         return end(&s, NULL, &l);
     }
     struct db *db = begin(&s, &l, false);
+    name_reached(o, db);
     if (db) {
         int n_feeds = inbox_warnings(&s, &ib);
         bool imported = import_inbox(&s, db, &ib, n_feeds) == 0;

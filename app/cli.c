@@ -100,7 +100,7 @@ static const char help_text[] =
     "found; copy: the source is not at this schema version); 66 an input\n"
     "cannot be opened; 70 internal error; 73 an output cannot be created\n"
     "(copy: the target holds data); 75 the database is held by another run\n"
-    "(try later).\n";
+    "or its server cannot take the run now (try later).\n";
 
 static char last_usage[1024];     /* the last usage error, for --summary */
 

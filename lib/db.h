@@ -64,6 +64,14 @@ void db_shown_name(const char *target, char *out, size_t size);
 /* The name to print for the database: the path, or the URI with the
  * password replaced (postgresql://user@host/db). Owned by db. */
 const char *db_display_name(const struct db *db);
+/* What the connection reached, for the workbooks' Run and About and the
+ * summary (README "PostgreSQL", decision): on PostgreSQL a URI naming
+ * the user, host (or socket folder), port and database libpq connected
+ * to -- whatever of them came from PG* variables, a service file or
+ * libpq's defaults -- then the URI's other parameters as given, never a
+ * password; the same connection gives the same bytes. SQLite: the same
+ * as db_display_name. */
+const char *db_reached_name(const struct db *db);
 
 /* Runs a script of one or more statements without results. */
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what);

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@ struct db_pg {
     PGconn      *conn;
     enum db_mode mode;
     char        *display;        /* the URI without its password */
+    char        *reached;        /* what it connected to (reached_name) */
     char        *password;       /* masked out of messages; NULL = none */
     char        *schema;         /* as given (a checked identifier) */
     int64_t      lock_key;       /* the run lock's advisory key */
@@ -211,14 +213,64 @@ char *db_pg_mask_uri(const char *target)
     return out;
 }
 
-/* libpq's words, on one line, with the password (if any) masked. */
+/* svcrecon's sessions run with libpq's error verbosity VERBOSE (see
+ * connect_verbose): its messages then carry the SQLSTATE after the
+ * severity ("FATAL:  57P03: the database system is starting up") and a
+ * "LOCATION:" line naming the server's source. The code is the only
+ * reliable word on a failed connection or a session the server ended --
+ * libpq keeps no result with fields for either, and the text is in the
+ * server's language. The length of the code at p (5 + ": "), or 0. */
+static size_t sqlstate_at(const char *p, const char *start)
+{
+    if (p - start < 3 || strncmp(p - 3, ":  ", 3) != 0)
+        return 0;
+    for (int i = 0; i < 5; i++)
+        if (!(isdigit((unsigned char)p[i]) || isupper((unsigned char)p[i])))
+            return 0;
+    return strncmp(p + 5, ": ", 2) == 0 ? 7 : 0;
+}
+
+/* Whether libpq's message msg holds SQLSTATE state (see sqlstate_at). */
+static bool says_state(const char *msg, const char *state)
+{
+    for (const char *p = msg ? strstr(msg, state) : NULL; p;
+         p = strstr(p + 1, state))
+        if (sqlstate_at(p, msg))
+            return true;
+    return false;
+}
+
+/* Whether msg holds a SQLSTATE other than those of the list ("" ends it). */
+static bool says_other_state(const char *msg, const char *const *states)
+{
+    for (const char *p = msg ? msg : ""; *p; p++) {
+        if (!sqlstate_at(p, msg))
+            continue;
+        bool listed = false;
+        for (int i = 0; states[i][0]; i++)
+            listed = listed || strncmp(p, states[i], 5) == 0;
+        if (!listed)
+            return true;
+    }
+    return false;
+}
+
+/* libpq's words, on one line, with the password (if any) masked, and
+ * without what the VERBOSE error verbosity adds (the SQLSTATE and the
+ * LOCATION line): the words read as libpq's default ones. */
 static void pg_words(const struct db_pg *db, const char *msg, char *out,
                      size_t size)
 {
     size_t o = 0;
     const char *pw = db ? db->password : NULL;
     size_t pwlen = pw ? strlen(pw) : 0;
-    for (const char *p = msg ? msg : ""; *p && o + 4 < size;) {
+    const char *start = msg ? msg : "";
+    for (const char *p = start; *p && o + 4 < size;) {
+        size_t code = sqlstate_at(p, start);
+        if (code) {
+            p += code;
+            continue;
+        }
         if (pwlen && strncmp(p, pw, pwlen) == 0) {
             o += (size_t)snprintf(out + o, size - o, "***");
             p += pwlen;
@@ -230,6 +282,11 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
             p++;
             while (*p == '\t' || *p == ' ')
                 p++;
+            while (strncmp(p, "LOCATION:  ", 11) == 0) {
+                p += strcspn(p, "\n");
+                while (*p == '\n' || *p == '\t' || *p == ' ')
+                    p++;
+            }
             if (*p)
                 out[o++] = ';', out[o++] = ' ';
             continue;
@@ -274,8 +331,22 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     bool canceled = state && strcmp(state, "57014") == 0;
     if (!msg)
         msg = db->conn ? PQerrorMessage(db->conn) : "no connection";
+    /* 25P03 / 57P05: the server ended the session because it sat idle in
+     * a transaction (idle_in_transaction_session_timeout) or idle between
+     * two (idle_session_timeout) -- svcrecon works between statements
+     * (writing workbooks between two fetches of a listing). A setting of
+     * the server, as statement_timeout is, and the server rolled back the
+     * transaction in flight: 75, try later, not 70 "internal error"
+     * (README "PostgreSQL"). libpq keeps the code only in its words. */
+    const char *said = db->conn ? PQerrorMessage(db->conn) : NULL;
+    bool idle_ended = lost && ((state && (strcmp(state, "25P03") == 0 ||
+                                          strcmp(state, "57P05") == 0)) ||
+                               says_state(said, "25P03") ||
+                               says_state(said, "57P05"));
     pg_words(db, msg, words, sizeof words);
-    if (lost)
+    if (idle_ended)
+        code = EX_TEMPFAIL;
+    else if (lost)
         code = EX_SOFTWARE;      /* the server rolled the transaction back */
     else if (read_only || (state && strcmp(state, "42501") == 0))
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
@@ -298,7 +369,22 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         " (statement_timeout, or an administrator's cancel); the server "
         "rolled back the transaction in flight, what was committed is kept: "
         "run again later; if it recurs, raise statement_timeout for "
-        "svcrecon's role (ALTER ROLE ... SET statement_timeout = 0)" : "";
+        "svcrecon's role (ALTER ROLE ... SET statement_timeout = 0)"
+ : "";
+    /* Said in few words: app/batch.c's say_lost() wraps them in what was
+     * cut short, and libpq's words ("server closed the connection
+     * unexpectedly ...") would push what to do past the line's end. */
+    if (idle_ended) {
+        bool idle = (state && strcmp(state, "57P05") == 0) ||
+                    says_state(said, "57P05");
+        const char *setting = idle ? "idle_session_timeout"
+                                   : "idle_in_transaction_session_timeout";
+        return diag_set(d, code, db->display, 0, "%s: the server ended the "
+                        "session (%s, its %s): run again later; if it "
+                        "recurs, ALTER ROLE ... SET %s = 0 for svcrecon's "
+                        "role", what, idle ? "57P05" : "25P03", setting,
+                        setting);
+    }
     return diag_set(d, code, db->display, 0, "%s: %s%s%s", what,
                     lost ? "lost the connection to the server: " : "",
                     words, to_do);
@@ -1347,6 +1433,93 @@ const char *db_pg_display_name(const struct db_pg *db)
     return db->display;
 }
 
+const char *db_pg_reached_name(const struct db_pg *db)
+{
+    return db->reached ? db->reached : db->display;
+}
+
+/* Appends s to out (at *o, size bytes), percent-encoding every byte but
+ * letters, digits, "-._~" and those of keep. */
+static void put_encoded(char *out, size_t size, size_t *o, const char *s,
+                        const char *keep)
+{
+    for (; s && *s && *o + 4 < size; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (isalnum(c) || strchr("-._~", c) || (keep && strchr(keep, c)))
+            out[(*o)++] = (char)c;
+        else
+            *o += (size_t)snprintf(out + *o, size - *o, "%%%02X", c);
+    }
+    out[*o] = '\0';
+}
+
+/* The URI of what libpq connected to (db_reached_name): user, host or
+ * socket folder, port and database as libpq reports them (PQuser, PQhost,
+ * PQport, PQdb: the URI's, PG* variables', a service file's or libpq's
+ * defaults), written as libpq reads them back, so that the About sheet's
+ * explain commands connect to the same place:
+ *   postgresql://svc@db01.example:5432/svc?sslmode=require
+ *   postgresql://svc@/svc?host=/var/run/postgresql&port=5432
+ * then the parameters of the URI as given (its password already out of
+ * display) but those it replaces (host, hostaddr, port, dbname, user). A
+ * host's address (PQhostaddr) is left out: a name that resolves to
+ * another address tomorrow is still the same database. NULL when out of
+ * memory (the display name is used then). */
+static char *reached_name(const struct db_pg *db)
+{
+    const char *host = PQhost(db->conn), *port = PQport(db->conn);
+    const char *user = PQuser(db->conn), *name = PQdb(db->conn);
+    size_t size = strlen(db->display) + 3 * (strlen(host ? host : "") +
+                  strlen(user ? user : "") + strlen(name ? name : "")) + 80;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    size_t o = (size_t)snprintf(out, size, "postgresql://");
+    put_encoded(out, size, &o, user, NULL);
+    out[o++] = '@';
+    bool socket = !host || !host[0] || host[0] == '/' || host[0] == '@';
+    char sep = '?';
+    if (socket) {
+        out[o++] = '/';
+        put_encoded(out, size, &o, name, NULL);
+        o += (size_t)snprintf(out + o, size - o, "?host=");
+        put_encoded(out, size, &o, host, "/@");
+        if (port && port[0])
+            o += (size_t)snprintf(out + o, size - o, "&port=%s", port);
+        sep = '&';
+    } else {
+        bool v6 = strchr(host, ':') != NULL;
+        if (v6)
+            out[o++] = '[';
+        put_encoded(out, size, &o, host, v6 ? ":" : NULL);
+        if (v6)
+            out[o++] = ']';
+        if (port && port[0])
+            o += (size_t)snprintf(out + o, size - o, ":%s", port);
+        out[o++] = '/';
+        put_encoded(out, size, &o, name, NULL);
+    }
+    static const char *const replaced[] = {"host", "hostaddr", "port",
+                                           "dbname", "user", NULL};
+    const char *q = strchr(strstr(db->display, "://") + 3, '?');
+    while (q && (*q == '?' || *q == '&')) {
+        q++;
+        size_t n = strcspn(q, "&");
+        bool skip = n == 0;
+        for (int i = 0; replaced[i]; i++)
+            skip = skip || param_is(q, n, replaced[i]);
+        if (!skip && o + n + 2 < size) {
+            out[o++] = sep;
+            memcpy(out + o, q, n);
+            o += n;
+            sep = '&';
+        }
+        q += n;
+    }
+    out[o] = '\0';
+    return out;
+}
+
 const char *db_pg_library_version(void)
 {
     static char text[32];
@@ -1376,6 +1549,7 @@ void db_pg_close(struct db_pg *db)
     test_pause("closing", 5);
     PQfinish(db->conn);       /* the server ends the session's locks */
     free(db->display);
+    free(db->reached);
     if (db->password)
         memset(db->password, 0, strlen(db->password));
     free(db->password);
@@ -1526,7 +1700,7 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
     if (!name || !name[0] || strlen(name) > 63)
         return;
     snprintf(want, sizeof want, "database \"%s\" does not exist", name);
-    if (!strstr(words, want))
+    if (!says_state(PQerrorMessage(conn), "3D000") && !strstr(words, want))
         return;
     bool plain = !isdigit((unsigned char)name[0]);
     for (const char *p = name; *p; p++)
@@ -1552,6 +1726,72 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
              "LC_CTYPE 'C'; README \"PostgreSQL\", Setting up)", quoted);
 }
 
+/* Seconds libpq would give each host to answer (connect_timeout, at least
+ * 2 as libpq makes it; 0 = no limit). */
+static int connect_timeout(PGconn *conn)
+{
+    int seconds = 0;
+    PQconninfoOption *opts = PQconninfo(conn);
+    for (PQconninfoOption *o = opts; o && o->keyword; o++)
+        if (strcmp(o->keyword, "connect_timeout") == 0 && o->val)
+            seconds = atoi(o->val);
+    PQconninfoFree(opts);
+    return seconds <= 0 ? 0 : seconds < 2 ? 2 : seconds;
+}
+
+/* PQconnectdbParams, with the error verbosity VERBOSE from the first byte:
+ * the server's refusal then carries its SQLSTATE in libpq's words (libpq
+ * keeps no result with fields for a failed connection, and reads its
+ * text in the server's language). That is what tells a server starting
+ * up, shutting down or in recovery (57P03) or out of connection slots
+ * (53300) -- try later -- from a wrong password or database (a person
+ * must act). libpq's own wait (connectDBComplete) is not exported, so
+ * this is its loop: PQconnectPoll, each host given connect_timeout
+ * seconds, restarted when libpq moves to the next host. Unlike libpq, a
+ * host that does not answer in time ends the attempt rather than
+ * passing to the next host of a multi-host URI (*timed_out set). */
+static PGconn *connect_verbose(const char *const *keys,
+                               const char *const *vals, bool *timed_out)
+{
+    *timed_out = false;
+    PGconn *conn = PQconnectStartParams(keys, vals, 1);
+    if (!conn || PQstatus(conn) == CONNECTION_BAD)
+        return conn;
+    PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+    int timeout = connect_timeout(conn);
+    const char *host = NULL;
+    struct timespec deadline = {0, 0};
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (PQhost(conn) != host) {
+            host = PQhost(conn);
+            deadline = now;
+            deadline.tv_sec += timeout;
+        }
+        int fd = PQsocket(conn), ms = -1;
+        if (timeout > 0) {
+            long long left = (deadline.tv_sec - now.tv_sec) * 1000LL +
+                             (deadline.tv_nsec - now.tv_nsec) / 1000000;
+            ms = left < 0 ? 0 : (int)left;
+        }
+        if (fd >= 0) {
+            struct pollfd p = {.fd = fd, .events =
+                st == PGRES_POLLING_READING ? POLLIN : POLLOUT};
+            int r = poll(&p, 1, ms);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r == 0) {
+                *timed_out = true;
+                break;
+            }
+        }
+        st = PQconnectPoll(conn);
+    }
+    return conn;
+}
+
 static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
 {
     char app[96], host[40] = "";  /* the server keeps 63 bytes */
@@ -1563,20 +1803,58 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
                           "fallback_application_name", "client_encoding",
                           NULL};
     const char *vals[] = {"10", uri, app, "UTF8", NULL};
-    db->conn = PQconnectdbParams(keys, vals, 1);
+    bool timed_out;
+    db->conn = connect_verbose(keys, vals, &timed_out);
     if (!db->conn)
         return diag_set(d, EX_SOFTWARE, db->display, 0,
                         "cannot connect: out of memory");
     /* The server's NOTICEs ("... already exists, skipping") are not
      * svcrecon's to print (--quiet keeps stderr for problems). */
     PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
+    if (timed_out)
+        return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: "
+                        "connection to server %s%s%s failed: timeout expired "
+                        "(connect_timeout)", PQhost(db->conn),
+                        PQport(db->conn)[0] ? " port " : "",
+                        PQport(db->conn));
     if (PQstatus(db->conn) != CONNECTION_OK) {
         char words[400], how[400] = "";
-        pg_words(db, PQerrorMessage(db->conn), words, sizeof words);
+        const char *said = PQerrorMessage(db->conn);
+        pg_words(db, said, words, sizeof words);
         missing_database_hint(db->conn, words, how, sizeof how);
+        /* A server starting up, shutting down or a standby taking no
+         * connections (57P03), or one without a free connection slot
+         * (53300: max_connections, the slots reserved for superusers, a
+         * role's or database's CONNECTION LIMIT): nothing for a person
+         * to correct, the server will take the run later -- 75, as a
+         * held lock, which the systemd unit and a cron wrapper retry.
+         * Only when every server that answered said so: a wrong
+         * password (28P01), a missing database (3D000), a server not
+         * listening (no code at all) stay 66 (README "PostgreSQL"). */
+        static const char *const transient[] = {"57P03", "53300", ""};
+        bool starting = says_state(said, "57P03");
+        bool full = says_state(said, "53300");
+        if ((starting || full) && !says_other_state(said, transient))
+            return diag_set(d, EX_TEMPFAIL, db->display, 0, "cannot "
+                            "connect: %s; %s: nothing was done, try later%s",
+                            words, starting && full ? "the server is "
+                            "starting up or shutting down, or has no free "
+                            "connection slot" : starting ? "the server is "
+                            "starting up, shutting down or in recovery and "
+                            "takes no connection now" : "the server has no "
+                            "free connection slot (max_connections, the "
+                            "slots reserved for superusers, or a CONNECTION "
+                            "LIMIT of the role or database)", starting ?
+                            " (a standby with hot_standby off never takes "
+                            "one: name the primary in the URI)" :
+                            "; if it recurs, close idle sessions or raise "
+                            "the limit");
         return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: %s%s",
                         words, how);
     }
+    /* The session keeps VERBOSE: a session the server ends (25P03, see
+     * fail()) leaves its code only in libpq's words; pg_words drops the
+     * code and the LOCATION line wherever libpq's words are shown. */
     return 0;
 }
 
@@ -1722,6 +2000,7 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         db_pg_close(db);
         return -1;
     }
+    db->reached = reached_name(db);
     *out = db;
     return 0;
 }

@@ -32,6 +32,7 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
                struct db_pg **out, struct diag *d);
 void db_pg_close(struct db_pg *db);
 const char *db_pg_display_name(const struct db_pg *db);
+const char *db_pg_reached_name(const struct db_pg *db);
 const char *db_pg_library_version(void);       /* "libpq 15.x" */
 
 int db_pg_exec(struct db_pg *db, const char *sql, struct diag *d,

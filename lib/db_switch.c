@@ -126,6 +126,12 @@ const char *db_display_name(const struct db *db)
                   : db_lite_display_name(db->lite);
 }
 
+const char *db_reached_name(const struct db *db)
+{
+    return db->pg ? db_pg_reached_name(db->pg)
+                  : db_lite_display_name(db->lite);
+}
+
 const char *db_library_versions(void)
 {
     static char text[96];

@@ -294,11 +294,53 @@ def shown_db(db, cwd=None):
     return pg_uri() if ON_PG else str(db)
 
 
+def reached(uri):
+    """How the workbooks' Run and About and the summary name a connection to
+    the test cluster's URI (README "PostgreSQL": what the connection
+    reached, db_reached_name): user, socket folder, port, database; then
+    the URI's other parameters as given, its password and the ones it
+    replaces left out. Only the tests' form, postgresql://USER[:PW]@/DB?
+    host=DIR[&...], is mapped; anything else is returned as it is."""
+    import urllib.parse
+    m = re.fullmatch(r"postgres(?:ql)?://([^:@/]*)(?::[^@]*)?@/([^?]*)\?(.*)", uri)
+    if not m:
+        return uri
+    user, dbname, query = m.groups()
+    params = [q for q in query.split("&") if q]
+    host = port = None
+    rest = []
+    for q in params:
+        k, _, v = q.partition("=")
+        k = urllib.parse.unquote(k)
+        if k == "host":
+            host = urllib.parse.unquote(v)
+        elif k == "port":
+            port = v
+        elif k in ("hostaddr", "dbname", "user", "password", "sslpassword"):
+            continue
+        else:
+            rest.append(q)
+    if host is None or not host.startswith("/"):
+        return uri
+    port = port or os.environ.get("PGPORT") or "5432"
+    enc = lambda x, keep="": urllib.parse.quote(x, safe="-._~" + keep)  # noqa: E731
+    return "postgresql://%s@/%s?host=%s&port=%s%s" % (
+        enc(urllib.parse.unquote(user)), enc(urllib.parse.unquote(dbname)),
+        enc(host, "/@"), port, "".join("&" + q for q in rest))
+
+
+def book_db(db, cwd=None):
+    """How the workbooks' Run and About and the summary name database db:
+    the path as given, or on PostgreSQL what the connection reached."""
+    return reached(pg_uri()) if ON_PG else str(db)
+
+
 def explain_db(db, cwd=None):
     """How the About sheet's explain commands name database db: `--db PATH`,
     or on PostgreSQL `--db 'URI' --schema NAME` (the URI quoted for a shell)."""
     if ON_PG:
-        return "--db '%s' --schema %s" % (pg_uri(), schema_of(str(db), cwd))
+        return "--db '%s' --schema %s" % (reached(pg_uri()),
+                                          schema_of(str(db), cwd))
     return "--db %s" % db
 
 

@@ -314,7 +314,7 @@ def test_run_sheet(c):
     eq(kv["As of"], AS_OF_DT, "as-of")
     if not kv.get("svcrecon version"):
         raise AssertionError("no version on the Run sheet")
-    eq(kv["Database"], svctest.shown_db(c["db"]), "database as given")
+    eq(kv["Database"], svctest.book_db(c["db"]), "database as given (PostgreSQL: what it reached)")
     eq(kv["Files imported"], 4, "files")
     eq(kv["Rows rejected"], 3, "rows rejected")
     eq(kv["Text cells cut at 32,767 characters"], 1, "cut cells")

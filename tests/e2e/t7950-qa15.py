@@ -657,7 +657,10 @@ def test_same_bytes_rerun_other_folder_and_copied_database():
 
 def cells(folder, as_of, names):
     """{book: {sheet: rows}}, each database name of names read as DB and an
-    import's wall-clock time as T (all that differs between back ends)."""
+    import's wall-clock time as T (all that differs between back ends);
+    a PostgreSQL URI also as the workbooks name what it reached."""
+    from xlsx_helpers import with_reached
+    names = with_reached(names)
     out = {}
     for b in BOOKS:
         wb = openpyxl.load_workbook(os.path.join(folder, "%s_%s.xlsx" % (b, as_of)))

@@ -322,6 +322,19 @@ def shell_quote(s):
     return "'" + s.replace("'", "'\\''") + "'"
 
 
+def with_reached(names):
+    """names, each holding a test cluster's URI also as the workbooks name
+    what it reached (svctest.reached), that form first (it is longer)."""
+    from svctest import reached
+    out = []
+    for n in names:
+        m = re.search(r"postgres(?:ql)?://[^' ]*", n)
+        if m and reached(m.group(0)) != m.group(0):
+            out.append(n.replace(m.group(0), reached(m.group(0))))
+        out.append(n)
+    return out
+
+
 def _scrub(row, names):
     """A row's values with the database's names replaced by 'DB' (each of
     names in turn, the longer forms first) and an import's wall-clock time
@@ -337,6 +350,7 @@ def _scrub(row, names):
 
 
 def _rows(ws, names):
+    names = with_reached(names)
     for row in ws.iter_rows(values_only=True):
         yield _scrub(row, names)
 
