@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -288,6 +289,19 @@ static int unknown_option(char **argv)
 {
     if (optopt > 0 && optopt < 256) {
         char opt[3] = {'-', (char)optopt, '\0'};
+        /* A file named with a leading '-' (-dispatches.csv) is read as
+         * options: say how to give it (tests/e2e/t8500). */
+        struct stat sb;
+        for (char **a = argv + 1; *a; a++)
+            if ((*a)[0] == '-' && (*a)[1] != '-' && (*a)[1] != '\0' &&
+                strchr(*a + 1, optopt) && stat(*a, &sb) == 0) {
+                char why[900];
+                snprintf(why, sizeof why, "unknown option '%s' (in '%.200s'; "
+                         "a file whose name starts with '-': give it after "
+                         "--, as in -- %.200s, or as ./%.200s)", opt, *a, *a,
+                         *a);
+                return usage_error("%s", why);
+            }
         return usage_error("unknown option '%s'", opt);
     }
     return usage_error("unknown option '%s'", argv[optind - 1]);

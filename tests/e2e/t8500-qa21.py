@@ -1,0 +1,272 @@
+#!/usr/bin/python3
+"""t8500 -- svcrecon's files and command line, as someone trying to break
+it sees them (QA pass 21), each case a defect seen red before its fix:
+
+- an analyst's `explain`, run as another user (README: the database's
+  folder must be writable for explain too), left DB-wal and DB-shm owned
+  by that user beside the database (a read-only SQLite connection cannot
+  remove them); the next nightly run then opened the -shm read-only and
+  failed every night, 73, "recording the delivery: attempt to write a
+  readonly database", until someone removed them by hand. Now a writing
+  command that finds them not writable removes them when they are empty
+  and no connection has the database open (it holds SQLite's own lock on
+  the database meanwhile, so that no reader can start), and says what to
+  do otherwise (75 while one is open, 73 when the -wal holds changes);
+- a database file this user cannot write (a file mode, a file copied from
+  a backup as another user) said only "database is read-only", and left
+  DB-shm beside it with the file's read-only mode: after the operator
+  made the file writable, the next run still failed 73 ("attempt to
+  write a readonly database") because of that -shm. Now it is refused
+  before SQLite opens it, nothing is left beside it, and the line says
+  to make the file writable for this user;
+- `report` given a zero-byte file (a copy that failed, `> svc.db`) wrote
+  three workbooks of "0 unclosed calls", exit 0, and made the file a new
+  empty database: SPEC §5's "report needs an existing database" (a typo
+  must not become "0 unclosed calls") now holds for an empty file too:
+  66, nothing made;
+- a damaged database (a truncated copy) said "reading schema version:
+  database disk image is malformed" and nothing of what to do; now it
+  says the file is damaged, that nothing was changed, and to restore it
+  from a backup;
+- a SQLite database whose full path (symbolic links resolved, as SQLite
+  resolves them) is longer than SQLite's unix VFS takes (504 bytes, the
+  longest name of its -journal then fits in 512) said "unable to open
+  database file", with no reason; now it says the path is too long for
+  SQLite and to give a shorter one (a symbolic link does not help);
+- a feed named with a leading '-' (`-dispatches.csv`) given to import was
+  "unknown option '-d'"; now the line says how to give such a name
+  (after `--`, or as ./-dispatches.csv)."""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq,  # noqa: E402
+                     main, query, skip, sqlite_only, svc)
+
+AS_OF = "2026-03-12"
+ANALYST = 4321          # another user's id: an analyst running explain
+NOBODY = 65534
+
+
+def night(t, inbox="in"):
+    """A small good night in t/inbox: every kind, nothing rejected."""
+    t.csv(inbox + "/registrations_1.csv", REG_HDR,
+          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
+    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
+          ["Q%d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN" % i
+           for i in (1, 2)])
+    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
+          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+
+
+def lines(err):
+    return [l for l in err.splitlines() if l.strip()]
+
+
+def as_user(uid):
+    """Runs the child as uid (root only): a second user on the machine."""
+    def become():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return become
+
+
+def svc_as(uid, *args, cwd):
+    """svcrecon as user uid; returns (exit code, stderr)."""
+    from svctest import cmd
+    p = subprocess.run(cmd(*args, cwd=cwd), cwd=cwd, capture_output=True,
+                       text=True, preexec_fn=as_user(uid),
+                       env=dict(os.environ, TZ="UTC"), timeout=300)
+    return p.returncode, p.stderr
+
+
+def shared_folder(t):
+    """t's folder, writable by every user (a shared group folder), with a
+    night in t/in, owned by nobody, the nightly run's user."""
+    if os.geteuid() != 0:
+        skip("a second user needs root (setuid)")
+    night(t)
+    os.makedirs(t.p("out"))
+    for top, dirs, files in os.walk(t.path):
+        for n in dirs + files + ["."]:
+            os.chown(os.path.join(top, n), NOBODY, NOBODY)
+    os.chmod(t.path, 0o1777)
+    parent = t.path
+    while parent != "/":                 # the users reach the folder
+        parent = os.path.dirname(parent)
+        if os.stat(parent).st_mode & 0o001 == 0:
+            skip("%s cannot be crossed by another user" % parent)
+
+
+def night_of(uid, t, as_of):
+    return svc_as(uid, "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                  "--as-of", as_of, "--quiet", cwd=t.path)
+
+
+@sqlite_only("the -wal and -shm files beside a SQLite database")
+def test_an_explain_by_another_user_does_not_stop_the_next_night():
+    with Tmp() as t:
+        shared_folder(t)
+        eq(night_of(NOBODY, t, "2026-03-11"), (0, ""))
+        code, err = svc_as(ANALYST, "explain", "--db", "svc.db", "Q1", cwd=t.path)
+        eq(code, 0, err)
+        left = sorted(n for n in os.listdir(t.path) if n.startswith("svc.db-"))
+        if left == []:
+            skip("this SQLite removes a reader's -wal and -shm itself")
+        eq(os.stat(t.p("svc.db-shm")).st_uid, ANALYST, "the analyst's -shm")
+        # the next night, as the nightly user
+        eq(night_of(NOBODY, t, AS_OF), (0, ""), "the night after an explain")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM report_run"), [(2,)])
+        check(not [n for n in os.listdir(t.path) if n.startswith("svc.db-")],
+              os.listdir(t.path))
+        # the analyst's connection still open: the night waits for it (75,
+        # try later), nothing removed under the reader
+        svc_as(ANALYST, "explain", "--db", "svc.db", "Q1", cwd=t.path)
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import sqlite3, sys\n"
+             "c = sqlite3.connect('file:svc.db?mode=ro', uri=True)\n"
+             "c.execute('SELECT count(*) FROM dispatch').fetchall()\n"
+             "print('ready', flush=True)\nsys.stdin.readline()\n"],
+            cwd=t.path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            preexec_fn=as_user(ANALYST))
+        try:
+            eq(holder.stdout.readline().strip(), "ready")
+            code, err = night_of(NOBODY, t, "2026-03-13")
+            eq(code, 75, err)
+            eq(len(lines(err)), 1, err)
+            check("svc.db-shm" in err and "try later" in err, err)
+            check(os.path.exists(t.p("svc.db-shm")), "the reader's -shm kept")
+        finally:
+            holder.communicate("\n", timeout=60)
+        eq(night_of(NOBODY, t, "2026-03-13"), (0, ""), "the night once it closed")
+
+
+@sqlite_only("a SQLite database file's mode")
+def test_a_read_only_database_file_says_to_make_it_writable_and_leaves_nothing():
+    with Tmp() as t:
+        shared_folder(t)
+        eq(night_of(NOBODY, t, "2026-03-11"), (0, ""))
+        before = open(t.p("svc.db"), "rb").read()
+        os.chmod(t.p("svc.db"), 0o444)
+        code, err = night_of(NOBODY, t, AS_OF)
+        eq(code, 73, err)
+        eq(len(lines(err)), 1, err)
+        check("svc.db: database is read-only" in err, err)
+        check("make the file writable" in err, err)
+        eq(open(t.p("svc.db"), "rb").read(), before, "database unchanged")
+        eq(sorted(n for n in os.listdir(t.path) if n.startswith("svc.db")),
+           ["svc.db", "svc.db.lock"], "nothing left beside it")
+        os.chmod(t.p("svc.db"), 0o644)      # what the line said to do
+        eq(night_of(NOBODY, t, AS_OF), (0, ""), "the night once it is writable")
+
+
+@sqlite_only("a SQLite database file")
+def test_report_on_an_empty_file_is_66_and_makes_nothing():
+    with Tmp() as t:
+        open(t.p("svc.db"), "wb").close()
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq(r.code, 66, r)
+        eq(len(lines(r.err)), 1, r.err)
+        check("svc.db" in r.err and "empty" in r.err, r.err)
+        check("report needs an existing database" in r.err, r.err)
+        eq(os.path.getsize(t.p("svc.db")), 0, "the file untouched")
+        check(not os.path.exists(t.p("out")), "no workbook")
+        # import and run create the database in it, as in a missing file
+        night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+
+
+@sqlite_only("a SQLite database file")
+def test_a_damaged_database_says_so_and_to_restore_it():
+    with Tmp() as t:
+        night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                "2026-03-11", "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        with open(t.p("svc.db"), "rb") as f:
+            head = f.read(16384 * 3)           # its first pages: a copy cut short
+        with open(t.p("cut.db"), "wb") as f:
+            f.write(head)
+        for args, code in [(["import", "--db", "cut.db", "--kind", "dispatches",
+                             "in/dispatches_1.csv"], 65),
+                           (["report", "--db", "cut.db", "--out", "out2", "--as-of",
+                             AS_OF], 65),
+                           (["run", "--db", "cut.db", "--inbox", "in", "--out", "out2",
+                             "--as-of", AS_OF], 65)]:
+            r = svc(*args, "--quiet", cwd=t.path)
+            eq(r.code, code, (args, r))
+            eq(len(lines(r.err)), 1, r.err)
+            check(r.err.startswith("svcrecon: ") and "cut.db" in r.err, r.err)
+            check("damaged" in r.err and "restore it from a backup" in r.err, r.err)
+            eq(open(t.p("cut.db"), "rb").read(), head, "left as it was")
+        check(not os.path.exists(t.p("out2")), "no workbook")
+
+
+@sqlite_only("SQLite's longest path")
+def test_a_database_path_too_long_for_sqlite_says_so():
+    with Tmp() as t:
+        night(t)
+        top = os.path.realpath(t.path)
+        # a folder whose database path is 600 bytes long
+        deep = os.path.join(top, *["d" * 50] * 12)[:600 - len("/svc.db")].rstrip("/")
+        os.makedirs(deep)
+        db = os.path.join(deep, "svc.db")
+        check(len(db) > 504, len(db))
+        os.symlink(deep, t.p("short"))
+        for given in (db, "short/svc.db"):
+            for args, code in [(["import", "--db", given, "--kind", "dispatches",
+                                 "in/dispatches_1.csv"], 73),
+                               (["run", "--db", given, "--inbox", "in", "--out", "out",
+                                 "--as-of", AS_OF], 73)]:
+                r = svc(*args, "--quiet", cwd=t.path)
+                eq(r.code, code, (args, r))
+                eq(len(lines(r.err)), 1, r.err)
+                check("path is %d bytes long" % len(db) in r.err, r.err)
+                check("SQLite opens a database of at most 504" in r.err, r.err)
+                check("give --db a shorter path" in r.err, r.err)
+                check(not os.path.exists(db), "nothing made")
+        # the longest that works
+        room = 504 - len(top) - len("/svc.db")       # "/" and the folders
+        parts = []
+        while room > 0:
+            k = min(200, room - 1)
+            parts.append("e" * k)
+            room -= k + 1
+        ok = os.path.join(top, *parts, "svc.db")
+        eq(len(ok), 504)
+        os.makedirs(os.path.dirname(ok))
+        r = svc("run", "--db", ok, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+
+
+def test_a_file_name_starting_with_a_dash_says_how_to_give_it():
+    with Tmp() as t:
+        night(t)
+        shutil.copy(t.p("in", "dispatches_1.csv"), t.p("-dispatches.csv"))
+        from svctest import db_args
+        r = svc("import", *db_args("svc.db", cwd=t.path), "--kind", "dispatches",
+                "-dispatches.csv", cwd=t.path)
+        eq(r.code, 64, r)
+        check("unknown option '-d'" in r.err, r.err)
+        check("'-dispatches.csv'" in r.err and "-- -dispatches.csv" in r.err
+              and "./-dispatches.csv" in r.err, r.err)
+        r = svc("import", *db_args("svc.db", cwd=t.path), "--kind", "dispatches",
+                "--quiet", "--", "-dispatches.csv", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        # an unknown option that names no file: no such advice
+        r = svc("import", *db_args("svc.db", cwd=t.path), "--kind", "dispatches",
+                "-x", "in/dispatches_1.csv", cwd=t.path)
+        eq(r.code, 64, r)
+        check("unknown option '-x'" in r.err and " -- " not in r.err, r.err)
+
+
+if __name__ == "__main__":
+    main(globals())
