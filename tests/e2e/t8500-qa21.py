@@ -33,6 +33,10 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   longest name of its -journal then fits in 512) said "unable to open
   database file", with no reason; now it says the path is too long for
   SQLite and to give a shorter one (a symbolic link does not help);
+- a FIFO in the inbox (or given to import) hung the run for ever when
+  stderr was a terminal: the progress bar opened the file for its size
+  before the loader saw it was no regular file (t5000 checked FIFOs with
+  stderr a pipe only). Now the bar takes the size from stat;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -266,6 +270,57 @@ def test_a_file_name_starting_with_a_dash_says_how_to_give_it():
                 "-x", "in/dispatches_1.csv", cwd=t.path)
         eq(r.code, 64, r)
         check("unknown option '-x'" in r.err and " -- " not in r.err, r.err)
+
+
+def on_a_terminal_at_most(args, seconds, **popen):
+    """svctest.on_a_terminal, ended after `seconds`: returns (exit code, or
+    None when it had to be killed, and what it wrote on the terminal)."""
+    import pty
+    import select
+    import time
+    master, slave = pty.openpty()
+    p = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=slave, **popen)
+    os.close(slave)
+    data, end = b"", time.time() + seconds
+    while time.time() < end:
+        ready, _, _ = select.select([master], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            data += chunk
+    try:
+        code = p.wait(timeout=max(end - time.time(), 1))
+    except subprocess.TimeoutExpired:
+        code = None
+        p.kill()
+        p.wait()
+    os.close(master)
+    return code, data.decode("utf-8", "replace")
+
+
+def test_a_fifo_in_the_inbox_does_not_hang_a_run_on_a_terminal():
+    from svctest import cmd
+    with Tmp() as t:
+        night(t)
+        os.mkfifo(t.p("in", "dispatches_2.csv"))
+        os.mkfifo(t.p("closeouts_f.csv"))
+        for args in (["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                      "--as-of", AS_OF],
+                     ["import", "--db", "svc.db", "--kind", "closeouts",
+                      "closeouts_f.csv"]):
+            # the progress bar opened the file for its size: a FIFO with no
+            # writer blocked that open for ever
+            code, text = on_a_terminal_at_most(cmd(*args, cwd=t.path), 60,
+                                               cwd=t.path)
+            check(code is not None, "%s hung on the FIFO: %r" % (args[0], text))
+            eq(code, 66, text)
+            check("cannot open: not a regular file" in text, repr(text))
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(2,)])
 
 
 if __name__ == "__main__":
