@@ -782,6 +782,11 @@ void report_book_name(int kind, const char *as_of, char *out, size_t size)
     snprintf(out, size, "%s_%s.xlsx", book_base[kind], as_of);
 }
 
+/* The workbooks' paths in --out must fit the system's PATH_MAX. */
+static const char OUT_TOO_LONG[] = "output path too long: the workbooks' "
+    "paths in it would exceed the system's 4,096 bytes; give --out a "
+    "shorter path, then run again (the files already imported are kept)";
+
 /* The final and temporary names of the three workbooks. */
 static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
 {
@@ -797,8 +802,8 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
         if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
                       name) != 0 ||
             join_path(j->tmp, sizeof j->tmp, tmp_dir, name) != 0)
-            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
-                            "too long");
+            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "%s",
+                            OUT_TOO_LONG);
     }
     return 0;
 }
@@ -814,7 +819,7 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
     char name[64];
     snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
     if (join_path(tmp_dir, size, out_dir, name) != 0)
-        return diag_set(d, EX_CANTCREAT, out_dir, 0, "output path too long");
+        return diag_set(d, EX_CANTCREAT, out_dir, 0, "%s", OUT_TOO_LONG);
     report_remove_folder(tmp_dir);
     if (mkdir(tmp_dir, 0700) != 0)
         return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "

@@ -37,6 +37,12 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   stderr was a terminal: the progress bar opened the file for its size
   before the loader saw it was no regular file (t5000 checked FIFOs with
   stderr a pipe only). Now the bar takes the size from stat;
+- an output folder whose workbooks' paths exceed the system's 4,096
+  bytes said "output path too long", nothing of what to do, after the
+  folder's path cut at 1,023 bytes (a folder that is not there): now the
+  line says to give --out a shorter path, and a path too long for a
+  message is cut in its middle, marked with an ellipsis, so that its
+  start and its end show;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -321,6 +327,35 @@ def test_a_fifo_in_the_inbox_does_not_hang_a_run_on_a_terminal():
             eq(code, 66, text)
             check("cannot open: not a regular file" in text, repr(text))
         eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(2,)])
+
+
+def test_an_output_path_too_long_is_named_and_says_what_to_do():
+    with Tmp() as t:
+        night(t)
+        top = os.path.realpath(t.path)
+        # an output folder the system takes, whose workbooks' paths it
+        # would not: 4,096 bytes at most
+        deep = os.path.join(top, *["o" * 200] * 19)
+        deep = os.path.join(deep, "q" * (4070 - len(deep) - 1))
+        eq(len(deep), 4070)
+        os.makedirs(deep)
+        out = os.path.join(deep, "out")
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", out, "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 73, r)
+        eq(len(lines(r.err)), 1, r.err)
+        check("output path too long" in r.err and "give --out a shorter path" in r.err,
+              r.err)
+        # the path shown is cut in its middle, marked, not at its end (which
+        # named a folder that is not there)
+        shown = r.err[len("svcrecon: "):r.err.index(": output path")]
+        check(shown.startswith(top + "/ooo") and shown.endswith("qqq/out")
+              and "\u2026" in shown, shown)
+        check(len(shown.encode()) < 1024, len(shown))
+        # the files were imported all the same; a shorter --out completes it
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
 
 
 if __name__ == "__main__":
