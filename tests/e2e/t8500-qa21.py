@@ -43,6 +43,11 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   line says to give --out a shorter path, and a path too long for a
   message is cut in its middle, marked with an ellipsis, so that its
   start and its end show;
+- a --db that is a symbolic link into a folder that is not there (a disk
+  not mounted) said "unable to open database file" (and left a lock file
+  beside the link); now it names the folder, as for a plain path, and
+  the `mkdir -p` it gives is quoted for the shell (a name holding a
+  quote gave a command that did not paste);
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -356,6 +361,31 @@ def test_an_output_path_too_long_is_named_and_says_what_to_do():
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
                 AS_OF, "--quiet", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
+
+
+@sqlite_only("a SQLite database's folder")
+def test_a_database_link_into_a_missing_folder_names_the_folder():
+    with Tmp() as t:
+        night(t)
+        # a link to a database on a disk that is not mounted, say
+        os.symlink(t.p("data", "svc", "svc.db"), t.p("svc.db"))
+        os.makedirs(t.p("it's"))
+        for db, folder in [("svc.db", t.p("data", "svc")),
+                           ("it's/gone/svc.db", "it's/gone")]:
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of",
+                    AS_OF, "--quiet", cwd=t.path)
+            eq(r.code, 73, r)
+            eq(len(lines(r.err)), 1, r.err)
+            check("the database's folder '%s' does not exist" % folder in r.err, r.err)
+            check("unable to open" not in r.err, r.err)
+            # the command to paste, quoted for the shell whatever the name
+            cmdline = r.err[r.err.index("(mkdir -p ") + 1:r.err.index("), or correct")]
+            c = subprocess.run(["sh", "-c", cmdline], cwd=t.path)
+            eq(c.returncode, 0, cmdline)
+            check(os.path.isdir(os.path.join(t.path, folder)), cmdline)
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of",
+                    AS_OF, "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
 
 
 if __name__ == "__main__":
