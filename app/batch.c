@@ -485,6 +485,18 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
         return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s; "
                         "check that --inbox names a readable folder",
                         strerror(errno));
+    /* Listed but not entered (r without x): each file said "cannot open:
+     * Permission denied; deliver it as a readable, regular CSV file", the
+     * files being fine. One line about the inbox (tests/e2e/t8500). */
+    if (access(dir_path, X_OK) != 0) {
+        int err = errno;
+        closedir(dir);
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s "
+                        "(its files can be listed, not opened: the folder "
+                        "lacks execute permission for this user); make it "
+                        "readable and searchable for this user (chmod, e.g. "
+                        "a+rx), then run again", strerror(err));
+    }
     struct dirent *e;
     errno = 0;
     while ((e = readdir(dir)) != NULL) {

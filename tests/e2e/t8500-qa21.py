@@ -48,6 +48,11 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   beside the link); now it names the folder, as for a plain path, and
   the `mkdir -p` it gives is quoted for the shell (a name holding a
   quote gave a command that did not paste);
+- an inbox folder that can be listed but not entered (mode r without x
+  for the run's user) gave one line per file, each saying to "deliver it
+  as a readable, regular CSV file" -- the files were fine; now one line
+  about the inbox, what to do (chmod), nothing made, as for an inbox that
+  cannot be listed;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -386,6 +391,21 @@ def test_a_database_link_into_a_missing_folder_names_the_folder():
             r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of",
                     AS_OF, "--quiet", cwd=t.path)
             eq((r.code, r.err), (0, ""), r)
+
+
+def test_an_inbox_that_can_be_listed_but_not_entered_is_one_line():
+    with Tmp() as t:
+        shared_folder(t)
+        os.chmod(t.p("in"), 0o644)         # r, no x, for the nightly user (its owner)
+        code, err = night_of(NOBODY, t, AS_OF)
+        eq(code, 66, err)
+        eq(len(lines(err)), 1, err)
+        check("in: cannot open inbox" in err and "chmod" in err, err)
+        check("deliver it as a readable" not in err, err)
+        check(not os.path.exists(t.p("svc.db")), "nothing made, as for an inbox "
+              "that cannot be listed")
+        os.chmod(t.p("in"), 0o755)
+        eq(night_of(NOBODY, t, AS_OF), (0, ""))
 
 
 if __name__ == "__main__":
