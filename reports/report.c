@@ -279,7 +279,11 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         int e = errno;
         unlink(j->tmp);
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot rename '%s' "
-                        "into place: %s", j->tmp, strerror(e));
+                        "into place: %s%s", j->tmp, strerror(e),
+                        e == EISDIR || e == ENOTEMPTY || e == EEXIST ?
+                        " (the workbook's name is a folder there); move it "
+                        "away, then run again (the files already imported "
+                        "are kept)" : "");
     }
     if (!j->o->quiet) {
         if (j->kind == REPORT_AUDIT)

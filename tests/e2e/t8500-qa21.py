@@ -36,7 +36,11 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
 - a FIFO in the inbox (or given to import) hung the run for ever when
   stderr was a terminal: the progress bar opened the file for its size
   before the loader saw it was no regular file (t5000 checked FIFOs with
-  stderr a pipe only). Now the bar takes the size from stat;
+  stderr a pipe only). Now the bar takes the size from stat. So did a
+  FIFO put in a feed's place between its checks and its load, and one
+  under a workbook's or a statement's name in --out, which a re-run opens
+  to check its SHA-256: now every file read by name is opened without
+  blocking and read only when it is a regular file;
 - an output folder whose workbooks' paths exceed the system's 4,096
   bytes said "output path too long", nothing of what to do, after the
   folder's path cut at 1,023 bytes (a folder that is not there): now the
@@ -53,6 +57,9 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   as a readable, regular CSV file" -- the files were fine; now one line
   about the inbox, what to do (chmod), nothing made, as for an inbox that
   cannot be listed;
+- a folder under a workbook's name in --out: "cannot rename … into
+  place: Is a directory", nothing of what to do; now it says the name is
+  a folder there, to move it away and run again;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -406,6 +413,71 @@ def test_an_inbox_that_can_be_listed_but_not_entered_is_one_line():
               "that cannot be listed")
         os.chmod(t.p("in"), 0o755)
         eq(night_of(NOBODY, t, AS_OF), (0, ""))
+
+
+def test_a_fifo_in_place_of_a_workbook_or_statement_does_not_hang_the_rerun():
+    with Tmp() as t:
+        night(t)
+        args = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--statements"]
+        r = svc(*args, cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        for name in ("audit_%s.xlsx" % AS_OF,
+                     os.path.join("statements_%s" % AS_OF, "CA1042.xlsx")):
+            # the re-run checks that the workbooks are still the ones it
+            # wrote (their SHA-256): it opened a FIFO and waited for ever
+            path = t.p("out", name)
+            os.unlink(path)
+            os.mkfifo(path)
+            try:
+                r = svc(*args, cwd=t.path, timeout=60)
+            except subprocess.TimeoutExpired:
+                raise AssertionError("the re-run hung on the FIFO %s" % name)
+            eq((r.code, r.err), (0, ""), (name, r))
+            check(os.path.isfile(path) and os.path.getsize(path) > 0,
+                  "%s written again" % name)
+
+
+def test_a_feed_replaced_by_a_fifo_while_it_is_read_does_not_hang():
+    from svctest import cmd
+    import time
+    with Tmp() as t:
+        night(t)
+        os.mkfifo(t.p("fifo"))
+        # held 10 s between the file's SHA-256 and its load (etl/load.c)
+        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="hashed")
+        p = subprocess.Popen(cmd("import", "--db", "svc.db", "--kind", "dispatches",
+                                 "in/dispatches_1.csv", cwd=t.path), cwd=t.path,
+                             env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        os.rename(t.p("fifo"), t.p("in", "dispatches_1.csv"))
+        try:
+            _, err = p.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise AssertionError("the import hung on the FIFO put in the feed's place")
+        eq(p.returncode, 66, err)
+        eq(len(lines(err)), 2, err)        # the file's line, the final line
+        check("in/dispatches_1.csv: cannot open: not a regular file" in err, err)
+
+
+def test_a_folder_in_place_of_a_workbook_says_to_move_it_away():
+    with Tmp() as t:
+        night(t)
+        os.makedirs(t.p("out", "audit_%s.xlsx" % AS_OF, "x"))
+        args = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet"]
+        r = svc(*args, cwd=t.path)
+        eq(r.code, 73, r)
+        eq(len(lines(r.err)), 1, r.err)
+        check("out/audit_%s.xlsx: cannot rename" % AS_OF in r.err, r.err)
+        check("is a folder" in r.err and "move it away" in r.err, r.err)
+        shutil.rmtree(t.p("out", "audit_%s.xlsx" % AS_OF))     # as it said
+        r = svc(*args, cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        check(os.path.isfile(t.p("out", "audit_%s.xlsx" % AS_OF)), "written")
 
 
 if __name__ == "__main__":
