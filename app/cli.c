@@ -281,6 +281,20 @@ static char *trim(char *s)
     return s;
 }
 
+/* A SQLite --db ending with '/' names a folder: the folder check then said
+ * to create it (mkdir -p 'svc.db'), and the next run failed on a folder
+ * (tests/e2e/t8500). 0, or the usage error's exit code. */
+static int slash_ended(const char *option, const char *target)
+{
+    size_t n = target ? strlen(target) : 0;
+    if (n == 0 || db_is_server(target) || target[n - 1] != '/')
+        return 0;
+    char why[900];
+    snprintf(why, sizeof why, "%s '%.400s' ends with '/', which names a "
+             "folder; give %s the database's file", option, target, option);
+    return usage_error("%s", why);
+}
+
 /* getopt's '?': a short option ("-x", also inside "-xy") is named by
  * optopt, since argv[optind - 1] may be the argument before it (issue 11,
  * bug 1: `report -xy` named 'report'); a long one by the argument getopt
@@ -471,6 +485,8 @@ static int explain_main(int argc, char **argv)
         return usage_error("%s needs --db DB", "explain");
     if (db_target_problem(e.db_target))
         return usage_error("--db is %s", db_target_problem(e.db_target));
+    if (slash_ended("--db", e.db_target))
+        return EX_USAGE;
     if (e.schema && !db_is_server(e.db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (e.source) {
@@ -562,6 +578,9 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         return usage_error("--from is %s", db_target_problem(o->from_target));
     if (db_target_problem(o->to_target))
         return usage_error("--to is %s", db_target_problem(o->to_target));
+    if (slash_ended("--from", o->from_target) ||
+        slash_ended("--to", o->to_target))
+        return EX_USAGE;
     if (o->from_schema && !db_is_server(o->from_target))
         return usage_error("%s", "--from-schema names a PostgreSQL schema; "
                            "--from is a SQLite file, which has none");
@@ -713,6 +732,8 @@ static int run_command(const char *cmd, int argc, char **argv,
         return usage_error("%s needs --db DB", cmd);
     if (db_target_problem(o->db_target))
         return usage_error("--db is %s", db_target_problem(o->db_target));
+    if (slash_ended("--db", o->db_target))
+        return EX_USAGE;
     if (o->schema && !db_is_server(o->db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (o->summary_path &&

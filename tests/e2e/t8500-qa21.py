@@ -60,6 +60,9 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
 - a folder under a workbook's name in --out: "cannot rename … into
   place: Is a directory", nothing of what to do; now it says the name is
   a folder there, to move it away and run again;
+- `--db svc.db/` (a slash too many) said "the database's folder 'svc.db'
+  does not exist; create it (mkdir -p 'svc.db')", which made the next run
+  fail on a folder; now a usage error saying to give the database's file;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -478,6 +481,22 @@ def test_a_folder_in_place_of_a_workbook_says_to_move_it_away():
         r = svc(*args, cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
         check(os.path.isfile(t.p("out", "audit_%s.xlsx" % AS_OF)), "written")
+
+
+@sqlite_only("a SQLite file path")
+def test_a_db_path_ending_with_a_slash_says_to_name_the_file():
+    with Tmp() as t:
+        night(t)
+        for args in (["run", "--db", "svc.db/", "--inbox", "in", "--out", "out",
+                      "--as-of", AS_OF],
+                     ["import", "--db", "svc.db/", "--kind", "dispatches",
+                      "in/dispatches_1.csv"]):
+            r = svc(*args, "--quiet", cwd=t.path)
+            eq(r.code, 64, r)
+            check("--db 'svc.db/' ends with '/'" in r.err, r.err)
+            check("give --db the database's file" in r.err, r.err)
+            check("mkdir" not in r.err, r.err)     # it said: mkdir -p 'svc.db'
+            eq(sorted(os.listdir(t.path)), ["in"], "nothing made")
 
 
 if __name__ == "__main__":
