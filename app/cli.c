@@ -339,6 +339,17 @@ static int summary_refused(const char **summary_path, const char *what)
 
 static const char SUMMARY_IS_DB[] = "the database or one of its files";
 
+/* --summary naming a folder (`--summary out`, a word left out): the night
+ * ran whole, then ended 73, "cannot write summary: Is a directory"
+ * (tests/e2e/t8500). */
+static int summary_is_folder(const char **summary_path)
+{
+    struct stat sb;
+    if (*summary_path && stat(*summary_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return summary_refused(summary_path, "a folder");
+    return KEEP_PARSING;
+}
+
 /* --summary naming an input or an output of import, report or run. */
 static int summary_overwrites(struct batch_opts *o)
 {
@@ -346,7 +357,7 @@ static int summary_overwrites(struct batch_opts *o)
     if (o->summary_path &&
         summary_path_overwrites(o->summary_path, o, what, sizeof what))
         return summary_refused(&o->summary_path, what);
-    return KEEP_PARSING;
+    return summary_is_folder(&o->summary_path);
 }
 
 /* The values given so far, one per entry of an option table (getopt_long
@@ -596,6 +607,8 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         (summary_path_is_database(o->summary_path, o->from_target) ||
          summary_path_is_database(o->summary_path, o->to_target)))
         return summary_refused(&o->summary_path, SUMMARY_IS_DB);
+    if (summary_is_folder(&o->summary_path) != KEEP_PARSING)
+        return EX_USAGE;
     return KEEP_PARSING;
 }
 

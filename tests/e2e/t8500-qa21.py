@@ -63,6 +63,10 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
 - `--db svc.db/` (a slash too many) said "the database's folder 'svc.db'
   does not exist; create it (mkdir -p 'svc.db')", which made the next run
   fail on a folder; now a usage error saying to give the database's file;
+- `--summary` naming a folder (`--summary out`, a word left out) ran the
+  whole night, then ended 73, "cannot write summary: Is a directory";
+  now a usage error before anything is done, as for a --summary naming
+  the database or a workbook;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -497,6 +501,22 @@ def test_a_db_path_ending_with_a_slash_says_to_name_the_file():
             check("give --db the database's file" in r.err, r.err)
             check("mkdir" not in r.err, r.err)     # it said: mkdir -p 'svc.db'
             eq(sorted(os.listdir(t.path)), ["in"], "nothing made")
+
+
+def test_a_summary_naming_a_folder_is_refused_before_the_night():
+    with Tmp() as t:
+        night(t)
+        os.makedirs(t.p("out"))
+        from svctest import cmd
+        # (svc() would read the summary back)
+        r = subprocess.run(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
+                               "out", "--as-of", AS_OF, "--quiet", "--summary",
+                               "out", cwd=t.path), cwd=t.path, capture_output=True,
+                           text=True, env=dict(os.environ, TZ="UTC"), timeout=300)
+        # it ran the whole night, then could not write its summary (73)
+        eq(r.returncode, 64, r.stderr)
+        check("--summary 'out' names a folder" in r.stderr, r.stderr)
+        eq(os.listdir(t.p("out")), [], "no night run")
 
 
 if __name__ == "__main__":
