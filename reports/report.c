@@ -38,6 +38,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,20 +142,37 @@ static int join_path(char *out, size_t size, const char *dir,
 
 #define TMP_DIR_PREFIX ".svcrecon-tmp-"
 
+/* Never through a symbolic link: a link in a folder's place (today's
+ * statements published as a link to a share; a killed run's temporary
+ * folder replaced by one) made opendir() follow it, and every file of
+ * the folder it names, outside --out, was deleted (tests/e2e/t8500). The
+ * folder is opened with O_NOFOLLOW and emptied through its descriptor
+ * (unlinkat), so that no path swapped meanwhile leads elsewhere; a link
+ * or a file there is removed itself. */
 void report_remove_folder(const char *dir)
 {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    if (dp) {
-        while ((e = readdir(dp)) != NULL) {
-            char path[4400];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            if (join_path(path, sizeof path, dir, e->d_name) == 0)
-                unlink(path);
-        }
-        closedir(dp);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        struct stat sb;
+        if (lstat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+            unlink(dir);
+        else
+            rmdir(dir);
+        return;
     }
+    DIR *dp = fdopendir(fd);
+    if (!dp) {
+        close(fd);
+        rmdir(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        unlinkat(dirfd(dp), e->d_name, 0);
+    }
+    closedir(dp);
     rmdir(dir);
 }
 

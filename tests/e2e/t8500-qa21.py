@@ -67,6 +67,13 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   whole night, then ended 73, "cannot write summary: Is a directory";
   now a usage error before anything is done, as for a --summary naming
   the database or a workbook;
+- a symbolic link in the output folder where svcrecon removes a folder
+  of its own -- `statements_A` (today's statements published as a link
+  to a share), or a killed run's `.svcrecon-tmp-PID` or
+  `.statements_A.old-PID` -- made the run delete every file of the folder
+  the link points to, outside --out (report_remove_folder followed it).
+  Now such a folder is opened without following a link, and a link is
+  removed itself, never what it names;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -517,6 +524,38 @@ def test_a_summary_naming_a_folder_is_refused_before_the_night():
         eq(r.returncode, 64, r.stderr)
         check("--summary 'out' names a folder" in r.stderr, r.stderr)
         eq(os.listdir(t.p("out")), [], "no night run")
+
+
+def test_links_in_the_output_folder_never_empty_the_folders_they_point_to():
+    with Tmp() as t:
+        night(t)
+        os.makedirs(t.p("out"))
+        kept = {}
+        for name in ("share", "other", "third"):
+            os.makedirs(t.p(name))
+            for f in ("contract.pdf", "notes.txt"):
+                with open(t.p(name, f), "w") as fh:
+                    fh.write("keep %s/%s\n" % (name, f))
+            kept[name] = sorted(os.listdir(t.p(name)))
+        # today's statements folder published as a link to a share; a
+        # temporary folder of a run that is gone (pid 2^22 + 1 is above
+        # pid_max's default... any dead pid) and an old statements folder,
+        # each a link to a folder of someone else's files
+        dead = 4194301
+        check(not os.path.exists("/proc/%d" % dead), "pid %d is running" % dead)
+        os.symlink(t.p("share"), t.p("out", "statements_%s" % AS_OF))
+        os.symlink(t.p("other"), t.p("out", ".svcrecon-tmp-%d" % dead))
+        os.symlink(t.p("third"), t.p("out", ".statements_%s.old-%d" % (AS_OF, dead)))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--statements", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        for name in kept:
+            eq(sorted(os.listdir(t.p(name))), kept[name], "%s emptied" % name)
+        folder = t.p("out", "statements_%s" % AS_OF)
+        check(os.path.isdir(folder) and not os.path.islink(folder), "a folder of its own")
+        eq(os.listdir(folder), ["CA1042.xlsx"])
+        eq(sorted(n for n in os.listdir(t.p("out")) if n.startswith(".")), [],
+           "the links are gone from the output folder, not what they named")
 
 
 if __name__ == "__main__":
