@@ -145,8 +145,16 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "'%s' does not exist; create it (mkdir -p %s), or "
                         "correct --db", folder,
                         shell_quoted(folder, quoted, sizeof quoted));
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* Never through a symbolic link: the holder's line was written over
+     * the file a link there names, and that file cut to its length
+     * (tests/e2e/t8500). */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     int err = errno;
+    if (fd < 0 && err == ELOOP)
+        return diag_set(d, EX_CANTCREAT, path, 0, "the lock file is a "
+                        "symbolic link; svcrecon writes its lock there and "
+                        "never through a link: remove it (no run holds a "
+                        "link), then run again");
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

@@ -74,6 +74,10 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   the link points to, outside --out (report_remove_folder followed it).
   Now such a folder is opened without following a link, and a link is
   removed itself, never what it names;
+- a lock file `DB.lock` that is a symbolic link was opened through it:
+  the run wrote its "pid N on HOST since …" line over the file the link
+  names and cut it to that length (root: any file). Now it is refused,
+  73, saying to remove the link;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -556,6 +560,27 @@ def test_links_in_the_output_folder_never_empty_the_folders_they_point_to():
         eq(os.listdir(folder), ["CA1042.xlsx"])
         eq(sorted(n for n in os.listdir(t.p("out")) if n.startswith(".")), [],
            "the links are gone from the output folder, not what they named")
+
+
+@sqlite_only("the lock file beside a SQLite database")
+def test_a_lock_file_that_is_a_link_is_not_written_through():
+    with Tmp() as t:
+        night(t)
+        with open(t.p("precious.txt"), "w") as f:
+            f.write("not svcrecon's\n")
+        os.symlink(t.p("precious.txt"), t.p("svc.db.lock"))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq(open(t.p("precious.txt")).read(), "not svcrecon's\n",
+           "the file the link names, overwritten by the lock's line")
+        eq(r.code, 73, r)
+        eq(len(lines(r.err)), 1, r.err)
+        check("svc.db.lock" in r.err and "symbolic link" in r.err
+              and "remove it" in r.err, r.err)
+        os.unlink(t.p("svc.db.lock"))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
 
 
 if __name__ == "__main__":
