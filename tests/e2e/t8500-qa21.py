@@ -78,6 +78,9 @@ it sees them (QA pass 21), each case a defect seen red before its fix:
   the run wrote its "pid N on HOST since …" line over the file the link
   names and cut it to that length (root: any file). Now it is refused,
   73, saying to remove the link;
+- likewise the summary's temporary file `FILE.tmp`: a link left under
+  that name had the summary written over the file it names; now the
+  temporary name is removed and created afresh, never followed;
 - a feed named with a leading '-' (`-dispatches.csv`) given to import was
   "unknown option '-d'"; now the line says how to give such a name
   (after `--`, or as ./-dispatches.csv)."""
@@ -581,6 +584,24 @@ def test_a_lock_file_that_is_a_link_is_not_written_through():
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
                 AS_OF, "--quiet", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
+
+
+def test_a_summary_temporary_name_that_is_a_link_is_not_written_through():
+    with Tmp() as t:
+        night(t)
+        with open(t.p("precious.txt"), "w") as f:
+            f.write("not svcrecon's\n")
+        # a FILE.tmp left as a link (by anyone who can write the folder)
+        os.symlink(t.p("precious.txt"), t.p("s.json.tmp"))
+        from svctest import db_args
+        r = svc("run", *db_args("svc.db", cwd=t.path), "--inbox", "in", "--out",
+                "out", "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(open(t.p("precious.txt")).read(), "not svcrecon's\n",
+           "the file the link names, overwritten by the summary")
+        check(not os.path.islink(t.p("s.json")), "the summary is a file of its own")
+        from svctest import validate_summary
+        eq(validate_summary(t.p("s.json"))["exit_code"], 0)
 
 
 if __name__ == "__main__":
