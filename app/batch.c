@@ -230,8 +230,22 @@ int batch_check_db_file(const char *path, struct diag *d)
 static int check_exists(const char *path, struct diag *d)
 {
     struct stat sb;
-    if (stat(path, &sb) == 0)
-        return 0;
+    if (stat(path, &sb) == 0) {
+        /* An empty file (a copy that failed, `> svc.db`) is no database
+         * either: SQLite would make it a new one and the report would say
+         * "0 unclosed calls", exit 0 (tests/e2e/t8500). Unless its -wal
+         * holds a first transaction not yet written into it. */
+        char wal[4200];
+        struct stat ws;
+        if (!S_ISREG(sb.st_mode) || sb.st_size > 0 ||
+            ((size_t)snprintf(wal, sizeof wal, "%s-wal", path) < sizeof wal &&
+             stat(wal, &ws) == 0 && ws.st_size > 0))
+            return 0;
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: the "
+                        "file is empty (0 bytes), not a database (report "
+                        "needs an existing database; import or run creates "
+                        "it); restore it from a backup, or correct --db");
+    }
     return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s "
                     "(report needs an existing database; import or run "
                     "creates it)", strerror(errno));
@@ -491,6 +505,18 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
         return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s; "
                         "check that --inbox names a readable folder",
                         strerror(errno));
+    /* Listed but not entered (r without x): each file said "cannot open:
+     * Permission denied; deliver it as a readable, regular CSV file", the
+     * files being fine. One line about the inbox (tests/e2e/t8500). */
+    if (access(dir_path, X_OK) != 0) {
+        int err = errno;
+        closedir(dir);
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot open inbox: %s "
+                        "(its files can be listed, not opened: the folder "
+                        "lacks execute permission for this user); make it "
+                        "readable and searchable for this user (chmod, e.g. "
+                        "a+rx), then run again", strerror(err));
+    }
     struct dirent *e;
     errno = 0;
     while ((e = readdir(dir)) != NULL) {

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include <xlsxwriter.h>
@@ -280,6 +281,20 @@ static char *trim(char *s)
     return s;
 }
 
+/* A SQLite --db ending with '/' names a folder: the folder check then said
+ * to create it (mkdir -p 'svc.db'), and the next run failed on a folder
+ * (tests/e2e/t8500). 0, or the usage error's exit code. */
+static int slash_ended(const char *option, const char *target)
+{
+    size_t n = target ? strlen(target) : 0;
+    if (n == 0 || db_is_server(target) || target[n - 1] != '/')
+        return 0;
+    char why[900];
+    snprintf(why, sizeof why, "%s '%.400s' ends with '/', which names a "
+             "folder; give %s the database's file", option, target, option);
+    return usage_error("%s", why);
+}
+
 /* getopt's '?': a short option ("-x", also inside "-xy") is named by
  * optopt, since argv[optind - 1] may be the argument before it (issue 11,
  * bug 1: `report -xy` named 'report'); a long one by the argument getopt
@@ -288,6 +303,19 @@ static int unknown_option(char **argv)
 {
     if (optopt > 0 && optopt < 256) {
         char opt[3] = {'-', (char)optopt, '\0'};
+        /* A file named with a leading '-' (-dispatches.csv) is read as
+         * options: say how to give it (tests/e2e/t8500). */
+        struct stat sb;
+        for (char **a = argv + 1; *a; a++)
+            if ((*a)[0] == '-' && (*a)[1] != '-' && (*a)[1] != '\0' &&
+                strchr(*a + 1, optopt) && stat(*a, &sb) == 0) {
+                char why[900];
+                snprintf(why, sizeof why, "unknown option '%s' (in '%.200s'; "
+                         "a file whose name starts with '-': give it after "
+                         "--, as in -- %.200s, or as ./%.200s)", opt, *a, *a,
+                         *a);
+                return usage_error("%s", why);
+            }
         return usage_error("unknown option '%s'", opt);
     }
     return usage_error("unknown option '%s'", argv[optind - 1]);
@@ -311,6 +339,17 @@ static int summary_refused(const char **summary_path, const char *what)
 
 static const char SUMMARY_IS_DB[] = "the database or one of its files";
 
+/* --summary naming a folder (`--summary out`, a word left out): the night
+ * ran whole, then ended 73, "cannot write summary: Is a directory"
+ * (tests/e2e/t8500). */
+static int summary_is_folder(const char **summary_path)
+{
+    struct stat sb;
+    if (*summary_path && stat(*summary_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return summary_refused(summary_path, "a folder");
+    return KEEP_PARSING;
+}
+
 /* --summary naming an input or an output of import, report or run. */
 static int summary_overwrites(struct batch_opts *o)
 {
@@ -318,7 +357,7 @@ static int summary_overwrites(struct batch_opts *o)
     if (o->summary_path &&
         summary_path_overwrites(o->summary_path, o, what, sizeof what))
         return summary_refused(&o->summary_path, what);
-    return KEEP_PARSING;
+    return summary_is_folder(&o->summary_path);
 }
 
 /* The values given so far, one per entry of an option table (getopt_long
@@ -457,6 +496,8 @@ static int explain_main(int argc, char **argv)
         return usage_error("%s needs --db DB", "explain");
     if (db_target_problem(e.db_target))
         return usage_error("--db is %s", db_target_problem(e.db_target));
+    if (slash_ended("--db", e.db_target))
+        return EX_USAGE;
     if (e.schema && !db_is_server(e.db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (e.source) {
@@ -548,6 +589,9 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         return usage_error("--from is %s", db_target_problem(o->from_target));
     if (db_target_problem(o->to_target))
         return usage_error("--to is %s", db_target_problem(o->to_target));
+    if (slash_ended("--from", o->from_target) ||
+        slash_ended("--to", o->to_target))
+        return EX_USAGE;
     if (o->from_schema && !db_is_server(o->from_target))
         return usage_error("%s", "--from-schema names a PostgreSQL schema; "
                            "--from is a SQLite file, which has none");
@@ -563,6 +607,8 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
         (summary_path_is_database(o->summary_path, o->from_target) ||
          summary_path_is_database(o->summary_path, o->to_target)))
         return summary_refused(&o->summary_path, SUMMARY_IS_DB);
+    if (summary_is_folder(&o->summary_path) != KEEP_PARSING)
+        return EX_USAGE;
     return KEEP_PARSING;
 }
 
@@ -699,6 +745,8 @@ static int run_command(const char *cmd, int argc, char **argv,
         return usage_error("%s needs --db DB", cmd);
     if (db_target_problem(o->db_target))
         return usage_error("--db is %s", db_target_problem(o->db_target));
+    if (slash_ended("--db", o->db_target))
+        return EX_USAGE;
     if (o->schema && !db_is_server(o->db_target))
         return usage_error("%s", SCHEMA_NOT_SQLITE);
     if (o->summary_path &&

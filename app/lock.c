@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,25 +80,81 @@ static int lock_path(const char *db_path, char *out, size_t size)
     return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
+/* s quoted for a POSIX shell ('it'\''s'), so that the command a message
+ * gives can be pasted whatever the name; "" when it does not fit. */
+static const char *shell_quoted(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    if (size < 3)
+        return "";
+    out[n++] = '\'';
+    for (; *s; s++) {
+        const char *piece = *s == '\'' ? "'\\''" : NULL;
+        size_t len = piece ? 4 : 1;
+        if (n + len + 2 > size)
+            return "";
+        if (piece)
+            memcpy(out + n, piece, len);
+        else
+            out[n] = *s;
+        n += len;
+    }
+    out[n++] = '\'';
+    out[n] = '\0';
+    return out;
+}
+
+/* The folder the database is to be created in: a symbolic link not
+ * pointing at a file yet (a database on a disk not mounted) names the
+ * folder of its target. 0, or -1 when it cannot tell. */
+static int db_folder(const char *db_path, char *out, size_t size)
+{
+    char target[4096];
+    struct stat st;
+    ssize_t n = -1;
+    if (lstat(db_path, &st) == 0 && S_ISLNK(st.st_mode))
+        n = readlink(db_path, target, sizeof target - 1);
+    if (n <= 0)
+        return diag_folder_of(db_path, out, size);
+    target[n] = '\0';
+    if (target[0] == '/' || !strchr(db_path, '/'))
+        return diag_folder_of(target, out, size);
+    char link_folder[4096], joined[8200];
+    if (diag_folder_of(db_path, link_folder, sizeof link_folder) != 0)
+        return -1;
+    snprintf(joined, sizeof joined, "%s/%s", link_folder, target);
+    return diag_folder_of(joined, out, size);
+}
+
 int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
 {
     char path[4200];
     l->fd = -1;
     if (lock_path(db_path, path, sizeof path) != 0)
         return diag_set(d, EX_USAGE, db_path, 0, "database path too long");
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    int err = errno;
-    char folder[1024];
+    char folder[1024], quoted[1100];
     struct stat st;
     /* The database is created on first use, its folder is not (a typo in
-     * the folder must not start an empty history elsewhere): say so --
-     * when it is so (a folder such as /proc exists and says ENOENT). */
-    if (fd < 0 && err == ENOENT &&
-        diag_folder_of(db_path, folder, sizeof folder) == 0 &&
-        stat(folder, &st) != 0)
+     * the folder must not start an empty history elsewhere): say so,
+     * before the lock file is made. A link to a database in a folder that
+     * is not there (a disk not mounted) names that folder: SQLite said
+     * "unable to open database file" (tests/e2e/t8500). */
+    if (db_folder(db_path, folder, sizeof folder) == 0 &&
+        stat(folder, &st) != 0 && errno == ENOENT)
         return diag_set(d, EX_CANTCREAT, db_path, 0, "the database's folder "
-                        "'%s' does not exist; create it (mkdir -p '%s'), or "
-                        "correct --db", folder, folder);
+                        "'%s' does not exist; create it (mkdir -p %s), or "
+                        "correct --db", folder,
+                        shell_quoted(folder, quoted, sizeof quoted));
+    /* Never through a symbolic link: the holder's line was written over
+     * the file a link there names, and that file cut to its length
+     * (tests/e2e/t8500). */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int err = errno;
+    if (fd < 0 && err == ELOOP)
+        return diag_set(d, EX_CANTCREAT, path, 0, "the lock file is a "
+                        "symbolic link; svcrecon writes its lock there and "
+                        "never through a link: remove it (no run holds a "
+                        "link), then run again");
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

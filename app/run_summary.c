@@ -399,6 +399,26 @@ static int write_in_place(const char *path, const struct run_record *s,
     return 1;
 }
 
+/* The summary's temporary file FILE.tmp, made afresh and never through a
+ * symbolic link: a link left under that name had the summary written
+ * over the file it names (tests/e2e/t8500). The name is the summary's
+ * own: whatever is there is removed first. */
+static FILE *open_tmp(const char *tmp)
+{
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+                  0666);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return f;
+}
+
 int run_summary_write(const struct run_record *s)
 {
     const char *path = s->o->summary_path;
@@ -419,7 +439,7 @@ int run_summary_write(const struct run_record *s)
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);
-    else if (!(f = fopen(tmp, "w"))) {
+    else if (!(f = open_tmp(tmp))) {
         int e = errno;
         fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s%s\n",
                 tmp, target ? " (the file the link '" : "",
@@ -452,7 +472,7 @@ void run_summary_running(const struct run_record *s)
     const char *dest = target ? target : path;
     FILE *f = NULL;
     bool ok = (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp
-              && (f = fopen(tmp, "w")) != NULL;
+              && (f = open_tmp(tmp)) != NULL;
     if (ok && (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0)) {
         unlink(tmp);
         ok = false;

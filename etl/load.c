@@ -937,20 +937,16 @@ static bool hash_file(const struct load_opts *o, struct load_result *r)
         unreadable(o, r, "cannot open", "not a regular file");
         return false;
     }
-    FILE *fp = fopen(r->path, "rb");
-    if (!fp || fstat(fileno(fp), &sb) != 0) {
-        unreadable(o, r, "cannot open", strerror(errno));
-        if (fp)
-            fclose(fp);
+    const char *why;
+    FILE *fp = sha256_open_regular(r->path, &why);
+    if (!fp) {
+        unreadable(o, r, "cannot open", why);
         return false;
     }
     fclose(fp);
-    if (S_ISDIR(sb.st_mode)) {
-        unreadable(o, r, "cannot open", "Is a directory");
-        return false;
-    }
     if (sha256_file(r->path, r->sha256, &r->bytes) != 0) {
-        unreadable(o, r, "cannot read", strerror(errno));
+        unreadable(o, r, "cannot read", errno == EINVAL ?
+                   "not a regular file" : strerror(errno));
         return false;
     }
     return true;
@@ -1058,6 +1054,7 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
     struct loader L = {.db = db, .r = r, .opts = opts};
     if (!hash_file(opts, r))
         goto record;
+    test_pause("hashed", 10);    /* tests/e2e/t8500: the file replaced */
     if (seen_before(db, r, &seen, d) != 0) {
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
@@ -1068,8 +1065,9 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
         r->status = LOAD_SKIPPED;
         goto record;
     }
-    if (!(fp = fopen(path, "rb"))) {
-        unreadable(opts, r, "cannot open", strerror(errno));
+    const char *why;
+    if (!(fp = sha256_open_regular(path, &why))) {
+        unreadable(opts, r, "cannot open", why);
         goto record;
     }
     /* Out of memory is an internal error (70), not an unreadable file. */

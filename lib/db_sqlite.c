@@ -18,6 +18,7 @@
 #include "lib/db_int.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +72,11 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
      * files committed stay and the next run loads the rest). */
     const char *to_do = rc == SQLITE_FULL || sys == ENOSPC ?
         "; free space on the database's disk, then run again (what was "
-        "committed is kept; the run completes the rest)" : "";
+        "committed is kept; the run completes the rest)" :
+        /* a truncated copy, a disk error: SQLite's words alone ("database
+         * disk image is malformed") said nothing of what to do */
+        code == EX_DATAERR ? "; the database file is damaged: restore it "
+        "from a backup, then run again" : "";
     return diag_set(d, code, h ? sqlite3_db_filename(h, "main") : NULL, 0,
                     "%s: %s%s%s%s", what,
                     h ? sqlite3_errmsg(h) : "no database",
@@ -391,6 +396,105 @@ static int check_version(struct db_lite *db, const char *path, struct diag *d)
     return db_refuse_newer(path, version, d);
 }
 
+/* SQLite's unix VFS makes the database's full path (symbolic links
+ * resolved) in a buffer of 512 bytes, and DB-journal must fit in it too:
+ * a longer path failed with "unable to open database file", no reason. */
+#define LONGEST_DB_PATH 504
+
+/* The length of path as SQLite resolves it (0: unknown, SQLite decides). */
+static size_t resolved_length(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (real) {
+        size_t n = strlen(real);
+        free(real);
+        return n;
+    }
+    char folder[4096];
+    const char *slash = strrchr(path, '/');
+    if (diag_folder_of(path, folder, sizeof folder) != 0 ||
+        !(real = realpath(folder, NULL)))
+        return 0;
+    size_t n = strlen(real) + 1 + strlen(slash ? slash + 1 : path);
+    free(real);
+    return n;
+}
+
+static int path_too_long(const char *path, int code, struct diag *d)
+{
+    size_t n = resolved_length(path);
+    if (n <= LONGEST_DB_PATH)
+        return 0;
+    return diag_set(d, code, path, 0, "cannot open database: its full path "
+                    "is %zu bytes long (symbolic links resolved) and SQLite "
+                    "opens a database of at most %d; give --db a shorter "
+                    "path (a symbolic link does not help: SQLite follows it)",
+                    n, LONGEST_DB_PATH);
+}
+
+/* SQLite's lock bytes on the database file (os_unix.c): a connection in
+ * WAL mode holds a read lock on the SHARED range while it is open. */
+#define SQLITE_SHARED_FIRST (0x40000000 + 2)
+#define SQLITE_SHARED_SIZE  510
+
+/* DB-wal and DB-shm that this user cannot write: an analyst's explain, run
+ * as another user, leaves them (a read-only connection cannot remove
+ * them), and SQLite then opened the -shm read-only: every write failed,
+ * 73 "attempt to write a readonly database", night after night. When the
+ * -wal is empty (nothing committed is in it) and no connection has the
+ * database open, they are removed, under an exclusive lock on SQLite's
+ * SHARED range so that no reader starts meanwhile (its open waits, as for
+ * a writer). Otherwise say what to do. */
+static int foreign_wal(const char *path, struct diag *d)
+{
+    size_t n = strlen(path) + 5;
+    char *wal = malloc(n), *shm = malloc(n);
+    int rc = 0;
+    if (!wal || !shm) {
+        free(wal);
+        free(shm);
+        return diag_set(d, EX_SOFTWARE, path, 0,
+                        "cannot open database: out of memory");
+    }
+    snprintf(wal, n, "%s-wal", path);
+    snprintf(shm, n, "%s-shm", path);
+    struct stat ws, ss;
+    bool has_wal = lstat(wal, &ws) == 0, has_shm = lstat(shm, &ss) == 0;
+    if (!(has_wal && access(wal, W_OK) != 0) &&
+        !(has_shm && access(shm, W_OK) != 0))
+        goto done;
+    const char *which = has_shm && access(shm, W_OK) != 0 ? shm : wal;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        goto done;                           /* SQLite says why */
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                       .l_start = SQLITE_SHARED_FIRST,
+                       .l_len = SQLITE_SHARED_SIZE};
+    if (fcntl(fd, F_SETLK, &fl) != 0)
+        rc = diag_set(d, EX_TEMPFAIL, path, 0, "cannot open database: "
+                      "'%s' beside it cannot be written by this user "
+                      "(another user's, made by its explain?) and a "
+                      "connection has the database open; try later (once "
+                      "it is closed, the run removes it)", which);
+    else if (has_wal && ws.st_size > 0)
+        rc = diag_set(d, EX_CANTCREAT, path, 0, "cannot open database: "
+                      "'%s' beside it cannot be written by this user and "
+                      "holds changes not yet in the database; run svcrecon "
+                      "once as its owner (or root), which writes them in, "
+                      "then run again", wal);
+    else {
+        if (has_wal)
+            unlink(wal);            /* a failure: SQLite's open says why */
+        if (has_shm)
+            unlink(shm);
+    }
+    close(fd);                               /* releases the lock */
+done:
+    free(wal);
+    free(shm);
+    return rc;
+}
+
 /* SPEC §5: DB is a path to a file. SQLite would take ":memory:" for its
  * in-memory database and a name starting with "file:" for a URI (Debian's
  * SQLite enables URIs), and the night would be kept nowhere, exit 0: such
@@ -422,6 +526,8 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
     if (S_ISDIR(sb.st_mode))
         return diag_set(d, EX_NOINPUT, path, 0,
                         "cannot open database: Is a directory");
+    if (path_too_long(path, EX_NOINPUT, d) != 0)
+        return -1;
     int rc = open_file(path, &db->h,
                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (rc != SQLITE_OK)
@@ -439,6 +545,19 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 
 static int open_write(const char *path, struct db_lite *db, struct diag *d)
 {
+    /* A file this user cannot write is refused before SQLite opens it:
+     * SQLite said only "database is read-only", after making DB-shm with
+     * the file's read-only mode, which then failed the next run too, the
+     * file made writable (tests/e2e/t8500). */
+    struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, W_OK) != 0)
+        return diag_set(d, EX_CANTCREAT, path, 0, "database is read-only: "
+                        "this user cannot write the file (%s); make the "
+                        "file writable for the user that runs svcrecon "
+                        "(chmod, chown), then run again; nothing was "
+                        "changed", strerror(errno));
+    if (path_too_long(path, EX_CANTCREAT, d) != 0 || foreign_wal(path, d) != 0)
+        return -1;
     int rc = open_file(path, &db->h, SQLITE_OPEN_READWRITE |
                        SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
     if (rc != SQLITE_OK)

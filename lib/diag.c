@@ -7,9 +7,27 @@
 
 #include "lib/utf8.h"
 
+/* A path longer than the record holds is cut in its middle, at character
+ * boundaries, and marked with an ellipsis: cut at its end it named a
+ * folder that is not there (tests/e2e/t8500). */
 void diag_set_file(struct diag *d, const char *file)
 {
-    snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+    static const char mark[] = "\xE2\x80\xA6";        /* U+2026 */
+    size_t n = file ? strlen(file) : 0;
+    if (n < sizeof d->file) {
+        snprintf(d->file, sizeof d->file, "%s", file ? file : "");
+        return;
+    }
+    size_t keep = (sizeof d->file - sizeof mark) / 2;
+    size_t head = keep, tail = n - keep;
+    while (head > 0 && ((unsigned char)file[head] & 0xC0) == 0x80)
+        head--;
+    while (tail < n && ((unsigned char)file[tail] & 0xC0) == 0x80)
+        tail++;
+    memcpy(d->file, file, head);
+    memcpy(d->file + head, mark, sizeof mark - 1);
+    memcpy(d->file + head + sizeof mark - 1, file + tail, n - tail);
+    d->file[head + sizeof mark - 1 + n - tail] = '\0';
 }
 
 int diag_set(struct diag *d, int exit_code, const char *file,

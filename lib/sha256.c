@@ -2,8 +2,46 @@
 #include "lib/sha256.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+FILE *sha256_open_regular(const char *path, const char **why)
+{
+    const char *dummy;
+    if (!why)
+        why = &dummy;
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
+        int err = errno;
+        *why = strerror(err);
+        if (fd >= 0)
+            close(fd);
+        errno = err;
+        return NULL;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        errno = S_ISDIR(sb.st_mode) ? EISDIR : EINVAL;
+        *why = S_ISDIR(sb.st_mode) ? "Is a directory" : "not a regular file";
+        return NULL;
+    }
+    int flags = fcntl(fd, F_GETFL);
+    FILE *fp = NULL;
+    if (flags == -1 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ||
+        !(fp = fdopen(fd, "rb"))) {
+        int err = errno;
+        *why = strerror(err);
+        close(fd);
+        errno = err;
+        return NULL;
+    }
+    return fp;
+}
 
 static void to_hex(const unsigned char *sum, unsigned n,
                    char hex[SHA256_HEX_SIZE])
@@ -55,7 +93,7 @@ void sha256_bytes(const void *p, size_t len, char hex[SHA256_HEX_SIZE])
 int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
                 unsigned long long *bytes)
 {
-    FILE *fp = fopen(path, "rb");
+    FILE *fp = sha256_open_regular(path, NULL);
     if (!fp)
         return -1;
     EVP_MD_CTX *md = sha256_begin();

@@ -10,8 +10,16 @@ struct evp_md_ctx_st;
 
 #define SHA256_HEX_SIZE 65      /* 64 hex digits and the NUL */
 
-/* Hex SHA-256 of a whole file; 0, or -1 with errno set (the file could not
- * be opened or read; ENOMEM when OpenSSL could not start a digest). */
+/* Opens path for reading when it is a regular file, never blocking: a FIFO
+ * or a device put under a name svcrecon reads (a feed replaced after its
+ * checks, a workbook's or a statement's name in --out) blocked fopen() for
+ * ever (tests/e2e/t8500). NULL otherwise, with errno set and *why (when
+ * why is given) "not a regular file", "Is a directory" or strerror(). */
+#include <stdio.h>
+FILE *sha256_open_regular(const char *path, const char **why);
+/* Hex SHA-256 of a whole regular file (sha256_open_regular); 0, or -1 with
+ * errno set (the file could not be opened or read, or is no regular file;
+ * ENOMEM when OpenSSL could not start a digest). */
 int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
                 unsigned long long *bytes);
 /* Hex SHA-256 of len bytes at p. */

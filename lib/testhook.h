@@ -2,7 +2,8 @@
  * interrupt svcrecon there (kill -9, a server ending the session, a second
  * run started meanwhile). Nothing happens unless $SVCRECON_TEST_PAUSE
  * names the point. The points: "copy", "staged KIND" (etl/load.c: a
- * file's COPY on PostgreSQL), "copy TABLE" (app/copy.c), "report"
+ * file's COPY on PostgreSQL), "hashed" (etl/load.c: a file's SHA-256
+ * taken, its load not begun), "copy TABLE" (app/copy.c), "report"
  * (reports/report.c: inside the report's transaction, before the rules),
  * "closing" (lib/db_pg.c: the session after it gave back the run lock). */
 #ifndef SVC_TESTHOOK_H

@@ -38,6 +38,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -141,20 +142,37 @@ static int join_path(char *out, size_t size, const char *dir,
 
 #define TMP_DIR_PREFIX ".svcrecon-tmp-"
 
+/* Never through a symbolic link: a link in a folder's place (today's
+ * statements published as a link to a share; a killed run's temporary
+ * folder replaced by one) made opendir() follow it, and every file of
+ * the folder it names, outside --out, was deleted (tests/e2e/t8500). The
+ * folder is opened with O_NOFOLLOW and emptied through its descriptor
+ * (unlinkat), so that no path swapped meanwhile leads elsewhere; a link
+ * or a file there is removed itself. */
 void report_remove_folder(const char *dir)
 {
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    if (dp) {
-        while ((e = readdir(dp)) != NULL) {
-            char path[4400];
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            if (join_path(path, sizeof path, dir, e->d_name) == 0)
-                unlink(path);
-        }
-        closedir(dp);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        struct stat sb;
+        if (lstat(dir, &sb) == 0 && !S_ISDIR(sb.st_mode))
+            unlink(dir);
+        else
+            rmdir(dir);
+        return;
     }
+    DIR *dp = fdopendir(fd);
+    if (!dp) {
+        close(fd);
+        rmdir(dir);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        unlinkat(dirfd(dp), e->d_name, 0);
+    }
+    closedir(dp);
     rmdir(dir);
 }
 
@@ -279,7 +297,11 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         int e = errno;
         unlink(j->tmp);
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot rename '%s' "
-                        "into place: %s", j->tmp, strerror(e));
+                        "into place: %s%s", j->tmp, strerror(e),
+                        e == EISDIR || e == ENOTEMPTY || e == EEXIST ?
+                        " (the workbook's name is a folder there); move it "
+                        "away, then run again (the files already imported "
+                        "are kept)" : "");
     }
     if (!j->o->quiet) {
         if (j->kind == REPORT_AUDIT)
@@ -782,6 +804,11 @@ void report_book_name(int kind, const char *as_of, char *out, size_t size)
     snprintf(out, size, "%s_%s.xlsx", book_base[kind], as_of);
 }
 
+/* The workbooks' paths in --out must fit the system's PATH_MAX. */
+static const char OUT_TOO_LONG[] = "output path too long: the workbooks' "
+    "paths in it would exceed the system's 4,096 bytes; give --out a "
+    "shorter path, then run again (the files already imported are kept)";
+
 /* The final and temporary names of the three workbooks. */
 static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
 {
@@ -797,8 +824,8 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
         if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
                       name) != 0 ||
             join_path(j->tmp, sizeof j->tmp, tmp_dir, name) != 0)
-            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path "
-                            "too long");
+            return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "%s",
+                            OUT_TOO_LONG);
     }
     return 0;
 }
@@ -814,7 +841,7 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
     char name[64];
     snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
     if (join_path(tmp_dir, size, out_dir, name) != 0)
-        return diag_set(d, EX_CANTCREAT, out_dir, 0, "output path too long");
+        return diag_set(d, EX_CANTCREAT, out_dir, 0, "%s", OUT_TOO_LONG);
     report_remove_folder(tmp_dir);
     if (mkdir(tmp_dir, 0700) != 0)
         return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "

@@ -82,7 +82,9 @@ struct report_result {
  * may then be removed. */
 bool report_orphan_pid(const char *digits);
 /* Removes the folder dir and the files in it (our temporary folders hold
- * no subfolders). Failures are harmless: the next run retries. */
+ * no subfolders), never through a symbolic link: a link there is removed
+ * itself, not what it names. Failures are harmless: the next run
+ * retries. */
 void report_remove_folder(const char *dir);
 
 /* Writes the three workbooks for opts->as_of, then records the report in
