@@ -60,9 +60,11 @@ all: svcrecon
 # tzdata: run and report take today's date in TZ, which must name a zone.
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev zlib1g-dev tzdata
+# man-db: t0100 renders the installed page with `man -l` (a bare Debian
+# image has no man, and the test would only grep the source).
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd \
-             postgresql python3-psycopg2
+             postgresql python3-psycopg2 man-db
 TEST_LOCALES = de_DE.UTF-8     # t3030: a decimal-comma locale in the environment
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)
