@@ -109,8 +109,9 @@ static void tell_file(struct run_record *s, const struct load_result *r)
         fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         break;
     case LOAD_UNREADABLE:    /* the stored reason is the fact alone */
-        fprintf(stderr, "svcrecon: %s: %s; deliver it as a readable, "
-                "regular CSV file\n", path, r->reason);
+        fprintf(stderr, "svcrecon: %s: %s%s\n", path, r->reason,
+                r->advised ? "" : "; deliver it as a readable, regular CSV "
+                "file");
         break;
     default:
         break;           /* skipped: folded; failed: note_fatal says it */
@@ -167,6 +168,7 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
                            .max_messages = by_hand ? 5 : 0};
     /* `run` knows the report its imports are for (q_delivery_put.sql). */
     lo.has_night = strcmp(s->command, "run") == 0;
+    lo.no_link = lo.has_night;     /* the inbox: etl/load.c link_refused */
     lo.night_as_of_day = s->o->report.as_of_day;
     struct progress p;
     if (s->o->report.progress_bar) {

@@ -915,6 +915,25 @@ out:
     return rc;
 }
 
+/* `run` does not follow a symbolic link in the inbox (each of its three
+ * opens says O_NOFOLLOW, so a file swapped for a link between them is not
+ * read through it either). The inbox is where others deliver: a link there
+ * would make the night read, and show in the audit workbook's Rejected
+ * rows and on stderr (a refused header's columns, a rejected row's raw
+ * record), any file svcrecon's user may read -- /etc/shadow named
+ * dispatches_x.csv -- which the sender could not. A file named on
+ * `import`'s command line is the operator's choice and is followed.
+ * README "Decisions", Import. */
+static const char link_refused[] = "a symbolic link; `run` reads only "
+    "files delivered into the inbox, never through a link (it could name a "
+    "file the sender may not read): copy the file in (cp -L), or load it "
+    "by name with `svcrecon import`, then run again";
+
+static const char *link_why(const char *why)
+{
+    return strcmp(why, "a symbolic link") == 0 ? link_refused : why;
+}
+
 /* The file cannot be read (66 in the driver): said on stderr, and recorded
  * by load_file as an unreadable delivery; the run goes on. */
 static void unreadable(const struct load_opts *o, struct load_result *r,
@@ -922,6 +941,7 @@ static void unreadable(const struct load_opts *o, struct load_result *r,
 {
     snprintf(r->reason, sizeof r->reason, "%s: %s", what, why);
     r->status = LOAD_UNREADABLE;
+    r->advised = why == link_refused;   /* it says what to do */
     say(o, r->path, r->reason);
 }
 
@@ -932,21 +952,26 @@ static bool hash_file(const struct load_opts *o, struct load_result *r)
     struct stat sb;
     /* A FIFO or a device would block in fopen() or never end, and could
      * not be read twice (hash, then load): only regular files are feeds. */
-    if (stat(r->path, &sb) == 0 && !S_ISREG(sb.st_mode) &&
-        !S_ISDIR(sb.st_mode)) {
+    int got = o->no_link ? lstat(r->path, &sb) : stat(r->path, &sb);
+    if (got == 0 && S_ISLNK(sb.st_mode)) {
+        unreadable(o, r, "cannot open", link_refused);
+        return false;
+    }
+    if (got == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) {
         unreadable(o, r, "cannot open", "not a regular file");
         return false;
     }
     const char *why;
-    FILE *fp = sha256_open_regular(r->path, &why);
+    FILE *fp = sha256_open_regular(r->path, o->no_link, &why);
     if (!fp) {
-        unreadable(o, r, "cannot open", why);
+        unreadable(o, r, "cannot open", link_why(why));
         return false;
     }
     fclose(fp);
-    if (sha256_file(r->path, r->sha256, &r->bytes) != 0) {
+    if (sha256_file(r->path, o->no_link, r->sha256, &r->bytes) != 0) {
         unreadable(o, r, "cannot read", errno == EINVAL ?
-                   "not a regular file" : strerror(errno));
+                   "not a regular file" : o->no_link && errno == ELOOP ?
+                   link_refused : strerror(errno));
         return false;
     }
     return true;
@@ -1066,8 +1091,8 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
         goto record;
     }
     const char *why;
-    if (!(fp = sha256_open_regular(path, &why))) {
-        unreadable(opts, r, "cannot open", why);
+    if (!(fp = sha256_open_regular(path, opts->no_link, &why))) {
+        unreadable(opts, r, "cannot open", link_why(why));
         goto record;
     }
     /* Out of memory is an internal error (70), not an unreadable file. */

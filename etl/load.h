@@ -28,6 +28,9 @@ struct load_result {
     long long          file_id;    /* 0 when not recorded */
     unsigned long      rows_read, rows_loaded, rows_rejected;
     char               reason[640];/* refused/unreadable: why */
+    bool               advised;    /* unreadable: reason says what to do
+                                      (a link in the inbox); else the
+                                      driver adds it */
     char               warning[1024];/* "unknown columns ignored: ..."; "" */
     char               late[512];  /* "late file: ..." (README "Late
                                       files"); "" */
@@ -57,6 +60,9 @@ struct load_opts {
     bool              has_night;      /* `run`: the imports belong to the */
     int32_t           night_as_of_day;/* report as of this day (a night run
                                          again adds no skip it recorded) */
+    bool              no_link;        /* `run`: a file that is a symbolic
+                                         link is not followed (unreadable,
+                                         README "Decisions", Import) */
 };
 
 /* Imports path as a feed of kind; fills r in every case (r->status says

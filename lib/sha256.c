@@ -9,16 +9,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-FILE *sha256_open_regular(const char *path, const char **why)
+FILE *sha256_open_regular(const char *path, bool no_link, const char **why)
 {
     const char *dummy;
     if (!why)
         why = &dummy;
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC |
+                        (no_link ? O_NOFOLLOW : 0));
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0) {
         int err = errno;
-        *why = strerror(err);
+        /* O_NOFOLLOW on a link: ELOOP ("Too many levels of symbolic
+         * links", which would mislead). A real loop is a link too. */
+        *why = no_link && err == ELOOP ? "a symbolic link" : strerror(err);
         if (fd >= 0)
             close(fd);
         errno = err;
@@ -90,10 +93,10 @@ void sha256_bytes(const void *p, size_t len, char hex[SHA256_HEX_SIZE])
     to_hex(sum, n, hex);
 }
 
-int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
+int sha256_file(const char *path, bool no_link, char hex[SHA256_HEX_SIZE],
                 unsigned long long *bytes)
 {
-    FILE *fp = sha256_open_regular(path, NULL);
+    FILE *fp = sha256_open_regular(path, no_link, NULL);
     if (!fp)
         return -1;
     EVP_MD_CTX *md = sha256_begin();

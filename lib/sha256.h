@@ -14,13 +14,16 @@ struct evp_md_ctx_st;
  * or a device put under a name svcrecon reads (a feed replaced after its
  * checks, a workbook's or a statement's name in --out) blocked fopen() for
  * ever (tests/e2e/t8500). NULL otherwise, with errno set and *why (when
- * why is given) "not a regular file", "Is a directory" or strerror(). */
+ * why is given) "not a regular file", "Is a directory" or strerror().
+ * no_link: a path that is itself a symbolic link is not followed (ELOOP,
+ * *why "a symbolic link"): `run`'s inbox files (etl/load.c). */
+#include <stdbool.h>
 #include <stdio.h>
-FILE *sha256_open_regular(const char *path, const char **why);
+FILE *sha256_open_regular(const char *path, bool no_link, const char **why);
 /* Hex SHA-256 of a whole regular file (sha256_open_regular); 0, or -1 with
  * errno set (the file could not be opened or read, or is no regular file;
  * ENOMEM when OpenSSL could not start a digest). */
-int sha256_file(const char *path, char hex[SHA256_HEX_SIZE],
+int sha256_file(const char *path, bool no_link, char hex[SHA256_HEX_SIZE],
                 unsigned long long *bytes);
 /* Hex SHA-256 of len bytes at p. */
 void sha256_bytes(const void *p, size_t len, char hex[SHA256_HEX_SIZE]);

@@ -742,7 +742,7 @@ static int up_to_date(struct db *db, const struct report_opts *o,
         for (int k = 0; k < REPORT_N && same; k++) {
             char hex[65];
             unsigned long long bytes;
-            same = sha256_file(res->path[k], hex, &bytes) == 0 &&
+            same = sha256_file(res->path[k], false, hex, &bytes) == 0 &&
                    strcmp(hex, db_column_text(q, 2 + k)) == 0;
         }
         /* --statements: the folder holds exactly what was written. */
@@ -774,7 +774,7 @@ static int record_output(struct db *db, const struct report_opts *o,
     struct db_stmt *q;
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
-        if (sha256_file(res->path[k], hex[k], &bytes) != 0)
+        if (sha256_file(res->path[k], false, hex[k], &bytes) != 0)
             return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
                             "back: %s", strerror(errno));
     }

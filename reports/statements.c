@@ -163,7 +163,7 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
         char path[4400], file_hex[SHA256_HEX_SIZE];
         unsigned long long bytes;
         snprintf(path, sizeof path, "%s/%s", folder, names[k]);
-        if (sha256_file(path, file_hex, &bytes) != 0) {
+        if (sha256_file(path, false, file_hex, &bytes) != 0) {
             rc = -1;
             break;
         }
