@@ -208,6 +208,18 @@ class Tmp:
                           newline="\n")
 
 
+def good_night(t, inbox="in"):
+    """A small good night in t/inbox: every kind, nothing rejected (one
+    call closed out, one open)."""
+    t.csv(inbox + "/registrations_1.csv", REG_HDR,
+          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
+    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
+          ["Q%d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN" % i
+           for i in (1, 2)])
+    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
+          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+
+
 @contextlib.contextmanager
 def small_disk(path, size):
     """A tmpfs of size (mount's size=, e.g. "1m") mounted at path (made

@@ -91,8 +91,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq,  # noqa: E402
-                     main, query, skip, sqlite_only, svc)
+from svctest import (Tmp, check, eq, good_night, main,  # noqa: E402
+                     query, skip, sqlite_only, svc)
 
 AS_OF = "2026-03-12"
 ANALYST = 4321          # another user's id: an analyst running explain
@@ -101,13 +101,7 @@ NOBODY = 65534
 
 def night(t, inbox="in"):
     """A small good night in t/inbox: every kind, nothing rejected."""
-    t.csv(inbox + "/registrations_1.csv", REG_HDR,
-          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
-    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
-          ["Q%d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN" % i
-           for i in (1, 2)])
-    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
-          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+    good_night(t, inbox)
 
 
 def lines(err):

@@ -22,34 +22,20 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq,  # noqa: E402
+from svctest import (Tmp, check, eq, good_night as night,  # noqa: E402
                      main, query, svc)
+from xlsx_helpers import cells  # noqa: E402
 
 AS_OF = "2026-03-12"
 SECRET = "root:$y$j9T$SECRETHASHSECRETHASH:19700:0:99999:7:::"
 
 
-def night(t, inbox="in"):
-    t.csv(inbox + "/registrations_1.csv", REG_HDR,
-          ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,"])
-    t.csv(inbox + "/dispatches_1.csv", DSP_HDR,
-          ["Q%d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN" % i
-           for i in (1, 2)])
-    t.csv(inbox + "/closeouts_1.csv", CLO_HDR,
-          ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
-
-
 def book_text(path):
-    """Every cell of every sheet of a workbook, as one string."""
-    out = subprocess.run(
-        ["/usr/bin/python3", "-c",
-         "import openpyxl,sys\n"
-         "wb = openpyxl.load_workbook(sys.argv[1])\n"
-         "for ws in wb.worksheets:\n"
-         "    for row in ws.iter_rows(values_only=True):\n"
-         "        print('\\t'.join('' if v is None else str(v) for v in row))\n",
-         path], capture_output=True, text=True, check=True)
-    return out.stdout
+    """Every cell of every sheet of a workbook, tab-separated, one row a
+    line."""
+    _, sheets = cells(path, [])
+    return "\n".join("\t".join("" if v is None else str(v) for v in row)
+                     for rows in sheets.values() for row in rows)
 
 
 def loaded_files(db):
