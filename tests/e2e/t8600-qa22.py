@@ -32,8 +32,8 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, cmd, eq, kill_on,  # noqa: E402
-                     main, sha256, svc)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, connect,  # noqa: E402
+                     eq, kill_on, main, schema_version, sha256, svc)
 
 import openpyxl  # noqa: E402
 
@@ -752,5 +752,33 @@ def test_an_old_night_run_again_with_a_late_file_lists_it():
             os.path.join(t.p("again"), "audit_%s.xlsx" % nights[1]))["Run"])[0],
            audit_files(openpyxl.load_workbook(
                os.path.join(out, "audit_%s.xlsx" % nights[1]))["Run"])[0], "night 2")
+
+def test_explain_reads_a_version_6_database_as_it_is():
+    """explain only reads: on a database of schema version 6 (before
+    delivery.night_as_of_day), the story of a call whose row was rejected
+    still names the audit that lists it, instead of failing on the
+    missing column."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        t.csv("in/dispatches_1.csv", DSP_HDR, ["R1,2026-03-01 09:00,iPF8400S,S01,D01,C,1,P,NO"])
+        r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-03-01", "--quiet")
+        eq(r.code, 0, r)
+        con = connect(db)
+        try:
+            con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
+            if ON_PG:
+                con.execute("UPDATE schema_version SET version = 6")
+            else:
+                con.execute("PRAGMA user_version = 6")
+                con.commit()
+        finally:
+            con.close()
+        eq(schema_version(db), 6)
+        r = svc("explain", "--db", db, "R1")
+        eq(r.code, 65, r)
+        check("listed under Rejected rows in audit_2026-03-01.xlsx" in r.err, r)
+        eq(schema_version(db), 6, "explain only reads")
+
 
 main(globals())
