@@ -53,6 +53,7 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
                       "q_explain_rejected_unread"},
 };
 #define REJ_KEPT_VERSION 6   /* rejected_row.dispatch_id (006_*.sql) */
+#define NIGHT_KEPT_VERSION 7 /* delivery.night_as_of_day (007_*.sql) */
 
 /* ---- statement helpers -------------------------------------------------- */
 
@@ -154,7 +155,10 @@ static int prepare_all(struct ex *x)
             continue;
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);
-        if (db_prepare(x->db, queries[q].sql, &x->q[q], x->d, what) != 0)
+        const char *sql = queries[q].sql;
+        if (q == Q_REJ_NAMING && version < NIGHT_KEPT_VERSION)
+            sql = sql_q_explain_rejected_naming_v6;   /* read as it is */
+        if (db_prepare(x->db, sql, &x->q[q], x->d, what) != 0)
             return -1;
     }
     return 0;

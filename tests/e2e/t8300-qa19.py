@@ -155,9 +155,11 @@ def test_not_yet_reported_rejections_point_to_the_next_audit():
 
 def downgrade_to_5(db):
     """Makes db what schema version 5 left: rejected_row without
-    dispatch_id, and neither of version 6's indexes."""
+    dispatch_id, and neither of version 6's indexes (nor version 7's
+    delivery.night_as_of_day)."""
     con = connect(db)
     try:
+        con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
         con.execute("DROP INDEX imported_file_name")
         if ON_PG:
             con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")

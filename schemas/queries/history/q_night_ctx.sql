@@ -11,7 +11,8 @@
 -- The night is the deliveries lo < delivery_id <= hi: lo is where the
 -- previous report's night ended (0 without one: every file); hi is every
 -- delivery so far, except for a report as of A recorded before while a
--- later as-of has been recorded since: it keeps the night it had.
+-- later as-of has been recorded since: it keeps the night it had, and
+-- what runs as of A delivered after it (q_night_files.sql; version 7).
 -- reports/report.c runs it once per connection, in the report's
 -- transaction, before anything else reads it.
 CREATE TEMP TABLE night_ctx AS

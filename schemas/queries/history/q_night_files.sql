@@ -6,7 +6,11 @@
 -- lists each file once and as it first happened: loaded, refused,
 -- unreadable, or skipped (its bytes were imported before the night: the
 -- earlier file and when it was imported are named). The Run sheet, the
--- Rejected rows sheet and the --summary JSON read this table. size_bytes
+-- Rejected rows sheet and the --summary JSON read this table. Besides
+-- lo < delivery_id <= hi, the night holds the deliveries made for A by a
+-- run as of A after its night had ended (a late file given to a re-run of
+-- an old night: 007_delivery_night.sql); only those -- the newer nights'
+-- files between stay out. size_bytes
 -- is BIGINT, as delivery's and imported_file's are on PostgreSQL
 -- (pg001_after, pg005_after): INTEGER is 32 bits there, and a night with a
 -- file of 2 GiB or more failed its report, "integer out of range" (70,
@@ -45,11 +49,15 @@ SELECT v.delivery_id,
        v.size_bytes,
        v.path
   FROM night_ctx AS n
-  JOIN delivery AS v ON v.delivery_id > n.lo AND v.delivery_id <= n.hi
+  JOIN delivery AS v
+    ON v.delivery_id > n.lo
+   AND (v.delivery_id <= n.hi OR v.night_as_of_day = n.as_of_day)
   LEFT JOIN imported_file AS f ON f.file_id = v.file_id
  WHERE NOT EXISTS (SELECT 1 FROM delivery AS w
                     WHERE w.delivery_id > n.lo
                       AND w.delivery_id < v.delivery_id
+                      AND (w.delivery_id <= n.hi
+                           OR w.night_as_of_day = n.as_of_day)
                       AND ((w.sha256 = v.sha256 AND w.name = v.name)
                            OR (v.sha256 IS NULL AND w.sha256 IS NULL
                                AND w.path = v.path)))

@@ -11,10 +11,12 @@
 -- again), the deliveries after the end of the night A followed (its
 -- recorded previous report's delivered_upto); otherwise (no report of A
 -- yet, or `import`, which does not know its report) the open night, the
--- deliveries after every recorded report's.
+-- deliveries after every recorded report's. night_as_of_day (version 7) is
+-- A for `run`, NULL for `import`.
 INSERT INTO delivery (file_id, name, path, kind, sha256, size_bytes, status,
-                      reason, delivered_at)
-SELECT :file_id, :name, :path, :kind, :sha, :size, :status, :reason, :now
+                      reason, delivered_at, night_as_of_day)
+SELECT :file_id, :name, :path, :kind, :sha, :size, :status, :reason, :now,
+       :night_as_of_day
  WHERE :status = 'loaded'
     OR NOT EXISTS (
         SELECT 1
