@@ -28,7 +28,10 @@
  *   - ids that differ only in case ("ab", "AB") are two files; on a
  *     case-insensitive volume the second would overwrite the first, so a
  *     name already present in the new folder (which only this run writes)
- *     gets the same "~" + hash ending: both statements are kept there too.
+ *     gets the same "~" + hash ending: both statements are kept there too;
+ *   - an id that is a device name Windows reserves (CON, nul, COM1, LPT9:
+ *     windows_reserved()) gets the same ending: "CON~<hash>.xlsx", a name
+ *     Windows can open (tests/e2e/t8700).
  */
 #include "reports/statements.h"
 
@@ -57,6 +60,31 @@ static int plain_byte(unsigned char c)
            (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+/* A device name Windows reserves in every folder, with any extension
+ * and in any case: CON, PRN, AUX, NUL, COM0-9, LPT0-9 (an escaped id
+ * holds only A-Z a-z 0-9 - _ %, so the superscript-digit forms and
+ * trailing dots or blanks cannot occur). "CON.xlsx" cannot be opened,
+ * copied or attached on Windows, where the statements are forwarded. */
+static int windows_reserved(const char *name, size_t n)
+{
+    static const char *const dev[] = {"CON", "PRN", "AUX", "NUL"};
+    char up[5];
+    if (n < 3 || n > 4)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32)
+                                                   : name[i];
+    up[n] = '\0';
+    if (n == 3) {
+        for (size_t k = 0; k < sizeof dev / sizeof dev[0]; k++)
+            if (strcmp(up, dev[k]) == 0)
+                return 1;
+        return 0;
+    }
+    return (memcmp(up, "COM", 3) == 0 || memcmp(up, "LPT", 3) == 0) &&
+           up[3] >= '0' && up[3] <= '9';
+}
+
 void statements_file_name(const char *id, size_t len, int taken,
                           char out[256])
 {
@@ -72,7 +100,7 @@ void statements_file_name(const char *id, size_t len, int taken,
             out[o++] = hex[c & 15];
         }
     }
-    if (i < len || taken || len == 0) {
+    if (i < len || taken || len == 0 || windows_reserved(out, o)) {
         char digest[SHA256_HEX_SIZE];
         sha256_bytes(id, len, digest);
         if (o > NAME_ROOM - 17)
