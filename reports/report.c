@@ -79,6 +79,7 @@ struct book_job {
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
+    int                      *aside;      /* statements set aside (shared) */
 };
 
 /* ---- the output folder --------------------------------------------------- */
@@ -293,6 +294,15 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
                         "the file was removed (is the disk full? %s)", bad,
                         FULL_TO_DO);
     }
+    /* The first workbook to go into place: the statements beside it (of
+     * the data the workbooks replace) go aside first, so that no kill from
+     * here on leaves them beside workbooks of other data. Workbooks are
+     * closed on one thread (the closer's, or the main one without it). */
+    if (j->aside && !*j->aside) {
+        char aside[4400];
+        *j->aside = 1;
+        statements_set_aside(j->o, aside, sizeof aside);
+    }
     if (rename(j->tmp, j->path) != 0) {
         int e = errno;
         unlink(j->tmp);
@@ -345,6 +355,7 @@ struct run {
     int                       n_queued;   /* jobs handed to the closer */
     int                       n_closed;   /* jobs it has finished */
     int                       no_more;    /* the main thread is done */
+    int                       aside;      /* statements_set_aside() done */
 };
 
 static void *closer_main(void *arg)
@@ -820,6 +831,7 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
         j->o = o;
         j->path = r->res->path[k];
         j->tmp_dir = tmp_dir;
+        j->aside = &r->aside;
         report_book_name(k, o->as_of, name, sizeof name);
         if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
                       name) != 0 ||
@@ -1011,11 +1023,19 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
                                  struct diag *d)
 {
     static const char no[] = "; statements no; ";
-    char folder[4096], want[1100];
+    char folder[4096], aside[4400], want[1100];
     struct stat sb;
-    if (statements_folder(o, folder, sizeof folder) != 0 ||
-        lstat(folder, &sb) != 0)
+    statements_remove_stale(o->out_dir);
+    if (statements_folder(o, folder, sizeof folder) != 0)
         return 0;
+    /* Set aside before the workbooks went into place, as a rule. */
+    const char *where = aside;
+    statements_set_aside(o, aside, sizeof aside);
+    if (lstat(aside, &sb) != 0) {
+        where = folder;
+        if (lstat(folder, &sb) != 0)
+            return 0;
+    }
     const char *at = strstr(stamp, no);
     bool keep = false;
     if (at && S_ISDIR(sb.st_mode)) {
@@ -1038,18 +1058,22 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
                        strcmp(hex, db_column_text(q, 2 + k)) == 0;
             }
             unsigned long n;
-            keep = keep && statements_digest(folder, hex, &n) == 0 &&
+            keep = keep && statements_digest(where, hex, &n) == 0 &&
                    strcmp(hex, digest) == 0 && n == rec.n_statements;
         }
         db_finalize(q);
         if (rc < 0)
             return -1;
     }
+    if (keep && where == aside && rename(aside, folder) != 0)
+        return diag_set(d, EX_CANTCREAT, folder, 0, "cannot put the dealer "
+                        "statements back in place from '%s': %s", aside,
+                        strerror(errno));
     if (keep)
         return 0;
-    report_remove_folder(folder);
-    if (lstat(folder, &sb) == 0)
-        return diag_set(d, EX_CANTCREAT, folder, 0, "cannot remove the "
+    report_remove_folder(where);
+    if (lstat(where, &sb) == 0)
+        return diag_set(d, EX_CANTCREAT, where, 0, "cannot remove the "
                         "dealer statements written from earlier data than "
                         "these workbooks; remove the folder, or run with "
                         "--statements to write them again");
