@@ -384,5 +384,24 @@ def test_a_night_killed_while_writing_statements_leaves_none_of_other_data():
            "nothing hidden left")
 
 
+@svctest.postgresql_only("compares the PostgreSQL pass with SQLite")
+def test_the_same_statements_and_names_on_postgresql_cell_for_cell():
+    import subprocess
+    from xlsx_helpers import same_cells, shell_quote, workbooks
+    with Tmp() as t:
+        oracle_feeds(t)
+        night(t, "--statements", "--quiet")            # PostgreSQL
+        lite = t.p("lite.db")
+        p = subprocess.run([svctest.SVCRECON, "run", "--db", lite, "--inbox",
+                            t.p("in"), "--out", t.p("lite"), "--as-of", AS_OF,
+                            "--statements", "--quiet"], capture_output=True)
+        eq(p.returncode, 0, "the SQLite run: %r" % p.stderr[-2000:])
+        check(len(workbooks(t.p("lite"))) > 530, "3 workbooks + statements")
+        uri, schema = svctest.pg_uri(), svctest.schema_of(t.p("svc.db"))
+        n = same_cells(t.p("lite"), [shell_quote(lite), lite], t.p("out"),
+                       ["%s --schema %s" % (shell_quote(uri), schema), uri])
+        check(n > 10000, "%d cells compared" % n)
+
+
 if __name__ == "__main__":
     svctest.main(dict(globals()))
