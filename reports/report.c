@@ -79,6 +79,7 @@ struct book_job {
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
+    int                      *aside;      /* statements set aside (shared) */
 };
 
 /* ---- the output folder --------------------------------------------------- */
@@ -293,6 +294,15 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
                         "the file was removed (is the disk full? %s)", bad,
                         FULL_TO_DO);
     }
+    /* The first workbook to go into place: the statements beside it (of
+     * the data the workbooks replace) go aside first, so that no kill from
+     * here on leaves them beside workbooks of other data. Workbooks are
+     * closed on one thread (the closer's, or the main one without it). */
+    if (j->aside && !*j->aside) {
+        char aside[4400];
+        *j->aside = 1;
+        statements_set_aside(j->o, aside, sizeof aside);
+    }
     if (rename(j->tmp, j->path) != 0) {
         int e = errno;
         unlink(j->tmp);
@@ -345,6 +355,7 @@ struct run {
     int                       n_queued;   /* jobs handed to the closer */
     int                       n_closed;   /* jobs it has finished */
     int                       no_more;    /* the main thread is done */
+    int                       aside;      /* statements_set_aside() done */
 };
 
 static void *closer_main(void *arg)
@@ -820,6 +831,7 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
         j->o = o;
         j->path = r->res->path[k];
         j->tmp_dir = tmp_dir;
+        j->aside = &r->aside;
         report_book_name(k, o->as_of, name, sizeof name);
         if (join_path(j->path, sizeof r->res->path[k], o->out_dir,
                       name) != 0 ||
@@ -996,9 +1008,85 @@ static int book_results(struct run *r, int n_started, struct diag *d)
     return 0;
 }
 
+/* Without --statements, OUT/statements_A that an earlier report of A
+ * wrote stays only when it is the folder recorded with these very
+ * workbooks: the record of A is this stamp but for "statements yes", with
+ * the same workbook bytes and the folder's digest. Otherwise its
+ * statements were written from other data than the workbooks now beside
+ * it -- a dealer told to close out a call it has closed since -- and look
+ * as current as they: the folder is removed (never entered through a
+ * link: report_remove_folder()) and the run says so. One that cannot be
+ * removed fails the report (73) rather than stay (tests/e2e/t8700). */
+static int drop_stale_statements(struct db *db, const struct report_opts *o,
+                                 const char *stamp,
+                                 const struct report_result *res,
+                                 struct diag *d)
+{
+    static const char no[] = "; statements no; ";
+    char folder[4096], aside[4400], want[1100];
+    struct stat sb;
+    statements_remove_stale(o->out_dir);
+    if (statements_folder(o, folder, sizeof folder) != 0)
+        return 0;
+    /* Set aside before the workbooks went into place, as a rule. */
+    const char *where = aside;
+    statements_set_aside(o, aside, sizeof aside);
+    if (lstat(aside, &sb) != 0) {
+        where = folder;
+        if (lstat(folder, &sb) != 0)
+            return 0;
+    }
+    const char *at = strstr(stamp, no);
+    bool keep = false;
+    if (at && S_ISDIR(sb.st_mode)) {
+        snprintf(want, sizeof want, "%.*s; statements yes; %s",
+                 (int)(at - stamp), stamp, at + sizeof no - 1);
+        struct db_stmt *q;
+        if (db_prepare(db, sql_q_report_output_get, &q, d, "reading the "
+                       "recorded report") != 0)
+            return -1;
+        db_set_int64(q, ":as_of_day", o->as_of_day);
+        int rc = db_step(q, d, "reading the recorded report");
+        struct report_result rec = *res;
+        char digest[65] = "", hex[65];
+        if (rc == DB_ROW && strcmp(db_column_text(q, 0), want) == 0 &&
+            parse_result(db_column_text(q, 1), &rec, digest)) {
+            keep = true;
+            for (int k = 0; k < REPORT_N && keep; k++) {
+                unsigned long long bytes;
+                keep = sha256_file(res->path[k], hex, &bytes) == 0 &&
+                       strcmp(hex, db_column_text(q, 2 + k)) == 0;
+            }
+            unsigned long n;
+            keep = keep && statements_digest(where, hex, &n) == 0 &&
+                   strcmp(hex, digest) == 0 && n == rec.n_statements;
+        }
+        db_finalize(q);
+        if (rc < 0)
+            return -1;
+    }
+    if (keep && where == aside && rename(aside, folder) != 0)
+        return diag_set(d, EX_CANTCREAT, folder, 0, "cannot put the dealer "
+                        "statements back in place from '%s': %s", aside,
+                        strerror(errno));
+    if (keep)
+        return 0;
+    report_remove_folder(where);
+    if (lstat(where, &sb) == 0)
+        return diag_set(d, EX_CANTCREAT, where, 0, "cannot remove the "
+                        "dealer statements written from earlier data than "
+                        "these workbooks; remove the folder, or run with "
+                        "--statements to write them again");
+    if (!o->quiet)
+        fprintf(stderr, "svcrecon: removed %s: its statements were written "
+                "from other data than these workbooks (run with "
+                "--statements to write them again)\n", folder);
+    return 0;
+}
+
 /* The three workbooks are in place: the dealer statements (SPEC §4, from
- * the same snapshot), the record of the report (see "Recording"), then the
- * commit. */
+ * the same snapshot; without them, a folder of earlier data removed), the
+ * record of the report (see "Recording"), then the commit. */
 static int finish_report(struct run *r, const char *stamp, struct diag *d)
 {
     struct db *db = r->db;
@@ -1008,6 +1096,8 @@ static int finish_report(struct run *r, const char *stamp, struct diag *d)
     if (o->statements)
         rc = statements_write(db, o, &res->n_statements, res->statements_dir,
                               d);
+    else
+        rc = drop_stale_statements(db, o, stamp, res, d);
     if (rc == 0 && (record_report(db, d) != 0 ||
                     record_output(db, o, stamp, res, d) != 0))
         rc = -1;

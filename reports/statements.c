@@ -12,8 +12,9 @@
  *
  * The statements go into a temporary folder ".statements_A.tmp-PID" in the
  * output folder, which replaces OUT/statements_A only when every statement
- * is complete: the old folder is renamed aside, the new one into place,
- * the old one removed. A reader never sees a half-written statement, and
+ * is complete: the old folder is renamed aside (by report.c, just before
+ * the first workbook goes into place: statements_set_aside()), the new one
+ * into place, the old one removed. A reader never sees a half-written statement, and
  * a folder of an earlier run holding a dealer that has nothing left is
  * gone with it. Folders left by a killed run (their process gone) are
  * removed by the next.
@@ -28,7 +29,10 @@
  *   - ids that differ only in case ("ab", "AB") are two files; on a
  *     case-insensitive volume the second would overwrite the first, so a
  *     name already present in the new folder (which only this run writes)
- *     gets the same "~" + hash ending: both statements are kept there too.
+ *     gets the same "~" + hash ending: both statements are kept there too;
+ *   - an id that is a device name Windows reserves (CON, nul, COM1, LPT9:
+ *     windows_reserved()) gets the same ending: "CON~<hash>.xlsx", a name
+ *     Windows can open (tests/e2e/t8700).
  */
 #include "reports/statements.h"
 
@@ -57,6 +61,31 @@ static int plain_byte(unsigned char c)
            (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
+/* A device name Windows reserves in every folder, with any extension
+ * and in any case: CON, PRN, AUX, NUL, COM0-9, LPT0-9 (an escaped id
+ * holds only A-Z a-z 0-9 - _ %, so the superscript-digit forms and
+ * trailing dots or blanks cannot occur). "CON.xlsx" cannot be opened,
+ * copied or attached on Windows, where the statements are forwarded. */
+static int windows_reserved(const char *name, size_t n)
+{
+    static const char *const dev[] = {"CON", "PRN", "AUX", "NUL"};
+    char up[5];
+    if (n < 3 || n > 4)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        up[i] = (name[i] >= 'a' && name[i] <= 'z') ? (char)(name[i] - 32)
+                                                   : name[i];
+    up[n] = '\0';
+    if (n == 3) {
+        for (size_t k = 0; k < sizeof dev / sizeof dev[0]; k++)
+            if (strcmp(up, dev[k]) == 0)
+                return 1;
+        return 0;
+    }
+    return (memcmp(up, "COM", 3) == 0 || memcmp(up, "LPT", 3) == 0) &&
+           up[3] >= '0' && up[3] <= '9';
+}
+
 void statements_file_name(const char *id, size_t len, int taken,
                           char out[256])
 {
@@ -72,7 +101,7 @@ void statements_file_name(const char *id, size_t len, int taken,
             out[o++] = hex[c & 15];
         }
     }
-    if (i < len || taken || len == 0) {
+    if (i < len || taken || len == 0 || windows_reserved(out, o)) {
         char digest[SHA256_HEX_SIZE];
         sha256_bytes(id, len, digest);
         if (o > NAME_ROOM - 17)
@@ -98,8 +127,29 @@ int statements_folder(const struct report_opts *o, char *folder,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
+/* OUT/.statements_A.old-PID: where the earlier statements wait while
+ * this run replaces them. */
+static void aside_path(const struct report_opts *o, char *path, size_t size)
+{
+    snprintf(path, size, "%s/.statements_%s.old-%ld", o->out_dir, o->as_of,
+             (long)getpid());
+}
+
+int statements_set_aside(const struct report_opts *o, char *aside,
+                         size_t size)
+{
+    char folder[4096];
+    struct stat st;
+    aside_path(o, aside, size);
+    if (statements_folder(o, folder, sizeof folder) != 0 ||
+        lstat(folder, &st) != 0)
+        return 0;
+    report_remove_folder(aside);          /* ours, from an earlier call */
+    return rename(folder, aside) == 0;
+}
+
 /* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone. */
-static void remove_stale_folders(const char *out_dir)
+void statements_remove_stale(const char *out_dir)
 {
     DIR *dp = opendir(out_dir);
     struct dirent *e;
@@ -521,26 +571,23 @@ static int write_all(struct writer *w, unsigned long *n, struct diag *d)
     return 0;
 }
 
-/* Puts the finished folder tmp in place of folder. */
+/* Puts the finished folder tmp in place of folder. The earlier
+ * statements were set aside, as a rule, before the first workbook was
+ * renamed into place (statements_set_aside()); if not, they are now. They
+ * are removed either way, never put back: they are of other data than
+ * the workbooks now in place (tests/e2e/t8700). */
 static int replace_folder(const char *tmp, const char *folder,
                           const struct report_opts *o, struct diag *d)
 {
     char old[4400];
-    snprintf(old, sizeof old, "%s/.statements_%s.old-%ld", o->out_dir,
-             o->as_of, (long)getpid());
-    int had_old = rename(folder, old) == 0;
-    if (!had_old && errno != ENOENT)
+    aside_path(o, old, sizeof old);
+    if (rename(folder, old) != 0 && errno != ENOENT)
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot move the "
                         "earlier statements aside: %s", strerror(errno));
-    if (rename(tmp, folder) != 0) {
-        int e = errno;
-        if (had_old)
-            rename(old, folder);
+    report_remove_folder(old);
+    if (rename(tmp, folder) != 0)
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot rename '%s' "
-                        "into place: %s", tmp, strerror(e));
-    }
-    if (had_old)
-        report_remove_folder(old);
+                        "into place: %s", tmp, strerror(errno));
     return 0;
 }
 
@@ -554,7 +601,7 @@ int statements_write(struct db *db, const struct report_opts *o,
                         "long");
     snprintf(tmp, sizeof tmp, "%s/.statements_%s.tmp-%ld", o->out_dir,
              o->as_of, (long)getpid());
-    remove_stale_folders(o->out_dir);
+    statements_remove_stale(o->out_dir);
     report_remove_folder(tmp);                   /* ours, from an earlier call */
     if (mkdir(tmp, 0777) != 0)
         return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",

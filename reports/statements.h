@@ -20,6 +20,20 @@
 int statements_write(struct db *db, const struct report_opts *o,
                      unsigned long *n, char *folder, struct diag *d);
 
+/* Before the first workbook of a report is renamed into place: an
+ * existing OUT/statements_A, of the data the workbooks replace, is
+ * renamed aside to OUT/.statements_A.old-PID (its path into aside), so
+ * that no kill or failure from then on leaves it beside workbooks of
+ * other data. statements_write() removes it; a report without
+ * --statements puts it back only when it is the folder recorded with the
+ * same data. 1 when set aside, 0 when there was none (or it stays). */
+int statements_set_aside(const struct report_opts *o, char *aside,
+                         size_t size);
+
+/* Removes the ".statements_*.tmp-PID" and ".old-PID" folders that runs
+ * since gone left in out_dir. */
+void statements_remove_stale(const char *out_dir);
+
 /* The folder's path for opts (OUT/statements_A). 0, or -1 when too long. */
 int statements_folder(const struct report_opts *o, char *folder,
                       size_t size);
@@ -35,8 +49,9 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n);
  * pass 240 bytes is cut (at a whole %HH) and ends with "~" and 16 hex
  * digits of the id's SHA-256, so that it stays distinct; so does a name
  * that `taken` (non-zero) says is in use already -- on a case-insensitive
- * volume, an id that differs from an earlier one only in case. Never a
- * path: no '/', never "." or "..". out has room for 256 bytes. */
+ * volume, an id that differs from an earlier one only in case -- and a
+ * name Windows reserves (CON, PRN, AUX, NUL, COM0-9, LPT0-9, any case).
+ * Never a path: no '/', never "." or "..". out has room for 256 bytes. */
 void statements_file_name(const char *id, size_t len, int taken,
                           char out[256]);
 
