@@ -1,0 +1,242 @@
+#!/usr/bin/python3
+"""t8800 -- "the same bytes from the same data", against the environment
+(QA pass 24): an auditor must get the same workbooks from the same data,
+and a scheduler's environment is never the developer's.
+
+Defect, seen red before its fix:
+- `svcrecon --help` / `--version` (and `COMMAND --help`) written to a
+  stdout that cannot take it (`svcrecon --version > version.txt` on a full
+  disk; here /dev/full) ended 0, silently, over an empty file; explain's
+  output already said "standard output: write error" and ended 73. Now
+  --help and --version do the same.
+
+Guards (these held before this pass; they pin the decisions README
+"Decisions", Batch, records, so that a change is seen):
+- one database and one as-of date give byte-identical workbooks and
+  statements, the same summary (minus times and paths) and the same
+  messages whatever TZ (UTC, +14, -11, a POSIX rule string, a name that
+  is no zone), LC_ALL/LANG (C, C.UTF-8, de_DE with its decimal comma,
+  tr_TR with its dotless i, POSIX), HOME unset, stdin or stdout closed;
+- `report` without --as-of takes the local date of TZ: Kiritimati (+14)
+  and Pago Pago (-11) are on two different dates at every moment;
+- the files svcrecon makes follow the umask: workbooks, statements and
+  the summary 0666 & ~umask, folders 0777 & ~umask, a SQLite database and
+  its lock 0644 & ~umask.
+"""
+import datetime
+import json
+import locale
+import os
+import re
+import stat
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SVCRECON, Tmp, check,  # noqa: E402
+                     cmd, eq, main, sha256, skip, svc)
+
+AS_OF = "2026-03-12"
+
+
+def inbox(t):
+    """A night whose values round, straddle DST and sit on Excel's edges:
+    labor hours 0.125, 2.675, 0.1 + 0.2, 0.005, 1.005; dispatches at
+    01:30 on the US DST day and 23:59:59; dates 1900-02-28, 1900-03-01
+    and 9999-12-31; dealer names with a dotless i and a dotted capital I."""
+    t.write("in/registrations_1.csv", REG_HDR + "\n"
+            "DI1,Dotless Iı İstanbul,iPF1,SI1,1900-02-28,N,\n"
+            "DI2,istanbul ımaging,iPF2,SI2,1900-03-01,N,9999-12-31\n")
+    t.write("in/dispatches_1.csv", DSP_HDR + "\n"
+            "X1,2026-03-08 01:30,iPF1,SI1,DI1,c,1,p,open\n"
+            "X2,2026-03-07 23:59:59,iPF2,SI2,DI2,c,1,p,OPEN\n"
+            "X3,1900-02-28 23:59:59,iPF1,SI1,DI1,c,1,p,OPEN\n"
+            "X4,1900-03-01 00:00,iPF1,si1,DI1,c,1,p,Open\n"
+            "X5,2026-03-12 23:59:59,iPF1,SI1,DI2,c,1,p,OPEN\n")
+    t.write("in/closeouts_1.csv", CLO_HDR + "\n"
+            "DI1,2026-03-09 10:00,X1,SI1,iPF1,2026-03-09,t,0.125,r,\n"
+            "DI1,2026-03-09 11:00,X1,SI1,iPF1,2026-03-09,t,2.675,r,\n"
+            "DI1,2026-03-09 12:00,X1,SI1,iPF1,2026-03-09,t,1e-7,r,\n"
+            "DI2,2026-03-09 14:00,X1,SI1,iPF1,2026-03-09,t,0.1,r,\n"
+            "DI2,2026-03-09 15:00,X1,SI1,iPF1,2026-03-09,t,0.2,r,\n"
+            "DI2,2026-03-12 23:59:59,NOPE,SI1,iPF1,1900-02-28,t,2.675,r,\n"
+            "DI2,2026-03-10 09:00,Z,SI1,iPF1,9999-12-31,t,0.005,r,\n"
+            "DI2,2026-03-10 09:00,Z2,SI1,iPF1,1900-03-01,t,1.005,r,\n")
+
+
+def outputs(folder):
+    """Every file under folder (workbooks, statements, summary) by its path
+    relative to it: the bytes, the summary without its times."""
+    got = {}
+    for root, _, files in os.walk(folder):
+        for f in files:
+            p = os.path.join(root, f)
+            rel = os.path.relpath(p, folder)
+            if f.endswith(".json"):
+                with open(p) as fh:
+                    doc = json.load(fh)
+                got[rel] = json.dumps(untimed(doc, folder), sort_keys=True)
+            else:
+                got[rel] = sha256(p)
+    return got
+
+
+def untimed(doc, folder):
+    if isinstance(doc, dict):
+        return {k: untimed(v, folder) for k, v in doc.items()
+                if not k.endswith("seconds") and not k.endswith("_at")}
+    if isinstance(doc, list):
+        return [untimed(v, folder) for v in doc]
+    if isinstance(doc, str):
+        return doc.replace(folder, "OUT")
+    return doc
+
+
+def said(err, folder):
+    return re.sub(r"\d+\.\d+ s\b", "N s", err.replace(folder, "OUT"))
+
+
+def locale_installed(name):
+    try:
+        locale.setlocale(locale.LC_ALL, name)
+        return True
+    except locale.Error:
+        return False
+    finally:
+        locale.setlocale(locale.LC_ALL, "C")
+
+
+def test_help_and_version_to_a_full_stdout_are_73_never_0():
+    for args in (["--help"], ["--version"], ["import", "--help"],
+                 ["run", "--version"], ["explain", "--help"], ["copy", "--help"]):
+        with open("/dev/full", "w") as full:
+            p = subprocess.run([SVCRECON] + args, stdout=full,
+                               stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 73, "%s > /dev/full: %s" % (args, p.stderr))
+        check("standard output: write error: No space left on device" in p.stderr,
+              "%s: %s" % (args, p.stderr))
+        eq(len(p.stderr.splitlines()), 1, p.stderr)
+    # Written whole, it is still 0 and says nothing.
+    p = subprocess.run([SVCRECON, "--version"], capture_output=True, text=True)
+    eq((p.returncode, p.stderr), (0, ""), p)
+    check(p.stdout.startswith("svcrecon "), p.stdout)
+
+
+def test_one_database_gives_the_same_bytes_whatever_the_environment():
+    if not locale_installed("tr_TR.UTF-8") or not locale_installed("de_DE.UTF-8"):
+        skip("tr_TR.UTF-8 or de_DE.UTF-8 not generated (make test-deps: "
+             "tests/ensure-locale)")
+    with Tmp() as t:
+        inbox(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("first"), "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        base_env = {"TZ": "UTC", "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}
+        variants = [
+            ("TZ=UTC", {}, ""),
+            ("TZ=America/New_York", {"TZ": "America/New_York"}, ""),
+            ("TZ=Pacific/Kiritimati", {"TZ": "Pacific/Kiritimati"}, ""),
+            ("TZ=Pacific/Pago_Pago", {"TZ": "Pacific/Pago_Pago"}, ""),
+            ("TZ=EST5EDT,M3.2.0,M11.1.0", {"TZ": "EST5EDT,M3.2.0,M11.1.0"}, ""),
+            ("TZ=Asia/Tokio (no zone)", {"TZ": "Asia/Tokio"}, ""),
+            ("LC_ALL=C", {"LC_ALL": "C", "LANG": "C"}, ""),
+            ("LC_ALL=POSIX", {"LC_ALL": "POSIX", "LANG": "POSIX"}, ""),
+            ("LC_ALL=de_DE.UTF-8", {"LC_ALL": "de_DE.UTF-8", "LANG": "de_DE.UTF-8"}, ""),
+            ("LC_ALL=tr_TR.UTF-8", {"LC_ALL": "tr_TR.UTF-8", "LANG": "tr_TR.UTF-8"}, ""),
+            ("LC_NUMERIC=de_DE.UTF-8", {"LC_ALL": None, "LC_NUMERIC": "de_DE.UTF-8"}, ""),
+            ("HOME unset", {"HOME": None}, ""),
+            ("stdin closed", {}, "<&-"),
+            ("stdout closed", {}, ">&-"),
+        ]
+        seen = {}
+        for i, (name, env, redirect) in enumerate(variants):
+            out = t.p("out%d" % i)
+            e = dict(os.environ)
+            e.update(base_env)
+            for k, v in env.items():
+                if v is None:
+                    e.pop(k, None)
+                else:
+                    e[k] = v
+            argv = cmd("report", "--db", t.p("svc.db"), "--out", out, "--as-of",
+                       AS_OF, "--statements", "--summary", os.path.join(out, "s.json"))
+            line = " ".join("'%s'" % a.replace("'", "'\\''") for a in argv)
+            p = subprocess.run(["/bin/sh", "-c", "exec %s %s" % (line, redirect)],
+                               env=e, capture_output=True, text=True, timeout=300)
+            eq(p.returncode, 0, "%s: %s" % (name, p.stderr))
+            got = outputs(out)
+            got["stderr"] = said(p.stderr, out)
+            check(len([k for k in got if k.endswith(".xlsx")]) >= 5,
+                  "%s: %s" % (name, sorted(got)))
+            if not seen:
+                seen = got
+                first = name
+                continue
+            differ = sorted(k for k in set(seen) | set(got) if seen.get(k) != got.get(k))
+            eq(differ, [], "%s against %s: differ" % (name, first))
+
+
+def local_date(tz):
+    return datetime.datetime.now(datetime.timezone.utc).astimezone(
+        __import__("zoneinfo").ZoneInfo(tz)).date().isoformat()
+
+
+def test_report_without_as_of_takes_the_local_date_of_tz():
+    """+14 and -11: at every moment two different dates (README: today is
+    the local date of TZ, taken once when the command starts)."""
+    with Tmp() as t:
+        inbox(t)
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                t.p("in", "dispatches_1.csv"), "--quiet")
+        eq(r.code, 0, r)
+        dates = {}
+        for tz in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
+            for _ in range(2):      # a midnight passing meanwhile: try again
+                before = local_date(tz)
+                r = svc("report", "--db", t.p("svc.db"), "--out", t.p(tz), "--quiet",
+                        "--summary", t.p(tz + ".json"), env={"TZ": tz})
+                after = local_date(tz)
+                if before == after:
+                    break
+            eq(r.code, 0, r)
+            with open(t.p(tz + ".json")) as f:
+                dates[tz] = json.load(f)["as_of"]
+            eq(dates[tz], before, tz)
+            check(os.path.exists(t.p(tz, "unclosed_calls_%s.xlsx" % before)), tz)
+        check(dates["Pacific/Kiritimati"] != dates["Pacific/Pago_Pago"], dates)
+
+
+def test_files_made_follow_the_umask():
+    for mask in (0o077, 0o027, 0o000):
+        with Tmp() as t:
+            inbox(t)
+            os.makedirs(t.p("db"))
+            old = os.umask(mask)
+            try:
+                r = svc("run", "--db", t.p("db", "svc.db"), "--inbox", t.p("in"),
+                        "--out", t.p("o", "p"), "--as-of", AS_OF, "--statements",
+                        "--quiet", "--summary", t.p("s.json"))
+            finally:
+                os.umask(old)
+            eq(r.code, 0, r)
+
+            def mode(*p):
+                return stat.S_IMODE(os.stat(t.p(*p)).st_mode)
+            want_file, want_dir = 0o666 & ~mask, 0o777 & ~mask
+            books = ["unclosed_calls_%s.xlsx" % AS_OF, "non_compensable_%s.xlsx" % AS_OF,
+                     "audit_%s.xlsx" % AS_OF]
+            for b in books:
+                eq(oct(mode("o", "p", b)), oct(want_file), "%s, umask %o" % (b, mask))
+            st = "statements_%s" % AS_OF
+            eq(oct(mode("o", "p", st)), oct(want_dir), "statements folder, umask %o" % mask)
+            for f in os.listdir(t.p("o", "p", st)):
+                eq(oct(mode("o", "p", st, f)), oct(want_file), "%s, umask %o" % (f, mask))
+            eq(oct(mode("o")), oct(want_dir), "--out's parent, umask %o" % mask)
+            eq(oct(mode("o", "p")), oct(want_dir), "--out, umask %o" % mask)
+            eq(oct(mode("s.json")), oct(want_file), "summary, umask %o" % mask)
+            if not ON_PG:
+                eq(oct(mode("db", "svc.db")), oct(0o644 & ~mask), "database, umask %o" % mask)
+                eq(oct(mode("db", "svc.db.lock")), oct(0o644 & ~mask), "lock, umask %o" % mask)
+
+
+main(globals())
