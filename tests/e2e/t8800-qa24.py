@@ -21,7 +21,14 @@ Guards (these held before this pass; they pin the decisions README
   and Pago Pago (-11) are on two different dates at every moment;
 - the files svcrecon makes follow the umask: workbooks, statements and
   the summary 0666 & ~umask, folders 0777 & ~umask, a SQLite database and
-  its lock 0644 & ~umask.
+  its lock 0644 & ~umask;
+- the inbox: the same files created in another order with other mtimes,
+  `import` + `report` instead of `run`, and the night split over two
+  nights give the same listings (the audit and the Changes differ by
+  design; Non-compensable's `New` column too);
+- these values (Excel's 1900 leap-year bug, 9999-12-31, 23:59:59, sums
+  of 0.1 + 0.2 h, 2.675 h) give the same cells on SQLite and PostgreSQL,
+  and after `copy` either way.
 """
 import datetime
 import json
@@ -33,8 +40,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SVCRECON, Tmp, check,  # noqa: E402
-                     cmd, eq, main, sha256, skip, svc)
+from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SVCRECON, Tmp, book_db,  # noqa: E402
+                     check, cmd, eq, explain_db, main, pg_uri, postgresql_only,
+                     schema_of, sha256, skip, svc)
+from xlsx_helpers import cells, same_cells  # noqa: E402
 
 AS_OF = "2026-03-12"
 
@@ -237,6 +246,117 @@ def test_files_made_follow_the_umask():
             if not ON_PG:
                 eq(oct(mode("db", "svc.db")), oct(0o644 & ~mask), "database, umask %o" % mask)
                 eq(oct(mode("db", "svc.db.lock")), oct(0o644 & ~mask), "lock, umask %o" % mask)
+
+
+NAMES = lambda db: [explain_db(db), book_db(db)]   # noqa: E731
+
+
+def listings(folder):
+    """The listing sheets a night's data decides, whatever came before:
+    Unclosed calls, Non-compensable without its New column (a comparison
+    with the previous report), Registration exceptions."""
+    got = {}
+    for book, sheet in (("unclosed_calls", "Unclosed calls"),
+                        ("non_compensable", "Non-compensable"),
+                        ("audit", "Registration exceptions")):
+        _, sheets = cells(os.path.join(folder, "%s_%s.xlsx" % (book, AS_OF)), [])
+        rows = sheets[sheet]
+        if "New" in rows[0]:
+            k = rows[0].index("New")
+            rows = [r[:k] + r[k + 1:] for r in rows]
+        got[sheet] = rows
+    return got
+
+
+def test_the_same_files_give_the_same_listings_however_delivered():
+    with Tmp() as t:
+        inbox(t)
+        t.write("in/dispatches_2.csv", DSP_HDR + "\n"
+                "X2,2026-03-11 08:00,iPF2,SI2,DI1,c2,1,p,OPEN\n"
+                "X6,2026-03-11 09:00,iPF9,SI9,DI1,c,1,p,OPEN\n")
+        names = sorted(os.listdir(t.p("in")))
+        r = svc("run", "--db", t.p("a.db"), "--inbox", t.p("in"), "--out", t.p("a"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        want = listings(t.p("a"))
+        check(len(want["Unclosed calls"]) > 4 and len(want["Non-compensable"]) > 4, want)
+        # Created in reverse order, the newest mtime on the first name.
+        for i, n in enumerate(reversed(names)):
+            with open(t.p("in", n), "rb") as f:
+                t.write("rev/" + n, f.read())
+            os.utime(t.p("rev", n), (1_000_000 + i, 1_000_000 + i))
+        r = svc("run", "--db", t.p("b.db"), "--inbox", t.p("rev"), "--out", t.p("b"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        eq(listings(t.p("b")), want, "created in reverse order, other mtimes")
+        # import (each kind, its files in byte order) then report.
+        for kind in ("registrations", "dispatches", "closeouts"):
+            r = svc("import", "--db", t.p("c.db"), "--kind", kind, "--quiet",
+                    *[t.p("in", n) for n in names if n.startswith(kind)])
+            eq(r.code, 0, r)
+        r = svc("report", "--db", t.p("c.db"), "--out", t.p("c"), "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        eq(listings(t.p("c")), want, "import + report")
+        # Two nights: the _1 files as of the day before, then all.
+        for n in names:
+            if n.endswith("_1.csv"):
+                with open(t.p("in", n), "rb") as f:
+                    t.write("two/" + n, f.read())
+        r = svc("run", "--db", t.p("d.db"), "--inbox", t.p("two"), "--out", t.p("d1"),
+                "--as-of", "2026-03-11", "--quiet")
+        eq(r.code, 0, r)
+        with open(t.p("in", "dispatches_2.csv"), "rb") as f:
+            t.write("two/dispatches_2.csv", f.read())
+        r = svc("run", "--db", t.p("d.db"), "--inbox", t.p("two"), "--out", t.p("d"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        eq(listings(t.p("d")), want, "over two nights")
+
+
+@postgresql_only("compares a SQLite database with a PostgreSQL one; the "
+                 "PostgreSQL pass has the cluster")
+def test_values_on_excels_edges_give_the_same_cells_on_both_back_ends():
+    with Tmp() as t:
+        inbox(t)
+        lite = t.p("lite.db")
+
+        def lite_run(*args):
+            return subprocess.run([SVCRECON] + list(args), capture_output=True,
+                                  text=True, env=dict(os.environ, TZ="UTC"), timeout=300)
+        p = lite_run("run", "--db", lite, "--inbox", t.p("in"), "--out", t.p("lite"),
+                     "--as-of", AS_OF, "--statements", "--quiet")
+        eq(p.returncode, 0, p.stderr)
+        r = svc("run", "--db", t.p("pg.db"), "--inbox", t.p("in"), "--out", t.p("pg"),
+                "--as-of", AS_OF, "--statements", "--quiet")
+        eq(r.code, 0, r)
+        lite_names = ["--db %s" % lite, lite]
+        check(same_cells(t.p("lite"), lite_names, t.p("pg"), NAMES(t.p("pg.db"))) > 500,
+              "cells compared")
+        # The sums: 0.1 + 0.2 h is 0.3 on each, 2.675 stays 2.675.
+        _, sheets = cells(t.p("pg", "non_compensable_%s.xlsx" % AS_OF), [])
+        by_dealer = {r[0]: r for r in sheets["Summary"] if r and r[0] in ("DI1", "DI2")}
+        eq(by_dealer["DI2"][3], 3.985, "DI2: 0.1 + 0.2 + 2.675 + 0.005 + 1.005 h")
+        eq(by_dealer["DI1"][3], 2.675, "DI1: the duplicate's 2.675 h")
+        # copy both ways, then the next day's report on each: the same cells.
+        p = lite_run("copy", "--from", lite, "--to", pg_uri(), "--to-schema",
+                     schema_of(t.p("copied.db")))
+        eq(p.returncode, 0, p.stderr)
+        back = t.p("back.db")
+        p = lite_run("copy", "--from", pg_uri(), "--from-schema", schema_of(t.p("pg.db")),
+                     "--to", back)
+        eq(p.returncode, 0, p.stderr)
+        p = lite_run("report", "--db", lite, "--out", t.p("lite2"), "--as-of",
+                     "2026-03-13", "--statements", "--quiet")
+        eq(p.returncode, 0, p.stderr)
+        for db, out in ((t.p("copied.db"), "copied"), (t.p("pg.db"), "pg2")):
+            r = svc("report", "--db", db, "--out", t.p(out), "--as-of", "2026-03-13",
+                    "--statements", "--quiet")
+            eq(r.code, 0, r)
+            same_cells(t.p("lite2"), lite_names, t.p(out), NAMES(db))
+        p = lite_run("report", "--db", back, "--out", t.p("back"), "--as-of",
+                     "2026-03-13", "--statements", "--quiet")
+        eq(p.returncode, 0, p.stderr)
+        same_cells(t.p("lite2"), lite_names, t.p("back"), ["--db %s" % back, back])
 
 
 main(globals())
