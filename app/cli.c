@@ -166,8 +166,8 @@ static bool set_date(const char *arg, char iso[11], int32_t *day)
 /* SPEC §3's default aging buckets: 0-7, 8-14, 15-30, 31-60, 61-90, 91+. */
 static void default_buckets(struct report_opts *r)
 {
-    static const int hi[] = {7, 14, 30, 60, 90};
-    r->n_buckets = 6;
+    static const int hi[] = REPORT_DEFAULT_BUCKET_HI;
+    r->n_buckets = (int)(sizeof hi / sizeof *hi) + 1;
     memcpy(r->bucket_hi, hi, sizeof hi);
 }
 

@@ -3,7 +3,13 @@
 (QA pass 24): an auditor must get the same workbooks from the same data,
 and a scheduler's environment is never the developer's.
 
-Defect, seen red before its fix:
+Defects, each seen red before its fix:
+- a report run with `--buckets 30,60` listed a call 108 days open under
+  "61+", and the About sheet's explain commands, "run on the same
+  database and as-of date", told "aging bucket 91+": they left out the
+  report's --buckets, so explain took the default ones. Now the commands
+  carry `--buckets LIST` when the report's are not the default (its
+  workbooks, and each dealer statement's About);
 - `svcrecon --help` / `--version` (and `COMMAND --help`) written to a
   stdout that cannot take it (`svcrecon --version > version.txt` on a full
   disk; here /dev/full) ended 0, silently, over an empty file; explain's
@@ -113,6 +119,44 @@ def locale_installed(name):
         return False
     finally:
         locale.setlocale(locale.LC_ALL, "C")
+
+
+def test_the_about_sheets_explain_commands_tell_the_workbooks_aging_bucket():
+    import shlex
+    with Tmp() as t:
+        inbox(t)
+        t.write("in/dispatches_2.csv", DSP_HDR + "\n"
+                "OLD,2025-11-24 10:05,iPF1,SI1,DI1,c,1,p,OPEN\n")
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--buckets", "30,60", "--statements", "--quiet")
+        eq(r.code, 0, r)
+        _, sheets = cells(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF), [])
+        listed = {row[0]: row for row in sheets["Unclosed calls"][1:]}
+        eq(list(listed["OLD"][2:4]), [108, "61+"], "OLD in the workbook")
+        books = ["unclosed_calls_%s.xlsx" % AS_OF, "non_compensable_%s.xlsx" % AS_OF,
+                 "audit_%s.xlsx" % AS_OF, "statements_%s/DI1.xlsx" % AS_OF]
+        for book in books:
+            _, sheets = cells(t.p("out", book), [])
+            commands = [row[1] for row in sheets["About"]
+                        if isinstance(row[1], str) and row[1].startswith("svcrecon explain")]
+            check(len(commands) >= 2, "%s: %s" % (book, commands))
+            for c in commands:
+                check(" --buckets 30,60 " in c, "%s: %s" % (book, c))
+            # The page's command, as an analyst pastes it, for the old call.
+            words = shlex.split(commands[0].replace("DISPATCH_ID", "OLD"))
+            p = subprocess.run([SVCRECON] + words[1:], capture_output=True, text=True,
+                               timeout=120)
+            eq(p.returncode, 0, "%s: %s" % (book, p.stderr))
+            check("unclosed, 108 days open, aging bucket 61+" in p.stdout,
+                  "%s: %s" % (book, p.stdout[-400:]))
+        # The default buckets: the commands as before, without --buckets.
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("plain"), "--as-of", AS_OF,
+                "--quiet")
+        eq(r.code, 0, r)
+        _, sheets = cells(t.p("plain", "unclosed_calls_%s.xlsx" % AS_OF), [])
+        commands = [row[1] for row in sheets["About"]
+                    if isinstance(row[1], str) and row[1].startswith("svcrecon explain")]
+        check(commands and not any("--buckets" in c for c in commands), commands)
 
 
 def test_help_and_version_to_a_full_stdout_are_73_never_0():
