@@ -10,6 +10,11 @@ Defects, each seen red before its fix:
   report's --buckets, so explain took the default ones. Now the commands
   carry `--buckets LIST` when the report's are not the default (its
   workbooks, and each dealer statement's About);
+- the run lock's holder line on SQLite said when the holder started in
+  its own local time without the zone ("held by pid 4242 on host since
+  2026-12-06 08:00:00", from a unit in Kiritimati, read by an analyst in
+  Pago Pago as 08:00 of their day); PostgreSQL's already said UTC. Now
+  "since 2026-12-05 18:00:00 UTC" on both;
 - `svcrecon --help` / `--version` (and `COMMAND --help`) written to a
   stdout that cannot take it (`svcrecon --version > version.txt` on a full
   disk; here /dev/full) ended 0, silently, over an empty file; explain's
@@ -48,7 +53,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SVCRECON, Tmp, book_db,  # noqa: E402
                      check, cmd, eq, explain_db, main, pg_uri, postgresql_only,
-                     schema_of, sha256, skip, svc)
+                     schema_of, sha256, skip, sqlite_only, svc)
 from xlsx_helpers import cells, same_cells  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -157,6 +162,46 @@ def test_the_about_sheets_explain_commands_tell_the_workbooks_aging_bucket():
         commands = [row[1] for row in sheets["About"]
                     if isinstance(row[1], str) and row[1].startswith("svcrecon explain")]
         check(commands and not any("--buckets" in c for c in commands), commands)
+
+
+@sqlite_only("the lock file's line; PostgreSQL's holder line, from the "
+             "server, already says UTC (tests/e2e/t4100)")
+def test_the_lock_holder_start_is_in_utc_whatever_either_tz():
+    import time
+    with Tmp() as t:
+        inbox(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        # The holder, in +14, pauses 10 s inside its report (test hook).
+        holder = subprocess.Popen(
+            [SVCRECON, "report", "--db", t.p("svc.db"), "--out", t.p("o2"), "--as-of",
+             AS_OF, "--quiet"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=dict(os.environ, TZ="Pacific/Kiritimati", SVCRECON_TEST_PAUSE="report"))
+        try:
+            deadline = time.time() + 30
+            while time.time() < deadline:
+                try:
+                    with open(t.p("svc.db.lock")) as f:
+                        if ("pid %d " % holder.pid) in f.read():
+                            break
+                except FileNotFoundError:
+                    pass
+                time.sleep(0.05)
+            r = svc("report", "--db", t.p("svc.db"), "--out", t.p("o3"), "--as-of", AS_OF,
+                    env={"TZ": "Pacific/Pago_Pago"})
+            now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        finally:
+            holder.kill()
+            holder.wait()
+        eq(r.code, 75, r)
+        m = re.search(r"held by pid %d on \S+ since (\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)"
+                      r"( UTC)?; try later" % holder.pid, r.err)
+        check(m, r.err)
+        eq(m.group(2), " UTC", "the zone named: %s" % r.err)
+        started = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S")
+        check(abs((now - started).total_seconds()) < 120,
+              "started %s, now %s UTC: %s" % (started, now, r.err))
 
 
 def test_help_and_version_to_a_full_stdout_are_73_never_0():
