@@ -65,7 +65,7 @@ BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd \
              postgresql python3-psycopg2 man-db
-TEST_LOCALES = de_DE.UTF-8     # t3030: a decimal-comma locale in the environment
+TEST_LOCALES = de_DE.UTF-8 tr_TR.UTF-8  # t3030, t8800: a decimal comma, a dotless i
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)
 test-deps:

@@ -4,6 +4,7 @@
 #include "app/cli.h"
 
 #include <csv.h>
+#include <errno.h>
 #include <ctype.h>
 #include <getopt.h>
 #include <signal.h>
@@ -135,6 +136,22 @@ static void print_version(void)
            LIBCSV_VERSION);
 }
 
+/* --help and --version end here: their text is the command's output, so a
+ * write that failed (`svcrecon --version > version.txt` on a full disk,
+ * stdout a file on a read-only mount) is said and is 73, as explain's
+ * output is -- never exit 0 over an empty or cut file (tests/e2e/t8800).
+ * A reader gone (`--help | head -1`) still ends quietly: SIGPIPE keeps its
+ * default until a command runs. */
+static int stdout_done(void)
+{
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    int e = errno;
+    fprintf(stderr, "svcrecon: standard output: write error: %s\n",
+            strerror(e));
+    return EX_CANTCREAT;
+}
+
 static bool set_date(const char *arg, char iso[11], int32_t *day)
 {
     struct parse_when w;
@@ -149,8 +166,8 @@ static bool set_date(const char *arg, char iso[11], int32_t *day)
 /* SPEC §3's default aging buckets: 0-7, 8-14, 15-30, 31-60, 61-90, 91+. */
 static void default_buckets(struct report_opts *r)
 {
-    static const int hi[] = {7, 14, 30, 60, 90};
-    r->n_buckets = 6;
+    static const int hi[] = REPORT_DEFAULT_BUCKET_HI;
+    r->n_buckets = (int)(sizeof hi / sizeof *hi) + 1;
     memcpy(r->bucket_hi, hi, sizeof hi);
 }
 
@@ -425,10 +442,10 @@ static int common_option(int c, char **argv, char as_of[11],
     case OPT_HELP:
         fputs(usage_text, stdout);
         fputs(help_text, stdout);
-        return 0;
+        return stdout_done();
     case OPT_VERSION:
         print_version();
-        return 0;
+        return stdout_done();
     case ':':
         return usage_error("option '%s' needs an argument", argv[optind - 1]);
     case '?':
@@ -794,11 +811,11 @@ int cli_main(int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_text, stdout);
         fputs(help_text, stdout);
-        return 0;
+        return stdout_done();
     }
     if (strcmp(argv[1], "--version") == 0) {
         print_version();
-        return 0;
+        return stdout_done();
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "explain") == 0)

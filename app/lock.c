@@ -167,10 +167,15 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
     char host[256] = "?", when[32], who[400];
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = '\0';
+    /* In UTC, said so, as PostgreSQL's holder line and every time svcrecon
+     * records: a local time without its zone, written by a run in one TZ
+     * (a unit in the system's zone, a container in UTC) and read by one in
+     * another (an analyst's terminal), told a start hours off
+     * (tests/e2e/t8800). */
     time_t t = time(NULL);
     struct tm tm;
-    localtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
     int n = snprintf(who, sizeof who, "pid %ld on %s since %s\n",
                      (long)getpid(), host, when);
     /* Written over the old line, then cut to length: the file is never

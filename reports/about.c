@@ -14,6 +14,7 @@
  * (an estimate by characters: a little room is left over, never short). */
 #include "reports/about.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,24 +291,48 @@ static int read_example(struct db *db, enum about_book book,
     return 0;
 }
 
+/* " --buckets 30,60" when the report's aging buckets are not the default
+ * ones, else "": explain takes the default, and without the report's own
+ * list it would tell another bucket than the workbook shows ("91+" for a
+ * call the workbook lists under "61+"; tests/e2e/t8800). */
+static void bucket_words(const struct report_opts *o, char *out, size_t size)
+{
+    static const int def[] = REPORT_DEFAULT_BUCKET_HI;
+    int n = o->n_buckets - 1;
+    bool same = n == (int)(sizeof def / sizeof *def);
+    for (int i = 0; same && i < n; i++)
+        same = o->bucket_hi[i] == def[i];
+    out[0] = '\0';
+    if (same || n < 0)
+        return;
+    size_t len = (size_t)snprintf(out, size, " --buckets ");
+    for (int i = 0; i < n && len < size; i++)
+        len += (size_t)snprintf(out + len, size - len, "%s%d", i ? "," : "",
+                                o->bucket_hi[i]);
+}
+
 /* The --db of the commands on the page, quoted for a shell, with the
- * --schema of the run when one was given (PostgreSQL); NULL when out of
- * memory. */
+ * --schema of the run when one was given (PostgreSQL) and its --buckets
+ * when they are not the default; NULL when out of memory. */
 static char *db_words(const struct report_opts *o)
 {
     char *db = shell_word(o->db_path ? o->db_path : "DB");
     char *schema = o->schema ? shell_word(o->schema) : NULL;
-    if (!db || !schema) {
+    char buckets[16 + 8 * REPORT_MAX_BUCKETS];
+    bucket_words(o, buckets, sizeof buckets);
+    if (!db || (o->schema && !schema)) {
+        free(db);
         free(schema);
-        return db;
+        return NULL;
     }
-    size_t n = strlen(db) + strlen(schema) + 16;
-    char *both = malloc(n);
-    if (both)
-        snprintf(both, n, "%s --schema %s", db, schema);
+    size_t n = strlen(db) + (schema ? strlen(schema) : 0) + strlen(buckets) + 16;
+    char *all = malloc(n);
+    if (all)
+        snprintf(all, n, "%s%s%s%s", db, schema ? " --schema " : "",
+                 schema ? schema : "", buckets);
     free(db);
     free(schema);
-    return both;
+    return all;
 }
 
 /* "How to trace a row", with the example's commands. */

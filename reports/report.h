@@ -17,6 +17,9 @@
 #include "reports/rules.h"
 
 #define REPORT_MAX_BUCKETS RULES_MAX_BUCKETS
+/* The aging buckets without --buckets (SPEC §3): 0-7, 8-14, 15-30, 31-60,
+ * 61-90, 91+, as upper bounds of all but the last, open one. */
+#define REPORT_DEFAULT_BUCKET_HI {7, 14, 30, 60, 90}
 
 struct report_opts {
     const char *out_dir;          /* created if missing */

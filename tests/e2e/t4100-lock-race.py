@@ -24,7 +24,7 @@ SHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
                     "faultshim.so")
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 HELD = re.compile(r"svcrecon: \S+: held by pid (\d+) on \S+ since "
-                  r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d; try later$")
+                  r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; try later$")
 # PostgreSQL's advisory lock names the holder's server process, and the
 # client's pid in its application name (lib/db_pg.c)
 if ON_PG:
