@@ -1054,7 +1054,7 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
             keep = true;
             for (int k = 0; k < REPORT_N && keep; k++) {
                 unsigned long long bytes;
-                keep = sha256_file(res->path[k], hex, &bytes) == 0 &&
+                keep = sha256_file(res->path[k], false, hex, &bytes) == 0 &&
                        strcmp(hex, db_column_text(q, 2 + k)) == 0;
             }
             unsigned long n;
