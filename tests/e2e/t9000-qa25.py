@@ -45,8 +45,9 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SCHEMA_VERSION,  # noqa: E402
-                     Tmp, book_digest, check, cmd, copy_db, eq, main, query,
-                     schema_version, settle, sha256, small_disk, sqlite_only, svc)
+                     Tmp, book_digest, check, cmd, connect, copy_db, eq, main, query,
+                     schema_version, settle, sha256, small_disk, snapshot, sqlite_only,
+                     svc)
 
 import openpyxl  # noqa: E402
 
@@ -289,10 +290,9 @@ def base():
     """One folder holding, in v3 .. v6, the old database of each version
     as its svcrecon wrote it (svc.db, with the inboxes and workbooks), and
     in fresh/ this svcrecon's database of the same files, the same
-    commands. The nights are a second apart: the version-5 upgrade places
-    a file in a night by wall-clock seconds (imported_at <= the report's
-    recorded_at; real nights are hours apart). Made once; each test
-    works on copies (copy_of)."""
+    commands, night after night with no pause (several may fall in one
+    wall-clock second: test_nights_of_one_second_keep_their_files). Made
+    once; each test works on copies (copy_of)."""
     global _base
     if _base is not None:
         return _base
@@ -308,8 +308,6 @@ def base():
             eq(p.returncode, want, "old v%d %s: %s" % (v, " ".join(args), p.stderr))
         r = svc(args[0], "--db", "svc.db", *args[1:], cwd=t.p("fresh"))
         eq(r.code, want, "new %s: %s" % (" ".join(args), r.err))
-        if args[0] in ("run", "report"):
-            time.sleep(1.05)
     for v in versions:
         eq(schema_version(t.p("v%d" % v, "svc.db")), v, "the old binary's schema version")
     _base = t
@@ -479,6 +477,169 @@ def upgrade_and_compare(version):
             r = svc("report", "--db", "copy.db", "--out", "c5", "--as-of", N5, cwd=t.path)
             eq(r.code, 0, r.err)
         same_books(f.p("c5"), o.p("c5"), "v%d copy" % version)
+
+
+def test_nights_of_one_second_keep_their_files():
+    """Defect (red before the fix): a version-3 or -4 database whose nights
+    were recorded within one wall-clock second -- a backfill replaying
+    nights with `import` then `report`, each well under a second on a small
+    night -- lost its nights' files at the upgrade. 005_delivery.sql placed
+    a file in a night by imported_at <= the report's recorded_at (both whole
+    seconds), so night 1's report took in night 2's files: after the
+    upgrade `report --as-of N2` listed "Files of the night 0" and its
+    rejected rows none (seen: Run sheet rows 0, fresh 3), and night 1 again
+    listed night 2's files. The report's own stamp (003_report_output.sql:
+    "files N last FILE_ID") names the last file it was made from. Here the
+    old release's timestamps are all set to one second (the tie a fast
+    backfill gives; the old binary's clock cannot be set from here)."""
+    for version in (3, 4):
+        if not applies(version):
+            continue
+        b = base()
+        with Tmp() as o, Tmp() as f:
+            copy_of(b.p("v%d" % version), o)
+            copy_of(b.p("fresh"), f)
+            con = connect(o.p("svc.db"))
+            for sql in ("UPDATE imported_file SET imported_at = '2026-03-05T01:00:00Z'",
+                        "UPDATE report_run SET recorded_at = '2026-03-05T01:00:00Z'"):
+                con.execute(sql)
+            con.commit()
+            con.close()
+            for as_of, out in ((N2, "s2"), (N1, "s1"), (N3, "s3")):
+                for t in (o, f):
+                    r = svc("report", "--db", "svc.db", "--out", out, "--as-of", as_of,
+                            cwd=t.path)
+                    eq(r.code, 0, r.err)
+                same_books(f.p(out), o.p(out), "v%d one second, %s" % (version, as_of),
+                           unwarned=version == 3 and as_of == N3)
+
+
+NEWER = "newer than this svcrecon understands"
+
+
+def test_newer_schema_refused_untouched():
+    """Guard (held before any change). A database of schema version 8 (one
+    this svcrecon does not know, set by hand) is refused by every command
+    with exit 65, naming both versions (README "Exit codes": "of a newer
+    schema"), and left as it was: no upgrade, no workbook, no row."""
+    b = base()
+    with Tmp() as t:
+        copy_of(b.p("fresh"), t)
+        db = t.p("svc.db")
+        con = connect(db)
+        con.execute("UPDATE schema_version SET version = 8" if ON_PG
+                    else "PRAGMA user_version = 8")
+        con.commit()
+        con.close()
+        before = snapshot(db)
+        raw = None if ON_PG else sha256(db)
+        for args in (["import", "--kind", "dispatches", "in4/dispatches_4.csv"],
+                     ["run", "--inbox", "in4", "--out", "n4", "--as-of", N4],
+                     ["report", "--out", "n3", "--as-of", N3],
+                     ["explain", "--as-of", N3, "D001"],
+                     ["explain", "--source", "dispatches_1.csv:2"]):
+            r = svc(args[0], "--db", "svc.db", *args[1:], cwd=t.path)
+            eq(r.code, 65, "%s on a version-8 database: %s" % (args[0], r.err))
+            check(NEWER in r.err and "8" in r.err and str(SCHEMA_VERSION) in r.err,
+                  "%s names the versions: %s" % (args[0], r.err))
+            eq(r.out, "", "%s: nothing on stdout" % args[0])
+        r = svc("copy", "--from", "svc.db", "--to", "copy.db", cwd=t.path)
+        eq(r.code, 65, "copy from a version-8 database: %s" % r.err)
+        check(not os.path.exists(t.p("n4")) or not os.listdir(t.p("n4")), "no workbook")
+        check(not os.path.exists(t.p("n3")) or not os.listdir(t.p("n3")), "no workbook")
+        eq(schema_version(db), 8, "the version is left")
+        eq(snapshot(db), before, "the database is untouched")
+        if raw:
+            eq(sha256(db), raw, "the file's bytes are untouched")
+
+
+def test_upgrade_killed_at_random():
+    """Guard (held before any change). The first command of this svcrecon
+    on a version-3 database (the upgrade computes the rule state for the
+    whole history, in one transaction; then the night's imports and
+    report) killed with SIGKILL at random moments: the database is at
+    version 3 and the old release still reports it, or fully upgraded;
+    the same command run again completes, and its workbooks are the fresh
+    database's. (SPEC §6: a kill at any point loses nothing.)"""
+    version = 3 if applies(3) else max(v for v in OLD if applies(v))
+    b = base()
+    step = ("run", "--inbox", "in4", "--out", "o4", "--as-of", N4, "--statements")
+    with Tmp() as f:
+        copy_of(b.p("fresh"), f)
+        for s in STEPS[:2]:
+            eq(svc(s[0], "--db", "svc.db", *s[1:], cwd=f.path).code, 0, s)
+        with Tmp() as t:
+            copy_of(b.p("v%d" % version), t)
+            start = time.time()
+            eq(svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path).code, 0, "clean")
+            full = time.time() - start
+        rnd = random.Random()
+        kept = 0
+        for attempt in range(4):
+            delay = rnd.uniform(0, full)
+            with Tmp() as t:
+                copy_of(b.p("v%d" % version), t)
+                p = subprocess.Popen(cmd(step[0], "--db", "svc.db", *step[1:], cwd=t.path),
+                                     cwd=t.path, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL,
+                                     env=dict(os.environ, TZ="UTC"))
+                time.sleep(delay)
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                settle()
+                what = "killed after %.3f s of %.3f s" % (delay, full)
+                v = schema_version(t.p("svc.db"))
+                check(v in (version, SCHEMA_VERSION), "%s: version %s" % (what, v))
+                if v == version:
+                    kept += 1
+                    q = old(version, "report", "--db", "svc.db", "--out", "k3",
+                            "--as-of", N3, cwd=t.path)
+                    eq(q.returncode, 0, "%s: the old release reports: %s" % (what, q.stderr))
+                shutil.rmtree(t.p("o4"), ignore_errors=True)
+                r = svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path)
+                eq(r.code, 0, "%s: run again: %s" % (what, r.err))
+                eq(schema_version(t.p("svc.db")), SCHEMA_VERSION, what)
+                same_books(f.p("o4"), t.p("o4"), what)
+        print("  (%d of 4 kills left version %d)" % (kept, version))
+
+
+@sqlite_only("a full disk under a SQLite file (a tmpfs)")
+def test_upgrade_on_a_full_disk():
+    """Guard (held before any change). The version-3 database on a disk
+    with room for it but not for the rule state its upgrade computes: the
+    first command of this svcrecon fails (73: a full database, README
+    "Exit codes"), the database file is as it was, at version 3; with room
+    again the old release still reports it, and the same command of this
+    svcrecon completes the upgrade and writes what the fresh database
+    gives."""
+    b = base()
+    with Tmp() as f:
+        copy_of(b.p("fresh"), f)
+        eq(svc("report", "--db", "svc.db", "--out", "r3", "--as-of", N3, cwd=f.path).code, 0)
+        with Tmp() as t:
+            copy_of(b.p("v3"), t)
+            size = os.path.getsize(t.p("svc.db"))
+            disk = t.p("disk")
+            with small_disk(disk, "%dk" % ((size + 48 * 1024) // 1024)):
+                shutil.copy(t.p("svc.db"), os.path.join(disk, "svc.db"))
+                raw = sha256(os.path.join(disk, "svc.db"))
+                r = svc("report", "--db", "disk/svc.db", "--out", "r3", "--as-of", N3,
+                        cwd=t.path)
+                eq(r.code, 73, "a full disk during the upgrade: %s" % r.err)
+                eq(schema_version(os.path.join(disk, "svc.db")), 3, "not upgraded")
+                eq(sha256(os.path.join(disk, "svc.db")), raw, "the file as it was")
+                m = subprocess.run(["mount", "-o", "remount,size=64m", disk],
+                                   capture_output=True, text=True)
+                eq(m.returncode, 0, m.stderr)
+                q = old(3, "report", "--db", "disk/svc.db", "--out", "k3", "--as-of", N3,
+                        cwd=t.path)
+                eq(q.returncode, 0, "the old release still reports: %s" % q.stderr)
+                shutil.rmtree(t.p("r3"), ignore_errors=True)
+                r = svc("report", "--db", "disk/svc.db", "--out", "r3", "--as-of", N3,
+                        cwd=t.path)
+                eq(r.code, 0, "with room again: %s" % r.err)
+                eq(schema_version(os.path.join(disk, "svc.db")), SCHEMA_VERSION, "upgraded")
+            same_books(f.p("r3"), t.p("r3"), "after a full disk", unwarned=True)
 
 
 def skip_pg(version):
