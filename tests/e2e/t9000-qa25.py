@@ -45,7 +45,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SCHEMA_VERSION,  # noqa: E402
-                     Tmp, book_digest, check, cmd, connect, copy_db, eq, main, query,
+                     Tmp, book_digest, check, cmd, connect, copy_db, eq, main, pg_uri, query,
+                     schema_of,
                      schema_version, settle, sha256, small_disk, snapshot, sqlite_only,
                      svc)
 
@@ -438,47 +439,88 @@ STEPS = [("report", "--out", "r3", "--as-of", N3),
          ("report", "--out", "r2", "--as-of", N2)]
 
 
+def write_sql(db, sql):
+    """Runs write SQL on database db, committed (query() autocommits on
+    PostgreSQL; sqlite3's module opens a transaction it does not commit)."""
+    if ON_PG:
+        query(db, sql)
+        return
+    con = connect(db)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+def copy_args(src, dst, cwd):
+    """copy's options for databases src and dst (SQLite paths; on the
+    PostgreSQL pass the schemas they stand for, as cmd() maps --db)."""
+    if not ON_PG:
+        return ["--from", src, "--to", dst]
+    return ["--from", pg_uri(), "--from-schema", schema_of(src, cwd),
+            "--to", pg_uri(), "--to-schema", schema_of(dst, cwd)]
+
+
 def out_of(step):
     return step[step.index("--out") + 1]
 
 
+_fresh = None
+
+
+def fresh():
+    """The fresh database taken through what each version's test does (the
+    same for every version, so done once): (folder, explain before, exit
+    codes of STEPS, explain after)."""
+    global _fresh
+    if _fresh is not None:
+        return _fresh
+    f = Tmp()
+    atexit.register(f.__exit__)
+    copy_of(base().p("fresh"), f)
+    before = explains(f, EXPLAIN_IDS, EXPLAIN_SRC, N3)
+    codes = [svc(s[0], "--db", "svc.db", *s[1:], cwd=f.path).code for s in STEPS]
+    after = explains(f, EXPLAIN_IDS, EXPLAIN_SRC, N5)
+    eq(svc("copy", *copy_args("svc.db", "copy.db", f.path), cwd=f.path).code, 0, "copy")
+    eq(svc("report", "--db", "copy.db", "--out", "c5", "--as-of", N5, cwd=f.path).code, 0)
+    _fresh = (f, before, codes, after)
+    return _fresh
+
+
 def upgrade_and_compare(version):
-    if not applies(version):
-        return skip_pg(version)
     b = base()
-    with Tmp() as o, Tmp() as f:
+    f, want_before, want_codes, want_after = fresh()
+    eq(want_codes, [0] * len(STEPS), "the fresh database's steps")
+    with Tmp() as o:
         copy_of(b.p("v%d" % version), o)
-        copy_of(b.p("fresh"), f)
         db = o.p("svc.db")
         # explain only reads: on the old database as it is.
-        same_explains(explains(o, EXPLAIN_IDS, EXPLAIN_SRC, N3),
-                      explains(f, EXPLAIN_IDS, EXPLAIN_SRC, N3), version,
+        same_explains(explains(o, EXPLAIN_IDS, EXPLAIN_SRC, N3), want_before, version,
                       "v%d, before the upgrade," % version)
         eq(schema_version(db), version, "explain did not upgrade")
-        r = svc("copy", "--from", "svc.db", "--to", "copy.db", cwd=o.path)
+        r = svc("copy", *copy_args("svc.db", "copy.db", o.path), cwd=o.path)
         eq(r.code, 65, "copy of a version-%d database: %s" % (version, r.err))
         check("import" in r.err, "copy says how to upgrade: %s" % r.err)
         eq(schema_version(db), version, "copy did not upgrade")
         # The last old night reported again, then two nights, an old one again.
-        for s in STEPS:
+        for s, want in zip(STEPS, want_codes):
             a = svc(s[0], "--db", "svc.db", *s[1:], cwd=o.path)
-            w = svc(s[0], "--db", "svc.db", *s[1:], cwd=f.path)
-            eq((a.code, w.code), (0, 0), "v%d %s: %s" % (version, " ".join(s), a.err))
+            eq(a.code, want, "v%d %s: %s" % (version, " ".join(s), a.err))
             eq(schema_version(db), SCHEMA_VERSION, "upgraded")
             same_books(f.p(out_of(s)), o.p(out_of(s)), "v%d %s" % (version, " ".join(s)),
                        unwarned=version == 3 and s[-1] == N3)
-        same_explains(explains(o, EXPLAIN_IDS, EXPLAIN_SRC, N5),
-                      explains(f, EXPLAIN_IDS, EXPLAIN_SRC, N5), version,
+        same_explains(explains(o, EXPLAIN_IDS, EXPLAIN_SRC, N5), want_after, version,
                       "v%d, upgraded," % version)
         # copy of the upgraded database: the same workbooks again.
-        for t in (o, f):
-            r = svc("copy", "--from", "svc.db", "--to", "copy.db", cwd=t.path)
-            eq(r.code, 0, "copy: %s" % r.err)
-            r = svc("report", "--db", "copy.db", "--out", "c5", "--as-of", N5, cwd=t.path)
-            eq(r.code, 0, r.err)
+        r = svc("copy", *copy_args("svc.db", "copy.db", o.path), cwd=o.path)
+        eq(r.code, 0, "copy: %s" % r.err)
+        r = svc("report", "--db", "copy.db", "--out", "c5", "--as-of", N5, cwd=o.path)
+        eq(r.code, 0, r.err)
         same_books(f.p("c5"), o.p("c5"), "v%d copy" % version)
 
 
+@sqlite_only("the releases of schema versions 3 and 4 had no PostgreSQL back end")
 def test_nights_of_one_second_keep_their_files():
     """Defect (red before the fix): a version-3 or -4 database whose nights
     were recorded within one wall-clock second -- a backfill replaying
@@ -493,18 +535,13 @@ def test_nights_of_one_second_keep_their_files():
     old release's timestamps are all set to one second (the tie a fast
     backfill gives; the old binary's clock cannot be set from here)."""
     for version in (3, 4):
-        if not applies(version):
-            continue
         b = base()
         with Tmp() as o, Tmp() as f:
             copy_of(b.p("v%d" % version), o)
             copy_of(b.p("fresh"), f)
-            con = connect(o.p("svc.db"))
             for sql in ("UPDATE imported_file SET imported_at = '2026-03-05T01:00:00Z'",
                         "UPDATE report_run SET recorded_at = '2026-03-05T01:00:00Z'"):
-                con.execute(sql)
-            con.commit()
-            con.close()
+                write_sql(o.p("svc.db"), sql)
             for as_of, out in ((N2, "s2"), (N1, "s1"), (N3, "s3")):
                 for t in (o, f):
                     r = svc("report", "--db", "svc.db", "--out", out, "--as-of", as_of,
@@ -526,11 +563,8 @@ def test_newer_schema_refused_untouched():
     with Tmp() as t:
         copy_of(b.p("fresh"), t)
         db = t.p("svc.db")
-        con = connect(db)
-        con.execute("UPDATE schema_version SET version = 8" if ON_PG
-                    else "PRAGMA user_version = 8")
-        con.commit()
-        con.close()
+        write_sql(db, "UPDATE schema_version SET version = 8" if ON_PG
+                  else "PRAGMA user_version = 8")
         before = snapshot(db)
         raw = None if ON_PG else sha256(db)
         for args in (["import", "--kind", "dispatches", "in4/dispatches_4.csv"],
@@ -543,7 +577,7 @@ def test_newer_schema_refused_untouched():
             check(NEWER in r.err and "8" in r.err and str(SCHEMA_VERSION) in r.err,
                   "%s names the versions: %s" % (args[0], r.err))
             eq(r.out, "", "%s: nothing on stdout" % args[0])
-        r = svc("copy", "--from", "svc.db", "--to", "copy.db", cwd=t.path)
+        r = svc("copy", *copy_args("svc.db", "copy.db", t.path), cwd=t.path)
         eq(r.code, 65, "copy from a version-8 database: %s" % r.err)
         check(not os.path.exists(t.p("n4")) or not os.listdir(t.p("n4")), "no workbook")
         check(not os.path.exists(t.p("n3")) or not os.listdir(t.p("n3")), "no workbook")
@@ -563,44 +597,41 @@ def test_upgrade_killed_at_random():
     database's. (SPEC §6: a kill at any point loses nothing.)"""
     version = 3 if applies(3) else max(v for v in OLD if applies(v))
     b = base()
-    step = ("run", "--inbox", "in4", "--out", "o4", "--as-of", N4, "--statements")
-    with Tmp() as f:
-        copy_of(b.p("fresh"), f)
-        for s in STEPS[:2]:
-            eq(svc(s[0], "--db", "svc.db", *s[1:], cwd=f.path).code, 0, s)
+    f = fresh()[0]              # its o4: the same night on the fresh database
+    step = STEPS[1]
+    with Tmp() as t:
+        copy_of(b.p("v%d" % version), t)
+        start = time.time()
+        eq(svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path).code, 0, "clean")
+        full = time.time() - start
+    rnd = random.Random()
+    kept = 0
+    for attempt in range(4):
+        delay = rnd.uniform(0, full)
         with Tmp() as t:
             copy_of(b.p("v%d" % version), t)
-            start = time.time()
-            eq(svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path).code, 0, "clean")
-            full = time.time() - start
-        rnd = random.Random()
-        kept = 0
-        for attempt in range(4):
-            delay = rnd.uniform(0, full)
-            with Tmp() as t:
-                copy_of(b.p("v%d" % version), t)
-                p = subprocess.Popen(cmd(step[0], "--db", "svc.db", *step[1:], cwd=t.path),
-                                     cwd=t.path, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL,
-                                     env=dict(os.environ, TZ="UTC"))
-                time.sleep(delay)
-                p.send_signal(signal.SIGKILL)
-                p.wait()
-                settle()
-                what = "killed after %.3f s of %.3f s" % (delay, full)
-                v = schema_version(t.p("svc.db"))
-                check(v in (version, SCHEMA_VERSION), "%s: version %s" % (what, v))
-                if v == version:
-                    kept += 1
-                    q = old(version, "report", "--db", "svc.db", "--out", "k3",
-                            "--as-of", N3, cwd=t.path)
-                    eq(q.returncode, 0, "%s: the old release reports: %s" % (what, q.stderr))
-                shutil.rmtree(t.p("o4"), ignore_errors=True)
-                r = svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path)
-                eq(r.code, 0, "%s: run again: %s" % (what, r.err))
-                eq(schema_version(t.p("svc.db")), SCHEMA_VERSION, what)
-                same_books(f.p("o4"), t.p("o4"), what)
-        print("  (%d of 4 kills left version %d)" % (kept, version))
+            p = subprocess.Popen(cmd(step[0], "--db", "svc.db", *step[1:], cwd=t.path),
+                                 cwd=t.path, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL,
+                                 env=dict(os.environ, TZ="UTC"))
+            time.sleep(delay)
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            settle()
+            what = "killed after %.3f s of %.3f s" % (delay, full)
+            v = schema_version(t.p("svc.db"))
+            check(v in (version, SCHEMA_VERSION), "%s: version %s" % (what, v))
+            if v == version:
+                kept += 1
+                q = old(version, "report", "--db", "svc.db", "--out", "k3",
+                        "--as-of", N3, cwd=t.path)
+                eq(q.returncode, 0, "%s: the old release reports: %s" % (what, q.stderr))
+            shutil.rmtree(t.p("o4"), ignore_errors=True)
+            r = svc(step[0], "--db", "svc.db", *step[1:], cwd=t.path)
+            eq(r.code, 0, "%s: run again: %s" % (what, r.err))
+            eq(schema_version(t.p("svc.db")), SCHEMA_VERSION, what)
+            same_books(f.p("o4"), t.p("o4"), what)
+    print("  (%d of 4 kills left version %d)" % (kept, version))
 
 
 @sqlite_only("a full disk under a SQLite file (a tmpfs)")
@@ -615,7 +646,10 @@ def test_upgrade_on_a_full_disk():
     b = base()
     with Tmp() as f:
         copy_of(b.p("fresh"), f)
-        eq(svc("report", "--db", "svc.db", "--out", "r3", "--as-of", N3, cwd=f.path).code, 0)
+        os.makedirs(f.p("disk"))          # named as the workbooks name it
+        os.rename(f.p("svc.db"), f.p("disk", "svc.db"))
+        eq(svc("report", "--db", "disk/svc.db", "--out", "r3", "--as-of", N3,
+               cwd=f.path).code, 0)
         with Tmp() as t:
             copy_of(b.p("v3"), t)
             size = os.path.getsize(t.p("svc.db"))
@@ -640,11 +674,6 @@ def test_upgrade_on_a_full_disk():
                 eq(r.code, 0, "with room again: %s" % r.err)
                 eq(schema_version(os.path.join(disk, "svc.db")), SCHEMA_VERSION, "upgraded")
             same_books(f.p("r3"), t.p("r3"), "after a full disk", unwarned=True)
-
-
-def skip_pg(version):
-    """Not a skip: the release of version `version` had no PostgreSQL."""
-    return None
 
 
 def _make_test(version):
