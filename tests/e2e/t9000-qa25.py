@@ -13,7 +13,8 @@ itself from the same files, given in the same order by the same commands:
 
 - `explain ID` and `explain --source FILE:LINE` on the old database as it
   is (explain only reads: it must not upgrade), then `copy` of it (refused,
-  65: not at this schema version, README "Exit codes"), then `report` of
+  65: not at this schema version, README "Exit codes"; its advice, an
+  `import` of a file it holds, upgrades it and copy then works), `report` of
   the last old night, two more nights by `run` (a re-delivered file, a
   late file, --statements), an old night reported again, `explain` again
   and `copy` of the upgraded database;
@@ -507,6 +508,14 @@ def upgrade_and_compare(version):
         eq(r.code, 65, "copy of a version-%d database: %s" % (version, r.err))
         check("import" in r.err, "copy says how to upgrade: %s" % r.err)
         eq(schema_version(db), version, "copy did not upgrade")
+        with Tmp() as a:    # its advice followed: import a file it holds, copy
+            copy_of(o.path, a)
+            r = svc("import", "--db", "svc.db", "--kind", "dispatches",
+                    "in1/dispatches_1.csv", cwd=a.path)
+            eq(r.code, 0, "import of a file it holds: %s" % r.err)
+            eq(schema_version(a.p("svc.db")), SCHEMA_VERSION, "import upgrades")
+            r = svc("copy", *copy_args("svc.db", "copy.db", a.path), cwd=a.path)
+            eq(r.code, 0, "copy once upgraded: %s" % r.err)
         # The last old night reported again, then two nights, an old one again.
         for s, want in zip(STEPS, want_codes):
             a = svc(s[0], "--db", "svc.db", *s[1:], cwd=o.path)
