@@ -148,8 +148,8 @@ DEALERS = [("A01", "Acme Imaging"), ("B02", "Bolt Repro"), ("C03", "Cato Print")
 
 
 def feeds(t, seed=25):
-    """Writes the five nights' inboxes in1..in5 (and N2's files for import);
-    returns the dispatch ids and the (file, line) pairs to explain."""
+    """Writes the five nights' inboxes in1..in5 (in2: N2's files, for
+    import)."""
     rnd = random.Random(seed)
     serials = ["SN%03d" % i for i in range(1, 41)]
     reg1, holders = [], {}
@@ -167,14 +167,12 @@ def feeds(t, seed=25):
         return "D%03d,%s %02d:%02d,%s,%s,%s,Cust %d,%05d,P%d,%s" % (
             n, day, 8 + n % 10, n % 60, model, s, prov, n, 10000 + n, n % 5, status)
 
-    ids = []
     dsp1 = []
     for n in range(1, 61):
         day = "2026-%02d-%02d" % ((2, 1 + n % 28) if n % 3 else (3, 1 + n % 2))
         s = rnd.choice(serials)
         prov = holders.get(s, "A01") if n % 7 else rnd.choice(["A01", "B02", ""])
         dsp1.append(dispatch(n, day, s, prov, model="iPF9400" if n % 17 == 3 else "iPF8400S"))
-        ids.append("D%03d" % n)
     dsp1.append("D061,2026-02-10 09:00,iPF8400S,SN001,A01,Cust,10001,P1,MAYBE")  # rejected
     dsp1.append(dispatch(5, "2026-02-06", "SN005", "B02"))   # rejected: key repeats line 6
     t.csv("in1/dispatches_1.csv", DSP_HDR, dsp1)
@@ -214,7 +212,6 @@ def feeds(t, seed=25):
     for n in range(62, 72):
         s = rnd.choice(serials)
         dsp2.append(dispatch(n, "2026-03-0%d" % (1 + n % 3), s, holders.get(s, "B02")))
-        ids.append("D%03d" % n)
     dsp2.append("D072,2026-03-02 25:00,iPF8400S,SN001,A01,Cust,1,P1,OPEN")  # rejected
     t.csv("in2/dispatches_2.csv", DSP_HDR, dsp2)
     clo2 = [closeout(cur["D001"][4] or "A01", "2026-03-02 09:00", "D001", cur["D001"][3],
@@ -239,7 +236,6 @@ def feeds(t, seed=25):
     t.csv("in3/dispatches_0.csv", DSP_HDR, [
         dispatch(11, "2026-02-01", cur["D011"][3], cur["D011"][4]),        # an older copy, late
         dispatch(73, "2026-03-04", "SN040", "E04")])
-    ids.append("D073")
     t.csv("in3/closeouts_3.csv", CLO_HDR, [
         closeout("E04", "2026-03-04 09:00", "D073", "SN040", "2026-03-04"),
         closeout(cur["D010"][4] or "A01", "2026-03-04 10:00", "D010", cur["D010"][3],
@@ -252,7 +248,6 @@ def feeds(t, seed=25):
         dispatch(12, "2026-02-09", cur["D012"][3], cur["D012"][4], "CANCELLED"),
         dispatch(74, "2026-03-05", "SN002", holders["SN002"]),
         "D075,2026-03-05 09:00,iPF8400S,,A01,Cust,1,P1,OPEN"])            # rejected
-    ids.append("D074")
     t.csv("in4/closeouts_4.csv", CLO_HDR, [
         closeout(holders["SN002"], "2026-03-05 12:00", "D074", "SN002", "2026-03-05"),
         closeout(cur["D012"][4] or "A01", "2026-03-05 12:00", "D012", cur["D012"][3],
@@ -263,13 +258,6 @@ def feeds(t, seed=25):
         closeout(cur["D020"][4] or "A01", "2026-03-06 09:00", "D020", cur["D020"][3],
                  "2026-03-06"),
         closeout("A01", "2026-03-06 10:00", "D001", cur["D001"][3], "2026-03-06")])
-    sources = ["registrations_1.csv:%d" % n for n in (2, 13, 36, 37)] + \
-        ["dispatches_1.csv:%d" % n for n in (2, 7, 30, 61, 62, 63)] + \
-        ["dispatches_2.csv:%d" % n for n in (2, 3, 15)] + \
-        ["closeouts_1.csv:%d" % n for n in (2, 5, 11, 42, 43, 44)] + \
-        ["closeouts_2.csv:%d" % n for n in (2, 3, 5)] + ["closeouts_bad.csv:0",
-                                                         "dispatches_0.csv:2"]
-    return ids + ["D061", "D072", "D999"], sources
 
 
 # The commands of nights 1-3 (the old binary on the old database, this
