@@ -552,6 +552,37 @@ def test_nights_of_one_second_keep_their_files():
                            unwarned=version == 3 and as_of == N3)
 
 
+def test_old_skips_and_unreadable_files_kept():
+    """Guard (held before any change). Releases of schema version 5 and 6
+    recorded every delivery: a file whose bytes were imported before
+    (skipped) and a file that could not be opened (66), delivered to an
+    old release after its last night, are in this svcrecon's audit of
+    that night and of the next one as in a fresh database's, with the
+    same exit codes. (Versions 3 and 4 did not record them: README "The
+    audit's night".)"""
+    extra = [(("import", "--kind", "dispatches", "in1/dispatches_1.csv"), 0),
+             (("import", "--kind", "closeouts", "in3/missing.csv"), 66),
+             (("report", "--out", "x3", "--as-of", N3), 0)]
+    after = [("report", "--out", "y3", "--as-of", N3), STEPS[1]]
+    b = base()
+    with Tmp() as f:
+        copy_of(b.p("fresh"), f)
+        for args, want in extra:
+            eq(svc(args[0], "--db", "svc.db", *args[1:], cwd=f.path).code, want, args)
+        for s in after:
+            eq(svc(s[0], "--db", "svc.db", *s[1:], cwd=f.path).code, 0, s)
+        for version in [v for v in sorted(OLD) if v >= 5 and applies(v)]:
+            with Tmp() as o:
+                copy_of(b.p("v%d" % version), o)
+                for args, want in extra:
+                    p = old(version, args[0], "--db", "svc.db", *args[1:], cwd=o.path)
+                    eq(p.returncode, want, "v%d %s: %s" % (version, args, p.stderr))
+                for s in after:
+                    r = svc(s[0], "--db", "svc.db", *s[1:], cwd=o.path)
+                    eq(r.code, 0, "v%d %s: %s" % (version, s, r.err))
+                    same_books(f.p(out_of(s)), o.p(out_of(s)), "v%d %s" % (version, s))
+
+
 NEWER = "newer than this svcrecon understands"
 
 
