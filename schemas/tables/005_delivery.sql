@@ -49,9 +49,21 @@ SELECT f.file_id, f.file_id, f.name, f.path, f.kind, f.sha256, f.size_bytes,
   FROM imported_file AS f
  ORDER BY f.file_id;
 
--- The last delivery each recorded report covered (see above).
+-- The last delivery each recorded report covered (see above): the last
+-- file its workbooks were made from, as its stamp names it
+-- (003_report_output.sql: "...; files N last FILE_ID; ..."; here
+-- delivery_id = file_id). A report with no stamp (a version-2 database's)
+-- takes the files imported by its wall-clock second -- which alone cannot
+-- tell a file imported in the same second after the report (a backfill of
+-- nights by import and report, each well under a second; qa25, t9000)
+-- from one before it.
 ALTER TABLE report_run ADD COLUMN delivered_upto INTEGER NOT NULL DEFAULT 0;
 UPDATE report_run
-   SET delivered_upto = (SELECT COALESCE(MAX(v.delivery_id), 0)
-                           FROM delivery AS v
-                          WHERE v.delivered_at <= report_run.recorded_at);
+   SET delivered_upto = COALESCE(
+       (SELECT MAX(v.delivery_id)
+          FROM report_output AS o, delivery AS v
+         WHERE o.as_of_day = report_run.as_of_day
+           AND o.stamp LIKE '%; files % last ' || v.delivery_id || ';%'),
+       (SELECT COALESCE(MAX(v.delivery_id), 0)
+          FROM delivery AS v
+         WHERE v.delivered_at <= report_run.recorded_at));
