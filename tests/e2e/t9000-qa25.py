@@ -31,8 +31,8 @@ and the next command completes the upgrade; a full disk during the
 upgrade (a small tmpfs, SQLite) leaves the old database as it was.
 
 The old binaries are built from `git` history (CI clones the repository
-with its history) with the plain flags, once per pass, cached under
-$SVCRECON_BUILD/old-COMMIT. Without the history the suite fails, saying
+with its history) with the plain flags, once, cached under
+build/old-COMMIT (one cache for every pass). Without the history the suite fails, saying
 so: it never passes without having run an old binary."""
 import atexit
 import os
@@ -53,7 +53,6 @@ from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SANITIZED, SCHEMA_V
 
 import openpyxl  # noqa: E402
 
-BUILD = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"))
 SCHEMA = re.compile(r"\bs_[0-9a-f]{20}\b")
 N1, N2, N3, N4, N5 = "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "2026-03-06"
 
@@ -108,9 +107,10 @@ def old_commits():
 
 def old_binary(version):
     """The svcrecon of the last commit of schema version `version`, built
-    once (plain flags) under $SVCRECON_BUILD/old-COMMIT."""
+    once (plain flags) under build/old-COMMIT: one cache for every pass
+    (plain, ASan, PostgreSQL), since the flags are the same."""
     c = old_commits()[version]
-    d = os.path.join(BUILD, "old-" + c)
+    d = os.path.join(ROOT, "build", "old-" + c)
     exe = os.path.join(d, "svcrecon")
     if os.path.exists(exe):
         return exe
