@@ -33,8 +33,12 @@ few seconds to run. Meanwhile:
   statements equal the uninterrupted night's and no temporary file is
   left in the output folder or beside the summary.
 
-Every case here is a guard: each passed against the code as it was when
-this pass began (main at ed245b9); no defect was found by them."""
+One defect, red before its fix: `explain` and `copy --from` while the
+first night's run makes its SQLite database (the file there, its schema
+not committed) said it was "not an svcrecon database", 65, instead of
+that nothing is in it yet, 66 (as `report`, and as both on PostgreSQL).
+The other cases are guards: each passed against the code as it was when
+this pass began (main at ed245b9)."""
 import json
 import os
 import random
@@ -48,7 +52,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SANITIZED, SVCRECON,  # noqa: E402
                      VALGRIND, Tmp, book_digest, check, cmd, eq, main, pg_uri, query,
-                     schema_of, settle, snapshot, svc, validate_summary)
+                     schema_of, settle, snapshot, sqlite_only, svc, validate_summary)
 
 AS_OF = "2026-03-12"
 # Big enough that a run takes seconds; smaller where each row costs more.
@@ -165,10 +169,10 @@ def held(db):
         return False
 
 
-def start_run(t, inbox="in", out="out", *extra):
+def start_run(t, inbox="in", out="out", *extra, env=None):
     return subprocess.Popen(cmd("run", "--db", t.p("svc.db"), "--inbox", t.p(inbox),
                                 "--out", t.p(out), "--as-of", AS_OF, "--quiet", *extra),
-                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=dict(ENV, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
 
 
@@ -203,16 +207,16 @@ def test_readers_during_a_run_see_one_committed_state():
         ids = explain_ids(make_inbox(t.p("in"), N))
         refs = references(t, ids)
         answers = {i: {refs[k][i]: k for k in range(len(refs))} for i in ids}
-        # The first night's database while the run makes it (the file
-        # there, its schema not committed): "not an svcrecon database
-        # (schema version 0); nothing was imported into it", 65, as README
-        # says of such a file -- no file of the night was committed yet.
-        unmade = (65, "svcrecon: %s: not an svcrecon database (schema version 0); "
-                      "nothing was imported into it\n" % t.p("svc.db"))
-        if not ON_PG:
-            for i in ids:
-                answers[i][unmade] = 0
         seen, reads, copies, reports = set(), 0, 0, 0
+        floor = 0           # the latest state a finished reader saw
+
+        def state(k, what):
+            """Readers one after another see the night only go forward."""
+            nonlocal floor
+            check(k >= floor, "%s saw the night after %d files, after a reader "
+                  "saw it after %d (seed %d)" % (what, k, floor, seed))
+            floor = k
+            seen.add(k)
         try:
             p = start_run(t)
             while p.poll() is None:
@@ -221,9 +225,14 @@ def test_readers_during_a_run_see_one_committed_state():
                 if what == "explain":
                     i = rnd.choice(ids)
                     got = explain(db_args(t.p("svc.db")), i)
-                    check(got in answers[i], "explain %s during the run answered what "
-                          "no committed state answers:\n%s\n(seed %d)" % (i, got[1], seed))
-                    seen.add(answers[i][got])
+                    # 66 is the state before the night: no database (SQLite:
+                    # the file there while the run makes it, its schema not
+                    # committed; before the fix 65, "not an svcrecon
+                    # database"); any other answer is one of refs'
+                    check(got in answers[i] or got[0] == 66,
+                          "explain %s during the run answered what no committed "
+                          "state answers:\n%s\n(seed %d)" % (i, got[1], seed))
+                    state(answers[i].get(got, 0), "explain")
                     reads += 1
                 elif what == "copy":
                     copies += 1
@@ -232,8 +241,9 @@ def test_readers_during_a_run_see_one_committed_state():
                            if ON_PG else ["--from", t.p("svc.db")])
                     c = subprocess.run([SVCRECON, "copy"] + src + ["--to", target, "--quiet"],
                                        capture_output=True, text=True, env=ENV)
-                    if c.returncode in (65, 66) and not seen - {0}:
-                        continue        # the database is not made yet
+                    if c.returncode == 66:
+                        state(0, "copy")    # the database is not made yet
+                        continue
                     eq(c.returncode, 0, "copy during the run: %s (seed %d)" % (c.stderr, seed))
                     lite = sqlite3.connect(target)
                     eq(lite.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
@@ -243,7 +253,7 @@ def test_readers_during_a_run_see_one_committed_state():
                         eq(explain(sqlite_args(target), i), refs[k][i],
                            "explain %s on a copy taken during the run, holding %d files "
                            "(seed %d)" % (i, k, seed))
-                    seen.add(k)
+                    state(k, "copy")
                 else:
                     reports += 1
                     out = t.p("elsewhere%d" % reports)
@@ -274,6 +284,51 @@ def test_readers_during_a_run_see_one_committed_state():
               "states seen (files loaded): %s" % (seed, reads, copies, reports, sorted(seen)))
 
 
+@sqlite_only("the file SQLite makes before the first night's schema is committed")
+def test_explain_and_copy_of_a_database_being_made_say_nothing_is_in_it_66():
+    """Defect, red before the fix: while the first night's run makes its
+    SQLite database, the file is there but its schema not committed (so
+    also a 0-byte file); `explain` run then said "not an svcrecon database
+    (schema version 0)", 65 -- README's code for a damaged or foreign
+    file -- and `copy --from` it "not an svcrecon database (it holds no
+    svcrecon schema)", 65, where the committed state is "no database"
+    (66, as `report` says of an empty file and as both say on PostgreSQL
+    of a schema whose tables are not committed yet). The test of the
+    readers above saw it at random. Now 66, "holds no svcrecon tables
+    (nothing was imported into it)"; a file of another program (a table,
+    version 0) is still 65."""
+    with Tmp() as t:
+        open(t.p("svc.db"), "w").close()
+        r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "C1")
+        eq(r.code, 66, r)
+        check("holds no svcrecon tables (nothing was imported into it)" in r.err, r.err)
+        r = svc("copy", "--from", t.p("svc.db"), "--to", t.p("copy.db"))
+        eq(r.code, 66, r)
+        check("holds no svcrecon tables" in r.err, r.err)
+        check(not os.path.exists(t.p("copy.db")), "nothing copied")
+        # the database being made: an uncommitted schema (a writer inside
+        # BEGIN IMMEDIATE, in WAL mode as svcrecon makes it)
+        os.remove(t.p("svc.db"))
+        w = sqlite3.connect(t.p("svc.db"), isolation_level=None)
+        w.execute("PRAGMA journal_mode=WAL")
+        w.execute("BEGIN IMMEDIATE")
+        w.execute("CREATE TABLE dispatch (dispatch_id TEXT)")
+        w.execute("PRAGMA user_version = 7")
+        r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "C1")
+        eq(r.code, 66, r)
+        r = svc("copy", "--from", t.p("svc.db"), "--to", t.p("copy.db"))
+        eq(r.code, 66, r)
+        w.execute("ROLLBACK")
+        # another program's file stays 65
+        w.execute("CREATE TABLE other (a)")
+        w.close()
+        r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "C1")
+        eq(r.code, 65, r)
+        check("not an svcrecon database" in r.err, r.err)
+        r = svc("copy", "--from", t.p("svc.db"), "--to", t.p("copy.db"))
+        eq(r.code, 65, r)
+
+
 def test_a_second_run_import_or_report_during_a_run_gets_75_and_changes_nothing():
     """Guard (green from the start): the cron job started twice, an
     operator's import of a new file and a report, while a run holds the
@@ -284,7 +339,9 @@ def test_a_second_run_import_or_report_during_a_run_gets_75_and_changes_nothing(
         make_inbox(t.p("in"), N)
         t.csv("in2/dispatches_9.csv", DSP_HDR,
               ["Z0000001,2026-03-10 09:00,iPF8400S,SN000001,D1,Late,10001,P1,OPEN"])
-        p = start_run(t, "in", "out", "--statements")
+        # the first run pauses 10 s inside its report's transaction (a test
+        # hook), so that it holds the lock while the others start
+        p = start_run(t, "in", "out", "--statements", env={"SVCRECON_TEST_PAUSE": "report"})
         try:
             wait_held(t, p)
             second = [
