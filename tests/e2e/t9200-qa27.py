@@ -33,10 +33,13 @@ few seconds to run. Meanwhile:
   statements equal the uninterrupted night's and no temporary file is
   left in the output folder or beside the summary.
 
-One defect, red before its fix: `explain` and `copy --from` while the
-first night's run makes its SQLite database (the file there, its schema
-not committed) said it was "not an svcrecon database", 65, instead of
-that nothing is in it yet, 66 (as `report`, and as both on PostgreSQL).
+Two defects, red before their fixes: `explain` and `copy --from` while
+the first night's run makes its SQLite database (the file there, its
+schema not committed) said it was "not an svcrecon database", 65,
+instead of that nothing is in it yet, 66 (as `report`, and as both on
+PostgreSQL); and commands started at once with the same --summary FILE
+clobbered each other's FILE.tmp ("cannot write summary: No such file or
+directory").
 The other cases are guards: each passed against the code as it was when
 this pass began (main at ed245b9)."""
 import json
@@ -402,6 +405,41 @@ def test_a_second_run_import_or_report_during_a_run_gets_75_and_changes_nothing(
         eq({n: book_digest(x) for n, x in files_of(t.p("again")).items()},
            {n: book_digest(x) for n, x in got.items()},
            "the first run's workbooks and statements are a report of its database")
+
+
+def test_commands_sharing_one_summary_file_never_clobber_it():
+    """Defect, red before the fix: commands given the same --summary FILE
+    at once (the cron job started twice, a run and an operator's import)
+    shared its temporary FILE.tmp: one's unlink and open fell between
+    another's open and rename, which failed -- "cannot write summary: No
+    such file or directory" (seen in 2 rounds of 5 of 30 imports at once)
+    -- or renamed the other's half-written file into place; a start whose
+    rename failed removed the summary. Now the writers of one folder's
+    summaries take turns (app/run_summary.c, folder_lock). Each of 30
+    starts at once, rounds on new databases: exit 0 or 75, no "cannot
+    write summary", and what is left is one whole summary (a command's
+    outcome: ok or busy) and no FILE.tmp."""
+    rounds = 3 if SANITIZED or VALGRIND or ON_PG else 8
+    with Tmp() as t:
+        csv = t.csv("d.csv", DSP_HDR, ["C1,2026-03-08 09:30,m,s,D1,,,,"])
+        bad = []
+        for r in range(rounds):
+            db = t.p("svc%d.db" % r)
+            procs = [subprocess.Popen(cmd("import", "--db", db, "--kind", "dispatches",
+                                          "--quiet", "--summary", t.p("s.json"), csv),
+                                      env=ENV, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.PIPE, text=True)
+                     for _ in range(30)]
+            for p in procs:
+                err = p.communicate(timeout=300)[1]
+                check(p.returncode in (0, 75), "exit %d: %s" % (p.returncode, err))
+                if re.search(r"cannot (write|create) summary", err):
+                    bad.append("round %d: %s" % (r, err.strip()))
+            s = validate_summary(t.p("s.json"))
+            check(s["status"] in ("ok", "busy"), "the summary left: %s" % s["status"])
+            eq(sorted(os.listdir(t.path)), sorted(["d.csv", "s.json"] + [
+                n for n in os.listdir(t.path) if n.startswith("svc")]), "FILE.tmp left")
+        eq(bad, [], "a command could not write its summary")
 
 
 def run_args(t):
