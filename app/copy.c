@@ -114,13 +114,11 @@ static int check_source_version(struct copy *c, struct diag *d)
 {
     int version;
     const char *shown = c->o->from_shown;
-    if (db_schema_version(c->from, &version, d) != 0)
+    if (db_reader_version(c->from, &version, shown, "nothing to copy",
+                          d) != 0)
         return -1;
     if (version == DB_SCHEMA_VERSION)
         return 0;
-    if (version == 0)
-        return diag_set(d, EX_DATAERR, shown, 0, "not an svcrecon database "
-                        "(it holds no svcrecon schema); nothing to copy");
     return diag_set(d, EX_DATAERR, shown, 0, "database schema version %d; "
                     "copy needs version %d: upgrade it first with this "
                     "svcrecon's import (svcrecon import --db DB --kind KIND "

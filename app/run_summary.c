@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -419,6 +420,47 @@ static FILE *open_tmp(const char *tmp)
     return f;
 }
 
+/* Two commands given the same --summary FILE (the cron job started twice,
+ * a run and an operator's import) share FILE.tmp: one's unlink and open
+ * came between the other's open and rename, which then renamed the
+ * other's half-written file into place, or failed ("cannot write
+ * summary: No such file or directory"), and a run's start then removed
+ * the summary (tests/e2e/t9200). The writers of summaries in one folder
+ * take turns: an exclusive flock(2) on the folder, held from the unlink
+ * to the rename (a few kilobytes), dropped by the kernel if the holder
+ * dies. A folder that cannot be opened or locked (no read permission, a
+ * file system without flock) is written as before. Returns the fd to
+ * give to folder_unlock, or -1. */
+static int folder_lock(const char *dest)
+{
+    char dir[4200];
+    const char *slash = strrchr(dest, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else if (slash == dest)
+        snprintf(dir, sizeof dir, "/");
+    else if ((size_t)(slash - dest) < sizeof dir)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - dest), dest);
+    else
+        return -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+static void folder_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd);       /* drops the flock */
+}
+
 int run_summary_write(const struct run_record *s)
 {
     const char *path = s->o->summary_path;
@@ -436,6 +478,7 @@ int run_summary_write(const struct run_record *s)
     const char *dest = target ? target : path;
     rc = EX_CANTCREAT;
     FILE *f = NULL;
+    int turn = folder_lock(dest);
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
                 "long\n", path);
@@ -456,6 +499,7 @@ int run_summary_write(const struct run_record *s)
             rc = 0;
         }
     }
+    folder_unlock(turn);
     free(target);
     return rc;
 }
@@ -471,6 +515,7 @@ void run_summary_running(const struct run_record *s)
     char *target = summary_path_link_target(path);
     const char *dest = target ? target : path;
     FILE *f = NULL;
+    int turn = folder_lock(dest);
     bool ok = (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp
               && (f = open_tmp(tmp)) != NULL;
     if (ok && (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0)) {
@@ -483,6 +528,7 @@ void run_summary_running(const struct run_record *s)
      * does if it cannot write either (removing a file takes no space). */
     if (!ok)
         unlink(dest);
+    folder_unlock(turn);
     free(target);
 }
 

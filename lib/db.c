@@ -38,13 +38,10 @@ int db_refuse_newer(const char *path, int version, struct diag *d)
                     DB_SCHEMA_VERSION);
 }
 
-/* A database at version 0 that already holds a table or view is another
- * program's (a SQLite file of another application, a PostgreSQL schema
- * such as public holding its tables): svcrecon's first migration would
- * fail on a name both use ("relation "dispatch" already exists", 70) or
- * mix its tables with the other's. 65, naming one of them (README "Exit
- * codes": not an svcrecon database). */
-static int refuse_foreign(struct db *db, struct diag *d)
+/* The first table or view of the database (its schema on PostgreSQL) in
+ * name order, into name; "" when it holds none. */
+static int first_table(struct db *db, char *name, size_t size,
+                       struct diag *d)
 {
     const char *sql = db_kind(db) == DB_POSTGRES
         ? "SELECT c.relname FROM pg_class AS c JOIN pg_namespace AS n "
@@ -53,22 +50,58 @@ static int refuse_foreign(struct db *db, struct diag *d)
         : "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
           "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY 1 LIMIT 1";
     struct db_stmt *q;
-    char name[128] = "";
+    name[0] = '\0';
     if (db_prepare(db, sql, &q, d, "looking for other tables") != 0)
         return -1;
     int rc = db_step(q, d, "looking for other tables");
     if (rc == DB_ROW)
-        snprintf(name, sizeof name, "%s", db_column_text(q, 0));
+        snprintf(name, size, "%s", db_column_text(q, 0));
     db_finalize(q);
-    if (rc < 0)
+    return rc < 0 ? -1 : 0;
+}
+
+/* A database at version 0 that already holds a table or view is another
+ * program's (a SQLite file of another application, a PostgreSQL schema
+ * such as public holding its tables): svcrecon's first migration would
+ * fail on a name both use ("relation "dispatch" already exists", 70) or
+ * mix its tables with the other's. 65, naming one of them (README "Exit
+ * codes": not an svcrecon database). */
+static int refuse_foreign(struct db *db, struct diag *d)
+{
+    char name[128];
+    if (first_table(db, name, sizeof name, d) != 0)
         return -1;
-    if (rc != DB_ROW)
+    if (!name[0])
         return 0;
     return diag_set(d, EX_DATAERR, db_display_name(db), 0,
                     "not an svcrecon database: it holds another program's "
                     "tables (e.g. '%s') and no svcrecon schema; name a new "
                     "database file, or on PostgreSQL a new or empty schema "
                     "(--schema)", name);
+}
+
+int db_reader_version(struct db *db, int *version, const char *shown,
+                      const char *what, struct diag *d)
+{
+    char name[128];
+    if (db_schema_version(db, version, d) != 0)
+        return -1;
+    if (*version != 0)
+        return 0;
+    if (first_table(db, name, sizeof name, d) != 0)
+        return -1;
+    if (!name[0])
+        return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: it "
+                        "holds no svcrecon tables (nothing was imported "
+                        "into it)");
+    /* Tables, read after the version: a first import may have committed
+     * its schema in between (its version with it). */
+    if (db_schema_version(db, version, d) != 0)
+        return -1;
+    if (*version != 0)
+        return 0;
+    return diag_set(d, EX_DATAERR, shown, 0, "not an svcrecon database "
+                    "(schema version 0); %s", what);
 }
 
 int db_migrate(struct db *db, struct diag *d)

@@ -99,13 +99,8 @@ static int open_db(struct ex *x)
                 x->d) != 0)
         return -1;
     int version;
-    if (db_schema_version(x->db, &version, x->d) != 0)
-        return -1;
-    if (version == 0)
-        return diag_set(x->d, EX_DATAERR, path, 0,
-                        "not an svcrecon database (schema version 0); "
-                        "nothing was imported into it");
-    return 0;
+    return db_reader_version(x->db, &version, path,
+                             "nothing was imported into it", x->d);
 }
 
 /* SPEC §5: without --as-of, the as-of date of the latest recorded report
