@@ -37,6 +37,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -660,6 +661,33 @@ def joined_details(reasons):
     return "; ".join(x["detail"] for x in reasons)
 
 
+def audits_named(err):
+    """{(file, line): as-of date} of the audit workbooks explain's message
+    names for the rejected rows it lists (README "Rejected rows naming a
+    call")."""
+    out, at = {}, None
+    for ln in err.splitlines():
+        m = re.match(r"svcrecon:   (\S+):(\d+)(?: \(SHA-256 \w+\))?  rejected", ln)
+        if m:
+            at = (m.group(1), int(m.group(2)))
+        m = re.search(r"listed under Rejected rows in audit_(\d{4}-\d\d-\d\d)\.xlsx", ln)
+        if m and at:
+            out.setdefault(at, set()).add(m.group(1))
+    return out
+
+
+AUDITS = {}         # as-of -> {(file, line, sha)} its audit workbook lists
+
+
+def audit_lists(as_of, key):
+    """Whether the audit workbook as of as_of (the latest written of that
+    date) lists rejected row key. Which of the audits listing a row explain
+    names is README's decision ("Rejected rows naming a call": a `run`'s
+    file its run's date, an `import`ed one the first recorded report whose
+    night took it in); an auditor needs the named one to list it."""
+    return key in AUDITS.get(as_of, ())
+
+
 def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
     """Every row of every listing of the report as of as_of against explain
     and the oracle; every id of the history against explain. Returns how
@@ -753,6 +781,7 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
                                             for f in files))
         eq(sorted((r["File"], r["Line"], r["File SHA-256"]) for r in lst["rejected"]), want,
            "the night's rejected rows " + what)
+    AUDITS[as_of] = {(r["File"], r["Line"], r["File SHA-256"]) for r in lst["rejected"]}
     for row in lst["rejected"]:
         path = paths[row["File SHA-256"]]
         res = source(ex, as_of, bounds, row["File"], row["Line"], path)
@@ -771,9 +800,10 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
             eq(len(mine), 1, "rejected row %s:%s in the story of %s" % (
                 row["File"], row["Line"], did))
             eq(mine[0]["reason"], row["Reason"], "its reason")
-            if audit_night is not None:
-                eq(mine[0]["audit_as_of"], as_of, "the audit listing %s:%s" % (
-                    row["File"], row["Line"]))
+            check(audit_lists(mine[0]["audit_as_of"],
+                              (row["File"], row["Line"], row["File SHA-256"])),
+                  "the audit named for %s:%s, %s, lists it" % (row["File"], row["Line"],
+                                                               mine[0]["audit_as_of"]))
         n += 1
     # -- every id of the history: listed or not, explain says why
     listed_u = {r["Dispatch ID"] for r in lst["unclosed"]}
@@ -807,8 +837,13 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
             eq((r.code, r.out), (65, ""), "explain of %r, never loaded" % did)
             check("not found" in r.err, r.err)
             names = [k for k, v in rej.items() if v == did]
-            for f, line, _ in names:
+            named = audits_named(r.err)
+            for f, line, sha in names:
                 check("%s:%d" % (f, line) in r.err, "%s:%d named: %s" % (f, line, r.err))
+                if any(audit_lists(a, (f, line, sha)) for a in AUDITS):
+                    eq(len(named.get((f, line), ())), 1, "one audit named: " + r.err)
+                    check(audit_lists(min(named[(f, line)]), (f, line, sha)),
+                          "the audit named for %s:%d lists it: %s" % (f, line, r.err))
             if names:
                 check("rejected rows name it" in r.err or "rejected row names it" in r.err,
                       r.err)
@@ -886,6 +921,7 @@ def test_explain_and_the_listings_agree_over_seeded_histories():
         with Tmp() as t:
             db = t.p("svc.db")
             total, oracles = [0], []
+            AUDITS.clear()
 
             def after(files, out, as_of, bounds, from_, night):
                 ex = Explain(db)        # a new cache: the database has grown
