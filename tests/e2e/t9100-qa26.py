@@ -718,6 +718,10 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
                 None), "explain %s %s" % (did, what))
             eq(s["current_version"], {"file": row["Source file"], "line": row["Source line"]},
                "current version of %s %s" % (did, what))
+            cur = [v for v in s["versions"] if v["current"]]
+            eq([(v["file"], v["line"], v["provider_id"]) for v in cur],
+               [(row["Source file"], row["Source line"], row["Provider"] or "")],
+               "the provider of %s %s" % (did, what))
         n += 1
     # -- Non-compensable: the oracle's rows; explain tells each the same
     got = sorted((r["Source file"], r["Source line"], r["Source SHA-256"], r["Dealer"],
@@ -940,7 +944,8 @@ def test_explain_without_as_of_tells_the_latest_reports_date():
     """Guard: explain without --as-of (SPEC §5) takes the as-of date of
     the latest recorded report (README: the latest as-of date, here the
     last night's, though an earlier night was re-reported after it) and
-    tells the same as with that --as-of, for every id."""
+    tells the same as with that --as-of, for every id; with no report
+    recorded, today's date, said on stderr and as as_of_basis "today"."""
     with Tmp() as t:
         db = t.p("svc.db")
         h, reports = play(t, 2603, db)
@@ -956,6 +961,21 @@ def test_explain_without_as_of_tells_the_latest_reports_date():
             eq(doc, want, "explain %s without --as-of" % did)
             eq(doc["results"][0]["dispatch"]["standing"]["state"], o["standing"][did]["state"],
                did)
+    # no report recorded: today's date (TZ=UTC here), and it says so
+    with Tmp() as t:
+        h = History(2603)
+        f = [f for f in h.files if f["kind"] == "dispatches"][0]
+        path = t.p(f["name"])
+        write_file(h.rng, path, DSP_COLS, f["rows"])
+        eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", "--quiet", path).code,
+           0, "import")
+        did = [r["dispatch_id"] for r in f["rows"] if r["bad"] is None][0]
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        r = svc("explain", "--db", t.p("svc.db"), "--json", did)
+        doc = json.loads(r.out)
+        eq((r.code, doc["as_of"], doc["as_of_basis"]), (0, today, "today"), r.err)
+        r = svc("explain", "--db", t.p("svc.db"), did)
+        check(today in r.err and r.code == 0, r)
 
 
 
