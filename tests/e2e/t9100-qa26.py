@@ -102,6 +102,8 @@ def spell(rng, s):
         return s.lower()
     if r < 0.3 and len(s) > 3:
         return s[:3] + "-" + s[3:]
+    if r < 0.35 and len(s) > 3:
+        return s[:3] + " " + s[3:]
     return s
 
 
@@ -313,7 +315,7 @@ class History:
                        serial_number=serial, model=rng.choice(MODELS + [""]),
                        completed_on=fmt_date(rng, comp) if rng.random() > 0.07 else "",
                        technician="Tech %d" % i if rng.random() > 0.08 else "",
-                       labor_hours=rng.choice(["1.5", "0.25", "2", "8", "0", "", "3.75"]),
+                       labor_hours=rng.choice(["1.5", "0.25", "2", "8", "0", "", "3.75", "0.00"]),
                        resolution_code="R" if rng.random() > 0.08 else "",
                        parts=rng.choice(["", "Ink tube set", "=HYPERLINK(\"x\")"]),
                        bad=None, _sub=sub)
@@ -389,8 +391,12 @@ def write_file(rng, path, cols, rows):
         text = ",".join(csv_field(r[c]) for c in cols)
         out.append(text)
         line += text.count("\n") + 1
-    with open(path, "w", newline="") as f:
-        f.write("\n".join(out) + "\n")
+    # CRLF line ends (a break inside quotes too) and a byte-order mark,
+    # sometimes (SPEC §2)
+    eol = "\r\n" if rng.random() < 0.3 else "\n"
+    text = "\n".join(out) + "\n"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        f.write(("\ufeff" if rng.random() < 0.15 else "") + text.replace("\n", eol))
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()[:12]
 
@@ -794,7 +800,9 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
         by_path = source(ex, as_of, bounds, path, row["Line"], path)
         eq(by_path, res, "explain --source %s:%s" % (path, row["Line"]))
         rr = res["rejected_row"] if "rejected_row" in res else res
-        eq((rr["reason"], rr["raw"]), (row["Reason"], row["Raw record"]),
+        # the workbook writes a line break as LF (SPEC §4), the database
+        # keeps the bytes as received
+        eq((rr["reason"], rr["raw"].replace("\r\n", "\n")), (row["Reason"], row["Raw record"]),
            "rejected %s:%s" % (row["File"], row["Line"]))
         did = rej[(row["File"], row["Line"], row["File SHA-256"])]
         if did and did in o["disp"]:
