@@ -120,9 +120,7 @@ class History:
         self.serial_list = sorted(self.serials)
         self.dispatches = {}     # id -> latest generated version (dict) for the generator
         self.next_id = 100
-        self.used_keys = set()
         self.rejected_only = []
-        self.unknown_ids = []
         self.build()
 
     def new_id(self):
@@ -226,7 +224,8 @@ class History:
         if n == 1:
             # on the day a registration ends (not active), and the day one
             # begins (active)
-            for s, day in ((self.serial_list[0], "2026-03-03"), (self.serial_list[3], "2026-03-04")):
+            for s, day in ((self.serial_list[0], "2026-03-03"),
+                           (self.serial_list[3], "2026-03-04")):
                 did = self.new_id()
                 dt = datetime.datetime.combine(d(day), datetime.time(7, 5))
                 v = dict(dispatch_id=did, dispatched_at=fmt_dt(rng, dt),
@@ -270,9 +269,6 @@ class History:
         self.rejected_only.append(only)
         rows.append(dict(rows[2], dispatch_id=only, dispatched_at="2026-02-30 10:00",
                          bad="date"))
-        for r in rows:
-            if r["bad"] is None:
-                r.pop("_tmp", None)
         return rows
 
     def closeout_file(self, n, end, count, late=False):
@@ -289,7 +285,6 @@ class History:
                 v = self.dispatches[did]
             elif r < 0.86:
                 did, v = "U%03d" % rng.randrange(1000), None
-                self.unknown_ids.append(did)
             elif r < 0.93:
                 did, v = "", None
             else:
@@ -438,7 +433,8 @@ def oracle(files, as_of, bounds, from_=None):
     regs, dsp, clo = {}, {}, {}
     for seq, f, r in rows:
         if f["kind"] == "registrations":
-            regs[(r["dealer_id"], norm(r["serial_number"]), parse_date(r["registered_on"]))] = (f, r)
+            key = (r["dealer_id"], norm(r["serial_number"]), parse_date(r["registered_on"]))
+            regs[key] = (f, r)
         elif f["kind"] == "dispatches":
             dsp[r["dispatch_id"]] = (seq, f, r)
         else:
