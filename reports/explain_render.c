@@ -85,22 +85,44 @@ static const struct { int q, file_col, tag_col; } loc_tags[] = {
     {Q_SERIAL,    SD_FILE,    SD_FILE_TAG},
 };
 
-/* FILE:LINE, and " (SHA-256 0123456789ab)" when another imported file has
- * the same base name: "closeouts.csv:2 superseded by closeouts.csv:2" told
- * an auditor nothing when the inbox's files are named the same every
- * night; the digits are those of the workbooks' Source SHA-256. */
-void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
+/* The first twelve digits of the SHA-256 of the file of the location in
+ * st's file_col when another imported file has the same base name, else
+ * NULL: "closeouts.csv:2 superseded by closeouts.csv:2" told an auditor
+ * nothing when the inbox's files are named the same every night; the
+ * digits are those of the workbooks' Source SHA-256. */
+static const char *loc_tag(struct ex *x, struct db_stmt *st, int file_col)
 {
-    ex_t_v(x, st, file_col);
-    fprintf(x->f, ":%lld", (long long)db_column_int64(st, line_col));
     for (size_t i = 0; i < sizeof loc_tags / sizeof loc_tags[0]; i++) {
         int tag = loc_tags[i].tag_col;
         if (x->q[loc_tags[i].q] != st || loc_tags[i].file_col != file_col)
             continue;
         if (!ex_is_null(st, file_col) && !ex_is_null(st, tag))
-            fprintf(x->f, " (SHA-256 %s)", db_column_text(st, tag));
+            return db_column_text(st, tag);
         break;
     }
+    return NULL;
+}
+
+/* FILE:LINE, and " (SHA-256 0123456789ab)" when loc_tag has digits. */
+void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
+{
+    ex_t_v(x, st, file_col);
+    fprintf(x->f, ":%lld", (long long)db_column_int64(st, line_col));
+    const char *tag = loc_tag(x, st, file_col);
+    if (tag)
+        fprintf(x->f, " (SHA-256 %s)", tag);
+}
+
+/* JSON's "file" and "line", and "sha256_12" when the text would give the
+ * digits (qa26: a story of two closeouts "closeouts.csv" line 2, one of
+ * them accepted, said which only in text). */
+static void j_file_line(struct ex *x, struct db_stmt *st, int file_col)
+{
+    ex_j_col(x, "file", st, file_col);
+    ex_j_col(x, "line", st, file_col + 1);
+    const char *tag = loc_tag(x, st, file_col);
+    if (tag)
+        json_str(&x->j, "sha256_12", tag);
 }
 
 /* The first line of an item; the row --source named is marked "=>". */
@@ -143,8 +165,7 @@ static void j_loc(struct ex *x, const char *key, struct db_stmt *st,
         return;
     }
     json_open(&x->j, key, '{');
-    ex_j_col(x, "file", st, file_col);
-    ex_j_col(x, "line", st, file_col + 1);
+    j_file_line(x, st, file_col);
     json_close(&x->j, '}');
 }
 
@@ -189,8 +210,7 @@ static void json_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
             json_bool(&x->j, f->key, (int)db_column_int64(st, f->col) != 0);
         break;
     case FACT_FILE_LINE:
-        ex_j_col(x, "file", st, f->col);
-        ex_j_col(x, "line", st, f->col + 1);
+        j_file_line(x, st, f->col);
         break;
     case FACT_LOC:
         j_loc(x, f->key, st, f->col);
