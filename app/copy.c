@@ -109,13 +109,14 @@ static void shown_with_schema(const char *target, const char *shown,
 
 /* The source must be at this svcrecon's schema version: an older one is
  * upgraded by a command that writes (the upgrade computes the rule state
- * and the deliveries, which a copy would otherwise have to redo). */
+ * and the deliveries, which a copy would otherwise have to redo). One that
+ * holds nothing yet, another program's file or a newer schema db_open
+ * refused already (DB_READ_ONLY, db_check_readable). */
 static int check_source_version(struct copy *c, struct diag *d)
 {
     int version;
     const char *shown = c->o->from_shown;
-    if (db_reader_version(c->from, &version, shown, "nothing to copy",
-                          d) != 0)
+    if (db_schema_version(c->from, &version, d) != 0)
         return -1;
     if (version == DB_SCHEMA_VERSION)
         return 0;
@@ -173,7 +174,7 @@ static int probe_sqlite_target(const struct copy *c, struct diag *d)
     int version = 0;
     if (stat(c->o->to_target, &sb) != 0 || sb.st_size == 0)
         return 0;
-    int rc = db_open(c->o->to_target, NULL, DB_READ_ONLY, &db, d) != 0 ||
+    int rc = db_open(c->o->to_target, NULL, DB_READ_ANY, &db, d) != 0 ||
              db_schema_version(db, &version, d) != 0 ? -1 : 0;
     if (rc == 0 && version != 0 && version != DB_SCHEMA_VERSION)
         rc = diag_set(d, EX_CANTCREAT, c->o->to_shown, 0, "holds an svcrecon "

@@ -80,14 +80,26 @@ static int refuse_foreign(struct db *db, struct diag *d)
                     "(--schema)", name);
 }
 
-int db_reader_version(struct db *db, int *version, const char *shown,
-                      const char *what, struct diag *d)
+/* A DB_READ_ONLY database, which a reader never creates nor upgrades: a
+ * newer schema is 65 (db_refuse_newer); at version 0, 66 when it holds no
+ * table at all -- nothing committed in it yet: an empty file, or the
+ * first import or run making it now, its schema not committed; as a
+ * missing database -- and so is a PostgreSQL schema without svcrecon's
+ * tables; a SQLite file holding another program's tables is 65 "not an
+ * svcrecon database". */
+int db_check_readable(struct db *db, struct diag *d)
 {
+    const char *shown = db_display_name(db);
     char name[128];
-    if (db_schema_version(db, version, d) != 0)
+    int version;
+    if (db_schema_version(db, &version, d) != 0)
         return -1;
-    if (*version != 0)
-        return 0;
+    if (version != 0)
+        return db_refuse_newer(shown, version, d);
+    if (db_kind(db) == DB_POSTGRES)
+        return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: its "
+                        "schema holds no svcrecon tables (nothing was "
+                        "imported into it)");
     if (first_table(db, name, sizeof name, d) != 0)
         return -1;
     if (!name[0])
@@ -96,12 +108,14 @@ int db_reader_version(struct db *db, int *version, const char *shown,
                         "into it)");
     /* Tables, read after the version: a first import may have committed
      * its schema in between (its version with it). */
-    if (db_schema_version(db, version, d) != 0)
+    if (db_schema_version(db, &version, d) != 0)
         return -1;
-    if (*version != 0)
-        return 0;
-    return diag_set(d, EX_DATAERR, shown, 0, "not an svcrecon database "
-                    "(schema version 0); %s", what);
+    if (version != 0)
+        return db_refuse_newer(shown, version, d);
+    return diag_set(d, EX_DATAERR, shown, 0, "not an svcrecon database: it "
+                    "holds another program's tables (e.g. '%s') and no "
+                    "svcrecon schema; name the database that svcrecon "
+                    "import or run wrote", name);
 }
 
 int db_migrate(struct db *db, struct diag *d)

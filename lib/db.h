@@ -37,7 +37,13 @@ enum db_type { DB_NULL, DB_INTEGER, DB_FLOAT, DB_TEXT, DB_BLOB };
 enum db_mode {
     DB_WRITE,        /* create when missing, bring the schema up to date */
     DB_READ_ONLY,    /* must exist: missing -> EX_NOINPUT, nothing created;
-                      * the schema is not upgraded (explain) */
+                      * the schema is not upgraded (explain, copy's source,
+                      * report's check of a server); it must be svcrecon's:
+                      * holding no table yet -> EX_NOINPUT, another
+                      * program's tables -> EX_DATAERR (lib/db.c,
+                      * db_check_readable) */
+    DB_READ_ANY,     /* as DB_READ_ONLY, whatever the file holds (copy's
+                      * look at its target, which may be another file) */
 };
 
 /* Opens target: a SQLite path, or a "postgresql://" / "postgres://" URI
@@ -178,14 +184,6 @@ void db_bulk_abandon(struct db_bulk *b);
 /* The schema version recorded in the database (SQLite: PRAGMA
  * user_version; PostgreSQL: a one-row table in the schema). */
 int db_schema_version(struct db *db, int *version, struct diag *d);
-/* db_schema_version for a reader (explain, copy's source), which never
- * creates nor upgrades: at version 0, -1 with 66 when the database holds
- * no table at all -- nothing committed in it yet: an empty file, or the
- * first import or run making it now, its schema not committed; as a
- * missing database, and as PostgreSQL's empty schema -- else 65 "not an
- * svcrecon database (schema version 0); " followed by what. */
-int db_reader_version(struct db *db, int *version, const char *shown,
-                      const char *what, struct diag *d);
 /* Records version as the schema version (inside the migration's
  * transaction). */
 int db_set_schema_version(struct db *db, int version, struct diag *d);

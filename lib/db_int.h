@@ -14,4 +14,7 @@ int db_migrate(struct db *db, struct diag *d);
  * schema: such a database is refused untouched. 0 otherwise. */
 int db_refuse_newer(const char *path, int version, struct diag *d);
 
+/* What db_open checks of a DB_READ_ONLY database (db.h). */
+int db_check_readable(struct db *db, struct diag *d);
+
 #endif

@@ -622,8 +622,8 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
         return diag_set(d, EX_SOFTWARE, target, 0,
                         "cannot open database: out of memory");
     db->mode = mode;
-    if ((mode == DB_READ_ONLY ? open_read_only(target, db, d)
-                              : open_write(target, db, d)) != 0) {
+    if ((mode != DB_WRITE ? open_read_only(target, db, d)
+                          : open_write(target, db, d)) != 0) {
         sqlite3_close(db->h);
         free(db);
         return -1;

@@ -68,19 +68,6 @@ void db_shown_name(const char *target, char *out, size_t size)
     free(masked);
 }
 
-/* The PostgreSQL database of a read: it must hold svcrecon's tables. */
-static int check_pg_read(struct db *db, struct diag *d)
-{
-    int version;
-    if (db_schema_version(db, &version, d) != 0)
-        return -1;
-    if (version == 0)
-        return diag_set(d, EX_NOINPUT, db_display_name(db), 0,
-                        "cannot open database: its schema holds no "
-                        "svcrecon tables (nothing was imported into it)");
-    return db_refuse_newer(db_display_name(db), version, d);
-}
-
 int db_open(const char *target, const char *schema, enum db_mode mode,
             struct db **out, struct diag *d)
 {
@@ -92,8 +79,8 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
     int rc = db_pg_is_uri(target)
                  ? db_pg_open(target, schema, mode, &db->pg, d)
                  : db_lite_open(target, schema, mode, &db->lite, d);
-    if (rc == 0 && db->pg && mode == DB_READ_ONLY)
-        rc = check_pg_read(db, d);
+    if (rc == 0 && mode == DB_READ_ONLY)
+        rc = db_check_readable(db, d);
     if (rc == 0 && mode == DB_WRITE && db_migrate(db, d) != 0) {
         diag_set_file(d, db_display_name(db));
         rc = -1;

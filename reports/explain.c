@@ -90,17 +90,13 @@ static int setup_rules(struct ex *x)
     return rules_setup(x->db, &a, x->d);
 }
 
-/* Read-only, never created: a missing database is 66, a file that is not
- * an svcrecon database (or of a newer schema) is 65 (db_open). */
+/* Read-only, never created (db_open, DB_READ_ONLY): a missing database or
+ * one that holds nothing yet is 66; another program's file, or one of a
+ * newer schema, is 65 (db_check_readable). */
 static int open_db(struct ex *x)
 {
-    const char *path = x->o->db_path;
-    if (db_open(x->o->db_target, x->o->schema, DB_READ_ONLY, &x->db,
-                x->d) != 0)
-        return -1;
-    int version;
-    return db_reader_version(x->db, &version, path,
-                             "nothing was imported into it", x->d);
+    return db_open(x->o->db_target, x->o->schema, DB_READ_ONLY, &x->db,
+                   x->d);
 }
 
 /* SPEC §5: without --as-of, the as-of date of the latest recorded report
