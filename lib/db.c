@@ -66,7 +66,7 @@ static int first_table(struct db *db, char *name, size_t size,
  * fail on a name both use ("relation "dispatch" already exists", 70) or
  * mix its tables with the other's. 65, naming one of them (README "Exit
  * codes": not an svcrecon database). */
-static int refuse_foreign(struct db *db, struct diag *d)
+int db_refuse_foreign(struct db *db, struct diag *d)
 {
     char name[128];
     if (first_table(db, name, sizeof name, d) != 0)
@@ -131,7 +131,7 @@ int db_migrate(struct db *db, struct diag *d)
         return -1;
     /* Read again under the write lock: another process may have done it. */
     if (db_schema_version(db, &version, d) != 0 ||
-        (version == 0 && refuse_foreign(db, d) != 0))
+        (version == 0 && db_refuse_foreign(db, d) != 0))
         goto fail;
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         bool pg = db_kind(db) == DB_POSTGRES;

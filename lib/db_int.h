@@ -14,6 +14,9 @@ int db_migrate(struct db *db, struct diag *d);
  * schema: such a database is refused untouched. 0 otherwise. */
 int db_refuse_newer(const char *path, int version, struct diag *d);
 
+/* -1 with d filled (EX_DATAERR) when the database, at schema version 0,
+ * holds another program's table or view; 0 when it holds none. */
+int db_refuse_foreign(struct db *db, struct diag *d);
 /* What db_open checks of a DB_READ_ONLY database (db.h). */
 int db_check_readable(struct db *db, struct diag *d);
 

@@ -8,6 +8,10 @@
 
 #include "lib/db_int.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,9 +72,57 @@ void db_shown_name(const char *target, char *out, size_t size)
     free(masked);
 }
 
+/* Another program's SQLite file is refused (65) before the write open,
+ * which would switch it to WAL mode -- a lasting change to its header --
+ * before db_migrate's own check refused it: `import`, `run`, `report` or
+ * `copy --to` on the wrong file left it in WAL mode (lead, 2026-12-06;
+ * tests/e2e/t0240, t7400). Only a file in rollback-journal mode is looked
+ * at (its header's bytes 18 and 19 are 1; WAL mode makes them 2): a
+ * read-only look at a WAL file would make DB-wal and DB-shm that it
+ * cannot remove (tests/e2e/t8500), and its journal mode is already what
+ * the write open sets. svcrecon's own databases are WAL files, so a night
+ * never pays for the look. A file that cannot be read here is left to the
+ * write open, which names what is wrong with it. */
+static bool rollback_journal_file(const char *target)
+{
+    unsigned char h[100];
+    struct stat sb;
+    if (stat(target, &sb) != 0 || !S_ISREG(sb.st_mode))   /* not a FIFO */
+        return false;
+    int fd = open(target, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, h, sizeof h);
+    close(fd);
+    return n == (ssize_t)sizeof h &&
+           memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 1 && h[19] == 1;
+}
+
+static int refuse_foreign_file(const char *target, struct diag *d)
+{
+    if (!rollback_journal_file(target))
+        return 0;
+    struct diag quiet = {0};
+    struct db *db = NULL;
+    int version = 0, rc = 0;
+    if (db_open(target, NULL, DB_READ_ANY, &db, &quiet) == 0 &&
+        db_schema_version(db, &version, &quiet) == 0 && version == 0 &&
+        db_refuse_foreign(db, &quiet) != 0 && quiet.exit_code == EX_DATAERR) {
+        *d = quiet;
+        rc = -1;
+    }
+    db_close(db);
+    return rc;
+}
+
 int db_open(const char *target, const char *schema, enum db_mode mode,
             struct db **out, struct diag *d)
 {
+    if (mode == DB_WRITE && !db_pg_is_uri(target) &&
+        refuse_foreign_file(target, d) != 0) {
+        *out = NULL;
+        return -1;
+    }
     struct db *db = calloc(1, sizeof *db);
     *out = NULL;
     if (!db)

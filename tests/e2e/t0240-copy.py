@@ -12,7 +12,8 @@ SQLite database to PostgreSQL").
   reported night run again on the copy writes workbooks naming the copy;
 - SQLite -> SQLite: the copy's workbooks are byte-identical;
 - a file's warnings keep their order;
-- a target holding data is refused (73) and left unchanged; a missing
+- a target holding data is refused (73) and left unchanged, another
+  program's file 65 and byte for byte unchanged; a missing
   source is 66 (nothing created), an old or foreign one 65;
 - a wrong password on the target is 66, and no password is ever shown;
 - a generated night copied into PostgreSQL (by COPY, each value in its
@@ -367,6 +368,37 @@ def test_a_target_with_data_is_refused_and_left_unchanged():
         check("holds svcrecon data already (table 'imported_file' has rows)"
               in r.err, r.err)
         eq(pg_counts(c, schema), counts, "the PostgreSQL target changed")
+
+
+def test_a_target_file_without_tables_is_new_and_one_of_another_program_is_65():
+    """A defect seen red before its fix (lead, 2026-12-06), and a guard.
+    Defect: `copy --to` (as `import` and `run --db`) another program's
+    SQLite file said 65 "not an svcrecon database" but had first opened it
+    for writing, which switched it to WAL mode (its header bytes changed:
+    seen, the SHA-256 differed); now refused before that open
+    (lib/db_switch.c refuse_foreign_file). Guard: copy looks at an existing
+    target read-only first (app/copy.c probe_sqlite_target, DB_READ_ANY),
+    and a file SQLite made without a table (`PRAGMA journal_mode=WAL` on a
+    new name writes its first page) is a new database: it takes the copy,
+    where a reader's open (DB_READ_ONLY) would refuse it."""
+    with Tmp() as t:
+        night(t, t.p("a.db"), DATES[0], t.p("out"))
+        con = sqlite3.connect(t.p("page.db"))
+        con.execute("PRAGMA journal_mode=WAL")
+        con.close()
+        check(os.path.getsize(t.p("page.db")) > 0, "sqlite3 wrote no page")
+        copy(t.p("a.db"), t.p("page.db"), "--quiet")
+        eq(lite_tables(t.p("page.db")), lite_tables(t.p("a.db")),
+           "the copy in a file without tables")
+        con = sqlite3.connect(t.p("other.db"))
+        con.execute("CREATE TABLE dispatch (id int)")
+        con.commit()
+        con.close()
+        before = sha256(t.p("other.db"))
+        r = copy(t.p("a.db"), t.p("other.db"), code=65)
+        check("not an svcrecon database: it holds another program's tables "
+              "(e.g. 'dispatch')" in r.err, r.err)
+        eq(sha256(t.p("other.db")), before, "another program's file changed")
 
 
 def test_a_missing_or_unfit_source_is_66_or_65_and_nothing_is_created():

@@ -62,7 +62,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import pg_cluster, CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query, skip, sqlite_only, svc  # noqa: E402
+from svctest import pg_cluster, CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, query, sha256, skip, sqlite_only, svc  # noqa: E402
 from xlsx_helpers import cells, same_cells, shell_quote, workbooks  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -390,6 +390,7 @@ def test_a_schema_or_file_of_another_program_is_65():
         con.execute("CREATE TABLE dispatch (id int)")
         con.commit()
         con.close()
+        before = sha256(t.p("other.db"))
         for db, extra in ((c.uri(), ["--schema", schema]), (t.p("other.db"), [])):
             for args in (["run", "--inbox", t.p("in"), "--out", t.p("out")],
                          ["import", "--kind", "dispatches", t.p("in", "dispatches_1.csv")]):
@@ -400,6 +401,9 @@ def test_a_schema_or_file_of_another_program_is_65():
         eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM pg_tables WHERE schemaname "
                   "= '%s'" % schema).strip(), "1", "nothing made")
         eq(query(t.p("other.db"), "SELECT name FROM sqlite_master"), [("dispatch",)])
+        # byte for byte: the write open had switched it to WAL mode (lead,
+        # 2026-12-06, lib/db_switch.c refuse_foreign_file; tests/e2e/t0240)
+        eq(sha256(t.p("other.db")), before, "another program's file changed")
         check(not os.path.exists(t.p("out")), "no workbook")
     c.psql(pgcluster.DATABASE, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
