@@ -89,6 +89,9 @@ def feeds(t, rnd, inbox, a, n_disp=90, n_clo=110, tag=""):
                  "S1", "D01", "C", "", "", "OPEN"])
     disp.append([fc, iso(a - datetime.timedelta(days=20)) + " 09:00", "M1",
                  "S2", "D02", "C", "", "", "CANCELLED"])
+    for d in ("AB", "Ab", "ab"):          # open calls of each spelling
+        disp.append(["XD%s%s" % (tag, d), iso(a) + " 08:00", "M1", "S5", d,
+                     "C", "", "", "OPEN"])
     write_csv(t.p(inbox, "dispatches_%s.csv" % tag), DIS_HDR, disp)
     sub = iso(a - datetime.timedelta(days=2))
     done = iso(a - datetime.timedelta(days=19))
@@ -370,8 +373,8 @@ def test_every_summary_table_and_chart_is_its_listing_added_up():
                 eq(sorted({r["Reason"] for r in nc}), sorted(REASONS),
                    seeded(what + "every reason in the data"))
         provs = {c["Provider"] for c in calls}
-        check({"AB", "Ab", "ab", None} <= provs | {None},
-              seeded("dealers differing in case are providers"))
+        check({"AB", "Ab", "ab", None} <= provs,
+              seeded("dealers differing in case, and none, are providers"))
 
 
 
@@ -504,6 +507,101 @@ def test_the_first_night_run_again_after_a_later_one_says_so():
         up, _ = report(t, "fresh", a1)
         eq(load(up)["Summary"]["A1"].value, "Unclosed calls", "fresh")
         eq(trend_sentence(up), s1, seeded("a fresh report's sentence"))
+
+
+
+OK_BYTES = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+               b"0123456789-_")
+
+
+def escaped(dealer):
+    return "".join(chr(b) if b in OK_BYTES else "%%%02X" % b
+                   for b in dealer.encode())
+
+
+def test_the_statements_add_up_to_the_main_listings():
+    """Guard (green from the start): SPEC §4 statements are "the same rows
+    as the main listings, filtered to the dealer". Over every statement of
+    a generated night (dealers differing only in case, `x y` and `café`
+    named with %HH, `a/b` that must not make a folder): the union of the
+    statements' rows is the main listings' rows of those dealers -- none
+    lost, none twice, the dealer names the same --; each statement's
+    Summary figures are its own sheets added up (calls, its oldest call,
+    closeouts, labor hours to the micro-hour, exceptions); and a dealer
+    with only a registration exception (its one call closed out) gets no
+    statement, while its exception is on the audit's listing."""
+    rnd = random.Random(SEED + 3)
+    with Tmp() as t:
+        a = datetime.date(2026, 3, 12)
+        feeds(t, rnd, "in", a, tag="1")
+        # EXC1: registered for nothing, its one call closed out by it
+        write_csv(t.p("in", "dispatches_z.csv"), DIS_HDR, [
+            ["XE1", "2026-03-01 09:00", "M1", "S3", "EXC1", "C", "", "",
+             "OPEN"],
+            ["XS1", "2026-03-01 09:00", "M1", "S4", "a/b", "C", "", "",
+             "OPEN"]])
+        write_csv(t.p("in", "closeouts_z.csv"), CLO_HDR, [
+            ["EXC1", "2026-03-02 09:00", "XE1", "S3", "M1", "2026-03-02",
+             "T", "1", "R", ""]])
+        night(t, "in", "--as-of", iso(a), "--statements")
+        paths = {k: t.p("out", "%s_%s.xlsx" % (k, iso(a)))
+                 for k in ("unclosed_calls", "non_compensable", "audit")}
+        U = [list(r.values()) for r in
+             rows_of(load(paths["unclosed_calls"])["Unclosed calls"])]
+        N = [list(r.values()) for r in
+             rows_of(load(paths["non_compensable"])["Non-compensable"])]
+        E = [list(r.values()) for r in
+             rows_of(load(paths["audit"])["Registration exceptions"])]
+        check(any(r[3] == "EXC1" for r in E), seeded("EXC1's exception"))
+        folder = t.p("out", "statements_" + iso(a))
+        files = sorted(os.listdir(folder))
+        dealers = sorted({r[4] for r in U if r[4]} | {r[0] for r in N})
+        eq(files, sorted(escaped(d) + ".xlsx" for d in dealers),
+           seeded("one statement per dealer, named with %HH"))
+        check("EXC1.xlsx" not in files and "a%2Fb.xlsx" in files,
+              seeded("no statement for EXC1; a/b escaped"))
+        got = {"Unclosed calls": [], "Non-compensable": [],
+               "Registration exceptions": []}
+        for f in files:
+            wb = load(os.path.join(folder, f))
+            summ = {r[0]: r[1:] for r in
+                    wb["Summary"].iter_rows(values_only=True) if r[0]}
+            d = summ["Dealer"][0]
+            eq(escaped(d) + ".xlsx", f, seeded("the statement's dealer"))
+            sheets = {}
+            for sh in got:
+                rows = [list(r.values()) for r in rows_of(wb[sh])]
+                width = {"Unclosed calls": len(U[0]),
+                         "Non-compensable": len(N[0]),
+                         "Registration exceptions": len(E[0])}[sh]
+                got[sh] += [tuple(r[:width]) for r in rows]
+                sheets[sh] = rows
+            u, n, e = (sheets["Unclosed calls"], sheets["Non-compensable"],
+                       sheets["Registration exceptions"])
+            what = "%s's Summary: " % d
+            eq(summ["Calls dispatched to you that are not closed out"][0],
+               len(u), seeded(what + "calls"))
+            if u:
+                eq(summ["Your oldest open call"][0], u[0][0],
+                   seeded(what + "oldest call"))
+                eq(summ["Your oldest open call"][1],
+                   "dispatched %s, open %d days" % (
+                       u[0][1].date().isoformat(), u[0][2]),
+                   seeded(what + "oldest call's line"))
+            eq(summ["Closeouts that do not qualify for labor compensation"]
+               [0], len(n), seeded(what + "closeouts"))
+            eq(summ["Labor hours at stake"][0], hours_sum(r[6] for r in n),
+               seeded(what + "hours"))
+            eq(summ["Registration exceptions on calls dispatched to you"][0],
+               len(e), seeded(what + "exceptions"))
+        for sh, rows, key in (("Unclosed calls", U, 4),
+                              ("Non-compensable", N, 0),
+                              ("Registration exceptions", E, 3)):
+            want = sorted((tuple(r) for r in rows if r[key] in dealers),
+                          key=repr)
+            eq(len(got[sh]), len(set(got[sh])), seeded(sh + ": none twice"))
+            eq(sorted(got[sh], key=repr), want,
+               seeded(sh + ": the union of the statements"))
 
 
 main(globals())
