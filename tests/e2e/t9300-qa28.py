@@ -317,6 +317,38 @@ def check_noncomp(path, what):
     return nc
 
 
+def check_change_counts(up, np_, what):
+    """The Summaries' change counts (README "Changes since the previous
+    report") against the `Changes` sheet and the `New` column."""
+    ub = load(up)
+    rows = list(ub["Summary"].iter_rows(values_only=True))
+    changes = rows_of(ub["Changes"])
+    nb = load(np_)
+    nrows = {r[0]: r[1] for r in
+             nb["Summary"].iter_rows(values_only=True) if r[0]}
+    new = [r["New"] for r in rows_of(nb["Non-compensable"])]
+    at = [k for k, r in enumerate(rows) if r[:2] == ("Change", "Calls")]
+    if not at:
+        eq(changes, [], seeded(what + "no previous report, no changes"))
+        check("New since the previous report" not in nrows and
+              set(new) <= {None}, seeded(what + "no New"))
+        return False
+    got = {r[0].strip(): r[1] for r in rows[at[0] + 1:at[0] + 7]}
+    kind = lambda k: sum(1 for c in changes if c["Change"] == k)
+    closed = [c["Closed by"] for c in changes if c["Change"] == "Closed"]
+    by_clo = sum(1 for c in closed if re.match(r".+:\d+$", c or ""))
+    canc = sum(1 for c in closed if c == "cancelled")
+    eq(got, {"Newly unclosed": kind("Newly unclosed"), "Closed": len(closed),
+             "by a closeout": by_clo, "cancelled": canc,
+             "no longer listed otherwise": len(closed) - by_clo - canc,
+             "Bucket moved": kind("Bucket moved")},
+       seeded(what + "change counts = the Changes sheet"))
+    eq(nrows["New since the previous report"], new.count("yes"),
+       seeded(what + "New count = the New column"))
+    check(set(new) <= {"yes", "no"}, seeded(what + "New is yes or no"))
+    return True
+
+
 def report(t, out, a, *extra):
     p = run("report", "--db", t.p("svc.db"), "--out", t.p(out), "--as-of",
             iso(a), "--quiet", *extra)
@@ -401,10 +433,15 @@ def test_the_trend_is_every_recorded_report_in_todays_buckets():
     starts here. Each later report adds a row and the chart." -- with the
     later reports recorded and listed in the same database. It now says
     that no report before this as-of date is recorded and that the reports
-    of later dates are (reports/rpt_unclosed.c)."""
+    of later dates are (reports/rpt_unclosed.c).
+
+    Guard besides (green from the start): each Summary's change counts
+    equal its `Changes` sheet (the closed ones split by Closed by) and its
+    New count the `New` column."""
     rnd = random.Random(SEED + 1)
     with Tmp() as t:
         days = {}             # as-of -> [days open] of its latest listing
+        compared = 0
         plan = [  # (as-of, new files?, extra options)
             (datetime.date(2026, 2, 2), True, ()),
             (datetime.date(2026, 2, 9), True, ("--buckets", "30,60")),
@@ -447,6 +484,8 @@ def test_the_trend_is_every_recorded_report_in_todays_buckets():
                 want.append((d, sum(per)) + tuple(per))
             eq(body, want, seeded(what + "trend"))
             check_trend_chart(charts, h, len(body), len(labels), what)
+            compared += check_change_counts(
+                path, t.p("out", "non_compensable_%s.xlsx" % iso(a)), what)
             sentence = [r[0] for r in rows[h + 1 + len(body):]
                         if isinstance(r[0], str) and "trend starts" in r[0]]
             later = [d for d in days if d > a]
@@ -463,6 +502,7 @@ def test_the_trend_is_every_recorded_report_in_todays_buckets():
                           % sentence[0]))
             days[a] = mine
         eq(len(days), 7, "seven as-of dates recorded")
+        eq(compared, 6, "six reports with a previous one")
 
 
 
