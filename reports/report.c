@@ -691,6 +691,15 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
              (long long)db_column_int64(q, 5),
              (long long)db_column_int64(q, 6),
              (long long)db_column_int64(q, 7));
+    /* With no report before A, the Trend says whether A is the first
+     * report of the database or an earlier night reported after later
+     * ones (rpt_unclosed.c): a re-run after a later report is recorded
+     * must write that, not keep the workbooks saying "the first". Other
+     * stamps are as before. */
+    if (db_column_int64(q, 4) == 0 && db_column_int64(q, 8) > 0) {
+        size_t len = strlen(stamp);
+        snprintf(stamp + len, size - len, "; later reports recorded");
+    }
     db_finalize(q);
     return 0;
 }

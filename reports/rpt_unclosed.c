@@ -143,9 +143,10 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
         *failed = 1;
         return row;
     }
-    long long day = -1;
+    long long day = -1, n_later = 0;
     double total = 0, top = 0;
     while ((rc = db_step(q, d, "the trend")) == DB_ROW) {
+        n_later = db_column_int64(q, 4);
         if (db_column_int64(q, 0) != day) {
             if (day >= 0)
                 sheet_write_number(b, ws, row, 1, total, NULL);
@@ -170,10 +171,18 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     if (day >= 0)
         sheet_write_number(b, ws, row, 1, total, NULL);
     if (row == first) {
-        sheet_write_cstr(b, ws, row + 2, 0, "This is the first report "
-                         "recorded in this database: the trend starts here. "
-                         "Each later report adds a row and the chart.",
-                         NULL);
+        /* A alone: the first report of the database, or an earlier night
+         * reported after later ones (whose trends include it): saying
+         * "the first report recorded" then was false (QA pass 28,
+         * tests/e2e/t9300). */
+        sheet_write_cstr(b, ws, row + 2, 0, n_later == 0 ?
+                         "This is the first report recorded in this "
+                         "database: the trend starts here. Each later "
+                         "report adds a row and the chart." :
+                         "No report as of an earlier date is recorded in "
+                         "this database: the trend starts here. The reports "
+                         "as of later dates are recorded, and each one's "
+                         "trend includes this one.", NULL);
         return row + 4;
     }
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "

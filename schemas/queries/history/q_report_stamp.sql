@@ -3,7 +3,8 @@
 -- previous report (night_ctx, q_night_ctx.sql) and that report's own stamp,
 -- the number of recorded reports before A (the Trend of the unclosed
 -- Summary shows up to 60 of them: a report recorded later for an earlier
--- date changes it), and the night's files as listed (start of the night,
+-- date changes it; and, with none before A, whether reports as of later
+-- dates are, which the Trend's sentence says), and the night's files as listed (start of the night,
 -- count, last delivery listed: a retry that only finds files already
 -- listed changes nothing).
 SELECT (SELECT COUNT(*) FROM imported_file),
@@ -15,5 +16,7 @@ SELECT (SELECT COUNT(*) FROM imported_file),
          WHERE r.as_of_day < :as_of_day),
        p.lo,
        (SELECT COUNT(*) FROM night_file),
-       (SELECT COALESCE(MAX(n.delivery_id), 0) FROM night_file AS n)
+       (SELECT COALESCE(MAX(n.delivery_id), 0) FROM night_file AS n),
+       (SELECT COUNT(*) FROM report_run AS r
+         WHERE r.as_of_day > :as_of_day)
   FROM night_ctx AS p;

@@ -7,6 +7,9 @@
 -- re-run must write the same bytes whatever A's record holds).
 -- Each recorded call is counted in the bucket of the current --buckets its
 -- recorded days_open falls in, so a change of buckets never mixes labels.
+-- The last column counts the reports recorded as of dates after A: with
+-- none before A, the Summary's sentence says whether A is the first report
+-- of the database or an earlier night reported after later ones.
 WITH run AS (
     SELECT r.as_of_day, r.as_of
       FROM report_run AS r
@@ -29,7 +32,11 @@ WITH run AS (
     UNION ALL
     SELECT x.as_of_day, x.as_of FROM run_ctx AS x
 )
-SELECT day.as_of_day, day.as_of, b.seq, COALESCE(SUM(c.n), 0)
+SELECT day.as_of_day, day.as_of, b.seq, COALESCE(SUM(c.n), 0),
+       (SELECT COUNT(*)
+          FROM report_run AS r
+         CROSS JOIN run_ctx AS x
+         WHERE r.as_of_day > x.as_of_day) AS n_later
   FROM day
  CROSS JOIN aging_bucket AS b
   LEFT JOIN day_count AS c
