@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""t9400 -- dates and numbers at their edges, all the way to the cell
+(QA pass 29): Excel's first days (1900-01-01, the 1900-02-29 that never
+was), 9999-12-31, leap days, the last second of a day, as-of dates before
+1970 (day numbers below 0), the aging buckets exactly at their bounds,
+labor hours that round, and the thousands separator on counts.
+
+Defects, each seen red before its fix (tests run against the binary of
+main at cb854a9):
+- a report as of a date before 1970-01-01 lost the "Unclosed calls" total
+  of its trend rows (the total was written only for a day number >= 0),
+  and a report as of 1969-12-31 (day -1, the "no row yet" value of the
+  loop) wrote its bucket counts over the trend's header row: exit 73,
+  "the file written does not read back whole: part
+  xl/worksheets/sheet1.xml holds 63 cells, 69 were written; the file was
+  removed (is the disk full? ...)";
+
+Guards (these held before this pass; each pins what SPEC §2/§4 or
+README "Decisions" says):
+- every date and date-time column of every listing holds a number (never
+  text, never a shared string) with a date format, the serial Excel
+  gives it: 1900-01-01 is 1, 1900-02-28 23:59:59 is 59.99998...,
+  1900-03-01 is 61 (Excel's fictitious 1900-02-29 is 60), 2000-02-29 and
+  2024-02-29 exist, 9999-12-31 is 2958465; days open count real days
+  (1900-02-28 to 1900-03-01 is 1 day, not Excel's 2);
+- 2100-02-29, 1900-02-29, 24:00:00, 23:59:60 are rejected rows;
+  1899-12-31 says "before 1900-01-01";
+- days open exactly at each bucket bound (0, 7, 8, 14, 15, 30, 31, 60,
+  61, 90, 91) land in SPEC's default buckets, and in custom --buckets
+  (0; one bound; 11 bounds; 100,000) in the workbook and in explain's
+  text and JSON; --buckets past a limit (0,0; 7,7; 14,7; 12 bounds;
+  100001; a huge number; non-numeric; a sign; blanks; a trailing comma)
+  is a usage error (64) naming what is wrong, and nothing is written;
+- `--as-of`/`--from` at 1900-01-01 and 9999-12-31 work; before 1900 and
+  impossible dates are 64;
+- labor hours: 0, -0 count as blank; 0.004, 0.005, 0.015, 2.675, +1, 24
+  load as the decimal written; 1e2, 1,5, 1 000, NaN, inf, 1e308,
+  -1, 24.01 are rejected with their reason; the Summary's totals are the
+  decimal sums (micro-hour rounded), written #,##0.00;
+- every count cell (Days open, Closeout attempts, Source line, the
+  Summary's calls and closeouts, the audit's rows) is #,##0.
+"""
+import datetime
+import json
+import os
+import re
+import sys
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, explain_db,  # noqa: E402
+                     main, query, svc)
+from xlsx_helpers import load  # noqa: E402
+
+AS_OF = "2026-03-12"
+EXCEL_1900 = datetime.date(1899, 12, 30)
+
+
+def excel_serial(when):
+    """Excel's 1900 date system, from its definition: serial 1 is
+    1900-01-01, 60 the fictitious 1900-02-29, 61 1900-03-01."""
+    if isinstance(when, datetime.datetime):
+        d, frac = when.date(), (when - datetime.datetime.combine(
+            when.date(), datetime.time())).total_seconds() / 86400
+    else:
+        d, frac = when, 0.0
+    days = (d - EXCEL_1900).days
+    if d < datetime.date(1900, 3, 1):
+        days -= 1
+    return days + frac
+
+
+def raw_cells(path, sheet):
+    """{ref: (t attribute or None, <v> text, style index)} of a sheet,
+    read from its XML part."""
+    wb = load(path)
+    index = wb.sheetnames.index(sheet) + 1
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet%d.xml" % index).decode()
+    got = {}
+    for m in re.finditer(r'<c r="([A-Z]+[0-9]+)"([^>]*?)(/>|>(.*?)</c>)', xml):
+        attrs, body = m.group(2), m.group(4) or ""
+        t = re.search(r' t="([^"]+)"', attrs)
+        v = re.search(r"<v>([^<]*)</v>", body)
+        got[m.group(1)] = (t.group(1) if t else None, v.group(1) if v else None)
+    return got
+
+
+def col_of(ws, name):
+    for c in ws[1]:
+        if c.value == name:
+            return c.column_letter
+    raise AssertionError("no column %r in %s" % (name, ws.title))
+
+
+def run_night(t, *extra, code=0):
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+            "--quiet", *extra)
+    eq(r.code, code, r)
+    return r
+
+
+def report(t, as_of, *extra, out="out", code=0):
+    r = svc("report", "--db", t.p("svc.db"), "--out", t.p(out), "--as-of", as_of,
+            "--quiet", *extra)
+    eq(r.code, code, r)
+    return r
+
+
+def trend_rows(path):
+    """The trend table of the unclosed Summary: [(as-of, total, per bucket...)]."""
+    ws = load(path)["Summary"]
+    rows = list(ws.iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows)
+                 if r[0] and str(r[0]).startswith("Trend:"))
+    eq(rows[start + 1][:2], ("As of", "Unclosed calls"), "trend header")
+    got = []
+    for r in rows[start + 2:]:
+        if not isinstance(r[0], datetime.datetime):
+            break
+        got.append(tuple(v for v in r if v is not None))
+    return tuple(v for v in rows[start + 1] if v is not None), got
+
+
+def test_the_trend_of_reports_before_1970_keeps_its_header_and_totals():
+    """Defect (red before the fix): day numbers count from 1970-01-01 and
+    the trend's loop took -1 for "no row yet" and wrote a total only for
+    a day >= 0. As of 1969-12-31 (day -1) the counts went over the
+    header: exit 73, "holds 63 cells, 69 were written ... is the disk
+    full?"; as of 1900-03-01, 1960-06-30 and 1970-01-02 the rows of
+    dates before 1970 had no total. README: dates run from 1900-01-01."""
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "E1,1900-02-28 23:59:59,M,S1,A,c,1,p,OPEN",
+            "E2,1900-03-01 00:00,M,S1,A,c,1,p,OPEN",
+            "E3,1969-12-20 10:00,M,S1,A,c,1,p,OPEN"])
+        run_night(t, "--as-of", "1900-03-01")
+        for a in ("1969-12-31", "1970-01-02"):
+            report(t, a)
+        book = t.p("out", "unclosed_calls_1970-01-02.xlsx")
+        hdr, rows = trend_rows(book)
+        eq(hdr, ("As of", "Unclosed calls", "0-7", "8-14", "15-30", "31-60", "61-90", "91+"),
+           "trend header")
+        # as of 1900-03-01: E1 1 day open, E2 0 (real days: 1900 has no Feb 29)
+        # as of 1969-12-31: E3 11 days, E1 and E2 25,507 and 25,506 days
+        # as of 1970-01-02: two more days each
+        eq(rows, [(datetime.datetime(1900, 3, 1), 2, 2, 0, 0, 0, 0, 0),
+                  (datetime.datetime(1969, 12, 31), 3, 0, 1, 0, 0, 0, 2),
+                  (datetime.datetime(1970, 1, 2), 3, 0, 1, 0, 0, 0, 2)],
+           "trend rows: as-of, total, by bucket")
+        hdr, rows = trend_rows(t.p("out", "unclosed_calls_1969-12-31.xlsx"))
+        eq(hdr, ("As of", "Unclosed calls", "0-7", "8-14", "15-30", "31-60", "61-90", "91+"),
+           "trend header as of 1969-12-31")
+        eq([r[:2] for r in rows], [(datetime.datetime(1900, 3, 1), 2),
+                                   (datetime.datetime(1969, 12, 31), 3)],
+           "trend as of 1969-12-31")
+        days = query(t.p("svc.db"), "SELECT as_of, COUNT(*) FROM report_unclosed "
+                     "JOIN report_run USING (as_of_day) GROUP BY as_of ORDER BY as_of")
+        eq([tuple(r) for r in days], [("1900-03-01", 2), ("1969-12-31", 3),
+                                      ("1970-01-02", 3)], "recorded reports")
+    with Tmp() as t:
+        # The first report of a database as of 1969-12-31: its one trend
+        # row is day -1 (it was taken for "no row yet").
+        t.csv("in/dispatches_1.csv", DSP_HDR, ["E3,1969-12-20 10:00,M,S1,A,c,1,p,OPEN"])
+        run_night(t, "--as-of", "1969-12-31")
+        hdr, rows = trend_rows(t.p("out", "unclosed_calls_1969-12-31.xlsx"))
+        eq((hdr, rows), (("As of", "Unclosed calls", "0-7", "8-14", "15-30", "31-60",
+                          "61-90", "91+"),
+                         [(datetime.datetime(1969, 12, 31), 1, 0, 1, 0, 0, 0, 0)]),
+           "the first report, as of 1969-12-31")
+
+
+if __name__ == "__main__":
+    main(globals())
