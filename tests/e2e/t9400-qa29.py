@@ -14,6 +14,13 @@ main at cb854a9):
   "the file written does not read back whole: part
   xl/worksheets/sheet1.xml holds 63 cells, 69 were written; the file was
   removed (is the disk full? ...)";
+- counts inside a sentence went without the thousands separator the count
+  cells have, and "1 days": a dealer statement said "Your oldest open
+  call ... dispatched 2022-11-25, open 1203 days" (and "open 1 days"), and
+  About's aging buckets "open 1000 days or more", "open 0 to 0 days" with
+  `--buckets 0,999`, "open 1 days or more" with `--buckets 0`. Now "open
+  1,203 days", "open 1 day", "open 1,000 days or more", "open 0 days",
+  "open 1 day or more".
 
 Guards (these held before this pass; each pins what SPEC §2/§4 or
 README "Decisions" says):
@@ -168,6 +175,58 @@ def test_the_trend_of_reports_before_1970_keeps_its_header_and_totals():
                           "61-90", "91+"),
                          [(datetime.datetime(1969, 12, 31), 1, 0, 1, 0, 0, 0, 0)]),
            "the first report, as of 1969-12-31")
+
+
+def about_buckets(path):
+    """{label: meaning} of the aging buckets on a workbook's About sheet."""
+    rows = list(load(path)["About"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("Aging buckets"))
+    got = {}
+    for r in rows[start + 2:]:
+        if not r[0]:
+            break
+        got[r[0]] = r[1]
+    return got
+
+
+def test_counts_in_sentences_have_the_separator_and_one_day_is_a_day():
+    """Defect (red before the fix): a statement's oldest call said "open
+    1203 days" and "open 1 days"; About's buckets "open 1000 days or
+    more", "open 0 to 0 days", "open 1 days or more". SPEC §4: counts
+    are written with a thousands separator."""
+    as_of = datetime.date(2026, 3, 12)
+    old = as_of - datetime.timedelta(days=1203)
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "Y1,%s 08:00,M,S1,DA,c,1,p,OPEN" % old.isoformat(),
+            "Y2,2026-03-11 23:59:59,M,S2,DB,c,1,p,OPEN"])
+        run_night(t, "--as-of", AS_OF, "--statements", "--buckets", "0,999")
+        folder = t.p("out", "statements_" + AS_OF)
+        said = {}
+        for dealer in ("DA", "DB"):
+            ws = load(os.path.join(folder, dealer + ".xlsx"))["Summary"]
+            row = next(r for r in ws.iter_rows(values_only=True)
+                       if r[0] == "Your oldest open call")
+            said[dealer] = row[1:3]
+        eq(said, {"DA": ("Y1", "dispatched %s, open 1,203 days" % old.isoformat()),
+                  "DB": ("Y2", "dispatched 2026-03-11, open 1 day")},
+           "the statements' oldest open call")
+        want = {"0-0": "open 0 days", "1-999": "open 1 to 999 days",
+                "1000+": "open 1,000 days or more"}
+        eq(about_buckets(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF)), want,
+           "About's aging buckets, --buckets 0,999")
+        eq(about_buckets(os.path.join(folder, "DA.xlsx")), want,
+           "a statement's About, --buckets 0,999")
+        report(t, AS_OF, "--buckets", "0", out="o2")
+        eq(about_buckets(t.p("o2", "unclosed_calls_%s.xlsx" % AS_OF)),
+           {"0-0": "open 0 days", "1+": "open 1 day or more"},
+           "About's aging buckets, --buckets 0")
+        report(t, AS_OF, out="o3")
+        eq(about_buckets(t.p("o3", "unclosed_calls_%s.xlsx" % AS_OF)),
+           {"0-7": "open 0 to 7 days", "8-14": "open 8 to 14 days",
+            "15-30": "open 15 to 30 days", "31-60": "open 31 to 60 days",
+            "61-90": "open 61 to 90 days", "91+": "open 91 days or more"},
+           "About's default aging buckets (as they were)")
 
 
 if __name__ == "__main__":
