@@ -249,7 +249,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
         v->norm = norm_buf;
         break;
     case FT_DATE:
-        if (!parse_date(s, len, &v->when))
+        if (!parse_date_any_year(s, len, &v->when))
             return reject(why, why_size, "%s '%s' is not a valid date "
                           "(YYYY-MM-DD or MM/DD/YYYY)", col->name, s, len);
         if (v->when.year < PARSE_FIRST_EXCEL_YEAR)
@@ -257,7 +257,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
         parse_format_date(&v->when, v->iso);
         break;
     case FT_DATETIME:
-        if (!parse_datetime(s, len, &v->when))
+        if (!parse_datetime_any_year(s, len, &v->when))
             return reject(why, why_size, "%s '%s' is not a valid date-time "
                           "(a date, then T or a space and HH:MM[:SS])",
                           col->name, s, len);

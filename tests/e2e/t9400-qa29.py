@@ -21,6 +21,12 @@ main at cb854a9):
   `--buckets 0,999`, "open 1 days or more" with `--buckets 0`. Now "open
   1,203 days", "open 1 day", "open 1,000 days or more", "open 0 days",
   "open 1 day or more".
+- a feed date with a year below 1000 (0001-01-01, 0999-12-31, 12/31/0999
+  23:59) was rejected as "is not a valid date (YYYY-MM-DD or
+  MM/DD/YYYY)" -- which it is -- while 1000-01-01 to 1899-12-31 said "is
+  before 1900-01-01, the first date Excel can show; correct the date"
+  (README "Decisions": a feed date before 1900-01-01 rejects its row so).
+  Now every date before 1900 says so.
 
 Guards (these held before this pass; each pins what SPEC §2/§4 or
 README "Decisions" says):
@@ -175,6 +181,66 @@ def test_the_trend_of_reports_before_1970_keeps_its_header_and_totals():
                           "61-90", "91+"),
                          [(datetime.datetime(1969, 12, 31), 1, 0, 1, 0, 0, 0, 0)]),
            "the first report, as of 1969-12-31")
+
+
+BEFORE = " is before 1900-01-01, the first date Excel can show; correct the date"
+NOT_DATE = " is not a valid date (YYYY-MM-DD or MM/DD/YYYY)"
+NOT_DATETIME = " is not a valid date-time (a date, then T or a space and HH:MM[:SS])"
+
+
+def test_every_date_before_1900_is_rejected_as_such_and_impossible_ones_as_invalid():
+    """Defect (red before the fix) for the years below 1000: "0001-01-01 is
+    not a valid date (YYYY-MM-DD or MM/DD/YYYY)". Guards for the rest:
+    1899-12-31 23:59:59 is before 1900; 2100-02-29, 1900-02-29, 24:00:00,
+    23:59:60 are invalid (SPEC §2: impossible dates, hours 00-23);
+    1900-01-01, 2000-02-29, 2024-02-29 and 9999-12-31 23:59:59 load."""
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, [
+            "R,n,M,S0,0001-01-01,N,",                  # 2 before
+            "R,n,M,S1,1900-01-01,N,0999-12-31",        # 3 before (removed_on)
+            "R,n,M,S2,02/29/2000,N,9999-12-31",        # 4 loads
+            "R,n,M,S3,2100-02-29,N,",                  # 5 invalid
+            "R,n,M,S4,0000-02-29,N,"])                 # 6 before (year 0 is leap)
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "X1,0001-01-01 00:00,M,S1,R,c,1,p,OPEN",   # 2 before
+            "X2,12/31/0999 23:59,M,S1,R,c,1,p,OPEN",   # 3 before
+            "X3,1899-12-31 23:59:59,M,S1,R,c,1,p,OPEN",  # 4 before
+            "X4,1900-02-29 10:00,M,S1,R,c,1,p,OPEN",   # 5 invalid
+            "X5,2026-03-12 24:00:00,M,S1,R,c,1,p,OPEN",  # 6 invalid
+            "X6,2026-03-12 23:59:60,M,S1,R,c,1,p,OPEN",  # 7 invalid
+            "X7,2024-02-29 23:59:59,M,S1,R,c,1,p,OPEN",  # 8 loads
+            "X8,1900-01-01 00:00:00,M,S1,R,c,1,p,OPEN",  # 9 loads
+            "X9,9999-12-31 23:59:59,M,S1,R,c,1,p,OPEN"])  # 10 loads
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "R,0500-06-15T12:00,X8,S1,M,1900-01-01,t,1,r,",   # 2 before
+            "R,1900-01-02,X8,S1,M,0001-01-01,t,1,r,",         # 3 before
+            "R,1900-01-03,X8,S1,M,2100-02-29,t,1,r,"])        # 4 invalid
+        run_night(t, "--as-of", AS_OF)
+        got = query(t.p("svc.db"), "SELECT f.name, r.line, r.reason FROM rejected_row r "
+                                   "JOIN imported_file f USING (file_id) "
+                                   "ORDER BY f.file_id, r.line")
+        eq([tuple(r) for r in got], [
+            ("registrations_1.csv", 2, "registered_on '0001-01-01'" + BEFORE),
+            ("registrations_1.csv", 3, "removed_on '0999-12-31'" + BEFORE),
+            ("registrations_1.csv", 5, "registered_on '2100-02-29'" + NOT_DATE),
+            ("registrations_1.csv", 6, "registered_on '0000-02-29'" + BEFORE),
+            ("dispatches_1.csv", 2, "dispatched_at '0001-01-01 00:00'" + BEFORE),
+            ("dispatches_1.csv", 3, "dispatched_at '12/31/0999 23:59'" + BEFORE),
+            ("dispatches_1.csv", 4, "dispatched_at '1899-12-31 23:59:59'" + BEFORE),
+            ("dispatches_1.csv", 5, "dispatched_at '1900-02-29 10:00'" + NOT_DATETIME),
+            ("dispatches_1.csv", 6, "dispatched_at '2026-03-12 24:00:00'" + NOT_DATETIME),
+            ("dispatches_1.csv", 7, "dispatched_at '2026-03-12 23:59:60'" + NOT_DATETIME),
+            ("closeouts_1.csv", 2, "submitted_at '0500-06-15T12:00'" + BEFORE),
+            ("closeouts_1.csv", 3, "completed_on '0001-01-01'" + BEFORE),
+            ("closeouts_1.csv", 4, "completed_on '2100-02-29'" + NOT_DATE)],
+           "rejected rows")
+        eq([tuple(r) for r in query(t.p("svc.db"), "SELECT dispatch_id, dispatched_at "
+                                    "FROM dispatch ORDER BY dispatch_id")],
+           [("X7", "2024-02-29 23:59:59"), ("X8", "1900-01-01 00:00:00"),
+            ("X9", "9999-12-31 23:59:59")], "the dispatches loaded, as stored")
+        eq([tuple(r) for r in query(t.p("svc.db"), "SELECT serial_number, registered_on, "
+                                    "removed_on FROM registration")],
+           [("S2", "2000-02-29", "9999-12-31")], "the registration loaded")
 
 
 def about_buckets(path):
