@@ -243,6 +243,150 @@ def test_every_date_before_1900_is_rejected_as_such_and_impossible_ones_as_inval
            [("S2", "2000-02-29", "9999-12-31")], "the registration loaded")
 
 
+D = datetime.datetime
+
+
+def check_date_cells(path, sheet, column, want, fmt):
+    """Column `column` of the listing `sheet`: each data row's cell is a
+    number (no t= attribute: not a string, not a shared string) equal to
+    Excel's serial of want[i], with a date format (fmt)."""
+    wb = load(path)
+    ws = wb[sheet]
+    letter = col_of(ws, column)
+    raw = raw_cells(path, sheet)
+    got, serials = [], []
+    for i in range(len(want)):
+        ref = "%s%d" % (letter, i + 2)
+        t, v = raw[ref]
+        eq(t, None, "%s %s %s: a number, not text" % (sheet, column, ref))
+        serials.append(float(v))
+        got.append((ws[ref].value, ws[ref].number_format, ws[ref].is_date))
+    for g, w, ref in zip(serials, want, range(2, 2 + len(want))):
+        check(abs(g - excel_serial(w)) < 1e-9,
+              "%s %s row %d: serial %r, Excel's for %s is %r"
+              % (sheet, column, ref, g, w, excel_serial(w)))
+    eq(got, [(w if isinstance(w, D) else D.combine(w, datetime.time()), fmt, True)
+             for w in want], "%s %s: openpyxl's values" % (sheet, column))
+
+
+def test_dates_at_excels_edges_are_numbers_with_a_date_format():
+    """Guard (held before this pass): SPEC §4 "real Excel dates (never
+    dates as text)". Excel's serial of each date, read from the sheet's
+    XML: 1900-01-01 is 1, 1900-02-28 23:59:59 is 59 + 86399/86400,
+    1900-03-01 is 61 (60 is the fictitious 1900-02-29), 9999-12-31 is
+    2958465; Days open counts real days (1900-02-28 to 1900-03-01 is 1)."""
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, [
+            "R,Reg,M,SA,1900-01-01,N,",
+            "R,Reg,M,SB,2000-02-29,N,9999-12-31"])
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "U1,1900-01-01 00:00:00,M,SA,R,c,1,p,OPEN",
+            "U2,1900-02-28 23:59:59,M,SA,R,c,1,p,OPEN",
+            "U3,03/01/1900 00:00,M,SA,R,c,1,p,OPEN",
+            "U4,2000-02-29T12:00,M,SB,R,c,1,p,OPEN",
+            "U5,2024-02-29 23:59:59,M,SB,R,c,1,p,OPEN",
+            "U6,2026-03-12 23:59:59,M,SX,R,c,1,p,OPEN"])
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "R,1900-01-01 00:00:00,NONE,SA,M,9999-12-31,t,1,r,",
+            "R,2026-03-12 23:59:59,NONE2,SA,M,1900-02-28,t,1,r,",
+            "R,1900-03-01 00:00:01,NONE3,SA,M,2024-02-29,t,1,r,"])
+        run_night(t, "--as-of", AS_OF)
+        out = t.p("out")
+        dispatched = [D(1900, 1, 1), D(1900, 2, 28, 23, 59, 59), D(1900, 3, 1),
+                      D(2000, 2, 29, 12), D(2024, 2, 29, 23, 59, 59),
+                      D(2026, 3, 12, 23, 59, 59)]
+        book = os.path.join(out, "unclosed_calls_%s.xlsx" % AS_OF)
+        check_date_cells(book, "Unclosed calls", "Dispatched", dispatched,
+                         "yyyy-mm-dd hh:mm:ss")
+        ws = load(book)["Unclosed calls"]
+        as_of = datetime.date(2026, 3, 12)
+        eq([(r[0].value, r[2].value, r[2].number_format, r[3].value)
+            for r in ws.iter_rows(min_row=2)],
+           [(u, (as_of - d.date()).days, "#,##0", b) for u, d, b in
+            zip(["U1", "U2", "U3", "U4", "U5", "U6"], dispatched,
+                ["91+"] * 5 + ["0-7"])], "Days open and bucket")
+        nc = os.path.join(out, "non_compensable_%s.xlsx" % AS_OF)
+        check_date_cells(nc, "Non-compensable", "Submitted",
+                         [D(1900, 1, 1), D(1900, 3, 1, 0, 0, 1), D(2026, 3, 12, 23, 59, 59)],
+                         "yyyy-mm-dd hh:mm:ss")
+        check_date_cells(nc, "Non-compensable", "Completed",
+                         [datetime.date(9999, 12, 31), datetime.date(2024, 2, 29),
+                          datetime.date(1900, 2, 28)], "yyyy-mm-dd")
+        audit = os.path.join(out, "audit_%s.xlsx" % AS_OF)
+        check_date_cells(audit, "Registration exceptions", "Dispatched",
+                         [D(2026, 3, 12, 23, 59, 59)], "yyyy-mm-dd hh:mm:ss")
+        # The as-of date on each Summary and About, at 9999-12-31 too;
+        # there U1 is 2,958,463 days open (9999-12-31 - 1900-01-01).
+        report(t, "9999-12-31", out="o9")
+        for name in ("unclosed_calls", "non_compensable", "audit"):
+            path = t.p("o9", "%s_9999-12-31.xlsx" % name)
+            first = "Run" if name == "audit" else "Summary"
+            ws = load(path)[first]
+            row = next(r for r in ws.iter_rows(max_col=2) if r[0].value == "As of")
+            raw = raw_cells(path, first)[row[1].coordinate]
+            eq((raw, row[1].number_format), ((None, "2958465"), "yyyy-mm-dd"),
+               "%s %s As of 9999-12-31" % (name, first))
+        ws = load(t.p("o9", "unclosed_calls_9999-12-31.xlsx"))["Unclosed calls"]
+        eq([r[2] for r in ws.iter_rows(min_row=2, max_row=4, values_only=True)],
+           [2958463, 2958405, 2958404], "days open as of 9999-12-31")
+
+
+def bucket_of(days, bounds):
+    """README: --buckets 7,14,30,60,90 gives 0-7, 8-14, 15-30, 31-60,
+    61-90, 91+ (each bound the last day of its bucket)."""
+    lo = 0
+    for hi in bounds:
+        if days <= hi:
+            return "%d-%d" % (lo, hi)
+        lo = hi + 1
+    return "%d+" % lo
+
+
+def test_days_open_exactly_at_each_bucket_bound():
+    """Guard (held before this pass): a call open exactly 0, 7, 8, 14, 15,
+    30, 31, 60, 61, 90, 91 days (dispatched at 23:59:59 or 00:00: days
+    count dates, not hours) lands in SPEC §3's bucket, with the default
+    and with --buckets 0, 45, 100000 and eleven bounds, in the listing,
+    the Summary's table and explain's text and JSON alike."""
+    as_of = datetime.date(2026, 3, 12)
+    ages = [0, 7, 8, 14, 15, 30, 31, 60, 61, 90, 91]
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "B%03d,%s %s,M,S%d,R,c,1,p,OPEN"
+            % (n, (as_of - datetime.timedelta(days=n)).isoformat(),
+               "23:59:59" if n % 2 else "00:00", n) for n in ages])
+        run_night(t, "--as-of", AS_OF)
+        for k, bounds in enumerate([None, [0], [45], [100000], list(range(11))]):
+            opt = [] if bounds is None else ["--buckets", ",".join(map(str, bounds))]
+            bounds = bounds or [7, 14, 30, 60, 90]
+            out = "b%d" % k
+            report(t, AS_OF, *opt, out=out)
+            want = [("B%03d" % n, n, bucket_of(n, bounds)) for n in sorted(ages, reverse=True)]
+            wb = load(t.p(out, "unclosed_calls_%s.xlsx" % AS_OF))
+            eq([(r[0], r[2], r[3]) for r in
+                wb["Unclosed calls"].iter_rows(min_row=2, values_only=True)],
+               want, "listing with %s" % opt)
+            labels = [bucket_of(0, bounds)] + [bucket_of(b + 1, bounds) for b in bounds]
+            table = {}
+            for r in wb["Summary"].iter_rows(values_only=True):
+                if r[0] in labels and isinstance(r[3], int):
+                    table[r[0]] = r[3]
+            eq(table, {lab: sum(1 for _, _, b in want if b == lab) for lab in labels},
+               "Summary by bucket with %s" % opt)
+            for d, n, b in want:
+                r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, *opt, d)
+                eq(r.code, 0, r)
+                line = [x for x in r.out.splitlines() if x.startswith("standing")]
+                eq(line, ["standing as of %s: unclosed, %d %s open, aging bucket %s; "
+                          "no closeout attempt" % (AS_OF, n, "day" if n == 1 else "days", b)],
+                   "explain %s %s" % (d, opt))
+                r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "--json", *opt, d)
+                eq(r.code, 0, r)
+                st = json.loads(r.out)["results"][0]["dispatch"]["standing"]
+                eq((st["state"], st["days_open"], st["bucket"]), ("unclosed", n, b),
+                   "explain --json %s %s" % (d, opt))
+
+
 def about_buckets(path):
     """{label: meaning} of the aging buckets on a workbook's About sheet."""
     rows = list(load(path)["About"].iter_rows(values_only=True))
