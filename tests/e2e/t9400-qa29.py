@@ -387,6 +387,65 @@ def test_days_open_exactly_at_each_bucket_bound():
                    "explain --json %s %s" % (d, opt))
 
 
+HOURS_LOADED = ["0", "-0", "0.004", "0.005", "0.015", "2.675", "+1", "1.", ".5", "24",
+                "1.2345678901234567890123456789"]
+HOURS_REJECTED = [("1e2", "is not a decimal number"), ("1,5", "is not a decimal number"),
+                  ("1 000", "is not a decimal number"), ("NaN", "is not a decimal number"),
+                  ("inf", "is not a decimal number"), ("1e308", "is not a decimal number"),
+                  ("0x10", "is not a decimal number"), ("-1", "is negative"),
+                  ("-0.001", "is negative"), ("24.01", "is above 24")]
+
+
+def test_labor_hours_at_their_edges_from_the_feed_to_the_summary():
+    """Guard (held before this pass): README "Decisions": numbers are plain
+    decimals (a sign, '1.', '.5'; no exponent, no thousands separator),
+    -0 is 0, 0 counts as blank (INCOMPLETE_SECTION2), negative and above
+    24 reject; each loaded value reaches its cell as the decimal written
+    (2.675 stays 2.675, not 2.67 or 2.68), #,##0.00; the Summary's totals
+    are the decimal sum rounded to the micro-hour (SPEC §4: two
+    decimals)."""
+    from decimal import Decimal
+    with Tmp() as t:
+        rows = ["H,2026-03-%02d 10:00,NODISP%d,S,M,2026-03-01,t,\"%s\",r," % (i + 1, i, v)
+                for i, v in enumerate(HOURS_LOADED + [v for v, _ in HOURS_REJECTED])]
+        t.csv("in/closeouts_1.csv", CLO_HDR, rows)
+        run_night(t, "--as-of", AS_OF)
+        n = len(HOURS_LOADED)
+        got = query(t.p("svc.db"), "SELECT r.line, r.reason FROM rejected_row r ORDER BY r.line")
+        eq([tuple(r) for r in got],
+           [(n + 2 + i, "labor_hours '%s' %s" % (v, why))
+            for i, (v, why) in enumerate(HOURS_REJECTED)], "rejected hours")
+        nc = t.p("out", "non_compensable_%s.xlsx" % AS_OF)
+        ws = load(nc)["Non-compensable"]
+        col = col_of(ws, "Labor hours")
+        raw = raw_cells(nc, "Non-compensable")
+        listed = {}
+        for r in ws.iter_rows(min_row=2):
+            by = {ws.cell(1, c.column).value: c for c in r}
+            listed[by["Dispatch ID"].value] = (
+                by["Labor hours"].number_format, raw["%s%d" % (col, r[0].row)],
+                by["Reason"].value, by["Detail"].value)
+        for i, v in enumerate(HOURS_LOADED):
+            fmt, (t_attr, text), reason, detail = listed["NODISP%d" % i]
+            eq((fmt, t_attr), ("#,##0.00", None), "hours %r: a number, two decimals" % v)
+            check(abs(float(text) - float(Decimal(v))) <= 1e-15 * max(1, abs(float(Decimal(v)))),
+                  "hours %r written %r" % (v, text))
+            zero = Decimal(v) == 0
+            eq((reason, zero and "blank: labor_hours" in detail),
+               ("NO_DISPATCH", zero), "hours %r: reasons %r" % (v, detail))
+        eq(listed["NODISP5"][1], (None, "2.675"), "2.675 as written")
+        total = sum(Decimal(v) for v in HOURS_LOADED)
+        want = float(total.quantize(Decimal("0.000001")))
+        summary = load(nc)["Summary"]
+        cells = {r[0].value: r for r in summary.iter_rows(max_col=3)}
+        eq((cells["Labor hours"][1].value, cells["Labor hours"][1].number_format),
+           (want, "#,##0.00"), "total labor hours (%s)" % total)
+        eq((cells["NO_DISPATCH"][2].value, cells["NO_DISPATCH"][2].number_format),
+           (want, "#,##0.00"), "NO_DISPATCH's hours")
+        eq((cells["Closeouts listed"][1].value, cells["Closeouts listed"][1].number_format),
+           (n, "#,##0"), "closeouts listed")
+
+
 def about_buckets(path):
     """{label: meaning} of the aging buckets on a workbook's About sheet."""
     rows = list(load(path)["About"].iter_rows(values_only=True))
