@@ -446,6 +446,62 @@ def test_labor_hours_at_their_edges_from_the_feed_to_the_summary():
            (n, "#,##0"), "closeouts listed")
 
 
+BAD_BUCKETS = [("0,0", "increasing whole days"), ("7,7", "increasing whole days"),
+               ("14,7", "increasing whole days"), ("a", "increasing whole days"),
+               ("7,", "increasing whole days"), (",7", "increasing whole days"),
+               ("7,,14", "increasing whole days"), (" 7", "increasing whole days"),
+               ("+7", "increasing whole days"), ("-1", "increasing whole days"),
+               ("7.5", "increasing whole days"), ("1e2", "increasing whole days"),
+               ("0,1,2,3,4,5,6,7,8,9,10,11", "at most 11 bounds"),
+               ("100001", "at most 100000 days"),
+               ("99999999999999999999999", "at most 100000 days")]
+BAD_DATES = ["1899-12-31", "0001-01-01", "2100-02-29", "1900-02-29", "10000-01-01",
+             "9999-12-32", "2026-03-12 00:00", "2026-3-12"]
+
+
+def test_buckets_and_dates_past_their_limits_are_usage_errors():
+    """Guard (held before this pass): README: --buckets are at most 11
+    increasing whole days, each at most 100,000, and a list past a limit
+    is a usage error naming it; --as-of/--from from 1900-01-01, impossible
+    dates refused; --from later than --as-of is 64 (SPEC §5). Nothing is
+    written, nothing recorded. 1900-01-01 and 9999-12-31 are accepted,
+    and --buckets 0 (one bucket of day 0) and 100000."""
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", DSP_HDR, ["X1,1900-01-01 00:00,M,S1,R,c,1,p,OPEN"])
+        run_night(t, "--as-of", "1900-01-01")
+        db = t.p("svc.db")
+        for value, why in BAD_BUCKETS:
+            for cmd in (["report", "--db", db, "--out", t.p("bad"), "--as-of", AS_OF],
+                        ["run", "--db", db, "--inbox", t.p("in"), "--out", t.p("bad")],
+                        ["explain", "--db", db, "--as-of", AS_OF, "X1"]):
+                r = svc(*(cmd + ["--buckets", value]))
+                eq(r.code, 64, "%s --buckets %r: %r" % (cmd[0], value, r))
+                check("svcrecon: invalid --buckets '%s' (%s" % (value, why) in r.err,
+                      "%s --buckets %r: %r" % (cmd[0], value, r.err))
+                eq(r.out, "", "%s --buckets %r writes nothing on stdout" % (cmd[0], value))
+        for value in BAD_DATES:
+            for opt in ("--as-of", "--from"):
+                r = svc("report", "--db", db, "--out", t.p("bad"), opt, value)
+                eq(r.code, 64, "%s %r: %r" % (opt, value, r))
+                check("svcrecon: invalid %s date '%s' (YYYY-MM-DD or MM/DD/YYYY, from "
+                      "1900-01-01)" % (opt, value) in r.err, "%s %r: %r" % (opt, value, r.err))
+        r = svc("report", "--db", db, "--out", t.p("bad"), "--as-of", "9999-12-30",
+                "--from", "9999-12-31")
+        eq(r.code, 64, r)
+        check("--from 9999-12-31 is later than --as-of 9999-12-30" in r.err, r.err)
+        eq(os.path.exists(t.p("bad")), False, "no output folder made by a usage error")
+        eq([tuple(x) for x in query(db, "SELECT as_of FROM report_run")], [("1900-01-01",)],
+           "no report recorded by a usage error")
+        for a, f, b in (("1900-01-01", "1900-01-01", "0"), ("9999-12-31", "9999-12-31", "100000"),
+                        ("9999-12-31", "1900-01-01", "0,1,2,3,4,5,6,7,8,9,10")):
+            report(t, a, "--from", f, "--buckets", b, out="ok")
+            ws = load(t.p("ok", "unclosed_calls_%s.xlsx" % a))["Unclosed calls"]
+            days = (datetime.date.fromisoformat(a) - datetime.date(1900, 1, 1)).days
+            eq([r[:4] for r in ws.iter_rows(min_row=2, values_only=True)],
+               [("X1", D(1900, 1, 1), days, bucket_of(days, [int(x) for x in b.split(",")]))],
+               "as of %s --from %s --buckets %s" % (a, f, b))
+
+
 def about_buckets(path):
     """{label: meaning} of the aging buckets on a workbook's About sheet."""
     rows = list(load(path)["About"].iter_rows(values_only=True))
