@@ -20,7 +20,11 @@ main at cb854a9):
   About's aging buckets "open 1000 days or more", "open 0 to 0 days" with
   `--buckets 0,999`, "open 1 days or more" with `--buckets 0`. Now "open
   1,203 days", "open 1 day", "open 1,000 days or more", "open 0 days",
-  "open 1 day or more".
+  "open 1 day or more". Likewise the audit's Run sheet beside its counts
+  "Files of the night 1,000 | 0 loaded, 1000 refused, 0 unreadable, 0
+  skipped" and "Files imported 1,000 | 0 loaded, 1000 refused" (a
+  database of a few years' nights passes 1,000 files); now "1,000
+  refused" (and the cut-cells line alike).
 - a feed date with a year below 1000 (0001-01-01, 0999-12-31, 12/31/0999
   23:59) was rejected as "is not a valid date (YYYY-MM-DD or
   MM/DD/YYYY)" -- which it is -- while 1000-01-01 to 1899-12-31 said "is
@@ -500,6 +504,30 @@ def test_buckets_and_dates_past_their_limits_are_usage_errors():
             eq([r[:4] for r in ws.iter_rows(min_row=2, values_only=True)],
                [("X1", D(1900, 1, 1), days, bucket_of(days, [int(x) for x in b.split(",")]))],
                "as of %s --from %s --buckets %s" % (a, f, b))
+
+
+def test_the_run_sheets_file_counts_in_words_have_the_separator():
+    """Defect (red before the fix): beside "Files of the night 1,000" the
+    Run sheet said "0 loaded, 1000 refused, 0 unreadable, 0 skipped", and
+    beside the database's "Files imported 1,000" "0 loaded, 1000
+    refused". Refused files (a header without dispatched_at) are the
+    cheapest way to 1,000 files; each is recorded (README: once per
+    SHA-256 and kind)."""
+    with Tmp() as t:
+        paths = [t.write("in/dispatches_%04d.csv" % i, "dispatch_id,model\nX%d,M\n" % i)
+                 for i in range(1000)]
+        run_night(t, "--as-of", AS_OF, code=65)
+        audit = t.p("out", "audit_%s.xlsx" % AS_OF)
+        ws = load(audit)["Run"]
+        said = {}
+        for row in ws.iter_rows(max_col=3):
+            if row[0].value in ("Files of the night", "Files imported") and \
+                    isinstance(row[1].value, int):
+                said[row[0].value] = (row[1].value, row[1].number_format, row[2].value)
+        eq(said, {"Files of the night": (1000, "#,##0",
+                                         "0 loaded, 1,000 refused, 0 unreadable, 0 skipped"),
+                  "Files imported": (1000, "#,##0", "0 loaded, 1,000 refused")},
+           "the Run sheet's file counts (%d files)" % len(paths))
 
 
 def about_buckets(path):
