@@ -25,6 +25,10 @@ main at cb854a9):
   skipped" and "Files imported 1,000 | 0 loaded, 1000 refused" (a
   database of a few years' nights passes 1,000 files); now "1,000
   refused" (and the cut-cells line alike).
+- `explain` told labor hours 0.0000001 as "labor hours 1e-07" (and
+  0.0000000000000000001 as "1e-19"): an exponent, a form the feeds may
+  not use (README "Decisions": no exponent), for a value the auditor
+  reads as 0.0000001 in the file. Now the plain decimal.
 - a feed date with a year below 1000 (0001-01-01, 0999-12-31, 12/31/0999
   23:59) was rejected as "is not a valid date (YYYY-MM-DD or
   MM/DD/YYYY)" -- which it is -- while 1000-01-01 to 1899-12-31 said "is
@@ -65,7 +69,7 @@ import sys
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, explain_db,  # noqa: E402
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq,  # noqa: E402
                      main, query, svc)
 from xlsx_helpers import load  # noqa: E402
 
@@ -528,6 +532,27 @@ def test_the_run_sheets_file_counts_in_words_have_the_separator():
                                          "0 loaded, 1,000 refused, 0 unreadable, 0 skipped"),
                   "Files imported": (1000, "#,##0", "0 loaded, 1,000 refused")},
            "the Run sheet's file counts (%d files)" % len(paths))
+
+
+def test_explain_tells_small_labor_hours_as_plain_decimals():
+    """Defect (red before the fix): "labor hours 1e-07" for a closeout of
+    0.0000001 h. Guards beside it: 2.675, 24 and +1 as written."""
+    with Tmp() as t:
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "E,2026-03-01 10:00,Z,S,M,2026-03-01,t,0.0000001,r,",
+            "E,2026-03-01 11:00,Z,S,M,2026-03-01,t,0.0000000000000000001,r,",
+            "E,2026-03-01 12:00,Z,S,M,2026-03-01,t,2.675,r,",
+            "E,2026-03-01 13:00,Z,S,M,2026-03-01,t,24,r,",
+            "E,2026-03-01 14:00,Z,S,M,2026-03-01,t,+1,r,"])
+        run_night(t, "--as-of", AS_OF)
+        said = []
+        for line in range(2, 7):
+            r = svc("explain", "--db", t.p("svc.db"), "--as-of", AS_OF,
+                    "--source", "closeouts_1.csv:%d" % line)
+            eq(r.code, 0, r)
+            said += re.findall(r"labor hours ([^,]*),", r.out)
+        eq(said, ["0.0000001", "0.0000000000000000001", "2.675", "24", "1"],
+           "explain's labor hours")
 
 
 def about_buckets(path):
