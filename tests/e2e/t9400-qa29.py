@@ -58,8 +58,10 @@ README "Decisions" says):
   load as the decimal written; 1e2, 1,5, 1 000, NaN, inf, 1e308,
   -1, 24.01 are rejected with their reason; the Summary's totals are the
   decimal sums (micro-hour rounded), written #,##0.00;
-- every count cell (Days open, Closeout attempts, Source line, the
-  Summary's calls and closeouts, the audit's rows) is #,##0.
+- every number cell that is not a date is #,##0 (a count: Days open,
+  Closeout attempts, Source line, Line, the Summary's and Run's counts)
+  or, for labor hours, #,##0.00: in the listings by their header, in
+  the workbooks and a dealer statement.
 """
 import datetime
 import json
@@ -277,6 +279,29 @@ def check_date_cells(path, sheet, column, want, fmt):
              for w in want], "%s %s: openpyxl's values" % (sheet, column))
 
 
+def check_number_formats(paths):
+    """Every number cell that is not a date: #,##0, or #,##0.00 for labor
+    hours (a listing's "Labor hours" column; elsewhere either)."""
+    seen = set()
+    for path in paths:
+        for ws in load(path).worksheets:
+            head = [c.value for c in ws[1]]
+            listing = "Labor hours" in head or "Source line" in head or "Line" in head
+            for row in ws.iter_rows(min_row=2):
+                for c in row:
+                    if c.data_type != "n" or c.value is None or c.is_date:
+                        continue
+                    if listing:
+                        hours = head[c.column - 1] == "Labor hours"
+                        want = {"#,##0.00"} if hours else {"#,##0"}
+                    else:
+                        want = {"#,##0", "#,##0.00"}
+                    check(c.number_format in want, "%s %s %s: %r in %s" % (
+                        os.path.basename(path), ws.title, c.coordinate, c.number_format, want))
+                    seen.add((os.path.basename(path)[:8], ws.title, c.number_format))
+    check(len(seen) >= 8, "number cells seen: %r" % sorted(seen))
+
+
 def test_dates_at_excels_edges_are_numbers_with_a_date_format():
     """Guard (held before this pass): SPEC §4 "real Excel dates (never
     dates as text)". Excel's serial of each date, read from the sheet's
@@ -298,8 +323,11 @@ def test_dates_at_excels_edges_are_numbers_with_a_date_format():
             "R,1900-01-01 00:00:00,NONE,SA,M,9999-12-31,t,1,r,",
             "R,2026-03-12 23:59:59,NONE2,SA,M,1900-02-28,t,1,r,",
             "R,1900-03-01 00:00:01,NONE3,SA,M,2024-02-29,t,1,r,"])
-        run_night(t, "--as-of", AS_OF)
+        run_night(t, "--as-of", AS_OF, "--statements")
         out = t.p("out")
+        books = [os.path.join(out, "%s_%s.xlsx" % (n, AS_OF))
+                 for n in ("unclosed_calls", "non_compensable", "audit")]
+        check_number_formats(books + [os.path.join(out, "statements_" + AS_OF, "R.xlsx")])
         dispatched = [D(1900, 1, 1), D(1900, 2, 28, 23, 59, 59), D(1900, 3, 1),
                       D(2000, 2, 29, 12), D(2024, 2, 29, 23, 59, 59),
                       D(2026, 3, 12, 23, 59, 59)]
