@@ -35,6 +35,13 @@ main at cb854a9):
   before 1900-01-01, the first date Excel can show; correct the date"
   (README "Decisions": a feed date before 1900-01-01 rejects its row so).
   Now every date before 1900 says so.
+- labor hours that are plain decimals but longer than the 32 characters
+  svcrecon reads (a tool's full expansion of a double,
+  2.67499999999999982236431605997495353221893310546875) or with more
+  than 18 digits before the point (1234567890123456789,
+  -12345678901234567890) were rejected as "is not a decimal number".
+  Now "has more than 32 characters; round it to a few decimal places",
+  "is above 24", "is negative".
 
 Guards (these held before this pass; each pins what SPEC §2/§4 or
 README "Decisions" says):
@@ -581,6 +588,35 @@ def test_explain_tells_small_labor_hours_as_plain_decimals():
             said += re.findall(r"labor hours ([^,]*),", r.out)
         eq(said, ["0.0000001", "0.0000000000000000001", "2.675", "24", "1"],
            "explain's labor hours")
+
+
+def test_long_labor_hours_say_what_is_wrong_with_them():
+    """Defect (red before the fix): "labor_hours '2.674999...' is not a
+    decimal number" for a plain decimal of 52 characters, and for a
+    19-digit number that is above 24. Guards beside them: 32 characters
+    still load (0.000000000000000000000000000001 is not 0), '.', '-' and
+    '1.5.' are not decimal numbers."""
+    full = "2.67499999999999982236431605997495353221893310546875"
+    cases = [(full, "has more than 32 characters; round it to a few decimal places"),
+             ("0" * 33 + "1", "has more than 32 characters; round it to a few decimal places"),
+             ("1234567890123456789", "is above 24"),
+             ("-12345678901234567890", "is negative"),
+             ("-0.0000000000000000000000000000001", "is negative"),
+             (".", "is not a decimal number"), ("-", "is not a decimal number"),
+             ("1.5.", "is not a decimal number"),
+             ("0.000000000000000000000000000001", None)]
+    with Tmp() as t:
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "L,2026-03-01 %02d:00,Z,S,M,2026-03-01,t,%s,r," % (i, v)
+            for i, (v, _) in enumerate(cases)])
+        run_night(t, "--as-of", AS_OF)
+        got = query(t.p("svc.db"), "SELECT line, reason FROM rejected_row ORDER BY line")
+        eq([tuple(r) for r in got],
+           [(i + 2, "labor_hours '%s' %s" % (v if len(v) <= 40 else v[:40] + "...", why))
+            for i, (v, why) in enumerate(cases) if why], "rejected hours")
+        eq([tuple(r) for r in query(t.p("svc.db"),
+                                    "SELECT labor_hours > 0 FROM closeout")], [(1,)],
+           "32 characters load, not as 0")
 
 
 def about_buckets(path):
