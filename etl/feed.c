@@ -235,6 +235,30 @@ static int check_bytes(const struct feed_column *col, const char **s,
 #define BEFORE_EXCEL "%s '%s' is before 1900-01-01, the first date Excel " \
                      "can show; correct the date"
 
+/* 0 unless (s, len) is a plain decimal, [+-]?(D+(.D*)?|.D+); then 2 when
+ * it has more than 18 digits before the point after its leading zeros
+ * (larger than any hours), else 1. parse_decimal() reads at most 32
+ * bytes and 18 such digits. */
+static int decimal_shape(const char *s, size_t len)
+{
+    size_t i = len > 0 && (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    size_t int_digits = 0, frac_digits = 0;
+    bool lead = true;
+    for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (lead && s[i] == '0')
+            continue;
+        lead = false;
+        int_digits++;
+    }
+    bool any = int_digits > 0 || (i > 0 && s[i - 1] == '0');
+    if (i < len && s[i] == '.')
+        for (i++; i < len && s[i] >= '0' && s[i] <= '9'; i++)
+            frac_digits++;
+    if (i != len || (!any && frac_digits == 0))
+        return 0;
+    return int_digits > 18 ? 2 : 1;
+}
+
 /* A non-blank value read as its column's type into v. */
 static int parse_typed(const struct feed_column *col, const char *s,
                        size_t len, struct feed_value *v, char *norm_buf,
@@ -249,7 +273,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
         v->norm = norm_buf;
         break;
     case FT_DATE:
-        if (!parse_date(s, len, &v->when))
+        if (!parse_date_any_year(s, len, &v->when))
             return reject(why, why_size, "%s '%s' is not a valid date "
                           "(YYYY-MM-DD or MM/DD/YYYY)", col->name, s, len);
         if (v->when.year < PARSE_FIRST_EXCEL_YEAR)
@@ -257,7 +281,7 @@ static int parse_typed(const struct feed_column *col, const char *s,
         parse_format_date(&v->when, v->iso);
         break;
     case FT_DATETIME:
-        if (!parse_datetime(s, len, &v->when))
+        if (!parse_datetime_any_year(s, len, &v->when))
             return reject(why, why_size, "%s '%s' is not a valid date-time "
                           "(a date, then T or a space and HH:MM[:SS])",
                           col->name, s, len);
@@ -280,9 +304,24 @@ static int parse_typed(const struct feed_column *col, const char *s,
                           col->name, s, len);
         break;
     case FT_HOURS:
-        if (!parse_decimal(s, len, &v->number))
+        if (!parse_decimal(s, len, &v->number)) {
+            /* A plain decimal parse_decimal does not read (over 32
+             * bytes, or over 18 digits before the point) is one all
+             * the same: say what is wrong with it (qa29). */
+            int shape = decimal_shape(s, len);
+            if (shape && parse_decimal_cmp(s, len, 0) < 0)
+                return reject(why, why_size, "%s '%s' is negative",
+                              col->name, s, len);
+            if (shape && parse_decimal_cmp(s, len, 24) > 0)
+                return reject(why, why_size, "%s '%s' is above 24",
+                              col->name, s, len);
+            if (shape)
+                return reject(why, why_size, "%s '%s' has more than 32 "
+                              "characters; round it to a few decimal "
+                              "places", col->name, s, len);
             return reject(why, why_size, "%s '%s' is not a decimal number",
                           col->name, s, len);
+        }
         /* Decided on the digits, not the double (parse_decimal_cmp). */
         if (parse_decimal_cmp(s, len, 0) < 0)
             return reject(why, why_size, "%s '%s' is negative", col->name, s,

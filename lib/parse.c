@@ -57,8 +57,8 @@ void parse_civil_from_days(int32_t z, int *year, int *month, int *day)
     *day = d;
 }
 
-/* Exactly 10 bytes of date at s. */
-static bool date10(const char *s, struct parse_when *out)
+/* Exactly 10 bytes of date at s, its year at least min_year. */
+static bool date10(const char *s, struct parse_when *out, int min_year)
 {
     int y, m, d;
     if (s[4] == '-' && s[7] == '-') {
@@ -70,7 +70,7 @@ static bool date10(const char *s, struct parse_when *out)
     } else {
         return false;
     }
-    if (y < 1000 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
+    if (y < min_year || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return false;
     out->year = y;
     out->month = m;
@@ -82,18 +82,19 @@ static bool date10(const char *s, struct parse_when *out)
 
 bool parse_date(const char *s, size_t len, struct parse_when *out)
 {
-    return len == 10 && date10(s, out);
+    return len == 10 && date10(s, out, 1000);
 }
 
-bool parse_datetime(const char *s, size_t len, struct parse_when *out)
+static bool datetime_from(const char *s, size_t len, struct parse_when *out,
+                          int min_year)
 {
     if (len == 10)
-        return date10(s, out);
+        return date10(s, out, min_year);
     if ((len != 16 && len != 19) || (s[10] != 'T' && s[10] != ' '))
         return false;
     struct parse_when w;
     int h, mi, se = 0;
-    if (!date10(s, &w) || !digits(s + 11, 2, &h) || s[13] != ':' ||
+    if (!date10(s, &w, min_year) || !digits(s + 11, 2, &h) || s[13] != ':' ||
         !digits(s + 14, 2, &mi))
         return false;
     if (len == 19 && (s[16] != ':' || !digits(s + 17, 2, &se)))
@@ -105,6 +106,22 @@ bool parse_datetime(const char *s, size_t len, struct parse_when *out)
     w.second = se;
     *out = w;
     return true;
+}
+
+bool parse_datetime(const char *s, size_t len, struct parse_when *out)
+{
+    return datetime_from(s, len, out, 1000);
+}
+
+bool parse_date_any_year(const char *s, size_t len, struct parse_when *out)
+{
+    return len == 10 && date10(s, out, 0);
+}
+
+bool parse_datetime_any_year(const char *s, size_t len,
+                             struct parse_when *out)
+{
+    return datetime_from(s, len, out, 0);
 }
 
 static void put2(char *p, int v)

@@ -208,14 +208,20 @@ static lxw_row_t write_buckets(struct db *db, struct sheet_book *b,
         return row;
     }
     while ((rc = db_step(q, d, "aging buckets")) == DB_ROW) {
-        char text[96];
+        char text[128], lo[48], hi[48];
+        long long lo_days = db_column_int64(q, 2);
+        /* "open 91 days or more", "open 8 to 14 days"; a bucket of one
+         * day count (--buckets 0 gives 0-0 and 1+) "open 0 days", "open
+         * 1 day or more"; counts as the cells show them (100,001). */
+        sheet_days_text(lo_days, lo, sizeof lo);
         if (db_column_type(q, 3) == DB_NULL)
-            snprintf(text, sizeof text, "open %lld days or more",
-                     (long long)db_column_int64(q, 2));
+            snprintf(text, sizeof text, "open %s or more", lo);
+        else if (db_column_int64(q, 3) == lo_days)
+            snprintf(text, sizeof text, "open %s", lo);
         else
-            snprintf(text, sizeof text, "open %lld to %lld days",
-                     (long long)db_column_int64(q, 2),
-                     (long long)db_column_int64(q, 3));
+            snprintf(text, sizeof text, "open %s to %s",
+                     sheet_count_text(lo_days, lo, sizeof lo),
+                     sheet_days_text(db_column_int64(q, 3), hi, sizeof hi));
         sheet_write_text(b, ws, row, 0, db_column_text(q, 1),
                          db_column_bytes(q, 1), b->text);
         sheet_write_cstr(b, ws, row++, 1, text, b->wrap);

@@ -5,6 +5,7 @@
  * untrusted: in text it is quoted with control bytes and bad UTF-8
  * escaped (\xNN), in JSON escaped to valid UTF-8 by lib/json. Knows no
  * statement and no story; explain.c and explain_source.c tell those. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +66,23 @@ void ex_t_v(struct ex *x, struct db_stmt *st, int col)
         return;
     }
     if (db_column_type(st, col) == DB_FLOAT) {
-        fprintf(x->f, "%.15g", db_column_double(st, col));
+        /* As a plain decimal, the only form the feeds take (README
+         * "Decisions": no exponent): %.15g wrote labor hours 0.0000001
+         * as "1e-07" (qa29). Small values get the places their 15
+         * significant digits need, trailing zeros dropped. */
+        char num[64];
+        double v = db_column_double(st, col);
+        snprintf(num, sizeof num, "%.15g", v);
+        if (strchr(num, 'e') && v != 0 && fabs(v) < 1) {
+            int places = 14 - (int)floor(log10(fabs(v)));
+            if (places > 45)
+                places = 45;
+            snprintf(num, sizeof num, "%.*f", places, v);
+            size_t n = strlen(num);
+            while (n > 0 && num[n - 1] == '0')
+                num[--n] = '\0';
+        }
+        fputs(num, x->f);
         return;
     }
     const char *s = db_column_text(st, col);

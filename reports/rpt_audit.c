@@ -282,9 +282,10 @@ static int write_totals(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
     if (rc == DB_ROW) {
         sheet_write_cstr(b, ws, (*row)++, 0, "Database totals since its "
                          "first import", b->label);
-        snprintf(text, sizeof text, "%lld loaded, %lld refused",
-                 (long long)db_column_int64(q, 1),
-                 (long long)db_column_int64(q, 2));
+        char n1[48], n2[48];     /* counts as the cells show them */
+        snprintf(text, sizeof text, "%s loaded, %s refused",
+                 sheet_count_text(db_column_int64(q, 1), n1, sizeof n1),
+                 sheet_count_text(db_column_int64(q, 2), n2, sizeof n2));
         key_number(b, ws, rw, (*row)++, "Files imported",
                    db_column_double(q, 0), text);
         key_number(b, ws, rw, (*row)++, "Rows read", db_column_double(q, 3),
@@ -344,9 +345,11 @@ static int write_run(struct db *db, const struct report_opts *o,
     if (write_head(db, o, b, ws, &row, d) != 0)
         return -1;
 
-    snprintf(text, sizeof text, "%lu loaded, %lu refused, %lu unreadable, "
-             "%lu skipped", t.n_status[0], t.n_status[1], t.n_status[2],
-             t.n_status[3]);
+    char n[4][48];              /* counts as the cells show them: 1,000 */
+    for (int k = 0; k < 4; k++)
+        sheet_count_text((long long)t.n_status[k], n[k], sizeof n[k]);
+    snprintf(text, sizeof text, "%s loaded, %s refused, %s unreadable, "
+             "%s skipped", n[0], n[1], n[2], n[3]);
     key_number(b, ws, rw, row++, "Files of the night", (double)t.n_files, text);
     key_number(b, ws, rw, row++, "Rows read", t.rows_read, NULL);
     key_number(b, ws, rw, row++, "Rows loaded", t.rows_loaded, NULL);
@@ -365,10 +368,13 @@ static int write_run(struct db *db, const struct report_opts *o,
     /* Every cut this workbook will have made once the tables below are
      * written: the listings' (already counted) and the tables'. */
     unsigned long cut_audit = b->n_cut + t.n_cut;
-    snprintf(text, sizeof text, "unclosed calls %lu, non-compensable %lu, "
-             "audit %lu; each cut value ends with a marker, and the "
-             "database keeps it whole", x->n_cut_unclosed, x->n_cut_noncomp,
-             cut_audit);
+    char c1[48], c2[48], c3[48];
+    snprintf(text, sizeof text, "unclosed calls %s, non-compensable %s, "
+             "audit %s; each cut value ends with a marker, and the "
+             "database keeps it whole",
+             sheet_count_text((long long)x->n_cut_unclosed, c1, sizeof c1),
+             sheet_count_text((long long)x->n_cut_noncomp, c2, sizeof c2),
+             sheet_count_text((long long)cut_audit, c3, sizeof c3));
     key_number(b, ws, rw, row++, "Text cells cut at 32,767 characters",
                (double)(x->n_cut_unclosed + x->n_cut_noncomp + cut_audit),
                text);

@@ -143,16 +143,20 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
         *failed = 1;
         return row;
     }
-    long long day = -1, n_later = 0;
+    /* Day numbers count from 1970-01-01: a report as of 1969-12-31 is day
+     * -1, so "no row yet" is a flag, not a day (qa29). */
+    long long day = 0, n_later = 0;
+    bool have_day = false;
     double total = 0, top = 0;
     while ((rc = db_step(q, d, "the trend")) == DB_ROW) {
         n_later = db_column_int64(q, 4);
-        if (db_column_int64(q, 0) != day) {
-            if (day >= 0)
+        if (!have_day || db_column_int64(q, 0) != day) {
+            if (have_day)
                 sheet_write_number(b, ws, row, 1, total, NULL);
             if (total > top)
                 top = total;
             day = db_column_int64(q, 0);
+            have_day = true;
             total = 0;
             sheet_write_date(b, ws, ++row, 0, (int32_t)day);
         }
@@ -168,7 +172,7 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
         *failed = 1;
         return row;
     }
-    if (day >= 0)
+    if (have_day)
         sheet_write_number(b, ws, row, 1, total, NULL);
     if (row == first) {
         /* A alone: the first report of the database, or an earlier night

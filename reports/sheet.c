@@ -378,6 +378,33 @@ double sheet_hours(double sum)
     return round(sum * 1e6) / 1e6;
 }
 
+const char *sheet_count_text(long long n, char *out, size_t size)
+{
+    char digits[32], grouped[48];
+    int len = snprintf(digits, sizeof digits, "%llu",
+                       n < 0 ? 0ULL - (unsigned long long)n
+                             : (unsigned long long)n);
+    size_t o = 0;
+    if (n < 0)
+        grouped[o++] = '-';
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            grouped[o++] = ',';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(out, size, "%s", grouped);
+    return out;
+}
+
+const char *sheet_days_text(long long n, char *out, size_t size)
+{
+    char count[48];
+    snprintf(out, size, "%s %s", sheet_count_text(n, count, sizeof count),
+             n == 1 ? "day" : "days");
+    return out;
+}
+
 double sheet_serial(int32_t day, int seconds)
 {
     double serial = (double)day + 25569.0;

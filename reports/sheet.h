@@ -108,6 +108,12 @@ void sheet_print_setup(struct sheet_book *b, lxw_worksheet *ws);
  * row's cells and before the next row (constant_memory). */
 void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    unsigned lines);
+/* n written as a count inside a sentence, as the count cells show it
+ * (#,##0: "2,958,405"). Returns out. */
+const char *sheet_count_text(long long n, char *out, size_t size);
+/* The same, then " day" or " days" as n is 1 or not: "open 1 day",
+ * "open 1,234 days". Returns out. */
+const char *sheet_days_text(long long n, char *out, size_t size);
 /* Adds a sheet with the print setup; NULL (b->err set) on failure. */
 lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 

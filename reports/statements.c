@@ -428,9 +428,11 @@ static void write_summary(struct writer *w, struct sheet_book *b,
                      "closed out", b->label);
     sheet_write_number(b, ws, row++, 1, db_column_double(q, 2), NULL);
     if (db_column_type(q, 3) != DB_NULL) {
-        char days[64];
-        snprintf(days, sizeof days, "dispatched %.10s, open %lld days",
-                 db_column_text(q, 4), (long long)db_column_int64(q, 5));
+        char days[96], n_days[48];
+        snprintf(days, sizeof days, "dispatched %.10s, open %s",
+                 db_column_text(q, 4),
+                 sheet_days_text(db_column_int64(q, 5), n_days,
+                                 sizeof n_days));
         sheet_write_cstr(b, ws, row, 0, "Your oldest open call", b->label);
         sheet_fit_row(b, ws, row,
                       sheet_write_text_fit(b, ws, row, 1, db_column_text(q, 3),
