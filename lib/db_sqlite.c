@@ -523,9 +523,16 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
     if (stat(path, &sb) != 0)
         return diag_set(d, EX_NOINPUT, path, 0,
                         "cannot open database: %s", strerror(errno));
+    /* A FIFO (or a device) is refused before SQLite opens it, as
+     * import, report and run refuse it (app/batch.c): SQLite's open of a
+     * FIFO with no writer blocked explain and copy for ever (QA pass 30). */
     if (S_ISDIR(sb.st_mode))
         return diag_set(d, EX_NOINPUT, path, 0,
                         "cannot open database: Is a directory");
+    if (!S_ISREG(sb.st_mode))
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
+                        "a regular file; give --db the database's file (a "
+                        "folder or a device is not one)");
     if (path_too_long(path, EX_NOINPUT, d) != 0)
         return -1;
     int rc = open_file(path, &db->h,
