@@ -80,6 +80,13 @@ static void lock_holder(const char *path, char *who, size_t size)
     }
 }
 
+/* The last part of path ("" for NULL). */
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path ? path : "";
+}
+
 /* Fills d from the connection's last error, with what was being done;
  * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
  * IOERR/PERM -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else
@@ -125,7 +132,21 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
      * auditor's sqlite3 shell or DB Browser left in BEGIN IMMEDIATE, or
      * with changes not written). SQLite says only "database is locked":
      * name the holder when the lock shows it, and what to do (QA pass 30). */
-    char busy[400] = "";
+    char busy[500] = "";
+    /* A hot journal (DB-journal of a program that stopped mid-transaction,
+     * the database left in rollback-journal mode): only a writer can roll
+     * it back, and explain and copy --from open read-only. SQLite said
+     * "attempt to write a readonly database" of a file that is writable
+     * (QA pass 30). */
+    if (h && sqlite3_extended_errcode(h) == SQLITE_READONLY_ROLLBACK) {
+        snprintf(busy, sizeof busy, ": a program stopped in the middle of "
+                 "a transaction and left %.150s-journal (a hot journal), "
+                 "which only a writer can roll back: run svcrecon import, "
+                 "report or run once (they roll it back; the database is "
+                 "then as before that transaction), then run this again",
+                 base_name(sqlite3_db_filename(h, "main")));
+        to_do = busy;
+    }
     if (code == EX_TEMPFAIL) {
         char who[100];
         lock_holder(h ? sqlite3_db_filename(h, "main") : NULL, who,
