@@ -41,6 +41,7 @@ first on the search_path (a role's search_path) are neither read nor
 touched, and an analyst's open read transaction with a role's lock_timeout
 of 1 ms blocks nothing.
 """
+import json
 import os
 import sqlite3
 import subprocess
@@ -48,7 +49,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, ON_PG, SVCRECON, Tmp, book_digest,  # noqa: E402
+from svctest import (CLO_HDR, DSP_HDR, Tmp, book_digest,  # noqa: E402
                      check, connect, eq, good_night, main, postgresql_only,
                      query, schema_of, sqlite_only, svc)
 
@@ -119,9 +120,14 @@ def test_pg_a_table_locked_by_an_analyst_is_75_after_a_bounded_wait_naming_the_s
         a = Analyst(db)
         try:
             a("LOCK TABLE dispatch IN ACCESS EXCLUSIVE MODE")
-            r, secs = timed("import", "--db", db, "--kind", "dispatches", f)
+            r, secs = timed("import", "--db", db, "--kind", "dispatches", f,
+                            "--summary", t.p("s.json"))
             eq(r.code, 75, r)
             check(secs >= 1.5, "gave up after %.2f s: no wait at all" % secs)
+            with open(t.p("s.json")) as sf:
+                doc = json.load(sf)
+            eq((doc["exit_code"], [x["status"] for x in doc["files"]]),
+               (75, ["failed"]), "the summary")
             for words in ("lock timeout", "schema '%s'" % schema_of(db),
                           "pid %d of user 'postgres' (application 'psql')" % a.pid,
                           "idle in transaction since ",
@@ -259,6 +265,8 @@ def test_a_write_transaction_left_open_in_another_program_is_75_naming_it():
                               "end that program's transaction (COMMIT or ROLLBACK"):
                     check(words in r.err, "%s: %r not in: %s" % (mode, words, r.err))
                 check(r.err.startswith("svcrecon: "), r.err)
+                with open(t.p("s.json")) as sf:
+                    eq(json.load(sf)["exit_code"], 75, "the summary")
             finally:
                 holder.execute("ROLLBACK")
                 holder.close()
