@@ -414,9 +414,6 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         "run again later; if it recurs, raise statement_timeout for "
         "svcrecon's role (ALTER ROLE ... SET statement_timeout = 0)"
  : "";
-    /* Said in few words: app/batch.c's say_lost() wraps them in what was
-     * cut short, and libpq's words ("server closed the connection
-     * unexpectedly ...") would push what to do past the line's end. */
     /* 55P03: another session's lock outlasted lock_timeout (2 s, set by
      * use_schema as SQLite's busy timeout; it waited for ever, and the
      * nightly run with it, while an analyst's psql held LOCK TABLE or a
@@ -440,6 +437,9 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                         "was committed is kept: run again later", what,
                         words);
     }
+    /* Said in few words: app/batch.c's say_lost() wraps them in what was
+     * cut short, and libpq's words ("server closed the connection
+     * unexpectedly ...") would push what to do past the line's end. */
     if (idle_ended) {
         bool idle = (state && strcmp(state, "57P05") == 0) ||
                     says_state(said, "57P05");

@@ -37,7 +37,7 @@ static sqlite3_stmt *S(struct db_lite_stmt *st)
 }
 
 /* The process that holds SQLite's write lock on database `path`, in
- * words ("pid 4242 (sqlite3)"); "" when none is seen. SQLite locks with
+ * words ("pid 4242, sqlite3"); "" when none is seen. SQLite locks with
  * POSIX record locks, which F_GETLK shows with their owner's pid: in WAL
  * mode byte 120 of DB-shm is the writer's lock (sqlite3.c, UNIX_SHM_BASE,
  * WAL_WRITE_LOCK); in rollback-journal mode (another program may have set
@@ -128,10 +128,6 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
          * disk image is malformed") said nothing of what to do */
         code == EX_DATAERR ? "; the database file is damaged: restore it "
         "from a backup, then run again" : "";
-    /* Busy past the 2 s timeout: another program's transaction (an
-     * auditor's sqlite3 shell or DB Browser left in BEGIN IMMEDIATE, or
-     * with changes not written). SQLite says only "database is locked":
-     * name the holder when the lock shows it, and what to do (QA pass 30). */
     char busy[500] = "";
     /* A hot journal (DB-journal of a program that stopped mid-transaction,
      * the database left in rollback-journal mode): only a writer can roll
@@ -147,6 +143,10 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
                  base_name(sqlite3_db_filename(h, "main")));
         to_do = busy;
     }
+    /* Busy past the 2 s timeout: another program's transaction (an
+     * auditor's sqlite3 shell or DB Browser left in BEGIN IMMEDIATE, or
+     * with changes not written). SQLite says only "database is locked":
+     * name the holder when the lock shows it, and what to do (QA pass 30). */
     if (code == EX_TEMPFAIL) {
         char who[100];
         lock_holder(h ? sqlite3_db_filename(h, "main") : NULL, who,
