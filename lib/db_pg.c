@@ -309,7 +309,9 @@ static int query_value(struct db_pg *db, const char *sql, const char *param,
  * and no query runs in it; the caller's rollback then finds none. Only
  * locks stronger than a plain read's (ACCESS SHARE blocks none of
  * svcrecon's statements but a schema upgrade): LOCK TABLE, an UPDATE or
- * DELETE, SELECT ... FOR UPDATE left open by an analyst's psql, say.
+ * DELETE, SELECT ... FOR UPDATE left open by an analyst's psql, say;
+ * the plain readers only when no such lock is held (they then hold up
+ * the upgrade's ALTER TABLE).
  * Another login's session hides its state and times (no
  * pg_read_all_stats): its pid, user and application are still named. */
 static void lock_conflicts(struct db_pg *db, char *who, size_t size)
@@ -320,6 +322,17 @@ static void lock_conflicts(struct db_pg *db, char *who, size_t size)
         PQclear(PQexec(db->conn, "ROLLBACK"));
     }
     if (query_value(db,
+            "WITH held AS ("
+            " SELECT l.pid, l.mode, c.relname"
+            "  FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation"
+            "  JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = $1 AND l.granted AND c.relkind IN ('r', 'p')"
+            "   AND l.pid <> pg_backend_pid()),"
+            " strong AS (SELECT * FROM held"
+            "             WHERE mode <> 'AccessShareLock'),"
+            " named AS (SELECT * FROM strong UNION ALL"
+            "            SELECT * FROM held"
+            "             WHERE NOT EXISTS (SELECT 1 FROM strong))"
             "SELECT string_agg(w, '; ' ORDER BY w) FROM ("
             " SELECT format('pid %s of user ''%s''%s%s, holding %s',"
             "  a.pid, a.usename,"
@@ -329,13 +342,8 @@ static void lock_conflicts(struct db_pg *db, char *who, size_t size)
             "   format(', %s since %s', a.state, to_char(a.xact_start AT "
             "          TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC')"
             "  END,"
-            "  string_agg(DISTINCT l.mode || ' on ' || c.relname, ', ')) AS w"
-            "  FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation"
-            "  JOIN pg_namespace AS n ON n.oid = c.relnamespace"
-            "  JOIN pg_stat_activity AS a ON a.pid = l.pid"
-            " WHERE n.nspname = $1 AND l.granted AND c.relkind IN ('r', 'p')"
-            "   AND l.mode <> 'AccessShareLock'"
-            "   AND l.pid <> pg_backend_pid()"
+            "  string_agg(DISTINCT l.mode || ' on ' || l.relname, ', ')) AS w"
+            "  FROM named AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
             " GROUP BY a.pid, a.usename, a.application_name, a.state,"
             "          a.xact_start) AS s", db->schema, who, size, NULL,
             NULL) != 0)

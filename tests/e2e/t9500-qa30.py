@@ -15,6 +15,9 @@ Defects, each red before its fix (code as of main at cb854a9):
   for ever (killed after 60 s here; svcrecon set lock_timeout = 0 after
   its own transaction lock); now 75 after 2 s, naming the session (pid,
   user, application, since when, the lock and the table) and what to do.
+- PostgreSQL: a schema upgrade (the first run of a new release) waited
+  for ever in its ALTER TABLE while an analyst's session sat in a
+  transaction that had only read the table; now 75 naming the reader.
 - PostgreSQL: the same session holding row locks of report_run (`UPDATE`
   left uncommitted) made `report` wait for ever after writing the
   workbooks; now 75 naming it, and the rerun records the report.
@@ -51,7 +54,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, Tmp, book_digest,  # noqa: E402
                      check, connect, eq, good_night, main, postgresql_only,
-                     query, schema_of, sqlite_only, svc)
+                     query, schema_of, SCHEMA_VERSION, sqlite_only, svc)
 
 AS_OF = "2026-03-05"
 # A bounded wait: svcrecon waits 2 s for a lock (README "Exit codes");
@@ -182,6 +185,45 @@ def test_pg_rows_of_the_report_history_locked_by_an_analyst_are_75_and_the_rerun
         for name in ("unclosed_calls", "non_compensable", "audit"):
             book = "%s_%s.xlsx" % (name, AS_OF)
             eq(book_digest(t.p("out", book)), book_digest(t.p("again", book)), book)
+
+
+@postgresql_only("a schema upgrade on PostgreSQL held up by an analyst's read")
+def test_pg_an_upgrade_held_up_by_an_analysts_open_read_is_75_naming_the_reader():
+    """Red before: the first run of a new release waited for ever in its
+    upgrade's ALTER TABLE while an analyst's psql sat in a transaction
+    that had read the table (killed at 60 s). Now 75 after 2 s, naming
+    the reader (plain readers are named when no stronger lock is held),
+    the upgrade not half-done; the rerun upgrades. The upgrade is made by
+    taking the last migration back (schemas/tables/007: delivery's
+    night_as_of_day)."""
+    with Tmp() as t:
+        night(t)
+        db = t.p("svc.db")
+        con = connect(db)
+        try:
+            con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
+            con.execute("UPDATE schema_version SET version = %d" % (SCHEMA_VERSION - 1))
+        finally:
+            con.close()
+        args = ("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF)
+        a = Analyst(db)
+        try:
+            a("SELECT count(*) FROM delivery").fetchall()
+            r, _ = timed(*args)
+            eq(r.code, 75, r)
+            for words in ("pid %d " % a.pid, "AccessShareLock on delivery",
+                          "end that session's transaction"):
+                check(words in r.err, "%r not in: %s" % (words, r.err))
+        finally:
+            a.end()
+        eq(query(db, "SELECT version FROM schema_version"), [(SCHEMA_VERSION - 1,)])
+        r, _ = timed(*args)
+        eq(r.code, 0, r)
+        eq(query(db, "SELECT version FROM schema_version"), [(SCHEMA_VERSION,)])
+        eq(query(db, "SELECT count(*) FROM information_schema.columns WHERE "
+                     "table_schema = ? AND table_name = 'delivery' AND "
+                     "column_name = 'night_as_of_day'", (schema_of(db),)), [(1,)])
 
 
 @postgresql_only("a PostgreSQL search_path and another program's schema")
