@@ -299,6 +299,57 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
         out[--o] = '\0';
 }
 
+static int query_value(struct db_pg *db, const char *sql, const char *param,
+                       char *out, size_t size, struct diag *d,
+                       const char *what);
+
+/* After a lock timeout (55P03): the other sessions that hold a lock on a
+ * table of svcrecon's schema, in words ("" when none is seen). The failed
+ * statement's transaction is rolled back first -- it is aborted anyway
+ * and no query runs in it; the caller's rollback then finds none. Only
+ * locks stronger than a plain read's (ACCESS SHARE blocks none of
+ * svcrecon's statements but a schema upgrade): LOCK TABLE, an UPDATE or
+ * DELETE, SELECT ... FOR UPDATE left open by an analyst's psql, say;
+ * the plain readers only when no such lock is held (they then hold up
+ * the upgrade's ALTER TABLE).
+ * Another login's session hides its state and times (no
+ * pg_read_all_stats): its pid, user and application are still named. */
+static void lock_conflicts(struct db_pg *db, char *who, size_t size)
+{
+    who[0] = '\0';
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        db->tx_gen++;
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+    }
+    if (query_value(db,
+            "WITH held AS ("
+            " SELECT l.pid, l.mode, c.relname"
+            "  FROM pg_locks AS l JOIN pg_class AS c ON c.oid = l.relation"
+            "  JOIN pg_namespace AS n ON n.oid = c.relnamespace"
+            " WHERE n.nspname = $1 AND l.granted AND c.relkind IN ('r', 'p')"
+            "   AND l.pid <> pg_backend_pid()),"
+            " strong AS (SELECT * FROM held"
+            "             WHERE mode <> 'AccessShareLock'),"
+            " named AS (SELECT * FROM strong UNION ALL"
+            "            SELECT * FROM held"
+            "             WHERE NOT EXISTS (SELECT 1 FROM strong))"
+            "SELECT string_agg(w, '; ' ORDER BY w) FROM ("
+            " SELECT format('pid %s of user ''%s''%s%s, holding %s',"
+            "  a.pid, a.usename,"
+            "  CASE WHEN a.application_name = '' THEN '' ELSE"
+            "   format(' (application ''%s'')', a.application_name) END,"
+            "  CASE WHEN a.xact_start IS NULL THEN '' ELSE"
+            "   format(', %s since %s', a.state, to_char(a.xact_start AT "
+            "          TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC')"
+            "  END,"
+            "  string_agg(DISTINCT l.mode || ' on ' || l.relname, ', ')) AS w"
+            "  FROM named AS l JOIN pg_stat_activity AS a ON a.pid = l.pid"
+            " GROUP BY a.pid, a.usename, a.application_name, a.state,"
+            "          a.xact_start) AS s", db->schema, who, size, NULL,
+            NULL) != 0)
+        who[0] = '\0';
+}
+
 /* Fills d from a failed result (res may be NULL: the connection's error);
  * returns -1. The exit code follows the SQLSTATE (README "PostgreSQL"):
  * a lost connection or server shutdown 70 (the transaction in flight is
@@ -371,6 +422,29 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
         "run again later; if it recurs, raise statement_timeout for "
         "svcrecon's role (ALTER ROLE ... SET statement_timeout = 0)"
  : "";
+    /* 55P03: another session's lock outlasted lock_timeout (2 s, set by
+     * use_schema as SQLite's busy timeout; it waited for ever, and the
+     * nightly run with it, while an analyst's psql held LOCK TABLE or a
+     * row lock in an open transaction: README "PostgreSQL"). Named, with
+     * what to do, as the run lock's holder is. */
+    if (!lost && state && strcmp(state, "55P03") == 0) {
+        char who[400], who_words[400];
+        lock_conflicts(db, who, sizeof who);
+        if (who[0]) {
+            pg_words(db, who, who_words, sizeof who_words);
+            return diag_set(d, code, db->display, 0, "%s: %s (waited 2 s): "
+                            "another session holds a lock on schema "
+                            "'%s': %s; the transaction in flight was "
+                            "rolled back, what was committed is kept: end "
+                            "that session's transaction (COMMIT or "
+                            "ROLLBACK), then run again",
+                            what, words, db->schema, who_words);
+        }
+        return diag_set(d, code, db->display, 0, "%s: %s (waited 2 s); "
+                        "the transaction in flight was rolled back, what "
+                        "was committed is kept: run again later", what,
+                        words);
+    }
     /* Said in few words: app/batch.c's say_lost() wraps them in what was
      * cut short, and libpq's words ("server closed the connection
      * unexpectedly ...") would push what to do past the line's end. */
@@ -1068,7 +1142,7 @@ int db_pg_begin(struct db_pg *db, bool write, struct diag *d,
     /* SQLite's BEGIN IMMEDIATE: one writer at a time, 75 after 2 s. */
     snprintf(sql, sizeof sql, "BEGIN; SET LOCAL lock_timeout = '2s'; "
              "SELECT pg_advisory_xact_lock(%" PRId64 "); "
-             "SET LOCAL lock_timeout = 0", db->lock_key ^ 1);
+             "SET LOCAL lock_timeout = '2s'", db->lock_key ^ 1);
     if (db_pg_exec(db, sql, d, what) != 0) {
         db_pg_rollback(db);
         return -1;
@@ -1953,7 +2027,8 @@ static int use_schema(struct db_pg *db, struct diag *d)
      * 11's default, kept in old configurations) sent 15 digits, and a
      * labor hours cell differed from SQLite's. */
     snprintf(sql, sizeof sql, "SET search_path = \"%s\"; SET jit = off; "
-             "SET extra_float_digits = 3", db->schema);
+             "SET extra_float_digits = 3; SET lock_timeout = '2s'",
+             db->schema);
     return db_pg_exec(db, sql, d, "setting the schema");
 }
 

@@ -36,6 +36,57 @@ static sqlite3_stmt *S(struct db_lite_stmt *st)
     return (sqlite3_stmt *)st;
 }
 
+/* The process that holds SQLite's write lock on database `path`, in
+ * words ("pid 4242, sqlite3"); "" when none is seen. SQLite locks with
+ * POSIX record locks, which F_GETLK shows with their owner's pid: in WAL
+ * mode byte 120 of DB-shm is the writer's lock (sqlite3.c, UNIX_SHM_BASE,
+ * WAL_WRITE_LOCK); in rollback-journal mode (another program may have set
+ * journal_mode = DELETE) the PENDING, RESERVED and SHARED bytes of the
+ * file itself from 0x40000000. Another host's process (a network file
+ * system) is not named. Linux's /proc gives the program's name. */
+static void lock_holder(const char *path, char *who, size_t size)
+{
+    static const struct { const char *suffix; off_t start, len; } at[] = {
+        {"-shm", 120, 1}, {"", 0x40000000, 2 + 510},
+    };
+    who[0] = '\0';
+    for (size_t i = 0; path && i < sizeof at / sizeof at[0]; i++) {
+        char name[4200];
+        if ((size_t)snprintf(name, sizeof name, "%s%s", path, at[i].suffix)
+            >= sizeof name)
+            return;
+        int fd = open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                           .l_start = at[i].start, .l_len = at[i].len};
+        int rc = fcntl(fd, F_GETLK, &fl);
+        close(fd);
+        if (rc != 0 || fl.l_type == F_UNLCK || fl.l_pid <= 0)
+            continue;
+        char comm_path[64], comm[64] = "";
+        snprintf(comm_path, sizeof comm_path, "/proc/%ld/comm",
+                 (long)fl.l_pid);
+        FILE *f = fopen(comm_path, "r");
+        if (f) {
+            if (!fgets(comm, sizeof comm, f))
+                comm[0] = '\0';
+            fclose(f);
+        }
+        comm[strcspn(comm, "\n")] = '\0';
+        snprintf(who, size, comm[0] ? "pid %ld, %s" : "pid %ld",
+                 (long)fl.l_pid, comm);
+        return;
+    }
+}
+
+/* The last part of path ("" for NULL). */
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash ? slash + 1 : path ? path : "";
+}
+
 /* Fills d from the connection's last error, with what was being done;
  * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
  * IOERR/PERM -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else
@@ -77,6 +128,37 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
          * disk image is malformed") said nothing of what to do */
         code == EX_DATAERR ? "; the database file is damaged: restore it "
         "from a backup, then run again" : "";
+    char busy[500] = "";
+    /* A hot journal (DB-journal of a program that stopped mid-transaction,
+     * the database left in rollback-journal mode): only a writer can roll
+     * it back, and explain and copy --from open read-only. SQLite said
+     * "attempt to write a readonly database" of a file that is writable
+     * (QA pass 30). */
+    if (h && sqlite3_extended_errcode(h) == SQLITE_READONLY_ROLLBACK) {
+        snprintf(busy, sizeof busy, ": a program stopped in the middle of "
+                 "a transaction and left %.150s-journal (a hot journal), "
+                 "which only a writer can roll back: run svcrecon import, "
+                 "report or run once (they roll it back; the database is "
+                 "then as before that transaction), then run this again",
+                 base_name(sqlite3_db_filename(h, "main")));
+        to_do = busy;
+    }
+    /* Busy past the 2 s timeout: another program's transaction (an
+     * auditor's sqlite3 shell or DB Browser left in BEGIN IMMEDIATE, or
+     * with changes not written). SQLite says only "database is locked":
+     * name the holder when the lock shows it, and what to do (QA pass 30). */
+    if (code == EX_TEMPFAIL) {
+        char who[100];
+        lock_holder(h ? sqlite3_db_filename(h, "main") : NULL, who,
+                    sizeof who);
+        snprintf(busy, sizeof busy, ": another program%s%s%s holds a "
+                 "write transaction on the database; the "
+                 "transaction in flight was rolled back, what was committed "
+                 "is kept: end that program's transaction (COMMIT or "
+                 "ROLLBACK; DB Browser: Write or Revert Changes), then run "
+                 "again", who[0] ? " (" : "", who, who[0] ? ")" : "");
+        to_do = busy;
+    }
     return diag_set(d, code, h ? sqlite3_db_filename(h, "main") : NULL, 0,
                     "%s: %s%s%s%s", what,
                     h ? sqlite3_errmsg(h) : "no database",
@@ -523,9 +605,16 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
     if (stat(path, &sb) != 0)
         return diag_set(d, EX_NOINPUT, path, 0,
                         "cannot open database: %s", strerror(errno));
+    /* A FIFO (or a device) is refused before SQLite opens it, as
+     * import, report and run refuse it (app/batch.c): SQLite's open of a
+     * FIFO with no writer blocked explain and copy for ever (QA pass 30). */
     if (S_ISDIR(sb.st_mode))
         return diag_set(d, EX_NOINPUT, path, 0,
                         "cannot open database: Is a directory");
+    if (!S_ISREG(sb.st_mode))
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
+                        "a regular file; give --db the database's file (a "
+                        "folder or a device is not one)");
     if (path_too_long(path, EX_NOINPUT, d) != 0)
         return -1;
     int rc = open_file(path, &db->h,
