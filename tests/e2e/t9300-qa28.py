@@ -26,7 +26,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import Tmp, check, eq, main  # noqa: E402
-from xlsx_helpers import (CLO_HDR, DIS_HDR, REG_HDR, load, run,  # noqa: E402
+from xlsx_helpers import (CLO_HDR, DIS_HDR, REG_HDR, col_letter, load, run,  # noqa: E402
                           sha256, write_csv)
 
 SEED = int(os.environ.get("SVCRECON_SEED", random.randrange(1 << 30)))
@@ -183,14 +183,6 @@ def cached(ser, tag):
     if not m or "Cache>" not in m.group(1):
         return None
     return re.findall(r"<c:pt idx=\"\d+\"><c:v>([^<]*)</c:v>", m.group(1))
-
-
-def col_letter(n):
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def rng(col, first, last):
