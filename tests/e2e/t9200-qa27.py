@@ -564,8 +564,10 @@ def test_kill_9_at_random_moments_then_rerun_equals_an_uninterrupted_night():
         # A night run again after kills until it completes; then, if fewer
         # than 4 kills landed (a rerun after a late kill is short, and a
         # kill drawn after its end does not land), the night from the
-        # start again, on a new database, at most three nights.
-        while len(landed) < 4 and nights < 3:
+        # start again, on a new database, at most five nights (three were
+        # too few on a loaded machine: 2 kills landed once in the
+        # PostgreSQL pass, the night's length drawn from one clean run).
+        while len(landed) < 4 and nights < 5:
             nights += 1
             if nights > 1:
                 fresh_start(t)
