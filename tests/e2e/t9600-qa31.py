@@ -36,7 +36,7 @@ import warnings
 import openpyxl
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (CLO_HDR, DSP_HDR, Tmp, check, eq, main, sha256,  # noqa: E402
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq, main, sha256,  # noqa: E402
                      svc)
 
 BASE = datetime.date(2026, 3, 1)
@@ -86,6 +86,11 @@ class Oracle:
         self.clo = []       # (seq, file, line, sha12, dealer, at, id, serial, completed, tech)
         self.seq = 0
         self.history = {}   # as_of -> (unclosed {id: label}, noncomp set of keys)
+        self.names = {}     # dealer -> name (SPEC §4 "Dealer names")
+
+    def provider(self, d):
+        """The Provider and Provider name cells of dispatch version d."""
+        return (d[6] or None, self.names.get(d[6]))
 
     def imported(self, kind, path, rows):
         self.seq += 1
@@ -150,10 +155,10 @@ class Oracle:
             for i, d in unclosed.items():
                 days = (a - d[5].date()).days
                 if i not in pu:
-                    newly.append(["Newly unclosed", i, d[5], d[6], None, None,
+                    newly.append(["Newly unclosed", i, d[5], *self.provider(d), None,
                                   now[i], days, None, d[1], d[2], d[3]])
                 elif pu[i] != now[i]:
-                    moved.append(["Bucket moved", i, d[5], d[6], None, pu[i],
+                    moved.append(["Bucket moved", i, d[5], *self.provider(d), pu[i],
                                   now[i], days, None, d[1], d[2], d[3]])
             for i, lab in pu.items():
                 if i in unclosed:
@@ -170,7 +175,7 @@ class Oracle:
                 else:
                     by, src, how = "no longer listed", d, "closed_otherwise"
                 counts[how] += 1
-                closed.append(["Closed", i, d[5], d[6], None, lab, None, None,
+                closed.append(["Closed", i, d[5], *self.provider(d), lab, None, None,
                                by, src[1], src[2], src[3]])
             for part in (newly, closed, moved):
                 part.sort(key=lambda r: (r[2], r[1]))
@@ -209,12 +214,12 @@ def generate(rng, n_nights):
         drows, crows, seen = [], [], set()
         for _ in range(rng.randint(2, 4)):
             n += 1
-            i = "D%02d" % n
+            i = rng.choice(["D", "d", "E", "_"]) + "%02d" % n
             at = datetime.datetime.combine(
                 day - datetime.timedelta(days=rng.choice(
                     [0, 1, 5, 8, 13, 20, 29, 40, 70, -2])),
-                datetime.time(rng.randint(7, 17), rng.choice([0, 30])))
-            disp[i] = (at, rng.choice(["P1", "P2", "P3"]), "OPEN")
+                datetime.time(rng.choice([9, 12]), 0))
+            disp[i] = (at, rng.choice(["P1", "P2", "P3", "P1", ""]), "OPEN")
             drows.append((i,) + disp[i])
             seen.add(i)
         old = [i for i in sorted(disp) if i not in seen]
@@ -232,7 +237,8 @@ def generate(rng, n_nights):
             elif what == "earlier":
                 at = at - datetime.timedelta(days=rng.randint(1, 10))
             else:
-                prov = rng.choice([p for p in ("P1", "P2", "P3") if p != prov])
+                prov = rng.choice([p for p in ("P1", "P2", "P3", "")
+                                   if p != prov])
             disp[i] = (at, prov, st)
             drows.append((i, at, prov, st))
             seen.add(i)
@@ -248,7 +254,9 @@ def generate(rng, n_nights):
                 valid = not clo[key]       # flip it
             else:
                 i = rng.choice(ids)
-                dealer = disp[i][1] if what == "valid" else "P9"
+                dealer = disp[i][1] or "P1" if what == "valid" else "P9"
+                if what == "wrong" and rng.random() < 0.3:
+                    i, dealer = "", "P2"           # no dispatch given
                 sub = datetime.datetime.combine(day, datetime.time(8 + j, 15))
                 key = (dealer, i, sub)
                 if key in keys_here:
@@ -256,9 +264,9 @@ def generate(rng, n_nights):
                 valid = True
             keys_here.add(key)
             clo[key] = valid
-            completed = max(disp[i][0].date(), sub.date() -
-                            datetime.timedelta(days=1))
-            crows.append((dealer, sub, i, "SN-" + i, completed,
+            completed = max(disp[i][0].date() if i else sub.date(),
+                            sub.date() - datetime.timedelta(days=1))
+            crows.append((dealer, sub, i, "SN-" + i if i else "SN-X", completed,
                           "Pat" if valid else ""))
         nights.append((day, drows, crows))
     return nights
@@ -278,6 +286,23 @@ def write_night(t, k, drows, crows, folder="feeds"):
                 dl, dt_s(sub), i, sn, comp.isoformat(), tech)
              for dl, sub, i, sn, comp, tech in crows]), crows))
     return files
+
+
+REGISTRATIONS = [("P1", "Dealer One"), ("P2", "Dealer, Two"), ("P3", "")]
+
+
+def registrations(t, folder="feeds"):
+    """The dealers' names (P3 has none): the Provider name column."""
+    return t.csv("%s/registrations_1.csv" % folder, REG_HDR, [
+        '%s,"%s",iPF8400S,SN-R%d,2026-01-01,N,' % (p, nm, k)
+        for k, (p, nm) in enumerate(REGISTRATIONS)])
+
+
+def start(t, db, o):
+    r = svc("import", "--db", db, "--kind", "registrations", "--quiet",
+            registrations(t))
+    eq(r.code, 0, r)
+    o.names = {p: nm for p, nm in REGISTRATIONS if nm}
 
 
 def import_files(db, oracle, files):
@@ -345,7 +370,7 @@ def compare(out, a, want, seed, what):
     nc = load(book(out, "non_compensable", a))["Non-compensable"]
     hdr = [c.value for c in nc[1]]
     ix = [hdr.index(h) for h in ("Dealer", "Dispatch ID", "Submitted", "New")]
-    got_new = {(r[ix[0]], r[ix[1]], r[ix[2]]): r[ix[3]]
+    got_new = {(r[ix[0]], r[ix[1]] or "", r[ix[2]]): r[ix[3]]
                for r in nc.iter_rows(min_row=2, values_only=True)}
     eq(got_new, new, tag + "Non-compensable New column")
 
@@ -355,6 +380,7 @@ def run_seed(seed, n_nights=5):
     t = tmp()
     db = t.p("svc.db")
     o = Oracle()
+    start(t, db, o)
     nights = generate(rng, n_nights)
     for k, (day, drows, crows) in enumerate(nights, 1):
         import_files(db, o, write_night(t, k, drows, crows))
@@ -393,6 +419,7 @@ def test_generated_nights_out_of_order():
         t = tmp()
         db = t.p("svc.db")
         o = Oracle()
+        start(t, db, o)
         nights = generate(rng, 5)
         for k, (day, drows, crows) in enumerate(nights, 1):
             import_files(db, o, write_night(t, k, drows, crows))
@@ -454,6 +481,8 @@ def test_run_rerun_same_bytes():
     t = tmp()
     db = t.p("svc.db")
     o = Oracle()
+    registrations(t, "in1")
+    o.names = {p: nm for p, nm in REGISTRATIONS if nm}
     for k, (day, drows, crows) in enumerate(generate(rng, 3), 1):
         files = write_night(t, k, drows, crows, "in%d" % k)
         outs = []
