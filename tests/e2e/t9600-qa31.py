@@ -329,6 +329,9 @@ def book(out, name, a):
     return os.path.join(out, "%s_%s.xlsx" % (name, a.isoformat()))
 
 
+STATEMENTS_SEEN = []
+
+
 def compare(out, a, want, seed, what):
     """The workbooks and summary of the report as of a against the oracle's
     (rows, counts, new)."""
@@ -373,6 +376,26 @@ def compare(out, a, want, seed, what):
     got_new = {(r[ix[0]], r[ix[1]] or "", r[ix[2]]): r[ix[3]]
                for r in nc.iter_rows(min_row=2, values_only=True)}
     eq(got_new, new, tag + "Non-compensable New column")
+    folder = os.path.join(out, "statements_" + a.isoformat())
+    if not os.path.isdir(folder):
+        return
+    # README "Dealer statements": the same rows and columns as the main
+    # listings, filtered to the dealer -- so the same New column.
+    listed = load(book(out, "unclosed_calls", a))["Unclosed calls"]
+    dealers = {k[0] for k in new} | {
+        r[4] for r in listed.iter_rows(min_row=2, max_col=5, values_only=True)
+        if r[4]}
+    STATEMENTS_SEEN.append(len(dealers))
+    eq(sorted(os.listdir(folder)), sorted(d + ".xlsx" for d in dealers),
+       tag + "statements")
+    for dl in sorted(dealers):
+        st = load(os.path.join(folder, dl + ".xlsx"))["Non-compensable"]
+        eq([c.value for c in st[1]], hdr + ["To be paid"],
+           tag + "statement %s: Non-compensable header" % dl)
+        got = {(r[ix[0]], r[ix[1]] or "", r[ix[2]]): r[ix[3]]
+               for r in st.iter_rows(min_row=2, values_only=True)}
+        eq(got, {k: v for k, v in new.items() if k[0] == dl},
+           tag + "statement %s: New column" % dl)
 
 
 def run_seed(seed, n_nights=5):
@@ -391,6 +414,8 @@ def run_seed(seed, n_nights=5):
         if rng.random() < 0.3:
             from_ = day - datetime.timedelta(days=rng.randint(0, 6))
             extra += ["--from", from_.isoformat()]
+        if k == n_nights or rng.random() < 0.2:
+            extra.append("--statements")
         out = t.p("out%d" % k)
         report(db, out, day, *extra)
         compare(out, day, o.report(day, buckets, from_), seed,
@@ -407,6 +432,8 @@ def test_generated_nights_in_order():
     JSON and the New column against the oracle."""
     for seed in range(1, 9):
         run_seed(seed)
+    check(len(STATEMENTS_SEEN) >= 8 and min(STATEMENTS_SEEN) > 0,
+          "dealer statements checked: %r" % STATEMENTS_SEEN)
 
 
 def test_generated_nights_out_of_order():
