@@ -370,7 +370,20 @@ def compare(out, a, want, seed, what):
             ("cancelled", counts["cancelled"]),
             ("no longer listed otherwise", counts["closed_otherwise"]),
             ("Bucket moved", counts["bucket_moved"])], tag + "Summary counts")
-    nc = load(book(out, "non_compensable", a))["Non-compensable"]
+    nwb = load(book(out, "non_compensable", a))
+    kv = {r[0]: r[1] for r in nwb["Summary"].iter_rows(max_row=12,
+                                                        values_only=True)
+          if r[0]}
+    eq(line in kv, True, tag + "non-compensable Summary names the previous")
+    eq(kv.get("New since the previous report"),
+       counts and counts["new_noncompensable"], tag + "New since the previous")
+    run = {r[0]: r[1] for r in load(book(out, "audit", a))["Run"].iter_rows(
+        max_row=12, values_only=True) if r[0]}
+    follows = run["Follows the report as of"]
+    eq(follows.date().isoformat() if counts else follows[:6],
+       counts["previous_as_of"] if counts else "(none:",
+       tag + "audit Run: the report it follows")
+    nc = nwb["Non-compensable"]
     hdr = [c.value for c in nc[1]]
     ix = [hdr.index(h) for h in ("Dealer", "Dispatch ID", "Submitted", "New")]
     got_new = {(r[ix[0]], r[ix[1]] or "", r[ix[2]]): r[ix[3]]
@@ -409,7 +422,8 @@ def run_seed(seed, n_nights=5):
         import_files(db, o, write_night(t, k, drows, crows))
         extra, buckets, from_ = [], DEFAULT, None
         if rng.random() < 0.3:
-            buckets = rng.choice([(3, 10, 30), (5, 20), (14, 60)])
+            buckets = rng.choice([(3, 10, 30), (5, 20), (14, 60), (0, 1, 2, 30),
+                                  (0,)])
             extra += ["--buckets", ",".join(map(str, buckets))]
         if rng.random() < 0.3:
             from_ = day - datetime.timedelta(days=rng.randint(0, 6))
@@ -454,9 +468,11 @@ def test_generated_nights_out_of_order():
         rng.shuffle(order)
         for n, day in enumerate(order + order):
             out = t.p("out-%d" % n)
-            report(db, out, day)
-            compare(out, day, o.report(day), seed, "report %d of %s" % (
-                n + 1, [d.isoformat() for d in order]))
+            buckets = rng.choice([DEFAULT, DEFAULT, (3, 10, 30), (0, 8)])
+            report(db, out, day, "--buckets", ",".join(map(str, buckets)))
+            compare(out, day, o.report(day, buckets), seed,
+                    "report %d of %s, --buckets %s" % (
+                        n + 1, [d.isoformat() for d in order], buckets))
 
 
 def test_before_every_recorded_report():
@@ -469,6 +485,10 @@ def test_before_every_recorded_report():
     out = t.p("early")
     report(db, out, early)
     compare(out, early, o.report(early), 201, "before every report")
+    out = t.p("first-again")
+    report(db, out, nights[0][0])
+    compare(out, nights[0][0], o.report(nights[0][0]), 201,
+            "night 1 again, after the earlier report")
     day = nights[1][0]
     out = t.p("again")
     report(db, out, day)
