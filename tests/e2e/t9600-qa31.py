@@ -344,12 +344,15 @@ def compare(out, a, want, seed, what):
     for n, (g, w) in enumerate(zip(got, rows)):
         eq(g, w, tag + "Changes row %d" % (n + 2))
     eq(len(got), len(rows), tag + "Changes rows")
-    said = [r[0] for r in wb["Summary"].iter_rows(max_col=1, max_row=8,
-                                                  values_only=True)
-            if r[0] and (r[0].startswith("Compared with")
-                         or r[0].startswith("No earlier"))]
-    eq(len(said), 1, tag + "one compared-with line: %r" % said)
-    line = said[0]
+    top = [r[0] for r in wb["Summary"].iter_rows(max_col=1, max_row=8,
+                                                 values_only=True)]
+    said = [n for n, v in enumerate(top) if v and (
+        v.startswith("Compared with") or v.startswith("No earlier"))]
+    eq(len(said), 1, tag + "one compared-with line: %r" % top)
+    line = top[said[0]]
+    # README: "under the as-of (and --from) lines"
+    eq(top[said[0] - 1], "From" if "From" in top else "As of",
+       tag + "the compared-with line's place: %r" % top)
     with open(out + ".json") as f:
         js = json.load(f)["reports"]["changes"]
     if counts is None:
@@ -374,7 +377,10 @@ def compare(out, a, want, seed, what):
     kv = {r[0]: r[1] for r in nwb["Summary"].iter_rows(max_row=12,
                                                         values_only=True)
           if r[0]}
-    eq(line in kv, True, tag + "non-compensable Summary names the previous")
+    top = [r[0] for r in nwb["Summary"].iter_rows(max_col=1, max_row=8,
+                                                  values_only=True)]
+    eq(top.index(line) - 1, top.index("From" if "From" in top else "As of"),
+       tag + "non-compensable Summary: the compared-with line's place")
     eq(kv.get("New since the previous report"),
        counts and counts["new_noncompensable"], tag + "New since the previous")
     run = {r[0]: r[1] for r in load(book(out, "audit", a))["Run"].iter_rows(
