@@ -457,28 +457,36 @@ def test_generated_nights_in_order():
 
 
 def test_generated_nights_out_of_order():
-    """Guard: every night imported first, then reported in a shuffled order
+    """Guard: five nights imported first, then reported in a shuffled order
     (each compares with the latest recorded report before it, with today's
-    data), then each night reported a second time (its own record is never
-    its previous report) -- the oracle's history moves the same way."""
+    data), then a sixth night's files imported (which re-date, cancel and
+    close older calls) and all six reported in another shuffled order (a
+    night's own record is never its previous report; a replaced record is
+    what the next night compares with), --buckets changing between them --
+    the oracle's history moves the same way."""
     for seed in range(101, 105):
         rng = random.Random(seed)
         t = tmp()
         db = t.p("svc.db")
         o = Oracle()
         start(t, db, o)
-        nights = generate(rng, 5)
-        for k, (day, drows, crows) in enumerate(nights, 1):
+        nights = generate(rng, 6)
+        for k, (day, drows, crows) in enumerate(nights[:5], 1):
             import_files(db, o, write_night(t, k, drows, crows))
-        order = [n[0] for n in nights]
+        order = [n[0] for n in nights[:5]]
         rng.shuffle(order)
-        for n, day in enumerate(order + order):
+        again = order + [nights[5][0]]
+        rng.shuffle(again)
+        for n, day in enumerate(order + again):
+            if n == len(order):    # the sixth night's files re-date, cancel
+                import_files(db, o, write_night(t, 6, *nights[5][1:]))
             out = t.p("out-%d" % n)
             buckets = rng.choice([DEFAULT, DEFAULT, (3, 10, 30), (0, 8)])
             report(db, out, day, "--buckets", ",".join(map(str, buckets)))
             compare(out, day, o.report(day, buckets), seed,
                     "report %d of %s, --buckets %s" % (
-                        n + 1, [d.isoformat() for d in order], buckets))
+                        n + 1, [d.isoformat() for d in order + again],
+                        buckets))
 
 
 def test_before_every_recorded_report():
