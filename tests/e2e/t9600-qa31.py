@@ -563,5 +563,58 @@ def test_run_rerun_same_bytes():
                "run re-run of night %d: %s bytes" % (k, b))
 
 
+def test_rerun_after_the_previous_report_was_rewritten():
+    """Guard: night 2 is `run`; night 1 is then reported again with other
+    --buckets and a --from (its record, which night 2 compares with,
+    changes though no file was delivered); `run` of night 2 again, nothing
+    new in the inbox, must not keep its old workbooks (their Changes sheet
+    and New column came from the old record): the oracle's Changes, then
+    the same bytes on a further re-run."""
+    rng = random.Random(501)
+    t = tmp()
+    db = t.p("svc.db")
+    o = Oracle()
+    registrations(t, "in1")
+    o.names = {p: nm for p, nm in REGISTRATIONS if nm}
+    nights = generate(rng, 2)
+    files = [write_night(t, k, drows, crows, "in%d" % k)
+             for k, (day, drows, crows) in enumerate(nights, 1)]
+    (d1, _, _), (d2, _, _) = nights
+
+    def run(k, day, out):
+        if files[k - 1]:
+            for kind, path, rows in files[k - 1]:
+                o.imported(kind, path, rows)
+            files[k - 1] = []
+        r = svc("run", "--db", db, "--inbox", t.p("in%d" % k), "--out", out,
+                "--as-of", day.isoformat(), "--summary", out + ".json")
+        eq(r.code, 0, r)
+        return r
+
+    run(1, d1, t.p("n1"))
+    compare(t.p("n1"), d1, o.report(d1), 501, "night 1")
+    run(2, d2, t.p("n2"))
+    compare(t.p("n2"), d2, o.report(d2), 501, "night 2")
+    before = sha256(book(t.p("n2"), "unclosed_calls", d2))
+    from_ = d1 - datetime.timedelta(days=1)
+    report(t.p("svc.db"), t.p("n1b"), d1, "--buckets", "3,10,30", "--from",
+           from_.isoformat())
+    compare(t.p("n1b"), d1, o.report(d1, (3, 10, 30), from_), 501,
+            "night 1 again, other --buckets and --from")
+    r = run(2, d2, t.p("n2"))
+    check("up to date" not in r.err,
+          "night 2 kept its workbooks though its previous report changed: "
+          + r.err)
+    compare(t.p("n2"), d2, o.report(d2), 501, "night 2 after night 1 again")
+    check(sha256(book(t.p("n2"), "unclosed_calls", d2)) != before,
+          "the Changes sheet follows the rewritten night-1 record")
+    after = {b: sha256(book(t.p("n2"), b, d2))
+             for b in ("unclosed_calls", "non_compensable", "audit")}
+    r = run(2, d2, t.p("n2"))
+    check("up to date" in r.err, "a true re-run is untouched: " + r.err)
+    eq({b: sha256(book(t.p("n2"), b, d2)) for b in after}, after,
+       "night 2 re-run: the same bytes")
+
+
 if __name__ == "__main__":
     main(globals())
