@@ -540,6 +540,60 @@ def test_a_killed_night_run_again_lists_everything():
                rejected_rows(clean.p("out", "audit_2026-03-10.xlsx")), "the same Rejected rows")
 
 
+def test_status_of_a_night_run_again_says_its_rejected_rows():
+    """Defect (red before the fix): the summary's `status` and the status
+    line's word said `ok` ("done, nothing rejected", docs/summary.schema.json)
+    for a night whose audit lists rejected rows, whenever this run did not
+    load them itself: the night killed after its imports and run again
+    (SPEC §4; its first run left `running`, so the only outcome a monitor
+    ever read of that night said nothing was rejected), and a scheduler's
+    retry of a reported night ("up to date": README "Re-runs" returns the
+    same summary counts, yet the status turned from rejected_rows to ok).
+    Seen: `exit 0 (ok); files: 0 loaded, 1 skipped, ...` with
+    reports.audit.rejected_rows 1. Now `rejected_rows` whenever the audit
+    the run wrote (or found up to date) lists rejected rows of loaded files."""
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["D1,2026-03-01 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN",
+               "D2,2026-02-30 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN"])   # line 3
+        want = [("dispatches_1.csv", "in/dispatches_1.csv", "loaded")]
+        bad = {"dispatches_1.csv": {1}}
+        p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                                 "--as-of", "2026-03-02", "--quiet", "--summary", "s.json",
+                                 cwd=t.path), cwd=t.path, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="report"))
+        check(wait_paused(p, t.p("svc.db"), lambda db: n_deliveries(db) >= 1), "paused before its report")
+        p.send_signal(signal.SIGKILL)
+        eq(p.wait(), -signal.SIGKILL, "killed")
+        settle()
+        eq(json.load(open(t.p("s.json")))["status"], "running", "the killed run's summary")
+        r = run(t, "in", "2026-03-02", 0)
+        reconcile(t, "2026-03-02", want, "s.json", r.err, 0, bad)
+        eq(json.load(open(t.p("s.json")))["status"], "rejected_rows", "the night run again")
+        eq(status_line(r.err)["status"], "rejected_rows", "its status line")
+        r = run(t, "in", "2026-03-02", 0, "s2.json")
+        check("up to date" in r.err, r.err)
+        eq(json.load(open(t.p("s2.json")))["status"], "rejected_rows", "a retry of the night")
+        eq(status_line(r.err)["status"], "rejected_rows", "the retry's status line")
+    with Tmp() as t:          # the same night never killed: the same word
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["D1,2026-03-01 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN",
+               "D2,2026-02-30 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN"])
+        r = run(t, "in", "2026-03-02", 0)
+        eq(status_line(r.err)["status"], "rejected_rows", "a night never killed")
+
+
+def wait_paused(p, db, ready, timeout=60):
+    import time
+    deadline = time.time() + timeout
+    while p.poll() is None and time.time() < deadline:
+        if os.path.exists(db) and ready(db) and paused(p.pid):
+            return True
+        time.sleep(0.02)
+    return False
+
+
 def n_deliveries(db):
     try:
         return query(db, "SELECT COUNT(*) FROM delivery")[0][0]
