@@ -49,7 +49,8 @@ def seeded(what):
 def records(data):
     """[(physical line where the record starts, raw record)] of CSV bytes by
     RFC 4180 (SPEC §2): quoted fields may hold line breaks, LF or CRLF,
-    blank lines skipped, a leading BOM ignored; the header included."""
+    blank lines skipped (README: nothing but spaces and tabs), a leading
+    BOM ignored; the header included."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     out, line, i, n = [], 1, 0, len(data)
@@ -66,7 +67,7 @@ def records(data):
             i += 1
         raw = data[start:i].rstrip(b"\r")
         i += 1
-        if raw:
+        if raw.strip(b" \t"):
             out.append((start_line, raw))
     return out
 
@@ -583,6 +584,44 @@ def test_status_of_a_night_run_again_says_its_rejected_rows():
                "D2,2026-02-30 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN"])
         r = run(t, "in", "2026-03-02", 0)
         eq(status_line(r.err)["status"], "rejected_rows", "a night never killed")
+
+
+def test_one_name_two_versions_in_one_night():
+    """Guard: a feed imported by hand, then re-exported under the same name
+    and found by the night's run: two lines of the same name on Run, each
+    with its own SHA-256 and counts (counted here from each version's
+    bytes); Rejected rows tell them apart by the File SHA-256 column, and
+    explain --source FILE:LINE shows both rows of that name and line."""
+    v1 = DSP_HDR + "\nD1,2026-03-01 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN\nD2,bad,iPF8400S,SN1,DL1,C,1,P,OPEN\n"
+    v2 = (DSP_HDR + "\nD1,2026-03-01 09:00,iPF8400S,SN1,DL1,C,1,P,OPEN\n"
+          "D3,2026-03-01 09:00,,SN1,DL1,\"two\nlines\",1,P,OPEN\nD4,worse,iPF8400S,SN1,DL1,C,1,P,OPEN\n")
+    with Tmp() as t:
+        t.write("in/dispatches_1.csv", v1)
+        h1 = sha256(t.p("in/dispatches_1.csv"))
+        eq(svc("import", "--db", "svc.db", "--kind", "dispatches", "in/dispatches_1.csv",
+               cwd=t.path).code, 0, "import v1")
+        t.write("in/dispatches_1.csv", v2)
+        h2 = sha256(t.p("in/dispatches_1.csv"))
+        r = run(t, "in", "2026-03-02", 0)
+        _, files, _, _ = run_sheet(t.p("out", "audit_2026-03-02.xlsx"))
+        got = [(f["File"], f["SHA-256"], f["Rows read"], f["Loaded"], f["Rejected"], f["Status"])
+               for f in files]
+        want = []
+        for h, text, bad_lines in ((h1, v1, [3]), (h2, v2, [3, 5])):
+            n = len(records(text.encode())) - 1
+            want.append(("dispatches_1.csv", h, n, n - len(bad_lines), len(bad_lines), "loaded"))
+        eq(got, want, "Run: both versions under the one name")
+        rj = [(x[1], x[4]) for x in openpyxl.load_workbook(t.p("out", "audit_2026-03-02.xlsx"))[
+            "Rejected rows"].iter_rows(min_row=2, values_only=True)]
+        eq(rj, [(3, h1[:12]), (3, h2[:12]), (5, h2[:12])], "Rejected rows: each version's lines")
+        s = json.load(open(t.p("s.json")))
+        eq([(x["sha256"], x["rows_rejected"]) for x in s["reports"]["audit"]["files"]],
+           [(h1, 1), (h2, 2)], "summary: the night's two versions")
+        eq(s["status"], "rejected_rows", "summary status")
+        r = svc("explain", "--db", "svc.db", "--as-of", "2026-03-02", "--source",
+                "dispatches_1.csv:3", cwd=t.path)
+        eq(r.code, 0, r)
+        check("D2,bad," in r.out and "required model is blank" in r.out, r.out)
 
 
 def wait_paused(p, db, ready, timeout=60):
