@@ -133,7 +133,7 @@ def gen_file(rng, kind, tag, n):
     lines = [hdr]
     for r in rows:
         if rng.random() < 0.15:
-            lines.append("")                       # a blank line, skipped
+            lines.append(rng.choice(["", "  \t"]))  # a blank line, skipped
         lines.append(r)
     eol = rng.choice(["\n", "\r\n"])
     text = eol.join(lines) + eol
