@@ -351,7 +351,9 @@ def test_generated_nights_reconcile_everywhere():
     multi-line quoted records, blank lines, CRLF, BOMs, each kind of
     rejected row), each reconciled across files, Run, Rejected rows,
     summary, status line and explain --source; the second and third night
-    re-deliver all the earlier files (skipped, naming the earlier file)."""
+    re-deliver all the earlier files (skipped, naming the earlier file) and
+    bring late files (names sorting before the earlier nights'): the Run
+    sheet's warnings are the summary's and stderr's."""
     rng = random.Random(SEED)
     with Tmp() as t:
         seen = {}
@@ -366,6 +368,16 @@ def test_generated_nights_reconcile_everywhere():
             names = sorted(list(bad) + list(seen), key=lambda n: (order[n.split("_")[0]], n.encode()))
             want = [(n, os.path.join(inbox, n), "skipped" if n in seen else "loaded") for n in names]
             files = reconcile(t, as_of, want, "s.json", r.err, 0, bad)
+            # The night's file warnings (late files here): Run lists what
+            # the summary and stderr said of this night's loaded files.
+            sw = [(os.path.basename(w["file"]), w["message"])
+                  for w in json.load(open(t.p("s.json")))["warnings"]]
+            eq(run_sheet(t.p("out", "audit_%s.xlsx" % as_of))[2], sw,
+               seeded("Run: the night's warnings are the summary's"))
+            for _, m in sw:
+                check(m in r.err, "stderr: " + m)
+            if night:
+                check(any(m.startswith("late file") for _, m in sw), seeded("late files warned"))
             for f in files:
                 if f["Status"] == "skipped":
                     (at,), = [x for x in query(t.p("svc.db"), "SELECT imported_at FROM imported_file "
