@@ -347,7 +347,10 @@ def expect_loaded(inbox, bad):
 # ---- the tests -----------------------------------------------------------------
 
 def test_generated_nights_reconcile_everywhere():
-    """Guard (passed before any change): three generated nights (seeded;
+    """Red before the fix of test_skipped_file_names_the_earlier_file_in_
+    summary_files (the second night's re-delivered files: summary `files`
+    reason null, the audit's "same bytes as ..."); else a guard. Three
+    generated nights (seeded;
     multi-line quoted records, blank lines, CRLF, BOMs, each kind of
     rejected row), each reconciled across files, Run, Rejected rows,
     summary, status line and explain --source; the second and third night
@@ -390,7 +393,8 @@ def test_generated_nights_reconcile_everywhere():
 
 
 def test_every_status_in_one_night():
-    """Guard: loaded, refused (header, unterminated quote), unreadable (a
+    """Red before the same fix (the copy's summary reason was null); else
+    a guard. Loaded, refused (header, unterminated quote), unreadable (a
     FIFO), the same bytes under a second name (skipped, naming the first),
     and a stray file (a warning only), in one night: exit 66; everything
     reconciles; the run again adds nothing and lists the same night."""
