@@ -476,7 +476,9 @@ def test_empty_inbox_is_an_empty_night():
 
 
 def test_import_then_report_lists_what_run_lists():
-    """Guard: the same files given to `import` (kind by kind, byte order)
+    """Red before the status fix (test_status_of_a_night_run_again_...):
+    `report`'s status said `ok` for a night with rejected rows; else a
+    guard. The same files given to `import` (kind by kind, byte order)
     then `report`, and to `run`: the same night on Run (names, kinds,
     SHA-256, counts, statuses, reasons), the same Rejected rows, each
     reconciled; import's summaries add up to the report's night."""
@@ -505,6 +507,9 @@ def test_import_then_report_lists_what_run_lists():
                 "--summary", "s.json", cwd=b.path)
         eq(r.code, 0, r)
         fb = reconcile(b, "2026-03-10", want, "s.json", None, 0, bad)
+        word = "rejected_rows" if any(f["Rejected"] for f in fb) else "ok"
+        eq(json.load(open(b.p("s.json")))["status"], word, seeded("report's status, of its night"))
+        check("report as of 2026-03-10: exit 0 (%s)" % word in r.err, r.err)
         eq(fb, fa, "import then report: the same night as run")
         eq(rejected_rows(b.p("out", "audit_2026-03-10.xlsx")),
            rejected_rows(a.p("out", "audit_2026-03-10.xlsx")), "the same Rejected rows")
