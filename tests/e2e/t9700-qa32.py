@@ -327,6 +327,10 @@ def reconcile(t, as_of, want, summary=None, err=None, code=None, bad=None, out="
         eq(st["status"], s["status"], "status line: status")
         for k in ("loaded", "skipped", "refused", "unreadable", "rows_read", "rows_rejected"):
             eq(st[k], ct[k], "status line and control_totals: " + k)
+        wrote = re.findall(r"wrote \S*audit_%s\.xlsx \(([\d,]+) rejected rows?," % as_of, err)
+        if "up to date" not in err:
+            eq([int(w.replace(",", "")) for w in wrote], [len(rj)],
+               "stderr: the audit's rejected rows as written")
     return files
 
 
