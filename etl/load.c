@@ -664,12 +664,12 @@ static int late_file(struct loader *L, struct load_result *r, char *warn,
 
 /* Already loaded: the same bytes, whatever the name. Sets *seen. */
 static int seen_before(struct db *db, struct load_result *r, bool *seen,
-                       struct diag *d)
+                       char *why, size_t why_size, struct diag *d)
 {
     struct db_stmt *st;
     *seen = false;
-    if (db_prepare(db, "SELECT file_id FROM imported_file WHERE sha256 = "
-                   ":sha AND status = 'loaded'", &st, d,
+    if (db_prepare(db, "SELECT file_id, name, imported_at FROM imported_file "
+                   "WHERE sha256 = :sha AND status = 'loaded'", &st, d,
                    "looking up the file's hash") != 0)
         return -1;
     db_set_text(st, ":sha", r->sha256, -1);
@@ -677,6 +677,21 @@ static int seen_before(struct db *db, struct load_result *r, bool *seen,
     if (rc == DB_ROW) {
         r->file_id = db_column_int64(st, 0);
         *seen = true;
+        /* qa32: a skip says which file had these bytes and when, in the
+         * audit's words (q_night_files.sql): the summary's `files` said
+         * null where reports.audit.files named it. */
+        const char *name = db_column_text(st, 1);
+        const char *at = db_column_text(st, 2);
+        char when[40];
+        snprintf(when, sizeof when, "%s", at ? at : "");
+        for (char *c = when; *c; c++)
+            if (*c == 'T')
+                *c = ' ';
+        size_t n = strlen(when);
+        if (n && when[n - 1] == 'Z')
+            snprintf(when + n - 1, sizeof when - (n - 1), " UTC");
+        snprintf(why, why_size, "same bytes as %s, imported %s",
+                 name ? name : "", when);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -1080,7 +1095,8 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
     if (!hash_file(opts, r))
         goto record;
     test_pause("hashed", 10);    /* tests/e2e/t8500: the file replaced */
-    if (seen_before(db, r, &seen, d) != 0) {
+    char earlier[sizeof r->reason] = "";
+    if (seen_before(db, r, &seen, earlier, sizeof earlier, d) != 0) {
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
         rc = -1;
@@ -1113,6 +1129,10 @@ record:
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
         rc = -1;
+    } else if (r->status == LOAD_SKIPPED) {
+        /* After its delivery: the database keeps a skip's reason empty
+         * (the audit words it from the earlier file's row). */
+        snprintf(r->reason, sizeof r->reason, "%s", earlier);
     }
 out:
     if (fp)
