@@ -17,6 +17,7 @@
 #include "reports/explain.h"
 #include "reports/explain_int.h"
 #include "reports/rules.h"
+#include "reports/sheet.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -445,10 +446,12 @@ static void put_standing(struct ex *x, const char *state)
     }
     fprintf(x->f, "\nstanding as of %s: ", x->o->as_of);
     if (strcmp(state, "unclosed") == 0) {
-        fputs("unclosed, ", x->f);
-        ex_t_v(x, st, S_DAYS_OPEN);
-        fputs(db_column_int64(st, S_DAYS_OPEN) == 1 ? " day open, aging "
-              "bucket " : " days open, aging bucket ", x->f);
+        /* a count in a sentence as the workbooks write it: "2,958,463
+         * days open" (sheet_days_text; "2958463" said nothing else) */
+        char days[40];
+        fprintf(x->f, "unclosed, %s open, aging bucket ",
+                sheet_days_text(db_column_int64(st, S_DAYS_OPEN), days,
+                                sizeof days));
         if (ex_is_null(st, S_BUCKET))
             fputs("(none: no configured bucket holds it)", x->f);
         else

@@ -270,6 +270,27 @@ def test_one_day_open_is_singular():
                                           "bucket 0-7" % (as_of, words)), r.out)
 
 
+def test_days_open_has_a_thousands_separator():
+    """The standing line writes days open as the workbooks' count cells and
+    sentences do: "1,166 days open" (it wrote "1166"; at 9999-12-31
+    "2958463", qa29's note); the JSON keeps the number. Seen red before
+    the fix (lead, 2026-12-06)."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        r = svc("import", "--db", db, "--kind", "dispatches", t.csv(
+            "d.csv", DSP_HDR, ["Z1,2023-01-01 09:00,iPF8400S,SN-1,D1,Acme,10001,P1,OPEN"]))
+        eq(r.code, 0, r)
+        days = (datetime.date(2026, 3, 12) - datetime.date(2023, 1, 1)).days
+        eq(days, 1166)
+        r = svc("explain", "--db", db, "--as-of", "2026-03-12", "Z1")
+        eq(r.code, 0, r)
+        check(lines(r)[-1].startswith("standing as of 2026-03-12: unclosed, "
+                                      "1,166 days open, aging bucket 91+"), r.out)
+        r = svc("explain", "--db", db, "--as-of", "2026-03-12", "--json", "Z1")
+        eq(r.code, 0, r)
+        eq(json.loads(r.out)["results"][0]["dispatch"]["standing"]["days_open"], days)
+
+
 # ---- cancelled, unclosed, registration exceptions, after A --------------------
 
 def test_cancelled_dispatch():
