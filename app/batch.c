@@ -574,6 +574,39 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
     return n_feeds;
 }
 
+/* Keeps what inbox_warnings() named for the audit of the night
+ * (schemas/tables/008_inbox_note.sql): SPEC §4 lists each file a run
+ * found, and an auditor opening the night's audit sees the strays and an
+ * empty inbox there, not only on stderr. Before the report, so that its
+ * audit lists them. 0, or -1 (database trouble: fatal, no report). */
+static int note_inbox(struct run_record *s, struct db *db,
+                      const struct inbox *ib, int n_feeds)
+{
+    struct diag d = {0};
+    const char *dir = s->o->inbox;
+    int32_t night = s->o->report.as_of_day;
+    for (int i = 0; i < ib->n; i++) {
+        if (ib->e[i].kind >= 0)
+            continue;
+        char path[4200];
+        snprintf(path, sizeof path, "%s%s%s", dir, inbox_sep(dir),
+                 ib->e[i].name);
+        if (load_note_inbox(db, night, "stray_file", ib->e[i].name, path,
+                            &d) != 0)
+            goto failed;
+    }
+    if (n_feeds == 0 &&
+        load_note_inbox(db, night, "empty_inbox", dir, dir, &d) != 0)
+        goto failed;
+    return 0;
+failed:
+    say_lost(db, NULL, "while recording what the inbox held besides the "
+             "feed files, before the report: no report was written (the "
+             "imported files are kept); the next run writes it", &d);
+    note_fatal(s, &d);
+    return -1;
+}
+
 static int import_inbox(struct run_record *s, struct db *db,
                         const struct inbox *ib, int n_feeds)
 {
@@ -618,7 +651,7 @@ int batch_run(struct batch_opts *o)
         int n_feeds = inbox_warnings(&s, &ib);
         bool imported = import_inbox(&s, db, &ib, n_feeds) == 0;
         tell_skipped(&s);
-        if (imported && !s.has_fatal)
+        if (imported && !s.has_fatal && note_inbox(&s, db, &ib, n_feeds) == 0)
             report(&s, db);
     }
     inbox_free(&ib);

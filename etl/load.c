@@ -662,6 +662,26 @@ static int late_file(struct loader *L, struct load_result *r, char *warn,
     return rc == DB_ROW ? 0 : -1;
 }
 
+int load_note_inbox(struct db *db, int32_t night_as_of_day, const char *what,
+                    const char *name, const char *path, struct diag *d)
+{
+    struct db_stmt *st;
+    char now[21];
+    utc_now(now);
+    if (db_prepare(db, sql_q_inbox_note_put, &st, d, "recording what the "
+                   "inbox held besides the feed files") != 0)
+        return -1;
+    db_set_int64(st, ":night_as_of_day", night_as_of_day);
+    db_set_text(st, ":what", what, -1);
+    db_set_text(st, ":name", name, -1);
+    db_set_text(st, ":path", path, -1);
+    db_set_text(st, ":now", now, -1);
+    int rc = db_step(st, d, "recording what the inbox held besides the "
+                     "feed files");
+    db_finalize(st);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 /* Already loaded: the same bytes, whatever the name. Sets *seen. */
 static int seen_before(struct db *db, struct load_result *r, bool *seen,
                        char *why, size_t why_size, struct diag *d)

@@ -77,4 +77,12 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
 
 const char *load_status_name(enum load_status s);
 
+/* What `run` found in its inbox besides the feed files, kept for the
+ * audit of the night of night_as_of_day (schemas/tables/008_inbox_note.sql):
+ * what is "stray_file" (name: the file's name) or "empty_inbox" (name: the
+ * inbox as given); path as given. Once per night, what and path. A
+ * statement of its own. 0, or -1 with d filled. */
+int load_note_inbox(struct db *db, int32_t night_as_of_day, const char *what,
+                    const char *name, const char *path, struct diag *d);
+
 #endif

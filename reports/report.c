@@ -680,7 +680,8 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
     snprintf(stamp, size, "svcrecon %s; schema %d; database %.16s; as-of %s; "
              "from %s; "
              "buckets %s; files %lld last %lld; previous %s; reports %lld; "
-             "statements %s; night after %lld files %lld last %lld",
+             "statements %s; night after %lld files %lld last %lld "
+             "inbox notes %lld",
              o->version ? o->version : "?", DB_SCHEMA_VERSION, where_hex,
              o->as_of,
              o->has_from ? o->from : "-", buckets,
@@ -690,7 +691,8 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
              o->statements ? "yes" : "no",
              (long long)db_column_int64(q, 5),
              (long long)db_column_int64(q, 6),
-             (long long)db_column_int64(q, 7));
+             (long long)db_column_int64(q, 7),
+             (long long)db_column_int64(q, 9));
     /* With no report before A, the Trend says whether A is the first
      * report of the database or an earlier night reported after later
      * ones (rpt_unclosed.c): a re-run after a later report is recorded

@@ -629,8 +629,8 @@ SCHEMA_VERSION = len([n for n in os.listdir(os.path.join(ROOT, "schemas", "table
 
 def downgrade_to_version_3(db, before=""):
     """Makes db what a version-3 database (the last released) holds: the
-    objects of schema versions 4 (rule state), 5 (deliveries) and 6 (the
-    dispatch id of rejected rows) dropped.
+    objects of schema versions 4 (rule state), 5 (deliveries), 6 (the
+    dispatch id of rejected rows) and 8 (inbox notes) dropped.
     `before` is SQL run first (e.g. to set the timestamps of an old night)."""
     con = sqlite3.connect(db, isolation_level=None)
     try:
@@ -642,6 +642,7 @@ def downgrade_to_version_3(db, before=""):
         for name in ["registration_file", "dispatch_file", "closeout_file"]:
             con.execute("DROP INDEX %s" % name)
         con.execute("DROP TABLE delivery")
+        con.execute("DROP TABLE IF EXISTS inbox_note")      # version 8
         con.execute("DROP INDEX IF EXISTS rejected_row_dispatch")   # version 6
         con.execute("DROP INDEX IF EXISTS imported_file_name")
         con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")

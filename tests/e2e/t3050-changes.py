@@ -439,7 +439,7 @@ def test_version1_database_upgrades_in_place():
         con.executescript("DROP INDEX rejected_row_dispatch; "
                           "DROP INDEX imported_file_name; "
                           "ALTER TABLE rejected_row DROP COLUMN dispatch_id; "
-                          "DROP TABLE delivery; "
+                          "DROP TABLE delivery; DROP TABLE inbox_note; "
                           "DROP TABLE report_output; DROP TABLE report_unclosed; "
                           "DROP TABLE report_noncompensable; "
                           "DROP TABLE report_run; PRAGMA user_version = 1;")

@@ -160,6 +160,7 @@ def downgrade_to_5(db):
     con = connect(db)
     try:
         con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
+        con.execute("DROP TABLE inbox_note")                 # version 8
         con.execute("DROP INDEX imported_file_name")
         if ON_PG:
             con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")

@@ -72,7 +72,8 @@ def _git(*args):
 OLD = {3: "3c0563273af5670fdb82c9f1d2181175f42bb4d5",
        4: "4f118b4a0b18a58f173434a52316a7ae202f141c",
        5: "aa939faa9b3e07f1e77f264394db469380118bae",
-       6: "9d933a338aa43a9448b72b0c8e33476cccc3e464"}
+       6: "9d933a338aa43a9448b72b0c8e33476cccc3e464",
+       7: "5d75bbacd0a90c83e07df555693d136f463ac653"}
 _commits = None
 
 
@@ -592,16 +593,18 @@ NEWER = "newer than this svcrecon understands"
 
 
 def test_newer_schema_refused_untouched():
-    """Guard (held before any change). A database of schema version 8 (one
-    this svcrecon does not know, set by hand) is refused by every command
+    """Guard (held before any change). A database of schema version
+    SCHEMA_VERSION + 1 (one this svcrecon does not know, set by hand; 8
+    until version 8 came) is refused by every command
     with exit 65, naming both versions (README "Exit codes": "of a newer
     schema"), and left as it was: no upgrade, no workbook, no row."""
     b = base()
+    newer = SCHEMA_VERSION + 1
     with Tmp() as t:
         copy_of(b.p("fresh"), t)
         db = t.p("svc.db")
-        write_sql(db, "UPDATE schema_version SET version = 8" if ON_PG
-                  else "PRAGMA user_version = 8")
+        write_sql(db, "UPDATE schema_version SET version = %d" % newer if ON_PG
+                  else "PRAGMA user_version = %d" % newer)
         before = snapshot(db)
         raw = None if ON_PG else sha256(db)
         for args in (["import", "--kind", "dispatches", "in4/dispatches_4.csv"],
@@ -610,15 +613,15 @@ def test_newer_schema_refused_untouched():
                      ["explain", "--as-of", N3, "D001"],
                      ["explain", "--source", "dispatches_1.csv:2"]):
             r = svc(args[0], "--db", "svc.db", *args[1:], cwd=t.path)
-            eq(r.code, 65, "%s on a version-8 database: %s" % (args[0], r.err))
-            check(NEWER in r.err and "8" in r.err and str(SCHEMA_VERSION) in r.err,
+            eq(r.code, 65, "%s on a version-%d database: %s" % (args[0], newer, r.err))
+            check(NEWER in r.err and str(newer) in r.err and str(SCHEMA_VERSION) in r.err,
                   "%s names the versions: %s" % (args[0], r.err))
             eq(r.out, "", "%s: nothing on stdout" % args[0])
         r = svc("copy", *copy_args("svc.db", "copy.db", t.path), cwd=t.path)
-        eq(r.code, 65, "copy from a version-8 database: %s" % r.err)
+        eq(r.code, 65, "copy from a newer database: %s" % r.err)
         check(not os.path.exists(t.p("n4")) or not os.listdir(t.p("n4")), "no workbook")
         check(not os.path.exists(t.p("n3")) or not os.listdir(t.p("n3")), "no workbook")
-        eq(schema_version(db), 8, "the version is left")
+        eq(schema_version(db), newer, "the version is left")
         eq(snapshot(db), before, "the database is untouched")
         if raw:
             eq(sha256(db), raw, "the file's bytes are untouched")

@@ -6,7 +6,8 @@
 -- date changes it; and, with none before A, whether reports as of later
 -- dates are, which the Trend's sentence says), and the night's files as listed (start of the night,
 -- count, last delivery listed: a retry that only finds files already
--- listed changes nothing).
+-- listed changes nothing), and the night's inbox notes (008_inbox_note.sql:
+-- a stray file found by a re-run is listed by the audit it writes).
 SELECT (SELECT COUNT(*) FROM imported_file),
        (SELECT COALESCE(MAX(file_id), 0) FROM imported_file),
        p.previous_as_of_day,
@@ -18,5 +19,7 @@ SELECT (SELECT COUNT(*) FROM imported_file),
        (SELECT COUNT(*) FROM night_file),
        (SELECT COALESCE(MAX(n.delivery_id), 0) FROM night_file AS n),
        (SELECT COUNT(*) FROM report_run AS r
-         WHERE r.as_of_day > :as_of_day)
+         WHERE r.as_of_day > :as_of_day),
+       (SELECT COUNT(*) FROM inbox_note AS i
+         WHERE i.night_as_of_day = :as_of_day)
   FROM night_ctx AS p;
