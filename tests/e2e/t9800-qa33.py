@@ -290,8 +290,9 @@ def run_nights(t, nights, dbs):
 
 
 def explain_same(a, b, as_of, args):
-    ra = svc("explain", *dbopts(a), "--as-of", as_of, *args)
-    rb = svc("explain", *dbopts(b), "--as-of", as_of, *args)
+    when = ["--as-of", as_of] if as_of else []
+    ra = svc("explain", *dbopts(a), *when, *args)
+    rb = svc("explain", *dbopts(b), *when, *args)
     eq((rb.code, t0210.unstamp(rb.err, dbname(b))),
        (ra.code, t0210.unstamp(ra.err, dbname(a))), args)
     eq(t0210.unstamp(rb.out, dbname(b)), t0210.unstamp(ra.out, dbname(a)),
@@ -384,8 +385,9 @@ def check_seed(seed, c):
         # every night reported again once all nights are in (an earlier
         # as-of now sees later versions: SPEC §3 "current" is the latest
         # imported), on both; then the copies, reported the same way
-        for i, db in enumerate([lite, pg]):
-            report_all(t, nights, db, "again%d" % i)
+        again = [report_all(t, nights, db, "again%d" % i)
+                 for i, db in enumerate([lite, pg])]
+        eq(again[1], again[0], "summaries of the nights reported again")
         compare_all(t, nights, lite, pg, "again0", "again1", rng,
                     "reported again")
         pg2 = pg_db(c, "c%d" % seed)
@@ -397,7 +399,12 @@ def check_seed(seed, c):
                 lite2, "--quiet")
         eq((r.code, r.err), (0, ""), r)
         for i, db in enumerate([pg2, lite2]):
-            report_all(t, nights, db, "copy%d" % i)
+            eq(report_all(t, nights, db, "copy%d" % i), again[i],
+               "summaries of the copy %d" % i)
+        # explain without --as-of takes the latest report's (and says so)
+        first = [r for r in nights[0][1]["dispatches_0.csv"][1]
+                 if isinstance(r, list)][0]
+        explain_same(lite, pg, None, [first[0].strip() or "0"])
         compare_all(t, nights, lite, pg2, "again0", "copy0", rng,
                     "copy to pg")
         compare_all(t, nights, pg, lite2, "again1", "copy1", rng,
@@ -406,13 +413,18 @@ def check_seed(seed, c):
 
 def report_all(t, nights, db, out):
     """Every night reported again, with other aging buckets (bounds at the
-    generated days' edges) and, from the second, --from the night before."""
+    generated days' edges) and, from the second, --from the night before;
+    returns their summaries, stripped as t0210 strips them."""
+    sums = []
     for i, (as_of, _) in enumerate(nights):
         extra = ["--from", nights[i - 1][0]] if i else []
+        js = t.p("%s_%s.json" % (out, as_of))
         r = svc("report", *dbopts(db), "--out", t.p(out), "--as-of", as_of,
                 "--statements", "--quiet", "--buckets", "1,7,8,30,31,364,365",
-                *extra)
+                "--summary", js, *extra)
         eq((r.code, r.err), (0, ""), ("report", out, as_of))
+        sums.append(t0210.strip_summary(validate_summary(js)))
+    return sums
 
 
 def test_adversarial_nights_give_the_same_answers_on_both_back_ends():
