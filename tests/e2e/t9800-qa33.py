@@ -349,7 +349,7 @@ def folder_digests(folder, names):
 _digests = {}
 
 
-def compare_all(t, nights, a, b, out_a, out_b, rng, what, n_src=4, n_ids=3):
+def compare_all(t, nights, a, b, out_a, out_b, rng, what, n_src=3, n_ids=2):
     """Workbooks of out_a (db a) and out_b (db b) cell by cell (digests,
     each folder read once; same_cells names the first difference), then
     explain on both for a sample."""
@@ -381,7 +381,7 @@ def check_seed(seed, c):
         eq([x[1] for x in got[0]], [65] * len(nights), "a file refused a night")
         check(any(f["status"] == "skipped" for x in got[0] for f in x[3]["files"]),
               "a file skipped")
-        compare_all(t, nights, lite, pg, "out0", "out1", rng, "run", 16, 8)
+        compare_all(t, nights, lite, pg, "out0", "out1", rng, "run", 12, 6)
         # every night reported again once all nights are in (an earlier
         # as-of now sees later versions: SPEC §3 "current" is the latest
         # imported), on both; then the copies, reported the same way
