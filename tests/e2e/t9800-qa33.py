@@ -27,7 +27,22 @@ back end, and the copies are reported again. Compared:
 
 Seeds: SEEDS below, or SVCRECON_QA33_SEED=N to run one; a failure prints
 its seed. Needs the test cluster ($SVCRECON_PG_DIR) on either pass (as
-t0210); without one every test is SKIP.
+t0210); without one every test is SKIP. It compares the back ends itself,
+so it belongs in each build's SQLite pass only (like t0210), not in
+tests/run-all's PG_SUITES (there it would run the same comparison again).
+
+Both tests are guards: they passed on the first run, before any change
+(seeds 1-3, 11, 12, 21, 41-44, 51-54 and 3301 tried during QA pass 33; no
+difference between the back ends was found).
+
+Cells that legitimately differ (and are replaced before comparing, by
+xlsx_helpers.same_cells' scrub): the database's name on Run and About
+and in About's explain commands (a path on SQLite; the URI and
+--schema on PostgreSQL, SPEC §5), and the "imported <time> UTC" of a
+skipped file's Run row (the wall clock of the earlier import, which
+differs between two runs). In explain text, each fact's import time
+(ISO stamp) and the database's name; in the summary, database, paths,
+start/finish times, seconds and host (t0210.strip_summary).
 """
 import datetime
 import importlib.util
@@ -428,7 +443,13 @@ def report_all(t, nights, db, out):
 
 
 def test_adversarial_nights_give_the_same_answers_on_both_back_ends():
-    """Guard or defect: see the report (docstring updated below)."""
+    """Guard (passed before any change): seeded adversarial nights, run on
+    SQLite and on PostgreSQL: per night the same exit code (65: a file is
+    refused every night), stderr and summary; the same workbook cells
+    (statements included) and explain text/--json/--source; the nights
+    reported again with other buckets and --from, both back ends the same;
+    each database `copy`-ed to the other back end and reported again: the
+    same cells, summaries and explain as its original."""
     c = cluster()
     for seed in SEEDS:
         try:
@@ -462,8 +483,13 @@ def hours_nights(seed):
 
 
 def test_labor_hour_sums_are_the_same_bits_on_both():
-    """Summary's labor hours by reason and by dealer (and statements):
-    sums of DOUBLE PRECISION in the order each engine scans."""
+    """Guard (passed before any change): Summary's labor hours by reason
+    and by dealer, and the statements' hours at stake, are sums of DOUBLE
+    PRECISION in the order each engine reads the rows; 1,500 hours that
+    sum differently in another order, half of them re-evaluated the next
+    night (rule state rows updated, which moves them in PostgreSQL's
+    heap): the same cells on both (README "Totals of labor hours":
+    sheet_hours rounds; t7400)."""
     c = cluster()
     for seed in SEEDS:
         nights = hours_nights(seed)
