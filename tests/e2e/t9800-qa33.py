@@ -32,9 +32,8 @@ so it belongs in each build's SQLite pass only (like t0210), not in
 tests/run-all's PG_SUITES (there it would run the same comparison again).
 
 Both tests are guards: they passed on the first run, before any change
-(seeds 1-3, 11, 12, 21, 41-44, 51-54 and 3301 tried during QA pass 33, as the
-generator grew; no
-difference between the back ends was found).
+(seeds 1-3, 11, 12, 21, 41-44, 51-54 and 3301 tried during QA pass 33, as
+the generator grew; no difference between the back ends was found).
 
 Cells that legitimately differ (and are replaced before comparing, by
 xlsx_helpers.same_cells' scrub): the database's name on Run and About
