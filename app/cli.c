@@ -142,8 +142,24 @@ static void print_version(void)
  * output is -- never exit 0 over an empty or cut file (tests/e2e/t8800).
  * A reader gone (`--help | head -1`) still ends quietly: SIGPIPE keeps its
  * default until a command runs. */
+int cli_std_closed;
+
+/* A stdout closed by the caller (`>&-`) is /dev/null here (main.c): the
+ * output would be lost with exit 0 (tests/e2e/t9900). */
+static int stdout_closed(void)
+{
+    if (!(cli_std_closed & 1 << STDOUT_FILENO))
+        return 0;
+    fprintf(stderr, "svcrecon: standard output: it was closed when svcrecon "
+            "started, and the output would be lost; run it with standard "
+            "output open (a file or a pipe)\n");
+    return EX_CANTCREAT;
+}
+
 static int stdout_done(void)
 {
+    if (stdout_closed())
+        return EX_CANTCREAT;
     if (fflush(stdout) == 0 && !ferror(stdout))
         return 0;
     int e = errno;
@@ -535,6 +551,8 @@ static int explain_main(int argc, char **argv)
     }
     e.n_buckets = r.n_buckets;
     memcpy(e.bucket_hi, r.bucket_hi, sizeof e.bucket_hi);
+    if (stdout_closed())
+        return EX_CANTCREAT;
     struct diag d = {0};
     if (explain_run(&e, &d) == 0)
         return 0;
