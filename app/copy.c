@@ -129,6 +129,11 @@ static int check_source_version(struct copy *c, struct diag *d)
 
 static int open_source(struct copy *c, struct diag *d)
 {
+    /* A feed named by mistake: said as import says it, not as a damaged
+     * database to restore (tests/e2e/t9900). */
+    if (!db_is_server(c->o->from_target) &&
+        batch_check_db_file(c->o->from_target, d) != 0)
+        return -1;
     if (db_open(c->o->from_target, c->o->from_schema, DB_READ_ONLY,
                 &c->from, d) != 0)
         return -1;

@@ -196,5 +196,32 @@ def test_a_path_with_a_newline_or_escape_stays_on_one_line_escaped():
         books_whole(t.p(odd))
 
 
+
+@sqlite_only("a SQLite file named by --db")
+def test_a_feed_given_as_the_database_of_explain_or_copy_says_so():
+    # Red before the fix: explain --db FEED and copy --from FEED said
+    # "FEED: reading schema version: file is not a database; the database
+    # file is damaged: restore it from a backup, then run again" (SQLite's
+    # words, and advice for another problem), where report, import, run
+    # and copy --to said "file is not a database (no SQLite header; is
+    # --db naming a feed file?); left untouched". Now the same sentence.
+    with Tmp() as t:
+        good_night(t)
+        feed = t.p("in", "dispatches_1.csv")
+        before = open(feed, "rb").read()
+        for args in (["explain", "--db", feed, "Q1"],
+                     ["copy", "--from", feed, "--to", t.p("c.db")]):
+            r = svc(*args)
+            eq(r.code, 65, (args, r))
+            check("no SQLite header" in r.err and "damaged" not in r.err,
+                  (args, r.err))
+            lines = r.err.splitlines()
+            eq(len([l for l in lines if "SQLite header" in l]), 1, r.err)
+            eq(lines[0], "svcrecon: %s: file is not a database (no SQLite header; "
+               "is --db naming a feed file?); left untouched" % feed, r.err)
+        eq(open(feed, "rb").read(), before)
+        eq(os.path.exists(t.p("c.db")), False)
+
+
 if __name__ == "__main__":
     main(globals())
