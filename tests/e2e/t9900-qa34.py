@@ -223,5 +223,28 @@ def test_a_feed_given_as_the_database_of_explain_or_copy_says_so():
         eq(os.path.exists(t.p("c.db")), False)
 
 
+
+@sqlite_only("a copy between two SQLite files; SIGPIPE is the same on either")
+def test_a_copy_whose_stderr_reader_is_gone_completes():
+    # Red before the fix: `svcrecon copy ... 2>&1 | tee log` with the log's
+    # reader gone was killed by SIGPIPE at its first line ("copy:
+    # imported_file: 3 rows"), exit 141 (-13 here), the copy rolled back
+    # and its --summary left "running"; import, report and run complete
+    # (t7900). Now copy does too: the lines are lost, the copy is whole.
+    with Tmp() as t:
+        reported(t)
+        wr = gone_reader()
+        p = run_raw(["copy", "--from", t.p("svc.db"), "--to", t.p("copy.db"),
+                     "--summary", t.p("s.json")], t.path, stdout=wr, stderr=wr)
+        os.close(wr)
+        eq(p.returncode, 0, p)
+        with open(t.p("s.json")) as f:
+            s = json.load(f)
+        eq((s["status"], s["exit_code"], s["copy"]["committed"]), ("ok", 0, True), s)
+        for table in ("dispatch", "closeout", "registration", "imported_file"):
+            eq(query(t.p("copy.db"), "SELECT count(*) FROM " + table),
+               query(t.p("svc.db"), "SELECT count(*) FROM " + table), table)
+
+
 if __name__ == "__main__":
     main(globals())
