@@ -246,5 +246,233 @@ def test_a_copy_whose_stderr_reader_is_gone_completes():
                query(t.p("svc.db"), "SELECT count(*) FROM " + table), table)
 
 
+
+# ---- guards ----------------------------------------------------------------
+
+def test_guard_a_good_night_prints_nothing_even_with_stdin_and_stdout_closed():
+    with Tmp() as t:
+        good_night(t)
+        p = run_raw(["run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                     t.p("out"), "--as-of", AS_OF, "--quiet", "--summary",
+                     t.p("s.json")], t.path, stdin=None, stdout=None,
+                    preexec_fn=closing(0, 1))
+        eq((p.returncode, p.stderr), (0, b""), p)
+        books_whole(t.p("out"))
+        for args in (["import", "--db", t.p("svc2.db"), "--kind", "dispatches",
+                      t.p("in", "dispatches_1.csv")],
+                     ["report", "--db", t.p("svc.db"), "--out", t.p("out2"),
+                      "--as-of", AS_OF]):
+            p = run_raw(args + ["--quiet"], t.path)
+            eq((p.returncode, p.stdout, p.stderr), (0, b"", b""), (args, p))
+        books_whole(t.p("out2"))
+
+
+def test_guard_stdout_output_into_a_gone_reader_or_a_full_device_is_never_0():
+    with Tmp() as t:
+        reported(t)
+        db = cmd("--db", t.p("svc.db"), cwd=t.path)[1:]
+        for args in (["explain"] + db + ["Q2"], ["explain"] + db + ["--json", "Q2"],
+                     ["explain"] + db + ["--source", "dispatches_1.csv:2"],
+                     ["--help"], ["--version"], ["report", "--help"]):
+            wr = gone_reader()
+            p = run_raw(args, t.path, stdout=wr)
+            os.close(wr)
+            check(p.returncode in (73, -signal.SIGPIPE), (args, p))
+            if p.returncode == 73:
+                one_problem_line(p.stderr.decode().split("\n", 1)[-1]
+                                 if p.stderr.startswith(b"svcrecon: explain as of")
+                                 else p.stderr.decode(), "Broken pipe")
+            with open("/dev/full", "w") as full:
+                p = run_raw(args, t.path, stdout=full)
+            eq(p.returncode, 73, (args, p))
+            check(b"standard output: write error: No space left on device" in p.stderr,
+                  (args, p.stderr))
+
+
+def test_guard_the_night_completes_whatever_its_stdout():
+    # run, import, report write nothing on stdout: closed, full or a gone
+    # reader changes nothing; stderr full or gone loses the lines only.
+    with Tmp() as t:
+        good_night(t)
+        for i, how in enumerate(("closed", "full", "gone", "stderr full", "stderr gone")):
+            kw = {}
+            if how == "closed":
+                kw = dict(stdout=None, preexec_fn=closing(1))
+            elif how == "full":
+                kw = dict(stdout=open("/dev/full", "w"))
+            elif how == "gone":
+                kw = dict(stdout=gone_reader())
+            elif how == "stderr full":
+                kw = dict(stderr=open("/dev/full", "w"))
+            else:
+                kw = dict(stderr=gone_reader())
+            db = t.p("svc%d.db" % i)
+            for args in (["import", "--db", db, "--kind", "registrations",
+                          t.p("in", "registrations_1.csv")],
+                         ["run", "--db", db, "--inbox", t.p("in"), "--out",
+                          t.p("out%d" % i), "--as-of", AS_OF, "--statements"],
+                         ["report", "--db", db, "--out", t.p("rep%d" % i), "--as-of",
+                          AS_OF]):
+                p = run_raw(args + ["--summary", t.p("s%d.json" % i)], t.path, **kw)
+                eq(p.returncode, 0, (how, args, p))
+                with open(t.p("s%d.json" % i)) as f:
+                    eq(json.load(f)["status"], "ok", (how, args))
+            for v in kw.values():
+                if isinstance(v, int):
+                    os.close(v)
+                elif hasattr(v, "close"):
+                    v.close()
+            books_whole(t.p("out%d" % i))
+            books_whole(t.p("rep%d" % i))
+            eq(query(db, "SELECT count(*) FROM dispatch"), [(2,)], how)
+
+
+def test_guard_a_summary_that_cannot_be_written_is_73_and_the_night_is_kept():
+    with Tmp() as t:
+        good_night(t)
+        for i, (summary, must) in enumerate((
+                (t.p("nodir", "s.json"), "No such file or directory"),
+                ("/dev/full", "No space left on device"),
+                ("/dev/stdout", "Broken pipe"))):
+            wr = gone_reader()
+            out = t.p("out%d" % i)
+            p = run_raw(["run", "--db", t.p("svc%d.db" % i), "--inbox", t.p("in"),
+                         "--out", out, "--as-of", AS_OF, "--quiet", "--summary",
+                         summary], t.path, stdout=wr)
+            os.close(wr)
+            eq(p.returncode, 73, (summary, p))
+            one_problem_line(p.stderr.decode(), "summary", must, "then run again",
+                             "what the run did is kept")
+            books_whole(out)
+            eq(query(t.p("svc%d.db" % i), "SELECT count(*) FROM imported_file"), [(3,)])
+
+
+@sqlite_only("file and database paths on SQLite; PostgreSQL's own lines in t7700")
+def test_guard_each_problem_is_one_line_naming_the_file_the_reason_and_what_to_do():
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        t.write("f/missingcol.csv", "dispatch_id,model\nQ1,x\n")
+        t.write("f/empty.csv", "")
+        t.write("f/utf16.csv", b"\xff\xfed\x00i\x00\n\x00")
+        t.write("f/book.csv", b"PK\x03\x04xxxxxxxx")
+        t.write("f/semi.csv", "dispatch_id;dispatched_at;model;serial_number\nQ;a;b;c\n")
+        t.write("f/unterm.csv", 'dispatch_id,dispatched_at,model,serial_number\n"Q1,2026\n')
+        t.write("notdb.db", "dispatch_id\nQ1\n")
+        t.write("afile", "x")
+        os.mkdir(t.p("adir"))
+        os.mkdir(t.p("emptyin"))
+        imp = ["import", "--db", t.p("new.db"), "--kind", "dispatches"]
+        cases = [
+            (imp + [t.p("f", "nothere.csv")], 66, "nothere.csv", "deliver it"),
+            (imp + [t.p("adir")], 66, "adir", "deliver it"),
+            (imp + [t.p("f", "missingcol.csv")], 65, "missingcol.csv", "add the missing"),
+            (imp + [t.p("f", "empty.csv")], 65, "empty.csv", "deliver the feed again"),
+            (imp + [t.p("f", "utf16.csv")], 65, "utf16.csv", "re-export as CSV UTF-8"),
+            (imp + [t.p("f", "book.csv")], 65, "book.csv", "re-export as CSV UTF-8"),
+            (imp + [t.p("f", "semi.csv")], 65, "semi.csv", "re-export as CSV UTF-8"),
+            (imp + [t.p("f", "unterm.csv")], 65, "unterm.csv", "close the quote"),
+            (["run", "--db", t.p("new.db"), "--inbox", t.p("nothere"), "--out",
+              t.p("o")], 66, "nothere", "--inbox names a readable folder"),
+            (["run", "--db", t.p("new.db"), "--inbox", t.p("afile"), "--out",
+              t.p("o")], 66, "afile", "--inbox names a readable folder"),
+            (["run", "--db", t.p("new.db"), "--inbox", t.p("emptyin"), "--out",
+              t.p("o"), "--as-of", AS_OF], 0, "emptyin", "nothing imported"),
+            (["report", "--db", t.p("nothere.db"), "--out", t.p("o")], 66, "nothere.db",
+             "import or run creates it"),
+            (["report", "--db", t.p("notdb.db"), "--out", t.p("o")], 65, "notdb.db",
+             "is --db naming a feed file?"),
+            (["report", "--db", t.p("svc.db"), "--out", t.p("afile", "x"), "--as-of",
+              AS_OF], 73, "afile/x", "give --out a folder"),
+            (["copy", "--from", t.p("svc.db"), "--to", t.p("new.db")], 73, "new.db",
+             "name a new file"),
+        ]
+        for args, code, name, to_do in cases:
+            quiet = [] if args[0] == "copy" else ["--quiet"]
+            r = svc(*args, *quiet)
+            eq(r.code, code, (args, r))
+            err = r.err
+            if args[0] == "copy":        # its status line follows the problem
+                eq(err.splitlines()[1:], ["svcrecon: copy: exit %d; nothing copied to "
+                                          "%s; " % (code, t.p("new.db"))
+                                          + err.splitlines()[1].rsplit("; ", 1)[1]], err)
+                err = err.splitlines()[0] + "\n"
+            one_problem_line(err, name, to_do)
+        check(not os.path.exists(t.p("nothere.db")), "report created no database")
+        eq(open(t.p("notdb.db")).read(), "dispatch_id\nQ1\n")
+        # explain: not found is 65, one line after the as-of line
+        for args, want in ((["Q77"], "dispatch 'Q77' not found"),
+                           (["--source", "dispatches_1.csv:99"], "no row starts at line 99"),
+                           (["--source", "x.csv:2"], "no imported file named 'x.csv'")):
+            r = svc("explain", "--db", t.p("svc.db"), *args)
+            eq((r.code, r.out), (65, ""), r)
+            ls = r.err.splitlines()
+            eq(len(ls), 2, r.err)
+            check(ls[0].startswith("svcrecon: explain as of %s" % AS_OF), r.err)
+            check(want in ls[1], r.err)
+        # a usage error: the reason on one line, then the usage, 64
+        for args, want in ((["report", "--db", t.p("svc.db"), "--out", t.p("o"),
+                             "--as-of", "2026-02-30"], "invalid --as-of date '2026-02-30'"),
+                           (["import", "--db", t.p("svc.db"), "--kind", "bogus", "x"],
+                            "unknown --kind 'bogus'"),
+                           (["frobnicate"], "unknown command 'frobnicate'")):
+            r = svc(*args)
+            eq(r.code, 64, r)
+            ls = r.err.splitlines()
+            eq(ls[0], "svcrecon: " + ls[0][10:], r.err)
+            check(want in ls[0], r.err)
+            check(ls[1].startswith("usage: svcrecon import"), r.err)
+            eq(len([l for l in ls if l.startswith("svcrecon: ")]), 1, r.err)
+
+
+def test_guard_feed_text_in_messages_is_escaped():
+    with Tmp() as t:
+        good_night(t)
+        t.write("in/dispatches_2.csv", DSP_HDR.encode() + b",x\x1b[2Jy,\"a\nb\"\n"
+                b"Q5\x1b[31m,2026-13-01 09:00\x1b]0;x\x07,iPF8400S,AFK03126,CA1042,C,1,P,OPEN,,\n"
+                b"Q6,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,C,1,P,\"OP\r\nEN\",,\n"
+                b"Q7,2026-03-01 09:00,iPF8400S,AFK\xff03126,CA1042,C,1,P,OPEN,,\n")
+        t.write("in/dispatches_\x1b[2J\r\nx.csv", "dispatch_id\nQ9\n")
+        t.write("in/stray\x1b[31m\x9b.txt", "x")
+        for args in (["import", "--db", t.p("i.db"), "--kind", "dispatches",
+                      t.p("in", "dispatches_2.csv"), t.p("in", "dispatches_\x1b[2J\r\nx.csv")],
+                     ["run", "--db", t.p("r.db"), "--inbox", t.p("in"), "--out",
+                      t.p("out"), "--as-of", AS_OF]):
+            p = run_raw(args, t.path)
+            eq(p.returncode, 65, (args, p))
+            err = p.stderr.decode("utf-8", "replace")
+            for line in err.split("\n")[:-1]:
+                check(line.startswith("svcrecon: "), (args, err))
+                check(not re.search("[\x00-\x1f\x7f\x80-\x9f]", line), (args, line))
+            check("dispatches_\\x1B[2J\\x0D\\x0Ax.csv" in err, err)
+            check("'x\\x1B[2Jy', 'a\\x0Ab'" in err, err)
+            if args[0] == "import":
+                check("2026-13-01 09:00\\x1B]0;x\\x07" in err, err)
+                check("'OP\\x0D\\x0AEN'" in err, err)
+                check("bad byte 0xFF" in err, err)
+            else:
+                check("stray\\x1B[31m\\xC2\\x9B.txt" in err, err)
+
+
+def test_guard_no_message_holds_a_password():
+    with Tmp() as t:
+        for args, code in (
+                (["report", "--db", "postgresql://u:s3cret@127.0.0.1:1/db", "--out",
+                  t.p("o"), "--as-of", AS_OF, "--quiet"], 66),
+                (["run", "--db", "postgresql://u:s3cret@h/db", "--db",
+                  "postgresql://u:0ther@h/db", "--inbox", "i", "--out", "o"], 64),
+                (["explain", "--db", "postgres://u:s3cret@127.0.0.1:1/db", "--as-of",
+                  AS_OF, "Q1"], 66),
+                (["copy", "--from", "postgresql://127.0.0.1:1/db?password=s3cret&user=u",
+                  "--to", t.p("c.db")], 66)):
+            p = subprocess.run([SVCRECON] + args, cwd=t.path, env=env(),
+                               capture_output=True, text=True, timeout=60)
+            eq(p.returncode, code, (args, p))
+            check("s3cret" not in p.stderr and "0ther" not in p.stderr, p.stderr)
+            check(p.stderr.startswith("svcrecon: "), p.stderr)
+
+
 if __name__ == "__main__":
     main(globals())
