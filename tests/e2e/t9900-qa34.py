@@ -474,5 +474,30 @@ def test_guard_no_message_holds_a_password():
             check(p.stderr.startswith("svcrecon: "), p.stderr)
 
 
+
+@sqlite_only("the SQLite run lock's file")
+def test_a_lock_holder_line_with_control_bytes_is_shown_escaped():
+    # Red before the fix (diag_print showed the reason raw): the holder's
+    # line comes from DB.lock, a file anyone who can write the database's
+    # folder can write, and the host name in it from the holder's
+    # machine; "pid P on ho<ESC>[2Jst<CR>x since ..." reached the terminal.
+    import fcntl
+    with Tmp() as t:
+        reported(t)
+        fd = os.open(t.p("svc.db.lock"), os.O_RDWR)
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            line = "pid %d on ho\x1b[2Jst\rx since 2026-12-06 01:00:00 UTC" % os.getpid()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, line.encode(), 0)
+            r = svc("report", "--db", t.p("svc.db"), "--out", t.p("o"), "--as-of",
+                    AS_OF, "--quiet")
+        finally:
+            os.close(fd)
+        eq(r.code, 75, r)
+        one_problem_line(r.err, "held by pid %d on ho\\x1B[2Jst\\x0Dx since" % os.getpid(),
+                         "try later")
+
+
 if __name__ == "__main__":
     main(globals())
