@@ -499,5 +499,32 @@ def test_a_lock_holder_line_with_control_bytes_is_shown_escaped():
                          "try later")
 
 
+
+def test_a_summary_named_dash_goes_to_stdout():
+    # Red before the fix: `--summary -` wrote a file named "-" in the
+    # working folder (cron's: $HOME), stdout stayed empty, exit 0: where
+    # every other tool takes "-" for stdout, the summary a scheduler's
+    # wrapper waited for on stdout was not there. Now "-" is stdout, as
+    # /dev/stdout is (README "Summary JSON"); and so subject to the same
+    # rules: a reader gone is 73 (guard above), stdout closed is 73.
+    with Tmp() as t:
+        good_night(t)
+        for command in (["run", "--inbox", t.p("in"), "--out", t.p("out"), "--as-of",
+                         AS_OF],
+                        ["report", "--out", t.p("out2"), "--as-of", AS_OF]):
+            p = run_raw([command[0], "--db", t.p("svc.db")] + command[1:] +
+                        ["--quiet", "--summary", "-"], t.path)
+            eq((p.returncode, p.stderr), (0, b""), p)
+            s = json.loads(p.stdout.decode())
+            eq((s["command"], s["status"], s["exit_code"]), (command[0], "ok", 0), s)
+            eq(os.path.exists(t.p("-")), False, "a file named '-'")
+        p = run_raw(["report", "--db", t.p("svc.db"), "--out", t.p("out3"), "--as-of",
+                     AS_OF, "--quiet", "--summary", "-"], t.path, stdout=None,
+                    preexec_fn=closing(1))
+        eq(p.returncode, 73, p)
+        one_problem_line(p.stderr.decode(), "/dev/stdout: cannot write summary", "closed")
+        eq(os.path.exists(t.p("-")), False, "a file named '-'")
+
+
 if __name__ == "__main__":
     main(globals())
