@@ -19,11 +19,29 @@ Defects, each seen red before its fix:
   create output folder 'f/o^[[2J" + newline + "x': Not a directory ..."
   -- one problem on two lines, the terminal cleared by the ESC. The
   reason is now shown as a path is (control bytes as \\xNN), and so are
-  the paths of the "wrote", "up to date" and summary lines.
+  the paths of the "wrote", "up to date" and summary lines. The same fix
+  covers the lock holder's line, read from DB.lock (a file anyone who can
+  write the database's folder can write): "held by pid P on ho<ESC>[2J..."
+  reached the terminal raw;
+- `explain --db FEED.csv` and `copy --from FEED.csv` (a feed named where
+  the database goes) said SQLite's "file is not a database" with "the
+  database file is damaged: restore it from a backup", advice for
+  another problem; import, report, run and copy --to said "file is not a
+  database (no SQLite header; is --db naming a feed file?)". Now all do;
+- `copy` whose stderr reader is gone (`copy ... 2>&1 | tee log`, tee
+  gone) was killed by SIGPIPE at its first table line: exit 141, the
+  copy rolled back, its summary "running". Now it ignores SIGPIPE as
+  import, report and run do (t7900) and completes;
+- `--summary -` wrote a file named "-" in the working folder (cron's
+  $HOME) and left stdout empty, exit 0. Now "-" is stdout, as
+  /dev/stdout is.
 
-The inventory (message-printing helpers: diag_print, diag_warn,
-fprintf(stderr), lxw_mute_say in lib/ etl/ app/ reports/), each with the
-test that triggers it (here or in an earlier suite) or why not:
+The inventory (message-printing helpers: diag_print -- every diag_set
+of lib/ etl/ app/ reports/ ends there --, fprintf(stderr) in load.c,
+batch.c, cli.c, copy.c, run_summary.c, explain.c, report.c,
+statements.c, lxw_mute_say; diag_warn is defined but has no caller;
+progress.c's bar only on a terminal, t8500), each with the test that
+triggers it (here or in an earlier suite) or why not:
 - usage errors (cli.c usage_error/unknown_option: unknown command or
   option, missing argument, bad date, --from > --as-of, empty value,
   option twice, bad --buckets, --kind): here, one line + usage, 64
@@ -35,8 +53,13 @@ test that triggers it (here or in an earlier suite) or why not:
 - rejected rows on import (load.c:1015, the first five, and the "N more"
   line): here, feed text escaped (ESC, CR, LF, NUL-free bytes);
 - warnings (unknown columns, legacy encoding, stray file, empty inbox,
-  late file; batch.c): here the stray and unknown-column ones escaped;
-  empty inbox: here;
+  late file; batch.c): here the stray and unknown-column ones escaped,
+  the empty inbox; legacy encoding t0200, late file t1100;
+- the lines of a good night without --quiet (per file, skipped files
+  folded, "wrote", "recorded the report", "up to date", statements
+  written/removed, the final status line; copy's per-table lines): here
+  with odd paths, t3060/t3080/t7900 their wording; "rows naming it were
+  rejected at import" (explain): t8300;
 - database open/lock/busy/damaged/read-only/newer schema (db*.c,
   lock.c): t5100, t8500, t8800 (holder line), t7700; a password in a
   URI: t7200 and here (usage line) -- the PostgreSQL refusals are only
