@@ -34,7 +34,11 @@ Defects, each seen red before its fix:
   import, report and run do (t7900) and completes;
 - `--summary -` wrote a file named "-" in the working folder (cron's
   $HOME) and left stdout empty, exit 0. Now "-" is stdout, as
-  /dev/stdout is.
+  /dev/stdout is;
+- `explain --db` / `copy --from` a path that does not exist said "cannot
+  open database: No such file or directory" and no more; report's line
+  says what to do. Now theirs does too ("import or run creates it:
+  correct the path").
 
 The inventory (message-printing helpers: diag_print -- every diag_set
 of lib/ etl/ app/ reports/ ends there --, fprintf(stderr) in load.c,
@@ -547,6 +551,23 @@ def test_a_summary_named_dash_goes_to_stdout():
         eq(p.returncode, 73, p)
         one_problem_line(p.stderr.decode(), "/dev/stdout: cannot write summary", "closed")
         eq(os.path.exists(t.p("-")), False, "a file named '-'")
+
+
+
+@sqlite_only("a SQLite path that does not exist")
+def test_explain_or_copy_of_a_missing_database_says_what_to_do():
+    # Red before the fix: "svcrecon: none.db: cannot open database: No such
+    # file or directory" and nothing more, where report says "(report
+    # needs an existing database; import or run creates it)".
+    with Tmp() as t:
+        for args in (["explain", "--db", t.p("none.db"), "--as-of", AS_OF, "Q1"],
+                     ["copy", "--from", t.p("none.db"), "--to", t.p("c.db")]):
+            r = svc(*args)
+            eq(r.code, 66, (args, r))
+            line = r.err.splitlines()[0]
+            one_problem_line(line + "\n", t.p("none.db") + ": cannot open database: "
+                             "No such file or directory", "import or run creates it")
+            eq(sorted(os.listdir(t.path)), [], "nothing created")
 
 
 if __name__ == "__main__":
