@@ -570,5 +570,26 @@ def test_explain_or_copy_of_a_missing_database_says_what_to_do():
             eq(sorted(os.listdir(t.path)), [], "nothing created")
 
 
+
+@sqlite_only("a copy between two SQLite files")
+def test_guard_a_copy_completes_whatever_its_stdout_and_a_full_stderr():
+    with Tmp() as t:
+        reported(t)
+        for i, how in enumerate(("closed", "full", "gone", "stderr full")):
+            kw = {"closed": lambda: dict(stdout=None, preexec_fn=closing(1)),
+                  "full": lambda: dict(stdout=open("/dev/full", "w")),
+                  "gone": lambda: dict(stdout=gone_reader()),
+                  "stderr full": lambda: dict(stderr=open("/dev/full", "w"))}[how]()
+            p = run_raw(["copy", "--from", t.p("svc.db"), "--to", t.p("c%d.db" % i)],
+                        t.path, **kw)
+            for v in kw.values():
+                if isinstance(v, int):
+                    os.close(v)
+                elif hasattr(v, "close"):
+                    v.close()
+            eq(p.returncode, 0, (how, p))
+            eq(query(t.p("c%d.db" % i), "SELECT count(*) FROM dispatch"), [(2,)], how)
+
+
 if __name__ == "__main__":
     main(globals())
