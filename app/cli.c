@@ -25,6 +25,7 @@
 #include "lib/diag.h"
 #include "reports/explain.h"
 #include "lib/parse.h"
+#include "lib/utf8.h"
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -106,10 +107,20 @@ static const char help_text[] =
 
 static char last_usage[1024];     /* the last usage error, for --summary */
 
+/* last_usage on stderr, one line: it quotes arguments (and TZ) as given,
+ * and a newline or an escape in them broke the line in two or reached
+ * the terminal (tests/e2e/t9900); the summary's "error" keeps the text. */
+static void say_usage(void)
+{
+    char shown[4 * sizeof last_usage];
+    fprintf(stderr, "svcrecon: %s\n",
+            utf8_show_path(last_usage, shown, sizeof shown));
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     snprintf(last_usage, sizeof last_usage, fmt, arg);
-    fprintf(stderr, "svcrecon: %s\n", last_usage);
+    say_usage();
     fputs(usage_text, stderr);
     return EX_USAGE;
 }
@@ -882,7 +893,7 @@ int cli_main(int argc, char **argv)
         tz_problem(tz_why, sizeof tz_why)) {
         /* one line, no usage text: the command line is fine */
         memcpy(last_usage, tz_why, sizeof last_usage);
-        fprintf(stderr, "svcrecon: %s\n", last_usage);
+        say_usage();
         rc = EX_USAGE;
     }
     if (rc == KEEP_PARSING) {

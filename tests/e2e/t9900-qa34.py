@@ -38,7 +38,11 @@ Defects, each seen red before its fix:
 - `explain --db` / `copy --from` a path that does not exist said "cannot
   open database: No such file or directory" and no more; report's line
   says what to do. Now theirs does too ("import or run creates it:
-  correct the path").
+  correct the path");
+- a usage error quoted its argument raw ("invalid --as-of date '2026"
+  NEWLINE "<ESC>[2J-03-12'", "unknown command", "unknown option",
+  "invalid --source", a TZ naming no zone): one problem on two lines,
+  the escape to the terminal. Now shown escaped, as a path is.
 
 The inventory (message-printing helpers: diag_print -- every diag_set
 of lib/ etl/ app/ reports/ ends there --, fprintf(stderr) in load.c,
@@ -589,6 +593,41 @@ def test_guard_a_copy_completes_whatever_its_stdout_and_a_full_stderr():
                     v.close()
             eq(p.returncode, 0, (how, p))
             eq(query(t.p("c%d.db" % i), "SELECT count(*) FROM dispatch"), [(2,)], how)
+
+
+
+def test_a_usage_error_quoting_a_newline_or_escape_stays_on_one_line():
+    # Red before the fix: usage errors quote the argument raw: "invalid
+    # --as-of date '2026" NEWLINE "<ESC>[2J-03-12' (...)", "unknown command
+    # 'bo" NEWLINE "gus<ESC>[31m'", "unknown option '--bogus<ESC>[2J'", and a
+    # TZ naming no zone the same. The reason line is now shown escaped (the
+    # summary's "error" keeps the text, JSON-escaped).
+    with Tmp() as t:
+        good_night(t)
+        for args, want in (
+                (["report", "--db", t.p("svc.db"), "--out", t.p("o"), "--summary",
+                  t.p("s.json"), "--as-of", "2026\n\x1b[2J-03-12"],
+                 "invalid --as-of date '2026\\x0A\\x1B[2J-03-12'"),
+                (["bo\ngus\x1b[31m"], "unknown command 'bo\\x0Agus\\x1B[31m'"),
+                (["report", "--db", t.p("svc.db"), "--out", t.p("o"), "--bog\x1b[2J"],
+                 "unknown option '--bog\\x1B[2J'"),
+                (["explain", "--db", t.p("svc.db"), "--source", "a\r\nb:x"],
+                 "invalid --source 'a\\x0D\\x0Ab:x'")):
+            p = run_raw(args, t.path)
+            eq(p.returncode, 64, (args, p))
+            err = p.stderr.decode()
+            first, usage = err.split("\n", 1)
+            one_problem_line(first + "\n", want)
+            check(usage.startswith("usage: svcrecon import"), err)
+        with open(t.p("s.json")) as f:
+            eq(json.load(f)["error"].split(" (")[0],
+               "invalid --as-of date '2026\n\x1b[2J-03-12'")
+        env_tz = dict(env(), TZ="Nowhere/\x1b[2J\nX")
+        p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p("o"),
+                               cwd=t.path), cwd=t.path, env=env_tz, capture_output=True,
+                           timeout=60)
+        eq(p.returncode, 64, p)
+        one_problem_line(p.stderr.decode(), "\\x1B[2J\\x0AX")
 
 
 if __name__ == "__main__":
