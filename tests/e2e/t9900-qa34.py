@@ -42,7 +42,11 @@ Defects, each seen red before its fix:
 - a usage error quoted its argument raw ("invalid --as-of date '2026"
   NEWLINE "<ESC>[2J-03-12'", "unknown command", "unknown option",
   "invalid --source", a TZ naming no zone): one problem on two lines,
-  the escape to the terminal. Now shown escaped, as a path is.
+  the escape to the terminal. Now shown escaped, as a path is;
+- the late-file warning (said with --quiet too) quoted the earlier
+  file's name, read back from the database, raw: "its name sorts before
+  'dispatches_b<ESC>[2J" NEWLINE "x.csv', imported earlier ...". A
+  warning's text is now shown escaped (the summary keeps it as it is).
 
 The inventory (message-printing helpers: diag_print -- every diag_set
 of lib/ etl/ app/ reports/ ends there --, fprintf(stderr) in load.c,
@@ -628,6 +632,38 @@ def test_a_usage_error_quoting_a_newline_or_escape_stays_on_one_line():
                            timeout=60)
         eq(p.returncode, 64, p)
         one_problem_line(p.stderr.decode(), "\\x1B[2J\\x0AX")
+
+
+
+def test_a_late_file_warning_naming_an_odd_file_stays_on_one_line():
+    # Red before the fix: the late-file warning quotes the earlier-imported
+    # file's name, read back from the database, raw: "late file: its name
+    # sorts before 'dispatches_b<ESC>[2J" NEWLINE "x.csv', imported
+    # earlier; ..." (with --quiet too: it is said always). Now the lines
+    # of a warning are shown escaped (batch.c warn, load.c say).
+    with Tmp() as t:
+        row = "Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,C,1,P,%s"
+        t.csv("in/dispatches_b\x1b[2J\nx.csv", DSP_HDR, [row % "OPEN"])
+        night = ["run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                 t.p("out"), "--as-of", AS_OF, "--quiet"]
+        p = run_raw(night, t.path)
+        eq((p.returncode, p.stderr), (0, b""), p)
+        t.csv("in/dispatches_a.csv", DSP_HDR, [row % "CANCELLED"])
+        p = run_raw(night + ["--summary", t.p("s.json")], t.path)
+        eq(p.returncode, 0, p)
+        one_problem_line(p.stderr.decode(), "dispatches_a.csv: late file",
+                         "'dispatches_b\\x1B[2J\\x0Ax.csv'", "import files in name order")
+        with open(t.p("s.json")) as f:
+            w = [w for w in json.load(f)["warnings"] if w["code"] == "late_file"]
+        eq(len(w), 1, w)
+        check("'dispatches_b\x1b[2J\nx.csv'" in w[0]["message"], w)
+        p = run_raw(["import", "--db", t.p("svc2.db"), "--kind", "dispatches",
+                     t.p("in", "dispatches_b\x1b[2J\nx.csv")], t.path)
+        p = run_raw(["import", "--db", t.p("svc2.db"), "--kind", "dispatches", "--quiet",
+                     t.p("in", "dispatches_a.csv")], t.path)
+        eq(p.returncode, 0, p)
+        one_problem_line(p.stderr.decode(), "dispatches_a.csv: late file",
+                         "'dispatches_b\\x1B[2J\\x0Ax.csv'")
 
 
 if __name__ == "__main__":
