@@ -46,7 +46,9 @@ Defects, each seen red before its fix:
 - the late-file warning (said with --quiet too) quoted the earlier
   file's name, read back from the database, raw: "its name sorts before
   'dispatches_b<ESC>[2J" NEWLINE "x.csv', imported earlier ...". A
-  warning's text is now shown escaped (the summary keeps it as it is).
+  warning's text is now shown escaped (the summary keeps it as it is);
+- copy's status line printed --from and --to raw ("... from n<ESC>[2J"
+  NEWLINE "l.db to ..."). Now escaped.
 
 The inventory (message-printing helpers: diag_print -- every diag_set
 of lib/ etl/ app/ reports/ ends there --, fprintf(stderr) in load.c,
@@ -664,6 +666,24 @@ def test_a_late_file_warning_naming_an_odd_file_stays_on_one_line():
         eq(p.returncode, 0, p)
         one_problem_line(p.stderr.decode(), "dispatches_a.csv: late file",
                          "'dispatches_b\\x1B[2J\\x0Ax.csv'")
+
+
+
+@sqlite_only("copy between SQLite files named with odd bytes")
+def test_copy_status_line_naming_odd_paths_stays_on_one_line():
+    # Red before the fix: "svcrecon: copy: exit 0; 15 tables, 16 rows from
+    # n<ESC>[2J" NEWLINE "l.db to t<ESC>[2J" NEWLINE "t.db; 0.1 s".
+    with Tmp() as t:
+        reported(t)
+        odd_from, odd_to = t.p("n\x1b[2J\nl.db"), t.p("t\x1b[2J\nt.db")
+        os.rename(t.p("svc.db"), odd_from)
+        for code in (0, 73):       # then: the target holds data already
+            p = run_raw(["copy", "--from", odd_from, "--to", odd_to], t.path)
+            eq(p.returncode, code, p)
+            for line in p.stderr.decode().split("\n")[:-1]:
+                check(line.startswith("svcrecon: ") and
+                      not re.search("[\x00-\x1f\x7f]", line), p.stderr)
+            check("t\\x1B[2J\\x0At.db" in p.stderr.decode().splitlines()[-1], p.stderr)
 
 
 if __name__ == "__main__":
