@@ -60,13 +60,17 @@ static void warn(struct run_record *s, bool say, const char *code,
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (say) {
-        char buf[UTF8_PATH_SHOWN];
+        /* msg may quote a file name read back from the database (a late
+         * file's earlier one): shown escaped, one line (tests/e2e/t9900);
+         * the summary and the audit keep it as it is. */
+        char buf[UTF8_PATH_SHOWN], shown[4 * sizeof msg];
+        const char *said = utf8_show_path(msg, shown, sizeof shown);
         progress_clear();
         if (file)
             fprintf(stderr, "svcrecon: %s: %s\n",
-                    utf8_show_path(file, buf, sizeof buf), msg);
+                    utf8_show_path(file, buf, sizeof buf), said);
         else
-            fprintf(stderr, "svcrecon: %s\n", msg);
+            fprintf(stderr, "svcrecon: %s\n", said);
     }
     if (!run_record_warn(s, code, file, line, msg))
         note_oom(s, "keeping a warning");

@@ -25,6 +25,7 @@
 #include "lib/diag.h"
 #include "reports/explain.h"
 #include "lib/parse.h"
+#include "lib/utf8.h"
 
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -106,10 +107,20 @@ static const char help_text[] =
 
 static char last_usage[1024];     /* the last usage error, for --summary */
 
+/* last_usage on stderr, one line: it quotes arguments (and TZ) as given,
+ * and a newline or an escape in them broke the line in two or reached
+ * the terminal (tests/e2e/t9900); the summary's "error" keeps the text. */
+static void say_usage(void)
+{
+    char shown[4 * sizeof last_usage];
+    fprintf(stderr, "svcrecon: %s\n",
+            utf8_show_path(last_usage, shown, sizeof shown));
+}
+
 static int usage_error(const char *fmt, const char *arg)
 {
     snprintf(last_usage, sizeof last_usage, fmt, arg);
-    fprintf(stderr, "svcrecon: %s\n", last_usage);
+    say_usage();
     fputs(usage_text, stderr);
     return EX_USAGE;
 }
@@ -142,8 +153,24 @@ static void print_version(void)
  * output is -- never exit 0 over an empty or cut file (tests/e2e/t8800).
  * A reader gone (`--help | head -1`) still ends quietly: SIGPIPE keeps its
  * default until a command runs. */
+int cli_std_closed;
+
+/* A stdout closed by the caller (`>&-`) is /dev/null here (main.c): the
+ * output would be lost with exit 0 (tests/e2e/t9900). */
+static int stdout_closed(void)
+{
+    if (!(cli_std_closed & 1 << STDOUT_FILENO))
+        return 0;
+    fprintf(stderr, "svcrecon: standard output: it was closed when svcrecon "
+            "started, and the output would be lost; run it with standard "
+            "output open (a file or a pipe)\n");
+    return EX_CANTCREAT;
+}
+
 static int stdout_done(void)
 {
+    if (stdout_closed())
+        return EX_CANTCREAT;
     if (fflush(stdout) == 0 && !ferror(stdout))
         return 0;
     int e = errno;
@@ -343,6 +370,14 @@ static int unknown_option(char **argv)
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
 enum { NOT_COMMON = -1, KEEP_PARSING = -2 };
 
+/* "--summary -" is stdout, as for other tools, and then exactly as
+ * --summary /dev/stdout (its checks, its messages): it wrote a file named
+ * "-" in the working folder, stdout empty, exit 0 (tests/e2e/t9900). */
+static const char *summary_name(const char *arg)
+{
+    return strcmp(arg, "-") == 0 ? "/dev/stdout" : arg;
+}
+
 /* A usage error about --summary itself: no summary is written there.
  * what: what it names ("the database or one of its files"). */
 static int summary_refused(const char **summary_path, const char *what)
@@ -535,7 +570,15 @@ static int explain_main(int argc, char **argv)
     }
     e.n_buckets = r.n_buckets;
     memcpy(e.bucket_hi, r.bucket_hi, sizeof e.bucket_hi);
+    if (stdout_closed())
+        return EX_CANTCREAT;
     struct diag d = {0};
+    /* A feed named by mistake: said as import says it, not as a damaged
+     * database to restore (tests/e2e/t9900). */
+    if (!db_is_server(e.db_target) && batch_check_db_file(e.db_target, &d)) {
+        diag_print(&d);
+        return d.exit_code;
+    }
     if (explain_run(&e, &d) == 0)
         return 0;
     diag_print(&d);
@@ -586,7 +629,7 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
             break;
         case OPT_FROM_SCHEMA: o->from_schema = optarg; break;
         case OPT_TO_SCHEMA:   o->to_schema = optarg; break;
-        case OPT_SUMMARY:     o->summary_path = optarg; break;
+        case OPT_SUMMARY:     o->summary_path = summary_name(optarg); break;
         case OPT_QUIET:       o->quiet = true; break;
         case OPT_SCHEMA:
             return usage_error("%s", "copy takes --from-schema and "
@@ -685,7 +728,7 @@ static int parse_batch(int argc, char **argv, struct batch_opts *o,
         case OPT_SCHEMA:  o->schema = r->schema = optarg; break;
         case OPT_INBOX:   o->inbox = optarg; break;
         case OPT_OUT:     r->out_dir = optarg; break;
-        case OPT_SUMMARY: o->summary_path = optarg; break;
+        case OPT_SUMMARY: o->summary_path = summary_name(optarg); break;
         case OPT_QUIET:   r->quiet = true; r->progress_bar = false; break;
         case OPT_STATEMENTS: r->statements = true; break;
         case OPT_KIND:
@@ -820,8 +863,13 @@ int cli_main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "explain") == 0)
         return explain_main(argc, argv);
-    if (strcmp(cmd, "copy") == 0)
+    if (strcmp(cmd, "copy") == 0) {
+        /* Its lines on stderr too: a reader gone killed the copy at its
+         * first table (exit 141, rolled back, the summary "running");
+         * it completes as a night does (below; tests/e2e/t9900). */
+        signal(SIGPIPE, SIG_IGN);
         return copy_main(argc, argv);
+    }
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
         return usage_error("unknown command '%s'", cmd);
@@ -845,7 +893,7 @@ int cli_main(int argc, char **argv)
         tz_problem(tz_why, sizeof tz_why)) {
         /* one line, no usage text: the command line is fine */
         memcpy(last_usage, tz_why, sizeof last_usage);
-        fprintf(stderr, "svcrecon: %s\n", last_usage);
+        say_usage();
         rc = EX_USAGE;
     }
     if (rc == KEEP_PARSING) {

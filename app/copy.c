@@ -35,6 +35,7 @@
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "lib/testhook.h"
+#include "lib/utf8.h"
 #include "schemas/sql.h"
 
 /* Every table of the schema, in an order that meets each REFERENCES (a
@@ -130,6 +131,11 @@ static int check_source_version(struct copy *c, struct diag *d)
 
 static int open_source(struct copy *c, struct diag *d)
 {
+    /* A feed named by mistake: said as import says it, not as a damaged
+     * database to restore (tests/e2e/t9900). */
+    if (!db_is_server(c->o->from_target) &&
+        batch_check_db_file(c->o->from_target, d) != 0)
+        return -1;
     if (db_open(c->o->from_target, c->o->from_schema, DB_READ_ONLY,
                 &c->from, d) != 0)
         return -1;
@@ -608,13 +614,17 @@ int copy_run(struct copy_opts *o)
     shown_with_schema(o->from_target, o->from_shown, o->from_schema, from,
                       sizeof from);
     shown_with_schema(o->to_target, o->to_shown, o->to_schema, to, sizeof to);
+    /* paths as given: shown escaped, one line (tests/e2e/t9900) */
+    char from_shown[4 * sizeof from], to_shown[4 * sizeof to];
+    const char *f = utf8_show_path(from, from_shown, sizeof from_shown);
+    const char *t = utf8_show_path(to, to_shown, sizeof to_shown);
     if (c.res.committed)
         fprintf(stderr, "svcrecon: copy: exit %d; %d tables, %lu row%s from "
                 "%s to %s; %.1f s\n", code, c.res.n_tables, c.res.rows,
-                c.res.rows == 1 ? "" : "s", from, to,
+                c.res.rows == 1 ? "" : "s", f, t,
                 clock_seconds_since(&t0));
     else
         fprintf(stderr, "svcrecon: copy: exit %d; nothing copied to %s; "
-                "%.1f s\n", code, to, clock_seconds_since(&t0));
+                "%.1f s\n", code, t, clock_seconds_since(&t0));
     return code;
 }

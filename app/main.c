@@ -14,12 +14,15 @@
  * 2, and the first message on stderr went into the protocol stream
  * ("invalid frontend message type 115"), the connection was dropped and
  * every night ended 70; a workbook's temporary file could take it too.
- * Each closed one is opened on /dev/null first (tests/e2e/t7500). */
+ * Each closed one is opened on /dev/null first (tests/e2e/t7500), and
+ * remembered in cli_std_closed: output written to a closed stdout would
+ * be lost with exit 0 (tests/e2e/t9900). */
 static int std_fds_open(void)
 {
     for (int fd = 0; fd <= 2; fd++) {
         if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
             continue;
+        cli_std_closed |= 1 << fd;
         int n = open("/dev/null", O_RDWR);
         if (n < 0)
             return -1;

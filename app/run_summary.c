@@ -16,6 +16,7 @@
 #include "app/summary_path.h"
 #include "lib/clock.h"
 #include "lib/json.h"
+#include "lib/utf8.h"
 #include "reports/rules.h"
 
 void *run_grow(void *items, int n, int *cap, size_t size)
@@ -379,7 +380,19 @@ static int write_in_place(const char *path, const struct run_record *s,
                           int *rc)
 {
     struct stat st;
+    char shown[UTF8_PATH_SHOWN];
     int own = own_stream(path);
+    if (own && (cli_std_closed & 1 << own)) {
+        /* closed by the caller: /dev/null here (main.c), the summary lost
+         * with exit 0 (tests/e2e/t9900) */
+        fprintf(stderr, "svcrecon: %s: cannot write summary: standard %s was "
+                "closed when svcrecon started; give --summary a file, or run "
+                "with it open (what the run did is kept)\n",
+                utf8_show_path(path, shown, sizeof shown),
+                own == 1 ? "output" : "error");
+        *rc = EX_CANTCREAT;
+        return 1;
+    }
     int fd = own ? fcntl(own, F_DUPFD_CLOEXEC, 3) : -1;
     if (fd < 0) {
         if (stat(path, &st) != 0 || S_ISREG(st.st_mode) ||
@@ -390,8 +403,9 @@ static int write_in_place(const char *path, const struct run_record *s,
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
         int e = errno;
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n", path,
-                strerror(e), summary_to_do(e));
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
+                utf8_show_path(path, shown, sizeof shown), strerror(e),
+                summary_to_do(e));
         if (fd >= 0)
             close(fd);
         *rc = EX_CANTCREAT;
@@ -400,8 +414,9 @@ static int write_in_place(const char *path, const struct run_record *s,
     *rc = 0;
     if (put_and_close(f, s, false) != 0) {
         int e = errno;
-        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n", path,
-                strerror(e), summary_to_do(e));
+        fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
+                utf8_show_path(path, shown, sizeof shown), strerror(e),
+                summary_to_do(e));
         *rc = EX_CANTCREAT;
     }
     return 1;
@@ -483,24 +498,29 @@ int run_summary_write(const struct run_record *s)
      * reads, yesterday's). */
     char *target = summary_path_link_target(path);
     const char *dest = target ? target : path;
+    /* Paths as given may hold a newline or an escape: shown escaped, one
+     * line per problem (tests/e2e/t9900). */
+    char shown[UTF8_PATH_SHOWN], shown_tmp[UTF8_PATH_SHOWN];
+    const char *path_shown = utf8_show_path(path, shown, sizeof shown);
     rc = EX_CANTCREAT;
     FILE *f = NULL;
     int turn = folder_lock(dest);
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
-                "long\n", path);
+                "long\n", path_shown);
     else if (!(f = open_tmp(tmp))) {
         int e = errno;
         fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s%s\n",
-                tmp, target ? " (the file the link '" : "",
-                target ? path : "", target ? "' names)" : "",
+                utf8_show_path(tmp, shown_tmp, sizeof shown_tmp),
+                target ? " (the file the link '" : "",
+                target ? path_shown : "", target ? "' names)" : "",
                 strerror(e), summary_to_do(e));
     }
     if (f) {
         if (put_and_close(f, s, false) != 0 || rename(tmp, dest) != 0) {
             int e = errno;
             fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
-                    path, strerror(e), summary_to_do(e));
+                    path_shown, strerror(e), summary_to_do(e));
             unlink(tmp);
         } else {
             rc = 0;

@@ -369,9 +369,11 @@ static void say(const struct load_opts *o, const char *path, const char *what)
         return;
     if (o->before_say)
         o->before_say();
-    char buf[UTF8_PATH_SHOWN];
+    char buf[UTF8_PATH_SHOWN], shown[UTF8_PATH_SHOWN];
+    /* what may quote a file name from the database (tests/e2e/t9900) */
     fprintf(stderr, "svcrecon: %s: %s\n",
-            utf8_show_path(path, buf, sizeof buf), what);
+            utf8_show_path(path, buf, sizeof buf),
+            utf8_show_path(what, shown, sizeof shown));
 }
 
 static int store_rejection(struct loader *L, const struct feed_header *h,

@@ -602,9 +602,14 @@ static int open_file(const char *path, sqlite3 **h, int flags)
 static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 {
     struct stat sb;
-    if (stat(path, &sb) != 0)
-        return diag_set(d, EX_NOINPUT, path, 0,
-                        "cannot open database: %s", strerror(errno));
+    if (stat(path, &sb) != 0) {
+        int e = errno;
+        /* what to do, as report says it (tests/e2e/t9900) */
+        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s%s",
+                        strerror(e), e == ENOENT || e == ENOTDIR ?
+                        " (explain and copy read an existing database; "
+                        "import or run creates it: correct the path)" : "");
+    }
     /* A FIFO (or a device) is refused before SQLite opens it, as
      * import, report and run refuse it (app/batch.c): SQLite's open of a
      * FIFO with no writer blocked explain and copy for ever (QA pass 30). */

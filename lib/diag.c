@@ -45,14 +45,17 @@ int diag_set(struct diag *d, int exit_code, const char *file,
 
 void diag_print(const struct diag *d)
 {
-    char buf[4 * sizeof d->file];
+    char buf[4 * sizeof d->file], rbuf[4 * sizeof d->reason];
     const char *file = utf8_show_path(d->file, buf, sizeof buf);
+    /* A reason may quote a path as given (--out, --summary): a newline or
+     * an escape in it broke the problem's line in two (tests/e2e/t9900). */
+    const char *reason = utf8_show_path(d->reason, rbuf, sizeof rbuf);
     if (d->file[0] && d->line)
-        fprintf(stderr, "svcrecon: %s:%lu: %s\n", file, d->line, d->reason);
+        fprintf(stderr, "svcrecon: %s:%lu: %s\n", file, d->line, reason);
     else if (d->file[0])
-        fprintf(stderr, "svcrecon: %s: %s\n", file, d->reason);
+        fprintf(stderr, "svcrecon: %s: %s\n", file, reason);
     else
-        fprintf(stderr, "svcrecon: %s\n", d->reason);
+        fprintf(stderr, "svcrecon: %s\n", reason);
 }
 
 void diag_format(const struct diag *d, char *buf, unsigned long size)

@@ -23,7 +23,8 @@ int diag_set(struct diag *d, int exit_code, const char *file,
     __attribute__((format(printf, 5, 6)));
 /* Sets (or, with NULL, clears) the file a diag is about; keeps the rest. */
 void diag_set_file(struct diag *d, const char *file);
-/* "svcrecon: FILE:LINE: reason" (FILE and LINE only when set) on stderr. */
+/* "svcrecon: FILE:LINE: reason" (FILE and LINE only when set) on stderr;
+ * FILE and reason shown as utf8_show_path() shows a path (one line). */
 void diag_print(const struct diag *d);
 /* "FILE: reason" or "reason" into buf (for a summary's "error"). */
 void diag_format(const struct diag *d, char *buf, unsigned long size);

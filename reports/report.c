@@ -53,6 +53,7 @@
 #include "lib/db.h"
 #include "lib/sha256.h"
 #include "lib/testhook.h"
+#include "lib/utf8.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
 #include "reports/lxw_mute.h"
@@ -314,13 +315,15 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
                         "are kept)" : "");
     }
     if (!j->o->quiet) {
+        char shown[UTF8_PATH_SHOWN];     /* --out as given: one line */
+        const char *path = utf8_show_path(j->path, shown, sizeof shown);
         if (j->kind == REPORT_AUDIT)
             lxw_mute_say("svcrecon: wrote %s (%lu rejected row%s, %lu "
-                         "registration exception%s)\n", j->path, j->n_rows,
+                         "registration exception%s)\n", path, j->n_rows,
                          j->n_rows == 1 ? "" : "s", j->n_rows2,
                          j->n_rows2 == 1 ? "" : "s");
         else
-            lxw_mute_say("svcrecon: wrote %s (%lu row%s)\n", j->path,
+            lxw_mute_say("svcrecon: wrote %s (%lu row%s)\n", path,
                          j->n_rows, j->n_rows == 1 ? "" : "s");
     }
     return 0;
@@ -927,10 +930,12 @@ static int begin_report(struct run *r, char *stamp, size_t size, bool *fresh,
     test_pause("report", 10);    /* tests/e2e/t0210: a kill, a lost session */
     if (*fresh) {
         db_rollback(db);  /* nothing written */
+        char shown[UTF8_PATH_SHOWN];
         if (!o->quiet)
             fprintf(stderr, "svcrecon: the workbooks as of %s in %s are up "
                     "to date (nothing new since they were written); left "
-                    "as they are\n", o->as_of, o->out_dir);
+                    "as they are\n", o->as_of,
+                    utf8_show_path(o->out_dir, shown, sizeof shown));
     }
     return 0;
 }
@@ -1088,10 +1093,12 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
                         "dealer statements written from earlier data than "
                         "these workbooks; remove the folder, or run with "
                         "--statements to write them again");
+    char shown[UTF8_PATH_SHOWN];
     if (!o->quiet)
         fprintf(stderr, "svcrecon: removed %s: its statements were written "
                 "from other data than these workbooks (run with "
-                "--statements to write them again)\n", folder);
+                "--statements to write them again)\n",
+                utf8_show_path(folder, shown, sizeof shown));
     return 0;
 }
 

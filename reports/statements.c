@@ -47,6 +47,7 @@
 
 #include "lib/db.h"
 #include "lib/sha256.h"
+#include "lib/utf8.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
 #include "reports/sheet.h"
@@ -621,8 +622,11 @@ int statements_write(struct db *db, const struct report_opts *o,
         rc = replace_folder(tmp, folder, o, d);
     if (rc != 0)
         report_remove_folder(tmp);
-    else if (!o->quiet)
+    else if (!o->quiet) {
+        char shown[UTF8_PATH_SHOWN];
         fprintf(stderr, "svcrecon: wrote %lu dealer statement%s in %s\n", *n,
-                *n == 1 ? "" : "s", folder);
+                *n == 1 ? "" : "s",
+                utf8_show_path(folder, shown, sizeof shown));
+    }
     return rc;
 }
