@@ -45,9 +45,10 @@ Defect, red before its fix:
 Guards (held before any change in this pass): the three workbooks and
 the statements of a night with dealer codes holding ' [ ] : * ? / \\ &,
 non-ASCII, 45 characters, every C0 control character, codes differing
-only in case; feed files named with ' [ ] non-ASCII, a control character
-or 200 characters; a database path of 200+ characters with ' [ ] & and
-non-ASCII; every C0 control character in every free-text field; values
+only in case; feed files named with ' [ ] non-ASCII, a control character,
+200 characters, bytes that are not UTF-8 or U+FFFF; a database path of
+200+ characters with ' [ ] & and non-ASCII; every C0 control character
+in every free-text field; values
 of 32,767 characters; an empty night (empty listings, charts over the
 zero rows of their tables); several reports (the trend chart)."""
 import glob
@@ -381,7 +382,8 @@ def test_a_dealer_id_holding_a_noncharacter_gets_a_statement_excel_reads():
 def test_every_workbook_of_a_hostile_night_keeps_excels_rules():
     """Guard (held before this pass): dealer codes with ' [ ] : * ? / \\ &,
     non-ASCII, 45 characters, every C0 control, differing only in case;
-    file names with ' [ ] ü, a control character, 200 characters; every C0
+    file names with ' [ ] ü, a control character, 200 characters, bytes
+    that are not UTF-8, U+FFFF (a stray file of the inbox); every C0
     control in every free-text field; a 200+-character database path
     with ' [ ] & ü (SQLite: on PostgreSQL the schema stands for it). The
     statements are one per dealer ("ab" and "AB" two files); their page
@@ -400,6 +402,12 @@ def test_every_workbook_of_a_hostile_night_keeps_excels_rules():
         write_csv(t.p("in", "registrations_O'x[1]\u00fc.csv"), REG_HDR, reg)
         write_csv(t.p("in", "dispatches_" + "n" * 200 + ".csv"), DIS_HDR, dis)
         write_csv(t.p("in", "closeouts_a\x01b.csv"), CLO_HDR, clo)
+        # not UTF-8, a noncharacter, a control: named on the Run sheet
+        write_csv(t.p("in", os.fsdecode(b"dispatches_\xff\x01b.csv")),
+                  DIS_HDR, [["Z1", "2026-03-01", "M", "S", "", "", "", "",
+                             ""]])
+        with open(t.p("in", "notes_\uffff\x02.txt"), "w") as f:
+            f.write("a stray file, named under Warnings\n")
         night(t, db)
         bad, n = all_problems(t.p("out"))
         eq(n, 3 + len(dealers), "three workbooks and a statement per dealer")
