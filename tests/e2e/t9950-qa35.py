@@ -461,7 +461,9 @@ def test_many_reports_a_trend_chart_and_the_fixture_nights_edges():
     chart's series stand over the trend table; every workbook keeps the
     rules. And values at the cell limit: 32,767 control characters (each
     written as a 7-character escape), 32,767 bytes of _x0041_, 8,191
-    characters outside the BMP, a 32,766-character CR LF text."""
+    characters outside the BMP, a 32,766-character CR LF text; a dealer id
+    of 32,767 characters whose name is 16,383 lines (rows at most 409
+    points high)."""
     with Tmp() as t:
         db = build_night(t.path)
         for a in ("2026-03-01", "2026-03-05", "2026-03-08", AS_OF):
@@ -480,10 +482,14 @@ def test_many_reports_a_trend_chart_and_the_fixture_nights_edges():
                 "a\r\n" * 10922]
         write_csv(t.p("in", "dispatches_1.csv"), DIS_HDR, [
             ["X%d" % i, "2026-03-01 10:00", "M", "S", "D" + "\x02" * 200, v,
-             "1", "P", "OPEN"] for i, v in enumerate(vals)])
+             "1", "P", "OPEN"] for i, v in enumerate(vals)] + [
+            ["X9", "2026-03-01 10:00", "M", "S", "E" * 32767, "", "", "",
+             ""]])
+        write_csv(t.p("in", "registrations_1.csv"), REG_HDR, [
+            ["E" * 32767, "N\n" * 16383, "M", "S", "2025-01-01", "", ""]])
         night(t, t.p("svc.db"))
         bad, n = all_problems(t.p("out"))
-        eq(n, 4, "three workbooks and a statement")
+        eq(n, 5, "three workbooks and two statements")
         eq(bad, {}, "what Excel would find")
 
 
