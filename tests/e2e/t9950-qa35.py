@@ -465,6 +465,34 @@ def test_a_feed_file_named_with_bytes_that_are_not_utf8():
                    "dispatches_\\xFF_x0001_b.csv"], "the Run sheet's files")
 
 
+def test_a_stray_file_named_with_bytes_that_are_not_utf8():
+    """Defect on PostgreSQL (red before the fix): a file in the inbox that
+    is no feed, named with a byte that is not UTF-8 ("notes_\\xFF.txt", a
+    Latin-1 name from a share), made every run of the inbox exit 70,
+    "recording what the inbox held besides the feed files: invalid byte
+    sequence for encoding "UTF8": 0xff", and write no report: a junk file
+    stopped the night. Its note now keeps such a name as shown (\\xNN,
+    a backslash doubled), on both back ends, so the audit's Warnings read
+    the same on either (on SQLite they read so before too: a guard)."""
+    with Tmp() as t:
+        os.makedirs(t.p("in"))
+        write_csv(t.p("in", "dispatches_1.csv"), DIS_HDR, [
+            ["Z1", "2026-03-01", "M", "S", "D", "", "", "", ""]])
+        with open(t.p("in", os.fsdecode(b"notes_\xff.txt")), "w") as f:
+            f.write("not a feed\n")
+        night(t, t.p("svc.db"))
+        night(t, t.p("svc.db"))          # run again: the same single note
+        bad, n = all_problems(t.p("out"))
+        eq(n, 4, "three workbooks and a statement")
+        eq(bad, {}, "what Excel would find")
+        rows = [r for r in load(t.p("out", "audit_%s.xlsx" % AS_OF))
+                ["Run"].iter_rows(values_only=True)
+                if any(isinstance(v, str) and "notes_" in v for v in r)]
+        eq(len(rows), 1, "one warning names the stray: %r" % rows)
+        text = " ".join(v for v in rows[0] if isinstance(v, str))
+        check("notes_\\xFF.txt" in text, "named with \\xFF: %r" % text)
+
+
 def test_an_empty_night_and_its_empty_listings():
     """Guard (held before this pass): a run of an empty inbox writes
     listings of their header alone, each with an autofilter over the
