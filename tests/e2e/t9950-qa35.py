@@ -51,11 +51,10 @@ Defects, each red before its fix:
 Guards (held before any change in this pass): the three workbooks and
 the statements of a night with dealer codes holding ' [ ] : * ? / \\ &,
 non-ASCII, 45 characters, every C0 control character, codes differing
-only in case; feed files named with ' [ ] non-ASCII, a control character,
-200 characters, bytes that are not UTF-8 (SQLite only, see below) or
-U+FFFF; a database path of
-200+ characters with ' [ ] & and non-ASCII; every C0 control character
-in every free-text field; values
+only in case; feed files named with ' [ ] non-ASCII, a control
+character, 200 characters, bytes that are not UTF-8 (SQLite only, see
+below) or U+FFFF; a database path of 200+ characters with ' [ ] & and
+non-ASCII; every C0 control character in every free-text field; values
 of 32,767 characters; an empty night (empty listings, charts over the
 zero rows of their tables); several reports (the trend chart)."""
 import glob
