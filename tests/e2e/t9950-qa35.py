@@ -507,6 +507,29 @@ def test_a_stray_file_named_with_bytes_that_are_not_utf8():
         check("notes_\\xFF.txt" in text, "named with \\xFF: %r" % text)
 
 
+def test_paths_holding_noncharacters_and_controls():
+    """Guard (held before this pass): a database, an inbox and an output
+    folder whose paths hold U+FFFE/U+FFFF and control characters (the Run
+    and About sheets name them; the empty inbox of the second night is a
+    note of its audit): every workbook keeps Excel's rules."""
+    with Tmp() as t:
+        odd = lambda name: t.p(name + "\ufffe\x01x")        # noqa: E731
+        os.makedirs(odd("db"))
+        inbox, empty = t.p("in\uffff\x02"), t.p("empty\ufffe")
+        os.makedirs(inbox)
+        os.makedirs(empty)
+        write_csv(os.path.join(inbox, "dispatches_1.csv"), DIS_HDR, [
+            ["Z1", "2026-03-01", "M", "S", "D", "", "", "", ""]])
+        db = os.path.join(odd("db"), "svc.db")
+        for box, out, a in ((inbox, odd("out"), AS_OF),
+                            (empty, t.p("out2"), "2026-03-13")):
+            run("run", "--db", db, "--inbox", box, "--out", out, "--as-of",
+                a, "--statements", "--quiet", check=0)
+        bad, n = all_problems(t.path)
+        eq(n, 8, "two nights of three workbooks and a statement")
+        eq(bad, {}, "what Excel would find")
+
+
 def test_an_empty_night_and_its_empty_listings():
     """Guard (held before this pass): a run of an empty inbox writes
     listings of their header alone, each with an autofilter over the
