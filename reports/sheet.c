@@ -203,15 +203,18 @@ void sheet_book_release(struct sheet_book *b)
 }
 
 /* Copies s into out (room for size bytes) with every '&' doubled, control
- * bytes and bad UTF-8 as '?', cut at a character boundary when it does
- * not fit. Returns the bytes written. */
+ * bytes, bad UTF-8 and U+FFFE/U+FFFF (valid UTF-8 but not XML characters:
+ * a dealer id holding one made the statement's every sheet unreadable,
+ * tests/e2e/t9950) as '?', cut at a character boundary when it does not
+ * fit. Returns the bytes written. */
 static size_t put_header_text(char *out, size_t size, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0, left = strlen(s);
     while (left > 0) {
         size_t n = utf8_seq_len(p, left);
-        int bad = n == 0 || *p < 0x20;
+        int bad = n == 0 || *p < 0x20 ||
+                  (n == 3 && p[0] == 0xEF && p[1] == 0xBF && p[2] >= 0xBE);
         if (n == 0)
             n = 1;
         size_t need = bad ? 1 : *p == '&' ? 2 : n;
