@@ -438,6 +438,7 @@ int batch_report(struct batch_opts *o)
  * no kind. */
 struct inbox_entry {
     char *name;
+    char *key;      /* its order: the name as the database keeps it */
     int   kind;
 };
 
@@ -476,13 +477,16 @@ static int import_order(const void *a, const void *b)
     int ry = y->kind < 0 ? 3 : rank[y->kind];
     if (rx != ry)
         return rx < ry ? -1 : 1;
-    return strcmp(x->name, y->name);
+    return strcmp(x->key, y->key);
 }
 
 static void inbox_free(struct inbox *ib)
 {
-    for (int i = 0; i < ib->n; i++)
+    for (int i = 0; i < ib->n; i++) {
+        if (ib->e[i].key != ib->e[i].name)
+            free(ib->e[i].key);
         free(ib->e[i].name);
+    }
     free(ib->e);
 }
 
@@ -495,7 +499,22 @@ static bool inbox_add(struct inbox *ib, const char *name)
     char *copy = strdup(name);
     if (!copy)
         return false;
+    /* Byte order of the name as the database keeps it (etl/load.c
+     * set_stored_text: as shown, \xNN, when it is not UTF-8): the late
+     * file check compares the kept names, and a Latin-1 name loaded in
+     * the order of its raw bytes was warned about as a late file (QA pass
+     * 35's case, dispatches_\xFF... after dispatches_\xEF\xBF\xBE...). */
+    size_t len = strlen(name);
+    char *key = copy;
+    if (!utf8_valid(name, len, NULL)) {
+        if (!(key = malloc(4 * len + 1))) {
+            free(copy);
+            return false;
+        }
+        utf8_show(name, len, len, key, 4 * len + 1);
+    }
     ib->e[ib->n].name = copy;
+    ib->e[ib->n].key = key;
     ib->e[ib->n].kind = kind_of(name);
     ib->n++;
     return true;

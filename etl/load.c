@@ -70,6 +70,29 @@ static void utc_now(char out[21])
     strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Binds text about a file -- its name, its path as given, a reason or a
+ * warning quoting them -- as the database keeps it: as it is when it is
+ * UTF-8 (the usual case), else as shown (utf8_show: each byte that is not
+ * UTF-8 or is a control \xNN, a backslash doubled). A file named with
+ * bytes that are not UTF-8 (a Latin-1 name from a share: "dispatches_\xFF
+ * .csv") made every run of its inbox exit 70 on PostgreSQL, whose text
+ * holds UTF-8 only (QA pass 35, tests/e2e/t9950); SQLite kept the bytes.
+ * Kept the same way on both back ends, so that the workbooks, explain and
+ * a copy read the same on either; the workbooks showed such a byte as
+ * \xNN before, too, and `explain --source` finds the file by its name
+ * given either way (reports/explain_source.c). Out of memory: bound as it
+ * is (PostgreSQL then refuses it, a failure the caller reports). */
+static void set_stored_text(struct db_stmt *st, const char *param,
+                            const char *s)
+{
+    size_t len = strlen(s);
+    char *shown = utf8_valid(s, len, NULL) ? NULL : malloc(4 * len + 1);
+    if (shown)
+        utf8_show(s, len, len, shown, 4 * len + 1);
+    db_set_text(st, param, shown ? shown : s, -1);
+    free(shown);
+}
+
 /* One delivery of the file (schemas/tables/005_delivery.sql), with what
  * became of it: r->status, r->file_id (loaded, refused: its row; skipped:
  * the earlier file's), r->reason. In the caller's transaction when there
@@ -86,15 +109,15 @@ static int record_delivery(struct db *db, const struct load_result *r,
         return -1;
     if (r->file_id)
         db_set_int64(st, ":file_id", r->file_id);
-    db_set_text(st, ":name", base_name(r->path), strlen(base_name(r->path)));
-    db_set_text(st, ":path", r->path, strlen(r->path));
+    set_stored_text(st, ":name", base_name(r->path));
+    set_stored_text(st, ":path", r->path);
     db_set_text(st, ":kind", feed_kind_name(r->kind),
                  strlen(feed_kind_name(r->kind)));
     if (r->sha256[0])
         db_set_text(st, ":sha", r->sha256, strlen(r->sha256));
     db_set_int64(st, ":size", (int64_t)r->bytes);
     db_set_text(st, ":status", status, strlen(status));
-    db_set_text(st, ":reason", r->reason, strlen(r->reason));
+    set_stored_text(st, ":reason", r->reason);
     db_set_text(st, ":now", now, strlen(now));
     if (opts->has_night)
         db_set_int64(st, ":night_as_of_day", opts->night_as_of_day);
@@ -488,8 +511,8 @@ static int load_record(struct loader *L, enum feed_kind kind,
 static void set_file_row(struct db_stmt *st, const struct load_result *r,
                          const char *now)
 {
-    db_set_text(st, ":name", base_name(r->path), -1);
-    db_set_text(st, ":path", r->path, -1);
+    set_stored_text(st, ":name", base_name(r->path));
+    set_stored_text(st, ":path", r->path);
     db_set_text(st, ":kind", feed_kind_name(r->kind), -1);
     db_set_int64(st, ":size", (int64_t)r->bytes);
     db_set_text(st, ":now", now, -1);
@@ -543,7 +566,7 @@ static int record_refusal(struct db *db, struct load_result *r,
     set_file_row(st, r, now);
     if (r->sha256[0])
         db_set_text(st, ":sha", r->sha256, -1);
-    db_set_text(st, ":reason", r->reason, -1);
+    set_stored_text(st, ":reason", r->reason);
     if (step_returning(st, &r->file_id, d, "recording a refused file") != 0)
         goto fail;
 commit:
@@ -586,7 +609,7 @@ static int record_warning(struct db *db, const struct load_result *r,
                    "(:id, :message)", &st, d, "recording a warning") != 0)
         return -1;
     db_set_int64(st, ":id", r->file_id);
-    db_set_text(st, ":message", warn, -1);
+    set_stored_text(st, ":message", warn);
     int rc = db_step(st, d, "recording a warning");
     db_finalize(st);
     return rc == DB_DONE ? 0 : -1;
@@ -664,47 +687,25 @@ static int late_file(struct loader *L, struct load_result *r, char *warn,
     return rc == DB_ROW ? 0 : -1;
 }
 
-/* s itself when it is UTF-8, else s as shown (utf8_show: \xNN, a
- * backslash doubled) in buf of 4 * strlen(s) + 1 bytes. */
-static const char *as_utf8(const char *s, char *buf)
-{
-    size_t len = strlen(s);
-    if (utf8_valid(s, len, NULL))
-        return s;
-    utf8_show(s, len, len, buf, 4 * len + 1);
-    return buf;
-}
-
-/* A name or path that is not UTF-8 (a Latin-1 name from a share) is kept
- * as shown: PostgreSQL's text holds UTF-8 only, and the stray file made
- * every run of the inbox exit 70 there (tests/e2e/t9950). On both back
- * ends, so that the audit reads the same on either; the audit showed
- * such a byte as \xNN before, too. */
+/* What the inbox held besides the feed files; its name and path are
+ * stored as set_stored_text() keeps any text of a file's. */
 int load_note_inbox(struct db *db, int32_t night_as_of_day, const char *what,
                     const char *name, const char *path, struct diag *d)
 {
     struct db_stmt *st;
     char now[21];
-    size_t name_room = 4 * strlen(name) + 1;
-    char *buf = malloc(name_room + 4 * strlen(path) + 1);
-    if (!buf)
-        return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
-    name = as_utf8(name, buf);
-    path = as_utf8(path, buf + name_room);
     utc_now(now);
-    int rc = -1;
     if (db_prepare(db, sql_q_inbox_note_put, &st, d, "recording what the "
-                   "inbox held besides the feed files") == 0) {
-        db_set_int64(st, ":night_as_of_day", night_as_of_day);
-        db_set_text(st, ":what", what, -1);
-        db_set_text(st, ":name", name, -1);
-        db_set_text(st, ":path", path, -1);
-        db_set_text(st, ":now", now, -1);
-        rc = db_step(st, d, "recording what the inbox held besides the "
+                   "inbox held besides the feed files") != 0)
+        return -1;
+    db_set_int64(st, ":night_as_of_day", night_as_of_day);
+    db_set_text(st, ":what", what, -1);
+    set_stored_text(st, ":name", name);
+    set_stored_text(st, ":path", path);
+    db_set_text(st, ":now", now, -1);
+    int rc = db_step(st, d, "recording what the inbox held besides the "
                      "feed files");
-        db_finalize(st);
-    }
-    free(buf);
+    db_finalize(st);
     return rc == DB_DONE ? 0 : -1;
 }
 

@@ -45,15 +45,18 @@ Defects, each red before its fix:
   that is not UTF-8 made every run of that inbox exit 70 before its
   report ("recording what the inbox held besides the feed files: invalid
   byte sequence for encoding "UTF8": 0xff"). Its note now keeps the name
-  as shown (\\xNN), on both back ends. A *feed* file so named still exits
-  70 there: left open (its test is skipped on PostgreSQL, saying so).
+  as shown (\\xNN), on both back ends. A *feed* file so named exited 70
+  there too ("recording the file: invalid byte sequence"); the lead made
+  the load keep every name, path, reason and warning of a file that way
+  (etl/load.c set_stored_text), on both back ends, and `explain --source`
+  find it by its name given raw or as shown.
 
 Guards (held before any change in this pass): the three workbooks and
 the statements of a night with dealer codes holding ' [ ] : * ? / \\ &,
 non-ASCII, 45 characters, every C0 control character, codes differing
 only in case; feed files named with ' [ ] non-ASCII, a control
-character, 200 characters, bytes that are not UTF-8 (SQLite only, see
-below) or U+FFFF; a database path of 200+ characters with ' [ ] & and
+character, 200 characters, bytes that are not UTF-8 (a guard on SQLite,
+a defect on PostgreSQL, see above) or U+FFFF; a database path of 200+ characters with ' [ ] & and
 non-ASCII; every C0 control character in every free-text field; values
 of 32,767 characters; an empty night (empty listings, charts over the
 zero rows of their tables); several reports (the trend chart)."""
@@ -448,19 +451,17 @@ def test_every_workbook_of_a_hostile_night_keeps_excels_rules():
 
 
 def test_a_feed_file_named_with_bytes_that_are_not_utf8():
-    """Guard on SQLite (held before this pass): a feed named
-    "dispatches_\\xFF\\x01b.csv" (a Latin-1 name from a share) and one
-    named with U+FFFE load; the Run sheet names them with \\xNN and
-    _xHHHH_, and every workbook keeps Excel's rules.
+    """A feed named "dispatches_\\xFF\\x01b.csv" (a Latin-1 name from a
+    share) and one named with U+FFFE load; the Run sheet names them with
+    \\xNN, every workbook keeps Excel's rules, and `explain --source`
+    finds the first by its name given raw or as shown.
 
-    Not run on PostgreSQL: there the run exits 70, "recording the file:
-    invalid byte sequence for encoding "UTF8": 0xff" (imported_file.name
-    and .path are text; SQLite keeps the bytes). Seen in this pass and
-    left to the lead: the fix is a decision on how such a name is kept
-    (and matched by run and explain --source) on both back ends."""
-    if svctest.ON_PG:
-        svctest.skip("a feed file name that is not UTF-8 exits 70 on "
-                     "PostgreSQL (left open, QA pass 35's report)")
+    On SQLite a guard (held before this pass; the Run sheet showed the
+    control byte as _x0001_, now \\x01 as the name is kept as shown). On
+    PostgreSQL a defect, seen red in this pass: the run exited 70,
+    "recording the file: invalid byte sequence for encoding "UTF8": 0xff"
+    (imported_file.name and .path are text); fixed by the lead
+    (etl/load.c set_stored_text)."""
     with Tmp() as t:
         os.makedirs(t.p("in"))
         for i, name in enumerate([b"dispatches_\xff\x01b.csv",
@@ -476,7 +477,12 @@ def test_a_feed_file_named_with_bytes_that_are_not_utf8():
                        if isinstance(r[0], str) and
                        r[0].startswith("dispatches_"))
         eq(files, ["dispatches_\\xEF\\xBF\\xBEa.csv",
-                   "dispatches_\\xFF_x0001_b.csv"], "the Run sheet's files")
+                   "dispatches_\\xFF\\x01b.csv"], "the Run sheet's files")
+        for given in (os.fsdecode(b"dispatches_\xff\x01b.csv"),
+                      "dispatches_\\xFF\\x01b.csv"):
+            r = run("explain", "--db", t.p("svc.db"), "--as-of", AS_OF,
+                    "--source", given + ":2", check=0)
+            check(b"Z0" in r.stdout, "explain --source %r: %r" % (given, r.stdout))
 
 
 def test_a_stray_file_named_with_bytes_that_are_not_utf8():
