@@ -510,10 +510,18 @@ int run_summary_write(const struct run_record *s)
                 "long\n", path_shown);
     else if (!(f = open_tmp(tmp))) {
         int e = errno;
-        fprintf(stderr, "svcrecon: %s: cannot create summary%s%s%s: %s%s\n",
-                utf8_show_path(tmp, shown_tmp, sizeof shown_tmp),
+        /* The summary named, not only its temporary file: "s.json.tmp:
+         * cannot create summary" named a file the operator never gave
+         * (QA pass 34's note). */
+        char shown_dest[UTF8_PATH_SHOWN];
+        const char *slash = strrchr(tmp, '/');
+        fprintf(stderr, "svcrecon: %s%s%s%s: cannot create summary (its "
+                "temporary file %s): %s%s\n",
+                utf8_show_path(dest, shown_dest, sizeof shown_dest),
                 target ? " (the file the link '" : "",
                 target ? path_shown : "", target ? "' names)" : "",
+                utf8_show_path(slash ? slash + 1 : tmp, shown_tmp,
+                               sizeof shown_tmp),
                 strerror(e), summary_to_do(e));
     }
     if (f) {

@@ -686,5 +686,31 @@ def test_copy_status_line_naming_odd_paths_stays_on_one_line():
             check("t\\x1B[2J\\x0At.db" in p.stderr.decode().splitlines()[-1], p.stderr)
 
 
+def test_a_summary_that_cannot_be_created_is_named_itself():
+    """The line about a --summary whose folder is missing names the summary
+    the operator gave (and, in parentheses, its temporary file), not only
+    "s.json.tmp", a name the operator never gave (QA pass 34's note; seen
+    red before the lead's fix, 2026-12-06). Through a symbolic link it
+    also names the link."""
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet", "--summary",
+                t.p("nope", "s.json"))
+        eq(r.code, 73, r)
+        line = one_problem_line(r.err, "cannot create summary",
+                                "No such file or directory")
+        check(line.startswith("svcrecon: %s: cannot create summary (its temporary "
+                              "file s.json.tmp): " % t.p("nope", "s.json")), line)
+        os.symlink(t.p("gone", "x.json"), t.p("link.json"))
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of",
+                AS_OF, "--quiet", "--summary", t.p("link.json"))
+        eq(r.code, 73, r)
+        line = one_problem_line(r.err, "cannot create summary")
+        check(line.startswith("svcrecon: %s (the file the link '%s' names): cannot "
+                              "create summary (its temporary file x.json.tmp): "
+                              % (t.p("gone", "x.json"), t.p("link.json"))), line)
+
+
 if __name__ == "__main__":
     main(globals())
