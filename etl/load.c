@@ -80,8 +80,8 @@ static void utc_now(char out[21])
  * Kept the same way on both back ends, so that the workbooks, explain and
  * a copy read the same on either; the workbooks showed such a byte as
  * \xNN before, too, and `explain --source` finds the file by its name
- * given either way (reports/explain_source.c). Out of memory: bound as it
- * is (PostgreSQL then refuses it, a failure the caller reports). */
+ * given either way (reports/explain.c explain_run). Out of memory: bound
+ * as it is (PostgreSQL then refuses it, a failure the caller reports). */
 static void set_stored_text(struct db_stmt *st, const char *param,
                             const char *s)
 {
