@@ -24,7 +24,8 @@ Defect, red before its fix:
   --summary in/dispatches_1.csv --kind nope in/dispatches_1.csv` replaced
   the feed; `... --summary out/audit_2026-03-12.xlsx --bogus` the
   workbook; `copy --from svc.db --summary svc.db --bogus --to x.db` the
-  source. Now the usage summary is not written when it names the
+  source; `TZ=Foo/Bar svcrecon run --db svc.db ... --summary svc.db`
+  (TZ naming no zone, no --as-of) the database too. Now the usage summary is not written when it names the
   database, a feed, an inbox file or a workbook given anywhere on the
   command line (app/cli.c usage_summary_unsafe), and is written as before
   otherwise.
@@ -61,11 +62,11 @@ def _night(t):
     eq(r.code, 0, "the night: %r" % r)
 
 
-def _raw(args, cwd):
+def _raw(args, cwd, tz="UTC"):
     """svcrecon without svc()'s check of the summary: here --summary names
     a file that must stay what it is (a database, a feed, a workbook)."""
     p = subprocess.run(svctest.cmd(*args, cwd=cwd), cwd=cwd,
-                       env=dict(os.environ, TZ="UTC"), capture_output=True,
+                       env=dict(os.environ, TZ=tz), capture_output=True,
                        text=True, errors="replace", timeout=120)
     return svctest.Run(p)
 
@@ -104,6 +105,14 @@ def test_usage_error_never_writes_the_summary_over_the_database():
             r = _raw(args, t.path)
             eq(r.code, 64, "%s: %r" % (args, r))
             eq(_digests(t), before, "%s: every file as it was" % args)
+            if args[0] == "run" and "--db=svc.db" not in args:
+                # TZ naming no zone, no --as-of: the same usage summary
+                r = _raw(["run", "--db", "svc.db", "--inbox", "in", "--out",
+                          "out", "--summary", "svc.db"], t.path,
+                         tz="Foo/Bar")
+                eq(r.code, 64, "TZ: %r" % r)
+                check("names no time zone" in r.err, r.err)
+                eq(_digests(t), before, "TZ: every file as it was")
             r = svc("explain", "--db", "svc.db", "Q2", cwd=t.path)
             eq(r.code, 0, "%s: the database still reads: %r" % (args, r))
 
