@@ -25,7 +25,9 @@ Defect, red before its fix:
   the feed; `... --summary out/audit_2026-03-12.xlsx --bogus` the
   workbook; `copy --from svc.db --summary svc.db --bogus --to x.db` the
   source; `TZ=Foo/Bar svcrecon run --db svc.db ... --summary svc.db`
-  (TZ naming no zone, no --as-of) the database too. Now the usage summary is not written when it names the
+  (TZ naming no zone, no --as-of) the database too, and so did `copy
+  --from svc.db --to svc.db --summary svc.db` ("--from and --to name the
+  same database", checked before the summary's name). Now the usage summary is not written when it names the
   database, a feed, an inbox file or a workbook given anywhere on the
   command line (app/cli.c usage_summary_unsafe), and is written as before
   otherwise.
@@ -98,7 +100,9 @@ def test_usage_error_never_writes_the_summary_over_the_database():
             ["copy", "--from", "svc.db", "--summary", "svc.db", "--bogus",
              "--to", "x.db"],
             ["copy", "--summary", "svc.db", "--to", "x.db", "--from",
-             "svc.db", "--buckets", "x"]):
+             "svc.db", "--buckets", "x"],
+            ["copy", "--from", "svc.db", "--to", "svc.db", "--summary",
+             "svc.db"]):
         with Tmp() as t:
             _night(t)
             before = _digests(t)
