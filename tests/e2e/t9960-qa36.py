@@ -165,6 +165,13 @@ def test_usage_summary_to_its_own_name_still_written():
             eq((doc["status"], doc["exit_code"]), ("usage", 64), str(args))
             check("--bogus" in doc["error"] or "2026-13-01" in doc["error"],
                   doc["error"])
+    with Tmp() as t:      # `-` is stdout (README), checked the same way
+        _night(t)
+        r = svc("run", "--summary", "-", "--bogus", "--db", "svc.db",
+                "--inbox", "in", "--out", "out", cwd=t.path)
+        eq(r.code, 64, repr(r))
+        import json
+        eq(json.loads(r.out)["status"], "usage", r.out)
 
 
 def _run_sheet_warnings(path):
