@@ -24,7 +24,11 @@ Defect, red before its fix:
   --summary in/dispatches_1.csv --kind nope in/dispatches_1.csv` replaced
   the feed; `... --summary out/audit_2026-03-12.xlsx --bogus` the
   workbook; `copy --from svc.db --summary svc.db --bogus --to x.db` the
-  source; `TZ=Foo/Bar svcrecon run --db svc.db ... --summary svc.db`
+  source. The same for a usage error found once the options were read
+  but before the summary's name was checked: `run --db svc.db --inbox in
+  --summary in/dispatches_1.csv` ("run needs --out DIR") replaced the
+  feed, `report ... --from 2026-03-13 --summary out/audit_A.xlsx`
+  (--from later than --as-of) the workbook; `TZ=Foo/Bar svcrecon run --db svc.db ... --summary svc.db`
   (TZ naming no zone, no --as-of) the database too, and so did `copy
   --from svc.db --to svc.db --summary svc.db` ("--from and --to name the
   same database", checked before the summary's name). Now the usage summary is not written when it names the
@@ -134,7 +138,14 @@ def test_usage_error_never_writes_the_summary_over_a_feed_or_workbook():
              "--out", "out"],
             ["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
              "--summary", "out/audit_%s.xlsx" % AS_OF, "--bogus",
-             "--as-of", AS_OF]):
+             "--as-of", AS_OF],
+            # usage errors found once the options were read, before the
+            # summary's name was checked against the command's files
+            ["run", "--db", "svc.db", "--inbox", "in", "--summary",
+             "in/dispatches_1.csv"],
+            ["report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
+             "--from", "2026-03-13", "--summary",
+             "out/audit_%s.xlsx" % AS_OF]):
         with Tmp() as t:
             _night(t)
             before = _digests(t)
