@@ -806,7 +806,9 @@ static int inbox_holds_own_files(const struct batch_opts *o)
 /* A usage error found while parsing stopped getopt where it was: the
  * --db, --inbox, --out and FILEs given after it were never read, nor
  * checked against --summary (summary_overwrites runs once the command
- * line is whole). The usage summary, renamed over FILE, then replaced the
+ * line is whole; a usage error found before it -- "run needs --out DIR",
+ * --from after --as-of, TZ -- skipped it too). The usage summary, renamed
+ * over FILE, then replaced the
  * database ("--db svc.db --summary svc.db --as-of 2026-13-01": the whole
  * history gone, exit 64) or a feed (QA pass 36, tests/e2e/t9960). So
  * before that summary is written, every value the command line gives a
