@@ -672,6 +672,10 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     return KEEP_PARSING;
 }
 
+static bool usage_summary_unsafe(const char *summary, int argc, char **argv,
+                                 const char *const *db_names,
+                                 const char *as_of, bool statements);
+
 static int copy_main(int argc, char **argv)
 {
     struct copy_opts o = {0};
@@ -680,7 +684,10 @@ static int copy_main(int argc, char **argv)
         return copy_run(&o);
     /* As for the other commands: monitoring never reads yesterday's
      * summary after a copy that did not start. */
-    if (rc == EX_USAGE && o.summary_path) {
+    static const char *const db_names[] = {"from", "to", NULL};
+    if (rc == EX_USAGE && o.summary_path &&
+        !usage_summary_unsafe(o.summary_path, argc, argv, db_names, NULL,
+                              false)) {
         struct batch_opts b = {.db_path = o.to_target ? o.to_shown : NULL,
                                .summary_path = o.summary_path};
         rc = diag_worse(rc, run_summary_usage(&b, "copy", last_usage));
@@ -796,6 +803,98 @@ static int inbox_holds_own_files(const struct batch_opts *o)
     return KEEP_PARSING;
 }
 
+/* A usage error found while parsing stopped getopt where it was: the
+ * --db, --inbox, --out and FILEs given after it were never read, nor
+ * checked against --summary (summary_overwrites runs once the command
+ * line is whole; a usage error found before it -- "run needs --out DIR",
+ * --from after --as-of, TZ -- skipped it too). The usage summary, renamed
+ * over FILE, then replaced the
+ * database ("--db svc.db --summary svc.db --as-of 2026-13-01": the whole
+ * history gone, exit 64) or a feed (QA pass 36, tests/e2e/t9960). So
+ * before that summary is written, every value the command line gives a
+ * database, an inbox or an output folder, and every argument (a FILE of
+ * import), is read by hand -- "--name VALUE", "--name=VALUE", an
+ * abbreviation as getopt takes it, "--" -- and the summary is not written
+ * when it names one of them (that usage error then leaves no summary, as
+ * one about --summary itself does). as_of: the night's workbooks' date
+ * (empty: today's). */
+static bool usage_summary_unsafe(const char *summary, int argc, char **argv,
+                                 const char *const *db_names,
+                                 const char *as_of, bool statements)
+{
+    static const char *const with_value[] = {
+        "db", "schema", "kind", "inbox", "out", "as-of", "from", "to",
+        "from-schema", "to-schema", "buckets", "summary", "source", NULL};
+    char **files = calloc((size_t)argc, sizeof *files);
+    const char **inboxes = calloc((size_t)argc, sizeof *inboxes);
+    const char **outs = calloc((size_t)argc, sizeof *outs);
+    int n_inboxes = 0, n_outs = 0;
+    if (!files || !inboxes || !outs) {
+        free(files);
+        free(inboxes);
+        free(outs);
+        return true;
+    }
+    struct batch_opts t = {0};
+    t.report.statements = statements;
+    if (as_of && *as_of)
+        snprintf(t.report.as_of, sizeof t.report.as_of, "%s", as_of);
+    else
+        today(t.report.as_of, &t.report.as_of_day);
+    bool unsafe = false, options = true;
+    char what[512];
+    for (int i = 2; i < argc && !unsafe; i++) {
+        const char *a = argv[i];
+        if (!options || strncmp(a, "--", 2) != 0 || !a[2]) {
+            if (options && strcmp(a, "--") == 0)
+                options = false;
+            else
+                files[t.n_files++] = argv[i];
+            continue;
+        }
+        const char *name = a + 2, *eq = strchr(name, '=');
+        size_t n = eq ? (size_t)(eq - name) : strlen(name);
+        bool takes = false;
+        for (int k = 0; with_value[k]; k++)
+            if (strncmp(with_value[k], name, n) == 0)
+                takes = true;
+        if (n >= 2 && strncmp("statements", name, n) == 0)
+            t.report.statements = true;
+        if (!takes)
+            continue;                   /* a flag, or an unknown option */
+        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+        if (!v)
+            break;
+        bool db = false;
+        for (int k = 0; db_names[k]; k++)
+            if (strncmp(db_names[k], name, n) == 0)
+                db = true;
+        if (db && summary_path_is_database(summary, v))
+            unsafe = true;
+        if (strncmp("inbox", name, n) == 0)
+            inboxes[n_inboxes++] = v;
+        if (strncmp("out", name, n) == 0)
+            outs[n_outs++] = v;
+        if (strncmp("as-of", name, n) == 0)     /* the workbooks' date */
+            set_date(v, t.report.as_of, &t.report.as_of_day);
+    }
+    t.files = files;
+    unsafe = unsafe || summary_path_overwrites(summary, &t, what, sizeof what);
+    for (int k = 0; k < n_inboxes + n_outs && !unsafe; k++) {
+        struct batch_opts u = t;
+        u.n_files = 0;
+        if (k < n_inboxes)
+            u.inbox = inboxes[k];
+        else
+            u.report.out_dir = outs[k - n_inboxes];
+        unsafe = summary_path_overwrites(summary, &u, what, sizeof what);
+    }
+    free(files);
+    free(inboxes);
+    free(outs);
+    return unsafe;
+}
+
 /* Checks what the command needs and runs it. */
 static int run_command(const char *cmd, int argc, char **argv,
                        struct batch_opts *o, bool have_kind)
@@ -903,7 +1002,10 @@ int cli_main(int argc, char **argv)
     }
     /* A usage error once --summary FILE was parsed still writes the
      * summary: monitoring must not read yesterday's success. */
-    if (rc == EX_USAGE && o.summary_path)
+    static const char *const db_names[] = {"db", NULL};
+    if (rc == EX_USAGE && o.summary_path &&
+        !usage_summary_unsafe(o.summary_path, argc, argv, db_names,
+                              o.report.as_of, o.report.statements))
         rc = diag_worse(rc, run_summary_usage(&o, cmd, last_usage));
     return rc;
 }
