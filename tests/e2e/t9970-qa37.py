@@ -348,5 +348,39 @@ def test_thousands_of_strays():
         check("up to date" in r.err, r.err)
 
 
+def test_the_summary_says_what_the_audit_lists_and_quiet_says_it_each_run():
+    """Guard: --summary's stray_file and empty_inbox warnings name the
+    files and inbox the audit's notes name (paths as given), its status is
+    `ok` (a stray is a warning, not a rejected row); with --quiet each run
+    that finds them says one line each, the retry up to date included."""
+    with Tmp() as t:
+        good_night(t)
+        t.write("in/b.txt", "x")
+        t.write("in/a.txt", "x")
+        r = run(t, N1, "in", "out", 0, "--summary", t.p("s.json"))
+        eq(sorted(r.err.strip().splitlines()),
+           sorted("svcrecon: %s: inbox file matches no kind (registrations*.csv, "
+                  "dispatches*.csv, closeouts*.csv); left alone" % t.p("in", n)
+                  for n in ("a.txt", "b.txt")), r.err)
+        with open(t.p("s.json")) as f:
+            s = json.load(f)
+        eq((s["status"], s["exit_code"]), ("ok", 0), "the summary")
+        files = [w["file"] for w in s["warnings"] if w["code"] == "stray_file"]
+        eq(files, [t.p("in", "a.txt"), t.p("in", "b.txt")], s["warnings"])
+        eq([w[1][len("found in the inbox as "):].split(": its name")[0]
+            for w in warnings(audit(t, N1))], files, "the audit names the same")
+        r = run(t, N1, "in", "out", 0, "--summary", t.p("s.json"))
+        eq(len(r.err.strip().splitlines()), 2, "the retry says them again: %s" % r.err)
+        os.makedirs(t.p("empty"))
+        r = run(t, N2, "empty", "out", 0, "--summary", t.p("s.json"))
+        with open(t.p("s.json")) as f:
+            s = json.load(f)
+        eq((s["status"], s["exit_code"]), ("ok", 0), "the summary of the empty night")
+        eq(len(r.err.strip().splitlines()), 1, r.err)
+        w = warnings(audit(t, N2))
+        eq([x[0] for x in w], [t.p("empty")], "File is the inbox as given")
+        check(w[0][1].startswith(EMPTY), w)
+
+
 if __name__ == "__main__":
     main(globals())
