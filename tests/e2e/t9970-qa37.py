@@ -3,9 +3,9 @@
 inbox_note: what a `run` found in its inbox besides the feed files) under
 kills, re-runs and strays of every sort.
 
-One defect, red before its fix (the case's docstring says what was seen):
+One defect, red before its fix (two cases; their docstrings say what was seen):
 an old night run again after a newer night had loaded its files listed
-none of them (schemas/queries/load/q_delivery_put.sql). Every other case
+none of them, nor a file it refused (q_delivery_put.sql). Every other case
 is a guard: it passed against main as it was when the pass began
 (35a9f77), before any change. What was tried and held:
 - SIGKILL at seeded random moments of a night whose inbox holds strays,
@@ -350,6 +350,32 @@ def test_thousands_of_strays():
         eq(ws.page_setup.fitToWidth in (None, 1), True, "one page wide")
         r = svc(*run_args(t, N1)[:-1])
         check("up to date" in r.err, r.err)
+
+
+def test_an_old_night_run_again_lists_the_file_it_refused():
+    """Defect (red before the fix), the same cause with a refusal: night 2
+    refused dispatches_bad.csv; night 1 run again with the inbox as it is
+    exits 65 and says the file was refused, yet its audit listed no file
+    and no rejected row (no refusal was recorded for night 1: night 2's
+    was taken for night 1's). Now night 1's audit lists the refusal and
+    its rejected row; a retry adds no row."""
+    with Tmp() as t:
+        os.makedirs(t.p("in"))
+        run(t, N1)
+        t.write("in/dispatches_bad.csv", "x,y\n1,2\n")
+        run(t, N2, code=65)
+        r = run(t, N1, code=65)
+        check("dispatches_bad.csv" in r.err and "file refused" in r.err, r.err)
+        wb = openpyxl.load_workbook(audit(t, N1))
+        files = [(r[0], r[6]) for r in wb["Run"].iter_rows(values_only=True)
+                 if r[0] and str(r[0]).endswith(".csv")]
+        eq(files, [("dispatches_bad.csv", "refused")], "night 1 lists the refusal")
+        rej = [r for r in wb["Rejected rows"].iter_rows(values_only=True)
+               if any(v is not None and "dispatches_bad.csv" in str(v) for v in r)]
+        eq(len(rej), 1, "its rejected row (line 0: the file refused)")
+        n = query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery")
+        run(t, N1, code=65)
+        eq(query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery"), n, "a retry adds no row")
 
 
 def test_the_summary_says_what_the_audit_lists_and_quiet_says_it_each_run():
