@@ -170,6 +170,7 @@ def test_kill_9_at_random_moments_of_a_night_with_strays_then_rerun_is_a_clean_n
                "(seed %d)" % (landed, clean_time, seed))
             eq([n[1:] for n in notes(t)], [n[1:] for n in want_notes],
                "notes after kills (seed %d)" % seed)
+        check(len(landed) >= 1, "no kill landed in three nights (seed %d)" % seed)
         print("     seed %d: kills landed at %s s of a %.2f s night"
               % (seed, landed, clean_time))
 
