@@ -450,6 +450,21 @@ def query(db, sql, params=()):
         cur.close()
 
 
+def write_sql(db, sql):
+    """Runs write SQL on database db, committed (query() autocommits on
+    PostgreSQL; sqlite3's module opens a transaction it does not commit).
+    Write SQL both run."""
+    if ON_PG:
+        query(db, sql)
+        return
+    con = sqlite3.connect(db)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
 def db_exists(db):
     """Whether svcrecon has created database db (file, or schema)."""
     if not ON_PG:

@@ -24,9 +24,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (ON_PG, SCHEMA_VERSION, Tmp, check, connect, eq,  # noqa: E402
+from svctest import (ON_PG, SCHEMA_VERSION, Tmp, check, eq,  # noqa: E402
                      good_night, main, query, schema_version, sha256, sqlite_only,
-                     svc)
+                     svc, write_sql)
 
 import openpyxl  # noqa: E402
 
@@ -64,16 +64,6 @@ def warnings(path):
             break
         out.append((r[0], r[1]))
     return out
-
-
-def write_sql(db, sql):
-    con = connect(db)
-    try:
-        con.execute(sql)
-        if not ON_PG:
-            con.commit()
-    finally:
-        con.close()
 
 
 def test_a_stray_file_is_listed_on_its_nights_audit_and_only_there():

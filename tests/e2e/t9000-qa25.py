@@ -46,10 +46,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SANITIZED, SCHEMA_VERSION,  # noqa: E402
-                     Tmp, book_digest, check, cmd, connect, copy_db, eq, main, pg_uri, query,
+                     Tmp, book_digest, check, cmd, copy_db, eq, main, pg_uri,
                      schema_of,
                      schema_version, settle, sha256, small_disk, snapshot, sqlite_only,
-                     svc)
+                     svc, write_sql)
 
 import openpyxl  # noqa: E402
 
@@ -435,20 +435,6 @@ STEPS = [("report", "--out", "r3", "--as-of", N3),
          ("run", "--inbox", "in4", "--out", "o4", "--as-of", N4, "--statements"),
          ("run", "--inbox", "in5", "--out", "o5", "--as-of", N5),
          ("report", "--out", "r2", "--as-of", N2)]
-
-
-def write_sql(db, sql):
-    """Runs write SQL on database db, committed (query() autocommits on
-    PostgreSQL; sqlite3's module opens a transaction it does not commit)."""
-    if ON_PG:
-        query(db, sql)
-        return
-    con = connect(db)
-    try:
-        con.execute(sql)
-        con.commit()
-    finally:
-        con.close()
 
 
 def copy_args(src, dst, cwd):

@@ -35,7 +35,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, Tmp, book_digest, check, cmd, eq,  # noqa: E402
-                     connect, good_night, main, query, schema_of, settle, svc)
+                     good_night, main, query, schema_of, settle, svc,
+                     write_sql)
 
 import openpyxl  # noqa: E402
 
@@ -88,16 +89,6 @@ def night_rows(path):
 
 def audit(t, as_of, out="out"):
     return t.p(out, "audit_%s.xlsx" % as_of)
-
-
-def write_sql(db, sql):
-    con = connect(db)
-    try:
-        con.execute(sql)
-        if not ON_PG:
-            con.commit()
-    finally:
-        con.close()
 
 
 def notes(t):
