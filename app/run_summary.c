@@ -298,6 +298,11 @@ static void put_document(FILE *f, const struct run_record *s, bool running)
     if (gethostname(host, sizeof host - 1) != 0)
         host[0] = '\0';
     json_init(&j, f);
+    /* A path or name that is not UTF-8 as the audit workbook shows it
+     * (\xFF), not as U+FFFD: the summary named the delivered file
+     * dispatches_\ufffd.csv and the same file's stored name
+     * dispatches_\\xFF.csv in one document (qa37). */
+    j.shown = true;
     json_open(&j, NULL, '{');
     json_str(&j, "version", SVCRECON_VERSION);
     json_str(&j, "command", s->command);

@@ -2,6 +2,7 @@
 #include "lib/json.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/utf8.h"
@@ -67,10 +68,18 @@ void json_strn(struct json *j, const char *key, const char *s, size_t len)
 {
     if (!item(j, key))
         return;
+    char *shown = NULL;
+    if (s && j->shown && !utf8_valid(s, len, NULL) &&
+        (shown = malloc(4 * len + 1)) != NULL) {
+        utf8_show(s, len, len, shown, 4 * len + 1);
+        s = shown;
+        len = strlen(shown);
+    }
     if (s)
         utf8_put_json(j->f, s, len);
     else
         fputs("null", j->f);
+    free(shown);
 }
 
 void json_str(struct json *j, const char *key, const char *s)

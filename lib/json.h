@@ -6,7 +6,8 @@
  *
  * Layout: two spaces of indent a level, one member or element a line.
  * Strings are escaped by utf8_put_json(): valid UTF-8 of any content in,
- * valid JSON out (bad bytes become U+FFFD). */
+ * valid JSON out (bad bytes become U+FFFD, or with `shown` the whole string
+ * is written as utf8_show renders it). */
 #ifndef SVC_JSON_H
 #define SVC_JSON_H
 
@@ -21,6 +22,12 @@ struct json {
     bool  comma[JSON_MAX_DEPTH + 1];/* a member was written at that depth */
     bool  too_deep;                /* json_open past JSON_MAX_DEPTH: the
                                     * document is unusable */
+    bool  shown;                   /* a string that is not UTF-8 is written
+                                    * as shown (utf8_show: \xNN, a backslash
+                                    * doubled), the form the database keeps
+                                    * a file's name in (etl/load.c
+                                    * set_stored_text); false (json_init):
+                                    * its bad bytes become U+FFFD */
 };
 
 void json_init(struct json *j, FILE *f);

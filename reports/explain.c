@@ -556,11 +556,11 @@ static void say_rejected_naming(struct ex *x, FILE *f, const char *lead)
     const char *reason = db_column_text(st, RN_REASON);
     fputs(lead, f);
     fputs("   ", f);
-    ex_t_text(f, name, (size_t)db_column_bytes(st, RN_FILE));
+    ex_t_name(f, name, (size_t)db_column_bytes(st, RN_FILE));
     fprintf(f, ":%lld  rejected, imported %s\n%s      file '",
             (long long)db_column_int64(st, RN_LINE),
             db_column_text(st, RN_IMPORTED_AT), lead);
-    ex_t_text(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    ex_t_name(f, path, (size_t)db_column_bytes(st, RN_PATH));
     fprintf(f, "' (%s), SHA-256 %s\n%s      reason: ",
             db_column_text(st, RN_KIND),
             ex_is_null(st, RN_SHA) ? "(none)" : db_column_text(st, RN_SHA),
@@ -573,7 +573,7 @@ static void say_rejected_naming(struct ex *x, FILE *f, const char *lead)
     else
         fprintf(f, "audit_%s.xlsx", db_column_text(st, RN_AUDIT_AS_OF));
     fprintf(f, "; raw record: explain --source '");
-    ex_t_text(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    ex_t_name(f, path, (size_t)db_column_bytes(st, RN_PATH));
     fprintf(f, ":%lld'\n", (long long)db_column_int64(st, RN_LINE));
 }
 

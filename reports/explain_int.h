@@ -77,6 +77,8 @@ struct ex {
 enum fact_form {
     FACT_VALUE,      /* text: as is, "(blank)" for NULL; JSON: own type */
     FACT_QUOTED,     /* text: 'quoted' feed text; JSON: own type */
+    FACT_NAME,       /* text: a file's 'quoted' name or path as stored
+                      * (ex_t_name); JSON: own type */
     FACT_YES_NO,     /* a 0/1 column: text yes/no; JSON true/false/null */
     FACT_FILE_LINE,  /* columns col, col + 1: text FILE:LINE; JSON the two
                       * members "file" and "line" */
@@ -138,6 +140,7 @@ bool ex_is_null(struct db_stmt *st, int col);
 /* Text: (s, len) escaped for a terminal; a feed value 'quoted'; a value as
  * is ("(blank)" for NULL); FILE:LINE from two columns. */
 void ex_t_text(FILE *f, const char *s, size_t len);
+void ex_t_name(FILE *f, const char *s, size_t len);
 void ex_t_q(struct ex *x, struct db_stmt *st, int col);
 void ex_t_v(struct ex *x, struct db_stmt *st, int col);
 void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col);

@@ -48,6 +48,29 @@ void ex_t_text(FILE *f, const char *s, size_t len)
     }
 }
 
+/* A file's name or path as it was stored (etl/load.c set_stored_text: a
+ * name that is not UTF-8 is kept as shown, `\xFF`): as is when it is UTF-8
+ * without a control character -- so explain names a file as the run's
+ * messages and the workbooks do, and its `explain --source 'NAME:LINE'`
+ * hint can be pasted back -- else as ex_t_text renders it (a name with a
+ * newline or an escape must not reach the terminal raw). Doubling the
+ * backslash of a kept `\xFF` showed `\\xFF`, a name no other output used
+ * (qa36). utf8_show_path's rule, for a counted string. */
+void ex_t_name(FILE *f, const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < len;) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
+            (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+            ex_t_text(f, s, len);
+            return;
+        }
+        i += n;
+    }
+    fwrite(s, 1, len, f);
+}
+
 /* A feed value in quotes: 'IL0733', '' when blank. */
 void ex_t_q(struct ex *x, struct db_stmt *st, int col)
 {
@@ -123,7 +146,11 @@ static const char *loc_tag(struct ex *x, struct db_stmt *st, int file_col)
 /* FILE:LINE, and " (SHA-256 0123456789ab)" when loc_tag has digits. */
 void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
 {
-    ex_t_v(x, st, file_col);
+    const char *name = db_column_text(st, file_col);
+    if (name)
+        ex_t_name(x->f, name, (size_t)db_column_bytes(st, file_col));
+    else
+        fputs("(blank)", x->f);
     fprintf(x->f, ":%lld", (long long)db_column_int64(st, line_col));
     const char *tag = loc_tag(x, st, file_col);
     if (tag)
@@ -218,6 +245,7 @@ static void json_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
     switch (f->form) {
     case FACT_VALUE:
     case FACT_QUOTED:
+    case FACT_NAME:
         ex_j_col(x, f->key, st, f->col);
         break;
     case FACT_YES_NO:
@@ -248,6 +276,12 @@ static void text_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
         break;
     case FACT_QUOTED:
         ex_t_q(x, st, f->col);
+        break;
+    case FACT_NAME:
+        fputc('\'', x->f);
+        ex_t_name(x->f, db_column_text(st, f->col) ? db_column_text(st, f->col)
+                  : "", (size_t)db_column_bytes(st, f->col));
+        fputc('\'', x->f);
         break;
     case FACT_YES_NO:
         fputs((int)db_column_int64(st, f->col) ? "yes" : "no", x->f);

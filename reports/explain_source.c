@@ -55,7 +55,7 @@ static int version_of(struct ex *x, const char *dispatch_id,
 /* The file a --source row was read from (Q_SOURCE): JSON members of
  * "source"; text, the line under a result's heading. */
 static const struct fact source_file_facts[] = {
-    {"path",        F_PATH,        FACT_QUOTED, "   file ", NULL},
+    {"path",        F_PATH,        FACT_NAME,   "   file ", NULL},
     {"kind",        F_KIND,        FACT_VALUE,  " (", NULL},
     {"file_status", F_STATUS,      FACT_VALUE,  ", ", NULL},
     {"imported_at", F_IMPORTED_AT, FACT_VALUE,  "), imported ", NULL},
@@ -75,7 +75,8 @@ static void put_source_head(struct ex *x, const char *what)
         return;
     }
     fputs("source ", x->f);
-    ex_t_v(x, s, F_NAME);
+    ex_t_name(x->f, db_column_text(s, F_NAME) ? db_column_text(s, F_NAME) : "",
+              (size_t)db_column_bytes(s, F_NAME));
     fprintf(x->f, ":%ld: ", x->o->source_line);
 }
 

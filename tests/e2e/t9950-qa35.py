@@ -485,6 +485,54 @@ def test_a_feed_file_named_with_bytes_that_are_not_utf8():
             check(b"Z0" in r.stdout, "explain --source %r: %r" % (given, r.stdout))
 
 
+def test_a_name_not_in_utf8_reads_the_same_in_explain_and_the_summary():
+    """Defect (lead, from qa36's and qa37's notes; red before the fix with
+    56c899c's binary): a feed named "dispatches_\\xFFa.csv" is kept as
+    shown (\\xFF) and the Run sheet names it so, but `explain` doubled
+    the backslash of the kept name ("dispatches_\\\\xFFa.csv:2", a name
+    no other output used, and its `explain --source '...'` hint could not
+    be pasted back), and the --summary named the delivered file
+    "dispatches_\\ufffda.csv" beside the same file's kept name
+    "dispatches_\\\\xFFa.csv" in one document. Now every one of them
+    writes dispatches_\\xFFa.csv."""
+    with Tmp() as t:
+        os.makedirs(t.p("in"))
+        raw = os.fsdecode(b"dispatches_\xffa.csv")
+        write_csv(t.p("in", raw), DIS_HDR, [
+            ["Z1", "2026-03-01 10:00", "M", "S", "D", "", "", "", "OPEN"],
+            ["Z2", "2026-13-01 10:00", "M", "S", "D", "", "", "", "OPEN"]])
+        night(t, t.p("svc.db"), "--summary", t.p("s.json"), code=0)
+        shown = "dispatches_\\xFFa.csv"
+        with open(t.p("s.json"), "rb") as f:
+            doc = f.read().decode("utf-8", errors="strict")
+        check("\ufffd" not in doc and "\\ufffd" not in doc,
+              "the summary writes no U+FFFD: %r" % doc)
+        named = sorted(set(re.findall(r'"([^"]*dispatches_[^"]*)"', doc)))
+        check(named and all(n.endswith("dispatches_\\\\xFFa.csv")
+                            for n in named),
+              "every name in the summary as shown: %r" % named)
+        r = run("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "Z1",
+                check=0)
+        out = r.stdout.decode()
+        check("   %s:2  current" % shown in out, "explain's version line: %r" % out)
+        check("\\\\xFF" not in out, "no doubled backslash: %r" % out)
+        r = run("explain", "--db", t.p("svc.db"), "--as-of", AS_OF,
+                "--source", shown + ":2", check=0)
+        head = r.stdout.decode().splitlines()[:2]
+        eq(head[0].split(": ")[0], "source %s:2" % shown, "--source's heading")
+        check(head[1].startswith("   file '%s' " % t.p("in", shown)),
+              "--source's file line: %r" % head)
+        # the rejected row's hint, pasted back as given, finds the row
+        r = run("explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "Z2",
+                check=65)
+        hint = re.search(r"explain --source '([^']*)'", r.stderr.decode())
+        check(hint is not None, "a hint: %r" % r.stderr)
+        eq(hint.group(1), t.p("in", shown) + ":3", "the hint names the row")
+        r = run("explain", "--db", t.p("svc.db"), "--as-of", AS_OF,
+                "--source", hint.group(1), check=0)
+        check(b"rejected" in r.stdout, "the hint's row: %r" % r.stdout)
+
+
 def test_a_stray_file_named_with_bytes_that_are_not_utf8():
     """Defect on PostgreSQL (red before the fix): a file in the inbox that
     is no feed, named with a byte that is not UTF-8 ("notes_\\xFF.txt", a

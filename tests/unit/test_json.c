@@ -64,6 +64,30 @@ static void test_escapes(void **state)
     }
 }
 
+/* `shown` (the run summary): a string that is not UTF-8 is written as
+ * utf8_show renders it, as the database keeps a file's name: \xNN, a
+ * backslash doubled, a control byte \xNN too; valid UTF-8 is unchanged. */
+static void test_shown(void **state)
+{
+    (void)state;
+    static const struct { const char *in; const char *out; } cases[] = {
+        {"bad\xFFok", "\"bad\\\\xFFok\""},
+        {"a\\b\xFF\n", "\"a\\\\\\\\b\\\\xFF\\\\x0A\""},
+        {"caf\xC3\xA9 a\\b\n", "\"caf\xC3\xA9 a\\\\b\\n\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct mem m;
+        struct json j;
+        mem_open(&m, &j);
+        j.shown = true;
+        json_str(&j, NULL, cases[i].in);
+        char *got = take(&m);
+        if (strcmp(got, cases[i].out) != 0)
+            fail_msg("case %zu: got [%s], want [%s]", i, got, cases[i].out);
+        free(got);
+    }
+}
+
 static void test_nesting_and_layout(void **state)
 {
     (void)state;
@@ -159,6 +183,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_escapes),
+        cmocka_unit_test(test_shown),
         cmocka_unit_test(test_nesting_and_layout),
         cmocka_unit_test(test_depth_limit),
     };
