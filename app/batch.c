@@ -138,8 +138,10 @@ static void file_warnings(struct run_record *s, const struct load_result *r)
 }
 
 /* A lost connection to the database server (PostgreSQL: a restart, a
- * network cut) ends the command with 70 as any database failure does, but
- * the back end's words ("inserting a row: lost the connection ...") name
+ * failover, a network cut) ends the command with 75, try later: the server
+ * rolled back what was in flight, what was committed is kept, and the
+ * rerun completes it (the systemd unit retries 75; it was 70, "internal
+ * error", which it does not). The back end's words ("inserting a row: lost the connection ...") name
  * neither what was cut short nor what to do. Said here, in the one place
  * that knows both: the file in flight (file) or the report (file NULL),
  * what became of it (lost: the server rolled it back) and that the rerun
@@ -152,7 +154,7 @@ static void say_lost(struct db *db, const char *file, const char *lost,
         return;
     char why[sizeof d->reason];
     snprintf(why, sizeof why, "%s", d->reason);
-    diag_set(d, d->exit_code, file, 0, "lost the connection to the database "
+    diag_set(d, EX_TEMPFAIL, file, 0, "lost the connection to the database "
              "server %s (%s: %s)", lost, db_display_name(db), why);
 }
 

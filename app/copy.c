@@ -561,7 +561,8 @@ static int write_summary(const struct copy *c, int exit_code,
 }
 
 /* A lost connection (PostgreSQL: a server stopped or restarted, a network
- * cut) on either side is 70 as any database failure, but the back end's
+ * cut) on either side is 75, try later, as app/batch.c's say_lost() makes
+ * a run's (it was 70, "internal error"), and the back end's
  * words ("copying table 'dispatch': loading the rows: server closed the
  * connection unexpectedly") say neither what became of the copy nor what
  * to do, as app/batch.c's say_lost() says them for a run: the target's
@@ -574,7 +575,7 @@ static void say_lost(const struct copy *c, struct diag *d)
     char file[sizeof d->file], why[sizeof d->reason];
     snprintf(file, sizeof file, "%s", d->file);
     snprintf(why, sizeof why, "%s", d->reason);
-    diag_set(d, d->exit_code, NULL, 0, "lost the connection to the database "
+    diag_set(d, EX_TEMPFAIL, NULL, 0, "lost the connection to the database "
              "server while copying: the target's transaction was rolled "
              "back, nothing of the copy is kept (a schema it made stays, "
              "empty); run the same copy again once the server is back "

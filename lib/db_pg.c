@@ -358,7 +358,8 @@ static void lock_conflicts(struct db_pg *db, char *who, size_t size)
  * no writes (25006: a hot standby, default_transaction_read_only; as a
  * read-only SQLite file; explain cannot make its TEMP views there), a
  * lock or serialization conflict 75, a statement the server cancelled
- * (statement_timeout) 75, a full disk 73, anything else 70. */
+ * (statement_timeout) 75, a connection lost mid-run 75, a full disk 73,
+ * anything else 70. */
 static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                 const char *what)
 {
@@ -398,7 +399,14 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
     if (idle_ended)
         code = EX_TEMPFAIL;
     else if (lost)
-        code = EX_SOFTWARE;      /* the server rolled the transaction back */
+        /* A server restarted, failed over or cut off mid-run: the server
+         * rolled the transaction in flight back and what was committed is
+         * kept, so running again later completes the night -- 75, try
+         * later, which the systemd unit retries, as statement_timeout's
+         * and the idle timeouts' are; it was 70 "internal error", which
+         * the unit does not retry, and a night a server restart had cut
+         * waited for a person (README "PostgreSQL"). */
+        code = EX_TEMPFAIL;
     else if (read_only || (state && strcmp(state, "42501") == 0))
         code = db->mode == DB_WRITE ? EX_CANTCREAT : EX_NOINPUT;
     else if (state && (strcmp(state, "55P03") == 0 ||

@@ -154,7 +154,7 @@ def test_a_server_restart_mid_import_is_70_and_the_rerun_completes():
         check(caught, "the dispatches file was never seen in flight: "
               "exit %s, %s" % (p.returncode, err))
         print("restarted while loading; svcrecon said: %s" % err.strip())
-        eq(p.returncode, 70, err)
+        eq(p.returncode, 75, err)
         # the file in flight is named, with what became of it and what to
         # do, then the back end's words (t0210 checks the same without a
         # password in the message)

@@ -483,7 +483,7 @@ def test_a_connection_ended_mid_copy_leaves_the_target_empty():
                 break
         out, err = p.communicate(timeout=300)
         eq(caught, "t", "not caught while copying dispatches: %s" % err)
-        eq(p.returncode, 70, err)
+        eq(p.returncode, 75, err)
         check("copying table 'dispatch': sending rows to the server: lost "
               "the connection to the server" in err, err)
         check("svcrecon: copy: registration: " in err and
