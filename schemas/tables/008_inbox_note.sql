@@ -12,7 +12,8 @@
 -- keep their meaning), so they are kept here and listed under the Run
 -- sheet's Warnings (schemas/queries/report/q_audit_warnings.sql).
 --
--- One row per night, what and path: `run --as-of A` records its notes
+-- One row per night, what and path (since stop 30 one per night and stray
+-- name, one empty inbox a night: q_inbox_note_put.sql): `run --as-of A` records its notes
 -- (app/batch.c) before its report, in a transaction of its own, unless
 -- the night of A already holds the same note; so a night run again after
 -- a kill, or a scheduler's retry, adds nothing and writes the same bytes.

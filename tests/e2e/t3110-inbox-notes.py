@@ -118,6 +118,36 @@ def test_a_stray_found_by_a_rerun_writes_the_audit_again():
         eq(query(t.p("svc.db"), "SELECT COUNT(*) FROM inbox_note"), [(2,)])
 
 
+def test_the_same_inbox_given_by_another_path_makes_no_second_note():
+    """Defect (qa37's note; red before the fix with 2a12048's binary): a
+    night run again with the same inbox given as an absolute path
+    (`--inbox in`, then `--inbox /tmp/.../in`, as a scheduler's unit and an
+    operator's terminal would) noted its stray twice and wrote the audit
+    again with two warnings for one file; an empty inbox the same. Now one
+    note per stray name and one empty inbox a night: the re-run is up to
+    date and leaves the audit as it is."""
+    with Tmp() as t:
+        good_night(t)
+        t.write("in/notes.xlsx", "not a feed")
+        run(t, "in", N1)
+        before = sha256(audit(t, N1))
+        r = run(t, t.p("in"), N1)
+        check("up to date" in r.err, r.err)
+        eq(sha256(audit(t, N1)), before, "the audit left as it is")
+        eq([x[0] for x in warnings(audit(t, N1))], ["notes.xlsx"])
+        os.makedirs(t.p("empty"))
+        run(t, "empty", N2)
+        before = sha256(audit(t, N2))
+        r = run(t, t.p("empty"), N2)
+        check("up to date" in r.err, r.err)
+        eq(sha256(audit(t, N2)), before, "the empty night's audit as it is")
+        eq(len(warnings(audit(t, N2))), 1, "one empty-inbox note")
+        eq(query(t.p("svc.db"), "SELECT what, path FROM inbox_note "
+                 "ORDER BY note_id"),
+           [("stray_file", "in/notes.xlsx"), ("empty_inbox", "empty")],
+           "the first notes, as found")
+
+
 def test_an_empty_inbox_is_on_the_audit_of_its_night():
     with Tmp() as t:
         good_night(t)
