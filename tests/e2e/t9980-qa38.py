@@ -250,6 +250,24 @@ def content_night(t):
          "1.25", "R", ""]])
 
 
+def per_dealer_tables(out):
+    """The main workbooks' Summary tables by provider (unclosed: code ->
+    calls) and by dealer (non-compensable: code -> (closeouts, hours))."""
+    def table(book, head):
+        rows = list(load(os.path.join(out, "%s_%s.xlsx" % (book, AS_OF)))
+                    ["Summary"].iter_rows(values_only=True))
+        k = [i for i, r in enumerate(rows) if r[0] == head and
+             r[1] == head + " name"][0]
+        got = {}
+        for r in rows[k + 1:]:
+            if r[0] in (None, "", "Total"):
+                break
+            got[r[0]] = r[2:4]
+        return got
+    return table("unclosed_calls", "Provider"), \
+        table("non_compensable", "Dealer")
+
+
 def test_each_statement_holds_its_dealers_rows_and_adds_them_up():
     """Guard (green before any change): read from the main workbooks of
     the same report (openpyxl), each statement holds exactly its dealer's
@@ -296,6 +314,41 @@ def test_each_statement_holds_its_dealers_rows_and_adds_them_up():
             if mine["Unclosed calls"]:
                 oldest = min(mine["Unclosed calls"], key=lambda r: r[1])
                 eq(summ["Your oldest open call"], oldest[0], d + " oldest")
+            by_provider, by_dealer = per_dealer_tables(t.p("out"))
+            eq(summ["Calls dispatched to you that are not closed out"],
+               (by_provider.get(d) or (0,))[0], d + ": the main Summary")
+            nc = by_dealer.get(d) or (0, 0)
+            eq(summ["Closeouts that do not qualify for labor compensation"],
+               nc[0], d + ": the main Summary's closeouts")
+            check(abs(float(summ["Labor hours at stake"]) - float(nc[1]))
+                  < 1e-6, d + ": the main Summary's hours")
+
+
+def test_from_filters_the_statements_as_the_main_listings():
+    """Guard (green before any change): with --from D the statements'
+    Non-compensable and Registration exceptions rows are the main
+    listings' rows (filtered by the same --from) of the dealer, and the
+    Summary names the date."""
+    with Tmp() as t:
+        content_night(t)
+        night(t, "--quiet", "--from", "2026-03-06")
+        U, N, E = main_rows(t.p("out"))
+        by = statements_by_dealer(t.p("out"))
+        eq(sorted(by), sorted({r[4] for r in U if r[4]} | {r[0] for r in N}),
+           "one statement per listed dealer")
+        check(all(r[1].date().isoformat() >= "2026-03-06" for r in E),
+              "the audit's exceptions from D")
+        for d, n in by.items():
+            wb = load(os.path.join(folder(t.p("out")), n))
+            summ = {r[0]: r[1] for r in
+                    wb["Summary"].iter_rows(values_only=True) if r[0]}
+            eq(str(summ["Closeouts and exceptions from"])[:10], "2026-03-06",
+               d + ": --from named")
+            for sh, rows, key in (("Non-compensable", N, 0),
+                                  ("Registration exceptions", E, 3)):
+                want = [r for r in rows if r[key] == d]
+                eq([r[:len(rows[0])] if rows else r
+                    for r in listing(wb[sh])], want, "%s: %s" % (d, sh))
 
 
 def test_reruns_dropouts_and_a_dealer_changing_case():
