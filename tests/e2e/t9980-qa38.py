@@ -354,7 +354,8 @@ def test_from_filters_the_statements_as_the_main_listings():
 
 def test_reruns_dropouts_and_a_dealer_changing_case():
     """Guard (green before any change): the same night run again leaves
-    every statement byte-identical; a dealer whose call is closed out on
+    every statement byte-identical, and so does writing them again into
+    another folder; a dealer whose call is closed out on
     night 2 (same as-of) loses its statement, none left over; a dealer
     whose call comes back under another case ("AB" then "ab") has one
     statement, under its new spelling."""
@@ -366,6 +367,10 @@ def test_reruns_dropouts_and_a_dealer_changing_case():
         run("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of",
             AS_OF, "--statements", "--quiet", check=0)
         eq(digests(folder(t.p("out"))), first, "re-run: byte-identical")
+        run("report", "--db", t.p("svc.db"), "--out", t.p("again"),
+            "--as-of", AS_OF, "--statements", "--quiet", check=0)
+        eq(digests(folder(t.p("again"))), first,
+           "written again into another folder: the same names and bytes")
         # night 2: GONE's call closed out, X0 re-sent with provider "ab"
         write_csv(t.p("in", "closeouts_2.csv"), CLO_HDR, [
             ["GONE", "2026-03-02 09:00", "X1", "S1", "M", "2026-03-02", "T",
