@@ -392,8 +392,16 @@ def test_reruns_dropouts_and_a_dealer_changing_case():
 
 
 def shim_run(t, at, log, out, *extra):
+    # ASan wants its runtime first; the shim is loaded before it, and the
+    # libraries' own leaks on their error paths are suppressed (as
+    # tests/faults/sweep.py does: tests/faults/lsan.supp)
     env = dict(LD_PRELOAD=SHIM, FAULT_CALLS="openat,write,rename,fclose,"
-               "fwrite,fsync,unlink", FAULT_AT=str(at), FAULT_LOG=log)
+               "fwrite,fsync,unlink", FAULT_AT=str(at), FAULT_LOG=log,
+               ASAN_OPTIONS="verify_asan_link_order=0:" +
+               os.environ.get("ASAN_OPTIONS", ""),
+               LSAN_OPTIONS="suppressions=" + os.path.join(
+                   ROOT, "tests", "faults", "lsan.supp") +
+               ":print_suppressions=0")
     if os.path.exists(log):
         os.unlink(log)
     p = run("report", "--db", t.p("svc.db"), "--out", out, "--as-of",
