@@ -22,14 +22,15 @@
  * File names (SPEC §4): the dealer id with every byte outside A-Z a-z 0-9
  * - _ as %HH, so "../x" is "%2E%2E%2Fx.xlsx" and "A/B C" "A%2FB%20C.xlsx":
  * never a path, never hidden. Decisions where the SPEC is silent:
- *   - a name over 240 bytes (a 300-byte id escapes to up to 900) is cut
- *     at a whole %HH and ends "~" + 16 hex digits of the id's SHA-256 (a
- *     name can hold 255 bytes; '~' never appears in an escaped id, so a
- *     cut name cannot equal another dealer's plain one);
- *   - ids that differ only in case ("ab", "AB") are two files; on a
- *     case-insensitive volume the second would overwrite the first, so a
- *     name already present in the new folder (which only this run writes)
- *     gets the same "~" + hash ending: both statements are kept there too;
+ *   - a name over 95 bytes (a 300-byte id escapes to up to 900) is cut
+ *     at a whole %HH and ends "~" + 16 hex digits of the id's SHA-256:
+ *     with ".xlsx" at most 100 characters, under Excel's 218 for a whole
+ *     path ('~' never appears in an escaped id, so a cut name cannot
+ *     equal another dealer's plain one);
+ *   - names are unique ignoring case: of ids that differ only in case
+ *     ("AB", "ab") the first in BINARY order keeps its plain name, each
+ *     later one gets the same "~" + hash ending ("ab~HASH.xlsx"), so that
+ *     no statement overwrites another on a Windows share or a Mac;
  *   - an id that is a device name Windows reserves (CON, nul, COM1, LPT9:
  *     windows_reserved()) gets the same ending: "CON~<hash>.xlsx", a name
  *     Windows can open (tests/e2e/t8700).
@@ -52,7 +53,12 @@
 #include "reports/about.h"
 #include "reports/sheet.h"
 
-#define NAME_ROOM 240
+/* A name's bytes before ".xlsx": the whole name is at most 100
+ * characters. Excel opens no file whose path passes 218 characters, and
+ * the statements are kept on Windows shares: 100 leaves 118 for the
+ * share's folder and "statements_A\" (a 245-character name could not be
+ * opened from any folder, tests/e2e/t9980). */
+#define NAME_ROOM 95
 
 /* ---- file names ---------------------------------------------------------- */
 
@@ -92,8 +98,10 @@ void statements_file_name(const char *id, size_t len, int taken,
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0, i;
-    for (i = 0; i < len && o + 3 <= NAME_ROOM; i++) {
+    for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)id[i];
+        if (o + (plain_byte(c) ? 1 : 3) > NAME_ROOM)
+            break;                        /* cut below */
         if (plain_byte(c)) {
             out[o++] = (char)c;
         } else {
@@ -317,7 +325,77 @@ struct remedies {
     char text[MAX_REMEDIES][256];
 };
 
+/* The names written in this run, in lower case: a name is unique only if
+ * it is unique ignoring case (Windows shares and macOS volumes ignore
+ * it). Open addressing; grown at half full. */
+struct names {
+    char  **slot;
+    size_t  cap, n;
+};
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 1469598103934665603u & (size_t)-1;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static void lower_ascii(const char *s, char *out)
+{
+    for (; *s; s++)
+        *out++ = (*s >= 'A' && *s <= 'Z') ? (char)(*s + 32) : *s;
+    *out = '\0';
+}
+
+/* 1 if name (lower case) is in the set. */
+static int names_has(const struct names *t, const char *name)
+{
+    if (!t->cap)
+        return 0;
+    for (size_t i = name_hash(name) & (t->cap - 1); t->slot[i];
+         i = (i + 1) & (t->cap - 1))
+        if (strcmp(t->slot[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int names_add(struct names *t, const char *name)
+{
+    if (2 * (t->n + 1) > t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 256;
+        char **slot = calloc(cap, sizeof *slot);
+        if (!slot)
+            return -1;
+        for (size_t k = 0; k < t->cap; k++)
+            if (t->slot[k]) {
+                size_t i = name_hash(t->slot[k]) & (cap - 1);
+                while (slot[i])
+                    i = (i + 1) & (cap - 1);
+                slot[i] = t->slot[k];
+            }
+        free(t->slot);
+        t->slot = slot;
+        t->cap = cap;
+    }
+    size_t i = name_hash(name) & (t->cap - 1);
+    while (t->slot[i])
+        i = (i + 1) & (t->cap - 1);
+    if (!(t->slot[i] = strdup(name)))
+        return -1;
+    t->n++;
+    return 0;
+}
+
+static void names_free(struct names *t)
+{
+    for (size_t k = 0; k < t->cap; k++)
+        free(t->slot[k]);
+    free(t->slot);
+}
+
 struct writer {
+    struct names              names;      /* written so far, lower case */
     struct db                *db;
     const struct report_opts *o;
     const char               *dir;        /* the temporary folder */
@@ -467,15 +545,20 @@ static int write_statement(struct writer *w, struct diag *d)
     struct db_stmt *q = w->dealers.q;
     const char *id = (const char *)db_column_blob(q, 0);
     size_t len = db_column_bytes(q, 0);
-    char name[256], path[4400], title[200];
-    struct stat st;
+    char name[256], lower[256], path[4400], title[200];
     id = id ? id : "";
     statements_file_name(id, len, 0, name);
-    snprintf(path, sizeof path, "%s/%s", w->dir, name);
-    if (lstat(path, &st) == 0) {          /* a case-insensitive volume */
+    lower_ascii(name, lower);
+    /* "ab" after "AB" (BINARY order: upper case first): "ab~HASH.xlsx",
+     * not a second "ab.xlsx" that a Windows share or a Mac would write
+     * over "AB.xlsx" (tests/e2e/t9980). */
+    if (names_has(&w->names, lower)) {
         statements_file_name(id, len, 1, name);
-        snprintf(path, sizeof path, "%s/%s", w->dir, name);
+        lower_ascii(name, lower);
     }
+    if (names_add(&w->names, lower) != 0)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
+    snprintf(path, sizeof path, "%s/%s", w->dir, name);
     struct sheet_book b;
     int rc = sheet_book_open(&b, path, w->o->tmp_dir ? w->o->tmp_dir
                                                      : w->o->out_dir,
@@ -617,6 +700,7 @@ int statements_write(struct db *db, const struct report_opts *o,
     for (int k = 0; k < 3; k++)
         db_finalize(w.list[k].q);
     about_example_release(&w.ex);
+    names_free(&w.names);
     free(w.buf);
     if (rc == 0)
         rc = replace_folder(tmp, folder, o, d);

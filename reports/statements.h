@@ -46,10 +46,10 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n);
 
 /* The file name of a dealer's statement (SPEC §4): the id with every byte
  * outside A-Z a-z 0-9 - _ written as %HH, then ".xlsx". A name that would
- * pass 240 bytes is cut (at a whole %HH) and ends with "~" and 16 hex
- * digits of the id's SHA-256, so that it stays distinct; so does a name
- * that `taken` (non-zero) says is in use already -- on a case-insensitive
- * volume, an id that differs from an earlier one only in case -- and a
+ * pass 95 bytes (100 with ".xlsx") is cut (at a whole %HH) and ends with
+ * "~" and 16 hex digits of the id's SHA-256, so that it stays distinct;
+ * so does a name that `taken` (non-zero) says is in use already -- an id
+ * that differs from an earlier one only in case -- and a
  * name Windows reserves (CON, PRN, AUX, NUL, COM0-9, LPT0-9, any case).
  * Never a path: no '/', never "." or "..". out has room for 256 bytes. */
 void statements_file_name(const char *id, size_t len, int taken,

@@ -66,6 +66,30 @@ static void test_long_ids(void **state)
     }
 }
 
+/* At most 100 characters with ".xlsx" (Excel's 218-character path, a
+ * folder included: tests/e2e/t9980): 95 plain bytes keep their name, 96
+ * are cut to 78 and end "~" + hash; an escape is never cut in half. */
+static void test_name_room(void **state)
+{
+    (void)state;
+    char id[97], out[256], hex[SHA256_HEX_SIZE];
+    memset(id, 'y', 96);
+    id[96] = '\0';
+    statements_file_name(id, 95, 0, out);
+    assert_int_equal(strlen(out), 100);
+    assert_string_equal(out + 95, ".xlsx");
+    statements_file_name(id, 96, 0, out);
+    sha256_bytes(id, 96, hex);
+    assert_int_equal(strlen(out), 100);
+    assert_int_equal(out[78], '~');
+    assert_memory_equal(out + 79, hex, 16);
+    memset(id, '/', 96);
+    statements_file_name(id, 32, 0, out);      /* 96 escaped bytes */
+    assert_true(strlen(out) <= 100);
+    assert_int_equal(out[strlen(out) - 22], '~');
+    assert_int_equal((strlen(out) - 22) % 3, 0);
+}
+
 /* Ids that differ only in case are two names; a name in use (a
  * case-insensitive volume) gets the hash ending, distinct again. */
 static void test_case_and_taken(void **state)
@@ -87,6 +111,7 @@ int main(void)
         cmocka_unit_test(test_names_table),
         cmocka_unit_test(test_long_ids),
         cmocka_unit_test(test_case_and_taken),
+        cmocka_unit_test(test_name_room),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
