@@ -223,6 +223,7 @@ class Year:
         self.many_versions = 0
         self.n = 0
         self.imports = []       # (day, name) given to `import`
+        self.last_loaded = {}   # as-of -> files its last run loaded
         self.seen = {}          # as-of -> [(inbox file, loaded/skipped)] of its runs
         self.listed = {}        # as-of -> {unclosed id: bucket} (oracle)
         self.states = {}        # as-of -> the oracle's state after its last run
@@ -364,14 +365,18 @@ class Year:
         self.t.csv("in/closeouts.csv", CLO_HDR, c)
 
     def import_(self, night, day):
-        """`import` of the night's dispatch file, then out of the inbox."""
-        name = "dispatches_%s.csv" % day.isoformat()
-        path = os.path.join(self.inbox, name)
-        self.o.import_("dispatches", path)
-        r = svc("import", "--db", self.db, "--kind", "dispatches", path)
+        """`import` of the dispatch files waiting in the inbox (name order,
+        as a shell's glob gives them), then out of the inbox."""
+        names = sorted(n for n in os.listdir(self.inbox)
+                       if n.startswith("dispatches"))
+        paths = [os.path.join(self.inbox, n) for n in names]
+        for p in paths:
+            self.o.import_("dispatches", p)
+        r = svc("import", "--db", self.db, "--kind", "dispatches", *paths)
         check(r.code == 0, "night %d import: %r" % (night, r))
-        self.imports.append((day, name))
-        shutil.move(path, os.path.join(self.arch, "imported_" + name))
+        for n, p in zip(names, paths):
+            self.imports.append((day, n))
+            shutil.move(p, os.path.join(self.arch, "imported_" + n))
 
     def run(self, night, day, extra=()):
         a = day.isoformat()
@@ -380,6 +385,7 @@ class Year:
         if night in SUMMARY_AT:
             args += ["--summary", self.t.p("sum_%s.json" % a)]
         loaded = self.o.run(self.inbox)
+        self.last_loaded[a] = len(loaded)
         self.seen.setdefault(a, []).extend(
             (n, "loaded" if n in loaded else "skipped")
             for k in ("registrations", "dispatches", "closeouts")
@@ -425,9 +431,13 @@ class Year:
                 self.late_day = day
                 self.late_name = "dispatches_%s_late.csv" % (
                     day - datetime.timedelta(days=1)).isoformat()
+                # (the call corrected many times, and tonight's last call)
+                last = "D%06d" % self.n
                 self.t.csv("in/" + self.late_name, DSP_HDR,
                            [self.disp_row(self.many, self.calls[self.many]["at"]
-                                          + datetime.timedelta(minutes=5))])
+                                          + datetime.timedelta(minutes=5)),
+                            self.disp_row(last, self.calls[last]["at"],
+                                          "CANCELLED")])
                 self.many_versions += 1
                 self.late_run = self.run(night, day)
                 check(self.late_run.code == 0, repr(self.late_run))
@@ -590,6 +600,193 @@ def test_changes_against_the_previous_report():
         got = [(r["Change"], r["Dispatch ID"], r["Previous bucket"], r["Bucket"],
                 r["Closed by"]) for r in rows_of(path, "Changes")]
         eq(got, expected_changes(prev, day), "Changes as of %s" % day)
+
+
+def night_files(path):
+    """(File, Status) of the audit's Run sheet table of the night's files."""
+    rows = cells(path, "Run")
+    at = rows.index(["File", "Kind", "SHA-256", "Rows read", "Loaded",
+                     "Rejected", "Status", "Reason", "Size (bytes)", "Path"])
+    out = []
+    for r in rows[at + 1:]:
+        if not r or r == ["Warnings"]:
+            break
+        out.append((r[0], r[6]))
+    return out
+
+
+def test_run_sheet_lists_one_night_only():
+    """Guard: the audit's files are those delivered since the previous
+    report, each once: the inbox files of the runs of that as-of (and the
+    files given to `import` since the previous report), never the year's."""
+    y = year()
+    for n in (15, 305, DAILY, 331, 372, 400):
+        day = night_day(n)
+        prev = prev_report(day)
+        first = {}
+        for name, st in y.seen[day.isoformat()]:
+            first.setdefault(name, st)          # as first delivered that night
+        want = sorted(set(first.items()) |
+                      {(name, "loaded") for d, name in y.imports
+                       if prev < d <= day})
+        eq(sorted(night_files(book(day, "audit"))), want, "files of %s" % day)
+
+
+def late_warnings():
+    """{as-of: [file names warned about as late]} over the year's runs."""
+    y = year()
+    out = {}
+    for a, rs in y.runs.items():
+        for r in rs:
+            for ln in r.err.splitlines():
+                if "late file" in ln:
+                    out.setdefault(a, []).append(
+                        os.path.basename(ln.split(":")[1].strip()))
+    return out
+
+
+def test_late_dispatch_file_warned_once_across_the_year_end():
+    """Guard: dated dispatch files across the year end and the leap day are
+    never late; the one late part of night LATE is, on its night only, with
+    the key of the call it replaced, and listed on that night's Run sheet."""
+    y = year()
+    w = late_warnings()
+    got = {a: [f for f in names if f.startswith("dispatches")]
+           for a, names in w.items()}
+    got = {a: v for a, v in got.items() if v}
+    eq(got, {y.late_day.isoformat(): [y.late_name]}, "late dispatch files")
+    check("replaced the current version of 1 key" in y.late_run.err, y.late_run.err)
+    rows = cells(book(y.late_day, "audit"), "Run")
+    check(any(r and r[0] == y.late_name and "late file" in str(r[1:])
+              for r in rows), "late warning on the Run sheet")
+
+
+def test_undated_closeouts_not_late_every_night():
+    """Defect (red before the fix): `closeouts.csv`, delivered every night
+    under the same name, was warned about as a late file on every night of
+    the year after dated closeout files had once been imported ("its name
+    sorts before 'closeouts_2027-01-28.csv' and other files of its kind,
+    imported earlier; ... 0 keys"): 98 nights of a warning in stderr, the
+    summary and the Run sheet, for files imported in order. A file is late
+    against the files imported since its own name was last imported: the
+    first `closeouts.csv` after the dated ones is warned about (it is
+    imported after files whose names sort after it), and so is the one
+    after the night a saved `closeouts_DATE.csv` came after it; no other."""
+    y = year()
+    w = late_warnings()
+    got = sorted(a for a, names in w.items() if "closeouts.csv" in names)
+    want = sorted({night_day(DAILY).isoformat(), night_day(373).isoformat(),
+                   night_day(387).isoformat()})
+    eq(got, want, "nights warning about closeouts.csv")
+
+
+def test_summary_counts():
+    """Guard: the summary JSON of chosen nights against the oracle: rows of
+    each listing, by bucket, the changes counts and the night's files."""
+    y = year()
+    for n in sorted(SUMMARY_AT):
+        day = night_day(n)
+        doc = validate_summary(y.t.p("sum_%s.json" % day))
+        unclosed, noncomp = y.states[day][0], y.states[day][1]
+        rep = doc["reports"]
+        eq(rep["unclosed_calls"]["rows"], len(unclosed), "unclosed rows %s" % day)
+        eq(rep["non_compensable"]["rows"], len(noncomp), "noncomp rows %s" % day)
+        eq({b["bucket"]: b["calls"] for b in rep["unclosed_calls"]["by_bucket"]},
+           {bucket(lo): sum(1 for u in unclosed if u[3] == bucket(lo))
+            for lo, _ in BUCKETS}, "by bucket %s" % day)
+        prev = prev_report(day)
+        ch = expected_changes(prev, day)
+        c = rep["changes"]
+        eq(c["previous_as_of"], prev.isoformat())
+        eq((c["newly_unclosed"], c["closed"], c["bucket_moved"]),
+           tuple(sum(1 for r in ch if r[0] == k)
+                 for k in ("Newly unclosed", "Closed", "Bucket moved")),
+           "changes %s" % day)
+        eq(sorted((f["name"], f["status"]) for f in rep["audit"]["files"]),
+           sorted(night_files(book(day, "audit"))), "audit files %s" % day)
+        eq(doc["control_totals"]["loaded"], y.last_loaded[day.isoformat()],
+           "files loaded %s" % day)
+
+
+def test_from_a_year_back():
+    """Guard: --from a date a year back: non-compensable rows submitted on
+    or after it (the oracle's, rules over everything), unclosed all."""
+    y = year()
+    frm = LAST - datetime.timedelta(days=365)
+    out = y.t.p("from")
+    r = svc("report", "--db", y.db, "--out", out, "--as-of", LAST.isoformat(),
+            "--from", frm.isoformat())
+    eq(r.code, 0, repr(r))
+    unclosed, noncomp = y.o.state(LAST)[:2]
+    got = sorted((x["Dealer"], x["Dispatch ID"], x["Submitted"], x["Reason"],
+                  x["All reasons"], x["Source file"], x["Source line"])
+                 for x in rows_of(book(LAST, "non_compensable", out), "Non-compensable"))
+    want = [c for c in noncomp if c[2].date() >= frm]
+    check(0 < len(want) < len(noncomp))
+    eq(got, want, "--from %s" % frm)
+    eq(len(rows_of(book(LAST, "unclosed_calls", out), "Unclosed calls")),
+       len(unclosed))
+
+
+def test_explain_call_corrected_many_times():
+    """Guard: explain of the call re-sent every 25 nights (and in the late
+    file) lists every version, in import order, each with its file:line."""
+    y = year()
+    r = svc("explain", "--db", y.db, "--as-of", LAST.isoformat(), y.many)
+    eq(r.code, 0, repr(r))
+    want = ["%s:%d" % (v[1], v[2]) for v in y.o.disp
+            if v[3]["dispatch_id"] == y.many]
+    eq(len(want), 1 + y.many_versions)
+    got = [ln.split()[0] for ln in r.out.splitlines()
+           if ln.startswith("   dispatches_")]
+    eq(got, want, "versions of %s" % y.many)
+    marks = [ln.split()[1].rstrip(",") for ln in r.out.splitlines()
+             if ln.startswith("   dispatches_")]
+    eq(marks, ["superseded"] * (len(want) - 1) + ["current"])
+
+
+def test_growth_nothing_kept_per_night():
+    """Guard: what is kept per night is what the nights delivered: one
+    report_run and report_output row per as-of date reported, one delivery
+    per file a night was given (skips of a re-run night not again), no
+    inbox note (no stray file). The sizes and times are in the report."""
+    y = year()
+    n_asof = len(y.runs)
+    eq(query(y.db, "SELECT count(*) FROM report_run")[0][0], n_asof)
+    eq(query(y.db, "SELECT count(*) FROM report_output")[0][0], n_asof)
+    eq(query(y.db, "SELECT count(*) FROM inbox_note")[0][0], 0)
+    files = sum(len({n for n, _ in v}) for v in y.seen.values()) + len(y.imports)
+    eq(query(y.db, "SELECT count(*) FROM delivery")[0][0], files)
+
+
+def test_old_night_reported_again():
+    """Guard, and what may differ: `report --as-of OLD` a year later (same
+    database, same path) writes the audit's night as that night's workbook
+    did (Run sheet's files, Rejected rows); its listings are SPEC §3 over
+    the current versions (later corrections count: "the as-of date filters
+    by business dates, not by when rows were imported"), so they equal the
+    oracle over all the year's rows, not that night's; reported again with
+    nothing new, the same bytes."""
+    y = year()
+    day = night_day(305)
+    out = y.t.p("again")
+    r = svc("report", "--db", y.db, "--out", out, "--as-of", day.isoformat())
+    eq(r.code, 0, repr(r))
+    eq(night_files(book(day, "audit", out)), night_files(book(day, "audit")))
+    eq(cells(book(day, "audit", out), "Rejected rows"),
+       cells(book(day, "audit"), "Rejected rows"))
+    unclosed = y.o.state(day)[0]
+    got = [(x["Dispatched"], x["Dispatch ID"], x["Days open"],
+            x["Aging bucket"], x["Provider"], x["Closeout attempts"],
+            x["Source file"], x["Source line"])
+           for x in rows_of(book(day, "unclosed_calls", out), "Unclosed calls")]
+    eq(got, unclosed)
+    first = {k: sha256(book(day, k, out)) for k in
+             ("unclosed_calls", "non_compensable", "audit")}
+    r = svc("report", "--db", y.db, "--out", y.t.p("again2"), "--as-of",
+            day.isoformat())
+    eq(r.code, 0, repr(r))
+    eq({k: sha256(book(day, k, y.t.p("again2"))) for k in first}, first)
 
 
 if __name__ == "__main__":
