@@ -630,7 +630,7 @@ def test_run_sheet_lists_one_night_only():
     report, each once: the inbox files of the runs of that as-of (and the
     files given to `import` since the previous report), never the year's."""
     y = year()
-    for n in (20, 40, 310, DAILY, 331, 372, 400):
+    for n in (20, 40, 310, DAILY, LATE, 331, 372, 400):
         day = night_day(n)
         prev = prev_report(day)
         first = {}
