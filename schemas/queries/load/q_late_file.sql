@@ -8,13 +8,26 @@
 -- counted only when there is such a file (CASE evaluates its THEN only
 -- when WHEN holds): on an ordinary night there is none, and counting would
 -- look up every row of the file again (65-80 ms of a 200k-row file).
+-- A name delivered again (an undated `closeouts.csv`, replaced every
+-- night) is judged against the files loaded since that name was last
+-- loaded (since = `since`), not against the whole history: once a file
+-- named `closeouts_2027-01-28.csv` had been loaded, every later night's
+-- `closeouts.csv` was "late" for the rest of the database's life (QA pass
+-- 40, tests/e2e/t9990). The night after such a file it is still warned
+-- about, once: it was imported after a file whose name sorts after it.
 WITH me AS (
     SELECT file_id, name, kind FROM imported_file WHERE file_id = :file_id
+), since AS (
+    SELECT coalesce(max(p.file_id), 0) AS file_id
+      FROM imported_file AS p, me
+     WHERE p.kind = me.kind AND p.status = 'loaded' AND p.name = me.name
+       AND p.file_id < me.file_id
 ), later_named AS (
     SELECT f.file_id, f.name
-      FROM imported_file AS f, me
+      FROM imported_file AS f, me, since
      WHERE f.kind = me.kind AND f.status = 'loaded'
        AND f.file_id < me.file_id AND f.name > me.name
+       AND f.file_id > since.file_id
 ), replaced AS (
     SELECT 1
       FROM dispatch AS d, me
