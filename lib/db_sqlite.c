@@ -502,7 +502,7 @@ static size_t resolved_length(const char *path)
     return n;
 }
 
-static int path_too_long(const char *path, int code, struct diag *d)
+int db_lite_path_too_long(const char *path, int code, struct diag *d)
 {
     size_t n = resolved_length(path);
     if (n <= LONGEST_DB_PATH)
@@ -620,7 +620,7 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
         return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
                         "a regular file; give --db the database's file (a "
                         "folder or a device is not one)");
-    if (path_too_long(path, EX_NOINPUT, d) != 0)
+    if (db_lite_path_too_long(path, EX_NOINPUT, d) != 0)
         return -1;
     int rc = open_file(path, &db->h,
                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
@@ -650,7 +650,7 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
                         "file writable for the user that runs svcrecon "
                         "(chmod, chown), then run again; nothing was "
                         "changed", strerror(errno));
-    if (path_too_long(path, EX_CANTCREAT, d) != 0 || foreign_wal(path, d) != 0)
+    if (db_lite_path_too_long(path, EX_CANTCREAT, d) != 0 || foreign_wal(path, d) != 0)
         return -1;
     int rc = open_file(path, &db->h, SQLITE_OPEN_READWRITE |
                        SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);
