@@ -542,7 +542,13 @@ int run_summary_write(const struct run_record *s)
     int turn = folder_lock(dest);
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
-                "long\n", path_shown);
+                "long (%zu bytes, at most %zu: FILE.tmp is written first): give "
+                "--summary a shorter path%s\n", path_shown, strlen(dest),
+                sizeof tmp - sizeof ".tmp", !s->copy ? ", then run again (what the run did "
+                "is kept)" : s->copy->committed ? " next time (the copy is "
+                "committed: do not run it again, its target holds the data "
+                "now)" : " (nothing was copied, the target is as it was; the "
+                "copy's own line says why)");
     else if (!(f = open_tmp(tmp))) {
         int e = errno;
         /* The summary named, not only its temporary file: "s.json.tmp:

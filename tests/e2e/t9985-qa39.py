@@ -89,5 +89,141 @@ def test_help_and_version_of_a_command_into_a_gone_reader_end_as_plain_help():
                   (args, p.stdout[:80]))
 
 
+def test_a_summary_on_a_device_is_not_told_to_free_disk_space():
+    """Red before: `--summary /dev/full` (and `--summary /dev/stdout` with
+    stdout at /dev/full) said "No space left on device; free space on its
+    disk, then run again": /dev/full is no disk anyone can free. Now it
+    says the summary is a device or a pipe and to give a regular file.
+    Exit 73 and the night kept, as before (t9900)."""
+    with Tmp() as t:
+        good_night(t)
+        for i, (summary, stdout) in enumerate((("/dev/full", None),
+                                               ("/dev/stdout", "/dev/full"))):
+            kw = {"stdout": open(stdout, "w")} if stdout else {}
+            p = run_raw(["run", "--db", t.p("svc%d.db" % i), "--inbox", t.p("in"),
+                         "--out", t.p("out%d" % i), "--as-of", AS_OF, "--quiet",
+                         "--summary", summary], t.path, **kw)
+            eq(p.returncode, 73, (summary, p))
+            line = one_problem_line(p.stderr.decode(), summary + ": cannot write summary",
+                                    "No space left on device",
+                                    "a device or a pipe, not a file",
+                                    "give --summary a regular file",
+                                    "what the run did is kept")
+            check("free space" not in line, line)
+            eq(query(t.p("svc%d.db" % i), "SELECT count(*) FROM imported_file"), [(3,)])
+
+
+@sqlite_only("copy between two SQLite files (t0230: copy to PostgreSQL)")
+def test_copy_whose_summary_fails_says_whether_to_run_it_again():
+    """Red before: `copy --from a.db --to b.db --summary /dev/full` copied
+    (committed) and then said "free space on its disk, then run again
+    (what the run did is kept ...)": run again, the copy is refused
+    (73: the target holds svcrecon data), and /dev/full is no disk. Now
+    it says the copy is committed and not to run it again; a copy that
+    did not commit (target not empty) says nothing was copied."""
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq(r.code, 0, r)
+        args = ["copy", "--from", t.p("svc.db"), "--to", t.p("c.db"), "--summary",
+                "/dev/full"]
+        p = run_raw(args, t.path)
+        eq(p.returncode, 73, p)
+        err = p.stderr.decode()
+        s = [ln for ln in err.splitlines() if "summary" in ln]
+        eq(len(s), 1, err)
+        for words in ("/dev/full: cannot write summary", "a device or a pipe",
+                      "the copy is committed: do not run it again"):
+            check(words in s[0], (words, s[0]))
+        check("free space" not in s[0] and "then run again" not in s[0], s[0])
+        eq(query(t.p("c.db"), "SELECT count(*) FROM imported_file"), [(3,)])
+        # again: refused (the target holds data), and the summary's line
+        # says nothing was copied
+        p = run_raw(args, t.path)
+        eq(p.returncode, 73, p)
+        err = p.stderr.decode()
+        check("holds svcrecon data already" in err, err)
+        s = [ln for ln in err.splitlines() if "summary" in ln]
+        eq(len(s), 1, err)
+        check("nothing was copied, the target is as it was" in s[0], s[0])
+
+
+@sqlite_only("a SQLite file's path")
+def test_a_db_path_longer_than_1023_bytes_is_checked_and_locked_as_given():
+    """Red before: the file checks and the run lock took --db's name as
+    shown, cut to 1,023 bytes, while SQLite opened the path as given.
+    `--db ././.../svc.db` (1,046 bytes, resolving to a short path) ended
+    66 "cannot open database: not a regular file" -- the cut name was
+    the folder "././.../." --; a 1,270-byte path left a lock file named
+    after the cut path in a folder above the database's."""
+    with Tmp() as t:
+        good_night(t)
+        db = "./" * 520 + "svc.db"
+        check(len(db) > 1023, len(db))
+        for args in (["import", "--db", db, "--kind", "dispatches",
+                      "in/dispatches_1.csv"],
+                     ["run", "--db", db, "--inbox", "in", "--out", "out",
+                      "--as-of", AS_OF],
+                     ["report", "--db", db, "--out", "out2", "--as-of", AS_OF]):
+            r = svc(*args, "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), (args[0], r))
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
+        eq(sorted(n for n in os.listdir(t.path) if n.endswith(".lock")),
+           ["svc.db.lock"])
+        # a path SQLite will not open (1,270 bytes): refused, and no lock
+        # file made anywhere
+        deep = os.path.join(t.path, *["d" * 250] * 5)
+        os.makedirs(deep)
+        r = svc("import", "--db", os.path.join(deep, "svc.db"), "--kind",
+                "dispatches", "--quiet", "in/dispatches_1.csv", cwd=t.path)
+        eq(r.code, 73, r)
+        one_problem_line(r.err, "SQLite opens a database of at most 504",
+                         "give --db a shorter path")
+        locks = [os.path.join(d, n) for d, _, ns in os.walk(t.p("d" * 250))
+                 for n in ns]
+        eq(locks, [], "nothing made")
+
+
+@sqlite_only("a SQLite file's path")
+def test_a_db_path_too_long_for_its_lock_file_says_what_to_do():
+    """Red before: a --db of 4,304 bytes (a relative path of "./" parts
+    in an existing folder) said "cannot open database: not a regular
+    file; give --db the database's file" (66, of the cut name, a
+    folder); with that fixed, the lock's "database path too long" (64),
+    nothing of what to do. Now 73, as a path SQLite will not open is
+    (t8500): its length, the limit and "give --db a shorter path"."""
+    with Tmp() as t:
+        good_night(t)
+        db = "./" * 2150 + "svc.db"
+        for args in (["import", "--db", db, "--kind", "dispatches",
+                      "in/dispatches_1.csv"],
+                     ["run", "--db", db, "--inbox", "in", "--out", "out",
+                      "--as-of", AS_OF]):
+            r = svc(*args, "--quiet", cwd=t.path)
+            eq(r.code, 73, (args[0], r))
+            one_problem_line(r.err, "database path too long: %d bytes" % len(db),
+                             "SQLite opens a database of at most 504",
+                             "give --db a shorter path")
+        eq([n for n in os.listdir(t.path) if n.startswith("svc")], [])
+
+
+def test_a_summary_name_too_long_says_what_to_do():
+    """Red before: "cannot create summary: name too long" and no more.
+    Now its length, the limit (FILE.tmp is written first: 4,195 bytes)
+    and "give --summary a shorter path, then run again (what the run did
+    is kept)". The night is done and kept, 73."""
+    with Tmp() as t:
+        good_night(t)
+        summary = "./" * 2100 + "s.json"
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", summary, cwd=t.path)
+        eq(r.code, 73, r)
+        one_problem_line(r.err, "cannot create summary: name too long (%d bytes, "
+                         "at most 4195" % len(summary), "give --summary a shorter path",
+                         "what the run did is kept")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
+
+
 if __name__ == "__main__":
     main(globals())
