@@ -23,7 +23,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
-                     cmd, eq, good_night, main, query, sqlite_only, svc)
+                     cmd, eq, good_night, main, postgresql_only, query,
+                     sqlite_only, svc)
+import svctest  # noqa: E402
 
 AS_OF = "2026-03-12"
 
@@ -223,6 +225,42 @@ def test_a_summary_name_too_long_says_what_to_do():
                          "at most 4195" % len(summary), "give --summary a shorter path",
                          "what the run did is kept")
         eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
+
+
+@postgresql_only("a PostgreSQL server's refusal of a login")
+def test_a_login_the_server_refuses_says_what_to_do():
+    """Red before: 'FATAL:  role "nosuchrole" does not exist', "password
+    authentication failed for user ..." and "fe_sendauth: no password
+    supplied" were the whole reason: whom, and nothing of what to do.
+    Now each says what to correct; still 66 (README "Exit codes": the
+    server refuses the login), nothing made, no password shown."""
+    d = svctest._cluster_dir()
+    with Tmp() as t:
+        good_night(t)
+        for uri, env_pw, words, to_do in (
+                ("postgresql://nosuchrole@/svc?host=%s" % d, None,
+                 'role "nosuchrole" does not exist',
+                 "correct the user in the URI, or have a superuser create it"),
+                ("postgresql://svc_pw:not-the-pw-123@/svc?host=%s" % d, None,
+                 "password authentication failed",
+                 "correct the password (PGPASSWORD, or ~/.pgpass"),
+                ("postgresql://svc_pw@/svc?host=%s" % d, "",
+                 "no password supplied",
+                 "put it in ~/.pgpass of the user the job runs as")):
+            e = dict(env(), PGPASSFILE="/nonexistent")
+            e.pop("PGPASSWORD", None)
+            for args in (["run", "--db", uri, "--inbox", t.p("in"), "--out",
+                          t.p("out"), "--as-of", AS_OF, "--quiet"],
+                         ["report", "--db", uri, "--out", t.p("out"), "--as-of",
+                          AS_OF, "--quiet"],
+                         ["explain", "--db", uri, "--as-of", AS_OF, "Q1"]):
+                p = subprocess.run([SVCRECON] + args, env=e, capture_output=True,
+                                   text=True, timeout=120)
+                eq(p.returncode, 66, (args[0], uri, p.stderr))
+                line = one_problem_line(p.stderr, words, to_do, "then run again")
+                check("not-the-pw-123" not in p.stderr, p.stderr)
+                check(line.count("svcrecon: ") == 1, line)
+        check(not os.path.exists(t.p("out")), "nothing written")
 
 
 if __name__ == "__main__":
