@@ -332,7 +332,7 @@ static void tell_skipped(const struct run_record *s)
 {
     int n = 0;
     for (int i = 0; i < s->n_files; i++)
-        n += s->files[i].status == LOAD_SKIPPED;
+        n += s->files[i].status == LOAD_SKIPPED && !s->files[i].given_again;
     if (n > 0 && !quiet(s))
         fprintf(stderr, "svcrecon: %d file%s skipped: the same bytes were "
                 "imported before\n", n, n == 1 ? "" : "s");
@@ -410,6 +410,61 @@ static void name_reached(struct batch_opts *o, struct db *db)
     o->report.db_path = name;
 }
 
+/* import's FILE... naming one file twice -- the same text (`f.csv
+ * f.csv`), or the same file by another path (`./f.csv`, a symbolic or
+ * hard link): README "Decisions", import. The file is read once, under
+ * its first name; each repeat is a "skipped" file of the summary whose
+ * reason names the first, and one line without --quiet. It was read
+ * again: "skipped: the same bytes were imported before" for a loaded
+ * file, a refused or unreadable one said and recorded once per name
+ * (QA pass 39, tests/e2e/t9985). Each path is stat'ed once. */
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+    bool  known;
+};
+
+static int given_before(char **files, const struct file_id *ids, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (strcmp(files[i], files[j]) == 0 ||
+            (ids && ids[i].known && ids[j].known &&
+             ids[i].dev == ids[j].dev && ids[i].ino == ids[j].ino))
+            return j;
+    return -1;
+}
+
+static void given_again(struct run_record *s, const char *path,
+                        const char *first)
+{
+    struct load_result *r = new_file(s), *was = NULL;
+    if (!r) {
+        note_oom(s, "recording a file");
+        return;
+    }
+    for (int k = 0; k < s->n_files - 1; k++)
+        if (s->files[k].path == first)
+            was = &s->files[k];
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->kind = s->o->kind;
+    r->status = LOAD_SKIPPED;
+    r->given_again = true;
+    if (was) {
+        memcpy(r->sha256, was->sha256, sizeof r->sha256);
+        r->bytes = was->bytes;
+    }
+    snprintf(r->reason, sizeof r->reason, "the same file as '%s', given "
+             "earlier on this command line: read once", first);
+    if (!quiet(s)) {
+        char buf[UTF8_PATH_SHOWN], shown[4 * sizeof r->reason];
+        progress_clear();
+        fprintf(stderr, "svcrecon: %s: %s\n",
+                utf8_show_path(path, buf, sizeof buf),
+                utf8_show_path(r->reason, shown, sizeof shown));
+    }
+}
+
 int batch_import(struct batch_opts *o)
 {
     struct run_record s;
@@ -418,9 +473,22 @@ int batch_import(struct batch_opts *o)
     run_summary_running(&s);
     struct db *db = begin(&s, &l, false);
     name_reached(o, db);
-    for (int i = 0; db && i < o->n_files; i++)
-        if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
+    /* NULL when out of memory: then the same text alone is told */
+    struct file_id *ids = db ? calloc((size_t)o->n_files, sizeof *ids) : NULL;
+    for (int i = 0; ids && i < o->n_files; i++) {
+        struct stat st;
+        if (stat(o->files[i], &st) == 0)
+            ids[i] = (struct file_id){st.st_dev, st.st_ino, true};
+    }
+    for (int i = 0; db && i < o->n_files; i++) {
+        int first = given_before(o->files, ids, i);
+        if (first >= 0)
+            given_again(&s, o->files[i], o->files[first]);
+        else if (import_one(&s, db, o->files[i], o->kind, i + 1,
+                            o->n_files) != 0)
             break;
+    }
+    free(ids);
     tell_skipped(&s);
     return end(&s, db, &l);
 }

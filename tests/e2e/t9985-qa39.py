@@ -263,5 +263,50 @@ def test_a_login_the_server_refuses_says_what_to_do():
         check(not os.path.exists(t.p("out")), "nothing written")
 
 
+def test_the_same_file_given_twice_to_import_is_read_once_and_said_once():
+    """Red before: `import f.csv f.csv ./f.csv link.csv` loaded f.csv and
+    said of the other three "3 files skipped: the same bytes were
+    imported before" (they were not: the same file was named again); a
+    refused file given twice (`bad.csv ./bad.csv`) was refused twice,
+    two problem lines, 2 refused in the counts and in the summary. Now
+    the file is read once, each repeat is one line naming the first
+    (not with --quiet) and a skipped file of the summary saying so."""
+    with Tmp() as t:
+        t.csv("f.csv", DSP_HDR,
+              ["Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        os.symlink("f.csv", t.p("link.csv"))
+        t.write("bad.csv", "dispatch_id,model\nQ1,x\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", "f.csv",
+                "f.csv", "./f.csv", "link.csv", "bad.csv", "./bad.csv",
+                "--summary", "s.json", cwd=t.path)
+        eq(r.code, 65, r)
+        err = r.err.splitlines()
+        for again, first in (("f.csv", "f.csv"), ("./f.csv", "f.csv"),
+                             ("link.csv", "f.csv"), ("./bad.csv", "bad.csv")):
+            want = ("svcrecon: %s: the same file as '%s', given earlier on this "
+                    "command line: read once" % (again, first))
+            check(want in err, (want, r.err))
+        eq(len([ln for ln in err if "header lacks required columns" in ln]), 1, r.err)
+        check("the same bytes were imported before" not in r.err, r.err)
+        check(err[-1].startswith("svcrecon: import: exit 65 (refused); files: 1 loaded, "
+                                 "4 skipped, 1 refused, 0 unreadable; rows: 1 read"),
+              err[-1])
+        with open(t.p("s.json")) as f:
+            files = json.load(f)["files"]
+        eq([(x["path"], x["status"]) for x in files],
+           [("f.csv", "loaded"), ("f.csv", "skipped"), ("./f.csv", "skipped"),
+            ("link.csv", "skipped"), ("bad.csv", "refused"), ("./bad.csv", "skipped")])
+        eq(files[3]["sha256"], files[0]["sha256"])
+        check(files[5]["reason"].startswith("the same file as 'bad.csv'"), files[5])
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(2,)])
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(1,)])
+        # --quiet: nothing to say on a good import of a file named twice
+        t.csv("g.csv", DSP_HDR,
+              ["Q2,2026-03-02 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", "g.csv",
+                "./g.csv", "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+
+
 if __name__ == "__main__":
     main(globals())
