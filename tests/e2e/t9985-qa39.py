@@ -20,6 +20,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
@@ -306,6 +307,56 @@ def test_the_same_file_given_twice_to_import_is_read_once_and_said_once():
         r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", "g.csv",
                 "./g.csv", "--quiet", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
+
+
+@sqlite_only("SQLite's write lock and the run lock file beside it")
+def test_busy_behind_another_svcrecon_does_not_say_end_its_transaction():
+    """Red before: a run holding the database (paused in its report's
+    transaction) whose DB.lock was removed meanwhile (a "stale lock"
+    clean-up) let a second run take a new DB.lock; SQLite's busy timeout
+    then said "another program (pid P, svcrecon) holds a write
+    transaction ...: end that program's transaction (COMMIT or ROLLBACK;
+    DB Browser: Write or Revert Changes)" -- nothing a person can do to
+    svcrecon. Now it names svcrecon and pid P, says it holds no run lock
+    and to wait for it to end; still 75, the database untouched."""
+    with Tmp() as t:
+        good_night(t)
+        db = t.p("svc.db")
+        r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", AS_OF, "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        t.csv("dispatches_2.csv", DSP_HDR,
+              ["Q7,2026-03-02 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        holder = subprocess.Popen(
+            [SVCRECON, "report", "--db", db, "--out", t.p("out2"), "--as-of",
+             AS_OF, "--quiet"], env=dict(env(), SVCRECON_TEST_PAUSE="report"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            want = "pid %d on " % holder.pid
+            for _ in range(200):
+                with open(db + ".lock") as f:
+                    if f.read().startswith(want):
+                        break
+                time.sleep(0.05)
+            time.sleep(0.5)          # in its transaction (BEGIN IMMEDIATE)
+            os.unlink(db + ".lock")  # a "stale lock" clean-up
+            r = svc("import", "--db", db, "--kind", "dispatches", t.p("dispatches_2.csv"),
+                    "--quiet")
+            eq(r.code, 75, r)
+            line = one_problem_line(r.err, "database is locked",
+                                    "another svcrecon (pid %d)" % holder.pid,
+                                    "without the run lock",
+                                    "wait for pid %d to end" % holder.pid,
+                                    "never remove DB.lock")
+            check("COMMIT or ROLLBACK" not in line and "another program" not in line,
+                  line)
+        finally:
+            holder.kill()
+            holder.wait()
+        eq(query(db, "SELECT count(*) FROM dispatch"), [(2,)])
+        r = svc("import", "--db", db, "--kind", "dispatches", t.p("dispatches_2.csv"), "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(db, "SELECT count(*) FROM dispatch"), [(3,)])
 
 
 if __name__ == "__main__":
