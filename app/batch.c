@@ -631,8 +631,9 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
     int err = errno;
     closedir(dir);
     if (err)
-        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot read inbox: %s",
-                        strerror(err));
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot read inbox: "
+                        "%s; check the inbox's disk or network share, then "
+                        "run again (nothing was imported)", strerror(err));
     if (ib->n > 0)
         qsort(ib->e, (size_t)ib->n, sizeof *ib->e, import_order);
     return 0;

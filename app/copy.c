@@ -186,7 +186,8 @@ static int probe_sqlite_target(const struct copy *c, struct diag *d)
     if (rc == 0 && version != 0 && version != DB_SCHEMA_VERSION)
         rc = diag_set(d, EX_CANTCREAT, c->o->to_shown, 0, "holds an svcrecon "
                       "database already (schema version %d); copy writes "
-                      "only into a new or empty database; left untouched",
+                      "only into a new or empty database and never merges "
+                      "or upgrades: name a new file; left untouched",
                       version);
     if (rc == 0 && version == DB_SCHEMA_VERSION)
         rc = check_empty(db, c->o->to_shown, d);

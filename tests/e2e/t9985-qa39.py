@@ -24,8 +24,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
-                     cmd, eq, good_night, main, postgresql_only, query,
-                     sqlite_only, svc)
+                     VALGRIND, ROOT, cmd, downgrade_to_version_3, eq, good_night, main,
+                     postgresql_only, query, skip, sqlite_only, svc)
 import svctest  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -357,6 +357,70 @@ def test_busy_behind_another_svcrecon_does_not_say_end_its_transaction():
         r = svc("import", "--db", db, "--kind", "dispatches", t.p("dispatches_2.csv"), "--quiet")
         eq((r.code, r.err), (0, ""), r)
         eq(query(db, "SELECT count(*) FROM dispatch"), [(3,)])
+
+
+@sqlite_only("a SQLite target file of an older schema")
+def test_copy_into_an_older_svcrecon_database_says_what_to_do():
+    """Red before: "holds an svcrecon database already (schema version
+    3); copy writes only into a new or empty database; left untouched":
+    nothing of what to do, where the target with rows says "name a new
+    file". Now it says so too; 73, the target untouched (t0240)."""
+    with Tmp() as t:
+        good_night(t)
+        for db in ("a.db", "b.db"):
+            r = svc("run", "--db", t.p(db), "--inbox", t.p("in"), "--out",
+                    t.p("out_" + db), "--as-of", AS_OF, "--quiet")
+            eq((r.code, r.err), (0, ""), r)
+        downgrade_to_version_3(t.p("b.db"))
+        p = run_raw(["copy", "--from", t.p("a.db"), "--to", t.p("b.db")], t.path)
+        eq(p.returncode, 73, p)
+        err = p.stderr.decode()
+        lines = [ln for ln in err.splitlines() if "schema version 3" in ln]
+        eq(len(lines), 1, err)
+        check("name a new file; left untouched" in lines[0], lines[0])
+        eq(query(t.p("b.db"), "PRAGMA user_version"), [(3,)])
+
+
+FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
+                         "tests", "faultshim.so")
+
+
+@sqlite_only("the fault shim counts a SQLite file's opens too")
+def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
+    """Red before: "out/audit_DATE.xlsx: cannot read back: Input/output
+    error" (the workbook's SHA-256, read back after its rename, for the
+    re-run stamps) and no more. Now what was read and what to do; 73 and
+    the imports kept. The fault shim fails that open (EIO)."""
+    if VALGRIND:
+        skip("not under valgrind: the shim would sit under it")
+    if not os.path.exists(FAULTSHIM):
+        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    with Tmp() as t:
+        good_night(t)
+        base = dict(env(), LD_PRELOAD=FAULTSHIM, FAULT_CALLS="openat",
+                    ASAN_OPTIONS="verify_asan_link_order=0:"
+                    + os.environ.get("ASAN_OPTIONS", ""))
+        args = [SVCRECON, "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet"]
+        book = "out/audit_%s.xlsx" % AS_OF
+        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
+                     FAULT_LOG=t.p("log"))
+        p = subprocess.run(args, cwd=t.path, env=probe, capture_output=True)
+        eq(p.returncode, 0, p)
+        with open(t.p("log")) as f:
+            opens = [int(ln.split()[1]) for ln in f
+                     if ln.startswith("delay ") and ln.split()[3:] == [book]]
+        eq(len(opens), 1, opens)
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        p = subprocess.run(args, cwd=t.path, capture_output=True, text=True,
+                           env=dict(base, FAULT_AT=str(opens[0]), FAULT_ERRNO="EIO"))
+        eq(p.returncode, 73, p)
+        one_problem_line(p.stderr, book + ": cannot read back the workbook just "
+                         "written: Input/output error", "then run again",
+                         "the files already imported are kept")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
 
 
 if __name__ == "__main__":
