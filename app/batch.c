@@ -252,9 +252,15 @@ static int check_exists(const char *path, struct diag *d)
                         "needs an existing database; import or run creates "
                         "it); restore it from a backup, or correct --db");
     }
-    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s "
-                    "(report needs an existing database; import or run "
-                    "creates it)", strerror(errno));
+    /* What to do, as explain's (lib/db_sqlite.c): a path that is not
+     * there is corrected; another reason (Permission denied, a name too
+     * long) is not cured by import or run (QA pass 39). */
+    int e = errno;
+    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s%s",
+                    strerror(e), e == ENOENT || e == ENOTDIR ?
+                    " (report needs an existing database; import or run "
+                    "creates it: correct the path)" : "; give --db a "
+                    "database file this user can reach and read");
 }
 
 /* A server database that report needs: it must hold svcrecon's tables

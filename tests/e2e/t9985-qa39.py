@@ -423,5 +423,27 @@ def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
         eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
 
 
+@sqlite_only("a SQLite file's path")
+def test_report_on_a_database_it_cannot_reach_says_what_to_do():
+    """Red before: "cannot open database: No such file or directory
+    (report needs an existing database; import or run creates it)"
+    said nothing to correct, and "File name too long (... import or run
+    creates it)" gave advice that does not cure it. Now the missing path
+    is "correct the path" (as explain's, t9900), another reason "give
+    --db a database file this user can reach and read"; 66, nothing
+    made."""
+    with Tmp() as t:
+        for db, words in ((t.p("nodb", "svc.db"), "No such file or directory (report "
+                           "needs an existing database; import or run creates it: "
+                           "correct the path)"),
+                          (t.p("x" * 300 + ".db"), "File name too long; give --db a "
+                           "database file this user can reach and read")):
+            r = svc("report", "--db", db, "--out", t.p("out"), "--as-of", AS_OF,
+                    "--quiet")
+            eq(r.code, 66, r)
+            one_problem_line(r.err, "cannot open database: " + words)
+        eq(os.listdir(t.path), [])
+
+
 if __name__ == "__main__":
     main(globals())
