@@ -2024,7 +2024,9 @@ static int use_schema(struct db_pg *db, struct diag *d)
         if (db->mode != DB_WRITE)
             return diag_set(d, EX_NOINPUT, db->display, 0,
                             "cannot open database: no schema '%s' (nothing "
-                            "was imported into it)", db->schema);
+                            "was imported into it); import or run makes it: "
+                            "correct --db or --schema, or import first",
+                            db->schema);
         /* Starts that race to make it take turns: CREATE SCHEMA IF NOT
          * EXISTS beside another session's uncommitted one fails on
          * pg_namespace's unique index instead of waiting (seen in t4100's

@@ -40,7 +40,7 @@ def one_problem_line(err, *must):
     not the final status line; it holds no control byte and every string
     of must."""
     ls = [ln for ln in err.split("\n") if ln]
-    probs = [ln for ln in ls if not re.match(r"svcrecon: (import|run|report)"
+    probs = [ln for ln in ls if not re.match(r"svcrecon: (import|run|report|copy)"
                                              r"( as of \S+)?: exit ", ln)]
     eq(len(probs), 1, "one problem line: %r" % err)
     line = probs[0]
@@ -443,6 +443,33 @@ def test_report_on_a_database_it_cannot_reach_says_what_to_do():
             eq(r.code, 66, r)
             one_problem_line(r.err, "cannot open database: " + words)
         eq(os.listdir(t.path), [])
+
+
+def test_a_database_without_svcrecon_tables_says_what_to_do():
+    """Red before: "cannot open database: it holds no svcrecon tables
+    (nothing was imported into it)" (explain, copy --from of an empty
+    SQLite file; on PostgreSQL report and explain of a schema that is not
+    there: "no schema 'S' (nothing was imported into it)") and no more.
+    Now "import or run makes them: correct --db ..., or import first";
+    66, nothing made."""
+    with Tmp() as t:
+        if ON_PG:
+            r = svc("report", "--db", t.p("nonexist.db"), "--out", t.p("out"),
+                    "--as-of", AS_OF, "--quiet")
+            eq(r.code, 66, r)
+            one_problem_line(r.err, "(nothing was imported into it); import or run "
+                             "makes it: correct --db or --schema, or import first")
+            check(not os.path.exists(t.p("out")), "nothing made")
+            return
+        open(t.p("svc.db"), "w").close()
+        for args in (["explain", "--db", t.p("svc.db"), "--as-of", AS_OF, "Q1"],
+                     ["copy", "--from", t.p("svc.db"), "--to", t.p("copy.db")]):
+            r = svc(*args)
+            eq(r.code, 66, r)
+            one_problem_line(r.err, "holds no svcrecon tables (nothing was imported "
+                             "into it); import or run makes them: correct --db, or "
+                             "import first")
+        eq(sorted(os.listdir(t.path)), ["svc.db"])
 
 
 if __name__ == "__main__":
