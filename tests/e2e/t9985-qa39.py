@@ -472,5 +472,30 @@ def test_a_database_without_svcrecon_tables_says_what_to_do():
         eq(sorted(os.listdir(t.path)), ["svc.db"])
 
 
+# ---- guards ----------------------------------------------------------------
+
+def test_guard_two_files_with_the_same_bytes_are_still_skipped_as_such():
+    """Guard (held before this pass's change): a copy of a file (another
+    inode, the same bytes) given beside it is not "the same file": it is
+    read, hashed, and skipped as "the same bytes were imported before",
+    as SPEC §2 says."""
+    with Tmp() as t:
+        row = "Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"
+        t.csv("f.csv", DSP_HDR, [row])
+        t.csv("copy.csv", DSP_HDR, [row])
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", "f.csv",
+                "copy.csv", "--summary", "s.json", cwd=t.path)
+        eq(r.code, 0, r)
+        check("svcrecon: 1 file skipped: the same bytes were imported before"
+              in r.err.splitlines(), r.err)
+        check("the same file as" not in r.err, r.err)
+        with open(t.p("s.json")) as f:
+            files = json.load(f)["files"]
+        eq([(x["path"], x["status"]) for x in files],
+           [("f.csv", "loaded"), ("copy.csv", "skipped")])
+        check(files[1]["reason"].startswith("same bytes as f.csv, imported "),
+              files[1])
+
+
 if __name__ == "__main__":
     main(globals())
