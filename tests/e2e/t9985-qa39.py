@@ -8,16 +8,49 @@ checked the streams and left the items below.
 
 Defects (each seen red before its fix; the test's docstring says what
 was seen):
-DEFECTS
+- `import --help`, `report --version`, ... into a pipe whose reader is
+  gone said "Broken pipe" and ended 73; `svcrecon --help` ended quietly
+  (SIGPIPE). Now all end as `--help` does (brief item 3);
+- `--summary /dev/full` was told to "free space on its disk"; after
+  `copy`, "then run again" (a committed copy is refused the second
+  time). Now a device is named as one, and copy says whether it
+  committed (item 2);
+- a `--db` longer than 1,023 bytes was checked and locked by its shown
+  name, cut short (66 "not a regular file", a stray lock file); a path
+  SQLite will not open left a DB.lock; "database path too long" (64) and
+  "cannot lock" said nothing of what to do (item 1);
+- "cannot create summary: name too long" said no more (item 1);
+- PostgreSQL: "role ... does not exist", "password authentication
+  failed", "no password supplied" said whom, not what to do (item 1);
+- `import f.csv f.csv ./f.csv link.csv` read the file again for each
+  name ("skipped: the same bytes were imported before"; a refused file
+  refused and recorded once per name). Now read once, each repeat one
+  line naming the first (item 4; README "Decisions");
+- SQLite busy behind another svcrecon (DB.lock removed while it ran)
+  said "end that program's transaction (COMMIT or ROLLBACK; DB Browser
+  ...)". Now it names svcrecon and says to wait (item 5);
+- the sweep: "cannot read back" (a workbook just written; fault shim),
+  copy into an older svcrecon database, report's database that cannot
+  be opened, a database without svcrecon tables (SQLite: an empty file;
+  PostgreSQL: a schema not there) now say what to do.
+Item 6: diag_warn (lib/diag.c) had no caller and is removed.
+
+Messages changed without a test (not reachable from a test here):
+"cannot lock" (fcntl failing otherwise than held: ENOLCK on a network
+file system), "cannot read inbox" (readdir failing), "cannot put the
+dealer statements back in place", the busy line when DB.lock names the
+holding svcrecon (a reader, explain or copy --from, is never kept
+waiting by a writer in WAL mode).
 
 Guards (held before any change of this pass):
-GUARDS
+- a copy of a file (the same bytes, another inode) given beside it is
+  still "skipped: the same bytes were imported before", not "the same
+  file".
 """
 import json
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
