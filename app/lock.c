@@ -175,6 +175,16 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "symbolic link; svcrecon writes its lock there and "
                         "never through a link: remove it (no run holds a "
                         "link), then run again");
+    /* DB.lock is 5 bytes longer than the database's name: a name near
+     * the file system's limit (255 bytes) fits, its lock's does not. The
+     * advice below (a folder to write in) was no cure (QA pass 39). */
+    if (fd < 0 && err == ENAMETOOLONG)
+        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
+                        "file: %s; svcrecon keeps it beside the database, "
+                        "named as it is with \".lock\" added, and the file "
+                        "system takes no name that long (255 bytes, most "
+                        "often): give --db a shorter file name (nothing was "
+                        "done)", strerror(err));
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

@@ -505,6 +505,25 @@ def test_a_database_without_svcrecon_tables_says_what_to_do():
         eq(sorted(os.listdir(t.path)), ["svc.db"])
 
 
+@sqlite_only("a SQLite file's lock file beside it")
+def test_a_db_name_whose_lock_file_name_is_too_long_says_to_shorten_it():
+    """Red before: `--db` a name of 254 bytes (the file system takes 255,
+    DB.lock is 5 more) said "cannot create lock file: File name too
+    long; ...: give --db a path in a folder this user can create files
+    in" -- the folder was fine. Now "give --db a shorter file name"; 73,
+    nothing made."""
+    with Tmp() as t:
+        good_night(t)
+        name = "x" * 251 + ".db"
+        r = svc("import", "--db", name, "--kind", "dispatches", "--quiet",
+                "in/dispatches_1.csv", cwd=t.path)
+        eq(r.code, 73, r)
+        line = one_problem_line(r.err, "cannot create lock file: File name too long",
+                                "give --db a shorter file name")
+        check("a folder this user can create files in" not in line, line)
+        eq(sorted(os.listdir(t.path)), ["in"])
+
+
 # ---- guards ----------------------------------------------------------------
 
 def test_guard_two_files_with_the_same_bytes_are_still_skipped_as_such():
