@@ -58,7 +58,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
                      VALGRIND, ROOT, cmd, downgrade_to_version_3, eq, good_night, main,
-                     postgresql_only, query, skip, sqlite_only, svc)
+                     postgresql_only, query, skip, small_disk, sqlite_only, svc)
 import svctest  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -522,6 +522,39 @@ def test_a_db_name_whose_lock_file_name_is_too_long_says_to_shorten_it():
                                 "give --db a shorter file name")
         check("a folder this user can create files in" not in line, line)
         eq(sorted(os.listdir(t.path)), ["in"])
+
+
+@sqlite_only("a SQLite target on a small disk")
+def test_copy_onto_a_full_disk_says_the_copy_starts_over():
+    """Red before: `copy --to` a file on a full disk said "database or
+    disk is full; free space on the database's disk, then run again
+    (what was committed is kept; the run completes the rest)" -- a run's
+    advice: a copy is one transaction, nothing of it was kept. Now "free
+    space on the target's disk, then run the same copy again (it was
+    rolled back whole ...)"; 73; once space is freed the same copy is
+    whole."""
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        with small_disk(t.p("mnt"), "200k") as mnt:
+            target = os.path.join(mnt, "c.db")
+            p = run_raw(["copy", "--from", t.p("svc.db"), "--to", target,
+                         "--quiet"], t.path)
+            eq(p.returncode, 73, p)
+            line = one_problem_line(p.stderr.decode(), "disk is full",
+                                    "free space on the target's disk, then run the "
+                                    "same copy again", "nothing of it is kept")
+            check("the run completes the rest" not in line, line)
+            # space freed (the disk grown): the same copy, whole
+            m = subprocess.run(["mount", "-o", "remount,size=20m", mnt],
+                               capture_output=True, text=True)
+            eq(m.returncode, 0, m.stderr)
+            p = run_raw(["copy", "--from", t.p("svc.db"), "--to", target,
+                         "--quiet"], t.path)
+            eq((p.returncode, p.stderr), (0, b""), p)
+            eq(query(target, "SELECT count(*) FROM imported_file"), [(3,)])
 
 
 # ---- guards ----------------------------------------------------------------
