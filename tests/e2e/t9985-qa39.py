@@ -32,8 +32,16 @@ was seen):
 - the sweep: "cannot read back" (a workbook just written; fault shim),
   copy into an older svcrecon database, report's database that cannot
   be opened, a database without svcrecon tables (SQLite: an empty file;
-  PostgreSQL: a schema not there) now say what to do.
+  PostgreSQL: a schema not there) now say what to do; a --db name whose
+  lock file's name is too long was told to pick a writable folder (now:
+  a shorter name); copy onto a full disk was given a run's advice
+  ("what was committed is kept; the run completes the rest"; now: the
+  copy was rolled back whole, run the same copy again).
 Item 6: diag_warn (lib/diag.c) had no caller and is removed.
+
+Left as they are (an existing suite asserts their words, t9970): the
+stray-file warning ("...; left alone") and the empty inbox's say what
+happened, not what to do.
 
 Messages changed without a test (not reachable from a test here):
 "cannot lock" (fcntl failing otherwise than held: ENOLCK on a network
