@@ -39,9 +39,11 @@ was seen):
   copy was rolled back whole, run the same copy again).
 Item 6: diag_warn (lib/diag.c) had no caller and is removed.
 
-Left as they are (an existing suite asserts their words, t9970): the
-stray-file warning ("...; left alone") and the empty inbox's say what
-happened, not what to do.
+Left as they are (told to the lead): the stray-file warning ("...;
+left alone"; t9970 asserts its exact words) and the empty inbox's say
+what happened, not what to do; `import`'s unreadable FILE is told to
+"deliver it as a readable, regular CSV file" where a person typed a
+path (t5000 asserts those words).
 
 Messages changed without a test (not reachable from a test here):
 "cannot lock" (fcntl failing otherwise than held: ENOLCK on a network
