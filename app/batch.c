@@ -254,9 +254,15 @@ static int check_exists(const char *path, struct diag *d)
                         "needs an existing database; import or run creates "
                         "it); restore it from a backup, or correct --db");
     }
-    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s "
-                    "(report needs an existing database; import or run "
-                    "creates it)", strerror(errno));
+    /* What to do, as explain's (lib/db_sqlite.c): a path that is not
+     * there is corrected; another reason (Permission denied, a name too
+     * long) is not cured by import or run (QA pass 39). */
+    int e = errno;
+    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s%s",
+                    strerror(e), e == ENOENT || e == ENOTDIR ?
+                    " (report needs an existing database; import or run "
+                    "creates it: correct the path)" : "; give --db a "
+                    "database file this user can reach and read");
 }
 
 /* A server database that report needs: it must hold svcrecon's tables
@@ -278,8 +284,14 @@ static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
 {
     struct diag d = {0};
     struct db *db = NULL;
-    const char *path = s->o->db_path, *target = s->o->db_target;
+    const char *target = s->o->db_target;
     bool server = db_is_server(target);
+    /* A SQLite file is checked and locked by the path as given: db_path
+     * is the name as shown, cut to 1,023 bytes, and a longer --db had
+     * its checks and lock made on another file (a stray "svc.d.lock" in
+     * a folder above; report's "No such file" for the cut name) while
+     * SQLite opened the path given (tests/e2e/t9985). */
+    const char *path = server ? s->o->db_path : target;
     if ((must_exist && (server ? check_server_has_tables(s->o, &d)
                                : check_exists(path, &d)) != 0) ||
         (!server && (batch_check_db_file(path, &d) != 0 ||
@@ -328,7 +340,7 @@ static void tell_skipped(const struct run_record *s)
 {
     int n = 0;
     for (int i = 0; i < s->n_files; i++)
-        n += s->files[i].status == LOAD_SKIPPED;
+        n += s->files[i].status == LOAD_SKIPPED && !s->files[i].given_again;
     if (n > 0 && !quiet(s))
         fprintf(stderr, "svcrecon: %d file%s skipped: the same bytes were "
                 "imported before\n", n, n == 1 ? "" : "s");
@@ -406,6 +418,61 @@ static void name_reached(struct batch_opts *o, struct db *db)
     o->report.db_path = name;
 }
 
+/* import's FILE... naming one file twice -- the same text (`f.csv
+ * f.csv`), or the same file by another path (`./f.csv`, a symbolic or
+ * hard link): README "Decisions", import. The file is read once, under
+ * its first name; each repeat is a "skipped" file of the summary whose
+ * reason names the first, and one line without --quiet. It was read
+ * again: "skipped: the same bytes were imported before" for a loaded
+ * file, a refused or unreadable one said and recorded once per name
+ * (QA pass 39, tests/e2e/t9985). Each path is stat'ed once. */
+struct file_id {
+    dev_t dev;
+    ino_t ino;
+    bool  known;
+};
+
+static int given_before(char **files, const struct file_id *ids, int i)
+{
+    for (int j = 0; j < i; j++)
+        if (strcmp(files[i], files[j]) == 0 ||
+            (ids && ids[i].known && ids[j].known &&
+             ids[i].dev == ids[j].dev && ids[i].ino == ids[j].ino))
+            return j;
+    return -1;
+}
+
+static void given_again(struct run_record *s, const char *path,
+                        const char *first)
+{
+    struct load_result *r = new_file(s), *was = NULL;
+    if (!r) {
+        note_oom(s, "recording a file");
+        return;
+    }
+    for (int k = 0; k < s->n_files - 1; k++)
+        if (s->files[k].path == first)
+            was = &s->files[k];
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    r->kind = s->o->kind;
+    r->status = LOAD_SKIPPED;
+    r->given_again = true;
+    if (was) {
+        memcpy(r->sha256, was->sha256, sizeof r->sha256);
+        r->bytes = was->bytes;
+    }
+    snprintf(r->reason, sizeof r->reason, "the same file as '%s', given "
+             "earlier on this command line: read once", first);
+    if (!quiet(s)) {
+        char buf[UTF8_PATH_SHOWN], shown[4 * sizeof r->reason];
+        progress_clear();
+        fprintf(stderr, "svcrecon: %s: %s\n",
+                utf8_show_path(path, buf, sizeof buf),
+                utf8_show_path(r->reason, shown, sizeof shown));
+    }
+}
+
 int batch_import(struct batch_opts *o)
 {
     struct run_record s;
@@ -414,9 +481,22 @@ int batch_import(struct batch_opts *o)
     run_summary_running(&s);
     struct db *db = begin(&s, &l, false);
     name_reached(o, db);
-    for (int i = 0; db && i < o->n_files; i++)
-        if (import_one(&s, db, o->files[i], o->kind, i + 1, o->n_files) != 0)
+    /* NULL when out of memory: then the same text alone is told */
+    struct file_id *ids = db ? calloc((size_t)o->n_files, sizeof *ids) : NULL;
+    for (int i = 0; ids && i < o->n_files; i++) {
+        struct stat st;
+        if (stat(o->files[i], &st) == 0)
+            ids[i] = (struct file_id){st.st_dev, st.st_ino, true};
+    }
+    for (int i = 0; db && i < o->n_files; i++) {
+        int first = given_before(o->files, ids, i);
+        if (first >= 0)
+            given_again(&s, o->files[i], o->files[first]);
+        else if (import_one(&s, db, o->files[i], o->kind, i + 1,
+                            o->n_files) != 0)
             break;
+    }
+    free(ids);
     tell_skipped(&s);
     return end(&s, db, &l);
 }
@@ -559,8 +639,9 @@ static int inbox_list(const char *dir_path, struct inbox *ib, struct diag *d)
     int err = errno;
     closedir(dir);
     if (err)
-        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot read inbox: %s",
-                        strerror(err));
+        return diag_set(d, EX_NOINPUT, dir_path, 0, "cannot read inbox: "
+                        "%s; check the inbox's disk or network share, then "
+                        "run again (nothing was imported)", strerror(err));
     if (ib->n > 0)
         qsort(ib->e, (size_t)ib->n, sizeof *ib->e, import_order);
     return 0;

@@ -475,10 +475,18 @@ static int common_option(int c, char **argv, char as_of[11],
         return KEEP_PARSING;
     }
     case OPT_HELP:
+        /* `svcrecon import --help | head -1` as `svcrecon --help | head
+         * -1`: a reader gone ends it quietly (SIGPIPE), as explain's
+         * output does. import, report, run and copy ignore SIGPIPE before
+         * their options are read, and their --help said "Broken pipe"
+         * and ended 73 where the same text without a command ended 141
+         * quietly (tests/e2e/t9985). */
+        signal(SIGPIPE, SIG_DFL);
         fputs(usage_text, stdout);
         fputs(help_text, stdout);
         return stdout_done();
     case OPT_VERSION:
+        signal(SIGPIPE, SIG_DFL);       /* as --help, above */
         print_version();
         return stdout_done();
     case ':':

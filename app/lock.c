@@ -2,6 +2,8 @@
  * a loser names the holder in every case (see read_holder). */
 #include "app/lock.h"
 
+#include "lib/db.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,8 +49,14 @@ static int take(int fd, const char *db_path, const char *path,
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         if (fcntl(fd, F_SETLK, &fl) == 0)
             return 0;
+        /* ENOLCK: a network file system with no lock service, or the
+         * system's lock table full. Said with what to do (QA pass 39). */
         if (errno != EAGAIN && errno != EACCES)
-            return diag_set(d, EX_CANTCREAT, path, 0, "cannot lock: %s",
+            return diag_set(d, EX_CANTCREAT, path, 0, "cannot lock: %s; "
+                            "svcrecon takes its run lock on this file "
+                            "beside the database (fcntl): keep the database "
+                            "on a local disk whose file system supports "
+                            "locks, then run again (nothing was done)",
                             strerror(errno));
         int named = read_holder(fd, who, sizeof who, &pid);
         if (named == 1)
@@ -130,8 +138,20 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
 {
     char path[4200];
     l->fd = -1;
+    /* A path SQLite will not open is refused before DB.lock is made:
+     * import and run left a stray lock file beside it (QA pass 39). */
+    if (db_path_too_long(db_path, EX_CANTCREAT, d) != 0)
+        return -1;
+    /* SQLite opens a database path of at most 504 bytes (db_sqlite.c),
+     * which refuses the longer ones it is given with what to do; a path
+     * too long for the lock file's name is refused here the same way:
+     * it said "database path too long" (64) and nothing of what to do
+     * (QA pass 39). */
     if (lock_path(db_path, path, sizeof path) != 0)
-        return diag_set(d, EX_USAGE, db_path, 0, "database path too long");
+        return diag_set(d, EX_CANTCREAT, db_path, 0, "database path too "
+                        "long: %zu bytes, and SQLite opens a database of at "
+                        "most 504; give --db a shorter path (nothing was "
+                        "done)", strlen(db_path));
     char folder[1024], quoted[1100];
     struct stat st;
     /* The database is created on first use, its folder is not (a typo in
@@ -155,6 +175,16 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "symbolic link; svcrecon writes its lock there and "
                         "never through a link: remove it (no run holds a "
                         "link), then run again");
+    /* DB.lock is 5 bytes longer than the database's name: a name near
+     * the file system's limit (255 bytes) fits, its lock's does not. The
+     * advice below (a folder to write in) was no cure (QA pass 39). */
+    if (fd < 0 && err == ENAMETOOLONG)
+        return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
+                        "file: %s; svcrecon keeps it beside the database, "
+                        "named as it is with \".lock\" added, and the file "
+                        "system takes no name that long (255 bytes, most "
+                        "often): give --db a shorter file name (nothing was "
+                        "done)", strerror(err));
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

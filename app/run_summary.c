@@ -350,9 +350,42 @@ static int put_and_close(FILE *f, const struct run_record *s, bool running)
 }
 
 /* What to do when the summary cannot be written (README "Summary JSON"):
- * a scheduler's one line names the file, why, and what to do. */
-static const char *summary_to_do(int e)
+ * a scheduler's one line names the file, why, and what to do. "Free
+ * space on its disk" is advice for a file on a full disk only: a device
+ * or a pipe that takes no more (/dev/full, stdout redirected there) has
+ * no disk to free (QA pass 39). "Run again" is no advice after a copy
+ * that committed: its target now holds the data and a second copy is
+ * refused (73); after one that did not, the target is as it was. */
+static const char *summary_to_do(const struct run_record *s, int e,
+                                 bool regular)
 {
+    bool copy = s->copy != NULL;
+    bool copied = copy && s->copy->committed;
+    if (!regular)
+        return copy ? (copied
+            ? "; it is a device or a pipe, not a file: give --summary a "
+              "regular file next time (the copy is committed: do not run "
+              "it again, its target holds the data now)"
+            : "; it is a device or a pipe, not a file: give --summary a "
+              "regular file (nothing was copied, the target is as it was; "
+              "the copy's own line says why)")
+            : "; it is a device or a pipe, not a file: give --summary a "
+              "regular file, then run again (what the run did is kept)";
+    if (copy)
+        return copied
+            ? (e == ENOSPC || e == EDQUOT
+               ? "; free space on its disk (the copy is committed: do not "
+                 "run it again, its target holds the data now; the summary "
+                 "file does not hold its outcome)"
+               : "; give --summary a file this user can create and write "
+                 "in next time (the copy is committed: do not run it again, "
+                 "its target holds the data now)")
+            : (e == ENOSPC || e == EDQUOT
+               ? "; free space on its disk, then run copy again (nothing was "
+                 "copied; the target is as it was)"
+               : "; give --summary a file this user can create and write "
+                 "in, then run copy again (nothing was copied; the target "
+                 "is as it was)");
     return e == ENOSPC || e == EDQUOT
         ? "; free space on its disk, then run again (what the run did is "
           "kept; the summary file does not hold this run's outcome)"
@@ -405,12 +438,14 @@ static int write_in_place(const char *path, const struct run_record *s,
             return 0;
         fd = open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
     }
+    /* stdout may be a regular file (`> log`): then its disk is full */
+    bool regular = fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
     FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
     if (!f) {
         int e = errno;
         fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
                 utf8_show_path(path, shown, sizeof shown), strerror(e),
-                summary_to_do(e));
+                summary_to_do(s, e, regular));
         if (fd >= 0)
             close(fd);
         *rc = EX_CANTCREAT;
@@ -421,7 +456,7 @@ static int write_in_place(const char *path, const struct run_record *s,
         int e = errno;
         fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
                 utf8_show_path(path, shown, sizeof shown), strerror(e),
-                summary_to_do(e));
+                summary_to_do(s, e, regular));
         *rc = EX_CANTCREAT;
     }
     return 1;
@@ -512,7 +547,13 @@ int run_summary_write(const struct run_record *s)
     int turn = folder_lock(dest);
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) >= sizeof tmp)
         fprintf(stderr, "svcrecon: %s: cannot create summary: name too "
-                "long\n", path_shown);
+                "long (%zu bytes, at most %zu: FILE.tmp is written first): give "
+                "--summary a shorter path%s\n", path_shown, strlen(dest),
+                sizeof tmp - sizeof ".tmp", !s->copy ? ", then run again (what the run did "
+                "is kept)" : s->copy->committed ? " next time (the copy is "
+                "committed: do not run it again, its target holds the data "
+                "now)" : " (nothing was copied, the target is as it was; the "
+                "copy's own line says why)");
     else if (!(f = open_tmp(tmp))) {
         int e = errno;
         /* The summary named, not only its temporary file: "s.json.tmp:
@@ -527,13 +568,13 @@ int run_summary_write(const struct run_record *s)
                 target ? path_shown : "", target ? "' names)" : "",
                 utf8_show_path(slash ? slash + 1 : tmp, shown_tmp,
                                sizeof shown_tmp),
-                strerror(e), summary_to_do(e));
+                strerror(e), summary_to_do(s, e, true));
     }
     if (f) {
         if (put_and_close(f, s, false) != 0 || rename(tmp, dest) != 0) {
             int e = errno;
             fprintf(stderr, "svcrecon: %s: cannot write summary: %s%s\n",
-                    path_shown, strerror(e), summary_to_do(e));
+                    path_shown, strerror(e), summary_to_do(s, e, true));
             unlink(tmp);
         } else {
             rc = 0;

@@ -28,6 +28,9 @@ struct load_result {
     long long          file_id;    /* 0 when not recorded */
     unsigned long      rows_read, rows_loaded, rows_rejected;
     char               reason[640];/* refused/unreadable: why */
+    bool               given_again;/* import: the same file as an earlier
+                                      FILE argument, not read again
+                                      (app/batch.c); status SKIPPED */
     bool               advised;    /* unreadable: reason says what to do
                                       (a link in the inbox); else the
                                       driver adds it */

@@ -100,13 +100,15 @@ int db_check_readable(struct db *db, struct diag *d)
     if (db_kind(db) == DB_POSTGRES)
         return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: its "
                         "schema holds no svcrecon tables (nothing was "
-                        "imported into it)");
+                        "imported into it); import or run makes them: "
+                        "correct --db or --schema, or import first");
     if (first_table(db, name, sizeof name, d) != 0)
         return -1;
     if (!name[0])
         return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: it "
                         "holds no svcrecon tables (nothing was imported "
-                        "into it)");
+                        "into it); import or run makes them: correct --db, "
+                        "or import first");
     /* Tables, read after the version: a first import may have committed
      * its schema in between (its version with it). */
     if (db_schema_version(db, &version, d) != 0)

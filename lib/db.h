@@ -57,6 +57,10 @@ enum db_kind db_kind(const struct db *db);
 /* Whether target names a PostgreSQL server (postgresql:// or postgres://)
  * rather than a SQLite file. */
 bool db_is_server(const char *target);
+/* A SQLite path: -1 (d filled with code, the path's length and what to
+ * do) when it is, symbolic links resolved, longer than SQLite opens; else
+ * 0. The run lock asks before it makes DB.lock (app/lock.c). */
+int db_path_too_long(const char *path, int code, struct diag *d);
 /* Why target, not a URI, still means a PostgreSQL server and would
  * otherwise be taken for a SQLite path (a file made under that name, its
  * password in every workbook): libpq's other form, "host=... dbname=...",

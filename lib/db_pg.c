@@ -1808,6 +1808,38 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
              "LC_CTYPE 'C'; README \"PostgreSQL\", Setting up)", quoted);
 }
 
+/* A login the server refused (SQLSTATE 28000 or 28P01, or libpq's own
+ * "no password supplied"): a person must act, and the words said whom
+ * and not what to do (QA pass 39). how is "" when words say something
+ * else. The role is never quoted from the URI here: the server's words
+ * name it already. */
+static void login_hint(PGconn *conn, const char *words, char *how,
+                       size_t size)
+{
+    const char *said = PQerrorMessage(conn);
+    how[0] = '\0';
+    if (strstr(words, "role \"") && strstr(words, "\" does not exist"))
+        snprintf(how, size, "; the server has no such role: correct the "
+                 "user in the URI, or have a superuser create it (CREATE "
+                 "ROLE ... LOGIN PASSWORD '...'; README \"PostgreSQL\", "
+                 "Setting up), then run again (nothing was done)");
+    else if (says_state(said, "28P01") ||
+             strstr(words, "password authentication failed"))
+        snprintf(how, size, "; correct the password (PGPASSWORD, or "
+                 "~/.pgpass of the user the job runs as, or the URI), then "
+                 "run again (nothing was done)");
+    else if (strstr(words, "no password supplied"))
+        snprintf(how, size, "; the server asks this role for a password "
+                 "and none was given: put it in ~/.pgpass of the user the "
+                 "job runs as (or PGPASSWORD), then run again (nothing was "
+                 "done)");
+    else if (strstr(words, "no pg_hba.conf entry"))
+        snprintf(how, size, "; the server's pg_hba.conf lets no such "
+                 "connection in: have its administrator add a line for "
+                 "this host, role and database (and reload it), then run "
+                 "again (nothing was done)");
+}
+
 /* Seconds libpq would give each host to answer (connect_timeout, at least
  * 2 as libpq makes it; 0 = no limit). */
 static int connect_timeout(PGconn *conn)
@@ -1904,6 +1936,8 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
         const char *said = PQerrorMessage(db->conn);
         pg_words(db, said, words, sizeof words);
         missing_database_hint(db->conn, words, how, sizeof how);
+        if (!how[0])
+            login_hint(db->conn, words, how, sizeof how);
         /* A server starting up, shutting down or a standby taking no
          * connections (57P03), or one without a free connection slot
          * (53300: max_connections, the slots reserved for superusers, a
@@ -1998,7 +2032,9 @@ static int use_schema(struct db_pg *db, struct diag *d)
         if (db->mode != DB_WRITE)
             return diag_set(d, EX_NOINPUT, db->display, 0,
                             "cannot open database: no schema '%s' (nothing "
-                            "was imported into it)", db->schema);
+                            "was imported into it); import or run makes it: "
+                            "correct --db or --schema, or import first",
+                            db->schema);
         /* Starts that race to make it take turns: CREATE SCHEMA IF NOT
          * EXISTS beside another session's uncommitted one fails on
          * pg_namespace's unique index instead of waiting (seen in t4100's

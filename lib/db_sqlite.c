@@ -44,8 +44,11 @@ static sqlite3_stmt *S(struct db_lite_stmt *st)
  * journal_mode = DELETE) the PENDING, RESERVED and SHARED bytes of the
  * file itself from 0x40000000. Another host's process (a network file
  * system) is not named. Linux's /proc gives the program's name. */
-static void lock_holder(const char *path, char *who, size_t size)
+static void lock_holder(const char *path, char *who, size_t size,
+                        long *pid_out, bool *svcrecon)
 {
+    *pid_out = 0;
+    *svcrecon = false;
     static const struct { const char *suffix; off_t start, len; } at[] = {
         {"-shm", 120, 1}, {"", 0x40000000, 2 + 510},
     };
@@ -76,8 +79,45 @@ static void lock_holder(const char *path, char *who, size_t size)
         comm[strcspn(comm, "\n")] = '\0';
         snprintf(who, size, comm[0] ? "pid %ld, %s" : "pid %ld",
                  (long)fl.l_pid, comm);
+        *pid_out = (long)fl.l_pid;
+        /* svcrecon by its name, or this very program under another name
+         * (a build run from its folder, a copy a test or an operator
+         * renamed): the same file as our own executable */
+        char exe[64];
+        struct stat mine, its;
+        snprintf(exe, sizeof exe, "/proc/%ld/exe", (long)fl.l_pid);
+        *svcrecon = strcmp(comm, "svcrecon") == 0 ||
+                    (stat("/proc/self/exe", &mine) == 0 &&
+                     stat(exe, &its) == 0 && mine.st_dev == its.st_dev &&
+                     mine.st_ino == its.st_ino);
         return;
     }
+}
+
+/* The run lock's line ("pid P on HOST since WHEN") of database path's
+ * DB.lock (app/lock.c) when it names pid and pid holds that lock: true
+ * and line filled; else false. */
+static bool holder_line(const char *path, long pid, char *line, size_t size)
+{
+    char name[4200];
+    char *real = path && path[0] ? realpath(path, NULL) : NULL;
+    bool fits = real && (size_t)snprintf(name, sizeof name, "%s.lock",
+                                         real) < sizeof name;
+    free(real);
+    if (!fits)
+        return false;
+    int fd = open(name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    ssize_t n = fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK &&
+                (long)fl.l_pid == pid ? pread(fd, line, size - 1, 0) : -1;
+    close(fd);
+    line[n > 0 ? n : 0] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    char *end;
+    return strncmp(line, "pid ", 4) == 0 &&
+           strtol(line + 4, &end, 10) == pid && *end == ' ';
 }
 
 /* The last part of path ("" for NULL). */
@@ -148,15 +188,40 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
      * with changes not written). SQLite says only "database is locked":
      * name the holder when the lock shows it, and what to do (QA pass 30). */
     if (code == EX_TEMPFAIL) {
-        char who[100];
-        lock_holder(h ? sqlite3_db_filename(h, "main") : NULL, who,
-                    sizeof who);
-        snprintf(busy, sizeof busy, ": another program%s%s%s holds a "
-                 "write transaction on the database; the "
-                 "transaction in flight was rolled back, what was committed "
-                 "is kept: end that program's transaction (COMMIT or "
-                 "ROLLBACK; DB Browser: Write or Revert Changes), then run "
-                 "again", who[0] ? " (" : "", who, who[0] ? ")" : "");
+        char who[100], line[200] = "";
+        long pid;
+        bool svcrecon;
+        const char *file = h ? sqlite3_db_filename(h, "main") : NULL;
+        lock_holder(file, who, sizeof who, &pid, &svcrecon);
+        /* The holder is another svcrecon: nothing to COMMIT or ROLLBACK
+         * by hand, it ends by itself (QA pass 39: it was told "end that
+         * program's transaction ... DB Browser"). Named by DB.lock when
+         * that is its run lock (a reader takes none); else it writes
+         * without the run lock this run holds -- DB.lock removed while it
+         * ran, or the database reached by another path (a hard link, a
+         * bind mount; app/lock.c). */
+        if (svcrecon && holder_line(file, pid, line, sizeof line))
+            snprintf(busy, sizeof busy, ": another svcrecon run (%.150s, "
+                     "as its lock file says) is writing the database; the "
+                     "transaction in flight was rolled back, what was "
+                     "committed is kept: try later", line);
+        else if (svcrecon)
+            snprintf(busy, sizeof busy, ": another svcrecon (pid %ld) "
+                     "holds a write transaction on the database without "
+                     "the run lock (DB.lock removed while it ran, or the "
+                     "database reached by another path: a hard link, a "
+                     "bind mount); the transaction in flight was rolled "
+                     "back, what was committed is kept: wait for pid %ld "
+                     "to end (it ends by itself), then run again, and "
+                     "never remove DB.lock", pid, pid);
+        else
+            snprintf(busy, sizeof busy, ": another program%s%s%s holds a "
+                     "write transaction on the database; the "
+                     "transaction in flight was rolled back, what was "
+                     "committed is kept: end that program's transaction "
+                     "(COMMIT or ROLLBACK; DB Browser: Write or Revert "
+                     "Changes), then run again", who[0] ? " (" : "", who,
+                     who[0] ? ")" : "");
         to_do = busy;
     }
     return diag_set(d, code, h ? sqlite3_db_filename(h, "main") : NULL, 0,
@@ -502,7 +567,7 @@ static size_t resolved_length(const char *path)
     return n;
 }
 
-static int path_too_long(const char *path, int code, struct diag *d)
+int db_lite_path_too_long(const char *path, int code, struct diag *d)
 {
     size_t n = resolved_length(path);
     if (n <= LONGEST_DB_PATH)
@@ -620,7 +685,7 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
         return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
                         "a regular file; give --db the database's file (a "
                         "folder or a device is not one)");
-    if (path_too_long(path, EX_NOINPUT, d) != 0)
+    if (db_lite_path_too_long(path, EX_NOINPUT, d) != 0)
         return -1;
     int rc = open_file(path, &db->h,
                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
@@ -650,7 +715,7 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
                         "file writable for the user that runs svcrecon "
                         "(chmod, chown), then run again; nothing was "
                         "changed", strerror(errno));
-    if (path_too_long(path, EX_CANTCREAT, d) != 0 || foreign_wal(path, d) != 0)
+    if (db_lite_path_too_long(path, EX_CANTCREAT, d) != 0 || foreign_wal(path, d) != 0)
         return -1;
     int rc = open_file(path, &db->h, SQLITE_OPEN_READWRITE |
                        SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX);

@@ -32,6 +32,11 @@ bool db_is_server(const char *target)
     return db_pg_is_uri(target);
 }
 
+int db_path_too_long(const char *path, int code, struct diag *d)
+{
+    return db_lite_path_too_long(path, code, d);
+}
+
 const char *db_target_problem(const char *target)
 {
     /* libpq's keyword form: a keyword, blanks, '=' (libpq's list, the

@@ -66,16 +66,6 @@ void diag_format(const struct diag *d, char *buf, unsigned long size)
         snprintf(buf, size, "%s", d->reason);
 }
 
-void diag_warn(const char *fmt, ...)
-{
-    va_list ap;
-    fputs("svcrecon: ", stderr);
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
 /* Least severe first; the only place the order is written (diag.h and the
  * README quote it). A usage error (64) stops a command before it does
  * anything, so it only meets 70 (a failure while reporting it). */

@@ -28,8 +28,6 @@ void diag_set_file(struct diag *d, const char *file);
 void diag_print(const struct diag *d);
 /* "FILE: reason" or "reason" into buf (for a summary's "error"). */
 void diag_format(const struct diag *d, char *buf, unsigned long size);
-/* "svcrecon: " + message on stderr, like warnx(3). */
-void diag_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The folder part of a path as given, for a message about the folder:
  * "." when path has none, "/" for a file at the root. -1 when it does not

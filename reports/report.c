@@ -801,13 +801,15 @@ static int record_output(struct db *db, const struct report_opts *o,
         unsigned long long bytes;
         if (sha256_file(res->path[k], false, hex[k], &bytes) != 0)
             return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
-                            "back: %s", strerror(errno));
+                            "back the workbook just written: %s; %s",
+                            strerror(errno), OUT_TO_DO);
     }
     unsigned long n;
     if (o->statements && statements_digest(res->statements_dir, digest,
                                            &n) != 0)
         return diag_set(d, EX_CANTCREAT, res->statements_dir, 0, "cannot "
-                        "read back: %s", strerror(errno));
+                        "read back the statements just written: %s; %s",
+                        strerror(errno), OUT_TO_DO);
     format_result(res, digest, result, sizeof result);
     if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
                    "report output") != 0)
@@ -1083,8 +1085,9 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
     }
     if (keep && where == aside && rename(aside, folder) != 0)
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot put the dealer "
-                        "statements back in place from '%s': %s", aside,
-                        strerror(errno));
+                        "statements back in place from '%s': %s; move that "
+                        "folder back by hand, or run with --statements to "
+                        "write them again", aside, strerror(errno));
     if (keep)
         return 0;
     report_remove_folder(where);
