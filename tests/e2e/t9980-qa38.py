@@ -107,6 +107,18 @@ def windows_accepts(n):
             stem not in RESERVED and len(n) <= 100)
 
 
+def one_statement_each(t, ids):
+    """A night of one open call per dealer id: {id: statement file name},
+    one statement per dealer, every name one that Windows accepts."""
+    open_calls(t, ids)
+    night(t, "--quiet")
+    by = statements_by_dealer(t.p("out"))
+    eq(sorted(by), sorted(ids), "one statement per dealer")
+    for d, n in by.items():
+        check(windows_accepts(n), "%r: %r (%d)" % (d[:20], n, len(n)))
+    return by
+
+
 def test_a_long_dealer_id_names_a_file_excel_can_open():
     """Defect, red before its fix: the 300-byte id's statement was named
     with 245 characters (228 x's, "~", 16 hex digits, ".xlsx"), past
@@ -115,12 +127,7 @@ def test_a_long_dealer_id_names_a_file_excel_can_open():
     and ends "~" + hash, never half a %HH."""
     ids = ["x" * 300, "/" * 300, "y" * 95, "z" * 96, "\u00e9" * 40]
     with Tmp() as t:
-        open_calls(t, ids)
-        night(t, "--quiet")
-        by = statements_by_dealer(t.p("out"))
-        eq(sorted(by), sorted(ids), "one statement per dealer")
-        for d, n in by.items():
-            check(windows_accepts(n), "%r: %r (%d)" % (d[:20], n, len(n)))
+        by = one_statement_each(t, ids)
         eq(by["y" * 95], "y" * 95 + ".xlsx", "95 bytes: the plain name")
         for d in ("x" * 300, "z" * 96, "/" * 300, "\u00e9" * 40):
             n = by[d]
@@ -176,12 +183,7 @@ def test_ids_windows_forbids_get_one_statement_each():
     ids = ["CON", "nul.txt", "COM1", "lpt9", "a.", "...", "..", "/", "\\",
            "a\x01b", "\U0001F600", nfc, nfd, "x<y>:\"|?*", "%41", "~"]
     with Tmp() as t:
-        open_calls(t, ids)
-        night(t, "--quiet")
-        by = statements_by_dealer(t.p("out"))
-        eq(sorted(by), sorted(ids), "one statement per dealer")
-        for d, n in by.items():
-            check(windows_accepts(n), "%r: %r" % (d, n))
+        by = one_statement_each(t, ids)
         check(by[nfc] != by[nfd], "NFC and NFD: two statements")
         eq(by["nul.txt"], "nul%2Etxt.xlsx", "nul.txt is no device name")
         eq(by["%41"], "%2541.xlsx", "%41 is not A")
