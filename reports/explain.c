@@ -55,6 +55,7 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
                       "q_explain_rejected_unread"},
 };
 #define REJ_KEPT_VERSION 6   /* rejected_row.dispatch_id (006_*.sql) */
+#define HISTORY_VERSION 2    /* report_unclosed (002_report_history.sql) */
 #define NIGHT_KEPT_VERSION 7 /* delivery.night_as_of_day (007_*.sql) */
 
 /* ---- statement helpers -------------------------------------------------- */
@@ -143,6 +144,7 @@ static int prepare_all(struct ex *x)
     if (db_schema_version(x->db, &version, x->d) != 0)
         return -1;
     x->rejected_kept = version >= REJ_KEPT_VERSION;
+    x->history_kept = version >= HISTORY_VERSION;
     for (int q = 0; q < Q_N; q++) {
         if (!x->rejected_kept && (q == Q_REJ_NAMING || q == Q_REJ_UNREAD))
             continue;
@@ -435,6 +437,41 @@ static void json_standing(struct ex *x, const char *state)
     json_close(&x->j, '}');
 }
 
+/* An unclosed call's bucket as the report recorded as of A gave it, when
+ * that report listed the call in another bucket than explain's: a report
+ * made with other --buckets (a bare `explain` takes the default ones)
+ * named another bucket in its workbooks, and the story said only its own.
+ * Text only; nothing when the database keeps no report history, no report
+ * as of A listed the call, or the two agree (lead, stop 30). */
+static void say_recorded_bucket(struct ex *x, struct db_stmt *st)
+{
+    struct db_stmt *q;
+    struct diag none = {0};
+    if (!x->history_kept || ex_is_null(st, S_ID) ||
+        db_prepare(x->db, sql_q_explain_recorded_bucket, &q, &none, "") != 0)
+        return;
+    db_set_int64(q, ":as_of_day", x->o->as_of_day);
+    db_set_text(q, ":dispatch_id", db_column_text(st, S_ID),
+                db_column_bytes(st, S_ID));
+    if (db_step(q, NULL, NULL) == DB_ROW) {
+        const char *mine = db_column_text(st, S_BUCKET);
+        const char *its = db_column_text(q, 0);
+        if ((mine == NULL) != (its == NULL) ||
+            (mine && its && strcmp(mine, its) != 0)) {
+            fprintf(x->f, " (the report recorded as of %s listed it in "
+                    "bucket ", x->o->as_of);
+            if (its)
+                ex_t_text(x->f, its, (size_t)db_column_bytes(q, 0));
+            else
+                fputs("(none)", x->f);
+            fputs(": it was made with other --buckets; give explain the "
+                  "same --buckets, as its About sheet's explain commands "
+                  "do)", x->f);
+        }
+    }
+    db_finalize(q);
+}
+
 /* The last word of a story: Q_STANDING's row, read as it stands. */
 static void put_standing(struct ex *x, const char *state)
 {
@@ -457,6 +494,7 @@ static void put_standing(struct ex *x, const char *state)
             fputs("(none: no configured bucket holds it)", x->f);
         else
             ex_t_v(x, st, S_BUCKET);
+        say_recorded_bucket(x, st);
         if (attempts == 0)
             fputs("; no closeout attempt", x->f);
         else

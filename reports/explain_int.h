@@ -70,6 +70,7 @@ struct ex {
                                          * before the as-of (put_versions) */
     bool          rejected_kept;        /* schema 6: rejected rows keep the
                                          * dispatch id they name */
+    bool          history_kept;         /* schema 2: report_unclosed */
 };
 
 /* ---- facts: stated once, rendered as text or JSON ---------------------- */

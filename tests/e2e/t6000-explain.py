@@ -364,6 +364,37 @@ def test_unclosed_with_days_open_bucket_and_closeout_history():
                     "submitted 2026-03-20 09:00:00; also non-compensable closeouts (1)")
 
 
+def test_a_report_made_with_other_buckets_is_named_beside_explains_own():
+    """Lead, stop 30 (stop 28's note "a bare explain uses the default
+    buckets"; red before the change: the line said 15-30 and nothing
+    else): the report recorded as of A with --buckets 10,20,40 listed X3
+    in bucket 21-40, while `explain` without --buckets (the default ones)
+    said 15-30 and nothing of the workbook's. It now names the recorded
+    bucket beside its own, and says nothing when the two agree or when no
+    report as of A listed the call."""
+    with Tmp() as t:
+        db = build(t)
+        r = svc("report", "--db", db, "--out", t.p("out"), "--as-of", A,
+                "--buckets", "10,20,40", "--quiet")
+        eq(r.code, 0, r)
+        note = (" (the report recorded as of 2026-03-12 listed it in bucket "
+                "21-40: it was made with other --buckets; give explain the "
+                "same --buckets, as its About sheet's explain commands do)")
+        out = lines(explain(db, "X3"))
+        eq(out[-1], "standing as of 2026-03-12: unclosed, 30 days open, aging "
+                    "bucket 15-30" + note + "; only non-compensable attempts (1)")
+        out = lines(explain(db, "--buckets", "10,20,40", "X3"))
+        eq(out[-1], "standing as of 2026-03-12: unclosed, 30 days open, aging "
+                    "bucket 21-40; only non-compensable attempts (1)")
+        r = svc("explain", "--db", db, "X3")       # as of the latest report
+        eq(r.code, 0, r)
+        check(r.out.rstrip("\n").split("\n")[-1].endswith(
+            note + "; only non-compensable attempts (1)"), r.out)
+        out = lines(svc("explain", "--db", db, "--as-of", "2026-03-13", "X3"))
+        check(out[-1].startswith("standing as of 2026-03-13: unclosed, 31 "
+                                 "days open, aging bucket 31-60;"), out[-1])
+
+
 def test_registration_exceptions():
     with Tmp() as t:
         db = build(t)
