@@ -441,8 +441,11 @@ static void json_standing(struct ex *x, const char *state)
  * that report listed the call in another bucket than explain's: a report
  * made with other --buckets (a bare `explain` takes the default ones)
  * named another bucket in its workbooks, and the story said only its own.
- * Text only; nothing when the database keeps no report history, no report
- * as of A listed the call, or the two agree (lead, stop 30). */
+ * When the recorded days open differ too, the cause is not the buckets but
+ * the call's dispatch date, changed by a version imported after that
+ * report, and the line says that instead. Text only; nothing when the
+ * database keeps no report history, no report as of A listed the call, or
+ * the two agree (lead, stop 30). */
 static void say_recorded_bucket(struct ex *x, struct db_stmt *st)
 {
     struct db_stmt *q;
@@ -464,9 +467,17 @@ static void say_recorded_bucket(struct ex *x, struct db_stmt *st)
                 ex_t_text(x->f, its, (size_t)db_column_bytes(q, 0));
             else
                 fputs("(none)", x->f);
-            fputs(": it was made with other --buckets; give explain the "
-                  "same --buckets, as its About sheet's explain commands "
-                  "do)", x->f);
+            long long days = db_column_int64(q, 1);
+            if (days != db_column_int64(st, S_DAYS_OPEN)) {
+                char n[40];
+                fprintf(x->f, ", %s open: a version imported since "
+                        "changed the call's dispatch date)",
+                        sheet_days_text(days, n, sizeof n));
+            } else {
+                fputs(": it was made with other --buckets; give explain "
+                      "the same --buckets, as its About sheet's explain "
+                      "commands do)", x->f);
+            }
         }
     }
     db_finalize(q);

@@ -393,6 +393,18 @@ def test_a_report_made_with_other_buckets_is_named_beside_explains_own():
         out = lines(svc("explain", "--db", db, "--as-of", "2026-03-13", "X3"))
         check(out[-1].startswith("standing as of 2026-03-13: unclosed, 31 "
                                  "days open, aging bucket 31-60;"), out[-1])
+        # X3 re-dated by a version imported after the report: the recorded
+        # bucket differs for another cause, and the line says which
+        r = svc("import", "--db", db, "--kind", "dispatches", t.csv(
+            "dispatches_n4.csv", DSP_HDR,
+            ["X3,2026-01-01 08:00,iPF6400,SN-200,D2,Gamma,10003,P3,OPEN"]))
+        eq(r.code, 0, r)
+        out = lines(explain(db, "--buckets", "10,20,40", "X3"))
+        eq(out[-1], "standing as of 2026-03-12: unclosed, 70 days open, aging "
+                    "bucket 41+ (the report recorded as of 2026-03-12 listed "
+                    "it in bucket 21-40, 30 days open: a version imported "
+                    "since changed the call's dispatch date); only "
+                    "non-compensable attempts (1)")
 
 
 def test_registration_exceptions():
