@@ -100,22 +100,26 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
     out[o] = '\0';
 }
 
-/* A JSON string of (s, len): valid UTF-8 is copied, a byte that is not
- * becomes U+FFFD, control characters are escaped. */
-const char *utf8_show_path(const char *path, char *buf, size_t size)
+bool utf8_plain(const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)path;
-    size_t len = strlen(path);
+    const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < len;) {
         size_t n = utf8_seq_len(p + i, len - i);
         if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
-            (p[i] == 0xC2 && p[i + 1] < 0xA0)) {
-            utf8_show(path, len, len, buf, size);
-            return buf;
-        }
+            (p[i] == 0xC2 && p[i + 1] < 0xA0))
+            return false;
         i += n;
     }
-    return path;
+    return true;
+}
+
+const char *utf8_show_path(const char *path, char *buf, size_t size)
+{
+    size_t len = strlen(path);
+    if (utf8_plain(path, len))
+        return path;
+    utf8_show(path, len, len, buf, size);
+    return buf;
 }
 
 void utf8_put_json(FILE *f, const char *s, size_t len)

@@ -22,6 +22,10 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail);
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size);
 
+/* True when (s, len) is valid UTF-8 holding no control byte (C0, DEL,
+ * C1): text a terminal may be given as it is. */
+bool utf8_plain(const char *s, size_t len);
+
 /* The path to name in a message on stderr: path itself when it holds no
  * control byte (C0, DEL, C1) and is valid UTF-8 -- the usual case -- else
  * its utf8_show() rendering in buf (size bytes). A file in an inbox is

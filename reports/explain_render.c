@@ -55,20 +55,13 @@ void ex_t_text(FILE *f, const char *s, size_t len)
  * hint can be pasted back -- else as ex_t_text renders it (a name with a
  * newline or an escape must not reach the terminal raw). Doubling the
  * backslash of a kept `\xFF` showed `\\xFF`, a name no other output used
- * (qa36). utf8_show_path's rule, for a counted string. */
+ * (qa36). utf8_show_path's rule (utf8_plain), for a counted string. */
 void ex_t_name(FILE *f, const char *s, size_t len)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    for (size_t i = 0; i < len;) {
-        size_t n = utf8_seq_len(p + i, len - i);
-        if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
-            (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
-            ex_t_text(f, s, len);
-            return;
-        }
-        i += n;
-    }
-    fwrite(s, 1, len, f);
+    if (utf8_plain(s, len))
+        fwrite(s, 1, len, f);
+    else
+        ex_t_text(f, s, len);
 }
 
 /* A feed value in quotes: 'IL0733', '' when blank. */
