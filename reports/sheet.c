@@ -206,11 +206,13 @@ void sheet_book_release(struct sheet_book *b)
  * bytes, bad UTF-8 and U+FFFE/U+FFFF (valid UTF-8 but not XML characters:
  * a dealer id holding one made the statement's every sheet unreadable,
  * tests/e2e/t9950) as '?', cut at a character boundary when it does not
- * fit. Returns the bytes written. */
-static size_t put_header_text(char *out, size_t size, const char *s)
+ * fit (*cut then says so). Returns the bytes written. */
+static size_t put_header_text(char *out, size_t size, const char *s,
+                              bool *cut)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0, left = strlen(s);
+    *cut = false;
     while (left > 0) {
         size_t n = utf8_seq_len(p, left);
         int bad = n == 0 || *p < 0x20 ||
@@ -218,8 +220,10 @@ static size_t put_header_text(char *out, size_t size, const char *s)
         if (n == 0)
             n = 1;
         size_t need = bad ? 1 : *p == '&' ? 2 : n;
-        if (o + need + 1 > size)
+        if (o + need + 1 > size) {
+            *cut = true;
             break;
+        }
         if (bad)
             out[o++] = '?';
         else if (*p == '&')
@@ -239,7 +243,17 @@ void sheet_book_set_title(struct sheet_book *b, const char *title,
     /* Excel allows 255 characters per header; the codes take ~25. */
     char *h = b->print_header;
     size_t o = (size_t)snprintf(h, sizeof b->print_header, "&L");
-    o += put_header_text(h + o, 160, title);
+    /* A title that does not fit is cut with a visible "…" (an analyst
+     * must not take a cut dealer id for the whole one): cut again 3 bytes
+     * shorter, so the mark fits in the same 160. */
+    bool cut;
+    size_t n = put_header_text(h + o, 160, title, &cut);
+    if (cut) {
+        n = put_header_text(h + o, 160 - 3, title, &cut);
+        memcpy(h + o + n, "\xE2\x80\xA6", 4);   /* U+2026 and its NUL */
+        n += 3;
+    }
+    o += n;
     snprintf(h + o, sizeof b->print_header - o, "&CAs of %.10s&R&A",
              as_of);
 }

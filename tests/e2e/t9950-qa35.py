@@ -677,5 +677,51 @@ def test_the_rules_themselves_catch_what_excel_refuses():
                       b'ref="A1:M1"/><x ref="') != [], "a short autofilter")
 
 
+def test_a_page_header_cut_to_fit_says_it_was_cut():
+    """Defect (red before the fix, stop 31): the statement's page header
+    names the dealer in at most 160 bytes, and a longer "Statement for
+    ID" was cut silently: a printed page showed part of the id as if it
+    were all of it. Now a cut title ends with U+2026 inside the same 160
+    bytes (the title cut at a character boundary, 156 bytes, then the
+    3-byte mark); a title of 159 bytes fits and is not marked."""
+    cjk = "\u4e2d\u6587" * 30                  # 180 bytes, cut
+    fits = "F" * (159 - len("Statement for "))  # 159 bytes: whole
+    over = "G" * (160 - len("Statement for "))  # 160: one byte over
+    with Tmp() as t:
+        os.makedirs(t.p("in"))
+        reg, dis, clo = one_call_each([cjk, fits, over])
+        write_csv(t.p("in", "registrations_1.csv"), REG_HDR, reg)
+        write_csv(t.p("in", "dispatches_1.csv"), DIS_HDR, dis)
+        write_csv(t.p("in", "closeouts_1.csv"), CLO_HDR, clo)
+        night(t, t.p("svc.db"))
+        folder = t.p("out", "statements_" + AS_OF)
+        names = sorted(os.listdir(folder))
+
+        def cut(title, room=156):
+            b = title.encode()
+            if len(b) <= 159:
+                return title
+            k = room
+            while k and (b[k] & 0xC0) == 0x80:     # a character boundary
+                k -= 1
+            return b[:k].decode() + "\u2026"
+
+        def header(prefix):
+            f = [n for n in names if n.startswith(prefix)]
+            eq(len(f), 1, (prefix, names))
+            return header_of(os.path.join(folder, f[0]))
+
+        for dealer, prefix in ((cjk, "%E4%B8%AD"), (fits, "FFF"),
+                               (over, "GGG")):
+            want = cut("Statement for " + dealer)
+            eq(header(prefix), "&L%s&CAs of %s&R&A" % (want, AS_OF),
+               "the header of %s..." % dealer[:4])
+            check(len(want.encode()) <= 159, want)
+        check(header("GGG").endswith("\u2026&CAs of %s&R&A" % AS_OF),
+              "one byte over is marked")
+        check("\u2026" not in header("FFF"), "a title that fits is whole")
+        check(len(header("%E4%B8%AD")) <= 255, "Excel's 255 characters")
+
+
 if __name__ == "__main__":
     svctest.main(dict(globals()))
