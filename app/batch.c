@@ -671,12 +671,16 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
                  inbox_sep(s->o->inbox), ib->e[i].name);
         warn(s, true, "stray_file", path, 0, "inbox file matches no kind "
              "(registrations*.csv, dispatches*.csv, closeouts*.csv); left "
-             "alone");
+             "alone: rename it if it is a feed, else move it out of the "
+             "inbox");
     }
     if (n_feeds == 0)
         warn(s, true, "empty_inbox", s->o->inbox, 0, "inbox holds no feed "
              "file (registrations*.csv, dispatches*.csv, closeouts*.csv); "
-             "nothing imported, the reports cover what was imported before");
+             "nothing imported, the reports cover what was imported before: "
+             "if the night's files were due, check their delivery and that "
+             "--inbox names the folder they are delivered to, then run "
+             "again");
     return n_feeds;
 }
 

@@ -143,13 +143,15 @@ def test_kill_9_at_random_moments_of_a_night_with_strays_then_rerun_is_a_clean_n
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      text=True)
                 at = rnd.uniform(0.01, clean_time)
+                # communicate, not wait-then-read: 300 strays' warnings
+                # outgrow the pipe's 64 KiB, and a child blocked writing
+                # them never ends by itself (each try was killed, forever)
                 try:
-                    p.wait(timeout=at)
+                    _, err = p.communicate(timeout=at)
                 except subprocess.TimeoutExpired:
                     p.send_signal(signal.SIGKILL)
-                rc = p.wait(timeout=600)
-                err = p.stderr.read()
-                p.stderr.close()
+                    _, err = p.communicate(timeout=600)
+                rc = p.returncode
                 if rc == -signal.SIGKILL:
                     landed.append(round(at, 2))
                     if ON_PG:
@@ -382,7 +384,9 @@ def test_the_summary_says_what_the_audit_lists_and_quiet_says_it_each_run():
         r = run(t, N1, "in", "out", 0, "--summary", t.p("s.json"))
         eq(sorted(r.err.strip().splitlines()),
            sorted("svcrecon: %s: inbox file matches no kind (registrations*.csv, "
-                  "dispatches*.csv, closeouts*.csv); left alone" % t.p("in", n)
+                  "dispatches*.csv, closeouts*.csv); left alone: rename it "
+                  "if it is a feed, else move it out of the inbox"
+                  % t.p("in", n)
                   for n in ("a.txt", "b.txt")), r.err)
         with open(t.p("s.json")) as f:
             s = json.load(f)
