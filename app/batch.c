@@ -299,6 +299,8 @@ static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
         db_open(target, s->o->schema, DB_WRITE, &db, &d) != 0 ||
         db_try_lock(db, &d) != 0) {        /* a no-op on SQLite (db.h) */
         db_close(db);
+        if (!server && d.exit_code == EX_DATAERR)
+            lock_discard(l);    /* not our file: no DB.lock left beside it */
         note_fatal(s, &d);
         return NULL;
     }
@@ -476,7 +478,7 @@ static void given_again(struct run_record *s, const char *path,
 int batch_import(struct batch_opts *o)
 {
     struct run_record s;
-    struct lock l = {-1};
+    struct lock l = {.fd = -1};
     run_record_start(&s, "import", o);
     run_summary_running(&s);
     struct db *db = begin(&s, &l, false);
@@ -504,7 +506,7 @@ int batch_import(struct batch_opts *o)
 int batch_report(struct batch_opts *o)
 {
     struct run_record s;
-    struct lock l = {-1};
+    struct lock l = {.fd = -1};
     run_record_start(&s, "report", o);
     run_summary_running(&s);
     struct db *db = begin(&s, &l, true);
@@ -744,7 +746,7 @@ static int import_inbox(struct run_record *s, struct db *db,
 int batch_run(struct batch_opts *o)
 {
     struct run_record s;
-    struct lock l = {-1};
+    struct lock l = {.fd = -1};
     struct diag d = {0};
     struct inbox ib = {0};
     run_record_start(&s, "run", o);

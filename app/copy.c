@@ -202,12 +202,14 @@ static int open_target(struct copy *c, struct diag *d)
 {
     const struct copy_opts *o = c->o;
     bool server = db_is_server(o->to_target);
-    if (!server && (batch_check_db_file(o->to_target, d) != 0 ||
-                    lock_acquire(&c->lock, o->to_target, d) != 0 ||
-                    probe_sqlite_target(c, d) != 0))
+    if ((!server && (batch_check_db_file(o->to_target, d) != 0 ||
+                     lock_acquire(&c->lock, o->to_target, d) != 0 ||
+                     probe_sqlite_target(c, d) != 0)) ||
+        db_open(o->to_target, o->to_schema, DB_WRITE, &c->to, d) != 0) {
+        if (!server && d->exit_code == EX_DATAERR)
+            lock_discard(&c->lock);   /* not ours: no DB.lock beside it */
         return -1;
-    if (db_open(o->to_target, o->to_schema, DB_WRITE, &c->to, d) != 0)
-        return -1;
+    }
     return db_try_lock(c->to, d);          /* a no-op on SQLite (db.h) */
 }
 
@@ -601,7 +603,7 @@ static void say_full(const struct copy *c, struct diag *d)
 
 int copy_run(struct copy_opts *o)
 {
-    struct copy c = {.o = o, .lock = {-1}};
+    struct copy c = {.o = o, .lock = {.fd = -1}};
     struct diag d = {0};
     struct timespec t0;
     time_t started = time(NULL);

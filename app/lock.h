@@ -5,8 +5,12 @@
 
 #include "lib/diag.h"
 
+#include <stdbool.h>
+
 struct lock {
     int  fd;               /* -1 when not held */
+    bool created;          /* this process made DB.lock (it was not there) */
+    char path[4200];       /* DB.lock, when held */
 };
 
 /* Takes the lock "DB.lock" beside the database: a POSIX record lock on a
@@ -16,5 +20,13 @@ struct lock {
  * another process holds it, EX_CANTCREAT when it cannot be created. */
 int lock_acquire(struct lock *l, const char *db_path, struct diag *d);
 void lock_release(struct lock *l);
+
+/* lock_release, and DB.lock removed when this process made it: for a
+ * --db refused as not svcrecon's (65: another program's SQLite tables, a
+ * newer schema), where the lock file would be left beside a file that is
+ * not ours. Only then: every run refuses such a file the same way, so no
+ * other svcrecon can be working behind that lock (unlinking a lock a
+ * waiting run then takes would let two runs in). */
+void lock_discard(struct lock *l);
 
 #endif

@@ -534,6 +534,48 @@ def test_a_db_name_whose_lock_file_name_is_too_long_says_to_shorten_it():
         eq(sorted(os.listdir(t.path)), ["in"])
 
 
+@sqlite_only("DB.lock is the SQLite back end's run lock")
+def test_a_file_refused_as_not_svcrecons_gets_no_lock_file_beside_it():
+    """Red before (stop 31, from the list of stop 30): `--db` naming
+    another program's SQLite database, or a newer svcrecon's, was refused
+    (65, "not an svcrecon database" / "newer than this svcrecon") by run,
+    import, report and copy --to, and each left `other.db.lock` beside
+    that file. The run removes a DB.lock it made itself when the file is
+    refused so; one that was there before stays (another svcrecon may
+    use it). A database of ours keeps its DB.lock as before."""
+    import sqlite3
+    with Tmp() as t:
+        good_night(t)
+        for name, version in (("other.db", 0), ("newer.db", 99)):
+            con = sqlite3.connect(t.p(name))
+            con.execute("CREATE TABLE t (x)")
+            con.execute("PRAGMA user_version = %d" % version)
+            con.commit()
+            con.close()
+        r = svc("import", "--db", "ours.db", "--kind", "dispatches",
+                "--quiet", "in/dispatches_1.csv", cwd=t.path)
+        eq(r.code, 0, r)
+        check(os.path.exists(t.p("ours.db.lock")), "ours keeps its lock file")
+        for name, what in (("other.db", "not an svcrecon database"),
+                           ("newer.db", "newer than this svcrecon")):
+            for args in (["run", "--db", name, "--inbox", "in", "--out", "o"],
+                         ["import", "--db", name, "--kind", "dispatches",
+                          "in/dispatches_1.csv"],
+                         ["report", "--db", name, "--out", "o"],
+                         ["copy", "--from", "ours.db", "--to", name]):
+                r = svc(*args, "--quiet", cwd=t.path)
+                eq(r.code, 65, (args, r))
+                one_problem_line(r.err, what)
+                check(not os.path.exists(t.p(name + ".lock")),
+                      "%s: a lock file left beside %s" % (args[0], name))
+        with open(t.p("other.db.lock"), "w") as f:
+            f.write("")
+        r = svc("run", "--db", "other.db", "--inbox", "in", "--out", "o",
+                "--quiet", cwd=t.path)
+        eq(r.code, 65, r)
+        check(os.path.exists(t.p("other.db.lock")), "one there before stays")
+
+
 @sqlite_only("a SQLite target on a small disk")
 def test_copy_onto_a_full_disk_says_the_copy_starts_over():
     """Red before: `copy --to` a file on a full disk said "database or
