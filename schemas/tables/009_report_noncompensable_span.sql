@@ -48,6 +48,13 @@ CREATE TABLE report_noncompensable_span (
 CREATE UNIQUE INDEX report_noncompensable_span_key
     ON report_noncompensable_span (dealer_id, dispatch_id, submitted_at,
                                    first_day);
+-- Recording a report as of A reads the spans covering A: the open ones
+-- and those ending on or after A (history_record.sql), through this index
+-- (an OR of two index searches on SQLite, a bitmap OR on PostgreSQL), so
+-- that a night reads the spans of the current listing, not the whole
+-- history.
+CREATE INDEX report_noncompensable_span_last
+    ON report_noncompensable_span (last_day);
 
 INSERT INTO report_noncompensable_span (dealer_id, dispatch_id,
                                         submitted_at, reason, first_day,
