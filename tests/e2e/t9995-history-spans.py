@@ -28,7 +28,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, SCHEMA_VERSION, Tmp, check,  # noqa: E402
-                     copy_db, eq, main, query, schema_version, sha256, svc)
+                     copy_db, eq, main, query, schema_of, schema_version, sha256,
+                     svc)
 import xlsx_helpers as xh  # noqa: E402
 
 BASE = datetime.date(2026, 4, 1)
@@ -419,11 +420,11 @@ def test_the_workbooks_are_the_bytes_version_8_writes():
     """The same random history (imports of new and superseding closeouts
     and of dispatch versions, reports as of new nights, old nights again,
     days between or before, --from, --statements) given to main's version-8
-    svcrecon and to this one, each in its own folder under the same names:
+    svcrecon and to this one, in one folder, one after the other:
     every Unclosed calls and Non-compensable workbook (and statement) is
     byte-identical (SHA-256). The audit workbooks are left out: they show
     when each file was imported (wall clock), which differs between the two
-    folders whatever the history. A guard of the change (the New column and
+    runs whatever the history. A guard of the change (the New column and
     the Changes sheet read the history)."""
     old = _t9000().old
     rnd = random.Random(95)
@@ -469,7 +470,14 @@ def test_the_workbooks_are_the_bytes_version_8_writes():
         feeds = t.p("feeds")
         books = {}
         for who in ("main", "mine"):
-            d = t.p(who)
+            # one folder for both, one after the other: the workbooks name
+            # the database (on PostgreSQL a schema named after its path)
+            d = t.p("run")
+            if os.path.exists(d):
+                os.rename(d, t.p("run-main"))
+                if ON_PG:
+                    query(t.p("run", "svc.db"), "DROP SCHEMA IF EXISTS %s CASCADE"
+                          % schema_of(t.p("run", "svc.db")))
             os.makedirs(d)
             os.symlink(feeds, os.path.join(d, "feeds"))
             for c in cmds:
