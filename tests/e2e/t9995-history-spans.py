@@ -315,14 +315,17 @@ def test_a_steady_run_keeps_one_span_per_change():
         print("     %d nights: %d spans (version 8 kept %d rows)" % (nights, want, rows_v8))
 
 
-def test_two_hundred_nights_size_against_version_8():
-    """~200 nights of this suite's generator (a few new closeouts a night,
+def test_a_hundred_nights_size_against_version_8():
+    """100 nights of this suite's generator (a few new closeouts a night,
     one superseded): the span rows against the rows version 8 kept (one
     per listed row per night), printed with each database's size. The
     figures are for the report; the assertion is the invariant at the end.
-    SQLite only would be enough for the sizes; both back ends run it."""
+    SQLite only would be enough for the sizes; both back ends run it.
+    (200 nights, measured once against main's svcrecon for hist41's
+    report: 890 span rows, 1.39 MB after VACUUM, where version 8 kept
+    56,982 rows in 6.46 MB; 100 here to keep the suite short.)"""
     rnd = random.Random(200)
-    nights = 200
+    nights = 100
     with Tmp() as t:
         db = t.p("svc.db")
         f = Feed(t, rnd)
