@@ -22,6 +22,7 @@ static const struct {
     {sql_006_rejected_dispatch, NULL, NULL},  /* explain finds rejections */
     {sql_007_delivery_night, NULL, NULL},  /* a late file of an old night */
     {sql_008_inbox_note, NULL, sql_pg008_after},  /* strays, empty inbox */
+    {sql_009_report_noncompensable_span, NULL, NULL},  /* spans, not copies */
 };
 /* Right after the migration to DB_RULE_STATE_VERSION (db.h), the state is
  * computed once for the whole history (an upgrade in place; nothing to

@@ -16,7 +16,7 @@
 
 #include "lib/diag.h"
 
-#define DB_SCHEMA_VERSION 8
+#define DB_SCHEMA_VERSION 9
 /* The schema version that keeps the rules' results (issue 15): an older
  * database has no rule state until a command that writes upgrades it. */
 #define DB_RULE_STATE_VERSION 4

@@ -642,10 +642,45 @@ SCHEMA_VERSION = len([n for n in os.listdir(os.path.join(ROOT, "schemas", "table
                       if n[:1].isdigit() and n.endswith(".sql")])
 
 
+# Schema version 9's spans turned back into version 2's
+# report_noncompensable (the rows each recorded day listed), as a database
+# of an older version holds it: for the tests that make one by hand from a
+# database this svcrecon wrote. Portable; run one by one on connect(db).
+UNDO_VERSION_9 = [
+    """CREATE TABLE report_noncompensable (
+           as_of_day    INTEGER NOT NULL REFERENCES report_run (as_of_day),
+           dealer_id    TEXT NOT NULL,
+           dispatch_id  TEXT NOT NULL,
+           submitted_at TEXT NOT NULL,
+           reason       TEXT NOT NULL)""",
+    """CREATE UNIQUE INDEX report_noncompensable_key
+           ON report_noncompensable (as_of_day, dealer_id, dispatch_id,
+                                     submitted_at)""",
+    """INSERT INTO report_noncompensable (as_of_day, dealer_id, dispatch_id,
+                                          submitted_at, reason)
+       SELECT r.as_of_day, s.dealer_id, s.dispatch_id, s.submitted_at,
+              s.reason
+         FROM report_run AS r
+         JOIN report_noncompensable_span AS s
+           ON s.first_day <= r.as_of_day
+          AND (s.last_day IS NULL OR s.last_day >= r.as_of_day)
+        ORDER BY r.as_of_day, s.dealer_id, s.dispatch_id, s.submitted_at""",
+    "DROP TABLE report_noncompensable_span",
+]
+
+
+def undo_version_9(con):
+    """Runs UNDO_VERSION_9 on con (connect(db)'s; the caller commits)."""
+    for sql in UNDO_VERSION_9:
+        con.execute(sql)
+
+
 def downgrade_to_version_3(db, before=""):
     """Makes db what a version-3 database (the last released) holds: the
     objects of schema versions 4 (rule state), 5 (deliveries), 6 (the
-    dispatch id of rejected rows) and 8 (inbox notes) dropped.
+    dispatch id of rejected rows) and 8 (inbox notes) dropped, and version
+    9's spans turned back into version 2's report_noncompensable (the rows
+    each recorded day listed).
     `before` is SQL run first (e.g. to set the timestamps of an old night)."""
     con = sqlite3.connect(db, isolation_level=None)
     try:
@@ -662,6 +697,7 @@ def downgrade_to_version_3(db, before=""):
         con.execute("DROP INDEX IF EXISTS imported_file_name")
         con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")
         con.execute("ALTER TABLE report_run DROP COLUMN delivered_upto")
+        undo_version_9(con)                                # version 9
         con.execute("PRAGMA user_version = 3")
     finally:
         con.close()

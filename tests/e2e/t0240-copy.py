@@ -48,7 +48,7 @@ SUFFIX = pg.SUFFIX
 # The tables a copy copies, in its order (app/copy.c).
 TABLES = ["imported_file", "file_warning", "registration", "dispatch",
           "closeout", "rejected_row", "delivery", "inbox_note", "report_run",
-          "report_unclosed", "report_noncompensable",
+          "report_unclosed", "report_noncompensable_span",
           "cur_registration", "cur_dispatch", "cur_closeout",
           "cur_closeout_reason", "cur_registration_exception"]
 # Not copied: the re-run stamps of the workbooks written from the source.

@@ -356,9 +356,12 @@ def test_report_records_in_the_database():
        [("A1", "8-14", 8), ("A10", "15-30", 30), ("A4", "15-30", 15),
         ("A5", "0-7", 6), ("A7", "0-7", 0), ("A8", "0-7", 1)],
        "night 2's calls, in key order")
+    # schema version 9: the listing of a recorded day is the spans that
+    # cover it (schemas/tables/009_report_noncompensable_span.sql)
     eq(query(db, "SELECT dealer_id, dispatch_id, submitted_at, reason FROM "
-                 "report_noncompensable WHERE as_of_day = ? ORDER BY "
-                 + by("dealer_id, dispatch_id, submitted_at"), (day(N2),)),
+                 "report_noncompensable_span WHERE first_day <= ? AND "
+                 "(last_day IS NULL OR last_day >= ?) ORDER BY "
+                 "dealer_id, dispatch_id, submitted_at", (day(N2), day(N2))),
        [("P1", "Z1", "2026-03-09 12:00:00", "NO_DISPATCH"),
         ("P2", "A4", "2026-03-11 10:00:00", "SERIAL_MISMATCH"),
         ("P9", "A1", "2026-03-10 08:00:00", "PROVIDER_MISMATCH")],
@@ -376,7 +379,7 @@ def test_no_record_when_the_workbooks_cannot_be_written():
         db = t.p("svc.db")
         copy_db(s["db"], db)
         snap = lambda: [snapshot(db)[n] for n in ("report_run", "report_unclosed",
-                                                  "report_noncompensable")]
+                                                  "report_noncompensable_span")]
         before = snap()
         blocked = paths(t.p("out"), "2026-03-13")
         os.makedirs(blocked["audit"])
@@ -403,7 +406,9 @@ def test_from_records_only_the_listed_rows():
         import_night(db, feeds[1])
         import_night(db, feeds[2])
         report(db, N2, t.p("a"), "--from", N2)
-        eq(query(db, "SELECT dispatch_id FROM report_noncompensable"),
+        eq(query(db, "SELECT dispatch_id FROM report_noncompensable_span "
+                     "WHERE first_day <= ? AND (last_day IS NULL OR last_day >= ?)",
+                 (day(N2), day(N2))),
            [("A4",)], "only the listed row")
         report(db, N3, t.p("b"))
         lst = load(paths(t.p("b"), N3)["non_compensable"])["Non-compensable"]
@@ -441,7 +446,7 @@ def test_version1_database_upgrades_in_place():
                           "ALTER TABLE rejected_row DROP COLUMN dispatch_id; "
                           "DROP TABLE delivery; DROP TABLE inbox_note; "
                           "DROP TABLE report_output; DROP TABLE report_unclosed; "
-                          "DROP TABLE report_noncompensable; "
+                          "DROP TABLE report_noncompensable_span; "
                           "DROP TABLE report_run; PRAGMA user_version = 1;")
         con.close()
         before = query(db2, "SELECT * FROM dispatch ORDER BY rowid")

@@ -24,7 +24,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (ON_PG, SCHEMA_VERSION, Tmp, check, eq,  # noqa: E402
+from svctest import (ON_PG, SCHEMA_VERSION, UNDO_VERSION_9, Tmp, check, eq,  # noqa: E402
                      good_night, main, query, schema_version, sha256, sqlite_only,
                      svc, write_sql)
 
@@ -202,6 +202,8 @@ def test_a_version_7_database_upgrades_and_lists_the_notes():
         db = t.p("svc.db")
         # what a version-7 database holds: no inbox_note
         write_sql(db, "DROP TABLE inbox_note")
+        for sql in UNDO_VERSION_9:                            # version 9
+            write_sql(db, sql)
         write_sql(db, "UPDATE schema_version SET version = 7" if ON_PG
                   else "PRAGMA user_version = 7")
         eq(schema_version(db), 7)

@@ -354,7 +354,7 @@ def test_the_lock_is_75_while_held_and_goes_with_a_killed_run():
 
 TABLES = ("imported_file", "file_warning", "registration", "dispatch",
           "closeout", "rejected_row", "delivery", "report_run",
-          "report_unclosed", "report_noncompensable", "cur_registration",
+          "report_unclosed", "report_noncompensable_span", "cur_registration",
           "cur_dispatch", "cur_closeout", "cur_closeout_reason",
           "cur_registration_exception")
 

@@ -37,7 +37,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, SCHEMA_VERSION, Tmp,  # noqa: E402
-                     check, connect, eq, main, query, schema_version, svc)
+                     check, connect, eq, main, query, schema_version, svc,
+                     undo_version_9)
 
 A = "2026-03-10"
 
@@ -161,6 +162,7 @@ def downgrade_to_5(db):
     try:
         con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
         con.execute("DROP TABLE inbox_note")                 # version 8
+        undo_version_9(con)                                  # version 9
         con.execute("DROP INDEX imported_file_name")
         if ON_PG:
             con.execute("ALTER TABLE rejected_row DROP COLUMN dispatch_id")

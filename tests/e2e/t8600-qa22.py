@@ -33,7 +33,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, connect,  # noqa: E402
-                     eq, kill_on, main, schema_version, sha256, svc)
+                     eq, kill_on, main, schema_version, sha256, svc, undo_version_9)
 
 import openpyxl  # noqa: E402
 
@@ -768,6 +768,7 @@ def test_explain_reads_a_version_6_database_as_it_is():
         try:
             con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
             con.execute("DROP TABLE inbox_note")             # version 8
+            undo_version_9(con)                              # version 9
             if ON_PG:
                 con.execute("UPDATE schema_version SET version = 6")
             else:

@@ -54,7 +54,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, Tmp, book_digest,  # noqa: E402
                      check, connect, eq, good_night, main, postgresql_only,
-                     query, schema_of, SCHEMA_VERSION, sqlite_only, svc)
+                     query, schema_of, SCHEMA_VERSION, sqlite_only, svc,
+                     undo_version_9)
 
 AS_OF = "2026-03-05"
 # A bounded wait: svcrecon waits 2 s for a lock (README "Exit codes");
@@ -203,6 +204,7 @@ def test_pg_an_upgrade_held_up_by_an_analysts_open_read_is_75_naming_the_reader(
         con = connect(db)
         try:
             con.execute("DROP TABLE inbox_note")                  # version 8
+            undo_version_9(con)                                   # version 9
             con.execute("ALTER TABLE delivery DROP COLUMN night_as_of_day")
             con.execute("UPDATE schema_version SET version = 6")
         finally:

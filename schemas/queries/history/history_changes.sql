@@ -112,16 +112,22 @@ CREATE UNIQUE INDEX unclosed_change_order
     ON unclosed_change (change_rank, dispatched_at, dispatch_id);
 
 -- The non-compensable closeouts (as of A, before --from) whose key the
--- previous report listed: the others are "New" in the listing.
+-- previous report listed: the others are "New" in the listing. That
+-- listing is the spans covering its day (schemas/tables/009_*.sql).
+-- The key index also serves history_record.sql's look-ups.
+CREATE INDEX noncompensable_key
+    ON noncompensable (dealer_id, dispatch_id, submitted_at);
 CREATE TEMP TABLE noncompensable_seen AS
 SELECT n.closeout_id
   FROM changes_ctx AS p
  CROSS JOIN noncompensable AS n
- WHERE EXISTS (SELECT 1 FROM report_noncompensable AS h
-                WHERE h.as_of_day = p.previous_as_of_day
-                  AND h.dealer_id = n.dealer_id
+ WHERE EXISTS (SELECT 1 FROM report_noncompensable_span AS h
+                WHERE h.dealer_id = n.dealer_id
                   AND h.dispatch_id = n.dispatch_id
-                  AND h.submitted_at = n.submitted_at)
+                  AND h.submitted_at = n.submitted_at
+                  AND h.first_day <= p.previous_as_of_day
+                  AND (h.last_day IS NULL
+                       OR h.last_day >= p.previous_as_of_day))
  ORDER BY n.closeout_id;
 CREATE UNIQUE INDEX noncompensable_seen_id
     ON noncompensable_seen (closeout_id);
