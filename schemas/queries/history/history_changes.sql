@@ -114,9 +114,14 @@ CREATE UNIQUE INDEX unclosed_change_order
 -- The non-compensable closeouts (as of A, before --from) whose key the
 -- previous report listed: the others are "New" in the listing. That
 -- listing is the spans covering its day (schemas/tables/009_*.sql).
--- The key index also serves history_record.sql's look-ups.
+-- The key index also serves history_record.sql's look-ups, and covers
+-- what they read (reason, submitted_day for --from): probing the TEMP
+-- table's wide rows instead made recording a 200k night's 17,000 rows
+-- 0.15 s where the copy of version 8 took 0.02 (stop 31, measured with a
+-- statement timer); covering, 0.03.
 CREATE INDEX noncompensable_key
-    ON noncompensable (dealer_id, dispatch_id, submitted_at);
+    ON noncompensable (dealer_id, dispatch_id, submitted_at, reason,
+                       submitted_day);
 CREATE TEMP TABLE noncompensable_seen AS
 SELECT n.closeout_id
   FROM changes_ctx AS p
