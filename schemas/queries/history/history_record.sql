@@ -47,63 +47,63 @@ SELECT x.as_of_day, u.dispatch_id, u.bucket_seq, u.bucket_label, u.days_open
 -- night with the same listing writes nothing. Adjacent spans of one key
 -- and reason are not merged (a report recorded between two others may
 -- leave two where one would do); every reader goes by the invariant.
--- Portable: correlated subqueries, no UPDATE ... FROM.
-INSERT INTO report_noncompensable_span (dealer_id, dispatch_id,
-                                        submitted_at, reason, first_day,
-                                        last_day)
-SELECT s.dealer_id, s.dispatch_id, s.submitted_at, s.reason, w.next_day,
+-- Portable: correlated subqueries and row values, no UPDATE ... FROM.
+-- A's listing (after --from), as the statements compare it: its TEMP key
+-- index (history_changes.sql) covers every column read here.
+DROP VIEW IF EXISTS history_listed;
+CREATE TEMP VIEW history_listed AS
+SELECT n.dealer_id, n.dispatch_id, n.submitted_at, n.reason
+  FROM noncompensable AS n
+ CROSS JOIN run_ctx AS x
+ WHERE x.from_day IS NULL OR n.submitted_day >= x.from_day;
+-- The spans covering A whose key and reason A's listing does not show
+-- (found once: the one pass over the spans still listed; statements 1-3
+-- then touch only these, usually few).
+DROP TABLE IF EXISTS history_gone;
+CREATE TEMP TABLE history_gone AS
+SELECT s.dealer_id, s.dispatch_id, s.submitted_at, s.reason, s.first_day,
        s.last_day
-  FROM (SELECT x.as_of_day, x.from_day,
-               (SELECT MIN(r.as_of_day) FROM report_run AS r
-                 WHERE r.as_of_day > x.as_of_day) AS next_day
-          FROM run_ctx AS x) AS w
-  JOIN report_noncompensable_span AS s
-    ON s.first_day <= w.as_of_day
-   AND (s.last_day IS NULL OR s.last_day >= w.as_of_day)
- WHERE w.next_day IS NOT NULL
-   AND (s.last_day IS NULL OR s.last_day >= w.next_day)
-   AND NOT EXISTS (SELECT 1 FROM noncompensable AS n
+  FROM run_ctx AS x
+ CROSS JOIN report_noncompensable_span AS s   -- x first: the spans at A
+ WHERE s.first_day <= x.as_of_day
+   AND (s.last_day IS NULL OR s.last_day >= x.as_of_day)
+   AND NOT EXISTS (SELECT 1 FROM history_listed AS n
                     WHERE n.dealer_id = s.dealer_id
                       AND n.dispatch_id = s.dispatch_id
                       AND n.submitted_at = s.submitted_at
-                      AND n.reason = s.reason
-                      AND (w.from_day IS NULL
-                           OR n.submitted_day >= w.from_day))
- ORDER BY s.dealer_id, s.dispatch_id, s.submitted_at;
+                      AND n.reason = s.reason);
+-- 1. the part from N
+INSERT INTO report_noncompensable_span (dealer_id, dispatch_id,
+                                        submitted_at, reason, first_day,
+                                        last_day)
+SELECT g.dealer_id, g.dispatch_id, g.submitted_at, g.reason, w.next_day,
+       g.last_day
+  FROM (SELECT (SELECT MIN(r.as_of_day) FROM report_run AS r
+                 WHERE r.as_of_day > x.as_of_day) AS next_day
+          FROM run_ctx AS x) AS w
+ CROSS JOIN history_gone AS g
+ WHERE w.next_day IS NOT NULL
+   AND (g.last_day IS NULL OR g.last_day >= w.next_day)
+ ORDER BY g.dealer_id, g.dispatch_id, g.submitted_at;
+-- 2. the part up to P (P >= first)
 UPDATE report_noncompensable_span
    SET last_day = (SELECT MAX(r.as_of_day) FROM report_run AS r
                     WHERE r.as_of_day < (SELECT x.as_of_day
                                            FROM run_ctx AS x))
- WHERE first_day <= (SELECT x.as_of_day FROM run_ctx AS x)
-   AND (last_day IS NULL
-        OR last_day >= (SELECT x.as_of_day FROM run_ctx AS x))
+ WHERE (dealer_id, dispatch_id, submitted_at, first_day)
+       IN (SELECT g.dealer_id, g.dispatch_id, g.submitted_at, g.first_day
+             FROM history_gone AS g)
    AND first_day <= (SELECT MAX(r.as_of_day) FROM report_run AS r
                       WHERE r.as_of_day < (SELECT x.as_of_day
-                                             FROM run_ctx AS x))
-   AND NOT EXISTS (SELECT 1 FROM noncompensable AS n
-                    CROSS JOIN run_ctx AS x
-                    WHERE n.dealer_id = report_noncompensable_span.dealer_id
-                      AND n.dispatch_id
-                          = report_noncompensable_span.dispatch_id
-                      AND n.submitted_at
-                          = report_noncompensable_span.submitted_at
-                      AND n.reason = report_noncompensable_span.reason
-                      AND (x.from_day IS NULL
-                           OR n.submitted_day >= x.from_day));
+                                             FROM run_ctx AS x));
+-- 3. the others (still covering A: they covered nothing before it)
 DELETE FROM report_noncompensable_span
- WHERE first_day <= (SELECT x.as_of_day FROM run_ctx AS x)
+ WHERE (dealer_id, dispatch_id, submitted_at, first_day)
+       IN (SELECT g.dealer_id, g.dispatch_id, g.submitted_at, g.first_day
+             FROM history_gone AS g)
    AND (last_day IS NULL
-        OR last_day >= (SELECT x.as_of_day FROM run_ctx AS x))
-   AND NOT EXISTS (SELECT 1 FROM noncompensable AS n
-                    CROSS JOIN run_ctx AS x
-                    WHERE n.dealer_id = report_noncompensable_span.dealer_id
-                      AND n.dispatch_id
-                          = report_noncompensable_span.dispatch_id
-                      AND n.submitted_at
-                          = report_noncompensable_span.submitted_at
-                      AND n.reason = report_noncompensable_span.reason
-                      AND (x.from_day IS NULL
-                           OR n.submitted_day >= x.from_day));
+        OR last_day >= (SELECT x.as_of_day FROM run_ctx AS x));
+-- 4. the rows of A's listing no span covers at A
 INSERT INTO report_noncompensable_span (dealer_id, dispatch_id,
                                         submitted_at, reason, first_day,
                                         last_day)
@@ -111,10 +111,9 @@ SELECT n.dealer_id, n.dispatch_id, n.submitted_at, n.reason, x.as_of_day,
        CASE WHEN EXISTS (SELECT 1 FROM report_run AS r
                           WHERE r.as_of_day > x.as_of_day)
             THEN x.as_of_day END
-  FROM run_ctx AS x
- CROSS JOIN noncompensable AS n
- WHERE (x.from_day IS NULL OR n.submitted_day >= x.from_day)
-   AND NOT EXISTS (SELECT 1 FROM report_noncompensable_span AS s
+  FROM history_listed AS n
+ CROSS JOIN run_ctx AS x
+ WHERE NOT EXISTS (SELECT 1 FROM report_noncompensable_span AS s
                     WHERE s.dealer_id = n.dealer_id
                       AND s.dispatch_id = n.dispatch_id
                       AND s.submitted_at = n.submitted_at
@@ -122,3 +121,5 @@ SELECT n.dealer_id, n.dispatch_id, n.submitted_at, n.reason, x.as_of_day,
                       AND (s.last_day IS NULL
                            OR s.last_day >= x.as_of_day))
  ORDER BY n.dealer_id, n.dispatch_id, n.submitted_at;
+DROP TABLE history_gone;
+DROP VIEW history_listed;
