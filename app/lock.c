@@ -165,9 +165,6 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "'%s' does not exist; create it (mkdir -p %s), or "
                         "correct --db", folder,
                         shell_quoted(folder, quoted, sizeof quoted));
-    /* Never through a symbolic link: the holder's line was written over
-     * the file a link there names, and that file cut to its length
-     * (tests/e2e/t8500). */
     /* Whether this run makes it, for lock_discard: by lstat, not a
      * second open (one open, as before: tests/e2e/t9985 counts a run's
      * opens to inject a fault at one). A file made by another process in
@@ -175,6 +172,9 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
      * for it too. */
     struct stat lst;
     l->created = lstat(path, &lst) != 0 && errno == ENOENT;
+    /* Never through a symbolic link: the holder's line was written over
+     * the file a link there names, and that file cut to its length
+     * (tests/e2e/t8500). */
     int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
     int err = errno;
     if (fd < 0 && err == ELOOP)
