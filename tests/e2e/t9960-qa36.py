@@ -43,7 +43,7 @@ Guards (each passed before any change):
   file in this inbox"), once per night: a night run again is up to date,
   same bytes;
 - `--summary /dev/fd/1` with stdout closed: 73, the night kept;
-- `copy` of the sample nights (README: "16 tables, 326 rows from svc.db
+- `copy` of the sample nights (README: "16 tables, 316 rows from svc.db
   to ...").
 """
 import os
@@ -255,7 +255,7 @@ def test_summary_to_closed_stdout_is_73_night_kept():
 @sqlite_only("README's example line names svc.db, a SQLite file")
 def test_copy_of_the_sample_nights_as_readme_shows():
     """Guard (passed before): README "Moving a SQLite database":
-    `svcrecon: copy: exit 0; 16 tables, 326 rows from svc.db to ...` for
+    `svcrecon: copy: exit 0; 16 tables, 316 rows from svc.db to ...` for
     the sample nights (make demo's two runs); --quiet says nothing."""
     with Tmp() as t:
         os.makedirs(t.p("inbox"))
@@ -270,7 +270,7 @@ def test_copy_of_the_sample_nights_as_readme_shows():
         r = svc("copy", "--from", "svc.db", "--to", "c.db", cwd=t.path)
         eq(r.code, 0, repr(r))
         last = r.err.strip().splitlines()[-1]
-        check(last.startswith("svcrecon: copy: exit 0; 16 tables, 326 rows "
+        check(last.startswith("svcrecon: copy: exit 0; 16 tables, 316 rows "
                               "from svc.db to c.db; "), last)
         r = svc("copy", "--from", "svc.db", "--to", "d.db", "--quiet",
                 cwd=t.path)
