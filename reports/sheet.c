@@ -206,12 +206,16 @@ void sheet_book_release(struct sheet_book *b)
  * bytes, bad UTF-8 and U+FFFE/U+FFFF (valid UTF-8 but not XML characters:
  * a dealer id holding one made the statement's every sheet unreadable,
  * tests/e2e/t9950) as '?', cut at a character boundary when it does not
- * fit (*cut then says so). Returns the bytes written. */
-static size_t put_header_text(char *out, size_t size, const char *s,
-                              bool *cut)
+ * fit in size bytes or in cells columns (char_cells: a wide character
+ * counts 2; *cut then says so). Returns the bytes written. */
+static unsigned char_cells(const char *s, size_t avail);
+
+static size_t put_header_text(char *out, size_t size, unsigned cells,
+                              const char *s, bool *cut)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0, left = strlen(s);
+    unsigned used = 0;
     *cut = false;
     while (left > 0) {
         size_t n = utf8_seq_len(p, left);
@@ -220,10 +224,12 @@ static size_t put_header_text(char *out, size_t size, const char *s,
         if (n == 0)
             n = 1;
         size_t need = bad ? 1 : *p == '&' ? 2 : n;
-        if (o + need + 1 > size) {
+        unsigned w = bad ? 1 : char_cells((const char *)p, n);
+        if (o + need + 1 > size || used + w > cells) {
             *cut = true;
             break;
         }
+        used += w;
         if (bad)
             out[o++] = '?';
         else if (*p == '&')
@@ -245,11 +251,14 @@ void sheet_book_set_title(struct sheet_book *b, const char *title,
     size_t o = (size_t)snprintf(h, sizeof b->print_header, "&L");
     /* A title that does not fit is cut with a visible "…" (an analyst
      * must not take a cut dealer id for the whole one): cut again 3 bytes
-     * shorter, so the mark fits in the same 160. */
+     * and a column shorter, so the mark fits in the same room. The room
+     * is 160 bytes and 60 columns (a wide character counts 2): longer,
+     * the left section ran into the centre's "As of" on the printed page
+     * (seen in LibreOffice with a 60-character CJK dealer id). */
     bool cut;
-    size_t n = put_header_text(h + o, 160, title, &cut);
+    size_t n = put_header_text(h + o, 160, 60, title, &cut);
     if (cut) {
-        n = put_header_text(h + o, 160 - 3, title, &cut);
+        n = put_header_text(h + o, 160 - 3, 60 - 1, title, &cut);
         memcpy(h + o + n, "\xE2\x80\xA6", 4);   /* U+2026 and its NUL */
         n += 3;
     }

@@ -681,12 +681,15 @@ def test_a_page_header_cut_to_fit_says_it_was_cut():
     """Defect (red before the fix, stop 31): the statement's page header
     names the dealer in at most 160 bytes, and a longer "Statement for
     ID" was cut silently: a printed page showed part of the id as if it
-    were all of it. Now a cut title ends with U+2026 inside the same 160
-    bytes (the title cut at a character boundary, 156 bytes, then the
-    3-byte mark); a title of 159 bytes fits and is not marked."""
-    cjk = "\u4e2d\u6587" * 30                  # 180 bytes, cut
-    fits = "F" * (159 - len("Statement for "))  # 159 bytes: whole
-    over = "G" * (160 - len("Statement for "))  # 160: one byte over
+    were all of it. And 160 bytes were wider than the header's left
+    section: a 60-character CJK id ran into the centre's "As of" (seen in
+    LibreOffice). Now the title takes at most 60 columns (a wide
+    character counts 2) and 160 bytes; a cut one ends with U+2026 within
+    the same room (cut at 59 columns and 157 bytes, then the mark); a
+    title of exactly 60 columns is whole."""
+    cjk = "\u4e2d\u6587" * 30                   # 120 columns, cut
+    fits = "F" * (60 - len("Statement for "))   # 60 columns: whole
+    over = "G" * (61 - len("Statement for "))   # 61: one column over
     with Tmp() as t:
         os.makedirs(t.p("in"))
         reg, dis, clo = one_call_each([cjk, fits, over])
@@ -697,14 +700,18 @@ def test_a_page_header_cut_to_fit_says_it_was_cut():
         folder = t.p("out", "statements_" + AS_OF)
         names = sorted(os.listdir(folder))
 
-        def cut(title, room=156):
-            b = title.encode()
-            if len(b) <= 159:
+        def cols(ch):
+            return 2 if "\u4e00" <= ch <= "\u9fff" else 1
+
+        def cut(title):
+            if sum(map(cols, title)) <= 60:
                 return title
-            k = room
-            while k and (b[k] & 0xC0) == 0x80:     # a character boundary
-                k -= 1
-            return b[:k].decode() + "\u2026"
+            out, w = "", 0
+            for ch in title:
+                if w + cols(ch) > 59:
+                    break
+                out, w = out + ch, w + cols(ch)
+            return out + "\u2026"
 
         def header(prefix):
             f = [n for n in names if n.startswith(prefix)]
@@ -716,11 +723,13 @@ def test_a_page_header_cut_to_fit_says_it_was_cut():
             want = cut("Statement for " + dealer)
             eq(header(prefix), "&L%s&CAs of %s&R&A" % (want, AS_OF),
                "the header of %s..." % dealer[:4])
-            check(len(want.encode()) <= 159, want)
         check(header("GGG").endswith("\u2026&CAs of %s&R&A" % AS_OF),
-              "one byte over is marked")
+              "one column over is marked")
         check("\u2026" not in header("FFF"), "a title that fits is whole")
-        check(len(header("%E4%B8%AD")) <= 255, "Excel's 255 characters")
+        eq(header("%E4%B8%AD"), "&LStatement for %s\u2026&CAs of %s&R&A"
+           % ("\u4e2d\u6587" * 11, AS_OF),
+           "22 wide characters: 14 + 44 columns (one more would make 60), "
+           "then the mark")
 
 
 if __name__ == "__main__":
