@@ -482,7 +482,11 @@ def test_unreadable_file_gives_66_and_others_load():
         bad = t.csv("bad.csv", DSP_HDR, [ROW.format(n=2, cust='"open')])
         r = imp(t, t.p("missing.csv"), bad, t.path, ok)
         eq(r.code, 66, r)   # 66 outranks 65 (SPEC §5)
-        check("missing.csv: cannot open: No such file or directory" in r.err, r.err)
+        # A path that is not there was typed by a person: check it; a
+        # folder given as a file was delivered wrong.
+        check("missing.csv: cannot open: No such file or directory; check the "
+              "path (a relative one is read from the current folder), then "
+              "import it again" in r.err, r.err)
         check("cannot open: Is a directory; deliver it as a readable, "
               "regular CSV file" in r.err, r.err)
         eq([g[:2] for g in files(t.p("svc.db"))], [("bad.csv", "refused"), ("ok.csv", "loaded")])

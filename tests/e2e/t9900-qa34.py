@@ -403,7 +403,7 @@ def test_guard_each_problem_is_one_line_naming_the_file_the_reason_and_what_to_d
         os.mkdir(t.p("emptyin"))
         imp = ["import", "--db", t.p("new.db"), "--kind", "dispatches"]
         cases = [
-            (imp + [t.p("f", "nothere.csv")], 66, "nothere.csv", "deliver it"),
+            (imp + [t.p("f", "nothere.csv")], 66, "nothere.csv", "check the path"),
             (imp + [t.p("adir")], 66, "adir", "deliver it"),
             (imp + [t.p("f", "missingcol.csv")], 65, "missingcol.csv", "add the missing"),
             (imp + [t.p("f", "empty.csv")], 65, "empty.csv", "deliver the feed again"),
