@@ -202,14 +202,15 @@ void sheet_book_release(struct sheet_book *b)
     memset(&b->txt, 0, sizeof b->txt);
 }
 
+/* The columns of the character at s (defined with the cell widths). */
+static unsigned char_cells(const char *s, size_t avail);
+
 /* Copies s into out (room for size bytes) with every '&' doubled, control
  * bytes, bad UTF-8 and U+FFFE/U+FFFF (valid UTF-8 but not XML characters:
  * a dealer id holding one made the statement's every sheet unreadable,
  * tests/e2e/t9950) as '?', cut at a character boundary when it does not
  * fit in size bytes or in cells columns (char_cells: a wide character
  * counts 2; *cut then says so). Returns the bytes written. */
-static unsigned char_cells(const char *s, size_t avail);
-
 static size_t put_header_text(char *out, size_t size, unsigned cells,
                               const char *s, bool *cut)
 {
