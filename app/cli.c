@@ -380,9 +380,12 @@ static const char *summary_name(const char *arg)
 
 /* A usage error about --summary itself: no summary is written there.
  * what: what it names ("the database or one of its files"). */
+static bool summary_was_refused;   /* summary_refused() said why */
+
 static int summary_refused(const char **summary_path, const char *what)
 {
     char msg[sizeof last_usage];
+    summary_was_refused = true;
     snprintf(msg, sizeof msg, "--summary '%s' names %s; give the summary "
              "another name", *summary_path, what);
     *summary_path = NULL;
@@ -684,6 +687,54 @@ static bool usage_summary_unsafe(const char *summary, int argc, char **argv,
                                  const char *const *db_names,
                                  const char *as_of, bool statements);
 
+/* The long options of any command that take a value, as the scans of the
+ * whole line below read them (an abbreviation as getopt takes it). */
+static const char *const valued_options[] = {
+    "db", "schema", "kind", "inbox", "out", "as-of", "from", "to",
+    "from-schema", "to-schema", "buckets", "summary", "source", NULL};
+
+/* Long option argv[*i] ("--name" or "--name=value"): its name's length
+ * in *n and, when it takes a value, the value (NULL for a flag, an
+ * unknown option or a value missing at the end; *i moves past a value
+ * given as the next word). */
+static const char *option_value(int argc, char **argv, int *i, size_t *n)
+{
+    const char *name = argv[*i] + 2, *eq = strchr(name, '=');
+    *n = eq ? (size_t)(eq - name) : strlen(name);
+    for (int k = 0; valued_options[k]; k++)
+        if (strncmp(valued_options[k], name, *n) == 0)
+            return eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+    return NULL;
+}
+
+/* The first --summary FILE of the line, wherever it stands: a usage error
+ * met before getopt reached it (`run ... --as-of "$X" --summary FILE`
+ * with X unset, as docs/crontab.example puts --summary last) wrote no
+ * summary, and monitoring read yesterday's success (QA pass 41). NULL
+ * when the line has none, or when it was parsed and refused (a folder,
+ * the database: summary_refused() said so, and nothing is written). */
+static const char *summary_on_line(int argc, char **argv)
+{
+    if (summary_was_refused)
+        return NULL;
+    bool options = true;
+    for (int i = 2; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || strncmp(a, "--", 2) != 0 || !a[2]) {
+            options = options && strcmp(a, "--") != 0;
+            continue;
+        }
+        size_t n;
+        const char *name = a + 2, *v = option_value(argc, argv, &i, &n);
+        struct stat sb;             /* a folder: nothing written, silently
+                                       (the line's first error is said) */
+        if (v && n >= 2 && strncmp("summary", name, n) == 0)
+            return stat(v, &sb) == 0 && S_ISDIR(sb.st_mode) ? NULL
+                                                             : summary_name(v);
+    }
+    return NULL;
+}
+
 static int copy_main(int argc, char **argv)
 {
     struct copy_opts o = {0};
@@ -693,6 +744,8 @@ static int copy_main(int argc, char **argv)
     /* As for the other commands: monitoring never reads yesterday's
      * summary after a copy that did not start. */
     static const char *const db_names[] = {"from", "to", NULL};
+    if (rc == EX_USAGE && !o.summary_path)
+        o.summary_path = summary_on_line(argc, argv);
     if (rc == EX_USAGE && o.summary_path &&
         !usage_summary_unsafe(o.summary_path, argc, argv, db_names, NULL,
                               false)) {
@@ -830,9 +883,6 @@ static bool usage_summary_unsafe(const char *summary, int argc, char **argv,
                                  const char *const *db_names,
                                  const char *as_of, bool statements)
 {
-    static const char *const with_value[] = {
-        "db", "schema", "kind", "inbox", "out", "as-of", "from", "to",
-        "from-schema", "to-schema", "buckets", "summary", "source", NULL};
     char **files = calloc((size_t)argc, sizeof *files);
     const char **inboxes = calloc((size_t)argc, sizeof *inboxes);
     const char **outs = calloc((size_t)argc, sizeof *outs);
@@ -860,19 +910,12 @@ static bool usage_summary_unsafe(const char *summary, int argc, char **argv,
                 files[t.n_files++] = argv[i];
             continue;
         }
-        const char *name = a + 2, *eq = strchr(name, '=');
-        size_t n = eq ? (size_t)(eq - name) : strlen(name);
-        bool takes = false;
-        for (int k = 0; with_value[k]; k++)
-            if (strncmp(with_value[k], name, n) == 0)
-                takes = true;
+        size_t n;
+        const char *name = a + 2, *v = option_value(argc, argv, &i, &n);
         if (n >= 2 && strncmp("statements", name, n) == 0)
             t.report.statements = true;
-        if (!takes)
-            continue;                   /* a flag, or an unknown option */
-        const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
         if (!v)
-            break;
+            continue;   /* a flag, an unknown option, a value missing */
         bool db = false;
         for (int k = 0; db_names[k]; k++)
             if (strncmp(db_names[k], name, n) == 0)
@@ -1011,6 +1054,8 @@ int cli_main(int argc, char **argv)
     /* A usage error once --summary FILE was parsed still writes the
      * summary: monitoring must not read yesterday's success. */
     static const char *const db_names[] = {"db", NULL};
+    if (rc == EX_USAGE && !o.summary_path)
+        o.summary_path = summary_on_line(argc, argv);
     if (rc == EX_USAGE && o.summary_path &&
         !usage_summary_unsafe(o.summary_path, argc, argv, db_names,
                               o.report.as_of, o.report.statements))

@@ -192,6 +192,18 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "system takes no name that long (255 bytes, most "
                         "often): give --db a shorter file name (nothing was "
                         "done)", strerror(err));
+    /* A lock file there that this user may not write: left by a run as
+     * another user (root's first try, a shared folder with umask 077).
+     * The folder was fine; the advice to pick another one was no cure
+     * (QA pass 41). */
+    if (fd < 0 && (err == EACCES || err == EPERM) && !l->created &&
+        S_ISREG(lst.st_mode))
+        return diag_set(d, EX_CANTCREAT, path, 0, "cannot open the lock "
+                        "file: %s; it was made by another user (uid %ld, "
+                        "mode %04o): give it to the user that runs svcrecon "
+                        "(chown), or remove it when no svcrecon runs on this "
+                        "database, then run again", strerror(err),
+                        (long)lst.st_uid, (unsigned)(lst.st_mode & 07777));
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

@@ -169,6 +169,24 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
         code == EX_DATAERR ? "; the database file is damaged: restore it "
         "from a backup, then run again" : "";
     char busy[500] = "";
+    /* A file with more than one name (hard links): a run through each name
+     * keeps its own NAME-wal, and the run lock (DB.lock, by name) does not
+     * keep them apart, so two nights at once through two names read each
+     * other's pages as "malformed"; the file was then found whole, and
+     * restoring a backup would have thrown away committed nights (QA pass
+     * 41). Say so rather than "restore it". */
+    struct stat st;
+    const char *main_file = h ? sqlite3_db_filename(h, "main") : NULL;
+    if (rc == SQLITE_CORRUPT && main_file && *main_file &&
+        stat(main_file, &st) == 0 && st.st_nlink > 1) {
+        snprintf(busy, sizeof busy, "; the database file has %ld names "
+                 "(hard links), and a run through another name keeps its "
+                 "own -wal file, which the run lock does not see: run "
+                 "svcrecon through one name only; check the file (sqlite3 "
+                 "DB 'PRAGMA integrity_check') and restore it from a backup "
+                 "only if that finds damage", (long)st.st_nlink);
+        to_do = busy;
+    }
     /* A hot journal (DB-journal of a program that stopped mid-transaction,
      * the database left in rollback-journal mode): only a writer can roll
      * it back, and explain and copy --from open read-only. SQLite said

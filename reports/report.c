@@ -248,16 +248,6 @@ static int book_open(struct book_job *j, struct diag *d)
     return 0;
 }
 
-/* libxlsxwriter's words for an error, without its full stop. */
-static const char *lxw_reason(lxw_error err, char *buf, size_t size)
-{
-    snprintf(buf, size, "%s", lxw_strerror(err));
-    size_t n = strlen(buf);
-    while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
-        buf[--n] = '\0';
-    return buf;
-}
-
 /* Closes the workbook (always: it frees it) and renames it into place when
  * everything succeeded; otherwise removes the temporary file. `failed` is
  * set when the writer already filled d. */
@@ -282,7 +272,7 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         return diag_set(d, code, j->path, 0, "cannot create%s%s: "
                         "%s%s%s%s%s", j->b.err_what ? " while " : "",
                         j->b.err_what ? j->b.err_what : "",
-                        lxw_reason(err, why, sizeof why), e ? ": " : "",
+                        sheet_lxw_reason(err, e, why, sizeof why), e ? ": " : "",
                         e ? strerror(e) : "", code == EX_SOFTWARE ? "" : "; ",
                         code == EX_SOFTWARE ? "" :
                         e == ENOSPC || e == EDQUOT ? FULL_TO_DO : OUT_TO_DO);
@@ -292,7 +282,7 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
          * its own writes failed unchecked (a full disk, most often). */
         unlink(j->tmp);
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: %s; "
-                        "the file was removed (is the disk full? %s)", bad,
+                        "the file was removed: is the disk full? %s", bad,
                         FULL_TO_DO);
     }
     /* The first workbook to go into place: the statements beside it (of

@@ -342,6 +342,18 @@ static void cell_written(struct sheet_book *b, lxw_worksheet *ws,
 static lxw_workbook *abandoned[8];
 static int n_abandoned;
 
+const char *sheet_lxw_reason(lxw_error err, int e, char *buf, size_t size)
+{
+    bool zip = err >= LXW_ERROR_ZIP_FILE_OPERATION &&
+               err <= LXW_ERROR_ZIP_CLOSE;
+    snprintf(buf, size, "%s", e && zip ? "the workbook's zip archive could "
+             "not be written" : lxw_strerror(err));
+    size_t n = strlen(buf);
+    while (n > 0 && (buf[n - 1] == '.' || buf[n - 1] == ' '))
+        buf[--n] = '\0';
+    return buf;
+}
+
 int sheet_book_close(struct sheet_book *b, const char *file, char *why,
                      size_t why_size)
 {

@@ -131,6 +131,13 @@ lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);
 int  sheet_book_close(struct sheet_book *b, const char *file, char *why,
                       size_t why_size);
 
+/* libxlsxwriter's words for err, without its full stop, into buf; when
+ * the system's reason e is known and err is one of the zip archive's
+ * ("Zip generic error ZIP_ERRNO while creating the xlsx file", library
+ * jargon before "No space left on device"), plain words instead: "the
+ * workbook's zip archive could not be written" (QA pass 41). */
+const char *sheet_lxw_reason(lxw_error err, int e, char *buf, size_t size);
+
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
     SHEET_INT,        /* whole number */

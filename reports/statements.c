@@ -593,10 +593,10 @@ static int write_statement(struct writer *w, struct diag *d)
          * reason when known, and what to do (as reports/report.c's
          * book_close(): a full disk is the usual cause). */
         char why[sizeof bad + 64];
-        snprintf(why, sizeof why, "%s", err ? lxw_strerror(err) : bad);
-        size_t n = strlen(why);
-        while (n > 0 && (why[n - 1] == '.' || why[n - 1] == ' '))
-            why[--n] = '\0';
+        if (err)
+            sheet_lxw_reason(err, e, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "%s", bad);
         return diag_set(d, oom ? EX_SOFTWARE : EX_CANTCREAT, path, 0,
                         "cannot create: %s%s%s%s", why, e ? ": " : "",
                         e ? strerror(e) : "", oom ? "" :

@@ -1,0 +1,207 @@
+#!/usr/bin/python3
+"""t9997 -- what a scheduler met (QA pass 41).
+
+Defects found by running svcrecon as cron and systemd do, each red before
+its fix:
+
+- a usage error met before getopt reached `--summary FILE` (the crontab
+  and the unit of docs/ put it last: `--as-of "$X" --summary FILE` with X
+  unset) wrote no summary, and monitoring read the night before's `ok`;
+- a `DB.lock` left by a run as another user (root's first try) was told
+  "give --db a path in a folder this user can create files in", the
+  folder being fine;
+- a database file with two names (hard links), written through both at
+  once, was told "the database file is damaged: restore it from a backup"
+  (the file was whole: a backup would have thrown away committed nights);
+- a workbook on a full disk said "Zip generic error ZIP_ERRNO while
+  creating the xlsx file" (library jargon): now "the workbook's zip
+  archive could not be written: No space left on device".
+
+Guards: a usage summary is still never written over the database, into a
+folder, or where the bad option took `--summary` as its value.
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402
+from svctest import (Tmp, check, eq, good_night, main, sha256,  # noqa: E402
+                     skip, small_disk, sqlite_only, svc)
+
+AS_OF = "2026-03-12"
+NOBODY = 65534
+
+
+def raw(args, cwd, **kw):
+    """svcrecon without svc()'s validation of the summary (some cases
+    must leave no summary at all)."""
+    p = subprocess.run(svctest.cmd(*args, cwd=cwd), cwd=cwd,
+                       env=dict(os.environ, TZ="UTC"), capture_output=True,
+                       text=True, errors="replace", timeout=300, **kw)
+    return svctest.Run(p)
+
+
+def night(t):
+    good_night(t)
+    r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+            "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+    eq(r.code, 0, r)
+    eq(json.load(open(t.p("s.json")))["status"], "ok")
+
+
+def test_a_usage_error_before_summary_still_replaces_the_summary():
+    base = ["--db", "svc.db", "--inbox", "in", "--out", "out"]
+    for args in (
+            ["run"] + base + ["--as-of", "", "--summary", "s.json"],
+            ["run"] + base + ["--as-of", "2026-02-30", "--summary", "s.json"],
+            ["run", "--bogus"] + base + ["--summary=s.json"],
+            ["run"] + base + ["--as-of", AS_OF, "--from", "2026-03-13",
+                              "--summ", "s.json"],
+            ["report", "--db", "svc.db", "--out", "out", "--buckets", "x",
+             "--summary", "s.json"],
+            ["import", "--kind", "nope", "--db", "svc.db", "--summary",
+             "s.json", "in/dispatches_1.csv"],
+            ["copy", "--bogus", "--from", "svc.db", "--to", "c.db",
+             "--summary", "s.json"]):
+        with Tmp() as t:
+            night(t)
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            s = svctest.validate_summary(t.p("s.json"))
+            eq((s["status"], s["exit_code"]), ("usage", 64), args)
+            check(s["command"] == args[0], s)
+
+
+@sqlite_only("the database named as --summary is a SQLite file")
+def test_guard_a_usage_summary_found_late_is_never_written_over_files():
+    with Tmp() as t:
+        night(t)
+        os.mkdir(t.p("afolder"))
+        db = sha256(t.p("svc.db"))
+        for args, left in (
+                # over the database, wherever --db stands
+                (["run", "--as-of", "x", "--summary", "svc.db", "--db",
+                  "svc.db"], None),
+                # into a folder: nothing, one usage line only
+                (["run", "--as-of", "x", "--summary", "afolder", "--db",
+                  "svc.db"], None),
+                # the bad option took --summary as its value: x.json is a
+                # word of the line, no summary
+                (["run", "--db", "svc.db", "--as-of", "--summary",
+                  "x.json"], "x.json")):
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            eq(sha256(t.p("svc.db")), db, args)
+            eq(r.err.count("usage: "), 1, r.err)
+            if left:
+                check(not os.path.exists(t.p(left)), args)
+        check(os.path.isdir(t.p("afolder")) and not os.listdir(t.p("afolder")),
+              "the folder as it was")
+        eq(json.load(open(t.p("s.json")))["status"], "ok",
+           "the night's summary, not replaced by a refused usage summary")
+
+
+def as_user(uid):
+    def become():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return become
+
+
+@sqlite_only("DB.lock beside a SQLite file")
+def test_a_lock_file_of_another_user_says_whose_it_is_and_what_to_do():
+    if os.geteuid() != 0:
+        skip("a second user needs root (setuid)")
+    if svctest.VALGRIND:
+        skip("valgrind's files are not the second user's to read")
+    with Tmp() as t:
+        night(t)                       # as root: svc.db.lock is root's
+        parent = t.path
+        while parent != "/":
+            parent = os.path.dirname(parent)
+            if os.stat(parent).st_mode & 0o001 == 0:
+                skip("%s cannot be crossed by another user" % parent)
+        for top, dirs, files in os.walk(t.path):
+            for n in dirs + files + ["."]:
+                p = os.path.join(top, n)
+                if not p.endswith(".lock"):
+                    os.chown(p, NOBODY, NOBODY)
+        os.chmod(t.p("svc.db.lock"), 0o644)
+        p = subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
+                                       "--out", "out", "--as-of", AS_OF,
+                                       "--quiet", cwd=t.path),
+                           cwd=t.path, capture_output=True, text=True,
+                           preexec_fn=as_user(NOBODY),
+                           env=dict(os.environ, TZ="UTC"), timeout=300)
+        eq(p.returncode, 73, p.stderr)
+        line = [ln for ln in p.stderr.splitlines() if ln][0]
+        for must in ("svc.db.lock: cannot open the lock file: Permission "
+                     "denied", "made by another user (uid 0, mode 0644)",
+                     "chown", "remove it when no svcrecon runs"):
+            check(must in line, (must, line))
+        check("folder this user can create" not in line, line)
+        # as it says: given to the nightly user, the night runs
+        os.chown(t.p("svc.db.lock"), NOBODY, NOBODY)
+        p = subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
+                                       "--out", "out", "--as-of", AS_OF,
+                                       "--quiet", cwd=t.path),
+                           cwd=t.path, capture_output=True, text=True,
+                           preexec_fn=as_user(NOBODY),
+                           env=dict(os.environ, TZ="UTC"), timeout=300)
+        eq((p.returncode, p.stderr), (0, ""))
+
+
+def damage(path):
+    """Every b-tree page after the first two made unreadable."""
+    n = os.path.getsize(path) // 16384
+    with open(path, "r+b") as f:
+        for page in range(2, n):
+            f.seek(page * 16384)
+            f.write(b"\x0d\xff\xff\xff\xff")
+
+
+@sqlite_only("hard links to a SQLite file")
+def test_a_malformed_database_with_two_names_is_not_told_to_restore_a_backup():
+    with Tmp() as t:
+        night(t)
+        damage(t.p("svc.db"))
+        r = raw(["report", "--db", "svc.db", "--out", "o1", "--as-of", AS_OF,
+                 "--quiet"], t.path)
+        eq(r.code, 65, r)
+        check("malformed; the database file is damaged: restore it from a "
+              "backup" in r.err, r.err)
+        os.link(t.p("svc.db"), t.p("other.db"))
+        r = raw(["report", "--db", "svc.db", "--out", "o2", "--as-of", AS_OF,
+                 "--quiet"], t.path)
+        eq(r.code, 65, r)
+        for must in ("malformed; the database file has 2 names (hard links)",
+                     "run svcrecon through one name only",
+                     "PRAGMA integrity_check",
+                     "restore it from a backup only if that finds damage"):
+            check(must in r.err, (must, r.err))
+
+
+def test_a_workbook_on_a_full_disk_says_so_in_plain_words():
+    with Tmp() as t, small_disk(t.p("mnt"), "1m") as mnt:
+        good_night(t)
+        rows = ["Q%d,2026-03-01 09:00,iPF8400S,AFK%05d,CA%04d,Customer %d,"
+                "02108,P,OPEN" % (i, i, i, i) for i in range(3000)]
+        t.csv("in/dispatches_2.csv", svctest.DSP_HDR, rows)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out",
+                os.path.join(mnt, "out"), "--as-of", AS_OF, "--quiet",
+                cwd=t.path)
+        eq(r.code, 73, r)
+        line = [ln for ln in r.err.splitlines() if ln][0]
+        check("Zip generic error" not in line and "ZIP_ERRNO" not in line, line)
+        check(line.count("(") == line.count(")"), "balanced: %r" % line)
+        check("No space left on device" in line or "is the disk full?" in line,
+              line)
+        check("free space on the output folder's disk, then run again" in line,
+              line)
+
+
+if __name__ == "__main__":
+    main(globals())
