@@ -94,19 +94,44 @@ static void list_add(char *buf, size_t size, const char *text)
     }
 }
 
+/* The invisible characters a value copied from a spreadsheet, a web page
+ * or a word processor carries at its ends, beyond spaces and tabs, in
+ * UTF-8: the no-break space (U+00A0), the zero-width space, non-joiner
+ * and joiner (U+200B-U+200D), the figure and narrow no-break spaces
+ * (U+2007, U+202F), the word joiner (U+2060) and the zero-width no-break
+ * space (U+FEFF, a byte order mark inside a field). A dealer id ending in
+ * U+200B matched no registration and was shown as the same id in every
+ * workbook: "dealer 'CA1042' is not the provider 'CA1042'", and two
+ * statements both headed "Dealer CA1042" (QA pass 41). */
+static const char *const invisible[] = {
+    "\xC2\xA0", "\xE2\x80\x8B", "\xE2\x80\x8C", "\xE2\x80\x8D",
+    "\xE2\x80\x87", "\xE2\x80\xAF", "\xE2\x81\xA0", "\xEF\xBB\xBF"};
+
+/* The length of the invisible character at s (at most len bytes), or 0;
+ * at_end: the one that ends s instead. */
+static size_t invisible_at(const char *s, size_t len, bool at_end)
+{
+    for (size_t k = 0; k < sizeof invisible / sizeof invisible[0]; k++) {
+        size_t n = strlen(invisible[k]);
+        if (len >= n && memcmp(at_end ? s + len - n : s, invisible[k], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
 /* SPEC §2: a header name's surrounding blanks are ignored, and
  * identifiers (and codes, dates, numbers, flags) are trimmed: spaces,
- * tabs, and the no-break space (U+00A0) that spreadsheets and web pages
- * put around a value. */
+ * tabs, and the invisible characters above. */
 static void trim_blanks(const char **s, size_t *len)
 {
     for (;;) {
         parse_trim(s, len);
-        if (*len >= 2 && memcmp(*s, "\xC2\xA0", 2) == 0) {
-            *s += 2;
-            *len -= 2;
-        } else if (*len >= 2 && memcmp(*s + *len - 2, "\xC2\xA0", 2) == 0) {
-            *len -= 2;
+        size_t n;
+        if ((n = invisible_at(*s, *len, false)) != 0) {
+            *s += n;
+            *len -= n;
+        } else if ((n = invisible_at(*s, *len, true)) != 0) {
+            *len -= n;
         } else {
             return;
         }

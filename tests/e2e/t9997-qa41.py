@@ -203,5 +203,43 @@ def test_a_workbook_on_a_full_disk_says_so_in_plain_words():
               line)
 
 
+def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
+    """Red before: CA1042 followed by a zero-width space (U+200B; copied
+    from a web page) or preceded by U+FEFF matched no registration: the
+    dealer 'CA1042' was "not the provider 'CA1042'", the provider had no
+    name, and two statements were both headed Dealer CA1042. Trimmed at
+    the ends as U+00A0 is (README "Trimming")."""
+    import openpyxl
+    zw, bom, nnbsp = "\u200b", "\ufeff", "\u202f"
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", svctest.REG_HDR,
+              ["CA1042,Pacific Imaging,iPF8400S,S1,2026-01-01,N,"])
+        t.csv("in/dispatches_1.csv", svctest.DSP_HDR,
+              ["D1,2026-03-01,iPF8400S,S1 %s,CA1042%s,c,02108,P,OPEN" % (nnbsp, zw),
+               "D2,2026-03-01,iPF8400S,S1,%sCA1042,c,02108,P,OPEN" % zw])
+        t.csv("in/closeouts_1.csv", svctest.CLO_HDR,
+              ["%sCA1042,2026-03-05,D1,S1,iPF8400S,2026-03-04,T,1,,"  % bom])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--statements", "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        eq(sorted(os.listdir(t.p("out", "statements_" + AS_OF))), ["CA1042.xlsx"])
+        wb = openpyxl.load_workbook(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
+        ws = wb["Non-compensable"]
+        head = [c.value for c in ws[1]]
+        rows = [dict(zip(head, (c.value for c in row))) for row in ws.iter_rows(min_row=2)]
+        eq(len(rows), 1, rows)
+        eq(rows[0]["Reason"], "INCOMPLETE_SECTION2", rows)
+        eq(rows[0]["Dealer"], "CA1042")
+        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
+        ws = wb["Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        got = sorted((row[head.index("Provider")].value, row[head.index("Provider name")].value)
+                     for row in ws.iter_rows(min_row=2))
+        eq(got, [("CA1042", "Pacific Imaging")] * 2)
+        wb = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))
+        eq(wb["Registration exceptions"].max_row, 1,
+           "no exception: the serial and the provider match the registration")
+
+
 if __name__ == "__main__":
     main(globals())
