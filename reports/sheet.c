@@ -725,19 +725,99 @@ static unsigned char_cells(const char *s, size_t avail)
         ? 2 : 1;
 }
 
-/* Display width of the widest line of a sanitized text, in characters. */
+/* Calibri's advance widths (libxlsxwriter's default font, 11 pt; Carlito,
+ * LibreOffice's stand-in, has the same), of ' ' to '~', in 1/2048 em. The
+ * digits are 1038: a column's width counts widths of '0'. Counted as one
+ * character each, a name in capitals ("WESTERN WASHINGTON MEDIA WORKS":
+ * 30 characters, 32.4 zeros wide) was cut by its neighbour, and a
+ * mixed-case one that fits its column got a second, empty line (QA pass
+ * 41). */
+static const unsigned short calibri[95] = {
+    463, 548, 655, 1038, 1038, 1470, 1413, 361, 621, 621, 1038, 1038, 511,
+    627, 517, 792,                                      /*  !"#$%&'()*+,-./ */
+    1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038,  /* 0-9 */
+    548, 548, 1038, 1038, 1038, 951, 1831,              /* :;<=>?@ */
+    1185, 1114, 1092, 1260, 1000, 941, 1292, 1276, 516, 653, 1064, 861,
+    1751, 1322, 1356, 1058, 1378, 1112, 941, 998, 1314, 1162, 1822, 1063,
+    998, 959,                                           /* A-Z */
+    628, 792, 628, 1038, 1038, 587,                     /* [\]^_` */
+    981, 1076, 866, 1076, 1019, 625, 964, 1076, 470, 490, 931, 470, 1636,
+    1076, 1080, 1076, 1076, 714, 801, 686, 1076, 925, 1464, 887, 927, 809,
+                                                        /* a-z */
+    677, 941, 677, 1038};                               /* {|}~ */
+
+/* The width of the character at s (a lead byte of UTF-8, at most avail
+ * bytes), in widths of '0': Calibri's for ASCII, char_cells() beyond. */
+static double char_zeros(const char *s, size_t avail)
+{
+    unsigned char ch = (unsigned char)*s;
+    if (ch >= 0x20 && ch < 0x7F)
+        return calibri[ch - 0x20] / 1038.0;
+    return ch < 0x80 ? 1.0 : (double)char_cells(s, avail);
+}
+
+/* Display width of the widest line of a sanitized text, in widths of '0'
+ * rounded up, and never less than its characters: a column sized by
+ * characters alone stays as wide as it was, one of wide letters grows. */
 static unsigned text_width(const char *s, unsigned cap)
 {
     unsigned w = 0, widest = 0;
+    double z = 0;
     for (; *s && widest < cap; s++) {
-        if (*s == '\n')
+        if (*s == '\n') {
             w = 0;
-        else if (((unsigned char)*s & 0xC0) != 0x80)
-            w += char_cells(s, strnlen(s, 4));
-        if (w > widest)
-            widest = w;
+            z = 0;
+        } else if (((unsigned char)*s & 0xC0) != 0x80) {
+            size_t avail = strnlen(s, 4);
+            w += char_cells(s, avail);
+            z += char_zeros(s, avail);
+        }
+        unsigned zw = (unsigned)ceil(z - 1e-9);
+        if ((w > zw ? w : zw) > widest)
+            widest = w > zw ? w : zw;
     }
     return widest;
+}
+
+/* Lines of a sanitized text wrapped as a reader does, at spaces, in a
+ * column room zeros wide (a word wider than a line breaks where it
+ * must). */
+static unsigned wrapped_lines(const char *s, double room)
+{
+    unsigned lines = 1;
+    double line = 0;
+    while (*s) {
+        if (*s == '\n') {
+            lines++;
+            line = 0;
+            s++;
+            continue;
+        }
+        double word = 0, space = 0;
+        for (; *s == ' '; s++)
+            space += char_zeros(s, 1);
+        const char *w = s;
+        for (; *w && *w != ' ' && *w != '\n'; w++)
+            if (((unsigned char)*w & 0xC0) != 0x80)
+                word += char_zeros(w, strnlen(w, 4));
+        if (line > 0 && line + space + word > room) {
+            lines++;                      /* the word starts a line */
+            line = 0;
+        } else {
+            line += space;
+        }
+        for (; s < w; s++) {              /* a word wider than a line */
+            if (((unsigned char)*s & 0xC0) == 0x80)
+                continue;
+            double cw = char_zeros(s, strnlen(s, 4));
+            if (line > 0 && line + cw > room) {
+                lines++;
+                line = 0;
+            }
+            line += cw;
+        }
+    }
+    return lines;
 }
 
 static unsigned header_width(const struct sheet_col *c)
@@ -860,20 +940,42 @@ unsigned sheet_text_lines(const char *s, unsigned width)
  * page after page. The cell keeps the whole value. */
 #define LONG_LINES 6
 
+/* The widest line of the n bytes at p, in widths of '0' (char_zeros). */
+static double zeros_of(const char *p, size_t n)
+{
+    double z = 0, widest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '\n')
+            z = 0;
+        else if (((unsigned char)p[i] & 0xC0) != 0x80)
+            z += char_zeros(p + i, n - i < 4 ? n - i : 4);
+        if (z > widest)
+            widest = z;
+    }
+    return widest;
+}
+
 unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
 {
     struct sheet_book *b = sh->book;
     unsigned max = sh->cols[c].max_width;
+    /* Wider than its column may grow: wrapped. More bytes than max, as
+     * before, or fewer that are wider than max zeros less the cell's
+     * margins (capitals; QA pass 41). */
+    bool wrap = max && p && (n > max || zeros_of(p, n) + 1 > max);
     unsigned lines = sheet_write_text(b, sh->ws, sh->row, (lxw_col_t)c,
-                                      p ? p : "", n, n > max && max
-                                      ? b->text_wrap : b->text);
+                                      p ? p : "", n, wrap ? b->text_wrap
+                                                          : b->text);
     if (b->err != LXW_NO_ERROR || n == 0)
         return lines;
     unsigned w = text_width(b->txt.buf, max ? max + 1 : 255);
     measure(sh, c, w > max && max ? max : w);
-    if (max && w > max) {
-        /* The column is max wide; the indent takes about a character. */
-        unsigned k = sheet_text_lines(b->txt.buf, max > 3 ? max - 1 : max);
+    if (wrap) {
+        /* The column is max wide; the cell's margins take about a
+         * character. As many lines as a reader wraps it into (at
+         * spaces), not one per max characters: a mixed-case name of 32
+         * characters fits 30 zeros on one line (QA pass 41). */
+        unsigned k = wrapped_lines(b->txt.buf, max > 3 ? max - 1 : max);
         lines = k > LONG_LINES ? LONG_LINES : k;
     }
     return lines;
@@ -897,10 +999,12 @@ static bool number_may_widen(unsigned width, double v, bool decimal)
 }
 
 /* Printed lines of s (n bytes) in `room` widths of the digit 0 of the
- * default font (the unit of a column's width): a capital, a digit or a
- * character beyond ASCII counts 1, a narrow letter or punctuation 0.5,
- * another lower-case letter 0.85 (Calibri 11), so that a proportional name
- * that fits is not wrapped for its character count alone. */
+ * default font (the unit of a column's width), each character as wide as
+ * Calibri draws it (char_zeros), so that a proportional name that fits is
+ * not wrapped for its character count alone, and one in capitals is not
+ * taken to fit (QA pass 41: lower case counted 0.85, capitals 1, and
+ * "Metro Document Technologies, LLC" lost its last letter to the count
+ * beside it). */
 static unsigned fit_lines(const char *s, size_t n, double room,
                           unsigned *breaks)
 {
@@ -919,11 +1023,7 @@ static unsigned fit_lines(const char *s, size_t n, double room,
         }
         if ((ch & 0xC0) == 0x80)
             continue;                       /* inside a UTF-8 character */
-        double cw = ch >= 0x80 ? (double)char_cells(s + i, n - i)
-                  : (ch >= 'A' && ch <= 'Z') ||
-                    (ch >= '0' && ch <= '9') || ch == 'm' || ch == 'w' ? 1.0
-                  : strchr("ijlft.,;:'!|() -", ch) ? 0.5
-                  : ch >= 'a' && ch <= 'z' ? 0.85 : 1.0;
+        double cw = char_zeros(s + i, n - i < 4 ? n - i : 4);
         if (w + cw > room) {
             lines++;
             w = 0;

@@ -241,5 +241,46 @@ def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
            "no exception: the serial and the provider match the registration")
 
 
+def test_names_in_capitals_wrap_and_mixed_case_ones_take_one_line():
+    """Red before (QA pass 41, LibreOffice's print with Carlito, Calibri's
+    widths): a provider name in capitals, 30 characters in a column of at
+    most 30, was cut by Model; a mixed-case one of 33 characters, which
+    fits the column, got a second, empty line; a customer in capitals of
+    79 characters needed 3 lines of its 40-wide column and got 2."""
+    import openpyxl
+    caps = "WESTERN WASHINGTON MEDIA WORKS"
+    mixed = "Garden State Graphic Systems Inc."
+    long_caps = ("WAREHOUSE DISTRIBUTION CENTER OF THE GREATER METROPOLITAN "
+                 "AREA NORTH WAREHOUSE")
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", svctest.REG_HDR,
+              ['TX6960,"Metro Document Technologies, LLC",iPF8400S,S1,2020-01-01,N,',
+               "FL9032,%s,iPF8400S,S2,2020-01-01,N," % mixed,
+               "WA0001,%s,iPF8400S,S3,2020-01-01,N," % caps])
+        t.csv("in/dispatches_1.csv", svctest.DSP_HDR,
+              ["D1,2026-03-01,iPF8400S,S1,TX6960,%s,02108,P,OPEN" % long_caps,
+               "D2,2026-03-01,iPF8400S,S2,FL9032,c,02108,P,OPEN",
+               "D3,2026-03-01,iPF8400S,S3,WA0001,c,02108,P,OPEN"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        ws = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))[
+            "Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        by_id = {row[0].value: row for row in ws.iter_rows(min_row=2)}
+        name = head.index("Provider name")
+
+        def height(d):
+            return ws.row_dimensions[by_id[d][0].row].height or 15
+
+        cell = by_id["D3"][name]
+        eq(cell.value, caps)
+        check(cell.alignment.wrap_text, "the name in capitals wraps")
+        check(height("D3") >= 30, "two lines for it: %r" % height("D3"))
+        eq(by_id["D2"][name].value, mixed)
+        eq(height("D2"), 15, "one line: the name fits the column")
+        check(height("D1") >= 45, "three lines for the customer: %r" % height("D1"))
+
+
 if __name__ == "__main__":
     main(globals())
