@@ -118,6 +118,17 @@ static int write_summary(struct db *db, const struct report_opts *o,
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
     summary_header(b, ws, row, reason_hdr, 3, 1);
     sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
+    /* The meanings run on over the reason columns to the right: the
+     * header's band goes as far as the longest (QA pass 41: it covered
+     * column D alone). */
+    double widest = 0, covered = 13;
+    for (int k = 0; k < n_r; k++)
+        if (sheet_text_zeros(r[k].meaning) > widest)
+            widest = sheet_text_zeros(r[k].meaning);
+    for (int k = 0; k < n_r && covered < widest + 1; k++) {
+        sheet_write_blank(b, ws, row, (lxw_col_t)(4 + k), b->header);
+        covered += (double)strlen(r[k].code) + 3;
+    }
     lxw_row_t first = row + 1;
     double top = 0;
     for (int k = 0; k < n_r; k++) {

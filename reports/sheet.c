@@ -955,6 +955,11 @@ static double zeros_of(const char *p, size_t n)
     return widest;
 }
 
+double sheet_text_zeros(const char *s)
+{
+    return zeros_of(s, strlen(s));
+}
+
 unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
 {
     struct sheet_book *b = sh->book;

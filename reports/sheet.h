@@ -138,6 +138,10 @@ int  sheet_book_close(struct sheet_book *b, const char *file, char *why,
  * workbook's zip archive could not be written" (QA pass 41). */
 const char *sheet_lxw_reason(lxw_error err, int e, char *buf, size_t size);
 
+/* The width of text s (its widest line) in widths of '0', as Calibri 11
+ * draws it (reports/sheet.c char_zeros). */
+double sheet_text_zeros(const char *s);
+
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
     SHEET_INT,        /* whole number */

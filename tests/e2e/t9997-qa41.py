@@ -282,5 +282,38 @@ def test_names_in_capitals_wrap_and_mixed_case_ones_take_one_line():
         check(height("D1") >= 45, "three lines for the customer: %r" % height("D1"))
 
 
+def test_the_reason_chart_reads_at_its_bottom_and_the_meaning_band_spans():
+    """Red before: the bar chart of reasons had its numbers at the top and
+    their title at the bottom, its bars hairlines (gap 150%); the header
+    band of Meaning covered column D while the meanings run on to the
+    right."""
+    import openpyxl
+    import re
+    import zipfile
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        book = t.p("out", "non_compensable_%s.xlsx" % AS_OF)
+        with zipfile.ZipFile(book) as z:
+            charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+            eq(len(charts), 1, charts)
+            x = z.read(charts[0]).decode()
+        check('<c:gapWidth val="50"/>' in x, "bars a third of the gap")
+        val = re.search(r"<c:valAx>.*?</c:valAx>", x, re.S).group(0)
+        check('<c:crosses val="max"/>' in val, "the numbers at the bottom: %s" % val)
+        ws = openpyxl.load_workbook(book)["Summary"]
+        hdr = [c for row in ws.iter_rows() for c in row if c.value == "Meaning"]
+        eq(len(hdr), 1)
+        m = hdr[0]
+        fill = m.fill.fgColor.rgb
+        band = 1
+        while ws.cell(m.row, m.column + band).value is None and \
+                ws.cell(m.row, m.column + band).fill.fgColor.rgb == fill:
+            band += 1
+        check(band >= 3, "the band spans %d columns" % band)
+
+
 if __name__ == "__main__":
     main(globals())
