@@ -725,26 +725,27 @@ static unsigned char_cells(const char *s, size_t avail)
         ? 2 : 1;
 }
 
-/* Calibri's advance widths (libxlsxwriter's default font, 11 pt; Carlito,
- * LibreOffice's stand-in, has the same), of ' ' to '~', in 1/2048 em. The
- * digits are 1038: a column's width counts widths of '0'. Counted as one
- * character each, a name in capitals ("WESTERN WASHINGTON MEDIA WORKS":
- * 30 characters, 32.4 zeros wide) was cut by its neighbour, and a
- * mixed-case one that fits its column got a second, empty line (QA pass
- * 41). */
+/* Calibri's advance widths (libxlsxwriter's default font, 11 pt), of ' '
+ * to '~', in 1/2048 em, as read from the hmtx table of Carlito-Regular.ttf
+ * (Debian's fonts-crosextra-carlito: metric-compatible with Calibri, and
+ * what LibreOffice draws it with). The digits are 1038: a column's width
+ * counts widths of '0'. Counted as one character each, a name in
+ * capitals ("WESTERN WASHINGTON MEDIA WORKS": 30 characters, 32.4 zeros
+ * wide) was cut by its neighbour, and a mixed-case one that fits its
+ * column got a second, empty line (QA pass 41). */
 static const unsigned short calibri[95] = {
-    463, 548, 655, 1038, 1038, 1470, 1413, 361, 621, 621, 1038, 1038, 511,
-    627, 517, 792,                                      /*  !"#$%&'()*+,-./ */
+    463, 667, 821, 1020, 1038, 1464, 1397, 452, 621, 621, 1020, 1020, 511,
+    627, 517, 791,                                      /*  !"#$%&'()*+,-./ */
     1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038, 1038,  /* 0-9 */
-    548, 548, 1038, 1038, 1038, 951, 1831,              /* :;<=>?@ */
+    548, 548, 1020, 1020, 1020, 949, 1831,              /* :;<=>?@ */
     1185, 1114, 1092, 1260, 1000, 941, 1292, 1276, 516, 653, 1064, 861,
     1751, 1322, 1356, 1058, 1378, 1112, 941, 998, 1314, 1162, 1822, 1063,
     998, 959,                                           /* A-Z */
-    628, 792, 628, 1038, 1038, 587,                     /* [\]^_` */
+    628, 791, 628, 1020, 1020, 596,                     /* [\]^_` */
     981, 1076, 866, 1076, 1019, 625, 964, 1076, 470, 490, 931, 470, 1636,
     1076, 1080, 1076, 1076, 714, 801, 686, 1076, 925, 1464, 887, 927, 809,
                                                         /* a-z */
-    677, 941, 677, 1038};                               /* {|}~ */
+    644, 943, 644, 1020};                               /* {|}~ */
 
 /* The width of the character at s (a lead byte of UTF-8, at most avail
  * bytes), in widths of '0': Calibri's for ASCII, char_cells() beyond. */
