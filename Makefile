@@ -189,7 +189,7 @@ $(BUILD)/bench/verify-time: bench/verify-time.c $(BUILD)/reports/verify.o
 # Slower checks, run by hand (README): LibreOffice renders each workbook and
 # its Summary chart; a listing of more than 1,048,575 rows overflows.
 test-office: test-deps svcrecon
-	@sh tests/ensure-debs libreoffice-calc-nogui poppler-utils
+	@sh tests/ensure-debs libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito
 	@SVCRECON=./svcrecon $(PY) tests/slow/office.py
 test-big: test-deps svcrecon
 	@SVCRECON=./svcrecon $(PY) tests/slow/overflow.py
