@@ -220,6 +220,16 @@ def good_night(t, inbox="in"):
           ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
 
 
+def as_user(uid):
+    """A preexec_fn that runs the child as uid (root only): a second user
+    on the machine."""
+    def become():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    return become
+
+
 @contextlib.contextmanager
 def small_disk(path, size):
     """A tmpfs of size (mount's size=, e.g. "1m") mounted at path (made

@@ -108,13 +108,7 @@ def lines(err):
     return [l for l in err.splitlines() if l.strip()]
 
 
-def as_user(uid):
-    """Runs the child as uid (root only): a second user on the machine."""
-    def become():
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    return become
+from svctest import as_user  # noqa: E402
 
 
 def svc_as(uid, *args, cwd):

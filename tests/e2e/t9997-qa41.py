@@ -103,20 +103,20 @@ def test_guard_a_usage_summary_found_late_is_never_written_over_files():
            "the night's summary, not replaced by a refused usage summary")
 
 
-def as_user(uid):
-    def become():
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    return become
+def night_as(uid, t):
+    """The night's run as user uid."""
+    return subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
+                                      "--out", "out", "--as-of", AS_OF,
+                                      "--quiet", cwd=t.path),
+                          cwd=t.path, capture_output=True, text=True,
+                          preexec_fn=svctest.as_user(uid),
+                          env=dict(os.environ, TZ="UTC"), timeout=300)
 
 
 @sqlite_only("DB.lock beside a SQLite file")
 def test_a_lock_file_of_another_user_says_whose_it_is_and_what_to_do():
     if os.geteuid() != 0:
         skip("a second user needs root (setuid)")
-    if svctest.VALGRIND:
-        skip("valgrind's files are not the second user's to read")
     with Tmp() as t:
         night(t)                       # as root: svc.db.lock is root's
         parent = t.path
@@ -130,12 +130,7 @@ def test_a_lock_file_of_another_user_says_whose_it_is_and_what_to_do():
                 if not p.endswith(".lock"):
                     os.chown(p, NOBODY, NOBODY)
         os.chmod(t.p("svc.db.lock"), 0o644)
-        p = subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
-                                       "--out", "out", "--as-of", AS_OF,
-                                       "--quiet", cwd=t.path),
-                           cwd=t.path, capture_output=True, text=True,
-                           preexec_fn=as_user(NOBODY),
-                           env=dict(os.environ, TZ="UTC"), timeout=300)
+        p = night_as(NOBODY, t)
         eq(p.returncode, 73, p.stderr)
         line = [ln for ln in p.stderr.splitlines() if ln][0]
         for must in ("svc.db.lock: cannot open the lock file: Permission "
@@ -145,12 +140,7 @@ def test_a_lock_file_of_another_user_says_whose_it_is_and_what_to_do():
         check("folder this user can create" not in line, line)
         # as it says: given to the nightly user, the night runs
         os.chown(t.p("svc.db.lock"), NOBODY, NOBODY)
-        p = subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
-                                       "--out", "out", "--as-of", AS_OF,
-                                       "--quiet", cwd=t.path),
-                           cwd=t.path, capture_output=True, text=True,
-                           preexec_fn=as_user(NOBODY),
-                           env=dict(os.environ, TZ="UTC"), timeout=300)
+        p = night_as(NOBODY, t)
         eq((p.returncode, p.stderr), (0, ""))
 
 
