@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include "app/progress.h"
 #include "app/run_summary.h"
 #include "etl/load.h"
+#include "etl/sniff.h"
 #include "lib/db.h"
 #include "lib/utf8.h"
 #include "schemas/sql.h"
@@ -671,6 +673,47 @@ static const char *inbox_sep(const char *dir)
     return n && dir[n - 1] == '/' ? "" : "/";
 }
 
+/* A stray named as a feed of some kind but not *.csv
+ * ("dispatches_2026-03-11.csv.gz", "closeouts_2026-03-13.xlsx"): its kind
+ * (-1 for another name), and in why, when its first bytes show a format
+ * (etl/sniff.h: compressed, a workbook, UTF-16), what it is and what to
+ * do. A regular file only, opened without following a link and without
+ * waiting on a FIFO. SPEC §6: such a file is named as what it is; it was
+ * "left alone: rename it if it is a feed", and renamed it was refused the
+ * next night (QA pass 41). */
+static int stray_format(const char *path, const char *name, char *why,
+                        size_t size)
+{
+    static const enum feed_kind kinds[] = {FEED_REGISTRATIONS,
+                                           FEED_DISPATCHES, FEED_CLOSEOUTS};
+    int kind = -1;
+    for (int k = 0; k < 3 && kind < 0; k++)
+        if (strncasecmp(name, feed_kind_name(kinds[k]),
+                        strlen(feed_kind_name(kinds[k]))) == 0)
+            kind = (int)kinds[k];
+    why[0] = '\0';
+    if (kind < 0)
+        return -1;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return kind;
+    struct stat st;
+    unsigned char head[SNIFF_HEAD];
+    ssize_t n = fstat(fd, &st) == 0 && S_ISREG(st.st_mode)
+                    ? read(fd, head, sizeof head) : -1;
+    close(fd);
+    if (n > 0 && sniff_head(head, (size_t)n, why, size)) {
+        size_t len = strlen(why);          /* "; file refused": it is not */
+        static const char tail[] = "; file refused";
+        if (len >= sizeof tail - 1 &&
+            strcmp(why + len - (sizeof tail - 1), tail) == 0)
+            why[len - (sizeof tail - 1)] = '\0';
+    } else {
+        why[0] = '\0';
+    }
+    return kind;
+}
+
 /* Names the strays (left alone) and an inbox with no feed file (SPEC §5:
  * a warning, exit 0, an empty night). Returns the number of feed files. */
 static int inbox_warnings(struct run_record *s, const struct inbox *ib)
@@ -684,10 +727,20 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
         char path[4200];
         snprintf(path, sizeof path, "%s%s%s", s->o->inbox,
                  inbox_sep(s->o->inbox), ib->e[i].name);
-        warn(s, true, "stray_file", path, 0, "inbox file matches no kind "
-             "(registrations*.csv, dispatches*.csv, closeouts*.csv); left "
-             "alone: rename it if it is a feed, else move it out of the "
-             "inbox");
+        char why[600];
+        int kind = stray_format(path, ib->e[i].name, why, sizeof why);
+        if (why[0])
+            warn(s, true, "stray_file", path, 0, "inbox file matches no "
+                 "kind (registrations*.csv, dispatches*.csv, "
+                 "closeouts*.csv) and is named as a %s feed: the %s; then "
+                 "deliver it as %s*.csv; left alone",
+                 feed_kind_name((enum feed_kind)kind), why,
+                 feed_kind_name((enum feed_kind)kind));
+        else
+            warn(s, true, "stray_file", path, 0, "inbox file matches no "
+                 "kind (registrations*.csv, dispatches*.csv, "
+                 "closeouts*.csv); left alone: rename it if it is a feed, "
+                 "else move it out of the inbox");
     }
     if (n_feeds == 0)
         warn(s, true, "empty_inbox", s->o->inbox, 0, "inbox holds no feed "

@@ -195,12 +195,13 @@ def test_a_workbook_on_a_full_disk_says_so_in_plain_words():
 
 def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
     """Red before: CA1042 followed by a zero-width space (U+200B; copied
-    from a web page) or preceded by U+FEFF matched no registration: the
+    from a web page) or preceded by a word joiner (U+2060) matched no
+    registration: the
     dealer 'CA1042' was "not the provider 'CA1042'", the provider had no
     name, and two statements were both headed Dealer CA1042. Trimmed at
     the ends as U+00A0 is (README "Trimming")."""
     import openpyxl
-    zw, bom, nnbsp = "\u200b", "\ufeff", "\u202f"
+    zw, wj, nnbsp = "\u200b", "\u2060", "\u202f"
     with Tmp() as t:
         t.csv("in/registrations_1.csv", svctest.REG_HDR,
               ["CA1042,Pacific Imaging,iPF8400S,S1,2026-01-01,N,"])
@@ -208,7 +209,7 @@ def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
               ["D1,2026-03-01,iPF8400S,S1 %s,CA1042%s,c,02108,P,OPEN" % (nnbsp, zw),
                "D2,2026-03-01,iPF8400S,S1,%sCA1042,c,02108,P,OPEN" % zw])
         t.csv("in/closeouts_1.csv", svctest.CLO_HDR,
-              ["%sCA1042,2026-03-05,D1,S1,iPF8400S,2026-03-04,T,1,,"  % bom])
+              ["%sCA1042,2026-03-05,D1,S1,iPF8400S,2026-03-04,T,1,," % wj])
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                 "--as-of", AS_OF, "--statements", "--quiet", cwd=t.path)
         eq(r.code, 0, r)
@@ -303,6 +304,67 @@ def test_the_reason_chart_reads_at_its_bottom_and_the_meaning_band_spans():
                 ws.cell(m.row, m.column + band).fill.fgColor.rgb == fill:
             band += 1
         check(band >= 3, "the band spans %d columns" % band)
+
+
+def test_quoted_semicolon_or_tab_files_and_excel_sep_lines_are_named():
+    """Red before (SPEC §6): a header whose names are all quoted, between
+    ';' or TABs (LibreOffice's Text CSV, "quote all text cells"), was
+    refused as "malformed quoting ... quote the whole field"; Excel's
+    first line "sep=;" as a header lacking every column; a semicolon
+    header lacking one column as lacking all four."""
+    cases = {
+        "semi.csv": ('"dispatch_id";"dispatched_at";"model";"serial_number"\r\n'
+                     '"D1";"2026-03-05 10:00";"iPF6400";"AEM1"\r\n',
+                     ["file is semicolon-separated", "re-export as CSV UTF-8"]),
+        "tab.csv": ('"dispatch_id"\t"dispatched_at"\t"model"\t"serial_number"\n'
+                    '"D1"\t"2026-03-05 10:00"\t"iPF6400"\t"AEM1"\n',
+                    ["file is tab-separated", "re-export as CSV UTF-8"]),
+        "sep.csv": ("sep=;\ndispatch_id;dispatched_at;model;serial_number\n"
+                    "D1;2026-03-05;m;s\n",
+                    ["file is semicolon-separated", "'sep=;'"]),
+        "sepc.csv": ("sep=,\ndispatch_id,dispatched_at,model,serial_number\n"
+                     "D1,2026-03-05,m,s\n",
+                     ["Excel's separator line 'sep=,'", "remove that first line"]),
+        "miss.csv": ("dispatch_id;dispatched_at;serial_number\nD1;2026-03-05;S\n",
+                     ["file is semicolon-separated",
+                      "header lacks required column 'model';"]),
+    }
+    with Tmp() as t:
+        for name, (body, must) in cases.items():
+            f = t.write(name, body)
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                    "--quiet", f)
+            eq(r.code, 65, (name, r))
+            line = [ln for ln in r.err.splitlines() if ln][0]
+            for m in must + ["file refused"]:
+                check(m in line, (name, m, line))
+            check("malformed quoting" not in line, line)
+
+
+def test_a_feed_delivered_compressed_or_as_a_workbook_is_named_as_such():
+    """Red before (SPEC §6): dispatches_2.csv.gz and closeouts_2.xlsx in
+    the inbox were strays, "rename it if it is a feed": renamed, they were
+    refused the next night."""
+    import gzip
+    with Tmp() as t:
+        good_night(t)
+        t.write("in/dispatches_2.csv.gz", gzip.compress(b"dispatch_id\n"))
+        t.write("in/closeouts_2.xlsx", b"PK\x03\x04" + b"x" * 60)
+        t.write("in/notes.txt", "hello\n")
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        lines = [ln for ln in r.err.splitlines() if ln]
+        eq(len(lines), 3, r.err)
+        gz = [ln for ln in lines if "dispatches_2.csv.gz" in ln]
+        xl = [ln for ln in lines if "closeouts_2.xlsx" in ln]
+        tx = [ln for ln in lines if "notes.txt" in ln]
+        check(gz and "named as a dispatches feed" in gz[0] and "gzip" in gz[0]
+              and "gunzip" in gz[0] and "deliver it as dispatches*.csv" in gz[0],
+              gz)
+        check(xl and "named as a closeouts feed" in xl[0] and "Excel workbook"
+              in xl[0] and "re-export as CSV UTF-8" in xl[0], xl)
+        check(tx and "rename it if it is a feed" in tx[0], tx)
 
 
 if __name__ == "__main__":
