@@ -220,6 +220,30 @@ def good_night(t, inbox="in"):
           ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
 
 
+# The end of a rejected row's reason whose bad bytes read as Windows-1252
+# (etl/feed.c LEGACY_ROW, SPEC §6).
+LEGACY_ROW = ("; it reads as Windows-1252 (a legacy 8-bit export?): re-export "
+              "as CSV UTF-8, comma-separated")
+
+
+def reads_as_1252(b):
+    """etl/sniff.c sniff_cp1252(): every byte that breaks UTF-8 is a
+    character of Windows-1252 (0x80-0xFF but 0x81, 0x8D, 0x8F, 0x90,
+    0x9D), and there is one."""
+    off, found = 0, False
+    while off < len(b):
+        try:
+            b[off:].decode("utf-8")
+            return found
+        except UnicodeDecodeError as e:
+            c = b[off + e.start]
+            if c < 0x80 or c in (0x81, 0x8D, 0x8F, 0x90, 0x9D):
+                return False
+            found = True
+            off += e.start + 1
+    return found
+
+
 def as_user(uid):
     """A preexec_fn that runs the child as uid (root only): a second user
     on the machine."""
