@@ -367,5 +367,22 @@ def test_a_feed_delivered_compressed_or_as_a_workbook_is_named_as_such():
         check(tx and "rename it if it is a feed" in tx[0], tx)
 
 
+@sqlite_only("the --db URI is the test's own; no server is reached")
+def test_a_schema_name_too_long_is_shown_cut_and_said_so():
+    """Red before: a 70-character --schema was quoted cut to 63, beside
+    "(at most 63)", as if it were a name of 63."""
+    with Tmp() as t:
+        r = raw(["report", "--db", "postgresql://postgres@/svc?host=/nonexistent",
+                 "--schema", "a" * 70, "--out", "o"], t.path)
+        eq(r.code, 64, r)
+        check("'%s…'" % ("a" * 63) in r.err and "(at most 63; this one has 70)"
+              in r.err, r.err)
+        r = raw(["report", "--db", "postgresql://postgres@/svc?host=/nonexistent",
+                 "--schema", "Ab", "--out", "o"], t.path)
+        eq(r.code, 64, r)
+        check("--schema 'Ab': a schema name is lower-case letters, digits and "
+              "'_' (at most 63), starting" in r.err, r.err)
+
+
 if __name__ == "__main__":
     main(globals())
