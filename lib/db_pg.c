@@ -84,8 +84,10 @@ bool db_pg_is_uri(const char *target)
                       strncmp(target, "postgres://", 11) == 0);
 }
 
-/* A URI query parameter's key (up to '=') is key once percent-decoded, as
- * libpq decodes it. */
+/* A URI query parameter's key (up to '=') is key (lower case) once
+ * percent-decoded, as libpq decodes it, in any letter case: libpq reads
+ * no "PASSWORD=" (it refuses the URI), but what follows it is a user's
+ * secret all the same, and was shown (QA pass 41). */
 static bool param_is(const char *p, size_t n, const char *key)
 {
     size_t k = 0;
@@ -97,7 +99,7 @@ static bool param_is(const char *p, size_t n, const char *key)
             c = (int)strtol(hex, NULL, 16);
             i += 2;
         }
-        if (key[k] == '\0' || key[k] != c)
+        if (key[k] == '\0' || key[k] != tolower(c))
             return false;
     }
     return key[k] == '\0';

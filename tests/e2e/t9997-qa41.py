@@ -384,5 +384,20 @@ def test_a_schema_name_too_long_is_shown_cut_and_said_so():
               "'_' (at most 63), starting" in r.err, r.err)
 
 
+@sqlite_only("the --db URI is the test's own; no server is reached")
+def test_a_password_parameter_in_capitals_is_shown_nowhere():
+    """Red before: libpq reads no PASSWORD= (it refuses the URI naming the
+    parameter), and the value, a user's secret, was in the message and the
+    summary."""
+    with Tmp() as t:
+        for key in ("PASSWORD", "Password", "SSLPASSWORD"):
+            r = raw(["report", "--db", "postgresql://postgres@/svc?host=/nonexistent"
+                     "&%s=SECRETX1" % key, "--out", "o", "--summary", "s.json"],
+                    t.path)
+            eq(r.code, 66, r)
+            check("SECRETX1" not in r.err, r.err)
+            check("SECRETX1" not in open(t.p("s.json")).read(), key)
+
+
 if __name__ == "__main__":
     main(globals())
