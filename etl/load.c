@@ -616,10 +616,9 @@ static int record_warning(struct db *db, const struct load_result *r,
 }
 
 /* SPEC §6: a workbook, a compressed file or UTF-16/32 text is refused by
- * name before any of it is parsed as CSV (why filled, true). The file is
- * rewound. */
-/* The file's first SNIFF_HEAD bytes into head (*n of them), sniffed
- * (etl/sniff.h); the file is rewound. */
+ * name before any of it is parsed as CSV (why filled, true). The file's
+ * first SNIFF_HEAD bytes are left in head (*n of them): a header libcsv
+ * cannot read is sniffed from them too. The file is rewound. */
 static bool sniff_file(FILE *fp, unsigned char *head, size_t *n, char *why,
                        size_t size)
 {

@@ -22,9 +22,12 @@
 bool sniff_head(const unsigned char *head, size_t n, char *why,
                 size_t size);
 
-/* A header record (raw bytes) that lacks required columns: true, with the
- * sentence in why, when it has no comma but splits on ';' or TAB into the
- * kind's required column names. */
+/* A header record (raw bytes) that lacks required columns, or that libcsv
+ * could not read (its first line): true, with the sentence in why, when it
+ * is Excel's separator line "sep=X", or has no comma but splits on ';' or
+ * TAB into the kind's required column names (quoted or not), or into two
+ * of its column names or more (the sentence then names the required ones
+ * it lacks too). */
 bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
                      char *why, size_t size);
 
