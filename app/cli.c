@@ -378,10 +378,10 @@ static const char *summary_name(const char *arg)
     return strcmp(arg, "-") == 0 ? "/dev/stdout" : arg;
 }
 
-/* A usage error about --summary itself: no summary is written there.
- * what: what it names ("the database or one of its files"). */
 static bool summary_was_refused;   /* summary_refused() said why */
 
+/* A usage error about --summary itself: no summary is written there.
+ * what: what it names ("the database or one of its files"). */
 static int summary_refused(const char **summary_path, const char *what)
 {
     char msg[sizeof last_usage];
