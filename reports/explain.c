@@ -53,6 +53,8 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
                       "q_explain_rejected_naming"},
     [Q_REJ_UNREAD] = {sql_q_explain_rejected_unread,
                       "q_explain_rejected_unread"},
+    [Q_REJ_AUDIT]  = {sql_q_explain_rejected_audit,
+                      "q_explain_rejected_audit"},
 };
 #define REJ_KEPT_VERSION 6   /* rejected_row.dispatch_id (006_*.sql) */
 #define HISTORY_VERSION 2    /* report_unclosed (002_report_history.sql) */
@@ -145,8 +147,11 @@ static int prepare_all(struct ex *x)
         return -1;
     x->rejected_kept = version >= REJ_KEPT_VERSION;
     x->history_kept = version >= HISTORY_VERSION;
+    x->night_kept = version >= NIGHT_KEPT_VERSION;
     for (int q = 0; q < Q_N; q++) {
         if (!x->rejected_kept && (q == Q_REJ_NAMING || q == Q_REJ_UNREAD))
+            continue;
+        if (!x->night_kept && q == Q_REJ_AUDIT)
             continue;
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);

@@ -25,9 +25,11 @@
 /* ---- the statements, and the columns of each (in their SELECT order) --- */
 
 enum { Q_SOURCE, Q_VERSIONS, Q_STANDING, Q_REGS, Q_REGEXC, Q_CLOSEOUTS,
-       Q_REASONS, Q_SERIAL, Q_REJECTED, Q_REJ_NAMING, Q_REJ_UNREAD, Q_N };
+       Q_REASONS, Q_SERIAL, Q_REJECTED, Q_REJ_NAMING, Q_REJ_UNREAD,
+       Q_REJ_AUDIT, Q_N };
 /* Q_REJ_NAMING and Q_REJ_UNREAD read schema version 6's column: prepared
- * only on such a database (ex.rejected_kept). */
+ * only on such a database (ex.rejected_kept); Q_REJ_AUDIT reads version
+ * 7's night of a delivery: prepared only from then on (ex.night_kept). */
 
 enum { F_ID, F_NAME, F_PATH, F_KIND, F_STATUS, F_REASON, F_SHA, F_SIZE,
        F_READ, F_LOADED, F_REJECTED, F_IMPORTED_AT, F_WHAT, F_ROW_ID,
@@ -71,6 +73,8 @@ struct ex {
     bool          rejected_kept;        /* schema 6: rejected rows keep the
                                          * dispatch id they name */
     bool          history_kept;         /* schema 2: report_unclosed */
+    bool          night_kept;           /* schema 7: the night of a
+                                         * delivery (Q_REJ_AUDIT) */
 };
 
 /* ---- facts: stated once, rendered as text or JSON ---------------------- */

@@ -228,6 +228,34 @@ static const struct fact rejected_facts[] = {
     {"reason", J_REASON, FACT_VALUE, "reason: ", NULL},
 };
 
+/* The audit workbook that lists the rejected row (Q_REJ_AUDIT), said as
+ * the story of a dispatch says it of the rejected rows naming it
+ * (explain.c, say_rejected_naming): "audit_A.xlsx", or the next report's
+ * when no report was recorded since its file's delivery. Nothing on a
+ * database older than schema 7, which does not keep the night. */
+static int put_rejected_audit(struct ex *x)
+{
+    if (!x->night_kept)
+        return 0;
+    struct db_stmt *a = ex_use(x, Q_REJ_AUDIT);
+    db_set_int64(a, ":file_id", db_column_int64(x->q[Q_SOURCE], F_ID));
+    int rc = ex_step(x, Q_REJ_AUDIT);
+    if (rc != DB_ROW)
+        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
+                                      "rejected row's file vanished");
+    if (x->json)
+        ex_j_col(x, "audit_as_of", a, 0);
+    else if (ex_is_null(a, 0))
+        fputs("\nlisted under Rejected rows in the next report's audit "
+              "workbook (no report recorded since its file was "
+              "delivered)", x->f);
+    else
+        fprintf(x->f, "\nlisted under Rejected rows in audit_%s.xlsx",
+                db_column_text(a, 0));
+    db_reset(a);
+    return 0;
+}
+
 static int source_rejected(struct ex *x)
 {
     struct db_stmt *s = x->q[Q_SOURCE];
@@ -247,6 +275,8 @@ static int source_rejected(struct ex *x)
         ex_j_col(x, "file", s, F_NAME);
         json_int(&x->j, "line", x->o->source_line);
         ex_put_facts(x, st, rejected_facts, EX_N_FACTS(rejected_facts));
+        if (put_rejected_audit(x) != 0)
+            return -1;
         json_strn(&x->j, "raw", raw, len);
         json_bool(&x->j, "raw_utf8", utf8_valid(raw, len, NULL));
         if (ex_j_base64(x, "raw_base64", (const unsigned char *)raw, len) != 0)
@@ -255,6 +285,8 @@ static int source_rejected(struct ex *x)
     } else {
         say_source(x, "rejected row\n");
         ex_put_facts(x, st, rejected_facts, EX_N_FACTS(rejected_facts));
+        if (put_rejected_audit(x) != 0)
+            return -1;
         fputs("\nraw record: ", x->f);
         ex_t_text(x->f, raw, len);
         fputc('\n', x->f);

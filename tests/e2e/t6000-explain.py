@@ -633,11 +633,15 @@ def test_source_rejected_rows_show_raw_safely():
             % (t.p("closeouts_n3.csv"), ts["closeouts_n3.csv"]),
             "",
             "reason: labor_hours '25' is above 24",
+            "listed under Rejected rows in the next report's audit workbook "
+            "(no report recorded since its file was delivered)",
             "raw record: D1,2026-03-08 09:00,X1,SN-100,iPF8400S,2026-03-08,Pat,25,R1,",
         ])
         (why,), = query(db, "SELECT reason FROM rejected_row WHERE line = 6")
         out = lines(explain(db, "--source", "closeouts_n3.csv:6"))
         eq(out[3:], ["reason: " + why,
+                     "listed under Rejected rows in the next report's audit "
+                     "workbook (no report recorded since its file was delivered)",
                      "raw record: D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,"
                      "Caf\\xE9\\x01,1,R1,"])
         # JSON: valid UTF-8 on the wire, the exact bytes in base64.
@@ -648,8 +652,8 @@ def test_source_rejected_rows_show_raw_safely():
         doc = json.loads(p.stdout.decode("utf-8", errors="strict"))
         rr = doc["results"][0]["rejected_row"]
         eq(doc["results"][0]["what"], "rejected_row")
-        eq((rr["file"], rr["line"], rr["reason"], rr["raw_utf8"]),
-           ("closeouts_n3.csv", 6, why, False))
+        eq((rr["file"], rr["line"], rr["reason"], rr["raw_utf8"], rr["audit_as_of"]),
+           ("closeouts_n3.csv", 6, why, False, None))
         eq(rr["raw"], "D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,Caf\ufffd\x01,1,R1,")
         eq(base64.b64decode(rr["raw_base64"]),
            b"D1,2026-03-08 11:00,X1,SN-100,iPF8400S,2026-03-08,Caf\xe9\x01,1,R1,")

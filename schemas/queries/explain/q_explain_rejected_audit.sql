@@ -1,0 +1,25 @@
+-- q_explain_rejected_audit.sql -- `explain --source FILE:LINE` on a
+-- rejected row: the audit workbook that lists it under Rejected rows, named
+-- by its as-of date -- the first recorded report whose night
+-- (schemas/tables/005_delivery.sql, 007_delivery_night.sql) took in the
+-- row's file; NULL when no report was recorded since its delivery (the
+-- next report's audit will list it). The same reckoning as the audit_as_of
+-- of q_explain_rejected_naming.sql, which says it of the rejected rows
+-- that name a dispatch. Read from schema version 7 on (reports/explain.c:
+-- an older database, which explain reads as it is, is not asked).
+-- Params: :file_id.
+SELECT COALESCE(
+       (SELECT r.as_of
+          FROM delivery AS v
+          JOIN report_run AS r ON r.as_of_day = v.night_as_of_day
+         WHERE v.file_id = f.file_id AND v.status = 'loaded'),
+       (SELECT r.as_of
+          FROM report_run AS r
+         WHERE r.delivered_upto >= (SELECT MIN(v.delivery_id)
+                                      FROM delivery AS v
+                                     WHERE v.sha256 = f.sha256
+                                       AND v.file_id = f.file_id)
+         ORDER BY r.delivered_upto, r.as_of_day
+         LIMIT 1)) AS audit_as_of
+  FROM imported_file AS f
+ WHERE f.file_id = :file_id;
