@@ -546,23 +546,31 @@ struct inbox {
     int                 n, cap;
 };
 
+/* The kind whose name starts name, in any letter case ("Dispatches_…"),
+ * with the prefix's length in *plen; -1 when none does. */
+static int kind_prefix(const char *name, size_t *plen)
+{
+    static const enum feed_kind kinds[] = {FEED_REGISTRATIONS,
+                                           FEED_DISPATCHES, FEED_CLOSEOUTS};
+    for (int k = 0; k < 3; k++) {
+        const char *prefix = feed_kind_name(kinds[k]);
+        *plen = strlen(prefix);
+        if (strncasecmp(name, prefix, *plen) == 0)
+            return (int)kinds[k];
+    }
+    return -1;
+}
+
 /* registrations*.csv, dispatches*.csv, closeouts*.csv, in any letter
  * case ("Dispatches_2026-03-12.CSV", as a Windows export names it: left
  * alone as a stray, the night ended 0 without it; tests/e2e/t7500); -1
  * otherwise. */
 static int kind_of(const char *name)
 {
-    static const enum feed_kind kinds[] = {FEED_REGISTRATIONS,
-                                           FEED_DISPATCHES, FEED_CLOSEOUTS};
-    size_t len = strlen(name);
-    for (int k = 0; k < 3; k++) {
-        const char *prefix = feed_kind_name(kinds[k]);
-        size_t plen = strlen(prefix);
-        if (len >= plen + 4 && strncasecmp(name, prefix, plen) == 0 &&
-            strcasecmp(name + len - 4, ".csv") == 0)
-            return (int)kinds[k];
-    }
-    return -1;
+    size_t plen, len = strlen(name);
+    int kind = kind_prefix(name, &plen);
+    return kind >= 0 && len >= plen + 4 &&
+           strcasecmp(name + len - 4, ".csv") == 0 ? kind : -1;
 }
 
 /* Import order (SPEC §5): registrations, dispatches, closeouts, each kind
@@ -684,13 +692,8 @@ static const char *inbox_sep(const char *dir)
 static int stray_format(const char *path, const char *name, char *why,
                         size_t size)
 {
-    static const enum feed_kind kinds[] = {FEED_REGISTRATIONS,
-                                           FEED_DISPATCHES, FEED_CLOSEOUTS};
-    int kind = -1;
-    for (int k = 0; k < 3 && kind < 0; k++)
-        if (strncasecmp(name, feed_kind_name(kinds[k]),
-                        strlen(feed_kind_name(kinds[k]))) == 0)
-            kind = (int)kinds[k];
+    size_t plen;
+    int kind = kind_prefix(name, &plen);
     why[0] = '\0';
     if (kind < 0)
         return -1;
