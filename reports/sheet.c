@@ -52,6 +52,7 @@
 #include "reports/sheet.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -757,27 +758,39 @@ static double char_zeros(const char *s, size_t avail)
     return ch < 0x80 ? 1.0 : (double)char_cells(s, avail);
 }
 
-/* Display width of the widest line of a sanitized text, in widths of '0'
- * rounded up, and never less than its characters: a column sized by
- * characters alone stays as wide as it was, one of wide letters grows. */
-static unsigned text_width(const char *s, unsigned cap)
+/* The widest line of n bytes of sanitized text: the return is its
+ * display width in widths of '0' rounded up, and never less than its
+ * characters (a column sized by characters alone stays as wide as it
+ * was, one of wide letters grows), counted until it reaches cap; *zeros
+ * (when not NULL) is the widest line in widths of '0', not rounded. */
+static unsigned widest_line(const char *p, size_t n, unsigned cap,
+                            double *zeros)
 {
     unsigned w = 0, widest = 0;
-    double z = 0;
-    for (; *s && widest < cap; s++) {
-        if (*s == '\n') {
+    double z = 0, zmax = 0;
+    for (size_t i = 0; i < n && widest < cap; i++) {
+        if (p[i] == '\n') {
             w = 0;
             z = 0;
-        } else if (((unsigned char)*s & 0xC0) != 0x80) {
-            size_t avail = strnlen(s, 4);
-            w += char_cells(s, avail);
-            z += char_zeros(s, avail);
+        } else if (((unsigned char)p[i] & 0xC0) != 0x80) {
+            size_t avail = n - i < 4 ? n - i : 4;
+            w += char_cells(p + i, avail);
+            z += char_zeros(p + i, avail);
         }
+        if (z > zmax)
+            zmax = z;
         unsigned zw = (unsigned)ceil(z - 1e-9);
         if ((w > zw ? w : zw) > widest)
             widest = w > zw ? w : zw;
     }
+    if (zeros)
+        *zeros = zmax;
     return widest;
+}
+
+static unsigned text_width(const char *s, unsigned cap)
+{
+    return widest_line(s, strlen(s), cap, NULL);
 }
 
 /* Lines of a sanitized text wrapped as a reader does, at spaces, in a
@@ -944,16 +957,9 @@ unsigned sheet_text_lines(const char *s, unsigned width)
 /* The widest line of the n bytes at p, in widths of '0' (char_zeros). */
 static double zeros_of(const char *p, size_t n)
 {
-    double z = 0, widest = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (p[i] == '\n')
-            z = 0;
-        else if (((unsigned char)p[i] & 0xC0) != 0x80)
-            z += char_zeros(p + i, n - i < 4 ? n - i : 4);
-        if (z > widest)
-            widest = z;
-    }
-    return widest;
+    double z;
+    widest_line(p, n, UINT_MAX, &z);
+    return z;
 }
 
 double sheet_text_zeros(const char *s)
