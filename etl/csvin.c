@@ -37,6 +37,7 @@ struct csvin {
     size_t             chunk, buf_len, buf_pos;
     bool               eof, at_start;
     unsigned long long bytes;
+    unsigned long long end;          /* bytes parsed at most (csvin_end) */
 
     unsigned long      line;         /* physical line of the next byte */
     bool               prev_cr;      /* last byte handled was CR */
@@ -119,6 +120,7 @@ struct csvin *csvin_new(FILE *fp, const char *name, size_t chunk,
     in->lens = malloc(CSVIN_MAX_FIELDS * sizeof *in->lens);
     in->fields = malloc(CSVIN_MAX_FIELDS * sizeof *in->fields);
     in->at_start = true;
+    in->end = (unsigned long long)-1;
     in->line = 1;
     if (!in->buf || !in->offs || !in->lens || !in->fields ||
         csv_init(&in->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
@@ -144,6 +146,11 @@ void csvin_free(struct csvin *in)
     free(in->fields);
     free(in->raw);
     free(in);
+}
+
+void csvin_end(struct csvin *in, unsigned long long end)
+{
+    in->end = end;
 }
 
 unsigned long long csvin_bytes(const struct csvin *in)
@@ -172,8 +179,12 @@ static int refill(struct csvin *in, struct diag *d)
         }
         if (in->hook)
             in->hook(in->hook_ctx, in->buf + in->buf_len, n);
+        unsigned long long past = in->bytes + n > in->end
+                                      ? in->bytes + n - in->end : 0;
+        if (past > n)
+            past = n;
         in->bytes += n;
-        in->buf_len += n;
+        in->buf_len += n - (size_t)past;  /* hashed, counted, not parsed */
     }
     if (in->at_start) {
         in->at_start = false;

@@ -63,6 +63,11 @@ void csvin_free(struct csvin *in);  /* NULL is a no-op */
 int csvin_next(struct csvin *in, const struct csvin_record **rec,
                struct diag *d);
 
+/* Parse the first `end` bytes of the file only (BOM included): the bytes
+ * past them are read, hashed and counted, never parsed. Before the first
+ * csvin_next(). The loader drops a DOS end-of-file mark with it. */
+void csvin_end(struct csvin *in, unsigned long long end);
+
 /* Bytes read so far (BOM included). */
 unsigned long long csvin_bytes(const struct csvin *in);
 

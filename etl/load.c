@@ -615,14 +615,39 @@ static int record_warning(struct db *db, const struct load_result *r,
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* SPEC §6: a workbook, a compressed file or UTF-16/32 text is refused by
- * name before any of it is parsed as CSV (why filled, true). The file's
- * first SNIFF_HEAD bytes are left in head (*n of them): a header libcsv
- * cannot read is sniffed from them too. The file is rewound. */
-static bool sniff_file(FILE *fp, unsigned char *head, size_t *n, char *why,
-                       size_t size)
+/* A DOS end-of-file mark, one Ctrl-Z (0x1A) as the file's last byte (not
+ * after another: a run of them is data), as old DOS and Windows tools
+ * still write: the bytes before it, which are all that is parsed (README
+ * "Decisions", Import: it is no row, and no byte of a field); else
+ * (unsigned long long)-1. The hash covers it all the same. */
+static unsigned long long before_dos_eof(FILE *fp)
+{
+    unsigned char tail[2];
+    unsigned long long none = (unsigned long long)-1;
+    if (fseeko(fp, 0, SEEK_END) != 0)
+        return none;
+    off_t size = ftello(fp);
+    if (size < 1 || fseeko(fp, size >= 2 ? size - 2 : 0, SEEK_SET) != 0)
+        return none;
+    size_t got = fread(tail, 1, size >= 2 ? 2 : 1, fp);
+    if (got == 0 || tail[got - 1] != 0x1A || (got == 2 && tail[0] == 0x1A))
+        return none;
+    return (unsigned long long)size - 1;
+}
+
+/* SPEC §6: a workbook, a compressed file, UTF-16/32 text, an HTML page,
+ * NUL bytes or binary data is refused by name before any of it is parsed
+ * as CSV (why filled, true). The file's first SNIFF_HEAD bytes are left in
+ * head (*n of them, a DOS end-of-file mark left out): a header libcsv
+ * cannot read, or a title line above the header, is sniffed from them
+ * too. *end: the bytes to parse (before_dos_eof). The file is rewound. */
+static bool sniff_file(FILE *fp, unsigned char *head, size_t *n,
+                       unsigned long long *end, char *why, size_t size)
 {
     *n = fread(head, 1, SNIFF_HEAD, fp);
+    *end = before_dos_eof(fp);
+    if (*end < *n)
+        *n = (size_t)*end;
     bool found = sniff_head(head, *n, why, size);
     rewind(fp);
     return found;
@@ -913,7 +938,8 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     *refused = false;
     unsigned char head[SNIFF_HEAD];
     size_t n_head;
-    if (sniff_file(fp, head, &n_head, why, sizeof why)) {
+    unsigned long long end;
+    if (sniff_file(fp, head, &n_head, &end, why, sizeof why)) {
         refuse(r, refused, why, 0);
         rc = 0;
         goto out;
@@ -923,6 +949,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
         diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
         goto out;
     }
+    csvin_end(in, end);
     rc = 0;
     got = csvin_next(in, &rec, &cd);
     if (got < 0) {
@@ -936,9 +963,14 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
                head[n_line] != '\r')
             n_line++;
         char fmt[640];
-        refuse(r, refused, sniff_separator(kind, (const char *)head, n_line,
-                                           fmt, sizeof fmt) ? fmt
-                                                            : cd.reason, 0);
+        /* A title line with a quote in it ("Dispatches" report) above
+         * the header: the header named (sniff_title). */
+        if (sniff_separator(kind, (const char *)head, n_line, fmt,
+                            sizeof fmt) ||
+            sniff_title(kind, head, n_head, fmt, sizeof fmt))
+            refuse(r, refused, fmt, 0);
+        else
+            refuse(r, refused, cd.reason, 0);
         goto out;
     }
     if (got == 0) {
@@ -973,6 +1005,10 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
                      name, feed_kind_name(kind), name, name);
             named = true;
         }
+        /* A title, a report name or a date above the header, which is
+         * whole on a later line: that said, not "lacks 'dispatch_id'". */
+        if (!named)
+            named = sniff_title(kind, head, n_head, fmt, sizeof fmt);
         refuse(r, refused, named ? fmt : why, 0);
         goto out;
     }

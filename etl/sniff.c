@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "etl/csvin.h"
+#include "etl/feed.h"
 #include "lib/utf8.h"
 
 /* NULs at one byte position of every 2 (UTF-16) or 4 (UTF-32): ASCII text
@@ -66,8 +68,90 @@ static const char *compressed(const unsigned char *h, size_t n,
     return NULL;
 }
 
+/* A web page or an XML document: after a UTF-8 BOM and blanks, one of
+ * these tags (any case), then a blank, '>' or '/' (or the end of the
+ * head). No CSV header starts with '<': nothing loadable is refused. */
+static const char *markup(const unsigned char *h, size_t n)
+{
+    static const char *const tags[] = {
+        "<!doctype html", "<html", "<head", "<body", "<table", "<meta",
+        "<title", "<style", "<script", "<div", "<!--"};
+    size_t i = 0;
+    if (n >= 3 && memcmp(h, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < n && strchr(" \t\r\n", h[i]) && h[i])
+        i++;
+    if (n - i >= 5 && strncasecmp((const char *)h + i, "<?xml", 5) == 0)
+        return "an XML document (an Excel XML Spreadsheet 2003, or a "
+               "report saved as XML?), not a CSV text file";
+    for (size_t k = 0; k < sizeof tags / sizeof tags[0]; k++) {
+        size_t len = strlen(tags[k]);
+        if (n - i < len || strncasecmp((const char *)h + i, tags[k], len) != 0)
+            continue;
+        unsigned char next = i + len < n ? h[i + len] : ' ';
+        if (k == sizeof tags / sizeof tags[0] - 1 ||
+            strchr(" \t\r\n>/", next))
+            return "an HTML page (a report saved as a web page, or "
+                   "\"Export to Excel\" from a web application?), not a CSV "
+                   "text file";
+    }
+    return NULL;
+}
+
+/* A byte no text file holds: C0 controls but TAB, LF, FF and CR, and
+ * DEL (the NUL byte among them). */
+static bool binary_byte(unsigned char c)
+{
+    return (c < 0x20 && c != '\t' && c != '\n' && c != '\f' && c != '\r') ||
+           c == 0x7F;
+}
+
+/* NUL bytes from the start (a copy the system cut short in a crash, or a
+ * file whose blocks were allocated but never written): at least 9 in 10
+ * of the head's bytes, the first among them. Else binary data: at least 1
+ * in 10 of the head's bytes binary_byte()s, and the first line not text
+ * (it holds one, or is not UTF-8). A text file with a NUL in a row, or
+ * text then a run of NULs, is read as today (its rows are rejected, or a
+ * field too long refuses it). */
+static const char *not_text(const unsigned char *h, size_t n, char *buf,
+                            size_t size)
+{
+    size_t nul = 0, bin = 0, first = 0;
+    if (n == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        nul += h[i] == 0;
+        bin += binary_byte(h[i]);
+    }
+    if (h[0] == 0 && nul * 10 >= n * 9) {
+        snprintf(buf, size, "filled with NUL bytes (%zu of its first %zu "
+                 "bytes are 0x00), not text: a copy cut short (a crash or a "
+                 "full disk while it was written?)", nul, n);
+        return buf;
+    }
+    if (bin * 10 < n)
+        return NULL;
+    while (first < n && h[first] != '\n' && h[first] != '\r')
+        first++;
+    bool text = true;
+    size_t bad_at;
+    for (size_t i = 0; i < first && text; i++)
+        text = !binary_byte(h[i]);
+    /* A first line cut by the head's end may end in part of a character. */
+    if (text && !utf8_valid((const char *)h, first, &bad_at) &&
+        (first < n || first - bad_at > 3))
+        text = false;
+    if (text)
+        return NULL;
+    snprintf(buf, size, "binary data, not text (%zu of its first %zu bytes "
+             "are control characters or NUL bytes): not an export of the "
+             "feed, or a copy damaged on the way", bin, n);
+    return buf;
+}
+
 bool sniff_head(const unsigned char *h, size_t n, char *why, size_t size)
 {
+    char what_buf[200];
     const char *what = NULL, *todo = SNIFF_TODO;
     if (n >= 4 && memcmp(h, "PK\x03\x04", 4) == 0)
         what = "an Excel workbook or other zip archive (renamed .csv?), not "
@@ -81,6 +165,11 @@ bool sniff_head(const unsigned char *h, size_t n, char *why, size_t size)
         todo = "decompress it (gunzip) first, or " SNIFF_TODO;
     }
     else if ((what = compressed(h, n, &todo)) != NULL)
+        ;
+    else if (n >= 5 && memcmp(h, "%PDF-", 5) == 0)
+        what = "a PDF document (a report printed or saved as PDF?), not a "
+               "CSV text file";
+    else if ((what = markup(h, n)) != NULL)
         ;
     else if (n >= 4 && (memcmp(h, "\xFF\xFE\0\0", 4) == 0 ||
                         memcmp(h, "\0\0\xFE\xFF", 4) == 0))
@@ -98,6 +187,9 @@ bool sniff_head(const unsigned char *h, size_t n, char *why, size_t size)
                      SNIFF_TODO);
             return true;
         }
+        what = not_text(h, n, what_buf, sizeof what_buf);
+        todo = "deliver the file again (copy it anew from the export; if "
+               "it is the export, " SNIFF_TODO ")";
     }
     if (!what)
         return false;
@@ -228,5 +320,64 @@ bool sniff_legacy(unsigned long n_cp1252, unsigned long rejected, char *why,
              "but read as Windows-1252: the file looks like a legacy 8-bit "
              "export (Windows-1252 or Latin-1), not CSV UTF-8; %s and import "
              "it again", n_cp1252, rejected, SNIFF_TODO);
+    return true;
+}
+
+/* One physical line (line[0..len)) read as a CSV record: does it map as
+ * the kind's header, every required column there? */
+static bool is_header(enum feed_kind kind, const unsigned char *line,
+                      size_t len)
+{
+    FILE *fp = fmemopen((void *)line, len, "r");
+    if (!fp)
+        return false;
+    struct csvin *in = csvin_new(fp, "", 0, NULL, NULL);
+    const struct csvin_record *rec;
+    struct diag d = {0};
+    struct feed_header h;
+    char why[512], unknown[64];
+    bool found = in && csvin_next(in, &rec, &d) == 1 &&
+                 feed_map_header(kind, rec, &h, why, sizeof why, unknown,
+                                 sizeof unknown) == 0;
+    csvin_free(in);
+    fclose(fp);
+    return found;
+}
+
+bool sniff_title(enum feed_kind kind, const unsigned char *h, size_t n,
+                 char *why, size_t size)
+{
+    unsigned long line = 1;
+    size_t i = 0;
+    if (n >= 3 && memcmp(h, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    for (;;) {                          /* past line `line` */
+        while (i < n && h[i] != '\n' && h[i] != '\r')
+            i++;
+        if (i == n)
+            return false;               /* the head ends in the line */
+        i += h[i] == '\r' && i + 1 < n && h[i + 1] == '\n' ? 2 : 1;
+        if (++line > SNIFF_TITLE_LINES)
+            return false;
+        size_t start = i;
+        while (i < n && h[i] != '\n' && h[i] != '\r')
+            i++;
+        if (i == n)
+            return false;               /* a line the head cuts: unknown */
+        if (i > start && is_header(kind, h + start, i - start))
+            break;
+        i = start;
+    }
+    char above[40];
+    if (line == 2)
+        snprintf(above, sizeof above, "line 1");
+    else
+        snprintf(above, sizeof above, "lines 1-%lu", line - 1);
+    snprintf(why, size, "header found on line %lu, not on line 1: the line%s "
+             "above it (a title, a report name or a date, as some exports "
+             "add) %s not part of a CSV feed; file refused: delete %s so "
+             "that the header is the first line (or export again without "
+             "the title), then deliver the file again", line,
+             line == 2 ? "" : "s", line == 2 ? "is" : "are", above);
     return true;
 }

@@ -1,9 +1,11 @@
 /* sniff.h -- SPEC §6: a file that is not a comma-separated UTF-8 CSV is
- * named as such, with what to do. Three looks: at the first bytes (an
- * Excel workbook, zip, OLE2 (.xls), gzip, bzip2, xz, zstd, 7-Zip,
- * UTF-16/32), at a header that lacks required columns (semicolon- or
- * tab-separated), and at the rows rejected as invalid UTF-8 (a legacy
- * 8-bit encoding such as Windows-1252). */
+ * named as such, with what to do. Four looks: at the first bytes (an
+ * Excel workbook, zip, OLE2 (.xls), gzip, bzip2, xz, zstd, 7-Zip, a
+ * PDF, an HTML page or XML, UTF-16/32, NUL bytes, binary data), at a
+ * header that lacks required columns (semicolon- or tab-separated), at
+ * the lines below it (a title above the header), and at the rows
+ * rejected as invalid UTF-8 (a legacy 8-bit encoding such as
+ * Windows-1252). */
 #ifndef SVC_SNIFF_H
 #define SVC_SNIFF_H
 
@@ -12,15 +14,29 @@
 
 #include "etl/feed.h"
 
-#define SNIFF_HEAD 512            /* bytes sniff_head wants to see */
+#define SNIFF_HEAD 2048           /* bytes sniff_head wants to see */
+#define SNIFF_TITLE_LINES 6       /* the lines sniff_title looks at */
 #define SNIFF_TODO "re-export as CSV UTF-8, comma-separated"
 
 /* The file's first n bytes: true, with the sentence in why, when they are
  * a zip (an .xlsx renamed .csv), an OLE2 compound file (an .xls, or a
- * password-protected workbook), gzip, bzip2, xz, zstd, 7-Zip, or
- * UTF-16/UTF-32 (by BOM or by the NUL bytes between ASCII characters). */
+ * password-protected workbook), gzip, bzip2, xz, zstd, 7-Zip, a PDF, an
+ * HTML page or an XML document (by its first tag), UTF-16/UTF-32 (by BOM
+ * or by the NUL bytes between ASCII characters), NUL bytes from the start
+ * (a copy cut short), or binary data (control bytes, the first line not
+ * text). */
 bool sniff_head(const unsigned char *head, size_t n, char *why,
                 size_t size);
+
+/* The file's first n bytes, whose first line is not the kind's header:
+ * true, with the sentence in why, when one of lines 2 to
+ * SNIFF_TITLE_LINES (whole in the n bytes) maps as the kind's header,
+ * every required column there (a title line, a report name or a date
+ * above the header, as some exports add). The file is refused all the
+ * same: a loader that guessed which line is the header could load the
+ * wrong one (README "Decisions"). */
+bool sniff_title(enum feed_kind kind, const unsigned char *head, size_t n,
+                 char *why, size_t size);
 
 /* A header record (raw bytes) that lacks required columns, or that libcsv
  * could not read (its first line): true, with the sentence in why, when it

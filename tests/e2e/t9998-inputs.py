@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""t9998 -- mis-exported files named as such (SPEC §6).
+
+"A file that is not a comma-separated UTF-8 CSV ... is named as such in
+the reason it is refused or its rows are rejected, with what to do." A QA
+pass found four that got generic advice instead, each red before its fix,
+for every kind, by `import` and by `run` (the inbox):
+
+- an HTML page saved as .csv (a report "saved as web page", an "Export
+  to Excel" of a web application) was "header lacks required columns
+  (columns not recognized: '<!DOCTYPE html>')", or, with a quoted
+  attribute on its first line, "malformed quoting ... quote the whole
+  field";
+- a file of NUL bytes (a copy cut short by a crash) and binary data were
+  "header lacks required columns (columns not recognized: '\\x00...')";
+- a title line above the header ("Dispatch log export 2025-12-31",
+  "Report,,,,") was "header lacks required columns": the header is named
+  by its line, and the lines above it are to be removed (the file is
+  still refused: README "Decisions", Import);
+- a DOS end-of-file mark (one Ctrl-Z, 0x1A, as the last byte) became a
+  rejected row, or, with no line end before it, a byte of the last
+  field (a serial "AEM1\\x1a" that matched nothing): now it is no row.
+"""
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from svctest import (CLO_HDR, DSP_HDR, REG_HDR, Tmp, check, eq,  # noqa: E402
+                     main, query, svc)
+
+AS_OF = "2026-03-12"
+TODO = "re-export as CSV UTF-8, comma-separated"
+KINDS = {
+    "registrations": (REG_HDR,
+                      ["CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,",
+                       "CA1042,Dealer One,iPF8400S,AFK03127,2026-01-02,N,"]),
+    "dispatches": (DSP_HDR,
+                   ["Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,C,02108,P,OPEN",
+                    "Q2,2026-03-01 09:00,iPF8400S,AFK03127,CA1042,C,02108,P,OPEN"]),
+    "closeouts": (CLO_HDR,
+                  ["CA1042,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R,",
+                   "CA1042,2026-03-02 10:00,Q2,AFK03127,iPF8400S,2026-03-02,T,1.5,R,"]),
+}
+
+
+def body(kind, newline="\n"):
+    hdr, rows = KINDS[kind]
+    return newline.join([hdr] + rows) + newline
+
+
+def refused_by_import(t, kind, name, content, must):
+    """Imports content as kind: refused (65), its first stderr line and the
+    stored reason holding each of must and 'file refused'."""
+    path = t.write("%s/%s" % (kind, name), content)
+    db = t.p("%s-%s.db" % (kind, name))
+    r = svc("import", "--db", db, "--kind", kind, "--quiet", path)
+    eq(r.code, 65, (kind, name, r))
+    line = [ln for ln in r.err.splitlines() if ln][0]
+    got = query(db, "SELECT status, reason FROM imported_file")
+    eq(len(got), 1, got)
+    eq(got[0][0], "refused", (kind, name))
+    for m in must + ["file refused"]:
+        check(m in line, (kind, name, m, line))
+        check(m in got[0][1], (kind, name, m, got[0][1]))
+    check("header lacks" not in line and "malformed quoting" not in line,
+          (kind, name, line))
+    return line
+
+
+def refused_by_run(t, files, must):
+    """Delivers files {kind: content} to an inbox and runs the night: each
+    refused, its reason (summary, stderr) holding every word of must[kind];
+    the night goes on (65: refused files, reports written)."""
+    inbox = t.p("in")
+    for kind, content in files.items():
+        t.write("in/%s_2.csv" % kind, content)
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", inbox, "--out",
+            t.p("out"), "--as-of", AS_OF, "--quiet", "--summary",
+            t.p("s.json"))
+    eq(r.code, 65, r)
+    s = json.load(open(t.p("s.json")))
+    by_name = {os.path.basename(f["path"]): f for f in s["files"]}
+    for kind in files:
+        f = by_name["%s_2.csv" % kind]
+        eq(f["status"], "refused", f)
+        for m in must[kind] + ["file refused"]:
+            check(m in f["reason"], (kind, m, f["reason"]))
+            check(m in r.err, (kind, m, r.err))
+    check(os.path.isdir(t.p("out")), "the night's reports")
+
+
+def test_an_html_page_saved_as_csv_is_named():
+    """Red before: "header lacks required columns (columns not recognized:
+    '<!DOCTYPE html>')", or "malformed quoting" for <html lang="en">."""
+    pages = {
+        "doctype.csv": "<!DOCTYPE html>\n<html><body><table><tr><td>%s</td>"
+                       "</tr></table></body></html>\n",
+        "html.csv": '\ufeff \r\n <HTML lang="en"><head><title>%s</title>'
+                    "</head></html>\n",
+        "table.csv": "<table border=1>\n<tr><th>%s</th></tr>\n</table>\n",
+    }
+    with Tmp() as t:
+        for kind in KINDS:
+            for name, page in pages.items():
+                refused_by_import(t, kind, name, page % KINDS[kind][0],
+                                  ["file is an HTML page", TODO])
+    with Tmp() as t:
+        refused_by_run(t, {k: pages["doctype.csv"] % KINDS[k][0]
+                           for k in KINDS},
+                       {k: ["HTML page", TODO] for k in KINDS})
+
+
+def test_a_file_of_nul_bytes_or_binary_data_is_named():
+    """Red before: "header lacks required columns (columns not recognized:
+    '\\x00\\x00...')" for a copy cut short by a crash; the same for binary
+    data (an executable, random bytes)."""
+    rnd = random.Random(9998)
+    mostly = bytearray(3000)
+    for i in range(40, 3000, 97):
+        mostly[i] = rnd.randrange(1, 256)
+    blobs = {
+        "zeros.csv": (b"\0" * 4096, "filled with NUL bytes"),
+        "small.csv": (b"\0" * 100, "filled with NUL bytes"),
+        "mostly.csv": (bytes(mostly), "filled with NUL bytes"),
+        "elf.csv": (open("/bin/sh", "rb").read(), "binary data"),
+        "random.csv": (bytes(rnd.getrandbits(8) for _ in range(5000)),
+                       "binary data"),
+    }
+    with Tmp() as t:
+        for kind in KINDS:
+            for name, (blob, words) in blobs.items():
+                refused_by_import(t, kind, name, blob,
+                                  [words, "deliver the file again"])
+        # Guard: text, then a run of NULs, is read as before (a field too
+        # long, t5000), and a NUL byte in a row rejects that row only.
+        f = t.write("tail.csv", body("dispatches").encode() + b"\0" * 3000)
+        r = svc("import", "--db", t.p("tail.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        eq(query(t.p("tail.db"), "SELECT rows_loaded, rows_rejected FROM "
+                 "imported_file"), [(2, 1)])
+        f = t.write("nul.csv", body("dispatches").replace(",C,", ",C\0x,", 1))
+        r = svc("import", "--db", t.p("nul.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        check("customer_name contains a NUL byte" in r.err, r.err)
+    with Tmp() as t:
+        refused_by_run(t, {"registrations": b"\0" * 2000,
+                           "dispatches": blobs["elf.csv"][0],
+                           "closeouts": blobs["mostly.csv"][0]},
+                       {"registrations": ["NUL bytes", "deliver the file again"],
+                        "dispatches": ["binary data", "deliver the file again"],
+                        "closeouts": ["NUL bytes", "deliver the file again"]})
+
+
+def test_a_title_line_above_the_header_is_named_by_the_header_line():
+    """Red before: "header lacks required columns ... (columns not
+    recognized: 'Dispatch log export 2025-12-31')": the header was there,
+    on line 2."""
+    with Tmp() as t:
+        for kind in KINDS:
+            title = "%s log export 2025-12-31\n" % kind.capitalize()
+            refused_by_import(t, kind, "title.csv", title + body(kind),
+                              ["header found on line 2, not on line 1",
+                               "delete line 1 so that the header is the "
+                               "first line", "deliver the file again"])
+            refused_by_import(t, kind, "report.csv",
+                              "Report,,,,\r\n\r\n" + body(kind, "\r\n"),
+                              ["header found on line 3, not on line 1",
+                               "delete lines 1-2"])
+            # A quote in the title: not "malformed quoting".
+            refused_by_import(t, kind, "quoted.csv",
+                              '"%s" report, 2025-12-31 (all)\n' % kind
+                              + body(kind), ["header found on line 2"])
+            # Guard: no complete header below (one column short, or too
+            # far down): today's sentence.
+            hdr = KINDS[kind][0]
+            short = ",".join(hdr.split(",")[1:])
+            for name, content in (
+                    ("short.csv", "Report\n%s\n" % short),
+                    ("far.csv", "Report\n" + "x\n" * 6 + body(kind))):
+                f = t.write("%s/%s" % (kind, name), content)
+                r = svc("import", "--db", t.p("g.db"), "--kind", kind, f)
+                eq(r.code, 65, r)
+                check("header lacks required column" in r.err
+                      and "header found" not in r.err, (name, r.err))
+    with Tmp() as t:
+        refused_by_run(t, {k: "Export,,\n" + body(k) for k in KINDS},
+                       {k: ["header found on line 2", "delete line 1"]
+                        for k in KINDS})
+
+
+def test_a_dos_end_of_file_mark_is_no_row():
+    """Red before: a Ctrl-Z (0x1A) after the last line end was a rejected
+    row ("has 1 field, the header has N"), and one right after the last
+    field a byte of that field."""
+    with Tmp() as t:
+        for kind in KINDS:
+            for name, content in (("crlf.csv", body(kind, "\r\n") + "\x1a"),
+                                  ("lf.csv", body(kind) + "\x1a"),
+                                  ("glued.csv", body(kind).rstrip("\n")
+                                   + "\x1a")):
+                f = t.write("%s/%s" % (kind, name), content)
+                db = t.p("%s-%s.db" % (kind, name))
+                r = svc("import", "--db", db, "--kind", kind, f)
+                eq(r.code, 0, r)
+                eq(query(db, "SELECT status, rows_read, rows_loaded, "
+                         "rows_rejected FROM imported_file"),
+                   [("loaded", 2, 2, 0)], (kind, name))
+                table = {"registrations": "registration",
+                         "dispatches": "dispatch",
+                         "closeouts": "closeout"}[kind]
+                got = query(db, "SELECT line, serial_number FROM %s ORDER "
+                            "BY line" % table)
+                eq(got, [(2, "AFK03126"), (3, "AFK03127")], (kind, name))
+                check("\x1a" not in r.err, r.err)
+        # Guard: two Ctrl-Z are data, as before (a row of its own here).
+        f = t.write("two.csv", body("dispatches") + "\x1a\x1a")
+        r = svc("import", "--db", t.p("two.db"), "--kind", "dispatches", f)
+        eq(query(t.p("two.db"), "SELECT rows_read, rows_rejected FROM "
+                 "imported_file"), [(3, 1)])
+    with Tmp() as t:
+        for kind in KINDS:
+            t.write("in/%s_1.csv" % kind, body(kind, "\r\n") + "\x1a")
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet", "--summary",
+                t.p("s.json"))
+        eq(r.code, 0, r)
+        s = json.load(open(t.p("s.json")))
+        eq(s["status"], "ok", s)
+        eq(sorted((os.path.basename(f["path"]), f["status"], f["rows_read"],
+                   f["rows_rejected"]) for f in s["files"]),
+           [("%s_1.csv" % k, "loaded", 2, 0) for k in sorted(KINDS)])
+
+
+if __name__ == "__main__":
+    main(globals())
