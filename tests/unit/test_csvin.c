@@ -204,6 +204,36 @@ static void test_hook_sees_every_byte(void **state)
     }
 }
 
+/* csvin_end: the bytes past `end` (the loader's DOS end-of-file mark) are
+ * hashed and counted, never parsed, whatever the read size; BOM included
+ * in the count. */
+static void test_end_leaves_the_tail_unparsed(void **state)
+{
+    (void)state;
+    const char *in = "\xEF\xBB\xBF" "a,b\r\n1,2\x1A";
+    size_t len = strlen(in);
+    for (size_t chunk = 1; chunk < 16; chunk++) {
+        size_t seen = 0;
+        FILE *fp = fmemopen((void *)in, len, "rb");
+        struct csvin *r = csvin_new(fp, "t.csv", chunk, count_bytes, &seen);
+        const struct csvin_record *rec;
+        struct diag d = {0};
+        csvin_end(r, len - 1);
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_int_equal(rec->line, 2);
+        assert_int_equal(rec->n_fields, 2);
+        assert_int_equal(rec->fields[1].len, 1);
+        assert_memory_equal(rec->raw, "1,2", 3);
+        assert_int_equal(rec->raw_len, 3);
+        assert_int_equal(csvin_next(r, &rec, &d), 0);
+        assert_int_equal(seen, len);
+        assert_int_equal(csvin_bytes(r), len);
+        csvin_free(r);
+        fclose(fp);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -212,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_field_count_beyond_kept),
         cmocka_unit_test(test_field_over_cap_refused),
         cmocka_unit_test(test_hook_sees_every_byte),
+        cmocka_unit_test(test_end_leaves_the_tail_unparsed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
