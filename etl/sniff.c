@@ -362,7 +362,7 @@ bool sniff_title(enum feed_kind kind, const unsigned char *h, size_t n,
         size_t start = i;
         while (i < n && h[i] != '\n' && h[i] != '\r')
             i++;
-        if (i == n)
+        if (i == n && n >= SNIFF_HEAD)
             return false;               /* a line the head cuts: unknown */
         if (i > start && is_header(kind, h + start, i - start))
             break;

@@ -30,7 +30,8 @@ bool sniff_head(const unsigned char *head, size_t n, char *why,
 
 /* The file's first n bytes, whose first line is not the kind's header:
  * true, with the sentence in why, when one of lines 2 to
- * SNIFF_TITLE_LINES (whole in the n bytes) maps as the kind's header,
+ * SNIFF_TITLE_LINES (whole in the n bytes, or the file's last line when
+ * n < SNIFF_HEAD) maps as the kind's header,
  * every required column there (a title line, a report name or a date
  * above the header, as some exports add). The file is refused all the
  * same: a loader that guessed which line is the header could load the

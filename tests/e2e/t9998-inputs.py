@@ -168,6 +168,10 @@ def test_a_title_line_above_the_header_is_named_by_the_header_line():
                               "Report,,,,\r\n\r\n" + body(kind, "\r\n"),
                               ["header found on line 3, not on line 1",
                                "delete lines 1-2"])
+            # The header the file's last line, no line end, no rows.
+            refused_by_import(t, kind, "bare.csv",
+                              "Export\n" + KINDS[kind][0],
+                              ["header found on line 2"])
             # A quote in the title: not "malformed quoting".
             refused_by_import(t, kind, "quoted.csv",
                               '"%s" report, 2025-12-31 (all)\n' % kind
