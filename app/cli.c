@@ -750,6 +750,8 @@ static int copy_main(int argc, char **argv)
         !usage_summary_unsafe(o.summary_path, argc, argv, db_names, NULL,
                               false)) {
         struct batch_opts b = {.db_path = o.to_target ? o.to_shown : NULL,
+                               .db_target = o.to_target,
+                               .schema = o.to_schema,
                                .summary_path = o.summary_path};
         rc = diag_worse(rc, run_summary_usage(&b, "copy", last_usage));
     }

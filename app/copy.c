@@ -546,6 +546,8 @@ static int write_summary(const struct copy *c, int exit_code,
                          time_t started)
 {
     struct batch_opts bo = {.db_path = c->o->to_shown,
+                            .db_target = c->o->to_target,
+                            .schema = c->o->to_schema,
                             .summary_path = c->o->summary_path};
     struct run_record s;
     if (!c->o->summary_path)
@@ -612,6 +614,8 @@ int copy_run(struct copy_opts *o)
     c.res.o = o;
     if (o->summary_path) {        /* "running" until its outcome replaces it */
         struct batch_opts bo = {.db_path = o->to_shown,
+                                .db_target = o->to_target,
+                                .schema = o->to_schema,
                                 .summary_path = o->summary_path};
         struct run_record s;
         run_record_start(&s, "copy", &bo);

@@ -15,6 +15,7 @@
 #include "app/cli.h"
 #include "app/summary_path.h"
 #include "lib/clock.h"
+#include "lib/db.h"
 #include "lib/json.h"
 #include "lib/utf8.h"
 #include "reports/rules.h"
@@ -315,6 +316,9 @@ static void put_document(FILE *f, const struct run_record *s, bool running)
     json_str(&j, "finished_at", running ? NULL : finished);
     json_str(&j, "host", host);
     json_str(&j, "database", s->o->db_path);
+    /* Its PostgreSQL schema (null for a SQLite file): two schemas of one
+     * database are two databases (README "PostgreSQL"). */
+    json_str(&j, "schema", db_schema_named(s->o->db_target, s->o->schema));
     bool dated = s->command && strcmp(s->command, "import") != 0 &&
                  r->as_of[0];
     json_str(&j, "as_of", dated ? r->as_of : NULL);

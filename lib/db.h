@@ -46,6 +46,9 @@ enum db_mode {
                       * look at its target, which may be another file) */
 };
 
+/* The PostgreSQL schema without --schema. */
+#define DB_DEFAULT_SCHEMA "svcrecon"
+
 /* Opens target: a SQLite path, or a "postgresql://" / "postgres://" URI
  * (schema: the PostgreSQL schema name, NULL = "svcrecon"; ignored on
  * SQLite). Errors keep today's exit codes; a URI is never repeated in a
@@ -82,6 +85,10 @@ const char *db_display_name(const struct db *db);
  * password; the same connection gives the same bytes. SQLite: the same
  * as db_display_name. */
 const char *db_reached_name(const struct db *db);
+/* The PostgreSQL schema that target and --schema (NULL: not given) name,
+ * for the summary: "svcrecon" without --schema; NULL for a SQLite file,
+ * and for a name db_open refuses (its usage error names it). */
+const char *db_schema_named(const char *target, const char *schema);
 
 /* Runs a script of one or more statements without results. */
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what);

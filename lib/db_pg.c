@@ -34,7 +34,7 @@
 #include "lib/testhook.h"
 
 #define FETCH_ROWS 256           /* rows a cursor fetches at a time */
-#define DEFAULT_SCHEMA "svcrecon"
+#define DEFAULT_SCHEMA DB_DEFAULT_SCHEMA
 
 struct db_pg {
     PGconn      *conn;
@@ -1681,6 +1681,14 @@ static bool schema_name_ok(const char *s)
 static bool schema_is_servers(const char *s)
 {
     return strncmp(s, "pg_", 3) == 0 || strcmp(s, "information_schema") == 0;
+}
+
+const char *db_pg_schema_named(const char *schema)
+{
+    if (!schema)
+        return DEFAULT_SCHEMA;
+    return schema_name_ok(schema) && !schema_is_servers(schema) ? schema
+                                                                : NULL;
 }
 
 /* Whether libpq reads the password of the URI's user part as the user

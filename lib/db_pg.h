@@ -23,6 +23,9 @@ bool db_pg_is_uri(const char *target);
  * sslpassword= parameter left out, read as libpq reads the URI, in a new
  * string (NULL: out of memory). */
 char *db_pg_mask_uri(const char *target);
+/* The schema --schema names (NULL: the default, "svcrecon"), or NULL
+ * when db_pg_open refuses the name (db.h db_schema_named). */
+const char *db_pg_schema_named(const char *schema);
 
 /* Connects, checks the database (UTF8, collation C) and sets the schema
  * (search_path); for DB_WRITE creates the schema when missing (lib/db.c

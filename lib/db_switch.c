@@ -176,6 +176,13 @@ const char *db_reached_name(const struct db *db)
                   : db_lite_display_name(db->lite);
 }
 
+const char *db_schema_named(const char *target, const char *schema)
+{
+    if (!target || !db_is_server(target))
+        return NULL;
+    return db_pg_schema_named(schema);
+}
+
 const char *db_library_versions(void)
 {
     static char text[96];

@@ -443,8 +443,8 @@ int about_write(struct db *db, struct sheet_book *b,
                 "on or after this date (unclosed calls: all)", b->wrap);
         sheet_write_date(b, ws, row++, 1, o->from_day);
     }
-    put_row(b, ws, row++, "Database", o->db_path ? o->db_path : "", NULL,
-            b->text);
+    put_row(b, ws, row++, "Database", o->db_named ? o->db_named :
+            o->db_path ? o->db_path : "", NULL, b->text);
     put_row(b, ws, row++, "svcrecon version", o->version ? o->version : "",
             NULL, b->text);
     row++;

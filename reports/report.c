@@ -665,9 +665,13 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
     }
     /* The Run and About sheets name the database (and --schema): a
      * database moved to another path, or copied with `svcrecon copy`,
-     * writes its workbooks again rather than keep ones naming the old. */
+     * writes its workbooks again rather than keep ones naming the old.
+     * The name as the cells show it: workbooks of a --schema written
+     * before the cells named it are written again, once; without one
+     * the stamp is as it was. */
     char where[8192], where_hex[65];
-    snprintf(where, sizeof where, "%s\n%s", o->db_path ? o->db_path : "",
+    snprintf(where, sizeof where, "%s\n%s",
+             o->db_named ? o->db_named : o->db_path ? o->db_path : "",
              o->schema ? o->schema : "");
     sha256_bytes(where, strlen(where), where_hex);
     snprintf(stamp, size, "svcrecon %s; schema %d; database %.16s; as-of %s; "
@@ -882,15 +886,30 @@ int report_write_all(struct db *db, const struct report_opts *o,
      * without its password). */
     if (!opts.db_path)
         opts.db_path = db_display_name(db);
-    if (make_dirs(opts.out_dir, d) != 0)
-        return -1;
-    remove_stale_temps(opts.out_dir);
-    if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, d) != 0)
-        return -1;
-    opts.tmp_dir = tmp_dir;
-    int rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
-    lxw_tmp_close_orphans();         /* a failed workbook's, see lxw_tmp.h */
-    report_remove_folder(tmp_dir);
+    /* ... and the schema, where it is not the default: two schemas of one
+     * database gave workbooks an auditor could not tell apart (README
+     * "PostgreSQL", decision). Without --schema, or with the default's
+     * name, the cell is the database alone, as before. */
+    char *named = NULL;
+    if (opts.schema && strcmp(opts.schema, DB_DEFAULT_SCHEMA) != 0) {
+        size_t n = strlen(opts.db_path) + strlen(opts.schema) + 16;
+        if (!(named = malloc(n)))
+            return diag_set(d, EX_SOFTWARE, NULL, 0, "writing the report: "
+                            "out of memory");
+        snprintf(named, n, "%s (schema %s)", opts.db_path, opts.schema);
+    }
+    opts.db_named = named ? named : opts.db_path;
+    int rc = -1;
+    if (make_dirs(opts.out_dir, d) == 0) {
+        remove_stale_temps(opts.out_dir);
+        if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, d) == 0) {
+            opts.tmp_dir = tmp_dir;
+            rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
+            lxw_tmp_close_orphans();  /* a failed workbook's, see lxw_tmp.h */
+            report_remove_folder(tmp_dir);
+        }
+    }
+    free(named);
     return rc;
 }
 

@@ -27,6 +27,9 @@ struct report_opts {
                                      own temporary folder in out_dir */
     const char *db_path;          /* named on the Run sheet */
     const char *schema;           /* --schema (PostgreSQL), or NULL */
+    const char *db_named;         /* set by report_write_all(): the Database
+                                     of Run and About, db_path and, for a
+                                     --schema not the default, "(schema S)" */
     const char *version;          /* svcrecon version text */
     char        as_of[11];        /* YYYY-MM-DD */
     int32_t     as_of_day;        /* days since 1970-01-01 */

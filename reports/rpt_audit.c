@@ -244,7 +244,8 @@ static int write_head(struct db *db, const struct report_opts *o,
     }
     key_text(b, ws, (*row)++, "svcrecon version",
              o->version ? o->version : "");
-    key_text(b, ws, (*row)++, "Database", o->db_path ? o->db_path : "");
+    key_text(b, ws, (*row)++, "Database", o->db_named ? o->db_named :
+             o->db_path ? o->db_path : "");
     bucket_text(o, text, sizeof text);
     key_text(b, ws, (*row)++, "Aging buckets (days open)", text);
 

@@ -376,9 +376,12 @@ def reached(uri):
 
 
 def book_db(db, cwd=None):
-    """How the workbooks' Run and About and the summary name database db:
-    the path as given, or on PostgreSQL what the connection reached."""
-    return reached(pg_uri()) if ON_PG else str(db)
+    """How the workbooks' Run and About name database db: the path as
+    given, or on PostgreSQL what the connection reached and the schema
+    (README "PostgreSQL"; the summary names the schema apart)."""
+    if ON_PG:
+        return "%s (schema %s)" % (reached(pg_uri()), schema_of(str(db), cwd))
+    return str(db)
 
 
 def explain_db(db, cwd=None):

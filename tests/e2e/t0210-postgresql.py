@@ -72,9 +72,11 @@ def test_sample_nights_give_the_same_cells_on_both():
         n_cells = same_cells(t.p("lite"), [shell_quote(lite), lite], t.p("pg"),
                              ["%s --schema %s" % (shell_quote(uri), schema), uri])
         check(n_cells > 1000, n_cells)
-        # the summaries agree but for the database and the clock
+        # the summaries agree but for the database (and its schema) and
+        # the clock
         sl, sp = (validate_summary(t.p(n + ".json")) for n in ("lite", "pg"))
         eq(sp["database"], reached(uri))
+        eq((sp["schema"], sl["schema"]), (schema, None), "schema")
         eq(strip_summary(sp), strip_summary(sl), "summary")
         # explain tells the same story (each fact's import time aside)
         for args in (["D2603013"], ["--source", "dispatches_2026-03-12.csv:17"],
@@ -89,8 +91,8 @@ def test_sample_nights_give_the_same_cells_on_both():
 
 def strip_summary(doc):
     doc = json.loads(IMPORTED.sub("imported T", json.dumps(doc)))
-    for k in ("database", "started_at", "finished_at", "elapsed_seconds",
-              "host"):
+    for k in ("database", "schema", "started_at", "finished_at",
+              "elapsed_seconds", "host"):
         doc.pop(k, None)
     for f in doc.get("files", []):
         f.pop("seconds", None)

@@ -268,7 +268,8 @@ def test_the_next_night_on_the_copy_equals_the_original():
         check("up to date" not in r.err and "svcrecon: wrote %s" % t.p(
             "night1", "audit_%s.xlsx" % DATES[0]) in r.err, r.err)
         _, audit = pg.cells(t.p("night1", "audit_%s.xlsx" % DATES[0]), [uri])
-        check("DB" in [v for row in audit["Run"] for v in row], "Run sheet")
+        check("DB (schema %s)" % schema in [v for row in audit["Run"]
+                                            for v in row], "Run sheet")
         pg.stage_night(t, "inbox", DATES[1])
         for db, extra, out in ((lite, [], "lite"),
                                (uri, ["--schema", schema], "pg")):

@@ -431,11 +431,13 @@ def test_the_workbooks_and_summary_name_what_the_connection_reached():
             eq(p.returncode, 0, "%s: %s" % (tag, p.stderr))
             cells_, commands = database_cells(out)
             eq(len(cells_), 4, cells_)       # audit's Run, three About
-            for where, v in cells_.items():
-                eq(v, name, "%s: %s" % (tag, where))
+            for where, v in cells_.items():      # and the schema (t9999)
+                eq(v, "%s (schema named_%s)" % (name, tag),
+                   "%s: %s" % (tag, where))
                 check(pgcluster.PASSWORD not in v, v)
             with open(summary) as f:
-                eq(json.load(f)["database"], name, tag)
+                doc = json.load(f)
+            eq((doc["database"], doc["schema"]), (name, "named_" + tag), tag)
             # the About sheet's explain command connects to the same place
             check(commands, "no explain command on About")
             import shlex

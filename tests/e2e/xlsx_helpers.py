@@ -324,11 +324,18 @@ def shell_quote(s):
 
 def with_reached(names):
     """names, each holding a test cluster's URI also as the workbooks name
-    what it reached (svctest.reached), that form first (it is longer)."""
+    what it reached (svctest.reached), that form first (it is longer).
+    A name that carries --schema S (the explain commands' form) also
+    stands for the Run and About cells of that schema, "URI (schema S)",
+    put first."""
     from svctest import reached
     out = []
     for n in names:
         m = re.search(r"postgres(?:ql)?://[^' ]*", n)
+        s = re.search(r" --schema (\w+)", n)
+        if m and s and s.group(1) != "svcrecon":
+            for uri in {reached(m.group(0)), m.group(0)}:
+                out.insert(0, "%s (schema %s)" % (uri, s.group(1)))
         if m and reached(m.group(0)) != m.group(0):
             out.append(n.replace(m.group(0), reached(m.group(0))))
         out.append(n)
