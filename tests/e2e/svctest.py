@@ -542,8 +542,9 @@ def settle(timeout=120):
 def book_digest(path):
     """SHA-256 of a workbook, to compare the workbooks of two databases that
     hold the same: the file's bytes; on PostgreSQL (where two databases are
-    two schemas, named in the About sheets' explain commands) every sheet's
-    cells with `--schema NAME` made `--schema S`."""
+    two schemas, named in the About sheets' explain commands and the
+    Database cells of Run and About) every sheet's cells with `--schema
+    NAME` made `--schema S` and `(schema NAME)` made `(schema S)`."""
     if not ON_PG:
         return sha256(path)
     import openpyxl
@@ -552,8 +553,8 @@ def book_digest(path):
     for ws in wb.worksheets:
         h.update(("\0sheet %s" % ws.title).encode())
         for row in ws.iter_rows(values_only=True):
-            h.update(re.sub(r"--schema s_[0-9a-f]{20}\b", "--schema S",
-                            repr(row)).encode())
+            h.update(re.sub(r"(--schema |\(schema )s_[0-9a-f]{20}\b",
+                            r"\1S", repr(row)).encode())
     wb.close()
     return h.hexdigest()
 
