@@ -59,6 +59,7 @@ static const struct { const char *sql; const char *name; } queries[Q_N] = {
 #define REJ_KEPT_VERSION 6   /* rejected_row.dispatch_id (006_*.sql) */
 #define HISTORY_VERSION 2    /* report_unclosed (002_report_history.sql) */
 #define NIGHT_KEPT_VERSION 7 /* delivery.night_as_of_day (007_*.sql) */
+#define DELIVERY_VERSION 5   /* delivery, report_run.delivered_upto (005) */
 
 /* ---- statement helpers -------------------------------------------------- */
 
@@ -147,17 +148,19 @@ static int prepare_all(struct ex *x)
         return -1;
     x->rejected_kept = version >= REJ_KEPT_VERSION;
     x->history_kept = version >= HISTORY_VERSION;
-    x->night_kept = version >= NIGHT_KEPT_VERSION;
+    x->audit_known = version >= DELIVERY_VERSION;
     for (int q = 0; q < Q_N; q++) {
         if (!x->rejected_kept && (q == Q_REJ_NAMING || q == Q_REJ_UNREAD))
             continue;
-        if (!x->night_kept && q == Q_REJ_AUDIT)
+        if (!x->audit_known && q == Q_REJ_AUDIT)
             continue;
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);
         const char *sql = queries[q].sql;
         if (q == Q_REJ_NAMING && version < NIGHT_KEPT_VERSION)
             sql = sql_q_explain_rejected_naming_v6;   /* read as it is */
+        if (q == Q_REJ_AUDIT && version < NIGHT_KEPT_VERSION)
+            sql = sql_q_explain_rejected_audit_v6;
         if (db_prepare(x->db, sql, &x->q[q], x->d, what) != 0)
             return -1;
     }

@@ -29,7 +29,7 @@ enum { Q_SOURCE, Q_VERSIONS, Q_STANDING, Q_REGS, Q_REGEXC, Q_CLOSEOUTS,
        Q_REJ_AUDIT, Q_N };
 /* Q_REJ_NAMING and Q_REJ_UNREAD read schema version 6's column: prepared
  * only on such a database (ex.rejected_kept); Q_REJ_AUDIT reads version
- * 7's night of a delivery: prepared only from then on (ex.night_kept). */
+ * 5's deliveries: prepared only from then on (ex.audit_known). */
 
 enum { F_ID, F_NAME, F_PATH, F_KIND, F_STATUS, F_REASON, F_SHA, F_SIZE,
        F_READ, F_LOADED, F_REJECTED, F_IMPORTED_AT, F_WHAT, F_ROW_ID,
@@ -73,8 +73,8 @@ struct ex {
     bool          rejected_kept;        /* schema 6: rejected rows keep the
                                          * dispatch id they name */
     bool          history_kept;         /* schema 2: report_unclosed */
-    bool          night_kept;           /* schema 7: the night of a
-                                         * delivery (Q_REJ_AUDIT) */
+    bool          audit_known;          /* schema 5: deliveries, the
+                                         * night of a file (Q_REJ_AUDIT) */
 };
 
 /* ---- facts: stated once, rendered as text or JSON ---------------------- */

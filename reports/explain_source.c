@@ -232,10 +232,10 @@ static const struct fact rejected_facts[] = {
  * the story of a dispatch says it of the rejected rows naming it
  * (explain.c, say_rejected_naming): "audit_A.xlsx", or the next report's
  * when no report was recorded since its file's delivery. Nothing on a
- * database older than schema 7, which does not keep the night. */
+ * database older than schema 5, which keeps no delivery. */
 static int put_rejected_audit(struct ex *x)
 {
-    if (!x->night_kept)
+    if (!x->audit_known)
         return 0;
     struct db_stmt *a = ex_use(x, Q_REJ_AUDIT);
     db_set_int64(a, ":file_id", db_column_int64(x->q[Q_SOURCE], F_ID));

@@ -364,12 +364,21 @@ def scrub(s):
     return REFUSAL.sub(r"\1...", SCHEMA.sub("S", STAMP.sub("imported T", s)))
 
 
+AUDIT_LINE = re.compile(r"\nlisted under Rejected rows in [^\n]*")
+
+
 def same_explains(got, want, version, what):
     """explain's answers equal; on a database from before version 6 but for
     its rejected rows (README "explain": rows rejected before the upgrade
-    keep no dispatch id, and explain says it could not search them)."""
+    keep no dispatch id, and explain says it could not search them); before
+    version 5, which keeps no delivery, `--source` of a rejected row cannot
+    name the audit workbook that lists it (read as it is, explain says
+    nothing of it; upgraded, it does), so that line is not compared."""
     for k in want:
         g, w = got[k], want[k]
+        if version < 5 and k.startswith("--source"):
+            g = (g[0], AUDIT_LINE.sub("", g[1]), g[2])
+            w = (w[0], AUDIT_LINE.sub("", w[1]), w[2])
         if version < 6:
             g = (g[0], UNREAD.sub("", g[1]),
                  "".join(l for l in g[2].splitlines(True)

@@ -5,8 +5,9 @@
 -- row's file; NULL when no report was recorded since its delivery (the
 -- next report's audit will list it). The same reckoning as the audit_as_of
 -- of q_explain_rejected_naming.sql, which says it of the rejected rows
--- that name a dispatch. Read from schema version 7 on (reports/explain.c:
--- an older database, which explain reads as it is, is not asked).
+-- that name a dispatch. Read from schema version 7 on; versions 5 and 6
+-- read q_explain_rejected_audit_v6.sql, older ones are not asked
+-- (reports/explain.c: explain reads a database as it is).
 -- Params: :file_id.
 SELECT COALESCE(
        (SELECT r.as_of
