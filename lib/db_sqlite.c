@@ -681,6 +681,19 @@ static int open_file(const char *path, sqlite3 **h, int flags)
     return rc;
 }
 
+/* A database file this user cannot read (another user's, mode 0600) is an
+ * input that cannot be opened (66): explain said only SQLite's "unable to
+ * open database file", report and run "read-only: ... make the file
+ * writable", which did not help (tests/e2e/t9993). */
+static int cannot_read(const char *path, struct diag *d)
+{
+    return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: this "
+                    "user cannot read the file (%s); make it readable and "
+                    "writable for the user that runs svcrecon (chmod, "
+                    "chown), then run again; nothing was changed",
+                    strerror(errno));
+}
+
 /* Read-only, never created: a missing database is 66 (explain). */
 static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 {
@@ -703,6 +716,8 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
         return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: not "
                         "a regular file; give --db the database's file (a "
                         "folder or a device is not one)");
+    if (access(path, R_OK) != 0)
+        return cannot_read(path, d);
     if (db_lite_path_too_long(path, EX_NOINPUT, d) != 0)
         return -1;
     int rc = open_file(path, &db->h,
@@ -727,6 +742,8 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
      * the file's read-only mode, which then failed the next run too, the
      * file made writable (tests/e2e/t8500). */
     struct stat sb;
+    if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, R_OK) != 0)
+        return cannot_read(path, d);
     if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, W_OK) != 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "database is read-only: "
                         "this user cannot write the file (%s); make the "

@@ -1,0 +1,160 @@
+#!/usr/bin/python3
+"""t9993 -- the command line as a new user and a tester meet it (QA pass
+on SPEC §5 and §6).
+
+Defects found, each red before its fix:
+
+- `import` took `--as-of`, `--from` and `--buckets`, options of report
+  and run, and ignored them with exit 0 (`import ... --as-of 2026-03-01`
+  loaded the files and said nothing): SPEC §5 makes an option that is not
+  the command's a usage error (64);
+- `--summary ''` (a crontab's `--summary "$SUMMARY"` with SUMMARY unset)
+  said "needs a value", then a second error, "svcrecon: : cannot write
+  summary: No such file or directory", an empty name;
+- `--quiet=1` (a flag given a value) was called an unknown option: the
+  option is known, it takes no value;
+- `--db` given twice as two PostgreSQL URIs that differ only in the
+  password said "given twice ('URI' and 'URI')", the same text twice
+  (each shown without its password): now it says they differ in the
+  password, still shown nowhere;
+- a SQLite database this user cannot read (mode 0600, another user's) was
+  told "database is read-only: this user cannot write the file ...; make
+  the file writable" by report and run (73; making it writable does not
+  help), and "cannot open database: unable to open database file" by
+  explain (SQLite's words, nothing to do): now "this user cannot read the
+  file", what to do, 66 (an input that cannot be opened).
+"""
+import json
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402
+from svctest import (Tmp, check, eq, good_night, main, skip,  # noqa: E402
+                     sqlite_only, svc)
+
+AS_OF = "2026-03-12"
+NOBODY = 65534
+
+
+def test_import_refuses_the_options_of_report_and_run():
+    for extra in (["--as-of", AS_OF], ["--from", "2026-03-01"],
+                  ["--buckets", "7,14"], ["--as-of=" + AS_OF]):
+        with Tmp() as t:
+            good_night(t)
+            args = ["import", "--db", "svc.db", "--kind", "dispatches",
+                    "in/dispatches_1.csv"] + extra + ["--summary", "s.json"]
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, (extra, r))
+            name = extra[0].split("=")[0]
+            check("import takes no %s" % name in r.err, (name, r.err))
+            check(not svctest.db_exists(t.p("svc.db")), "nothing imported")
+            s = json.load(open(t.p("s.json")))
+            eq((s["status"], s["exit_code"]), ("usage", 64), extra)
+
+
+def test_guard_import_still_takes_its_own_options():
+    with Tmp() as t:
+        good_night(t)
+        r = svc("import", "--quiet", "--db", "svc.db", "--kind", "dispatches",
+                "in/dispatches_1.csv", cwd=t.path)
+        eq((r.code, r.err), (0, ""))
+
+
+def raw(args, cwd, **kw):
+    """svcrecon without svc()'s validation of the summary (some cases
+    must leave no summary at all)."""
+    p = subprocess.run(svctest.cmd(*args, cwd=cwd), cwd=cwd,
+                       env=dict(os.environ, TZ="UTC"), capture_output=True,
+                       text=True, errors="replace", timeout=300, **kw)
+    return svctest.Run(p)
+
+
+def test_an_empty_summary_name_is_one_usage_error():
+    for args in (["report", "--db", "svc.db", "--out", "out", "--summary",
+                  ""],
+                 ["report", "--db", "svc.db", "--out", "out", "--summary="],
+                 ["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                  "--as-of", "x", "--summary", ""],
+                 ["copy", "--from", "svc.db", "--to", "c.db", "--summary",
+                  ""]):
+        with Tmp() as t:
+            good_night(t)
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            check("cannot write summary" not in r.err, r.err)
+            eq(r.err.count("svcrecon: "), 1, r.err)
+
+
+def test_a_flag_given_a_value_is_named_as_taking_none():
+    with Tmp() as t:
+        good_night(t)
+        for cmd, flag in (("report", "--quiet"), ("report", "--statements"),
+                          ("explain", "--json")):
+            args = [cmd, "--db", "svc.db", flag + "=1"]
+            args += ["--out", "out"] if cmd == "report" else ["Q1"]
+            r = svc(*args, cwd=t.path)
+            eq(r.code, 64, r)
+            check("option '%s' takes no value ('%s=1')" % (flag, flag)
+                  in r.err, r.err)
+            check("unknown option" not in r.err, r.err)
+
+
+def test_two_uris_differing_in_the_password_say_so_and_show_neither():
+    with Tmp() as t:
+        uri = "postgresql://svc_pw:%s@/svc?host=/nonexistent"
+        r = raw(["report", "--db", uri % "SECRETA1", "--db", uri % "SECRETB2",
+                 "--out", "out", "--summary", "s.json"], t.path)
+        eq(r.code, 64, r)
+        shown = "postgresql://svc_pw@/svc?host=/nonexistent"
+        check("option '--db' given twice ('%s' and '%s', which differ in the "
+              "password, not shown); give it once" % (shown, shown) in r.err,
+              r.err)
+        summary = open(t.p("s.json")).read()
+        for secret in ("SECRETA1", "SECRETB2"):
+            check(secret not in r.err and secret not in summary, secret)
+
+
+def as_nobody(args, cwd):
+    return raw(args, cwd, preexec_fn=svctest.as_user(NOBODY))
+
+
+@sqlite_only("file modes of a SQLite file")
+def test_a_database_this_user_cannot_read_says_so_and_what_to_do():
+    if os.geteuid() != 0:
+        skip("a second user needs root (setuid)")
+    with Tmp() as t:
+        parent = t.path
+        while parent != "/":
+            parent = os.path.dirname(parent)
+            if os.stat(parent).st_mode & 0o001 == 0:
+                skip("%s cannot be crossed by another user" % parent)
+        good_night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        os.chmod(t.path, 0o777)                 # the lock file can be made
+        os.remove(t.p("svc.db.lock"))
+        os.chmod(t.p("svc.db"), 0o600)          # root's, not readable
+        before = svctest.sha256(t.p("svc.db"))
+        for args in (["report", "--db", "svc.db", "--out", "o2", "--as-of",
+                      AS_OF],
+                     ["run", "--db", "svc.db", "--inbox", "in", "--out", "o2",
+                      "--as-of", AS_OF],
+                     ["explain", "--db", "svc.db", "Q1"]):
+            r = as_nobody(args, t.path)
+            eq(r.code, 66, (args, r))
+            line = [ln for ln in r.err.splitlines() if ln][0]
+            for must in ("svc.db: cannot open database: this user cannot "
+                         "read the file (Permission denied)", "readable",
+                         "chmod, chown"):
+                check(must in line, (must, line))
+            check("read-only" not in line and "unable to open" not in line,
+                  line)
+        eq(svctest.sha256(t.p("svc.db")), before, "untouched")
+        check(not os.path.exists(t.p("o2")), "no workbook")
+
+
+if __name__ == "__main__":
+    main(globals())
