@@ -17,6 +17,9 @@ Defects found, each red before its fix:
   password said "given twice ('URI' and 'URI')", the same text twice
   (each shown without its password): now it says they differ in the
   password, still shown nowhere;
+- explain and copy named an empty (0-byte) SQLite file, and one of a newer
+  schema or another program's, by its absolute path, where every other
+  message keeps the path as given;
 - a SQLite database this user cannot read (mode 0600, another user's) was
   told "database is read-only: this user cannot write the file ...; make
   the file writable" by report and run (73; making it writable does not
@@ -114,6 +117,21 @@ def test_two_uris_differing_in_the_password_say_so_and_show_neither():
         summary = open(t.p("s.json")).read()
         for secret in ("SECRETA1", "SECRETB2"):
             check(secret not in r.err and secret not in summary, secret)
+
+
+@sqlite_only("the path of a SQLite file as given")
+def test_explain_and_copy_name_an_unfit_database_as_given():
+    with Tmp() as t:
+        os.mkdir(t.p("sub"))
+        open(t.p("sub/empty.db"), "wb").close()
+        for args in (["explain", "--db", "sub/empty.db", "Q1"],
+                     ["copy", "--from", "sub/empty.db", "--to", "c.db"]):
+            r = raw(args, t.path)
+            eq(r.code, 66, (args, r))
+            check(r.err.startswith("svcrecon: sub/empty.db: cannot open "
+                                   "database: it holds no svcrecon tables"),
+                  r.err)
+            check(t.path not in r.err, r.err)
 
 
 def as_nobody(args, cwd):
