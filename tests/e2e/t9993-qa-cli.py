@@ -17,6 +17,8 @@ Defects found, each red before its fix:
   password said "given twice ('URI' and 'URI')", the same text twice
   (each shown without its password): now it says they differ in the
   password, still shown nowhere;
+- `--from` later than today, no `--as-of` given, said "is later than
+  --as-of DATE", an option not on the line;
 - explain and copy named an empty (0-byte) SQLite file, and one of a newer
   schema or another program's, by its absolute path, where every other
   message keeps the path as given;
@@ -132,6 +134,20 @@ def test_explain_and_copy_name_an_unfit_database_as_given():
                                    "database: it holds no svcrecon tables"),
                   r.err)
             check(t.path not in r.err, r.err)
+
+
+def test_from_after_today_without_as_of_names_no_as_of_option():
+    with Tmp() as t:
+        good_night(t)
+        r = svc("report", "--db", "svc.db", "--out", "out", "--from",
+                "9999-12-31", cwd=t.path, env={"TZ": "UTC"})
+        eq(r.code, 64, r)
+        today = subprocess.run(["date", "-u", "+%Y-%m-%d"], text=True,
+                               capture_output=True).stdout.strip()
+        check("--from 9999-12-31 is later than the as-of date %s (today: "
+              "--as-of not given); --from must be on or before the as-of "
+              "date" % today in r.err, r.err)
+        check(not os.path.exists(t.p("out")), "nothing written")
 
 
 def as_nobody(args, cwd):
