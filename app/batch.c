@@ -730,6 +730,18 @@ static int inbox_warnings(struct run_record *s, const struct inbox *ib)
         char path[4200];
         snprintf(path, sizeof path, "%s%s%s", s->o->inbox,
                  inbox_sep(s->o->inbox), ib->e[i].name);
+        /* A sub-folder is named as one, not as an "inbox file" whose
+         * rename would make it a feed: svcrecon reads only the files
+         * directly in --inbox. Still named every night, as every stray
+         * is (SPEC §5; tests/e2e/t9970's guard, t9993). */
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+            warn(s, true, "stray_file", path, 0, "inbox sub-folder is not "
+                 "read (svcrecon reads only the files directly in "
+                 "--inbox); left alone: move it out of the inbox, and its "
+                 "files into the inbox if they are the night's feeds");
+            continue;
+        }
         char why[600];
         int kind = stray_format(path, ib->e[i].name, why, sizeof why);
         if (why[0])

@@ -79,7 +79,7 @@ static const char help_text[] =
     "  --out DIR        folder for the workbooks (created if missing)\n"
     "  --as-of DATE     reconcile as of DATE (YYYY-MM-DD or MM/DD/YYYY;\n"
     "                   default today, local time; explain: the as-of\n"
-    "                   of the latest recorded report)\n"
+    "                   of the latest recorded report, today when none)\n"
     "  --from DATE      list non-compensable closeouts submitted, and\n"
     "                   registration exceptions of dispatches dated, on or\n"
     "                   after DATE\n"

@@ -27,7 +27,11 @@ Defects found, each red before its fix:
   the file writable" by report and run (73; making it writable does not
   help), and "cannot open database: unable to open database file" by
   explain (SQLite's words, nothing to do): now "this user cannot read the
-  file", what to do, 66 (an input that cannot be opened).
+  file", what to do, 66 (an input that cannot be opened);
+- a sub-folder of the inbox (an archive/ of past nights) was warned
+  about as an "inbox file matches no kind ...; rename it if it is a feed":
+  a folder renamed is no feed. It is named as a sub-folder that is not
+  read, once, and what to do; its files are not read.
 """
 import json
 import os
@@ -41,6 +45,24 @@ from svctest import (Tmp, check, eq, good_night, main, skip,  # noqa: E402
 
 AS_OF = "2026-03-12"
 NOBODY = 65534
+
+
+def test_an_inbox_sub_folder_is_named_as_one_and_not_read():
+    with Tmp() as t:
+        good_night(t)
+        os.makedirs(t.p("in/archive/2026-03-11"))
+        t.csv("in/archive/2026-03-11/dispatches_0.csv", svctest.DSP_HDR, [])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--summary", "s.json", "--quiet",
+                cwd=t.path)
+        eq(r.code, 0, r)
+        eq(r.err, "svcrecon: in/archive: inbox sub-folder is not read "
+           "(svcrecon reads only the files directly in --inbox); left "
+           "alone: move it out of the inbox, and its files into the inbox "
+           "if they are the night's feeds\n", "one line, a sub-folder")
+        s = json.load(open(t.p("s.json")))
+        eq([w["code"] for w in s["warnings"]], ["stray_file"], s["warnings"])
+        eq(len(s["files"]), 3, "the archive's file was not read")
 
 
 def test_import_refuses_the_options_of_report_and_run():
