@@ -157,10 +157,8 @@ static int prepare_all(struct ex *x)
         char what[96];
         snprintf(what, sizeof what, "preparing %s", queries[q].name);
         const char *sql = queries[q].sql;
-        if (q == Q_REJ_NAMING && version < NIGHT_KEPT_VERSION)
-            sql = sql_q_explain_rejected_naming_v6;   /* read as it is */
         if (q == Q_REJ_AUDIT && version < NIGHT_KEPT_VERSION)
-            sql = sql_q_explain_rejected_audit_v6;
+            sql = sql_q_explain_rejected_audit_v6;    /* read as it is */
         if (db_prepare(x->db, sql, &x->q[q], x->d, what) != 0)
             return -1;
     }
@@ -601,11 +599,32 @@ static int put_dispatch_registrations(struct ex *x, const char *dispatch_id,
 
 /* ---- rejected rows naming a dispatch (qa19) ------------------------------ */
 
+/* The audit workbook that lists the rejected rows of file_id under
+ * Rejected rows (Q_REJ_AUDIT: one reckoning for the story of a dispatch
+ * and for --source): the sentence on f (ex_t_rejected_audit), or with f
+ * NULL the JSON member "audit_as_of". Asked only from schema version 5
+ * (x->audit_known), which every caller has made sure of. */
+int ex_put_rejected_audit(struct ex *x, FILE *f, int64_t file_id)
+{
+    struct db_stmt *a = ex_use(x, Q_REJ_AUDIT);
+    db_set_int64(a, ":file_id", file_id);
+    int rc = ex_step(x, Q_REJ_AUDIT);
+    if (rc != DB_ROW)
+        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
+                                      "rejected row's file vanished");
+    if (f)
+        ex_t_rejected_audit(f, a, 0);
+    else
+        ex_j_col(x, "audit_as_of", a, 0);
+    db_reset(a);
+    return 0;
+}
+
 /* One rejected row of Q_REJ_NAMING, said on f (stdout in a story, stderr
  * in the not-found message, each line after lead). The SHA-256's first
  * twelve digits tell apart deliveries of one name (README "Source
  * SHA-256"); the audit workbook that lists it is named by its as-of. */
-static void say_rejected_naming(struct ex *x, FILE *f, const char *lead)
+static int say_rejected_naming(struct ex *x, FILE *f, const char *lead)
 {
     struct db_stmt *st = x->q[Q_REJ_NAMING];
     const char *name = db_column_text(st, RN_FILE);
@@ -623,15 +642,13 @@ static void say_rejected_naming(struct ex *x, FILE *f, const char *lead)
             ex_is_null(st, RN_SHA) ? "(none)" : db_column_text(st, RN_SHA),
             lead);
     ex_t_text(f, reason, (size_t)db_column_bytes(st, RN_REASON));
-    fprintf(f, "\n%s      listed under Rejected rows in ", lead);
-    if (ex_is_null(st, RN_AUDIT_AS_OF))
-        fputs("the next report's audit workbook (no report recorded since "
-              "it was delivered)", f);
-    else
-        fprintf(f, "audit_%s.xlsx", db_column_text(st, RN_AUDIT_AS_OF));
+    fprintf(f, "\n%s      ", lead);
+    if (ex_put_rejected_audit(x, f, db_column_int64(st, RN_FILE_ID)) != 0)
+        return -1;
     fprintf(f, "; raw record: explain --source '");
     ex_t_name(f, path, (size_t)db_column_bytes(st, RN_PATH));
     fprintf(f, ":%lld'\n", (long long)db_column_int64(st, RN_LINE));
+    return 0;
 }
 
 static const struct fact rejected_naming_facts[] = {
@@ -641,8 +658,7 @@ static const struct fact rejected_naming_facts[] = {
     {"sha256_12",   RN_SHA,         FACT_VALUE,     NULL, NULL},
     {"imported_at", RN_IMPORTED_AT, FACT_VALUE,     NULL, NULL},
     {"reason",      RN_REASON,      FACT_VALUE,     NULL, NULL},
-    {"audit_as_of", RN_AUDIT_AS_OF, FACT_VALUE,     NULL, NULL},
-};
+};   /* then "audit_as_of" (ex_put_rejected_audit) */
 
 /* Rejected rows stored before schema 6 (their dispatch id not kept):
  * *n, 0 on a database older than that (nothing kept at all: *n -1). */
@@ -705,9 +721,13 @@ static int put_rejected_naming(struct ex *x, const char *dispatch_id)
                 json_open(&x->j, NULL, '{');
                 ex_put_facts(x, st, rejected_naming_facts,
                              EX_N_FACTS(rejected_naming_facts));
+                if (ex_put_rejected_audit(x, NULL,
+                                          db_column_int64(st, RN_FILE_ID))
+                    != 0)
+                    return -1;
                 json_close(&x->j, '}');
-            } else {
-                say_rejected_naming(x, x->f, "");
+            } else if (say_rejected_naming(x, x->f, "") != 0) {
+                return -1;
             }
         }
     }
@@ -908,7 +928,8 @@ static int dispatch_not_found(struct ex *x)
                 fprintf(stderr, "svcrecon: dispatch '%s': rows naming it were "
                         "delivered but rejected at import, so no version of "
                         "it was loaded:\n", id);
-            say_rejected_naming(x, stderr, "svcrecon:");
+            if (say_rejected_naming(x, stderr, "svcrecon:") != 0)
+                return -1;
         }
         if (rc != DB_DONE)
             return -1;

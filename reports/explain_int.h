@@ -56,7 +56,7 @@ enum { SD_ID, SD_FILE, SD_LINE, SD_DISPATCHED_AT, SD_DISPATCHED_ON,
  * file has its base name, else NULL; ex_t_loc shows it after FILE:LINE. */
 enum { J_REASON, J_RAW };
 enum { RN_FILE, RN_LINE, RN_PATH, RN_KIND, RN_SHA, RN_IMPORTED_AT,
-       RN_REASON, RN_AUDIT_AS_OF, RN_RAW };
+       RN_REASON, RN_FILE_ID, RN_RAW };
 
 /* Everything one explain needs, released by finish(). */
 struct ex {
@@ -132,6 +132,10 @@ int ex_put_reg_exceptions(struct ex *x, const char *dispatch_id,
                           const char *indent);
 void ex_begin_document(struct ex *x);
 void ex_end_document(struct ex *x);
+/* The audit workbook that lists the rejected rows of file_id (Q_REJ_AUDIT,
+ * schema 5 on): the sentence on f, or with f NULL the JSON member
+ * "audit_as_of". */
+int ex_put_rejected_audit(struct ex *x, FILE *f, int64_t file_id);
 
 /* ---- explain_source.c ---------------------------------------------------- */
 
@@ -149,6 +153,10 @@ void ex_t_name(FILE *f, const char *s, size_t len);
 void ex_t_q(struct ex *x, struct db_stmt *st, int col);
 void ex_t_v(struct ex *x, struct db_stmt *st, int col);
 void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col);
+/* "listed under Rejected rows in audit_A.xlsx" (A: column col of st), or
+ * in the next report's when col is NULL: the one sentence both stories
+ * say of a rejected row (explain.c, ex_put_rejected_audit). */
+void ex_t_rejected_audit(FILE *f, struct db_stmt *st, int col);
 /* JSON: a column as its own type; bytes as a base64 string (-1, d set, on
  * out of memory). */
 void ex_j_col(struct ex *x, const char *key, struct db_stmt *st, int col);

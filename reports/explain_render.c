@@ -150,6 +150,18 @@ void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col)
         fprintf(x->f, " (SHA-256 %s)", tag);
 }
 
+/* A rejected row is delivered with its file: when no report was recorded
+ * since that delivery, the next report's audit lists it. */
+void ex_t_rejected_audit(FILE *f, struct db_stmt *st, int col)
+{
+    fputs("listed under Rejected rows in ", f);
+    if (ex_is_null(st, col))
+        fputs("the next report's audit workbook (no report recorded since "
+              "its file was delivered)", f);
+    else
+        fprintf(f, "audit_%s.xlsx", db_column_text(st, col));
+}
+
 /* JSON's "file" and "line", and "sha256_12" when the text would give the
  * digits (qa26: a story of two closeouts "closeouts.csv" line 2, one of
  * them accepted, said which only in text). */

@@ -228,32 +228,18 @@ static const struct fact rejected_facts[] = {
     {"reason", J_REASON, FACT_VALUE, "reason: ", NULL},
 };
 
-/* The audit workbook that lists the rejected row (Q_REJ_AUDIT), said as
- * the story of a dispatch says it of the rejected rows naming it
- * (explain.c, say_rejected_naming): "audit_A.xlsx", or the next report's
- * when no report was recorded since its file's delivery. Nothing on a
- * database older than schema 5, which keeps no delivery. */
+/* The audit workbook that lists the rejected row, said as the story of a
+ * dispatch says it of the rejected rows naming it (explain.c,
+ * ex_put_rejected_audit). Nothing on a database older than schema 5,
+ * which keeps no delivery. */
 static int put_rejected_audit(struct ex *x)
 {
     if (!x->audit_known)
         return 0;
-    struct db_stmt *a = ex_use(x, Q_REJ_AUDIT);
-    db_set_int64(a, ":file_id", db_column_int64(x->q[Q_SOURCE], F_ID));
-    int rc = ex_step(x, Q_REJ_AUDIT);
-    if (rc != DB_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "rejected row's file vanished");
-    if (x->json)
-        ex_j_col(x, "audit_as_of", a, 0);
-    else if (ex_is_null(a, 0))
-        fputs("\nlisted under Rejected rows in the next report's audit "
-              "workbook (no report recorded since its file was "
-              "delivered)", x->f);
-    else
-        fprintf(x->f, "\nlisted under Rejected rows in audit_%s.xlsx",
-                db_column_text(a, 0));
-    db_reset(a);
-    return 0;
+    if (!x->json)
+        fputc('\n', x->f);
+    return ex_put_rejected_audit(x, x->json ? NULL : x->f,
+                                 db_column_int64(x->q[Q_SOURCE], F_ID));
 }
 
 static int source_rejected(struct ex *x)

@@ -174,7 +174,7 @@ def test_reassigned_dispatch_text():
             % (t.p("closeouts_n3.csv"), sha256(t.p("closeouts_n3.csv"))[:12]),
             "      reason: " + why,
             "      listed under Rejected rows in the next report's audit workbook (no report "
-            "recorded since it was delivered); raw record: explain --source '%s:%d'"
+            "recorded since its file was delivered); raw record: explain --source '%s:%d'"
             % (t.p("closeouts_n3.csv"), n))] + [
             "",
             "standing as of 2026-03-12: closed by closeout at closeouts_n2.csv:2, submitted "

@@ -1,12 +1,15 @@
--- q_explain_rejected_audit.sql -- `explain --source FILE:LINE` on a
--- rejected row: the audit workbook that lists it under Rejected rows, named
--- by its as-of date -- the first recorded report whose night
--- (schemas/tables/005_delivery.sql, 007_delivery_night.sql) took in the
--- row's file; NULL when no report was recorded since its delivery (the
--- next report's audit will list it). The same reckoning as the audit_as_of
--- of q_explain_rejected_naming.sql, which says it of the rejected rows
--- that name a dispatch. Read from schema version 7 on; versions 5 and 6
--- read q_explain_rejected_audit_v6.sql, older ones are not asked
+-- q_explain_rejected_audit.sql -- the audit workbook that lists a
+-- rejected row under Rejected rows, for both stories that name one
+-- (`explain --source FILE:LINE` on the row, and `explain DISPATCH_ID`
+-- on the rejected rows naming the dispatch, which give the row's file_id:
+-- q_explain_rejected_naming.sql), named by its as-of date -- the first
+-- recorded report whose night (schemas/tables/005_delivery.sql,
+-- 007_delivery_night.sql) took in the row's file; NULL when no report was
+-- recorded since its delivery (the next report's audit will list it). A
+-- file loaded by `run --as-of A` (version 7: night_as_of_day) is in A's
+-- night, also when A was an old night run again (q_night_files.sql): A's
+-- audit, once A is recorded. Read from schema version 7 on; versions 5
+-- and 6 read q_explain_rejected_audit_v6.sql, older ones are not asked
 -- (reports/explain.c: explain reads a database as it is).
 -- Params: :file_id.
 SELECT COALESCE(

@@ -2,10 +2,9 @@
 -- database of schema version 5 or 6, which explain reads as it is (it only
 -- reads): there is no delivery.night_as_of_day there
 -- (007_delivery_night.sql), so the audit workbook is only the first
--- recorded report whose night took in the file by delivery order, as
--- q_explain_rejected_naming_v6.sql reckons it. The same column;
--- reports/explain.c picks it by the schema version (before version 5, no
--- delivery is kept and nothing is asked).
+-- recorded report whose night took in the file by delivery order. The
+-- same column; reports/explain.c picks it by the schema version (before
+-- version 5, no delivery is kept and nothing is asked).
 -- Params: :file_id.
 SELECT (SELECT r.as_of
           FROM report_run AS r
