@@ -89,6 +89,13 @@ const char *db_reached_name(const struct db *db);
  * for the summary: "svcrecon" without --schema; NULL for a SQLite file,
  * and for a name db_open refuses (its usage error names it). */
 const char *db_schema_named(const char *target, const char *schema);
+/* The database as the workbooks' Database cell (Run, About) and explain
+ * name it: name (as shown, never a password), then " (schema S)" when
+ * --schema (schema; NULL: not given) names another than the default, so
+ * that two schemas of one database are told apart; without --schema, or
+ * with the default's name, the name alone (README "PostgreSQL",
+ * decision). Allocated (free it); NULL when out of memory. */
+char *db_named_with_schema(const char *name, const char *schema);
 
 /* Runs a script of one or more statements without results. */
 int db_exec(struct db *db, const char *sql, struct diag *d, const char *what);

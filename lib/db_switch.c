@@ -187,6 +187,20 @@ const char *db_schema_named(const char *target, const char *schema)
     return db_pg_schema_named(schema);
 }
 
+char *db_named_with_schema(const char *name, const char *schema)
+{
+    bool named = schema && strcmp(schema, DB_DEFAULT_SCHEMA) != 0;
+    size_t n = strlen(name) + (named ? strlen(schema) + 16 : 1);
+    char *all = malloc(n);
+    if (!all)
+        return NULL;
+    if (named)
+        snprintf(all, n, "%s (schema %s)", name, schema);
+    else
+        memcpy(all, name, n);
+    return all;
+}
+
 const char *db_library_versions(void)
 {
     static char text[96];

@@ -814,6 +814,9 @@ void ex_begin_document(struct ex *x)
     json_int(&x->j, "explain", 1);         /* version of this format */
     json_str(&x->j, "svcrecon", o->version);
     json_str(&x->j, "database", o->db_path);
+    /* its PostgreSQL schema (null for a SQLite file), as the summary has
+     * it beside "database" (README "PostgreSQL") */
+    json_str(&x->j, "schema", db_schema_named(o->db_target, o->schema));
     json_str(&x->j, "as_of", o->as_of);
     json_str(&x->j, "as_of_basis", o->as_of_basis);  /* option,
                                                         latest_report,
@@ -904,11 +907,10 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
-    char id[256], db[256], msg[sizeof x->d->reason] = "";
+    char id[256], msg[sizeof x->d->reason] = "";
     ex_show(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
-    ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
-        "was imported)", id, db);
+        "was imported)", id, x->db_named);
     /* Rows naming it that were rejected at import (qa19): the call did
      * arrive, and an auditor must not conclude otherwise. Said on stderr
      * before the message (65 and an empty stdout stay: no version of it
@@ -1033,6 +1035,18 @@ int explain_run(const struct explain_opts *given, struct diag *d)
         o->source_file = shown;
         o->source_file_len = strlen(shown);
     }
+    /* Messages name the schema with the database, as the workbooks do;
+     * each shown safely, the name cut as it was, never the schema. */
+    char db[256], schema[256];
+    ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
+    if (o->schema)
+        ex_show(o->schema, strlen(o->schema), schema, sizeof schema);
+    char *named = db_named_with_schema(db, o->schema ? schema : NULL);
+    if (!named) {
+        free(shown);
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
+    }
+    x.db_named = named;
     json_init(&x.j, stdout);
     int rc = open_db(&x);
     if (rc == 0)
@@ -1053,5 +1067,6 @@ int explain_run(const struct explain_opts *given, struct diag *d)
                           "error: %s", strerror(e));
     }
     free(shown);
+    free(named);
     return rc;
 }

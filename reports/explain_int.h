@@ -68,6 +68,11 @@ struct ex {
     bool          json;
     struct json   j;                    /* the JSON document, when json */
     struct diag  *d;
+    const char   *db_named;             /* the database as messages name
+                                         * it, shown safely (ex_show):
+                                         * with its schema, as the
+                                         * workbooks' Database cell
+                                         * (db_named_with_schema) */
     bool          earlier_dated;        /* a superseded version dated on or
                                          * before the as-of (put_versions) */
     bool          rejected_kept;        /* schema 6: rejected rows keep the

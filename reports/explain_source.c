@@ -372,9 +372,9 @@ static int delivery_told(struct ex *x, const char *file, const char *db)
 static int source_not_found(struct ex *x, int files, const char *refused)
 {
     const struct explain_opts *o = x->o;
-    char file[256], db[256];
+    char file[256];
+    const char *db = x->db_named;     /* shown safely (explain_run) */
     ex_show(o->source_file, o->source_file_len, file, sizeof file);
-    ex_show(o->db_path, strlen(o->db_path), db, sizeof db);
     if (files == 0 && delivery_told(x, file, db))
         return -1;
     /* Say how FILE is written, whatever was given: a name in another

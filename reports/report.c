@@ -890,15 +890,11 @@ int report_write_all(struct db *db, const struct report_opts *o,
      * database gave workbooks an auditor could not tell apart (README
      * "PostgreSQL", decision). Without --schema, or with the default's
      * name, the cell is the database alone, as before. */
-    char *named = NULL;
-    if (opts.schema && strcmp(opts.schema, DB_DEFAULT_SCHEMA) != 0) {
-        size_t n = strlen(opts.db_path) + strlen(opts.schema) + 16;
-        if (!(named = malloc(n)))
-            return diag_set(d, EX_SOFTWARE, NULL, 0, "writing the report: "
-                            "out of memory");
-        snprintf(named, n, "%s (schema %s)", opts.db_path, opts.schema);
-    }
-    opts.db_named = named ? named : opts.db_path;
+    char *named = db_named_with_schema(opts.db_path, opts.schema);
+    if (!named)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "writing the report: "
+                        "out of memory");
+    opts.db_named = named;
     int rc = -1;
     if (make_dirs(opts.out_dir, d) == 0) {
         remove_stale_temps(opts.out_dir);

@@ -340,6 +340,15 @@ def shown_db(db, cwd=None):
     return pg_uri() if ON_PG else str(db)
 
 
+def explain_named_db(db, cwd=None):
+    """How explain's messages name database db: as shown_db, cut after 60
+    characters as messages cut a name (utf8_show), then on PostgreSQL the
+    schema, whole (README "PostgreSQL": as the workbooks' Database cell)."""
+    name = shown_db(db, cwd)
+    name = name if len(name) <= 60 else name[:60] + "..."
+    return "%s (schema %s)" % (name, schema_of(str(db), cwd)) if ON_PG else name
+
+
 def reached(uri):
     """How the workbooks' Run and About and the summary name a connection to
     the test cluster's URI (README "PostgreSQL": what the connection

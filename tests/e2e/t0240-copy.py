@@ -116,13 +116,17 @@ def pg_counts(c, schema):
 def same_explain(lite, uri, schema, as_of, cases):
     """explain of each case (its arguments) on the SQLite database and on
     the copy: the same exit code, stderr and text, but the database's
-    name."""
+    name (and in JSON its schema, SQLite's null)."""
     for args in cases:
         rl = svc("explain", "--db", lite, "--as-of", as_of, *args)
         rp = svc("explain", "--db", uri, "--schema", schema, "--as-of", as_of,
                  *args)
         eq(rl.code, 0, rl)
-        eq((rp.code, rp.err, rp.out.replace(uri, "DB")),
+        if "--json" in args:
+            eq((json.loads(rp.out)["schema"], json.loads(rl.out)["schema"]),
+               (schema, None), args)
+        eq((rp.code, rp.err, rp.out.replace(uri, "DB").replace(
+            '"schema": "%s"' % schema, '"schema": null')),
            (rl.code, rl.err.replace(lite, uri), rl.out.replace(lite, "DB")),
            args)
 

@@ -38,7 +38,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, Tmp, check, cmd,  # noqa: E402
                      connect, db_exists, eq, main, query, rule_files_in_order, sha256,
-                     shown_db, snapshot, sqlite_only, svc)
+                     explain_named_db, schema_of, shown_db, snapshot, sqlite_only,
+                     svc)
 
 A = "2026-03-12"
 
@@ -190,6 +191,7 @@ def test_reassigned_dispatch_json():
         eq(doc["explain"], 1)
         eq(doc["as_of"], A)
         eq(doc["database"], shown_db(db))
+        eq(doc["schema"], schema_of(db) if ON_PG else None)
         eq(doc["query"], {"dispatch_id": "X1", "source": None})
         eq(len(doc["results"]), 1)
         res = doc["results"][0]
@@ -619,7 +621,8 @@ def test_source_closeouts_without_a_known_dispatch():
         r = explain(db, "X404")
         eq(r.code, 65, r)
         eq(r.out, "")
-        check("svcrecon: dispatch 'X404' not found in %s" % shown_db(db) in r.err, r.err)
+        check("svcrecon: dispatch 'X404' not found in %s" % explain_named_db(db)
+              in r.err, r.err)
         check("closeouts naming it: closeouts_n3.csv:4" in r.err, r.err)
 
 
@@ -713,12 +716,12 @@ def test_not_found_is_65_with_a_message():
         db = build(t)
         for args, msg in [
                 (["X999"], "svcrecon: dispatch 'X999' not found in %s (no version of it was "
-                           "imported)\n" % shown_db(db)),
+                           "imported)\n" % explain_named_db(db)),
                 (["--source", "nope.csv:2"],
                  "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s "
                  "(give FILE as the workbooks' Source file or File column shows it, the "
                  "base name, letter case included, or as the path exactly as given to "
-                 "import or run)\n" % shown_db(db)),
+                 "import or run)\n" % explain_named_db(db)),
                 (["--source", "closeouts_n1.csv:99"],
                  "svcrecon: closeouts_n1.csv:99: no row starts at line 99 (a row is named by "
                  "the physical line where its record starts; blank lines and the header start "

@@ -14,7 +14,11 @@ About differs). Each test was red before the fix:
   --schema; a copy's --to-schema), null for a SQLite file and for a name
   refused as a usage error;
 - without --schema (or with the default's name) the cells are as before:
-  the database alone (README "PostgreSQL", decision).
+  the database alone (README "PostgreSQL", decision);
+- `explain` names the schema where it names the database: its messages
+  say "URI (schema NAME)" as the Database cell does, and its JSON has
+  "schema" beside "database", as the summary does (null for SQLite,
+  "svcrecon" without --schema).
 
 The suite uses the cluster tests/run-all started ($SVCRECON_PG_DIR), or
 starts one of its own; it is skipped only when PostgreSQL is not
@@ -215,6 +219,77 @@ def test_sqlite_copy_and_usage_summaries_name_the_schema_or_null():
         u = validate_summary(t.p("u.json"))
         check("schema" in u and u["schema"] is None, u)
         eq(u["status"], "usage")
+
+
+def explain(db, *args):
+    return svc("explain", "--db", db, *args)
+
+
+def a_dispatch():
+    """The first dispatch id of the staged night's dispatches file."""
+    with open(os.path.join(SAMPLE, "dispatches_%s.csv" % AS_OF)) as f:
+        f.readline()
+        return f.readline().split(",")[0]
+
+
+def cut(name):
+    """A name as explain's messages show it: cut after 60 characters
+    (utf8_show), the schema after it whole."""
+    return name if len(name) <= 60 else name[:60] + "..."
+
+
+def explain_names(db, extra, named, schema):
+    """explain on db (with extra, e.g. --schema S) names the database as
+    named in its messages, and has database and schema in its JSON."""
+    r = explain(db, *extra, "--as-of", AS_OF, "NOPE-1")
+    eq(r.code, 65, r)
+    check("dispatch 'NOPE-1' not found in %s (no version of it was imported)"
+          % named in r.err, r.err)
+    r = explain(db, *extra, "--source", "nothing_here.csv:2")
+    eq(r.code, 65, r)
+    check("no imported file named 'nothing_here.csv' in %s (give FILE" % named
+          in r.err, r.err)
+    r = explain(db, *extra, "--as-of", AS_OF, "--json", a_dispatch())
+    eq(r.code, 0, r)
+    j = json.loads(r.out)
+    check("schema" in j, sorted(j))
+    eq((j["database"], j["schema"]), (db, schema), "explain's JSON")
+    eq(j["results"][0]["dispatch"]["dispatch_id"], a_dispatch())
+
+
+@sqlite_only(ONCE)
+def test_explain_names_the_schema_with_the_database():
+    c = cluster()
+    schema = fresh_schema(c, "explained")
+    # longer than a message shows whole: the schema is named after the cut
+    uri = c.uri() + "&connect_timeout=10"
+    check(len(uri) > 60, uri)
+    with Tmp() as t:
+        stage_night(t)
+        night(t, uri, ["--schema", schema], "out")
+        explain_names(uri, ["--schema", schema],
+                      "%s (schema %s)" % (cut(uri), schema), schema)
+
+
+@sqlite_only(ONCE)
+def test_explain_adds_nothing_for_the_default_schema_or_sqlite():
+    c = cluster()
+    db = "t9999_explain_%s" % SUFFIX
+    c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+    c.psql(pgcluster.DATABASE, "CREATE DATABASE %s TEMPLATE template0 "
+           "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % db)
+    uri = c.uri(db=db)
+    try:
+        with Tmp() as t:
+            stage_night(t)
+            night(t, uri, [], "out")
+            explain_names(uri, [], cut(uri), "svcrecon")
+            explain_names(uri, ["--schema", "svcrecon"], cut(uri), "svcrecon")
+            lite = t.p("svc.db")
+            night(t, lite, [], "lite")
+            explain_names(lite, [], cut(lite), None)
+    finally:
+        c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
 
 
 if __name__ == "__main__":
