@@ -25,6 +25,7 @@ starts one of its own; it is skipped only when PostgreSQL is not
 installed. It runs once, in the SQLite pass (it names its schemas).
 """
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -64,6 +65,20 @@ def fresh_schema(c, name, db=pgcluster.DATABASE):
     schema = "t9999_%s_%s" % (name, SUFFIX)
     c.psql(db, "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
     return schema
+
+
+@contextlib.contextmanager
+def own_database(c, name):
+    """A database of its own on the cluster (its default schema holds
+    nothing else), dropped after: the URI."""
+    db = "t9999_%s_%s" % (name, SUFFIX)
+    c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+    c.psql(pgcluster.DATABASE, "CREATE DATABASE %s TEMPLATE template0 "
+           "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % db)
+    try:
+        yield c.uri(db=db)
+    finally:
+        c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
 
 
 def stage_night(t, inbox="inbox"):
@@ -169,27 +184,18 @@ def test_two_schemas_of_one_database_are_told_apart():
 
 @sqlite_only(ONCE)
 def test_the_default_schema_adds_nothing_to_the_cells_and_is_named_in_the_summary():
-    c = cluster()
-    db = "t9999_default_%s" % SUFFIX
-    c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
-    c.psql(pgcluster.DATABASE, "CREATE DATABASE %s TEMPLATE template0 "
-           "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % db)
-    uri = c.uri(db=db)
-    try:
-        with Tmp() as t:
-            stage_night(t)
-            s = night(t, uri, [], "out", "s.json")
-            check_cells(t.p("out"), reached(uri))
-            eq(s["schema"], "svcrecon", "the default schema, named")
-            # --schema with the default's name: the same cells
-            r = svc("report", "--db", uri, "--schema", "svcrecon", "--out",
-                    t.p("again"), "--as-of", AS_OF, "--statements", "--quiet",
-                    "--summary", t.p("again.json"))
-            eq(r.code, 0, r)
-            check_cells(t.p("again"), reached(uri))
-            eq(validate_summary(t.p("again.json"))["schema"], "svcrecon")
-    finally:
-        c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+    with own_database(cluster(), "default") as uri, Tmp() as t:
+        stage_night(t)
+        s = night(t, uri, [], "out", "s.json")
+        check_cells(t.p("out"), reached(uri))
+        eq(s["schema"], "svcrecon", "the default schema, named")
+        # --schema with the default's name: the same cells
+        r = svc("report", "--db", uri, "--schema", "svcrecon", "--out",
+                t.p("again"), "--as-of", AS_OF, "--statements", "--quiet",
+                "--summary", t.p("again.json"))
+        eq(r.code, 0, r)
+        check_cells(t.p("again"), reached(uri))
+        eq(validate_summary(t.p("again.json"))["schema"], "svcrecon")
 
 
 @sqlite_only(ONCE)
@@ -273,23 +279,14 @@ def test_explain_names_the_schema_with_the_database():
 
 @sqlite_only(ONCE)
 def test_explain_adds_nothing_for_the_default_schema_or_sqlite():
-    c = cluster()
-    db = "t9999_explain_%s" % SUFFIX
-    c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
-    c.psql(pgcluster.DATABASE, "CREATE DATABASE %s TEMPLATE template0 "
-           "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" % db)
-    uri = c.uri(db=db)
-    try:
-        with Tmp() as t:
-            stage_night(t)
-            night(t, uri, [], "out")
-            explain_names(uri, [], cut(uri), "svcrecon")
-            explain_names(uri, ["--schema", "svcrecon"], cut(uri), "svcrecon")
-            lite = t.p("svc.db")
-            night(t, lite, [], "lite")
-            explain_names(lite, [], cut(lite), None)
-    finally:
-        c.psql(pgcluster.DATABASE, "DROP DATABASE IF EXISTS %s" % db)
+    with own_database(cluster(), "explain") as uri, Tmp() as t:
+        stage_night(t)
+        night(t, uri, [], "out")
+        explain_names(uri, [], cut(uri), "svcrecon")
+        explain_names(uri, ["--schema", "svcrecon"], cut(uri), "svcrecon")
+        lite = t.p("svc.db")
+        night(t, lite, [], "lite")
+        explain_names(lite, [], cut(lite), None)
 
 
 if __name__ == "__main__":
