@@ -80,6 +80,17 @@ int ex_step(struct ex *x, int q)
     return rc < 0 ? -1 : rc;
 }
 
+/* Steps q for the one row the caller knows is there: 0 on it; -1 with
+ * x->d filled when reading fails, or (EX_SOFTWARE) when what vanished. */
+int ex_step_one(struct ex *x, int q, const char *what)
+{
+    int rc = ex_step(x, q);
+    if (rc == DB_ROW)
+        return 0;
+    return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0, "%s vanished",
+                                  what);
+}
+
 /* ---- opening ------------------------------------------------------------ */
 
 /* SPEC §3 exactly as the reports run it (reports/rules.c). */
@@ -608,10 +619,8 @@ int ex_put_rejected_audit(struct ex *x, FILE *f, int64_t file_id)
 {
     struct db_stmt *a = ex_use(x, Q_REJ_AUDIT);
     db_set_int64(a, ":file_id", file_id);
-    int rc = ex_step(x, Q_REJ_AUDIT);
-    if (rc != DB_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "rejected row's file vanished");
+    if (ex_step_one(x, Q_REJ_AUDIT, "rejected row's file") != 0)
+        return -1;
     if (f)
         ex_t_rejected_audit(f, a, 0);
     else

@@ -114,6 +114,9 @@ struct fact {
 struct db_stmt *ex_use(struct ex *x, int q);
 /* Steps statement q: DB_ROW, DB_DONE, or -1 with x->d filled. */
 int ex_step(struct ex *x, int q);
+/* Steps q for a row that must be there: 0, or -1 with x->d filled (a
+ * missing row: EX_SOFTWARE, "WHAT vanished"). */
+int ex_step_one(struct ex *x, int q, const char *what);
 
 /* ---- explain.c: the story of a dispatch, and the document --------------- */
 

@@ -22,10 +22,8 @@ static int put_closeout_object(struct ex *x, int64_t id)
 {
     struct db_stmt *st = ex_use(x, Q_CLOSEOUTS);
     db_set_int64(st, ":closeout_id", id);
-    int rc = ex_step(x, Q_CLOSEOUTS);
-    if (rc != DB_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "closeout row vanished");
+    if (ex_step_one(x, Q_CLOSEOUTS, "closeout row") != 0)
+        return -1;
     if (ex_put_closeout(x, "closeout", id) != 0)
         return -1;
     db_reset(st);
@@ -247,10 +245,8 @@ static int source_rejected(struct ex *x)
     struct db_stmt *s = x->q[Q_SOURCE];
     struct db_stmt *st = ex_use(x, Q_REJECTED);
     db_set_int64(st, ":rejected_id", db_column_int64(s, F_ROW_ID));
-    int rc = ex_step(x, Q_REJECTED);
-    if (rc != DB_ROW)
-        return rc < 0 ? -1 : diag_set(x->d, EX_SOFTWARE, NULL, 0,
-                                      "rejected row vanished");
+    if (ex_step_one(x, Q_REJECTED, "rejected row") != 0)
+        return -1;
     const char *raw = db_column_blob(st, J_RAW);
     size_t len = db_column_bytes(st, J_RAW);
     if (!raw)
