@@ -1039,10 +1039,10 @@ def test_json_says_which_file_of_one_name_a_location_is():
 
 def scrub(doc):
     """An explain document without what differs between two databases of
-    the same data: the database's name and the import times."""
+    the same data: the database's name (and schema) and the import times."""
     if isinstance(doc, dict):
         return {k: scrub(v) for k, v in doc.items()
-                if k not in ("imported_at", "database", "path")}
+                if k not in ("imported_at", "database", "schema", "path")}
     if isinstance(doc, list):
         return [scrub(v) for v in doc]
     return doc

@@ -131,7 +131,10 @@ def explain(db_args, dispatch_id):
                        capture_output=True, text=True, env=ENV, timeout=300)
     text = IMPORTED.sub("imported T", p.stdout)
     if p.returncode != 0:     # the database as it names it: not the state
-        text += p.stderr.replace(" in %s (" % db_args[1], " in DB (")
+        named = db_args[1]    # with its schema on PostgreSQL (README)
+        if "--schema" in db_args:
+            named += " (schema %s)" % db_args[db_args.index("--schema") + 1]
+        text += p.stderr.replace(" in %s (" % named, " in DB (")
     return p.returncode, text
 
 
