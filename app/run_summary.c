@@ -19,6 +19,7 @@
 #include "lib/json.h"
 #include "lib/utf8.h"
 #include "reports/rules.h"
+#include "reports/statements.h"
 
 void *run_grow(void *items, int n, int *cap, size_t size)
 {
@@ -193,6 +194,21 @@ static void put_night(struct json *j, const struct report_result *x)
     json_close(j, ']');
 }
 
+/* One dealer statement (README "Dealer statements"): the list the
+ * statements code kept, one small record per file, never their rows. */
+static int put_statement(void *arg, const struct statement_entry *e)
+{
+    struct json *j = arg;
+    json_open(j, NULL, '{');
+    json_strn(j, "dealer_id", e->id, e->id_len);
+    json_str(j, "file", e->file);
+    json_uint(j, "unclosed_calls", e->rows[0]);
+    json_uint(j, "noncompensable", e->rows[1]);
+    json_uint(j, "registration_exceptions", e->rows[2]);
+    json_close(j, '}');
+    return 0;
+}
+
 static void put_reports(struct json *j, const struct run_record *s)
 {
     if (!s->reported) {
@@ -234,6 +250,9 @@ static void put_reports(struct json *j, const struct run_record *s)
         json_open(j, "statements", '{');
         json_str(j, "folder", x->statements_dir);
         json_uint(j, "count", x->n_statements);
+        json_open(j, "dealers", '[');
+        statements_each(x->dealers, put_statement, j);
+        json_close(j, ']');
         json_close(j, '}');
     } else {
         json_null(j, "statements");

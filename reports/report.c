@@ -567,6 +567,9 @@ void report_result_free(struct report_result *res)
     free(res->night);
     res->night = NULL;
     res->n_night = 0;
+    free(res->dealers);
+    res->dealers = NULL;
+    res->dealers_len = res->dealers_cap = 0;
 }
 
 static char *column_dup(struct db_stmt *q, int col)
@@ -709,7 +712,8 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
                    "new_noncomp %lu statements %lu %64s"
 
 /* The statements' digest (statements_digest()) is kept with the counts:
- * "-" without --statements. */
+ * "-" without --statements. Their list (report_result.dealers) follows
+ * on the next lines, for the summary of an untouched re-run. */
 static void format_result(const struct report_result *r, const char *digest,
                           char *out, size_t size)
 {
@@ -722,8 +726,10 @@ static void format_result(const struct report_result *r, const char *digest,
              r->n_statements, digest);
 }
 
+/* *list (when not NULL): the statements' list after the counts (a copy,
+ * the caller's to free), NULL in a record of a version before it. */
 static bool parse_result(const char *s, struct report_result *r,
-                         char digest[65])
+                         char digest[65], char **list)
 {
     struct report_changes *c = &r->changes;
     char prev[11] = "";
@@ -736,7 +742,19 @@ static bool parse_result(const char *s, struct report_result *r,
     c->has_previous = strcmp(prev, "-") != 0;
     snprintf(c->previous_as_of, sizeof c->previous_as_of, "%s",
              c->has_previous ? prev : "");
+    const char *nl = strchr(s, '\n');
+    if (list && nl && !(*list = strdup(nl + 1)))
+        return false;
     return true;
+}
+
+/* The number of statements in a list (report_result.dealers). */
+static unsigned long list_lines(const char *list)
+{
+    unsigned long n = 0;
+    for (; list && *list; list++)
+        n += *list == '\n';
+    return n;
 }
 
 /* Sets *fresh when the workbooks of this stamp are in place, unchanged
@@ -754,9 +772,9 @@ static int up_to_date(struct db *db, const struct report_opts *o,
     int rc = db_step(q, d, "reading the recorded report");
     bool same = false;
     struct report_result rec = *res;
-    char digest[65] = "";
+    char digest[65] = "", *list = NULL;
     if (rc == DB_ROW && strcmp(db_column_text(q, 0), stamp) == 0 &&
-        parse_result(db_column_text(q, 1), &rec, digest)) {
+        parse_result(db_column_text(q, 1), &rec, digest, &list)) {
         same = true;
         for (int k = 0; k < REPORT_N && same; k++) {
             char hex[65];
@@ -771,10 +789,20 @@ static int up_to_date(struct db *db, const struct report_opts *o,
             same = statements_folder(o, rec.statements_dir,
                                      sizeof rec.statements_dir) == 0 &&
                    statements_digest(rec.statements_dir, hex, &n) == 0 &&
-                   strcmp(hex, digest) == 0 && n == rec.n_statements;
+                   strcmp(hex, digest) == 0 && n == rec.n_statements &&
+                   list_lines(list) == n;
         }
     }
     db_finalize(q);
+    /* The summary lists the statements: a record without their list (of
+     * an earlier version) has them written again (README "Dealer
+     * statements"). */
+    if (same && o->statements) {
+        rec.dealers = list;
+        rec.dealers_len = rec.dealers_cap = list ? strlen(list) : 0;
+        list = NULL;
+    }
+    free(list);
     if (rc < 0)
         return -1;
     if (same)
@@ -789,7 +817,7 @@ static int record_output(struct db *db, const struct report_opts *o,
 {
     static const char *const sha_param[REPORT_N] = {
         ":sha_unclosed", ":sha_noncomp", ":sha_audit"};
-    char result[512], hex[REPORT_N][65], digest[65] = "-";
+    char counts[512], hex[REPORT_N][65], digest[65] = "-";
     struct db_stmt *q;
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
@@ -804,10 +832,24 @@ static int record_output(struct db *db, const struct report_opts *o,
         return diag_set(d, EX_CANTCREAT, res->statements_dir, 0, "cannot "
                         "read back the statements just written: %s; %s",
                         strerror(errno), OUT_TO_DO);
-    format_result(res, digest, result, sizeof result);
+    format_result(res, digest, counts, sizeof counts);
+    size_t listed = o->statements ? res->dealers_len : 0;
+    char *result = malloc(strlen(counts) + listed + 2);
+    if (!result)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "recording the report "
+                        "output: out of memory");
+    size_t n_counts = strlen(counts);
+    memcpy(result, counts, n_counts);
+    if (listed) {
+        result[n_counts++] = '\n';
+        memcpy(result + n_counts, res->dealers, listed);
+    }
+    result[n_counts + listed] = '\0';
     if (db_prepare(db, sql_q_report_output_put, &q, d, "recording the "
-                   "report output") != 0)
+                   "report output") != 0) {
+        free(result);
         return -1;
+    }
     db_set_int64(q, ":as_of_day", o->as_of_day);
     db_set_text(q, ":stamp", stamp, strlen(stamp));
     db_set_text(q, ":result", result, strlen(result));
@@ -815,6 +857,7 @@ static int record_output(struct db *db, const struct report_opts *o,
         db_set_text(q, sha_param[k], hex[k], strlen(hex[k]));
     int rc = db_step(q, d, "recording the report output");
     db_finalize(q);
+    free(result);
     if (rc != DB_DONE)
         return -1;
     return 0;
@@ -1073,7 +1116,7 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
         struct report_result rec = *res;
         char digest[65] = "", hex[65];
         if (rc == DB_ROW && strcmp(db_column_text(q, 0), want) == 0 &&
-            parse_result(db_column_text(q, 1), &rec, digest)) {
+            parse_result(db_column_text(q, 1), &rec, digest, NULL)) {
             keep = true;
             for (int k = 0; k < REPORT_N && keep; k++) {
                 unsigned long long bytes;
@@ -1120,8 +1163,7 @@ static int finish_report(struct run *r, const char *stamp, struct diag *d)
     struct report_result *res = r->res;
     int rc = 0;
     if (o->statements)
-        rc = statements_write(db, o, &res->n_statements, res->statements_dir,
-                              d);
+        rc = statements_write(db, o, res, d);
     else
         rc = drop_stale_statements(db, o, stamp, res, d);
     if (rc == 0 && (record_report(db, d) != 0 ||

@@ -78,6 +78,14 @@ struct report_result {
     struct report_changes changes;        /* set once the rules ran */
     unsigned long n_statements;           /* --statements: files written */
     char          statements_dir[4096];   /* their folder; "" without */
+    /* The statements written, one line each in the order written (byte
+     * order of dealer id): "UNCLOSED NONCOMP EXCEPTIONS FILE xHEXID\n",
+     * the rows of each sheet, the file's name in the folder, the id in
+     * hex. Kept with the report's record, so that an untouched re-run
+     * gives the same list (statements_each() reads it). NULL when none;
+     * report_result_free() releases it. */
+    char         *dealers;
+    size_t        dealers_len, dealers_cap;
     struct report_file *night;            /* the audit's files, n_night of */
     size_t        n_night;                /* them (report_result_free) */
 };

@@ -404,6 +404,8 @@ struct writer {
     char                     *buf;        /* "To be paid" text */
     size_t                    buf_size;
     struct about_example      ex;
+    struct report_result     *res;        /* its dealers list */
+    unsigned long             rows[3];    /* the statement's, per sheet */
 };
 
 /* "CODE: remedy" for each of the closeout's reasons (All reasons, ';'
@@ -457,6 +459,7 @@ static int write_part(struct writer *w, struct sheet_book *b, int k,
                 sheet_fit_row(b, sh.ws, sh.row, n);
         }
         remember_example(w, p, c->q);
+        w->rows[k]++;
         c->rc = db_step(c->q, d, p->sheet);
     }
     if (c->rc < 0)
@@ -539,6 +542,80 @@ static void write_summary(struct writer *w, struct sheet_book *b,
                      "attention in ASCR.", NULL);
 }
 
+/* ---- the list of statements (report_result.dealers) ---------------------- */
+
+/* Appends "U N E FILE xHEXID\n": the small record the summary lists (README
+ * "Dealer statements"), not the dealer's data; bounded by the number of
+ * dealers, never by their rows. */
+static int list_add(struct report_result *r, const unsigned long rows[3],
+                    const char *name, const char *id, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t need = 3 * 24 + strlen(name) + 2 * len + 8;
+    if (r->dealers_len + need > r->dealers_cap) {
+        size_t cap = r->dealers_cap ? 2 * r->dealers_cap : 4096;
+        while (cap < r->dealers_len + need)
+            cap *= 2;
+        char *grown = realloc(r->dealers, cap);
+        if (!grown)
+            return -1;
+        r->dealers = grown;
+        r->dealers_cap = cap;
+    }
+    char *o = r->dealers + r->dealers_len;
+    o += sprintf(o, "%lu %lu %lu %s x", rows[0], rows[1], rows[2], name);
+    for (size_t i = 0; i < len; i++) {
+        *o++ = hex[(unsigned char)id[i] >> 4];
+        *o++ = hex[(unsigned char)id[i] & 15];
+    }
+    *o++ = '\n';
+    *o = '\0';
+    r->dealers_len = (size_t)(o - r->dealers);
+    return 0;
+}
+
+int statements_each(const char *list,
+                    int (*fn)(void *arg, const struct statement_entry *e),
+                    void *arg)
+{
+    char *id = NULL;
+    size_t id_cap = 0;
+    int rc = 0;
+    while (list && *list && rc == 0) {
+        const char *end = strchr(list, '\n');
+        struct statement_entry e;
+        int at = 0;
+        if (!end || sscanf(list, "%lu %lu %lu %255s x%n", &e.rows[0],
+                           &e.rows[1], &e.rows[2], e.file, &at) != 4 ||
+            at == 0 || list + at > end || (end - list - at) % 2) {
+            rc = -1;
+            break;
+        }
+        const char *h = list + at;
+        size_t n = (size_t)(end - h) / 2;
+        if (n + 1 > id_cap) {
+            char *grown = realloc(id, n + 1);
+            if (!grown) {
+                rc = -1;
+                break;
+            }
+            id = grown;
+            id_cap = n + 1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            char byte[3] = {h[2 * i], h[2 * i + 1], '\0'};
+            id[i] = (char)strtoul(byte, NULL, 16);
+        }
+        id[n] = '\0';
+        e.id = id;
+        e.id_len = n;
+        rc = fn(arg, &e);
+        list = end + 1;
+    }
+    free(id);
+    return rc;
+}
+
 /* Opens DEALER.xlsx (its name free in the folder) and fills it. */
 static int write_statement(struct writer *w, struct diag *d)
 {
@@ -572,6 +649,7 @@ static int write_statement(struct writer *w, struct diag *d)
     snprintf(title, sizeof title, "Statement for %s", db_column_text(q, 0));
     sheet_book_set_title(&b, title, w->o->as_of);
     about_example_release(&w->ex);
+    memset(w->rows, 0, sizeof w->rows);
     write_summary(w, &b, q);
     for (int k = 0; k < 3 && rc == 0; k++)
         rc = write_part(w, &b, k, id, len, d);
@@ -610,6 +688,8 @@ static int write_statement(struct writer *w, struct diag *d)
                         "space on the output folder's disk, then run again "
                         "(the files already imported are kept)");
     }
+    if (list_add(w->res, w->rows, name, id, len) != 0)
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
     return 0;
 }
 
@@ -678,10 +758,14 @@ static int replace_folder(const char *tmp, const char *folder,
 }
 
 int statements_write(struct db *db, const struct report_opts *o,
-                     unsigned long *n, char *folder, struct diag *d)
+                     struct report_result *res, struct diag *d)
 {
-    char tmp[4400];
+    char tmp[4400], *folder = res->statements_dir;
+    unsigned long *n = &res->n_statements;
     *n = 0;
+    res->dealers_len = 0;
+    if (res->dealers)
+        res->dealers[0] = '\0';
     if (statements_folder(o, folder, 4096) != 0)
         return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path too "
                         "long");
@@ -692,7 +776,8 @@ int statements_write(struct db *db, const struct report_opts *o,
     if (mkdir(tmp, 0777) != 0)
         return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",
                         strerror(errno));
-    struct writer w = {.db = db, .o = o, .dir = tmp, .buf_size = 4096};
+    struct writer w = {.db = db, .o = o, .dir = tmp, .buf_size = 4096,
+                       .res = res};
     w.buf = malloc(w.buf_size);
     int rc = w.buf ? write_all(&w, n, d)
                    : diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
@@ -704,9 +789,12 @@ int statements_write(struct db *db, const struct report_opts *o,
     free(w.buf);
     if (rc == 0)
         rc = replace_folder(tmp, folder, o, d);
-    if (rc != 0)
+    if (rc != 0) {
         report_remove_folder(tmp);
-    else if (!o->quiet) {
+        res->dealers_len = 0;             /* none of them is in place */
+        if (res->dealers)
+            res->dealers[0] = '\0';
+    } else if (!o->quiet) {
         char shown[UTF8_PATH_SHOWN];
         fprintf(stderr, "svcrecon: wrote %lu dealer statement%s in %s\n", *n,
                 *n == 1 ? "" : "s",

@@ -14,11 +14,31 @@
 /* Writes every statement from the rule tables on db (the rules, dealer
  * names, code meanings and the comparison with the previous report must
  * have run) into a temporary folder in opts->out_dir, which then replaces
- * OUT/statements_A whole. *n gets the number of statements, folder (4096
- * bytes) the folder's path. 0, or -1 with d filled: EX_CANTCREAT for the
- * output, database trouble otherwise; nothing replaces the folder then. */
+ * OUT/statements_A whole. res->n_statements gets the number of
+ * statements, res->statements_dir the folder's path, res->dealers their
+ * list (report.h). 0, or -1 with d filled: EX_CANTCREAT for the output,
+ * database trouble otherwise; nothing replaces the folder then, and the
+ * list is empty. */
 int statements_write(struct db *db, const struct report_opts *o,
-                     unsigned long *n, char *folder, struct diag *d);
+                     struct report_result *res, struct diag *d);
+
+/* One statement of a list (report_result.dealers), as statements_each()
+ * gives it: the rows of its sheets Unclosed calls, Non-compensable and
+ * Registration exceptions, its file name, the dealer id (id_len bytes,
+ * NUL-terminated; valid during the call only). */
+struct statement_entry {
+    unsigned long rows[3];
+    char          file[256];
+    const char   *id;
+    size_t        id_len;
+};
+
+/* Calls fn for each statement of list, in order, until fn returns
+ * non-zero; that value, 0, or -1 when the list is malformed or memory
+ * runs out. */
+int statements_each(const char *list,
+                    int (*fn)(void *arg, const struct statement_entry *e),
+                    void *arg);
 
 /* Before the first workbook of a report is renamed into place: an
  * existing OUT/statements_A, of the data the workbooks replace, is

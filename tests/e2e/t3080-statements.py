@@ -52,8 +52,12 @@ def test_one_statement_per_dealer_with_a_listed_row(c):
     eq(sorted(os.listdir(folder(c["out"]))),
        sorted(escaped(d) for d in dealers), "statement files")
     eq(sorted(dealers), ["D1", "D2", "D9"], "fixture dealers")
-    eq(c["json"]["reports"]["statements"],
+    st = c["json"]["reports"]["statements"]
+    eq({k: st[k] for k in ("folder", "count")},
        {"folder": folder(c["out"]), "count": 3}, "summary JSON")
+    # the list of statements (tests/e2e/t9994)
+    eq([(d["dealer_id"], d["file"]) for d in st["dealers"]],
+       [(d, escaped(d)) for d in ("D1", "D2", "D9")], "summary dealers")
 
 
 @test
