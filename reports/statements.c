@@ -582,16 +582,25 @@ int statements_each(const char *list,
     size_t id_cap = 0;
     int rc = 0;
     while (list && *list && rc == 0) {
-        const char *end = strchr(list, '\n');
+        /* Not sscanf(): glibc's measures the whole string at each call,
+         * which made a list of 50,000 dealers quadratic. */
+        const char *end = strchr(list, '\n'), *at = list;
         struct statement_entry e;
-        int at = 0;
-        if (!end || sscanf(list, "%lu %lu %lu %255s x%n", &e.rows[0],
-                           &e.rows[1], &e.rows[2], e.file, &at) != 4 ||
-            at == 0 || list + at > end || (end - list - at) % 2) {
+        for (int k = 0; k < 3 && end; k++) {
+            char *stop;
+            e.rows[k] = strtoul(at, &stop, 10);
+            end = stop > at && *stop == ' ' && stop < end ? end : NULL;
+            at = stop + 1;
+        }
+        const char *sp = end ? memchr(at, ' ', (size_t)(end - at)) : NULL;
+        if (!sp || sp == at || (size_t)(sp - at) >= sizeof e.file ||
+            sp[1] != 'x' || (end - sp - 2) % 2) {
             rc = -1;
             break;
         }
-        const char *h = list + at;
+        memcpy(e.file, at, (size_t)(sp - at));
+        e.file[sp - at] = '\0';
+        const char *h = sp + 2;
         size_t n = (size_t)(end - h) / 2;
         if (n + 1 > id_cap) {
             char *grown = realloc(id, n + 1);
