@@ -748,15 +748,6 @@ static bool parse_result(const char *s, struct report_result *r,
     return true;
 }
 
-/* The number of statements in a list (report_result.dealers). */
-static unsigned long list_lines(const char *list)
-{
-    unsigned long n = 0;
-    for (; list && *list; list++)
-        n += *list == '\n';
-    return n;
-}
-
 /* Sets *fresh when the workbooks of this stamp are in place, unchanged
  * (then res is what was recorded with them). */
 static int up_to_date(struct db *db, const struct report_opts *o,
@@ -790,7 +781,7 @@ static int up_to_date(struct db *db, const struct report_opts *o,
                                      sizeof rec.statements_dir) == 0 &&
                    statements_digest(rec.statements_dir, hex, &n) == 0 &&
                    strcmp(hex, digest) == 0 && n == rec.n_statements &&
-                   list_lines(list) == n;
+                   statements_count(list) == (long)n;
         }
     }
     db_finalize(q);

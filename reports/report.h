@@ -79,9 +79,9 @@ struct report_result {
     unsigned long n_statements;           /* --statements: files written */
     char          statements_dir[4096];   /* their folder; "" without */
     /* The statements written, one line each in the order written (byte
-     * order of dealer id): "UNCLOSED NONCOMP EXCEPTIONS FILE xHEXID\n",
-     * the rows of each sheet, the file's name in the folder, the id in
-     * hex. Kept with the report's record, so that an untouched re-run
+     * order of dealer id): "UNCLOSED NONCOMP EXCEPTIONS FILE LEN ID\n",
+     * the rows of each sheet, the file's name in the folder, the id's
+     * length and bytes. Kept with the report's record, so that an untouched re-run
      * gives the same list (statements_each() reads it). NULL when none;
      * report_result_free() releases it. */
     char         *dealers;

@@ -544,14 +544,14 @@ static void write_summary(struct writer *w, struct sheet_book *b,
 
 /* ---- the list of statements (report_result.dealers) ---------------------- */
 
-/* Appends "U N E FILE xHEXID\n": the small record the summary lists (README
- * "Dealer statements"), not the dealer's data; bounded by the number of
- * dealers, never by their rows. */
+/* Appends "U N E FILE LEN ID\n" (ID: LEN bytes as stored, which may hold
+ * blanks and line breaks but no NUL): the small record the summary lists
+ * (README "Dealer statements"), not the dealer's data; bounded by the
+ * number of dealers, never by their rows. */
 static int list_add(struct report_result *r, const unsigned long rows[3],
                     const char *name, const char *id, size_t len)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t need = 3 * 24 + strlen(name) + 2 * len + 8;
+    size_t need = 4 * 24 + strlen(name) + len + 8;
     if (r->dealers_len + need > r->dealers_cap) {
         size_t cap = r->dealers_cap ? 2 * r->dealers_cap : 4096;
         while (cap < r->dealers_len + need)
@@ -563,14 +563,28 @@ static int list_add(struct report_result *r, const unsigned long rows[3],
         r->dealers_cap = cap;
     }
     char *o = r->dealers + r->dealers_len;
-    o += sprintf(o, "%lu %lu %lu %s x", rows[0], rows[1], rows[2], name);
-    for (size_t i = 0; i < len; i++) {
-        *o++ = hex[(unsigned char)id[i] >> 4];
-        *o++ = hex[(unsigned char)id[i] & 15];
-    }
+    o += sprintf(o, "%lu %lu %lu %s %zu ", rows[0], rows[1], rows[2], name,
+                 len);
+    memcpy(o, id, len);
+    o += len;
     *o++ = '\n';
     *o = '\0';
     r->dealers_len = (size_t)(o - r->dealers);
+    return 0;
+}
+
+/* A number and the blank after it at *at; 0, or -1. Not sscanf():
+ * glibc's measures the whole string at each call, which made a list of
+ * 50,000 dealers quadratic. */
+static int list_number(const char **at, unsigned long *v)
+{
+    char *stop;
+    if (**at < '0' || **at > '9')
+        return -1;
+    *v = strtoul(*at, &stop, 10);
+    if (*stop != ' ')
+        return -1;
+    *at = stop + 1;
     return 0;
 }
 
@@ -578,51 +592,44 @@ int statements_each(const char *list,
                     int (*fn)(void *arg, const struct statement_entry *e),
                     void *arg)
 {
-    char *id = NULL;
-    size_t id_cap = 0;
     int rc = 0;
     while (list && *list && rc == 0) {
-        /* Not sscanf(): glibc's measures the whole string at each call,
-         * which made a list of 50,000 dealers quadratic. */
-        const char *end = strchr(list, '\n'), *at = list;
+        const char *at = list, *sp;
         struct statement_entry e;
-        for (int k = 0; k < 3 && end; k++) {
-            char *stop;
-            e.rows[k] = strtoul(at, &stop, 10);
-            end = stop > at && *stop == ' ' && stop < end ? end : NULL;
-            at = stop + 1;
-        }
-        const char *sp = end ? memchr(at, ' ', (size_t)(end - at)) : NULL;
-        if (!sp || sp == at || (size_t)(sp - at) >= sizeof e.file ||
-            sp[1] != 'x' || (end - sp - 2) % 2) {
-            rc = -1;
-            break;
-        }
+        unsigned long len;
+        if (list_number(&at, &e.rows[0]) != 0 ||
+            list_number(&at, &e.rows[1]) != 0 ||
+            list_number(&at, &e.rows[2]) != 0 ||
+            !(sp = strchr(at, ' ')) || sp == at ||
+            (size_t)(sp - at) >= sizeof e.file)
+            return -1;
         memcpy(e.file, at, (size_t)(sp - at));
         e.file[sp - at] = '\0';
-        const char *h = sp + 2;
-        size_t n = (size_t)(end - h) / 2;
-        if (n + 1 > id_cap) {
-            char *grown = realloc(id, n + 1);
-            if (!grown) {
-                rc = -1;
-                break;
-            }
-            id = grown;
-            id_cap = n + 1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            char byte[3] = {h[2 * i], h[2 * i + 1], '\0'};
-            id[i] = (char)strtoul(byte, NULL, 16);
-        }
-        id[n] = '\0';
-        e.id = id;
-        e.id_len = n;
+        at = sp + 1;
+        if (list_number(&at, &len) != 0 || strnlen(at, len) != len ||
+            at[len] != '\n')
+            return -1;
+        e.id = at;
+        e.id_len = len;
         rc = fn(arg, &e);
-        list = end + 1;
+        list = at + len + 1;
     }
-    free(id);
     return rc;
+}
+
+static int count_one(void *arg, const struct statement_entry *e)
+{
+    (void)e;
+    ++*(unsigned long *)arg;
+    return 0;
+}
+
+long statements_count(const char *list)
+{
+    unsigned long n = 0;
+    if (statements_each(list, count_one, &n) != 0)
+        return -1;
+    return (long)n;
 }
 
 /* Opens DEALER.xlsx (its name free in the folder) and fills it. */

@@ -24,8 +24,8 @@ int statements_write(struct db *db, const struct report_opts *o,
 
 /* One statement of a list (report_result.dealers), as statements_each()
  * gives it: the rows of its sheets Unclosed calls, Non-compensable and
- * Registration exceptions, its file name, the dealer id (id_len bytes,
- * NUL-terminated; valid during the call only). */
+ * Registration exceptions, its file name, the dealer id (id_len bytes in
+ * the list itself, not NUL-terminated). */
 struct statement_entry {
     unsigned long rows[3];
     char          file[256];
@@ -33,12 +33,15 @@ struct statement_entry {
     size_t        id_len;
 };
 
-/* Calls fn for each statement of list, in order, until fn returns
- * non-zero; that value, 0, or -1 when the list is malformed or memory
- * runs out. */
+/* Calls fn for each statement of list (NULL: none), in order, until fn
+ * returns non-zero; that value, 0, or -1 when the list is malformed. No
+ * memory is allocated. */
 int statements_each(const char *list,
                     int (*fn)(void *arg, const struct statement_entry *e),
                     void *arg);
+
+/* The number of statements in list, or -1 when it is malformed. */
+long statements_count(const char *list);
 
 /* Before the first workbook of a report is renamed into place: an
  * existing OUT/statements_A, of the data the workbooks replace, is

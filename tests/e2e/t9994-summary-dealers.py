@@ -105,7 +105,8 @@ def test_record_without_the_list_is_written_again(c):
     check_list(again, out, 3)
 
 
-HOSTILE = ["../x", "A/B C", "x" * 300, "ab", "AB", ".", "-", "é/~", "CON"]
+HOSTILE = ["../x", "A/B C", "x" * 300, "ab", "AB", ".", "-", "é/~", "CON",
+           "L1\nL2 x", "5 7"]   # the list keeps ids with blanks, line breaks
 
 
 @test
