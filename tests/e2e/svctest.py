@@ -319,6 +319,15 @@ def db_args(db, cwd=None):
     return ["--db", str(db)]
 
 
+def raw(args, cwd, **kw):
+    """svcrecon without svc()'s validation of the summary (some cases
+    must leave no summary at all); kw goes to subprocess.run."""
+    p = subprocess.run(cmd(*args, cwd=cwd), cwd=cwd,
+                       env=dict(os.environ, TZ="UTC"), capture_output=True,
+                       text=True, errors="replace", timeout=300, **kw)
+    return Run(p)
+
+
 def cmd(*args, cwd=None):
     """[SVCRECON] + args, `--db PATH` replaced by db_args(PATH): for tests
     that start svcrecon themselves (Popen, kill_on)."""

@@ -40,7 +40,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402
-from svctest import (Tmp, check, eq, good_night, main, skip,  # noqa: E402
+from svctest import (Tmp, check, eq, good_night, main, raw, skip,  # noqa: E402
                      sqlite_only, svc)
 
 AS_OF = "2026-03-12"
@@ -87,15 +87,6 @@ def test_guard_import_still_takes_its_own_options():
         r = svc("import", "--quiet", "--db", "svc.db", "--kind", "dispatches",
                 "in/dispatches_1.csv", cwd=t.path)
         eq((r.code, r.err), (0, ""))
-
-
-def raw(args, cwd, **kw):
-    """svcrecon without svc()'s validation of the summary (some cases
-    must leave no summary at all)."""
-    p = subprocess.run(svctest.cmd(*args, cwd=cwd), cwd=cwd,
-                       env=dict(os.environ, TZ="UTC"), capture_output=True,
-                       text=True, errors="replace", timeout=300, **kw)
-    return svctest.Run(p)
 
 
 def test_an_empty_summary_name_is_one_usage_error():

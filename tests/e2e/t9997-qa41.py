@@ -27,20 +27,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402
-from svctest import (Tmp, check, eq, good_night, main, sha256,  # noqa: E402
+from svctest import (Tmp, check, eq, good_night, main, raw, sha256,  # noqa: E402
                      skip, small_disk, sqlite_only, svc)
 
 AS_OF = "2026-03-12"
 NOBODY = 65534
-
-
-def raw(args, cwd, **kw):
-    """svcrecon without svc()'s validation of the summary (some cases
-    must leave no summary at all)."""
-    p = subprocess.run(svctest.cmd(*args, cwd=cwd), cwd=cwd,
-                       env=dict(os.environ, TZ="UTC"), capture_output=True,
-                       text=True, errors="replace", timeout=300, **kw)
-    return svctest.Run(p)
 
 
 def night(t):
