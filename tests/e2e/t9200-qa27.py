@@ -225,6 +225,15 @@ def test_readers_during_a_run_see_one_committed_state():
             for k in range(len(refs)):
                 lo, _ = answers[i].get(refs[k][i], (k, k))
                 answers[i][refs[k][i]] = (lo, k)
+            # The database made, no file committed yet (PostgreSQL commits
+            # its schema before the first file): "not found" there too, a
+            # state before file 1's. Read as file 1's, a copy taken next
+            # (0 files, rightly) failed "copy saw the night after 0 files
+            # ..., after a reader saw it after 1" (seed 755904817, 2 runs in 5).
+            empty = (65, "svcrecon: dispatch '%s' not found in DB (no "
+                     "version of it was imported)\n" % i)
+            if empty in answers[i]:
+                answers[i][empty] = (0, answers[i][empty][1])
         seen, reads, copies, reports = set(), 0, 0, 0
         floor = 0           # the latest state a finished reader saw
 

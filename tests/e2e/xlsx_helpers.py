@@ -418,7 +418,7 @@ def main(setup=None):
     """Runs setup() (its result is passed to each test taking an argument),
     then every @test; prints "N passed, N failed"."""
     only = sys.argv[1:]
-    passed = failed = 0
+    passed = failed = skipped = 0
     if svctest.ON_PG:   # svctest.sqlite_only marks; see svctest.main
         print("back end: PostgreSQL (%s)" % svctest.pg_uri())
         for fn in _TESTS:
@@ -445,6 +445,9 @@ def main(setup=None):
                 fn()
             passed += 1
             print("ok     %s" % fn.__name__)
+        except svctest.Skipped as why:     # counted apart, never passed
+            skipped += 1
+            print("SKIP %s: %s" % (fn.__name__, why))
         except Exception:
             failed += 1
             print("FAILED %s" % fn.__name__)
@@ -452,5 +455,5 @@ def main(setup=None):
     if svctest.ON_PG:
         svctest.drop_schemas(tmp.name)
     tmp.cleanup()
-    print("%d passed, %d failed" % (passed, failed))
+    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
     sys.exit(1 if failed else 0)
