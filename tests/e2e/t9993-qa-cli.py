@@ -31,7 +31,13 @@ Defects found, each red before its fix:
 - a sub-folder of the inbox (an archive/ of past nights) was warned
   about as an "inbox file matches no kind ...; rename it if it is a feed":
   a folder renamed is no feed. It is named as a sub-folder that is not
-  read, once, and what to do; its files are not read.
+  read, once, and what to do; its files are not read;
+- an abbreviation that names more than one option (`--s`: --schema,
+  --statements, --summary) was called an "unknown option", which sent the
+  user to --help for an option that exists: now it is named ambiguous,
+  with the options it begins;
+- `svcrecon --version extra` printed the version and ended 0: now a usage
+  error (64) naming what followed.
 """
 import json
 import os
@@ -63,6 +69,49 @@ def test_an_inbox_sub_folder_is_named_as_one_and_not_read():
         s = json.load(open(t.p("s.json")))
         eq([w["code"] for w in s["warnings"]], ["stray_file"], s["warnings"])
         eq(len(s["files"]), 3, "the archive's file was not read")
+
+
+def test_an_ambiguous_abbreviation_is_named_with_its_options():
+    with Tmp() as t:
+        good_night(t)
+        for args, options in (
+                (["report", "--db", "svc.db", "--out", "out", "--s"],
+                 "--schema, --summary, --statements"),
+                (["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                  "--s=x"], "--schema, --summary, --statements"),
+                (["explain", "--db", "svc.db", "--s", "Q1"],
+                 "--schema, --source")):
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            opt = args[-1] if args[0] != "explain" else "--s"
+            check("option '--s' is ambiguous (%s); give the whole name"
+                  % options in r.err, (opt, r.err))
+            check("unknown option" not in r.err, r.err)
+            check(not os.path.exists(t.p("out")), "nothing written")
+        # a prefix of one option is still that option, and a name that
+        # begins none is still unknown
+        r = raw(["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                 "--qu", "--as-of", AS_OF], t.path)
+        eq((r.code, r.err), (0, ""), r)
+        r = raw(["report", "--db", "svc.db", "--out", "out", "--zz"], t.path)
+        eq(r.code, 64, r)
+        check("unknown option '--zz'" in r.err, r.err)
+
+
+def test_version_followed_by_anything_is_a_usage_error():
+    r = subprocess.run([svctest.SVCRECON, "--version", "extra"],
+                       capture_output=True, text=True)
+    eq(r.returncode, 64, r)
+    eq(r.stdout, "", "no version printed")
+    check("--version takes nothing after it ('extra')" in r.stderr, r.stderr)
+    r = subprocess.run([svctest.SVCRECON, "--version"], capture_output=True,
+                       text=True)
+    eq((r.returncode, r.stdout.startswith("svcrecon ")), (0, True), r)
+    # --help answers whatever follows it (a decision: README)
+    r = subprocess.run([svctest.SVCRECON, "--help", "import"],
+                       capture_output=True, text=True)
+    eq(r.returncode, 0, r)
+    check(r.stdout.startswith("usage: svcrecon import"), r.stdout[:80])
 
 
 def test_import_refuses_the_options_of_report_and_run():
