@@ -80,6 +80,7 @@ struct book_job {
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
+    unsigned long             n_files_refused; /* audit: of n_rows, files */
     int                      *aside;      /* statements set aside (shared) */
 };
 
@@ -307,12 +308,25 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
     if (!j->o->quiet) {
         char shown[UTF8_PATH_SHOWN];     /* --out as given: one line */
         const char *path = utf8_show_path(j->path, shown, sizeof shown);
-        if (j->kind == REPORT_AUDIT)
-            lxw_mute_say("svcrecon: wrote %s (%lu rejected row%s, %lu "
-                         "registration exception%s)\n", path, j->n_rows,
-                         j->n_rows == 1 ? "" : "s", j->n_rows2,
+        /* The Rejected rows sheet lists a refused or unreadable file as
+         * one line 0: the line said "1 rejected row" of a night whose
+         * only problem was a refused file. Rows and files apart; the
+         * files only when there are some (the words of a good night and
+         * of the README's example stay). The summary's
+         * reports.audit.rejected_rows stays the sheet's count of lines
+         * (README). */
+        if (j->kind == REPORT_AUDIT) {
+            unsigned long files = j->n_files_refused,
+                          rows = j->n_rows > files ? j->n_rows - files : 0;
+            char refused[64] = "";
+            if (files)
+                snprintf(refused, sizeof refused, ", %lu file%s refused",
+                         files, files == 1 ? "" : "s");
+            lxw_mute_say("svcrecon: wrote %s (%lu rejected row%s%s, %lu "
+                         "registration exception%s)\n", path, rows,
+                         rows == 1 ? "" : "s", refused, j->n_rows2,
                          j->n_rows2 == 1 ? "" : "s");
-        else
+        } else
             lxw_mute_say("svcrecon: wrote %s (%lu row%s)\n", path,
                          j->n_rows, j->n_rows == 1 ? "" : "s");
     }
@@ -455,7 +469,8 @@ static int fill_book(struct run *r, int k)
             break;
         default:
             rc = rpt_audit_write(r->db, r->o, &j->b, audit_others, r,
-                                 &j->n_rows, &j->n_rows2, d);
+                                 &j->n_rows, &j->n_rows2,
+                                 &j->n_files_refused, d);
         }
     }
     if (rc == 0) {                        /* SPEC §4: About ends each one */

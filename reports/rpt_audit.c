@@ -332,7 +332,7 @@ static int write_run(struct db *db, const struct report_opts *o,
                      struct sheet_book *b, lxw_worksheet *ws,
                      const struct rpt_audit_others *x,
                      unsigned long n_rejected, unsigned long n_exceptions,
-                     struct diag *d)
+                     unsigned long *n_files_refused, struct diag *d)
 {
     struct file_totals t;
     char text[512];
@@ -340,6 +340,7 @@ static int write_run(struct db *db, const struct report_opts *o,
 
     if (prescan(db, b, &t, d) != 0)
         return -1;
+    *n_files_refused = t.n_status[1] + t.n_status[2];
     struct run_widths widths, *rw = &widths;
     for (int c = 0; c < 10; c++)
         widths.w[c] = run_width[c];
@@ -397,10 +398,11 @@ int rpt_audit_write(struct db *db, const struct report_opts *o,
                     struct sheet_book *b,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,
-                    unsigned long *n_reg_exceptions, struct diag *d)
+                    unsigned long *n_reg_exceptions,
+                    unsigned long *n_files_refused, struct diag *d)
 {
     struct rpt_audit_others x;
-    *n_rejected = *n_reg_exceptions = 0;
+    *n_rejected = *n_reg_exceptions = *n_files_refused = 0;
     /* One page wide, like every sheet (sheet_add). */
     lxw_worksheet *run = sheet_add(b, "Run");
     if (!run)
@@ -415,5 +417,6 @@ int rpt_audit_write(struct db *db, const struct report_opts *o,
     memset(&x, 0, sizeof x);
     if (others && others(others_ctx, &x) != 0)
         return -1;
-    return write_run(db, o, b, run, &x, *n_rejected, *n_reg_exceptions, d);
+    return write_run(db, o, b, run, &x, *n_rejected, *n_reg_exceptions,
+                     n_files_refused, d);
 }

@@ -20,11 +20,14 @@ struct rpt_audit_others {
  * last (constant_memory needs rows in order per sheet, not sheets in
  * order): `others` is called then, and may wait for the other workbooks;
  * it returns 0, or -1 when they failed (the audit is then abandoned).
- * On success *n_rejected and *n_reg_exceptions are the listings' counts. */
+ * On success *n_rejected and *n_reg_exceptions are the listings' counts
+ * (Rejected rows: the rows and the files refused or unreadable, one line
+ * each), *n_files_refused the files of the night refused or unreadable. */
 int rpt_audit_write(struct db *db, const struct report_opts *o,
                     struct sheet_book *b,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,
-                    unsigned long *n_reg_exceptions, struct diag *d);
+                    unsigned long *n_reg_exceptions,
+                    unsigned long *n_files_refused, struct diag *d);
 
 #endif

@@ -368,8 +368,8 @@ def test_progress_lines(c):
     eq(lines, ["svcrecon: wrote %s/unclosed_calls_%s.xlsx (7 rows)" % (
         out, AS_OF),
         "svcrecon: wrote %s/non_compensable_%s.xlsx (4 rows)" % (out, AS_OF),
-        "svcrecon: wrote %s/audit_%s.xlsx (4 rejected rows, 2 registration "
-        "exceptions)" % (out, AS_OF),
+        "svcrecon: wrote %s/audit_%s.xlsx (3 rejected rows, 1 file refused, "
+        "2 registration exceptions)" % (out, AS_OF),
         "svcrecon: recorded the report as of %s; no earlier report to "
         "compare with" % AS_OF], "one line per workbook, then the record")
 

@@ -37,7 +37,11 @@ Defects found, each red before its fix:
   user to --help for an option that exists: now it is named ambiguous,
   with the options it begins;
 - `svcrecon --version extra` printed the version and ended 0: now a usage
-  error (64) naming what followed.
+  error (64) naming what followed;
+- the line for the audit workbook, "wrote audit_D.xlsx (1 rejected row,
+  ...)", counted a refused file as a rejected row (the Rejected rows sheet
+  lists it as one line 0): a night with no row rejected and one file
+  refused said "1 rejected row". Rows and files apart now.
 """
 import json
 import os
@@ -112,6 +116,32 @@ def test_version_followed_by_anything_is_a_usage_error():
                        capture_output=True, text=True)
     eq(r.returncode, 0, r)
     check(r.stdout.startswith("usage: svcrecon import"), r.stdout[:80])
+
+
+def test_the_audit_line_counts_rows_and_refused_files_apart():
+    with Tmp() as t:
+        good_night(t)
+        # a closeout file with one bad row, a dispatch file refused whole
+        t.csv("in/closeouts_2.csv", svctest.CLO_HDR,
+              ["CA1042,2026-03-02 10:00,Q2,AFK03126,iPF8400S,not-a-date,T,"
+               "1.5,R,"])
+        t.csv("in/dispatches_2.csv", "not,the,dispatch,header", ["a,b,c,d"])
+        r = raw(["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                 "--as-of", AS_OF, "--summary", "s.json"], t.path)
+        eq(r.code, 65, r)
+        line = [x for x in r.err.splitlines() if "wrote out/audit_" in x]
+        eq(line, ["svcrecon: wrote out/audit_%s.xlsx (1 rejected row, 1 "
+                  "file refused, 0 registration exceptions)" % AS_OF], r.err)
+        s = json.load(open(t.p("s.json")))
+        # the summary counts the sheet's lines, the refused file's too
+        eq(s["reports"]["audit"]["rejected_rows"], 2, s["reports"]["audit"])
+    with Tmp() as t:            # a guard: no file refused, no files named
+        good_night(t)
+        r = raw(["run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                 "--as-of", AS_OF], t.path)
+        eq(r.code, 0, r)
+        check("wrote out/audit_%s.xlsx (0 rejected rows, 0 registration "
+              "exceptions)" % AS_OF in r.err, r.err)
 
 
 def test_import_refuses_the_options_of_report_and_run():
