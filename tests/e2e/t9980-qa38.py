@@ -426,8 +426,7 @@ def test_a_fault_while_statements_are_written_leaves_no_partial_file():
     73 (or 0 when the call's failure is harmless), an error naming the
     file or folder, statements_A either absent or the uninterrupted run's
     files byte for byte, no temporary folder left; then a clean run."""
-    if not os.path.exists(SHIM) or "valgrind" in os.environ.get(
-            "SVCRECON", ""):
+    if not os.path.exists(SHIM) or svctest.VALGRIND:
         skip("no fault shim (make unit-bins), or under valgrind")
     with Tmp() as t:
         open_calls(t, ["D1", "D2", "ab", "AB"])

@@ -146,8 +146,7 @@ def test_failed_statements_list_no_dealer(c):
     """Guard (README "Dealer statements", decision): a statement that
     cannot be written fails the report (73); no statement of the run is in
     place, and the summary lists none: `reports` is null."""
-    if not os.path.exists(SHIM) or "valgrind" in os.environ.get(
-            "SVCRECON", ""):
+    if not os.path.exists(SHIM) or svctest.VALGRIND:
         svctest.skip("no fault shim (make unit-bins), or under valgrind")
     log = os.path.join(c["tmp"], "faults.log")
     hit = None
