@@ -61,10 +61,12 @@ all: svcrecon
 BUILD_DEBS = gcc make pkg-config libsqlite3-dev libpq-dev libxlsxwriter-dev \
              libcsv-dev libssl-dev zlib1g-dev tzdata
 # man-db: t0100 renders the installed page with `man -l` (a bare Debian
-# image has no man, and the test would only grep the source).
+# image has no man, and the test would only grep the source). git: t9000
+# and t9995 build the old releases from the repository's history (a bare
+# image has no git, and both suites would fail).
 TEST_DEBS  = $(BUILD_DEBS) libcmocka-dev python3 python3-openpyxl sqlite3 time \
              valgrind e2fsprogs locales python3-jsonschema systemd \
-             postgresql python3-psycopg2 man-db
+             postgresql python3-psycopg2 man-db git
 TEST_LOCALES = de_DE.UTF-8 tr_TR.UTF-8  # t3030, t8800: a decimal comma, a dotless i
 deps:
 	@sh tests/ensure-debs $(BUILD_DEBS)

@@ -59,9 +59,14 @@ N1, N2, N3, N4, N5 = "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "20
 
 # ---- the old binaries, from the repository's history ----------------------
 
+# safe.directory: root (as `make test` runs) reading a clone that another
+# user owns is refused by git >= 2.35.2 ("dubious ownership"); the tree is
+# the one under test, so it is trusted for these reads.
+GIT = ["git", "-c", "safe.directory=" + ROOT, "-C", ROOT]
+
+
 def _git(*args):
-    return subprocess.run(["git", "-C", ROOT] + list(args), capture_output=True,
-                          text=True)
+    return subprocess.run(GIT + list(args), capture_output=True, text=True)
 
 
 # The last commit of each older schema version (`git log --format='%h %ad
@@ -119,7 +124,8 @@ def old_binary(version):
     tmp = d + ".tmp%d" % os.getpid()
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
-    arch = subprocess.run("git -C '%s' archive %s | tar -x -C '%s'" % (ROOT, c, tmp),
+    arch = subprocess.run("%s archive %s | tar -x -C '%s'"
+                          % (" ".join("'%s'" % a for a in GIT), c, tmp),
                           shell=True, capture_output=True, text=True)
     check(arch.returncode == 0, "git archive %s: %s" % (c, arch.stderr))
     env = {k: v for k, v in os.environ.items()
