@@ -619,7 +619,11 @@ def snapshot(db, skip=()):
     report) is not given again there, so a rerun numbers the same rows
     with other values, in the same order; SQLite's max + 1 does not. (So
     are the ids in report_output's stamp: "files N last FILE_ID", "night
-    after DELIVERY_ID files N last DELIVERY_ID".)"""
+    after DELIVERY_ID files N last DELIVERY_ID", and report_run's
+    delivered_upto, a delivery_id: a run killed between its file's
+    delivery row and COMMIT gave one up, and the night's report recorded
+    6 where the uninterrupted night's said 5 -- t9200, seed 1026682155,
+    two kill tests at once on one cluster.)"""
     out = {}
     if not ON_PG:
         for (table,) in query(db, "SELECT name FROM sqlite_master WHERE type = 'table' "
@@ -640,6 +644,8 @@ def snapshot(db, skip=()):
                 ids = [r[0] for r in query(db, "SELECT %s FROM %s ORDER BY 1" % (c, t))]
                 rank[c] = {v: i for i, v in enumerate(ids)}
     rank["accepted_closeout_id"] = rank.get("closeout_id", {})
+    # report_run.delivered_upto: the last delivery_id of the report's night
+    rank["delivered_upto"] = rank.get("delivery_id", {})
     for t in sorted(cols):
         names = [c for c, _ in cols[t] if c not in skip]
         maps = [rank.get(c) for c in names]
