@@ -473,7 +473,10 @@ class Bench:
             # the CLI's own default would be synchronous = FULL, an fsync
             # at every commit, which svcrecon does not pay: one a file
             # weighed on night 2's three processes, not on the one of (a).
+            # temp.cache_size: the TEMP tables' own cache (open_write's
+            # TEMP_CACHE_PRAGMA, 2026-12-07).
             f.write("PRAGMA cache_size = -8192;\nPRAGMA temp_store = FILE;\n"
+                    "PRAGMA temp.cache_size = -8192;\n"
                     "PRAGMA synchronous = NORMAL;\nPRAGMA foreign_keys = ON;\n"
                     "BEGIN IMMEDIATE;\n%s\nCOMMIT;\n" % sql)
         return timed(["sqlite3", "-bail", db], log, stdin=script)
