@@ -339,14 +339,14 @@ static int slash_ended(const char *option, const char *target)
     return usage_error("%s", why);
 }
 
-/* getopt's '?': a short option ("-x", also inside "-xy") is named by
- * optopt, since argv[optind - 1] may be the argument before it (issue 11,
- * bug 1: `report -xy` named 'report'); a long one by the argument getopt
- * just consumed. */
 /* The option table getopt_long is reading (set before each command's
  * loop), for unknown_option's word on an ambiguous abbreviation. */
 static const struct option *parsing_longopts;
 
+/* getopt's '?': a short option ("-x", also inside "-xy") is named by
+ * optopt, since argv[optind - 1] may be the argument before it (issue 11,
+ * bug 1: `report -xy` named 'report'); a long one by the argument getopt
+ * just consumed. */
 static int unknown_option(char **argv)
 {
     if (optopt > 0 && optopt < 256) {
