@@ -173,6 +173,27 @@ static void say_lost(struct db *db, const char *file, const char *lost,
              "server %s (%s: %s)", lost, db_display_name(db), why);
 }
 
+/* A file the command did not come to: an earlier file FAILED (database
+ * trouble, which stops the command). It is listed, so that the summary
+ * accounts for every file given or delivered (control_totals.files) and
+ * the final line's counts add up; the rerun loads it (README "Output for
+ * cron", decision). path: kept as the command keeps its files' paths
+ * (run: malloc'd, freed by end(); import: argv). -1 out of memory. */
+static int not_tried(struct run_record *s, const char *path,
+                     enum feed_kind kind, const char *stopped_at)
+{
+    struct load_result *r = new_file(s);
+    if (!r)
+        return -1;
+    char buf[UTF8_PATH_SHOWN];
+    *r = (struct load_result){.path = path, .kind = kind,
+                              .status = LOAD_NOT_TRIED};
+    snprintf(r->reason, sizeof r->reason, "not tried: the command stopped "
+             "at %s (database trouble); it loads when the command runs "
+             "again", utf8_show_path(stopped_at, buf, sizeof buf));
+    return 0;
+}
+
 static int import_one(struct run_record *s, struct db *db, const char *path,
                       enum feed_kind kind, int nth, int of)
 {
@@ -336,12 +357,17 @@ static void final_line(const struct run_record *s)
     if (quiet(s))
         return;
     bool import = strcmp(s->command, "import") == 0;
-    char files[200] = "", listed[120] = "";
+    char files[260] = "", listed[120] = "", stopped[60] = "";
+    /* the files a database failure left: counted only when there are
+     * some, so that a good night's line stays as the README shows it */
+    if (n[LOAD_FAILED] || n[LOAD_NOT_TRIED])
+        snprintf(stopped, sizeof stopped, ", %d failed, %d not tried",
+                 n[LOAD_FAILED], n[LOAD_NOT_TRIED]);
     if (strcmp(s->command, "report") != 0)
         snprintf(files, sizeof files, "; files: %d loaded, %d skipped, %d "
-                 "refused, %d unreadable; rows: %lu read, %lu rejected",
+                 "refused, %d unreadable%s; rows: %lu read, %lu rejected",
                  n[LOAD_LOADED], n[LOAD_SKIPPED], n[LOAD_REFUSED],
-                 n[LOAD_UNREADABLE], read, rejected);
+                 n[LOAD_UNREADABLE], stopped, read, rejected);
     if (s->reported)
         snprintf(listed, sizeof listed, "; listed: %lu unclosed, %lu "
                  "non-compensable", s->report.n_unclosed,
@@ -510,8 +536,14 @@ int batch_import(struct batch_opts *o)
         if (first >= 0)
             given_again(&s, o->files[i], o->files[first]);
         else if (import_one(&s, db, o->files[i], o->kind, i + 1,
-                            o->n_files) != 0)
+                            o->n_files) != 0) {
+            for (int k = i + 1; k < o->n_files; k++)
+                if (not_tried(&s, o->files[k], o->kind, o->files[i]) != 0) {
+                    note_oom(&s, "recording a file not tried");
+                    break;
+                }
             break;
+        }
     }
     free(ids);
     tell_skipped(&s);
@@ -800,6 +832,27 @@ failed:
     return -1;
 }
 
+/* The inbox's feed files after entry `from`, when the file at `stopped`
+ * failed (NULL: its record could not be kept; then it is not named). */
+static void not_tried_rest(struct run_record *s, const struct inbox *ib,
+                           int from, const char *stopped)
+{
+    const char *dir = s->o->inbox;
+    for (int i = from; i < ib->n && ib->e[i].kind >= 0; i++) {
+        size_t len = strlen(dir) + strlen(ib->e[i].name) + 2;
+        char *path = malloc(len);
+        if (path)
+            snprintf(path, len, "%s%s%s", dir, inbox_sep(dir),
+                     ib->e[i].name);
+        if (!path || not_tried(s, path, (enum feed_kind)ib->e[i].kind,
+                               stopped ? stopped : "an earlier file") != 0) {
+            free(path);
+            note_oom(s, "recording a file not tried");
+            return;
+        }
+    }
+}
+
 static int import_inbox(struct run_record *s, struct db *db,
                         const struct inbox *ib, int n_feeds)
 {
@@ -816,10 +869,14 @@ static int import_inbox(struct run_record *s, struct db *db,
                             ++nth, n_feeds);
         /* the file's record keeps the path (end() frees it) */
         bool kept = s->n_files > 0 && s->files[s->n_files - 1].path == path;
+        if (rc != 0) {
+            not_tried_rest(s, ib, i + 1, kept ? path : NULL);
+            if (!kept)
+                free(path);
+            return -1;
+        }
         if (!kept)
             free(path);
-        if (rc != 0)
-            return -1;
     }
     return 0;
 }

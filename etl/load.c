@@ -46,6 +46,7 @@ const char *load_status_name(enum load_status s)
     case LOAD_REFUSED:    return "refused";
     case LOAD_UNREADABLE: return "unreadable";
     case LOAD_FAILED:     return "failed";
+    case LOAD_NOT_TRIED:  return "not_tried";
     case LOAD_STATUS_COUNT: break;
     }
     return "?";

@@ -16,6 +16,9 @@ enum load_status {
     LOAD_REFUSED,     /* refused whole (65), recorded in the database */
     LOAD_UNREADABLE,  /* could not be opened (66); not recorded */
     LOAD_FAILED,      /* database trouble; rolled back, run stops */
+    LOAD_NOT_TRIED,   /* given or delivered after a file that FAILED: the
+                         command stopped before it (app/batch.c); never
+                         set by load_file */
     LOAD_STATUS_COUNT /* how many there are (arrays indexed by status) */
 };
 
