@@ -17,6 +17,7 @@
 
 #include "lib/db_int.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sqlite3.h>
@@ -694,6 +695,53 @@ static int cannot_read(const char *path, struct diag *d)
                     strerror(errno));
 }
 
+/* A database in a folder this user cannot write (an archived copy on a
+ * read-only share, mount or snapshot): SQLite cannot create DB-wal and
+ * DB-shm, through which WAL mode reads too, and the open failed (66, "its
+ * folder cannot be written"). When there is no DB-wal, every committed
+ * page is in the file, and no writer can begin (it would have to create
+ * DB-wal in that folder): the file is then read as immutable (SQLite's
+ * URI parameter: no locks, no -shm), its full path percent-encoded. With
+ * a DB-wal (a copy taken mid-run, a folder made read-only under a run)
+ * its pages may hold committed rows: folder_not_writable's words stand.
+ * 0: db->h is the immutable connection; -1: not this case, or it failed
+ * (db->h as it was). QA pass 42, tests/e2e/t7100. */
+static int open_immutable(const char *path, struct db_lite *db)
+{
+    char folder[1024], *real = NULL, *uri = NULL, *wal = NULL;
+    struct stat ws;
+    sqlite3 *h = NULL;
+    int rc = -1;
+    if ((sqlite3_extended_errcode(db->h) & 0xff) != SQLITE_CANTOPEN ||
+        diag_folder_of(path, folder, sizeof folder) != 0 ||
+        access(folder, W_OK | X_OK) == 0 || !(real = realpath(path, NULL)))
+        return -1;
+    size_t n = strlen(real);
+    if (!(wal = malloc(n + 5)) || !(uri = malloc(5 + 3 * n + 13)))
+        goto done;
+    snprintf(wal, n + 5, "%s-wal", real);
+    if (lstat(wal, &ws) == 0 || errno != ENOENT)
+        goto done;
+    char *u = uri + sprintf(uri, "file:");
+    for (const unsigned char *c = (const unsigned char *)real; *c; c++)
+        u += isalnum(*c) || strchr("/._-~", *c) ? sprintf(u, "%c", *c)
+                                                : sprintf(u, "%%%02X", *c);
+    strcpy(u, "?immutable=1");
+    if (sqlite3_open_v2(uri, &h, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX |
+                        SQLITE_OPEN_URI, NULL) != SQLITE_OK) {
+        sqlite3_close(h);
+        goto done;
+    }
+    sqlite3_close(db->h);
+    db->h = h;
+    rc = 0;
+done:
+    free(real);
+    free(wal);
+    free(uri);
+    return rc;
+}
+
 /* Read-only, never created: a missing database is 66 (explain). */
 static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 {
@@ -728,6 +776,16 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, 2000);
     if (check_version(db, path, d) != 0) {
+        struct diag again = {0};
+        if (open_immutable(path, db) == 0) {
+            sqlite3_extended_result_codes(db->h, 1);
+            if (check_version(db, path, &again) == 0) {
+                *d = again;
+                return db_lite_exec(db, "PRAGMA cache_size = -16384", d,
+                                    "setting pragmas");
+            }
+            *d = again;
+        }
         if (d->exit_code == EX_CANTCREAT)   /* cannot open: an input */
             d->exit_code = EX_NOINPUT;
         return -1;

@@ -22,7 +22,8 @@ a defect seen red before its fix:
   its files `in/dispatches_a.csv`, not `in//dispatches_a.csv`, in
   messages, the summary and the audit's Path column;
 - a database whose folder cannot be written (SQLite keeps DB-wal and
-  DB-shm beside the file) says so and what to do, instead of SQLite's
+  DB-shm beside the file) says so and what to do (explain reads it when
+  no DB-wal is beside it: QA pass 42), instead of SQLite's
   "unable to open database file: No such file or directory" about a file
   that is there; a database folder that does not exist (the database is
   created on first use, its folder is not) says to create it;
@@ -183,14 +184,33 @@ def test_a_database_folder_that_cannot_be_written_is_named_with_what_to_do():
             skip("chattr +i does not work here: %s" % c.stderr.strip())
         try:
             for args, code in [(["report", "--db", db, "--out", t.p("out")], 73),
-                               (["import", "--db", db, "--kind", "dispatches", f], 73),
-                               (["explain", "--db", db, "Q1"], 66)]:
+                               (["import", "--db", db, "--kind", "dispatches", f], 73)]:
                 r = svc(*args)
                 eq(r.code, code, (args, r))
                 check("%s: cannot open database: its folder '%s' cannot be written"
                       % (db, t.p("d")) in r.err, (args, r.err))
                 check("make the folder writable" in r.err, r.err)
                 check("No such file or directory" not in r.err, r.err)
+            # explain reads it as immutable: no DB-wal, so every committed
+            # page is in the file and no writer can begin (QA pass 42: an
+            # auditor's copy on a read-only share; red before: 66)
+            r = svc("explain", "--db", db, "Q1")
+            eq(r.code, 0, r)
+            check("dispatch 'Q1'" in r.out, r.out)
+            eq(sorted(os.listdir(t.p("d"))), ["svc.db", "svc.db.lock"],
+               "nothing made beside it")
+        finally:
+            subprocess.run(["chattr", "-i", t.p("d")], capture_output=True)
+        # with a DB-wal beside it (committed rows may be in it) the folder
+        # must still be writable: 66, as before
+        with open(db + "-wal", "wb"):
+            pass
+        subprocess.run(["chattr", "+i", t.p("d")], capture_output=True)
+        try:
+            r = svc("explain", "--db", db, "Q1")
+            eq(r.code, 66, r)
+            check("%s: cannot open database: its folder '%s' cannot be written"
+                  % (db, t.p("d")) in r.err, r.err)
         finally:
             subprocess.run(["chattr", "-i", t.p("d")], capture_output=True)
 
