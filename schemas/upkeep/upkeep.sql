@@ -73,7 +73,10 @@ DELETE FROM cur_closeout
 -- is written.
 -- The table and its index exist before the rows go in: the pick of the
 -- accepted closeout below walks the index in acceptance order, so nothing
--- is sorted (SQLite's sorter would hold up to cache_size in memory).
+-- is sorted (SQLite's sorter would hold up to cache_size in memory). The
+-- index holds only the valid closeouts (the only ones the pick reads; a
+-- partial index, SQLite and PostgreSQL alike) and ends with submitted_day,
+-- so the pick reads the index alone, not the table.
 DROP TABLE IF EXISTS upkeep_closeout;
 CREATE TEMP TABLE upkeep_closeout (
     closeout_id     INTEGER PRIMARY KEY,
@@ -93,7 +96,9 @@ CREATE TEMP TABLE upkeep_closeout (
     is_valid        INTEGER NOT NULL    -- no reason 1-6
 );
 CREATE INDEX upkeep_closeout_order
-    ON upkeep_closeout (dispatch_row_id, submitted_at, file_id, line);
+    ON upkeep_closeout (dispatch_row_id, submitted_at, file_id, line,
+                        submitted_day)
+ WHERE is_valid = 1;
 INSERT INTO upkeep_closeout
     (closeout_id, file_id, line, submitted_at, submitted_day,
      dispatch_row_id, dispatch_day, dispatch_at, detail1, detail2, detail3,
@@ -264,27 +269,27 @@ SELECT c.closeout_id, c.file_id, c.line, c.dealer_id, c.submitted_at,
   JOIN imported_file AS f ON f.file_id = c.file_id
  WHERE c.closeout_id = v.closeout_id;
 
+-- One pass over the verdict (a view: each read joins upkeep_accepted
+-- again), only the closeouts with a reason, each crossed with the seven
+-- ranks: the rows come in (closeout_id, rank) order, the key's.
 INSERT INTO cur_closeout_reason (closeout_id, rank, code, detail)
-SELECT v.closeout_id, 1, v.code1, v.detail1
-  FROM upkeep_verdict AS v WHERE v.code1 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 2, v.code2, v.detail2
-  FROM upkeep_verdict AS v WHERE v.code2 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 3, v.code3, v.detail3
-  FROM upkeep_verdict AS v WHERE v.code3 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 4, v.code4, v.detail4
-  FROM upkeep_verdict AS v WHERE v.code4 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 5, v.code5, v.detail5
-  FROM upkeep_verdict AS v WHERE v.code5 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 6, v.code6, v.detail6
-  FROM upkeep_verdict AS v WHERE v.code6 IS NOT NULL
-UNION ALL
-SELECT v.closeout_id, 7, v.code7, v.detail7
-  FROM upkeep_verdict AS v WHERE v.code7 IS NOT NULL;
+WITH upkeep_rank (rank) AS (
+    VALUES (1), (2), (3), (4), (5), (6), (7)
+)
+SELECT r.closeout_id, r.rank, r.code, r.detail
+  FROM (SELECT v.closeout_id, n.rank,
+               CASE n.rank WHEN 1 THEN v.code1 WHEN 2 THEN v.code2
+                           WHEN 3 THEN v.code3 WHEN 4 THEN v.code4
+                           WHEN 5 THEN v.code5 WHEN 6 THEN v.code6
+                           ELSE v.code7 END AS code,
+               CASE n.rank WHEN 1 THEN v.detail1 WHEN 2 THEN v.detail2
+                           WHEN 3 THEN v.detail3 WHEN 4 THEN v.detail4
+                           WHEN 5 THEN v.detail5 WHEN 6 THEN v.detail6
+                           ELSE v.detail7 END AS detail
+          FROM upkeep_verdict AS v
+         CROSS JOIN upkeep_rank AS n
+         WHERE v.is_valid = 0 OR v.code7 IS NOT NULL) AS r
+ WHERE r.code IS NOT NULL;
 
 -- ---- registration exceptions ----------------------------------------------------
 DELETE FROM cur_registration_exception
@@ -296,7 +301,9 @@ DELETE FROM cur_registration_exception
 -- The facts exceptions 2-5 test, one row per touched dispatch with at
 -- least one registration of its serial active on its day (no row =
 -- NO_REGISTRATION). Two or more different dealers: MIN(dealer_id) <
--- MAX(dealer_id). Grouped in the touched list's order (no sort).
+-- MAX(dealer_id). Grouped in the touched list's order (no sort). Read by
+-- its key only (no index on dispatch_id: one index fewer to fill per
+-- touched dispatch).
 DROP TABLE IF EXISTS upkeep_registration_fact;
 CREATE TEMP TABLE upkeep_registration_fact (
     dispatch_row_id     INTEGER PRIMARY KEY,
@@ -306,8 +313,6 @@ CREATE TEMP TABLE upkeep_registration_fact (
     model_registered    INTEGER NOT NULL,
     is_overlapping      INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX upkeep_registration_fact_id
-    ON upkeep_registration_fact (dispatch_id);
 INSERT INTO upkeep_registration_fact
     (dispatch_row_id, dispatch_id, provider_registered, wmp_selected,
      model_registered, is_overlapping)
@@ -340,19 +345,25 @@ CREATE TEMP TABLE upkeep_registration (
     dealer_id       TEXT NOT NULL,
     registration_id INTEGER NOT NULL,
     model_norm      TEXT NOT NULL,
-    wmp_selected    INTEGER NOT NULL
+    wmp_selected    INTEGER NOT NULL,
+    need_dealer     INTEGER NOT NULL,   -- exception 2 or 5: dealers named
+    need_model      INTEGER NOT NULL    -- exception 4: models named
 );
 CREATE INDEX upkeep_registration_dealer
     ON upkeep_registration (dispatch_id, dealer_id);
 CREATE INDEX upkeep_registration_model
     ON upkeep_registration (dispatch_id, model_norm);
 INSERT INTO upkeep_registration
-    (dispatch_id, dealer_id, registration_id, model_norm, wmp_selected)
+    (dispatch_id, dealer_id, registration_id, model_norm, wmp_selected,
+     need_dealer, need_model)
 SELECT d.dispatch_id,
        r.dealer_id,
        r.registration_id,
        r.model_norm,
-       r.wmp_selected
+       r.wmp_selected,
+       CASE WHEN f.provider_registered = 0 OR f.is_overlapping = 1
+            THEN 1 ELSE 0 END,
+       CASE WHEN f.model_registered = 0 THEN 1 ELSE 0 END
   FROM upkeep_registration_fact AS f
  CROSS JOIN cur_dispatch AS d
   JOIN cur_registration AS r ON r.serial_norm = d.serial_norm
@@ -379,8 +390,7 @@ CREATE INDEX upkeep_registration_group_order
 INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
 SELECT a.dispatch_id, 'dealer', a.dealer_id, a.dealer_id
   FROM upkeep_registration AS a
-  JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
- WHERE f.provider_registered = 0 OR f.is_overlapping = 1
+ WHERE a.need_dealer = 1
  GROUP BY a.dispatch_id, a.dealer_id;
 INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
 SELECT a.dispatch_id, 'wmp', a.dealer_id, a.dealer_id
@@ -390,9 +400,8 @@ SELECT a.dispatch_id, 'wmp', a.dealer_id, a.dealer_id
 INSERT INTO upkeep_registration_group (dispatch_id, list, sort_key, item)
 SELECT a.dispatch_id, 'model', a.model_norm, MIN(r.model)
   FROM upkeep_registration AS a
-  JOIN upkeep_registration_fact AS f ON f.dispatch_id = a.dispatch_id
   JOIN cur_registration AS r ON r.registration_id = a.registration_id
- WHERE f.model_registered = 0
+ WHERE a.need_model = 1
  GROUP BY a.dispatch_id, a.model_norm;
 DROP TABLE IF EXISTS upkeep_registration_item;
 CREATE TEMP TABLE upkeep_registration_item (
@@ -459,7 +468,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
  CROSS JOIN cur_dispatch AS d
  WHERE d.dispatch_row_id = t.dispatch_row_id
    AND NOT EXISTS (SELECT 1 FROM upkeep_registration_fact AS f
-                    WHERE f.dispatch_id = d.dispatch_id)
+                    WHERE f.dispatch_row_id = t.dispatch_row_id)
 UNION ALL
 -- 2. NOT_PROVIDER_OF_RECORD: provider (blank included) not registered.
 SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
@@ -471,7 +480,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        END,
        d.file_name, d.line
   FROM upkeep_registration_fact AS f
-  JOIN cur_dispatch AS d ON d.dispatch_id = f.dispatch_id
+  JOIN cur_dispatch AS d ON d.dispatch_row_id = f.dispatch_row_id
   JOIN upkeep_registration_list AS l ON l.dispatch_id = f.dispatch_id
                                     AND l.list = 'dealer'
  WHERE f.provider_registered = 0
@@ -482,7 +491,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        'WMP selected by registered dealers ' || l.txt,
        d.file_name, d.line
   FROM upkeep_registration_fact AS f
-  JOIN cur_dispatch AS d ON d.dispatch_id = f.dispatch_id
+  JOIN cur_dispatch AS d ON d.dispatch_row_id = f.dispatch_row_id
   JOIN upkeep_registration_list AS l ON l.dispatch_id = f.dispatch_id
                                     AND l.list = 'wmp'
  WHERE f.wmp_selected = 1
@@ -493,7 +502,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        'model ''' || d.model || ''' not among registered models ' || l.txt,
        d.file_name, d.line
   FROM upkeep_registration_fact AS f
-  JOIN cur_dispatch AS d ON d.dispatch_id = f.dispatch_id
+  JOIN cur_dispatch AS d ON d.dispatch_row_id = f.dispatch_row_id
   JOIN upkeep_registration_list AS l ON l.dispatch_id = f.dispatch_id
                                     AND l.list = 'model'
  WHERE f.model_registered = 0
@@ -505,7 +514,7 @@ SELECT d.dispatch_id, d.dispatched_at, d.dispatched_day, d.serial_number,
        || substr(d.dispatched_at, 1, 10),
        d.file_name, d.line
   FROM upkeep_registration_fact AS f
-  JOIN cur_dispatch AS d ON d.dispatch_id = f.dispatch_id
+  JOIN cur_dispatch AS d ON d.dispatch_row_id = f.dispatch_row_id
   JOIN upkeep_registration_list AS l ON l.dispatch_id = f.dispatch_id
                                     AND l.list = 'dealer'
  WHERE f.is_overlapping = 1;
