@@ -113,6 +113,10 @@ static const char *const invisible[] = {
  * at_end: the one that ends s instead. */
 static size_t invisible_at(const char *s, size_t len, bool at_end)
 {
+    /* Each starts with a lead byte and ends with a continuation byte: an
+     * ASCII byte there (nearly every value) is none of them. */
+    if (len == 0 || (unsigned char)(at_end ? s[len - 1] : s[0]) < 0x80)
+        return 0;
     for (size_t k = 0; k < sizeof invisible / sizeof invisible[0]; k++) {
         size_t n = strlen(invisible[k]);
         if (len >= n && memcmp(at_end ? s + len - n : s, invisible[k], n) == 0)
@@ -228,7 +232,7 @@ static int reject(char *why, size_t why_size, const char *fmt,
     SNIFF_TODO
 
 static int check_bytes(const struct feed_column *col, const char **s,
-                       size_t *len, char *why, size_t why_size)
+                       size_t *len, bool utf8_ok, char *why, size_t why_size)
 {
     size_t bad_at;
     if (*len > FEED_MAX_FIELD_BYTES) {
@@ -236,7 +240,7 @@ static int check_bytes(const struct feed_column *col, const char **s,
                  col->name, *len, FEED_MAX_FIELD_BYTES);
         return -1;
     }
-    if (!utf8_valid(*s, *len, &bad_at)) {
+    if (!utf8_ok && !utf8_valid(*s, *len, &bad_at)) {
         snprintf(why, why_size, "%s is not valid UTF-8 (bad byte 0x%02X at "
                  "byte %zu)%s", col->name, (unsigned char)(*s)[bad_at],
                  bad_at + 1, sniff_cp1252(*s, *len) ? LEGACY_ROW : "");
@@ -369,10 +373,10 @@ static int parse_typed(const struct feed_column *col, const char *s,
 }
 
 static int check_value(const struct feed_column *col, const char *s,
-                       size_t len, struct feed_value *v, char *norm_buf,
-                       char *why, size_t why_size)
+                       size_t len, bool utf8_ok, struct feed_value *v,
+                       char *norm_buf, char *why, size_t why_size)
 {
-    if (check_bytes(col, &s, &len, why, why_size) != 0)
+    if (check_bytes(col, &s, &len, utf8_ok, why, why_size) != 0)
         return -1;
     v->text = s;
     v->len = len;
@@ -402,6 +406,15 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
                  rec->n_fields, rec->n_fields == 1 ? "" : "s", h->n_fields);
         return -1;
     }
+    /* The record's bytes checked once, first (issue 15): a field is the
+     * record's bytes less ASCII ones (separators, quotes), cut at ASCII
+     * bytes, so each field of a valid record is valid too and needs no
+     * check of its own. A record that is not valid UTF-8 has its fields
+     * checked one by one, as before, so that the reason still names the
+     * first column at fault (and a column checked before it still rejects
+     * the row for its own reason first). */
+    size_t bad_at;
+    bool raw_ok = utf8_valid(rec->raw, rec->raw_len, &bad_at);
     for (size_t c = 0; c < n_cols; c++) {
         struct feed_value *v = &row->v[c];
         char *norm_buf = NULL;
@@ -414,7 +427,7 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
             continue;
         }
         const struct csvin_field *f = &rec->fields[h->col[c]];
-        if (check_value(&cols[c], f->ptr, f->len, v, norm_buf, why,
+        if (check_value(&cols[c], f->ptr, f->len, raw_ok, v, norm_buf, why,
                         why_size) != 0)
             return -1;
     }
@@ -431,8 +444,7 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
     /* SPEC §2: a row that is not valid UTF-8 is rejected, even when the bad
      * bytes sit in a column we ignore (the columns we keep were checked
      * above, with a message naming them). */
-    size_t bad_at;
-    if (!utf8_valid(rec->raw, rec->raw_len, &bad_at)) {
+    if (!raw_ok) {
         snprintf(why, why_size, "record is not valid UTF-8 (bad byte 0x%02X "
                  "at byte %zu of the record)%s",
                  (unsigned char)rec->raw[bad_at], bad_at + 1,

@@ -40,6 +40,29 @@ static void test_valid(void **state)
     }
 }
 
+/* utf8_valid skips ASCII a word at a time (issue 15): each bad or
+ * multi-byte sequence of the cases above, put at every offset 0..19 of a
+ * run of ASCII and followed by more, still gives the verdict and the
+ * offset of the first bad byte that the case gives alone. */
+static void test_valid_offsets(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (size_t at = 0; at < 20; at++) {
+            char buf[64];
+            size_t n = strlen(cases[i].in);
+            memset(buf, 'a', at);
+            memcpy(buf + at, cases[i].in, n);
+            memset(buf + at + n, 'z', 11);
+            size_t bad = 99;
+            bool ok = utf8_valid(buf, at + n + 11, &bad);
+            if (ok != cases[i].ok || (!ok && bad != at + cases[i].bad_at))
+                fail_msg("case %zu at %zu: ok=%d bad_at=%zu", i, at, ok,
+                         bad);
+        }
+    }
+}
+
 static void test_show(void **state)
 {
     (void)state;
@@ -84,6 +107,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_valid_offsets),
         cmocka_unit_test(test_show),
         cmocka_unit_test(test_show_path),
     };
