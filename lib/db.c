@@ -84,11 +84,12 @@ int db_refuse_foreign(struct db *db, struct diag *d)
 
 /* A DB_READ_ONLY database, which a reader never creates nor upgrades: a
  * newer schema is 65 (db_refuse_newer); at version 0, 66 when it holds no
- * table at all -- nothing committed in it yet: an empty file, or the
- * first import or run making it now, its schema not committed; as a
- * missing database -- and so is a PostgreSQL schema without svcrecon's
- * tables; a SQLite file holding another program's tables is 65 "not an
- * svcrecon database". */
+ * table at all -- nothing committed in it yet: an empty file or schema,
+ * or the first import or run making it now, its schema not committed; as
+ * a missing database; a SQLite file or a PostgreSQL schema holding
+ * another program's tables is 65 "not an svcrecon database", as import
+ * says of it (QA pass 43: PostgreSQL said 66 "import first", and import
+ * then refused it, 65). */
 int db_check_readable(struct db *db, struct diag *d)
 {
     const char *shown = db_display_name(db);
@@ -98,13 +99,13 @@ int db_check_readable(struct db *db, struct diag *d)
         return -1;
     if (version != 0)
         return db_refuse_newer(shown, version, d);
-    if (db_kind(db) == DB_POSTGRES)
+    if (first_table(db, name, sizeof name, d) != 0)
+        return -1;
+    if (!name[0] && db_kind(db) == DB_POSTGRES)
         return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: its "
                         "schema holds no svcrecon tables (nothing was "
                         "imported into it); import or run makes them: "
                         "correct --db or --schema, or import first");
-    if (first_table(db, name, sizeof name, d) != 0)
-        return -1;
     if (!name[0])
         return diag_set(d, EX_NOINPUT, shown, 0, "cannot open database: it "
                         "holds no svcrecon tables (nothing was imported "

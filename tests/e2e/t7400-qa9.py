@@ -52,7 +52,8 @@ each case a defect seen red before its fix:
   application keeps a table `dispatch`), or a SQLite file of another
   program, failed on "relation "dispatch" already exists", exit 70
   ("internal error"): now 65, "not an svcrecon database", naming one of
-  its tables, nothing made (README: exit 65)."""
+  its tables, nothing made (README: exit 65); report and explain say
+  the same (they said 66 "import first" on PostgreSQL: QA pass 43)."""
 import decimal
 import os
 import random
@@ -432,8 +433,12 @@ def test_a_schema_or_file_of_another_program_is_65():
         con.close()
         before = sha256(t.p("other.db"))
         for db, extra in ((c.uri(), ["--schema", schema]), (t.p("other.db"), [])):
+            # the readers too: on PostgreSQL report and explain said 66
+            # "import first", and import then refused it (QA pass 43)
             for args in (["run", "--inbox", t.p("in"), "--out", t.p("out")],
-                         ["import", "--kind", "dispatches", t.p("in", "dispatches_1.csv")]):
+                         ["import", "--kind", "dispatches", t.p("in", "dispatches_1.csv")],
+                         ["report", "--out", t.p("out")],
+                         ["explain", "Q1"]):
                 r = svc(args[0], "--db", db, *extra, *args[1:])
                 eq(r.code, 65, r)
                 check("not an svcrecon database: it holds another program's tables "
