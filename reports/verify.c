@@ -189,11 +189,11 @@ static void xml_byte(struct xml_scan *x, unsigned char c)
  * inside the root element up to its next '<', a declaration up to its
  * '>', the blanks and attribute names of a tag up to a quote, '/', '>' or
  * '<', and an attribute value up to its quote or a '<' (not in a <row>,
- * whose r="" is captured); an element name is copied in one loop. Most of a sheet is cell text and attribute
- * values, so this is what keeps the read-back a small part of a report
- * (bench "workbook read-back"); tests/unit/test_verify_scan.c checks,
- * on damaged sheets cut into random runs, that the verdict and every
- * count are those of xml_byte alone. */
+ * whose r="" is captured); an element name is copied in one loop. Most
+ * of a sheet is cell text and attribute values, so this is what keeps the
+ * read-back a small part of a report (bench "workbook read-back");
+ * tests/unit/test_verify_scan.c checks, on damaged sheets cut into random
+ * runs, that the verdict and every count are those of xml_byte alone. */
 static void xml_bytes(struct xml_scan *x, const unsigned char *p, size_t n)
 {
     const unsigned char *end = p + n;
