@@ -713,6 +713,17 @@ static const char *inbox_sep(const char *dir)
     return n && dir[n - 1] == '/' ? "" : "/";
 }
 
+/* An inbox file's path, malloc'd (NULL: out of memory): the inbox, its
+ * separator and the name. A run's file record keeps it (end() frees it). */
+static char *inbox_path(const char *dir, const char *name)
+{
+    size_t len = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, "%s%s%s", dir, inbox_sep(dir), name);
+    return path;
+}
+
 /* A stray named as a feed of some kind but not *.csv
  * ("dispatches_2026-03-11.csv.gz", "closeouts_2026-03-13.xlsx"): its kind
  * (-1 for another name), and in why, when its first bytes show a format
@@ -839,11 +850,7 @@ static void not_tried_rest(struct run_record *s, const struct inbox *ib,
 {
     const char *dir = s->o->inbox;
     for (int i = from; i < ib->n && ib->e[i].kind >= 0; i++) {
-        size_t len = strlen(dir) + strlen(ib->e[i].name) + 2;
-        char *path = malloc(len);
-        if (path)
-            snprintf(path, len, "%s%s%s", dir, inbox_sep(dir),
-                     ib->e[i].name);
+        char *path = inbox_path(dir, ib->e[i].name);
         if (!path || not_tried(s, path, (enum feed_kind)ib->e[i].kind,
                                stopped ? stopped : "an earlier file") != 0) {
             free(path);
@@ -858,13 +865,11 @@ static int import_inbox(struct run_record *s, struct db *db,
 {
     const char *dir = s->o->inbox;
     for (int i = 0, nth = 0; i < ib->n && ib->e[i].kind >= 0; i++) {
-        size_t len = strlen(dir) + strlen(ib->e[i].name) + 2;
-        char *path = malloc(len);
+        char *path = inbox_path(dir, ib->e[i].name);
         if (!path) {
             note_oom(s, "naming an inbox file");
             return -1;
         }
-        snprintf(path, len, "%s%s%s", dir, inbox_sep(dir), ib->e[i].name);
         int rc = import_one(s, db, path, (enum feed_kind)ib->e[i].kind,
                             ++nth, n_feeds);
         /* the file's record keeps the path (end() frees it) */
