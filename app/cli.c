@@ -32,17 +32,19 @@
 #define LIBCSV_VERSION STR(CSV_MAJOR) "." STR(CSV_MINOR) "." STR(CSV_RELEASE)
 
 static const char usage_text[] =
-    "usage: svcrecon import --db DB --kind KIND [--summary FILE] FILE...\n"
-    "       svcrecon report --db DB --out DIR [--as-of DATE] [--from DATE]\n"
-    "                       [--buckets N,N,...] [--statements]\n"
-    "                       [--summary FILE]\n"
-    "       svcrecon run --db DB --inbox DIR --out DIR [--as-of DATE]\n"
-    "                    [--from DATE] [--buckets N,N,...] [--statements]\n"
-    "                    [--summary FILE]\n"
-    "       svcrecon explain --db DB [--as-of DATE] [--buckets N,N,...]\n"
-    "                        [--json] DISPATCH_ID | --source FILE:LINE\n"
+    "usage: svcrecon import --db DB [--schema NAME] --kind KIND\n"
+    "                       [--summary FILE] [--quiet] FILE...\n"
+    "       svcrecon report --db DB [--schema NAME] --out DIR [--as-of DATE]\n"
+    "                       [--from DATE] [--buckets N,N,...] [--statements]\n"
+    "                       [--summary FILE] [--quiet]\n"
+    "       svcrecon run --db DB [--schema NAME] --inbox DIR --out DIR\n"
+    "                    [--as-of DATE] [--from DATE] [--buckets N,N,...]\n"
+    "                    [--statements] [--summary FILE] [--quiet]\n"
+    "       svcrecon explain --db DB [--schema NAME] [--as-of DATE]\n"
+    "                        [--buckets N,N,...] [--json]\n"
+    "                        DISPATCH_ID | --source FILE:LINE\n"
     "       svcrecon copy --from DB --to DB [--from-schema NAME]\n"
-    "                     [--to-schema NAME] [--summary FILE]\n"
+    "                     [--to-schema NAME] [--summary FILE] [--quiet]\n"
     "       svcrecon --help | --version\n";
 
 static const char help_text[] =
