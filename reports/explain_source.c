@@ -365,6 +365,36 @@ static int delivery_told(struct ex *x, const char *file, const char *db)
     return told;
 }
 
+/* The line where the record holding --source's LINE starts, when LINE is
+ * a continuation line of a loaded row's record (a quoted field with line
+ * breaks): the nearest row before LINE, if LINE is within the line breaks
+ * of its stored fields. 0 when not, or on any database trouble: the
+ * message then goes without it (a hint; the answer, "no row starts
+ * there", stands). Never a guess: the breaks counted are ones the record
+ * had (q_explain_source_before.sql). */
+static long row_around(struct ex *x)
+{
+    struct db_stmt *q;
+    struct diag none = {0};
+    if (db_prepare(x->db, sql_q_explain_source_before, &q, &none, "") != 0)
+        return 0;
+    db_set_text(q, ":file", x->o->source_file, x->o->source_file_len);
+    db_set_int64(q, ":line", x->o->source_line);
+    long found = 0;
+    while (!found && db_step(q, NULL, NULL) == DB_ROW) {
+        long start = (long)db_column_int64(q, 0);
+        const char *txt = db_column_text(q, 1);
+        int len = db_column_bytes(q, 1);
+        long breaks = 0;
+        for (int k = 0; txt && k < len; k++)
+            breaks += txt[k] == '\n';
+        if (start < x->o->source_line && x->o->source_line <= start + breaks)
+            found = start;
+    }
+    db_finalize(q);
+    return found;
+}
+
 static int source_not_found(struct ex *x, int files, const char *refused)
 {
     const struct explain_opts *o = x->o;
@@ -390,6 +420,15 @@ static int source_not_found(struct ex *x, int files, const char *refused)
                         "(%s); --source %s:0 shows the refusal", file,
                         o->source_line, why, file);
     }
+    long start = o->source_line > 1 ? row_around(x) : 0;
+    if (start > 0)
+        return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row starts "
+                        "at line %ld: it is inside the record that starts at "
+                        "line %ld (a quoted field of it runs over several "
+                        "lines; a row is named by the physical line where "
+                        "its record starts): explain --source %s:%ld tells "
+                        "it", file, o->source_line, o->source_line, start,
+                        file, start);
     return diag_set(x->d, EX_DATAERR, NULL, 0, "%s:%ld: no row starts at "
                     "line %ld%s", file, o->source_line, o->source_line,
                     o->source_line == 1 ? " (line 1 is the header)" :

@@ -548,7 +548,22 @@ def test_source_dispatch_version_by_name_and_by_path():
            "source dispatches_n1.csv:6: dispatch 'X5', version 1 of 1, current")
         r = explain(db, "--source", "dispatches_n1.csv:7")
         eq(r.code, 65, r)
-        check("svcrecon: dispatches_n1.csv:7: no row starts at line 7" in r.err, r.err)
+        # ... and its second line is named as inside it (QA pass 42), in
+        # the text and the JSON form alike; past the file's last record
+        # (line 8) no record is named.
+        msg = ("svcrecon: dispatches_n1.csv:7: no row starts at line 7: it is inside the "
+               "record that starts at line 6 (a quoted field of it runs over several lines; "
+               "a row is named by the physical line where its record starts): explain "
+               "--source dispatches_n1.csv:6 tells it")
+        check(msg in r.err, r.err)
+        r = explain(db, "--json", "--source", "dispatches_n1.csv:7")
+        eq(r.code, 65, r)
+        check(msg in r.err, r.err)
+        r = explain(db, "--source", "dispatches_n1.csv:8")
+        eq(r.code, 65, r)
+        check("svcrecon: dispatches_n1.csv:8: no row starts at line 8 (a row is named by "
+              "the physical line where its record starts; blank lines and the header start "
+              "none)" in r.err, r.err)
 
 
 def test_source_registration_lists_the_dispatches_of_its_serial():
@@ -789,7 +804,7 @@ def test_usage_errors_are_64():
             eq(r.out, "", args)
             check(not db_exists(t.p("x.db")), args)
         r = svc("--help")
-        check("svcrecon explain --db DB [--as-of DATE]" in r.out, r.out)
+        check("svcrecon explain --db DB [--schema NAME] [--as-of DATE]" in r.out, r.out)
         check("--source FILE:LINE" in r.out and "--json" in r.out, r.out)
 
 
