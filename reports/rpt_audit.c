@@ -27,7 +27,7 @@
 
 static const struct sheet_col rejected_cols[] = {
     {"File",       SHEET_TEXT, 40},
-    {"Line",       SHEET_INT,  10},
+    {"Line",       SHEET_LINE, 10},
     {"Reason",     SHEET_TEXT, 60},
     {"Raw record", SHEET_TEXT, 80},
     {"File SHA-256", SHEET_TEXT, 14},    /* which file of that name */
@@ -42,7 +42,7 @@ static const struct sheet_col exception_cols[] = {
     {"Exception",     SHEET_TEXT,     26},
     {"Detail",        SHEET_TEXT,     70},
     {"Source file",   SHEET_TEXT,     40},
-    {"Source line",   SHEET_INT,      10},
+    {"Source line",   SHEET_LINE,     10},
     {"Source SHA-256", SHEET_TEXT,    14},
 };
 

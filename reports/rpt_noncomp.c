@@ -30,7 +30,7 @@ static const struct sheet_col listing_cols[] = {
     {"All reasons",   SHEET_TEXT,     64},
     {"Detail",        SHEET_TEXT,     60},
     {"Source file",   SHEET_TEXT,     40},
-    {"Source line",   SHEET_INT,      10},
+    {"Source line",   SHEET_LINE,     10},
     {"New",           SHEET_TEXT,      6},
     {"Source SHA-256", SHEET_TEXT,    14},  /* q_listing_views.sql: why */
 };

@@ -32,7 +32,7 @@ static const struct sheet_col listing_cols[] = {
     {"Customer",          SHEET_TEXT,     40},
     {"Closeout attempts", SHEET_INT,       8},
     {"Source file",       SHEET_TEXT,     40},
-    {"Source line",       SHEET_INT,      10},
+    {"Source line",       SHEET_LINE,     10},
     {"Source SHA-256",    SHEET_TEXT,     14},  /* q_listing_views.sql */
 };
 #define N_LISTING_COLS (int)(sizeof listing_cols / sizeof listing_cols[0])
@@ -49,7 +49,7 @@ static const struct sheet_col change_cols[] = {
     {"Days open",       SHEET_INT,       8},
     {"Closed by",       SHEET_TEXT,     40},
     {"Source file",     SHEET_TEXT,     40},
-    {"Source line",     SHEET_INT,      10},
+    {"Source line",     SHEET_LINE,     10},
     {"Source SHA-256",  SHEET_TEXT,     14},
 };
 #define N_CHANGE_COLS (int)(sizeof change_cols / sizeof change_cols[0])

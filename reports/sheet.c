@@ -109,7 +109,7 @@ int sheet_book_init(struct sheet_book *b)
     lxw_format **all[] = {&b->title, &b->label, &b->header, &b->text,
                           &b->text_wrap, &b->date, &b->datetime, &b->count,
                           &b->decimal, &b->total, &b->total_decimal,
-                          &b->wrap, &b->header_num, &b->plain};
+                          &b->wrap, &b->header_num, &b->plain, &b->line};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!(*all[i] = sheet_new_format(b)))
             return -1;
@@ -147,6 +147,8 @@ int sheet_book_init(struct sheet_book *b)
     format_set_num_format(b->datetime, "yyyy-mm-dd hh:mm:ss");
     format_set_num_format(b->count, "#,##0");
     format_set_align(b->count, LXW_ALIGN_VERTICAL_TOP);
+    format_set_num_format(b->line, "0");
+    format_set_align(b->line, LXW_ALIGN_VERTICAL_TOP);
     format_set_num_format(b->decimal, "#,##0.00");
     format_set_align(b->decimal, LXW_ALIGN_VERTICAL_TOP);
     format_set_bold(b->total);
@@ -856,7 +858,8 @@ static int open_part(struct sheet *sh)
     for (int c = 0; c < sh->n_cols; c++) {
         enum sheet_type t = sh->cols[c].type;
         sheet_write_cstr(b, sh->ws, 0, (lxw_col_t)c, sh->cols[c].header,
-                         t == SHEET_INT || t == SHEET_DECIMAL ? b->header_num
+                         t == SHEET_INT || t == SHEET_LINE ||
+                         t == SHEET_DECIMAL ? b->header_num
                                                               : b->header);
     }
     sh->row = 0;
@@ -1091,11 +1094,13 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
         int type = db_column_type(q, c);
         if (type == DB_NULL)
             continue;                      /* SQL NULL: a blank cell */
-        if (col->type == SHEET_INT || col->type == SHEET_DECIMAL) {
+        if (col->type == SHEET_INT || col->type == SHEET_LINE ||
+            col->type == SHEET_DECIMAL) {
             if (type == DB_INTEGER || type == DB_FLOAT) {
                 double v = db_column_double(q, c);
                         sheet_write_number(b, sh->ws, r, x, v,
                                    col->type == SHEET_DECIMAL ? b->decimal
+                                   : col->type == SHEET_LINE  ? b->line
                                                               : b->count);
                 /* Every row is measured (a wider value after the first
                  * rows would be cut); formatted only when it may be
@@ -1106,7 +1111,8 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q)
                     int n = snprintf(num, sizeof num, col->type ==
                                      SHEET_DECIMAL ? "%.2f" : "%.0f", v);
                     int whole = col->type == SHEET_INT ? n : n - 3;
-                    if (whole > 3)             /* thousands separators */
+                    if (whole > 3 && col->type != SHEET_LINE)
+                        /* thousands separators */
                         n += (whole - (v < 0) - 1) / 3;
                     measure(sh, c, (unsigned)n);
                 }

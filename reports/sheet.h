@@ -56,6 +56,7 @@ struct sheet_book {
     lxw_format   *date;       /* yyyy-mm-dd */
     lxw_format   *datetime;   /* yyyy-mm-dd hh:mm:ss */
     lxw_format   *count;      /* #,##0 (the default of sheet_write_number) */
+    lxw_format   *line;       /* 0: line numbers (SHEET_LINE) */
     lxw_format   *decimal;    /* #,##0.00 */
     lxw_format   *total;      /* bold #,##0 of total rows */
     lxw_format   *total_decimal;
@@ -145,6 +146,9 @@ double sheet_text_zeros(const char *s);
 enum sheet_type {
     SHEET_TEXT,       /* text or blob column; NULL and '' are blank */
     SHEET_INT,        /* whole number */
+    SHEET_LINE,       /* a line number: whole, no thousands separator (an
+                       * address: explain --source FILE:LINE takes it as
+                       * shown; "1,013" was refused; QA pass 50) */
     SHEET_DECIMAL,    /* number shown with two decimals */
     SHEET_DATE,       /* 'YYYY-MM-DD' text -> Excel date */
     SHEET_DATETIME    /* 'YYYY-MM-DD HH:MM:SS' text -> Excel date-time */

@@ -287,7 +287,7 @@ static const struct sheet_col unclosed_cols[] = {
     {"Provider", SHEET_TEXT, 14},         {"Provider name", SHEET_TEXT, 30},
     {"Model", SHEET_TEXT, 16},            {"Serial number", SHEET_TEXT, 18},
     {"Customer", SHEET_TEXT, 40},         {"Closeout attempts", SHEET_INT, 8},
-    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_INT, 10},
+    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_LINE, 10},
     {"Source SHA-256", SHEET_TEXT, 14},
 };
 static const struct sheet_col noncomp_cols[] = {
@@ -296,7 +296,7 @@ static const struct sheet_col noncomp_cols[] = {
     {"Submitted", SHEET_DATETIME, 0},     {"Completed", SHEET_DATE, 0},
     {"Labor hours", SHEET_DECIMAL, 8},    {"Reason", SHEET_TEXT, 26},
     {"All reasons", SHEET_TEXT, 64},      {"Detail", SHEET_TEXT, 60},
-    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_INT, 10},
+    {"Source file", SHEET_TEXT, 40},      {"Source line", SHEET_LINE, 10},
     {"New", SHEET_TEXT, 6},               {"Source SHA-256", SHEET_TEXT, 14},
     {"To be paid", SHEET_TEXT, 70},
 };
@@ -305,7 +305,7 @@ static const struct sheet_col exception_cols[] = {
     {"Serial number", SHEET_TEXT, 18},    {"Provider", SHEET_TEXT, 14},
     {"Provider name", SHEET_TEXT, 30},    {"Exception", SHEET_TEXT, 26},
     {"Detail", SHEET_TEXT, 70},           {"Source file", SHEET_TEXT, 40},
-    {"Source line", SHEET_INT, 10},       {"Source SHA-256", SHEET_TEXT, 14},
+    {"Source line", SHEET_LINE, 10},      {"Source SHA-256", SHEET_TEXT, 14},
 };
 #define N_OF(a) (int)(sizeof a / sizeof a[0])
 #define TO_BE_PAID 14                     /* noncomp_cols' last column */

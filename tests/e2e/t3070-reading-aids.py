@@ -63,7 +63,7 @@ def test_number_formats_per_column(c):
         raise AssertionError("no #,##0 number format in styles.xml")
     ws = c["wb"]["unclosed_calls"]["Unclosed calls"]
     for name, fmt in [("Days open", "#,##0"), ("Closeout attempts", "#,##0"),
-                      ("Source line", "#,##0"),
+                      ("Source line", "0"),   # an address, not a count (QA 50)
                       ("Dispatched", "yyyy-mm-dd hh:mm:ss")]:
         cell = ws.cell(row=2, column=col_of(ws, name) + 1)
         eq(cell.number_format, fmt, "Unclosed calls %s format" % name)

@@ -66,9 +66,10 @@ README "Decisions" says):
   -1, 24.01 are rejected with their reason; the Summary's totals are the
   decimal sums (micro-hour rounded), written #,##0.00;
 - every number cell that is not a date is #,##0 (a count: Days open,
-  Closeout attempts, Source line, Line, the Summary's and Run's counts)
-  or, for labor hours, #,##0.00: in the listings by their header, in
-  the workbooks and a dealer statement.
+  Closeout attempts, the Summary's and Run's counts), or, for labor
+  hours, #,##0.00, or, for a line number (Source line, Line: an address
+  explain --source takes as shown, not a count; QA pass 50), 0: in the
+  listings by their header, in the workbooks and a dealer statement.
 """
 import datetime
 import json
@@ -288,7 +289,8 @@ def check_date_cells(path, sheet, column, want, fmt):
 
 def check_number_formats(paths):
     """Every number cell that is not a date: #,##0, or #,##0.00 for labor
-    hours (a listing's "Labor hours" column; elsewhere either)."""
+    hours (a listing's "Labor hours" column; elsewhere either), or 0 for
+    a listing's line numbers ("Source line", "Line")."""
     seen = set()
     for path in paths:
         for ws in load(path).worksheets:
@@ -299,8 +301,10 @@ def check_number_formats(paths):
                     if c.data_type != "n" or c.value is None or c.is_date:
                         continue
                     if listing:
-                        hours = head[c.column - 1] == "Labor hours"
-                        want = {"#,##0.00"} if hours else {"#,##0"}
+                        name = head[c.column - 1]
+                        want = ({"#,##0.00"} if name == "Labor hours" else
+                                {"0"} if name in ("Source line", "Line") else
+                                {"#,##0"})
                     else:
                         want = {"#,##0", "#,##0.00"}
                     check(c.number_format in want, "%s %s %s: %r in %s" % (
