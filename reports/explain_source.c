@@ -386,8 +386,9 @@ static long row_around(struct ex *x)
         const char *txt = db_column_text(q, 1);
         int len = db_column_bytes(q, 1);
         long breaks = 0;
-        for (int k = 0; txt && k < len; k++)
-            breaks += txt[k] == '\n';
+        for (int k = 0; txt && k < len; k++)   /* LF, CR LF, a CR alone */
+            breaks += txt[k] == '\n' ||
+                      (txt[k] == '\r' && (k + 1 == len || txt[k + 1] != '\n'));
         if (start < x->o->source_line && x->o->source_line <= start + breaks)
             found = start;
     }
