@@ -736,21 +736,34 @@ int load_note_inbox(struct db *db, int32_t night_as_of_day, const char *what,
     return rc == DB_DONE ? 0 : -1;
 }
 
-/* Already loaded: the same bytes, whatever the name. Sets *seen. */
+/* Already loaded: the same bytes, whatever the name. Sets *seen; and
+ * *other_kind (why then says it all) when they were loaded as another
+ * kind: a registrations export delivered as dispatches*.csv is not a
+ * re-import of the night's dispatches, it is a file of the wrong kind,
+ * refused (65) as the same bytes are on a database that never saw them
+ * (QA pass 51: it was "skipped", exit 0, and the night's dispatches never
+ * came). Refused here, unread: loading them as a second kind would break
+ * the rule that the same bytes are loaded once (imported_file_sha). */
 static int seen_before(struct db *db, struct load_result *r, bool *seen,
-                       char *why, size_t why_size, struct diag *d)
+                       bool *other_kind, char *why, size_t why_size,
+                       struct diag *d)
 {
     struct db_stmt *st;
     *seen = false;
-    if (db_prepare(db, "SELECT file_id, name, imported_at FROM imported_file "
+    *other_kind = false;
+    if (db_prepare(db, "SELECT file_id, name, imported_at, kind "
+                   "FROM imported_file "
                    "WHERE sha256 = :sha AND status = 'loaded'", &st, d,
                    "looking up the file's hash") != 0)
         return -1;
     db_set_text(st, ":sha", r->sha256, -1);
     int rc = db_step(st, d, "looking up the file's hash");
     if (rc == DB_ROW) {
-        r->file_id = db_column_int64(st, 0);
-        *seen = true;
+        const char *kind = db_column_text(st, 3);
+        *other_kind = !kind || strcmp(kind, feed_kind_name(r->kind)) != 0;
+        if (!*other_kind)
+            r->file_id = db_column_int64(st, 0);
+        *seen = !*other_kind;
         /* qa32: a skip says which file had these bytes and when, in the
          * audit's words (q_night_files.sql): the summary's `files` said
          * null where reports.audit.files named it. */
@@ -764,8 +777,18 @@ static int seen_before(struct db *db, struct load_result *r, bool *seen,
         size_t n = strlen(when);
         if (n && when[n - 1] == 'Z')
             snprintf(when + n - 1, sizeof when - (n - 1), " UTC");
-        snprintf(why, why_size, "same bytes as %s, imported %s",
-                 name ? name : "", when);
+        if (*other_kind)
+            /* No clock time: the reason is kept and shown in the audit,
+             * whose bytes depend on the data only. */
+            snprintf(why, why_size, "same bytes as %s, loaded as a %s feed: "
+                     "not a %s feed; file refused: deliver the %s export "
+                     "under this name (the rows of this one are in, as %s)",
+                     name ? name : "", kind ? kind : "",
+                     feed_kind_name(r->kind), feed_kind_name(r->kind),
+                     kind ? kind : "");
+        else
+            snprintf(why, why_size, "same bytes as %s, imported %s",
+                     name ? name : "", when);
     }
     db_finalize(st);
     return rc < 0 ? -1 : 0;
@@ -1198,10 +1221,22 @@ int load_file(struct db *db, const char *path, enum feed_kind kind,
         goto record;
     test_pause("hashed", 10);    /* tests/e2e/t8500: the file replaced */
     char earlier[sizeof r->reason] = "";
-    if (seen_before(db, r, &seen, earlier, sizeof earlier, d) != 0) {
+    bool other_kind = false;
+    if (seen_before(db, r, &seen, &other_kind, earlier, sizeof earlier,
+                    d) != 0) {
         r->status = LOAD_FAILED;
         snprintf(r->reason, sizeof r->reason, "%s", d->reason);
         rc = -1;
+        goto out;
+    }
+    if (other_kind) {
+        r->status = LOAD_REFUSED;
+        snprintf(r->reason, sizeof r->reason, "%s", earlier);
+        say(opts, r->path, r->reason);
+        if ((rc = record_refusal(db, r, opts, d)) != 0) {
+            r->status = LOAD_FAILED;
+            snprintf(r->reason, sizeof r->reason, "%s", d->reason);
+        }
         goto out;
     }
     if (seen) {

@@ -80,7 +80,8 @@ struct book_job {
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
-    unsigned long             n_files_refused; /* audit: of n_rows, files */
+    unsigned long             n_files[2]; /* audit: of n_rows, the files
+                                           * refused and unreadable */
     int                      *aside;      /* statements set aside (shared) */
 };
 
@@ -316,12 +317,17 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
          * reports.audit.rejected_rows stays the sheet's count of lines
          * (README). */
         if (j->kind == REPORT_AUDIT) {
-            unsigned long files = j->n_files_refused,
+            unsigned long files = j->n_files[0] + j->n_files[1],
                           rows = j->n_rows > files ? j->n_rows - files : 0;
-            char refused[64] = "";
-            if (files)
-                snprintf(refused, sizeof refused, ", %lu file%s refused",
-                         files, files == 1 ? "" : "s");
+            char refused[96] = "";      /* the final line's words (QA 51) */
+            if (j->n_files[0] && j->n_files[1])
+                snprintf(refused, sizeof refused, ", %lu file%s refused, "
+                         "%lu unreadable", j->n_files[0],
+                         j->n_files[0] == 1 ? "" : "s", j->n_files[1]);
+            else if (files)
+                snprintf(refused, sizeof refused, ", %lu file%s %s", files,
+                         files == 1 ? "" : "s",
+                         j->n_files[0] ? "refused" : "unreadable");
             lxw_mute_say("svcrecon: wrote %s (%lu rejected row%s%s, %lu "
                          "registration exception%s)\n", path, rows,
                          rows == 1 ? "" : "s", refused, j->n_rows2,
@@ -470,7 +476,7 @@ static int fill_book(struct run *r, int k)
         default:
             rc = rpt_audit_write(r->db, r->o, &j->b, audit_others, r,
                                  &j->n_rows, &j->n_rows2,
-                                 &j->n_files_refused, d);
+                                 j->n_files, d);
         }
     }
     if (rc == 0) {                        /* SPEC §4: About ends each one */

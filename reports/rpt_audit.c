@@ -332,7 +332,7 @@ static int write_run(struct db *db, const struct report_opts *o,
                      struct sheet_book *b, lxw_worksheet *ws,
                      const struct rpt_audit_others *x,
                      unsigned long n_rejected, unsigned long n_exceptions,
-                     unsigned long *n_files_refused, struct diag *d)
+                     unsigned long n_files[2], struct diag *d)
 {
     struct file_totals t;
     char text[512];
@@ -340,7 +340,8 @@ static int write_run(struct db *db, const struct report_opts *o,
 
     if (prescan(db, b, &t, d) != 0)
         return -1;
-    *n_files_refused = t.n_status[1] + t.n_status[2];
+    n_files[0] = t.n_status[1];             /* refused */
+    n_files[1] = t.n_status[2];             /* unreadable */
     struct run_widths widths, *rw = &widths;
     for (int c = 0; c < 10; c++)
         widths.w[c] = run_width[c];
@@ -399,10 +400,10 @@ int rpt_audit_write(struct db *db, const struct report_opts *o,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,
                     unsigned long *n_reg_exceptions,
-                    unsigned long *n_files_refused, struct diag *d)
+                    unsigned long n_files[2], struct diag *d)
 {
     struct rpt_audit_others x;
-    *n_rejected = *n_reg_exceptions = *n_files_refused = 0;
+    *n_rejected = *n_reg_exceptions = n_files[0] = n_files[1] = 0;
     /* One page wide, like every sheet (sheet_add). */
     lxw_worksheet *run = sheet_add(b, "Run");
     if (!run)
@@ -418,5 +419,5 @@ int rpt_audit_write(struct db *db, const struct report_opts *o,
     if (others && others(others_ctx, &x) != 0)
         return -1;
     return write_run(db, o, b, run, &x, *n_rejected, *n_reg_exceptions,
-                     n_files_refused, d);
+                     n_files, d);
 }

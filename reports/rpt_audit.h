@@ -22,12 +22,13 @@ struct rpt_audit_others {
  * it returns 0, or -1 when they failed (the audit is then abandoned).
  * On success *n_rejected and *n_reg_exceptions are the listings' counts
  * (Rejected rows: the rows and the files refused or unreadable, one line
- * each), *n_files_refused the files of the night refused or unreadable. */
+ * each), n_files[0] and [1] the files of the night refused and
+ * unreadable. */
 int rpt_audit_write(struct db *db, const struct report_opts *o,
                     struct sheet_book *b,
                     int (*others)(void *ctx, struct rpt_audit_others *out),
                     void *others_ctx, unsigned long *n_rejected,
                     unsigned long *n_reg_exceptions,
-                    unsigned long *n_files_refused, struct diag *d);
+                    unsigned long n_files[2], struct diag *d);
 
 #endif

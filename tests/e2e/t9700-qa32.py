@@ -327,12 +327,14 @@ def reconcile(t, as_of, want, summary=None, err=None, code=None, bad=None, out="
         eq(st["status"], s["status"], "status line: status")
         for k in ("loaded", "skipped", "refused", "unreadable", "rows_read", "rows_rejected"):
             eq(st[k], ct[k], "status line and control_totals: " + k)
-        # rows and refused files apart (t9993), together the sheet's lines
+        # rows and refused files apart (t9993), and refused apart from
+        # unreadable (t9986), together the sheet's lines
         wrote = re.findall(r"wrote \S*audit_%s\.xlsx \(([\d,]+) rejected rows?"
-                           r"(?:, ([\d,]+) files? refused)?," % as_of, err)
+                           r"(?:, ([\d,]+) files? (?:refused|unreadable))?"
+                           r"(?:, ([\d,]+) unreadable)?," % as_of, err)
         if "up to date" not in err:
-            eq([int(w.replace(",", "")) + int((f or "0").replace(",", ""))
-                for w, f in wrote], [len(rj)],
+            eq([sum(int((n or "0").replace(",", "")) for n in w) for w in wrote],
+               [len(rj)],
                "stderr: the audit's rejected rows and refused files as written")
     return files
 

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""t9986 -- what a scheduler met (QA pass 51), each red before its fix.
+
+- A feed whose bytes equal a file already loaded as ANOTHER kind (the
+  sender put last night's registrations export under the dispatches
+  name) was "skipped: the same bytes were imported before", exit 0 and
+  silent under --quiet, and the night's dispatches never came. On a
+  database that never saw those bytes the same file is refused (65, "header
+  is that of a registrations feed"). Now it is refused too, unread, with a
+  reason naming the file it repeats and its kind; the night's other files
+  load. The same bytes as the same kind are still skipped (0).
+- The audit's "wrote" line counted an unreadable file as "1 file refused"
+  while the final line said "0 refused, 1 unreadable"; now the two apart.
+"""
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import svctest  # noqa: E402
+from svctest import Tmp, check, eq, good_night, main, svc  # noqa: E402
+
+AS_OF = "2026-03-12"
+
+
+def files_of(path):
+    doc = svctest.validate_summary(path)
+    return doc, {os.path.basename(f["path"]): (f["status"], f.get("reason"))
+                 for f in doc["files"]}
+
+
+def audit_rejected(out):
+    import openpyxl
+    wb = openpyxl.load_workbook(os.path.join(out, "audit_%s.xlsx" % AS_OF),
+                                read_only=True)
+    rows = list(wb["Rejected rows"].iter_rows(values_only=True))
+    return [r[:3] for r in rows[1:]]
+
+
+def test_bytes_loaded_as_another_kind_are_refused_not_skipped():
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", "2026-03-11", "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        # The next night: the registrations export again, under the
+        # dispatches name, and a good closeouts file.
+        with open(t.p("in/registrations_1.csv"), "rb") as f:
+            reg = f.read()
+        with open(t.p("in/dispatches_2.csv"), "wb") as f:
+            f.write(reg)
+        t.csv("in/closeouts_2.csv", svctest.CLO_HDR,
+              ["CA1042,2026-03-03 10:00,Q2,AFK03126,iPF8400S,2026-03-03,T,1,R,"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq(r.code, 65, r)
+        why = ("same bytes as registrations_1.csv, loaded as a registrations "
+               "feed: not a dispatches feed; file refused: deliver the "
+               "dispatches export under this name (the rows of this one are "
+               "in, as registrations)")
+        eq(r.err, "svcrecon: in/dispatches_2.csv: %s\n" % why, r)
+        doc, files = files_of(t.p("s.json"))
+        eq(files["dispatches_2.csv"], ("refused", why), files)
+        eq(files["closeouts_2.csv"][0], "loaded", files)
+        eq(files["registrations_1.csv"][0], "skipped", files)
+        eq((doc["status"], doc["exit_code"]), ("refused", 65), doc)
+        eq(audit_rejected(t.p("out")), [("dispatches_2.csv", 0, why)],
+           "the audit's Rejected rows: the file, line 0, its reason")
+        # Q2 was closed by the night's good closeout: the night went on.
+        eq(svc("explain", "--db", "svc.db", "--as-of", AS_OF, "Q2",
+               cwd=t.path).code, 0)
+        # import of the same bytes as closeouts: refused as well.
+        r = svc("import", "--db", "svc.db", "--kind", "closeouts",
+                "in/dispatches_2.csv", "--quiet", cwd=t.path)
+        eq(r.code, 65, r)
+        check("loaded as a registrations feed: not a closeouts feed" in r.err, r.err)
+        # Guard: the same bytes as the same kind are still a skip (0).
+        r = svc("import", "--db", "svc.db", "--kind", "registrations",
+                "in/dispatches_2.csv", "--summary", "i.json", cwd=t.path)
+        eq(r.code, 0, r)
+        eq(files_of(t.p("i.json"))[1]["dispatches_2.csv"][0], "skipped")
+
+
+def test_the_audit_line_tells_unreadable_from_refused():
+    with Tmp() as t:
+        good_night(t)
+        os.mkdir(t.p("in/closeouts_b.csv"))          # unreadable: a folder
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, cwd=t.path)
+        eq(r.code, 66, r)
+        wrote = [x for x in r.err.splitlines() if "wrote out/audit_" in x]
+        eq(len(wrote), 1, r.err)
+        check("1 file unreadable" in wrote[0] and "refused" not in wrote[0],
+              wrote)
+        # and a refused file besides: both, apart
+        t.write("in/dispatches_9.csv", "not,a,header\n1,2,3\n")
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out2",
+                "--as-of", AS_OF, cwd=t.path)
+        wrote = [x for x in r.err.splitlines() if "wrote out2/audit_" in x]
+        eq(len(wrote), 1, r.err)
+        check("1 file refused, 1 unreadable" in wrote[0], wrote)
+
+
+if __name__ == "__main__":
+    main(globals())
