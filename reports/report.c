@@ -180,13 +180,54 @@ void report_remove_folder(const char *dir)
     rmdir(dir);
 }
 
-bool report_orphan_pid(const char *digits)
+/* When process pid started, in seconds since the epoch (Linux: its
+ * start in clock ticks after boot, /proc/PID/stat field 22, and the boot
+ * time, /proc/stat btime). False when either cannot be read. */
+static bool process_started(long pid, double *at)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');     /* the name may hold blanks */
+    unsigned long long ticks = 0;
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
+        return false;
+    long hz = sysconf(_SC_CLK_TCK);
+    unsigned long long btime = 0;
+    bool found = false;
+    if (hz <= 0 || !(f = fopen("/proc/stat", "r")))
+        return false;
+    while (!found && fgets(buf, sizeof buf, f))
+        found = sscanf(buf, "btime %llu", &btime) == 1;
+    fclose(f);
+    if (!found)
+        return false;
+    *at = (double)btime + (double)ticks / (double)hz;
+    return true;
+}
+
+bool report_orphan_pid(const char *digits, const char *path)
 {
     char *end;
     long pid = strtol(digits, &end, 10);
     if (*end != '\0' || pid <= 0 || pid == (long)getpid())
         return false;
-    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+    if (kill((pid_t)pid, 0) != 0)
+        return errno == ESRCH;
+    /* Alive. Its maker started before it made the temporary, which it
+     * changed last no earlier than that: a process that started after the
+     * last change (2 s of margin for the clocks' grain) is another one. */
+    struct stat st;
+    double started;
+    return path && lstat(path, &st) == 0 && process_started(pid, &started) &&
+           started > (double)st.st_mtime + 2.0;
 }
 
 /* Removes what a killed run left (its process gone): its temporary folder
@@ -204,8 +245,8 @@ static void remove_stale_temps(const char *dir)
         char path[4200];
         size_t np = strlen(TMP_DIR_PREFIX);
         if (strncmp(e->d_name, TMP_DIR_PREFIX, np) == 0 &&
-            report_orphan_pid(e->d_name + np) &&
-            join_path(path, sizeof path, dir, e->d_name) == 0)
+            join_path(path, sizeof path, dir, e->d_name) == 0 &&
+            report_orphan_pid(e->d_name + np, path))
             report_remove_folder(path);
         if (e->d_name[0] != '.' || !mark)
             continue;
@@ -215,8 +256,8 @@ static void remove_stale_temps(const char *dir)
                 e->d_name[1 + n] == '_')
                 ours = 1;
         }
-        if (ours && report_orphan_pid(mark + 10) &&
-            join_path(path, sizeof path, dir, e->d_name) == 0)
+        if (ours && join_path(path, sizeof path, dir, e->d_name) == 0 &&
+            report_orphan_pid(mark + 10, path))
             unlink(path);
     }
     closedir(dp);

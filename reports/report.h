@@ -91,10 +91,13 @@ struct report_result {
 };
 
 /* True when digits (the PID at the end of a temporary's name, ".tmp-PID")
- * name a process that is gone: not this one, and kill(2) says ESRCH (a
- * live process, or one we may not signal, is left alone). Its leftovers
- * may then be removed. */
-bool report_orphan_pid(const char *digits);
+ * name a process that is not the one that made `path` (the temporary):
+ * not this one, and gone (kill(2) says ESRCH), or alive but started after
+ * `path` was last changed, so a later process that was given the PID of a
+ * killed run (after a reboot, a long-lived daemon; QA pass 51). A live
+ * process that may be its maker, or one whose start cannot be read, is
+ * left alone. Its leftovers may then be removed. */
+bool report_orphan_pid(const char *digits, const char *path);
 /* Removes the folder dir and the files in it (our temporary folders hold
  * no subfolders), never through a symbolic link: a link there is removed
  * itself, not what it names. Failures are harmless: the next run

@@ -170,11 +170,10 @@ void statements_remove_stale(const char *out_dir)
             mark = strstr(e->d_name, ".old-");
         if (strncmp(e->d_name, ".statements_", 12) != 0 || !mark)
             continue;
-        if (!report_orphan_pid(mark + 5))
-            continue;
         char path[4400];
         if (snprintf(path, sizeof path, "%s/%s", out_dir, e->d_name) <
-            (int)sizeof path)
+                (int)sizeof path &&
+            report_orphan_pid(mark + 5, path))
             report_remove_folder(path);
     }
     closedir(dp);

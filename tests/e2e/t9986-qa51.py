@@ -11,9 +11,16 @@
   load. The same bytes as the same kind are still skipped (0).
 - The audit's "wrote" line counted an unreadable file as "1 file refused"
   while the final line said "0 refused, 1 unreadable"; now the two apart.
+- A killed run's temporary folder in --out (".svcrecon-tmp-PID") stayed
+  for good when a later process had been given its PID (after a reboot, a
+  long-lived daemon): only a PID that was gone counted. Now a live process
+  that started after the folder was last changed is not its maker either;
+  one that started before it is still left alone.
 """
 import os
+import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402
@@ -98,6 +105,38 @@ def test_the_audit_line_tells_unreadable_from_refused():
         wrote = [x for x in r.err.splitlines() if "wrote out2/audit_" in x]
         eq(len(wrote), 1, r.err)
         check("1 file refused, 1 unreadable" in wrote[0], wrote)
+
+
+def test_a_killed_runs_temporaries_go_when_their_pid_was_given_again():
+    with Tmp() as t:
+        good_night(t)
+        # A live process that started now: it holds the PID in the names.
+        p = subprocess.Popen(["sleep", "300"])
+        try:
+            pid = p.pid
+            old = [".svcrecon-tmp-%d" % pid, ".statements_2026-03-01.old-%d" % pid]
+            for name in old:
+                t.write("out/%s/x.xml" % name, "left by a killed run")
+                os.utime(t.p("out", name), (time.time() - 3600,) * 2)
+            os.makedirs(t.p("out2", ".svcrecon-tmp-%d" % pid))   # made now
+            with open(t.p("out", ".audit_2026-03-01.xlsx.tmp-%d" % pid), "w") as f:
+                f.write("half a workbook")
+            os.utime(t.p("out", ".audit_2026-03-01.xlsx.tmp-%d" % pid),
+                     (time.time() - 3600,) * 2)
+            r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                    "--as-of", AS_OF, "--statements", "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
+            left = sorted(n for n in os.listdir(t.p("out")) if n.startswith("."))
+            eq(left, [], "an hour-old temporary of a PID that started now is gone")
+            r = svc("report", "--db", "svc.db", "--out", "out2", "--as-of", AS_OF,
+                    "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
+            check(os.path.isdir(t.p("out2", ".svcrecon-tmp-%d" % pid)),
+                  "a temporary changed after its PID's process started may be "
+                  "that process's: left alone")
+        finally:
+            p.kill()
+            p.wait()
 
 
 if __name__ == "__main__":
