@@ -23,10 +23,13 @@ static const struct {
     {sql_007_delivery_night, NULL, NULL},  /* a late file of an old night */
     {sql_008_inbox_note, NULL, sql_pg008_after},  /* strays, empty inbox */
     {sql_009_report_noncompensable_span, NULL, NULL},  /* spans, not copies */
+    {sql_010_detail_sha, NULL, NULL},   /* details name the SHA-256 prefix */
 };
-/* Right after the migration to DB_RULE_STATE_VERSION (db.h), the state is
- * computed once for the whole history (an upgrade in place; nothing to
- * compute in a new database). */
+/* After the migration to DB_RULE_STATE_VERSION (db.h), or to
+ * DB_DETAIL_SHA_VERSION (the kept details change form), the state is
+ * computed once for the whole history, after the last migration, in the
+ * upgrade's transaction (an upgrade in place; nothing to compute in a new
+ * database, which passes version 4 with no rows). */
 _Static_assert(sizeof migrations / sizeof migrations[0] == DB_SCHEMA_VERSION,
                "one migration per schema version");
 
@@ -138,6 +141,7 @@ int db_migrate(struct db *db, struct diag *d)
     if (db_schema_version(db, &version, d) != 0 ||
         (version == 0 && db_refuse_foreign(db, d) != 0))
         goto fail;
+    bool restate = false;   /* the rule state to compute anew */
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         bool pg = db_kind(db) == DB_POSTGRES;
         if ((pg && migrations[v].pg_before &&
@@ -146,14 +150,16 @@ int db_migrate(struct db *db, struct diag *d)
             (pg && migrations[v].pg_after &&
              db_exec(db, migrations[v].pg_after, d, "creating the schema")))
             goto fail;
-        if (v + 1 == DB_RULE_STATE_VERSION &&
-            (db_exec(db, sql_u000_touched, d, "computing the rule state") ||
-             db_exec(db, sql_touch_all, d, "computing the rule state") ||
-             db_exec(db, sql_upkeep, d, "computing the rule state")))
-            goto fail;
+        if (v + 1 == DB_RULE_STATE_VERSION || v + 1 == DB_DETAIL_SHA_VERSION)
+            restate = true;
         if (db_set_schema_version(db, v + 1, d) != 0)
             goto fail;
     }
+    if (restate &&
+        (db_exec(db, sql_u000_touched, d, "computing the rule state") ||
+         db_exec(db, sql_touch_all, d, "computing the rule state") ||
+         db_exec(db, sql_upkeep, d, "computing the rule state")))
+        goto fail;
     if (db_commit(db, d, "committing schema") != 0)
         goto fail;
     return 0;

@@ -16,10 +16,14 @@
 
 #include "lib/diag.h"
 
-#define DB_SCHEMA_VERSION 9
+#define DB_SCHEMA_VERSION 10
 /* The schema version that keeps the rules' results (issue 15): an older
  * database has no rule state until a command that writes upgrades it. */
 #define DB_RULE_STATE_VERSION 4
+/* The schema version whose kept details name a file with its SHA-256
+ * prefix (schemas/tables/010_detail_sha.sql): an older database keeps the
+ * old form until a command that writes upgrades it. */
+#define DB_DETAIL_SHA_VERSION 10
 
 struct db;        /* one connection */
 struct db_stmt;   /* one prepared statement of that connection */

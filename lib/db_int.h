@@ -7,8 +7,9 @@
 #include "lib/db.h"
 
 /* Brings the open database's schema to DB_SCHEMA_VERSION in one write
- * transaction (schemas/tables/, then the rule state at
- * DB_RULE_STATE_VERSION). 0, or -1 with d filled. */
+ * transaction (schemas/tables/, then the rule state computed anew when it
+ * passed DB_RULE_STATE_VERSION or DB_DETAIL_SHA_VERSION). 0, or -1 with d
+ * filled. */
 int db_migrate(struct db *db, struct diag *d);
 /* -1 with d filled (EX_DATAERR) when version is newer than this binary's
  * schema: such a database is refused untouched. 0 otherwise. */

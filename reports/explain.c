@@ -96,10 +96,12 @@ int ex_step_one(struct ex *x, int q, const char *what)
 /* SPEC §3 exactly as the reports run it (reports/rules.c). */
 static int setup_rules(struct ex *x)
 {
-    int version;   /* older than the kept rule state: recompute (rules.h) */
+    /* Older than the kept rule state, or than the form of its details
+     * (db.h): recompute (rules.h); explain only reads, never upgrades. */
+    int version;
     if (db_schema_version(x->db, &version, x->d) != 0)
         return -1;
-    struct rules_asof a = {.recompute = version < DB_RULE_STATE_VERSION,
+    struct rules_asof a = {.recompute = version < DB_DETAIL_SHA_VERSION,
                            .as_of_day = x->o->as_of_day,
                            .n_buckets = x->o->n_buckets};
     memcpy(a.as_of, x->o->as_of, sizeof a.as_of);

@@ -59,10 +59,12 @@ SELECT c.closeout_id,
        d.serial_norm     AS dispatch_serial_norm,
        d.file_name       AS dispatch_file_name,
        d.line            AS dispatch_line,
+       COALESCE(substr(df.sha256, 1, 12), '') AS dispatch_file_sha,
        x.as_of
   FROM closeout_current AS c
   CROSS JOIN run_ctx AS x
-  LEFT JOIN dispatch_current AS d ON d.dispatch_id = c.dispatch_id;
+  LEFT JOIN dispatch_current AS d ON d.dispatch_id = c.dispatch_id
+  LEFT JOIN imported_file AS df ON df.file_id = d.file_id;
 
 -- One row per closeout and reason; the primary key doubles as a self-check
 -- (a rule that yielded a closeout twice would fail the run, not pass
@@ -88,10 +90,13 @@ SELECT k.closeout_id, 1, 'NO_DISPATCH',
   FROM closeout_with_dispatch AS k
  WHERE k.dispatch_exists = 0
 UNION ALL
--- 2. DISPATCH_CANCELLED: the current version of the dispatch is CANCELLED.
+-- 2. DISPATCH_CANCELLED: the current version of the dispatch is CANCELLED,
+-- named by FILE:LINE and its file's SHA-256 prefix (README "Which file a
+-- row comes from": a name alone can be shared by nightly files).
 SELECT k.closeout_id, 2, 'DISPATCH_CANCELLED',
        'dispatch ''' || k.dispatch_id || ''' is cancelled ('
-       || k.dispatch_file_name || ':' || CAST(k.dispatch_line AS TEXT) || ')'
+       || k.dispatch_file_name || ':' || CAST(k.dispatch_line AS TEXT)
+       || ', SHA-256 ' || k.dispatch_file_sha || ')'
   FROM closeout_with_dispatch AS k
  WHERE k.dispatch_exists = 1
    AND k.status = 'CANCELLED'

@@ -41,9 +41,11 @@ CREATE UNIQUE INDEX closeout_accepted_dispatch
 INSERT INTO closeout_reason (closeout_id, rank, code, detail)
 SELECT c.closeout_id, 7, 'DUPLICATE_CLOSEOUT',
        'accepted closeout: ' || w.file_name || ':' || CAST(w.line AS TEXT)
+       || ' (SHA-256 ' || COALESCE(substr(wf.sha256, 1, 12), '') || ')'
   FROM closeout_current AS c
   JOIN closeout_accepted AS a ON a.dispatch_id = c.dispatch_id
   JOIN closeout_current AS w ON w.closeout_id = a.closeout_id
+  JOIN imported_file AS wf ON wf.file_id = w.file_id
  WHERE a.closeout_id <> c.closeout_id
    AND NOT EXISTS (SELECT 1 FROM closeout_reason AS r
                     WHERE r.closeout_id = c.closeout_id);

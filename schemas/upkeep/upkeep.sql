@@ -123,9 +123,15 @@ SELECT k.closeout_id, k.file_id, k.line, k.submitted_at, k.submitted_day,
                                    || ''' not found' END
                END AS detail1,
 -- 2. DISPATCH_CANCELLED: the current version of the dispatch is CANCELLED.
+--    Its file is named with its SHA-256 prefix: a feed that arrives under
+--    the same name every night makes FILE:LINE alone ambiguous (README
+--    "Which file a row comes from"). COALESCE: a NULL would make the check
+--    not apply.
                CASE WHEN d.status = 'CANCELLED'
                     THEN 'dispatch ''' || c.dispatch_id || ''' is cancelled ('
-                         || d.file_name || ':' || CAST(d.line AS TEXT) || ')'
+                         || d.file_name || ':' || CAST(d.line AS TEXT)
+                         || ', SHA-256 '
+                         || COALESCE(substr(df.sha256, 1, 12), '') || ')'
                END AS detail2,
 -- 3. PROVIDER_MISMATCH: dealer ids compare exactly (SPEC §2).
                CASE WHEN c.dealer_id <> d.provider_id
@@ -170,6 +176,7 @@ SELECT k.closeout_id, k.file_id, k.line, k.submitted_at, k.submitted_day,
           FROM touched_eval AS t
          CROSS JOIN closeout AS c
           LEFT JOIN cur_dispatch AS d ON d.dispatch_id = c.dispatch_id
+          LEFT JOIN imported_file AS df ON df.file_id = d.file_id
          WHERE c.closeout_id = t.closeout_id) AS k;
 
 -- ---- the accepted closeout and check 7 ------------------------------------------
@@ -183,12 +190,13 @@ CREATE TEMP TABLE upkeep_accepted (
     closeout_id     INTEGER NOT NULL,
     submitted_day   INTEGER NOT NULL,
     file_name       TEXT NOT NULL,
-    line            INTEGER NOT NULL
+    line            INTEGER NOT NULL,
+    file_sha        TEXT NOT NULL       -- its file's SHA-256, 12 hex
 );
 INSERT INTO upkeep_accepted
-    (dispatch_row_id, closeout_id, submitted_day, file_name, line)
+    (dispatch_row_id, closeout_id, submitted_day, file_name, line, file_sha)
 SELECT a.dispatch_row_id, a.closeout_id, a.submitted_day, f.name AS file_name,
-       a.line
+       a.line, COALESCE(substr(f.sha256, 1, 12), '') AS file_sha
   FROM (SELECT k.dispatch_row_id, k.closeout_id, k.submitted_day,
                k.file_id, k.line,
                ROW_NUMBER() OVER (PARTITION BY k.dispatch_row_id
@@ -214,14 +222,16 @@ UPDATE cur_dispatch
    AND (cur_dispatch.accepted_closeout_id IS DISTINCT FROM a.closeout_id
         OR cur_dispatch.accepted_day IS DISTINCT FROM a.submitted_day);
 
--- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch.
+-- 7. DUPLICATE_CLOSEOUT: every other valid closeout of the dispatch; the
+-- accepted one named by FILE:LINE and its file's SHA-256 prefix (as check 2).
 DROP VIEW IF EXISTS upkeep_verdict;
 CREATE TEMP VIEW upkeep_verdict AS
 SELECT k.closeout_id, k.dispatch_day, k.dispatch_at, k.is_valid,
        k.detail1, k.detail2, k.detail3, k.detail4, k.detail5, k.detail6,
        CASE WHEN k.is_valid = 1 AND a.closeout_id <> k.closeout_id
             THEN 'accepted closeout: ' || a.file_name || ':'
-                 || CAST(a.line AS TEXT) END AS detail7,
+                 || CAST(a.line AS TEXT) || ' (SHA-256 ' || a.file_sha || ')'
+       END AS detail7,
        CASE WHEN k.detail1 IS NOT NULL THEN 'NO_DISPATCH' END AS code1,
        CASE WHEN k.detail2 IS NOT NULL THEN 'DISPATCH_CANCELLED' END AS code2,
        CASE WHEN k.detail3 IS NOT NULL THEN 'PROVIDER_MISMATCH' END AS code3,

@@ -310,7 +310,8 @@ def test_cancelled_dispatch():
             "      dealer 'D2', dispatch 'X2', submitted 2026-03-05 10:00:00, completed 2026-03-04",
             "      serial 'SN-200', model 'iPF6400', technician 'Lee', labor hours 1, "
             "resolution 'R2', parts ''",
-            "      2 DISPATCH_CANCELLED: dispatch 'X2' is cancelled (dispatches_n2.csv:3)",
+            "      2 DISPATCH_CANCELLED: dispatch 'X2' is cancelled (dispatches_n2.csv:3, "
+            "SHA-256 %s)" % sha256(t.p("dispatches_n2.csv"))[:12],
             "",
             "standing as of 2026-03-12: cancelled; only non-compensable attempts (1)",
         ])

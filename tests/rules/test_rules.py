@@ -32,6 +32,7 @@ header is line 1); files are imported in the order listed (file_id 1, 2, ...).
 
 import datetime
 import glob
+import hashlib
 import os
 import re
 import sqlite3
@@ -106,6 +107,24 @@ def R(dealer, serial="SN-1", registered="2026-01-10", model="iPF8400S",
                                  removed=removed))
 
 
+def sha_of(name):
+    """The SHA-256 a case's file gets (of its name: unique per file, and
+    hex, as a loaded file's)."""
+    return hashlib.sha256(name.encode()).hexdigest()
+
+
+def at_file(name, line):
+    """FILE:LINE and the SHA-256 prefix, as the details that point at
+    another row name it (README "Which file a row comes from")."""
+    return "%s:%d, SHA-256 %s" % (name, line, sha_of(name)[:12])
+
+
+def accepted(name, line):
+    """DUPLICATE_CLOSEOUT's detail: the accepted closeout at name:line."""
+    return "accepted closeout: %s:%d (SHA-256 %s)" % (name, line,
+                                                      sha_of(name)[:12])
+
+
 def F(name, *rows):
     """One imported file; its kind comes from the name prefix."""
     return (name, rows)
@@ -123,7 +142,7 @@ def load(db, files, upkeep=False):
             " rows_read, rows_loaded, imported_at)"
             " VALUES (?, ?, ?, ?, 'loaded', ?, ?, '2026-03-12 02:00:00')"
             " RETURNING file_id",
-            (name, "inbox/" + name, kind, "sha-" + name, len(rows),
+            (name, "inbox/" + name, kind, sha_of(name), len(rows),
              len(rows))).fetchone()[0]
         for i, (rkind, r) in enumerate(rows):
             line = i + 2
@@ -439,7 +458,8 @@ case("DISPATCH_CANCELLED",
      [F("dispatches_1.csv", D("X1", status="CANCELLED")),
       F("closeouts_1.csv", C())],
      closeout_reason=[("closeouts_1.csv", 2, 2, "DISPATCH_CANCELLED",
-                       "dispatch 'X1' is cancelled (dispatches_1.csv:2)")],
+                       "dispatch 'X1' is cancelled (%s)"
+                       % at_file("dispatches_1.csv", 2))],
      unclosed_call=[])
 
 case("PROVIDER_MISMATCH",
@@ -528,10 +548,10 @@ case("DUPLICATE_CLOSEOUT: the first submitted wins, not the first line",
      [DISP, F("closeouts_1.csv", C(at="2026-03-07 09:00"),
                C(at="2026-03-06 17:00"))],
      closeout_reason=[("closeouts_1.csv", 2, 7, "DUPLICATE_CLOSEOUT",
-                       "accepted closeout: closeouts_1.csv:3")],
+                       accepted("closeouts_1.csv", 3))],
      closeout_eval=[("closeouts_1.csv", 2, "DUPLICATE_CLOSEOUT",
                      "DUPLICATE_CLOSEOUT",
-                     "accepted closeout: closeouts_1.csv:3", 1, 0),
+                     accepted("closeouts_1.csv", 3), 1, 0),
                     ("closeouts_1.csv", 3, None, "", "", 1, 1)],
      noncompensable=[("closeouts_1.csv", 2, "DUPLICATE_CLOSEOUT")],
      unclosed_call=[])
@@ -541,7 +561,7 @@ case("DUPLICATE_CLOSEOUT: across imports, the first submitted wins",
       F("closeouts_2.csv", C(at="2026-03-06 09:00"))],
      closeout_eval=[("closeouts_1.csv", 2, "DUPLICATE_CLOSEOUT",
                      "DUPLICATE_CLOSEOUT",
-                     "accepted closeout: closeouts_2.csv:2", 1, 0),
+                     accepted("closeouts_2.csv", 2), 1, 0),
                     ("closeouts_2.csv", 2, None, "", "", 1, 1)])
 
 case("--from never changes which closeout was accepted",
@@ -551,7 +571,7 @@ case("--from never changes which closeout was accepted",
      closeout_eval=[("closeouts_1.csv", 2, None, "", "", 1, 1),
                     ("closeouts_1.csv", 3, "DUPLICATE_CLOSEOUT",
                      "DUPLICATE_CLOSEOUT",
-                     "accepted closeout: closeouts_1.csv:2", 1, 0)],
+                     accepted("closeouts_1.csv", 2), 1, 0)],
      noncompensable=[("closeouts_1.csv", 3, "DUPLICATE_CLOSEOUT")],
      unclosed_call=[])
 
@@ -565,7 +585,7 @@ case("DUPLICATE_CLOSEOUT: equal submitted_at in one file, earlier line wins",
      closeout_eval=[("closeouts_1.csv", 2, None, "", "", 1, 1),
                     ("closeouts_1.csv", 3, "DUPLICATE_CLOSEOUT",
                      "DUPLICATE_CLOSEOUT",
-                     "accepted closeout: closeouts_1.csv:2", 1, 0)])
+                     accepted("closeouts_1.csv", 2), 1, 0)])
 
 case("DUPLICATE_CLOSEOUT: only valid ones compete; invalid earlier is not it",
      [DISP, F("closeouts_1.csv", C(at="2026-03-06 08:00", hours=0),
@@ -573,7 +593,7 @@ case("DUPLICATE_CLOSEOUT: only valid ones compete; invalid earlier is not it",
      closeout_reason=[("closeouts_1.csv", 2, 6, "INCOMPLETE_SECTION2",
                        "blank: labor_hours"),
                       ("closeouts_1.csv", 4, 7, "DUPLICATE_CLOSEOUT",
-                       "accepted closeout: closeouts_1.csv:3")],
+                       accepted("closeouts_1.csv", 3))],
      unclosed_call=[])
 
 case("several reasons: primary is the first by precedence, all in order",
@@ -582,7 +602,8 @@ case("several reasons: primary is the first by precedence, all in order",
                              completed="2026-03-01", tech=""))],
      closeout_reason=[
          ("closeouts_1.csv", 2, 2, "DISPATCH_CANCELLED",
-          "dispatch 'X1' is cancelled (dispatches_1.csv:2)"),
+          "dispatch 'X1' is cancelled (%s)"
+          % at_file("dispatches_1.csv", 2)),
          ("closeouts_1.csv", 2, 3, "PROVIDER_MISMATCH",
           "dealer 'D2' is not the provider 'D1'"),
          ("closeouts_1.csv", 2, 4, "SERIAL_MISMATCH",
@@ -595,8 +616,8 @@ case("several reasons: primary is the first by precedence, all in order",
          "closeouts_1.csv", 2, "DISPATCH_CANCELLED",
          "DISPATCH_CANCELLED;PROVIDER_MISMATCH;SERIAL_MISMATCH;"
          "SERVICE_BEFORE_DISPATCH;INCOMPLETE_SECTION2",
-         "dispatch 'X1' is cancelled (dispatches_1.csv:2); "
-         "dealer 'D2' is not the provider 'D1'; "
+         "dispatch 'X1' is cancelled (%s); " % at_file("dispatches_1.csv", 2)
+         + "dealer 'D2' is not the provider 'D1'; "
          "serial 'SN-9' differs from dispatch serial 'SN-1'; "
          "completed 2026-03-01 before dispatch 2026-03-05; "
          "blank: technician", 0, 0)],
@@ -642,7 +663,8 @@ case("cancelled (latest import): closeout refused, call not unclosed",
       F("dispatches_2.csv", D("X1", status="CANCELLED"))],
      closeout_eval=[("closeouts_1.csv", 2, "DISPATCH_CANCELLED",
                      "DISPATCH_CANCELLED",
-                     "dispatch 'X1' is cancelled (dispatches_2.csv:2)", 0, 0)],
+                     "dispatch 'X1' is cancelled (%s)"
+                     % at_file("dispatches_2.csv", 2), 0, 0)],
      unclosed_call=[])
 
 # --- as of: the same data seen on different days -----------------------------

@@ -1,0 +1,19 @@
+-- 010_detail_sha.sql -- schema version 10: the two details that point at
+-- another row name that row's file with its SHA-256 prefix (QA pass 50):
+-- DISPATCH_CANCELLED "dispatch 'K2' is cancelled (dispatches.csv:3,
+-- SHA-256 0123456789ab)" and DUPLICATE_CLOSEOUT "accepted closeout:
+-- closeouts.csv:2 (SHA-256 0123456789ab)". A feed that arrives under the
+-- same name every night made FILE:LINE alone ambiguous (README "Which file
+-- a row comes from").
+--
+-- No table changes: the details are kept in the rule state
+-- (cur_closeout_reason.detail, cur_closeout.detail), which lib/db.c
+-- computes anew for the whole history right after this file, in the same
+-- transaction (schemas/upkeep/touch_all.sql, as after 004_rule_state.sql),
+-- so every stored detail takes the new form. Nothing else keeps a detail:
+-- the report history keeps keys and reasons (009), not details.
+--
+-- The reasons whose details change form are dropped here (the rest of the
+-- state is rewritten whole after it anyway): no detail of the old form
+-- can outlive the upgrade.
+DELETE FROM cur_closeout_reason WHERE rank IN (2, 7);
