@@ -224,12 +224,21 @@ static int reject(char *why, size_t why_size, const char *fmt,
 /* What any value must be, whatever its column's type: a bounded size,
  * valid UTF-8, no NUL, no byte-order mark. Trims the value (s, len) unless
  * its column is free text. -1 (why set) when it is not. */
-/* SPEC §6: a row rejected for bytes that read as Windows-1252 says so,
- * with what to do, whatever share of the file's rows it is (the file's
- * warning, etl/sniff.c sniff_legacy, needs more than half; QA pass 41: a
- * Windows export with one "Pe\xF1a" said only "not valid UTF-8"). */
-#define LEGACY_ROW "; it reads as Windows-1252 (a legacy 8-bit export?): " \
-    SNIFF_TODO
+/* SPEC §6: a row rejected for bytes that read as a legacy 8-bit code
+ * page (etl/sniff.c sniff_8bit: Windows-1252 or Mac Roman) says so, with
+ * what to do, whatever share of the file's rows it is (the file's warning,
+ * sniff_legacy, needs more than half; QA pass 41: a Windows export with one
+ * "Pe\xF1a" said only "not valid UTF-8"). "" when it does not. */
+static const char *legacy_row(const char *raw, size_t len, char *buf,
+                              size_t size)
+{
+    const char *cp = sniff_8bit(raw, len);
+    if (!cp)
+        return "";
+    snprintf(buf, size, "; it reads as %s (a legacy 8-bit export?): %s", cp,
+             SNIFF_TODO);
+    return buf;
+}
 
 static int check_bytes(const struct feed_column *col, const char **s,
                        size_t *len, bool utf8_ok, char *why, size_t why_size)
@@ -241,9 +250,10 @@ static int check_bytes(const struct feed_column *col, const char **s,
         return -1;
     }
     if (!utf8_ok && !utf8_valid(*s, *len, &bad_at)) {
+        char legacy[128];
         snprintf(why, why_size, "%s is not valid UTF-8 (bad byte 0x%02X at "
                  "byte %zu)%s", col->name, (unsigned char)(*s)[bad_at],
-                 bad_at + 1, sniff_cp1252(*s, *len) ? LEGACY_ROW : "");
+                 bad_at + 1, legacy_row(*s, *len, legacy, sizeof legacy));
         return -1;
     }
     if (memchr(*s, '\0', *len)) {
@@ -445,10 +455,11 @@ int feed_check(const struct feed_header *h, const struct csvin_record *rec,
      * bytes sit in a column we ignore (the columns we keep were checked
      * above, with a message naming them). */
     if (!raw_ok) {
+        char legacy[128];
         snprintf(why, why_size, "record is not valid UTF-8 (bad byte 0x%02X "
                  "at byte %zu of the record)%s",
                  (unsigned char)rec->raw[bad_at], bad_at + 1,
-                 sniff_cp1252(rec->raw, rec->raw_len) ? LEGACY_ROW : "");
+                 legacy_row(rec->raw, rec->raw_len, legacy, sizeof legacy));
         return -1;
     }
     if (h->kind == FEED_REGISTRATIONS && !row->v[REG_REMOVED_ON].blank &&

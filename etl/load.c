@@ -142,6 +142,7 @@ struct loader {
     int                 r_file_id, r_line, r_reason, r_raw, r_dispatch;
     struct feed_row    *row;
     unsigned long       n_cp1252;   /* rejected rows that read as CP1252 */
+    unsigned long       n_mac;      /* ... and as Mac Roman (sniff_8bit) */
     struct rebuilt {                /* indexes built after the rows */
         char name[64];
         char *sql;                  /* its CREATE INDEX, from the catalog */
@@ -428,7 +429,10 @@ static int reject_row(struct loader *L, const struct feed_header *h,
                 : store_rejection(L, h, rec, why, d) != 0)
         return -1;
     L->r->rows_rejected++;
-    if (sniff_cp1252(rec->raw, rec->raw_len))
+    const char *cp = sniff_8bit(rec->raw, rec->raw_len);
+    if (cp && strcmp(cp, "Mac Roman") == 0)
+        L->n_mac++;
+    else if (cp)
         L->n_cp1252++;
     return 0;
 }
@@ -1045,7 +1049,7 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     if (rc == 0 && !*refused)
         rc = late_file(L, r, warn, sizeof warn, d);    /* warn: + late */
     if (rc == 0 && !*refused) {
-        sniff_legacy(L->n_cp1252, r->rows_rejected, r->diagnosis,
+        sniff_legacy(L->n_cp1252, L->n_mac, r->rows_rejected, r->diagnosis,
                      sizeof r->diagnosis);
         rc = finish_file(L->db, r, warn, d);
     }

@@ -296,30 +296,79 @@ bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
     return false;
 }
 
-bool sniff_cp1252(const char *raw, size_t len)
+/* Which 8-bit code page a record's bytes read as (SPEC §6: "a legacy
+ * 8-bit encoding such as Windows-1252 ... is named as such"). Every byte
+ * 0x80-0xFF is a character of Mac Roman; Windows-1252 leaves 0x81, 0x8D,
+ * 0x8F, 0x90 and 0x9D undefined, and those are Mac Roman's Å ç è ê ù, so a
+ * record holding one beside a letter is Mac Roman, and one holding one
+ * elsewhere is not Windows-1252. Otherwise the letters tell. Mac Roman
+ * puts its accented letters at 0x80-0x9F, where Windows-1252 has mostly
+ * punctuation (quotes, dashes, the euro sign); Windows-1252 and Latin-1
+ * put theirs at 0xC0-0xFF. A byte beside an ASCII letter is taken for a
+ * letter: at 0xC0-0xFF a Windows-1252 one; at 0x80-0x9F a Mac Roman one
+ * when it is inside a word ("Pe\x96a", "M\x9Fller") or, at a word's
+ * edge, when Windows-1252 reads it as no punctuation ("Caf\x8E"; but
+ * "\x93Pe\xF1a\x94" stays Windows-1252: its quotes sit at the word's
+ * edges). More Mac Roman letters than Windows-1252 ones: Mac Roman; else
+ * Windows-1252, the usual one. The bytes looked at are those that break
+ * UTF-8; an ASCII one among them means not 8-bit text at all (NULL). */
+static bool ascii_letter(unsigned char c)
 {
-    size_t bad_at, off = 0;
-    bool any = false;
-    while (off < len && !utf8_valid(raw + off, len - off, &bad_at)) {
-        unsigned char c = (unsigned char)raw[off + bad_at];
-        if (c < 0x80 || c == 0x81 || c == 0x8D || c == 0x8F || c == 0x90 ||
-            c == 0x9D)
-            return false;
-        any = true;
-        off += bad_at + 1;
-    }
-    return any;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-bool sniff_legacy(unsigned long n_cp1252, unsigned long rejected, char *why,
-                  size_t size)
+static bool cp1252_punctuation(unsigned char c)
 {
-    if (n_cp1252 == 0 || n_cp1252 * 2 <= rejected)
+    static const unsigned char p[] = {0x80, 0x82, 0x84, 0x85, 0x86, 0x87,
+        0x89, 0x8B, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99,
+        0x9B};
+    return memchr(p, c, sizeof p) != NULL;
+}
+
+const char *sniff_8bit(const char *raw, size_t len)
+{
+    size_t bad_at, off = 0;
+    unsigned long mac = 0, win = 0;
+    bool any = false, undefined = false;
+    while (off < len && !utf8_valid(raw + off, len - off, &bad_at)) {
+        size_t at = off + bad_at;
+        unsigned char c = (unsigned char)raw[at];
+        if (c < 0x80)
+            return NULL;
+        any = true;
+        bool before = at > 0 && ascii_letter((unsigned char)raw[at - 1]);
+        bool after = at + 1 < len && ascii_letter((unsigned char)raw[at + 1]);
+        bool cp_undefined = c == 0x81 || c == 0x8D || c == 0x8F ||
+                            c == 0x90 || c == 0x9D;
+        undefined = undefined || cp_undefined;
+        if (c >= 0xC0 && (before || after))
+            win++;
+        else if (c < 0xA0 && ((before && after) ||
+                              ((before || after) && !cp1252_punctuation(c))))
+            mac += cp_undefined ? 1000 : 1;  /* Å ç è ê ù beside letters */
+        off = at + 1;
+    }
+    if (!any)
+        return NULL;
+    if (mac > win)
+        return "Mac Roman";
+    /* A byte Windows-1252 leaves undefined, and no word of Mac Roman
+     * letters: not text of either (e.g. a broken UTF-8 sequence). */
+    return undefined ? NULL : "Windows-1252";
+}
+
+bool sniff_legacy(unsigned long n_cp1252, unsigned long n_mac,
+                  unsigned long rejected, char *why, size_t size)
+{
+    unsigned long n = n_cp1252 + n_mac;
+    if (n == 0 || n * 2 <= rejected)
         return false;
     snprintf(why, size, "%lu of the %lu rejected rows are not valid UTF-8 "
-             "but read as Windows-1252: the file looks like a legacy 8-bit "
-             "export (Windows-1252 or Latin-1), not CSV UTF-8; %s and import "
-             "it again", n_cp1252, rejected, SNIFF_TODO);
+             "but read as %s: the file looks like a legacy 8-bit export (%s), "
+             "not CSV UTF-8; %s and import it again", n, rejected,
+             n_mac > n_cp1252 ? "Mac Roman" : "Windows-1252",
+             n_mac > n_cp1252 ? "Mac Roman" : "Windows-1252 or Latin-1",
+             SNIFF_TODO);
     return true;
 }
 

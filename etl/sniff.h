@@ -48,14 +48,15 @@ bool sniff_title(enum feed_kind kind, const unsigned char *head, size_t n,
 bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
                      char *why, size_t size);
 
-/* A record that is not valid UTF-8: true when every byte that breaks
- * UTF-8 is a character of Windows-1252 (0x80-0xFF but 0x81, 0x8D, 0x8F,
- * 0x90, 0x9D), i.e. the row reads as that legacy encoding. */
-bool sniff_cp1252(const char *raw, size_t len);
+/* A record that is not valid UTF-8, read as a legacy 8-bit code page:
+ * NULL when a byte that breaks UTF-8 is ASCII (not 8-bit text), else the
+ * code page it reads as, "Windows-1252" or "Mac Roman" (see sniff.c). */
+const char *sniff_8bit(const char *raw, size_t len);
 
-/* The file-level sentence when most rejected rows read as Windows-1252:
- * true when n_cp1252 > rejected / 2 (and > 0). */
-bool sniff_legacy(unsigned long n_cp1252, unsigned long rejected,
-                  char *why, size_t size);
+/* The file-level sentence when most rejected rows read as a legacy 8-bit
+ * code page: true when n_cp1252 + n_mac > rejected / 2 (and > 0); the
+ * sentence names the code page more of them read as. */
+bool sniff_legacy(unsigned long n_cp1252, unsigned long n_mac,
+                  unsigned long rejected, char *why, size_t size);
 
 #endif

@@ -434,5 +434,42 @@ def test_a_few_bad_bytes_among_other_rejections_are_not_called_an_encoding():
               bad[0])
 
 
+def test_a_mac_roman_export_is_named_mac_roman_not_windows_1252():
+    """SPEC §6: "a legacy 8-bit encoding such as Windows-1252 ... is named
+    as such". A Mac Roman export (an old Mac's Excel) puts its accented
+    letters at 0x80-0x9F: "Fran\x8Dois" (ç is 0x8D, undefined in
+    Windows-1252) gave only "not valid UTF-8" and no file warning, and
+    "Caf\x8E" (é) was called Windows-1252 (where 0x8E is Ž)."""
+    with Tmp() as t:
+        rows = DSP1 + ["X%d,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN" % i
+                       for i in range(2, 6)]
+        rows[1] = rows[1].replace(",c,", ",Fran\xe7ois,")
+        rows[2] = rows[2].replace(",c,", ",Caf\xe9 du Nord,")
+        rows[3] = rows[3].replace(",c,", ",Ren\xe9e M\xfcller,")
+        f = t.write("d.csv", (DSP_HDR + "\n" + "\n".join(rows) + "\n")
+                    .encode("mac_roman"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        bad = [ln for ln in r.err.splitlines()
+               if "customer_name is not valid UTF-8" in ln]
+        eq(len(bad), 3, r.err)
+        for ln in bad:
+            check(ln.endswith("it reads as Mac Roman (a legacy 8-bit export?): "
+                              "re-export as CSV UTF-8, comma-separated"), ln)
+        check("looks like a legacy 8-bit export (Mac Roman)" in r.err, r.err)
+        check("Windows-1252" not in r.err, r.err)
+    # The same names from Windows still read as Windows-1252, smart quotes
+    # (0x93, 0x94: below 0xA0 too) and all.
+    with Tmp() as t:
+        rows = DSP1 + ["X2,2026-03-10 09:00,iPF8400S,S1,D1,\u201cPe\xf1a\u201d,"
+                       "02108,P,OPEN"]
+        f = t.write("d.csv", (DSP_HDR + "\n" + "\n".join(rows) + "\n")
+                    .encode("cp1252"))
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", f)
+        eq(r.code, 0, r)
+        check("it reads as Windows-1252 (a legacy 8-bit export?)" in r.err
+              and "(Windows-1252 or Latin-1)" in r.err, r.err)
+
+
 if __name__ == "__main__":
     main(globals())
