@@ -991,7 +991,12 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n)
          * spaces), not one per max characters: a mixed-case name of 32
          * characters fits 30 zeros on one line (QA pass 41). */
         unsigned k = wrapped_lines(b->txt.buf, max > 3 ? max - 1 : max);
-        lines = k > LONG_LINES ? LONG_LINES : k;
+        /* A value holding a line break gets every line it prints (SPEC
+         * §4: "its row is tall enough to show it"; sheet_fit_row() stops
+         * at Excel's 409 points): held to LONG_LINES, an eight-line
+         * customer or a statement's 'To be paid' of five reasons lost
+         * its last lines. Only a long text of one line is cut there. */
+        lines = lines > 1 || k <= LONG_LINES ? k : LONG_LINES;
     }
     return lines;
 }
@@ -1066,7 +1071,9 @@ static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
                          * a line a long word does not fit: one line more,
                          * and one in four */
         return k + (k - breaks + 3) / 4 + 1;
-    return k > max ? max : k;
+    /* held to max only when it holds no line break (SPEC §4, as in
+     * sheet_put_text()) */
+    return k > max && breaks <= 1 ? max : k;
 }
 
 unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,

@@ -255,6 +255,70 @@ def test_about_example_of_an_id_starting_with_a_dash(c):
             raise AssertionError("%s: %r" % (cmd, p.stdout[:200]))
 
 
+@test
+def test_rows_tall_enough_for_every_line_of_a_value(c):
+    """SPEC §4: "a cell holding a line break wraps and its row is tall
+    enough to show it". An eight-line customer (short lines, more bytes
+    than the column may grow) and a statement's 'To be paid' of five
+    reasons, each line wider than its column, got six lines (90 points):
+    the last remedies (INCOMPLETE_SECTION2's, the one a dealer can fix)
+    were cut off on screen and in print; so was a dealer name of eight
+    lines, one of them wider than its column, in the Summary's table by
+    provider (QA pass 52)."""
+    import openpyxl
+    from openpyxl.utils import get_column_letter
+    feeds = os.path.join(c["tmp"], "tall")
+    os.makedirs(feeds)
+    customer = "\n".join("line %d" % i for i in range(1, 9))
+    name = "\n".join("name line %d" % i + " long words" * 8 * (i == 3)
+                     for i in range(1, 9))
+    write_csv(os.path.join(feeds, "registrations_t.csv"), REG_HDR, [
+        ["H1", name, "iPF8400S", "Q1", "2026-01-01", "N", ""],
+        ["H2", "Two", "iPF8400S", "Q2", "2026-01-01", "N", ""]])
+    write_csv(os.path.join(feeds, "dispatches_t.csv"), DIS_HDR, [
+        ["T1", "2026-03-01 10:00", "iPF8400S", "Q1", "H1", customer, "1",
+         "P", "OPEN"],
+        ["T2", "2026-03-02 10:00", "iPF8400S", "Q1", "H1", "c", "1", "P",
+         "CANCELLED"]])
+    write_csv(os.path.join(feeds, "closeouts_t.csv"), CLO_HDR, [
+        ["H2", "2026-03-03 10:00", "T2", "Q2", "", "2026-03-01", "", "1",
+         "R", ""]])
+    db = os.path.join(c["tmp"], "tall.db")
+    for kind in ("registrations", "dispatches", "closeouts"):
+        run("import", "--db", db, "--kind", kind, "--quiet",
+            os.path.join(feeds, "%s_t.csv" % kind), check=0)
+    out = os.path.join(c["tmp"], "out-tall")
+    run("report", "--db", db, "--out", out, "--as-of", AS_OF, "--quiet",
+        "--statements", check=0)
+    book = load(workbook_paths(out)["unclosed_calls"])
+    ws = book["Summary"]
+    cell = [c for r in ws.iter_rows() for c in r if c.value == name][0]
+    height = ws.row_dimensions[cell.row].height or 15
+    if height < 15 * 9:          # eight lines, the long one wraps
+        raise AssertionError("8-line name in a Summary row of %s points"
+                             % height)
+    ws = book["Unclosed calls"]
+    row = [r for r in ws.iter_rows(min_row=2) if r[0].value == "T1"][0]
+    eq(row[col_of(ws, "Customer")].value, customer, "T1's customer")
+    height = ws.row_dimensions[row[0].row].height or 15
+    if height < 15 * 8:
+        raise AssertionError("8-line customer in a row of %s points"
+                             % height)
+    ws = openpyxl.load_workbook(os.path.join(
+        out, "statements_%s" % AS_OF, "H2.xlsx"))["Non-compensable"]
+    col = col_of(ws, "To be paid")
+    text = ws.cell(row=2, column=col + 1).value
+    lines = text.split("\n")
+    eq(len(lines), 5, "a remedy for each of the five reasons: %r" % text)
+    width = ws.column_dimensions[get_column_letter(col + 1)].width
+    # at least its lines, and one more for each wider than the column
+    need = len(lines) + sum(1 for ln in lines if len(ln) > width)
+    height = ws.row_dimensions[2].height or 15
+    if height < 15 * need:
+        raise AssertionError("'To be paid' of %d lines or more in a row of "
+                             "%s points" % (need, height))
+
+
 def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
