@@ -150,7 +150,8 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
 {
     size_t n_cols;
     const struct feed_column *cols = feed_columns(kind, &n_cols);
-    char shown[128], unrecognized[160] = "";
+    char shown[128], unrecognized[160] = "", bom_name[128] = "";
+    int bom_col = -1;
 
     h->kind = kind;
     h->n_fields = hdr->n_fields;
@@ -174,9 +175,21 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
         while (c < n_cols && !parse_equal_ci(name, len, cols[c].name))
             c++;
         if (c == n_cols) {
-            utf8_show(name, len, 40, shown, sizeof shown);
+            /* A byte-order mark that starts a name (a file that starts
+             * with two: one written onto text that had one) is invisible:
+             * "lacks 'dispatch_id' (not recognized: 'dispatch_id')" read
+             * as nonsense (qa53). Shown as <U+FEFF>. */
+            bool bom = len >= 3 && memcmp(name, "\xEF\xBB\xBF", 3) == 0;
+            snprintf(shown, sizeof shown, "%s", bom ? "<U+FEFF>" : "");
+            size_t at = strlen(shown);
+            utf8_show(name + (bom ? 3 : 0), len - (bom ? 3 : 0), 40,
+                      shown + at, sizeof shown - at);
             list_add(unknown, unknown_size, shown);
             list_add(unrecognized, sizeof unrecognized, shown);
+            if (bom && bom_col < 0) {
+                bom_col = (int)i;
+                snprintf(bom_name, sizeof bom_name, "%s", shown);
+            }
             continue;
         }
         if (h->col[c] >= 0) {
@@ -193,6 +206,16 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
     for (size_t c = 0; c < n_cols; c++)
         if (cols[c].need != FN_OPTIONAL && h->col[c] < 0)
             list_add(missing, sizeof missing, cols[c].name);
+    if (missing[0] && bom_col >= 0) {
+        snprintf(why, why_size,
+                 "header column %d '%s' starts with a byte-order mark "
+                 "(U+FEFF, invisible; a file that starts with two?), so "
+                 "it names no column: required "
+                 "column%s %s not found; file refused: remove the mark, or "
+                 SNIFF_TODO ", then deliver the file again", bom_col + 1,
+                 bom_name, strchr(missing, ',') ? "s" : "", missing);
+        return -1;
+    }
     if (missing[0]) {
         /* The columns it did not recognize: 'dispatch id' is in sight. */
         bool many = strchr(missing, ',') != NULL;

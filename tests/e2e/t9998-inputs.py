@@ -20,6 +20,10 @@ for every kind, by `import` and by `run` (the inbox):
 - a DOS end-of-file mark (one Ctrl-Z, 0x1A, as the last byte) became a
   rejected row, or, with no line end before it, a byte of the last
   field (a serial "AEM1\\x1a" that matched nothing): now it is no row.
+- a file that starts with two byte-order marks (one written onto text
+  that had one) was "header lacks required column 'dispatch_id'
+  (columns not recognized: 'dispatch_id')": the second mark is
+  invisible, so the name looked right (qa53). Now it is named.
 """
 import json
 import os
@@ -235,6 +239,21 @@ def test_a_dos_end_of_file_mark_is_no_row():
         eq(sorted((os.path.basename(f["path"]), f["status"], f["rows_read"],
                    f["rows_rejected"]) for f in s["files"]),
            [("%s_1.csv" % k, "loaded", 2, 0) for k in sorted(KINDS)])
+
+
+def test_a_byte_order_mark_starting_a_header_name_is_named():
+    """Red before: a file starting with two byte-order marks was refused
+    as "header lacks required column 'dispatch_id' (columns not
+    recognized: '\ufeffdispatch_id')", the mark invisible: the message
+    named the column it said was missing."""
+    with Tmp() as t:
+        for kind in KINDS:
+            line = refused_by_import(t, kind, "two-boms.csv",
+                                     "\ufeff\ufeff" + body(kind),
+                                     ["starts with a byte-order mark (U+FEFF",
+                                      "<U+FEFF>" + KINDS[kind][0].split(",")[0],
+                                      TODO])
+            check("\ufeff" not in line, (kind, line))
 
 
 if __name__ == "__main__":
