@@ -8,7 +8,16 @@
  *   - a record starts at the first piece after the previous record that
  *     holds anything but blanks and line ends (libcsv skips blank lines and
  *     leading blanks in the same way), so its line is that piece's line.
- * The raw bytes of the record are the pieces from its first to its last. */
+ * The raw bytes of the record are the pieces from its first to its last.
+ *
+ * A field that outgrows CSVIN_MAX_FIELD_BYTES (libcsv's CSV_ENOMEM, from
+ * capped_realloc) or a record whose raw bytes outgrow
+ * CSVIN_MAX_RECORD_BYTES does not refuse the file (SPEC §2: a field over
+ * 32,767 bytes rejects its row): scan_over() reads the rest of that record
+ * itself, RFC 4180 from the state libcsv was in, keeping none of its bytes
+ * (its first CSVIN_RAW_PREFIX raw bytes excepted) and counting lines as
+ * above; the record is returned flagged over, and libcsv starts afresh on
+ * the next one. */
 #include "etl/csvin.h"
 
 #include <csv.h>
@@ -18,9 +27,9 @@
 
 /* What to do, after each refusal's reason (the brief: name the file, the
  * line, the reason and what to do). */
-#define CSVIN_TOO_LONG "; file refused: look for a quote that is not " \
-    "closed (the rest of the file then reads as one field), or shorten " \
-    "the value; then deliver the file again"
+#define CSVIN_UNTERMINATED "unterminated quoted field; file refused: " \
+    "close the quote that opens in this record (a quoted field runs on to " \
+    "the next quote, over line ends), then deliver the file again"
 #define CSVIN_QUOTING "; file refused: quote the whole field and double " \
     "each quote inside it (\"12\"\" roll\"), or re-export as CSV UTF-8, " \
     "comma-separated; then deliver the file again"
@@ -51,6 +60,17 @@ struct csvin {
     size_t             raw_len, raw_cap;
     bool               too_big;      /* data would exceed the record cap */
     bool               blanks_over;  /* blanks before a record passed it */
+    unsigned long long blank_run;    /* their bytes, when they did */
+    size_t             n_stored;     /* fields of the record in data */
+    size_t             max_field;    /* the record's largest field so far */
+    unsigned long long max_len;
+
+    /* scan_over(): the rest of a record over a cap, read not kept */
+    bool               over;
+    int                sc_state;     /* enum scan_state */
+    unsigned long long sc_len;       /* its bytes so far */
+    unsigned long long sc_spaces;    /* blanks that end it so far */
+    unsigned long long sc_bytes;     /* the record's raw bytes so far */
 
     struct csvin_field *fields;
     struct csvin_record rec;
@@ -71,6 +91,10 @@ static void on_field(void *s, size_t len, void *ctx)
 {
     struct csvin *in = ctx;
     size_t i = in->n_fields++;
+    if (len > in->max_len) {
+        in->max_len = len;
+        in->max_field = i;
+    }
     if (i >= CSVIN_MAX_FIELDS || in->too_big)
         return;                        /* counted, not kept */
     if (in->data_len + len > CSVIN_MAX_RECORD_BYTES) {
@@ -94,6 +118,7 @@ static void on_field(void *s, size_t len, void *ctx)
     in->offs[i] = in->data_len;
     in->lens[i] = len;
     in->data_len += len;
+    in->n_stored = i + 1;
 }
 
 static void on_row_end(int c, void *ctx)
@@ -102,6 +127,16 @@ static void on_row_end(int c, void *ctx)
     struct csvin *in = ctx;
     in->record_ready = true;
     in->in_record = false;
+}
+
+static int parser_init(struct csvin *in)
+{
+    if (csv_init(&in->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
+        return -1;
+    in->parser_ok = true;
+    csv_set_realloc_func(&in->parser, capped_realloc);
+    csv_set_blk_size(&in->parser, 4096);
+    return 0;
 }
 
 struct csvin *csvin_new(FILE *fp, const char *name, size_t chunk,
@@ -123,13 +158,10 @@ struct csvin *csvin_new(FILE *fp, const char *name, size_t chunk,
     in->end = (unsigned long long)-1;
     in->line = 1;
     if (!in->buf || !in->offs || !in->lens || !in->fields ||
-        csv_init(&in->parser, CSV_STRICT | CSV_STRICT_FINI) != 0) {
+        parser_init(in) != 0) {
         csvin_free(in);
         return NULL;
     }
-    in->parser_ok = true;
-    csv_set_realloc_func(&in->parser, capped_realloc);
-    csv_set_blk_size(&in->parser, 4096);
     return in;
 }
 
@@ -197,9 +229,11 @@ static int refill(struct csvin *in, struct diag *d)
 static int raw_append(struct csvin *in, const char *s, size_t n,
                       struct diag *d)
 {
-    if (in->raw_len + n > CSVIN_MAX_RECORD_BYTES)
-        return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                        "record longer than %d bytes" CSVIN_TOO_LONG,
+    /* A record of CSVIN_MAX_RECORD_BYTES then its line end is kept; the
+     * callers flag a longer one (go_over) before it gets here. */
+    if (in->raw_len + n > CSVIN_MAX_RECORD_BYTES + 1)
+        return diag_set(d, EX_SOFTWARE, in->name, in->rec.line,
+                        "record longer than %d bytes kept",
                         CSVIN_MAX_RECORD_BYTES);
     if (in->raw_len + n > in->raw_cap) {
         size_t cap = in->raw_cap ? in->raw_cap : 4096;
@@ -217,13 +251,14 @@ static int raw_append(struct csvin *in, const char *s, size_t n,
     return 0;
 }
 
-static int parse_error(struct csvin *in, struct diag *d)
+static bool parse_over(struct csvin *in)
 {
     int err = csv_error(&in->parser);
-    if (err == CSV_ENOMEM || err == CSV_ETOOBIG)
-        return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                        "field longer than %d bytes" CSVIN_TOO_LONG,
-                        CSVIN_MAX_FIELD_BYTES);
+    return err == CSV_ENOMEM || err == CSV_ETOOBIG;
+}
+
+static int parse_error(struct csvin *in, struct diag *d)
+{
     if (in->line != in->rec.line)
         return diag_set(d, EX_DATAERR, in->name, in->line,
                         "malformed quoting in the record from line %lu"
@@ -235,16 +270,22 @@ static int parse_error(struct csvin *in, struct diag *d)
 
 static void finish_record(struct csvin *in)
 {
-    size_t kept = in->n_fields < CSVIN_MAX_FIELDS ? in->n_fields
-                                                  : CSVIN_MAX_FIELDS;
+    size_t kept = in->n_stored;
     for (size_t i = 0; i < kept; i++) {
         /* data is NULL until a field holds a byte: NULL + 0 is UB. */
         in->fields[i].ptr = in->data ? in->data + in->offs[i] : "";
         in->fields[i].len = in->lens[i];
     }
-    while (in->raw_len > 0 && (in->raw[in->raw_len - 1] == '\n' ||
-                               in->raw[in->raw_len - 1] == '\r'))
+    /* A prefix (over) ends where it is cut, never at the line end. */
+    while (!in->over && in->raw_len > 0 &&
+           (in->raw[in->raw_len - 1] == '\n' ||
+            in->raw[in->raw_len - 1] == '\r'))
         in->raw_len--;
+    in->rec.over = in->over;
+    in->rec.over_field = in->max_field;
+    in->rec.over_len = in->max_len;
+    in->rec.over_bytes = in->over ? in->sc_bytes : 0;
+    in->over = false;
     in->rec.n_fields = in->n_fields;
     in->rec.n_kept = kept;
     in->rec.fields = in->fields;
@@ -261,6 +302,9 @@ static bool blank_piece(const char *s, size_t n)
     return true;
 }
 
+static int go_over(struct csvin *in, const char *s, size_t n, size_t k,
+                   unsigned long long before, struct diag *d);
+
 /* Outside a record, the piece s[0..n) of a line starts one, or is part
  * of a blank line (not a record). */
 static int start_piece(struct csvin *in, const char *s, size_t n,
@@ -269,12 +313,14 @@ static int start_piece(struct csvin *in, const char *s, size_t n,
     if (!blank_piece(s, n)) {
         in->in_record = true;
         in->rec.line = in->line;
-        in->data_len = in->n_fields = 0;
+        in->data_len = in->n_fields = in->n_stored = 0;
+        in->max_field = 0;
+        in->max_len = 0;
         in->too_big = false;
-        if (in->blanks_over)           /* as if read in one piece */
-            return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                            "record longer than %d bytes" CSVIN_TOO_LONG,
-                            CSVIN_MAX_RECORD_BYTES);
+        if (in->blanks_over) {         /* as if read in one piece */
+            in->blanks_over = false;
+            return go_over(in, s, n, 0, in->blank_run, d);
+        }
     } else if (ends_line) {
         in->raw_len = 0;               /* a blank line: not a record */
         in->blanks_over = false;
@@ -297,29 +343,196 @@ static void count_line(struct csvin *in, const char *s, size_t n,
     }
 }
 
+/* libcsv's states (libcsv.c; struct csv_parser's pstate, csv.h) */
+#define LIBCSV_FIELD_BEGUN            2
+#define LIBCSV_FIELD_MIGHT_HAVE_ENDED 3
+
+/* scan_over()'s states: before a field (or between two), in an unquoted
+ * field, in a quoted one, right after a quote in a quoted field (a closing
+ * quote, or the first of a doubled one), after a closing quote and blanks. */
+enum scan_state { SC_START, SC_UNQUOTED, SC_QUOTED, SC_QUOTE, SC_CLOSED };
+
+/* Raw keeps its first CSVIN_RAW_PREFIX bytes, from the piece s[0..n) when
+ * it holds fewer (the piece is not in raw then). */
+static int raw_prefix(struct csvin *in, const char *s, size_t n,
+                      struct diag *d)
+{
+    if (in->raw_len < CSVIN_RAW_PREFIX) {
+        size_t add = CSVIN_RAW_PREFIX - in->raw_len;
+        if (raw_append(in, s, add < n ? add : n, d) != 0)
+            return -1;
+    }
+    if (in->raw_len > CSVIN_RAW_PREFIX)
+        in->raw_len = CSVIN_RAW_PREFIX;
+    return 0;
+}
+
+/* The record passes a cap after libcsv took the first k bytes of the piece
+ * s[0..n): its first CSVIN_RAW_PREFIX raw bytes are kept (before: the raw
+ * bytes of the record before this piece; raw holds the piece already when
+ * it holds CSVIN_RAW_PREFIX bytes or more), the rest is read by
+ * scan_over() from the state libcsv is in. */
+static int go_over(struct csvin *in, const char *s, size_t n, size_t k,
+                   unsigned long long before, struct diag *d)
+{
+    const struct csv_parser *p = &in->parser;
+    if (raw_prefix(in, s, n, d) != 0)
+        return -1;
+    in->over = true;
+    in->sc_bytes = (unsigned long long)before + k;
+    in->sc_len = in->sc_spaces = 0;
+    in->sc_state = SC_START;
+    if (p->pstate == LIBCSV_FIELD_BEGUN) {
+        in->sc_state = p->quoted ? SC_QUOTED : SC_UNQUOTED;
+        in->sc_len = p->entry_pos;
+        in->sc_spaces = p->quoted ? 0 : p->spaces;
+    } else if (p->pstate == LIBCSV_FIELD_MIGHT_HAVE_ENDED) {
+        /* libcsv holds the quote and the blanks after it */
+        in->sc_state = p->spaces ? SC_CLOSED : SC_QUOTE;
+        in->sc_len = p->entry_pos - p->spaces - 1;
+    }
+    in->buf_pos += k;
+    if (k)
+        in->prev_cr = false;       /* s[0..k) holds no CR or LF */
+    return 0;
+}
+
+/* A field of the record over a cap ends, less its trailing blanks. */
+static void over_field_end(struct csvin *in, unsigned long long trim)
+{
+    unsigned long long len = in->sc_len - trim;
+    if (len > in->max_len) {
+        in->max_len = len;
+        in->max_field = in->n_fields;
+    }
+    in->n_fields++;
+    in->sc_len = in->sc_spaces = 0;
+    in->sc_state = SC_START;
+}
+
+/* The record over a cap has ended: libcsv starts afresh on the next. */
+static int over_record_end(struct csvin *in, struct diag *d)
+{
+    over_field_end(in, in->sc_state == SC_UNQUOTED ? in->sc_spaces : 0);
+    in->rec.end_line = in->line;
+    in->record_ready = true;
+    in->in_record = false;
+    csv_free(&in->parser);
+    in->parser_ok = false;
+    if (parser_init(in) != 0)
+        return diag_set(d, EX_SOFTWARE, in->name, in->line, "out of memory");
+    return 0;
+}
+
+/* Reads the rest of a record over a cap from the buffer, as libcsv would
+ * (RFC 4180, strict), keeping none of it: 1 at its end (the line end
+ * taken), 0 when the buffer is used up first, -1 on malformed quoting. */
+static int scan_over(struct csvin *in, struct diag *d)
+{
+    const unsigned char *b = (const unsigned char *)in->buf;
+    while (in->buf_pos < in->buf_len) {
+        unsigned char c = b[in->buf_pos];
+        bool brk = c == '\r' || c == '\n';
+        bool blank = c == ' ' || c == '\t';
+        bool ends = false;
+        if (in->sc_state == SC_QUOTE && c != '"')
+            in->sc_state = SC_CLOSED;  /* the quote closed the field */
+        switch (in->sc_state) {
+        case SC_QUOTED:
+            if (c == '"')
+                in->sc_state = SC_QUOTE;
+            else
+                in->sc_len++;     /* a CR or LF in quotes is data */
+            break;
+        case SC_QUOTE:            /* doubled: one quote of data */
+            in->sc_len++;
+            in->sc_state = SC_QUOTED;
+            break;
+        case SC_CLOSED:
+            if (blank)
+                in->sc_state = SC_CLOSED;
+            else if (c == ',')
+                over_field_end(in, 0);
+            else if (brk)
+                ends = true;
+            else
+                return parse_error(in, d);
+            break;
+        case SC_START:
+            if (c == ',') {
+                over_field_end(in, 0);
+            } else if (brk) {
+                ends = true;
+            } else if (c == '"') {
+                in->sc_state = SC_QUOTED;
+            } else if (!blank) {
+                in->sc_state = SC_UNQUOTED;
+                in->sc_len = 1;
+            }
+            break;
+        default:                  /* SC_UNQUOTED */
+            if (c == '"')
+                return parse_error(in, d);
+            if (c == ',') {
+                over_field_end(in, in->sc_spaces);
+            } else if (brk) {
+                ends = true;
+            } else {
+                in->sc_len++;
+                in->sc_spaces = blank ? in->sc_spaces + 1 : 0;
+            }
+            break;
+        }
+        in->buf_pos++;
+        if (ends && over_record_end(in, d) != 0)
+            return -1;
+        if (!ends)
+            in->sc_bytes++;
+        /* Lines as count_line() counts them: LF, CR, CR LF once. */
+        if (c == '\r')
+            in->line++;
+        else if (c == '\n' && !in->prev_cr)
+            in->line++;
+        in->prev_cr = c == '\r';
+        if (ends)
+            return 1;
+    }
+    return 0;
+}
+
 int csvin_next(struct csvin *in, const struct csvin_record **rec,
                struct diag *d)
 {
     in->raw_len = 0;                   /* the last record is released */
     for (;;) {
         if (in->record_ready) {
-            if (in->too_big)
-                return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                                "record longer than %d bytes" CSVIN_TOO_LONG,
-                                CSVIN_MAX_RECORD_BYTES);
+            if (in->too_big && !in->over) {  /* not in reach: data <= raw */
+                while (in->raw_len > 0 &&
+                       (in->raw[in->raw_len - 1] == '\n' ||
+                        in->raw[in->raw_len - 1] == '\r'))
+                    in->raw_len--;
+                in->over = true;
+                in->sc_bytes = in->raw_len;
+                if (in->raw_len > CSVIN_RAW_PREFIX)
+                    in->raw_len = CSVIN_RAW_PREFIX;
+            }
             finish_record(in);
             *rec = &in->rec;
             return 1;
         }
         if (in->buf_pos == in->buf_len) {
+            if (in->eof && in->over) {
+                if (in->sc_state == SC_QUOTED)
+                    return diag_set(d, EX_DATAERR, in->name, in->rec.line,
+                                    CSVIN_UNTERMINATED);
+                if (over_record_end(in, d) != 0)
+                    return -1;
+                continue;
+            }
             if (in->eof) {
                 if (csv_fini(&in->parser, on_field, on_row_end, in) != 0)
                     return diag_set(d, EX_DATAERR, in->name, in->rec.line,
-                                    "unterminated quoted field; file refused: close "
-                                    "the quote that opens in this record (a "
-                                    "quoted field runs on to the next quote, "
-                                    "over line ends), then deliver the file "
-                                    "again");
+                                    CSVIN_UNTERMINATED);
                 if (in->record_ready) {
                     in->rec.end_line = in->line;
                     continue;
@@ -327,6 +540,11 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
                 return 0;
             }
             if (refill(in, d) != 0)
+                return -1;
+            continue;
+        }
+        if (in->over) {
+            if (scan_over(in, d) < 0)
                 return -1;
             continue;
         }
@@ -345,31 +563,52 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
             n++;
         if (!in->in_record && start_piece(in, s, n, ends_line, d) != 0)
             return -1;
+        if (in->over)                  /* start_piece: blanks over a cap */
+            continue;
         /* Blanks before a record, cut from it by a read boundary, are kept
          * so that the raw record starts where its line does. A blank line
          * longer than the record cap is still a blank line (skipped): past
-         * the cap its blanks are only remembered, and refuse the record
-         * that may follow them on the line. */
+         * the cap its blanks are only counted (raw keeps their first
+         * bytes), and the record that may follow them on the line is one
+         * over the cap (start_piece). */
         if (!in->in_record && !ends_line &&
             (in->blanks_over || in->raw_len + n > CSVIN_MAX_RECORD_BYTES)) {
+            /* Raw keeps the first bytes of these blanks, as it would of a
+             * record read in one piece with them. */
+            if (!in->blanks_over) {
+                in->blank_run = in->raw_len;
+                if (raw_prefix(in, s, n, d) != 0)
+                    return -1;
+            }
             in->blanks_over = true;
-            in->raw_len = 0;
+            in->blank_run += n;
         } else if (in->in_record &&
-                   in->raw_len + n > CSVIN_MAX_RECORD_BYTES) {
-            /* The record passes its cap inside this piece. Parse up to the
-             * byte that passes it, so that a field cap met before that byte
-             * wins whatever the read size: the reason does not depend on
-             * where reads happen to end. */
+                   in->raw_len + n - ends_line > CSVIN_MAX_RECORD_BYTES) {
+            /* The record passes its cap inside this piece (its line end
+             * not counted). Parse up to the byte that passes it, so that a
+             * field cap met before that byte is met at the same byte
+             * whatever the read size: the record does not depend on where
+             * reads happen to end. That byte is never the line end. */
             size_t m = CSVIN_MAX_RECORD_BYTES - in->raw_len + 1;
-            if (csv_parse(&in->parser, s, m, on_field, on_row_end, in) != m)
+            size_t k = csv_parse(&in->parser, s, m, on_field, on_row_end, in);
+            if (k != m && !parse_over(in))
                 return parse_error(in, d);
-            return raw_append(in, s, n, d);
+            if (go_over(in, s, n, k, in->raw_len, d) != 0)
+                return -1;
+            continue;
         } else if ((in->in_record || !ends_line) &&
                    raw_append(in, s, n, d) != 0) {
             return -1;
         }
-        if (csv_parse(&in->parser, s, n, on_field, on_row_end, in) != n)
+        size_t k = csv_parse(&in->parser, s, n, on_field, on_row_end, in);
+        if (k != n && !parse_over(in))
             return parse_error(in, d);
+        if (k != n) {                  /* a field over its cap */
+            /* raw holds the piece: in a record, or blanks before one */
+            if (go_over(in, s, n, k, in->raw_len - n, d) != 0)
+                return -1;
+            continue;
+        }
         in->buf_pos += n;
         if (in->record_ready)
             in->rec.end_line = in->line;

@@ -3,7 +3,8 @@
  * Wraps libcsv in strict mode and adds what it lacks: BOM removal, the
  * physical line where each record starts, the record's raw bytes for the
  * audit trail, a hook that sees every byte read (for SHA-256), and hard caps
- * on field and record size so memory stays bounded whatever the input.
+ * on field and record size so memory stays bounded whatever the input (a
+ * record over them is read to its end without being kept, and flagged).
  * Knows nothing of feed kinds; that is feed.c. */
 #ifndef SVC_CSVIN_H
 #define SVC_CSVIN_H
@@ -20,10 +21,15 @@
 #define CSVIN_MAX_FIELDS       4096            /* fields kept per record */
 #endif
 #ifndef CSVIN_MAX_FIELD_BYTES
-#define CSVIN_MAX_FIELD_BYTES  (1024 * 1024)   /* larger: file refused */
+#define CSVIN_MAX_FIELD_BYTES  (1024 * 1024)   /* larger: record flagged over */
 #endif
 #ifndef CSVIN_MAX_RECORD_BYTES
-#define CSVIN_MAX_RECORD_BYTES (4 * 1024 * 1024) /* raw record; larger: refused */
+#define CSVIN_MAX_RECORD_BYTES (4 * 1024 * 1024) /* raw; larger: flagged over */
+#endif
+/* The raw bytes kept of a record flagged over a cap: its first ones. Never
+ * more than the field cap, so that every such record has that many. */
+#ifndef CSVIN_RAW_PREFIX
+#define CSVIN_RAW_PREFIX       (CSVIN_MAX_FIELD_BYTES / 16)  /* 64 KiB */
 #endif
 #define CSVIN_CHUNK            (64 * 1024)
 
@@ -40,6 +46,17 @@ struct csvin_record {
     struct csvin_field *fields;
     const char        *raw;       /* the record's bytes, line end excluded */
     size_t             raw_len;
+    /* A record over a cap (a field over CSVIN_MAX_FIELD_BYTES, or its raw
+     * bytes over CSVIN_MAX_RECORD_BYTES) is read to its end without keeping
+     * it: then over is set, n_fields counts all its fields, n_kept only
+     * those before the field that passed the cap, raw is its first
+     * CSVIN_RAW_PREFIX bytes (line breaks inside quotes included, so
+     * end_line - line is not the line breaks in raw), and over_field is
+     * its largest field (0-based, the first if several), over_len that
+     * field's length, over_bytes the record's (line end excluded). */
+    bool               over;
+    size_t             over_field;
+    unsigned long long over_len, over_bytes;
 };
 
 /* Called with every chunk of bytes read from the file, in order. */
@@ -55,8 +72,8 @@ struct csvin *csvin_new(FILE *fp, const char *name, size_t chunk,
 void csvin_free(struct csvin *in);  /* NULL is a no-op */
 
 /* Next record: 1 and *rec set, 0 at the end of the input, -1 when the file
- * must be refused (malformed quoting, unterminated quote, a field over
- * CSVIN_MAX_FIELD_BYTES, a record over CSVIN_MAX_RECORD_BYTES, a read error):
+ * must be refused (malformed quoting, unterminated quote, a read error); a
+ * record over a cap is returned flagged (rec->over, above), not refused:
  * d says why, with EX_DATAERR. The record is owned by the reader and valid
  * until the next csvin_next() or csvin_free(); copy what you keep. Blank
  * lines (nothing but spaces and tabs) are skipped. */

@@ -428,11 +428,46 @@ static int check_value(const struct feed_column *col, const char *s,
     return parse_typed(col, s, len, v, norm_buf, why, why_size);
 }
 
+/* A record over csvin's caps (rec->over: a field over 1 MiB, a record over
+ * 4 MiB) was read to its end but not kept, so it cannot be checked as
+ * others are: it is rejected for its largest field, named as the length
+ * check above names it (SPEC §2: a field over 32,767 bytes rejects its
+ * row), or else for its field count, or else for its size. */
+static int reject_over(const struct feed_header *h,
+                       const struct csvin_record *rec, char *why,
+                       size_t why_size)
+{
+    size_t n_cols;
+    const struct feed_column *cols = feed_columns(h->kind, &n_cols);
+    const char *name = NULL;
+    for (size_t c = 0; c < n_cols; c++)
+        if (h->col[c] >= 0 && (size_t)h->col[c] == rec->over_field)
+            name = cols[c].name;
+    if (rec->over_len > FEED_MAX_FIELD_BYTES && name)
+        snprintf(why, why_size, "%s is %llu bytes, over the limit of %d",
+                 name, rec->over_len, FEED_MAX_FIELD_BYTES);
+    else if (rec->over_len > FEED_MAX_FIELD_BYTES)
+        snprintf(why, why_size, "field %zu%s is %llu bytes, over the limit "
+                 "of %d", rec->over_field + 1,
+                 rec->over_field < h->n_fields ? " (a column not used)" : "",
+                 rec->over_len, FEED_MAX_FIELD_BYTES);
+    else if (rec->n_fields != h->n_fields)
+        snprintf(why, why_size, "has %zu field%s, the header has %zu",
+                 rec->n_fields, rec->n_fields == 1 ? "" : "s", h->n_fields);
+    else
+        snprintf(why, why_size, "record is %llu bytes, over the limit of %d",
+                 rec->over_bytes, CSVIN_MAX_RECORD_BYTES);
+    return -1;
+}
+
 int feed_check(const struct feed_header *h, const struct csvin_record *rec,
                struct feed_row *row, char *why, size_t why_size)
 {
     size_t n_cols, n_norm = 0;
     const struct feed_column *cols = feed_columns(h->kind, &n_cols);
+
+    if (rec->over)
+        return reject_over(h, rec, why, why_size);
 
     if (rec->n_fields != h->n_fields) {
         snprintf(why, why_size, "has %zu field%s, the header has %zu",

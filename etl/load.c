@@ -1007,6 +1007,18 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
                "that failed, or is still being written, can be empty)", 0);
         goto out;
     }
+    if (rec->over) {
+        /* A header over csvin's caps names no column: most likely a quote
+         * never closed on line 1. */
+        snprintf(why, sizeof why, "header is %llu bytes, its longest "
+                 "field %llu bytes, more than is read (%d bytes a field, %d "
+                 "a record); file refused: look for a quote that is not "
+                 "closed (the rest of the file then reads as one field), "
+                 "then deliver the file again", rec->over_bytes,
+                 rec->over_len, CSVIN_MAX_FIELD_BYTES, CSVIN_MAX_RECORD_BYTES);
+        refuse(r, refused, why, rec->line);
+        goto out;
+    }
     if (feed_map_header(kind, rec, &h, why, sizeof why, unknown,
                         sizeof unknown) != 0) {
         /* SPEC §6: "header lacks 'dispatch_id'" is no help when the header

@@ -21,7 +21,9 @@ file (the audit workbook's line 0, explain FILE:0) and in the summary:
   the feed's own columns);
 - "unterminated quoted field", "malformed quoting …" (close the quote;
   quote the field and double the quotes inside);
-- "field/record longer than … bytes" (look for a quote not closed);
+- a field over csvin's caps (1 MiB) is now a rejected row (SPEC §2), not
+  a refusal; a quote never closed past them is still refused as
+  unterminated;
 - PostgreSQL's full disk (SQLSTATE 53100): SQLite's full disk already
   said "free space on the database's disk, then run again"; PostgreSQL's
   gave the server's words alone. A trigger raising 53100 on the
@@ -176,14 +178,24 @@ def test_malformed_quoting_says_how_to_quote():
            "then deliver the file again")
 
 
-def test_a_field_too_long_says_to_look_for_an_open_quote():
+def test_a_field_too_long_rejects_its_row_an_open_quote_refuses():
+    """A properly closed field of 2 MiB is a rejected row (SPEC §2: a field
+    over 32,767 bytes rejects its row; it used to refuse the file); a quote
+    never closed, read past the field cap, still refuses it, saying to close
+    the quote."""
     with Tmp() as t:
-        err, reason = refused(t, "dispatches_l.csv",
+        path = t.write("dispatches_l.csv", DSP_HDR + "\nD2,2026-03-08 09:30,iPF,S2,CA1,\""
+                       + "x" * (2 << 20) + "\",0,P,OPEN\n" + DSP_ROW + "\n")
+        r = svc("import", "--db", t.p("l.db"), "--kind", "dispatches", path)
+        eq(r.code, 0, r)
+        eq(query(t.p("l.db"), "SELECT line, reason FROM rejected_row"),
+           [(2, "customer_name is 2097152 bytes, over the limit of 32767")])
+        err, reason = refused(t, "dispatches_u.csv",
                               DSP_HDR + "\nD2,2026-03-08 09:30,iPF,S2,CA1,\""
-                              + "x" * (2 << 20) + "\",0,P,OPEN\n")
-        eq(reason, "line 2: field longer than 1048576 bytes; file refused: look for a "
-           "quote that is not closed (the rest of the file then reads as one field), or "
-           "shorten the value; then deliver the file again")
+                              + "x" * (2 << 20) + ",0,P,OPEN\n")
+        eq(reason, "line 2: unterminated quoted field; file refused: close the quote that "
+           "opens in this record (a quoted field runs on to the next quote, over line "
+           "ends), then deliver the file again")
 
 
 @sqlite_only("a SQLite --db that is a folder")

@@ -95,15 +95,23 @@ static void read_all(const uint8_t *data, size_t size, size_t chunk,
             fail("end_line past the last line");
         if (rec->n_fields < 1 || rec->n_kept > rec->n_fields ||
             rec->n_kept > CSVIN_MAX_FIELDS ||
-            (rec->n_fields <= CSVIN_MAX_FIELDS &&
+            (rec->n_fields <= CSVIN_MAX_FIELDS && !rec->over &&
              rec->n_kept != rec->n_fields))
             fail("n_kept and n_fields");
+        /* A record over a cap: read to its end, raw only its prefix. */
+        if (rec->over &&
+            (rec->raw_len != CSVIN_RAW_PREFIX ||
+             rec->over_field >= rec->n_fields ||
+             rec->over_bytes <= CSVIN_RAW_PREFIX || rec->over_bytes > size ||
+             count_breaks(rec->raw, rec->raw_len) > rec->end_line - rec->line))
+            fail("a record over a cap");
         if (rec->raw_len > CSVIN_MAX_RECORD_BYTES || rec->raw_len > size)
             fail("raw_len too large");
-        if (rec->raw_len == 0 || rec->raw[rec->raw_len - 1] == '\n' ||
-            rec->raw[rec->raw_len - 1] == '\r')
+        if (!rec->over && (rec->raw_len == 0 ||
+                           rec->raw[rec->raw_len - 1] == '\n' ||
+                           rec->raw[rec->raw_len - 1] == '\r'))
             fail("raw record empty or ending in a line break");
-        if (count_breaks(rec->raw, rec->raw_len) !=
+        if (!rec->over && count_breaks(rec->raw, rec->raw_len) !=
             rec->end_line - rec->line)
             fail("line breaks in the raw record != end_line - line");
         size_t total = 0;
@@ -117,7 +125,7 @@ static void read_all(const uint8_t *data, size_t size, size_t chunk,
             total += f->len;
         }
         /* Every field byte comes from at least one raw byte. */
-        if (total > rec->raw_len)
+        if (total > (rec->over ? rec->over_bytes : rec->raw_len))
             fail("fields hold more bytes than the raw record");
         prev_end = rec->end_line;
         put_num(t, rec->line);
@@ -131,6 +139,10 @@ static void read_all(const uint8_t *data, size_t size, size_t chunk,
         }
         put_num(t, rec->raw_len);
         put(t, rec->raw, rec->raw_len);
+        put_num(t, rec->over);
+        put_num(t, rec->over_field);
+        put_num(t, rec->over_len);
+        put_num(t, rec->over_bytes);
     }
     put_num(t, (unsigned long long)(got + 1));
     if (got < 0) {

@@ -158,25 +158,75 @@ static void test_field_count_beyond_kept(void **state)
     free(in);
 }
 
-static void test_field_over_cap_refused(void **state)
+/* A field over the cap (SPEC §2: its row is rejected, not the file) is
+ * read to its end without being kept, at every read size: a doubled quote
+ * where the cap is met, line breaks (LF, CR LF, CR) inside; the record is
+ * flagged over with its field's length, the next record keeps its line.
+ * The same quote never closed refuses the file as unterminated. */
+static void test_field_over_cap_flagged(void **state)
 {
     (void)state;
-    size_t len = CSVIN_MAX_FIELD_BYTES + 100;
-    char *in = malloc(len);
-    memcpy(in, "a\n", 2);
-    memset(in + 2, 'x', len - 3);
-    in[len - 1] = '\n';
-    FILE *fp = fmemopen(in, len, "rb");
-    struct csvin *r = csvin_new(fp, "t.csv", 0, NULL, NULL);
-    const struct csvin_record *rec;
-    struct diag d = {0};
-    assert_int_equal(csvin_next(r, &rec, &d), 1);
-    assert_int_equal(csvin_next(r, &rec, &d), -1);
-    assert_int_equal(d.exit_code, EX_DATAERR);
-    assert_int_equal(d.line, 2);
-    assert_non_null(strstr(d.reason, "field longer than"));
-    csvin_free(r);
-    fclose(fp);
+    size_t cap = CSVIN_MAX_FIELD_BYTES + 64;   /* libcsv's buffer then */
+    size_t len = cap + 4096;
+    char *in = malloc(len + 64);
+    size_t n = 0;
+    memcpy(in, "a,b\n\"", 5);
+    n = 5;
+    size_t field = 0;                      /* its bytes once read */
+    while (field < len) {
+        if (field == cap - 1 || field == 1000) {
+            memcpy(in + n, "\"\"", 2);     /* "" across the cap */
+            n += 2;
+        } else if (field == 10) {
+            memcpy(in + n, "\r\n", 2);
+            n += 2;
+            field++;
+        } else {
+            in[n++] = field == 20 ? '\r' : field == 30 ? '\n' : 'x';
+        }
+        field++;
+    }
+    size_t body = n;
+    memcpy(in + n, "\"  ,y\r\n\nz,w", 12);
+    n += 12;
+    static const size_t chunks[] = {1, 2, 3, 7, 64, 4096, 0};
+    for (size_t c = 0; c < sizeof chunks / sizeof chunks[0]; c++) {
+        FILE *fp = fmemopen(in, n, "rb");
+        struct csvin *r = csvin_new(fp, "t.csv", chunks[c], NULL, NULL);
+        const struct csvin_record *rec;
+        struct diag d = {0};
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_false(rec->over);
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_true(rec->over);
+        assert_int_equal(rec->line, 2);
+        assert_int_equal(rec->end_line, 5);
+        assert_int_equal(rec->n_fields, 2);
+        assert_int_equal(rec->n_kept, 0);
+        assert_int_equal(rec->over_field, 0);
+        assert_int_equal(rec->over_len, len);
+        assert_int_equal(rec->over_bytes, body + 5 - 4);
+        assert_int_equal(rec->raw_len, CSVIN_RAW_PREFIX);
+        assert_memory_equal(rec->raw, in + 4, CSVIN_RAW_PREFIX);
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_false(rec->over);
+        assert_int_equal(rec->line, 7);
+        assert_int_equal(rec->n_kept, 2);
+        assert_memory_equal(rec->fields[0].ptr, "z", 1);
+        assert_int_equal(csvin_next(r, &rec, &d), 0);
+        csvin_free(r);
+        fclose(fp);
+
+        fp = fmemopen(in, body, "rb");     /* the quote never closed */
+        r = csvin_new(fp, "t.csv", chunks[c], NULL, NULL);
+        assert_int_equal(csvin_next(r, &rec, &d), 1);
+        assert_int_equal(csvin_next(r, &rec, &d), -1);
+        assert_int_equal(d.exit_code, EX_DATAERR);
+        assert_int_equal(d.line, 2);
+        assert_non_null(strstr(d.reason, "unterminated quoted field"));
+        csvin_free(r);
+        fclose(fp);
+    }
     free(in);
 }
 
@@ -240,7 +290,7 @@ int main(void)
         cmocka_unit_test(test_records_every_chunk_size),
         cmocka_unit_test(test_raw_record_and_end_line),
         cmocka_unit_test(test_field_count_beyond_kept),
-        cmocka_unit_test(test_field_over_cap_refused),
+        cmocka_unit_test(test_field_over_cap_flagged),
         cmocka_unit_test(test_hook_sees_every_byte),
         cmocka_unit_test(test_end_leaves_the_tail_unparsed),
     };
