@@ -600,6 +600,16 @@ static void say_full(const struct copy *c, struct diag *d)
     char *at = strstr(d->reason, "; free space on the database");
     if (!at || c->res.committed)
         return;
+    /* The source's disk full: a SQLite source in WAL mode is read through
+     * its -wal and -shm files, made beside it; "the target's disk" sent
+     * the operator to free space where none was missing. */
+    if (strcmp(d->file, c->o->from_shown) == 0) {
+        snprintf(at, sizeof d->reason - (size_t)(at - d->reason), "; free "
+                 "space on the source's disk (reading a database needs room "
+                 "beside it), then run the same copy again (nothing was "
+                 "copied)");
+        return;
+    }
     snprintf(at, sizeof d->reason - (size_t)(at - d->reason), "; free space "
              "on the target's disk, then run the same copy again (it was "
              "rolled back whole: nothing of it is kept)");

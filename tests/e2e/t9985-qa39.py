@@ -609,6 +609,45 @@ def test_copy_onto_a_full_disk_says_the_copy_starts_over():
             eq(query(target, "SELECT count(*) FROM imported_file"), [(3,)])
 
 
+@sqlite_only("a SQLite source on a full disk")
+def test_copy_from_a_full_disk_says_the_sources_disk():
+    """Red before (qa54): a `copy --from` a SQLite file whose own disk is
+    full (reading it in WAL mode makes its -wal and -shm beside it) said
+    "free space on the target's disk" -- a disk with room, while the full
+    one was the source's. Now it names the source's disk; nothing is
+    copied, and the same copy is whole once space is freed."""
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        with small_disk(t.p("mnt"), "2m") as mnt:
+            source = os.path.join(mnt, "svc.db")
+            with open(t.p("svc.db"), "rb") as f, open(source, "wb") as g:
+                g.write(f.read())
+            fill = os.path.join(mnt, "fill")
+            fd = os.open(fill, os.O_WRONLY | os.O_CREAT, 0o644)
+            try:
+                while os.write(fd, b"\0" * 4096) > 0:
+                    pass
+            except OSError:
+                pass
+            os.close(fd)
+            target = t.p("c.db")
+            p = run_raw(["copy", "--from", source, "--to", target,
+                         "--quiet"], t.path)
+            check(p.returncode != 0, p)
+            line = one_problem_line(p.stderr.decode(), source,
+                                    "free space on the source's disk",
+                                    "run the same copy again")
+            check("target's disk" not in line, line)
+            os.unlink(fill)
+            p = run_raw(["copy", "--from", source, "--to", target,
+                         "--quiet"], t.path)
+            eq((p.returncode, p.stderr), (0, b""), p)
+            eq(query(target, "SELECT count(*) FROM imported_file"), [(3,)])
+
+
 # ---- guards ----------------------------------------------------------------
 
 def test_guard_two_files_with_the_same_bytes_are_still_skipped_as_such():
