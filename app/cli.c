@@ -717,6 +717,15 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
     if (strcmp(o->from_target, o->to_target) == 0 &&
         (!fs || strcmp(fs, ts) == 0))
         return usage_error("%s", "--from and --to name the same database");
+    /* --to naming a file SQLite or the run lock keeps beside the source
+     * (or --from one beside the target): found empty, it was taken for a
+     * new target, the copy went into the source's -wal or .lock, exit 0,
+     * and the source's next open deleted or emptied it (qa54). */
+    if (summary_path_is_db_companion(o->to_target, o->from_target) ||
+        summary_path_is_db_companion(o->from_target, o->to_target))
+        return usage_error("%s", "--from and --to name a database and one "
+                           "of its own files (-wal, -shm, -journal, .lock): "
+                           "name a new file for --to");
     if (o->summary_path &&
         (summary_path_is_database(o->summary_path, o->from_target) ||
          summary_path_is_database(o->summary_path, o->to_target)))

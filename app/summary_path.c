@@ -185,6 +185,17 @@ bool summary_path_is_database(const char *summary, const char *db)
     return same;
 }
 
+bool summary_path_is_db_companion(const char *path, const char *db)
+{
+    if (!path || !db || db_is_server(path) || db_is_server(db))
+        return false;
+    char *target = summary_path_link_target(path);
+    const char *p = target ? target : path;
+    bool companion = is_database(p, db) && !same_file(p, db);
+    free(target);
+    return companion;
+}
+
 static bool is_database(const char *summary, const char *db)
 {
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal",

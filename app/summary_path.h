@@ -15,6 +15,10 @@
  * path. */
 bool summary_path_is_database(const char *summary, const char *db);
 
+/* True when path names one of the SQLite database db's own files (its
+ * -wal, -shm, -journal or .lock), not db itself, through any path. */
+bool summary_path_is_db_companion(const char *path, const char *db);
+
 /* True when summary names one of o's inputs or outputs: a file of
  * o->files (import), a file in the folder o->inbox (run), a workbook of
  * o->report.out_dir as of o->report.as_of (report, run), or a file of its

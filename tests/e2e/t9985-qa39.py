@@ -648,6 +648,40 @@ def test_copy_from_a_full_disk_says_the_sources_disk():
             eq(query(target, "SELECT count(*) FROM imported_file"), [(3,)])
 
 
+@sqlite_only("a SQLite file's -wal, -shm, -journal and .lock")
+def test_copy_to_one_of_the_sources_own_files_is_64():
+    """Red before (qa54): `copy --from svc.db --to svc.db-wal` (or -shm,
+    -journal, .lock) found that file empty or missing, took it for a new
+    target and copied into it, exit 0; the source's next open deleted its
+    "WAL" (a database, not a WAL) or, for .lock, the next run's lock emptied
+    it: the copy reported made was gone. Now 64 before anything is
+    written; the source and its files are as they were."""
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        before = open(t.p("svc.db"), "rb").read()
+        for name in ("svc.db-wal", "svc.db-shm", "svc.db-journal",
+                     "svc.db.lock", "./svc.db-wal"):
+            existed = os.path.exists(t.p(name))
+            size = os.path.getsize(t.p(name)) if existed else None
+            p = run_raw(["copy", "--from", "svc.db", "--to", name, "--quiet"],
+                        t.path)
+            eq(p.returncode, 64, (name, p))
+            one_problem_line(p.stderr.decode().split("usage:")[0],
+                             "one of its own files")
+            eq(os.path.exists(t.p(name)), existed, name)
+            if existed:
+                eq(os.path.getsize(t.p(name)), size, name)
+            # and the other way round: the target's -wal named as --from
+            p = run_raw(["copy", "--from", name, "--to", "svc.db",
+                         "--quiet"], t.path)
+            eq(p.returncode, 64, (name, p))
+        eq(open(t.p("svc.db"), "rb").read(), before, "the source changed")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM imported_file"), [(3,)])
+
+
 # ---- guards ----------------------------------------------------------------
 
 def test_guard_two_files_with_the_same_bytes_are_still_skipped_as_such():
