@@ -301,6 +301,33 @@ static int check_exists(const char *path, struct diag *d)
                     "database file this user can reach and read");
 }
 
+/* A SQLite file report needs must hold tables: a blank database (made by
+ * another tool, or a copy's target left empty) was taken as svcrecon's,
+ * given the schema and reported as "0 unclosed calls", exit 0, where a
+ * 0-byte file and an empty PostgreSQL schema are 66 (qa54). Looked at
+ * read-only, under the run lock (a first run making it is 75, not this);
+ * a file that cannot be looked at so (a hot journal) is left to the
+ * write open, which rolls it back. */
+static int check_file_has_tables(const char *path, struct diag *d)
+{
+    struct db *db = NULL;
+    struct db_stmt *q = NULL;
+    struct diag probe = {0};
+    int version = -1, rc = 0;
+    if (db_open(path, NULL, DB_READ_ANY, &db, &probe) == 0 &&
+        db_schema_version(db, &version, &probe) == 0 && version == 0 &&
+        db_prepare(db, "SELECT 1 FROM sqlite_master LIMIT 1", &q, &probe,
+                   "looking for tables") == 0 &&
+        db_step(q, &probe, "looking for tables") == DB_DONE)
+        rc = diag_set(d, EX_NOINPUT, path, 0, "cannot open database: it "
+                      "holds no svcrecon tables (nothing was imported into "
+                      "it); report needs an existing database (import or "
+                      "run makes it): correct --db, or import first");
+    db_finalize(q);
+    db_close(db);
+    return rc;
+}
+
 /* A server database that report needs: it must hold svcrecon's tables
  * (66 otherwise, nothing created), as a file must exist. */
 static int check_server_has_tables(const struct batch_opts *o,
@@ -328,14 +355,17 @@ static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
      * a folder above; report's "No such file" for the cut name) while
      * SQLite opened the path given (tests/e2e/t9985). */
     const char *path = server ? s->o->db_path : target;
+    bool blank = false;
     if ((must_exist && (server ? check_server_has_tables(s->o, &d)
                                : check_exists(path, &d)) != 0) ||
         (!server && (batch_check_db_file(path, &d) != 0 ||
-                     lock_acquire(l, path, &d) != 0)) ||
+                     lock_acquire(l, path, &d) != 0 ||
+                     (must_exist && (blank = check_file_has_tables(
+                                         path, &d) != 0)))) ||
         db_open(target, s->o->schema, DB_WRITE, &db, &d) != 0 ||
         db_try_lock(db, &d) != 0) {        /* a no-op on SQLite (db.h) */
         db_close(db);
-        if (!server && d.exit_code == EX_DATAERR)
+        if (!server && (d.exit_code == EX_DATAERR || blank))
             lock_discard(l);    /* not our file: no DB.lock left beside it */
         note_fatal(s, &d);
         return NULL;

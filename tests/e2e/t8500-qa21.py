@@ -220,6 +220,39 @@ def test_report_on_an_empty_file_is_66_and_makes_nothing():
 
 
 @sqlite_only("a SQLite database file")
+def test_report_on_a_database_without_tables_is_66_and_makes_nothing():
+    """Red before (qa54): a SQLite file that is a database but holds no
+    table at all (a blank one another tool made, a copy's target left
+    empty) was given svcrecon's schema by `report`, which wrote "0
+    unclosed calls", recorded the report and ended 0 -- what the 0-byte
+    file above and an empty PostgreSQL schema are refused for. Now 66,
+    no workbook, no schema made, no lock file left beside it."""
+    with Tmp() as t:
+        con = sqlite3.connect(t.p("svc.db"))
+        con.execute("PRAGMA journal_mode=WAL")
+        con.execute("CREATE TABLE t(a)")
+        con.execute("DROP TABLE t")
+        con.commit()
+        con.close()
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq(r.code, 66, r)
+        eq(len(lines(r.err)), 1, r.err)
+        check("svc.db" in r.err and "holds no svcrecon tables" in r.err, r.err)
+        check("report needs an existing database" in r.err, r.err)
+        check(not os.path.exists(t.p("out")), "no workbook")
+        check(not os.path.exists(t.p("svc.db.lock")), "no lock file")
+        con = sqlite3.connect(t.p("svc.db"))
+        eq(con.execute("SELECT count(*) FROM sqlite_master").fetchone(), (0,))
+        con.close()
+        # import and run create the database in it, as in a missing file
+        night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+
+
+@sqlite_only("a SQLite database file")
 def test_a_damaged_database_says_so_and_to_restore_it():
     with Tmp() as t:
         night(t)
