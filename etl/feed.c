@@ -255,7 +255,7 @@ static int reject(char *why, size_t why_size, const char *fmt,
 static const char *legacy_row(const char *raw, size_t len, char *buf,
                               size_t size)
 {
-    const char *cp = sniff_8bit(raw, len);
+    const char *cp = sniff_cp_name(sniff_8bit(raw, len));
     if (!cp)
         return "";
     snprintf(buf, size, "; it reads as %s (a legacy 8-bit export?): %s", cp,

@@ -429,11 +429,16 @@ static int reject_row(struct loader *L, const struct feed_header *h,
                 : store_rejection(L, h, rec, why, d) != 0)
         return -1;
     L->r->rows_rejected++;
-    const char *cp = sniff_8bit(rec->raw, rec->raw_len);
-    if (cp && strcmp(cp, "Mac Roman") == 0)
+    switch (sniff_8bit(rec->raw, rec->raw_len)) {
+    case SNIFF_CP_MAC_ROMAN:
         L->n_mac++;
-    else if (cp)
+        break;
+    case SNIFF_CP_1252:
         L->n_cp1252++;
+        break;
+    case SNIFF_CP_NONE:
+        break;
+    }
     return 0;
 }
 

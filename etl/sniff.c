@@ -325,16 +325,17 @@ static bool cp1252_punctuation(unsigned char c)
     return memchr(p, c, sizeof p) != NULL;
 }
 
-const char *sniff_8bit(const char *raw, size_t len)
+enum sniff_cp sniff_8bit(const char *raw, size_t len)
 {
     size_t bad_at, off = 0;
     unsigned long mac = 0, win = 0;
     bool any = false, undefined = false;
+    bool mac_only = false;      /* Å ç è ê ù beside a letter: Mac Roman */
     while (off < len && !utf8_valid(raw + off, len - off, &bad_at)) {
         size_t at = off + bad_at;
         unsigned char c = (unsigned char)raw[at];
         if (c < 0x80)
-            return NULL;
+            return SNIFF_CP_NONE;
         any = true;
         bool before = at > 0 && ascii_letter((unsigned char)raw[at - 1]);
         bool after = at + 1 < len && ascii_letter((unsigned char)raw[at + 1]);
@@ -344,17 +345,32 @@ const char *sniff_8bit(const char *raw, size_t len)
         if (c >= 0xC0 && (before || after))
             win++;
         else if (c < 0xA0 && ((before && after) ||
-                              ((before || after) && !cp1252_punctuation(c))))
-            mac += cp_undefined ? 1000 : 1;  /* Å ç è ê ù beside letters */
+                              ((before || after) && !cp1252_punctuation(c)))) {
+            mac++;
+            mac_only = mac_only || cp_undefined;
+        }
         off = at + 1;
     }
     if (!any)
-        return NULL;
-    if (mac > win)
-        return "Mac Roman";
+        return SNIFF_CP_NONE;
+    if (mac_only || mac > win)
+        return SNIFF_CP_MAC_ROMAN;
     /* A byte Windows-1252 leaves undefined, and no word of Mac Roman
      * letters: not text of either (e.g. a broken UTF-8 sequence). */
-    return undefined ? NULL : "Windows-1252";
+    return undefined ? SNIFF_CP_NONE : SNIFF_CP_1252;
+}
+
+const char *sniff_cp_name(enum sniff_cp cp)
+{
+    switch (cp) {
+    case SNIFF_CP_1252:
+        return "Windows-1252";
+    case SNIFF_CP_MAC_ROMAN:
+        return "Mac Roman";
+    case SNIFF_CP_NONE:
+        break;
+    }
+    return NULL;
 }
 
 bool sniff_legacy(unsigned long n_cp1252, unsigned long n_mac,

@@ -48,10 +48,21 @@ bool sniff_title(enum feed_kind kind, const unsigned char *head, size_t n,
 bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
                      char *why, size_t size);
 
+/* The legacy 8-bit code page a record reads as (sniff_8bit). */
+enum sniff_cp {
+    SNIFF_CP_NONE,          /* valid UTF-8, or not 8-bit text */
+    SNIFF_CP_1252,          /* Windows-1252 (or Latin-1) */
+    SNIFF_CP_MAC_ROMAN
+};
+
 /* A record that is not valid UTF-8, read as a legacy 8-bit code page:
- * NULL when a byte that breaks UTF-8 is ASCII (not 8-bit text), else the
- * code page it reads as, "Windows-1252" or "Mac Roman" (see sniff.c). */
-const char *sniff_8bit(const char *raw, size_t len);
+ * SNIFF_CP_NONE when a byte that breaks UTF-8 is ASCII (not 8-bit text),
+ * else the code page it reads as (see sniff.c). */
+enum sniff_cp sniff_8bit(const char *raw, size_t len);
+
+/* The code page's name for a message ("Windows-1252", "Mac Roman"); NULL
+ * for SNIFF_CP_NONE. */
+const char *sniff_cp_name(enum sniff_cp cp);
 
 /* The file-level sentence when most rejected rows read as a legacy 8-bit
  * code page: true when n_cp1252 + n_mac > rejected / 2 (and > 0); the

@@ -42,7 +42,8 @@ static void test_code_page(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        const char *got = sniff_8bit(cases[i].in, strlen(cases[i].in));
+        const char *got =
+            sniff_cp_name(sniff_8bit(cases[i].in, strlen(cases[i].in)));
         bool same = got == cases[i].want ||
                     (got && cases[i].want && strcmp(got, cases[i].want) == 0);
         if (!same)
