@@ -214,9 +214,9 @@ fuzz: test-deps
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run
 
 install: svcrecon
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 svcrecon $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 docs/svcrecon.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d "$(DESTDIR)$(PREFIX)/bin" "$(DESTDIR)$(PREFIX)/share/man/man1"
+	install -m 755 svcrecon "$(DESTDIR)$(PREFIX)/bin/"
+	install -m 644 docs/svcrecon.1 "$(DESTDIR)$(PREFIX)/share/man/man1/"
 
 clean:
 	rm -rf build svcrecon out

@@ -51,4 +51,16 @@ def test_install_prefix_and_man_page_renders():
             check(".Sh EXIT STATUS" in text and ".Sh EXAMPLES" in text)
 
 
+def test_install_destdir_and_prefix_with_spaces():
+    # qa58: the recipe's paths were unquoted: a DESTDIR or PREFIX holding a
+    # space failed the install and `install -d` made stray folders (the
+    # words after the space) in the make's working directory.
+    with Tmp() as t:
+        before = sorted(os.listdir(ROOT))
+        install(t.p("stage dir"), "PREFIX=/opt/svc récon")
+        eq(files(t.p("stage dir")), ["opt/svc récon/bin/svcrecon",
+                                     "opt/svc récon/share/man/man1/svcrecon.1"])
+        eq(sorted(os.listdir(ROOT)), before, "install made files in the source tree")
+
+
 main(globals())
