@@ -544,10 +544,20 @@ int db_lite_set_schema_version(struct db_lite *db, int version, struct diag *d)
  * write and to read alike. When the folder cannot be written, SQLite's
  * words ("unable to open database file: No such file or directory", about
  * a file that is there) name neither: say which folder, and what to do. */
+/* SQLite's words when it could not make DB-wal or DB-shm beside the
+ * database: SQLITE_CANTOPEN, or, to a user who cannot write the file
+ * either (an analyst in the database's group, a read-only share),
+ * SQLITE_READONLY_DIRECTORY (qa58). */
+static bool cannot_make_beside(sqlite3 *h)
+{
+    int ec = sqlite3_extended_errcode(h);
+    return (ec & 0xff) == SQLITE_CANTOPEN || ec == SQLITE_READONLY_DIRECTORY;
+}
+
 static void folder_not_writable(struct db_lite *db, const char *path,
                                 struct diag *d)
 {
-    if ((sqlite3_extended_errcode(db->h) & 0xff) != SQLITE_CANTOPEN)
+    if (!cannot_make_beside(db->h))
         return;
     char folder[1024];
     if (diag_folder_of(path, folder, sizeof folder) != 0 ||
@@ -725,7 +735,7 @@ static int open_immutable(const char *path, struct db_lite *db)
     struct stat ws;
     sqlite3 *h = NULL;
     int rc = -1;
-    if ((sqlite3_extended_errcode(db->h) & 0xff) != SQLITE_CANTOPEN ||
+    if (!cannot_make_beside(db->h) ||
         diag_folder_of(path, folder, sizeof folder) != 0 ||
         access(folder, W_OK | X_OK) == 0 || !(real = realpath(path, NULL)))
         return -1;

@@ -23,7 +23,8 @@ a defect seen red before its fix:
   messages, the summary and the audit's Path column;
 - a database whose folder cannot be written (SQLite keeps DB-wal and
   DB-shm beside the file) says so and what to do (explain reads it when
-  no DB-wal is beside it: QA pass 42), instead of SQLite's
+  no DB-wal is beside it: QA pass 42; also for a user who cannot write
+  the file either: qa58), instead of SQLite's
   "unable to open database file: No such file or directory" about a file
   that is there; a database folder that does not exist (the database is
   created on first use, its folder is not) says to create it;
@@ -41,8 +42,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, SVCRECON, Tmp, check, eq, main, query, skip,  # noqa: E402
-                     small_disk, sqlite_only, svc)
+from svctest import (DSP_HDR, SVCRECON, Tmp, as_user, check, cmd, eq, main,  # noqa: E402
+                     query, skip, small_disk, sqlite_only, svc)
 import openpyxl  # noqa: E402
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -213,6 +214,48 @@ def test_a_database_folder_that_cannot_be_written_is_named_with_what_to_do():
                   % (db, t.p("d")) in r.err, r.err)
         finally:
             subprocess.run(["chattr", "-i", t.p("d")], capture_output=True)
+
+
+@sqlite_only("SQLite's -wal and -shm files beside the database")
+def test_a_reader_who_can_write_neither_the_database_nor_its_folder_reads_it():
+    """qa58: the immutable read above, for a user who cannot write the
+    file either (an analyst in the database's group: the unit's
+    UMask=0027 makes the folder 0750 and the file 0640; a copy on a
+    read-only share). SQLite then says SQLITE_READONLY_DIRECTORY, not
+    SQLITE_CANTOPEN, and explain ended 66 "reading schema version: attempt
+    to write a readonly database" (copy --from too)."""
+    if os.geteuid() != 0:
+        skip("a second user needs root (setuid)")
+    nobody = 65534
+    with Tmp() as t:
+        f = t.csv("dispatches_a.csv", DSP_HDR, dispatch_rows(2))
+        db = t.p("d", "svc.db")
+        os.makedirs(t.p("d"))
+        os.makedirs(t.p("c"))
+        eq(svc("import", "--db", db, "--kind", "dispatches", f).code, 0)
+        eq(sorted(os.listdir(t.p("d"))), ["svc.db", "svc.db.lock"])
+        os.chmod(t.path, 0o755)
+        os.chmod(t.p("d"), 0o755)
+        os.chmod(db, 0o644)
+        os.chown(t.p("c"), nobody, nobody)
+        parent = t.path
+        while parent != "/":                 # the user reaches the folder
+            parent = os.path.dirname(parent)
+            if os.stat(parent).st_mode & 0o001 == 0:
+                skip("%s cannot be crossed by another user" % parent)
+
+        def as_nobody(*args):
+            return subprocess.run(cmd(*args), capture_output=True, text=True,
+                                  preexec_fn=as_user(nobody), timeout=300,
+                                  env=dict(os.environ, TZ="UTC"))
+        p = as_nobody("explain", "--db", db, "--as-of", "2026-03-12", "Q1")
+        eq(p.returncode, 0, p.stderr)
+        check("dispatch 'Q1' as of 2026-03-12" in p.stdout, p.stdout)
+        p = as_nobody("copy", "--from", db, "--to", t.p("c", "copy.db"), "--quiet")
+        eq(p.returncode, 0, p.stderr)
+        eq(query(t.p("c", "copy.db"), "SELECT count(*) FROM dispatch"), [(2,)])
+        eq(sorted(os.listdir(t.p("d"))), ["svc.db", "svc.db.lock"],
+           "nothing made beside it")
 
 
 @sqlite_only("the lock file beside a SQLite database")
