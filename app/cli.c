@@ -789,6 +789,21 @@ static const char *summary_on_line(int argc, char **argv)
     return NULL;
 }
 
+/* An unknown command (`rnu`, a crontab's typo) is a usage error like any
+ * other: a --summary FILE on its line gets the usage summary (command
+ * null), or monitoring read yesterday's success (qa58, tests/e2e/t9993).
+ * Every option that names a database for some command is checked. */
+static int unknown_command(int argc, char **argv, const char *cmd)
+{
+    int rc = usage_error("unknown command '%s'", cmd);
+    static const char *const db_names[] = {"db", "from", "to", NULL};
+    const char *path = summary_on_line(argc, argv);
+    if (!path || usage_summary_unsafe(path, argc, argv, db_names, NULL, false))
+        return rc;
+    struct batch_opts o = {.summary_path = path};
+    return diag_worse(rc, run_summary_usage(&o, NULL, last_usage));
+}
+
 static int copy_main(int argc, char **argv)
 {
     struct copy_opts o = {0};
@@ -1108,7 +1123,7 @@ int cli_main(int argc, char **argv)
     }
     if (strcmp(cmd, "import") != 0 && strcmp(cmd, "report") != 0 &&
         strcmp(cmd, "run") != 0)
-        return usage_error("unknown command '%s'", cmd);
+        return unknown_command(argc, argv, cmd);
     /* A night's messages go to stderr, which may be a pipe whose reader
      * is gone (`2>&1 | head -1`, a log pipe whose reader died, a dropped
      * ssh session): SIGPIPE's default action killed the run at its next

@@ -41,7 +41,11 @@ Defects found, each red before its fix:
 - the line for the audit workbook, "wrote audit_D.xlsx (1 rejected row,
   ...)", counted a refused file as a rejected row (the Rejected rows sheet
   lists it as one line 0): a night with no row rejected and one file
-  refused said "1 rejected row". Rows and files apart now.
+  refused said "1 rejected row". Rows and files apart now;
+- an unknown command (`svcrecon rnu ... --summary FILE`, a crontab's
+  typo) wrote no usage summary, so monitoring read the night before's
+  `ok` (qa58): the summary is written, `command` null, unless it would
+  replace a file of the line (a feed of --inbox, a --db).
 """
 import json
 import os
@@ -166,6 +170,26 @@ def test_guard_import_still_takes_its_own_options():
         r = svc("import", "--quiet", "--db", "svc.db", "--kind", "dispatches",
                 "in/dispatches_1.csv", cwd=t.path)
         eq((r.code, r.err), (0, ""))
+
+
+def test_an_unknown_command_writes_its_usage_summary():
+    with Tmp() as t:
+        good_night(t)
+        line = ["--db", "svc.db", "--inbox", "in", "--out", "out", "--quiet"]
+        eq(svc("run", *line, "--as-of", AS_OF, "--summary", "s.json",
+               cwd=t.path).code, 0)
+        eq(json.load(open(t.p("s.json")))["status"], "ok")
+        r = svc("rnu", *line, "--summary", "s.json", cwd=t.path)
+        eq(r.code, 64, r)
+        eq(r.err.splitlines()[0], "svcrecon: unknown command 'rnu'", r.err)
+        s = json.load(open(t.p("s.json")))       # validated by svc()
+        eq((s["command"], s["status"], s["exit_code"], s["error"]),
+           (None, "usage", 64, "unknown command 'rnu'"), s)
+        # never over a file the line names: a feed of its inbox
+        feed = open(t.p("in/dispatches_1.csv"), "rb").read()
+        r = raw(["rnu", *line, "--summary", "in/dispatches_1.csv"], t.path)
+        eq(r.code, 64, r)
+        eq(open(t.p("in/dispatches_1.csv"), "rb").read(), feed, "the feed kept")
 
 
 def test_an_empty_summary_name_is_one_usage_error():
