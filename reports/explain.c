@@ -1050,6 +1050,13 @@ int explain_run(const struct explain_opts *given, struct diag *d)
         o->source_file = shown;
         o->source_file_len = strlen(shown);
     }
+    /* FILE as explain printed it, a newline as \x0A (ex_t_name): looked up
+     * as that name when no file has FILE's own (ex_explain_source). */
+    char *unnamed = NULL;
+    if (o->source_file)
+        unnamed = ex_t_unname(o->source_file, o->source_file_len,
+                              &o->source_unnamed_len);
+    o->source_unnamed = unnamed;
     /* Messages name the schema with the database, as the workbooks do;
      * each shown safely, the name cut as it was, never the schema. */
     char db[256], schema[256];
@@ -1059,6 +1066,7 @@ int explain_run(const struct explain_opts *given, struct diag *d)
     char *named = db_named_with_schema(db, o->schema ? schema : NULL);
     if (!named) {
         free(shown);
+        free(unnamed);
         return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
     }
     x.db_named = named;
@@ -1082,6 +1090,7 @@ int explain_run(const struct explain_opts *given, struct diag *d)
                           "error: %s", strerror(e));
     }
     free(shown);
+    free(unnamed);
     free(named);
     return rc;
 }

@@ -32,6 +32,10 @@ struct explain_opts {
     const char *source_file;       /* its FILE: points into source, */
     size_t      source_file_len;   /*   not NUL-terminated */
     long        source_line;       /* its LINE; 0 = the whole file */
+    const char *source_unnamed;    /* set by explain_run: the name FILE
+                                    * is explain's printed form of (a
+                                    * newline as \x0A), or NULL */
+    size_t      source_unnamed_len;
     char        as_of[11];         /* YYYY-MM-DD */
     int32_t     as_of_day;         /* days since 1970-01-01 */
     int         n_buckets;         /* aging buckets, the open last included */

@@ -158,6 +158,9 @@ bool ex_is_null(struct db_stmt *st, int col);
  * is ("(blank)" for NULL); FILE:LINE from two columns. */
 void ex_t_text(FILE *f, const char *s, size_t len);
 void ex_t_name(FILE *f, const char *s, size_t len);
+/* The name ex_t_name printed as s, malloc'd; NULL when s is no such
+ * escaped form (explain_render.c). */
+char *ex_t_unname(const char *s, size_t len, size_t *out_len);
 void ex_t_q(struct ex *x, struct db_stmt *st, int col);
 void ex_t_v(struct ex *x, struct db_stmt *st, int col);
 void ex_t_loc(struct ex *x, struct db_stmt *st, int file_col, int line_col);

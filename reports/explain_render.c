@@ -64,6 +64,54 @@ void ex_t_name(FILE *f, const char *s, size_t len)
         ex_t_text(f, s, len);
 }
 
+/* The name ex_t_name printed as (s, len), when that is a name other than
+ * s itself: the printed form decoded (\\ a backslash, \xNN with upper-case
+ * hex a byte, as ex_t_text writes them) and kept only when ex_t_name
+ * prints it back as exactly s -- so `explain --source` takes back the
+ * FILE:LINE explain printed for a name with a newline (qa59). A name
+ * ex_t_name prints as is (a kept `\xFF`, a literal `\x0A`) is s itself:
+ * NULL then, as for anything else (a lone backslash, \x0a, \x41, NUL).
+ * Malloc'd, *out_len its length; NULL also when out of memory. */
+char *ex_t_unname(const char *s, size_t len, size_t *out_len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *name = malloc(len + 1), *back = NULL;
+    size_t n = 0, back_len = 0;
+    bool escaped = false;
+    for (size_t i = 0; name && i < len; i++) {
+        const char *hi, *lo;
+        if (s[i] != '\\') {
+            name[n++] = s[i];
+        } else if (i + 1 < len && s[i + 1] == '\\') {
+            name[n++] = '\\';
+            i++;
+            escaped = true;
+        } else if (i + 3 < len && s[i + 1] == 'x' && s[i + 2] &&
+                   s[i + 3] && (hi = strchr(hex, s[i + 2])) &&
+                   (lo = strchr(hex, s[i + 3])) && (hi != hex || lo != hex)) {
+            name[n++] = (char)((hi - hex) * 16 + (lo - hex));
+            i += 3;
+            escaped = true;
+        } else {
+            escaped = false;
+            break;
+        }
+    }
+    FILE *f = escaped ? open_memstream(&back, &back_len) : NULL;
+    if (f) {
+        ex_t_name(f, name, n);
+        if (fclose(f) == 0 && back_len == len && memcmp(back, s, len) == 0) {
+            free(back);
+            name[n] = '\0';
+            *out_len = n;
+            return name;
+        }
+    }
+    free(back);
+    free(name);
+    return NULL;
+}
+
 /* A feed value in quotes: 'IL0733', '' when blank. */
 void ex_t_q(struct ex *x, struct db_stmt *st, int col)
 {

@@ -455,6 +455,29 @@ static int source_found(struct ex *x)
     struct db_stmt *s = use_source(x);
     int rc, files = 0, hits = 0, loaded = 0;
     char *refused = NULL;
+    /* No file named FILE, but FILE is how explain prints another name (a
+     * newline in it as \x0A): that name, so the FILE:LINE explain printed
+     * can be given back (qa59). The name as given is tried first: of two
+     * names printed alike, it is the one printed as is. */
+    if (o->source_unnamed) {
+        const char *given = o->source_file;
+        size_t given_len = o->source_file_len;
+        rc = ex_step(x, Q_SOURCE);
+        if (rc < 0)
+            return -1;
+        if (rc == DB_DONE) {
+            x->rw->source_file = o->source_unnamed;
+            x->rw->source_file_len = o->source_unnamed_len;
+            use_source(x);
+            if ((rc = ex_step(x, Q_SOURCE)) < 0)
+                return -1;
+            if (rc == DB_DONE) {            /* neither: said as given */
+                x->rw->source_file = given;
+                x->rw->source_file_len = given_len;
+            }
+        }
+        s = use_source(x);
+    }
     while ((rc = ex_step(x, Q_SOURCE)) == DB_ROW) {
         files++;
         if (!ex_is_null(s, F_WHAT) || o->source_line == 0)

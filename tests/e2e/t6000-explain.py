@@ -725,6 +725,32 @@ def test_one_name_imported_twice_tells_both():
         eq([x["dispatch"]["dispatch_id"] for x in doc["results"]], ["Y2"])
 
 
+
+def test_source_takes_back_the_file_line_explain_printed():
+    """QA pass 59: a name with a newline is printed as \\x0A (a backslash
+    in it doubled); --source took only the raw name, so the FILE:LINE an
+    auditor copied from explain's text said "no imported file". Each name
+    is explained, its printed FILE:LINE given back, and the row found. A
+    name holding a literal \\x0A is printed as is, and given back as is."""
+    names = [("nl", "n\nl.csv", "n\\x0Al.csv"),
+             ("bs", "b\\\nb.csv", "b\\\\\\x0Ab.csv"),
+             ("lit", "n\\x0Al.csv", "n\\x0Al.csv")]
+    for tag, name, printed in names:
+        with Tmp() as t:
+            db = t.p("svc.db")
+            f = t.csv(name, DSP_HDR, ["Z1,2026-03-01 08:00,m,s1,D1,,,,"])
+            eq(svc("import", "--db", db, "--kind", "dispatches", f).code, 0, tag)
+            out = lines(explain(db, "Z1"))
+            at = [x.split()[0] for x in out if x.startswith("   ") and ".csv:2" in x]
+            eq(at, [printed + ":2"], tag)
+            out = lines(explain(db, "--source", at[0]))
+            eq(out[0], "source %s: dispatch 'Z1', version 1 of 1, current" % at[0], tag)
+            eq(lines(explain(db, "--source", name + ":2"))[0], out[0], tag)
+            # Only the exact printed form: \x0a is no name explain prints.
+            r = explain(db, "--source", at[0].replace("x0A", "x0a"))
+            eq(r.code, 65, (tag, r))
+
+
 # ---- not found, usage, database ---------------------------------------------------
 
 def test_not_found_is_65_with_a_message():
