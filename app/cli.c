@@ -345,6 +345,48 @@ static int slash_ended(const char *option, const char *target)
  * loop), for unknown_option's word on an ambiguous abbreviation. */
 static const struct option *parsing_longopts;
 
+/* Every command's long options and the commands that take them, for
+ * unknown_option to name an option of another command as run_command
+ * does ("report takes no --inbox"): explain and copy called `explain
+ * --out` an unknown option (QA pass 59, tests/e2e/t9993). */
+static const struct {
+    const char *name, *owners;
+} command_options[] = {
+    {"db", "import, report, run and explain"},
+    {"schema", "import, report, run and explain"},
+    {"kind", "import"},
+    {"inbox", "run"},
+    {"out", "report and run"},
+    {"as-of", "report, run and explain"},
+    {"from", "report and run, and of copy"},
+    {"buckets", "report, run and explain"},
+    {"summary", "import, report, run and copy"},
+    {"quiet", "import, report, run and copy"},
+    {"statements", "report and run"},
+    {"json", "explain"},
+    {"source", "explain"},
+    {"to", "copy"},
+    {"from-schema", "copy"},
+    {"to-schema", "copy"},
+};
+
+/* The option of another command that "--name" (n bytes, exactly or as
+ * the one option it begins) names; -1 when none. */
+static int other_command_option(const char *name, size_t n)
+{
+    int found = -1, begun = 0;
+    for (int k = 0; n > 0 && k < (int)(sizeof command_options /
+                                       sizeof command_options[0]); k++) {
+        if (strncmp(command_options[k].name, name, n) != 0)
+            continue;
+        if (command_options[k].name[n] == '\0')
+            return k;
+        found = k;
+        begun++;
+    }
+    return begun == 1 ? found : -1;
+}
+
 /* getopt's '?': a short option ("-x", also inside "-xy") is named by
  * optopt, since argv[optind - 1] may be the argument before it (issue 11,
  * bug 1: `report -xy` named 'report'); a long one by the argument getopt
@@ -396,6 +438,17 @@ static int unknown_option(char **argv)
             snprintf(why, sizeof why, "option '%.*s' is ambiguous (%s); "
                      "give the whole name", (int)(n + 2 > 300 ? 300 : n + 2),
                      a, which);
+            return usage_error("%s", why);
+        }
+    }
+    if (strncmp(a, "--", 2) == 0) {
+        size_t n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+        int k = other_command_option(a + 2, n);
+        if (k >= 0) {
+            char why[300];
+            snprintf(why, sizeof why, "%.20s takes no --%s (an option of "
+                     "%s)", argv[1], command_options[k].name,
+                     command_options[k].owners);
             return usage_error("%s", why);
         }
     }

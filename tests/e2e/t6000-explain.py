@@ -806,18 +806,19 @@ USAGE = [
     (["explain", "--db", "x.db", "--source", "a.csv"], "invalid --source 'a.csv'"),
     (["explain", "--db", "x.db", "--source", "a.csv:two"], "invalid --source 'a.csv:two'"),
     (["explain", "--db", "x.db", "--source", ":2"], "invalid --source ':2'"),
-    (["explain", "--db", "x.db", "--out", "o", "X1"], "unknown option '--out'"),
+    (["explain", "--db", "x.db", "--out", "o", "X1"],
+     "explain takes no --out (an option of report and run)"),
     (["explain", "--db", "x.db", "X1", "X2"], "unexpected argument 'X2'"),
     (["explain", "--db", "x.db", "  "], "explain needs a DISPATCH_ID, not a blank one"),
     (["explain", "--db", "x.db", "--as-of", "2026-02-30", "X1"],
      "invalid --as-of date '2026-02-30'"),
     (["explain", "--db", "x.db", "--buckets", "9,3", "X1"], "invalid --buckets '9,3'"),
     (["explain", "--db", "x.db", "--source"], "option '--source' needs an argument"),
-    # The other commands do not take explain's options.
+    # The other commands do not take explain's options (named as theirs).
     (["import", "--db", "x.db", "--kind", "dispatches", "--json", "f.csv"],
-     "unknown option '--json'"),
+     "import takes no --json (an option of explain)"),
     (["report", "--db", "x.db", "--out", "o", "--source", "f.csv:2"],
-     "unknown option '--source'"),
+     "report takes no --source (an option of explain)"),
 ]
 
 

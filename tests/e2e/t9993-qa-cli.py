@@ -164,6 +164,41 @@ def test_import_refuses_the_options_of_report_and_run():
             eq((s["status"], s["exit_code"]), ("usage", 64), extra)
 
 
+def test_explain_and_copy_name_an_option_of_another_command():
+    """QA pass 59: `explain --out`, `--statements`, `--summary` said
+    "unknown option" (and copy's --as-of, --db, --out too), where import,
+    report and run say "report takes no --inbox": the option exists, the
+    command does not take it. Named so, with the commands that do; 64."""
+    cases = [
+        (["explain", "--db", "svc.db", "--out", "o", "X1"],
+         "explain takes no --out (an option of report and run)"),
+        (["explain", "--db", "svc.db", "--statements", "X1"],
+         "explain takes no --statements (an option of report and run)"),
+        (["explain", "--db", "svc.db", "--summary", "s.json", "X1"],
+         "explain takes no --summary (an option of import, report, run and copy)"),
+        (["explain", "--db", "svc.db", "--out=o", "X1"], "explain takes no --out"),
+        (["explain", "--db", "svc.db", "--stat", "X1"], "explain takes no --statements"),
+        (["copy", "--from", "svc.db", "--to", "b.db", "--as-of", AS_OF],
+         "copy takes no --as-of (an option of report, run and explain)"),
+        (["copy", "--from", "svc.db", "--to", "b.db", "--out", "o"],
+         "copy takes no --out (an option of report and run)"),
+        (["report", "--db", "svc.db", "--out", "o", "--json"],
+         "report takes no --json (an option of explain)"),
+    ]
+    with Tmp() as t:
+        good_night(t)
+        for args, msg in cases:
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            check("svcrecon: %s" % msg in r.err and "usage:" in r.err, (args, r.err))
+            check("unknown option" not in r.err, (args, r.err))
+            check(not os.path.exists(t.p("o")) and not os.path.exists(t.p("b.db")), args)
+        # an option no command has is still unknown
+        r = raw(["explain", "--db", "svc.db", "--zz", "X1"], t.path)
+        eq(r.code, 64, r)
+        check("unknown option '--zz'" in r.err, r.err)
+
+
 def test_guard_import_still_takes_its_own_options():
     with Tmp() as t:
         good_night(t)
