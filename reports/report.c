@@ -312,6 +312,11 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
         /* Out of memory is no fault of the output folder: internal. */
         int code = e == ENOMEM || err == LXW_ERROR_MEMORY_MALLOC_FAILED
                        ? EX_SOFTWARE : EX_CANTCREAT;
+        if (code == EX_SOFTWARE)
+            return diag_set(d, code, NULL, 0, "out of memory writing %s%s%s; "
+                            "%s", j->path, j->b.err_what ? " while " : "",
+                            j->b.err_what ? j->b.err_what : "",
+                            SHEET_OOM_TO_DO);
         return diag_set(d, code, j->path, 0, "cannot create%s%s: "
                         "%s%s%s%s%s", j->b.err_what ? " while " : "",
                         j->b.err_what ? j->b.err_what : "",

@@ -139,6 +139,14 @@ int  sheet_book_close(struct sheet_book *b, const char *file, char *why,
  * workbook's zip archive could not be written" (QA pass 41). */
 const char *sheet_lxw_reason(lxw_error err, int e, char *buf, size_t size);
 
+/* What to do when memory ran out writing a workbook (exit 70; README
+ * "Exit codes"): said instead of libxlsxwriter's words, whose "Error
+ * creating output xlsx file. Usually a permissions error" sent a reader
+ * to the folder's permissions for ENOMEM (QA pass 59). */
+#define SHEET_OOM_TO_DO "the workbook was not written (the files already " \
+    "imported are kept): free memory on this machine, or raise svcrecon's " \
+    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run again"
+
 /* The width of text s (its widest line) in widths of '0', as Calibri 11
  * draws it (reports/sheet.c char_zeros). */
 double sheet_text_zeros(const char *s);

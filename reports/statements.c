@@ -685,6 +685,9 @@ static int write_statement(struct writer *w, struct diag *d)
         /* libxlsxwriter's words without their full stop, the system's
          * reason when known, and what to do (as reports/report.c's
          * book_close(): a full disk is the usual cause). */
+        if (oom)
+            return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory writing "
+                            "%s; %s", path, SHEET_OOM_TO_DO);
         char why[sizeof bad + 64];
         if (err)
             sheet_lxw_reason(err, e, why, sizeof why);

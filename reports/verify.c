@@ -524,6 +524,9 @@ int verify_workbook(const char *path, const struct verify_sheet *sheets,
         snprintf(why, why_size, "cannot check it: out of memory");
         rc = -2;
     } else if (!(z->f = fopen(path, "rb"))) {
+        /* no memory to open it: the book's memory failure (70), never
+         * "is the disk full?" (73; QA pass 59) */
+        rc = errno == ENOMEM ? -2 : -1;
         snprintf(why, why_size, "cannot read it back: %s", strerror(errno));
     } else {
         z->path = path;

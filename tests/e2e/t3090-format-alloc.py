@@ -102,10 +102,55 @@ def test_read_back_out_of_memory_is_70():
                            capture_output=True, text=True, timeout=300)
         r = Run(p)
         eq(r.code, 70, r)
-        check("cannot create while reading it back: " in r.err
-              and "Cannot allocate memory" in r.err, r.err)
+        check("out of memory writing " in r.err and " while reading it back; " in r.err,
+              r.err)
         check("disk full" not in r.err, r.err)
         eq(sorted(f for f in os.listdir(t.p("out"))), [], "nothing left")
+
+
+SHIM_SO = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
+                       "faultshim.so")
+
+
+def test_out_of_memory_creating_a_workbook_says_so():
+    """QA pass 59: an open of a workbook (or of its read-back) failing
+    with ENOMEM said libxlsxwriter's "cannot create: Error creating output
+    xlsx file. Usually a permissions error: Cannot allocate memory" (70),
+    or "... cannot read it back: Cannot allocate memory; ... is the disk
+    full?" (73): nothing about memory to act on. Every open of a report
+    with --statements fails in turn with ENOMEM (tests/faults/faultshim.c,
+    FAULT_ERRNO=ENOMEM); each workbook's failure says "out of memory
+    writing FILE" and what to do, 70, and no permissions or full disk."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    with Tmp() as t:
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
+                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
+        eq(r.code, 0, r)
+
+        def report(out, **env):
+            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
+                                   "--as-of", "2026-03-12", "--quiet", "--statements"),
+                               env=dict(os.environ, TZ="UTC", LD_PRELOAD=SHIM_SO,
+                                        FAULT_CALLS="openat,fopen", **env),
+                               capture_output=True, text=True, timeout=300)
+            return Run(p)
+        r = report("count", FAULT_LOG=t.p("log"))
+        eq(r.code, 0, r)
+        calls = int(open(t.p("log")).read().split()[-1])
+        told = set()
+        for n in range(1, calls + 1):
+            r = report("out%d" % n, FAULT_AT=str(n), FAULT_ERRNO="ENOMEM")
+            check("permissions" not in r.err, (n, r.err))
+            check(not ("Cannot allocate memory" in r.err and "disk full" in r.err),
+                  (n, r.err))
+            if "out of memory writing " not in r.err:
+                continue
+            eq(r.code, 70, (n, r))
+            check("then run again" in r.err and "free memory" in r.err, (n, r.err))
+            told.add(os.path.basename(r.err.split("out of memory writing ")[1]
+                                      .split(" ")[0].rstrip(";")).split("_")[0])
+        for kind in ("unclosed", "non", "audit", "D2.xlsx"):
+            check(kind in told, (kind, told))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@
  *                call that fails (0 or unset: none fails).
  *   FAULT_MODE   once (default): that call only; sticky: it and every
  *                counted call after it (a disk that stays full).
- *   FAULT_ERRNO  ENOSPC (default) or EIO.
+ *   FAULT_ERRNO  ENOSPC (default), EIO or ENOMEM (an open or a write the
+ *                system cannot find memory for).
  *   FAULT_DELAY_MS  instead of failing call FAULT_AT, sleep this long
  *                before doing it (to widen a race window).
  *   FAULT_LOG    a file the shim appends to: "fault N FN [PATH]" when it
@@ -99,8 +100,10 @@ __attribute__((constructor)) static void shim_init(void)
     fault_at = (v = getenv("FAULT_AT")) ? atol(v) : 0;
     delay_ms = (v = getenv("FAULT_DELAY_MS")) ? atol(v) : 0;
     sticky = (v = getenv("FAULT_MODE")) && strcmp(v, "sticky") == 0;
-    fault_errno = (v = getenv("FAULT_ERRNO")) && strcmp(v, "EIO") == 0
-                      ? EIO : ENOSPC;
+    v = getenv("FAULT_ERRNO");
+    fault_errno = v && strcmp(v, "EIO") == 0      ? EIO
+                  : v && strcmp(v, "ENOMEM") == 0 ? ENOMEM
+                                                  : ENOSPC;
     if ((v = getenv("FAULT_LOG")) != NULL)
         snprintf(log_path, sizeof log_path, "%s", v);
     ready = 1;
