@@ -157,6 +157,26 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                 "inserting a chart");
 }
 
+void summary_repeat_longest(struct sheet_book *b, lxw_worksheet *ws,
+                            const struct summary_table *tables, int n)
+{
+    /* The tables are short but for one or two: the trend (at most 60
+     * reports) and the table by provider or dealer (as many rows as
+     * dealers). Its header on the pages after the first matters most for
+     * the one that runs over most pages; the others mostly fit on the
+     * page they start (rpt_unclosed.c starts the trend and the providers
+     * each on a page). The first of the longest, so that ties read the
+     * same every night (byte-identical workbooks). */
+    int longest = -1;
+    for (int k = 0; k < n; k++)
+        if (longest < 0 || tables[k].n_rows > tables[longest].n_rows)
+            longest = k;
+    if (longest >= 0)
+        sheet_check(b, worksheet_repeat_rows(ws, tables[longest].header,
+                                             tables[longest].header),
+                    "setting titles");
+}
+
 #define FOLD_MAX_SUBS 32
 
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
@@ -188,9 +208,13 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const unsigned widths[2], const char *sql,
                  const char *what,
                  const char *blank_label, int has_hours,
-                 const char *const *subs, int n_subs, struct diag *d)
+                 const char *const *subs, int n_subs, lxw_row_t *n_rows,
+                 struct diag *d)
 {
+    lxw_row_t first = row;
     struct db_stmt *q;
+
+    *n_rows = 0;
     double n[FOLD_MAX_SUBS], total = 0, hours = 0;
     char *key = NULL;                      /* the key being folded */
     char *name = NULL;                     /* and its dealer name */
@@ -247,6 +271,7 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
     free(key);
     free(name);
     db_finalize(q);
+    *n_rows = row - first;
     if (rc < 0)
         return -1;
     return b->err == LXW_NO_ERROR ? 0 : -1;

@@ -434,5 +434,77 @@ def test_trend_one_report_then_two(c):
             raise AssertionError("trend chart: %r" % xml[:300])
 
 
+def long_summaries(tmp, name, n_providers, n_reports):
+    """n_providers dealers with an open call each and a non-compensable
+    closeout each (no such dispatch), reported on n_reports nights from
+    2026-02-01: the unclosed Summary's trend and providers, the
+    non-compensable Summary's dealers, as long as wanted. Returns the
+    folder of the last night's workbooks."""
+    import datetime
+    feeds = os.path.join(tmp, name)
+    os.makedirs(feeds)
+    f = lambda n: os.path.join(feeds, n)
+    write_csv(f("registrations_1.csv"), REG_HDR, [
+        ["P%03d" % i, "Provider %d" % i, "iPF8400S", "S%d" % i,
+         "2025-01-01", "N", ""] for i in range(n_providers)])
+    write_csv(f("dispatches_1.csv"), DIS_HDR, [
+        ["D%03d" % i, "2026-01-%02d 10:00" % (1 + i % 28), "iPF8400S",
+         "S%d" % i, "P%03d" % i, "c", "1", "P", "OPEN"]
+        for i in range(n_providers)])
+    write_csv(f("closeouts_1.csv"), CLO_HDR, [
+        ["P%03d" % i, "2026-01-05 10:00", "Z%03d" % i, "S%d" % i,
+         "iPF8400S", "2026-01-04", "T", "1", "R", ""]
+        for i in range(n_providers)])
+    db = os.path.join(tmp, name + ".db")
+    for kind in ("registrations", "dispatches", "closeouts"):
+        run("import", "--db", db, "--kind", kind, "--quiet",
+            f("%s_1.csv" % kind), check=0)
+    out = os.path.join(tmp, "out-" + name)
+    for k in range(n_reports):
+        day = datetime.date(2026, 2, 1) + datetime.timedelta(days=k)
+        run("report", "--db", db, "--out", out, "--as-of", day.isoformat(),
+            "--quiet", check=0)
+    return out, day.isoformat()
+
+
+def header_row(ws, first, second):
+    return [r[0].row for r in ws.iter_rows()
+            if r[0].value == first and r[1].value == second][0]
+
+
+@test
+def test_print_titles_on_long_summary_tables(c):
+    """SPEC §4: tables print with their header row on every page. The
+    Summary's trend (up to 60 reports) and its table by provider or by
+    dealer run over printed pages from row 30 or so; a sheet repeats one
+    range of rows, so the header of its longest table repeats (README
+    "The workbooks, page by page"): 90 providers over a trend of 3 reports, then a trend of
+    45 reports over 3 providers."""
+    out, day = long_summaries(c["tmp"], "providers", 90, 3)
+    wb = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))
+    ws = wb["Summary"]
+    row = header_row(ws, "Provider", "Provider name")
+    eq(ws.print_title_rows, "$%d:$%d" % (row, row),
+       "90 providers: their header on every page")
+    eq(wb["Unclosed calls"].print_title_rows, "$1:$1", "listing still")
+    wb = load(os.path.join(out, "non_compensable_%s.xlsx" % day))
+    ws = wb["Summary"]
+    row = header_row(ws, "Dealer", "Dealer name")
+    eq(ws.print_title_rows, "$%d:$%d" % (row, row),
+       "90 dealers: their header on every page")
+    xml = zread(os.path.join(out, "non_compensable_%s.xlsx" % day),
+                "xl/workbook.xml")
+    if "<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">" \
+            "Summary!$%d:$%d</definedName>" % (row, row) not in xml:
+        raise AssertionError("no Summary print titles: %r" % xml)
+    out, day = long_summaries(c["tmp"], "trend", 3, 45)
+    ws = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))["Summary"]
+    row = header_row(ws, "As of", "Unclosed calls")
+    eq(ws.cell(row=row + 45, column=1).value.date().isoformat(), day,
+       "45 reports in the trend")
+    eq(ws.print_title_rows, "$%d:$%d" % (row, row),
+       "a trend of 45 reports: its header on every page")
+
+
 if __name__ == "__main__":
     main(setup)
