@@ -11,7 +11,11 @@
  *
  * LibreOffice does not grow a row for wrapped text, so every paragraph's
  * row is given the height of the lines it wraps to at the column's width
- * (an estimate by characters: a little room is left over, never short). */
+ * (sheet_prose_lines: at spaces, by each character's width in the font).
+ * Counted in characters, 68 to a line, a paragraph of prose (about 80 to
+ * a printed line) got a line more than it prints whenever it ran a little
+ * past a multiple of 68: "a listing longer than Excel's ... next sheet"
+ * (72 characters, one line) in a row of two (tests/e2e/t3070). */
 #include "reports/about.h"
 
 #include <stdbool.h>
@@ -153,7 +157,7 @@ static unsigned cell_lines(struct sheet_book *b, lxw_worksheet *ws,
     if (f == b->text && col == 1 && strlen(s) > COL_TEXT + COL_MORE - 4)
         return sheet_write_text_whole(b, ws, row, col, s, strlen(s), width);
     unsigned lines = sheet_write_cstr(b, ws, row, col, s, f);
-    return f == b->wrap ? sheet_text_lines(s, width - 2) : lines;
+    return f == b->wrap ? sheet_prose_lines(s, width) : lines;
 }
 
 static void put_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
@@ -262,8 +266,8 @@ static lxw_row_t write_family(struct db *db, struct sheet_book *b,
         sheet_write_cstr(b, ws, row, 0, db_column_text(q, 0), b->text);
         const char *meaning = db_column_text(q, 1);
         const char *remedy = with_remedy ? db_column_text(q, 2) : "";
-        unsigned lines = sheet_text_lines(meaning, COL_TEXT - 2), k;
-        if ((k = sheet_text_lines(remedy, COL_MORE - 2)) > lines)
+        unsigned lines = sheet_prose_lines(meaning, COL_TEXT), k;
+        if ((k = sheet_prose_lines(remedy, COL_MORE)) > lines)
             lines = k;
         sheet_write_cstr(b, ws, row, 1, meaning, b->wrap);
         if (*remedy)

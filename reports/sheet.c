@@ -951,6 +951,13 @@ unsigned sheet_text_lines(const char *s, unsigned width)
     }
 }
 
+unsigned sheet_prose_lines(const char *s, unsigned width)
+{
+    /* The indent takes about a character, the cell's edge another (as in
+     * write_fit()). */
+    return wrapped_lines(s, width > 4 ? width - 2 : 2);
+}
+
 /* A text longer than its column may grow (max_width) wraps, in a row of at
  * most LONG_LINES lines: printed, a long value (a raw record of 32,767
  * characters) would otherwise run on over the empty cells to its right,

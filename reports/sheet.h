@@ -197,6 +197,11 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
 /* Printed lines of s in a column `width` characters wide (each line break
  * starts a line, a long line wraps). */
 unsigned sheet_text_lines(const char *s, unsigned width);
+/* Printed lines of prose s in a wrapping, indented column `width`
+ * characters wide, as a reader wraps it: at spaces, each character as
+ * wide as the font draws it, in the column's width less the indent and
+ * the cell's edge; each line break starts a line. */
+unsigned sheet_prose_lines(const char *s, unsigned width);
 /* A text cell of a free-form table in a column `width` characters wide
  * whose right neighbour holds a value (a name beside its count): written
  * with b->text, and wrapped when it is wider than the column, so that

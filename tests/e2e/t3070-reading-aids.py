@@ -319,6 +319,26 @@ def test_rows_tall_enough_for_every_line_of_a_value(c):
                              "%s points" % (need, height))
 
 
+@test
+def test_about_rows_as_tall_as_their_lines(c):
+    """About's paragraphs wrap in a row as tall as the lines they print,
+    not one more: counted in characters (68 to a line of column B, where
+    prose prints about 80), a 72-character sentence that prints on one
+    line got a row of two, and the "Source" paragraph of five printed
+    lines (LibreOffice, PDF) a row of six: a blank line under it."""
+    for key in ("unclosed_calls", "non_compensable", "audit"):
+        ws = c["wb"][key]["About"]
+        rows = {r[0].value: r[0].row for r in ws.iter_rows()
+                if r[0].value is not None}
+        row = rows["NAME (2), (3) ..."]
+        eq(len(ws.cell(row=row, column=2).value), 72, "%s: the sentence"
+           % key)
+        eq(ws.row_dimensions[row].height, None, "%s: one line, no height"
+           % key)
+        eq(ws.row_dimensions[rows["Source"]].height, 75.0,
+           "%s: Source in five lines" % key)
+
+
 def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
