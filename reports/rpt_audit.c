@@ -172,10 +172,13 @@ static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
                        const char *const *hdr, const enum sheet_type *types,
                        const unsigned *wrap, int n_cols,
-                       struct run_widths *rw, struct diag *d)
+                       struct run_widths *rw, struct sheet_table *table,
+                       struct diag *d)
 {
     struct db_stmt *q;
     int rc;
+    table->header = *row;
+    table->n_rows = 0;
     for (int c = 0; c < n_cols; c++)
         sheet_write_cstr(b, ws, *row, (lxw_col_t)c, hdr[c],
                          types[c] == SHEET_INT ? b->header_num : b->header);
@@ -212,6 +215,7 @@ static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
     db_finalize(q);
     if (rc != DB_DONE)
         return -1;
+    table->n_rows = (lxw_row_t)n;
     if (n == 0)
         sheet_write_cstr(b, ws, ++*row, 0, "(none)", NULL);
     *row += 2;
@@ -317,15 +321,24 @@ static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
      * §4), the Run sheet prints whole, and a long file name is not cut by
      * the Kind beside it. */
     static const unsigned file_wrap[] = {36, 0, 0, 0, 0, 0, 0, 40, 0, 40};
+    struct sheet_table tables[2];           /* the files, the warnings */
     if (write_table(db, b, ws, row, sql_q_audit_files, "the night's files",
-                    file_hdr, file_types, file_wrap, 10, rw, d) != 0)
+                    file_hdr, file_types, file_wrap, 10, rw, &tables[0],
+                    d) != 0)
         return -1;
     static const char *const warn_hdr[] = {"File", "Warning"};
     static const enum sheet_type warn_types[] = {SHEET_TEXT, SHEET_TEXT};
     static const unsigned warn_wrap[] = {36, 0};
     sheet_write_cstr(b, ws, (*row)++, 0, "Warnings", b->label);
-    return write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
-                       warn_hdr, warn_types, warn_wrap, 2, rw, d);
+    if (write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
+                    warn_hdr, warn_types, warn_wrap, 2, rw, &tables[1],
+                    d) != 0)
+        return -1;
+    /* A night of many files runs over printed pages; one range of rows
+     * repeats on a sheet: the header of the longer table, in practice the
+     * files' (README "The workbooks, page by page"). */
+    sheet_repeat_longest(b, ws, tables, 2);
+    return 0;
 }
 
 static int write_run(struct db *db, const struct report_opts *o,

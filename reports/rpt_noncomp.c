@@ -118,7 +118,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
     summary_header(b, ws, row, reason_hdr, 3, 1);
     sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
-    struct summary_table tables[2] = {  /* the reasons, the dealers */
+    struct sheet_table tables[2] = {  /* the reasons, the dealers */
         {row, (lxw_row_t)n_r + 1}, {0, 0}};
     /* The meanings run on over the reason columns to the right: the
      * header's band goes as far as the longest (QA pass 41: it covered
@@ -168,7 +168,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
     /* One range of rows repeats on a sheet: the header of the longer
      * table, in practice the dealers' (README "The workbooks, page by
      * page"). */
-    summary_repeat_longest(b, ws, tables, 2);
+    sheet_repeat_longest(b, ws, tables, 2);
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 

@@ -129,7 +129,7 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                              lxw_worksheet *ws, lxw_row_t row,
                              const struct bucket *bk, int n_bk,
-                             struct summary_table *table,
+                             struct sheet_table *table,
                              struct diag *d, int *failed)
 {
     const char *hdr[2 + REPORT_MAX_BUCKETS] = {"As of", "Unclosed calls"};
@@ -290,7 +290,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
     /* The trend and the providers each start a printed page: a table
      * header stranded at the foot of a page is no use. */
     lxw_row_t breaks[3] = {row, 0, 0};
-    struct summary_table tables[2];         /* the trend, the providers */
+    struct sheet_table tables[2];         /* the trend, the providers */
     row = write_trend(db, b, ws, row, bk, n_bk, &tables[0], d, &failed);
     if (failed)
         return -1;
@@ -316,7 +316,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
      * header of the longer of the two is printed on every page after its
      * first (README "The workbooks, page by page"). The bucket table is
      * a handful of rows. */
-    summary_repeat_longest(b, ws, tables, 2);
+    sheet_repeat_longest(b, ws, tables, 2);
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }
 

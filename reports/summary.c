@@ -157,26 +157,6 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                 "inserting a chart");
 }
 
-void summary_repeat_longest(struct sheet_book *b, lxw_worksheet *ws,
-                            const struct summary_table *tables, int n)
-{
-    /* The tables are short but for one or two: the trend (at most 60
-     * reports) and the table by provider or dealer (as many rows as
-     * dealers). Its header on the pages after the first matters most for
-     * the one that runs over most pages; the others mostly fit on the
-     * page they start (rpt_unclosed.c starts the trend and the providers
-     * each on a page). The first of the longest, so that ties read the
-     * same every night (byte-identical workbooks). */
-    int longest = -1;
-    for (int k = 0; k < n; k++)
-        if (longest < 0 || tables[k].n_rows > tables[longest].n_rows)
-            longest = k;
-    if (longest >= 0)
-        sheet_check(b, worksheet_repeat_rows(ws, tables[longest].header,
-                                             tables[longest].header),
-                    "setting titles");
-}
-
 #define FOLD_MAX_SUBS 32
 
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,

@@ -52,21 +52,6 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     const char *const *names, int n, int n_text);
 
-/* A table of a Summary, for its print titles: the row of its header and
- * how many rows it has below it. */
-struct summary_table {
-    lxw_row_t header;
-    lxw_row_t n_rows;
-};
-
-/* Print titles (SPEC §4: tables print with their header row on every
- * page). A sheet has one range of rows to repeat (Excel, libxlsxwriter);
- * a Summary holds several tables: the header repeated is that of the
- * table with the most rows of tables[0..n), the one that runs over the
- * most printed pages. */
-void summary_repeat_longest(struct sheet_book *b, lxw_worksheet *ws,
-                            const struct summary_table *tables, int n);
-
 /* Writes a "by key" table from rows (key, name, total, [labor hours,] sub
  * key, count), ordered so that the rows of one key are adjacent: one sheet
  * row per key from `row` on: key (blank_label for ''), its dealer name,

@@ -526,5 +526,35 @@ def test_print_titles_on_long_summary_tables(c):
        "a trend of 45 reports: its header on every page")
 
 
+
+@test
+def test_print_titles_on_a_long_run_sheet(c):
+    """The audit's Run sheet lists the night's files, then warnings: a
+    night of 60 files runs over printed pages, and the files' header
+    repeats on each (one range of rows a sheet, as on the Summary)."""
+    feeds = os.path.join(c["tmp"], "many-files")
+    os.makedirs(feeds)
+    db = os.path.join(c["tmp"], "many-files.db")
+    paths = []
+    for i in range(60):
+        path = os.path.join(feeds, "dispatches_%02d.csv" % i)
+        write_csv(path, DIS_HDR, [
+            ["M%02d" % i, "2026-03-01 10:00", "iPF8400S", "S%d" % i, "P1",
+             "c", "1", "P", "OPEN"]])
+        paths.append(path)
+    run("import", "--db", db, "--kind", "dispatches", "--quiet", *paths,
+        check=0)
+    out = os.path.join(c["tmp"], "out-many-files")
+    report(db, out)
+    path = workbook_paths(out)["audit"]
+    ws = load(path)["Run"]
+    row = header_row(ws, "File", "Kind")
+    eq(len([r for r in ws.iter_rows(min_row=row + 1, values_only=True)
+            if isinstance(r[0], str) and r[0].startswith("dispatches_")]),
+       60, "60 files listed")
+    eq(ws.print_title_rows, "$%d:$%d" % (row, row),
+       "the files' header on every page")
+
+
 if __name__ == "__main__":
     main(setup)
