@@ -8,7 +8,8 @@ A2 by a closeout, cancels A3, re-dates A6 past the as-of date, brings two
 new calls (A7, A8), moves A1 and A4 to the next aging bucket, and re-sends
 night 1's closeout of Z1 (same key: not new); night 3 (2026-03-12) closes
 A5, opens A9 and moves A10. Checked: the Changes sheet line by line (which
-calls are newly unclosed, which closed and by which closeout FILE:LINE,
+calls are newly unclosed, which closed, why and by which row (Closed by:
+"closeout accepted (FILE line N)", "dispatch cancelled (...)", ...),
 which moved bucket from -> to), the New column per row, the Summary's
 "compared with" line and counts, the first report saying there is nothing
 to compare with, the --summary JSON counts, re-running night 2 after night
@@ -202,11 +203,12 @@ NIGHT2_CHANGES = [
     ["Newly unclosed", "A7", dt("2026-03-11 08:00"), "P1", None, None, "0-7", 0,
      None, "dispatches_n2.csv", 4],
     ["Closed", "A3", dt("2026-03-08 11:00"), "P2", None, "0-7", None, None,
-     "cancelled", "dispatches_n2.csv", 2],
+     "dispatch cancelled (dispatches_n2.csv line 2)", "dispatches_n2.csv", 2],
     ["Closed", "A2", dt("2026-03-09 10:00"), "P1", None, "0-7", None, None,
-     "closeouts_n2.csv:2", "closeouts_n2.csv", 2],
+     "closeout accepted (closeouts_n2.csv line 2)", "closeouts_n2.csv", 2],
     ["Closed", "A6", dt("2026-03-20 14:00"), "P3", None, "0-7", None, None,
-     "dispatched after the as-of date", "dispatches_n2.csv", 3],
+     "dispatched after the as-of date (dispatches_n2.csv line 3)",
+     "dispatches_n2.csv", 3],
     ["Bucket moved", "A4", dt("2026-02-24 12:00"), "P2", None, "8-14", "15-30", 15,
      None, "dispatches_n1.csv", 5],
     ["Bucket moved", "A1", dt("2026-03-03 09:00"), "P1", None, "0-7", "8-14", 8,
@@ -224,6 +226,33 @@ def test_night2_changes_line_by_line():
     for i, (g, w) in enumerate(zip(got, NIGHT2_CHANGES)):
         eq(g[:11], w, "Changes row %d" % (i + 2))   # Source SHA-256: t7950
     eq(len(got), len(NIGHT2_CHANGES), "Changes rows")
+
+
+def test_closed_by_says_why_and_which_row():
+    """Closed by tells an analyst why the call left the list, in words,
+    and the row that says so: a bare 'closeouts_n2.csv:2' did not say that
+    a closeout closed the call, nor 'cancelled' which version of the
+    dispatch cancelled it. The Source file and Source line columns name
+    the same row (auditors filter on them), and About lists each form."""
+    s = nights()
+    wb, ws = changes(s["t"].p("out2"), N2)
+    why = {}
+    for r in rows(ws):
+        if r[0] != "Closed":
+            continue
+        m = re.match(r"(.+) \((.+) line (\d+)\)$", r[8] or "")
+        check(m is not None, "%s: Closed by %r" % (r[1], r[8]))
+        eq((m.group(2), int(m.group(3))), (r[9], r[10]),
+           "%s: Closed by names the source row" % r[1])
+        why[r[1]] = m.group(1)
+    eq(why, {"A2": "closeout accepted", "A3": "dispatch cancelled",
+             "A6": "dispatched after the as-of date"}, "why, in words")
+    codes = [r[0] for r in wb["About"].iter_rows(values_only=True)]
+    for form in ("closeout accepted (FILE line N)",
+                 "dispatch cancelled (FILE line N)",
+                 "dispatched after the as-of date (FILE line N)",
+                 "no longer listed (FILE line N)"):
+        check(form in codes, "About lists %r" % form)
 
 
 def test_changes_sheet_is_a_listing():
@@ -284,7 +313,7 @@ def test_night3_changes_line_by_line():
         ["Newly unclosed", "A9", dt("2026-03-12 07:00"), "P1", None, None, "0-7", 0,
          None, "dispatches_n3.csv", 2],
         ["Closed", "A5", dt("2026-03-05 13:00"), "P1", None, "0-7", None, None,
-         "closeouts_n3.csv:2", "closeouts_n3.csv", 2],
+         "closeout accepted (closeouts_n3.csv line 2)", "closeouts_n3.csv", 2],
         ["Bucket moved", "A10", dt("2026-02-09 08:00"), "P3", None, "15-30",
          "31-60", 31, None, "dispatches_n1.csv", 8],
     ], "night 3 Changes")

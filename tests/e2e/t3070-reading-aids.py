@@ -171,7 +171,8 @@ def about_text(wb):
 def test_about_codes(c):
     want = {"unclosed_calls": ["0-7", "8-14", "15-30", "31-60", "61-90",
                                "91+", "Newly unclosed", "Closed",
-                               "Bucket moved", "cancelled"],
+                               "Bucket moved",
+                               "dispatch cancelled (FILE line N)"],
             "non_compensable": REASONS + ["yes", "no"],
             "audit": EXCEPTIONS + STATUSES + ["registrations",
                                               "dispatches", "closeouts"]}

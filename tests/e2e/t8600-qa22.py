@@ -179,14 +179,17 @@ class Oracle:
                             key=lambda i: (disp[i]["at"], i)):
                 changes.append(("Newly unclosed", i, None, unclosed[i][1], None))
             for i in sorted(set(old) - set(unclosed)):
+                d = self.disp[i]
                 if i in accepted:
-                    how = "%s:%d" % (accepted[i]["file"], accepted[i]["line"])
-                elif self.disp[i]["status"] == "CANCELLED":
-                    how = "cancelled"
-                elif self.disp[i]["at"].date() > a:
-                    how = "dispatched after the as-of date"
+                    how = "closeout accepted (%s line %d)" % (
+                        accepted[i]["file"], accepted[i]["line"])
+                elif d["status"] == "CANCELLED":
+                    how = "dispatch cancelled (%s line %d)" % (d["file"], d["line"])
+                elif d["at"].date() > a:
+                    how = "dispatched after the as-of date (%s line %d)" % (
+                        d["file"], d["line"])
                 else:
-                    how = "no longer listed"
+                    how = "no longer listed (%s line %d)" % (d["file"], d["line"])
                 changes.append(("Closed", i, old[i][1], None, how))
             for i in sorted(set(old) & set(unclosed), key=lambda i: (disp[i]["at"], i)):
                 if old[i][1] != unclosed[i][1]:
@@ -506,8 +509,10 @@ class Month:
            what + "Changes: newly unclosed, then closed, then bucket moved")
         eq(sorted(ch, key=repr), sorted(rep["changes"], key=repr), what + "Changes")
         for c in ch:
-            self.seen.add(c[0] if c[0] != "Closed" else "closed: " + c[4].split(":")[0]
-                          .replace(".csv", "").rstrip("0123456789-_b").rstrip("_"))
+            self.seen.add(c[0] if c[0] != "Closed" else "closed: " + {
+                "closeout accepted": "closeouts",
+                "dispatch cancelled": "cancelled"}.get(
+                    c[4].split(" (")[0], c[4].split(" (")[0]))
         eq([c for c in ch if c[0] != "Closed"], [c for c in rep["changes"] if c[0] != "Closed"],
            what + "Changes order (oldest first)")
         # Trend: the recorded reports before A (at most 59) and A itself

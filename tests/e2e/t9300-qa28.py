@@ -348,8 +348,10 @@ def check_change_counts(up, np_, what):
     got = {r[0].strip(): r[1] for r in rows[at[0] + 1:at[0] + 7]}
     kind = lambda k: sum(1 for c in changes if c["Change"] == k)
     closed = [c["Closed by"] for c in changes if c["Change"] == "Closed"]
-    by_clo = sum(1 for c in closed if re.match(r".+:\d+$", c or ""))
-    canc = sum(1 for c in closed if c == "cancelled")
+    by_clo = sum(1 for c in closed if (c or "").startswith(
+        "closeout accepted ("))
+    canc = sum(1 for c in closed if (c or "").startswith(
+        "dispatch cancelled ("))
     eq(got, {"Newly unclosed": kind("Newly unclosed"), "Closed": len(closed),
              "by a closeout": by_clo, "cancelled": canc,
              "no longer listed otherwise": len(closed) - by_clo - canc,

@@ -8,10 +8,11 @@ The oracle (class Oracle below) keeps every imported row version in import
 order and works out SPEC §3 as of A itself (current versions, the accepted
 closeout, the unclosed calls and their buckets), keeps its own history of
 what each report listed, and from the README's words derives each Changes
-row: newly unclosed first, then closed (Closed by: the accepted closeout's
-FILE:LINE, else `cancelled`, else `dispatched after the as-of date`, else
-`no longer listed`; the source columns name that closeout or the current
-dispatch version), then bucket moved (labels compared); oldest first (the
+row: newly unclosed first, then closed (Closed by: `closeout accepted
+(FILE line N)` naming the accepted closeout, else `dispatch cancelled`,
+else `dispatched after the as-of date`, else `no longer listed`, each
+with the current dispatch version's `(FILE line N)`; the source columns
+name that closeout or dispatch version), then bucket moved (labels compared); oldest first (the
 row's Dispatched) then Dispatch ID within each.
 
 Where the README is silent this suite decides (README "Decisions", Changes):
@@ -166,14 +167,15 @@ class Oracle:
                 d = cur[i]
                 if i in accepted:
                     c = accepted[i]
-                    by, src, how = "%s:%d" % (c[1], c[2]), c, "closed_by_closeout"
+                    by, src, how = "closeout accepted", c, "closed_by_closeout"
                 elif d[7] == "CANCELLED":
-                    by, src, how = "cancelled", d, "cancelled"
+                    by, src, how = "dispatch cancelled", d, "cancelled"
                 elif d[5].date() > a:
                     by, src, how = ("dispatched after the as-of date", d,
                                     "closed_otherwise")
                 else:
                     by, src, how = "no longer listed", d, "closed_otherwise"
+                by = "%s (%s line %d)" % (by, src[1], src[2])
                 counts[how] += 1
                 closed.append(["Closed", i, d[5], *self.provider(d), lab, None, None,
                                by, src[1], src[2], src[3]])

@@ -197,7 +197,8 @@ class Oracle:
         noncomp = sorted((k[0], k[1], k[2], rs[0], ";".join(rs),
                           curc[k][1], curc[k][2])
                          for k, rs in reasons.items() if rs)
-        closed_by = {i: "%s:%d" % (curc[k][1], curc[k][2])
+        closed_by = {i: "closeout accepted (%s line %d)"
+                        % (curc[k][1], curc[k][2])
                      for i, (_, k) in accepted.items()}
         return unclosed, noncomp, closed_by, cur
 
@@ -586,11 +587,11 @@ def expected_changes(prev, day):
         if i in closed_by:
             by = closed_by[i]
         elif v["status"] == "CANCELLED":
-            by = "cancelled"
+            by = "dispatch cancelled (%s line %d)" % cur[i][1:3]
         elif at.date() > day:
-            by = "dispatched after the as-of date"
+            by = "dispatched after the as-of date (%s line %d)" % cur[i][1:3]
         else:
-            by = "no longer listed"
+            by = "no longer listed (%s line %d)" % cur[i][1:3]
         closed.append((at, i, "Closed", lab, None, by))
     return [r[2:3] + r[1:2] + r[3:] for part in (newly, closed, moved)
             for r in sorted(part)]

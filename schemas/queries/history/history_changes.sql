@@ -12,10 +12,15 @@
 --   * A call is compared by dispatch_id, a closeout by its SPEC §2 key
 --     (dealer_id, dispatch_id, submitted_at), which survive re-imports.
 --   * A call that left the list is "Closed", and the Closed by column says
---     how: the accepted closeout's FILE:LINE (closeout_accepted), or
---     'cancelled' (current status), or 'dispatched after the as-of date'
---     (a later import re-dated it). Those are the only ways out of r050's
---     unclosed_call; 'no longer listed' covers anything else.
+--     why in words, then the row that says so: 'closeout accepted
+--     (closeouts_2.csv line 14)' (closeout_accepted), 'dispatch cancelled
+--     (FILE line N)' (the current dispatch version's status), 'dispatched
+--     after the as-of date (FILE line N)' (a later import re-dated it).
+--     Those are the only ways out of r050's unclosed_call; 'no longer
+--     listed' covers anything else (with the current dispatch version's
+--     FILE line N when there is one). A bare FILE:LINE did not tell an
+--     analyst that a closeout closed the call. The Source file and Source
+--     line columns name the same row, for those who filter on them.
 --   * "Bucket moved" compares bucket labels, so a report written with other
 --     --buckets than the previous one shows the calls whose label differs.
 
@@ -70,10 +75,17 @@ SELECT 2,
        NULL,
        NULL,
        CASE WHEN c.closeout_id IS NOT NULL
-                THEN c.file_name || ':' || CAST(c.line AS TEXT)
-            WHEN d.status = 'CANCELLED' THEN 'cancelled'
+                THEN 'closeout accepted (' || c.file_name || ' line '
+                     || CAST(c.line AS TEXT) || ')'
+            WHEN d.status = 'CANCELLED'
+                THEN 'dispatch cancelled (' || d.file_name || ' line '
+                     || CAST(d.line AS TEXT) || ')'
             WHEN d.dispatched_day > x.as_of_day
-                THEN 'dispatched after the as-of date'
+                THEN 'dispatched after the as-of date (' || d.file_name
+                     || ' line ' || CAST(d.line AS TEXT) || ')'
+            WHEN d.dispatch_id IS NOT NULL
+                THEN 'no longer listed (' || d.file_name || ' line '
+                     || CAST(d.line AS TEXT) || ')'
             ELSE 'no longer listed' END,
        CASE WHEN c.closeout_id IS NOT NULL THEN 'closeout'
             WHEN d.status = 'CANCELLED' THEN 'cancelled'
