@@ -166,13 +166,21 @@ static void bucket_text(const struct report_opts *o, char *out, size_t size)
     }
 }
 
+/* A table of the Run sheet, for its print titles: the row of its header
+ * and how many rows it has below it. */
+struct run_table {
+    lxw_row_t header;
+    lxw_row_t n_rows;
+};
+
 /* Text wider than wrap[c] characters wraps in its column (wrap: NULL or 0
- * for none), the row made tall enough (at most 6 lines). */
+ * for none), the row made tall enough (at most 6 lines). *table: its
+ * header row and rows. */
 static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
                        const char *const *hdr, const enum sheet_type *types,
                        const unsigned *wrap, int n_cols,
-                       struct run_widths *rw, struct sheet_table *table,
+                       struct run_widths *rw, struct run_table *table,
                        struct diag *d)
 {
     struct db_stmt *q;
@@ -321,9 +329,9 @@ static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
      * §4), the Run sheet prints whole, and a long file name is not cut by
      * the Kind beside it. */
     static const unsigned file_wrap[] = {36, 0, 0, 0, 0, 0, 0, 40, 0, 40};
-    struct sheet_table tables[2];           /* the files, the warnings */
+    struct run_table files, warnings;
     if (write_table(db, b, ws, row, sql_q_audit_files, "the night's files",
-                    file_hdr, file_types, file_wrap, 10, rw, &tables[0],
+                    file_hdr, file_types, file_wrap, 10, rw, &files,
                     d) != 0)
         return -1;
     static const char *const warn_hdr[] = {"File", "Warning"};
@@ -331,13 +339,17 @@ static int write_night(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
     static const unsigned warn_wrap[] = {36, 0};
     sheet_write_cstr(b, ws, (*row)++, 0, "Warnings", b->label);
     if (write_table(db, b, ws, row, sql_q_audit_warnings, "file warnings",
-                    warn_hdr, warn_types, warn_wrap, 2, rw, &tables[1],
+                    warn_hdr, warn_types, warn_wrap, 2, rw, &warnings,
                     d) != 0)
         return -1;
     /* A night of many files runs over printed pages; one range of rows
-     * repeats on a sheet: the header of the longer table, in practice the
-     * files' (README "The workbooks, page by page"). */
-    sheet_repeat_longest(b, ws, tables, 2);
+     * repeats on a sheet, atop every page after it: the header of the
+     * longer table, in practice the files' (README "The workbooks, page
+     * by page"; the first on a tie, the same every night). Below the
+     * files, the warnings and the totals (four rows) are short and print
+     * on the page the files end on, unless that page is full. */
+    sheet_repeat_header(b, ws, warnings.n_rows > files.n_rows
+                                   ? warnings.header : files.header);
     return 0;
 }
 

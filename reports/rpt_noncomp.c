@@ -118,8 +118,6 @@ static int write_summary(struct db *db, const struct report_opts *o,
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
     summary_header(b, ws, row, reason_hdr, 3, 1);
     sheet_write_cstr(b, ws, row, 3, reason_hdr[3], b->header);
-    struct sheet_table tables[2] = {  /* the reasons, the dealers */
-        {row, (lxw_row_t)n_r + 1}, {0, 0}};
     /* The meanings run on over the reason columns to the right: the
      * header's band goes as far as the longest (QA pass 41: it covered
      * column D alone). */
@@ -160,16 +158,14 @@ static int write_summary(struct db *db, const struct report_opts *o,
     for (int k = 0; k < n_r; k++)
         dealer_hdr[4 + k] = codes[k] = r[k].code;
     summary_header(b, ws, row, dealer_hdr, 4 + n_r, 2);
-    tables[1].header = row;
-    if (summary_fold(db, b, ws, row + 1, fold_widths,
-                     sql_q_noncomp_by_dealer, "non-compensable by dealer",
-                     "(blank)", 1, codes, n_r, &tables[1].n_rows, d) != 0)
-        return -1;
-    /* One range of rows repeats on a sheet: the header of the longer
-     * table, in practice the dealers' (README "The workbooks, page by
-     * page"). */
-    sheet_repeat_longest(b, ws, tables, 2);
-    return b->err == LXW_NO_ERROR ? 0 : -1;
+    /* Print titles: one range of rows a sheet, repeated on every page
+     * after it. The dealers' table (one row a dealer) is the last and the
+     * long one: its header (README "The workbooks, page by page"). */
+    sheet_repeat_header(b, ws, row);
+    return summary_fold(db, b, ws, row + 1, fold_widths,
+                        sql_q_noncomp_by_dealer,
+                        "non-compensable by dealer", "(blank)", 1, codes,
+                        n_r, d);
 }
 
 int rpt_noncomp_write(struct db *db, const struct report_opts *o,

@@ -124,12 +124,10 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
  * up to A (at most 60 as-of dates), from q_unclosed_trend.sql: a table
  * (As of, Unclosed calls, one column per bucket) and a stacked column
  * chart; with A alone, the one row and a sentence instead of a chart of
- * one bar. *table: its header row and rows below it. Returns the next
- * free row; *failed on database trouble. */
+ * one bar. Returns the next free row; *failed on database trouble. */
 static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                              lxw_worksheet *ws, lxw_row_t row,
                              const struct bucket *bk, int n_bk,
-                             struct sheet_table *table,
                              struct diag *d, int *failed)
 {
     const char *hdr[2 + REPORT_MAX_BUCKETS] = {"As of", "Unclosed calls"};
@@ -138,8 +136,6 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     sheet_write_cstr(b, ws, row++, 0, "Trend: unclosed calls by aging "
                      "bucket, report by report", b->label);
     summary_header(b, ws, row, hdr, 2 + n_bk, 1);
-    table->header = row;
-    table->n_rows = 0;
     lxw_row_t first = row + 1;
     struct db_stmt *q;
     int rc;
@@ -178,7 +174,6 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     }
     if (have_day)
         sheet_write_number(b, ws, row, 1, total, NULL);
-    table->n_rows = row - table->header;
     if (row == first) {
         /* A alone: the first report of the database, or an earlier night
          * reported after later ones (whose trends include it): saying
@@ -290,8 +285,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
     /* The trend and the providers each start a printed page: a table
      * header stranded at the foot of a page is no use. */
     lxw_row_t breaks[3] = {row, 0, 0};
-    struct sheet_table tables[2];         /* the trend, the providers */
-    row = write_trend(db, b, ws, row, bk, n_bk, &tables[0], d, &failed);
+    row = write_trend(db, b, ws, row, bk, n_bk, d, &failed);
     if (failed)
         return -1;
     breaks[1] = row;
@@ -302,22 +296,20 @@ static int write_summary(struct db *db, const struct report_opts *o,
     for (int k = 0; k < n_bk; k++)
         prov_hdr[3 + k] = bk[k].label;
     summary_header(b, ws, row, prov_hdr, 3 + n_bk, 2);
-    tables[1].header = row;
+    /* Print titles (README "The workbooks, page by page"): a sheet repeats
+     * one range of rows, on every printed page after it, whatever table
+     * that page shows. The providers (one row a dealer, without bound)
+     * start a page and run to the sheet's end: their header repeats. The
+     * trend's (at most 60 reports, two pages) would print above the
+     * providers too, so it prints once, at the trend's top. */
+    sheet_repeat_header(b, ws, row);
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)
         labels[k] = bk[k].label;
-    if (summary_fold(db, b, ws, row + 1, fold_widths,
-                     sql_q_unclosed_by_provider, "unclosed calls by provider",
-                     "(none)", 0, labels, n_bk, &tables[1].n_rows, d) != 0)
-        return -1;
-    /* Both the trend (up to 60 reports) and the providers (one row a
-     * dealer) can run over a printed page, each from the top of its own
-     * (the page breaks above), but a sheet repeats one range of rows: the
-     * header of the longer of the two is printed on every page after its
-     * first (README "The workbooks, page by page"). The bucket table is
-     * a handful of rows. */
-    sheet_repeat_longest(b, ws, tables, 2);
-    return b->err == LXW_NO_ERROR ? 0 : -1;
+    return summary_fold(db, b, ws, row + 1, fold_widths,
+                        sql_q_unclosed_by_provider,
+                        "unclosed calls by provider", "(none)", 0, labels,
+                        n_bk, d);
 }
 
 /* The Changes sheet: empty below its header when there is no previous

@@ -313,24 +313,10 @@ void sheet_fit_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     "setting a row height");
 }
 
-void sheet_repeat_longest(struct sheet_book *b, lxw_worksheet *ws,
-                          const struct sheet_table *tables, int n)
+void sheet_repeat_header(struct sheet_book *b, lxw_worksheet *ws,
+                         lxw_row_t row)
 {
-    /* The tables are short but for one or two: the Summary's trend (at
-     * most 60 reports) and table by provider or dealer (as many rows as
-     * dealers), the Run sheet's files of the night. Its header on the
-     * pages after the first matters most for the one that runs over most
-     * pages; the others mostly fit on the page they start (rpt_unclosed.c
-     * starts the trend and the providers each on a page). The first of
-     * the longest, so that ties read the same every night. */
-    int longest = -1;
-    for (int k = 0; k < n; k++)
-        if (longest < 0 || tables[k].n_rows > tables[longest].n_rows)
-            longest = k;
-    if (longest >= 0)
-        sheet_check(b, worksheet_repeat_rows(ws, tables[longest].header,
-                                             tables[longest].header),
-                    "setting titles");
+    sheet_check(b, worksheet_repeat_rows(ws, row, row), "setting titles");
 }
 
 /* The expectations of worksheet ws, grown on first use. NULL (and the

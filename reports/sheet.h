@@ -194,20 +194,13 @@ unsigned sheet_put_row(struct sheet *sh, struct db_stmt *q);
  * width; returns its lines (the row height is the caller's, see
  * sheet_fit_row()). sheet_put_row() returns the lines of its row. */
 unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
-/* A table of a sheet below others, for its print titles: the row of its
- * header and how many rows it has below it. */
-struct sheet_table {
-    lxw_row_t header;
-    lxw_row_t n_rows;
-};
-
 /* Print titles (SPEC §4: tables print with their header row on every
- * page). A sheet has one range of rows to repeat (Excel, libxlsxwriter);
- * a Summary or the Run sheet holds several tables: the header repeated is
- * that of the table with the most rows of tables[0..n), the one that runs
- * over the most printed pages. */
-void sheet_repeat_longest(struct sheet_book *b, lxw_worksheet *ws,
-                          const struct sheet_table *tables, int n);
+ * page): row, the header of a table below others, printed atop every
+ * page after it (Excel and libxlsxwriter keep one such range a sheet),
+ * whichever table the page shows -- so the header of the long table that
+ * ends the sheet. */
+void sheet_repeat_header(struct sheet_book *b, lxw_worksheet *ws,
+                         lxw_row_t row);
 
 /* Printed lines of s in a column `width` characters wide (each line break
  * starts a line, a long line wraps). */

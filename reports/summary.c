@@ -188,13 +188,9 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const unsigned widths[2], const char *sql,
                  const char *what,
                  const char *blank_label, int has_hours,
-                 const char *const *subs, int n_subs, lxw_row_t *n_rows,
-                 struct diag *d)
+                 const char *const *subs, int n_subs, struct diag *d)
 {
-    lxw_row_t first = row;
     struct db_stmt *q;
-
-    *n_rows = 0;
     double n[FOLD_MAX_SUBS], total = 0, hours = 0;
     char *key = NULL;                      /* the key being folded */
     char *name = NULL;                     /* and its dealer name */
@@ -251,7 +247,6 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
     free(key);
     free(name);
     db_finalize(q);
-    *n_rows = row - first;
     if (rc < 0)
         return -1;
     return b->err == LXW_NO_ERROR ? 0 : -1;

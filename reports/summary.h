@@ -57,13 +57,11 @@ void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
  * row per key from `row` on: key (blank_label for ''), its dealer name,
  * total, [hours,] then the count of each of the n_subs sub keys (0 when
  * absent). widths: the key's and the name's columns, as set; a longer
- * key or name wraps (sheet_write_text_fit). *n_rows: the rows written.
- * 0 or -1. */
+ * key or name wraps (sheet_write_text_fit). 0 or -1. */
 int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const unsigned widths[2], const char *sql,
                  const char *what,
                  const char *blank_label, int has_hours,
-                 const char *const *subs, int n_subs, lxw_row_t *n_rows,
-                 struct diag *d);
+                 const char *const *subs, int n_subs, struct diag *d);
 
 #endif
