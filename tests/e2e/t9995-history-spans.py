@@ -36,6 +36,26 @@ BASE = datetime.date(2026, 4, 1)
 BOOKS = ("unclosed_calls", "non_compensable", "audit")
 
 
+# About's codes of Changes' Closed by, as fix56 writes them and as version
+# 8 did (code, then meaning).
+CLOSED_BY_V8 = [
+    ("closeout accepted (FILE line N)", "FILE:LINE"),
+    ("a closeout of the call was accepted: the one at line N of FILE",
+     "the accepted closeout that closed the call"),
+    ("dispatch cancelled (FILE line N)", "cancelled"),
+    ("the dispatch is cancelled: its current version, at line N of FILE",
+     "the dispatch is cancelled"),
+    ("dispatched after the as-of date (FILE line N)",
+     "dispatched after the as-of date"),
+    ("a later import dates the dispatch after the as-of date: its current "
+     "version, at line N of FILE",
+     "a later import dates the dispatch after the as-of date"),
+    ("no longer listed (FILE line N)", "no longer listed"),
+    ("anything else (the dispatch's current version, when there is one)",
+     "anything else"),
+]
+
+
 def content(path):
     """SHA-256 of a workbook's parts with the layout taken out: column
     widths, row heights, cell styles and the blank cells that only carry
@@ -47,7 +67,15 @@ def content(path):
     compared whole. Main's version-8 svcrecon predates that layout, so
     bytes can no longer be equal. Nor the SHA-256 prefix that the Details
     of DISPATCH_CANCELLED and DUPLICATE_CLOSEOUT name since schema version
-    10 (QA pass 50, t9987): taken out, the rest of the detail compared."""
+    10 (QA pass 50, t9987): taken out, the rest of the detail compared.
+    Nor, since fix56, the print titles of Summary and Run (the header of
+    a table below others: their definedName in xl/workbook.xml taken out,
+    and every print titles' name and count in docProps/app.xml, so that
+    the listings' are still compared in workbook.xml) and the words of
+    Changes' Closed by ("closeout accepted (F line N)" for version 8's
+    "F:N", "dispatch cancelled (F line N)" for "cancelled", the others'
+    "(F line N)" taken off) and of their codes on About (CLOSED_BY_V8):
+    both taken back to version 8's words, so that the values compare."""
     import hashlib
     import re
     import zipfile
@@ -66,6 +94,21 @@ def content(path):
                 x = re.sub(r'<c r="[A-Z]+[0-9]+"/>', "", x)
                 x = re.sub(r", SHA-256 [0-9a-f]{12}\)", ")", x)
                 x = re.sub(r" \(SHA-256 [0-9a-f]{12}\)", "", x)
+                for now, v8 in CLOSED_BY_V8:
+                    x = x.replace("<t>%s</t>" % now, "<t>%s</t>" % v8)
+                x = re.sub(r"<t>closeout accepted \(([^<]*) line (\d+)\)</t>",
+                           r"<t>\1:\2</t>", x)
+                x = re.sub(r"<t>dispatch cancelled \([^<]* line \d+\)</t>",
+                           "<t>cancelled</t>", x)
+                x = re.sub(r"<t>(dispatched after the as-of date|no longer "
+                           r"listed) \([^<]* line \d+\)</t>", r"<t>\1</t>", x)
+            if name == "xl/workbook.xml":
+                x = re.sub(r'<definedName name="_xlnm.Print_Titles" '
+                           r'localSheetId="\d+">(Summary|Run)![^<]*'
+                           r'</definedName>', "", x)
+            if name == "docProps/app.xml":      # the names, counted
+                x = re.sub(r"<vt:lpstr>[^<]*Print_Titles</vt:lpstr>", "", x)
+                x = re.sub(r'<vt:i4>\d+</vt:i4>|size="\d+"', "", x)
             h.update(name.encode() + b"\0" + x.encode() + b"\0")
     return h.hexdigest()
 DEALERS = ["P1", "P2", "P3"]
