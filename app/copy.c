@@ -175,12 +175,23 @@ static int check_empty(struct db *db, const char *shown, struct diag *d)
 
 /* A SQLite file that exists is looked at read-only first, so that one
  * holding data is left untouched (opening it for writing would upgrade an
- * older schema). A file without a schema (new, or empty) is fine. */
+ * older schema). A file without a schema (new, or empty) is fine.
+ * A hot journal beside it (a copy interrupted as it made its target: an
+ * unlink that failed, kill -9) is rolled back first, as any writer's open
+ * would: the read-only look failed on it and sent the operator to "run
+ * svcrecon import, report or run once", which gave the empty target a
+ * schema, and the same copy was then refused, 73 "holds svcrecon data
+ * already" (fix57). Rolled back, the file is as it was committed: one
+ * holding data is still refused, one holding none is copied into. */
 static int probe_sqlite_target(const struct copy *c, struct diag *d)
 {
     struct stat sb;
     struct db *db = NULL;
     int version = 0;
+    if (db_roll_back_journal(c->o->to_target, d) != 0) {
+        diag_set_file(d, c->o->to_shown);
+        return -1;
+    }
     if (stat(c->o->to_target, &sb) != 0 || sb.st_size == 0)
         return 0;
     int rc = db_open(c->o->to_target, NULL, DB_READ_ANY, &db, d) != 0 ||

@@ -68,6 +68,12 @@ bool db_is_server(const char *target);
  * do) when it is, symbolic links resolved, longer than SQLite opens; else
  * 0. The run lock asks before it makes DB.lock (app/lock.c). */
 int db_path_too_long(const char *path, int code, struct diag *d);
+/* A SQLite path with a hot journal beside it (DB-journal of a program that
+ * stopped mid-transaction): rolled back, as any writer's open does, so
+ * that a read-only look sees the last committed state (copy's look at its
+ * target, under its run lock). 0 when done or nothing to do; -1 (d
+ * filled: SQLite's words and what to do) when it cannot be. */
+int db_roll_back_journal(const char *path, struct diag *d);
 /* Why target, not a URI, still means a PostgreSQL server and would
  * otherwise be taken for a SQLite path (a file made under that name, its
  * password in every workbook): libpq's other form, "host=... dbname=...",

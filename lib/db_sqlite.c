@@ -765,6 +765,43 @@ done:
     return rc;
 }
 
+/* A hot journal beside path (DB-journal left by a program that stopped
+ * mid-transaction): only a writer rolls it back, and a read-only open
+ * fails on it (SQLITE_READONLY_ROLLBACK). Opened read-write, never
+ * created, and read once: SQLite rolls the journal back, the file is then
+ * as before that transaction (what was committed is kept, nothing else is
+ * written). The caller holds the run lock. A journal that is not hot
+ * (another program's transaction in flight) is left to it: busy, 75. */
+int db_lite_roll_back_journal(const char *path, struct diag *d)
+{
+    size_t n = strlen(path) + 9;
+    char *journal = malloc(n);
+    struct stat sb, js;
+    sqlite3 *h = NULL;
+    int rc = 0;
+    if (!journal)
+        return diag_set(d, EX_SOFTWARE, path, 0,
+                        "cannot open database: out of memory");
+    snprintf(journal, n, "%s-journal", path);
+    if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        lstat(journal, &js) != 0 || !S_ISREG(js.st_mode) || js.st_size == 0)
+        goto done;
+    if (open_file(path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX) !=
+        SQLITE_OK) {
+        rc = fail(h, d, "rolling back the hot journal beside it");
+        goto done;
+    }
+    sqlite3_extended_result_codes(h, 1);
+    sqlite3_busy_timeout(h, 2000);
+    if (sqlite3_exec(h, "SELECT count(*) FROM sqlite_master", NULL, NULL,
+                     NULL) != SQLITE_OK)
+        rc = fail(h, d, "rolling back the hot journal beside it");
+done:
+    sqlite3_close(h);
+    free(journal);
+    return rc;
+}
+
 /* Read-only, never created: a missing database is 66 (explain). */
 static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
 {

@@ -37,6 +37,11 @@ int db_path_too_long(const char *path, int code, struct diag *d)
     return db_lite_path_too_long(path, code, d);
 }
 
+int db_roll_back_journal(const char *path, struct diag *d)
+{
+    return db_lite_roll_back_journal(path, d);
+}
+
 const char *db_target_problem(const char *target)
 {
     /* libpq's keyword form: a keyword, blanks, '=' (libpq's list, the

@@ -21,7 +21,11 @@ SQLite database to PostgreSQL").
   cells and the same explain;
 - the server ends the copy's session mid-copy (in the COPY of dispatch):
   70, the target holds no row, and the rerun completes the copy;
-- the target's run lock held: 75 naming the holder.
+- the target's run lock held: 75 naming the holder;
+- a copy interrupted as it made its SQLite target (the unlink of the
+  target's -journal failed) left a hot journal beside an empty file: the
+  same copy run again rolls it back and completes; a target holding data
+  with a hot journal is still refused (73), its committed rows unchanged.
 
 The PostgreSQL tests run against the throw-away cluster tests/run-all
 starts ($SVCRECON_PG_DIR); without one they say SKIP.
@@ -38,8 +42,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp, check,  # noqa: E402
-                     downgrade_to_version_3, eq, sha256, svc)
+from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, VALGRIND, Tmp,  # noqa: E402
+                     check, downgrade_to_version_3, eq, sha256, skip, sqlite_only,
+                     svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
 pg = importlib.import_module("t0210-postgresql")
@@ -537,6 +542,78 @@ def test_the_target_held_by_a_run_is_75():
                 break
             time.sleep(0.1)
         eq(r.code, 0, r)
+
+
+FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
+                         "tests", "faultshim.so")
+
+# A program that dies mid-transaction in rollback-journal mode (as
+# t9500-qa30's): a hot journal beside a target holding data.
+CRASH = r"""
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("PRAGMA cache_size = 1")          # spill: the file is written
+c.execute("BEGIN")
+c.execute("UPDATE dispatch SET customer_name = 'HALF WRITTEN'")
+c.execute("CREATE TABLE junk AS SELECT * FROM dispatch")
+for i in range(10):
+    c.execute("INSERT INTO junk SELECT * FROM junk")
+os._exit(9)                                 # dies mid-transaction
+"""
+
+
+@sqlite_only("SQLite's hot journal")
+def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
+    """Red before (fix57): the unlink of the new target's -journal failed
+    (fault shim; kill -9 there leaves the same), 73, and the target was
+    left empty with a hot journal beside it. The same copy run again
+    said 66 "a hot journal ... run svcrecon import, report or run once";
+    doing so gave the target a schema, and the copy was then refused, 73
+    "holds svcrecon data already": a dead end. Now the rerun rolls the
+    journal back (the target is as committed: empty) and completes.
+    Guard: a target holding data with a hot journal is still refused (73),
+    its committed rows unchanged."""
+    if VALGRIND:
+        skip("not under valgrind: the shim would sit under it")
+    if not os.path.exists(FAULTSHIM):
+        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    with Tmp() as t:
+        night(t, t.p("a.db"), DATES[0], t.p("out"))
+        target = t.p("t.db")
+        base = dict(os.environ, LD_PRELOAD=FAULTSHIM, FAULT_CALLS="unlink",
+                    ASAN_OPTIONS="verify_asan_link_order=0:"
+                    + os.environ.get("ASAN_OPTIONS", ""))
+        args = [SVCRECON, "copy", "--from", t.p("a.db"), "--to", target,
+                "--quiet"]
+        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
+                     FAULT_LOG=t.p("log"))
+        p = subprocess.run(args, env=probe, capture_output=True)
+        eq(p.returncode, 0, p)
+        with open(t.p("log")) as f:
+            unlinks = [int(ln.split()[1]) for ln in f if ln.startswith("delay ")
+                       and ln.split()[3:] == [target + "-journal"]]
+        check(unlinks, "no unlink of the target's journal")
+        for n in ("t.db", "t.db-wal", "t.db-shm", "t.db.lock"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        p = subprocess.run(args, env=dict(base, FAULT_AT=str(unlinks[0])),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        check(os.path.getsize(target + "-journal") > 0, "no hot journal left")
+        r = copy(t.p("a.db"), target, "--quiet")
+        check(not os.path.exists(target + "-journal"), "the journal is left")
+        eq(lite_tables(target), lite_tables(t.p("a.db")), "the rerun's copy")
+        # guard: a target holding data, a hot journal beside it
+        night(t, t.p("b.db"), DATES[1], t.p("out"))
+        before = lite_tables(t.p("b.db"))
+        subprocess.run([sys.executable, "-c", CRASH, t.p("b.db")], check=False)
+        check(os.path.getsize(t.p("b.db-journal")) > 0, "no hot journal made")
+        r = copy(t.p("a.db"), t.p("b.db"), code=73)
+        check("holds svcrecon data already (table 'imported_file' has rows)"
+              in r.err, r.err)
+        check(not os.path.exists(t.p("b.db-journal")), "the journal is left")
+        eq(lite_tables(t.p("b.db")), before, "the target's committed rows")
 
 
 def test_usage_errors_are_64():
