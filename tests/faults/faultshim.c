@@ -20,8 +20,13 @@
  *   FAULT_DELAY_MS  instead of failing call FAULT_AT, sleep this long
  *                before doing it (to widen a race window).
  *   FAULT_LOG    a file the shim appends to: "fault N FN [PATH]" when it
- *                fails a call, and "calls N" at exit (the count of counted
- *                calls, to know how many points a sweep has).
+ *                fails a call ("delay N FN [PATH]" when it delays one),
+ *                and "calls N" at exit (the count of counted calls, to
+ *                know how many points a sweep has). PATH: the path the
+ *                call names, or for write, pwrite, fsync and fdatasync
+ *                the file their descriptor has open (/proc/self/fd), so
+ *                that a test can fail the write of one file (fix57: the
+ *                database's -wal at a report's COMMIT).
  * Calls on file descriptors 0-2 (and stdin/stdout/stderr streams) never
  * count: a full disk does not stop messages reaching a terminal or a pipe.
  * A failed call does nothing and returns the call's error value with
@@ -114,10 +119,29 @@ __attribute__((destructor)) static void shim_fini(void)
     log_line("calls %ld\n", __atomic_load_n(&n_calls, __ATOMIC_SEQ_CST));
 }
 
+/* The path a call names, or the file its descriptor fd has open ("" when
+ * unknown). */
+static const char *shown_path(int fd, const char *path, char *buf,
+                              size_t size)
+{
+    char link[40];
+    if (path)
+        return path;
+    if (fd < 0)
+        return "";
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, size - 1);
+    if (n <= 0)
+        return "";
+    buf[n] = '\0';
+    return buf;
+}
+
 /* Counts a call of kind k (on fd, -1 when none) and says whether it
  * fails; errno is set when it does. */
 static int fails(int k, int fd, const char *path)
 {
+    char buf[1024];
     if (!ready || !enabled[k] || (fd >= 0 && fd <= 2))
         return 0;
     long n = __atomic_add_fetch(&n_calls, 1, __ATOMIC_SEQ_CST);
@@ -125,11 +149,13 @@ static int fails(int k, int fd, const char *path)
         return 0;
     if (delay_ms > 0) {
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
-        log_line("delay %ld %s %s\n", n, names[k], path ? path : "");
+        log_line("delay %ld %s %s\n", n, names[k],
+                 shown_path(fd, path, buf, sizeof buf));
         nanosleep(&ts, NULL);
         return 0;
     }
-    log_line("fault %ld %s %s\n", n, names[k], path ? path : "");
+    log_line("fault %ld %s %s\n", n, names[k],
+             shown_path(fd, path, buf, sizeof buf));
     errno = fault_errno;
     return 1;
 }
