@@ -431,8 +431,9 @@ static int end(struct run_record *s, struct db *db, struct lock *l)
     return s->exit_code;
 }
 
-/* The unclosed calls per aging bucket of the report just recorded, for
- * the summary (schemas/queries/history/q_summary_buckets.sql). */
+/* The unclosed calls per aging bucket of the recorded report, for the
+ * summary (schemas/queries/history/q_summary_buckets.sql), when the
+ * report did not count them itself (its workbooks were up to date). */
 static void count_buckets(struct run_record *s, struct db *db)
 {
     struct db_stmt *q;
@@ -448,9 +449,9 @@ static void count_buckets(struct run_record *s, struct db *db)
     while ((rc = db_step(q, NULL, NULL)) == DB_ROW) {
         int k = (int)db_column_int64(q, 0) - 1;
         if (k >= 0 && k < r->n_buckets)
-            s->by_bucket[k] = (unsigned long)db_column_int64(q, 1);
+            s->report.by_bucket[k] = (unsigned long)db_column_int64(q, 1);
     }
-    s->has_buckets = rc == DB_DONE;
+    s->report.has_buckets = rc == DB_DONE;
     db_finalize(q);
 }
 
@@ -459,18 +460,28 @@ static void report(struct run_record *s, struct db *db)
     struct diag d = {0};
     progress_clear();
     if (report_write_all(db, &s->o->report, &s->report, &d) != 0) {
-        char lost[200];
+        char lost[240];
         snprintf(lost, sizeof lost, "while writing the report as of %s: the "
-                 "report is not recorded and its workbooks may be missing or "
-                 "older; %s (the imported files are kept)",
-                 s->o->report.as_of, strcmp(s->command, "report") == 0 ?
-                 "run the report again" : "the next run writes it");
+                 "report is not recorded and its workbooks %s; %s (the "
+                 "imported files are kept)", s->o->report.as_of,
+                 s->report.in_place ? "are in place, complete" :
+                 "may be missing or older", strcmp(s->command, "report") == 0 ?
+                 "run the report again" : s->report.in_place ?
+                 "the next run records it" : "the next run writes it");
         say_lost(db, NULL, lost, &d);
         note_fatal(s, &d);
+        /* The workbooks went into place and only their record failed (a
+         * full disk at the report's COMMIT): they are real, and the
+         * summary names them, "recorded": false, beside the failure's
+         * status and exit code; it said "reports": null of workbooks a
+         * scheduler found in --out (fix57). */
+        s->reported = s->report.in_place;
         return;
     }
     s->reported = true;
-    count_buckets(s, db);
+    s->recorded = true;
+    if (!s->report.has_buckets)
+        count_buckets(s, db);
 }
 
 /* The workbooks' Run and About and the summary name what a server

@@ -218,17 +218,21 @@ static void put_reports(struct json *j, const struct run_record *s)
     const struct report_result *x = &s->report;
     const struct report_opts *r = &s->o->report;
     json_open(j, "reports", '{');
+    /* false: the workbooks (and statements) below are in place, complete,
+     * but the report's record failed (see status and error): the next
+     * run of this as-of date records it (fix57) */
+    json_bool(j, "recorded", s->recorded);
     json_open(j, "unclosed_calls", '{');
     json_str(j, "path", x->path[REPORT_UNCLOSED]);
     json_uint(j, "rows", x->n_unclosed);
     json_open(j, "by_bucket", '[');
-    for (int k = 0; s->has_buckets && k < r->n_buckets; k++) {
+    for (int k = 0; x->has_buckets && k < r->n_buckets; k++) {
         char label[32];
         rules_bucket_label(r->bucket_hi, r->n_buckets, k, label,
                            sizeof label);
         json_open(j, NULL, '{');
         json_str(j, "bucket", label);
-        json_uint(j, "calls", s->by_bucket[k]);
+        json_uint(j, "calls", x->by_bucket[k]);
         json_close(j, '}');
     }
     json_close(j, ']');

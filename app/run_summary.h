@@ -33,8 +33,8 @@ struct run_record {
     struct report_result report;
     bool                 reported;
     const struct copy_result *copy;/* copy: its tables; NULL otherwise */
-    unsigned long        by_bucket[REPORT_MAX_BUCKETS]; /* unclosed calls */
-    bool                 has_buckets;
+    bool                 recorded;   /* reported, and its record
+                                        committed (reports.recorded) */
     int                  exit_code;
     char                 fatal[1600];/* the error that stopped the run */
     bool                 has_fatal;

@@ -1211,6 +1211,31 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
     return 0;
 }
 
+/* The listed unclosed calls per aging bucket of the report just recorded
+ * (in its transaction), for the run summary: counted before the COMMIT,
+ * they are known when the COMMIT fails too (fix57). */
+static int count_buckets(struct db *db, const struct report_opts *o,
+                         struct report_result *res, struct diag *d)
+{
+    struct db_stmt *q;
+    if (db_prepare(db, sql_q_summary_buckets, &q, d, "counting the unclosed "
+                   "calls by bucket") != 0)
+        return -1;
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    int rc;
+    while ((rc = db_step(q, d, "counting the unclosed calls by bucket")) ==
+           DB_ROW) {
+        int k = (int)db_column_int64(q, 0) - 1;
+        if (k >= 0 && k < o->n_buckets && k < REPORT_MAX_BUCKETS)
+            res->by_bucket[k] = (unsigned long)db_column_int64(q, 1);
+    }
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
+    res->has_buckets = true;
+    return 0;
+}
+
 /* The three workbooks are in place: the dealer statements (SPEC §4, from
  * the same snapshot; without them, a folder of earlier data removed), the
  * record of the report (see "Recording"), then the commit. */
@@ -1224,8 +1249,10 @@ static int finish_report(struct run *r, const char *stamp, struct diag *d)
         rc = statements_write(db, o, res, d);
     else
         rc = drop_stale_statements(db, o, stamp, res, d);
+    res->in_place = rc == 0;
     if (rc == 0 && (record_report(db, d) != 0 ||
-                    record_output(db, o, stamp, res, d) != 0))
+                    record_output(db, o, stamp, res, d) != 0 ||
+                    count_buckets(db, o, res, d) != 0))
         rc = -1;
     if (rc == 0 && db_commit(db, d, "ending the report") != 0)
         rc = -1;

@@ -88,6 +88,18 @@ struct report_result {
     size_t        dealers_len, dealers_cap;
     struct report_file *night;            /* the audit's files, n_night of */
     size_t        n_night;                /* them (report_result_free) */
+    /* The three workbooks are complete under their final names, and the
+     * statements folder is as the report leaves it (--statements: written
+     * and in place; without: one of other data removed): set before the
+     * report is recorded, so that a failure recording it (a full disk at
+     * its COMMIT) still tells the run summary what was written (fix57). */
+    bool          in_place;
+    /* The listed unclosed calls per aging bucket (index: bucket seq - 1),
+     * counted in the report's transaction before its COMMIT; has_buckets
+     * false when not counted (the workbooks were up to date: nothing was
+     * written, the record read back by the caller). */
+    unsigned long by_bucket[REPORT_MAX_BUCKETS];
+    bool          has_buckets;
 };
 
 /* True when digits (the PID at the end of a temporary's name, ".tmp-PID")

@@ -4,7 +4,9 @@ A fault during a file's import rolls the file's transaction back: the
 database still opens and passes integrity_check, holds no row of that file
 (no imported_file row either), the exit code says what happened, and running
 again loads the file whole. A fault while writing workbooks leaves no
-partial workbook (exit 73).
+partial workbook (exit 73). The database's disk full at the report's
+COMMIT ("ending the report"), its workbooks already in place: 73, and the
+summary names the workbooks, "recorded": false (fix57).
 
 Needs root for the tmpfs of the disk-full cases and for chattr +i (root
 ignores file modes); without them those cases say why and are skipped."""
@@ -18,8 +20,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check, cmd, eq, main, query,  # noqa: E402
-                     skip, small_disk, sqlite_only, svc)
+from svctest import (DSP_HDR, ON_PG, ROOT, SVCRECON, Tmp, check, cmd, eq,  # noqa: E402
+                     good_night, main, query, skip, small_disk, sqlite_only, svc,
+                     validate_summary)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 
@@ -230,6 +233,73 @@ def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
             for n in left:
                 with zipfile.ZipFile(os.path.join(mnt, n)) as z:
                     eq(z.testzip(), None, n)
+
+
+FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
+                         "tests", "faultshim.so")
+
+
+@sqlite_only("the fault shim fails a write of the SQLite file's -wal")
+def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
+    """Red before (fix57): the database's disk full at the report's COMMIT
+    ("ending the report"), after its three workbooks went into place:
+    exit 73, the workbooks in --out, and the summary said "reports": null.
+    Now it names them (paths, rows, by_bucket), "recorded": false, with
+    status cannot_create and exit 73; no temporary is left; the rerun
+    records the report and writes the same bytes. The fault shim fails
+    the last write of svc.db-wal (the COMMIT's frame) with ENOSPC."""
+    if VALGRIND:
+        skip("not under valgrind: the shim would sit under it")
+    if not os.path.exists(FAULTSHIM):
+        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    with Tmp() as t:
+        good_night(t)
+        base = dict(os.environ, TZ="UTC", LD_PRELOAD=FAULTSHIM,
+                    FAULT_CALLS="write,pwrite",
+                    ASAN_OPTIONS="verify_asan_link_order=0:"
+                    + os.environ.get("ASAN_OPTIONS", ""))
+        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+                "--summary", t.p("s.json")]
+        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
+                     FAULT_LOG=t.p("log"))
+        p = subprocess.run(args, env=probe, capture_output=True)
+        eq(p.returncode, 0, p)
+        clean = validate_summary(t.p("s.json"))["reports"]
+        books = {n: open(t.p("out", n), "rb").read()
+                 for n in os.listdir(t.p("out"))}
+        with open(t.p("log")) as f:
+            wal = [int(ln.split()[1]) for ln in f if ln.startswith("delay ")
+                   and ln.split()[3:] == [t.p("svc.db-wal")]]
+        check(wal, "no write of svc.db-wal")
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        import shutil
+        shutil.rmtree(t.p("out"))
+        p = subprocess.run(args, env=dict(base, FAULT_AT=str(wal[-1])),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        check("ending the report: database or disk is full" in p.stderr,
+              p.stderr)
+        eq(sorted(os.listdir(t.p("out"))), sorted(books), "what is in --out")
+        for n, data in books.items():
+            check(open(t.p("out", n), "rb").read() == data, n + " differs")
+        s = validate_summary(t.p("s.json"))
+        eq((s["status"], s["exit_code"]), ("cannot_create", 73), "summary")
+        check("ending the report" in s["error"], s["error"])
+        check(s["reports"] is not None, "the summary names no workbook")
+        eq(s["reports"]["recorded"], False, "recorded")
+        eq(dict(s["reports"], recorded=True), clean, "the summary's reports")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM report_run"), [(0,)])
+        # the rerun records it, same bytes
+        p = subprocess.run(args, env=dict(os.environ, TZ="UTC"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 0, p)
+        eq(validate_summary(t.p("s.json"))["reports"], clean, "rerun")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM report_run"), [(1,)])
+        for n, data in books.items():
+            check(open(t.p("out", n), "rb").read() == data, n + " differs")
 
 
 if VALGRIND:
