@@ -30,10 +30,17 @@ SIGKILL at a random moment leaves a database the old binary still uses
 and the next command completes the upgrade; a full disk during the
 upgrade (a small tmpfs, SQLite) leaves the old database as it was.
 
-The old binaries are built from `git` history (CI clones the repository
-with its history) with the plain flags, once, cached under
-build/old-COMMIT (one cache for every pass). Without the history the suite fails, saying
-so: it never passes without having run an old binary."""
+The old binaries are built with the plain flags, once, cached under
+build/old-COMMIT (one cache for every pass: the old tree and its build),
+from the first of: this tree's `git` history (CI clones the repository
+with its history); `$SVCRECON_HISTORY`, another clone of the repository
+with its history (for a tree without .git: `git archive`, a tarball, a
+copy); the cache itself, left by an earlier pass (a copy of the tree
+that kept build/). Each is checked to hold the commit's migrations. A
+test that needs an old binary none of them can give is SKIP, saying so
+and what to do (never a pass: it has not run an old binary); the others
+(the newer schema refused) run and pass without any (fix57: an export
+failed every test, and on PostgreSQL marked every version SQLite-only)."""
 import atexit
 import os
 import random
@@ -48,8 +55,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SANITIZED, SCHEMA_VERSION,  # noqa: E402
                      Tmp, book_digest, check, cmd, copy_db, eq, main, pg_uri,
                      schema_of,
-                     schema_version, settle, sha256, small_disk, snapshot, sqlite_only,
-                     svc, write_sql)
+                     schema_version, settle, sha256, skip, small_disk, snapshot,
+                     sqlite_only, svc, write_sql)
 
 import openpyxl  # noqa: E402
 
@@ -62,11 +69,36 @@ N1, N2, N3, N4, N5 = "2026-03-02", "2026-03-03", "2026-03-04", "2026-03-05", "20
 # safe.directory: root (as `make test` runs) reading a clone that another
 # user owns is refused by git >= 2.35.2 ("dubious ownership"); the tree is
 # the one under test, so it is trusted for these reads.
-GIT = ["git", "-c", "safe.directory=" + ROOT, "-C", ROOT]
+def _git_in(tree, *args):
+    return subprocess.run(["git", "-c", "safe.directory=" + tree, "-C", tree]
+                          + list(args), capture_output=True, text=True)
+
+
+def _history():
+    """The clone whose history the old trees come from: this tree when it
+    is the top of a git work tree (not an export placed inside another
+    repository), else $SVCRECON_HISTORY when that is one; None without."""
+    for tree, what in ((ROOT, None), (os.environ.get("SVCRECON_HISTORY"),
+                                      "SVCRECON_HISTORY")):
+        if not tree:
+            continue
+        r = _git_in(tree, "rev-parse", "--show-toplevel")
+        if r.returncode == 0 and os.path.realpath(r.stdout.strip()) == \
+                os.path.realpath(tree):
+            return tree
+        if what:
+            raise AssertionError("%s=%s is not the top of a git clone: %s"
+                                 % (what, tree, r.stderr.strip()))
+    return None
+
+
+HISTORY = _history()
+GIT = (["git", "-c", "safe.directory=" + HISTORY, "-C", HISTORY]
+       if HISTORY else None)
 
 
 def _git(*args):
-    return subprocess.run(GIT + list(args), capture_output=True, text=True)
+    return _git_in(HISTORY, *args)
 
 
 # The last commit of each older schema version (`git log --format='%h %ad
@@ -81,7 +113,36 @@ OLD = {3: "3c0563273af5670fdb82c9f1d2181175f42bb4d5",
        7: "5d75bbacd0a90c83e07df555693d136f463ac653",
        8: "14a572044beb7eec67e96a811b26fd121f5830b9",
        9: "d7757d8546d40561d0ef3bda6a59a771d1062a88"}
+# PostgreSQL came with lib/db_pg.c, in schema version 5: its releases and
+# later ones can write the PostgreSQL pass's database. Checked against
+# each old tree (old_commits), read without git too.
+FIRST_PG_VERSION = 5
 _commits = None
+
+
+def cached_tree(version):
+    """build/old-COMMIT: the old tree an earlier pass built (the cache)."""
+    return os.path.join(ROOT, "build", "old-" + OLD[version])
+
+
+def old_missing(version):
+    """Why the version's svcrecon cannot be had (None when it can)."""
+    if HISTORY or os.path.exists(os.path.join(cached_tree(version), "svcrecon")):
+        return None
+    return ("no git history to build the version-%d svcrecon (%s) from: this "
+            "tree has no .git (an export or a copy) and neither "
+            "$SVCRECON_HISTORY (a clone of the repository with its history) "
+            "nor a cached build/old-%s is there; run from a clone, or set "
+            "SVCRECON_HISTORY" % (version, OLD[version][:10], OLD[version][:10]))
+
+
+def need_old(*versions):
+    """Skips the calling test (SKIP, never a pass) when an old svcrecon it
+    needs cannot be had, saying why."""
+    for v in versions:
+        why = old_missing(v)
+        if why:
+            skip(why)
 
 
 def old_commits():
@@ -91,24 +152,29 @@ def old_commits():
     global _commits
     if _commits is not None:
         return _commits
-    r = _git("rev-parse", "--git-dir")
-    if r.returncode != 0:
-        raise AssertionError("t9000 needs the repository's git history to build the "
-                             "old releases (a `git clone`, not an export): %s"
-                             % r.stderr.strip())
     eq(sorted(OLD), list(range(3, SCHEMA_VERSION)),
        "a new schema version: add the last commit of the previous one to OLD")
     mine = sorted(n for n in os.listdir(os.path.join(ROOT, "schemas", "tables"))
                   if re.fullmatch(r"\d{3}_\w+\.sql", n))
     for v, c in OLD.items():
-        ls = _git("ls-tree", "--name-only", c, "schemas/tables/")
-        if ls.returncode != 0:
-            raise AssertionError("commit %s (schema version %d) is not in this "
-                                 "repository's history (a shallow clone? t9000 needs "
-                                 "the full history): %s" % (c, v, ls.stderr.strip()))
-        names = sorted(os.path.basename(n) for n in ls.stdout.split()
-                       if re.fullmatch(r"\d{3}_\w+\.sql", os.path.basename(n)))
+        tree = cached_tree(v)
+        if HISTORY:
+            ls = _git("ls-tree", "--name-only", c, "schemas/tables/")
+            if ls.returncode != 0:
+                raise AssertionError("commit %s (schema version %d) is not in the "
+                                     "history of %s (a shallow clone? t9000 needs "
+                                     "the full history): %s"
+                                     % (c, v, HISTORY, ls.stderr.strip()))
+            files = [os.path.basename(n) for n in ls.stdout.split()]
+            pg = _git("cat-file", "-e", "%s:lib/db_pg.c" % c).returncode == 0
+        elif os.path.isdir(os.path.join(tree, "schemas", "tables")):
+            files = os.listdir(os.path.join(tree, "schemas", "tables"))
+            pg = os.path.exists(os.path.join(tree, "lib", "db_pg.c"))
+        else:
+            continue          # nothing to build it from: its tests skip
+        names = sorted(n for n in files if re.fullmatch(r"\d{3}_\w+\.sql", n))
         eq(names, mine[:v], "the migrations of commit %s" % c[:10])
+        eq(pg, v >= FIRST_PG_VERSION, "commit %s has lib/db_pg.c" % c[:10])
     _commits = dict(OLD)
     return _commits
 
@@ -118,10 +184,11 @@ def old_binary(version):
     once (plain flags) under build/old-COMMIT: one cache for every pass
     (plain, ASan, PostgreSQL), since the flags are the same."""
     c = old_commits()[version]
-    d = os.path.join(ROOT, "build", "old-" + c)
+    d = cached_tree(version)
     exe = os.path.join(d, "svcrecon")
     if os.path.exists(exe):
         return exe
+    need_old(version)
     tmp = d + ".tmp%d" % os.getpid()
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
@@ -301,7 +368,7 @@ def base():
         return _base
     t = Tmp()
     atexit.register(t.__exit__)
-    versions = [v for v in sorted(OLD) if applies(v)]
+    versions = [v for v in sorted(OLD) if applies(v) and not old_missing(v)]
     for d in ["fresh"] + ["v%d" % v for v in versions]:
         os.makedirs(t.p(d))
         feeds(Sub(t, d))
@@ -335,9 +402,7 @@ class Sub:
 def applies(version):
     """An old release can write the back end of this pass: PostgreSQL came
     with lib/db_pg.c (schema version 5)."""
-    if not ON_PG:
-        return True
-    return _git("cat-file", "-e", "%s:lib/db_pg.c" % OLD[version]).returncode == 0
+    return not ON_PG or version >= FIRST_PG_VERSION
 
 
 def copy_of(src, t):
@@ -498,6 +563,7 @@ def fresh():
 
 
 def upgrade_and_compare(version):
+    need_old(version)
     b = base()
     f, want_before, want_codes, want_after = fresh()
     eq(want_codes, [0] * len(STEPS), "the fresh database's steps")
@@ -552,6 +618,7 @@ def test_nights_of_one_second_keep_their_files():
     FILE_ID") names the last file it was made from. Here the
     old release's timestamps are all set to one second (the tie a fast
     backfill gives; the old binary's clock cannot be set from here)."""
+    need_old(3, 4)
     for version in (3, 4):
         b = base()
         with Tmp() as o, Tmp() as f:
@@ -581,6 +648,7 @@ def test_old_skips_and_unreadable_files_kept():
              (("import", "--kind", "closeouts", "in3/missing.csv"), 66),
              (("report", "--out", "x3", "--as-of", N3), 0)]
     after = [("report", "--out", "y3", "--as-of", N3), STEPS[1]]
+    need_old(*[v for v in sorted(OLD) if v >= 5 and applies(v)])
     b = base()
     with Tmp() as f:
         copy_of(b.p("fresh"), f)
@@ -647,6 +715,7 @@ def test_upgrade_killed_at_random():
     the same command run again completes, and its workbooks are the fresh
     database's. (SPEC §6: a kill at any point loses nothing.)"""
     version = 3 if applies(3) else max(v for v in OLD if applies(v))
+    need_old(version)
     b = base()
     f = fresh()[0]              # its o4: the same night on the fresh database
     step = STEPS[1]
@@ -694,6 +763,7 @@ def test_upgrade_on_a_full_disk():
     again the old release still reports it, and the same command of this
     svcrecon completes the upgrade and writes what the fresh database
     gives."""
+    need_old(3)
     b = base()
     with Tmp() as f:
         copy_of(b.p("fresh"), f)
@@ -727,12 +797,51 @@ def test_upgrade_on_a_full_disk():
             same_books(f.p("r3"), t.p("r3"), "after a full disk", unwarned=True)
 
 
+def test_a_tree_without_git_runs_what_needs_no_old_release():
+    """Red before (fix57): this suite from a tree without .git (`git
+    archive`, a tarball, a copy) failed every test, 0 passed, 12 failed,
+    "t9000 needs the repository's git history", the newer-schema test too,
+    which runs no old release; and on PostgreSQL every version was marked
+    SQLite-only (lib/db_pg.c looked up with git). Now, from a copy of
+    tests/ and schemas/ without .git, build/ or $SVCRECON_HISTORY: the
+    tests that need an old release say SKIP and why, the others pass, and
+    the PostgreSQL pass keeps versions 5 and later."""
+    if not HISTORY:
+        skip("this guard copies a clone's tree; this tree has none")
+    with Tmp() as t:
+        for d in ("tests", "schemas"):
+            shutil.copytree(os.path.join(ROOT, d), t.p("tree", d),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        env = {k: v for k, v in os.environ.items() if k != "SVCRECON_HISTORY"}
+        env["GIT_CEILING_DIRECTORIES"] = t.path   # no repository above it
+        p = subprocess.run([sys.executable, t.p("tree", "tests", "e2e",
+                                                os.path.basename(__file__))],
+                           cwd=t.path, env=env, capture_output=True, text=True,
+                           timeout=600)
+        lines = p.stdout.splitlines()
+        eq(p.returncode, 0, p.stdout[-3000:] + p.stderr[-2000:])
+        ran = [ln for ln in lines if ln.startswith("ok   ")]
+        eq(ran, ["ok   test_newer_schema_refused_untouched"], p.stdout[-3000:])
+        skipped = [ln for ln in lines if ln.startswith("SKIP ")]
+        for ln in skipped:
+            check("no git history to build the version-" in ln
+                  or "this guard copies a clone's tree" in ln, ln)
+        n_tests = len([n for n in globals() if n.startswith("test_")])
+        pg = [ln for ln in lines if ln.startswith("not on PostgreSQL: ")]
+        eq(len(ran) + len(skipped) + len(pg), n_tests, p.stdout[-3000:])
+        if ON_PG:
+            eq(sorted(ln.split(":")[1].strip() for ln in pg
+                      if "_upgraded_as_fresh" in ln),
+               ["test_v%d_upgraded_as_fresh" % v for v in sorted(OLD)
+                if v < FIRST_PG_VERSION], "SQLite-only versions")
+
+
 def _make_test(version):
     def t():
         upgrade_and_compare(version)
     t.__doc__ = ("Guard. A version-%d database written by that release's svcrecon, "
                  "upgraded in place, says what a fresh one does." % version)
-    if _git("cat-file", "-e", "%s:lib/db_pg.c" % OLD[version]).returncode != 0:
+    if version < FIRST_PG_VERSION:
         t = sqlite_only("the version-%d release had no PostgreSQL back end" % version)(t)
     return t
 
