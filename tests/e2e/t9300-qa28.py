@@ -105,8 +105,12 @@ def feeds(t, rnd, inbox, a, n_disp=90, n_clo=110, tag=""):
            ["D01", sub + " 11:00", fx, "S7", "M1", done, "T", "1", "R", ""],
            ["D01", sub + " 12:00", "", "S1", "M1", done, "T", "1", "R", ""],
            ["D01", sub + " 13:00", fx, "S1", "M1", done, "", "1", "R", ""]]
+    # the random closeouts leave the three open calls above open (one
+    # closed by chance took its spelling out of the providers: seed
+    # 273581587 listed no 'Ab')
+    closable = disp[:-3]
     for i in range(n_clo):
-        x = rnd.choice(disp)
+        x = rnd.choice(closable)
         dealer = x[4] if x[4] and rnd.random() < 0.7 else rnd.choice(DEALERS)
         sub = a - datetime.timedelta(days=rnd.randint(0, 100))
         done = x[1][:10] if rnd.random() < 0.9 else "2024-01-01"
@@ -420,7 +424,8 @@ def test_every_summary_table_and_chart_is_its_listing_added_up():
                    seeded(what + "every reason in the data"))
         provs = {c["Provider"] for c in calls}
         check({"AB", "Ab", "ab", None} <= provs,
-              seeded("dealers differing in case, and none, are providers"))
+              seeded("dealers differing in case, and none, are providers "
+                     "(providers listed: %r)" % sorted(provs, key=repr)))
 
 
 
