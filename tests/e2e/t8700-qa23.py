@@ -129,6 +129,42 @@ def test_a_dealer_id_that_windows_reserves_gets_a_name_windows_can_open():
                "%r's statement holds its call" % d)
 
 
+def test_a_name_of_invisible_blanks_does_not_hide_the_dealers_name():
+    """QA pass 60: a later registration whose dealer_name held only
+    blanks other than spaces -- a no-break space (a spreadsheet's "empty"
+    cell), a tab, a line break, a zero-width space -- was taken as the
+    dealer's name: every listing and the dealer's statement showed an
+    empty-looking name instead of the one registered before. Blanks are
+    what the README's Trimming calls blanks; a name holding one visible
+    character is still a name."""
+    blank = {"N1": "\u00a0", "N2": "\r\n", "N3": "\u200b",
+             "N4": "\u00a0\u2007\u202f\u2060", "N5": "\n\t "}
+    with Tmp() as t:
+        os.makedirs(t.p("in"))
+        dealers = sorted(blank) + ["N6", "N7"]
+        write_csv(t.p("in", "registrations_1.csv"), REG_HDR, [
+            [d, "Real %s" % d, "M", "S" + d, "2026-01-01", "N", ""]
+            for d in dealers])
+        later = [[d, n, "M", "T" + d, "2026-01-02", "N", ""]
+                 for d, n in sorted(blank.items())]
+        later.append(b'N6,"\t",M,TN6,2026-01-02,N,')        # a quoted tab
+        later.append(["N7", "\u00a0Later", "M", "TN7", "2026-01-02", "N", ""])
+        write_csv(t.p("in", "registrations_2.csv"), REG_HDR, later)
+        write_csv(t.p("in", "dispatches_1.csv"), DIS_HDR, [
+            ["X" + d, "2026-03-01 10:00", "M", "S" + d, d, "", "", "", ""]
+            for d in dealers])
+        night(t, "--statements", "--quiet")
+        want = {d: "Real %s" % d for d in dealers}
+        want["N7"] = "\u00a0Later"
+        rows = listing(load(workbook_paths(t.p("out"))["unclosed_calls"])
+                       ["Unclosed calls"])
+        eq({r[4]: r[5] for r in rows}, want, "the listing's dealer names")
+        for d in dealers:
+            st = listing(load(os.path.join(folder(t.p("out")), d + ".xlsx"))
+                         ["Unclosed calls"])
+            eq([r[5] for r in st], [want[d]], "%s's statement names it" % d)
+
+
 # ---- guards: statements and dealer names against an oracle ----------------
 
 SPECIAL = ["caf\u00e9", "\u65e5\u672c", "A/B", ".", "..", "%41", "A B",
@@ -147,8 +183,10 @@ def oracle_names(reg_files):
             current[key] = (f, line, r[0], r[1])
     best = {}
     for f, line, dealer, name in current.values():
-        if name.strip(" ") and (dealer not in best or
-                                (f, line) > best[dealer][:2]):
+        blank = not name.strip(" \t\r\n\u00a0\u2007\u200b\u200c\u200d"
+                               "\u202f\u2060")
+        if not blank and (dealer not in best or
+                          (f, line) > best[dealer][:2]):
             best[dealer] = (f, line, name)
     return {d: v[2] for d, v in best.items()}
 
