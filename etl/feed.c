@@ -127,13 +127,22 @@ static size_t invisible_at(const char *s, size_t len, bool at_end)
 
 /* SPEC §2: a header name's surrounding blanks are ignored, and
  * identifiers (and codes, dates, numbers, flags) are trimmed: spaces,
- * tabs, and the invisible characters above. */
+ * tabs, line breaks and the invisible characters above. A quoted field
+ * of a lone line break (Enter pressed in a form's cell) was not blank: a
+ * technician "\n" made a closeout valid, a status "\n" rejected its
+ * dispatch (QA pass 60, tests/e2e/t9997). */
 static void trim_blanks(const char **s, size_t *len)
 {
     for (;;) {
         parse_trim(s, len);
         size_t n;
-        if ((n = invisible_at(*s, *len, false)) != 0) {
+        if (*len > 0 && (**s == '\n' || **s == '\r')) {
+            ++*s;
+            --*len;
+        } else if (*len > 0 && ((*s)[*len - 1] == '\n' ||
+                                (*s)[*len - 1] == '\r')) {
+            --*len;
+        } else if ((n = invisible_at(*s, *len, false)) != 0) {
             *s += n;
             *len -= n;
         } else if ((n = invisible_at(*s, *len, true)) != 0) {

@@ -223,6 +223,60 @@ def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
            "no exception: the serial and the provider match the registration")
 
 
+def test_a_value_of_a_line_break_only_is_blank():
+    """QA pass 60, red before: a quoted field holding only a line break
+    (Enter pressed in a form's cell) was not blank. A closeout whose
+    technician or resolution code was "\\n" was valid, accepted, and its
+    call dropped off the unclosed list; a serial "\\n" was a
+    SERIAL_MISMATCH; a status "\\n" rejected the dispatch ("not OPEN or
+    CANCELLED") though a blank status is OPEN; a provider "\\n" was a
+    dealer. Line breaks at the ends of an identifier, code, date, number
+    or flag are trimmed as blanks are (README "Trimming"); free text
+    keeps them."""
+    import openpyxl
+    with Tmp() as t:
+        t.csv("in/dispatches_1.csv", svctest.DSP_HDR,
+              ["D%d,2026-03-01,iPF8400S,S%d,CA1042,c,02108,P,OPEN" % (i, i)
+               for i in (1, 2, 3)] +
+              ['D4,2026-03-01,iPF8400S,S4,CA1042,"c\n",02108,P,"\r\n"',
+               'D5,2026-03-01,iPF8400S,S5,"\n",c,02108,P,OPEN',
+               '"D6\r\n",2026-03-01,iPF8400S,S6,CA1042,c,02108,P,OPEN'])
+        t.csv("in/closeouts_1.csv", svctest.CLO_HDR,
+              ['CA1042,2026-03-05,D1,S1,iPF8400S,2026-03-04,"\n",1,R,',
+               'CA1042,2026-03-05,D2,S2,iPF8400S,2026-03-04,T,1,"\r\n",',
+               'CA1042,2026-03-05,D3,"\n",iPF8400S,2026-03-04,T,1,R,',
+               'CA1042,2026-03-05,"\nD6",S6,iPF8400S,2026-03-04,T,1,R,'])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        wb = openpyxl.load_workbook(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
+        ws = wb["Non-compensable"]
+        head = [c.value for c in ws[1]]
+        got = sorted((row[head.index("Dispatch ID")].value,
+                      row[head.index("Reason")].value,
+                      row[head.index("Detail")].value)
+                     for row in ws.iter_rows(min_row=2))
+        eq([g[:2] for g in got], [("D1", "INCOMPLETE_SECTION2"),
+                                  ("D2", "INCOMPLETE_SECTION2"),
+                                  ("D3", "INCOMPLETE_SECTION2")], got)
+        for g, col in zip(got, ("technician", "resolution_code",
+                                "serial_number")):
+            check(col in g[2], "%s names %s: %r" % (g[0], col, g[2]))
+        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
+        ws = wb["Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        got = sorted((row[head.index("Dispatch ID")].value,
+                      row[head.index("Provider")].value or "",
+                      row[head.index("Customer")].value)
+                     for row in ws.iter_rows(min_row=2))
+        eq(got, [("D1", "CA1042", "c"), ("D2", "CA1042", "c"),
+                 ("D3", "CA1042", "c"), ("D4", "CA1042", "c\n"),
+                 ("D5", "", "c")],
+           "D4 loaded OPEN, D5 without a provider, D6 closed out")
+        wb = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))
+        eq(wb["Rejected rows"].max_row, 1, "nothing rejected")
+
+
 def test_names_in_capitals_wrap_and_mixed_case_ones_take_one_line():
     """Red before (QA pass 41, LibreOffice's print with Carlito, Calibri's
     widths): a provider name in capitals, 30 characters in a column of at
