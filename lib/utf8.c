@@ -70,6 +70,21 @@ bool utf8_valid(const char *s, size_t len, size_t *bad_at)
     return true;
 }
 
+/* A bidirectional control at p (n bytes, a whole character): U+061C,
+ * U+200E-U+200F, U+202A-U+202E, U+2066-U+2069. Printed raw, U+202E
+ * (right-to-left override) made the rest of a message line read
+ * backwards in a terminal or log viewer that applies bidi: a file
+ * "dispatches_<U+202E>vsc.txt" showed as "dispatches_txt.csv" (QA pass
+ * 60, tests/e2e/t9900). Shown as \xNN bytes, as control bytes are. */
+bool utf8_bidi_control(const unsigned char *p, size_t n)
+{
+    return (n == 2 && p[0] == 0xD8 && p[1] == 0x9C) ||
+           (n == 3 && p[0] == 0xE2 &&
+            ((p[1] == 0x80 && (p[2] == 0x8E || p[2] == 0x8F ||
+                               (p[2] >= 0xAA && p[2] <= 0xAE))) ||
+             (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)));
+}
+
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size)
 {
@@ -87,7 +102,8 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
             piece_len = 3;
             n = len - i;            /* stop after the marker */
         } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F || p[i] == '\\' ||
-                   (p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+                   (p[i] == 0xC2 && p[i + 1] < 0xA0) ||
+                   utf8_bidi_control(p + i, n)) {
             /* C1 controls (U+0080..U+009F, C2 80..C2 9F) too: U+009B is a
              * terminal's CSI. Each of the two bytes becomes \xNN. */
             if (p[i] == '\\') {
@@ -119,7 +135,7 @@ bool utf8_plain(const char *s, size_t len)
     for (size_t i = 0; i < len;) {
         size_t n = utf8_seq_len(p + i, len - i);
         if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
-            (p[i] == 0xC2 && p[i + 1] < 0xA0))
+            (p[i] == 0xC2 && p[i + 1] < 0xA0) || utf8_bidi_control(p + i, n))
             return false;
         i += n;
     }

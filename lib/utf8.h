@@ -22,8 +22,13 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail);
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size);
 
+/* True when the character at p (n bytes, utf8_seq_len's) is a
+ * bidirectional control (U+061C, U+200E-U+200F, U+202A-U+202E,
+ * U+2066-U+2069): shown as \xNN bytes, as control bytes are. */
+bool utf8_bidi_control(const unsigned char *p, size_t n);
+
 /* True when (s, len) is valid UTF-8 holding no control byte (C0, DEL,
- * C1): text a terminal may be given as it is. */
+ * C1) nor bidi control: text a terminal may be given as it is. */
 bool utf8_plain(const char *s, size_t len);
 
 /* The path to name in a message on stderr: path itself when it holds no

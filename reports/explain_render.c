@@ -27,7 +27,7 @@ bool ex_is_null(struct db_stmt *st, int col)
 /* (s, len) for a terminal: control bytes, DEL and bad UTF-8 as \xNN, a
  * backslash doubled (utf8_show's rendering, streamed and never cut); C1
  * controls (U+0080-U+009F, which some terminals obey) as their two bytes
- * \xC2\xNN. */
+ * \xC2\xNN, and bidi controls (U+202E...) as their bytes. */
 void ex_t_text(FILE *f, const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -38,7 +38,8 @@ void ex_t_text(FILE *f, const char *s, size_t len)
             fputs("\\\\", f);
             n = 1;
         } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
-                   (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0)) {
+                   (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0) ||
+                   utf8_bidi_control(p + i, n)) {
             fprintf(f, "\\x%02X", p[i]);
             n = 1;                  /* a C1's second byte: escaped next */
         } else {

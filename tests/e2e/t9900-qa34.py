@@ -493,6 +493,40 @@ def test_guard_feed_text_in_messages_is_escaped():
                 check("stray\\x1B[31m\\xC2\\x9B.txt" in err, err)
 
 
+def test_a_bidi_override_in_feed_text_or_a_name_is_shown_escaped():
+    """QA pass 60, red before: U+202E (right-to-left override) and the
+    other bidi controls reached the terminal raw, in the run's messages
+    and in explain: a terminal or log viewer that applies bidi then shows
+    the rest of the line backwards ("dispatches_<U+202E>vsc.txt" reads
+    "dispatches_txt.csv"). Shown as their bytes, \\xE2\\x80\\xAE, as
+    control bytes are; the workbooks keep the value as received."""
+    rlo, lri = "\u202e", "\u2066"
+    with Tmp() as t:
+        good_night(t)
+        t.write("in/dispatches_2.csv", (DSP_HDR + ",x%sy\n" % rlo +
+                "Q%s9,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,C%sD,1,P,"
+                "OPEN,\n" % (rlo, lri)).encode())
+        t.write("in/dispatches_%svsc.txt" % rlo, "x")
+        p = run_raw(["run", "--db", t.p("r.db"), "--inbox", t.p("in"),
+                     "--out", t.p("out"), "--as-of", AS_OF], t.path)
+        eq(p.returncode, 0, p)
+        err = p.stderr.decode("utf-8")
+        check(rlo not in err and lri not in err, err)
+        check("dispatches_\\xE2\\x80\\xAEvsc.txt" in err, err)
+        check("'x\\xE2\\x80\\xAEy'" in err, err)
+        p = run_raw(["explain", "--db", t.p("r.db"), "Q%s9" % rlo], t.path)
+        eq(p.returncode, 0, p)
+        out = p.stdout.decode("utf-8")
+        check(rlo not in out and lri not in out, out)
+        check("dispatch 'Q\\xE2\\x80\\xAE9'" in out, out)
+        check("customer 'C\\xE2\\x81\\xA6D'" in out, out)
+        import openpyxl
+        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
+        ids = [r[0] for r in wb["Unclosed calls"].iter_rows(min_row=2,
+                                                            values_only=True)]
+        check("Q%s9" % rlo in ids, ids)
+
+
 def test_guard_no_message_holds_a_password():
     with Tmp() as t:
         for args, code in (
