@@ -107,7 +107,15 @@ static void list_add(char *buf, size_t size, const char *text)
  * statements both headed "Dealer CA1042" (QA pass 41). */
 static const char *const invisible[] = {
     "\xC2\xA0", "\xE2\x80\x8B", "\xE2\x80\x8C", "\xE2\x80\x8D",
-    "\xE2\x80\x87", "\xE2\x80\xAF", "\xE2\x81\xA0"};
+    "\xE2\x80\x87", "\xE2\x80\xAF", "\xE2\x81\xA0",
+    /* The other spaces of Unicode's White_Space: the ideographic space
+     * (U+3000, a Japanese keyboard's space), en, em, thin, hair ...
+     * spaces (U+2000-U+200A), U+205F, U+1680. A technician of one
+     * ideographic space made a closeout valid (QA pass 60, t9997). */
+    "\xE3\x80\x80", "\xE2\x80\x80", "\xE2\x80\x81", "\xE2\x80\x82",
+    "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
+    "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x81\x9F",
+    "\xE1\x9A\x80"};
 
 /* The length of the invisible character at s (at most len bytes), or 0;
  * at_end: the one that ends s instead. */

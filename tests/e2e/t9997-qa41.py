@@ -277,6 +277,44 @@ def test_a_value_of_a_line_break_only_is_blank():
         eq(wb["Rejected rows"].max_row, 1, "nothing rejected")
 
 
+def test_a_value_of_an_ideographic_or_em_space_only_is_blank():
+    """QA pass 60, red before: a technician of one ideographic space
+    (U+3000, what a Japanese keyboard's space bar types) or a resolution
+    code of one em space (U+2003) was not blank: the closeout was valid
+    and accepted. Unicode's other spaces are trimmed as U+00A0 is, and a
+    dealer id ending in one matches."""
+    import openpyxl
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", svctest.REG_HDR,
+              ["CA1042,Pacific Imaging,iPF8400S,S1,2026-01-01,N,"])
+        t.csv("in/dispatches_1.csv", svctest.DSP_HDR,
+              ["D%d,2026-03-01,iPF8400S,S1,CA1042\u3000,c,02108,P,OPEN" % i
+               for i in (1, 2, 3)])
+        t.csv("in/closeouts_1.csv", svctest.CLO_HDR,
+              ["CA1042,2026-03-05,D1,S1,iPF8400S,2026-03-04,\u3000,1,R,",
+               "CA1042,2026-03-05,D2,S1,iPF8400S,2026-03-04,T,1,\u2003,",
+               "CA1042,2026-03-05,D3,S1,iPF8400S,2026-03-04,\u2009T\u200a,1,R,"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        wb = openpyxl.load_workbook(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
+        ws = wb["Non-compensable"]
+        head = [c.value for c in ws[1]]
+        got = sorted((row[head.index("Dispatch ID")].value,
+                      row[head.index("Reason")].value)
+                     for row in ws.iter_rows(min_row=2))
+        eq(got, [("D1", "INCOMPLETE_SECTION2"), ("D2", "INCOMPLETE_SECTION2")])
+        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
+        ws = wb["Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        got = sorted((row[head.index("Dispatch ID")].value,
+                      row[head.index("Provider")].value,
+                      row[head.index("Provider name")].value)
+                     for row in ws.iter_rows(min_row=2))
+        eq(got, [("D1", "CA1042", "Pacific Imaging"),
+                 ("D2", "CA1042", "Pacific Imaging")], "D3 closed out")
+
+
 def test_names_in_capitals_wrap_and_mixed_case_ones_take_one_line():
     """Red before (QA pass 41, LibreOffice's print with Carlito, Calibri's
     widths): a provider name in capitals, 30 characters in a column of at
