@@ -146,6 +146,20 @@ static int join_path(char *out, size_t size, const char *dir,
 
 #define TMP_DIR_PREFIX ".svcrecon-tmp-"
 
+/* The characters a dealer name of nothing but is blank (SPEC §4 "Dealer
+ * names": the registration "with a non-blank name"), bound as :blanks in
+ * q_dealer_names.sql: the README's Trimming, as etl/feed.c trims an
+ * identifier (space, tab, CR, LF and its invisible[] list: U+00A0,
+ * U+2007, U+200B-U+200D, U+202F, U+2060, U+3000, U+2000-U+200A, U+205F,
+ * U+1680). A parameter, not a literal in the SQL file, so CR and the
+ * invisible ones are written visibly, once. */
+#define NAME_BLANKS " \t\r\n" "\xC2\xA0" "\xE2\x80\x87" "\xE2\x80\x8B" \
+    "\xE2\x80\x8C" "\xE2\x80\x8D" "\xE2\x80\xAF" "\xE2\x81\xA0"        \
+    "\xE3\x80\x80" "\xE2\x80\x80" "\xE2\x80\x81" "\xE2\x80\x82"        \
+    "\xE2\x80\x83" "\xE2\x80\x84" "\xE2\x80\x85" "\xE2\x80\x86"        \
+    "\xE2\x80\x88" "\xE2\x80\x89" "\xE2\x80\x8A" "\xE2\x81\x9F"        \
+    "\xE1\x9A\x80"
+
 /* Never through a symbolic link: a link in a folder's place (today's
  * statements published as a link to a share; a killed run's temporary
  * folder replaced by one) made opendir() follow it, and every file of
@@ -1069,7 +1083,8 @@ static int set_up_listings(struct run *r, struct diag *d)
         rc = db_exec(db, sql_report_tables, d, "listing the "
                      "unclosed calls and non-compensable service");
     if (rc == 0)
-        rc = db_exec(db, sql_q_dealer_names, d, "reading dealer names");
+        rc = db_exec_bound_text(db, sql_q_dealer_names, ":blanks",
+                                NAME_BLANKS, d, "reading dealer names");
     if (rc == 0)
         rc = db_exec(db, sql_q_code_meanings, d, "stating the codes");
     if (rc == 0)

@@ -138,10 +138,11 @@ def test_a_name_of_invisible_blanks_does_not_hide_the_dealers_name():
     what the README's Trimming calls blanks; a name holding one visible
     character is still a name."""
     blank = {"N1": "\u00a0", "N2": "\r\n", "N3": "\u200b",
-             "N4": "\u00a0\u2007\u202f\u2060", "N5": "\n\t "}
+             "N4": "\u00a0\u2007\u202f\u2060", "N5": "\n\t ", "N8": "\r",
+             "N9": "\u3000\r \u1680"}
     with Tmp() as t:
         os.makedirs(t.p("in"))
-        dealers = sorted(blank) + ["N6", "N7"]
+        dealers = sorted(blank) + ["N6", "N7"]      # N8, N9 sort last
         write_csv(t.p("in", "registrations_1.csv"), REG_HDR, [
             [d, "Real %s" % d, "M", "S" + d, "2026-01-01", "N", ""]
             for d in dealers])

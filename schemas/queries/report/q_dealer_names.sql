@@ -6,13 +6,14 @@
 -- JOIN. "Current": no later import of the same registration key (SPEC §2);
 -- "imported last": the highest file_id, then the highest line (one file may
 -- register a dealer's machines under two spellings; the last line wins).
--- A name of blanks only is blank: the blanks of the README's Trimming (space,
--- tab, U+00A0, U+2000-U+200D, U+202F, U+2060, U+205F, U+1680, U+3000) and
--- line breaks; the TRIM literal below holds them as raw characters (its
--- line break too):
--- a name of a lone no-break space hid the name registered before (QA pass
--- 60, tests/e2e/t8700). Created by reports/report.c after the rules, on
--- the report's connection.
+-- A name of blanks only is blank: :blanks is the set of the README's
+-- Trimming (space, tab, CR, LF, U+00A0, U+2000-U+200D, U+202F, U+2060,
+-- U+205F, U+1680, U+3000; reports/report.c NAME_BLANKS), bound as text
+-- (TRIM(x, y) trims the characters of y: SQLite and PostgreSQL alike;
+-- PostgreSQL takes a parameter in CREATE TABLE AS): a name of a lone
+-- no-break space hid the name registered before (QA pass 60,
+-- tests/e2e/t8700). Created by reports/report.c after the rules, on the
+-- report's connection.
 CREATE TEMP TABLE dealer_name AS
 SELECT w.dealer_id, w.dealer_name
   FROM (SELECT r.dealer_id, r.dealer_name,
@@ -20,8 +21,7 @@ SELECT w.dealer_id, w.dealer_name
                                   ORDER BY r.file_id DESC, r.line DESC,
                                            r.registration_id DESC) AS k
           FROM registration AS r
-         WHERE TRIM(r.dealer_name, ' 	
-  ​‌‍ ⁠　            ') <> ''
+         WHERE TRIM(r.dealer_name, :blanks) <> ''
            AND NOT EXISTS (SELECT 1 FROM registration AS v
                             WHERE v.serial_norm = r.serial_norm
                               AND v.dealer_id = r.dealer_id
