@@ -53,6 +53,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, ROOT, SANITIZED, SCHEMA_VERSION,  # noqa: E402
+                     SVCRECON,
                      Tmp, book_digest, check, cmd, copy_db, eq, main, pg_uri,
                      schema_of,
                      schema_version, settle, sha256, skip, small_disk, snapshot,
@@ -814,6 +815,11 @@ def test_a_tree_without_git_runs_what_needs_no_old_release():
                             ignore=shutil.ignore_patterns("__pycache__"))
         env = {k: v for k, v in os.environ.items() if k != "SVCRECON_HISTORY"}
         env["GIT_CEILING_DIRECTORIES"] = t.path   # no repository above it
+        # the binary under test, absolute: `make test` gives a relative
+        # $SVCRECON (build/svcrecon), which in the copy names nothing (the
+        # fresh clone's CI run failed so, a local run with an absolute one
+        # passed)
+        env["SVCRECON"] = SVCRECON
         p = subprocess.run([sys.executable, t.p("tree", "tests", "e2e",
                                                 os.path.basename(__file__))],
                            cwd=t.path, env=env, capture_output=True, text=True,
