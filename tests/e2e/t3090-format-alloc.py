@@ -131,7 +131,13 @@ def test_out_of_memory_creating_a_workbook_says_so():
             p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
                                    "--as-of", "2026-03-12", "--quiet", "--statements"),
                                env=dict(os.environ, TZ="UTC", LD_PRELOAD=SHIM_SO,
-                                        FAULT_CALLS="openat,fopen", **env),
+                                        FAULT_CALLS="openat,fopen",
+                                        # the shim before ASan's runtime
+                                        # (as t5100's): else the ASan build
+                                        # refuses to start, exit 1
+                                        ASAN_OPTIONS="verify_asan_link_order=0:"
+                                        + os.environ.get("ASAN_OPTIONS", ""),
+                                        **env),
                                capture_output=True, text=True, timeout=300)
             return Run(p)
         r = report("count", FAULT_LOG=t.p("log"))

@@ -10,7 +10,7 @@ ignored, any order, unknown columns ignored; a required or Section 2
 column missing, or a column named twice, refuses the file; so does an
 unterminated quote or a quote where strict CSV has none), and for every
 row: loaded with which stored values (identifiers and codes trimmed of
-space, tab and U+00A0; serial and model normalized; dates 'YYYY-MM-DD',
+space, tab, CR, LF, U+00A0 and etl/feed.c's other invisible blanks; serial and model normalized; dates 'YYYY-MM-DD',
 date-times 'YYYY-MM-DD HH:MM:SS'; flags 0/1; status upper case; hours a
 number, blank NULL), or rejected with which reason class, naming which
 column (or the earlier line of a key repeat) -- field count, then each
@@ -83,7 +83,9 @@ COLS = {
                   ("technician", "s2", "tech"), ("labor_hours", "s2", "hours"),
                   ("resolution_code", "s2", "code"), ("parts", "no", "text")],
 }
-BLANKS = " \t\u00a0"
+BLANKS = (" \t\r\n\u00a0\u2007\u200b\u200c\u200d\u202f\u2060\u3000"   # etl/feed.c
+          "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a"
+          "\u205f\u1680")
 FLAGS = {"y": 1, "yes": 1, "true": 1, "1": 1, "n": 0, "no": 0, "false": 0, "0": 0}
 
 
