@@ -431,30 +431,6 @@ static int end(struct run_record *s, struct db *db, struct lock *l)
     return s->exit_code;
 }
 
-/* The unclosed calls per aging bucket of the recorded report, for the
- * summary (schemas/queries/history/q_summary_buckets.sql), when the
- * report did not count them itself (its workbooks were up to date). */
-static void count_buckets(struct run_record *s, struct db *db)
-{
-    struct db_stmt *q;
-    struct diag d = {0};
-    const struct report_opts *r = &s->o->report;
-    if (db_prepare(db, sql_q_summary_buckets, &q, &d, "counting the "
-                   "unclosed calls by bucket") != 0) {
-        note_fatal(s, &d);
-        return;
-    }
-    db_set_int64(q, ":as_of_day", r->as_of_day);
-    int rc;
-    while ((rc = db_step(q, NULL, NULL)) == DB_ROW) {
-        int k = (int)db_column_int64(q, 0) - 1;
-        if (k >= 0 && k < r->n_buckets)
-            s->report.by_bucket[k] = (unsigned long)db_column_int64(q, 1);
-    }
-    s->report.has_buckets = rc == DB_DONE;
-    db_finalize(q);
-}
-
 static void report(struct run_record *s, struct db *db)
 {
     struct diag d = {0};
@@ -480,8 +456,12 @@ static void report(struct run_record *s, struct db *db)
     }
     s->reported = true;
     s->recorded = true;
-    if (!s->report.has_buckets)
-        count_buckets(s, db);
+    /* The workbooks were up to date: no report ran to count them. A
+     * failure here is the database's (a step that failed after the
+     * report's own statements worked) and fails the run as any other. */
+    if (!s->report.has_buckets &&
+        report_count_buckets(db, &s->o->report, &s->report, &d) != 0)
+        note_fatal(s, &d);
 }
 
 /* The workbooks' Run and About and the summary name what a server

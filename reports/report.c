@@ -1226,10 +1226,10 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
     return 0;
 }
 
-/* The listed unclosed calls per aging bucket of the report just recorded
- * (in its transaction), for the run summary: counted before the COMMIT,
- * they are known when the COMMIT fails too (fix57). */
-static int count_buckets(struct db *db, const struct report_opts *o,
+/* The listed unclosed calls per aging bucket (report.h). In the report's
+ * transaction they are counted before the COMMIT, so they are known when
+ * the COMMIT fails too (fix57). */
+int report_count_buckets(struct db *db, const struct report_opts *o,
                          struct report_result *res, struct diag *d)
 {
     struct db_stmt *q;
@@ -1267,7 +1267,7 @@ static int finish_report(struct run *r, const char *stamp, struct diag *d)
     res->in_place = rc == 0;
     if (rc == 0 && (record_report(db, d) != 0 ||
                     record_output(db, o, stamp, res, d) != 0 ||
-                    count_buckets(db, o, res, d) != 0))
+                    report_count_buckets(db, o, res, d) != 0))
         rc = -1;
     if (rc == 0 && db_commit(db, d, "ending the report") != 0)
         rc = -1;

@@ -126,6 +126,14 @@ void report_remove_folder(const char *dir);
 int report_write_all(struct db *db, const struct report_opts *opts,
                      struct report_result *res, struct diag *d);
 
+/* The listed unclosed calls per aging bucket as of opts->as_of_day
+ * (schemas/queries/history/q_summary_buckets.sql) into res->by_bucket, for
+ * the run summary; sets res->has_buckets. 0, or -1 with d filled. Run in
+ * the report's transaction by report_write_all(), and by the caller when
+ * the workbooks were up to date and no report ran. */
+int report_count_buckets(struct db *db, const struct report_opts *opts,
+                         struct report_result *res, struct diag *d);
+
 /* The file name (no folder) of workbook kind (REPORT_UNCLOSED ...) as of
  * as_of: "audit_2026-03-12.xlsx". */
 void report_book_name(int kind, const char *as_of, char *out, size_t size);
