@@ -244,6 +244,44 @@ def reads_as_1252(b):
     return found
 
 
+# The fault shim `make unit-bins` builds (tests/faults/faultshim.c).
+FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
+                         "tests", "faultshim.so")
+
+
+def preloaded(lib):
+    """The environment entries that preload lib (a fault or allocation
+    shim) into svcrecon: LD_PRELOAD, and ASAN_OPTIONS telling the ASan
+    build to accept a library loaded before its runtime (else it refuses
+    to start, exit 1). Merge them: dict(os.environ, **preloaded(lib))."""
+    return {"LD_PRELOAD": lib,
+            "ASAN_OPTIONS": "verify_asan_link_order=0:"
+                            + os.environ.get("ASAN_OPTIONS", "")}
+
+
+# A program that dies mid-transaction in rollback-journal mode, its pages
+# spilled into the file: a hot journal beside a database holding data.
+_HOT_JOURNAL = r"""
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode = DELETE")
+c.execute("PRAGMA cache_size = 1")          # spill: the file is written
+c.execute("BEGIN")
+c.execute("UPDATE dispatch SET customer_name = 'HALF WRITTEN'")
+c.execute("CREATE TABLE junk AS SELECT * FROM dispatch")
+for i in range(10):
+    c.execute("INSERT INTO junk SELECT * FROM junk")
+os._exit(9)                                 # dies mid-transaction
+"""
+
+
+def leave_hot_journal(db):
+    """Leaves a hot journal beside the SQLite database db (it must hold
+    the dispatch table): a program died in the middle of a write."""
+    subprocess.run([sys.executable, "-c", _HOT_JOURNAL, db], check=False)
+    check(os.path.getsize(db + "-journal") > 0, "no hot journal made")
+
+
 def as_user(uid):
     """A preexec_fn that runs the child as uid (root only): a second user
     on the machine."""

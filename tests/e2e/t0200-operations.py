@@ -13,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd,  # noqa: E402
                      db_exists, eq, main, on_a_terminal, query, schema_of, shown_db,
-                     sqlite_only, svc, validate_summary)
+                     preloaded, sqlite_only, svc, validate_summary)
 
 REG = ["D1,Acme,iPF8400S,S1,2026-01-01,N,", "D1,Acme,iPF8400S,S2,2026-01-01,N,"]
 DSP1 = ["X1,2026-03-10 09:00,iPF8400S,S1,D1,c,02108,P,OPEN"]
@@ -185,9 +185,7 @@ def test_out_of_memory_while_listing_the_inbox_is_not_silent():
         # (under ASan the shim is preloaded before its runtime: allowed)
         r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("inbox"), "--out",
                 t.p("out"), "--as-of", "2026-03-11",
-                env={"LD_PRELOAD": t.p("shim.so"),
-                     "ASAN_OPTIONS": ":".join(filter(None, [
-                         os.environ.get("ASAN_OPTIONS"), "verify_asan_link_order=0"]))})
+                env=preloaded(t.p("shim.so")))
         eq(r.code, 70, r)
         check("out of memory while listing the inbox" in r.err, r.err)
 

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, ROOT, SANITIZED, VALGRIND, Tmp, check,  # noqa: E402
-                     cmd, eq, main, query, skip, svc)
+                     FAULTSHIM, cmd, eq, main, preloaded, query, skip, svc)
 
 ROW = "{id},2026-03-08 09:30,iPF8400S,S{id},D1,Acme,10001,P1,OPEN"
 
@@ -139,10 +139,6 @@ def test_loaded_file_names_its_stored_rejections():
         check("d.csv: 2 more rejected rows; see the audit workbook" in r.err, r.err)
 
 
-FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
-                         "tests", "faultshim.so")
-
-
 def test_file_truncated_mid_import_names_no_rejected_row():
     """Issue 16: the feed is cut short between its hash (pass 1) and its
     load (pass 2), in the middle of a row. The load sees a short last row
@@ -155,9 +151,8 @@ def test_file_truncated_mid_import_names_no_rejected_row():
     with Tmp() as t:
         rows = [ROW.format(id="R%03d" % i) for i in range(50)]
         f = t.csv("d.csv", DSP_HDR, rows)
-        env = dict(os.environ, TZ="UTC", LD_PRELOAD=FAULTSHIM, FAULT_CALLS="openat",
-                   FAULT_LOG=t.p("log"), ASAN_OPTIONS="verify_asan_link_order=0:"
-                   + os.environ.get("ASAN_OPTIONS", ""))
+        env = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM), FAULT_CALLS="openat",
+                   FAULT_LOG=t.p("log"))
         # Which open() is the pass-2 open of the feed: every one, logged.
         probe = dict(env, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1")
         subprocess.run(cmd("import", "--db", t.p("probe.db"), "--kind",

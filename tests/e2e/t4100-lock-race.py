@@ -17,11 +17,10 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import DSP_HDR, ON_PG, SVCRECON, Tmp, cmd, eq, main, skip, sqlite_only  # noqa: E402
+from svctest import (DSP_HDR, FAULTSHIM, ON_PG, SVCRECON, Tmp, cmd, eq,  # noqa: E402
+                     main, preloaded, skip, sqlite_only)
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
-                    "faultshim.so")
+SHIM = FAULTSHIM
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
 HELD = re.compile(r"svcrecon: \S+: held by pid (\d+) on \S+ since "
                   r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC; try later$")
@@ -38,8 +37,8 @@ def race(t, n, env=None, rounds=1, fresh=False):
     (a new schema on PostgreSQL), so that the starts also race to make it."""
     db = t.p("svc.db")
     csv = t.csv("d.csv", DSP_HDR, ["C1,2026-03-08 09:30,m,s,D1,,,,"])
-    e = dict(os.environ, TZ="UTC", ASAN_OPTIONS="verify_asan_link_order=0:"
-             + os.environ.get("ASAN_OPTIONS", ""))
+    # the ASan options a preloaded shim needs, when env preloads one
+    e = dict(os.environ, TZ="UTC", ASAN_OPTIONS=preloaded(FAULTSHIM)["ASAN_OPTIONS"])
     e.update(env or {})
     counts = [0, 0]
     for r in range(rounds):

@@ -53,7 +53,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, Tmp, book_digest,  # noqa: E402
-                     check, connect, eq, good_night, main, postgresql_only,
+                     check, connect, eq, good_night, leave_hot_journal, main, postgresql_only,
                      query, schema_of, SCHEMA_VERSION, sqlite_only, svc,
                      undo_version_9)
 
@@ -355,20 +355,6 @@ def test_db_that_is_a_fifo_a_device_or_a_folder_is_66_at_once_for_every_command(
         eq(os.listdir(t.p("folder.db")), [])
 
 
-CRASH = r"""
-import os, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("PRAGMA journal_mode = DELETE")
-c.execute("PRAGMA cache_size = 1")          # spill: the file is written
-c.execute("BEGIN")
-c.execute("UPDATE dispatch SET customer_name = 'HALF WRITTEN'")
-c.execute("CREATE TABLE junk AS SELECT * FROM dispatch")
-for i in range(10):
-    c.execute("INSERT INTO junk SELECT * FROM junk")
-os._exit(9)                                 # dies mid-transaction
-"""
-
-
 @sqlite_only("SQLite's hot journal")
 def test_a_hot_journal_left_by_a_program_that_died_is_named_and_rolled_back_by_the_run():
     """Red before: explain said "attempt to write a readonly database" of a
@@ -377,8 +363,7 @@ def test_a_hot_journal_left_by_a_program_that_died_is_named_and_rolled_back_by_t
     with Tmp() as t:
         night(t)
         db = t.p("svc.db")
-        subprocess.run([sys.executable, "-c", CRASH, db], check=False)
-        check(os.path.getsize(db + "-journal") > 0, "no hot journal made")
+        leave_hot_journal(db)
         r = svc("explain", "--db", db, "--as-of", AS_OF, "Q1")
         eq(r.code, 66, r)
         for words in ("svc.db-journal (a hot journal)",

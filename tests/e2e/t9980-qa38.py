@@ -47,8 +47,7 @@ RESERVED = {"CON", "PRN", "AUX", "NUL"} | {
     p + str(k) for p in ("COM", "LPT") for k in range(10)}
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
-                    "faultshim.so")
+SHIM = svctest.FAULTSHIM
 
 
 def escaped(dealer):
@@ -397,10 +396,8 @@ def shim_run(t, at, log, out, *extra):
     # ASan wants its runtime first; the shim is loaded before it, and the
     # libraries' own leaks on their error paths are suppressed (as
     # tests/faults/sweep.py does: tests/faults/lsan.supp)
-    env = dict(LD_PRELOAD=SHIM, FAULT_CALLS="openat,write,rename,fclose,"
+    env = dict(svctest.preloaded(SHIM), FAULT_CALLS="openat,write,rename,fclose,"
                "fwrite,fsync,unlink", FAULT_AT=str(at), FAULT_LOG=log,
-               ASAN_OPTIONS="verify_asan_link_order=0:" +
-               os.environ.get("ASAN_OPTIONS", ""),
                LSAN_OPTIONS="suppressions=" + os.path.join(
                    ROOT, "tests", "faults", "lsan.supp") +
                ":print_suppressions=0")

@@ -68,7 +68,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
                      VALGRIND, ROOT, cmd, downgrade_to_version_3, eq, good_night, main,
-                     postgresql_only, query, skip, small_disk, sqlite_only, svc)
+                     postgresql_only, preloaded, query, skip, small_disk, sqlite_only, svc,
+                     FAULTSHIM)
 import svctest  # noqa: E402
 
 AS_OF = "2026-03-12"
@@ -424,10 +425,6 @@ def test_copy_into_an_older_svcrecon_database_says_what_to_do():
         eq(query(t.p("b.db"), "PRAGMA user_version"), [(3,)])
 
 
-FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
-                         "tests", "faultshim.so")
-
-
 @sqlite_only("the fault shim counts a SQLite file's opens too")
 def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
     """Red before: "out/audit_DATE.xlsx: cannot read back: Input/output
@@ -440,9 +437,7 @@ def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
         skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
     with Tmp() as t:
         good_night(t)
-        base = dict(env(), LD_PRELOAD=FAULTSHIM, FAULT_CALLS="openat",
-                    ASAN_OPTIONS="verify_asan_link_order=0:"
-                    + os.environ.get("ASAN_OPTIONS", ""))
+        base = dict(env(), **preloaded(FAULTSHIM), FAULT_CALLS="openat")
         args = [SVCRECON, "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                 "--as-of", AS_OF, "--quiet"]
         book = "out/audit_%s.xlsx" % AS_OF

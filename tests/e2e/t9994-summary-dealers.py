@@ -136,8 +136,7 @@ def test_hostile_ids(c):
     eq(again, st, "hostile list on the re-run")
 
 
-SHIM = os.path.join(svctest.ROOT, os.environ.get("SVCRECON_BUILD", "build"),
-                    "tests", "faultshim.so")
+SHIM = svctest.FAULTSHIM
 
 
 @test
@@ -155,9 +154,8 @@ def test_failed_statements_list_no_dealer(c):
         path = os.path.join(c["tmp"], "f%d.json" % at)
         if os.path.exists(log):
             os.unlink(log)
-        env = dict(LD_PRELOAD=SHIM, FAULT_CALLS="rename", FAULT_AT=str(at),
-                   FAULT_LOG=log, ASAN_OPTIONS="verify_asan_link_order=0:"
-                   + os.environ.get("ASAN_OPTIONS", ""))
+        env = dict(svctest.preloaded(SHIM), FAULT_CALLS="rename", FAULT_AT=str(at),
+                   FAULT_LOG=log)
         p = run("report", "--db", c["db"], "--out", out, "--as-of", AS_OF,
                 "--statements", "--quiet", "--summary", path, env=env)
         with open(log) as f:
