@@ -726,7 +726,7 @@ static int put_rejected_naming(struct ex *x, const char *dispatch_id)
         while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW) {
             if (!x->json && n == 0) {
                 fputs("\nrejected rows naming '", x->f);
-                ex_t_text(x->f, dispatch_id, strlen(dispatch_id));
+                ex_t_qtext(x->f, dispatch_id, strlen(dispatch_id));
                 fputs("' (refused at import: no part of the story above; "
                       "a corrected row counts once delivered again):\n",
                       x->f);
@@ -755,7 +755,7 @@ static int put_rejected_naming(struct ex *x, const char *dispatch_id)
     } else if (unread != 0) {
         if (n == 0) {
             fputs("\nrejected rows naming '", x->f);
-            ex_t_text(x->f, dispatch_id, strlen(dispatch_id));
+            ex_t_qtext(x->f, dispatch_id, strlen(dispatch_id));
             fputs("':\n", x->f);
         }
         say_unread(x->f, "", unread);
@@ -910,7 +910,7 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
         while ((rc = db_step(q, x->d, what)) == DB_ROW) {
             char shown[256];
             const char *s = db_column_text(q, 0);
-            ex_show(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
+            ex_qshow(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
             ex_add(msg, size, "%s'%s'", found++ ? ", " : lookups[l].words,
                    shown);
         }
@@ -923,7 +923,7 @@ static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
     char id[256], msg[sizeof x->d->reason] = "";
-    ex_show(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
+    ex_qshow(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
     ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
         "was imported)", id, x->db_named);
     /* Rows naming it that were rejected at import (qa19): the call did

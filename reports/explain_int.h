@@ -157,6 +157,8 @@ bool ex_is_null(struct db_stmt *st, int col);
 /* Text: (s, len) escaped for a terminal; a feed value 'quoted'; a value as
  * is ("(blank)" for NULL); FILE:LINE from two columns. */
 void ex_t_text(FILE *f, const char *s, size_t len);
+/* ex_t_text for text between '...': a ' in it as \x27. */
+void ex_t_qtext(FILE *f, const char *s, size_t len);
 void ex_t_name(FILE *f, const char *s, size_t len);
 /* The name ex_t_name printed as s, malloc'd; NULL when s is no such
  * escaped form (explain_render.c). */
@@ -183,6 +185,8 @@ void ex_open_row(struct ex *x, struct db_stmt *st, int file_col,
 void ex_close_row(struct ex *x, bool marked);
 /* Messages on stderr: untrusted text shown safely; append to msg. */
 void ex_show(const char *s, size_t len, char *out, size_t size);
+/* ex_show for text a message quotes '...': a ' in it as \x27. */
+void ex_qshow(const char *s, size_t len, char *out, size_t size);
 void ex_add(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -27,8 +27,10 @@ bool ex_is_null(struct db_stmt *st, int col)
 /* (s, len) for a terminal: control bytes, DEL and bad UTF-8 as \xNN, a
  * backslash doubled (utf8_show's rendering, streamed and never cut); C1
  * controls (U+0080-U+009F, which some terminals obey) as their two bytes
- * \xC2\xNN, and bidi controls (U+202E...) as their bytes. */
-void ex_t_text(FILE *f, const char *s, size_t len)
+ * \xC2\xNN, and bidi controls (U+202E...) as their bytes. quoted: the
+ * text goes between '...', and a ' in it is \x27 (technician 'O\x27Brien',
+ * not 'O'Brien', which reads as a value that ends after the O). */
+static void t_text(FILE *f, const char *s, size_t len, bool quoted)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -36,6 +38,9 @@ void ex_t_text(FILE *f, const char *s, size_t len)
         size_t n = utf8_seq_len(p + i, len - i);
         if (p[i] == '\\') {
             fputs("\\\\", f);
+            n = 1;
+        } else if (quoted && p[i] == '\'') {
+            fputs("\\x27", f);
             n = 1;
         } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F ||
                    (n == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0) ||
@@ -47,6 +52,16 @@ void ex_t_text(FILE *f, const char *s, size_t len)
         }
         i += n;
     }
+}
+
+void ex_t_text(FILE *f, const char *s, size_t len)
+{
+    t_text(f, s, len, false);
+}
+
+void ex_t_qtext(FILE *f, const char *s, size_t len)
+{
+    t_text(f, s, len, true);
 }
 
 /* A file's name or path as it was stored (etl/load.c set_stored_text: a
@@ -119,7 +134,7 @@ void ex_t_q(struct ex *x, struct db_stmt *st, int col)
     const char *s = db_column_text(st, col);
     fputc('\'', x->f);
     if (s)
-        ex_t_text(x->f, s, db_column_bytes(st, col));
+        ex_t_qtext(x->f, s, db_column_bytes(st, col));
     fputc('\'', x->f);
 }
 
@@ -390,6 +405,26 @@ void ex_close_row(struct ex *x, bool marked)
 void ex_show(const char *s, size_t len, char *out, size_t size)
 {
     utf8_show(s, len, 60, out, size);
+}
+
+/* The same for a message's '...': a ' in it as \x27, as in the story. */
+void ex_qshow(const char *s, size_t len, char *out, size_t size)
+{
+    char tmp[4 * 60 + 4];
+    utf8_show(s, len, 60, tmp, sizeof tmp);
+    size_t o = 0;
+    for (const char *p = tmp; *p && o + 1 < size; p++) {
+        if (*p != '\'') {
+            out[o++] = *p;
+        } else if (o + 5 <= size) {
+            memcpy(out + o, "\\x27", 4);
+            o += 4;
+        } else {
+            break;
+        }
+    }
+    if (size)
+        out[o] = '\0';
 }
 
 /* Appends to msg (of size) what fmt says; cut at the end of msg. */

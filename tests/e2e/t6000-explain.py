@@ -481,6 +481,36 @@ def test_no_registration_and_escaped_text():
         eq(d["registrations"][0]["active"], False)
 
 
+def test_a_quote_inside_a_quoted_value_is_escaped():
+    """fix63: values are quoted '...', and a ' inside one was printed raw:
+    technician 'O'Brien' reads as a value that ends after the O. A ' is
+    \\x27, as explain escapes other bytes (a backslash still doubled, so
+    a value holding the four characters \\x27 stays told apart); the
+    messages quoting a dispatch id do the same. JSON keeps the value."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        d = t.csv("dispatches.csv", DSP_HDR,
+                  ["Q1,2026-03-02 09:00,iPF,SN1,D1,Bob's Print,1,P\\x27,OPEN"])
+        c = t.csv("closeouts.csv", CLO_HDR,
+                  ["D1,2026-03-03 10:00,Q1,SN1,iPF,2026-03-03,O'Brien,1,R,",
+                   "D1,2026-03-04 10:00,Q'9,SN1,iPF,2026-03-04,Pat,1,R,"])
+        eq(svc("import", "--db", db, "--kind", "dispatches", d).code, 0)
+        eq(svc("import", "--db", db, "--kind", "closeouts", c).code, 0)
+        out = lines(explain(db, "Q1"))
+        check("      customer 'Bob\\x27s Print', postal code '1', problem 'P\\\\x27'"
+              in out, out)
+        check(any("technician 'O\\x27Brien'," in x for x in out), out)
+        check(not any("'O'Brien'" in x or "Bob's" in x for x in out), out)
+        eq(explain_json(db, "Q1")["results"][0]["dispatch"]["closeouts"][0]["technician"],
+           "O'Brien")
+        r = explain(db, "Q'9")
+        eq(r.code, 65, r)
+        check(r.err.startswith("svcrecon: dispatch 'Q\\x279' not found in "), r.err)
+        out = lines(explain(db, "--source", "closeouts.csv:3"))
+        eq(out[0], "source closeouts.csv:3: closeout of dispatch 'Q\\x279', which was "
+           "never imported", out)
+
+
 def test_dispatched_after_as_of():
     with Tmp() as t:
         db = build(t)
