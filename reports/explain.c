@@ -651,7 +651,7 @@ static int say_rejected_naming(struct ex *x, FILE *f, const char *lead)
     fprintf(f, ":%lld  rejected, imported %s\n%s      file '",
             (long long)db_column_int64(st, RN_LINE),
             db_column_text(st, RN_IMPORTED_AT), lead);
-    ex_t_name(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    ex_t_qname(f, path, (size_t)db_column_bytes(st, RN_PATH));
     fprintf(f, "' (%s), SHA-256 %s\n%s      reason: ",
             db_column_text(st, RN_KIND),
             ex_is_null(st, RN_SHA) ? "(none)" : db_column_text(st, RN_SHA),
@@ -661,7 +661,7 @@ static int say_rejected_naming(struct ex *x, FILE *f, const char *lead)
     if (ex_put_rejected_audit(x, f, db_column_int64(st, RN_FILE_ID)) != 0)
         return -1;
     fprintf(f, "; raw record: explain --source '");
-    ex_t_name(f, path, (size_t)db_column_bytes(st, RN_PATH));
+    ex_t_qname(f, path, (size_t)db_column_bytes(st, RN_PATH));
     fprintf(f, ":%lld'\n", (long long)db_column_int64(st, RN_LINE));
     return 0;
 }
@@ -965,7 +965,8 @@ static int dispatch_not_found(struct ex *x)
         if (n < MAX_HINTS) {
             char file[256];
             const char *name = db_column_text(st, C_FILE);
-            ex_show(name, strlen(name), file, sizeof file);
+            ex_name_show(name, (size_t)db_column_bytes(st, C_FILE), false,
+                         file, sizeof file);
             ex_add(msg, sizeof msg, "%s%s:%lld", n ? ", " :
                 "; closeouts naming it: ", file,
                 (long long)db_column_int64(st, C_LINE));

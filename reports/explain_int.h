@@ -160,6 +160,8 @@ void ex_t_text(FILE *f, const char *s, size_t len);
 /* ex_t_text for text between '...': a ' in it as \x27. */
 void ex_t_qtext(FILE *f, const char *s, size_t len);
 void ex_t_name(FILE *f, const char *s, size_t len);
+/* ex_t_name for a name between '...': a ' in it as \x27. */
+void ex_t_qname(FILE *f, const char *s, size_t len);
 /* The name ex_t_name printed as s, malloc'd; NULL when s is no such
  * escaped form (explain_render.c). */
 char *ex_t_unname(const char *s, size_t len, size_t *out_len);
@@ -187,6 +189,10 @@ void ex_close_row(struct ex *x, bool marked);
 void ex_show(const char *s, size_t len, char *out, size_t size);
 /* ex_show for text a message quotes '...': a ' in it as \x27. */
 void ex_qshow(const char *s, size_t len, char *out, size_t size);
+/* A file name for a message, as ex_t_name (quoted: ex_t_qname) prints it,
+ * so that --source takes the FILE:LINE back; cut only when out is full. */
+void ex_name_show(const char *s, size_t len, bool quoted, char *out,
+                  size_t size);
 void ex_add(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -80,11 +80,73 @@ void ex_t_name(FILE *f, const char *s, size_t len)
         ex_t_text(f, s, len);
 }
 
+/* ex_t_name for a name between '...' (file '...', explain --source
+ * '...'): a ' in it as \x27, as in a quoted value (fix63); the rest as
+ * ex_t_name prints it. ex_t_unname takes either form back. */
+void ex_t_qname(FILE *f, const char *s, size_t len)
+{
+    if (!utf8_plain(s, len)) {
+        ex_t_qtext(f, s, len);
+        return;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '\'')
+            fputs("\\x27", f);
+        else
+            fputc(s[i], f);
+    }
+}
+
+/* How a name is printed: as ex_t_name (plain), ex_t_qname (quoted), or
+ * always escaped (ex_t_text: utf8_show's rendering, which messages used
+ * for names before fix63: `c\\o.csv` for c\o.csv). */
+enum name_form { NAME_PLAIN, NAME_QUOTED, NAME_ESCAPED };
+
+static void put_name(FILE *f, const char *s, size_t len, enum name_form form)
+{
+    if (form == NAME_PLAIN)
+        ex_t_name(f, s, len);
+    else if (form == NAME_QUOTED)
+        ex_t_qname(f, s, len);
+    else
+        ex_t_text(f, s, len);
+}
+
+/* A name for a message on stderr, as explain prints it on stdout
+ * (ex_t_name, or ex_t_qname when the message quotes it): `explain
+ * --source` takes back the FILE:LINE a message names (fix63). utf8_show
+ * doubled the backslash of a printable name, a name --source did not
+ * find, and cut it at 60 characters. Cut here (with "...") only when it
+ * does not fit in out. */
+void ex_name_show(const char *s, size_t len, bool quoted, char *out,
+                  size_t size)
+{
+    char *text = NULL;
+    size_t text_len = 0;
+    FILE *f = size ? open_memstream(&text, &text_len) : NULL;
+    if (f) {
+        put_name(f, s, len, quoted ? NAME_QUOTED : NAME_PLAIN);
+        if (fclose(f) == 0 && text_len < size) {
+            memcpy(out, text, text_len + 1);
+            free(text);
+            return;
+        }
+    }
+    free(text);
+    if (quoted)
+        ex_qshow(s, len, out, size);
+    else
+        ex_show(s, len, out, size);
+}
+
 /* The name ex_t_name printed as (s, len), when that is a name other than
  * s itself: the printed form decoded (\\ a backslash, \xNN with upper-case
  * hex a byte, as ex_t_text writes them) and kept only when ex_t_name
  * prints it back as exactly s -- so `explain --source` takes back the
- * FILE:LINE explain printed for a name with a newline (qa59). A name
+ * FILE:LINE explain printed for a name with a newline (qa59) -- or
+ * ex_t_qname does (a name with a ' printed between quotes, `explain
+ * --source 'a\x27b.csv:2'`), or ex_t_text (the backslash of a printable
+ * name doubled, as messages printed names before fix63). A name
  * ex_t_name prints as is (a kept `\xFF`, a literal `\x0A`) is s itself:
  * NULL then, as for anything else (a lone backslash, \x0a, \x41, NUL).
  * Malloc'd, *out_len its length; NULL also when out of memory. */
@@ -113,17 +175,23 @@ char *ex_t_unname(const char *s, size_t len, size_t *out_len)
             break;
         }
     }
-    FILE *f = escaped ? open_memstream(&back, &back_len) : NULL;
-    if (f) {
-        ex_t_name(f, name, n);
-        if (fclose(f) == 0 && back_len == len && memcmp(back, s, len) == 0) {
-            free(back);
+    static const enum name_form forms[] = {NAME_PLAIN, NAME_QUOTED,
+                                           NAME_ESCAPED};
+    for (size_t k = 0; escaped && k < sizeof forms / sizeof *forms; k++) {
+        FILE *f = open_memstream(&back, &back_len);
+        if (!f)
+            break;
+        put_name(f, name, n, forms[k]);
+        bool same = fclose(f) == 0 && back_len == len &&
+                    memcmp(back, s, len) == 0;
+        free(back);
+        back = NULL;
+        if (same) {
             name[n] = '\0';
             *out_len = n;
             return name;
         }
     }
-    free(back);
     free(name);
     return NULL;
 }
@@ -348,8 +416,8 @@ static void text_fact(struct ex *x, struct db_stmt *st, const struct fact *f)
         break;
     case FACT_NAME:
         fputc('\'', x->f);
-        ex_t_name(x->f, db_column_text(st, f->col) ? db_column_text(st, f->col)
-                  : "", (size_t)db_column_bytes(st, f->col));
+        ex_t_qname(x->f, db_column_text(st, f->col) ? db_column_text(st, f->col)
+                   : "", (size_t)db_column_bytes(st, f->col));
         fputc('\'', x->f);
         break;
     case FACT_YES_NO:

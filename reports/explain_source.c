@@ -328,7 +328,8 @@ static int source_file(struct ex *x)
 /* No imported file has FILE's name or path, but a delivery had it (the
  * audit workbook lists it): what became of it, into d (65). 1 when told,
  * 0 when no delivery had the name (or the database predates deliveries). */
-static int delivery_told(struct ex *x, const char *file, const char *db)
+static int delivery_told(struct ex *x, const char *file, const char *qfile,
+                         const char *db)
 {
     const struct explain_opts *o = x->o;
     struct db_stmt *q;
@@ -338,7 +339,7 @@ static int delivery_told(struct ex *x, const char *file, const char *db)
     db_set_text(q, ":file", o->source_file, o->source_file_len);
     int told = 0;
     if (db_step(q, NULL, NULL) == DB_ROW) {
-        char why[256], when[64], same[256], at[64];
+        char why[256], when[64], same[256], qsame[256], at[64];
         const char *status = db_column_text(q, 0);
         ex_show(db_column_text(q, 1), db_column_bytes(q, 1), why, sizeof why);
         ex_show(db_column_text(q, 2), db_column_bytes(q, 2), when,
@@ -346,18 +347,20 @@ static int delivery_told(struct ex *x, const char *file, const char *db)
         if (strcmp(status, "unreadable") == 0) {
             diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: '%s' was "
                      "delivered %s but could not be read (%s): nothing of it "
-                     "is in %s", file, o->source_line, file, when, why, db);
+                     "is in %s", file, o->source_line, qfile, when, why, db);
             told = 1;
         } else if (!ex_is_null(q, 3)) {
-            ex_show(db_column_text(q, 3), db_column_bytes(q, 3), same,
-                    sizeof same);
+            ex_name_show(db_column_text(q, 3), db_column_bytes(q, 3), false,
+                         same, sizeof same);
+            ex_name_show(db_column_text(q, 3), db_column_bytes(q, 3), true,
+                         qsame, sizeof qsame);
             ex_show(db_column_text(q, 4), db_column_bytes(q, 4), at,
                     sizeof at);
             diag_set(x->d, EX_DATAERR, NULL, 0, "--source %s:%ld: '%s' was "
                      "delivered %s and %s: the same bytes as '%s', imported "
                      "%s, so its rows are that file's; explain --source "
-                     "%s:%ld tells them", file, o->source_line, file, when,
-                     status, same, at, same, o->source_line);
+                     "%s:%ld tells them", file, o->source_line, qfile, when,
+                     status, qsame, at, same, o->source_line);
             told = 1;
         }
     }
@@ -399,10 +402,15 @@ static long row_around(struct ex *x)
 static int source_not_found(struct ex *x, int files, const char *refused)
 {
     const struct explain_opts *o = x->o;
-    char file[256];
+    char file[256], qfile[256];
     const char *db = x->db_named;     /* shown safely (explain_run) */
-    ex_show(o->source_file, o->source_file_len, file, sizeof file);
-    if (files == 0 && delivery_told(x, file, db))
+    /* FILE as explain prints a name, so that the FILE:LINE said below is
+     * taken back as printed (fix63). */
+    ex_name_show(o->source_file, o->source_file_len, false, file,
+                 sizeof file);
+    ex_name_show(o->source_file, o->source_file_len, true, qfile,
+                 sizeof qfile);
+    if (files == 0 && delivery_told(x, file, qfile, db))
         return -1;
     /* Say how FILE is written, whatever was given: a name in another
      * letter case or a path written another way is the usual slip. */
@@ -412,7 +420,7 @@ static int source_not_found(struct ex *x, int files, const char *refused)
                         "workbooks' Source file or File column shows it, "
                         "the base name, letter case included, or as the "
                         "path exactly as given to import or run)", file,
-                        o->source_line, file, db);
+                        o->source_line, qfile, db);
     if (refused) {
         char why[256];
         ex_show(refused, strlen(refused), why, sizeof why);

@@ -30,6 +30,7 @@ import datetime
 import glob
 import json
 import os
+import shlex
 import sqlite3
 import subprocess
 import sys
@@ -779,6 +780,45 @@ def test_source_takes_back_the_file_line_explain_printed():
             # Only the exact printed form: \x0a is no name explain prints.
             r = explain(db, "--source", at[0].replace("x0A", "x0a"))
             eq(r.code, 65, (tag, r))
+
+
+def test_source_takes_back_the_file_line_a_message_printed():
+    """fix63: the FILE:LINE of explain's messages was utf8_show's, the
+    backslash of a printable name doubled ("closeouts naming it:
+    c\\\\o.csv:2"), and --source did not find that name; the hint is now
+    the name as explain prints it on stdout, and the doubled form is taken
+    back too. A path with a ' in the story's quoted hint (explain --source
+    'PATH:LINE') is written \\x27 there, which the shell passes on and
+    --source takes back."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        c = t.csv("c\\o.csv", CLO_HDR, ["D1,2026-03-03 10:00,W1,SN1,iPF,2026-03-03,Pat,1,R,"])
+        eq(svc("import", "--db", db, "--kind", "closeouts", c).code, 0)
+        r = explain(db, "W1")
+        eq(r.code, 65, r)
+        check("; closeouts naming it: c\\o.csv:2 (explain --source FILE:LINE" in r.err, r.err)
+        head = "source c\\o.csv:2: closeout of dispatch 'W1', which was never imported"
+        eq(lines(explain(db, "--source", "c\\o.csv:2"))[0], head)
+        eq(lines(explain(db, "--source", "c\\\\o.csv:2"))[0], head)
+        r = explain(db, "--source", "c\\o.csv:9")
+        eq(r.code, 65, r)
+        check(r.err.startswith("svcrecon: c\\o.csv:9: no row starts at line 9"), r.err)
+        r = explain(db, "--source", "n'o\\pe.csv:2")
+        eq(r.code, 65, r)
+        check(r.err.startswith("svcrecon: --source n'o\\pe.csv:2: no imported file named "
+                               "'n\\x27o\\pe.csv' in "), r.err)
+
+        d = t.csv("o'd/dispatches.csv", DSP_HDR, ["W2,2026-03-02 09:00,iPF,SN1,D1,,,,",
+                                                  "W2,2026-03-99 09:00,iPF,SN1,D1,,,,"])
+        eq(svc("import", "--db", db, "--kind", "dispatches", d).code, 0)
+        out = lines(explain(db, "W2"))
+        quoted = d.replace("'", "\\x27")
+        check("      file '%s' (dispatches), SHA-256 %s" % (quoted, sha256(d)[:12]) in out, out)
+        hint = [x.split("; raw record: explain --source ")[1] for x in out
+                if "; raw record: explain --source " in x]
+        eq(hint, ["'%s:3'" % quoted])
+        arg, = shlex.split(hint[0])
+        eq(lines(explain(db, "--source", arg))[0], "source dispatches.csv:3: rejected row")
 
 
 # ---- not found, usage, database ---------------------------------------------------
