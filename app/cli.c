@@ -251,42 +251,166 @@ static void today(char iso[11], int32_t *day)
     *day = parse_days_from_civil(w.year, w.month, w.day);
 }
 
+/* ---- TZ: does it name a time zone? --------------------------------------
+ * A POSIX TZ string (std offset[dst[offset][,start[/time],end[/time]]]):
+ * the C library reads what it can of one and, where it breaks off, takes
+ * UTC for the rest without a word -- "ABC+" (no hours) is UTC, "ABC5x" is
+ * UTC, "EST5EDT,M3" drops its rule, "ABC+99" is clamped to 24 hours. So
+ * the whole string is read here as POSIX writes it; on failure *want says
+ * what was expected and the return value is where (else NULL). */
+struct tz_scan {
+    const char *p;
+    const char *want;
+};
+
+static bool tz_number(struct tz_scan *z, int digits_max, int lo, int hi,
+                      const char *want)
+{
+    const char *start = z->p;
+    int v = 0, n = 0;
+    while (n < digits_max && isdigit((unsigned char)*z->p)) {
+        v = v * 10 + (*z->p++ - '0');
+        n++;
+    }
+    if (n == 0 || v < lo || v > hi || isdigit((unsigned char)*z->p)) {
+        z->p = start;
+        z->want = want;
+        return false;
+    }
+    return true;
+}
+
+/* [+-]hh[:mm[:ss]], hh of at most digits digits, at most max_hours. */
+static bool tz_offset(struct tz_scan *z, int digits, int max_hours,
+                      const char *want)
+{
+    if (*z->p == '+' || *z->p == '-')
+        z->p++;
+    if (!tz_number(z, digits, 0, max_hours, want))
+        return false;
+    for (int k = 0; k < 2 && *z->p == ':'; k++) {
+        z->p++;
+        if (!tz_number(z, 2, 0, 59, k ? "seconds (00 to 59)" :
+                       "minutes (00 to 59)"))
+            return false;
+    }
+    return true;
+}
+
+/* A zone abbreviation: 3 or more letters, or <...> of 3 or more letters,
+ * digits, '+' and '-'. */
+static bool tz_abbrev(struct tz_scan *z)
+{
+    const char *s = z->p;
+    if (*s == '<') {
+        const char *q = s + 1;
+        while (isalnum((unsigned char)*q) || *q == '+' || *q == '-')
+            q++;
+        if (*q != '>' || q - s - 1 < 3) {
+            z->want = "a name of 3 or more letters, digits, + or - "
+                      "between < and >";
+            return false;
+        }
+        z->p = q + 1;
+        return true;
+    }
+    while (isalpha((unsigned char)*s))
+        s++;
+    if (s - z->p < 3) {
+        z->want = "a zone abbreviation of 3 or more letters";
+        return false;
+    }
+    z->p = s;
+    return true;
+}
+
+/* Jn (1-365), n (0-365) or Mm.w.d, then /time. */
+static bool tz_rule(struct tz_scan *z)
+{
+    static const char want[] = "a rule date (Mm.w.d, Jn or n)";
+    if (*z->p == 'J') {
+        z->p++;
+        if (!tz_number(z, 3, 1, 365, want))
+            return false;
+    } else if (*z->p == 'M') {
+        z->p++;
+        if (!tz_number(z, 2, 1, 12, "a month (1 to 12) after M"))
+            return false;
+        if (*z->p != '.') {
+            z->want = "'.' and a week (1 to 5) after the month";
+            return false;
+        }
+        z->p++;
+        if (!tz_number(z, 1, 1, 5, "a week (1 to 5) after the month"))
+            return false;
+        if (*z->p != '.') {
+            z->want = "'.' and a day (0 to 6) after the week";
+            return false;
+        }
+        z->p++;
+        if (!tz_number(z, 1, 0, 6, "a day (0 to 6) after the week"))
+            return false;
+    } else if (!tz_number(z, 3, 0, 365, want)) {
+        return false;
+    }
+    if (*z->p == '/') {
+        z->p++;
+        return tz_offset(z, 3, 167, "a time of day (hours, -167 to 167)");
+    }
+    return true;
+}
+
+static const char *tz_posix_bad(const char *tz, const char **want)
+{
+    struct tz_scan z = {.p = tz, .want = NULL};
+    bool ok = tz_abbrev(&z) &&
+              tz_offset(&z, 2, 24, "an offset from UTC (hours, 0 to 24)");
+    if (ok && *z.p == ',') {
+        ok = false;
+        z.want = "a summer time abbreviation before the rules";
+    } else if (ok && *z.p) {
+        ok = tz_abbrev(&z);
+        if (ok && *z.p && *z.p != ',')
+            ok = tz_offset(&z, 2, 24, "the summer time's offset from UTC "
+                           "(hours, 0 to 24)");
+        if (ok && *z.p == ',') {
+            z.p++;
+            ok = tz_rule(&z);
+            if (ok && *z.p != ',') {
+                ok = false;
+                z.want = "',' and the rule ending summer time";
+            } else if (ok) {
+                z.p++;
+                ok = tz_rule(&z);
+            }
+        }
+    }
+    if (ok && *z.p) {
+        ok = false;
+        z.want = "nothing more";
+    }
+    *want = z.want;
+    return ok ? NULL : z.p;
+}
+
 /* A TZ that names no time zone ("Asia/Tokio", a zone of a tzdata package
- * not installed) is taken by the C library for UTC, silently: a night run
- * at 02:00 in Tokyo would then report as of the day before, with exit 0
- * (README "Decisions", Batch). So when today's date is needed (report and
- * run without --as-of) such a TZ is refused. Accepted: TZ unset (the
- * system's zone), empty (UTC, as glibc reads it), a POSIX zone with its
- * offset ("EST5EDT", "<+09>-9", "UTC0"), UTC by one of its names (also
- * without tzdata), or a name (with or without ':') whose file under
- * $TZDIR (/usr/share/zoneinfo) or an absolute path is a zone file. NULL
- * when TZ is fine, else the message. */
+ * not installed, a POSIX string the C library reads only in part) is
+ * taken by the C library for UTC, silently: a night run at 02:00 in
+ * Tokyo would then report as of the day before, with exit 0 (README
+ * "Decisions", Batch). So when today's date is needed (report and run
+ * without --as-of) such a TZ is refused. Accepted: TZ unset (the
+ * system's zone), empty (UTC, as glibc reads it), a name (with or without
+ * ':') whose file under $TZDIR (/usr/share/zoneinfo) or an absolute path
+ * is a zone file, a whole POSIX string ("EST5EDT", "<+09>-9", "UTC0",
+ * "EST5EDT,M3.2.0,M11.1.0"), or UTC by one of its names (also without
+ * tzdata). NULL when TZ is fine, else the message. */
 static const char *tz_problem(char *why, size_t size)
 {
     const char *tz = getenv("TZ");
     if (!tz || !*tz)
         return NULL;
     const char *name = tz[0] == ':' ? tz + 1 : tz;
-    const char *p = name;
-    if (*p == '<') {
-        p = strchr(p, '>');
-        p = p ? p + 1 : NULL;
-    } else {
-        while (isalpha((unsigned char)*p))
-            p++;
-        if (p - name < 3)
-            p = NULL;
-    }
-    if (p && (*p == '+' || *p == '-' || isdigit((unsigned char)*p)))
-        return NULL;
-    /* UTC by one of its names is what the C library falls back to: right
-     * even where tzdata is not installed (a container with TZ=UTC). */
-    static const char *const utc[] = {"UTC", "UCT", "GMT", "Universal",
-                                      "Zulu", "Greenwich"};
-    const char *u = strncmp(name, "Etc/", 4) == 0 ? name + 4 : name;
-    for (size_t i = 0; i < sizeof utc / sizeof *utc; i++)
-        if (strcmp(u, utc[i]) == 0)
-            return NULL;
+    /* The C library reads a zone file first, as here. */
     const char *dir = getenv("TZDIR");
     char path[4200];
     snprintf(path, sizeof path, "%s%s%s", name[0] == '/' ? "" :
@@ -300,10 +424,40 @@ static const char *tz_problem(char *why, size_t size)
         fclose(f);
     if (zone)
         return NULL;
-    snprintf(why, size, "TZ '%.200s' names no time zone (%.300s is not a zone "
-             "file): today's date would be UTC's, which may be another "
-             "day; correct TZ (or unset it for the system's zone), or give "
-             "--as-of DATE", tz, path);
+    const char *want = NULL;
+    const char *bad = tz_posix_bad(name, &want);
+    if (!bad)
+        return NULL;
+    /* UTC by one of its names is what the C library falls back to: right
+     * even where tzdata is not installed (a container with TZ=UTC). */
+    static const char *const utc[] = {"UTC", "UCT", "GMT", "Universal",
+                                      "Zulu", "Greenwich"};
+    const char *u = strncmp(name, "Etc/", 4) == 0 ? name + 4 : name;
+    for (size_t i = 0; i < sizeof utc / sizeof *utc; i++)
+        if (strcmp(u, utc[i]) == 0)
+            return NULL;
+    /* Begun as a POSIX string (an abbreviation, then an offset or a '<'
+     * name): say where it breaks off, not only that no file has its name
+     * ("ABC+" is no typo of a zone name). */
+    const char *p = name;
+    bool posix = *p == '<';
+    while (isalpha((unsigned char)*p))
+        p++;
+    posix = posix || (p - name >= 3 &&
+                      (*p == '+' || *p == '-' || isdigit((unsigned char)*p)));
+    if (posix)
+        snprintf(why, size, "TZ '%.200s' names no time zone (no zone file "
+                 "%.300s; read as a POSIX TZ string, e.g. JST-9 or "
+                 "EST5EDT,M3.2.0,M11.1.0, it wants %s %s%.100s%s): today's "
+                 "date would be UTC's, which may be another day; correct TZ "
+                 "(or unset it for the system's zone), or give --as-of DATE",
+                 tz, path, want ? want : "more", *bad ? "at '" : "at its end",
+                 bad, *bad ? "'" : "");
+    else
+        snprintf(why, size, "TZ '%.200s' names no time zone (%.300s is not "
+                 "a zone file): today's date would be UTC's, which may be "
+                 "another day; correct TZ (or unset it for the system's "
+                 "zone), or give --as-of DATE", tz, path);
     return why;
 }
 

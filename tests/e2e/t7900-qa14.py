@@ -20,7 +20,9 @@ case a defect seen red before its fix:
   tzdata is not installed) is taken by the C library for UTC, silently:
   a night run at 02:00 in Tokyo reported as of the day before, exit 0.
   Now report and run without --as-of refuse it (64, one line: correct
-  TZ, unset it, or give --as-of); with --as-of TZ does not matter;
+  TZ, unset it, or give --as-of); with --as-of TZ does not matter; so
+  is a POSIX TZ string the C library reads only in part ("ABC+",
+  "EST5EDT,M3": fix63), saying where it breaks off;
 - PostgreSQL: a statement the server cancels (statement_timeout, which
   counts a wait for another client's lock too, or an administrator's
   pg_cancel_backend) was 70, "internal error", with the server's words
@@ -197,6 +199,49 @@ def test_a_tz_naming_no_zone_is_refused_when_the_date_comes_from_the_clock():
                            env=dict(nodata, TZ="Asia/Tokyo"), capture_output=True, text=True)
         eq(p.returncode, 64, p)
         check("(%s is not a zone file)" % t.p("no-tzdata", "Asia/Tokyo") in p.stderr, p.stderr)
+
+
+def test_a_posix_tz_the_c_library_reads_only_in_part_is_refused():
+    """fix63: a TZ begun as a POSIX string (an abbreviation and an
+    offset) was taken whole: "ABC+" (no hours), "ABC5x", "EST5EDT,M3" (a
+    rule cut short), "ABC+25" are read by the C library as far as they
+    go and UTC (or a clamped offset, or no rule) for the rest, silently,
+    and the night was that of UTC's date, exit 0. Now the whole string is
+    read as POSIX writes it; where it breaks off, 64, one line saying
+    what it wants there, nothing done. Whole strings, rules included,
+    still run."""
+    with Tmp() as t:
+        night(t)
+        for tz, want in [
+                ("ABC+", "an offset from UTC (hours, 0 to 24) at its end"),
+                ("ABC+25", "an offset from UTC (hours, 0 to 24) at '25'"),
+                ("ABC5x", "a zone abbreviation of 3 or more letters at 'x'"),
+                ("JST-9:75", "minutes (00 to 59) at '75'"),
+                ("EST5EDT,M3", "'.' and a week (1 to 5) after the month at its end"),
+                ("EST5EDT,M3.2.0", "',' and the rule ending summer time at its end"),
+                ("EST5,M3.2.0,M11.1.0", "a summer time abbreviation before the rules "
+                                        "at ',M3.2.0,M11.1.0'"),
+                (":<+09>", "an offset from UTC (hours, 0 to 24) at its end")]:
+            for args in (["run", "--inbox", "in"], ["report"]):
+                r = svc(args[0], "--db", t.p("svc.db"), *args[1:], "--out", "out",
+                        "--quiet", "--summary", "s.json", cwd=t.path, env={"TZ": tz})
+                eq(r.code, 64, (tz, r))
+                eq(lines(r.err), ["svcrecon: TZ '%s' names no time zone (no zone file "
+                                  "/usr/share/zoneinfo/%s; read as a POSIX TZ string, e.g. "
+                                  "JST-9 or EST5EDT,M3.2.0,M11.1.0, it wants %s): today's "
+                                  "date would be UTC's, which may be another day; correct TZ "
+                                  "(or unset it for the system's zone), or give --as-of DATE"
+                                  % (tz, tz.lstrip(":"), want)], r.err)
+                eq(validate_summary(t.p("s.json"))["exit_code"], 64)
+                check(not os.path.exists(t.p("out")), "nothing done")
+                if not ON_PG:
+                    check(not os.path.exists(t.p("svc.db")), "no database made")
+        # whole POSIX strings, with rules, times and minutes, run
+        for i, tz in enumerate(("EST5EDT,M3.2.0,M11.1.0", "CET-1CEST,M3.5.0,M10.5.0/3",
+                                "EST5EDT,J60,300", "IST-5:30", "<-03>3", "ABC+24")):
+            r = svc("run", "--db", t.p("svc.db"), "--inbox", "in", "--out",
+                    t.p("out%d" % i), "--quiet", cwd=t.path, env={"TZ": tz})
+            eq((r.code, r.err), (0, ""), (tz, r))
 
 
 def test_a_run_whose_stderr_reader_is_gone_completes_the_night():
