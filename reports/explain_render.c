@@ -150,47 +150,75 @@ void ex_name_show(const char *s, size_t len, bool quoted, char *out,
  * ex_t_name prints as is (a kept `\xFF`, a literal `\x0A`) is s itself:
  * NULL then, as for anything else (a lone backslash, \x0a, \x41, NUL).
  * Malloc'd, *out_len its length; NULL also when out of memory. */
-char *ex_t_unname(const char *s, size_t len, size_t *out_len)
+/* (s, len) decoded into name (*n bytes): every \\ and \xNN (upper-case
+ * hex, not 00) when all, else only \x27 (ex_t_qname of a printable name
+ * keeps its other backslashes as they are). false when nothing was
+ * decoded, or (all) when a backslash starts no escape. */
+static bool unescape(const char *s, size_t len, bool all, char *name,
+                     size_t *n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    char *name = malloc(len + 1), *back = NULL;
-    size_t n = 0, back_len = 0;
     bool escaped = false;
-    for (size_t i = 0; name && i < len; i++) {
+    *n = 0;
+    for (size_t i = 0; i < len; i++) {
         const char *hi, *lo;
         if (s[i] != '\\') {
-            name[n++] = s[i];
+            name[(*n)++] = s[i];
+        } else if (!all) {
+            if (i + 3 < len && memcmp(s + i, "\\x27", 4) == 0) {
+                name[(*n)++] = '\'';
+                i += 3;
+                escaped = true;
+            } else {
+                name[(*n)++] = s[i];
+            }
         } else if (i + 1 < len && s[i + 1] == '\\') {
-            name[n++] = '\\';
+            name[(*n)++] = '\\';
             i++;
             escaped = true;
         } else if (i + 3 < len && s[i + 1] == 'x' && s[i + 2] &&
                    s[i + 3] && (hi = strchr(hex, s[i + 2])) &&
                    (lo = strchr(hex, s[i + 3])) && (hi != hex || lo != hex)) {
-            name[n++] = (char)((hi - hex) * 16 + (lo - hex));
+            name[(*n)++] = (char)((hi - hex) * 16 + (lo - hex));
             i += 3;
             escaped = true;
         } else {
-            escaped = false;
-            break;
+            return false;
         }
     }
-    static const enum name_form forms[] = {NAME_PLAIN, NAME_QUOTED,
-                                           NAME_ESCAPED};
-    for (size_t k = 0; escaped && k < sizeof forms / sizeof *forms; k++) {
-        FILE *f = open_memstream(&back, &back_len);
-        if (!f)
-            break;
-        put_name(f, name, n, forms[k]);
-        bool same = fclose(f) == 0 && back_len == len &&
-                    memcmp(back, s, len) == 0;
-        free(back);
-        back = NULL;
-        if (same) {
-            name[n] = '\0';
-            *out_len = n;
-            return name;
-        }
+    return escaped;
+}
+
+/* True when put_name prints (name, n) in form as exactly (s, len). */
+static bool printed_as(const char *name, size_t n, enum name_form form,
+                       const char *s, size_t len)
+{
+    char *back = NULL;
+    size_t back_len = 0;
+    FILE *f = open_memstream(&back, &back_len);
+    if (!f)
+        return false;
+    put_name(f, name, n, form);
+    bool same = fclose(f) == 0 && back_len == len &&
+                memcmp(back, s, len) == 0;
+    free(back);
+    return same;
+}
+
+char *ex_t_unname(const char *s, size_t len, size_t *out_len)
+{
+    char *name = malloc(len + 1);
+    size_t n;
+    if (name &&
+        ((unescape(s, len, true, name, &n) &&
+          (printed_as(name, n, NAME_PLAIN, s, len) ||
+           printed_as(name, n, NAME_QUOTED, s, len) ||
+           printed_as(name, n, NAME_ESCAPED, s, len))) ||
+         (unescape(s, len, false, name, &n) &&
+          printed_as(name, n, NAME_QUOTED, s, len)))) {
+        name[n] = '\0';
+        *out_len = n;
+        return name;
     }
     free(name);
     return NULL;

@@ -789,7 +789,8 @@ def test_source_takes_back_the_file_line_a_message_printed():
     the name as explain prints it on stdout, and the doubled form is taken
     back too. A path with a ' in the story's quoted hint (explain --source
     'PATH:LINE') is written \\x27 there, which the shell passes on and
-    --source takes back."""
+    --source takes back, also when the path holds a backslash, kept as
+    it is in a printable name (only \\x27 is decoded then)."""
     with Tmp() as t:
         db = t.p("svc.db")
         c = t.csv("c\\o.csv", CLO_HDR, ["D1,2026-03-03 10:00,W1,SN1,iPF,2026-03-03,Pat,1,R,"])
@@ -808,7 +809,7 @@ def test_source_takes_back_the_file_line_a_message_printed():
         check(r.err.startswith("svcrecon: --source n'o\\pe.csv:2: no imported file named "
                                "'n\\x27o\\pe.csv' in "), r.err)
 
-        d = t.csv("o'd/dispatches.csv", DSP_HDR, ["W2,2026-03-02 09:00,iPF,SN1,D1,,,,",
+        d = t.csv("o'd\\b/dispatches.csv", DSP_HDR, ["W2,2026-03-02 09:00,iPF,SN1,D1,,,,",
                                                   "W2,2026-03-99 09:00,iPF,SN1,D1,,,,"])
         eq(svc("import", "--db", db, "--kind", "dispatches", d).code, 0)
         out = lines(explain(db, "W2"))
