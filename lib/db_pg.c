@@ -1702,6 +1702,18 @@ static bool password_reads_as_written(const char *uri, const char *libpq_pw)
     user_password(uri, &colon, &at);
     if (!colon)
         return true;
+    /* A password= parameter is the one libpq uses (it is read after the
+     * user part's): the user part's is not read at all, so it cannot be
+     * misread (QA pass 65: "postgresql://u:Plain42@/db?password=Plain43"
+     * was refused, "must be percent-encoded", of passwords holding no
+     * such character). */
+    for (const char *p = strchr(uri, '?'); p && *p; ) {
+        p++;
+        size_t n = strcspn(p, "&");
+        if (memchr(p, '=', n) && param_is(p, n, "password"))
+            return true;
+        p += n;
+    }
     size_t k = 0, n = libpq_pw ? strlen(libpq_pw) : 0;
     for (const char *p = colon + 1; p < at; p++, k++) {
         int c = (unsigned char)*p;

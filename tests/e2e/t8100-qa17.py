@@ -487,4 +487,32 @@ def test_a_password_parameter_with_a_bare_ampersand_is_shown_nowhere():
         check("password authentication failed" in r.err, r.err)
 
 
+def test_a_password_parameter_wins_over_the_user_parts_password():
+    """Red before (QA pass 65): a URI with a password in its user part and
+    a password= parameter (libpq uses the parameter's) was refused, 66
+    "libpq does not read the password in the URI as it is written ...
+    must be percent-encoded", although neither password holds such a
+    character. Now libpq's choice stands: the parameter's right password
+    connects, a wrong one is libpq's authentication failure, and neither
+    password is shown."""
+    c = cluster()
+    with Tmp() as t:
+        host = "host=%s" % c.dir
+        uri = "postgresql://%s:Plain42@/%s?%s" % (pgcluster.PASSWORD_ROLE,
+                                                 pgcluster.DATABASE, host)
+        r = svc("run", "--db", uri + "&password=" + pgcluster.PASSWORD,
+                "--schema", "twopw", "--inbox", INBOX, "--out", t.p("o"),
+                "--as-of", AS_OF)
+        eq(r.code, 0, r)
+        check("percent-encoded" not in r.err, r.err)
+        r = svc("report", "--db", uri + "&password=Plain43", "--schema", "twopw",
+                "--out", t.p("o2"), "--as-of", AS_OF)
+        check(not os.path.exists(t.p("o2")), "an output folder was made")
+        eq(r.code, 66, r)
+        check("password authentication failed" in r.err, r.err)
+        check("percent-encoded" not in r.err, r.err)
+        for text in (r.err, r.out):
+            check("Plain4" not in text and pgcluster.PASSWORD not in text, text)
+
+
 main(globals())
