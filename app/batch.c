@@ -398,7 +398,9 @@ static void final_line(const struct run_record *s)
                  "refused, %d unreadable%s; rows: %lu read, %lu rejected",
                  n[LOAD_LOADED], n[LOAD_SKIPPED], n[LOAD_REFUSED],
                  n[LOAD_UNREADABLE], stopped, read, rejected);
-    if (s->reported)
+    /* the counts of all three workbooks: not when only some went into
+     * place (fix61; the summary says which) */
+    if (s->reported && (s->recorded || s->report.in_place))
         snprintf(listed, sizeof listed, "; listed: %lu unclosed, %lu "
                  "non-compensable", s->report.n_unclosed,
                  s->report.n_noncomp);
@@ -436,22 +438,61 @@ static void report(struct run_record *s, struct db *db)
     struct diag d = {0};
     progress_clear();
     if (report_write_all(db, &s->o->report, &s->report, &d) != 0) {
-        char lost[240];
+        /* Which workbooks went into place when a later one failed (fix61):
+         * "its workbooks may be missing or older" hid a complete one of
+         * tonight's in --out, beside older ones of the same date. */
+        char some[200] = "";
+        bool any = false;
+        int n_in = 0;
+        for (int k = 0; k < REPORT_N && !s->report.in_place; k++) {
+            if (!s->report.book_in_place[k])
+                continue;
+            const char *base = strrchr(s->report.path[k], '/');
+            size_t len = strlen(some);
+            snprintf(some + len, sizeof some - len, "%s%s", any ? ", " : "",
+                     base ? base + 1 : s->report.path[k]);
+            any = true;
+            n_in++;
+        }
+        char books[260];
+        if (s->report.in_place)
+            snprintf(books, sizeof books, "are in place, complete");
+        else if (n_in == REPORT_N)     /* the statements failed */
+            snprintf(books, sizeof books, "are in place, complete, not the "
+                     "dealer statements");
+        else if (any)
+            snprintf(books, sizeof books, "are not all in place: only %s "
+                     "(complete, tonight's); the others may be missing or "
+                     "older", some);
+        else
+            snprintf(books, sizeof books, "may be missing or older");
+        char lost[480];
         snprintf(lost, sizeof lost, "while writing the report as of %s: the "
                  "report is not recorded and its workbooks %s; %s (the "
-                 "imported files are kept)", s->o->report.as_of,
-                 s->report.in_place ? "are in place, complete" :
-                 "may be missing or older", strcmp(s->command, "report") == 0 ?
+                 "imported files are kept)", s->o->report.as_of, books,
+                 strcmp(s->command, "report") == 0 ?
                  "run the report again" : s->report.in_place ?
                  "the next run records it" : "the next run writes it");
         say_lost(db, NULL, lost, &d);
+        /* Not a lost connection: the failure's own words, then what is in
+         * --out of tonight's (the reason is cut if a long path leaves no
+         * room; the summary says it whole). */
+        size_t len = strlen(d.reason);
+        if (any && n_in < REPORT_N && !db_connection_lost(db))
+            snprintf(d.reason + len, sizeof d.reason - len, "; the report "
+                     "is not recorded and only %s of its workbooks %s in "
+                     "place (complete); %s", some, n_in == 1 ? "is" : "are",
+                     strcmp(s->command, "report") == 0 ?
+                     "run the report again" : "the next run writes them all");
         note_fatal(s, &d);
         /* The workbooks went into place and only their record failed (a
          * full disk at the report's COMMIT): they are real, and the
          * summary names them, "recorded": false, beside the failure's
          * status and exit code; it said "reports": null of workbooks a
-         * scheduler found in --out (fix57). */
-        s->reported = s->report.in_place;
+         * scheduler found in --out (fix57). So does one workbook in place
+         * when a later one failed: each workbook's "in_place" says which
+         * (fix61). */
+        s->reported = s->report.in_place || any;
         return;
     }
     s->reported = true;

@@ -209,6 +209,16 @@ static int put_statement(void *arg, const struct statement_entry *e)
     return 0;
 }
 
+/* A workbook's count, null when the workbook is not in place (fix61). */
+static void put_count(struct json *j, const char *key, bool known,
+                      unsigned long v)
+{
+    if (known)
+        json_uint(j, key, v);
+    else
+        json_null(j, key);
+}
+
 static void put_reports(struct json *j, const struct run_record *s)
 {
     if (!s->reported) {
@@ -222,9 +232,17 @@ static void put_reports(struct json *j, const struct run_record *s)
      * but the report's record failed (see status and error): the next
      * run of this as-of date records it (fix57) */
     json_bool(j, "recorded", s->recorded);
+    /* Each workbook's in_place: false when the report failed before it
+     * went into place though another did (fix61); its counts are then
+     * null (the file at its path, if any, is not tonight's). All three are
+     * in place when the report is recorded or only its record failed. */
+    bool all = s->recorded || x->in_place, in[REPORT_N];
+    for (int k = 0; k < REPORT_N; k++)
+        in[k] = all || x->book_in_place[k];
     json_open(j, "unclosed_calls", '{');
     json_str(j, "path", x->path[REPORT_UNCLOSED]);
-    json_uint(j, "rows", x->n_unclosed);
+    json_bool(j, "in_place", in[REPORT_UNCLOSED]);
+    put_count(j, "rows", in[REPORT_UNCLOSED], x->n_unclosed);
     json_open(j, "by_bucket", '[');
     for (int k = 0; x->has_buckets && k < r->n_buckets; k++) {
         char label[32];
@@ -239,18 +257,27 @@ static void put_reports(struct json *j, const struct run_record *s)
     json_close(j, '}');
     json_open(j, "non_compensable", '{');
     json_str(j, "path", x->path[REPORT_NONCOMP]);
-    json_uint(j, "rows", x->n_noncomp);
+    json_bool(j, "in_place", in[REPORT_NONCOMP]);
+    put_count(j, "rows", in[REPORT_NONCOMP], x->n_noncomp);
     json_close(j, '}');
     json_open(j, "audit", '{');
     json_str(j, "path", x->path[REPORT_AUDIT]);
-    json_uint(j, "rejected_rows", x->n_rejected);
-    json_uint(j, "registration_exceptions", x->n_reg_exceptions);
-    put_night(j, x);
+    json_bool(j, "in_place", in[REPORT_AUDIT]);
+    put_count(j, "rejected_rows", in[REPORT_AUDIT], x->n_rejected);
+    put_count(j, "registration_exceptions", in[REPORT_AUDIT],
+              x->n_reg_exceptions);
+    if (in[REPORT_AUDIT]) {
+        put_night(j, x);
+    } else {
+        json_open(j, "files", '[');
+        json_close(j, ']');
+    }
     json_close(j, '}');
     json_uint(j, "cut_cells", x->n_cut_cells);
     put_changes(j, &x->changes);
-    /* SPEC §4 "Dealer statements": null without --statements. */
-    if (r->statements) {
+    /* SPEC §4 "Dealer statements": null without --statements, and when
+     * the report failed before writing them (not all workbooks in place). */
+    if (r->statements && all) {
         json_open(j, "statements", '{');
         json_str(j, "folder", x->statements_dir);
         json_uint(j, "count", x->n_statements);

@@ -1136,12 +1136,21 @@ static int book_results(struct run *r, int n_started, struct diag *d)
         }
         res->n_cut_cells += r->job[k].b.n_cut;
     }
+    /* The workbooks renamed into place, whatever became of the others
+     * (the closer goes on closing the jobs already queued): the summary
+     * names them, and their counts, when another one failed (fix61). */
+    for (int k = 0; k < n_started; k++)
+        res->book_in_place[k] = r->job_opened[k] && r->job_rc[k] == 0;
+    if (res->book_in_place[REPORT_UNCLOSED])
+        res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
+    if (res->book_in_place[REPORT_NONCOMP])
+        res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
+    if (res->book_in_place[REPORT_AUDIT]) {
+        res->n_rejected = r->job[REPORT_AUDIT].n_rows;
+        res->n_reg_exceptions = r->job[REPORT_AUDIT].n_rows2;
+    }
     if (rc != 0)
         return -1;
-    res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
-    res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
-    res->n_rejected = r->job[REPORT_AUDIT].n_rows;
-    res->n_reg_exceptions = r->job[REPORT_AUDIT].n_rows2;
     if (n_started != REPORT_N)               /* cannot happen: no failure */
         return diag_set(d, EX_SOFTWARE, NULL, 0, "report ended early");
     return 0;

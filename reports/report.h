@@ -94,6 +94,12 @@ struct report_result {
      * report is recorded, so that a failure recording it (a full disk at
      * its COMMIT) still tells the run summary what was written (fix57). */
     bool          in_place;
+    /* Each workbook (REPORT_UNCLOSED ...) renamed into place, complete,
+     * by this report; set also when another failed, so that a report
+     * failing after one of its workbooks went into place (a later one's
+     * rename, a full disk) tells the summary which are tonight's (fix61).
+     * Its row counts above are set only for a workbook in place. */
+    bool          book_in_place[REPORT_N];
     /* The listed unclosed calls per aging bucket (index: bucket seq - 1),
      * counted in the report's transaction before its COMMIT; has_buckets
      * false when not counted (the workbooks were up to date: nothing was

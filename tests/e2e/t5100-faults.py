@@ -302,6 +302,71 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
             check(open(t.p("out", n), "rb").read() == data, n + " differs")
 
 
+@sqlite_only("the report's workbook code is the same on either database")
+def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it():
+    """Red before (fix61): the rename of non_compensable_A.xlsx into place
+    fails (the fault shim, EIO) after unclosed_calls_A.xlsx was renamed:
+    exit 73, a complete unclosed-calls workbook in --out, and the summary
+    said "reports": null. Now "reports" names it: "recorded": false, and
+    each workbook's "in_place" says whether it is in --out, complete (its
+    rows null when not); the rerun records the report."""
+    if VALGRIND:
+        skip("not under valgrind: the shim would sit under it")
+    if not os.path.exists(FAULTSHIM):
+        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    with Tmp() as t:
+        good_night(t)
+        base = dict(os.environ, TZ="UTC", LD_PRELOAD=FAULTSHIM,
+                    FAULT_CALLS="rename",
+                    ASAN_OPTIONS="verify_asan_link_order=0:"
+                    + os.environ.get("ASAN_OPTIONS", ""))
+        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+                "--summary", t.p("s.json")]
+        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
+                     FAULT_LOG=t.p("log"))
+        p = subprocess.run(args, env=probe, capture_output=True)
+        eq(p.returncode, 0, p)
+        clean = validate_summary(t.p("s.json"))["reports"]
+        with open(t.p("log")) as f:
+            renames = [ln.split() for ln in f if ln.startswith("delay ")]
+        at = [int(r[1]) for r in renames
+              if os.path.basename(r[3]).startswith("non_compensable_")]
+        check(at, "no rename of the non-compensable workbook: %r" % renames)
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        import shutil
+        shutil.rmtree(t.p("out"))
+        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[0]),
+                                          FAULT_ERRNO="EIO"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        left = sorted(os.listdir(t.p("out")))
+        check("unclosed_calls_2026-03-12.xlsx" in left, left)
+        check("non_compensable_2026-03-12.xlsx" not in left, left)
+        check("unclosed_calls_2026-03-12.xlsx" in p.stderr, p.stderr)
+        s = validate_summary(t.p("s.json"))
+        eq((s["status"], s["exit_code"]), ("cannot_create", 73), "summary")
+        check(s["reports"] is not None, "the summary names no workbook")
+        x = s["reports"]
+        eq(x["recorded"], False, "recorded")
+        names = {"unclosed_calls": "unclosed_calls_2026-03-12.xlsx",
+                 "non_compensable": "non_compensable_2026-03-12.xlsx",
+                 "audit": "audit_2026-03-12.xlsx"}
+        for key, name in names.items():
+            eq(x[key]["in_place"], name in left, key + " in_place")
+            eq(os.path.basename(x[key]["path"]), name, key + " path")
+        eq(x["unclosed_calls"]["rows"], clean["unclosed_calls"]["rows"],
+           "unclosed rows")
+        eq(x["non_compensable"]["rows"], None, "rows of a workbook not in place")
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM report_run"), [(0,)])
+        p = subprocess.run(args, env=dict(os.environ, TZ="UTC"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 0, p)
+        eq(validate_summary(t.p("s.json"))["reports"], clean, "rerun")
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.

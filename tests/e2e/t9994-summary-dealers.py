@@ -144,7 +144,8 @@ SHIM = svctest.FAULTSHIM
 def test_failed_statements_list_no_dealer(c):
     """Guard (README "Dealer statements", decision): a statement that
     cannot be written fails the report (73); no statement of the run is in
-    place, and the summary lists none: `reports` is null."""
+    place, and the summary lists none: `reports.statements` is null (the
+    three workbooks, in place, are named, "recorded": false; fix61)."""
     if not os.path.exists(SHIM) or svctest.VALGRIND:
         svctest.skip("no fault shim (make unit-bins), or under valgrind")
     log = os.path.join(c["tmp"], "faults.log")
@@ -170,7 +171,11 @@ def test_failed_statements_list_no_dealer(c):
     p, path, out = hit
     eq(p.returncode, 73, "exit: %r" % p.stderr)
     doc = svctest.validate_summary(path)
-    eq((doc["status"], doc["reports"]), ("cannot_create", None), "summary")
+    eq(doc["status"], "cannot_create", "summary")
+    eq(doc["reports"]["statements"], None, "statements")
+    eq(doc["reports"]["recorded"], False, "recorded")
+    for k in ("unclosed_calls", "non_compensable", "audit"):
+        eq(doc["reports"][k]["in_place"], True, k)
     eq(os.path.exists(folder(out)), False, "no statements in place")
 
 
