@@ -148,7 +148,8 @@ static int open_source(struct copy *c, struct diag *d)
 
 /* 73 when any table holds a row: a copy never merges (ids would clash, and
  * two histories in one database would be neither). */
-static int check_empty(struct db *db, const char *shown, struct diag *d)
+static int check_empty(struct db *db, const char *shown, const char *left,
+                       struct diag *d)
 {
     char sql[SQL_MAX];
     for (int i = 0; i < N_TABLES; i++) {
@@ -165,8 +166,7 @@ static int check_empty(struct db *db, const char *shown, struct diag *d)
                             "already (table '%s' has rows); copy writes only "
                             "into a new or empty database and never merges: "
                             "name a new file, or an empty schema with "
-                            "--to-schema; left untouched",
-                            copy_tables[i].name);
+                            "--to-schema; %s", copy_tables[i].name, left);
         if (rc != DB_DONE)
             return -1;
     }
@@ -188,10 +188,16 @@ static int probe_sqlite_target(const struct copy *c, struct diag *d)
     struct stat sb;
     struct db *db = NULL;
     int version = 0;
-    if (db_roll_back_journal(c->o->to_target, d) != 0) {
+    bool rolled;
+    if (db_roll_back_journal(c->o->to_target, &rolled, d) != 0) {
         diag_set_file(d, c->o->to_shown);
         return -1;
     }
+    /* A refusal after the rollback does not say "left untouched": the
+     * journal's pages were written back into the file (fix61). */
+    const char *left = rolled ? "its interrupted transaction (a hot "
+                       "journal) was rolled back, otherwise left untouched" :
+                       "left untouched";
     if (stat(c->o->to_target, &sb) != 0 || sb.st_size == 0)
         return 0;
     int rc = db_open(c->o->to_target, NULL, DB_READ_ANY, &db, d) != 0 ||
@@ -200,10 +206,9 @@ static int probe_sqlite_target(const struct copy *c, struct diag *d)
         rc = diag_set(d, EX_CANTCREAT, c->o->to_shown, 0, "holds an svcrecon "
                       "database already (schema version %d); copy writes "
                       "only into a new or empty database and never merges "
-                      "or upgrades: name a new file; left untouched",
-                      version);
+                      "or upgrades: name a new file; %s", version, left);
     if (rc == 0 && version == DB_SCHEMA_VERSION)
-        rc = check_empty(db, c->o->to_shown, d);
+        rc = check_empty(db, c->o->to_shown, left, d);
     db_close(db);
     return rc;
 }
@@ -531,7 +536,8 @@ static int copy_all(struct copy *c, struct diag *d)
 {
     if (db_begin_read(c->from, d, "reading the source") != 0 ||
         db_begin_write(c->to, d, "starting the copy") != 0 ||
-        check_empty(c->to, c->o->to_shown, d) != 0)
+        check_empty(c->to, c->o->to_shown, "left untouched",
+                    d) != 0)
         goto fail;
     for (int i = 0; i < N_TABLES; i++)
         if (copy_tables[i].order && copy_table(c, &copy_tables[i], d) != 0)

@@ -72,8 +72,10 @@ int db_path_too_long(const char *path, int code, struct diag *d);
  * stopped mid-transaction): rolled back, as any writer's open does, so
  * that a read-only look sees the last committed state (copy's look at its
  * target, under its run lock). 0 when done or nothing to do; -1 (d
- * filled: SQLite's words and what to do) when it cannot be. */
-int db_roll_back_journal(const char *path, struct diag *d);
+ * filled: SQLite's words and what to do) when it cannot be. *rolled: true
+ * when a journal was rolled back, the file's bytes changed (a message
+ * must not then say the file was left untouched; fix61). */
+int db_roll_back_journal(const char *path, bool *rolled, struct diag *d);
 /* Why target, not a URI, still means a PostgreSQL server and would
  * otherwise be taken for a SQLite path (a file made under that name, its
  * password in every workbook): libpq's other form, "host=... dbname=...",

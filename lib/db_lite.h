@@ -21,7 +21,8 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
                  struct db_lite **out, struct diag *d);
 void db_lite_close(struct db_lite *db);
 int db_lite_path_too_long(const char *path, int code, struct diag *d);
-int db_lite_roll_back_journal(const char *path, struct diag *d);
+int db_lite_roll_back_journal(const char *path, bool *rolled,
+                              struct diag *d);
 const char *db_lite_display_name(const struct db_lite *db);
 const char *db_lite_library_versions(void);
 int db_lite_reading_memory(struct db_lite *db, struct diag *d);

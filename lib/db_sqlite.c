@@ -772,13 +772,15 @@ done:
  * as before that transaction (what was committed is kept, nothing else is
  * written). The caller holds the run lock. A journal that is not hot
  * (another program's transaction in flight) is left to it: busy, 75. */
-int db_lite_roll_back_journal(const char *path, struct diag *d)
+int db_lite_roll_back_journal(const char *path, bool *rolled,
+                              struct diag *d)
 {
     size_t n = strlen(path) + 9;
     char *journal = malloc(n);
     struct stat sb, js;
     sqlite3 *h = NULL;
     int rc = 0;
+    *rolled = false;
     if (!journal)
         return diag_set(d, EX_SOFTWARE, path, 0,
                         "cannot open database: out of memory");
@@ -796,6 +798,15 @@ int db_lite_roll_back_journal(const char *path, struct diag *d)
     if (sqlite3_exec(h, "SELECT count(*) FROM sqlite_master", NULL, NULL,
                      NULL) != SQLITE_OK)
         rc = fail(h, d, "rolling back the hot journal beside it");
+    /* Rolled back: the journal is gone (or emptied), or the file changed
+     * (its pages written back). A journal that was not hot is left as it
+     * was, the file unchanged. */
+    struct stat after, jafter;
+    if (rc == 0)
+        *rolled = lstat(journal, &jafter) != 0 || jafter.st_size == 0 ||
+                  stat(path, &after) != 0 || after.st_size != sb.st_size ||
+                  after.st_mtim.tv_sec != sb.st_mtim.tv_sec ||
+                  after.st_mtim.tv_nsec != sb.st_mtim.tv_nsec;
 done:
     sqlite3_close(h);
     free(journal);

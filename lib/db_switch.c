@@ -37,9 +37,9 @@ int db_path_too_long(const char *path, int code, struct diag *d)
     return db_lite_path_too_long(path, code, d);
 }
 
-int db_roll_back_journal(const char *path, struct diag *d)
+int db_roll_back_journal(const char *path, bool *rolled, struct diag *d)
 {
-    return db_lite_roll_back_journal(path, d);
+    return db_lite_roll_back_journal(path, rolled, d);
 }
 
 const char *db_target_problem(const char *target)

@@ -616,6 +616,31 @@ def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
         eq(lite_tables(t.p("b.db")), before, "the target's committed rows")
 
 
+@sqlite_only("SQLite's hot journal")
+def test_a_refused_target_whose_journal_was_rolled_back_is_not_said_untouched():
+    """Red before (fix61): a target holding data with a hot journal beside
+    it is refused (73) after the copy rolled the journal back (fix57),
+    which wrote the journal's pages back into the file; the message still
+    said "left untouched". Now it says the interrupted transaction was
+    rolled back, otherwise left untouched. Guard: a target refused with no
+    journal is said "left untouched", its bytes unchanged."""
+    with Tmp() as t:
+        night(t, t.p("a.db"), DATES[0], t.p("out"))
+        night(t, t.p("b.db"), DATES[1], t.p("out"))
+        raw = open(t.p("b.db"), "rb").read()
+        r = copy(t.p("a.db"), t.p("b.db"), code=73)
+        check("--to-schema; left untouched\n" in r.err, r.err)
+        check("rolled back" not in r.err, r.err)
+        check(open(t.p("b.db"), "rb").read() == raw, "the target's bytes")
+        subprocess.run([sys.executable, "-c", CRASH, t.p("b.db")], check=False)
+        check(os.path.getsize(t.p("b.db-journal")) > 0, "no hot journal made")
+        r = copy(t.p("a.db"), t.p("b.db"), code=73)
+        check("holds svcrecon data already" in r.err, r.err)
+        check("its interrupted transaction (a hot journal) was rolled back, "
+              "otherwise left untouched" in r.err, r.err)
+        check(not os.path.exists(t.p("b.db-journal")), "the journal is left")
+
+
 def test_usage_errors_are_64():
     with Tmp() as t:
         cases = [
