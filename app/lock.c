@@ -204,6 +204,11 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "(chown), or remove it when no svcrecon runs on this "
                         "database, then run again", strerror(err),
                         (long)lst.st_uid, (unsigned)(lst.st_mode & 07777));
+    /* Out of memory is no fault of the folder: internal, 70 (fix61; it
+     * was 73 with "give --db a path in a folder ..."). */
+    if (fd < 0 && err == ENOMEM)
+        return diag_set(d, EX_SOFTWARE, path, 0, "out of memory opening the "
+                        "lock file (nothing was done): %s", DIAG_OOM_TO_DO);
     if (fd < 0)
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot create lock "
                         "file: %s; svcrecon keeps it beside the database: "

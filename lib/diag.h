@@ -34,6 +34,12 @@ void diag_format(const struct diag *d, char *buf, unsigned long size);
  * fit in out (size bytes). */
 int diag_folder_of(const char *path, char *out, unsigned long size);
 
+/* What to do when memory ran out (exit 70; README "Exit codes"): said
+ * instead of the call's "Cannot allocate memory" beside advice about a
+ * folder or a full disk, which was no cure (fix59, fix61). */
+#define DIAG_OOM_TO_DO "free memory on this machine, or raise svcrecon's " \
+    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run again"
+
 /* The more severe of two exit codes. The one order (README, SPEC §5):
  * 70 > 64 > 75 > 73 > 66 > 65 > 0; an unknown code counts as 70. */
 int diag_worse(int a, int b);

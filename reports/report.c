@@ -883,6 +883,17 @@ static int up_to_date(struct db *db, const struct report_opts *o,
     return 0;
 }
 
+/* The read-back of what is in place (its SHA-256, for the record) out of
+ * memory: internal, 70, not 73 "give --out a folder ..." (fix61). The
+ * workbooks stay in place, complete; the report is not recorded. */
+static int read_back_oom(const char *path, struct diag *d)
+{
+    return diag_set(d, EX_SOFTWARE, path, 0, "out of memory reading it back "
+                    "once in place (the workbooks are complete; the report "
+                    "is not recorded, the files already imported are kept): "
+                    "%s", DIAG_OOM_TO_DO);
+}
+
 static int record_output(struct db *db, const struct report_opts *o,
                          const char *stamp, const struct report_result *res,
                          struct diag *d)
@@ -894,14 +905,16 @@ static int record_output(struct db *db, const struct report_opts *o,
     for (int k = 0; k < REPORT_N; k++) {
         unsigned long long bytes;
         if (sha256_file(res->path[k], false, hex[k], &bytes) != 0)
-            return diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
+            return errno == ENOMEM ? read_back_oom(res->path[k], d) :
+                   diag_set(d, EX_CANTCREAT, res->path[k], 0, "cannot read "
                             "back the workbook just written: %s; %s",
                             strerror(errno), OUT_TO_DO);
     }
     unsigned long n;
     if (o->statements && statements_digest(res->statements_dir, digest,
                                            &n) != 0)
-        return diag_set(d, EX_CANTCREAT, res->statements_dir, 0, "cannot "
+        return errno == ENOMEM ? read_back_oom(res->statements_dir, d) :
+               diag_set(d, EX_CANTCREAT, res->statements_dir, 0, "cannot "
                         "read back the statements just written: %s; %s",
                         strerror(errno), OUT_TO_DO);
     format_result(res, digest, counts, sizeof counts);

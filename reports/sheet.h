@@ -144,8 +144,7 @@ const char *sheet_lxw_reason(lxw_error err, int e, char *buf, size_t size);
  * creating output xlsx file. Usually a permissions error" sent a reader
  * to the folder's permissions for ENOMEM (QA pass 59). */
 #define SHEET_OOM_TO_DO "the workbook was not written (the files already " \
-    "imported are kept): free memory on this machine, or raise svcrecon's " \
-    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run again"
+    "imported are kept): " DIAG_OOM_TO_DO
 
 /* The width of text s (its widest line) in widths of '0', as Calibri 11
  * draws it (reports/sheet.c char_zeros). */

@@ -159,5 +159,49 @@ def test_out_of_memory_creating_a_workbook_says_so():
             check(kind in told, (kind, told))
 
 
+def test_out_of_memory_opening_the_lock_or_reading_back_a_placed_workbook_is_70():
+    """fix61: an open failing with ENOMEM (the fault shim) of the lock file
+    (DB.lock), or of a workbook read back after its rename into place (its
+    SHA-256 recorded with the report), said 73, "cannot create lock file:
+    Cannot allocate memory; ... a folder this user can create files in" or
+    "cannot read back the workbook just written: Cannot allocate memory;
+    give --out a folder ...". Now 70, "out of memory" and what to do."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    with Tmp() as t:
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
+                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
+        eq(r.code, 0, r)
+
+        def report(out, **env):
+            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
+                                   "--as-of", "2026-03-12", "--quiet"),
+                               env=dict(os.environ, TZ="UTC", LD_PRELOAD=SHIM_SO,
+                                        FAULT_CALLS="openat",
+                                        ASAN_OPTIONS="verify_asan_link_order=0:"
+                                        + os.environ.get("ASAN_OPTIONS", ""),
+                                        **env),
+                               capture_output=True, text=True, timeout=300)
+            return Run(p)
+        r = report("probe", FAULT_LOG=t.p("log"), FAULT_AT="1",
+                   FAULT_MODE="sticky", FAULT_DELAY_MS="1")
+        eq(r.code, 0, r)
+        opens = [ln.split() for ln in open(t.p("log")) if ln.startswith("delay ")]
+        points = [int(o[1]) for o in opens if o[3:] == [t.p("svc.db.lock")]][:1]
+        # the opens of a workbook under its final name once all three are
+        # in place: the read-back of the report's record
+        final = [t.p("probe", n) for n in os.listdir(t.p("probe"))]
+        last = max(int(o[1]) for o in opens if o[3:] and o[3] in final)
+        points += [int(o[1]) for o in opens if o[3:] and o[3] in final
+                   and int(o[1]) > last - 3]
+        check(len(points) >= 2, opens)
+        for n in points:
+            r = report("out%d" % n, FAULT_AT=str(n), FAULT_ERRNO="ENOMEM")
+            eq(r.code, 70, (n, r))
+            check("out of memory" in r.err, (n, r.err))
+            check("free memory" in r.err and "then run again" in r.err, (n, r.err))
+            check("give --out" not in r.err and "give --db" not in r.err,
+                  (n, r.err))
+
+
 if __name__ == "__main__":
     main(globals())
