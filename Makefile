@@ -46,7 +46,15 @@ SQL_ONE  = $(filter-out $(RULES),$(SQL_ALL))
 SQL_SRC  = $(foreach f,$(SQL_ONE),$(BUILD)/sql/$(basename $(notdir $(f))).c) \
            $(BUILD)/sql/rules.c $(BUILD)/sql/reference.c
 OBJ      = $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC) $(ETL_SRC) $(RPT_SRC) \
-             $(APP_SRC)) $(SQL_SRC:.c=.o)
+             $(APP_SRC)) $(SQL_SRC:.c=.o) $(BUILD)/gen/build_id.o
+# The build id in the re-run stamp (README "Re-runs"): a SHA-256 of every
+# source the workbooks are written from (reports/, lib/, schemas/), so that
+# an upgrade that changes how a workbook looks, the version number
+# unchanged, writes the night's workbooks again instead of keeping them as
+# "up to date". File contents, not git: a tree without .git builds the same
+# id. It never enters a workbook (only the database's stamp).
+WB_SRC   = $(sort $(wildcard reports/*.c reports/*.h lib/*.c lib/*.h \
+             $(REF_DIR)/*.sql) $(SQL_ALL) $(RULE_DIR)/ORDER $(REF_DIR)/ORDER)
 SQL_H    = $(BUILD)/schemas/sql.h
 
 .PHONY: sql-sources all deps test unit asan valgrind demo bench bench-rules fuzz install clean \
@@ -122,6 +130,16 @@ $(BUILD)/sql/reference.c: $(REFERENCE) $(REF_DIR)/ORDER
 sql-sources: $(SQL_SRC) $(SQL_H)
 
 $(BUILD)/sql/%.o: $(BUILD)/sql/%.c
+	$(CC) $(SVC_CFLAGS) -c -o $@ $<
+
+# Rewritten only when the id changes (no relink for an unchanged tree).
+$(BUILD)/gen/build_id.c: $(WB_SRC) Makefile
+	@mkdir -p $(dir $@)
+	@id=$$(sha256sum $(WB_SRC) | sha256sum | cut -c1-64) && \
+	  test $${#id} = 64 && \
+	  printf 'const char svc_build_id[] = "%s";\n' "$$id" > $@.new
+	@cmp -s $@.new $@ && rm $@.new || mv $@.new $@
+$(BUILD)/gen/build_id.o: $(BUILD)/gen/build_id.c
 	$(CC) $(SVC_CFLAGS) -c -o $@ $<
 
 -include $(OBJ:.o=.d) $(BUILD)/app/main.d

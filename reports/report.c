@@ -65,6 +65,9 @@
 #include "reports/sheet.h"
 #include "reports/statements.h"
 
+/* The Makefile's build id ($(BUILD)/gen/build_id.c; README "Re-runs"). */
+extern const char svc_build_id[];
+
 static const char *const book_base[REPORT_N] = {
     "unclosed_calls", "non_compensable", "audit"};
 static const char *const book_title[REPORT_N] = {
@@ -758,12 +761,18 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
              o->db_named ? o->db_named : o->db_path ? o->db_path : "",
              o->schema ? o->schema : "");
     sha256_bytes(where, strlen(where), where_hex);
-    snprintf(stamp, size, "svcrecon %s; schema %d; database %.16s; as-of %s; "
+    /* The build (svc_build_id, the Makefile's hash of the sources the
+     * workbooks are written from) and libxlsxwriter's version: an upgrade
+     * that writes other workbooks under the same version number writes
+     * them again. The stamp stays in the database, never in a workbook. */
+    snprintf(stamp, size, "svcrecon %s build %.16s xlsxwriter %s; "
+             "schema %d; database %.16s; as-of %s; "
              "from %s; "
              "buckets %s; files %lld last %lld; previous %s; reports %lld; "
              "statements %s; night after %lld files %lld last %lld "
              "inbox notes %lld",
-             o->version ? o->version : "?", DB_SCHEMA_VERSION, where_hex,
+             o->version ? o->version : "?", svc_build_id, LXW_VERSION,
+             DB_SCHEMA_VERSION, where_hex,
              o->as_of,
              o->has_from ? o->from : "-", buckets,
              (long long)db_column_int64(q, 0),

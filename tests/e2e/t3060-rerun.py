@@ -6,11 +6,12 @@ or edited workbook, another output folder) writes them again, and the bytes
 are those a fresh report would write."""
 import json
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (ROOT, Tmp, check, eq, main, sha256, sqlite_only, svc,  # noqa: E402
-                     DSP_HDR)
+from svctest import (ROOT, Tmp, check, connect, eq, main, query, sha256,  # noqa: E402
+                     sqlite_only, svc, DSP_HDR)
 from xlsx_helpers import load  # noqa: E402
 
 INBOX = os.path.join(ROOT, "sample-data", "inbox")
@@ -80,6 +81,45 @@ def test_a_moved_database_writes_the_workbooks_again_naming_it():
                  if c is not None]
         check(any(t.p("moved.db") in c for c in cells), "moved.db not named")
         check(not any(t.p("svc.db") in c for c in cells), "svc.db still named")
+
+
+def set_stamp(t, stamp):
+    con = connect(t.p("svc.db"))
+    try:
+        con.execute("UPDATE report_output SET stamp = ?", (stamp,))
+        if hasattr(con, "commit"):  # sqlite3; PostgreSQL autocommits
+            con.commit()
+    finally:
+        con.close()
+
+
+def test_another_build_of_the_same_version_writes_the_workbooks_again():
+    # An upgrade that changes how the workbooks look but not the version
+    # number (1.0.0) must not find the old night's workbooks "up to date"
+    # and keep the old layout: the stamp names the build (a hash of the
+    # sources the workbooks are written from), never the workbook bytes.
+    with setup() as t:
+        run(t)
+        first = state(t)
+        stamp = query(t.p("svc.db"), "SELECT stamp FROM report_output")[0][0]
+        # As the previous build of 1.0.0 recorded it (no build id), and
+        # as another build would.
+        before = re.sub(r" build [0-9a-f]+ xlsxwriter [^;]*;", ";", stamp)
+        check(before != stamp, "the stamp names no build: " + stamp)
+        other = re.sub(r" build [0-9a-f]+", " build " + "0" * 16, stamp)
+        for old in (before, other):
+            set_stamp(t, old)
+            r, _ = run(t)
+            check("up to date" not in r.err, r.err)
+            now = state(t)
+            eq({b: v[0] for b, v in now.items()},
+               {b: v[0] for b, v in first.items()}, "the same bytes")
+            check(all(now[b][1] != first[b][1] for b in BOOKS), "written again")
+            first = now
+            eq(query(t.p("svc.db"), "SELECT stamp FROM report_output")[0][0],
+               stamp)
+            r, _ = run(t)
+            check("up to date" in r.err, r.err)
 
 
 def test_new_data_or_other_options_write_again():
