@@ -212,8 +212,13 @@ static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                 k = sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
                                      len, w && len > w - 2 ? b->text_wrap
                                                            : b->text);
+                /* The lines it prints, wrapped at spaces by each
+                 * character's width (sheet_prose_lines, as About's
+                 * paragraphs): counted in characters, a reason of
+                 * proportional prose got a row of lines it does not
+                 * print. */
                 if (w && len > w - 2)
-                    k = sheet_text_lines(b->txt.buf, w - 2);
+                    k = sheet_prose_lines(b->txt.buf, w);
                 if (k > lines)
                     lines = k > 6 ? 6 : k;
             }

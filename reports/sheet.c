@@ -819,9 +819,18 @@ static unsigned wrapped_lines(const char *s, double room)
         for (; *s == ' '; s++)
             space += char_zeros(s, 1);
         const char *w = s;
-        for (; *w && *w != ' ' && *w != '\n'; w++)
+        for (; *w && *w != ' ' && *w != '\n'; w++) {
             if (((unsigned char)*w & 0xC0) != 0x80)
                 word += char_zeros(w, strnlen(w, 4));
+            /* A line may also end after a slash or a hyphen not before a
+             * digit, as LibreOffice breaks a path ("inbox/" and the file
+             * name under it: three printed lines in a row of two). */
+            if ((*w == '/' || *w == '-') && w[1] && w[1] != ' ' &&
+                w[1] != '\n' && (w[1] < '0' || w[1] > '9')) {
+                w++;
+                break;
+            }
+        }
         if (line > 0 && line + space + word > room) {
             lines++;                      /* the word starts a line */
             line = 0;
@@ -938,23 +947,6 @@ static void measure(struct sheet *sh, int c, unsigned w)
 {
     if (w > sh->width[c])
         sh->width[c] = w;
-}
-
-unsigned sheet_text_lines(const char *s, unsigned width)
-{
-    unsigned lines = 0, n = 0;
-    if (width == 0)
-        width = 1;
-    for (;; s++) {
-        if (*s == '\n' || *s == '\0') {
-            lines += n == 0 ? 1 : (n + width - 1) / width;
-            n = 0;
-            if (*s == '\0')
-                return lines;
-        } else if (((unsigned char)*s & 0xC0) != 0x80) {
-            n += char_cells(s, strnlen(s, 4));
-        }
-    }
 }
 
 unsigned sheet_prose_lines(const char *s, unsigned width)
@@ -1080,10 +1072,13 @@ static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
                                       wide ? b->text_wrap : b->text);
     if (b->err != LXW_NO_ERROR || !wide)
         return lines;
-    if (!max)           /* a reader wraps at spaces and leaves the rest of
-                         * a line a long word does not fit: one line more,
-                         * and one in four */
-        return k + (k - breaks + 3) / 4 + 1;
+    if (!max)           /* as a reader wraps it, at spaces (a word wider
+                         * than a line where it must), as the About
+                         * sheet's prose (sheet_prose_lines): counted a
+                         * character at a time, with one line more and one
+                         * in four, rows stood a blank line or two taller
+                         * than their text */
+        return wrapped_lines(b->txt.buf, room);
     /* held to max only when it holds no line break (SPEC §4, as in
      * sheet_put_text()) */
     return k > max && breaks <= 1 ? max : k;

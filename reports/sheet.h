@@ -201,13 +201,11 @@ unsigned sheet_put_text(struct sheet *sh, int c, const void *p, size_t n);
 void sheet_repeat_header(struct sheet_book *b, lxw_worksheet *ws,
                          lxw_row_t row);
 
-/* Printed lines of s in a column `width` characters wide (each line break
- * starts a line, a long line wraps). */
-unsigned sheet_text_lines(const char *s, unsigned width);
 /* Printed lines of prose s in a wrapping, indented column `width`
  * characters wide, as a reader wraps it: at spaces, each character as
  * wide as the font draws it, in the column's width less the indent and
- * the cell's edge; each line break starts a line. */
+ * the cell's edge; each line break starts a line, and a line may also end
+ * after a slash or a hyphen (a path). */
 unsigned sheet_prose_lines(const char *s, unsigned width);
 /* A text cell of a free-form table in a column `width` characters wide
  * whose right neighbour holds a value (a name beside its count): written

@@ -340,6 +340,50 @@ def test_about_rows_as_tall_as_their_lines(c):
            "%s: Source in five lines" % key)
 
 
+
+@test
+def test_wrapped_rows_as_tall_as_the_lines_they_print(c):
+    """A text wrapped whole (a statement's dealer name wider than its
+    column) and the Run sheet's wrapped Reason get a row of the lines they
+    print (LibreOffice, PDF), wrapped at spaces by each character's width
+    as About's prose: counted a character at a time, the name of four
+    printed lines got a row of six (one line more, and one in four), and a
+    refusal reason of five lines a row of six."""
+    import openpyxl
+    feeds = os.path.join(c["tmp"], "wrapped")
+    os.makedirs(feeds)
+    name = ("Northern Metropolitan Document and Imaging Technologies of "
+            "Greater Springfield LLC")
+    write_csv(os.path.join(feeds, "registrations_w.csv"), REG_HDR, [
+        ["LN1", name, "iPF8400S", "LNS1", "2026-01-01", "N", ""]])
+    write_csv(os.path.join(feeds, "dispatches_w.csv"), DIS_HDR, [
+        ["LND1", "2026-03-01 10:00", "iPF8400S", "LNS1", "LN1", "c", "1",
+         "P", "OPEN"]])
+    refused = os.path.join(feeds, "closeouts_w.csv")
+    with open(refused, "w") as f:
+        f.write("dealer_id,submitted_at,serial_number\nLN1,2026-03-02,LNS1\n")
+    db = os.path.join(c["tmp"], "wrapped.db")
+    for kind in ("registrations", "dispatches", "closeouts"):
+        run("import", "--db", db, "--kind", kind, "--quiet",
+            os.path.join(feeds, "%s_w.csv" % kind),
+            check=65 if kind == "closeouts" else 0)
+    out = os.path.join(c["tmp"], "out-wrapped")
+    run("report", "--db", db, "--out", out, "--as-of", AS_OF, "--quiet",
+        "--statements", check=0)
+    ws = openpyxl.load_workbook(os.path.join(
+        out, "statements_%s" % AS_OF, "LN1.xlsx"))["Summary"]
+    row = [r[1].row for r in ws.iter_rows() if r[1].value == name][0]
+    eq(ws.row_dimensions[row].height, 60.0, "the name in four lines")
+    ws = load(workbook_paths(out)["audit"])["Run"]
+    row = [r for r in ws.iter_rows() if r[0].value == "closeouts_w.csv"][0]
+    hdr = [r for r in ws.iter_rows(values_only=True)
+           if r[0] == "File" and r[1] == "Kind"][0]
+    reason = row[hdr.index("Reason")].value
+    eq(reason.startswith("header lacks required columns 'dispatch_id'"),
+       True, "the refusal's reason: %r" % reason)
+    eq(ws.row_dimensions[row[0].row].height, 75.0,
+       "the reason in five lines")
+
 def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
