@@ -120,15 +120,28 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
     return row + 2;
 }
 
+/* Rows of the trend a printed page holds, with the title and header
+ * above them: at least 32 rows of 15 points fit a landscape page, Letter
+ * or A4, at 100% (fitted to the width, a Summary prints at 100% or less:
+ * 39 rows at its default width, seen in LibreOffice's PDF). */
+#define TREND_PAGE_ROWS 30
+#define PAGE_ROWS (TREND_PAGE_ROWS + 2)
+
 /* SPEC §4 "Trend": the open calls by aging bucket of each recorded report
  * up to A (at most 60 as-of dates), from q_unclosed_trend.sql: a table
  * (As of, Unclosed calls, one column per bucket) and a stacked column
  * chart; with A alone, the one row and a sentence instead of a chart of
- * one bar. Returns the next free row; *failed on database trouble. */
+ * one bar. The sheet's one print-title range is the providers' header
+ * (write_summary()), so a trend longer than a page repeats its header
+ * itself: after TREND_PAGE_ROWS rows, a page break and the header again
+ * (the chart's ranges leave that row out); the chart starts a page when
+ * it does not fit under the table. The rows to break above go to
+ * breaks[0..1] (0: none). Returns the next free row; *failed on database
+ * trouble. */
 static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                              lxw_worksheet *ws, lxw_row_t row,
                              const struct bucket *bk, int n_bk,
-                             struct diag *d, int *failed)
+                             lxw_row_t *breaks, struct diag *d, int *failed)
 {
     const char *hdr[2 + REPORT_MAX_BUCKETS] = {"As of", "Unclosed calls"};
     for (int k = 0; k < n_bk; k++)
@@ -147,6 +160,9 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
      * -1, so "no row yet" is a flag, not a day (qa29). */
     long long day = 0, n_later = 0;
     bool have_day = false;
+    int n_days = 0;
+    lxw_row_t cont = 0;                 /* the header repeated, or 0 */
+    breaks[0] = breaks[1] = 0;
     double total = 0, top = 0;
     while ((rc = db_step(q, d, "the trend")) == DB_ROW) {
         n_later = db_column_int64(q, 4);
@@ -158,6 +174,11 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
             day = db_column_int64(q, 0);
             have_day = true;
             total = 0;
+            if (n_days++ == TREND_PAGE_ROWS) {
+                cont = ++row;
+                breaks[0] = cont;
+                summary_header(b, ws, cont, hdr, 2 + n_bk, 1);
+            }
             sheet_write_date(b, ws, ++row, 0, (int32_t)day);
         }
         for (int k = 0; k < n_bk; k++)
@@ -189,9 +210,13 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                          "trend includes this one.", NULL);
         return row + 4;
     }
+    /* Rows used on the table's last page; the chart takes 2 + its own. */
+    lxw_row_t used = cont ? row - cont + 1 : row - first + 3;
+    if (used + 2 + SUMMARY_CHART_ROWS > PAGE_ROWS)
+        breaks[cont ? 1 : 0] = row + 2;
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
                           "report by report", "As of", "Unclosed calls",
-                          first - 1, first, row, 0, 2, n_bk,
+                          first - 1, first, row, cont, 0, 2, n_bk,
                           total > top ? total : top);
     return row + 2 + SUMMARY_CHART_ROWS + 1;
 }
@@ -284,11 +309,13 @@ static int write_summary(struct db *db, const struct report_opts *o,
 
     /* The trend and the providers each start a printed page: a table
      * header stranded at the foot of a page is no use. */
-    lxw_row_t breaks[3] = {row, 0, 0};
-    row = write_trend(db, b, ws, row, bk, n_bk, d, &failed);
+    lxw_row_t breaks[5] = {row, 0, 0, 0, 0}, *more = breaks + 1;
+    row = write_trend(db, b, ws, row, bk, n_bk, more, d, &failed);
     if (failed)
         return -1;
-    breaks[1] = row;
+    while (*more)
+        more++;
+    *more = row;
     sheet_check(b, worksheet_set_h_pagebreaks(ws, breaks), "page breaks");
 
     const char *prov_hdr[3 + REPORT_MAX_BUCKETS] = {
@@ -301,7 +328,7 @@ static int write_summary(struct db *db, const struct report_opts *o,
      * that page shows. The providers (one row a dealer, without bound)
      * start a page and run to the sheet's end: their header repeats. The
      * trend's (at most 60 reports, two pages) would print above the
-     * providers too, so it prints once, at the trend's top. */
+     * providers too: write_trend() writes it again atop its second page. */
     sheet_repeat_header(b, ws, row);
     const char *labels[REPORT_MAX_BUCKETS];
     for (int k = 0; k < n_bk; k++)

@@ -8,6 +8,7 @@
  * formulas: no cell of any workbook holds a formula. */
 #include "reports/summary.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,8 +124,9 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                            lxw_row_t row, const char *title,
                            const char *x_title, const char *y_title,
                            lxw_row_t hdr_row, lxw_row_t first,
-                           lxw_row_t last, lxw_col_t cat_col,
-                           lxw_col_t val_col, int n, double top)
+                           lxw_row_t last, lxw_row_t split,
+                           lxw_col_t cat_col, lxw_col_t val_col, int n,
+                           double top)
 {
     if (b->err != LXW_NO_ERROR)
         return;
@@ -134,15 +136,32 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
         return;
     }
     for (int k = 0; k < n; k++) {
-        lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+        lxw_col_t c = (lxw_col_t)(val_col + k);
+        /* Around a split row, each range is the union of the rows above
+         * and below it, "(Summary!$A$5:$A$34,Summary!$A$36:$A$50)", as
+         * Excel writes a chart of two blocks (LibreOffice draws it, one
+         * bar a row, the header left out). */
+        char cat[96] = "", val[96] = "";
+        if (split > first && split < last) {
+            char r1[32], r2[32];
+            lxw_rowcol_to_range_abs(r1, first, cat_col, split - 1, cat_col);
+            lxw_rowcol_to_range_abs(r2, split + 1, cat_col, last, cat_col);
+            snprintf(cat, sizeof cat, "=(Summary!%s,Summary!%s)", r1, r2);
+            lxw_rowcol_to_range_abs(r1, first, c, split - 1, c);
+            lxw_rowcol_to_range_abs(r2, split + 1, c, last, c);
+            snprintf(val, sizeof val, "=(Summary!%s,Summary!%s)", r1, r2);
+        }
+        lxw_chart_series *s = chart_add_series(chart, *cat ? cat : NULL,
+                                               *val ? val : NULL);
         if (!s) {
             sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "adding a chart");
             return;
         }
-        lxw_col_t c = (lxw_col_t)(val_col + k);
-        chart_series_set_categories(s, "Summary", first, cat_col, last,
-                                    cat_col);
-        chart_series_set_values(s, "Summary", first, c, last, c);
+        if (!*cat) {
+            chart_series_set_categories(s, "Summary", first, cat_col, last,
+                                        cat_col);
+            chart_series_set_values(s, "Summary", first, c, last, c);
+        }
         chart_series_set_name_range(s, "Summary", hdr_row, c);
     }
     chart_title_set_name(chart, title);

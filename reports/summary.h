@@ -38,13 +38,16 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* A stacked column chart at (row, 0): categories are rows first..last of
  * column cat_col, one series per column val_col .. val_col + n - 1, named
- * by the header cells of row hdr_row; top is the tallest stack. */
+ * by the header cells of row hdr_row; top is the tallest stack. split, when
+ * not 0, is a row inside first..last that holds no data (the table's
+ * header repeated atop its next printed page): the ranges leave it out. */
 void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                            lxw_row_t row, const char *title,
                            const char *x_title, const char *y_title,
                            lxw_row_t hdr_row, lxw_row_t first,
-                           lxw_row_t last, lxw_col_t cat_col,
-                           lxw_col_t val_col, int n, double top);
+                           lxw_row_t last, lxw_row_t split,
+                           lxw_col_t cat_col, lxw_col_t val_col, int n,
+                           double top);
 
 /* The header row of a table: bold, bordered, one cell per name; the
  * first n_text columns hold text (header on the left), the others numbers

@@ -564,13 +564,34 @@ def test_print_titles_on_long_summary_tables(c):
             "Summary!$%d:$%d</definedName>" % (row, row) not in xml:
         raise AssertionError("no Summary print titles: %r" % xml)
     out, day = long_summaries(c["tmp"], "trend", 3, 45)
-    ws = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))["Summary"]
+    path = os.path.join(out, "unclosed_calls_%s.xlsx" % day)
+    ws = load(path)["Summary"]
     row = header_row(ws, "As of", "Unclosed calls")
-    eq(ws.cell(row=row + 45, column=1).value.date().isoformat(), day,
-       "45 reports in the trend")
     prov = header_row(ws, "Provider", "Provider name")
     eq(ws.print_title_rows, "$%d:$%d" % (prov, prov),
        "a trend of 45 reports over 3 providers: the providers' header")
+    # The trend's own header: more than a page's rows (about 35) continued
+    # on the next page without it. After 30 rows, a page break and the
+    # header again; the chart's ranges leave that row out.
+    heads = [r[0].row for r in ws.iter_rows()
+             if r[0].value == "As of" and r[1].value == "Unclosed calls"]
+    eq(heads, [row, row + 31], "the trend's header, again after 30 rows")
+    eq(ws.cell(row=row + 30, column=1).value.date().isoformat(),
+       "2026-03-02", "30 reports on the trend's first page")
+    eq(ws.cell(row=row + 46, column=1).value.date().isoformat(), day,
+       "45 reports in the trend")
+    breaks = [b.id for b in ws.row_breaks.brk]
+    if row + 30 not in breaks:         # brk id: the last row of a page
+        raise AssertionError("no page break above the repeated header: %r"
+                             % breaks)
+    refs = re.findall(r"<c:f>([^<]*)</c:f>", "".join(
+        zread(path, n) for n in zipfile.ZipFile(path).namelist()
+        if re.match(r"xl/charts/chart\d+\.xml$", n)))
+    want = "(Summary!$A$%d:$A$%d,Summary!$A$%d:$A$%d)" % (
+        row + 1, row + 30, row + 32, row + 46)
+    if want not in refs:
+        raise AssertionError("trend chart categories %s not in %r"
+                             % (want, refs))
 
 
 

@@ -420,10 +420,18 @@ def summary_trend(ws):
        "trend header")
     out = []
     k = head_row + 1
+    split = 0
     while k < len(rows) and isinstance(rows[k][0], datetime.datetime):
         out.append((rows[k][0].date(), tuple(rows[k][1:8])))
         k += 1
-    return out, head_row + 2, k  # 1-based first data row, last data row
+        # After 30 reports, the header again atop the next printed page
+        # (README "The workbooks, page by page"; fix62).
+        if len(out) == 30 and k < len(rows) and rows[k][:8] == rows[head_row][:8]:
+            split = k + 1
+            k += 1
+    eq(split != 0, len(out) > 30, "the trend's header repeated after 30 rows")
+    # 1-based first data row, last data row, the repeated header's (0: none)
+    return out, head_row + 2, k, split
 
 
 def trend_chart_refs(path):
@@ -516,7 +524,7 @@ class Month:
         eq([c for c in ch if c[0] != "Closed"], [c for c in rep["changes"] if c[0] != "Closed"],
            what + "Changes order (oldest first)")
         # Trend: the recorded reports before A (at most 59) and A itself
-        trend, first, stop = summary_trend(summ)
+        trend, first, stop, split = summary_trend(summ)
         before = sorted(d for d in o.recorded if d < a)[-59:]
         want = []
         for d in before + [a]:
@@ -530,13 +538,23 @@ class Month:
         check(refs is not None or len(trend) == 1, what + "a trend chart")
         rng = set()
         for ref in refs or []:
-            m = re.match(r"'?Summary'?!\$([A-Z]+)\$(\d+)(?::\$([A-Z]+)\$(\d+))?$", ref)
-            check(m, what + "chart ref " + ref)
-            if m.group(3) is None:
-                continue                        # a series name
-            eq(m.group(1), m.group(3), what + ref)
-            rng.add((int(m.group(2)), int(m.group(4))))
-        eq(rng, {(first, stop)} if refs else set(), what + "trend chart ranges = the table's rows")
+            # a range, or around the repeated header a union of two
+            parts = ref[1:-1].split(",") if ref.startswith("(") else [ref]
+            got = []
+            for part in parts:
+                m = re.match(r"'?Summary'?!\$([A-Z]+)\$(\d+)(?::\$([A-Z]+)\$(\d+))?$", part)
+                check(m, what + "chart ref " + ref)
+                if m.group(3) is None:
+                    if len(parts) > 1:          # one row after the header
+                        got.append((int(m.group(2)), int(m.group(2))))
+                    continue                    # else a series name
+                eq(m.group(1), m.group(3), what + ref)
+                got.append((int(m.group(2)), int(m.group(4))))
+            if got:
+                rng.add(tuple(got))
+        want = (((first, split - 1), (split + 1, stop)) if split
+                else ((first, stop),))
+        eq(rng, {want} if refs else set(), what + "trend chart ranges = the table's rows")
         nb = openpyxl.load_workbook(os.path.join(self.out, "non_compensable_%s.xlsx" % iso(a)))
         got = {}
         for r in rows_of(nb["Non-compensable"]):
