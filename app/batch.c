@@ -454,7 +454,7 @@ static void report(struct run_record *s, struct db *db)
             any = true;
             n_in++;
         }
-        char books[260];
+        char books[320];
         if (s->report.in_place)
             snprintf(books, sizeof books, "are in place, complete");
         else if (n_in == REPORT_N)     /* the statements failed */
@@ -466,7 +466,7 @@ static void report(struct run_record *s, struct db *db)
                      "older", some);
         else
             snprintf(books, sizeof books, "may be missing or older");
-        char lost[480];
+        char lost[640];
         snprintf(lost, sizeof lost, "while writing the report as of %s: the "
                  "report is not recorded and its workbooks %s; %s (the "
                  "imported files are kept)", s->o->report.as_of, books,

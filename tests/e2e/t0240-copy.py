@@ -43,7 +43,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
 from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, VALGRIND, Tmp,  # noqa: E402
-                     check, downgrade_to_version_3, eq, sha256, skip, sqlite_only,
+                     FAULTSHIM, check, downgrade_to_version_3, eq, leave_hot_journal,
+                     preloaded, sha256, skip, sqlite_only,
                      svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
@@ -544,25 +545,6 @@ def test_the_target_held_by_a_run_is_75():
         eq(r.code, 0, r)
 
 
-FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
-                         "tests", "faultshim.so")
-
-# A program that dies mid-transaction in rollback-journal mode (as
-# t9500-qa30's): a hot journal beside a target holding data.
-CRASH = r"""
-import os, sqlite3, sys
-c = sqlite3.connect(sys.argv[1], isolation_level=None)
-c.execute("PRAGMA journal_mode = DELETE")
-c.execute("PRAGMA cache_size = 1")          # spill: the file is written
-c.execute("BEGIN")
-c.execute("UPDATE dispatch SET customer_name = 'HALF WRITTEN'")
-c.execute("CREATE TABLE junk AS SELECT * FROM dispatch")
-for i in range(10):
-    c.execute("INSERT INTO junk SELECT * FROM junk")
-os._exit(9)                                 # dies mid-transaction
-"""
-
-
 @sqlite_only("SQLite's hot journal")
 def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
     """Red before (fix57): the unlink of the new target's -journal failed
@@ -581,9 +563,7 @@ def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
     with Tmp() as t:
         night(t, t.p("a.db"), DATES[0], t.p("out"))
         target = t.p("t.db")
-        base = dict(os.environ, LD_PRELOAD=FAULTSHIM, FAULT_CALLS="unlink",
-                    ASAN_OPTIONS="verify_asan_link_order=0:"
-                    + os.environ.get("ASAN_OPTIONS", ""))
+        base = dict(os.environ, **preloaded(FAULTSHIM), FAULT_CALLS="unlink")
         args = [SVCRECON, "copy", "--from", t.p("a.db"), "--to", target,
                 "--quiet"]
         probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
@@ -607,8 +587,7 @@ def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
         # guard: a target holding data, a hot journal beside it
         night(t, t.p("b.db"), DATES[1], t.p("out"))
         before = lite_tables(t.p("b.db"))
-        subprocess.run([sys.executable, "-c", CRASH, t.p("b.db")], check=False)
-        check(os.path.getsize(t.p("b.db-journal")) > 0, "no hot journal made")
+        leave_hot_journal(t.p("b.db"))
         r = copy(t.p("a.db"), t.p("b.db"), code=73)
         check("holds svcrecon data already (table 'imported_file' has rows)"
               in r.err, r.err)
@@ -632,8 +611,7 @@ def test_a_refused_target_whose_journal_was_rolled_back_is_not_said_untouched():
         check("--to-schema; left untouched\n" in r.err, r.err)
         check("rolled back" not in r.err, r.err)
         check(open(t.p("b.db"), "rb").read() == raw, "the target's bytes")
-        subprocess.run([sys.executable, "-c", CRASH, t.p("b.db")], check=False)
-        check(os.path.getsize(t.p("b.db-journal")) > 0, "no hot journal made")
+        leave_hot_journal(t.p("b.db"))
         r = copy(t.p("a.db"), t.p("b.db"), code=73)
         check("holds svcrecon data already" in r.err, r.err)
         check("its interrupted transaction (a hot journal) was rolled back, "

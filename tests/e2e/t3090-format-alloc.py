@@ -16,7 +16,8 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import ROOT, Run, Tmp, check, cmd, eq, main, svc  # noqa: E402
+from svctest import (FAULTSHIM, ROOT, Run, Tmp, check, cmd, eq, main,  # noqa: E402
+                     preloaded, svc)
 
 SHIM = r"""
 #define _GNU_SOURCE
@@ -62,10 +63,7 @@ def test_failed_format_allocation_fails_the_workbook():
         for nth in range(1, 200):
             out = t.p("out%d" % nth)
             r = svc("report", "--db", db, "--out", out, "--as-of", "2026-03-12",
-                    "--quiet", env={"LD_PRELOAD": t.p("shim.so"), "FAIL_NTH": str(nth),
-                         # ASan would refuse a preloaded library before it
-                         "ASAN_OPTIONS": "verify_asan_link_order=0:" +
-                         os.environ.get("ASAN_OPTIONS", "")})
+                    "--quiet", env=dict(preloaded(t.p("shim.so")), FAIL_NTH=str(nth)))
             if "shim: failed" not in r.err:
                 eq(r.code, 0, r)       # past the last format: a clean run
                 break
@@ -108,8 +106,7 @@ def test_read_back_out_of_memory_is_70():
         eq(sorted(f for f in os.listdir(t.p("out"))), [], "nothing left")
 
 
-SHIM_SO = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"), "tests",
-                       "faultshim.so")
+SHIM_SO = FAULTSHIM
 
 
 def test_out_of_memory_creating_a_workbook_says_so():
@@ -130,14 +127,8 @@ def test_out_of_memory_creating_a_workbook_says_so():
         def report(out, **env):
             p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
                                    "--as-of", "2026-03-12", "--quiet", "--statements"),
-                               env=dict(os.environ, TZ="UTC", LD_PRELOAD=SHIM_SO,
-                                        FAULT_CALLS="openat,fopen",
-                                        # the shim before ASan's runtime
-                                        # (as t5100's): else the ASan build
-                                        # refuses to start, exit 1
-                                        ASAN_OPTIONS="verify_asan_link_order=0:"
-                                        + os.environ.get("ASAN_OPTIONS", ""),
-                                        **env),
+                               env=dict(os.environ, TZ="UTC", **preloaded(SHIM_SO),
+                                        FAULT_CALLS="openat,fopen", **env),
                                capture_output=True, text=True, timeout=300)
             return Run(p)
         r = report("count", FAULT_LOG=t.p("log"))
@@ -175,11 +166,8 @@ def test_out_of_memory_opening_the_lock_or_reading_back_a_placed_workbook_is_70(
         def report(out, **env):
             p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
                                    "--as-of", "2026-03-12", "--quiet"),
-                               env=dict(os.environ, TZ="UTC", LD_PRELOAD=SHIM_SO,
-                                        FAULT_CALLS="openat",
-                                        ASAN_OPTIONS="verify_asan_link_order=0:"
-                                        + os.environ.get("ASAN_OPTIONS", ""),
-                                        **env),
+                               env=dict(os.environ, TZ="UTC", **preloaded(SHIM_SO),
+                                        FAULT_CALLS="openat", **env),
                                capture_output=True, text=True, timeout=300)
             return Run(p)
         r = report("probe", FAULT_LOG=t.p("log"), FAULT_AT="1",

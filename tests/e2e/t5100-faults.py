@@ -20,8 +20,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, ON_PG, ROOT, SVCRECON, Tmp, check, cmd, eq,  # noqa: E402
-                     good_night, main, query, skip, small_disk, sqlite_only, svc,
+from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check, cmd, eq,  # noqa: E402
+                     FAULTSHIM, good_night, main, preloaded, query, skip, small_disk,
+                     sqlite_only, svc,
                      validate_summary)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -235,8 +236,6 @@ def test_disk_full_while_writing_workbooks_leaves_no_partial_file():
                     eq(z.testzip(), None, n)
 
 
-FAULTSHIM = os.path.join(ROOT, os.environ.get("SVCRECON_BUILD", "build"),
-                         "tests", "faultshim.so")
 
 
 @sqlite_only("the fault shim fails a write of the SQLite file's -wal")
@@ -254,10 +253,8 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
         skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", LD_PRELOAD=FAULTSHIM,
-                    FAULT_CALLS="write,pwrite",
-                    ASAN_OPTIONS="verify_asan_link_order=0:"
-                    + os.environ.get("ASAN_OPTIONS", ""))
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="write,pwrite")
         args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
                 "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
                 "--summary", t.p("s.json")]
@@ -316,10 +313,8 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
         skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", LD_PRELOAD=FAULTSHIM,
-                    FAULT_CALLS="rename",
-                    ASAN_OPTIONS="verify_asan_link_order=0:"
-                    + os.environ.get("ASAN_OPTIONS", ""))
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="rename")
         args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
                 "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
                 "--summary", t.p("s.json")]

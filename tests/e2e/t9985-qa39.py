@@ -67,7 +67,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
-                     VALGRIND, ROOT, cmd, downgrade_to_version_3, eq, good_night, main,
+                     VALGRIND, cmd, downgrade_to_version_3, eq, good_night, main,
                      postgresql_only, preloaded, query, skip, small_disk, sqlite_only, svc,
                      FAULTSHIM)
 import svctest  # noqa: E402
