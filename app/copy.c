@@ -144,6 +144,113 @@ static int open_source(struct copy *c, struct diag *d)
     return check_source_version(c, d);
 }
 
+/* ---- what the target's indexes hold -------------------------------------- */
+
+static int format_sql(char *sql, size_t size, struct diag *d,
+                      const char *fmt, ...);
+
+/* n (not negative) with thousands separators ("3,000"). */
+static const char *with_commas(long long n, char *buf, size_t size)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", n);
+    size_t o = 0;
+    for (int i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
+/* The feed fields that go into an index (lib/db.h DB_PG_MAX_KEY_BYTES;
+ * etl/load.c rejects a longer one on PostgreSQL at import). The rule state
+ * and the report history hold only values of these rows. */
+static const struct key_table {
+    const char *table;
+    const char *cols[3];
+} key_tables[] = {
+    {"registration", {"dealer_id", "serial_number", "model"}},
+    {"dispatch", {"dispatch_id", "serial_number", NULL}},
+    {"closeout", {"dealer_id", "dispatch_id", NULL}},
+};
+
+/* A SQLite database copied to PostgreSQL (where db_max_key_bytes is not
+ * 0) whose rows hold a value PostgreSQL's indexes cannot (SQLite loads
+ * it, SPEC §2): refused before the target is opened, so that nothing is
+ * written (the COPY's insert failed with 70 deep inside the copy, the
+ * target's schema made). EX_DATAERR, naming the table, the column, the
+ * longest value's length and its file and line, and what to do. A
+ * PostgreSQL source holds no such value (it rejected the row). */
+static int check_key_bytes(struct copy *c, struct diag *d)
+{
+    size_t max = db_max_key_bytes(db_is_server(c->o->to_target)
+                                      ? DB_POSTGRES : DB_SQLITE);
+    if (max == 0 || db_kind(c->from) != DB_SQLITE)
+        return 0;
+    const char *what = "checking the lengths of the key fields";
+    for (size_t i = 0; i < sizeof key_tables / sizeof key_tables[0]; i++) {
+        const struct key_table *k = &key_tables[i];
+        char lens[256] = "", where[256] = "", sql[SQL_MAX];
+        size_t n_cols = 0;
+        for (; n_cols < 3 && k->cols[n_cols]; n_cols++) {
+            size_t l = strlen(lens), w = strlen(where);
+            snprintf(lens + l, sizeof lens - l, ", LENGTH(CAST(t.%s AS BLOB))",
+                     k->cols[n_cols]);
+            snprintf(where + w, sizeof where - w, "%sLENGTH(CAST(t.%s AS "
+                     "BLOB)) > %zu", n_cols ? " OR " : "", k->cols[n_cols],
+                     max);
+        }
+        /* one pass over the table: its rows with any field too long */
+        if (format_sql(sql, sizeof sql, d, "SELECT f.name, t.line%s FROM %s "
+                       "AS t JOIN imported_file AS f ON f.file_id = "
+                       "t.file_id WHERE %s ORDER BY t.file_id, t.line",
+                       lens, k->table, where) != 0)
+            return -1;
+        struct db_stmt *q;
+        if (db_prepare(c->from, sql, &q, d, what) != 0)
+            return -1;
+        long long n_rows = 0, longest = 0, line = 0;
+        int col = 0;
+        char file[512] = "";
+        int rc;
+        while ((rc = db_step(q, d, what)) == DB_ROW) {
+            n_rows++;
+            for (size_t j = 0; j < n_cols; j++) {
+                long long len = db_column_int64(q, 2 + (int)j);
+                if (len > longest) {
+                    longest = len;
+                    col = (int)j;
+                    line = db_column_int64(q, 1);
+                    const char *name = db_column_text(q, 0);
+                    snprintf(file, sizeof file, "%s", name ? name : "");
+                }
+            }
+        }
+        db_finalize(q);
+        if (rc != DB_DONE)
+            return -1;
+        if (n_rows == 0)
+            continue;
+        char len_s[32], max_s[32], n_s[32], shown[UTF8_PATH_SHOWN];
+        return diag_set(d, EX_DATAERR, c->o->from_shown, 0, "table '%s' "
+                        "column %s holds a value of %s bytes (%s, line %lld; "
+                        "%s row%s over), longer than PostgreSQL's indexes "
+                        "hold (%s bytes a key field); nothing copied: keep "
+                        "this database on SQLite, or correct the export and "
+                        "import it into PostgreSQL anew (import rejects such "
+                        "a row there; README \"PostgreSQL\")", k->table,
+                        k->cols[col], with_commas(longest, len_s,
+                                                  sizeof len_s),
+                        utf8_show_path(file, shown, sizeof shown), line,
+                        with_commas(n_rows, n_s, sizeof n_s),
+                        n_rows == 1 ? "" : "s",
+                        with_commas((long long)max, max_s, sizeof max_s));
+    }
+    return 0;
+}
+
 /* ---- the target ---------------------------------------------------------- */
 
 /* 73 when any table holds a row: a copy never merges (ids would clash, and
@@ -650,7 +757,8 @@ int copy_run(struct copy_opts *o)
         run_summary_running(&s);
         run_record_free(&s);
     }
-    int rc = open_source(&c, &d) != 0 || open_target(&c, &d) != 0 ||
+    int rc = open_source(&c, &d) != 0 || check_key_bytes(&c, &d) != 0 ||
+             open_target(&c, &d) != 0 ||
              copy_all(&c, &d) != 0 ? -1 : 0;
     if (rc != 0) {
         say_lost(&c, &d);

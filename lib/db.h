@@ -64,6 +64,23 @@ enum db_kind db_kind(const struct db *db);
 /* Whether target names a PostgreSQL server (postgresql:// or postgres://)
  * rather than a SQLite file. */
 bool db_is_server(const char *target);
+/* The longest value of a feed field that goes into an index (a key,
+ * serial or model) that back end kind can hold; 0: no limit (SQLite).
+ * PostgreSQL's btree holds an index entry of at most 2,704 bytes (a third
+ * of an 8 KiB page, less its headers); redesigning every key index for it
+ * is out of scope, so on PostgreSQL a row with a longer such field is
+ * rejected (etl/load.c; README "PostgreSQL"), and copy refuses a SQLite
+ * database holding one (app/copy.c). The widest index over feed text holds
+ * three such fields: cur_registration_serial (serial_norm, registered_day,
+ * removed_day, dealer_id, wmp_selected, model_norm), so 3 x 800 = 2,400
+ * bytes of text + 3 x 4 bytes of varlena headers + up to 3 x 3 bytes of
+ * alignment + 3 integers (at most 3 x 8 bytes) + the index tuple's header
+ * and null bitmap (16 bytes) = 2,461 bytes, under 2,704. Every other index
+ * over feed text holds at most two such fields and a submitted_at (19
+ * bytes): closeout_key, report_noncompensable_span_key, ... ;
+ * rejected_row_dispatch keeps '' for an id over FEED_MAX_KEPT_ID (200). */
+#define DB_PG_MAX_KEY_BYTES 800
+size_t db_max_key_bytes(enum db_kind kind);
 /* A SQLite path: -1 (d filled with code, the path's length and what to
  * do) when it is, symbolic links resolved, longer than SQLite opens; else
  * 0. The run lock asks before it makes DB.lock (app/lock.c). */

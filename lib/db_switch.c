@@ -173,6 +173,11 @@ enum db_kind db_kind(const struct db *db)
     return db->pg ? DB_POSTGRES : DB_SQLITE;
 }
 
+size_t db_max_key_bytes(enum db_kind kind)
+{
+    return kind == DB_POSTGRES ? DB_PG_MAX_KEY_BYTES : 0;
+}
+
 const char *db_display_name(const struct db *db)
 {
     return db->pg ? db_pg_display_name(db->pg)
