@@ -3,6 +3,8 @@
 rejections with reasons, superseding, SHA-256 skip, refused and unreadable
 files, control totals. Expected rows are written by hand from the spec."""
 import os
+import random
+import string
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -248,6 +250,120 @@ def test_rows_read_equals_loaded_plus_rejected_always():
         eq(loaded + rejected, read)
         eq(query(db, "SELECT count(*) FROM closeout"), [(loaded,)])
         eq(query(db, "SELECT count(*) FROM rejected_row"), [(rejected,)])
+
+
+def _random_id(n, seed):
+    """n random letters and digits: a value PostgreSQL cannot compress to
+    fit an index entry (a run of one letter would)."""
+    r = random.Random(seed)
+    return "".join(r.choice(string.ascii_letters + string.digits)
+                   for _ in range(n))
+
+
+def _too_long(field, n):
+    return ("%s is %s bytes, longer than PostgreSQL's indexes hold (800 bytes "
+            "a key field); correct the export (a SQLite database loads it)"
+            % (field, format(n, ",")))
+
+
+def _unclosed_ids(out, as_of):
+    import openpyxl
+    wb = openpyxl.load_workbook(os.path.join(out, "unclosed_calls_%s.xlsx" % as_of))
+    return sorted(r[0] for r in wb["Unclosed calls"].iter_rows(min_row=2, values_only=True)
+                  if r[0] is not None)
+
+
+def test_a_key_field_longer_than_postgresql_indexes_hold():
+    """qa65 (red before: the PostgreSQL pass ended the night with 70, "index
+    row size 3016 exceeds btree version 4 maximum 2704", no workbooks). A
+    3,000-byte dispatch_id, closeout dealer_id and registration model
+    (SPEC §2 rejects a field only past 32,767 bytes): on PostgreSQL each
+    row is rejected with the reason (README "PostgreSQL") and the night
+    goes on, exit 0, the other rows loaded and listed; SQLite loads them."""
+    long_id, long_dealer, long_model = (_random_id(3000, s) for s in (1, 2, 3))
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, [
+            "CA1042,Dealer One,iPF8400S,AFK03126,2026-01-01,N,",
+            "CA1042,Dealer One,%s,AFK09999,2026-01-01,N," % long_model])
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "Q1,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN",
+            "%s,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,C,02108,P,OPEN" % long_id,
+            "Q2,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "%s,2026-03-02 10:00,Q1,AFK03126,iPF8400S,2026-03-02,T,1.5,R," % long_dealer,
+            "CA1042,2026-03-02 11:00,Q2,AFK03126,iPF8400S,2026-03-02,T,1.5,R,"])
+        db = t.p("svc.db")
+        r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-03-05", "--quiet", "--summary", t.p("s.json"))
+        eq(r.code, 0, r)
+        rejected = query(db, "SELECT f.kind, r.line, r.reason, r.dispatch_id "
+                             "FROM rejected_row AS r JOIN imported_file AS f "
+                             "ON f.file_id = r.file_id ORDER BY f.kind, r.line")
+        counts = [query(db, "SELECT count(*) FROM %s" % n)[0][0]
+                  for n in ("registration", "dispatch", "closeout")]
+        unclosed = _unclosed_ids(t.p("out"), "2026-03-05")
+        if svctest.ON_PG:
+            eq(rejected, [
+                ("closeouts", 2, _too_long("dealer_id", 3000), "Q1"),
+                # an id over 200 bytes is kept as '' (006_rejected_dispatch.sql)
+                ("dispatches", 3, _too_long("dispatch_id", 3000), ""),
+                ("registrations", 3, _too_long("model", 3000), "")])
+            eq(counts, [1, 2, 1])
+            eq(unclosed, ["Q1"])     # its only closeout was rejected
+        else:
+            eq(rejected, [])
+            eq(counts, [2, 3, 2])
+            check(long_id in unclosed, unclosed)
+        rej = 1 if svctest.ON_PG else 0
+        eq(totals(db), [("registrations_1.csv", "loaded", 2, 2 - rej, rej),
+                        ("dispatches_1.csv", "loaded", 3, 3 - rej, rej),
+                        ("closeouts_1.csv", "loaded", 2, 2 - rej, rej)])
+        check(os.path.exists(t.p("out", "audit_2026-03-05.xlsx")), "no audit")
+
+
+def test_key_fields_of_800_bytes_load_and_801_are_rejected_on_postgresql():
+    """The limit's boundary (lib/db.h DB_PG_MAX_KEY_BYTES): 800 bytes in
+    every indexed field of a row loads on both back ends -- a registration
+    with an 800-byte dealer_id, serial and model fills the widest index,
+    cur_registration_serial -- and 801 bytes is rejected on PostgreSQL
+    only, naming the field (red before on PostgreSQL: 801-byte fields
+    loaded, nothing rejected; an index entry fits them one by one)."""
+    v = {k: _random_id(800, s) for s, k in enumerate(("dl", "sr", "md", "id"))}
+    w = {k: _random_id(801, 10 + s) for s, k in enumerate(("sr", "dl", "id"))}
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, [
+            "%s,Wide,%s,%s,2026-01-01,Y," % (v["dl"], v["md"], v["sr"]),
+            "CA1042,Dealer One,iPF8400S,%s,2026-01-01,N," % w["sr"]])
+        t.csv("in/dispatches_1.csv", DSP_HDR, [
+            "%s,2026-03-01 09:00,%s,%s,%s,C,02108,P,OPEN"
+            % (v["id"], v["md"], v["sr"], v["dl"]),
+            "Q9,2026-03-01 09:00,M,%s,CA1042,C,02108,P,OPEN" % w["sr"]])
+        t.csv("in/closeouts_1.csv", CLO_HDR, [
+            "%s,2026-03-02 10:00,%s,%s,%s,2026-03-02,T,1.5,R,"
+            % (v["dl"], v["id"], v["sr"], v["md"]),
+            "%s,2026-03-02 11:00,Q9,S,M,2026-03-02,T,1.5,R," % w["dl"],
+            "CA1042,2026-03-02 12:00,%s,S,M,2026-03-02,T,1.5,R," % w["id"]])
+        db = t.p("svc.db")
+        r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-03-05", "--quiet")
+        eq(r.code, 0, r)
+        rejected = query(db, "SELECT f.kind, r.line, r.reason "
+                             "FROM rejected_row AS r JOIN imported_file AS f "
+                             "ON f.file_id = r.file_id ORDER BY f.kind, r.line")
+        counts = [query(db, "SELECT count(*) FROM %s" % n)[0][0]
+                  for n in ("cur_registration", "cur_dispatch", "cur_closeout")]
+        if svctest.ON_PG:
+            eq(rejected, [("closeouts", 3, _too_long("dealer_id", 801)),
+                          ("closeouts", 4, _too_long("dispatch_id", 801)),
+                          ("dispatches", 3, _too_long("serial_number", 801)),
+                          ("registrations", 3, _too_long("serial_number", 801))])
+            eq(counts, [1, 1, 1])
+        else:
+            eq(rejected, [])
+            eq(counts, [2, 2, 3])
+        eq(query(db, "SELECT length(dealer_id), length(serial_norm), "
+                     "length(model_norm) FROM cur_registration "
+                     "WHERE dealer_id = ?", (v["dl"],)), [(800, 800, 800)])
 
 
 main(globals())
