@@ -448,6 +448,50 @@ def test_a_missing_or_unfit_source_is_66_or_65_and_nothing_is_created():
         check(not os.path.exists(t.p("new2.db")), "target created")
 
 
+def _random_id(n, seed):
+    """n random letters and digits (PostgreSQL cannot compress them into
+    an index entry; a run of one letter it could)."""
+    import random
+    import string
+    r = random.Random(seed)
+    return "".join(r.choice(string.ascii_letters + string.digits)
+                   for _ in range(n))
+
+
+def test_a_key_field_postgresql_cannot_index_refuses_the_copy_before_writing():
+    """qa65 (red before: 70 "index row size ... exceeds btree version 4
+    maximum 2704" from inside the copy, its schema made). SQLite loads a
+    3,000-byte dispatch_id (SPEC §2); PostgreSQL's indexes cannot hold it
+    (README "PostgreSQL"): copy to PostgreSQL is 65, naming the table, the
+    column, the length, file and line, before the target is opened (no
+    schema made); to SQLite it copies; 800 bytes copies to PostgreSQL."""
+    c, schema, uri = on_pg("longkey")
+    ok_schema = fresh_schema(c, "longkey800")
+    with Tmp() as t:
+        rows = ["Q%d,2026-03-01 09:00,M,S,CA1042,C,02108,P,OPEN" % i for i in (1, 2)]
+        t.csv("in/dispatches_1.csv", DSP_HDR, rows + [
+            "%s,2026-03-01 09:00,M,S,CA1042,C,02108,P,OPEN" % _random_id(3000, 1)])
+        t.csv("in/dispatches_2.csv", DSP_HDR, [
+            "%s,2026-03-01 09:00,M,S,CA1042,C,02108,P,OPEN" % _random_id(800, 2)])
+        for n, db in (("dispatches_1.csv", "long.db"), ("dispatches_2.csv", "ok.db")):
+            r = svc("import", "--db", t.p(db), "--kind", "dispatches",
+                    t.p("in", n), "--quiet")
+            eq(r.code, 0, r)
+        r = copy(t.p("long.db"), uri, "--to-schema", schema, code=65)
+        check("svcrecon: %s: table 'dispatch' column dispatch_id holds a value "
+              "of 3,000 bytes (dispatches_1.csv, line 4; 1 row over), longer "
+              "than PostgreSQL's indexes hold (800 bytes a key field); nothing "
+              "copied: keep this database on SQLite" % t.p("long.db") in r.err,
+              r.err)
+        check("nothing copied to" in r.err, r.err)
+        eq(c.psql(pgcluster.DATABASE, "SELECT count(*) FROM pg_namespace "
+                  "WHERE nspname = '%s'" % schema).strip(), "0", "schema made")
+        copy(t.p("long.db"), t.p("copy.db"), "--quiet")
+        eq(lite_tables(t.p("copy.db")), lite_tables(t.p("long.db")))
+        copy(t.p("ok.db"), uri, "--to-schema", ok_schema, "--quiet")
+        eq(c.psql(pgcluster.DATABASE, "SELECT length(dispatch_id) FROM "
+                  "%s.dispatch" % ok_schema).strip(), "800")
+
 def test_a_wrong_password_on_the_target_is_66_and_never_shown():
     c, schema, _ = on_pg("pw")
     with Tmp() as t:
