@@ -73,12 +73,20 @@ bool db_is_server(const char *target);
  * database holding one (app/copy.c). The widest index over feed text holds
  * three such fields: cur_registration_serial (serial_norm, registered_day,
  * removed_day, dealer_id, wmp_selected, model_norm), so 3 x 800 = 2,400
- * bytes of text + 3 x 4 bytes of varlena headers + up to 3 x 3 bytes of
- * alignment + 3 integers (at most 3 x 8 bytes) + the index tuple's header
- * and null bitmap (16 bytes) = 2,461 bytes, under 2,704. Every other index
- * over feed text holds at most two such fields and a submitted_at (19
- * bytes): closeout_key, report_noncompensable_span_key, ... ;
- * rejected_row_dispatch keeps '' for an id over FEED_MAX_KEPT_ID (200). */
+ * bytes of text + 3 x 4 bytes of varlena headers + 3 integers (at most
+ * 3 x 8 bytes) + alignment before each of the 6 columns (at most 6 x 7
+ * bytes) + the index tuple's header and null bitmap (16 bytes) = at most
+ * 2,494 bytes, under 2,704 (tests/e2e/t1000 loads all three at 800 bytes
+ * of random text, which PostgreSQL cannot compress). Every other index
+ * over feed text holds at most two such fields, a submitted_at or
+ * dispatched_at (19 bytes), short codes and integers: registration_key,
+ * dispatch_key, closeout_key, closeout_dispatch, cur_registration_key,
+ * cur_dispatch_id, cur_dispatch_serial, cur_closeout_dispatch,
+ * cur_registration_exception's key and order, report_unclosed_key,
+ * report_noncompensable_span_key, and the TEMP tables of
+ * schemas/queries/ and schemas/upkeep/ (dispatch_id with dealer_id or
+ * model_norm at most). rejected_row_dispatch keeps '' for an id over
+ * FEED_MAX_KEPT_ID (200 bytes), so a rejected row always fits it. */
 #define DB_PG_MAX_KEY_BYTES 800
 size_t db_max_key_bytes(enum db_kind kind);
 /* A SQLite path: -1 (d filled with code, the path's length and what to
