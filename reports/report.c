@@ -726,12 +726,46 @@ static int set_up_night(struct db *db, const struct report_opts *o,
  * report, a workbook deleted or edited, another output folder) writes them
  * again. */
 
+/* The stamps of the recorded reports the Trend reads, hashed in turn into
+ * hex ("-" when there is none): a report recorded again for an earlier date
+ * (after new data) changes the Trend of A while their count stays the same
+ * (qa64, tests/e2e/t3060). */
+static int trend_digest(struct db *db, const struct report_opts *o,
+                        char hex[65], struct diag *d)
+{
+    struct db_stmt *q;
+    if (db_prepare(db, sql_q_report_stamp_trend, &q, d, "reading the "
+                   "report stamp") != 0)
+        return -1;
+    db_set_int64(q, ":as_of_day", o->as_of_day);
+    snprintf(hex, 65, "-");
+    int rc;
+    while ((rc = db_step(q, d, "reading the report stamp")) == DB_ROW) {
+        const char *s = db_column_text(q, 1);
+        size_t n = (s ? strlen(s) : 0) + 100;
+        char *buf = malloc(n);
+        if (!buf) {
+            db_finalize(q);
+            return diag_set(d, EX_SOFTWARE, NULL, 0,
+                            "out of memory reading the report stamp");
+        }
+        snprintf(buf, n, "%s\n%lld\n%s", hex,
+                 (long long)db_column_int64(q, 0), s ? s : "");
+        sha256_bytes(buf, strlen(buf), hex);
+        free(buf);
+    }
+    db_finalize(q);
+    return rc == DB_DONE ? 0 : -1;
+}
+
 static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
                       size_t size, struct diag *d)
 {
     struct db_stmt *q;
-    char buckets[128] = "", prev[80] = "-";
+    char buckets[128] = "", prev[80] = "-", trend[65];
     size_t used = 0;
+    if (trend_digest(db, o, trend, d) != 0)
+        return -1;
     for (int k = 0; k + 1 < o->n_buckets && used < sizeof buckets; k++)
         used += (size_t)snprintf(buckets + used, sizeof buckets - used,
                                  "%s%d", k ? "," : "", o->bucket_hi[k]);
@@ -791,6 +825,10 @@ static int make_stamp(struct db *db, const struct report_opts *o, char *stamp,
     if (db_column_int64(q, 4) == 0 && db_column_int64(q, 8) > 0) {
         size_t len = strlen(stamp);
         snprintf(stamp + len, size - len, "; later reports recorded");
+    }
+    if (db_column_int64(q, 4) > 0) {
+        size_t len = strlen(stamp);
+        snprintf(stamp + len, size - len, "; trend %s", trend);
     }
     db_finalize(q);
     return 0;

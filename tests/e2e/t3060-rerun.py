@@ -11,7 +11,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (ROOT, Tmp, check, connect, eq, main, query, sha256,  # noqa: E402
-                     sqlite_only, svc, DSP_HDR)
+                     sqlite_only, svc, DSP_HDR, CLO_HDR)
 from xlsx_helpers import load  # noqa: E402
 
 INBOX = os.path.join(ROOT, "sample-data", "inbox")
@@ -140,6 +140,45 @@ def test_new_data_or_other_options_write_again():
         r, s = run(t)
         check("up to date" not in r.err, r.err)
         eq(s["reports"]["unclosed_calls"]["rows"], 18)
+
+
+def test_an_earlier_date_reported_again_writes_the_trend_again():
+    """qa64: the Trend reads the recorded reports before A. An earlier date
+    reported again after new data records other counts; a re-run of A then
+    kept its workbook "up to date", its Trend still showing the old counts
+    (the stamp counted those reports, and their count had not changed)."""
+    with Tmp() as t:
+        t.csv("d.csv", DSP_HDR, ["X1,2026-03-09 10:00,M1,S1,CA1,Cust,,,"])
+        t.csv("c.csv", CLO_HDR, ["CA1,2026-03-09 12:00,X1,S1,M1,2026-03-09,Tech,1,R,"])
+        db = t.p("svc.db")
+
+        def rep(out, day, *extra):
+            r = svc("report", "--db", db, "--out", t.p(out), "--as-of", day, *extra)
+            eq(r.code, 0, r)
+            return r
+
+        def trend(out):
+            ws = load(t.p(out, "unclosed_calls_2026-03-12.xlsx"))["Summary"]
+            rows = list(ws.iter_rows(values_only=True))
+            i = [k for k, row in enumerate(rows)
+                 if row and str(row[0]).startswith("Trend")][0]
+            return [(row[0].date().isoformat(), row[1]) for row in rows[i + 2:i + 5]]
+
+        eq(svc("import", "--db", db, "--kind", "dispatches", t.p("d.csv")).code, 0)
+        rep("out", "2026-03-10")                  # X1 open
+        rep("out", "2026-03-11")
+        eq(svc("import", "--db", db, "--kind", "closeouts", t.p("c.csv")).code, 0)
+        rep("out", "2026-03-12")                  # Trend: 03-10 as recorded, 1 open
+        eq(trend("out")[0], ("2026-03-10", 1))
+        rep("out10", "2026-03-10")                # 03-10 again: now 0 open
+        r = rep("out", "2026-03-12")
+        check("up to date" not in r.err, r.err)
+        eq(trend("out"), [("2026-03-10", 0), ("2026-03-11", 1), ("2026-03-12", 0)])
+        rep("fresh", "2026-03-12")
+        eq(sha256(t.p("out", BOOKS[0])), sha256(t.p("fresh", BOOKS[0])),
+           "the workbook a fresh report writes")
+        r = rep("out", "2026-03-12")              # nothing new now: up to date
+        check("up to date" in r.err, r.err)
 
 
 main(globals())
