@@ -149,21 +149,6 @@ static int open_source(struct copy *c, struct diag *d)
 static int format_sql(char *sql, size_t size, struct diag *d,
                       const char *fmt, ...);
 
-/* n (not negative) with thousands separators ("3,000"). */
-static const char *with_commas(long long n, char *buf, size_t size)
-{
-    char digits[32];
-    int len = snprintf(digits, sizeof digits, "%lld", n);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 2 < size; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* The feed fields that go into an index (lib/db.h DB_PG_MAX_KEY_BYTES;
  * etl/load.c rejects a longer one on PostgreSQL at import). The rule state
  * and the report history hold only values of these rows. */
@@ -241,12 +226,13 @@ static int check_key_bytes(struct copy *c, struct diag *d)
                         "this database on SQLite, or correct the export and "
                         "import it into PostgreSQL anew (import rejects such "
                         "a row there; README \"PostgreSQL\")", k->table,
-                        k->cols[col], with_commas(longest, len_s,
-                                                  sizeof len_s),
+                        k->cols[col], diag_thousands((unsigned long long)longest,
+                                                     len_s, sizeof len_s),
                         utf8_show_path(file, shown, sizeof shown), line,
-                        with_commas(n_rows, n_s, sizeof n_s),
+                        diag_thousands((unsigned long long)n_rows, n_s,
+                                       sizeof n_s),
                         n_rows == 1 ? "" : "s",
-                        with_commas((long long)max, max_s, sizeof max_s));
+                        diag_thousands(max, max_s, sizeof max_s));
     }
     return 0;
 }

@@ -478,21 +478,6 @@ static const char *key_words(enum feed_kind kind)
     return "key";
 }
 
-/* n with thousands separators ("3,000"), as the reasons write lengths. */
-static const char *with_commas(size_t n, char *buf, size_t size)
-{
-    char digits[32];
-    int len = snprintf(digits, sizeof digits, "%zu", n);
-    size_t o = 0;
-    for (int i = 0; i < len && o + 2 < size; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            buf[o++] = ',';
-        buf[o++] = digits[i];
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* The feed fields that go into an index (lib/db.h DB_PG_MAX_KEY_BYTES
  * lists the indexes): the keys, the serial (serial_norm) and a
  * registration's model (model_norm, in cur_registration_serial). */
@@ -524,8 +509,8 @@ static int check_key_bytes(const struct loader *L, enum feed_kind kind,
         snprintf(why, why_size, "%s is %s bytes, longer than PostgreSQL's "
                  "indexes hold (%s bytes a key field); correct the export "
                  "(a SQLite database loads it)", cols[keys[i]].name,
-                 with_commas(v->len, len_s, sizeof len_s),
-                 with_commas(max, max_s, sizeof max_s));
+                 diag_thousands(v->len, len_s, sizeof len_s),
+                 diag_thousands(max, max_s, sizeof max_s));
         return -1;
     }
     return 0;

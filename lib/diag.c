@@ -101,3 +101,20 @@ int diag_folder_of(const char *path, char *out, unsigned long size)
     out[n] = '\0';
     return 0;
 }
+
+const char *diag_thousands(unsigned long long n, char *buf,
+                           unsigned long size)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%llu", n);
+    size_t o = 0;
+    if (size == 0)
+        return buf;
+    for (int i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = digits[i];
+    }
+    buf[o] = '\0';
+    return buf;
+}

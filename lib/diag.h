@@ -44,4 +44,9 @@ int diag_folder_of(const char *path, char *out, unsigned long size);
  * 70 > 64 > 75 > 73 > 66 > 65 > 0; an unknown code counts as 70. */
 int diag_worse(int a, int b);
 
+/* n with thousands separators ("3,000"), as messages and reasons write
+ * counts and lengths; buf is returned (cut short if size is too small). */
+const char *diag_thousands(unsigned long long n, char *buf,
+                           unsigned long size);
+
 #endif

@@ -118,6 +118,21 @@ static void test_folder_of_a_path(void **state)
     assert_string_equal(out, "abcde");
 }
 
+static void test_thousands(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(diag_thousands(0, b, sizeof b), "0");
+    assert_string_equal(diag_thousands(999, b, sizeof b), "999");
+    assert_string_equal(diag_thousands(1000, b, sizeof b), "1,000");
+    assert_string_equal(diag_thousands(32767, b, sizeof b), "32,767");
+    assert_string_equal(diag_thousands(1234567, b, sizeof b), "1,234,567");
+    assert_string_equal(diag_thousands(18446744073709551615ULL, b, sizeof b),
+                        "18,446,744,073,709,551,615");
+    char small[4];
+    assert_string_equal(diag_thousands(123456, small, sizeof small), "12");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +140,7 @@ int main(void)
         cmocka_unit_test(test_every_written_order_agrees),
         cmocka_unit_test(test_diag_owns_its_file),
         cmocka_unit_test(test_folder_of_a_path),
+        cmocka_unit_test(test_thousands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
