@@ -539,13 +539,17 @@ def trend_rows(path):
     rows = list(ws.iter_rows(values_only=True))
     at = next(i for i, r in enumerate(rows)
               if r and isinstance(r[0], str) and r[0].startswith("Trend"))
-    out = []
+    out, header = [], None
     for r in rows[at + 1:]:
         r = [v for v in r if v is not None]
         if r and isinstance(r[0], datetime.datetime):
             out.append(r)
+        elif out and r == header:
+            continue    # the header again after a page break (> 30 reports)
         elif out:
             break
+        elif r:
+            header = r
     return out
 
 
