@@ -259,6 +259,22 @@ def preloaded(lib):
                             + os.environ.get("ASAN_OPTIONS", "")}
 
 
+def shim_calls(args, env, log, cwd=None):
+    """Runs args once under the fault shim (env preloads it and names
+    FAULT_CALLS) failing nothing, each call of those kinds delayed 1 ms and
+    logged: [(n, call, path)] in order, n being the FAULT_AT that fails
+    that call in a later run of the same args. The run must exit 0."""
+    if os.path.exists(log):
+        os.unlink(log)
+    p = subprocess.run(args, cwd=cwd, capture_output=True,
+                       env=dict(env, FAULT_AT="1", FAULT_MODE="sticky",
+                                FAULT_DELAY_MS="1", FAULT_LOG=log))
+    eq(p.returncode, 0, p)
+    with open(log) as f:
+        return [(int(w[1]), w[2], " ".join(w[3:]))
+                for w in (ln.split() for ln in f) if w[:1] == ["delay"]]
+
+
 # A program that dies mid-transaction in rollback-journal mode, its pages
 # spilled into the file: a hot journal beside a database holding data.
 _HOT_JOURNAL = r"""

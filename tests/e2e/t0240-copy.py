@@ -44,7 +44,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
 from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, VALGRIND, Tmp,  # noqa: E402
                      FAULTSHIM, check, downgrade_to_version_3, eq, leave_hot_journal,
-                     preloaded, sha256, skip, sqlite_only,
+                     preloaded, sha256, shim_calls, skip, sqlite_only,
                      svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
@@ -610,13 +610,8 @@ def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
         base = dict(os.environ, **preloaded(FAULTSHIM), FAULT_CALLS="unlink")
         args = [SVCRECON, "copy", "--from", t.p("a.db"), "--to", target,
                 "--quiet"]
-        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
-                     FAULT_LOG=t.p("log"))
-        p = subprocess.run(args, env=probe, capture_output=True)
-        eq(p.returncode, 0, p)
-        with open(t.p("log")) as f:
-            unlinks = [int(ln.split()[1]) for ln in f if ln.startswith("delay ")
-                       and ln.split()[3:] == [target + "-journal"]]
+        unlinks = [n for n, _, path in shim_calls(args, base, t.p("log"))
+                   if path == target + "-journal"]
         check(unlinks, "no unlink of the target's journal")
         for n in ("t.db", "t.db-wal", "t.db-shm", "t.db.lock"):
             if os.path.exists(t.p(n)):

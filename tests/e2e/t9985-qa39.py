@@ -68,7 +68,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
                      VALGRIND, cmd, downgrade_to_version_3, eq, good_night, main,
-                     postgresql_only, preloaded, query, skip, small_disk, sqlite_only, svc,
+                     postgresql_only, preloaded, query, shim_calls, skip, small_disk, sqlite_only, svc,
                      FAULTSHIM)
 import svctest  # noqa: E402
 
@@ -441,13 +441,8 @@ def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
         args = [SVCRECON, "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                 "--as-of", AS_OF, "--quiet"]
         book = "out/audit_%s.xlsx" % AS_OF
-        probe = dict(base, FAULT_AT="1", FAULT_MODE="sticky", FAULT_DELAY_MS="1",
-                     FAULT_LOG=t.p("log"))
-        p = subprocess.run(args, cwd=t.path, env=probe, capture_output=True)
-        eq(p.returncode, 0, p)
-        with open(t.p("log")) as f:
-            opens = [int(ln.split()[1]) for ln in f
-                     if ln.startswith("delay ") and ln.split()[3:] == [book]]
+        opens = [n for n, _, path in shim_calls(args, base, t.p("log"), cwd=t.path)
+                 if path == book]
         eq(len(opens), 1, opens)
         for n in ("svc.db", "svc.db-wal", "svc.db-shm"):
             if os.path.exists(t.p(n)):
