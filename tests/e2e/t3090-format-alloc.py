@@ -106,7 +106,15 @@ def test_read_back_out_of_memory_is_70():
         eq(sorted(f for f in os.listdir(t.p("out"))), [], "nothing left")
 
 
-SHIM_SO = FAULTSHIM
+def shim_report(t, out, calls, *extra, **env):
+    """report of the night in t's svc.db into t's folder out, under the
+    fault shim (its FAULT_CALLS calls, env its other settings)."""
+    p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
+                           "--as-of", "2026-03-12", "--quiet", *extra),
+                       env=dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                                FAULT_CALLS=calls, **env),
+                       capture_output=True, text=True, timeout=300)
+    return Run(p)
 
 
 def test_out_of_memory_creating_a_workbook_says_so():
@@ -125,12 +133,7 @@ def test_out_of_memory_creating_a_workbook_says_so():
         eq(r.code, 0, r)
 
         def report(out, **env):
-            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
-                                   "--as-of", "2026-03-12", "--quiet", "--statements"),
-                               env=dict(os.environ, TZ="UTC", **preloaded(SHIM_SO),
-                                        FAULT_CALLS="openat,fopen", **env),
-                               capture_output=True, text=True, timeout=300)
-            return Run(p)
+            return shim_report(t, out, "openat,fopen", "--statements", **env)
         r = report("count", FAULT_LOG=t.p("log"))
         eq(r.code, 0, r)
         calls = int(open(t.p("log")).read().split()[-1])
@@ -164,12 +167,7 @@ def test_out_of_memory_opening_the_lock_or_reading_back_a_placed_workbook_is_70(
         eq(r.code, 0, r)
 
         def report(out, **env):
-            p = subprocess.run(cmd("report", "--db", t.p("svc.db"), "--out", t.p(out),
-                                   "--as-of", "2026-03-12", "--quiet"),
-                               env=dict(os.environ, TZ="UTC", **preloaded(SHIM_SO),
-                                        FAULT_CALLS="openat", **env),
-                               capture_output=True, text=True, timeout=300)
-            return Run(p)
+            return shim_report(t, out, "openat", **env)
         r = report("probe", FAULT_LOG=t.p("log"), FAULT_AT="1",
                    FAULT_MODE="sticky", FAULT_DELAY_MS="1")
         eq(r.code, 0, r)
