@@ -96,8 +96,12 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 {
     static const char *const hdr[] = {"Change", "Calls"};
     lxw_format *indent = sheet_new_format(b);  /* NULL: the book failed */
-    if (indent)
+    if (indent) {
         format_set_indent(indent, 1);
+        /* hung from the top as every other cell (reports/sheet.c): at the
+         * foot, "by a closeout" sat lower than its count */
+        format_set_align(indent, LXW_ALIGN_VERTICAL_TOP);
+    }
     const struct {
         const char   *label;
         unsigned long n;

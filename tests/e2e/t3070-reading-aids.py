@@ -624,5 +624,28 @@ def test_print_titles_on_a_long_run_sheet(c):
        "the files' header on every page")
 
 
+@test
+def test_change_counts_hang_from_the_top(c):
+    """SPEC §4 reading aids, nothing out of line: every cell hangs from the
+    top of its row (reports/sheet.c). The Summary's Change table wrote its
+    "Closed" parts ("by a closeout", "cancelled", "no longer listed
+    otherwise") in a format of their own, indented but at the foot of the
+    row, lower than their counts (seen in LibreOffice's PDF)."""
+    out, day = long_summaries(c["tmp"], "changes", 2, 2)
+    ws = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))["Summary"]
+    top = header_row(ws, "Change", "Calls")
+    labels = ["Newly unclosed", "Closed", "by a closeout", "cancelled",
+              "no longer listed otherwise", "Bucket moved"]
+    eq([ws.cell(row=top + 1 + k, column=1).value for k in range(6)], labels,
+       "the Change table")
+    for k, label in enumerate(labels):
+        for col in (1, 2):
+            cell = ws.cell(row=top + 1 + k, column=col)
+            eq(cell.alignment.vertical, "top", "%s, column %d" % (label, col))
+        if label in labels[2:5]:
+            eq(ws.cell(row=top + 1 + k, column=1).alignment.indent, 1,
+               label + " indented under Closed")
+
+
 if __name__ == "__main__":
     main(setup)
