@@ -259,6 +259,15 @@ def preloaded(lib):
                             + os.environ.get("ASAN_OPTIONS", "")}
 
 
+def need_fault_shim():
+    """Skips the calling test under valgrind (the shim would sit under it)
+    and when `make unit-bins` has not built the fault shim."""
+    if VALGRIND:
+        skip("not under valgrind: the fault shim would sit under it")
+    if not os.path.exists(FAULTSHIM):
+        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+
+
 def shim_calls(args, env, log, cwd=None):
     """Runs args once under the fault shim (env preloads it and names
     FAULT_CALLS) failing nothing, each call of those kinds delayed 1 ms and

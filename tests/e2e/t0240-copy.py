@@ -42,9 +42,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, VALGRIND, Tmp,  # noqa: E402
+from svctest import (DSP_HDR, ROOT, SCHEMA_VERSION, SVCRECON, Tmp,  # noqa: E402
                      FAULTSHIM, check, downgrade_to_version_3, eq, leave_hot_journal,
-                     preloaded, sha256, shim_calls, skip, sqlite_only,
+                     need_fault_shim, preloaded, sha256, shim_calls, sqlite_only,
                      svc)
 
 # The workbook comparison and the sample nights of t0210 (PostgreSQL).
@@ -600,10 +600,7 @@ def test_a_copy_interrupted_with_a_hot_journal_completes_when_run_again():
     journal back (the target is as committed: empty) and completes.
     Guard: a target holding data with a hot journal is still refused (73),
     its committed rows unchanged."""
-    if VALGRIND:
-        skip("not under valgrind: the shim would sit under it")
-    if not os.path.exists(FAULTSHIM):
-        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    need_fault_shim()
     with Tmp() as t:
         night(t, t.p("a.db"), DATES[0], t.p("out"))
         target = t.p("t.db")

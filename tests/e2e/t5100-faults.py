@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check, cmd, eq,  # noqa: E402
-                     FAULTSHIM, good_night, main, preloaded, query, shim_calls,
+                     FAULTSHIM, good_night, main, need_fault_shim, preloaded, query, shim_calls,
                      skip, small_disk, sqlite_only, svc, validate_summary)
 
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -246,10 +246,7 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
     status cannot_create and exit 73; no temporary is left; the rerun
     records the report and writes the same bytes. The fault shim fails
     the last write of svc.db-wal (the COMMIT's frame) with ENOSPC."""
-    if VALGRIND:
-        skip("not under valgrind: the shim would sit under it")
-    if not os.path.exists(FAULTSHIM):
-        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    need_fault_shim()
     with Tmp() as t:
         good_night(t)
         base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
@@ -301,10 +298,7 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
     said "reports": null. Now "reports" names it: "recorded": false, and
     each workbook's "in_place" says whether it is in --out, complete (its
     rows null when not); the rerun records the report."""
-    if VALGRIND:
-        skip("not under valgrind: the shim would sit under it")
-    if not os.path.exists(FAULTSHIM):
-        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    need_fault_shim()
     with Tmp() as t:
         good_night(t)
         base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),

@@ -38,7 +38,7 @@ import unicodedata
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402
-from svctest import Tmp, check, eq, skip  # noqa: E402
+from svctest import Tmp, check, eq  # noqa: E402
 from xlsx_helpers import (AS_OF, CLO_HDR, DIS_HDR, REG_HDR, listing, load,  # noqa
                           run, sha256, write_csv)
 
@@ -423,8 +423,7 @@ def test_a_fault_while_statements_are_written_leaves_no_partial_file():
     73 (or 0 when the call's failure is harmless), an error naming the
     file or folder, statements_A either absent or the uninterrupted run's
     files byte for byte, no temporary folder left; then a clean run."""
-    if not os.path.exists(SHIM) or svctest.VALGRIND:
-        skip("no fault shim (make unit-bins), or under valgrind")
+    svctest.need_fault_shim()
     with Tmp() as t:
         open_calls(t, ["D1", "D2", "ab", "AB"])
         night(t, "--quiet")

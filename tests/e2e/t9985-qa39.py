@@ -67,8 +67,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (DSP_HDR, ON_PG, SVCRECON, Tmp, check,  # noqa: E402
-                     VALGRIND, cmd, downgrade_to_version_3, eq, good_night, main,
-                     postgresql_only, preloaded, query, shim_calls, skip, small_disk, sqlite_only, svc,
+                     cmd, downgrade_to_version_3, eq, good_night, main,
+                     postgresql_only, need_fault_shim, preloaded, query, shim_calls, small_disk, sqlite_only, svc,
                      FAULTSHIM)
 import svctest  # noqa: E402
 
@@ -431,10 +431,7 @@ def test_a_workbook_that_cannot_be_read_back_says_what_to_do():
     error" (the workbook's SHA-256, read back after its rename, for the
     re-run stamps) and no more. Now what was read and what to do; 73 and
     the imports kept. The fault shim fails that open (EIO)."""
-    if VALGRIND:
-        skip("not under valgrind: the shim would sit under it")
-    if not os.path.exists(FAULTSHIM):
-        skip("no fault shim (make unit-bins builds %s)" % FAULTSHIM)
+    need_fault_shim()
     with Tmp() as t:
         good_night(t)
         base = dict(env(), **preloaded(FAULTSHIM), FAULT_CALLS="openat")

@@ -146,8 +146,7 @@ def test_failed_statements_list_no_dealer(c):
     cannot be written fails the report (73); no statement of the run is in
     place, and the summary lists none: `reports.statements` is null (the
     three workbooks, in place, are named, "recorded": false; fix61)."""
-    if not os.path.exists(SHIM) or svctest.VALGRIND:
-        svctest.skip("no fault shim (make unit-bins), or under valgrind")
+    svctest.need_fault_shim()
     log = os.path.join(c["tmp"], "faults.log")
     hit = None
     for at in range(1, 40):
