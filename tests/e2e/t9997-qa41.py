@@ -31,6 +31,17 @@ from svctest import (Tmp, check, eq, good_night, main, raw, sha256,  # noqa: E40
                      skip, small_disk, sqlite_only, svc)
 
 AS_OF = "2026-03-12"
+
+
+def listed(t, book, sheet, *cols):
+    """The rows of a listing of the night's workbook book (e.g.
+    "unclosed_calls"), its columns cols by header, sorted; a blank cell
+    reads ""."""
+    import openpyxl
+    ws = openpyxl.load_workbook(t.p("out", "%s_%s.xlsx" % (book, AS_OF)))[sheet]
+    head = [c.value for c in ws[1]]
+    return sorted(tuple(row[head.index(c)].value or "" for c in cols)
+                  for row in ws.iter_rows(min_row=2))
 NOBODY = 65534
 
 
@@ -212,11 +223,8 @@ def test_a_dealer_id_with_an_invisible_character_at_an_end_matches():
         eq(len(rows), 1, rows)
         eq(rows[0]["Reason"], "INCOMPLETE_SECTION2", rows)
         eq(rows[0]["Dealer"], "CA1042")
-        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
-        ws = wb["Unclosed calls"]
-        head = [c.value for c in ws[1]]
-        got = sorted((row[head.index("Provider")].value, row[head.index("Provider name")].value)
-                     for row in ws.iter_rows(min_row=2))
+        got = listed(t, "unclosed_calls", "Unclosed calls", "Provider",
+                     "Provider name")
         eq(got, [("CA1042", "Pacific Imaging")] * 2)
         wb = openpyxl.load_workbook(t.p("out", "audit_%s.xlsx" % AS_OF))
         eq(wb["Registration exceptions"].max_row, 1,
@@ -249,26 +257,16 @@ def test_a_value_of_a_line_break_only_is_blank():
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                 "--as-of", AS_OF, "--quiet", cwd=t.path)
         eq(r.code, 0, r)
-        wb = openpyxl.load_workbook(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
-        ws = wb["Non-compensable"]
-        head = [c.value for c in ws[1]]
-        got = sorted((row[head.index("Dispatch ID")].value,
-                      row[head.index("Reason")].value,
-                      row[head.index("Detail")].value)
-                     for row in ws.iter_rows(min_row=2))
+        got = listed(t, "non_compensable", "Non-compensable", "Dispatch ID",
+                     "Reason", "Detail")
         eq([g[:2] for g in got], [("D1", "INCOMPLETE_SECTION2"),
                                   ("D2", "INCOMPLETE_SECTION2"),
                                   ("D3", "INCOMPLETE_SECTION2")], got)
         for g, col in zip(got, ("technician", "resolution_code",
                                 "serial_number")):
             check(col in g[2], "%s names %s: %r" % (g[0], col, g[2]))
-        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
-        ws = wb["Unclosed calls"]
-        head = [c.value for c in ws[1]]
-        got = sorted((row[head.index("Dispatch ID")].value,
-                      row[head.index("Provider")].value or "",
-                      row[head.index("Customer")].value)
-                     for row in ws.iter_rows(min_row=2))
+        got = listed(t, "unclosed_calls", "Unclosed calls", "Dispatch ID",
+                     "Provider", "Customer")
         eq(got, [("D1", "CA1042", "c"), ("D2", "CA1042", "c"),
                  ("D3", "CA1042", "c"), ("D4", "CA1042", "c\n"),
                  ("D5", "", "c")],
@@ -283,7 +281,6 @@ def test_a_value_of_an_ideographic_or_em_space_only_is_blank():
     code of one em space (U+2003) was not blank: the closeout was valid
     and accepted. Unicode's other spaces are trimmed as U+00A0 is, and a
     dealer id ending in one matches."""
-    import openpyxl
     with Tmp() as t:
         t.csv("in/registrations_1.csv", svctest.REG_HDR,
               ["CA1042,Pacific Imaging,iPF8400S,S1,2026-01-01,N,"])
@@ -297,20 +294,11 @@ def test_a_value_of_an_ideographic_or_em_space_only_is_blank():
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                 "--as-of", AS_OF, "--quiet", cwd=t.path)
         eq(r.code, 0, r)
-        wb = openpyxl.load_workbook(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
-        ws = wb["Non-compensable"]
-        head = [c.value for c in ws[1]]
-        got = sorted((row[head.index("Dispatch ID")].value,
-                      row[head.index("Reason")].value)
-                     for row in ws.iter_rows(min_row=2))
+        got = listed(t, "non_compensable", "Non-compensable", "Dispatch ID",
+                     "Reason")
         eq(got, [("D1", "INCOMPLETE_SECTION2"), ("D2", "INCOMPLETE_SECTION2")])
-        wb = openpyxl.load_workbook(t.p("out", "unclosed_calls_%s.xlsx" % AS_OF))
-        ws = wb["Unclosed calls"]
-        head = [c.value for c in ws[1]]
-        got = sorted((row[head.index("Dispatch ID")].value,
-                      row[head.index("Provider")].value,
-                      row[head.index("Provider name")].value)
-                     for row in ws.iter_rows(min_row=2))
+        got = listed(t, "unclosed_calls", "Unclosed calls", "Dispatch ID",
+                     "Provider", "Provider name")
         eq(got, [("D1", "CA1042", "Pacific Imaging"),
                  ("D2", "CA1042", "Pacific Imaging")], "D3 closed out")
 
