@@ -173,8 +173,8 @@ struct run_table {
     lxw_row_t n_rows;
 };
 
-/* Text wider than wrap[c] characters wraps in its column (wrap: NULL or 0
- * for none), the row made tall enough (at most 6 lines). *table: its
+/* Text wider than its column, wrap[c] (wrap: NULL or 0 for none), wraps
+ * in it, the row made tall enough (at most 6 lines). *table: its
  * header row and rows. */
 static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t *row, const char *sql, const char *what,
@@ -209,16 +209,20 @@ static int write_table(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                 const void *p = db_column_blob(q, c);
                 size_t len = db_column_bytes(q, c);
                 unsigned w = wrap ? wrap[c] : 0, k;
-                k = sheet_write_text(b, ws, *row, (lxw_col_t)c, p ? p : "",
-                                     len, w && len > w - 2 ? b->text_wrap
-                                                           : b->text);
-                /* The lines it prints, wrapped at spaces by each
-                 * character's width (sheet_prose_lines, as About's
-                 * paragraphs): counted in characters, a reason of
-                 * proportional prose got a row of lines it does not
-                 * print. */
-                if (w && len > w - 2)
-                    k = sheet_prose_lines(b->txt.buf, w);
+                /* Wrapped when it is wider than its column, in the
+                 * characters' widths (a UTF-8 name counted in bytes, 40
+                 * accented letters as 80, wrapped in a column it fits,
+                 * and one of capitals under the column's bytes ran
+                 * into its neighbour), in the lines it prints, wrapped
+                 * at spaces by each character's width as About's
+                 * paragraphs and the Summary's names (sheet.c,
+                 * wrapped_lines; fix69). */
+                if (w)
+                    k = sheet_write_text_fit(b, ws, *row, (lxw_col_t)c,
+                                             p ? p : "", len, w);
+                else
+                    k = sheet_write_text(b, ws, *row, (lxw_col_t)c,
+                                         p ? p : "", len, b->text);
                 if (k > lines)
                     lines = k > 6 ? 6 : k;
             }

@@ -1023,65 +1023,61 @@ static bool number_may_widen(unsigned width, double v, bool decimal)
     return bound > width;
 }
 
-/* Printed lines of s (n bytes) in `room` widths of the digit 0 of the
- * default font (the unit of a column's width), each character as wide as
- * Calibri draws it (char_zeros), so that a proportional name that fits is
- * not wrapped for its character count alone, and one in capitals is not
- * taken to fit (QA pass 41: lower case counted 0.85, capitals 1, and
- * "Metro Document Technologies, LLC" lost its last letter to the count
- * beside it). */
-static unsigned fit_lines(const char *s, size_t n, double room,
-                          unsigned *breaks)
+/* Does a line of s (n bytes) run wider than `room` widths of the digit 0
+ * of the default font (the unit of a column's width), each character as
+ * wide as Calibri draws it (char_zeros)? Then the cell wraps: a
+ * proportional name that fits is not wrapped for its character count
+ * alone, and one in capitals is not taken to fit (QA pass 41: lower case
+ * counted 0.85, capitals 1, and "Metro Document Technologies, LLC" lost
+ * its last letter to the count beside it). *breaks: its lines as its line
+ * breaks (CR LF and a lone CR count as LF) make them. */
+static bool runs_wider(const char *s, size_t n, double room,
+                       unsigned *breaks)
 {
-    unsigned lines = 1;
+    bool wider = false;
     double w = 0;
     *breaks = 1;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (ch == '\n' || ch == '\r') {      /* CR LF and a lone CR: LF */
+        if (ch == '\n' || ch == '\r') {
             if (ch == '\r' && i + 1 < n && s[i + 1] == '\n')
                 i++;
-            lines++;
             (*breaks)++;
             w = 0;
             continue;
         }
         if ((ch & 0xC0) == 0x80)
             continue;                       /* inside a UTF-8 character */
-        double cw = char_zeros(s + i, n - i < 4 ? n - i : 4);
-        if (w + cw > room) {
-            lines++;
-            w = 0;
-        }
-        w += cw;
+        w += char_zeros(s + i, n - i < 4 ? n - i : 4);
+        if (w > room)
+            wider = true;
     }
-    return lines;
+    return wider;
 }
 
 /* sheet_write_text_fit() and sheet_write_text_whole(): a wrapped text's
- * lines, at most max (0: no limit but the row's). */
+ * lines, at most max (0: no limit but the row's). The lines are counted
+ * as a reader wraps them, at spaces (a word wider than a line where it
+ * must), as the About sheet's prose (sheet_prose_lines, wrapped_lines):
+ * counted a character at a time, a name whose words do not fill their
+ * lines (the Summary's providers and dealers) got a row a line shorter
+ * than it prints, its last line cut (fix69, tests/e2e/t3070). */
 static unsigned write_fit(struct sheet_book *b, lxw_worksheet *ws,
                           lxw_row_t row, lxw_col_t col, const char *s,
                           size_t len, unsigned width, unsigned max)
 {
     /* The indent takes about a character, the cell's edge another. */
     double room = width > 4 ? width - 2 : 2;
-    unsigned breaks = 0, k = len ? fit_lines(s, len, room, &breaks) : 0;
-    bool wide = k > breaks;
+    unsigned breaks = 0;
+    bool wide = len && runs_wider(s, len, room, &breaks);
     unsigned lines = sheet_write_text(b, ws, row, col, s, len,
                                       wide ? b->text_wrap : b->text);
     if (b->err != LXW_NO_ERROR || !wide)
         return lines;
-    if (!max)           /* as a reader wraps it, at spaces (a word wider
-                         * than a line where it must), as the About
-                         * sheet's prose (sheet_prose_lines): counted a
-                         * character at a time, with one line more and one
-                         * in four, rows stood a blank line or two taller
-                         * than their text */
-        return wrapped_lines(b->txt.buf, room);
+    unsigned k = wrapped_lines(b->txt.buf, room);
     /* held to max only when it holds no line break (SPEC §4, as in
      * sheet_put_text()) */
-    return k > max && breaks <= 1 ? max : k;
+    return max && k > max && breaks <= 1 ? max : k;
 }
 
 unsigned sheet_write_text_fit(struct sheet_book *b, lxw_worksheet *ws,

@@ -384,6 +384,63 @@ def test_wrapped_rows_as_tall_as_the_lines_they_print(c):
     eq(ws.row_dimensions[row[0].row].height, 75.0,
        "the reason in five lines")
 
+@test
+def test_summary_names_wrap_at_spaces_and_run_sheet_by_width(c):
+    """The Summary's provider and dealer names wider than their column wrap
+    at spaces (LibreOffice's PDF), and their row is as tall as those lines:
+    counted a character at a time, this name of four printed lines (its
+    words do not fill their lines) got a row of three, its last word cut
+    (fix69). The Run sheet wraps a file name wider than its column in the
+    characters' widths, not its bytes: one of capitals under the column's
+    36 bytes ran into Kind (cut), one of 19 accented letters (55 bytes)
+    that fits was set to wrap."""
+    import openpyxl
+    feeds = os.path.join(c["tmp"], "wrapnames")
+    os.makedirs(feeds)
+    name = ("Imaging Office Machines Metropolitan International "
+            "Consolidated Metropolitan Document")
+    write_csv(os.path.join(feeds, "registrations_n.csv"), REG_HDR, [
+        ["WN1", name, "iPF8400S", "WNS1", "2026-01-01", "N", ""],
+        ["WN2", "Short Name", "iPF8400S", "WNS2", "2026-01-01", "N", ""]])
+    dis = [["WND%d" % i, "2026-03-01 10:00", "iPF8400S", "WNS%d" % i,
+            "WN%d" % i, "c", "1", "P", "OPEN"] for i in (1, 2)]
+    caps = os.path.join(feeds, "dispatches_" + "W" * 19 + ".csv")
+    accented = os.path.join(feeds, "dispatches_" + "\u00e9" * 19 + ".csv")
+    write_csv(caps, DIS_HDR, dis[:1])
+    write_csv(accented, DIS_HDR, dis[1:])
+    write_csv(os.path.join(feeds, "closeouts_n.csv"), CLO_HDR, [
+        ["WN%d" % i, "2026-03-02 10:00", "NONE%d" % i, "WNS%d" % i,
+         "iPF8400S", "2026-03-02", "T", "1", "R", ""] for i in (1, 2)])
+    db = os.path.join(c["tmp"], "wrapnames.db")
+    run("import", "--db", db, "--kind", "registrations", "--quiet",
+        os.path.join(feeds, "registrations_n.csv"), check=0)
+    run("import", "--db", db, "--kind", "dispatches", "--quiet", caps,
+        accented, check=0)
+    run("import", "--db", db, "--kind", "closeouts", "--quiet",
+        os.path.join(feeds, "closeouts_n.csv"), check=0)
+    out = os.path.join(c["tmp"], "out-wrapnames")
+    report(db, out)
+    paths = workbook_paths(out)
+    for kind, code in (("unclosed_calls", "WN1"), ("non_compensable", "WN1")):
+        ws = load(paths[kind])["Summary"]
+        row = [r for r in ws.iter_rows() if r[0].value == code][0]
+        eq(row[1].value, name, kind)
+        eq(row[1].alignment.wrap_text, True, kind + ": the name wraps")
+        eq(ws.row_dimensions[row[0].row].height, 60.0,
+           kind + ": the name in four lines")
+        row = [r for r in ws.iter_rows() if r[0].value == "WN2"][0]
+        eq(ws.row_dimensions[row[0].row].height, None,
+           kind + ": a short name, one line")
+    ws = openpyxl.load_workbook(paths["audit"])["Run"]
+    got = {r[0].value: r[0] for r in ws.iter_rows()
+           if isinstance(r[0].value, str) and
+           r[0].value.startswith("dispatches_")}
+    eq(bool(got[os.path.basename(caps)].alignment.wrap_text), True,
+       "capitals wider than the column wrap")
+    eq(bool(got[os.path.basename(accented)].alignment.wrap_text), False,
+       "19 accented letters fit their column: no wrap")
+
+
 def names_fixture(tmp):
     """D5 named in three files: 'Old Name' (SN-A), then 'New Name' (SN-B)
     with a blank-named line after it, then SN-B again with a blank name,
