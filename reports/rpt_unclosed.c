@@ -127,9 +127,45 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 /* Rows of the trend a printed page holds, with the title and header
  * above them: at least 32 rows of 15 points fit a landscape page, Letter
  * or A4, at 100% (fitted to the width, a Summary prints at 100% or less:
- * 39 rows at its default width, seen in LibreOffice's PDF). */
+ * summary_page_points()). */
 #define TREND_PAGE_ROWS 30
-#define PAGE_ROWS (TREND_PAGE_ROWS + 2)
+
+/* The Summary's columns (write_summary()): code, name, two of 16, and 10
+ * for each bucket column after them. */
+#define SUM_W_A 24
+#define SUM_W_B 28
+#define SUM_W_CD 16
+#define SUM_W_BUCKET 10
+
+/* The height a printed page of the Summary holds, in points of the sheet
+ * (its rows' heights). The workbook sets no paper: the printer's default
+ * prints it, Letter in the US, A4 elsewhere; landscape, with
+ * libxlsxwriter's default margins (0.7 in left and right, 0.75 in top and
+ * bottom, the header and footer inside them), fitted to the page width:
+ * its widest table, the providers' (code, name, calls, one column a
+ * bucket; Excel fits the cells written, LibreOffice every column whose
+ * width is set, narrower still), at 7 pixels a character and 5 of
+ * padding, 96 to the inch, shrinks to the page's width and never grows.
+ * The smaller of the two papers' heights: 487 points on A4 at 100% with
+ * the default buckets, 537 on Letter at 94% (README "Trend"; fix69). */
+static double summary_page_points(int n_bk)
+{
+    static const struct { double w, h; } paper[2] = {
+        {11.0, 8.5},                            /* Letter, landscape */
+        {297 / 25.4, 210 / 25.4}};              /* A4, landscape */
+    double px = (SUM_W_A * 7 + 5) + (SUM_W_B * 7 + 5)
+              + (SUM_W_CD * 7 + 5) + (double)n_bk * (SUM_W_BUCKET * 7 + 5);
+    double least = 0;
+    for (int k = 0; k < 2; k++) {
+        double room = (paper[k].w - 2 * 0.7) * 96, scale = 1;
+        if (px > room)
+            scale = room / px;
+        double pt = (paper[k].h - 2 * 0.75) * 72 / scale;
+        if (k == 0 || pt < least)
+            least = pt;
+    }
+    return least;
+}
 
 /* SPEC §4 "Trend": the open calls by aging bucket of each recorded report
  * up to A (at most 60 as-of dates), from q_unclosed_trend.sql: a table
@@ -214,9 +250,15 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                          "trend includes this one.", NULL);
         return row + 4;
     }
-    /* Rows used on the table's last page; the chart takes 2 + its own. */
+    /* Rows used on the table's last page (title, header and rows, or
+     * the header repeated and rows), a blank row, then the chart, 288
+     * pixels (216 points, summary.c: the default height): it starts a
+     * page only when they do not fit the page's height
+     * (summary_page_points()). Counted as a page of 32 rows and a chart
+     * of 16, a trend of 13 to 15 reports put its chart on a page of its
+     * own, under a table filling a third of its page (fix69). */
     lxw_row_t used = cont ? row - cont + 1 : row - first + 3;
-    if (used + 2 + SUMMARY_CHART_ROWS > PAGE_ROWS)
+    if ((double)(used + 1) * 15 + 216 > summary_page_points(n_bk))
         breaks[cont ? 1 : 0] = row + 2;
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
                           "report by report", "As of", "Unclosed calls",
@@ -295,11 +337,11 @@ static int write_summary(struct db *db, const struct report_opts *o,
     /* Columns serve the bucket table (label, from, to, calls), the trend
      * (as-of, one column per bucket, total) and the providers (code, name,
      * calls, one column per bucket). */
-    static const unsigned fold_widths[2] = {24, 28};
+    static const unsigned fold_widths[2] = {SUM_W_A, SUM_W_B};
     worksheet_set_column(ws, 0, 0, fold_widths[0], NULL);
     worksheet_set_column(ws, 1, 1, fold_widths[1], NULL);
-    worksheet_set_column(ws, 2, 3, 16, NULL);
-    worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), 10, NULL);
+    worksheet_set_column(ws, 2, 3, SUM_W_CD, NULL);
+    worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), SUM_W_BUCKET, NULL);
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
     sheet_write_number(b, ws, row, 1, (double)total, NULL);
     row += 2;

@@ -653,6 +653,30 @@ def test_print_titles_on_long_summary_tables(c):
 
 
 @test
+def test_trend_chart_under_its_table_when_the_page_holds_it(c):
+    """README "Trend": the trend's chart starts a page only when it does
+    not fit under the table. The page is the smaller of Letter and A4
+    landscape (no paper is set), default margins, fitted to the width of
+    the providers' table: 487 points on A4 at 100%, 32 rows of 15 points;
+    the chart is 216 points (288 pixels). Title, header, 15 reports and a
+    blank row (270 points) and the chart fit; 16 do not. Counted as a
+    page of 32 rows and a chart of 16, 13 reports already put the chart
+    on a page of its own under a third of a page (fix69)."""
+    for n, own_page in ((13, False), (15, False), (16, True)):
+        out, day = long_summaries(c["tmp"], "trend%d" % n, 3, n)
+        ws = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))[
+            "Summary"]
+        head = header_row(ws, "As of", "Unclosed calls")
+        last = head + n
+        eq(ws.cell(row=last, column=1).value.date().isoformat(), day,
+           "%d reports, the last" % n)
+        breaks = [b.id for b in ws.row_breaks.brk]  # a page's last row
+        eq(head - 2 in breaks, True, "the trend starts a page: %r" % breaks)
+        eq(last + 1 in breaks, own_page,
+           "%d reports: the chart on a page of its own: %r" % (n, breaks))
+
+
+@test
 def test_print_titles_on_a_long_run_sheet(c):
     """The audit's Run sheet lists the night's files, then warnings: a
     night of 60 files runs over printed pages, and the files' header
