@@ -264,6 +264,9 @@ static void say_closeout_state(struct ex *x, struct db_stmt *st,
     } else if (strcmp(state, "superseded") == 0) {
         fputs("superseded by ", x->f);
         ex_t_loc(x, st, C_SUP_FILE, C_SUP_LINE);
+        /* both versions of the key were submitted after A (fix67) */
+        if (db_column_int64(st, C_AFTER_AS_OF) != 0)
+            fprintf(x->f, ", submitted after as-of %s", x->o->as_of);
     } else {
         fprintf(x->f, "submitted after as-of %s, takes no part",
                 x->o->as_of);

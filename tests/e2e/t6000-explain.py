@@ -370,6 +370,47 @@ def test_unclosed_with_days_open_bucket_and_closeout_history():
                     "submitted 2026-03-20 09:00:00; also non-compensable closeouts (1)")
 
 
+def test_a_version_submitted_after_as_of_names_its_superseding_version():
+    """A closeout submitted after A and imported again (same key) is
+    superseded all the same: explain names the later version and says the
+    key was submitted after the as-of date (it said "takes no part" with
+    superseded_by null: the superseding version was looked up only among
+    the closeouts taking part as of A; fix67)."""
+    with Tmp() as t:
+        db = build(t)
+        r = svc("import", "--db", db, "--kind", "closeouts", t.csv(
+            "closeouts_n4.csv", CLO_HDR,
+            ["D2,2026-03-20 09:00,X3,SN-200,iPF6400,2026-03-19,Lee R,1,R2,"]))  # 2
+        eq(r.code, 0, r)
+        ts = imported(db)
+        r = explain(db, "X3")
+        out = lines(r)
+        check("   closeouts_n3.csv:2  superseded by closeouts_n4.csv:2, submitted after "
+              "as-of 2026-03-12, imported " + ts["closeouts_n3.csv"] in out, r.out)
+        check("   closeouts_n4.csv:2  submitted after as-of 2026-03-12, takes no part, "
+              "imported " + ts["closeouts_n4.csv"] in out, r.out)
+        d = explain_json(db, "X3")["results"][0]["dispatch"]
+        eq([(c["file"], c["line"], c["state"], c["superseded_by"]) for c in d["closeouts"]],
+           [("closeouts_n1.csv", 3, "superseded", {"file": "closeouts_n2.csv", "line": 4}),
+            ("closeouts_n2.csv", 4, "non_compensable", None),
+            ("closeouts_n3.csv", 2, "superseded", {"file": "closeouts_n4.csv", "line": 2}),
+            ("closeouts_n4.csv", 2, "after_as_of", None)])
+        # the standing is unchanged: neither version takes part as of A
+        eq(d["standing"]["state"], "unclosed")
+        eq(d["standing"]["attempts"], 1)
+        # --source of the superseded row says the same
+        out = lines(explain(db, "--source", "closeouts_n3.csv:2"))
+        check("=> closeouts_n3.csv:2  superseded by closeouts_n4.csv:2, submitted after "
+              "as-of 2026-03-12, imported " + ts["closeouts_n3.csv"] in out, out)
+        # as of a date after the key's submission, the words are the usual ones
+        r = svc("explain", "--db", db, "--as-of", "2026-03-21", "X3")
+        out = lines(r)
+        check("   closeouts_n3.csv:2  superseded by closeouts_n4.csv:2, imported "
+              + ts["closeouts_n3.csv"] in out, r.out)
+        eq(out[-1], "standing as of 2026-03-21: closed by closeout at closeouts_n4.csv:2, "
+                    "submitted 2026-03-20 09:00:00; also non-compensable closeouts (1)")
+
+
 def test_a_report_made_with_other_buckets_is_named_beside_explains_own():
     """Lead, stop 30 (stop 28's note "a bare explain uses the default
     buckets"; red before the change: the line said 15-30 and nothing

@@ -542,15 +542,22 @@ def oracle(files, as_of, bounds, from_=None):
             continue
         sub = parse_dt(r["submitted_at"])
         cur = clo[(r["dealer_id"], r["dispatch_id"].strip(), sub)]
-        # README: a key submitted after A has no current version as of A
-        # (closeout_current), so each of its versions is after the as-of date
-        state = "after_as_of" if sub.date() > A else "superseded" if cur[2] is not r \
+        # README: a version a later import of its key replaced is superseded,
+        # whenever submitted (fix67: one submitted after A was "after_as_of",
+        # superseded_by null); the current version of a key submitted after
+        # A takes no part
+        state = "superseded" if cur[2] is not r else "after_as_of" if sub.date() > A \
             else verdict[(f["sha"], r["_line"])]
         # the SHA-256's digits when another file has the same base name
-        tag = f["sha"] if sum(g["name"] == f["name"] for g in files) > 1 else None
+        def tag(g):
+            return g["sha"] if sum(h["name"] == g["name"] for h in files) > 1 else None
+        # superseded_by: the key's current version, {file, line[, sha256_12]}
+        sup = None if state != "superseded" else \
+            (cur[1]["name"], cur[2]["_line"], tag(cur[1]))
         versions.setdefault(r["dispatch_id"].strip(), []).append(
-            (sub, seq, r["_line"], f["name"], tag, state))
-    versions = {k: [(x[3], x[2], x[4], x[5]) for x in sorted(v)] for k, v in versions.items()}
+            (sub, seq, r["_line"], f["name"], tag(f), state, sup))
+    versions = {k: [(x[3], x[2], x[4], x[5], x[6]) for x in sorted(v)]
+                for k, v in versions.items()}
     return dict(disp=disp, standing=standing, closeouts=closeouts, accepted=accepted,
                 versions=versions,
                 exceptions=exceptions, listed_exceptions=listed_exc,
@@ -838,7 +845,10 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
                    o["exceptions"].get(did, []), "exceptions of " + did)
             else:
                 eq(s["registration_exceptions"], [], "no exceptions after A: " + did)
-            eq([(x["file"], x["line"], x.get("sha256_12"), x["state"]) for x in s["closeouts"]],
+            eq([(x["file"], x["line"], x.get("sha256_12"), x["state"],
+                 x["superseded_by"] and (x["superseded_by"]["file"], x["superseded_by"]["line"],
+                                         x["superseded_by"].get("sha256_12")))
+                for x in s["closeouts"]],
                o["versions"].get(did, []), "closeouts naming %s %s" % (did, what))
         else:
             r, doc = ex(as_of, bounds, did)
@@ -857,7 +867,7 @@ def check_report(files, ex, lst, as_of, bounds, from_=None, audit_night=None):
                       r.err)
             # README: names up to five of the closeouts naming it (every
             # version loaded, as a story lists them), and how many more
-            naming = ["%s:%d" % (f, line) for f, line, _, _ in o["versions"].get(did, [])]
+            naming = ["%s:%d" % (f, line) for f, line, _, _, _ in o["versions"].get(did, [])]
             shown = [x for x in naming if x + "," in r.err or x + " " in r.err]
             eq(len(shown), min(len(naming), 5), "closeouts named for %s: %s" % (did, r.err))
             if len(naming) > 5:

@@ -6,11 +6,17 @@
 -- state comes from the rule tables (r020-r040), never recomputed:
 --   'accepted'         closeout_eval.is_accepted;
 --   'non_compensable'  in closeout_eval with a reason (closeout_reason);
---   'superseded'       not current, and closeout_current holds a later
---                      version of its key (SPEC §2: dealer_id, dispatch_id,
---                      submitted_at): superseded_by names it;
---   'after_as_of'      not current and no current version of its key:
---                      submitted after A (SPEC §3), so it takes no part.
+--   'superseded'       not current: cur_closeout holds a later version of
+--                      its key (SPEC §2: dealer_id, dispatch_id,
+--                      submitted_at), superseded_by names it. Looked up
+--                      among every current version, not only those taking
+--                      part as of A (closeout_current): a version submitted
+--                      after A was replaced all the same, and an auditor
+--                      wants to know by which row (fix67; it said "takes no
+--                      part" and superseded_by null); after_as_of (last
+--                      column) says the key was submitted after A;
+--   'after_as_of'      the current version of a key submitted after A
+--                      (SPEC §3), so it takes no part.
 -- *_tag columns (last, qa19): the first twelve digits of the file's SHA-256
 -- when another imported file has the same base name (an inbox delivering
 -- "closeouts.csv" every night), else NULL: the text story shows it after
@@ -48,14 +54,16 @@ SELECT c.closeout_id,
          WHERE t.file_id = s.file_id
            AND EXISTS (SELECT 1 FROM imported_file AS o
                         WHERE o.name = t.name
-                          AND o.file_id <> t.file_id)) AS superseded_by_tag
+                          AND o.file_id <> t.file_id)) AS superseded_by_tag,
+       CASE WHEN c.submitted_day > (SELECT x.as_of_day FROM run_ctx AS x)
+            THEN 1 ELSE 0 END AS after_as_of
   FROM closeout AS c
   JOIN imported_file AS f ON f.file_id = c.file_id
   LEFT JOIN closeout_eval AS e ON e.closeout_id = c.closeout_id
-  LEFT JOIN closeout_current AS s ON s.dispatch_id = c.dispatch_id
-                                 AND s.submitted_at = c.submitted_at
-                                 AND s.dealer_id = c.dealer_id
-                                 AND s.closeout_id <> c.closeout_id
+  LEFT JOIN cur_closeout AS s ON s.dispatch_id = c.dispatch_id
+                              AND s.submitted_at = c.submitted_at
+                              AND s.dealer_id = c.dealer_id
+                              AND s.closeout_id <> c.closeout_id
  WHERE c.dispatch_id = :dispatch_id
     OR c.closeout_id = :closeout_id
  ORDER BY c.submitted_at, c.file_id, c.line, c.closeout_id;
