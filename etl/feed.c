@@ -199,8 +199,8 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
             bool bom = len >= 3 && memcmp(name, "\xEF\xBB\xBF", 3) == 0;
             snprintf(shown, sizeof shown, "%s", bom ? "<U+FEFF>" : "");
             size_t at = strlen(shown);
-            utf8_show(name + (bom ? 3 : 0), len - (bom ? 3 : 0), 40,
-                      shown + at, sizeof shown - at);
+            utf8_qshow(name + (bom ? 3 : 0), len - (bom ? 3 : 0), 40,
+                       shown + at, sizeof shown - at);
             list_add(unknown, unknown_size, shown);
             list_add(unrecognized, sizeof unrecognized, shown);
             if (bom && bom_col < 0) {
@@ -255,8 +255,10 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
 static int reject(char *why, size_t why_size, const char *fmt,
                   const char *column, const char *s, size_t len)
 {
-    char shown[160];
-    utf8_show(s, len, 40, shown, sizeof shown);
+    /* a ' inside the quotes as \x27, as explain quotes values (fix67:
+     * "submitted_at 'O'Brien'" read as a value that ends after the O) */
+    char shown[4 * 40 + 4];
+    utf8_qshow(s, len, 40, shown, sizeof shown);
     snprintf(why, why_size, fmt, column, shown);
     return -1;
 }

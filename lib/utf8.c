@@ -85,8 +85,9 @@ bool utf8_bidi_control(const unsigned char *p, size_t n)
              (p[1] == 0x81 && p[2] >= 0xA6 && p[2] <= 0xA9)));
 }
 
-void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
-               size_t out_size)
+/* utf8_show, and utf8_qshow when quoted: a ' as \x27. */
+static void show(const char *s, size_t len, size_t max_chars, char *out,
+                 size_t out_size, bool quoted)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t o = 0, chars = 0, i = 0;
@@ -102,6 +103,7 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
             piece_len = 3;
             n = len - i;            /* stop after the marker */
         } else if (n == 0 || p[i] < 0x20 || p[i] == 0x7F || p[i] == '\\' ||
+                   (quoted && p[i] == '\'') ||
                    (p[i] == 0xC2 && p[i + 1] < 0xA0) ||
                    utf8_bidi_control(p + i, n)) {
             /* C1 controls (U+0080..U+009F, C2 80..C2 9F) too: U+009B is a
@@ -127,6 +129,18 @@ void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
         chars++;
     }
     out[o] = '\0';
+}
+
+void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
+               size_t out_size)
+{
+    show(s, len, max_chars, out, out_size, false);
+}
+
+void utf8_qshow(const char *s, size_t len, size_t max_chars, char *out,
+                size_t out_size)
+{
+    show(s, len, max_chars, out, out_size, true);
 }
 
 bool utf8_plain(const char *s, size_t len)

@@ -22,6 +22,14 @@ size_t utf8_seq_len(const unsigned char *s, size_t avail);
 void utf8_show(const char *s, size_t len, size_t max_chars, char *out,
                size_t out_size);
 
+/* utf8_show for a value a message puts between '...': a ' in it is also
+ * written \x27, so that 'O\x27Brien' reads as one value (to an auditor
+ * and to a script splitting on quotes; 'O'Brien' ends after the O). The
+ * rendering of explain's stories (fix63) and of import's rejection
+ * reasons (fix67). A ' counts as one character of max_chars. */
+void utf8_qshow(const char *s, size_t len, size_t max_chars, char *out,
+                size_t out_size);
+
 /* True when the character at p (n bytes, utf8_seq_len's) is a
  * bidirectional control (U+061C, U+200E-U+200F, U+202A-U+202E,
  * U+2066-U+2069): shown as \xNN bytes, as control bytes are. */

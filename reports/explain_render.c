@@ -503,24 +503,11 @@ void ex_show(const char *s, size_t len, char *out, size_t size)
     utf8_show(s, len, 60, out, size);
 }
 
-/* The same for a message's '...': a ' in it as \x27, as in the story. */
+/* The same for a message's '...': a ' in it as \x27, as in the story
+ * (utf8_qshow, as import's rejection reasons quote values). */
 void ex_qshow(const char *s, size_t len, char *out, size_t size)
 {
-    char tmp[4 * 60 + 4];
-    utf8_show(s, len, 60, tmp, sizeof tmp);
-    size_t o = 0;
-    for (const char *p = tmp; *p && o + 1 < size; p++) {
-        if (*p != '\'') {
-            out[o++] = *p;
-        } else if (o + 5 <= size) {
-            memcpy(out + o, "\\x27", 4);
-            o += 4;
-        } else {
-            break;
-        }
-    }
-    if (size)
-        out[o] = '\0';
+    utf8_qshow(s, len, 60, out, size);
 }
 
 /* Appends to msg (of size) what fmt says; cut at the end of msg. */

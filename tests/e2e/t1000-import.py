@@ -86,6 +86,40 @@ def test_every_row_rejection_reason_with_line():
            [(2, 1.5, "2026-03-09", "Tom"), (11, None, None, "")])
 
 
+def test_a_quote_inside_a_quoted_value_of_a_reason_is_escaped():
+    """A rejection reason quotes the value it names between '...'; a ' in
+    the value is written \\x27, as explain writes it (fix63), so that
+    "submitted_at 'O\\x27Brien'" reads as one value, in the database, the
+    audit workbook's Rejected rows and the stderr line (it read
+    'O'Brien', a value that ends after the O; fix67). Unknown header
+    names are quoted so too."""
+    with Tmp() as t:
+        f = t.csv("c.csv", CLO_HDR + ",it's", [
+            "D1,O'Brien,C1,S1,m,2026-03-09,Tom,1,R1,,x",               # 2 date-time
+            "D1,2026-03-09 10:00,C2,S1,m,2026-03-09,Tom,1'5,R1,,x",   # 3 hours
+            "D1,2026-03-09 11:00,C3,S1,m,2026-03-09,Tom,1,R1,,x",     # 4 ok
+        ])
+        r = imp(t, "closeouts", f)
+        eq(r.code, 0, r)
+        r1 = "submitted_at 'O\\x27Brien' is not a valid date-time"
+        r2 = "labor_hours '1\\x275' is not a decimal number"
+        got = query(t.p("svc.db"), "SELECT line, reason FROM rejected_row ORDER BY line")
+        eq([line for line, _ in got], [2, 3])
+        check(got[0][1].startswith(r1), got[0][1])
+        eq(got[1][1], r2)
+        check("c.csv:2: " + r1 in r.err, r.err)
+        check("c.csv:3: " + r2 in r.err, r.err)
+        check("unknown columns ignored: 'it\\x27s'" in r.err, r.err)
+        r = svc("report", "--db", t.p("svc.db"), "--out", t.p("out"), "--as-of", "2026-03-12")
+        eq(r.code, 0, r)
+        import openpyxl
+        ws = openpyxl.load_workbook(t.p("out", "audit_2026-03-12.xlsx"))["Rejected rows"]
+        cells = {row[1]: row[2] for row in ws.iter_rows(min_row=2, values_only=True)
+                 if row[0] == "c.csv"}
+        check(cells[2].startswith(r1), cells)
+        eq(cells[3], r2)
+
+
 def test_dates_before_1900_are_rejected_with_the_reason():
     """Excel's dates start at 1900-01-01: a feed date before it could only
     be written as text (SPEC §4: never dates as text), and no dispatch,

@@ -75,6 +75,14 @@ static void test_show(void **state)
     assert_string_equal(out, "abcd");
     size_t bad;
     assert_true(utf8_valid(out, strlen(out), &bad));
+    /* utf8_qshow: a ' as \x27 too, counted as one character; utf8_show
+     * keeps it */
+    utf8_qshow("O'Brien\x01", 8, 40, out, sizeof out);
+    assert_string_equal(out, "O\\x27Brien\\x01");
+    utf8_qshow("a'bcd", 5, 3, out, sizeof out);
+    assert_string_equal(out, "a\\x27b...");
+    utf8_show("O'Brien", 7, 40, out, sizeof out);
+    assert_string_equal(out, "O'Brien");
 }
 
 /* A path is shown as it is unless it holds a control byte or bad UTF-8:
