@@ -693,6 +693,54 @@ static int count_unread(struct ex *x, long long *n)
     return rc == DB_ROW ? 0 : -1;
 }
 
+/* Starts Q_REJ_NAMING for the rejected rows naming id. A rejected row
+ * keeps the id it names only up to EX_MAX_KEPT_ID bytes ('' beyond): a
+ * longer id is looked for in the raw records of the rows of dispatches
+ * and closeouts files that kept none (fix67: they were never found). */
+static void rej_naming_start(struct ex *x, const char *id)
+{
+    struct db_stmt *st = ex_use(x, Q_REJ_NAMING);
+    size_t n = strlen(id);
+    if (n > EX_MAX_KEPT_ID)
+        db_set_text(st, ":dispatch_id", "", 0);
+    else
+        db_set_text(st, ":dispatch_id", id, (ptrdiff_t)n);
+}
+
+static bool holds(const char *hay, size_t len, const char *needle, size_t n)
+{
+    for (size_t i = 0; hay && n <= len && i <= len - n; i++)
+        if (memcmp(hay + i, needle, n) == 0)
+            return true;
+    return false;
+}
+
+/* ex_step of Q_REJ_NAMING, skipping what a long id's raw records do not
+ * hold. */
+static int rej_naming_step(struct ex *x, const char *id)
+{
+    struct db_stmt *st = x->q[Q_REJ_NAMING];
+    size_t n = strlen(id);
+    int rc;
+    while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW && n > EX_MAX_KEPT_ID) {
+        const char *kind = db_column_text(st, RN_KIND);
+        if (kind && strcmp(kind, "registrations") != 0 &&
+            holds(db_column_blob(st, RN_RAW), db_column_bytes(st, RN_RAW),
+                  id, n))
+            break;
+    }
+    return rc;
+}
+
+/* What a long id's rejected rows are, said after their heading. */
+static const char *long_id_words(const char *id)
+{
+    return strlen(id) > EX_MAX_KEPT_ID
+        ? "; a rejected row keeps the dispatch id it names only up to 200 "
+          "bytes: these are the rejected rows whose raw record holds it"
+        : "";
+}
+
 /* Why rejected rows might be missing from what follows: rows stored
  * before this svcrecon kept their dispatch id, or a database older still. */
 static void say_unread(FILE *f, const char *lead, long long unread)
@@ -724,15 +772,15 @@ static int put_rejected_naming(struct ex *x, const char *dispatch_id)
     }
     int rc = DB_DONE, n = 0;
     if (x->rejected_kept) {
-        struct db_stmt *st = ex_use(x, Q_REJ_NAMING);
-        db_set_text(st, ":dispatch_id", dispatch_id, strlen(dispatch_id));
-        while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW) {
+        struct db_stmt *st = x->q[Q_REJ_NAMING];
+        rej_naming_start(x, dispatch_id);
+        while ((rc = rej_naming_step(x, dispatch_id)) == DB_ROW) {
             if (!x->json && n == 0) {
                 fputs("\nrejected rows naming '", x->f);
                 ex_t_qtext(x->f, dispatch_id, strlen(dispatch_id));
-                fputs("' (refused at import: no part of the story above; "
-                      "a corrected row counts once delivered again):\n",
-                      x->f);
+                fprintf(x->f, "' (refused at import: no part of the story "
+                        "above; a corrected row counts once delivered "
+                        "again%s):\n", long_id_words(dispatch_id));
             }
             n++;
             if (x->json) {
@@ -867,7 +915,7 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
 {
     const char *id = x->o->dispatch_id;
     size_t n = strlen(id);
-    if (n == 0 || n > 200)
+    if (n == 0 || n > EX_MAX_KEPT_ID)
         return 0;
     char v[5][208];
     size_t k = 0;
@@ -911,10 +959,11 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
             db_set_text(q, names[i], v[i], -1);
         snprintf(what, sizeof what, "reading %s", lookups[l].name);
         while ((rc = db_step(q, x->d, what)) == DB_ROW) {
-            char shown[256];
+            char shown[EX_ID_SHOWN];
             const char *s = db_column_text(q, 0);
-            ex_qshow(s, (size_t)db_column_bytes(q, 0), shown, sizeof shown);
-            ex_add(msg, size, "%s'%s'", found++ ? ", " : lookups[l].words,
+            ex_qshow_id(s, (size_t)db_column_bytes(q, 0), shown,
+                        sizeof shown);
+            ex_add(msg, size, "%s%s", found++ ? ", " : lookups[l].words,
                    shown);
         }
         db_finalize(q);
@@ -925,9 +974,9 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
-    char id[256], msg[sizeof x->d->reason] = "";
-    ex_qshow(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
-    ex_add(msg, sizeof msg, "dispatch '%s' not found in %s (no version of it "
+    char id[EX_ID_SHOWN], msg[sizeof x->d->reason] = "";
+    ex_qshow_id(o->dispatch_id, strlen(o->dispatch_id), id, sizeof id);
+    ex_add(msg, sizeof msg, "dispatch %s not found in %s (no version of it "
         "was imported)", id, x->db_named);
     /* Rows naming it that were rejected at import (qa19): the call did
      * arrive, and an auditor must not conclude otherwise. Said on stderr
@@ -940,14 +989,13 @@ static int dispatch_not_found(struct ex *x)
     if (count_unread(x, &unread) != 0)
         return -1;
     if (x->rejected_kept) {
-        st = ex_use(x, Q_REJ_NAMING);
-        db_set_text(st, ":dispatch_id", o->dispatch_id,
-                    strlen(o->dispatch_id));
-        while ((rc = ex_step(x, Q_REJ_NAMING)) == DB_ROW) {
+        rej_naming_start(x, o->dispatch_id);
+        while ((rc = rej_naming_step(x, o->dispatch_id)) == DB_ROW) {
             if (rejected++ == 0)
-                fprintf(stderr, "svcrecon: dispatch '%s': rows naming it were "
+                fprintf(stderr, "svcrecon: dispatch %s: rows naming it were "
                         "delivered but rejected at import, so no version of "
-                        "it was loaded:\n", id);
+                        "it was loaded%s:\n", id,
+                        long_id_words(o->dispatch_id));
             if (say_rejected_naming(x, stderr, "svcrecon:") != 0)
                 return -1;
         }

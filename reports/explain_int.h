@@ -189,6 +189,15 @@ void ex_close_row(struct ex *x, bool marked);
 void ex_show(const char *s, size_t len, char *out, size_t size);
 /* ex_show for text a message quotes '...': a ' in it as \x27. */
 void ex_qshow(const char *s, size_t len, char *out, size_t size);
+/* A dispatch id a message names, quotes included: 'ID' up to 60
+ * characters; a longer one as 'FIRST...LAST' (N bytes), its first 40 and
+ * last 16 characters, so that two long ids that differ only at the end
+ * are told apart. out: EX_ID_SHOWN bytes. */
+#define EX_ID_SHOWN (4 * 60 + 48)
+void ex_qshow_id(const char *s, size_t len, char *out, size_t size);
+/* Rejected rows keep the dispatch id they name up to this many bytes
+ * (etl/feed.h FEED_MAX_KEPT_ID; '' beyond it). */
+#define EX_MAX_KEPT_ID 200
 /* A file name for a message, as ex_t_name (quoted: ex_t_qname) prints it,
  * so that --source takes the FILE:LINE back; cut only when out is full. */
 void ex_name_show(const char *s, size_t len, bool quoted, char *out,

@@ -510,6 +510,34 @@ void ex_qshow(const char *s, size_t len, char *out, size_t size)
     utf8_qshow(s, len, 60, out, size);
 }
 
+void ex_qshow_id(const char *s, size_t len, char *out, size_t size)
+{
+    /* characters as utf8_show counts them: a bad byte is one */
+    const unsigned char *p = (const unsigned char *)s;
+    size_t chars = 0;
+    for (size_t i = 0; i < len; chars++) {
+        size_t n = utf8_seq_len(p + i, len - i);
+        i += n ? n : 1;
+    }
+    if (chars <= 60) {
+        char shown[4 * 60 + 4];
+        utf8_qshow(s, len, 60, shown, sizeof shown);
+        snprintf(out, size, "'%s'", shown);
+        return;
+    }
+    size_t tail = 0;                    /* where the last 16 start */
+    for (size_t i = 0, c = 0; i < len; c++) {
+        if (c == chars - 16)
+            tail = i;
+        size_t n = utf8_seq_len(p + i, len - i);
+        i += n ? n : 1;
+    }
+    char head[4 * 40 + 4], end[4 * 16 + 4];
+    utf8_qshow(s, len, 40, head, sizeof head);  /* ends with "..." */
+    utf8_qshow(s + tail, len - tail, 16, end, sizeof end);
+    snprintf(out, size, "'%s%s' (%zu bytes)", head, end, len);
+}
+
 /* Appends to msg (of size) what fmt says; cut at the end of msg. */
 void ex_add(char *msg, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

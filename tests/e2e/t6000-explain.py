@@ -890,6 +890,51 @@ def test_not_found_is_65_with_a_message():
                 eq(r.err, msg, args)
 
 
+def test_an_id_over_200_bytes_is_shown_by_its_ends_and_its_rejected_rows_found():
+    """An id of more than 60 characters is named in a message by its first
+    40 and last 16 characters and its length (it was cut to its first 60:
+    two ids that differ only at the end read the same); and a rejected row
+    naming an id of more than 200 bytes -- which keeps '' as the id it
+    names (README "Rejected rows naming a call") -- is found by its raw
+    record, on stderr when no version was loaded and in the story's
+    section when one was (it was never found: "not found" alone; fix67)."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        long7 = "D" + "0" * 240 + "TAIL7"            # 246 bytes, rejected
+        long8 = "D" + "0" * 240 + "TAIL8"            # never delivered
+        long9 = "E" + "0" * 240 + "TAIL9"            # loaded
+        r = svc("import", "--db", db, "--kind", "dispatches", t.csv("d.csv", DSP_HDR, [
+            long7 + ",2026-02-30 08:00,iPF6400,SN-200,D2,Gamma,10003,P3,OPEN",   # 2
+            long9 + ",2026-03-02 08:00,iPF6400,SN-200,D2,Gamma,10003,P3,OPEN"]))  # 3
+        eq(r.code, 0, r)
+        r = svc("import", "--db", db, "--kind", "closeouts", t.csv("c.csv", CLO_HDR, [
+            "D2,2026-03-03 16:00,%s,SN-200,iPF6400,2026-03-03,Pat,x,R1," % long9]))  # 2
+        eq(r.code, 0, r)
+        shown7 = "'D" + "0" * 39 + "..." + "0" * 11 + "TAIL7' (246 bytes)"
+        r = explain(db, long7)
+        eq((r.code, r.out), (65, ""), r)
+        check(("svcrecon: dispatch %s: rows naming it were delivered but rejected at "
+               "import" % shown7) in r.err, r.err)
+        check("svcrecon:   d.csv:2  rejected" in r.err, r.err)
+        check(r.err.endswith("svcrecon: dispatch %s not found in %s (no version of it was "
+                             "imported); 1 rejected row names it (above): correct it at "
+                             "the source and deliver again\n"
+                             % (shown7, explain_named_db(db))), r.err)
+        r = explain(db, long8)
+        eq((r.code, r.out), (65, ""), r)
+        eq(r.err, "svcrecon: dispatch %s not found in %s (no version of it was imported)\n"
+           % (shown7.replace("TAIL7", "TAIL8"), explain_named_db(db)))
+        # a loaded long id: the story names the rejected closeout naming it
+        out = lines(explain(db, long9))
+        i = out.index("rejected rows naming '%s' (refused at import: no part of the story "
+                      "above; a corrected row counts once delivered again; a rejected row "
+                      "keeps the dispatch id it names only up to 200 bytes: these are the "
+                      "rejected rows whose raw record holds it):" % long9)
+        check(out[i + 1].startswith("   c.csv:2  rejected"), out[i + 1])
+        d = explain_json(db, long9)["results"][0]["dispatch"]
+        eq([(j["file"], j["line"]) for j in d["rejected_rows"]], [("c.csv", 2)])
+
+
 @sqlite_only("a missing file, a file that is not a database, another program's "
              "SQLite file, a folder (a missing schema: t0200)")
 def test_missing_or_foreign_database():
