@@ -142,13 +142,17 @@ int db_migrate(struct db *db, struct diag *d)
         (version == 0 && db_refuse_foreign(db, d) != 0))
         goto fail;
     bool restate = false;   /* the rule state to compute anew */
+    /* An upgrade's failure says so: a role that may not alter tables it
+     * does not own was told "creating the schema" of an existing one. */
+    const char *what = version == 0 ? "creating the schema"
+                                    : "upgrading the schema";
     for (int v = version; v < DB_SCHEMA_VERSION; v++) {
         bool pg = db_kind(db) == DB_POSTGRES;
         if ((pg && migrations[v].pg_before &&
-             db_exec(db, migrations[v].pg_before, d, "creating the schema")) ||
-            db_exec(db, migrations[v].sql, d, "creating the schema") ||
+             db_exec(db, migrations[v].pg_before, d, what)) ||
+            db_exec(db, migrations[v].sql, d, what) ||
             (pg && migrations[v].pg_after &&
-             db_exec(db, migrations[v].pg_after, d, "creating the schema")))
+             db_exec(db, migrations[v].pg_after, d, what)))
             goto fail;
         if (v + 1 == DB_RULE_STATE_VERSION || v + 1 == DB_DETAIL_SHA_VERSION)
             restate = true;

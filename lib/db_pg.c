@@ -362,6 +362,106 @@ static void lock_conflicts(struct db_pg *db, char *who, size_t size)
         who[0] = '\0';
 }
 
+/* After permission denied (42501): what to do, in words, after "; " (""
+ * when even the names cannot be read). PostgreSQL names the object it
+ * refused ("permission denied for database svc", "... for schema s",
+ * "... for table schema_version", "must be owner of table dispatch",
+ * "permission denied to create temporary tables in database svc"); its
+ * words are kept, an auditor may need them, and this says which role
+ * lacks what and the statement that gives it, to be run by the object's
+ * owner or a superuser. The usual case: a superuser ran the first import
+ * or a copy, the tables are its, and the nightly role may not write them
+ * -- then the remedy is to run as the owner or to give the tables to the
+ * nightly role (GRANTs on each table would leave a schema upgrade, which
+ * must own what it alters, to fail next release). The failed
+ * statement's transaction is rolled back first, as lock_conflicts does.
+ * The server's words are English unless lc_messages says otherwise: the
+ * object is then not told apart and the advice is the tables'. room: the
+ * bytes the reason has left for it. */
+static void privilege_advice(struct db_pg *db, const char *msg, char *out,
+                             size_t size, size_t room)
+{
+    char v[600];
+    out[0] = '\0';
+    if (!db->conn || PQstatus(db->conn) != CONNECTION_OK)
+        return;
+    if (PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        db->tx_gen++;
+        PQclear(PQexec(db->conn, "ROLLBACK"));
+    }
+    /* The role, the database, the schema's owner and its tables' owner
+     * (schema_version's; "" when none), quoted as SQL wants them
+     * (quote_ident), joined by a byte no role name holds in practice. The
+     * catalogs are readable without any privilege on the schema. */
+    if (query_value(db, "SELECT concat_ws(chr(31), quote_ident(current_user),"
+                    " quote_ident(current_database()), coalesce((SELECT "
+                    "quote_ident(pg_get_userbyid(nspowner)) FROM pg_namespace "
+                    "WHERE nspname = $1), ''), coalesce((SELECT quote_ident("
+                    "pg_get_userbyid(c.relowner)) FROM pg_class AS c JOIN "
+                    "pg_namespace AS n ON n.oid = c.relnamespace WHERE "
+                    "n.nspname = $1 AND c.relname = 'schema_version'), ''))",
+                    db->schema, v, sizeof v, NULL, NULL) != 0)
+        return;
+    char *f[4] = {v, NULL, NULL, NULL};
+    for (int i = 1; i < 4; i++) {
+        f[i] = strchr(f[i - 1], 31);
+        if (!f[i])
+            return;
+        *f[i]++ = '\0';
+    }
+    const char *role = f[0], *dbname = f[1], *s = db->schema;
+    const char *s_owner = f[2][0] ? f[2] : "the schema's owner";
+    const char *owner = f[3][0] ? f[3] : s_owner;
+    bool write = db->mode == DB_WRITE;
+    bool others = strcmp(owner, role) != 0;
+    /* Names cut to 130 bytes (a quoted identifier of 63 fits), so the
+     * whole fits in out; the reason's line is cut at its end. */
+    int n;
+    if (strstr(msg, "temporary tables"))
+        n = snprintf(out, size, "; role %.130s may not make TEMP tables "
+                     "(svcrecon's rules are TEMP views): as the database's "
+                     "owner or a superuser, GRANT TEMPORARY ON DATABASE "
+                     "%.130s TO %.130s", role, dbname, role);
+    else if (strstr(msg, "for database"))
+        n = snprintf(out, size, "; role %.130s may not create schema %.63s: "
+                     "as the database's owner or a superuser, GRANT CREATE "
+                     "ON DATABASE %.130s TO %.130s, or CREATE SCHEMA %.63s "
+                     "AUTHORIZATION %.130s", role, s, dbname, role, s, role);
+    else if (strstr(msg, "for schema") && write)
+        n = snprintf(out, size, "; as %.130s or a superuser, GRANT USAGE, "
+                     "CREATE ON SCHEMA %.63s TO %.130s", s_owner, s, role);
+    else if (!write)
+        /* explain reads; report reads first (66), then writes: a reader
+         * is told the GRANTs that make explain work, and who may write. */
+        n = snprintf(out, size, "; role %.130s may not read schema %.63s: "
+                     "as %.130s or a superuser, GRANT USAGE ON SCHEMA %.63s "
+                     "TO %.130s; GRANT SELECT ON ALL TABLES IN SCHEMA %.63s "
+                     "TO %.130s (enough for explain; import, report and run "
+                     "write: run them as %.130s)", role, s, owner, s, role,
+                     s, role, owner);
+    else if (others)
+        n = snprintf(out, size, "; the tables of schema %.63s are owned by "
+                     "%.130s, not %.130s: run svcrecon as %.130s, or have it "
+                     "or a superuser run: ALTER SCHEMA %.63s OWNER TO %.130s; "
+                     "DO $$DECLARE t text; BEGIN FOR t IN SELECT tablename "
+                     "FROM pg_tables WHERE schemaname='%.63s' LOOP EXECUTE "
+                     "format('ALTER TABLE %.63s.%%I OWNER TO %.130s',t); END "
+                     "LOOP; END$$", s, owner, role, owner, s, role, s, s,
+                     role);
+    else
+        n = snprintf(out, size, "; as a superuser, GRANT ALL ON ALL TABLES "
+                     "IN SCHEMA %.63s TO %.130s", s, role);
+    if (others && write && (size_t)n >= room)
+        /* Long names: a statement cut at the reason's end (512 bytes)
+         * would not run; said in words instead, the role named once. */
+        n = snprintf(out, size, "; the tables of schema %.63s are owned by "
+                     "%.130s, not %.130s: run svcrecon as %.130s, or have it "
+                     "or a superuser give the schema and each of its tables "
+                     "to this role (ALTER SCHEMA ... OWNER TO, ALTER TABLE "
+                     "... OWNER TO)", s, owner, role, owner);
+    (void)n;
+}
+
 /* Fills d from a failed result (res may be NULL: the connection's error);
  * returns -1. The exit code follows the SQLSTATE (README "PostgreSQL"):
  * a lost connection or server shutdown 70 (the transaction in flight is
@@ -464,6 +564,13 @@ static int fail(struct db_pg *db, const PGresult *res, struct diag *d,
                         "the transaction in flight was rolled back, what "
                         "was committed is kept: run again later", what,
                         words);
+    }
+    if (!lost && state && strcmp(state, "42501") == 0) {
+        char advice[2048];
+        privilege_advice(db, msg, advice, sizeof advice,
+                         sizeof d->reason - strlen(what) - strlen(words) - 3);
+        return diag_set(d, code, db->display, 0, "%s: %s%s", what, words,
+                        advice);
     }
     /* Said in few words: app/batch.c's say_lost() wraps them in what was
      * cut short, and libpq's words ("server closed the connection
@@ -1818,6 +1925,30 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
+/* name as an SQL identifier: as is when lower-case letters, digits and
+ * '_', else in double quotes (out: at least 3 bytes; cut to fit). */
+static void quote_name(const char *name, char *out, size_t size)
+{
+    bool plain = !isdigit((unsigned char)name[0]);
+    for (const char *p = name; *p; p++)
+        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
+              *p == '_'))
+            plain = false;
+    if (plain) {
+        snprintf(out, size, "%s", name);
+        return;
+    }
+    size_t o = 0;
+    out[o++] = '"';
+    for (const char *p = name; *p && o + 3 < size; p++) {
+        if (*p == '"')
+            out[o++] = '"';
+        out[o++] = *p;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
 /* A database the server does not have (SQLSTATE 3D000; libpq gives no
  * SQLSTATE for a failed connection, so its words are read, English as the
  * server sends them by default): svcrecon makes its schema and tables on
@@ -1836,24 +1967,7 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
     snprintf(want, sizeof want, "database \"%s\" does not exist", name);
     if (!says_state(PQerrorMessage(conn), "3D000") && !strstr(words, want))
         return;
-    bool plain = !isdigit((unsigned char)name[0]);
-    for (const char *p = name; *p; p++)
-        if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-              *p == '_'))
-            plain = false;
-    if (plain) {
-        snprintf(quoted, sizeof quoted, "%s", name);
-    } else {
-        size_t o = 0;
-        quoted[o++] = '"';
-        for (const char *p = name; *p && o + 3 < sizeof quoted; p++) {
-            if (*p == '"')
-                quoted[o++] = '"';
-            quoted[o++] = *p;
-        }
-        quoted[o++] = '"';
-        quoted[o] = '\0';
-    }
+    quote_name(name, quoted, sizeof quoted);
     snprintf(how, size, "; svcrecon creates its schema, not the database: "
              "correct the URI, or have a superuser create it (CREATE "
              "DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
@@ -1885,7 +1999,19 @@ static void login_hint(PGconn *conn, const char *words, char *how,
                  "and none was given: put it in ~/.pgpass of the user the "
                  "job runs as (or PGPASSWORD), then run again (nothing was "
                  "done)");
-    else if (strstr(words, "no pg_hba.conf entry"))
+    else if (says_state(said, "42501") ||
+             strstr(words, "User does not have CONNECT privilege")) {
+        /* No CONNECT on the database (REVOKE ... FROM PUBLIC, as the
+         * README's setting up does): say the GRANT, as for the other
+         * privileges (fail's privilege_advice). */
+        char role[130], dbname[130];
+        const char *user = PQuser(conn), *name = PQdb(conn);
+        quote_name(user ? user : "", role, sizeof role);
+        quote_name(name ? name : "", dbname, sizeof dbname);
+        snprintf(how, size, "; as the database's owner or a superuser, "
+                 "GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s, then run "
+                 "again (nothing was done)", dbname, role);
+    } else if (strstr(words, "no pg_hba.conf entry"))
         snprintf(how, size, "; the server's pg_hba.conf lets no such "
                  "connection in: have its administrator add a line for "
                  "this host, role and database (and reload it), then run "
@@ -2107,12 +2233,15 @@ static int use_schema(struct db_pg *db, struct diag *d)
                     db->schema, v, sizeof v, d,
                     "checking the schema's privileges") != 0)
         return -1;
-    if (strcmp(v, "t") != 0)
+    if (strcmp(v, "t") != 0) {
+        char advice[2048];
+        privilege_advice(db, "permission denied for schema", advice,
+                         sizeof advice, sizeof d->reason);
         return diag_set(d, write ? EX_CANTCREAT : EX_NOINPUT, db->display, 0,
-                        "permission denied for schema '%s': the user needs "
-                        "%s on it (GRANT %s ON SCHEMA %s TO ...)", db->schema,
-                        write ? "USAGE and CREATE" : "USAGE",
-                        write ? "USAGE, CREATE" : "USAGE", db->schema);
+                        "permission denied for schema '%s': the role needs "
+                        "%s on it%s", db->schema,
+                        write ? "USAGE and CREATE" : "USAGE", advice);
+    }
     /* jit off: the TEMP tables of a report have no statistics, so the
      * planner guesses ~1,000 rows each, and a tiny night's cost estimates
      * passed the JIT threshold -- compiling took 1.2 s of a 0.01 s query

@@ -11,7 +11,9 @@ Without a cluster every test says SKIP (counted apart, never passed).
 - the run lock: a second start gets 75 and is told the holder;
 - a wrong password is 66 with libpq's reason and the password nowhere;
   PGPASSWORD, a password file and sslmode work as libpq defines them;
-- a login without the privileges: 73 when writing, 66 when reading.
+- a login without the privileges: 73 when writing, 66 when reading, one
+  line naming the role, the object and the GRANT or ALTER ... OWNER to
+  run (tables a superuser made: run as it, or give them to the role).
 """
 import json
 import os
@@ -383,16 +385,23 @@ def test_wrong_password_is_66_and_never_shown():
 
 
 def test_missing_privileges_are_73_writing_and_66_reading():
+    """Each denial keeps PostgreSQL's words (an auditor may need them) and
+    says which role lacks what, and the statement that gives it."""
     c = cluster()
     schema = fresh_schema(c, "priv")
+    role = pgcluster.NOPRIV_ROLE
     with Tmp() as t:
         stage_night(t, "inbox", "2026-03-11")
-        nopriv = c.uri(pgcluster.NOPRIV_ROLE)
+        nopriv = c.uri(role)
         # no CREATE on the database: the schema cannot be made
         r = svc("run", "--db", nopriv, "--schema", schema, "--inbox", t.p("inbox"),
                 "--out", t.p("out"))
         eq(r.code, 73, r)
-        check("permission denied for database" in r.err, r.err)
+        check("permission denied for database %s; role %s may not create "
+              "schema %s: as the database's owner or a superuser, GRANT CREATE "
+              "ON DATABASE %s TO %s, or CREATE SCHEMA %s AUTHORIZATION %s"
+              % (pgcluster.DATABASE, role, schema, pgcluster.DATABASE, role,
+                 schema, role) in r.err.splitlines()[0], r.err)   # one line
         # the schema made by its owner; no privilege on it for the login
         r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox",
                 t.p("inbox"), "--out", t.p("out"), "--as-of", "2026-03-11",
@@ -403,26 +412,141 @@ def test_missing_privileges_are_73_writing_and_66_reading():
         for args in (["report", "--out", t.p("o2")], ["explain", "D2603013"]):
             r = svc(args[0], "--db", nopriv, "--schema", schema, *args[1:])
             eq(r.code, 66, r)
-            check("permission denied for schema '%s': the user needs USAGE"
-                  % schema in r.err, r.err)
+            check("permission denied for schema '%s': the role needs USAGE on "
+                  "it; role %s may not read schema %s: as postgres or a "
+                  "superuser, GRANT USAGE ON SCHEMA %s TO %s; GRANT SELECT ON "
+                  "ALL TABLES IN SCHEMA %s TO %s" % (schema, role, schema,
+                                                     schema, role, schema, role)
+                  in r.err, r.err)
+        # USAGE without SELECT: explain is 66, told the GRANT it lacks
+        c.psql(pgcluster.DATABASE, "GRANT USAGE ON SCHEMA %s TO %s"
+               % (schema, role))
+        r = svc("explain", "--db", nopriv, "--schema", schema, "--as-of",
+                "2026-03-11", "D2603013")
+        eq(r.code, 66, r)
+        check("permission denied for table schema_version; role %s may not "
+              "read schema %s: as postgres or a superuser" % (role, schema)
+              in r.err, r.err)
+        check("GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s (enough for "
+              "explain; import, report and run write: run them as postgres)"
+              % (schema, role) in r.err, r.err)
         # a reader (USAGE, SELECT): explain works, report cannot write
-        c.psql(pgcluster.DATABASE, "GRANT USAGE ON SCHEMA %s TO %s; GRANT "
-               "SELECT ON ALL TABLES IN SCHEMA %s TO %s"
-               % (schema, pgcluster.NOPRIV_ROLE, schema, pgcluster.NOPRIV_ROLE))
+        c.psql(pgcluster.DATABASE, "GRANT SELECT ON ALL TABLES IN SCHEMA %s TO %s"
+               % (schema, role))
         r = svc("explain", "--db", nopriv, "--schema", schema, "--as-of",
                 "2026-03-11", "D2603013")
         eq(r.code, 0, r)
         r = svc("report", "--db", nopriv, "--schema", schema, "--out", t.p("o2"),
                 "--as-of", "2026-03-11")
         eq(r.code, 73, r)
-        check("needs USAGE and CREATE" in r.err, r.err)
-        # CREATE on the schema, but no INSERT on its tables
+        check("needs USAGE and CREATE on it; as postgres or a superuser, GRANT "
+              "USAGE, CREATE ON SCHEMA %s TO %s" % (schema, role) in r.err, r.err)
+        # CREATE on the schema, but no INSERT on its tables (postgres's)
         c.psql(pgcluster.DATABASE, "GRANT CREATE ON SCHEMA %s TO %s"
-               % (schema, pgcluster.NOPRIV_ROLE))
+               % (schema, role))
         r = svc("report", "--db", nopriv, "--schema", schema, "--out", t.p("o2"),
                 "--as-of", "2026-03-11")
         eq(r.code, 73, r)
         check("permission denied for table report_" in r.err, r.err)
+        check("; the tables of schema %s are owned by postgres, not %s: run "
+              "svcrecon as postgres, or have it or a superuser run: ALTER "
+              "SCHEMA %s OWNER TO %s;" % (schema, role, schema, role) in r.err,
+              r.err)
+
+
+def ensure_role(c, role):
+    """A login role of the shared cluster, made once (no privilege)."""
+    c.psql(pgcluster.DATABASE, "DO $$BEGIN IF NOT EXISTS (SELECT FROM "
+           "pg_roles WHERE rolname = '%s') THEN CREATE ROLE %s LOGIN; END IF; "
+           "END$$" % (role, role))
+
+
+def test_no_connect_privilege_says_the_grant():
+    """A role without CONNECT on the database (the README's setting up
+    revokes it from PUBLIC): 66 at the connection, nothing done, told the
+    GRANT beside PostgreSQL's words."""
+    c = cluster()
+    role = "t0210_noconn_" + SUFFIX
+    ensure_role(c, role)
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        for args in (["run", "--inbox", t.p("inbox"), "--out", t.p("out")],
+                     ["explain", "D2603013"]):
+            r = svc(args[0], "--db", c.uri(role), *args[1:])
+            eq(r.code, 66, r)
+            line = r.err.splitlines()[0]
+            check('permission denied for database "%s"' % pgcluster.DATABASE
+                  in line, r.err)
+            check(line.endswith("; as the database's owner or a superuser, "
+                                "GRANT CONNECT, TEMPORARY ON DATABASE %s TO "
+                                "%s, then run again (nothing was done)"
+                                % (pgcluster.DATABASE, role)), r.err)
+        check(not os.path.exists(t.p("out")), "an output folder was made")
+
+
+def test_tables_of_another_role_say_how_to_give_them():
+    """A superuser ran the first run; the nightly role (CREATE on the
+    database, nothing on the schema's tables) is told, every command, that
+    the tables are postgres's and how to give them to it -- and the
+    statement it is told, run by the owner, makes its next run work."""
+    c = cluster()
+    schema = fresh_schema(c, "owned")
+    role = pgcluster.PASSWORD_ROLE
+    night = c.uri(role, pgcluster.PASSWORD)
+    with Tmp() as t:
+        stage_night(t, "inbox", "2026-03-11")
+        r = svc("run", "--db", c.uri(), "--schema", schema, "--inbox",
+                t.p("inbox"), "--out", t.p("out0"), "--as-of", "2026-03-11",
+                "--quiet")
+        eq(r.code, 0, r)
+        c.psql(pgcluster.DATABASE, "GRANT USAGE, CREATE ON SCHEMA %s TO %s"
+               % (schema, role))
+        told = "; the tables of schema %s are owned by postgres, not %s: run " \
+               "svcrecon as postgres, or have it or a superuser run: " \
+               % (schema, role)
+        for args in (["import", "--kind", "dispatches",
+                      t.p("inbox", "dispatches_2026-03-11.csv")],
+                     ["run", "--inbox", t.p("inbox"), "--out", t.p("out1"),
+                      "--as-of", "2026-03-11"]):
+            r = svc(args[0], "--db", night, "--schema", schema, *args[1:])
+            eq(r.code, 73, r)
+            check("reading schema version: permission denied for table "
+                  "schema_version" + told in r.err.splitlines()[0], r.err)
+            check(pgcluster.PASSWORD not in r.err, r.err)
+        # report reads first: 66, told the same owner
+        r = svc("report", "--db", night, "--schema", schema, "--out",
+                t.p("out1"), "--as-of", "2026-03-11")
+        eq(r.code, 66, r)
+        check("permission denied for table schema_version; role %s may not "
+              "read schema %s" % (role, schema) in r.err, r.err)
+        check("run them as postgres)" in r.err, r.err)
+        # a role whose name leaves no room for the statement is told it
+        # in words, not a statement cut short at the line's end
+        long_role = "t0210_night_role_with_a_long_name_for_the_batch_" + SUFFIX
+        ensure_role(c, long_role)
+        c.psql(pgcluster.DATABASE, "GRANT CONNECT, CREATE, TEMPORARY ON "
+               "DATABASE %s TO %s; GRANT USAGE, CREATE ON SCHEMA %s TO %s"
+               % (pgcluster.DATABASE, long_role, schema, long_role))
+        r = svc("import", "--db", c.uri(long_role), "--schema", schema,
+                "--kind", "dispatches", t.p("inbox", "dispatches_2026-03-11.csv"))
+        eq(r.code, 73, r)
+        check(r.err.splitlines()[0].endswith(
+            "not %s: run svcrecon as postgres, or have it or a superuser give "
+            "the schema and each of its tables to this role (ALTER SCHEMA ... "
+            "OWNER TO, ALTER TABLE ... OWNER TO)" % long_role), r.err)
+        c.psql(pgcluster.DATABASE, "REVOKE ALL ON SCHEMA %s FROM %s"
+               % (schema, long_role))
+        # the statement given, run by the owner, is the cure
+        r = svc("run", "--db", night, "--schema", schema, "--inbox",
+                t.p("inbox"), "--out", t.p("out1"), "--as-of", "2026-03-11")
+        statement = r.err.splitlines()[0].split(told, 1)[1]
+        c.psql(pgcluster.DATABASE, statement)
+        stage_night(t, "inbox", "2026-03-12")
+        for date in ("2026-03-11", "2026-03-12"):
+            r = svc("run", "--db", night, "--schema", schema, "--inbox",
+                    t.p("inbox"), "--out", t.p("out1"), "--as-of", date,
+                    "--quiet")
+            eq(r.code, 0, r)
 
 
 if __name__ == "__main__":
