@@ -1967,11 +1967,18 @@ static void missing_database_hint(PGconn *conn, const char *words, char *how,
     snprintf(want, sizeof want, "database \"%s\" does not exist", name);
     if (!says_state(PQerrorMessage(conn), "3D000") && !strstr(words, want))
         return;
+    /* OWNER the role that connected: made without it, the database
+     * gives the role no CREATE, and the next run is refused again. */
+    const char *user = PQuser(conn);
+    char role[130];
     quote_name(name, quoted, sizeof quoted);
+    quote_name(user && user[0] && strlen(user) <= 63 ? user : "ROLE", role,
+               sizeof role);
     snprintf(how, size, "; svcrecon creates its schema, not the database: "
              "correct the URI, or have a superuser create it (CREATE "
-             "DATABASE %s TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' "
-             "LC_CTYPE 'C'; README \"PostgreSQL\", Setting up)", quoted);
+             "DATABASE %s OWNER %s TEMPLATE template0 ENCODING 'UTF8' "
+             "LC_COLLATE 'C' LC_CTYPE 'C'; README \"PostgreSQL\", Setting "
+             "up)", quoted, role);
 }
 
 /* A login the server refused (SQLSTATE 28000 or 28P01, or libpq's own
@@ -2110,7 +2117,7 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
                         PQport(db->conn)[0] ? " port " : "",
                         PQport(db->conn));
     if (PQstatus(db->conn) != CONNECTION_OK) {
-        char words[400], how[400] = "";
+        char words[400], how[512] = "";
         const char *said = PQerrorMessage(db->conn);
         pg_words(db, said, words, sizeof words);
         missing_database_hint(db->conn, words, how, sizeof how);

@@ -53,6 +53,8 @@ import atexit
 import glob
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -189,13 +191,34 @@ def test_a_missing_database_is_66_nothing_made_and_says_how_to_create_it():
             lines = one_line(r.err)
             eq(len(lines), 1, "%s: one line: %r" % (what, r))
             check('database "nightdb" does not exist' in lines[0], lines[0])
-            check("CREATE DATABASE nightdb TEMPLATE template0 ENCODING 'UTF8' "
-                  "LC_COLLATE 'C' LC_CTYPE 'C'" in lines[0],
+            check("CREATE DATABASE nightdb OWNER postgres TEMPLATE template0 "
+                  "ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" in lines[0],
                   "%s: says how to create it: %r" % (what, lines[0]))
             for p in absent:
                 check(not os.path.exists(p), "%s made %s" % (what, p))
         eq(c.psql("postgres", "SELECT count(*) FROM pg_database WHERE "
                   "datname = 'nightdb'").strip(), "0", "a database was created")
+        # a role that is no superuser is named its owner (else, made as
+        # said, the database would give it no CREATE: refused again), and
+        # the statement given, run by a superuser, is all the run needs
+        uri = c.uri(pgcluster.NOPRIV_ROLE, db="nightdb")
+        stage = t.p("in2")
+        os.makedirs(stage)
+        shutil.copy(os.path.join(INBOX, "registrations_2026-03-11.csv"), stage)
+        r = svc("run", "--db", uri, "--inbox", stage, "--out", t.p("o2"),
+                "--as-of", "2026-03-11", "--quiet")
+        eq(r.code, 66, r)
+        line = one_line(r.err)[0]
+        said = re.search(r"\((CREATE DATABASE nightdb OWNER %s [^;]*);"
+                         % pgcluster.NOPRIV_ROLE, line)
+        check(said, line)
+        try:
+            c.psql("postgres", said.group(1))
+            r = svc("run", "--db", uri, "--inbox", stage, "--out", t.p("o2"),
+                    "--as-of", "2026-03-11", "--quiet")
+            eq(r.code, 0, r)
+        finally:
+            c.psql("postgres", "DROP DATABASE IF EXISTS nightdb")
 
 
 def test_sql_ascii_and_latin1_databases_are_refused_before_anything_is_made():

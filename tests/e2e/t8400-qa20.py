@@ -299,7 +299,7 @@ def test_what_a_person_must_correct_stays_66():
                 ("pw", c.uri(user=pgcluster.PASSWORD_ROLE), {"PGPASSWORD": "nope"},
                  "password authentication failed"),
                 ("nodb", c.uri(db="nightdb"), None,
-                 "CREATE DATABASE nightdb TEMPLATE template0")):
+                 "CREATE DATABASE nightdb OWNER postgres TEMPLATE template0")):
             for what, r, absent in every_command(uri, "svcrecon", t, tag, env=env):
                 eq(r.code, 66, "%s %s: %r" % (tag, what, r))
                 check(says in r.err, "%s %s: %r" % (tag, what, r))
