@@ -5,6 +5,7 @@
 #include "lib/db.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,7 +28,7 @@ static int read_holder(int fd, char *who, size_t size, long *pid)
         return -1;
     if (fl.l_type == F_UNLCK)
         return 0;
-    *pid = (long)fl.l_pid;
+    *pid = (long)fl.l_pid;         /* 0: a process our namespace cannot see */
     ssize_t n = pread(fd, who, size - 1, 0);
     who[n > 0 ? n : 0] = '\0';
     who[strcspn(who, "\n")] = '\0';
@@ -45,6 +46,7 @@ static int take(int fd, const char *db_path, const char *path,
 {
     char who[256] = "";
     long pid = 0;
+    bool held = false;      /* the last look found it held, pid unnamed */
     for (int attempt = 0; attempt < 200; attempt++) {
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         if (fcntl(fd, F_SETLK, &fl) == 0)
@@ -59,6 +61,7 @@ static int take(int fd, const char *db_path, const char *path,
                             "locks, then run again (nothing was done)",
                             strerror(errno));
         int named = read_holder(fd, who, sizeof who, &pid);
+        held = named == -1;
         if (named == 1)
             return diag_set(d, EX_TEMPFAIL, db_path, 0,
                             "held by %s; try later", who);
@@ -67,6 +70,23 @@ static int take(int fd, const char *db_path, const char *path,
             nanosleep(&ts, NULL);
         }
     }
+    /* Still held, and the line never named the kernel's pid: a holder in
+     * another PID namespace (a container sharing the database's volume,
+     * or the host seen from one) wrote its pid as its namespace gives it,
+     * and the kernel gives us another (0 when we cannot see it at all).
+     * Its line still says who: quoted as written (qa72). */
+    bool lined = held && strncmp(who, "pid ", 4) == 0 &&
+                 strstr(who, " on ") && strstr(who, " since ");
+    if (lined && pid > 0)
+        return diag_set(d, EX_TEMPFAIL, db_path, 0, "held by %s, its lock "
+                        "file says (pid %ld to this system: a run in another "
+                        "PID namespace, such as a container); try later",
+                        who, pid);
+    if (lined)
+        return diag_set(d, EX_TEMPFAIL, db_path, 0, "held by %s, its lock "
+                        "file says (a process this system cannot see: a run "
+                        "in another PID namespace, such as a container); try "
+                        "later", who);
     if (pid > 0)
         return diag_set(d, EX_TEMPFAIL, db_path, 0, "held by pid %ld (it "
                         "has not said where and since when); try later",

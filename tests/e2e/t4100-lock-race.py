@@ -15,10 +15,11 @@ import os
 import re
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from svctest import (DSP_HDR, FAULTSHIM, ON_PG, SVCRECON, Tmp, cmd, eq,  # noqa: E402
-                     main, preloaded, skip, sqlite_only)
+from svctest import (DSP_HDR, FAULTSHIM, ON_PG, SVCRECON, Tmp, check, cmd,  # noqa: E402
+                     eq, good_night, main, preloaded, skip, sqlite_only)
 
 SHIM = FAULTSHIM
 VALGRIND = "valgrind" in SVCRECON or bool(os.environ.get("VALGRIND"))
@@ -105,6 +106,71 @@ def test_thirty_at_once_holder_slow_to_write():
             raise AssertionError("no loser: the race was not run")
         print("     %d held the lock in turn, %d named their holder"
               % (won, lost))
+
+
+def _in_container(args, host):
+    """args run in a PID namespace and a UTS namespace of their own, named
+    host (as in a container sharing the database's volume): None when
+    this system cannot make them (not root, no unshare)."""
+    probe = subprocess.run(["unshare", "--pid", "--fork", "--uts", "true"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        return None
+    return ["unshare", "--pid", "--fork", "--uts", "sh", "-c",
+            'hostname "$0" && exec "$@"', host] + list(args)
+
+
+@sqlite_only("the holder line of DB.lock; PostgreSQL names its server's session")
+def test_holder_in_another_pid_namespace():
+    # A run in a container (its own PID namespace, its own host name)
+    # holding a database on a shared volume, and one started on the host,
+    # or the other way round: the kernel gives the loser the holder's pid
+    # as seen from the loser's namespace (0 when it cannot see it), which
+    # is not the pid the holder wrote in its line. The loser said "held by
+    # other runs, one after the other" (there was one run), or "held by
+    # pid P (it has not said where and since when)" (it had said); SPEC
+    # §5: the second run "says who holds it". It now quotes the holder's
+    # line, and says why the pid differs (qa72).
+    with Tmp() as t:
+        good_night(t)
+        e = dict(os.environ, TZ="UTC")
+        holder_env = dict(e, SVCRECON_TEST_PAUSE="report")
+        for holder_in, loser_in in ((True, False), (False, True)):
+            out = t.p("out%d" % holder_in)
+            args = cmd("run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                       "--out", out, "--as-of", "2026-03-0%d" % (3 + holder_in),
+                       "--quiet")
+            holder_args = _in_container(args, "box1") if holder_in else args
+            loser_args = _in_container(args, "box2") if loser_in else args
+            if holder_args is None or loser_args is None:
+                skip("unshare cannot make a PID namespace here (root needed)")
+            holder = subprocess.Popen(holder_args, env=holder_env,
+                                      stderr=subprocess.PIPE)
+            try:
+                line = ""
+                for _ in range(200):        # until the holder wrote its line
+                    if os.path.exists(t.p("svc.db.lock")):
+                        with open(t.p("svc.db.lock")) as f:
+                            line = f.read().strip()
+                    if line:
+                        break
+                    time.sleep(0.05)
+                check(re.match(r"pid \d+ on (box1|\S+) since ", line),
+                      "holder line %r" % line)
+                loser = subprocess.run(loser_args, env=e, capture_output=True,
+                                       timeout=60)
+                err = loser.stderr.decode().strip()
+                eq(loser.returncode, 75, "exit status of the loser: %s" % err)
+                check("one after the other" not in err and
+                      "has not said" not in err,
+                      "the loser names no holder: %r" % err)
+                check(line in err, "the loser does not quote the holder's "
+                      "line %r: %r" % (line, err))
+                check(err.endswith("; try later"), "what to do: %r" % err)
+            finally:
+                holder.wait(timeout=60)
+            eq(holder.returncode, 0, "the holder: %s" % holder.stderr.read())
+        print("     a holder in a container and one on the host: named")
 
 
 if __name__ == "__main__":
