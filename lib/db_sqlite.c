@@ -141,6 +141,23 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path ? path : "";
 }
 
+/* The folder SQLite's unix VFS puts its temporary files in (the TEMP
+ * tables' pages past their cache, sorts, statement journals): the first
+ * of SQLITE_TMPDIR, TMPDIR, /var/tmp, /usr/tmp, /tmp that is a folder this
+ * user can write in (sqlite3.c unixTempFileDir, which svcrecon does not
+ * change); NULL when none is. */
+static const char *sqlite_temp_dir(void)
+{
+    const char *dirs[] = {getenv("SQLITE_TMPDIR"), getenv("TMPDIR"),
+                          "/var/tmp", "/usr/tmp", "/tmp"};
+    struct stat st;
+    for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++)
+        if (dirs[i] && *dirs[i] && stat(dirs[i], &st) == 0 &&
+            S_ISDIR(st.st_mode) && access(dirs[i], W_OK | X_OK) == 0)
+            return dirs[i];
+    return NULL;
+}
+
 /* Fills d from the connection's last error, with what was being done;
  * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
  * IOERR/PERM -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else
@@ -183,6 +200,24 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
         code == EX_DATAERR ? "; the database file is damaged: restore it "
         "from a backup, then run again" : "";
     char busy[500] = "";
+    /* The disk that filled may be the one of SQLite's temporary folder,
+     * not the database's: a large night's TEMP tables spill there. "free
+     * space on the database's disk" sent the operator to a disk with room
+     * while /tmp (a small tmpfs) was full (qa72). When the two are other
+     * file systems, both are named. */
+    const char *db_file = h ? sqlite3_db_filename(h, "main") : NULL;
+    const char *tmp_dir = rc == SQLITE_FULL || sys == ENOSPC ?
+                          sqlite_temp_dir() : NULL;
+    struct stat dbst, tmpst;
+    if (tmp_dir && db_file && *db_file && stat(db_file, &dbst) == 0 &&
+        stat(tmp_dir, &tmpst) == 0 && dbst.st_dev != tmpst.st_dev) {
+        snprintf(busy, sizeof busy, "; free space on the database's disk, "
+                 "or in SQLite's temporary folder %.200s (SQLITE_TMPDIR, "
+                 "else TMPDIR, else /var/tmp: the run's temporary tables "
+                 "are kept there), then run again (what was committed is "
+                 "kept; the run completes the rest)", tmp_dir);
+        to_do = busy;
+    }
     /* A file with more than one name (hard links): a run through each name
      * keeps its own NAME-wal, and the run lock (DB.lock, by name) does not
      * keep them apart, so two nights at once through two names read each

@@ -291,6 +291,33 @@ def test_a_full_disk_under_the_database_says_what_to_do_and_the_rerun_completes(
             ("registrations_1.csv", 1)])
 
 
+
+@sqlite_only("SQLite's temporary folder; a PostgreSQL server keeps its own")
+def test_a_full_temporary_folder_is_named_not_only_the_database_disk():
+    # SQLite keeps the run's temporary tables (past their page cache),
+    # sorts and statement journals in its temporary folder (SQLITE_TMPDIR,
+    # else TMPDIR, else /var/tmp or /tmp), often another file system than
+    # the database's: a small /tmp tmpfs filled, and the line said "free
+    # space on the database's disk", a disk with room (qa72). It names the
+    # temporary folder too; freed, the rerun completes the night.
+    with Tmp() as t, small_disk(t.p("tmp"), "64k") as tmp:
+        rows = ["D%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,%s,02108,P,OPEN"
+                % (i, "customer %d " % i * 8) for i in range(6000)]
+        night(t)
+        t.csv("in/dispatches_2.csv", DSP_HDR, rows)
+        env = {"SQLITE_TMPDIR": tmp, "TMPDIR": tmp}
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path, env=env)
+        eq(r.code, 73, r)
+        line = one_line(r.err, "database or disk is full")
+        check("temporary folder " + tmp in line and "run again" in line, line)
+        subprocess.run(["mount", "-o", "remount,size=64m", tmp], check=True)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path, env=env)
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(6002,)])
+
+
 def test_a_file_still_being_written_is_refused_saying_what_to_do_and_loads_next_run():
     import threading
     with Tmp() as t:
