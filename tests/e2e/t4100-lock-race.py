@@ -171,6 +171,21 @@ def test_holder_in_another_pid_namespace():
                 holder.wait(timeout=60)
             eq(holder.returncode, 0, "the holder: %s" % holder.stderr.read())
         print("     a holder in a container and one on the host: named")
+        # A line written before the holder started (a killed holder's; the
+        # new one has not written its own) is not quoted as the holder's.
+        import fcntl
+        with open(t.p("svc.db.lock"), "w") as f:
+            f.write("pid 99999 on oldhost since 2020-01-01 00:00:00 UTC\n")
+            f.flush()
+            fcntl.lockf(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            r = subprocess.run(cmd("import", "--db", t.p("svc.db"), "--kind",
+                                   "dispatches", "--quiet",
+                                   t.p("in", "dispatches_1.csv")),
+                               env=e, capture_output=True, timeout=60)
+        err = r.stderr.decode().strip()
+        eq(r.returncode, 75, err)
+        check("oldhost" not in err and ("held by pid %d " % os.getpid()) in err,
+              "a stale line taken for the holder's: %r" % err)
 
 
 if __name__ == "__main__":
