@@ -238,6 +238,18 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
              "nothing of it is kept; import it again" :
              "while loading this file: the server rolled the file back, "
              "nothing of it is kept; it loads again on the next run", &d);
+    /* The database's own failure (a full disk, a lock timeout) named the
+     * database alone, "svc.db: committing the file: ...": which file was
+     * not said, and under --quiet nothing else says it (qa72). The feed
+     * is named first, the database in the reason, when that fits whole
+     * (what to do ends the reason and is never cut for it). */
+    if (d.file[0] && strcmp(d.file, path) != 0) {
+        char why[sizeof d.reason];
+        int n = snprintf(why, sizeof why, "loading it into %s: %s", d.file,
+                         d.reason);
+        if (n > 0 && (size_t)n < sizeof why)
+            diag_set(&d, d.exit_code, path, 0, "%s", why);
+    }
     note_fatal(s, &d);
     return -1;                 /* database trouble: stop the run */
 }

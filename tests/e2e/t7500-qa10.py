@@ -32,6 +32,7 @@ seen red before its fix:
   dispatches. The kind prefix and ".csv" now match in any letter case."""
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -277,6 +278,11 @@ def test_a_full_disk_under_the_database_says_what_to_do_and_the_rerun_completes(
         eq(r.code, 73, r)
         line = one_line(r.err, "database or disk is full")
         check("free space" in line and "run again" in line, line)
+        # the file it was loading is named first, the database after it:
+        # the line named the database alone ("svc.db: committing the file:
+        # ..."), and under --quiet nothing said which file (qa72)
+        check(re.match(r"svcrecon: in/\w+\.csv: loading it into %s: "
+                       % re.escape(db), line), line)
         s = validate_summary(t.p("s.json"))
         eq((s["exit_code"], s["status"]), (73, "cannot_create"), s)
         subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
