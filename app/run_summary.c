@@ -219,6 +219,30 @@ static void put_count(struct json *j, const char *key, bool known,
         json_null(j, key);
 }
 
+/* The unclosed calls per aging bucket, every bucket listed; null when not
+ * counted (the unclosed workbook not in place, or the count of up-to-date
+ * workbooks failed), as its rows: [] said "no call in any bucket" of a
+ * workbook in place listing calls (fix70). */
+static void put_buckets(struct json *j, const struct report_result *x,
+                        const struct report_opts *r)
+{
+    if (!x->has_buckets) {
+        json_null(j, "by_bucket");
+        return;
+    }
+    json_open(j, "by_bucket", '[');
+    for (int k = 0; k < r->n_buckets; k++) {
+        char label[32];
+        rules_bucket_label(r->bucket_hi, r->n_buckets, k, label,
+                           sizeof label);
+        json_open(j, NULL, '{');
+        json_str(j, "bucket", label);
+        json_uint(j, "calls", x->by_bucket[k]);
+        json_close(j, '}');
+    }
+    json_close(j, ']');
+}
+
 static void put_reports(struct json *j, const struct run_record *s)
 {
     if (!s->reported) {
@@ -243,17 +267,7 @@ static void put_reports(struct json *j, const struct run_record *s)
     json_str(j, "path", x->path[REPORT_UNCLOSED]);
     json_bool(j, "in_place", in[REPORT_UNCLOSED]);
     put_count(j, "rows", in[REPORT_UNCLOSED], x->n_unclosed);
-    json_open(j, "by_bucket", '[');
-    for (int k = 0; x->has_buckets && k < r->n_buckets; k++) {
-        char label[32];
-        rules_bucket_label(r->bucket_hi, r->n_buckets, k, label,
-                           sizeof label);
-        json_open(j, NULL, '{');
-        json_str(j, "bucket", label);
-        json_uint(j, "calls", x->by_bucket[k]);
-        json_close(j, '}');
-    }
-    json_close(j, ']');
+    put_buckets(j, x, r);
     json_close(j, '}');
     json_open(j, "non_compensable", '{');
     json_str(j, "path", x->path[REPORT_NONCOMP]);

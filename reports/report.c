@@ -83,6 +83,8 @@ struct book_job {
     struct sheet_book         b;
     unsigned long             n_rows;     /* listing rows (audit: rejected) */
     unsigned long             n_rows2;    /* audit: registration exceptions */
+    unsigned long             by_bucket[REPORT_MAX_BUCKETS]; /* unclosed:
+                                           * its Summary's calls per bucket */
     unsigned long             n_files[2]; /* audit: of n_rows, the files
                                            * refused and unreadable */
     int                      *aside;      /* statements set aside (shared) */
@@ -530,7 +532,7 @@ static int fill_book(struct run *r, int k)
         switch (k) {
         case REPORT_UNCLOSED:
             rc = rpt_unclosed_write(r->db, r->o, &r->res->changes, &j->b,
-                                    &j->n_rows, d);
+                                    &j->n_rows, j->by_bucket, d);
             break;
         case REPORT_NONCOMP:
             rc = rpt_noncomp_write(r->db, r->o, &r->res->changes, &j->b,
@@ -1201,8 +1203,15 @@ static int book_results(struct run *r, int n_started, struct diag *d)
      * names them, and their counts, when another one failed (fix61). */
     for (int k = 0; k < n_started; k++)
         res->book_in_place[k] = r->job_opened[k] && r->job_rc[k] == 0;
-    if (res->book_in_place[REPORT_UNCLOSED])
+    /* Its buckets too, as its Summary sheet gives them: counted from the
+     * recorded report only at the end, they were "by_bucket": [] ("no
+     * call") of a workbook in place listing calls (fix70). */
+    if (res->book_in_place[REPORT_UNCLOSED]) {
         res->n_unclosed = r->job[REPORT_UNCLOSED].n_rows;
+        memcpy(res->by_bucket, r->job[REPORT_UNCLOSED].by_bucket,
+               sizeof res->by_bucket);
+        res->has_buckets = true;
+    }
     if (res->book_in_place[REPORT_NONCOMP])
         res->n_noncomp = r->job[REPORT_NONCOMP].n_rows;
     if (res->book_in_place[REPORT_AUDIT]) {

@@ -320,7 +320,8 @@ static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
 
 static int write_summary(struct db *db, const struct report_opts *o,
                          const struct report_changes *ch,
-                         struct sheet_book *b, struct diag *d)
+                         struct sheet_book *b, unsigned long *by_bucket,
+                         struct diag *d)
 {
     struct bucket bk[REPORT_MAX_BUCKETS];
     int n_bk;
@@ -329,6 +330,9 @@ static int write_summary(struct db *db, const struct report_opts *o,
 
     if (read_buckets(db, bk, &n_bk, &total, d) != 0)
         return -1;
+    for (int k = 0; k < n_bk; k++)
+        if (bk[k].seq >= 1 && bk[k].seq <= REPORT_MAX_BUCKETS)
+            by_bucket[bk[k].seq - 1] = bk[k].n_calls;
     lxw_worksheet *ws = summary_open(b, o, ch, "Unclosed calls",
                                      "not applied: every call open on the "
                                      "as-of date is listed", &row);
@@ -397,10 +401,10 @@ static int write_changes(struct db *db, struct sheet_book *b, struct diag *d)
 int rpt_unclosed_write(struct db *db, const struct report_opts *o,
                        const struct report_changes *ch,
                        struct sheet_book *b, unsigned long *n_listed,
-                       struct diag *d)
+                       unsigned long *by_bucket, struct diag *d)
 {
     *n_listed = 0;
-    if (write_summary(db, o, ch, b, d) != 0)
+    if (write_summary(db, o, ch, b, by_bucket, d) != 0)
         return -1;
     if (sheet_write_listing(db, b, "Unclosed calls", listing_cols,
                             N_LISTING_COLS, sql_q_unclosed_listing, n_listed,

@@ -297,7 +297,9 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
     exit 73, a complete unclosed-calls workbook in --out, and the summary
     said "reports": null. Now "reports" names it: "recorded": false, and
     each workbook's "in_place" says whether it is in --out, complete (its
-    rows null when not); the rerun records the report."""
+    rows null when not); the rerun records the report. Red before (fix70):
+    the unclosed workbook in place, its "by_bucket" was [] ("no call");
+    now its buckets, as the clean run's."""
     need_fault_shim()
     with Tmp() as t:
         good_night(t)
@@ -337,6 +339,11 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
             eq(os.path.basename(x[key]["path"]), name, key + " path")
         eq(x["unclosed_calls"]["rows"], clean["unclosed_calls"]["rows"],
            "unclosed rows")
+        # fix70: its buckets too ("by_bucket": [] said "no call" of a
+        # workbook in place listing calls)
+        check(clean["unclosed_calls"]["rows"] > 0, "the night has no unclosed call")
+        eq(x["unclosed_calls"]["by_bucket"], clean["unclosed_calls"]["by_bucket"],
+           "unclosed by_bucket")
         eq(x["non_compensable"]["rows"], None, "rows of a workbook not in place")
         eq(query(t.p("svc.db"), "SELECT count(*) FROM report_run"), [(0,)])
         p = subprocess.run(args, env=dict(os.environ, TZ="UTC"),
