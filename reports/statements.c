@@ -190,10 +190,16 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
     struct dirent *e;
     char **names = NULL;
     size_t n_names = 0, cap = 0;
-    int rc = 0;
+    int rc = 0, err = 0;
     *n = 0;
     if (!dp)
         return -1;
+    /* Out of memory is said as ENOMEM whatever the allocator left in
+     * errno (C does not say malloc sets it; OpenSSL's context does not
+     * say why it failed), and errno is kept past the clean-up: the caller
+     * tells "out of memory" (70) from a folder it cannot read (73) by it
+     * alone. A stale errno made it 73, "No such file or directory; give
+     * --out a folder ..." (fix70). */
     while ((e = readdir(dp)) != NULL && rc == 0) {
         if (e->d_name[0] == '.')
             continue;
@@ -202,14 +208,17 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
             char **grown = realloc(names, cap * sizeof *names);
             if (!grown) {
                 rc = -1;
+                err = ENOMEM;
                 break;
             }
             names = grown;
         }
-        if (!(names[n_names] = strdup(e->d_name)))
+        if (!(names[n_names] = strdup(e->d_name))) {
             rc = -1;
-        else
+            err = ENOMEM;
+        } else {
             n_names++;
+        }
     }
     closedir(dp);
     /* A folder with no statement leaves names NULL, and qsort() must not
@@ -217,26 +226,31 @@ int statements_digest(const char *folder, char hex[65], unsigned long *n)
     if (n_names > 1)
         qsort(names, n_names, sizeof *names, by_name);
     struct evp_md_ctx_st *md = rc == 0 ? sha256_begin() : NULL;
-    for (size_t k = 0; k < n_names && md; k++) {
+    if (rc == 0 && !md) {
+        rc = -1;
+        err = ENOMEM;
+    }
+    for (size_t k = 0; k < n_names && rc == 0; k++) {
         char path[4400], file_hex[SHA256_HEX_SIZE];
         unsigned long long bytes;
         snprintf(path, sizeof path, "%s/%s", folder, names[k]);
         if (sha256_file(path, false, file_hex, &bytes) != 0) {
             rc = -1;
+            err = errno;
             break;
         }
         sha256_add(md, names[k], strlen(names[k]) + 1);
         sha256_add(md, file_hex, 64);
     }
-    if (md && rc == 0)
+    if (rc == 0)
         sha256_end(md, hex);
     sha256_free(md);
-    if (!md)
-        rc = -1;
     for (size_t k = 0; k < n_names; k++)
         free(names[k]);
     free(names);
     *n = (unsigned long)n_names;
+    if (rc != 0)
+        errno = err;
     return rc;
 }
 

@@ -64,7 +64,7 @@ int statements_folder(const struct report_opts *o, char *folder,
 /* A digest of the folder's contents (each file's name and SHA-256, in
  * byte order of name) and its number of files: what a re-run compares to
  * know the statements in place are the ones it would write. 0, or -1 when
- * the folder cannot be read. */
+ * the folder cannot be read, errno saying why (ENOMEM: out of memory). */
 int statements_digest(const char *folder, char hex[65], unsigned long *n);
 
 /* The file name of a dealer's statement (SPEC §4): the id with every byte

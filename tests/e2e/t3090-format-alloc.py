@@ -10,7 +10,8 @@ below and in the allocation sweep of issue 16; no temporary file left).
 
 Also: the read-back of a finished workbook (verify.c) out of memory is 70,
 not "the file does not read back whole ... is the disk full?" (73), which
-t5300's allocation sweep hit now and then (issue 11b)."""
+t5300's allocation sweep hit now and then (issue 11b). So is the read-back
+of the dealer statements' folder out of memory (fix70)."""
 import os
 import subprocess
 import sys
@@ -187,6 +188,45 @@ def test_out_of_memory_opening_the_lock_or_reading_back_a_placed_workbook_is_70(
             check("free memory" in r.err and "then run again" in r.err, (n, r.err))
             check("give --out" not in r.err and "give --db" not in r.err,
                   (n, r.err))
+
+
+def test_out_of_memory_reading_back_the_statements_is_70():
+    """fix70: an allocation of statements_digest() failing (the list of the
+    statements folder's names, read back once in place for the report's
+    record) left errno as an earlier call had it, and the report said 73,
+    "cannot read back the statements just written: No such file or
+    directory; give --out a folder ...". svcrecon-allocfail fails each of
+    the last allocations of a report --statements in turn (the read-back
+    is near the end): none is 73, and the statements' read-back out of
+    memory is 70 with what to do."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    with Tmp() as t:
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
+                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
+        eq(r.code, 0, r)
+
+        def report(out, **env):
+            p = subprocess.run([ALLOCFAIL] + cmd("report", "--db", t.p("svc.db"),
+                                                 "--out", t.p(out), "--statements",
+                                                 "--as-of", "2026-03-12", "--quiet")[1:],
+                               env=dict(os.environ, TZ="UTC", **env),
+                               capture_output=True, text=True, timeout=300)
+            return Run(p)
+        r = report("count", SVCRECON_FAULT_LOG=t.p("log"))
+        eq(r.code, 0, r)
+        calls = int(open(t.p("log")).read().split()[-1])
+        seen = []
+        for n in range(calls, max(0, calls - 1500), -1):
+            r = report("out%d" % n, SVCRECON_FAULT_MALLOC=str(n))
+            check(r.code in (0, 70), (n, r))
+            if "statements_2026-03-12: " in r.err:
+                eq(r.code, 70, (n, r))
+                check("out of memory reading it back" in r.err
+                      and "free memory" in r.err, (n, r.err))
+                seen.append(n)
+            elif seen:
+                break                     # past the read-back
+        check(seen, "no failure named the statements folder")
 
 
 if __name__ == "__main__":
