@@ -854,9 +854,12 @@ void db_pg_finalize(struct db_pg_stmt *st)
         snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
         PQclear(PQexec(st->db->conn, sql));
     }
+    /* values is NULL when its allocation failed in db_pg_prepare() (the
+     * names were made): it crashed there, out of memory (fix70). */
     for (int i = 0; i < st->n_params; i++) {
         free(st->names[i]);
-        free(st->values[i]);
+        if (st->values)
+            free(st->values[i]);
     }
     free(st->names);
     free(st->values);
