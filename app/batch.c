@@ -173,6 +173,26 @@ static void say_lost(struct db *db, const char *file, const char *lost,
              "server %s (%s: %s)", lost, db_display_name(db), why);
 }
 
+/* Appends note to d's reason whole, cutting the reason's own words (at a
+ * character, marked "...") when both do not fit: note says what a
+ * scheduler must know, the words before it may end in a long path. */
+static void append_whole(struct diag *d, const char *note)
+{
+    static const char cut[] = "...";
+    size_t len = strlen(d->reason), n = strlen(note);
+    if (n + sizeof cut > sizeof d->reason)
+        n = 0;                                /* cannot happen: sized */
+    if (len + n >= sizeof d->reason) {
+        len = sizeof d->reason - n - sizeof cut;
+        while (len > 0 && ((unsigned char)d->reason[len] & 0xC0) == 0x80)
+            len--;                            /* not inside a character */
+        memcpy(d->reason + len, cut, sizeof cut - 1);
+        len += sizeof cut - 1;
+    }
+    memcpy(d->reason + len, note, n);
+    d->reason[len + n] = '\0';
+}
+
 /* A file the command did not come to: an earlier file FAILED (database
  * trouble, which stops the command). It is listed, so that the summary
  * accounts for every file given or delivered (control_totals.files) and
@@ -487,15 +507,18 @@ static void report(struct run_record *s, struct db *db)
                  "the next run records it" : "the next run writes it");
         say_lost(db, NULL, lost, &d);
         /* Not a lost connection: the failure's own words, then what is in
-         * --out of tonight's (the reason is cut if a long path leaves no
-         * room; the summary says it whole). */
-        size_t len = strlen(d.reason);
-        if (any && n_in < REPORT_N && !db_connection_lost(db))
-            snprintf(d.reason + len, sizeof d.reason - len, "; the report "
-                     "is not recorded and only %s of its workbooks %s in "
-                     "place (complete); %s", some, n_in == 1 ? "is" : "are",
+         * --out of tonight's, whole: the words are cut to make room (a
+         * long --out fills the reason with the paths it names, and the
+         * note was cut off at its 512 bytes, fix70). */
+        if (any && n_in < REPORT_N && !db_connection_lost(db)) {
+            char note[sizeof some + 160];
+            snprintf(note, sizeof note, "; the report is not recorded and "
+                     "only %s of its workbooks %s in place (complete); %s",
+                     some, n_in == 1 ? "is" : "are",
                      strcmp(s->command, "report") == 0 ?
                      "run the report again" : "the next run writes them all");
+            append_whole(&d, note);
+        }
         note_fatal(s, &d);
         /* The workbooks went into place and only their record failed (a
          * full disk at the report's COMMIT): they are real, and the

@@ -352,6 +352,49 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
         eq(validate_summary(t.p("s.json"))["reports"], clean, "rerun")
 
 
+@sqlite_only("the report's workbook code is the same on either database")
+def test_a_long_out_keeps_the_note_of_the_workbook_in_place():
+    """Red before (fix70): as above, with an --out of 2,900 bytes (14
+    nested folders): the failure's words (the rename's two paths) filled
+    the message's 512 bytes, and the note "only unclosed_calls_A.xlsx ...
+    is in place (complete)" was cut off, on stderr and in the summary's
+    error. Now the words are cut ("...") and the note is whole."""
+    need_fault_shim()
+    with Tmp() as t:
+        good_night(t)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="rename")
+        out = t.p(*["d%02d_%s" % (i, "x" * 200) for i in range(14)])
+
+        def args(o):
+            return [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                    "--out", o, "--as-of", "2026-03-12", "--quiet",
+                    "--summary", t.p("s.json")]
+        # the fault shim's log cuts a long path: the calls are counted
+        # with a short --out (the same renames, in the same order)
+        renames = shim_calls(args(t.p("short")), base, t.p("log"))
+        at = [n for n, _, path in renames
+              if os.path.basename(path).startswith("non_compensable_")]
+        check(at, "no rename of the non-compensable workbook: %r" % renames)
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        p = subprocess.run(args(out), env=dict(base, FAULT_AT=str(at[0]),
+                                               FAULT_ERRNO="EIO"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        check(len(out) > 2800, len(out))
+        eq(sorted(os.listdir(out)), ["unclosed_calls_2026-03-12.xlsx"], "in --out")
+        note = ("; the report is not recorded and only "
+                "unclosed_calls_2026-03-12.xlsx of its workbooks is in place "
+                "(complete); the next run writes them all")
+        check(p.stderr.rstrip("\n").endswith(note), p.stderr[-400:])
+        check("..." + note in p.stderr, "the words are not marked cut")
+        s = validate_summary(t.p("s.json"))
+        check(s["error"].endswith(note), s["error"][-400:])
+        eq(s["reports"]["unclosed_calls"]["in_place"], True, "in_place")
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.
