@@ -48,15 +48,15 @@ void db_lite_finalize(struct db_lite_stmt *st);
 void db_lite_reset(struct db_lite_stmt *st);
 void db_lite_clear_bindings(struct db_lite_stmt *st);
 int db_lite_param(struct db_lite_stmt *st, const char *name);
-void db_lite_bind_null(struct db_lite_stmt *st, int idx);
-void db_lite_bind_int64(struct db_lite_stmt *st, int idx, int64_t v);
-void db_lite_bind_double(struct db_lite_stmt *st, int idx, double v);
-void db_lite_bind_text(struct db_lite_stmt *st, int idx, const char *s,
-                       ptrdiff_t len);
-void db_lite_bind_text_static(struct db_lite_stmt *st, int idx,
-                              const char *s, ptrdiff_t len);
-void db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p,
-                       size_t len);
+int db_lite_bind_null(struct db_lite_stmt *st, int idx);
+int db_lite_bind_int64(struct db_lite_stmt *st, int idx, int64_t v);
+int db_lite_bind_double(struct db_lite_stmt *st, int idx, double v);
+int db_lite_bind_text(struct db_lite_stmt *st, int idx, const char *s,
+                      ptrdiff_t len);
+int db_lite_bind_text_static(struct db_lite_stmt *st, int idx,
+                             const char *s, ptrdiff_t len);
+int db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p,
+                      size_t len);
 int db_lite_step(struct db_lite_stmt *st, struct diag *d, const char *what);
 int64_t db_lite_changes(struct db_lite_stmt *st);
 int db_lite_column_count(struct db_lite_stmt *st);

@@ -878,16 +878,20 @@ int db_pg_param(struct db_pg_stmt *st, const char *name)
     return i + 1;
 }
 
-static void set_value(struct db_pg_stmt *st, int idx, const void *p,
-                      size_t len, int format)
+/* -1 when out of memory: the parameter is then NULL, and db_step() fails
+ * "out of memory" (lib/db_switch.c). It was sent as NULL: a NOT NULL
+ * column said "violates not-null constraint", a nullable one stored NULL
+ * (fix70). */
+static int set_value(struct db_pg_stmt *st, int idx, const void *p,
+                     size_t len, int format)
 {
     if (idx < 1 || idx > st->n_params)
-        return;
+        return 0;
     char *v = NULL;
     if (p) {
         v = malloc(len + 1);
-        if (v) {                  /* out of memory: sent as NULL, and the */
-            memcpy(v, p, len);    /* NOT NULL of the column says so */
+        if (v) {
+            memcpy(v, p, len);
             v[len] = '\0';
         }
     }
@@ -895,37 +899,38 @@ static void set_value(struct db_pg_stmt *st, int idx, const void *p,
     st->values[idx - 1] = v;
     st->lengths[idx - 1] = (int)len;
     st->formats[idx - 1] = format;
+    return p && !v ? -1 : 0;
 }
 
-void db_pg_bind_null(struct db_pg_stmt *st, int idx)
+int db_pg_bind_null(struct db_pg_stmt *st, int idx)
 {
-    set_value(st, idx, NULL, 0, 0);
+    return set_value(st, idx, NULL, 0, 0);
 }
 
-void db_pg_bind_int64(struct db_pg_stmt *st, int idx, int64_t v)
+int db_pg_bind_int64(struct db_pg_stmt *st, int idx, int64_t v)
 {
     char s[24];
     int n = snprintf(s, sizeof s, "%" PRId64, v);
-    set_value(st, idx, s, (size_t)n, 0);
+    return set_value(st, idx, s, (size_t)n, 0);
 }
 
-void db_pg_bind_double(struct db_pg_stmt *st, int idx, double v)
+int db_pg_bind_double(struct db_pg_stmt *st, int idx, double v)
 {
     char s[40];
     int n = snprintf(s, sizeof s, "%.17g", v);   /* round-trips exactly */
-    set_value(st, idx, s, (size_t)n, 0);
+    return set_value(st, idx, s, (size_t)n, 0);
 }
 
-void db_pg_bind_text(struct db_pg_stmt *st, int idx, const char *s,
-                     ptrdiff_t len)
+int db_pg_bind_text(struct db_pg_stmt *st, int idx, const char *s,
+                    ptrdiff_t len)
 {
-    set_value(st, idx, s, len < 0 ? strlen(s) : (size_t)len, 0);
+    return set_value(st, idx, s, len < 0 ? strlen(s) : (size_t)len, 0);
 }
 
-void db_pg_bind_blob(struct db_pg_stmt *st, int idx, const void *p,
-                     size_t len)
+int db_pg_bind_blob(struct db_pg_stmt *st, int idx, const void *p,
+                    size_t len)
 {
-    set_value(st, idx, p ? p : "", len, 1);
+    return set_value(st, idx, p ? p : "", len, 1);
 }
 
 void db_pg_clear_bindings(struct db_pg_stmt *st)

@@ -63,13 +63,13 @@ void db_pg_finalize(struct db_pg_stmt *st);
 void db_pg_reset(struct db_pg_stmt *st);
 void db_pg_clear_bindings(struct db_pg_stmt *st);
 int db_pg_param(struct db_pg_stmt *st, const char *name);
-void db_pg_bind_null(struct db_pg_stmt *st, int idx);
-void db_pg_bind_int64(struct db_pg_stmt *st, int idx, int64_t v);
-void db_pg_bind_double(struct db_pg_stmt *st, int idx, double v);
-void db_pg_bind_text(struct db_pg_stmt *st, int idx, const char *s,
-                     ptrdiff_t len);
-void db_pg_bind_blob(struct db_pg_stmt *st, int idx, const void *p,
-                     size_t len);
+int db_pg_bind_null(struct db_pg_stmt *st, int idx);
+int db_pg_bind_int64(struct db_pg_stmt *st, int idx, int64_t v);
+int db_pg_bind_double(struct db_pg_stmt *st, int idx, double v);
+int db_pg_bind_text(struct db_pg_stmt *st, int idx, const char *s,
+                    ptrdiff_t len);
+int db_pg_bind_blob(struct db_pg_stmt *st, int idx, const void *p,
+                    size_t len);
 int db_pg_step(struct db_pg_stmt *st, struct diag *d, const char *what);
 int64_t db_pg_changes(struct db_pg_stmt *st);
 int db_pg_column_count(struct db_pg_stmt *st);

@@ -331,41 +331,47 @@ int db_lite_param(struct db_lite_stmt *st, const char *name)
     return sqlite3_bind_parameter_index(S(st), name);
 }
 
-void db_lite_bind_null(struct db_lite_stmt *st, int idx)
+/* -1 when SQLite could not copy the value (SQLITE_NOMEM): the parameter
+ * is then NULL, and db_step() fails "out of memory" (fix70). */
+static int bound(int rc)
 {
-    if (idx > 0)
-        sqlite3_bind_null(S(st), idx);
+    return rc == SQLITE_NOMEM ? -1 : 0;
 }
 
-void db_lite_bind_int64(struct db_lite_stmt *st, int idx, int64_t v)
+int db_lite_bind_null(struct db_lite_stmt *st, int idx)
 {
-    if (idx > 0)
-        sqlite3_bind_int64(S(st), idx, v);
+    return idx > 0 ? bound(sqlite3_bind_null(S(st), idx)) : 0;
 }
 
-void db_lite_bind_double(struct db_lite_stmt *st, int idx, double v)
+int db_lite_bind_int64(struct db_lite_stmt *st, int idx, int64_t v)
 {
-    if (idx > 0)
-        sqlite3_bind_double(S(st), idx, v);
+    return idx > 0 ? bound(sqlite3_bind_int64(S(st), idx, v)) : 0;
 }
 
-void db_lite_bind_text(struct db_lite_stmt *st, int idx, const char *s, ptrdiff_t len)
+int db_lite_bind_double(struct db_lite_stmt *st, int idx, double v)
 {
-    if (idx > 0)
-        sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_TRANSIENT);
+    return idx > 0 ? bound(sqlite3_bind_double(S(st), idx, v)) : 0;
 }
 
-void db_lite_bind_text_static(struct db_lite_stmt *st, int idx, const char *s,
-                         ptrdiff_t len)
+int db_lite_bind_text(struct db_lite_stmt *st, int idx, const char *s,
+                      ptrdiff_t len)
 {
-    if (idx > 0)
-        sqlite3_bind_text(S(st), idx, s, (int)len, SQLITE_STATIC);
+    return idx > 0 ? bound(sqlite3_bind_text(S(st), idx, s, (int)len,
+                                             SQLITE_TRANSIENT)) : 0;
 }
 
-void db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p, size_t len)
+int db_lite_bind_text_static(struct db_lite_stmt *st, int idx, const char *s,
+                             ptrdiff_t len)
 {
-    if (idx > 0)
-        sqlite3_bind_blob(S(st), idx, p, (int)len, SQLITE_TRANSIENT);
+    return idx > 0 ? bound(sqlite3_bind_text(S(st), idx, s, (int)len,
+                                             SQLITE_STATIC)) : 0;
+}
+
+int db_lite_bind_blob(struct db_lite_stmt *st, int idx, const void *p,
+                      size_t len)
+{
+    return idx > 0 ? bound(sqlite3_bind_blob(S(st), idx, p, (int)len,
+                                             SQLITE_TRANSIENT)) : 0;
 }
 
 int db_lite_step(struct db_lite_stmt *st, struct diag *d, const char *what)

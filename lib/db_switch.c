@@ -25,6 +25,12 @@ struct db {
 struct db_stmt {
     struct db_lite_stmt *lite;   /* exactly one of the two is set */
     struct db_pg_stmt   *pg;
+    /* A value bound since the last db_clear_bindings() could not be
+     * copied (out of memory) and is NULL: db_step() fails. Either back
+     * end left the parameter NULL and stepped on: "NOT NULL constraint
+     * failed" of a NOT NULL column, and NULL stored in a nullable one
+     * (fix70). */
+    bool                 value_lost;
 };
 
 bool db_is_server(const char *target)
@@ -348,6 +354,7 @@ void db_reset(struct db_stmt *st)
 
 void db_clear_bindings(struct db_stmt *st)
 {
+    st->value_lost = false;
     if (st->pg)
         db_pg_clear_bindings(st->pg);
     else
@@ -361,34 +368,34 @@ int db_param(struct db_stmt *st, const char *name)
 
 void db_bind_null(struct db_stmt *st, int idx)
 {
-    if (st->pg)
-        db_pg_bind_null(st->pg, idx);
-    else
-        db_lite_bind_null(st->lite, idx);
+    int rc = st->pg ? db_pg_bind_null(st->pg, idx)
+                    : db_lite_bind_null(st->lite, idx);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 void db_bind_int64(struct db_stmt *st, int idx, int64_t v)
 {
-    if (st->pg)
-        db_pg_bind_int64(st->pg, idx, v);
-    else
-        db_lite_bind_int64(st->lite, idx, v);
+    int rc = st->pg ? db_pg_bind_int64(st->pg, idx, v)
+                    : db_lite_bind_int64(st->lite, idx, v);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 void db_bind_double(struct db_stmt *st, int idx, double v)
 {
-    if (st->pg)
-        db_pg_bind_double(st->pg, idx, v);
-    else
-        db_lite_bind_double(st->lite, idx, v);
+    int rc = st->pg ? db_pg_bind_double(st->pg, idx, v)
+                    : db_lite_bind_double(st->lite, idx, v);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len)
 {
-    if (st->pg)
-        db_pg_bind_text(st->pg, idx, s, len);
-    else
-        db_lite_bind_text(st->lite, idx, s, len);
+    int rc = st->pg ? db_pg_bind_text(st->pg, idx, s, len)
+                    : db_lite_bind_text(st->lite, idx, s, len);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 /* PostgreSQL copies every value it is given (the text goes out at the
@@ -396,22 +403,27 @@ void db_bind_text(struct db_stmt *st, int idx, const char *s, ptrdiff_t len)
 void db_bind_text_static(struct db_stmt *st, int idx, const char *s,
                          ptrdiff_t len)
 {
-    if (st->pg)
-        db_pg_bind_text(st->pg, idx, s, len);
-    else
-        db_lite_bind_text_static(st->lite, idx, s, len);
+    int rc = st->pg ? db_pg_bind_text(st->pg, idx, s, len)
+                    : db_lite_bind_text_static(st->lite, idx, s, len);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 void db_bind_blob(struct db_stmt *st, int idx, const void *p, size_t len)
 {
-    if (st->pg)
-        db_pg_bind_blob(st->pg, idx, p, len);
-    else
-        db_lite_bind_blob(st->lite, idx, p, len);
+    int rc = st->pg ? db_pg_bind_blob(st->pg, idx, p, len)
+                    : db_lite_bind_blob(st->lite, idx, p, len);
+    if (rc != 0)
+        st->value_lost = true;
 }
 
 int db_step(struct db_stmt *st, struct diag *d, const char *what)
 {
+    if (st->value_lost) {
+        if (d)
+            diag_set(d, EX_SOFTWARE, NULL, 0, "%s: out of memory", what);
+        return DB_ERROR;
+    }
     return st->pg ? db_pg_step(st->pg, d, what)
                   : db_lite_step(st->lite, d, what);
 }

@@ -198,7 +198,10 @@ def test_out_of_memory_reading_back_the_statements_is_70():
     directory; give --out a folder ...". svcrecon-allocfail fails each of
     the last allocations of a report --statements in turn (the read-back
     is near the end): none is 73, and the statements' read-back out of
-    memory is 70 with what to do."""
+    memory is 70 with what to do. Each failure says "out of memory": on
+    PostgreSQL a parameter that could not be copied was sent as NULL, and
+    the report failed on "null value in column ... violates not-null
+    constraint" (a nullable column stored NULL)."""
     night = os.path.join(ROOT, "tests", "faults", "night")
     with Tmp() as t:
         r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
@@ -219,6 +222,9 @@ def test_out_of_memory_reading_back_the_statements_is_70():
         for n in range(calls, max(0, calls - 1500), -1):
             r = report("out%d" % n, SVCRECON_FAULT_MALLOC=str(n))
             check(r.code in (0, 70), (n, r))
+            # a parameter that could not be copied was sent as NULL on
+            # PostgreSQL: "violates not-null constraint" (fix70)
+            check(r.code == 0 or "out of memory" in r.err, (n, r))
             if "statements_2026-03-12: " in r.err:
                 eq(r.code, 70, (n, r))
                 check("out of memory reading it back" in r.err
