@@ -395,6 +395,42 @@ def test_a_long_out_keeps_the_note_of_the_workbook_in_place():
         eq(s["reports"]["unclosed_calls"]["in_place"], True, "in_place")
 
 
+@sqlite_only("the report's workbook code is the same on either database")
+def test_the_unclosed_workbook_not_in_place_its_buckets_are_null():
+    """Red before (fix70): the rename of unclosed_calls_A.xlsx fails (EIO)
+    and non_compensable_A.xlsx still goes into place: the summary's
+    unclosed_calls had rows null but "by_bucket": [], "no call in any
+    bucket", of a night with unclosed calls. Now null: not counted."""
+    need_fault_shim()
+    with Tmp() as t:
+        good_night(t)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="rename")
+        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+                "--summary", t.p("s.json")]
+        renames = shim_calls(args, base, t.p("log"))
+        at = [n for n, _, path in renames
+              if os.path.basename(path).startswith("unclosed_calls_")]
+        check(at, "no rename of the unclosed workbook: %r" % renames)
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        import shutil
+        shutil.rmtree(t.p("out"))
+        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[0]),
+                                          FAULT_ERRNO="EIO"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        check("unclosed_calls_2026-03-12.xlsx" not in os.listdir(t.p("out")),
+              os.listdir(t.p("out")))
+        x = validate_summary(t.p("s.json"))["reports"]
+        check(x is not None, "the summary names no workbook")
+        eq(x["unclosed_calls"]["in_place"], False, "in_place")
+        eq(x["unclosed_calls"]["rows"], None, "rows")
+        eq(x["unclosed_calls"]["by_bucket"], None, "by_bucket")
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.
