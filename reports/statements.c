@@ -270,7 +270,11 @@ static int cursor_open(struct db *db, struct cursor *c, const char *sql,
         return -1;
     c->key_col = db_column_count(c->q) - 1;
     c->rc = db_step(c->q, d, what);
-    return 0;
+    /* A failed first step is the failure (d says it): taken for "no
+     * row", the statements went on, and SQLite, out of memory there,
+     * had rolled the report's transaction back: the next query said "no
+     * such table: unclosed_listing" (fix70). */
+    return c->rc < 0 ? -1 : 0;
 }
 
 /* <0, 0, >0 as the cursor's dealer sorts before, equal to, after the

@@ -235,5 +235,40 @@ def test_out_of_memory_reading_back_the_statements_is_70():
         check(seen, "no failure named the statements folder")
 
 
+def test_out_of_memory_writing_the_statements_says_so():
+    """fix70: an allocation failing in the first step of a statements
+    cursor (statements.c cursor_open) was taken for "no row"; SQLite had
+    rolled the report's transaction back on its out of memory, and the
+    next query said "Unclosed calls: no such table: unclosed_listing"
+    (70, nothing about memory). svcrecon-allocfail fails every 37th
+    allocation of the last fifth of a report --statements (its
+    statements, record and commit): each failure says "out of memory"
+    and none names a missing table."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    with Tmp() as t:
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
+                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
+        eq(r.code, 0, r)
+
+        def report(out, **env):
+            p = subprocess.run([ALLOCFAIL] + cmd("report", "--db", t.p("svc.db"),
+                                                 "--out", t.p(out), "--statements",
+                                                 "--as-of", "2026-03-12", "--quiet")[1:],
+                               env=dict(os.environ, TZ="UTC", **env),
+                               capture_output=True, text=True, timeout=300)
+            return Run(p)
+        r = report("count", SVCRECON_FAULT_LOG=t.p("log"))
+        eq(r.code, 0, r)
+        calls = int(open(t.p("log")).read().split()[-1])
+        failed = 0
+        for n in range(calls - calls // 5, calls + 1, 37):
+            r = report("out%d" % n, SVCRECON_FAULT_MALLOC=str(n))
+            check(r.code in (0, 70), (n, r))
+            check("no such table" not in r.err, (n, r.err))
+            check(r.code == 0 or "out of memory" in r.err, (n, r.err))
+            failed += r.code == 70
+        check(failed, "no allocation failed the report")
+
+
 if __name__ == "__main__":
     main(globals())
