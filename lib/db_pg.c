@@ -1237,13 +1237,14 @@ int db_pg_exec_each(struct db_pg *db, const char *sql, const char *name,
         int rc = 0;
         if (w[0] && db_pg_prepare(db, one, &st, d, what) == 0) {
             int i = db_pg_param(st, name);
-            if (text)
-                db_pg_bind_text(st, i, text, -1);
-            else
-                db_pg_bind_int64(st, i, value);
+            int bound = text ? db_pg_bind_text(st, i, text, -1)
+                             : db_pg_bind_int64(st, i, value);
             /* through once: rows (a SELECT of a script) are not wanted */
             st->returns_rows = false;
-            rc = run_once(st, d, what) == 0 ? 0 : -1;
+            if (bound != 0)           /* not sent as NULL (fix70) */
+                rc = out_of_memory(db, d, what);
+            else
+                rc = run_once(st, d, what) == 0 ? 0 : -1;
         } else if (w[0]) {
             rc = -1;
         }

@@ -462,11 +462,17 @@ static int exec_each(struct db_lite *db, const char *sql, const char *name,
         if (!st)                      /* only blanks or comments were left */
             continue;
         int i = sqlite3_bind_parameter_index(st, name);
+        int rc = SQLITE_OK;
         if (i > 0 && text)
-            sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
         else if (i > 0)
-            sqlite3_bind_int64(st, i, value);
-        int rc = sqlite3_step(st);
+            rc = sqlite3_bind_int64(st, i, value);
+        if (rc == SQLITE_NOMEM) {     /* not run with NULL there (fix70) */
+            int failed = fail(db->h, d, what);
+            sqlite3_finalize(st);
+            return failed;
+        }
+        rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW)
             return fail(db->h, d, what);
