@@ -431,6 +431,45 @@ def test_the_unclosed_workbook_not_in_place_its_buckets_are_null():
         eq(x["unclosed_calls"]["by_bucket"], None, "by_bucket")
 
 
+@sqlite_only("the report's statements code is the same on either database")
+def test_statements_failing_after_the_workbooks_the_summary_has_their_buckets():
+    """Red before (qa71): the dealer statements cannot go into place (the
+    fault shim fails a rename of the statements folder, EIO) after the
+    three workbooks did: exit 73, "recorded": false, the workbooks named
+    in place with their rows, but "by_bucket": [] for the unclosed
+    workbook in place. Now its buckets are those of its Summary, as the
+    rerun, recorded, gives them."""
+    need_fault_shim()
+    with Tmp() as t:
+        good_night(t)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="rename")
+        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+                "--statements", "--summary", t.p("s.json")]
+        renames = shim_calls(args, base, t.p("log"))
+        clean = validate_summary(t.p("s.json"))["reports"]
+        at = [n for n, _, path in renames if "statements_" in path]
+        check(at, "no rename of the statements folder: %r" % renames)
+        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+            if os.path.exists(t.p(n)):
+                os.unlink(t.p(n))
+        import shutil
+        shutil.rmtree(t.p("out"))
+        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[-1]),
+                                          FAULT_ERRNO="EIO"),
+                           capture_output=True, text=True)
+        eq(p.returncode, 73, p)
+        x = validate_summary(t.p("s.json"))["reports"]
+        eq((x["recorded"], x["statements"]), (False, None), x)
+        eq(x["unclosed_calls"]["in_place"], True, "unclosed in place")
+        eq(x["unclosed_calls"]["rows"], clean["unclosed_calls"]["rows"],
+           "unclosed rows")
+        check(clean["unclosed_calls"]["by_bucket"], clean)
+        eq(x["unclosed_calls"]["by_bucket"], clean["unclosed_calls"]["by_bucket"],
+           "by_bucket of the workbook in place")
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.
