@@ -59,6 +59,7 @@ struct csvin {
     char              *raw;
     size_t             raw_len, raw_cap;
     bool               too_big;      /* data would exceed the record cap */
+    bool               oom;          /* on_field's buffer could not grow */
     bool               blanks_over;  /* blanks before a record passed it */
     unsigned long long blank_run;    /* their bytes, when they did */
     size_t             n_stored;     /* fields of the record in data */
@@ -80,11 +81,22 @@ struct csvin {
  * runaway field (a 1 GB line, a quote never closed) into CSV_ENOMEM instead
  * of an unbounded allocation. libcsv offers no context pointer here, hence
  * a fixed limit rather than a per-reader one. */
+/* A NULL under the cap is memory run out, not a field over it: libcsv
+ * says CSV_ENOMEM either way, so the failure is noted here (per thread:
+ * the import is one thread, but nothing here needs to know it) and
+ * csv_failed() reads it. Taken for a field over the cap, it refused the
+ * file (65, "header is 112 bytes ... a quote that is not closed") or
+ * rejected the row, where the night's memory had run out (fix70). */
+static _Thread_local bool realloc_failed;
+
 static void *capped_realloc(void *p, size_t size)
 {
     if (size > CSVIN_MAX_FIELD_BYTES + 64)
         return NULL;
-    return realloc(p, size);
+    void *q = realloc(p, size);
+    if (!q)
+        realloc_failed = true;
+    return q;
 }
 
 static void on_field(void *s, size_t len, void *ctx)
@@ -108,6 +120,7 @@ static void on_field(void *s, size_t len, void *ctx)
         char *p = realloc(in->data, cap);
         if (!p) {
             in->too_big = true;
+            in->oom = true;            /* said by csv_failed(), 70 */
             return;
         }
         in->data = p;
@@ -131,6 +144,7 @@ static void on_row_end(int c, void *ctx)
 
 static int parser_init(struct csvin *in)
 {
+    realloc_failed = false;
     if (csv_init(&in->parser, CSV_STRICT | CSV_STRICT_FINI) != 0)
         return -1;
     in->parser_ok = true;
@@ -242,13 +256,25 @@ static int raw_append(struct csvin *in, const char *s, size_t n,
         char *p = realloc(in->raw, cap);
         if (!p)
             return diag_set(d, EX_SOFTWARE, in->name, in->rec.line,
-                            "out of memory");
+                            "out of memory reading the file: %s",
+                            DIAG_OOM_TO_DO);
         in->raw = p;
         in->raw_cap = cap;
     }
     memcpy(in->raw + in->raw_len, s, n);
     in->raw_len += n;
     return 0;
+}
+
+/* Memory ran out inside libcsv or on_field (internal: 70, with what to
+ * do; never a file refused or a row rejected for it). -1 with d set. */
+static int csv_failed(struct csvin *in, struct diag *d)
+{
+    if (!realloc_failed && !in->oom)
+        return 0;
+    realloc_failed = false;
+    return diag_set(d, EX_SOFTWARE, in->name, in->line, "out of memory "
+                    "reading the file: %s", DIAG_OOM_TO_DO);
 }
 
 static bool parse_over(struct csvin *in)
@@ -420,7 +446,8 @@ static int over_record_end(struct csvin *in, struct diag *d)
     csv_free(&in->parser);
     in->parser_ok = false;
     if (parser_init(in) != 0)
-        return diag_set(d, EX_SOFTWARE, in->name, in->line, "out of memory");
+        return diag_set(d, EX_SOFTWARE, in->name, in->line, "out of memory "
+                        "reading the file: %s", DIAG_OOM_TO_DO);
     return 0;
 }
 
@@ -530,7 +557,10 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
                 continue;
             }
             if (in->eof) {
-                if (csv_fini(&in->parser, on_field, on_row_end, in) != 0)
+                int fini = csv_fini(&in->parser, on_field, on_row_end, in);
+                if (csv_failed(in, d) != 0)
+                    return -1;
+                if (fini != 0)
                     return diag_set(d, EX_DATAERR, in->name, in->rec.line,
                                     CSVIN_UNTERMINATED);
                 if (in->record_ready) {
@@ -591,6 +621,8 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
              * reads happen to end. That byte is never the line end. */
             size_t m = CSVIN_MAX_RECORD_BYTES - in->raw_len + 1;
             size_t k = csv_parse(&in->parser, s, m, on_field, on_row_end, in);
+            if (csv_failed(in, d) != 0)
+                return -1;
             if (k != m && !parse_over(in))
                 return parse_error(in, d);
             if (go_over(in, s, n, k, in->raw_len, d) != 0)
@@ -601,6 +633,8 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
             return -1;
         }
         size_t k = csv_parse(&in->parser, s, n, on_field, on_row_end, in);
+        if (csv_failed(in, d) != 0)
+            return -1;
         if (k != n && !parse_over(in))
             return parse_error(in, d);
         if (k != n) {                  /* a field over its cap */

@@ -979,6 +979,10 @@ static int stream_records(struct loader *L, struct csvin *in,
         if ((r->rows_read & 0x3fff) == 0 && L->bulk)
             test_pause("copy", 10);   /* t0230: inside the COPY */
     }
+    if (got < 0 && cd.exit_code == EX_SOFTWARE) {
+        *d = cd;        /* memory ran out: 70, never the file's fault */
+        return -1;
+    }
     if (got < 0) {
         refuse(r, refused, cd.reason, cd.line);
         return 0;
@@ -1018,12 +1022,21 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     }
     if (!md ||
         !(in = csvin_new(fp, r->path, L->opts->chunk, hash_hook, md))) {
-        diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory");
+        diag_set(d, EX_SOFTWARE, r->path, 0, "out of memory reading the "
+                 "file: %s", DIAG_OOM_TO_DO);
         goto out;
     }
     csvin_end(in, end);
     rc = 0;
     got = csvin_next(in, &rec, &cd);
+    if (got < 0 && cd.exit_code == EX_SOFTWARE) {
+        /* Memory ran out reading the header (csvin.c csv_failed): 70, the
+         * file not refused for it (fix70 saw "refused: out of memory",
+         * 65, and a header "over the cap" with no quote open). */
+        *d = cd;
+        rc = -1;
+        goto out;
+    }
     if (got < 0) {
         /* A header whose every name is quoted, between ';' or TABs
          * (LibreOffice's "Text CSV" with "quote all text cells", many ERP

@@ -12,13 +12,14 @@ Also: the read-back of a finished workbook (verify.c) out of memory is 70,
 not "the file does not read back whole ... is the disk full?" (73), which
 t5300's allocation sweep hit now and then (issue 11b). So is the read-back
 of the dealer statements' folder out of memory (fix70)."""
+import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (FAULTSHIM, ON_PG, ROOT, Run, Tmp, check, cmd, eq,  # noqa: E402
-                     main, preloaded, svc)
+                     main, preloaded, sqlite_only, svc)
 
 SHIM = r"""
 #define _GNU_SOURCE
@@ -272,6 +273,45 @@ def test_out_of_memory_writing_the_statements_says_so():
             check(r.code == 0 or "out of memory" in r.err, (n, r.err))
             failed += r.code == 70
         check(failed, "no allocation failed the report")
+
+
+@sqlite_only("the CSV reader is the same on either database; on PostgreSQL "
+             "the COPY buffer (lib/db_pg.c) is an allocation this size too, "
+             "and fails first")
+def test_out_of_memory_reading_a_feed_is_70_not_the_file_refused():
+    """A record's raw bytes (a 300,000-byte customer_name: a row rejected
+    for its length, SPEC §2) outgrow what memory allows: svcrecon-allocfail
+    fails every allocation of our own code of 200,000 bytes or more. Before
+    the fix (fix70 found it in a sweep): the file was refused, 65, "line 3:
+    out of memory" -- the file's fault, it said, and the night's workbooks
+    written without it; libcsv's own buffer failing was read as a field
+    over the cap ("header is 112 bytes ... a quote that is not closed").
+    Now 70 with what to do, the file not recorded, and run again without
+    the fault it loads, the long row rejected."""
+    with Tmp() as t:
+        rows = ["dispatch_id,dispatched_at,model,serial_number,provider_id,"
+                "customer_name",
+                "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme",
+                "D2,2026-03-02 09:00,iPF8400S,SN2,GA0001," + "x" * 300000,
+                "D3,2026-03-03 09:00,iPF8400S,SN3,GA0001,Beta"]
+        t.write("in/dispatches_1.csv", "\n".join(rows) + "\n")
+        args = cmd("run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+                   "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+                   "--summary", t.p("s.json"))
+        p = subprocess.run([ALLOCFAIL] + args[1:],
+                           env=dict(os.environ, TZ="UTC",
+                                    SVCRECON_FAULT_MALLOC_MIN="200000"),
+                           capture_output=True, text=True, timeout=300)
+        r = Run(p)
+        eq(r.code, 70, r)
+        check("dispatches_1.csv" in r.err and "out of memory" in r.err and
+              "free memory on this machine" in r.err, r.err)
+        check("refused" not in r.err and "quote" not in r.err, r.err)
+        r = svc(*args[1:])
+        eq(r.code, 0, r)
+        x = json.load(open(t.p("s.json")))
+        eq([(f["status"], f["rows_loaded"], f["rows_rejected"])
+            for f in x["files"]], [("loaded", 2, 1)], x["files"])
 
 
 if __name__ == "__main__":
