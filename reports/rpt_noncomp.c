@@ -114,6 +114,23 @@ static int write_summary(struct db *db, const struct report_opts *o,
     }
     row++;
 
+    /* The reasons' table and its chart print together: when page 1
+     * cannot hold the lines above, the table and its chart's 216 points
+     * (reasons, a total, a blank row; Letter, fitted to the dealers'
+     * table's width: summary_page_points()), a page break goes before the
+     * table (not before the chart: a chart alone atop a page, away from
+     * its numbers, reads worse; fix73). With the seven reasons of the
+     * SPEC they always fit (about 490 points of at least 504). */
+    lxw_row_t breaks[2] = {0, 0};
+    double widths[4 + MAX_REASONS] = {fold_widths[0], fold_widths[1], 13, 13};
+    for (int k = 0; k < n_r; k++)
+        widths[4 + k] = (double)strlen(r[k].code) + 3;
+    summary_keep_chart(breaks, row, row + (lxw_row_t)n_r + 3,
+                       summary_page_points(widths, 4 + n_r));
+    if (breaks[0])
+        sheet_check(b, worksheet_set_h_pagebreaks(ws, breaks),
+                    "page breaks");
+
     static const char *const reason_hdr[] = {
         "Primary reason", "Closeouts", "Labor hours", "Meaning"};
     summary_header(b, ws, row, reason_hdr, 3, 1);

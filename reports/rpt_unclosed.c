@@ -125,8 +125,8 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 }
 
 /* Rows of the trend a printed page holds, with the title and header
- * above them: at least 32 rows of 15 points fit a landscape page, Letter
- * or A4, at 100% (fitted to the width, a Summary prints at 100% or less:
+ * above them: at least 33 rows of 15 points fit a landscape Letter page
+ * at 100% (fitted to the width, a Summary prints at 100% or less:
  * summary_page_points()). */
 #define TREND_PAGE_ROWS 30
 
@@ -138,33 +138,16 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 #define SUM_W_BUCKET 10
 
 /* The height a printed page of the Summary holds, in points of the sheet
- * (its rows' heights). The workbook sets no paper: the printer's default
- * prints it, Letter in the US, A4 elsewhere; landscape, with
- * libxlsxwriter's default margins (0.7 in left and right, 0.75 in top and
- * bottom, the header and footer inside them), fitted to the page width:
- * its widest table, the providers' (code, name, calls, one column a
- * bucket; Excel fits the cells written, LibreOffice every column whose
- * width is set, narrower still), at 7 pixels a character and 5 of
- * padding, 96 to the inch, shrinks to the page's width and never grows.
- * The smaller of the two papers' heights: 487 points on A4 at 100% with
- * the default buckets, 537 on Letter at 94% (README "Trend"; fix69). */
-static double summary_page_points(int n_bk)
+ * (summary_page_points(): US Letter, landscape, fitted to the width). The
+ * widest table is the providers' (code, name, calls, one column a bucket:
+ * A, B, C, then D of 16 and 10 each after it); 537 points with the
+ * default buckets (94%), 504 with two (100%). */
+static double unclosed_page_points(int n_bk)
 {
-    static const struct { double w, h; } paper[2] = {
-        {11.0, 8.5},                            /* Letter, landscape */
-        {297 / 25.4, 210 / 25.4}};              /* A4, landscape */
-    double px = (SUM_W_A * 7 + 5) + (SUM_W_B * 7 + 5)
-              + (SUM_W_CD * 7 + 5) + (double)n_bk * (SUM_W_BUCKET * 7 + 5);
-    double least = 0;
-    for (int k = 0; k < 2; k++) {
-        double room = (paper[k].w - 2 * 0.7) * 96, scale = 1;
-        if (px > room)
-            scale = room / px;
-        double pt = (paper[k].h - 2 * 0.75) * 72 / scale;
-        if (k == 0 || pt < least)
-            least = pt;
-    }
-    return least;
+    double w[3 + REPORT_MAX_BUCKETS] = {SUM_W_A, SUM_W_B, SUM_W_CD};
+    for (int k = 0; k < n_bk; k++)
+        w[3 + k] = k == 0 ? SUM_W_CD : SUM_W_BUCKET;
+    return summary_page_points(w, 3 + n_bk);
 }
 
 /* SPEC §4 "Trend": the open calls by aging bucket of each recorded report
@@ -175,13 +158,14 @@ static double summary_page_points(int n_bk)
  * (write_summary()), so a trend longer than a page repeats its header
  * itself: after TREND_PAGE_ROWS rows, a page break and the header again
  * (the chart's ranges leave that row out); the chart starts a page when
- * it does not fit under the table. The rows to break above go to
- * breaks[0..1] (0: none). Returns the next free row; *failed on database
- * trouble. */
+ * it does not fit under the table (a page holds page_pt points). The rows
+ * to break above go to breaks[0..1] (0: none). Returns the next free row;
+ * *failed on database trouble. */
 static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                              lxw_worksheet *ws, lxw_row_t row,
                              const struct bucket *bk, int n_bk,
-                             lxw_row_t *breaks, struct diag *d, int *failed)
+                             double page_pt, lxw_row_t *breaks,
+                             struct diag *d, int *failed)
 {
     const char *hdr[2 + REPORT_MAX_BUCKETS] = {"As of", "Unclosed calls"};
     for (int k = 0; k < n_bk; k++)
@@ -253,12 +237,13 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     /* Rows used on the table's last page (title, header and rows, or
      * the header repeated and rows), a blank row, then the chart, 288
      * pixels (216 points, summary.c: the default height): it starts a
-     * page only when they do not fit the page's height
-     * (summary_page_points()). Counted as a page of 32 rows and a chart
-     * of 16, a trend of 13 to 15 reports put its chart on a page of its
-     * own, under a table filling a third of its page (fix69). */
+     * page only when they do not fit the page's height (page_pt: up to
+     * 18 reports with the default buckets on Letter). Counted as a page
+     * of 32 rows and a chart of 16, a trend of 13 to 15 reports put its
+     * chart on a page of its own, under a table filling a third of its
+     * page (fix69). */
     lxw_row_t used = cont ? row - cont + 1 : row - first + 3;
-    if ((double)(used + 1) * 15 + 216 > summary_page_points(n_bk))
+    if ((double)(used + 1) * 15 + SUMMARY_CHART_POINTS > page_pt)
         breaks[cont ? 1 : 0] = row + 2;
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
                           "report by report", "As of", "Unclosed calls",
@@ -268,13 +253,21 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
 }
 
 /* The table by aging bucket (label, from, to, calls, a total) and its
- * chart, from `row`. Returns the next free row; *failed on database
- * trouble. */
+ * chart, from `row`. The chart never straddles a printed page: when the
+ * rows above it on page 1 (title, counts, the Change table, the table)
+ * and its 216 points do not fit the page (page_pt), a break goes in
+ * breaks[] before the table's header, not before the chart: the table
+ * and the chart it draws print together on page 2, page 1 keeping the
+ * counts and the Change table (a decision, fix73: a chart alone atop a
+ * page, away from its numbers, reads worse). Returns the next free row;
+ * *failed on database trouble. */
 static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
                                     lxw_worksheet *ws, lxw_row_t row,
-                                    unsigned long total, struct diag *d,
+                                    unsigned long total, double page_pt,
+                                    lxw_row_t *breaks, struct diag *d,
                                     int *failed)
 {
+    lxw_row_t block = row;
     static const char *const bucket_hdr[] = {
         "Aging bucket", "Days open from", "Days open to", "Unclosed calls"};
     summary_header(b, ws, row, bucket_hdr, 4, 1);
@@ -312,6 +305,7 @@ static lxw_row_t write_bucket_table(struct db *db, struct sheet_book *b,
     sheet_write_number(b, ws, row, 3, (double)total, b->total);
     row += 2;
 
+    summary_keep_chart(breaks, block, row, page_pt);
     summary_chart(b, ws, row, LXW_CHART_COLUMN,
                   "Unclosed calls by aging bucket", "Days open",
                   "Unclosed calls", first, last, 0, 3, top);
@@ -352,15 +346,23 @@ static int write_summary(struct db *db, const struct report_opts *o,
     if (ch->has_previous)
         row = write_change_counts(b, ws, row, ch);
 
+    /* Page breaks, ascending, 0-terminated: before the bucket table when
+     * page 1 cannot hold its chart, the trend, the trend's header again
+     * and its chart, the providers. */
+    lxw_row_t breaks[6] = {0, 0, 0, 0, 0, 0}, *more = breaks;
+    double page_pt = unclosed_page_points(n_bk);
     int failed = 0;
-    row = write_bucket_table(db, b, ws, row, total, d, &failed);
+    row = write_bucket_table(db, b, ws, row, total, page_pt, breaks, d,
+                             &failed);
     if (failed)
         return -1;
 
     /* The trend and the providers each start a printed page: a table
      * header stranded at the foot of a page is no use. */
-    lxw_row_t breaks[5] = {row, 0, 0, 0, 0}, *more = breaks + 1;
-    row = write_trend(db, b, ws, row, bk, n_bk, more, d, &failed);
+    while (*more)
+        more++;
+    *more++ = row;
+    row = write_trend(db, b, ws, row, bk, n_bk, page_pt, more, d, &failed);
     if (failed)
         return -1;
     while (*more)

@@ -273,6 +273,11 @@ void sheet_book_set_title(struct sheet_book *b, const char *title,
 
 void sheet_print_setup(struct sheet_book *b, lxw_worksheet *ws)
 {
+    /* US Letter, set (README "Page breaks"; a decision: the workbooks are
+     * for Canon USA's service organisation). Without a paper the printer's
+     * default printed them, Letter or A4, and the Summaries' page breaks
+     * (summary_page_points()) had to hold on both. */
+    worksheet_set_paper(ws, 1);
     worksheet_set_landscape(ws);
     worksheet_fit_to_pages(ws, 1, 0);
     if (b->print_header[0])

@@ -49,6 +49,44 @@ lxw_worksheet *summary_open(struct sheet_book *b, const struct report_opts *o,
     return ws;
 }
 
+/* Every sheet prints on US Letter (sheet_print_setup()), landscape, with
+ * libxlsxwriter's default margins (0.7 in left and right, 0.75 in top
+ * and bottom, the header and footer inside them): 9.6 by 7 inches, 921.6
+ * pixels by 504 points at 100%. Fitted to the page width, a sheet shrinks
+ * to the width of its cells (Excel: the cells written; LibreOffice: every
+ * column whose width is set, narrower still, so that its pages hold more
+ * than counted here) and never grows: a column of w characters is w * 7
+ * + 5 pixels, 96 to the inch. A shrunk page holds more of the sheet's
+ * points: the unclosed Summary with the default buckets (its providers'
+ * table: 24, 28, 16, 16 and five of 10: 983 pixels) prints at 94% and a
+ * page holds 537 points (README "Page breaks"; fix69, fix73). */
+double summary_page_points(const double *widths, int n)
+{
+    double px = 0, room = (11.0 - 2 * 0.7) * 96, scale = 1;
+    for (int k = 0; k < n; k++)
+        px += widths[k] * 7 + 5;
+    if (px > room)
+        scale = room / px;
+    return (8.5 - 2 * 0.75) * 72 / scale;
+}
+
+void summary_keep_chart(lxw_row_t *breaks, lxw_row_t block, lxw_row_t chart,
+                        double page_pt)
+{
+    lxw_row_t top = 0;
+    int n = 0;
+    for (; breaks[n]; n++)
+        if (breaks[n] <= block && breaks[n] > top)
+            top = breaks[n];
+    double used = SUMMARY_CHART_POINTS;
+    for (lxw_row_t r = top; r < chart; r++)
+        used += r == 0 ? SUMMARY_TITLE_POINTS : 15;
+    if (used > page_pt && block > top) {
+        breaks[n] = block;
+        breaks[n + 1] = 0;
+    }
+}
+
 void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                     const char *const *names, int n, int n_text)
 {

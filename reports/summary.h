@@ -16,6 +16,26 @@
  * below it before the next table. */
 #define SUMMARY_CHART_ROWS 16
 
+/* A chart's height in points (SUMMARY_CHART_ROWS rows of 15: 288 px),
+ * and the title row's, counted as Excel's height for a 14-point Calibri
+ * row (written without a height; the reader grows it). */
+#define SUMMARY_CHART_POINTS 216.0
+#define SUMMARY_TITLE_POINTS 18.75
+
+/* The height a printed page of a Summary holds, in points of the sheet,
+ * for a sheet whose widest table spans the columns of widths[0..n-1]
+ * (in characters, as set): see summary.c. */
+double summary_page_points(const double *widths, int n);
+
+/* A manual page break, in breaks[] (0-terminated, room for one more),
+ * before the block that starts at row `block` and holds a chart at row
+ * `chart`, when the page that holds `block` would not hold the chart
+ * whole: every row from the page's first (the last break at or above
+ * `block`, or row 0) down to the chart is 15 points but the title (row
+ * 0), then the chart's SUMMARY_CHART_POINTS, against page_pt. */
+void summary_keep_chart(lxw_row_t *breaks, lxw_row_t block, lxw_row_t chart,
+                        double page_pt);
+
 /* Adds the "Summary" sheet: landscape, one page wide; title in row 1, the
  * as-of date below, the --from date (with from_note beside it) when given,
  * then the line naming the previous report ("Compared with the report as

@@ -652,26 +652,144 @@ def test_print_titles_on_long_summary_tables(c):
 
 
 
+# ---- charts and printed pages ----------------------------------------------
+# Every sheet prints on US Letter (README "Page breaks"), landscape, with
+# libxlsxwriter's default margins: 9.6 by 7 inches of paper, 921.6 pixels
+# by 504 points at 100%. Fitted to the page width, a sheet shrinks to its
+# columns' width (Excel: the cells written) and never grows. The checks
+# below compute a Summary's pages from the workbook alone: the row breaks,
+# the rows' heights as written (15 points, the 14-point title 18.75) and
+# the columns' widths in pixels, and say where each chart ends.
+
+LETTER_PX, LETTER_PT, CHART_PT = (11 - 2 * 0.7) * 96, (8.5 - 2 * 0.75) * 72, 216
+
+
+def page_points(ws):
+    """The height of one printed page of ws, in points of the sheet."""
+    widths = {}
+    for d in ws.column_dimensions.values():
+        if d.width:
+            for k in range(d.min, d.max + 1):
+                widths[k] = d.width
+    px = sum(round(widths.get(k, 8.43) * 7)
+             for k in range(1, ws.max_column + 1))
+    return LETTER_PT / min(1, LETTER_PX / px)
+
+
+def row_points(ws, r0):
+    """The height of 0-based row r0."""
+    h = ws.row_dimensions[r0 + 1].height
+    if h:
+        return h
+    return 18.75 if r0 == 0 else 15
+
+
+def straddling_charts(ws):
+    """[(chart's row, page's first row, points used, page)] for each chart
+    of ws that does not end on the printed page it starts on."""
+    starts = sorted({0} | {b.id for b in ws.row_breaks.brk})
+    room = page_points(ws)
+    bad = []
+    for ch in ws._charts:
+        r = ch.anchor._from.row                     # 0-based
+        top = max(s for s in starts if s <= r)
+        used = sum(row_points(ws, k) for k in range(top, r)) + CHART_PT
+        if used > room:
+            bad.append((r, top, round(used, 2), round(room, 2)))
+    return bad
+
+
+def check_pages(path, what, n_charts=None):
+    """Every sheet of the workbook at path on Letter; no chart of its
+    Summary across a page break. Returns the Summary."""
+    wb = load(path)
+    for ws in wb.worksheets:
+        eq(ws.page_setup.paperSize, 1, "%s!%s: paper" % (what, ws.title))
+    ws = wb["Summary"]
+    if n_charts is not None:
+        eq(len(ws._charts), n_charts, "%s: charts on the Summary" % what)
+    eq(straddling_charts(ws), [], "%s: a chart across a page break "
+       "(chart's row, page's first row, points, page)" % what)
+    return ws
+
+
+@test
+def test_every_sheet_on_letter_and_no_chart_across_a_page(c):
+    """README "Page breaks" (fix73): every sheet of every workbook sets
+    US Letter, and no chart of a Summary straddles a printed page. The
+    sample's night 2 (a previous report: the Change table) put the aging
+    chart's foot, "Days open", on page 2 (seen on A4 in LibreOffice; on
+    Letter, Excel's page holds about 537 points and the chart ended at
+    550). The bucket table and its chart now start page 2 together."""
+    import shutil
+    root = os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))))
+    db = os.path.join(c["tmp"], "pages-sample.db")
+    for night in ("2026-03-11", "2026-03-12"):
+        inbox = os.path.join(c["tmp"], "pages-inbox-" + night)
+        os.makedirs(inbox)
+        for kind in ("registrations", "dispatches", "closeouts"):
+            shutil.copy(os.path.join(root, "sample-data", "inbox",
+                                     "%s_%s.csv" % (kind, night)), inbox)
+        out = os.path.join(c["tmp"], "pages-out-" + night)
+        run("run", "--db", db, "--inbox", inbox, "--out", out, "--as-of",
+            night, "--statements", "--quiet", check=0)
+        ws = check_pages(os.path.join(out, "unclosed_calls_%s.xlsx" % night),
+                         "unclosed " + night,
+                         1 if night == "2026-03-11" else 2)  # trend of 1
+        head = header_row(ws, "Aging bucket", "Days open from")
+        breaks = [b.id for b in ws.row_breaks.brk]  # a page's last row
+        eq(head - 1 in breaks, night == "2026-03-12",
+           "%s: the bucket table and its chart start page 2: %r"
+           % (night, breaks))
+        check_pages(os.path.join(out, "non_compensable_%s.xlsx" % night),
+                    "non-compensable " + night, 1)
+        folder = os.path.join(out, "statements_" + night)
+        names = sorted(os.listdir(folder))
+        if len(names) < 5:
+            raise AssertionError("statements: %r" % names)
+        for name in names:
+            check_pages(os.path.join(folder, name), name)
+    # Custom buckets (12 columns: the page shrinks) and --from (a row
+    # more above the chart), on a night with a previous report.
+    for buckets in ("7", "1,2,3,4,5,6,7,8,9,10,11"):
+        out = os.path.join(c["tmp"], "pages-buckets-" + buckets[-1])
+        run("report", "--db", db, "--out", out, "--as-of", "2026-03-13",
+            "--from", "2026-03-01", "--buckets", buckets, "--quiet",
+            check=0)
+        check_pages(os.path.join(out, "unclosed_calls_2026-03-13.xlsx"),
+                    "unclosed, buckets " + buckets, 2)
+        check_pages(os.path.join(out, "non_compensable_2026-03-13.xlsx"),
+                    "non-compensable, buckets " + buckets, 1)
+
+
 @test
 def test_trend_chart_under_its_table_when_the_page_holds_it(c):
     """README "Trend": the trend's chart starts a page only when it does
-    not fit under the table. The page is the smaller of Letter and A4
-    landscape (no paper is set), default margins, fitted to the width of
-    the providers' table: 487 points on A4 at 100%, 32 rows of 15 points;
-    the chart is 216 points (288 pixels). Title, header, 15 reports and a
-    blank row (270 points) and the chart fit; 16 do not. Counted as a
+    not fit under the table. The page is US Letter landscape (set on every
+    sheet, fix73), default margins, fitted to the width of the providers'
+    table (983 pixels with the default buckets: 94%, 537 points); the
+    chart is 216 points (288 pixels). Title, header, 18 reports and a
+    blank row (315 points) and the chart fit; 19 do not (on the page
+    after 30 reports, without the title: 49 fit, 50 do not). Counted as a
     page of 32 rows and a chart of 16, 13 reports already put the chart
-    on a page of its own under a third of a page (fix69)."""
-    for n, own_page in ((13, False), (15, False), (16, True)):
+    on a page of its own under a third of a page (fix69); with no paper
+    set, the smaller page, A4's, moved it from 16 reports. Whatever the
+    length (1, 15, 16, 18, 19, 31, 49, 50 reports), no chart of the
+    Summary straddles a printed page (check_pages())."""
+    for n, own_page in ((1, None), (15, False), (16, False), (18, False),
+                        (19, True), (31, False), (49, False), (50, True)):
         out, day = long_summaries(c["tmp"], "trend%d" % n, 3, n)
-        ws = load(os.path.join(out, "unclosed_calls_%s.xlsx" % day))[
-            "Summary"]
+        path = os.path.join(out, "unclosed_calls_%s.xlsx" % day)
+        ws = check_pages(path, "a trend of %d" % n, 1 if n == 1 else 2)
         head = header_row(ws, "As of", "Unclosed calls")
-        last = head + n
-        eq(ws.cell(row=last, column=1).value.date().isoformat(), day,
-           "%d reports, the last" % n)
         breaks = [b.id for b in ws.row_breaks.brk]  # a page's last row
         eq(head - 2 in breaks, True, "the trend starts a page: %r" % breaks)
+        if own_page is None:
+            continue
+        last = head + n + (1 if n > 30 else 0)   # the header again
+        eq(ws.cell(row=last, column=1).value.date().isoformat(), day,
+           "%d reports, the last" % n)
         eq(last + 1 in breaks, own_page,
            "%d reports: the chart on a page of its own: %r" % (n, breaks))
 
