@@ -76,7 +76,10 @@ def content(path):
     Changes' Closed by ("closeout accepted (F line N)" for version 8's
     "F:N", "dispatch cancelled (F line N)" for "cancelled", the others'
     "(F line N)" taken off) and of their codes on About (CLOSED_BY_V8):
-    both taken back to version 8's words, so that the values compare."""
+    both taken back to version 8's words, so that the values compare.
+    Nor, since fix73, the paper (US Letter, set on every sheet) and the
+    Summary's manual page breaks (one more before a chart page 1 cannot
+    hold): print layout, taken out."""
     import hashlib
     import re
     import zipfile
@@ -91,6 +94,11 @@ def content(path):
             x = re.sub(r" \(schema s_[0-9a-f]{20}\)", "", x)
             if name.startswith("xl/worksheets/"):
                 x = re.sub(r"<cols>.*?</cols>", "", x)
+                # fix73: every sheet sets US Letter, and a Summary's chart
+                # that page 1 cannot hold starts page 2 with its table
+                # (a manual row break): print layout, taken out
+                x = x.replace(' paperSize="1"', "")
+                x = re.sub(r"<rowBreaks .*?</rowBreaks>", "", x)
                 x = re.sub(r' (ht|customHeight|s)="[^"]*"', "", x)
                 x = re.sub(r'<c r="[A-Z]+[0-9]+"/>', "", x)
                 x = re.sub(r", SHA-256 [0-9a-f]{12}\)", ")", x)
