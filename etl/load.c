@@ -1054,8 +1054,8 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
                             sizeof fmt) ||
             sniff_title(kind, head, n_head, fmt, sizeof fmt))
             refuse(r, refused, fmt, 0);
-        else
-            refuse(r, refused, cd.reason, 0);
+        else    /* "line N: ...", as for any other record (qa75) */
+            refuse(r, refused, cd.reason, cd.line);
         goto out;
     }
     if (got == 0) {

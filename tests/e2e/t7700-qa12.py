@@ -178,6 +178,29 @@ def test_malformed_quoting_says_how_to_quote():
            "then deliver the file again")
 
 
+def test_a_header_with_a_quote_error_names_its_line():
+    """Red before (qa75): a quote error in the header record itself was
+    refused without its line ("unterminated quoted field; ...", "malformed
+    quoting ..."), where every other record's says "line N:" (README
+    "Strict CSV": an unterminated quote refuses the file naming the line
+    where the record starts); with blank lines above the header, the
+    header is not on line 1."""
+    with Tmp() as t:
+        for name, head, line in (("dispatches_hq.csv", "", 1),
+                                 ("dispatches_hb.csv", "\r\n\r\n", 3)):
+            err, reason = refused(t, name, head + DSP_HDR +
+                                  ',"note\n' + DSP_ROW + "\n")
+            eq(reason, "line %d: unterminated quoted field; file refused: "
+               "close the quote that opens in this record (a quoted field "
+               "runs on to the next quote, over line ends), then deliver "
+               "the file again" % line)
+            err, reason = refused(t, "m" + name, head + DSP_HDR.replace(
+                "model", '"model"x') + "\n" + DSP_ROW + "\n")
+            check(reason.startswith("line %d: malformed quoting (a quote "
+                                    "inside an unquoted field" % line),
+                  reason)
+
+
 def test_a_field_too_long_rejects_its_row_an_open_quote_refuses():
     """A properly closed field of 2 MiB is a rejected row (SPEC §2: a field
     over 32,767 bytes rejects its row; it used to refuse the file); a quote
