@@ -161,6 +161,51 @@ static void trim_blanks(const char **s, size_t *len)
     }
 }
 
+/* A header name that is not UTF-8 and, its Windows-1252 no-break spaces
+ * and soft hyphens (bytes A0, AD, which an 8-bit spreadsheet puts around
+ * a name as a UTF-8 one puts U+00A0) trimmed, names one of the feed's
+ * columns: the file is in a legacy 8-bit encoding, and the column would be
+ * ignored as unknown -- a status column lost lists a cancelled call as
+ * open, a removed_on column keeps registrations active for ever, with a
+ * warning only (qa75). Refused instead, the encoding named (SPEC §6):
+ * true, with the reason in why. i: the header column (0-based). */
+static bool legacy_names_column(const char *name, size_t len, size_t i,
+                                const struct feed_column *cols,
+                                size_t n_cols, char *why, size_t why_size)
+{
+    size_t bad;
+    if (utf8_valid(name, len, &bad))
+        return false;
+    const char *s = name;
+    size_t n = len;
+    for (;;) {
+        unsigned char a = n ? (unsigned char)s[0] : 0;
+        unsigned char z = n ? (unsigned char)s[n - 1] : 0;
+        if (a == 0xA0 || a == 0xAD || a == ' ' || a == '\t') {
+            s++;
+            n--;
+        } else if (z == 0xA0 || z == 0xAD || z == ' ' || z == '\t') {
+            n--;
+        } else {
+            break;
+        }
+    }
+    for (size_t c = 0; c < n_cols; c++) {
+        if (!parse_equal_ci(s, n, cols[c].name))
+            continue;
+        char shown[200];
+        utf8_qshow(name, len, 40, shown, sizeof shown);
+        snprintf(why, why_size, "header column %zu '%s' is '%s' with bytes "
+                 "that are not UTF-8 (a Windows-1252 no-break space, byte "
+                 "A0?): the file is in a legacy 8-bit encoding, and its %s "
+                 "column would be ignored; file refused: " SNIFF_TODO
+                 ", then deliver the file again", i + 1, shown,
+                 cols[c].name, cols[c].name);
+        return true;
+    }
+    return false;
+}
+
 int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
                     struct feed_header *h, char *why, size_t why_size,
                     char *unknown, size_t unknown_size)
@@ -191,6 +236,9 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
         size_t c = 0;
         while (c < n_cols && !parse_equal_ci(name, len, cols[c].name))
             c++;
+        if (c == n_cols &&
+            legacy_names_column(name, len, i, cols, n_cols, why, why_size))
+            return -1;
         if (c == n_cols) {
             /* A byte-order mark that starts a name (a file that starts
              * with two: one written onto text that had one) is invisible:

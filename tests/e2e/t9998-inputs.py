@@ -291,5 +291,35 @@ def test_a_row_separated_by_semicolons_or_tabs_is_named():
                     eq(reason, plain, (kind, line))
 
 
+def test_a_windows_1252_header_name_of_a_column_is_refused_by_its_encoding():
+    """Red before (qa75): a header name ending in a Windows-1252 no-break
+    space (byte A0, as an 8-bit spreadsheet writes one after "status")
+    named no column: the column was ignored with a warning only, every
+    dispatch OPEN, a cancelled call listed unclosed, exit 0. Now the file
+    is refused, the encoding named with what to do (SPEC §6), for each
+    kind's last column; an unknown column with such bytes is still only
+    warned about (it names none of the feed's columns)."""
+    with Tmp() as t:
+        for kind in KINDS:
+            hdr, rows = KINDS[kind]
+            names = hdr.split(",")
+            last = names[-1]
+            bad = (",".join(names).encode() + b"\xa0\r\n" +
+                   "\r\n".join(rows).encode() + b"\r\n")
+            line = refused_by_import(t, kind, "nbsp.csv", bad,
+                                     ["'%s\\xA0'" % last, "Windows-1252",
+                                      TODO, "%s column would be ignored" % last])
+            check("column %d " % len(names) in line, line)
+            other = (hdr.encode() + b",Bemerkung\xe4\r\n" +
+                     "\r\n".join(r + ",x" for r in rows).encode() + b"\r\n")
+            path = t.write("%s/other.csv" % kind, other)
+            db = t.p("%s-other.db" % kind)
+            r = svc("import", "--db", db, "--kind", kind, path)
+            eq(r.code, 0, (kind, r))
+            check("unknown columns ignored" in r.err, (kind, r.err))
+            eq(query(db, "SELECT status FROM imported_file"), [("loaded",)],
+               kind)
+
+
 if __name__ == "__main__":
     main(globals())
