@@ -2,6 +2,7 @@
  * a loser names the holder in every case (see read_holder). */
 #include "app/lock.h"
 
+#include "lib/clock.h"
 #include "lib/db.h"
 
 #include <errno.h>
@@ -38,35 +39,6 @@ static int read_holder(int fd, char *who, size_t size, long *pid)
     return named > 0 && named == *pid && *end == ' ' ? 1 : -1;
 }
 
-/* When process pid started, in seconds since the epoch (Linux: field 22
- * of /proc/PID/stat, in clock ticks after boot, plus /proc/stat's btime).
- * False when it cannot be read. */
-static bool started_at(long pid, double *at)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');     /* the name may hold blanks */
-    unsigned long long ticks = 0, btime = 0;
-    for (int field = 2; p && field < 22; field++)
-        p = strchr(p + 1, ' ');
-    long hz = sysconf(_SC_CLK_TCK);
-    if (!p || sscanf(p + 1, "%llu", &ticks) != 1 || hz <= 0 ||
-        !(f = fopen("/proc/stat", "r")))
-        return false;
-    bool found = false;
-    while (!found && fgets(buf, sizeof buf, f))
-        found = sscanf(buf, "btime %llu", &btime) == 1;
-    fclose(f);
-    *at = (double)btime + (double)ticks / (double)hz;
-    return found;
-}
-
 /* The holder line names the process the kernel gives as pid (seen from
  * another PID namespace), unless it was written before that process
  * started: a killed holder's line, the new holder not having written its
@@ -76,7 +48,7 @@ static bool line_is_holders(const char *who, long pid)
     const char *since = strstr(who, " since ");
     struct tm tm = {0};
     double started;
-    if (pid <= 0 || !since || !started_at(pid, &started) ||
+    if (pid <= 0 || !since || !clock_process_started(pid, &started) ||
         sscanf(since, " since %d-%d-%d %d:%d:%d", &tm.tm_year, &tm.tm_mon,
                &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec) != 6)
         return true;

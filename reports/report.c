@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 
+#include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/sha256.h"
 #include "lib/testhook.h"
@@ -199,39 +200,6 @@ void report_remove_folder(const char *dir)
     rmdir(dir);
 }
 
-/* When process pid started, in seconds since the epoch (Linux: its
- * start in clock ticks after boot, /proc/PID/stat field 22, and the boot
- * time, /proc/stat btime). False when either cannot be read. */
-static bool process_started(long pid, double *at)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');     /* the name may hold blanks */
-    unsigned long long ticks = 0;
-    for (int field = 2; p && field < 22; field++)
-        p = strchr(p + 1, ' ');
-    if (!p || sscanf(p + 1, "%llu", &ticks) != 1)
-        return false;
-    long hz = sysconf(_SC_CLK_TCK);
-    unsigned long long btime = 0;
-    bool found = false;
-    if (hz <= 0 || !(f = fopen("/proc/stat", "r")))
-        return false;
-    while (!found && fgets(buf, sizeof buf, f))
-        found = sscanf(buf, "btime %llu", &btime) == 1;
-    fclose(f);
-    if (!found)
-        return false;
-    *at = (double)btime + (double)ticks / (double)hz;
-    return true;
-}
-
 bool report_orphan_pid(const char *digits, const char *path)
 {
     char *end;
@@ -245,7 +213,8 @@ bool report_orphan_pid(const char *digits, const char *path)
      * last change (2 s of margin for the clocks' grain) is another one. */
     struct stat st;
     double started;
-    return path && lstat(path, &st) == 0 && process_started(pid, &started) &&
+    return path && lstat(path, &st) == 0 &&
+           clock_process_started(pid, &started) &&
            started > (double)st.st_mtime + 2.0;
 }
 
