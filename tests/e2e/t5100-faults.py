@@ -13,6 +13,7 @@ ignores file modes); without them those cases say why and are skipped."""
 import json
 import os
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -263,7 +264,6 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
         for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
             if os.path.exists(t.p(n)):
                 os.unlink(t.p(n))
-        import shutil
         shutil.rmtree(t.p("out"))
         p = subprocess.run(args, env=dict(base, FAULT_AT=str(wal[-1])),
                            capture_output=True, text=True)
@@ -290,6 +290,29 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
             check(open(t.p("out", n), "rb").read() == data, n + " differs")
 
 
+def fail_a_rename(t, args, which, fault_args=None, last=False):
+    """A clean run of args under the fault shim counts its renames; then,
+    from a fresh database (and --out), fault_args (args when None) runs
+    with the first rename whose path which() accepts failing, EIO (the
+    last such with last). Returns the clean run's "reports" and the
+    failing run (its CompletedProcess)."""
+    base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                FAULT_CALLS="rename")
+    renames = shim_calls(args, base, t.p("log"))
+    clean = validate_summary(t.p("s.json"))["reports"]
+    at = [n for n, _, path in renames if which(path)]
+    check(at, "no such rename: %r" % renames)
+    for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
+        if os.path.exists(t.p(n)):
+            os.unlink(t.p(n))
+    shutil.rmtree(t.p("out"), ignore_errors=True)
+    p = subprocess.run(fault_args or args,
+                       env=dict(base, FAULT_AT=str(at[-1] if last else at[0]),
+                                FAULT_ERRNO="EIO"),
+                       capture_output=True, text=True)
+    return clean, p
+
+
 @sqlite_only("the report's workbook code is the same on either database")
 def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it():
     """Red before (fix61): the rename of non_compensable_A.xlsx into place
@@ -303,24 +326,11 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
     need_fault_shim()
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="rename")
         args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
                 "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
                 "--summary", t.p("s.json")]
-        renames = shim_calls(args, base, t.p("log"))
-        clean = validate_summary(t.p("s.json"))["reports"]
-        at = [n for n, _, path in renames
-              if os.path.basename(path).startswith("non_compensable_")]
-        check(at, "no rename of the non-compensable workbook: %r" % renames)
-        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
-            if os.path.exists(t.p(n)):
-                os.unlink(t.p(n))
-        import shutil
-        shutil.rmtree(t.p("out"))
-        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[0]),
-                                          FAULT_ERRNO="EIO"),
-                           capture_output=True, text=True)
+        clean, p = fail_a_rename(t, args, lambda path: os.path.basename(
+            path).startswith("non_compensable_"))
         eq(p.returncode, 73, p)
         left = sorted(os.listdir(t.p("out")))
         check("unclosed_calls_2026-03-12.xlsx" in left, left)
@@ -362,8 +372,6 @@ def test_a_long_out_keeps_the_note_of_the_workbook_in_place():
     need_fault_shim()
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="rename")
         out = t.p(*["d%02d_%s" % (i, "x" * 200) for i in range(14)])
 
         def args(o):
@@ -372,16 +380,8 @@ def test_a_long_out_keeps_the_note_of_the_workbook_in_place():
                     "--summary", t.p("s.json")]
         # the fault shim's log cuts a long path: the calls are counted
         # with a short --out (the same renames, in the same order)
-        renames = shim_calls(args(t.p("short")), base, t.p("log"))
-        at = [n for n, _, path in renames
-              if os.path.basename(path).startswith("non_compensable_")]
-        check(at, "no rename of the non-compensable workbook: %r" % renames)
-        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
-            if os.path.exists(t.p(n)):
-                os.unlink(t.p(n))
-        p = subprocess.run(args(out), env=dict(base, FAULT_AT=str(at[0]),
-                                               FAULT_ERRNO="EIO"),
-                           capture_output=True, text=True)
+        _, p = fail_a_rename(t, args(t.p("short")), lambda path: os.path.basename(
+            path).startswith("non_compensable_"), fault_args=args(out))
         eq(p.returncode, 73, p)
         check(len(out) > 2800, len(out))
         eq(sorted(os.listdir(out)), ["unclosed_calls_2026-03-12.xlsx"], "in --out")
@@ -404,23 +404,11 @@ def test_the_unclosed_workbook_not_in_place_its_buckets_are_null():
     need_fault_shim()
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="rename")
         args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
                 "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
                 "--summary", t.p("s.json")]
-        renames = shim_calls(args, base, t.p("log"))
-        at = [n for n, _, path in renames
-              if os.path.basename(path).startswith("unclosed_calls_")]
-        check(at, "no rename of the unclosed workbook: %r" % renames)
-        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
-            if os.path.exists(t.p(n)):
-                os.unlink(t.p(n))
-        import shutil
-        shutil.rmtree(t.p("out"))
-        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[0]),
-                                          FAULT_ERRNO="EIO"),
-                           capture_output=True, text=True)
+        _, p = fail_a_rename(t, args, lambda path: os.path.basename(
+            path).startswith("unclosed_calls_"))
         eq(p.returncode, 73, p)
         check("unclosed_calls_2026-03-12.xlsx" not in os.listdir(t.p("out")),
               os.listdir(t.p("out")))
@@ -442,23 +430,11 @@ def test_statements_failing_after_the_workbooks_the_summary_has_their_buckets():
     need_fault_shim()
     with Tmp() as t:
         good_night(t)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="rename")
         args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
                 "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
                 "--statements", "--summary", t.p("s.json")]
-        renames = shim_calls(args, base, t.p("log"))
-        clean = validate_summary(t.p("s.json"))["reports"]
-        at = [n for n, _, path in renames if "statements_" in path]
-        check(at, "no rename of the statements folder: %r" % renames)
-        for n in ("svc.db", "svc.db-wal", "svc.db-shm", "s.json"):
-            if os.path.exists(t.p(n)):
-                os.unlink(t.p(n))
-        import shutil
-        shutil.rmtree(t.p("out"))
-        p = subprocess.run(args, env=dict(base, FAULT_AT=str(at[-1]),
-                                          FAULT_ERRNO="EIO"),
-                           capture_output=True, text=True)
+        clean, p = fail_a_rename(t, args, lambda path: "statements_" in path,
+                                 last=True)
         eq(p.returncode, 73, p)
         x = validate_summary(t.p("s.json"))["reports"]
         eq((x["recorded"], x["statements"]), (False, None), x)
