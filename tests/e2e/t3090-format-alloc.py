@@ -191,6 +191,27 @@ def test_out_of_memory_opening_the_lock_or_reading_back_a_placed_workbook_is_70(
                   (n, r.err))
 
 
+def alloc_statements_report(t):
+    """The faults night imported into t/svc.db; returns report(out, **env),
+    which runs `report --statements` under svcrecon-allocfail with env,
+    and the count of the allocations a clean such report makes."""
+    night = os.path.join(ROOT, "tests", "faults", "night")
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
+            "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
+    eq(r.code, 0, r)
+
+    def report(out, **env):
+        p = subprocess.run([ALLOCFAIL] + cmd("report", "--db", t.p("svc.db"),
+                                             "--out", t.p(out), "--statements",
+                                             "--as-of", "2026-03-12", "--quiet")[1:],
+                           env=dict(os.environ, TZ="UTC", **env),
+                           capture_output=True, text=True, timeout=300)
+        return Run(p)
+    r = report("count", SVCRECON_FAULT_LOG=t.p("log"))
+    eq(r.code, 0, r)
+    return report, int(open(t.p("log")).read().split()[-1])
+
+
 def test_out_of_memory_reading_back_the_statements_is_70():
     """fix70: an allocation of statements_digest() failing (the list of the
     statements folder's names, read back once in place for the report's
@@ -203,22 +224,8 @@ def test_out_of_memory_reading_back_the_statements_is_70():
     PostgreSQL a parameter that could not be copied was sent as NULL, and
     the report failed on "null value in column ... violates not-null
     constraint" (a nullable column stored NULL)."""
-    night = os.path.join(ROOT, "tests", "faults", "night")
     with Tmp() as t:
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
-                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
-        eq(r.code, 0, r)
-
-        def report(out, **env):
-            p = subprocess.run([ALLOCFAIL] + cmd("report", "--db", t.p("svc.db"),
-                                                 "--out", t.p(out), "--statements",
-                                                 "--as-of", "2026-03-12", "--quiet")[1:],
-                               env=dict(os.environ, TZ="UTC", **env),
-                               capture_output=True, text=True, timeout=300)
-            return Run(p)
-        r = report("count", SVCRECON_FAULT_LOG=t.p("log"))
-        eq(r.code, 0, r)
-        calls = int(open(t.p("log")).read().split()[-1])
+        report, calls = alloc_statements_report(t)
         seen = []
         for n in range(calls, max(0, calls - 1500), -1):
             r = report("out%d" % n, SVCRECON_FAULT_MALLOC=str(n))
@@ -247,22 +254,8 @@ def test_out_of_memory_writing_the_statements_says_so():
     says "out of memory" and none names a missing table. Recording the
     report (db_exec_bound_text) bound its time unchecked, and on
     PostgreSQL failed "null value in column recorded_at" (fix70)."""
-    night = os.path.join(ROOT, "tests", "faults", "night")
     with Tmp() as t:
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", night,
-                "--out", t.p("first"), "--as-of", "2026-03-12", "--quiet")
-        eq(r.code, 0, r)
-
-        def report(out, **env):
-            p = subprocess.run([ALLOCFAIL] + cmd("report", "--db", t.p("svc.db"),
-                                                 "--out", t.p(out), "--statements",
-                                                 "--as-of", "2026-03-12", "--quiet")[1:],
-                               env=dict(os.environ, TZ="UTC", **env),
-                               capture_output=True, text=True, timeout=300)
-            return Run(p)
-        r = report("count", SVCRECON_FAULT_LOG=t.p("log"))
-        eq(r.code, 0, r)
-        calls = int(open(t.p("log")).read().split()[-1])
+        report, calls = alloc_statements_report(t)
         failed = 0
         # on PostgreSQL only our own allocations count, a few hundred:
         # each one (recording the report bound its time as NULL there)
