@@ -105,6 +105,16 @@ static bool param_is(const char *p, size_t n, const char *key)
     return key[k] == '\0';
 }
 
+/* The last '@' from at (one) up to the query's '?'. */
+static const char *last_at(const char *at)
+{
+    const char *end = at + 1 + strcspn(at + 1, "?");
+    for (const char *p = at + 1; p < end; p++)
+        if (*p == '@')
+            at = p;
+    return at;
+}
+
 /* The password of target's user part, as the user wrote it: *colon and
  * *at bound it (both NULL when there is none). */
 static void user_password(const char *target, const char **colon,
@@ -119,24 +129,26 @@ static void user_password(const char *target, const char **colon,
             break;
         at += 1 + h;
     }
+    if (at && memchr(auth, ':', (size_t)(at - auth)))
+        /* "u:p@ss/word@/db": an '@' then a '/' in the password. libpq
+         * sends "p", takes "ss" for the host and "word@/db" for the
+         * database, and "ss/word" was shown in messages and the summary
+         * (qa74). The last '@' before the query ends the user part, as
+         * in the case below; a database name holding an '@' is then read
+         * as a password's tail (the safe side: "%40" names it). */
+        at = last_at(at);
     if (!at && auth[n_user] == '/' && memchr(auth, ':', n_user)) {
         /* "u:pa/ss@h/db": a '/' in the password (base64 has them) ends
          * libpq's look for the '@'; it reads "u:pa" as host and port and
-         * fails ("invalid integer value "pa" for ... port"). An '@' after
-         * the '/' and before the query ends the user part. */
+         * fails ("invalid integer value "pa" for ... port"). The last '@'
+         * after the '/' and before the query ends the user part:
+         * "u:Ab3/x@ySECRET@/db" kept "ySECRET" out of the password (QA
+         * pass 41), "u:a/b@c/SECRET@/db" "c/SECRET" (qa74), and so in
+         * messages and the summary. */
         const char *path = auth + n_user;
-        size_t n_path = strcspn(path, "?");
-        at = memchr(path, '@', n_path);
-        /* ... and, as above, an '@' that follows it before a '/' or the
-         * query moves the end on: "u:Ab3/x@ySECRET@/db" kept "ySECRET"
-         * out of the password, and so in messages and the summary
-         * (QA pass 41). */
-        while (at) {
-            size_t h = strcspn(at + 1, "@/?");
-            if (at[1 + h] != '@')
-                break;
-            at += 1 + h;
-        }
+        at = memchr(path, '@', strcspn(path, "?"));
+        if (at)
+            at = last_at(at);
     }
     *colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     *at_out = *colon ? at : NULL;

@@ -129,9 +129,12 @@ def test_a_password_libpq_reads_is_never_shown():
             # another password, or the first part as a port ("invalid
             # integer value "Ab3" for ... port"); said, and shown nowhere.
             # QA pass 41: two '@' after the '/' (the user part ends at the
-            # last), and libpq quoting the password's tail only.
+            # last), and libpq quoting the password's tail only. qa74: an
+            # '@' then a '/' (libpq took "ss" for the host, "SECRETword@/svc"
+            # for the database, and both were shown), and a '/', '@', '/'.
             for secret in ("Ab3/xY9+Qz==", "pX7@ss-W0rd", "Zq9%zzk",
-                           "Ab3/x@ySECRETTAIL", "Ab3/x@y:SECRET%TAIL"):
+                           "Ab3/x@ySECRETTAIL", "Ab3/x@y:SECRET%TAIL",
+                           "pX7@ss/SECRETword", "Ab3/x@yQ/SECRETz"):
                 bad = "postgresql://%s:%s@/%s?host=%s" % (
                     role, secret, pgcluster.DATABASE, c.dir)
                 r = svc("run", "--db", bad, "--schema", schema, "--inbox",
