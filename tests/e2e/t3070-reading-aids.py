@@ -190,6 +190,61 @@ def test_about_codes(c):
         eq(row[1].date().isoformat(), AS_OF, key + " About as-of")
 
 
+def codes_shown(wb):
+    """Every code a workbook shows: the values of its code columns
+    (listings and Summary tables, with a header row of the column's name),
+    All reasons split at ';', and the aging buckets the audit's Run lists
+    in one cell. (The Reason of a rejected row or refused file is prose.)"""
+    codes = {"Aging bucket", "Status", "Kind", "Exception", "Reason",
+             "All reasons", "Change", "New", "Primary reason",
+             "Previous bucket", "Bucket"}
+    shown = set()
+    for ws in wb.worksheets[:-1]:
+        cols = codes - ({"Reason"} if ws.title in ("Run", "Rejected rows")
+                        else set())
+        names = {}
+        for row in ws.iter_rows(values_only=True):
+            if row and row[0] == "Aging buckets (days open)":
+                shown.update(row[1].split(", "))
+                continue
+            if any(v in cols for v in row):
+                names = {i: v for i, v in enumerate(row) if v in cols}
+                continue
+            for i, name in names.items():
+                v = row[i] if i < len(row) else None
+                if isinstance(v, str) and v and v != "Total":
+                    shown.update(v.split(";") if name == "All reasons"
+                                 else [v])
+            if not any(v is not None for v in row):
+                names = {}
+    return shown
+
+
+@test
+def test_about_explains_every_code_shown(c):
+    """SPEC §4 Reading aids: About gives the meaning of every code its
+    workbook uses -- the audit's Run lists the aging buckets, so its About
+    explains them too (qa71), as do the statements'."""
+    out = os.path.join(c["tmp"], "out-codes")
+    report(c["db"], out, "--statements")
+    paths = dict(workbook_paths(out))
+    sdir = os.path.join(out, "statements_" + AS_OF)
+    for name in sorted(os.listdir(sdir)):
+        paths["statement " + name] = os.path.join(sdir, name)
+    for key, path in paths.items():
+        wb = load(path)
+        shown = codes_shown(wb)
+        if not shown:
+            raise AssertionError("%s shows no code: the test reads nothing"
+                                 % key)
+        firsts = {r[0] for r in about_text(wb) if r}
+        missing = sorted(shown - firsts)
+        if missing:
+            raise AssertionError("%s About lacks %r" % (key, missing))
+    eq("0-7" in codes_shown(load(paths["audit"])), True,
+       "the audit's Run shows the buckets")
+
+
 @test
 def test_about_example_is_a_real_row(c):
     for key, sheet, id_col in [("unclosed_calls", "Unclosed calls", 0),
