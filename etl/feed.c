@@ -80,19 +80,27 @@ const struct feed_column *feed_columns(enum feed_kind kind, size_t *n)
     return NULL;
 }
 
-/* Appends text to a comma-separated list in buf, cutting with "..." when
+/* Appends text to a comma-separated list in buf, in quotes unless
+ * 'described' (a blank column said in words), cutting with "..." when
  * full. */
-static void list_add(char *buf, size_t size, const char *text)
+static void list_add_as(char *buf, size_t size, const char *text,
+                        bool described)
 {
     size_t used = strlen(buf);
     if (used >= size - 1 || (used > 3 && strcmp(buf + used - 3, "...") == 0))
         return;
-    int n = snprintf(buf + used, size - used, "%s'%s'", used ? ", " : "",
-                     text);
+    const char *q = described ? "" : "'";
+    int n = snprintf(buf + used, size - used, "%s%s%s%s", used ? ", " : "",
+                     q, text, q);
     if (n < 0 || (size_t)n >= size - used) {
         if (size >= 4)
             memcpy(buf + size - 4, "...", 4);
     }
+}
+
+static void list_add(char *buf, size_t size, const char *text)
+{
+    list_add_as(buf, size, text, false);
 }
 
 /* The invisible characters a value copied from a spreadsheet, a web page
@@ -116,6 +124,20 @@ static const char *const invisible[] = {
     "\xE2\x80\x83", "\xE2\x80\x84", "\xE2\x80\x85", "\xE2\x80\x86",
     "\xE2\x80\x88", "\xE2\x80\x89", "\xE2\x80\x8A", "\xE2\x81\x9F",
     "\xE1\x9A\x80"};
+
+/* Their names, in the same order, with an article: a header name of
+ * nothing else is said in words (blank_column below). */
+static const char *const invisible_name[] = {
+    "a no-break space", "a zero-width space", "a zero-width non-joiner",
+    "a zero-width joiner", "a figure space", "a narrow no-break space",
+    "a word joiner",
+    "an ideographic space", "an en quad", "an em quad", "an en space",
+    "an em space", "a three-per-em space", "a four-per-em space",
+    "a six-per-em space", "a punctuation space", "a thin space",
+    "a hair space", "a medium mathematical space", "an Ogham space mark"};
+_Static_assert(sizeof invisible_name / sizeof *invisible_name ==
+               sizeof invisible / sizeof *invisible,
+               "a name for every invisible character");
 
 /* The length of the invisible character at s (at most len bytes), or 0;
  * at_end: the one that ends s instead. */
@@ -206,6 +228,67 @@ static bool legacy_names_column(const char *name, size_t len, size_t i,
     return false;
 }
 
+/* A header name that trims to nothing, said in words with its column
+ * number: "column 10 (blank name)", "column 11 (a no-break space)",
+ * "column 12 (2 spaces)", "column 13 (a no-break space, a thin space)".
+ * Shown quoted, as the other names are, each was '' -- "unknown columns
+ * ignored: '', ''" told no one which columns (qa71). raw, len: the name
+ * as read, of blanks only (trim_blanks' characters). */
+static void blank_column(const char *raw, size_t len, size_t col, char *out,
+                         size_t size)
+{
+    enum { N_INV = sizeof invisible / sizeof *invisible };
+    const char *kind[N_INV + 3];          /* first seen first, with counts */
+    unsigned count[N_INV + 3];
+    size_t n_kinds = 0;
+    size_t used = (size_t)snprintf(out, size, "column %zu (", col);
+    while (len > 0) {
+        const char *k = NULL;
+        size_t step = 1, n;
+        if (*raw == ' ')
+            k = "a space";
+        else if (*raw == '\t')
+            k = "a tab";
+        else if (*raw == '\r' || *raw == '\n') {
+            k = "a line break";
+            step = len > 1 && raw[0] == '\r' && raw[1] == '\n' ? 2 : 1;
+        } else if ((n = invisible_at(raw, len, false)) != 0) {
+            for (size_t i = 0; i < N_INV; i++)
+                if (strlen(invisible[i]) == n &&
+                    memcmp(raw, invisible[i], n) == 0)
+                    k = invisible_name[i];
+            step = n;
+        }
+        if (!k)                                  /* not blank: not called */
+            break;
+        size_t i = 0;
+        while (i < n_kinds && kind[i] != k)
+            i++;
+        if (i == n_kinds && n_kinds < sizeof kind / sizeof *kind) {
+            kind[n_kinds] = k;
+            count[n_kinds++] = 0;
+        }
+        if (i < n_kinds)
+            count[i]++;
+        raw += step;
+        len -= step;
+    }
+    if (n_kinds == 0 && used < size)
+        used += (size_t)snprintf(out + used, size - used, "blank name");
+    for (size_t i = 0; i < n_kinds && used < size; i++) {
+        const char *sep = i ? ", " : "";
+        if (count[i] == 1)
+            used += (size_t)snprintf(out + used, size - used, "%s%s", sep,
+                                     kind[i]);
+        else                        /* "2 spaces": the name without "a(n) " */
+            used += (size_t)snprintf(out + used, size - used, "%s%u %ss",
+                                     sep, count[i],
+                                     strchr(kind[i], ' ') + 1);
+    }
+    if (used < size)
+        snprintf(out + used, size - used, ")");
+}
+
 int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
                     struct feed_header *h, char *why, size_t why_size,
                     char *unknown, size_t unknown_size)
@@ -239,6 +322,13 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
         if (c == n_cols &&
             legacy_names_column(name, len, i, cols, n_cols, why, why_size))
             return -1;
+        if (c == n_cols && len == 0) {
+            blank_column(hdr->fields[i].ptr, hdr->fields[i].len, i + 1,
+                         shown, sizeof shown);
+            list_add_as(unknown, unknown_size, shown, true);
+            list_add_as(unrecognized, sizeof unrecognized, shown, true);
+            continue;
+        }
         if (c == n_cols) {
             /* A byte-order mark that starts a name (a file that starts
              * with two: one written onto text that had one) is invisible:

@@ -120,6 +120,27 @@ def test_a_quote_inside_a_quoted_value_of_a_reason_is_escaped():
         eq(cells[3], r2)
 
 
+def test_unknown_columns_of_blank_names_say_which():
+    """A header name that trims to nothing (blank, a no-break space, a few
+    spaces quoted; unquoted, the reader drops them) was shown as '' in the
+    unknown-columns warning -- "'', ''" told no one which columns: each is
+    named by its column number and what it holds (qa71)."""
+    with Tmp() as t:
+        n = DSP_HDR.count(",") + 1
+        f = t.csv("d.csv", DSP_HDR + ',,\u00a0,"  ",Notes,\u00a0\u2009,  ', [
+            "C1,2026-03-08 09:30,M1,S1,D1,Acme" + "," * (n - 6) + ",x" * 6,
+        ])
+        r = imp(t, "dispatches", f)
+        eq(r.code, 0, r)
+        want = ("unknown columns ignored: column %d (blank name), column %d "
+                "(a no-break space), column %d (2 spaces), 'Notes', column "
+                "%d (a no-break space, a thin space), column %d (blank "
+                "name)" % (n + 1, n + 2, n + 3, n + 5, n + 6))
+        check(want in r.err, r.err)
+        eq(query(t.p("svc.db"), "SELECT message FROM file_warning"),
+           [(want,)])
+
+
 def test_dates_before_1900_are_rejected_with_the_reason():
     """Excel's dates start at 1900-01-01: a feed date before it could only
     be written as text (SPEC §4: never dates as text), and no dispatch,
