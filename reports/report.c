@@ -1194,6 +1194,43 @@ static int book_results(struct run *r, int n_started, struct diag *d)
     return 0;
 }
 
+/* Why OUT/statements_A is not the folder of these workbooks, from the
+ * stamp recorded for A (NULL: none) and the one the folder would need
+ * (want, "statements yes"). The stamp's first part is svcrecon's version,
+ * build id and libxlsxwriter's version; the rest, the data and options. A
+ * rebuilt svcrecon was told "written from other data" -- the data was the
+ * same (qa71). The statements word is left out of the comparison: a
+ * folder kept by a report without --statements is recorded "statements
+ * no". */
+static const char *stale_cause(const char *recorded, const char *want)
+{
+    static const char other_data[] = "written from other data than these "
+                                     "workbooks";
+    const char *r = recorded ? strstr(recorded, "; ") : NULL;
+    const char *w = strstr(want, "; ");
+    if (!r || !w)
+        return other_data;
+    bool build = r - recorded != w - want ||
+                 memcmp(recorded, want, (size_t)(r - recorded)) != 0;
+    static const char no[] = "; statements no; ", yes[] = "; statements yes; ";
+    const char *rs = strstr(r, no), *ws = strstr(w, yes);
+    bool data;
+    if (rs && ws)
+        data = rs - r != ws - w || memcmp(r, w, (size_t)(rs - r)) != 0 ||
+               strcmp(rs + sizeof no - 1, ws + sizeof yes - 1) != 0;
+    else
+        data = strcmp(r, w) != 0;
+    if (build && data)
+        return "written by another build of svcrecon, and from other data "
+               "than these workbooks";
+    if (build)
+        return "written by another build of svcrecon, from the same data "
+               "as these workbooks";
+    if (data)
+        return other_data;
+    return "changed since they were recorded with these workbooks";
+}
+
 /* Without --statements, OUT/statements_A that an earlier report of A
  * wrote stays only when it is the folder recorded with these very
  * workbooks: the record of A is this stamp but for "statements yes", with
@@ -1224,6 +1261,7 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
     }
     const char *at = strstr(stamp, no);
     bool keep = false;
+    const char *cause = stale_cause(NULL, stamp);
     if (at && S_ISDIR(sb.st_mode)) {
         snprintf(want, sizeof want, "%.*s; statements yes; %s",
                  (int)(at - stamp), stamp, at + sizeof no - 1);
@@ -1235,6 +1273,8 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
         int rc = db_step(q, d, "reading the recorded report");
         struct report_result rec = *res;
         char digest[65] = "", hex[65];
+        if (rc == DB_ROW)
+            cause = stale_cause(db_column_text(q, 0), want);
         if (rc == DB_ROW && strcmp(db_column_text(q, 0), want) == 0 &&
             parse_result(db_column_text(q, 1), &rec, digest, NULL)) {
             keep = true;
@@ -1261,15 +1301,13 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
     report_remove_folder(where);
     if (lstat(where, &sb) == 0)
         return diag_set(d, EX_CANTCREAT, where, 0, "cannot remove the "
-                        "dealer statements written from earlier data than "
-                        "these workbooks; remove the folder, or run with "
-                        "--statements to write them again");
+                        "dealer statements (%s); remove the folder, or run "
+                        "with --statements to write them again", cause);
     char shown[UTF8_PATH_SHOWN];
     if (!o->quiet)
-        fprintf(stderr, "svcrecon: removed %s: its statements were written "
-                "from other data than these workbooks (run with "
-                "--statements to write them again)\n",
-                utf8_show_path(folder, shown, sizeof shown));
+        fprintf(stderr, "svcrecon: removed %s: its statements were %s "
+                "(run with --statements to write them again)\n",
+                utf8_show_path(folder, shown, sizeof shown), cause);
     return 0;
 }
 

@@ -122,6 +122,32 @@ def test_another_build_of_the_same_version_writes_the_workbooks_again():
             check("up to date" in r.err, r.err)
 
 
+def test_statements_removed_say_whether_another_build_wrote_them():
+    # A report without --statements removes statements_A unless it was
+    # recorded with these very workbooks. After an upgrade (another build
+    # id in the stamp) it said they were "written from other data" -- the
+    # data was the same (qa71): it says another build of svcrecon wrote
+    # them; a run after new data still says other data.
+    with setup() as t:
+        sd = t.p("out", "statements_2026-03-12")
+        run(t, "out", "--statements")
+        stamp = query(t.p("svc.db"), "SELECT stamp FROM report_output")[0][0]
+        set_stamp(t, re.sub(r" build [0-9a-f]+", " build " + "0" * 16, stamp))
+        r, _ = run(t)
+        eq(os.path.exists(sd), False, "the statements of another build")
+        check("removed " in r.err and "statements_2026-03-12" in r.err and
+              "written by another build of svcrecon" in r.err and
+              "other data" not in r.err, r.err)
+        run(t, "out", "--statements")
+        t.write("inbox/closeouts_2026-03-13.csv", CLO_HDR + "\n"
+                "NJ0288,2026-03-12 09:00,D2603021,AEN40590,iPF6400,"
+                "2026-03-11,Ray Delgado,1.0,RPL-HEAD,\n")
+        r, _ = run(t)
+        eq(os.path.exists(sd), False, "the statements of earlier data")
+        check("written from other data than these workbooks" in r.err and
+              "another build" not in r.err, r.err)
+
+
 def test_new_data_or_other_options_write_again():
     with setup() as t:
         run(t)
