@@ -80,7 +80,8 @@ static const char *const noncomp_codes[] = {"reason", "new", NULL};
  * explains every code its workbook uses; qa71). */
 static const char *const audit_codes[] = {"buckets", "status", "kind",
                                           "exception", NULL};
-static const char *const statement_codes[] = {"buckets", "reason",
+/* A statement's Non-compensable has the New column too (qa71). */
+static const char *const statement_codes[] = {"buckets", "reason", "new",
                                               "exception", NULL};
 
 static const struct book_words words[] = {

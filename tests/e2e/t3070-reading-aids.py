@@ -194,14 +194,15 @@ def codes_shown(wb):
     """Every code a workbook shows: the values of its code columns
     (listings and Summary tables, with a header row of the column's name),
     All reasons split at ';', and the aging buckets the audit's Run lists
-    in one cell. (The Reason of a rejected row or refused file is prose.)"""
+    in one cell. (The Reason of a rejected row or refused file is prose;
+    the Summary's Change table counts Closed by kind under row labels.)"""
     codes = {"Aging bucket", "Status", "Kind", "Exception", "Reason",
              "All reasons", "Change", "New", "Primary reason",
              "Previous bucket", "Bucket"}
     shown = set()
     for ws in wb.worksheets[:-1]:
         cols = codes - ({"Reason"} if ws.title in ("Run", "Rejected rows")
-                        else set())
+                        else {"Change"} if ws.title == "Summary" else set())
         names = {}
         for row in ws.iter_rows(values_only=True):
             if row and row[0] == "Aging buckets (days open)":
@@ -224,9 +225,14 @@ def codes_shown(wb):
 def test_about_explains_every_code_shown(c):
     """SPEC §4 Reading aids: About gives the meaning of every code its
     workbook uses -- the audit's Run lists the aging buckets, so its About
-    explains them too (qa71), as do the statements'."""
+    explains them too (qa71), as do the statements'. After an earlier
+    report, so that Changes and New (yes/no) show codes as well: a
+    statement's Non-compensable has New, and its About did not say it."""
+    db = build_night(os.path.join(c["tmp"], "codes"))
+    run("report", "--db", db, "--out", os.path.join(c["tmp"], "out-prev"),
+        "--as-of", "2026-03-06", "--quiet", check=0)
     out = os.path.join(c["tmp"], "out-codes")
-    report(c["db"], out, "--statements")
+    report(db, out, "--statements")
     paths = dict(workbook_paths(out))
     sdir = os.path.join(out, "statements_" + AS_OF)
     for name in sorted(os.listdir(sdir)):
@@ -243,6 +249,9 @@ def test_about_explains_every_code_shown(c):
             raise AssertionError("%s About lacks %r" % (key, missing))
     eq("0-7" in codes_shown(load(paths["audit"])), True,
        "the audit's Run shows the buckets")
+    eq({"yes", "no"} <= set().union(*[codes_shown(load(v)) for k, v in
+                                      paths.items() if k.startswith("st")]),
+       True, "the statements show New")
 
 
 @test
