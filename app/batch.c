@@ -194,11 +194,14 @@ static void append_whole(struct diag *d, const char *note)
 }
 
 /* A file the command did not come to: an earlier file FAILED (database
- * trouble, which stops the command). It is listed, so that the summary
- * accounts for every file given or delivered (control_totals.files) and
- * the final line's counts add up; the rerun loads it (README "Output for
- * cron", decision). path: kept as the command keeps its files' paths
- * (run: malloc'd, freed by end(); import: argv). -1 out of memory. */
+ * trouble, which stops the command), or, stopped_at NULL, the command
+ * stopped before its first file (the database could not be opened,
+ * locked or given its schema: a full disk, a busy lock). It is listed, so
+ * that the summary accounts for every file given or delivered
+ * (control_totals.files) and the final line's counts add up; the rerun
+ * loads it (README "Output for cron", decision). path: kept as the
+ * command keeps its files' paths (run: malloc'd, freed by end(); import:
+ * argv). -1 out of memory. */
 static int not_tried(struct run_record *s, const char *path,
                      enum feed_kind kind, const char *stopped_at)
 {
@@ -208,6 +211,13 @@ static int not_tried(struct run_record *s, const char *path,
     char buf[UTF8_PATH_SHOWN];
     *r = (struct load_result){.path = path, .kind = kind,
                               .status = LOAD_NOT_TRIED};
+    if (!stopped_at) {
+        snprintf(r->reason, sizeof r->reason, "not tried: the command "
+                 "stopped before its first file, at the database (the "
+                 "command's error says why and what to do); it loads when "
+                 "the command runs again");
+        return 0;
+    }
     snprintf(r->reason, sizeof r->reason, "not tried: the command stopped "
              "at %s (database trouble); it loads when the command runs "
              "again", utf8_show_path(stopped_at, buf, sizeof buf));
@@ -642,6 +652,12 @@ int batch_import(struct batch_opts *o)
             break;
         }
     }
+    /* stopped before the first file: every file given is accounted for */
+    for (int i = 0; !db && i < o->n_files; i++)
+        if (not_tried(&s, o->files[i], o->kind, NULL) != 0) {
+            note_oom(&s, "recording a file not tried");
+            break;
+        }
     free(ids);
     tell_skipped(&s);
     return end(&s, db, &l);
@@ -941,7 +957,9 @@ failed:
 }
 
 /* The inbox's feed files after entry `from`, when the file at `stopped`
- * failed (NULL: its record could not be kept; then it is not named). */
+ * failed (NULL: its record could not be kept; then it is not named), or
+ * all of them (from 0, stopped NULL) when the command stopped before its
+ * first file. */
 static void not_tried_rest(struct run_record *s, const struct inbox *ib,
                            int from, const char *stopped)
 {
@@ -949,7 +967,7 @@ static void not_tried_rest(struct run_record *s, const struct inbox *ib,
     for (int i = from; i < ib->n && ib->e[i].kind >= 0; i++) {
         char *path = inbox_path(dir, ib->e[i].name);
         if (!path || not_tried(s, path, (enum feed_kind)ib->e[i].kind,
-                               stopped ? stopped : "an earlier file") != 0) {
+                               stopped) != 0) {
             free(path);
             note_oom(s, "recording a file not tried");
             return;
@@ -972,7 +990,7 @@ static int import_inbox(struct run_record *s, struct db *db,
         /* the file's record keeps the path (end() frees it) */
         bool kept = s->n_files > 0 && s->files[s->n_files - 1].path == path;
         if (rc != 0) {
-            not_tried_rest(s, ib, i + 1, kept ? path : NULL);
+            not_tried_rest(s, ib, i + 1, kept ? path : "an earlier file");
             if (!kept)
                 free(path);
             return -1;
@@ -1005,6 +1023,8 @@ int batch_run(struct batch_opts *o)
         tell_skipped(&s);
         if (imported && !s.has_fatal && note_inbox(&s, db, &ib, n_feeds) == 0)
             report(&s, db);
+    } else {
+        not_tried_rest(&s, &ib, 0, NULL);    /* every feed file found */
     }
     inbox_free(&ib);
     return end(&s, db, &l);

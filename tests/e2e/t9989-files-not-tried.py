@@ -121,6 +121,42 @@ def test_run_lists_the_inbox_files_after_a_failed_one():
             check(not os.path.exists(t.p("out")), "no report written")
 
 
+@sqlite_only("the database's disk is a tmpfs")
+def test_files_are_listed_not_tried_when_the_schema_cannot_be_made():
+    # a first run into a nearly full --db disk failed while making the
+    # schema, before its first file: exit 73, and the summary's files was
+    # [] with control_totals.files 0 for an inbox of three feeds (qa72).
+    # Every file found (or given to import) is now listed not_tried.
+    with Tmp() as t:
+        good_night(t)
+        with small_disk(t.p("mnt"), "300k") as mnt:
+            db = os.path.join(mnt, "svc.db")
+            r = raw(["run", "--db", db, "--inbox", "in", "--out", "out",
+                     "--as-of", AS_OF, "--summary", "s.json"], t.path)
+            eq(r.code, 73, r)
+            check("files: 0 loaded, 0 skipped, 0 refused, 0 unreadable, "
+                  "0 failed, 3 not tried;" in r.err, r.err)
+            doc, files = summary(t.p("s.json"))
+            eq(files, [("registrations_1.csv", "not_tried"),
+                       ("dispatches_1.csv", "not_tried"),
+                       ("closeouts_1.csv", "not_tried")], "files")
+            tot = doc["control_totals"]
+            eq((tot["files"], tot["not_tried"]), (3, 3), tot)
+            check(doc["files"][0]["reason"].startswith(
+                "not tried: the command stopped before its first file"),
+                doc["files"][0]["reason"])
+            r = raw(["import", "--db", db, "--kind", "dispatches",
+                     "in/dispatches_1.csv", "--summary", "i.json"], t.path)
+            eq(r.code, 73, r)
+            doc, files = summary(t.p("i.json"))
+            eq(files, [("dispatches_1.csv", "not_tried")], "import files")
+            eq(doc["control_totals"]["files"], 1, doc["control_totals"])
+        # with space, the rerun loads the night
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--summary", "s.json", cwd=t.path)
+        eq(r.code, 0, r)
+
+
 def test_a_good_night_line_is_unchanged_and_counts_no_file_not_tried():
     with Tmp() as t:
         good_night(t)
