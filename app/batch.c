@@ -93,17 +93,6 @@ static bool quiet(const struct run_record *s)
     return s->o->report.quiet;
 }
 
-/* `import FILE` of a path that does not exist (ENOENT when opened): a
- * person typed it, so the advice is to check it; an inbox's file that
- * vanished between the listing and the open keeps "deliver it". */
-static bool mistyped(const struct run_record *s, const struct load_result *r)
-{
-    static const char tail[] = "No such file or directory";
-    size_t n = strlen(r->reason), t = sizeof tail - 1;
-    return strcmp(s->command, "import") == 0 && n >= t &&
-           strcmp(r->reason + n - t, tail) == 0;
-}
-
 /* The file's one line: what became of it. A refusal or an unreadable file
  * is a problem (said with --quiet too); a skipped file is counted for the
  * folded line at the end. */
@@ -125,12 +114,8 @@ static void tell_file(struct run_record *s, const struct load_result *r)
     case LOAD_REFUSED:       /* its reason says what to do (etl/sniff.c) */
         fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         break;
-    case LOAD_UNREADABLE:    /* the stored reason is the fact alone */
-        fprintf(stderr, "svcrecon: %s: %s%s\n", path, r->reason,
-                r->advised ? "" : mistyped(s, r) ?
-                "; check the path (a relative one is read from the current "
-                "folder), then import it again" :
-                "; deliver it as a readable, regular CSV file");
+    case LOAD_UNREADABLE:    /* its reason says what to do (etl/load.c) */
+        fprintf(stderr, "svcrecon: %s: %s\n", path, r->reason);
         break;
     default:
         break;           /* skipped: folded; failed: note_fatal says it */

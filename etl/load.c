@@ -1148,13 +1148,21 @@ static const char *link_why(const char *why)
 }
 
 /* The file cannot be read (66 in the driver): said on stderr, and recorded
- * by load_file as an unreadable delivery; the run goes on. */
+ * by load_file as an unreadable delivery; the run goes on. The reason kept (the audit's Run and Rejected rows, the summary) says
+ * what to do, as stderr does: an auditor and a scheduler read the same
+ * advice as the operator (qa72). `import` of a path that does not exist
+ * was typed by a person: check it; any other file (a folder, a FIFO, no
+ * permission, an inbox file gone) is to be delivered again, readable. */
 static void unreadable(const struct load_opts *o, struct load_result *r,
                        const char *what, const char *why)
 {
-    snprintf(r->reason, sizeof r->reason, "%s: %s", what, why);
+    const char *advice = why == link_refused ? "" :    /* it says it */
+        !o->has_night && strcmp(why, strerror(ENOENT)) == 0 ?
+        "; check the path (a relative one is read from the current "
+        "folder), then import it again" :
+        "; deliver it as a readable, regular CSV file";
+    snprintf(r->reason, sizeof r->reason, "%s: %s%s", what, why, advice);
     r->status = LOAD_UNREADABLE;
-    r->advised = why == link_refused;   /* it says what to do */
     say(o, r->path, r->reason);
 }
 

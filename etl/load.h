@@ -34,9 +34,6 @@ struct load_result {
     bool               given_again;/* import: the same file as an earlier
                                       FILE argument, not read again
                                       (app/batch.c); status SKIPPED */
-    bool               advised;    /* unreadable: reason says what to do
-                                      (a link in the inbox); else the
-                                      driver adds it */
     char               warning[1024];/* "unknown columns ignored: ..."; "" */
     char               late[512];  /* "late file: ..." (README "Late
                                       files"); "" */

@@ -203,12 +203,20 @@ def test_unreadable_file_is_listed_with_its_reason():
     with Tmp() as t:
         night1(t)
         os.mkfifo(t.p("inbox1", "dispatches_0.csv"))      # not a regular file
-        run(t, "inbox1", N1, code=66)
+        r = run(t, "inbox1", N1, code=66, summary="s.json")
+        # the reason kept says what to do, as stderr does: the Run sheet,
+        # Rejected rows and the summary gave the fact alone (qa72)
+        why = ("cannot open: not a regular file; deliver it as a readable, "
+               "regular CSV file")
+        check("inbox1/dispatches_0.csv: %s\n" % why in r.err, r.err)
         files = run_sheet(audit(t, N1))[1]
         eq(status_of(files)[1], ("dispatches_0.csv", "unreadable"), "listed")
-        eq(files[1]["Reason"], "cannot open: not a regular file", "its reason")
-        check(("dispatches_0.csv", 0, "cannot open: not a regular file")
+        eq(files[1]["Reason"], why, "its reason")
+        check(("dispatches_0.csv", 0, why)
               in rejected(audit(t, N1)), "a line 0 of Rejected rows")
+        with open(t.p("s.json")) as f:
+            eq([g["reason"] for g in json.load(f)["files"]
+                if g["status"] == "unreadable"], [why], "the summary's reason")
         n = query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery")
         run(t, "inbox1", N1, code=66)
         eq(query(t.p("svc.db"), "SELECT COUNT(*) FROM delivery"), n, "recorded once")
