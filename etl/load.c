@@ -1118,8 +1118,10 @@ static int stream_file(struct loader *L, FILE *fp, enum feed_kind kind,
     if (rc == 0 && !*refused)
         rc = late_file(L, r, warn, sizeof warn, d);    /* warn: + late */
     if (rc == 0 && !*refused) {
-        sniff_legacy(L->n_cp1252, L->n_mac, r->rows_rejected, r->diagnosis,
-                     sizeof r->diagnosis);
+        /* `run` takes its files from the inbox: the re-exported file is
+         * delivered there again, not imported by hand (qa72) */
+        sniff_legacy(L->n_cp1252, L->n_mac, r->rows_rejected,
+                     L->opts->has_night, r->diagnosis, sizeof r->diagnosis);
         rc = finish_file(L->db, r, warn, d);
     }
 out:

@@ -374,17 +374,19 @@ const char *sniff_cp_name(enum sniff_cp cp)
 }
 
 bool sniff_legacy(unsigned long n_cp1252, unsigned long n_mac,
-                  unsigned long rejected, char *why, size_t size)
+                  unsigned long rejected, bool by_inbox, char *why,
+                  size_t size)
 {
     unsigned long n = n_cp1252 + n_mac;
     if (n == 0 || n * 2 <= rejected)
         return false;
     snprintf(why, size, "%lu of the %lu rejected rows are not valid UTF-8 "
              "but read as %s: the file looks like a legacy 8-bit export (%s), "
-             "not CSV UTF-8; %s and import it again", n, rejected,
+             "not CSV UTF-8; %s and %s", n, rejected,
              n_mac > n_cp1252 ? "Mac Roman" : "Windows-1252",
              n_mac > n_cp1252 ? "Mac Roman" : "Windows-1252 or Latin-1",
-             SNIFF_TODO);
+             SNIFF_TODO, by_inbox ? "deliver it to the inbox again: it "
+             "loads on the next run" : "import it again");
     return true;
 }
 

@@ -66,8 +66,12 @@ const char *sniff_cp_name(enum sniff_cp cp);
 
 /* The file-level sentence when most rejected rows read as a legacy 8-bit
  * code page: true when n_cp1252 + n_mac > rejected / 2 (and > 0); the
- * sentence names the code page more of them read as. */
+ * sentence names the code page more of them read as, and ends with what
+ * the operator of the command does once it is re-exported: by_inbox
+ * (`run`) "deliver it to the inbox again: it loads on the next run", else
+ * (`import`) "import it again". */
 bool sniff_legacy(unsigned long n_cp1252, unsigned long n_mac,
-                  unsigned long rejected, char *why, size_t size);
+                  unsigned long rejected, bool by_inbox, char *why,
+                  size_t size);
 
 #endif

@@ -256,6 +256,29 @@ def test_quiet_bad_night_one_line_per_problem():
               "Windows-1252" in lines[1] and "re-export as CSV UTF-8" in lines[1], lines[1])
 
 
+def test_legacy_encoding_advice_names_what_the_command_s_operator_does():
+    # under `run` the warning said "...; re-export as CSV UTF-8,
+    # comma-separated and import it again": run's operator re-delivers
+    # the file to the inbox (qa72). `import` keeps "import it again".
+    with Tmp() as t:
+        bad_night(t)
+        r = run(t, "--quiet", "--summary", t.p("s.json"), as_of="2026-03-13")
+        eq(r.code, 65, r)
+        line = r.err.splitlines()[1]
+        check(line.endswith("re-export as CSV UTF-8, comma-separated and "
+                            "deliver it to the inbox again: it loads on the "
+                            "next run"), line)
+        enc = [w["message"] for w in validate_summary(t.p("s.json"))["warnings"]
+               if w["code"] == "legacy_encoding"]
+        check(len(enc) == 1 and "import it again" not in enc[0], enc)
+        r = svc("import", "--db", t.p("i.db"), "--kind", "closeouts", "--quiet",
+                t.p("inbox/closeouts_2026-03-13.csv"))
+        eq(r.code, 0, r)
+        check(r.err.rstrip("\n").endswith("re-export as CSV UTF-8, "
+                                          "comma-separated and import it "
+                                          "again"), r.err)
+
+
 def test_default_output_one_line_per_file_skipped_folded_final_status():
     with Tmp() as t:
         night(t, 1)

@@ -57,16 +57,20 @@ static void test_file_sentence(void **state)
 {
     (void)state;
     char why[512];
-    assert_false(sniff_legacy(0, 0, 3, why, sizeof why));
-    assert_false(sniff_legacy(1, 1, 4, why, sizeof why));   /* half: no */
-    assert_true(sniff_legacy(2, 1, 4, why, sizeof why));
+    assert_false(sniff_legacy(0, 0, 3, false, why, sizeof why));
+    assert_false(sniff_legacy(1, 1, 4, false, why, sizeof why));   /* half: no */
+    assert_true(sniff_legacy(2, 1, 4, false, why, sizeof why));
     assert_non_null(strstr(why, "3 of the 4 rejected rows"));
+    assert_non_null(strstr(why, ", comma-separated and import it again"));
     assert_non_null(strstr(why, "legacy 8-bit export (Windows-1252 or "
                                 "Latin-1)"));
-    assert_true(sniff_legacy(1, 2, 4, why, sizeof why));
+    assert_true(sniff_legacy(1, 2, 4, true, why, sizeof why));
     assert_non_null(strstr(why, "read as Mac Roman"));
     assert_non_null(strstr(why, "legacy 8-bit export (Mac Roman)"));
     assert_non_null(strstr(why, "re-export as CSV UTF-8, comma-separated"));
+    assert_non_null(strstr(why, "deliver it to the inbox again: it loads "
+                                "on the next run"));
+    assert_null(strstr(why, "import it again"));
 }
 
 int main(void)
