@@ -174,6 +174,18 @@ static int db_folder(const char *db_path, char *out, size_t size)
     return diag_folder_of(joined, out, size);
 }
 
+/* The lock file's place holds something that is not a regular file. */
+static int not_a_file(const char *path, mode_t mode, struct diag *d)
+{
+    return diag_set(d, EX_CANTCREAT, path, 0, "the lock file is not a "
+                    "regular file (%s); svcrecon keeps its lock in a regular "
+                    "file beside the database, and nothing was done: remove "
+                    "it (no svcrecon run holds a lock on one), then run again", S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ?
+                    "a folder" : S_ISSOCK(mode) ? "a socket" :
+                    S_ISCHR(mode) || S_ISBLK(mode) ? "a device" :
+                    "a special file");
+}
+
 int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
 {
     char path[4200];
@@ -211,7 +223,16 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
      * between is taken for ours only where lock_discard's reasoning holds
      * for it too. */
     struct stat lst;
-    l->created = lstat(path, &lst) != 0 && errno == ENOENT;
+    int lgot = lstat(path, &lst);
+    l->created = lgot != 0 && errno == ENOENT;
+    /* DB.lock replaced by a FIFO, a folder or a device: a FIFO still
+     * took the lock, but its holder line could not be written, and a
+     * second run named a pid alone (qa72); a device would be opened for
+     * writing. Refused, as --db naming something that is not a file is
+     * (batch_check_db_file), with what to do; before it is opened, and
+     * again after (made in between). No svcrecon holds a lock on one. */
+    if (lgot == 0 && !S_ISREG(lst.st_mode) && !S_ISLNK(lst.st_mode))
+        return not_a_file(path, lst.st_mode, d);
     /* Never through a symbolic link: the holder's line was written over
      * the file a link there names, and that file cut to its length
      * (tests/e2e/t8500). */
@@ -236,7 +257,7 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
      * another user (root's first try, a shared folder with umask 077).
      * The folder was fine; the advice to pick another one was no cure
      * (QA pass 41). */
-    if (fd < 0 && (err == EACCES || err == EPERM) && !l->created &&
+    if (fd < 0 && (err == EACCES || err == EPERM) && lgot == 0 &&
         S_ISREG(lst.st_mode))
         return diag_set(d, EX_CANTCREAT, path, 0, "cannot open the lock "
                         "file: %s; it was made by another user (uid %ld, "
@@ -254,6 +275,11 @@ int lock_acquire(struct lock *l, const char *db_path, struct diag *d)
                         "file: %s; svcrecon keeps it beside the database: "
                         "give --db a path in a folder this user can create "
                         "files in", strerror(err));
+    struct stat fst;
+    if (fstat(fd, &fst) == 0 && !S_ISREG(fst.st_mode)) {
+        close(fd);
+        return not_a_file(path, fst.st_mode, d);
+    }
     if (take(fd, db_path, path, d) != 0) {
         close(fd);
         return -1;

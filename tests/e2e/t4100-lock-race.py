@@ -188,5 +188,36 @@ def test_holder_in_another_pid_namespace():
               "a stale line taken for the holder's: %r" % err)
 
 
+
+@sqlite_only("DB.lock; PostgreSQL's lock is an advisory lock on the server")
+def test_a_lock_file_that_is_not_a_regular_file_is_refused_saying_what_to_do():
+    # DB.lock replaced by a FIFO: the lock still excluded a second run, but
+    # the holder line could not be written and the loser named nobody
+    # (qa72). A lock path that is not a regular file (a FIFO, a folder) is
+    # refused before anything is done, 73 with what to do, as --db naming
+    # something that is not a file is; removed, the run completes.
+    with Tmp() as t:
+        good_night(t)
+        lock = t.p("svc.db.lock")
+        for make, what in ((os.mkfifo, "a FIFO"), (os.mkdir, "a folder")):
+            make(lock)
+            r = subprocess.run(cmd("run", "--db", t.p("svc.db"), "--inbox",
+                                   t.p("in"), "--out", t.p("out"), "--as-of",
+                                   "2026-03-12", "--quiet"),
+                               env=dict(os.environ, TZ="UTC"),
+                               capture_output=True, text=True, timeout=60)
+            eq(r.returncode, 73, r.stderr)
+            check("svc.db.lock: the lock file is not a regular file (%s)"
+                  % what in r.stderr and "remove it" in r.stderr, r.stderr)
+            check(not os.path.exists(t.p("svc.db")), "nothing was done")
+            (os.rmdir if what == "a folder" else os.unlink)(lock)
+        r = subprocess.run(cmd("run", "--db", t.p("svc.db"), "--inbox",
+                               t.p("in"), "--out", t.p("out"), "--as-of",
+                               "2026-03-12", "--quiet"),
+                           env=dict(os.environ, TZ="UTC"),
+                           capture_output=True, text=True, timeout=60)
+        eq((r.returncode, r.stderr), (0, ""), r.stderr)
+
+
 if __name__ == "__main__":
     main(globals())
