@@ -180,8 +180,10 @@ static int not_a_file(const char *path, mode_t mode, struct diag *d)
     return diag_set(d, EX_CANTCREAT, path, 0, "the lock file is not a "
                     "regular file (%s); svcrecon keeps its lock in a regular "
                     "file beside the database, and nothing was done: remove "
-                    "it (no svcrecon run holds a lock on one), then run again", S_ISFIFO(mode) ? "a FIFO" : S_ISDIR(mode) ?
-                    "a folder" : S_ISSOCK(mode) ? "a socket" :
+                    "it (no svcrecon run holds a lock on one), then run "
+                    "again", S_ISFIFO(mode) ? "a FIFO" :
+                    S_ISDIR(mode) ? "a folder" :
+                    S_ISSOCK(mode) ? "a socket" :
                     S_ISCHR(mode) || S_ISBLK(mode) ? "a device" :
                     "a special file");
 }

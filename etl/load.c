@@ -1150,11 +1150,12 @@ static const char *link_why(const char *why)
 }
 
 /* The file cannot be read (66 in the driver): said on stderr, and recorded
- * by load_file as an unreadable delivery; the run goes on. The reason kept (the audit's Run and Rejected rows, the summary) says
- * what to do, as stderr does: an auditor and a scheduler read the same
- * advice as the operator (qa72). `import` of a path that does not exist
- * was typed by a person: check it; any other file (a folder, a FIFO, no
- * permission, an inbox file gone) is to be delivered again, readable. */
+ * by load_file as an unreadable delivery; the run goes on. The reason
+ * kept (the audit's Run and Rejected rows, the summary) says what to do,
+ * as stderr does: an auditor and a scheduler read the same advice as
+ * the operator (qa72). `import` of a path that does not exist was typed
+ * by a person: check it; any other file (a folder, a FIFO, no permission,
+ * an inbox file gone) is to be delivered again, readable. */
 static void unreadable(const struct load_opts *o, struct load_result *r,
                        const char *what, const char *why)
 {
