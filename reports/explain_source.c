@@ -339,9 +339,13 @@ static int delivery_told(struct ex *x, const char *file, const char *qfile,
     db_set_text(q, ":file", o->source_file, o->source_file_len);
     int told = 0;
     if (db_step(q, NULL, NULL) == DB_ROW) {
-        char why[256], when[64], same[256], qsame[256], at[64];
+        char why[512], when[64], same[256], qsame[256], at[64];
         const char *status = db_column_text(q, 0);
-        ex_show(db_column_text(q, 1), db_column_bytes(q, 1), why, sizeof why);
+        /* The reason whole (svcrecon's own words, with what to do since
+         * fix77), not cut at 60 characters as a feed's value is shown:
+         * "cannot open: not a regular file; deliver it as a readable, r..." */
+        utf8_show(db_column_text(q, 1), (size_t)db_column_bytes(q, 1), 200,
+                  why, sizeof why);
         ex_show(db_column_text(q, 2), db_column_bytes(q, 2), when,
                 sizeof when);
         if (strcmp(status, "unreadable") == 0) {
