@@ -321,5 +321,23 @@ def test_a_windows_1252_header_name_of_a_column_is_refused_by_its_encoding():
                kind)
 
 
+def test_a_utf8_soft_hyphen_ending_a_header_name_is_trimmed():
+    """Red before (qa79): a header name ending in a UTF-8 soft hyphen
+    (U+00AD, invisible) named no column, as its Windows-1252 byte AD
+    refuses the file (above): "status" + U+00AD was ignored with a warning
+    showing 'status' (the hyphen unseen), exit 0, every dispatch OPEN.
+    Now trimmed as the no-break space is, for each kind's last column."""
+    with Tmp() as t:
+        for kind in KINDS:
+            hdr, rows = KINDS[kind]
+            content = (hdr.encode() + "\u00ad\r\n".encode() +
+                       "\r\n".join(rows).encode() + b"\r\n")
+            path = t.write("%s/shy.csv" % kind, content)
+            db = t.p("%s-shy.db" % kind)
+            r = svc("import", "--db", db, "--kind", kind, path)
+            eq(r.code, 0, (kind, r))
+            check("unknown columns" not in r.err, (kind, r.err))
+
+
 if __name__ == "__main__":
     main(globals())
