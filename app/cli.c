@@ -21,6 +21,7 @@
 #include "app/copy.h"
 #include "app/run_summary.h"
 #include "app/summary_path.h"
+#include "etl/feed.h"
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
@@ -470,14 +471,16 @@ _Static_assert(EXPLAIN_MAX_BUCKETS == REPORT_MAX_BUCKETS,
                "explain and report take the same --buckets");
 
 /* Blanks around an identifier do not count (SPEC §2: identifiers are
- * trimmed); argv strings may be edited in place. */
+ * trimmed), as import trims them: a no-break or zero-width space pasted
+ * with an id from a workbook made it "not found" (qa79); argv strings may
+ * be edited in place. */
 static char *trim(char *s)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
+    const char *p = s;
     size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
+    feed_trim(&p, &n);
+    s += p - s;
+    s[n] = '\0';
     return s;
 }
 

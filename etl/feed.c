@@ -295,6 +295,11 @@ static void blank_column(const char *raw, size_t len, size_t col, char *out,
         snprintf(out + used, size - used, ")");
 }
 
+void feed_trim(const char **s, size_t *len)
+{
+    trim_blanks(s, len);
+}
+
 int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
                     struct feed_header *h, char *why, size_t why_size,
                     char *unknown, size_t unknown_size)

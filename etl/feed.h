@@ -89,6 +89,11 @@ int feed_map_header(enum feed_kind kind, const struct csvin_record *hdr,
 int feed_check(const struct feed_header *h, const struct csvin_record *rec,
                struct feed_row *row, char *why, size_t why_size);
 
+/* Trims s (len bytes) as identifiers are on import: spaces, tabs, line
+ * breaks and the invisible characters a copy from a spreadsheet or a web
+ * page carries at its ends (README "Trimming"). */
+void feed_trim(const char **s, size_t *len);
+
 #define FEED_MAX_KEPT_ID 200         /* longer ids of rejected rows: '' */
 /* The dispatch id a record names, as written and trimmed as identifiers
  * are, read by the header's column position whatever else is wrong with

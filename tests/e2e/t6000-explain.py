@@ -1182,4 +1182,21 @@ def test_sample_data_agrees_with_the_workbooks():
                   for e in d["registration_exceptions"]), exc, "registration exceptions")
 
 
+def test_an_id_pasted_with_a_no_break_space_is_found():
+    """Red before (qa79): README "A DISPATCH_ID is trimmed of blanks, as
+    identifiers are on import", but explain trimmed spaces and tabs only:
+    an id copied from a workbook or a web page with a no-break space (or
+    a zero-width space) at its end was "not found", the message showing
+    it as 'D1 '. Now trimmed by import's own function."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        r = svc("import", "--db", db, "--kind", "dispatches", t.csv("d.csv", DSP_HDR, [
+            "D1,2026-03-02 08:00,iPF6400,SN-200,D2,Gamma,10003,P3,OPEN"]))
+        eq(r.code, 0, r)
+        for pasted in ("D1\u00a0", "\u200bD1", " D1\u00a0\t"):
+            r = explain(db, pasted)
+            eq(r.code, 0, (pasted, r))
+            check("D1" in r.out, r.out)
+
+
 main(globals())
