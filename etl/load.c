@@ -616,7 +616,12 @@ static int record_refusal(struct db *db, struct load_result *r,
     if (r->sha256[0])
         db_set_text(st, ":sha", r->sha256, -1);
     set_stored_text(st, ":reason", r->reason);
-    if (step_returning(st, &r->file_id, d, "recording a refused file") != 0)
+    /* step_returning() finalizes st: finalized again at fail, a failed
+     * delivery record or COMMIT after it crashed (SIGSEGV; qa79) */
+    int stepped = step_returning(st, &r->file_id, d,
+                                 "recording a refused file");
+    st = NULL;
+    if (stepped != 0)
         goto fail;
 commit:
     /* The night's record of it (a refusal already delivered in the open

@@ -307,5 +307,36 @@ def test_out_of_memory_reading_a_feed_is_70_not_the_file_refused():
             for f in x["files"]], [("loaded", 2, 1)], x["files"])
 
 
+def test_out_of_memory_recording_a_refused_file_never_crashes():
+    """Red before (qa79): record_refusal() finalized the INSERT's statement
+    a second time when recording the delivery or the COMMIT failed after
+    it (step_returning() had finalized it): out of memory there (or a full
+    disk at the COMMIT) ended `import` of a refused file by SIGSEGV (139)
+    instead of 70. Each of the last allocations of the run failed in turn
+    (svcrecon-allocfail): never a signal."""
+    with Tmp() as t:
+        t.write("lo.csv", '"dispatch_id";"dispatched_at";"model";'
+                '"serial_number";"provider_id";"customer_name";'
+                '"customer_postal_code";"problem_code";"status"\n'
+                '"D1";"2026-03-02 08:00";"iPF6400";"SN-200";"D2";"Gamma";'
+                '"10003";"P3";"OPEN"\n')
+        log = t.p("calls.log")
+
+        def once(n, db):
+            args = cmd("import", "--db", t.p(db), "--kind", "dispatches",
+                       t.p("lo.csv"))
+            env = dict(os.environ, TZ="UTC", SVCRECON_FAULT_MALLOC=str(n))
+            if n == 0:
+                env["SVCRECON_FAULT_LOG"] = log
+            return subprocess.run([ALLOCFAIL] + args[1:], env=env,
+                                  capture_output=True, text=True, timeout=60)
+        eq(once(0, "count.db").returncode, 65, "refused without the fault")
+        calls = int(open(log).read().split("calls")[-1].split()[0])
+        for n in range(max(1, calls - 700), calls + 1):
+            p = once(n, "n%d.db" % n)
+            check(p.returncode >= 0, "allocation %d of %d: signal %d: %s"
+                  % (n, calls, -p.returncode, p.stderr[-300:]))
+
+
 if __name__ == "__main__":
     main(globals())
