@@ -888,8 +888,9 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
         return -1;
     int rc = open_file(path, &db->h,
                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
-    if (rc != SQLITE_OK)
-        return diag_set(d, EX_NOINPUT, path, 0, "cannot open database: %s",
+    if (rc != SQLITE_OK)       /* out of memory: 70, as the write open */
+        return diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_NOINPUT,
+                        path, 0, "cannot open database: %s",
                         db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, 2000);

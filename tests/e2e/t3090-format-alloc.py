@@ -338,5 +338,29 @@ def test_out_of_memory_recording_a_refused_file_never_crashes():
                   % (n, calls, -p.returncode, p.stderr[-300:]))
 
 
+@sqlite_only("the read-only open of a SQLite file")
+def test_out_of_memory_opening_the_database_to_read_is_70():
+    """Red before (qa79): explain's read-only open of a SQLite database
+    failing for memory said "cannot open database: out of memory" with
+    exit 66 (unreadable: the database's fault) where import's open says
+    it with 70. Each of the first allocations fails in turn."""
+    with Tmp() as t:
+        t.write("in/dispatches_1.csv", "dispatch_id,dispatched_at,model,"
+                "serial_number,provider_id,customer_name\n"
+                "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                t.p("in/dispatches_1.csv"))
+        eq(r.code, 0, r)
+        for n in range(1, 120):
+            args = cmd("explain", "--db", t.p("svc.db"), "--as-of",
+                       "2026-03-12", "D1")
+            p = subprocess.run([ALLOCFAIL] + args[1:], capture_output=True,
+                               text=True, timeout=60,
+                               env=dict(os.environ, TZ="UTC",
+                                        SVCRECON_FAULT_MALLOC=str(n)))
+            check(not ("out of memory" in p.stderr and p.returncode != 70),
+                  "allocation %d: exit %d: %s" % (n, p.returncode, p.stderr))
+
+
 if __name__ == "__main__":
     main(globals())
