@@ -197,10 +197,14 @@ static int not_tried(struct run_record *s, const char *path,
     *r = (struct load_result){.path = path, .kind = kind,
                               .status = LOAD_NOT_TRIED};
     if (!stopped_at) {
+        /* Its bytes may have been imported on an earlier night (an
+         * inbox keeps its files): not "it loads", which the next run would
+         * not do (qa79). */
         snprintf(r->reason, sizeof r->reason, "not tried: the command "
                  "stopped before its first file, at the database (the "
-                 "command's error says why and what to do); it loads when "
-                 "the command runs again");
+                 "command's error says why and what to do); the command "
+                 "run again takes it (loads it, or skips it if its bytes "
+                 "were imported before)");
         return 0;
     }
     snprintf(r->reason, sizeof r->reason, "not tried: the command stopped "

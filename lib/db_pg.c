@@ -1936,7 +1936,9 @@ static int uri_password(const char *uri, const char *display, char **pw,
                         "does not read the password in the URI as it is "
                         "written: a '/', '@', ':' or '%%' in it must be "
                         "percent-encoded (%%2F, %%40, %%3A, %%25), or give "
-                        "it through PGPASSWORD or ~/.pgpass");
+                        "it through PGPASSWORD or ~/.pgpass; with a "
+                        "password in the URI, an '@' in the database name "
+                        "is written %%40 too");
     return 0;
 }
 
