@@ -59,6 +59,20 @@ static const struct fact source_file_facts[] = {
     {"imported_at", F_IMPORTED_AT, FACT_VALUE,  "), imported ", NULL},
 };
 
+/* The first twelve digits of the file's SHA-256 when another imported
+ * file has its base name (an inbox's dispatches.csv every night, at one
+ * path): each result then says which file its row is, as the stories'
+ * locations and the workbooks' SHA-256 columns do (qa81); NULL otherwise,
+ * however FILE was given. */
+static const char *source_sha_tag(struct ex *x)
+{
+    struct db_stmt *s = x->q[Q_SOURCE];
+    if (db_column_int64(s, F_NAME_FILES) < 2 || ex_is_null(s, F_SHA) ||
+        db_column_bytes(s, F_SHA) < 12)
+        return NULL;
+    return db_column_text(s, F_SHA);
+}
+
 /* The "what" and "source" members / the heading "source FILE:LINE: ". */
 static void put_source_head(struct ex *x, const char *what)
 {
@@ -68,6 +82,9 @@ static void put_source_head(struct ex *x, const char *what)
         json_open(&x->j, "source", '{');
         ex_j_col(x, "file", s, F_NAME);
         json_int(&x->j, "line", x->o->source_line);
+        const char *tag = source_sha_tag(x);
+        if (tag)
+            json_strn(&x->j, "sha256_12", tag, 12);
         ex_put_facts(x, s, source_file_facts, EX_N_FACTS(source_file_facts));
         json_close(&x->j, '}');
         return;
@@ -84,6 +101,9 @@ static void say_source(struct ex *x, const char *what)
     fputs(what, x->f);
     ex_put_facts(x, x->q[Q_SOURCE], source_file_facts,
               EX_N_FACTS(source_file_facts));
+    const char *tag = source_sha_tag(x);
+    if (tag)
+        fprintf(x->f, ", SHA-256 %.12s", tag);
     fputs("\n\n", x->f);
 }
 

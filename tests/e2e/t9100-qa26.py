@@ -20,6 +20,11 @@ Defect, seen red before its fix:
   location is (test_json_says_which_file_of_one_name_a_location_is): the
   workbooks give Source SHA-256 and the text "(SHA-256 …)", the JSON only
   {file, line}; now "sha256_12" too, where the text gives the digits.
+- explain --source FILE:LINE of a name imported more than once told each
+  file's row under the same heading and file line, its JSON "source"
+  without digits (test_source_of_a_shared_name_says_which_file_each_row_is,
+  qa81): the file line now ends with ", SHA-256 …" and "source" carries
+  "sha256_12".
 
 Guards (these held before this pass, the oracle's mistakes aside):
 - test_explain_and_the_listings_agree_over_seeded_histories: for the
@@ -1045,6 +1050,57 @@ def test_json_says_which_file_of_one_name_a_location_is():
               in r.out, r.out)
         # a name no other file shares carries none (the JSON as before)
         eq(s["registrations"][0].get("sha256_12", "none"), "none", "registrations.csv")
+
+
+def test_source_of_a_shared_name_says_which_file_each_row_is():
+    """Defect (qa81), seen red before its fix: an inbox delivers
+    `dispatches.csv` every night, at the same path, and the audit lists a
+    rejected row at line 3 of two of them, each with its File SHA-256.
+    `explain --source dispatches.csv:3` tells both rows, but each under the
+    same heading and file line (same name, same path, the import times
+    alike when two nights are run within a second) and the JSON "source"
+    gave {file, line, path, kind, file_status, imported_at} only: which
+    row was which audit line showed only through the reason and the audit
+    date. Where FILE names more than one imported file, each result's file
+    line now ends with ", SHA-256 0123456789ab" and its "source" carries
+    "sha256_12", as the stories' locations do; a name imported once is
+    told as before."""
+    with Tmp() as t:
+        dsp = ",".join(DSP_COLS) + "\n"
+        db = t.p("svc.db")
+        sha = []
+        for as_of, rows in (("2026-03-02", "R1,2026-03-01 09:00,iPF8400S,AFK1,CA1042,A,1,P,OPEN\n"
+                                           "R2,2026-02-30 09:00,iPF8400S,AFK1,CA1042,A,1,P,OPEN\n"),
+                            ("2026-03-03", "R3,2026-03-02 09:00,iPF8400S,AFK1,CA1042,A,1,P,OPEN\n"
+                                           "R4,2026-13-01 09:00,iPF8400S,AFK1,CA1042,A,1,P,OPEN\n")):
+            t.write("in/dispatches.csv", dsp + rows)
+            sha.append(hashlib.sha256(open(t.p("in/dispatches.csv"), "rb").read()).hexdigest()[:12])
+            r = svc("run", "--db", db, "--inbox", t.p("in"), "--out", t.p("out"),
+                    "--as-of", as_of, "--quiet")
+            eq(r.code, 0, r)
+        r = svc("explain", "--db", db, "--as-of", "2026-03-03", "--source", "dispatches.csv:3")
+        eq(r.code, 0, r)
+        files = [x for x in r.out.splitlines() if x.startswith("   file ")]
+        eq([x.rsplit(", SHA-256 ", 1)[-1] if ", SHA-256 " in x else None for x in files],
+           sha, "file lines")
+        r = svc("explain", "--db", db, "--json", "--as-of", "2026-03-03",
+                "--source", "dispatches.csv:3")
+        eq(r.code, 0, r)
+        res = json.loads(r.out)["results"]
+        eq([(x["what"], x["source"].get("sha256_12")) for x in res],
+           [("rejected_row", sha[0]), ("rejected_row", sha[1])], "sources")
+        # a name imported once: as before, no digits
+        t.write("in2/closeouts.csv", ",".join(CLO_COLS) + "\n"
+                "CA1042,2026-03-02 10:00,R1,AFK1,,2026-03-02,T,1,R,\n")
+        eq(svc("import", "--db", db, "--kind", "closeouts", t.p("in2/closeouts.csv"),
+               "--quiet").code, 0)
+        r = svc("explain", "--db", db, "--json", "--as-of", "2026-03-03",
+                "--source", "closeouts.csv:2")
+        eq(r.code, 0, r)
+        eq(json.loads(r.out)["results"][0]["source"].get("sha256_12", "none"), "none")
+        r = svc("explain", "--db", db, "--as-of", "2026-03-03", "--source", "closeouts.csv:2")
+        check("SHA-256" not in [x for x in r.out.splitlines() if x.startswith("   file ")][0],
+              r.out)
 
 
 def scrub(doc):

@@ -19,7 +19,11 @@ SELECT f.file_id,
        f.imported_at,
        r.what,          -- 'dispatch', 'closeout', 'registration', 'rejected'
        r.row_id,        -- the row's primary key in its table
-       r.dispatch_id    -- dispatch and closeout rows: the id they name
+       r.dispatch_id,   -- dispatch and closeout rows: the id they name
+       -- the imported files of this base name: more than one, and each
+       -- result says which file it is by its SHA-256's first digits (qa81)
+       (SELECT COUNT(*) FROM imported_file AS m
+         WHERE m.name = f.name) AS name_files
   FROM imported_file AS f
   LEFT JOIN (SELECT 'dispatch' AS what, d.file_id, d.dispatch_row_id AS row_id,
                     d.dispatch_id
