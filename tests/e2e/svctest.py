@@ -16,6 +16,7 @@ is dropped when its Tmp folder goes. A test that is about SQLite itself (its
 file, lock file, journal) is marked @sqlite_only(why): the PostgreSQL pass
 lists it with the reason and does not run it (it is not a skip).
 """
+import atexit
 import contextlib
 import decimal
 import hashlib
@@ -317,6 +318,32 @@ def as_user(uid):
     return become
 
 
+_OTHER_USERS_BIN = []
+
+
+def binary_for_other_users():
+    """SVCRECON as a second user can run it. A clone in root's home
+    (/root is 0700 on Debian) holds a binary nobody else may reach: then
+    a copy in a temporary folder every user can cross (0755), made once
+    per suite and removed at its exit; else SVCRECON itself."""
+    if _OTHER_USERS_BIN:
+        return _OTHER_USERS_BIN[0]
+    path, reachable = SVCRECON, os.stat(SVCRECON).st_mode & 0o001
+    parent = path
+    while reachable and parent != "/":
+        parent = os.path.dirname(parent)
+        reachable = os.stat(parent).st_mode & 0o001
+    if not reachable:
+        folder = tempfile.mkdtemp(prefix="svcrecon-bin-")
+        os.chmod(folder, 0o755)
+        path = os.path.join(folder, os.path.basename(SVCRECON))
+        shutil.copy2(SVCRECON, path)
+        os.chmod(path, 0o755)
+        atexit.register(shutil.rmtree, folder, True)
+    _OTHER_USERS_BIN.append(path)
+    return path
+
+
 @contextlib.contextmanager
 def small_disk(path, size):
     """A tmpfs of size (mount's size=, e.g. "1m") mounted at path (made
@@ -382,19 +409,25 @@ def db_args(db, cwd=None):
     return ["--db", str(db)]
 
 
-def raw(args, cwd, **kw):
+def raw(args, cwd, user=None, **kw):
     """svcrecon without svc()'s validation of the summary (some cases
-    must leave no summary at all); kw goes to subprocess.run."""
-    p = subprocess.run(cmd(*args, cwd=cwd), cwd=cwd,
+    must leave no summary at all); kw goes to subprocess.run; user: run
+    as that uid (root only, see cmd())."""
+    if user is not None:
+        kw["preexec_fn"] = as_user(user)
+    p = subprocess.run(cmd(*args, cwd=cwd, user=user), cwd=cwd,
                        env=dict(os.environ, TZ="UTC"), capture_output=True,
                        text=True, errors="replace", timeout=300, **kw)
     return Run(p)
 
 
-def cmd(*args, cwd=None):
+def cmd(*args, cwd=None, user=None):
     """[SVCRECON] + args, `--db PATH` replaced by db_args(PATH): for tests
-    that start svcrecon themselves (Popen, kill_on)."""
-    out, args = [SVCRECON], [str(a) for a in args]
+    that start svcrecon themselves (Popen, kill_on). user: the command is
+    for that uid (run with preexec_fn=as_user(user)), so the binary is one
+    that user can reach (binary_for_other_users())."""
+    out = [binary_for_other_users() if user is not None else SVCRECON]
+    args = [str(a) for a in args]
     i = 0
     while i < len(args):
         if args[i] == "--db" and i + 1 < len(args):

@@ -245,7 +245,7 @@ def test_a_reader_who_can_write_neither_the_database_nor_its_folder_reads_it():
                 skip("%s cannot be crossed by another user" % parent)
 
         def as_nobody(*args):
-            return subprocess.run(cmd(*args), capture_output=True, text=True,
+            return subprocess.run(cmd(*args, user=nobody), capture_output=True, text=True,
                                   preexec_fn=as_user(nobody), timeout=300,
                                   env=dict(os.environ, TZ="UTC"))
         p = as_nobody("explain", "--db", db, "--as-of", "2026-03-12", "Q1")

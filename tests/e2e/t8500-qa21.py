@@ -114,7 +114,7 @@ from svctest import as_user  # noqa: E402
 def svc_as(uid, *args, cwd):
     """svcrecon as user uid; returns (exit code, stderr)."""
     from svctest import cmd
-    p = subprocess.run(cmd(*args, cwd=cwd), cwd=cwd, capture_output=True,
+    p = subprocess.run(cmd(*args, cwd=cwd, user=uid), cwd=cwd, capture_output=True,
                        text=True, preexec_fn=as_user(uid),
                        env=dict(os.environ, TZ="UTC"), timeout=300)
     return p.returncode, p.stderr

@@ -302,7 +302,7 @@ def test_from_after_today_without_as_of_names_no_as_of_option():
 
 
 def as_nobody(args, cwd):
-    return raw(args, cwd, preexec_fn=svctest.as_user(NOBODY))
+    return raw(args, cwd, user=NOBODY)
 
 
 @sqlite_only("file modes of a SQLite file")

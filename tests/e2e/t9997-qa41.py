@@ -109,7 +109,7 @@ def night_as(uid, t):
     """The night's run as user uid."""
     return subprocess.run(svctest.cmd("run", "--db", "svc.db", "--inbox", "in",
                                       "--out", "out", "--as-of", AS_OF,
-                                      "--quiet", cwd=t.path),
+                                      "--quiet", cwd=t.path, user=uid),
                           cwd=t.path, capture_output=True, text=True,
                           preexec_fn=svctest.as_user(uid),
                           env=dict(os.environ, TZ="UTC"), timeout=300)
