@@ -612,6 +612,18 @@ static int unknown_option(char **argv)
     return usage_error("unknown option '%s'", a);
 }
 
+/* "CMD takes no --NAME (an option of ...)", as unknown_option says it, for
+ * an option getopt accepted but the command does not take (run_command):
+ * "run takes no --kind" named no command that does (qa83). */
+static int option_of_another(const char *cmd, const char *name)
+{
+    int k = other_command_option(name, strlen(name));
+    char why[300];
+    snprintf(why, sizeof why, "%.20s takes no --%s (an option of %s)", cmd,
+             name, k >= 0 ? command_options[k].owners : "another command");
+    return usage_error("%s", why);
+}
+
 /* The options every command shares: --as-of, --buckets, --help,
  * --version, and getopt's complaints. Returns NOT_COMMON when c is none of
  * them, KEEP_PARSING when it was handled, else the exit code to return. */
@@ -1264,8 +1276,8 @@ static int run_command(const char *cmd, int argc, char **argv,
         if (optind >= argc)
             return usage_error("%s needs at least one FILE", cmd);
         if (o->inbox || r->out_dir || r->statements)
-            return usage_error("%s takes no --inbox, --out or --statements",
-                               cmd);
+            return option_of_another(cmd, o->inbox ? "inbox" : r->out_dir ?
+                                     "out" : "statements");
         if (report_option)
             return usage_error("import takes no %s: it loads files, "
                                "whatever their dates; --as-of, --from and "
@@ -1279,7 +1291,7 @@ static int run_command(const char *cmd, int argc, char **argv,
     if (optind < argc)
         return usage_error("unexpected argument '%s'", argv[optind]);
     if (have_kind)
-        return usage_error("%s takes no --kind", cmd);
+        return option_of_another(cmd, "kind");
     if (!r->out_dir)
         return usage_error("%s needs --out DIR", cmd);
     int rc = check_from(r);
@@ -1287,7 +1299,7 @@ static int run_command(const char *cmd, int argc, char **argv,
         return rc;
     bool report = strcmp(cmd, "report") == 0;
     if (report && o->inbox)
-        return usage_error("%s takes no --inbox", cmd);
+        return option_of_another(cmd, "inbox");
     if (!report && !o->inbox)
         return usage_error("%s needs --inbox DIR", cmd);
     if (!report && (rc = inbox_holds_own_files(o)) != KEEP_PARSING)

@@ -199,6 +199,36 @@ def test_explain_and_copy_name_an_option_of_another_command():
         check("unknown option '--zz'" in r.err, r.err)
 
 
+def test_import_report_and_run_name_who_takes_an_option_they_do_not():
+    """qa83: the README says every command names an option of another one
+    with the commands that take it; import, report and run said only
+    "run takes no --kind", and import named three options for one given
+    ("import takes no --inbox, --out or --statements" of --out)."""
+    cases = [
+        (["run", "--db", "svc.db", "--inbox", "in", "--out", "o", "--kind",
+          "dispatches"], "run takes no --kind (an option of import)"),
+        (["report", "--db", "svc.db", "--out", "o", "--kind", "dispatches"],
+         "report takes no --kind (an option of import)"),
+        (["report", "--db", "svc.db", "--out", "o", "--inbox", "in"],
+         "report takes no --inbox (an option of run)"),
+        (["import", "--db", "svc.db", "--kind", "dispatches", "--out", "o",
+          "in/dispatches_1.csv"],
+         "import takes no --out (an option of report and run)"),
+        (["import", "--db", "svc.db", "--kind", "dispatches", "--inbox", "in",
+          "in/dispatches_1.csv"], "import takes no --inbox (an option of run)"),
+        (["import", "--db", "svc.db", "--kind", "dispatches", "--statements",
+          "in/dispatches_1.csv"],
+         "import takes no --statements (an option of report and run)"),
+    ]
+    with Tmp() as t:
+        good_night(t)
+        for args, msg in cases:
+            r = raw(args, t.path)
+            eq(r.code, 64, (args, r))
+            eq(r.err.splitlines()[0], "svcrecon: " + msg, (args, r.err))
+            check(not os.path.exists(t.p("o")), args)
+
+
 def test_guard_import_still_takes_its_own_options():
     with Tmp() as t:
         good_night(t)
