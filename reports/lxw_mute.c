@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* A sanitizer's report (ASan, UBSan: tests, fuzzing) made while muted
@@ -105,4 +106,26 @@ void lxw_mute_say(const char *fmt, ...)
         vfprintf(stderr, fmt, ap);
     pthread_mutex_unlock(&mute_mu);
     va_end(ap);
+}
+
+/* The width of the terminal on fd; 80 when it does not say. */
+static size_t term_cols(int fd)
+{
+    struct winsize ws;
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+void lxw_mute_status(const char *line, const char *shorter)
+{
+    pthread_mutex_lock(&mute_mu);
+    int fd = saved_fd >= 0 ? saved_fd : 2;
+    size_t room = term_cols(fd) - 1;
+    const char *fit = strlen(line) <= room ? line
+                      : shorter && strlen(shorter) <= room ? shorter : "";
+    if (saved_fd < 0)
+        fflush(stderr);
+    dprintf(fd, "\r\033[K%s", fit);
+    pthread_mutex_unlock(&mute_mu);
 }

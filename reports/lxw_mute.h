@@ -27,4 +27,10 @@ void lxw_mute_end(void);
 /* fprintf(stderr, fmt, ...), to the real stderr even while muted. */
 void lxw_mute_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A status line on the real stderr, a terminal: "\r\033[K" then `line`,
+ * or `shorter` (may be NULL) when `line` would not fit the terminal's
+ * width, or nothing after the erase when neither does: a line that wraps
+ * cannot be erased by the next one (qa83). */
+void lxw_mute_status(const char *line, const char *shorter);
+
 #endif

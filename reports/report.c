@@ -259,9 +259,12 @@ static void on_progress(void *ctx, unsigned long n_rows)
     /* The base name only: a long output path would wrap the line. The
      * rows are this workbook's listing rows (b.n_rows, zeroed per book). */
     const char *base = strrchr(j->path, '/');
-    lxw_mute_say("\r\033[K  workbook %d of %d  %s  %lu rows",
-                 (int)j->kind + 1, REPORT_N, base ? base + 1 : j->path,
-                 n_rows);
+    char line[400], shorter[80];
+    snprintf(line, sizeof line, "  workbook %d of %d  %.300s  %lu rows",
+             (int)j->kind + 1, REPORT_N, base ? base + 1 : j->path, n_rows);
+    snprintf(shorter, sizeof shorter, "  workbook %d of %d  %lu rows",
+             (int)j->kind + 1, REPORT_N, n_rows);
+    lxw_mute_status(line, shorter);
 }
 
 static int book_open(struct book_job *j, struct diag *d)
@@ -1100,8 +1103,9 @@ static int set_up_listings(struct run *r, struct diag *d)
     struct db *db = r->db;
     const struct report_opts *o = r->o;
     if (o->progress_bar) {
-        fprintf(stderr, "\r\033[K  reconciling as of %s ...", o->as_of);
-        fflush(stderr);
+        char line[80];
+        snprintf(line, sizeof line, "  reconciling as of %s ...", o->as_of);
+        lxw_mute_status(line, "  reconciling ...");
     }
     struct rules_asof asof = {.as_of_day = o->as_of_day,
                               .has_from = o->has_from,

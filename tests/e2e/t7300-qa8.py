@@ -214,6 +214,32 @@ def test_the_progress_bar_never_runs_past_a_narrow_terminal():
                 check("file 1 of 1" in text and "100.0%" in text, repr(text))
 
 
+def test_the_report_status_lines_never_run_past_a_narrow_terminal():
+    """qa83: "reconciling as of DATE ..." (34 columns) and "workbook n of 3
+    NAME  N rows" were written whatever the terminal's width: on a narrower
+    one they wrapped, and the next erase took only their last row. Each is
+    now drawn shorter (without the date or the name), or not at all."""
+    from svctest import cmd, on_a_terminal
+    with Tmp() as t:
+        t.csv("in/dispatches_p.csv", DSP_HDR,
+              ["Q%d,2026-03-08 09:30,iPF8400S,S%d,D1,c,02108,P,OPEN" % (i, i)
+               for i in range(20000)])
+        for cols in (12, 20, 30, 44, 200):
+            code, text = on_a_terminal(
+                cmd("run", "--db", t.p("svc%d.db" % cols), "--inbox", t.p("in"),
+                    "--out", t.p("out%d" % cols), "--as-of", AS_OF), cols)
+            eq(code, 0, text)
+            for drawn in text.split("\r\x1b[K")[1:]:
+                bar = drawn.split("\r\n")[0]
+                if bar.startswith("svcrecon: "):
+                    continue                  # a message, after the bar was erased
+                check(len(bar) < cols, "%d columns: status %r" % (cols, bar))
+            if cols == 200:
+                check("reconciling as of %s ..." % AS_OF in text and
+                      "workbook 1 of 3  unclosed_calls_%s.xlsx" % AS_OF in text,
+                      repr(text))
+
+
 def test_explain_source_tells_an_unreadable_or_skipped_delivery():
     with Tmp() as t:
         body = DSP_HDR + "\n" + DSP_ROW + "\n"
