@@ -158,6 +158,12 @@ static const char *sqlite_temp_dir(void)
     return NULL;
 }
 
+/* What to do when memory runs out, as the other out-of-memory lines say
+ * it (README, exit code 70). */
+#define OOM_TO_DO "; free memory on this machine, or raise svcrecon's " \
+    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run " \
+    "again (what was committed is kept)"
+
 /* Fills d from the connection's last error, with what was being done;
  * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/
  * IOERR/PERM -> EX_CANTCREAT, NOTADB/CORRUPT -> EX_DATAERR, else
@@ -198,7 +204,10 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
         /* a truncated copy, a disk error: SQLite's words alone ("database
          * disk image is malformed") said nothing of what to do */
         code == EX_DATAERR ? "; the database file is damaged: restore it "
-        "from a backup, then run again" : "";
+        "from a backup, then run again" :
+        /* "out of memory" alone said nothing of what to do, where every
+         * other out-of-memory line does (README, exit 70; qa83) */
+        rc == SQLITE_NOMEM ? OOM_TO_DO : "";
     char busy[500] = "";
     /* The disk that filled may be the one of SQLite's temporary folder,
      * not the database's: a large night's TEMP tables spill there. "free
@@ -690,7 +699,7 @@ static int foreign_wal(const char *path, struct diag *d)
         free(wal);
         free(shm);
         return diag_set(d, EX_SOFTWARE, path, 0,
-                        "cannot open database: out of memory");
+                        "cannot open database: out of memory" OOM_TO_DO);
     }
     snprintf(wal, n, "%s-wal", path);
     snprintf(shm, n, "%s-shm", path);
@@ -830,7 +839,7 @@ int db_lite_roll_back_journal(const char *path, bool *rolled,
     *rolled = false;
     if (!journal)
         return diag_set(d, EX_SOFTWARE, path, 0,
-                        "cannot open database: out of memory");
+                        "cannot open database: out of memory" OOM_TO_DO);
     snprintf(journal, n, "%s-journal", path);
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
         lstat(journal, &js) != 0 || !S_ISREG(js.st_mode) || js.st_size == 0)
@@ -890,8 +899,9 @@ static int open_read_only(const char *path, struct db_lite *db, struct diag *d)
                        SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX);
     if (rc != SQLITE_OK)       /* out of memory: 70, as the write open */
         return diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_NOINPUT,
-                        path, 0, "cannot open database: %s",
-                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+                        path, 0, "cannot open database: %s%s",
+                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc),
+                        rc == SQLITE_NOMEM ? OOM_TO_DO : "");
     sqlite3_extended_result_codes(db->h, 1);
     sqlite3_busy_timeout(db->h, 2000);
     if (check_version(db, path, d) != 0) {
@@ -946,8 +956,9 @@ static int open_write(const char *path, struct db_lite *db, struct diag *d)
     if (rc != SQLITE_OK)
         /* out of memory is internal (70), not the database file's fault */
         return diag_set(d, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT,
-                        path, 0, "cannot open database: %s",
-                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+                        path, 0, "cannot open database: %s%s",
+                        db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc),
+                        rc == SQLITE_NOMEM ? OOM_TO_DO : "");
     sqlite3_extended_result_codes(db->h, 1);
     /* A writer holding the database past this gets EX_TEMPFAIL (75). */
     sqlite3_busy_timeout(db->h, 2000);
@@ -1110,7 +1121,7 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
     struct db_lite *db = calloc(1, sizeof *db);
     if (!db)
         return diag_set(d, EX_SOFTWARE, target, 0,
-                        "cannot open database: out of memory");
+                        "cannot open database: out of memory" OOM_TO_DO);
     db->mode = mode;
     if ((mode != DB_WRITE ? open_read_only(target, db, d)
                           : open_write(target, db, d)) != 0) {

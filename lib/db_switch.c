@@ -17,6 +17,12 @@
 #include <string.h>
 #include <strings.h>
 
+/* What to do when memory runs out, as every out-of-memory line says it
+ * (README, exit code 70; qa83: "X: out of memory" alone said nothing). */
+#define OOM_TO_DO "; free memory on this machine, or raise svcrecon's " \
+    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run " \
+    "again (what was committed is kept)"
+
 struct db {
     struct db_lite *lite;        /* exactly one of the two is set */
     struct db_pg   *pg;
@@ -143,7 +149,7 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
     *out = NULL;
     if (!db)
         return diag_set(d, EX_SOFTWARE, NULL, 0,
-                        "cannot open database: out of memory");
+                        "cannot open database: out of memory" OOM_TO_DO);
     int rc = db_pg_is_uri(target)
                  ? db_pg_open(target, schema, mode, &db->pg, d)
                  : db_lite_open(target, schema, mode, &db->lite, d);
@@ -324,7 +330,7 @@ int db_prepare(struct db *db, const char *sql, struct db_stmt **out,
     *out = NULL;
     if (!st)
         return diag_set(d, EX_SOFTWARE, db_display_name(db), 0,
-                        "%s: out of memory", what);
+                        "%s: out of memory" OOM_TO_DO, what);
     int rc = db->pg ? db_pg_prepare(db->pg, sql, &st->pg, d, what)
                     : db_lite_prepare(db->lite, sql, &st->lite, d, what);
     if (rc != 0) {
@@ -421,7 +427,8 @@ int db_step(struct db_stmt *st, struct diag *d, const char *what)
 {
     if (st->value_lost) {
         if (d)
-            diag_set(d, EX_SOFTWARE, NULL, 0, "%s: out of memory", what);
+            diag_set(d, EX_SOFTWARE, NULL, 0, "%s: out of memory" OOM_TO_DO,
+                     what);
         return DB_ERROR;
     }
     return st->pg ? db_pg_step(st->pg, d, what)
@@ -502,7 +509,7 @@ int db_bulk_begin(struct db *db, const char *table, const char *columns,
     struct db_bulk *b = calloc(1, sizeof *b);
     if (!b)
         return diag_set(d, EX_SOFTWARE, db_display_name(db), 0,
-                        "bulk load into %s: out of memory", table);
+                        "bulk load into %s: out of memory" OOM_TO_DO, table);
     if (db_pg_bulk_begin(db->pg, table, columns, &b->pg, d) != 0) {
         free(b);
         return -1;

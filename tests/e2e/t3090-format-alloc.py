@@ -362,5 +362,36 @@ def test_out_of_memory_opening_the_database_to_read_is_70():
                   "allocation %d: exit %d: %s" % (n, p.returncode, p.stderr))
 
 
+@sqlite_only("SQLite's out-of-memory errors")
+def test_out_of_memory_in_the_database_says_what_to_do():
+    """qa83: memory running out inside SQLite (setting pragmas, a query of
+    the report) said "svc.db: finding the night's files: out of memory"
+    and no more, where every other out-of-memory line says what to do
+    (README, exit code 70). Each allocation of a report fails in turn
+    (a sample of them); every 70 naming the database says it."""
+    with Tmp() as t:
+        t.write("in/dispatches_1.csv", "dispatch_id,dispatched_at,model,"
+                "serial_number,provider_id,customer_name\n"
+                "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme\n")
+        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                t.p("in/dispatches_1.csv"))
+        eq(r.code, 0, r)
+        seen = 0
+        for n in list(range(1, 1500, 3)) + list(range(1500, 6000, 29)):
+            args = cmd("report", "--quiet", "--db", t.p("svc.db"), "--out",
+                       t.p("out"), "--as-of", "2026-03-12")
+            p = subprocess.run([ALLOCFAIL] + args[1:], capture_output=True,
+                               text=True, timeout=60,
+                               env=dict(os.environ, TZ="UTC",
+                                        SVCRECON_FAULT_MALLOC=str(n)))
+            line = (p.stderr.splitlines() or [""])[0]
+            if p.returncode == 70 and ("svc.db" in line or
+                                       "cannot open database" in line):
+                seen += 1
+                check("free memory on this machine" in line,
+                      "allocation %d: %s" % (n, line))
+        check(seen > 0, "no allocation failed in the database")
+
+
 if __name__ == "__main__":
     main(globals())
