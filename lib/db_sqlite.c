@@ -158,11 +158,9 @@ static const char *sqlite_temp_dir(void)
     return NULL;
 }
 
-/* What to do when memory runs out, as the other out-of-memory lines say
- * it (README, exit code 70). */
-#define OOM_TO_DO "; free memory on this machine, or raise svcrecon's " \
-    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run " \
-    "again (what was committed is kept)"
+/* What to do when memory runs out, as every out-of-memory line says it
+ * (README, exit code 70; qa83: "X: out of memory" alone said nothing). */
+#define OOM_TO_DO "; " DIAG_OOM_TO_DO " (what was committed is kept)"
 
 /* Fills d from the connection's last error, with what was being done;
  * returns -1. SQLITE_BUSY/LOCKED -> EX_TEMPFAIL, READONLY/CANTOPEN/FULL/

@@ -19,9 +19,7 @@
 
 /* What to do when memory runs out, as every out-of-memory line says it
  * (README, exit code 70; qa83: "X: out of memory" alone said nothing). */
-#define OOM_TO_DO "; free memory on this machine, or raise svcrecon's " \
-    "memory limit (ulimit -v, a systemd unit's MemoryMax), then run " \
-    "again (what was committed is kept)"
+#define OOM_TO_DO "; " DIAG_OOM_TO_DO " (what was committed is kept)"
 
 struct db {
     struct db_lite *lite;        /* exactly one of the two is set */
