@@ -865,6 +865,17 @@ static int explain_main(int argc, char **argv)
  * Its own option table, as explain's: --from is a database here. One
  * schema option per side, never a shared --schema: with two servers it
  * could not say which side it meant. */
+/* --from s.db --to ./s.db (or a link to it): one SQLite file by two
+ * names, refused as the same database (64) as the same spelling is; it
+ * was taken for a target holding data (73; qa83). */
+static bool same_sqlite_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return !db_is_server(a) && !db_is_server(b) && stat(a, &sa) == 0 &&
+           stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 static int parse_copy(int argc, char **argv, struct copy_opts *o)
 {
     static const struct option longopts[] = {
@@ -936,8 +947,9 @@ static int parse_copy(int argc, char **argv, struct copy_opts *o)
                            "--to is a SQLite file, which has none");
     const char *fs = copy_schema(o->from_target, o->from_schema);
     const char *ts = copy_schema(o->to_target, o->to_schema);
-    if (strcmp(o->from_target, o->to_target) == 0 &&
-        (!fs || strcmp(fs, ts) == 0))
+    if ((strcmp(o->from_target, o->to_target) == 0 &&
+         (!fs || strcmp(fs, ts) == 0)) ||
+        same_sqlite_file(o->from_target, o->to_target))
         return usage_error("%s", "--from and --to name the same database");
     /* --to naming a file SQLite or the run lock keeps beside the source
      * (or --from one beside the target): found empty, it was taken for a

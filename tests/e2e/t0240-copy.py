@@ -680,6 +680,17 @@ def test_usage_errors_are_64():
             s = json.load(open(t.p("s.json")))
             eq((s["command"], s["status"]), ("copy", "usage"), args)
             check(not os.path.exists(t.p("b.db")), args)
+        # one SQLite file by two names (qa83: ./a.db was taken for a
+        # target holding data, 73), also through a link; the file untouched
+        night(t, t.p("a.db"), DATES[0], t.p("out"))
+        os.symlink("a.db", t.p("l.db"))
+        raw = open(t.p("a.db"), "rb").read()
+        for a, b in (("a.db", "./a.db"), ("l.db", "a.db"), ("a.db", t.p("a.db"))):
+            r = svc("copy", "--from", a, "--to", b, cwd=t.path)
+            eq(r.code, 64, r)
+            check("svcrecon: --from and --to name the same database" in r.err,
+                  r.err)
+        check(open(t.p("a.db"), "rb").read() == raw, "a.db's bytes")
         r = svc("copy", "--help")
         eq(r.code, 0, r)
         check("svcrecon copy --from DB --to DB" in r.out, r.out)
