@@ -57,16 +57,29 @@ static bool line_is_holders(const char *who, long pid)
     return (double)timegm(&tm) + 2.0 >= started;
 }
 
+/* How long a loser rereads the lock file for the holder's line, in
+ * seconds of the monotonic clock. A holder writes its line just after it
+ * took the lock, but a machine under load can leave it unscheduled for
+ * more than a second in between: the budget was 200 tries of 5 ms (about
+ * a second, counted in tries), and 1 of 30 losers then said "held by pid
+ * P (it has not said where and since when)" (t4100, flaky at load 3.6).
+ * Only a loser whose holder has not written its line waits this long (a
+ * stalled holder, or one in another PID namespace). */
+#define HOLDER_WAIT_S 5.0
+
 /* Takes the lock, or says who holds it: when the holder's line is not
  * there yet (or the holder is leaving), the read is retried for up to
- * about a second, and a lock freed meanwhile is taken. */
+ * HOLDER_WAIT_S, and a lock freed meanwhile is taken. */
 static int take(int fd, const char *db_path, const char *path,
                 struct diag *d)
 {
     char who[256] = "";
     long pid = 0;
     bool held = false;      /* the last look found it held, pid unnamed */
-    for (int attempt = 0; attempt < 200; attempt++) {
+    struct timespec t0;
+    clock_start(&t0);
+    for (int attempt = 0; attempt < 2 ||
+         clock_seconds_since(&t0) < HOLDER_WAIT_S; attempt++) {
         struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
         if (fcntl(fd, F_SETLK, &fl) == 0)
             return 0;
