@@ -266,7 +266,16 @@ bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
                      c : '?', SNIFF_TODO);
         return true;
     }
-    if (memchr(raw, ',', len))
+    /* A comma in the header was taken for a comma-separated one; but a
+     * semicolon header may hold a comma inside a name ("notes, internal",
+     * quoted or not): it was "malformed quoting" or "lacks 'dispatch_id'"
+     * (fix78). The format is named when ';' or TAB splits it into more
+     * of the kind's names than the comma does. */
+    char comma_missing[300];
+    size_t comma_known = memchr(raw, ',', len) ?
+        names_known(kind, raw, len, ',', comma_missing,
+                    sizeof comma_missing) : 0;
+    if (comma_known && !comma_missing[0])
         return false;
     for (size_t k = 0; k < sizeof seps / sizeof seps[0]; k++) {
         char missing[300];
@@ -274,6 +283,8 @@ bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
             continue;
         size_t known = names_known(kind, raw, len, seps[k].sep, missing,
                                    sizeof missing);
+        if (known <= comma_known)
+            continue;
         const char *sep = seps[k].sep == '\t' ? "TAB" : "';'";
         if (!missing[0])
             snprintf(why, size, "file is %s, not comma-separated: its "

@@ -41,10 +41,10 @@ bool sniff_title(enum feed_kind kind, const unsigned char *head, size_t n,
 
 /* A header record (raw bytes) that lacks required columns, or that libcsv
  * could not read (its first line): true, with the sentence in why, when it
- * is Excel's separator line "sep=X", or has no comma but splits on ';' or
- * TAB into the kind's required column names (quoted or not), or into two
- * of its column names or more (the sentence then names the required ones
- * it lacks too). */
+ * is Excel's separator line "sep=X", or splits on ';' or TAB into the
+ * kind's required column names (quoted or not), or into two of its column
+ * names or more (the sentence then names the required ones it lacks too),
+ * and into more of them than on commas (a comma inside a name). */
 bool sniff_separator(enum feed_kind kind, const char *raw, size_t len,
                      char *why, size_t size);
 

@@ -291,6 +291,51 @@ def test_a_row_separated_by_semicolons_or_tabs_is_named():
                     eq(reason, plain, (kind, line))
 
 
+def test_a_quoted_row_or_header_separated_by_semicolons_or_tabs_is_named():
+    """Red before (fix78): a semicolon- or tab-separated row holding a
+    quoted field ("Q1;x";...) under a comma header, or a whole such row
+    quoted, refused the file as "malformed quoting ... quote the whole
+    field"; and a semicolon header holding a comma inside a name
+    ("notes, internal", quoted or not) was "malformed quoting" or "header
+    lacks ...". SPEC §6: the format is named, with what to do. A comma
+    row with a stray quote keeps its reason."""
+    with Tmp() as t:
+        for kind in KINDS:
+            hdr, rows = KINDS[kind]
+            fields = rows[0].split(",")
+            first = '"%s;x";' % fields[0] + ";".join(fields[1:])
+            quoted = ";".join('"%s"' % f for f in fields)
+            tab = '"%s"\t' % fields[0] + "\t".join(fields[1:])
+            for name, row, fmt in (("first.csv", first, "semicolon"),
+                                   ("quoted.csv", quoted, "semicolon"),
+                                   ("tab.csv", tab, "tab")):
+                refused_by_import(t, kind, name,
+                                  "\n".join([hdr, rows[1], row]) + "\n",
+                                  ["line 3", "%s-separated" % fmt, TODO])
+            names = hdr.split(",")
+            semi_hdr = ";".join('"%s"' % n for n in names) + ';"notes, x"'
+            refused_by_import(t, kind, "semi-hdr.csv", "\n".join(
+                [semi_hdr, quoted + ';""']) + "\n",
+                ["semicolon-separated", TODO])
+            refused_by_import(t, kind, "semi-bare.csv", "\n".join(
+                [";".join(names) + ";notes, x", rows[0].replace(",", ";") +
+                 ";"]) + "\n", ["semicolon-separated", TODO])
+            stray = rows[0].replace(",", ',x"y', 1)
+            path = t.write("%s/stray.csv" % kind, "\n".join(
+                [hdr, stray]) + "\n")
+            r = svc("import", "--db", t.p("%s-stray.db" % kind), "--kind",
+                    kind, "--quiet", path)
+            eq(r.code, 65, (kind, r))
+            check("malformed quoting" in r.err and "separated" not in
+                  r.err.split(";")[0], (kind, r.err))
+        refused_by_run(t, {k: "\n".join([KINDS[k][0], '"%s;x";' %
+                                          KINDS[k][1][0].split(",")[0] +
+                                          ";".join(KINDS[k][1][0].split(",")
+                                                   [1:])]) + "\n"
+                           for k in KINDS},
+                       {k: ["semicolon-separated", TODO] for k in KINDS})
+
+
 def test_a_windows_1252_header_name_of_a_column_is_refused_by_its_encoding():
     """Red before (qa75): a header name ending in a Windows-1252 no-break
     space (byte A0, as an 8-bit spreadsheet writes one after "status")
