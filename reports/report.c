@@ -14,8 +14,8 @@
  * removed and the error is EX_CANTCREAT naming the path. A workbook already
  * renamed stays: it was verified. The folder and whatever is left in it
  * (a temporary file of libxlsxwriter's whose unlink failed) are removed at
- * the end of the report, and the folders of a killed run (its PID gone)
- * at the next one.
+ * the end of the report, and the folders of a killed run (the lock it held
+ * on the folder's TMP_OWNER gone with it) at the next one.
  *
  * Byte-identical output: constant_memory mode (no shared-string table
  * whose order could vary), fixed document properties whose creation time
@@ -218,6 +218,42 @@ bool report_orphan_pid(const char *digits, const char *path)
            started > (double)st.st_mtime + 2.0;
 }
 
+/* The run's temporary folder holds TMP_OWNER, on which the run holds an
+ * fcntl write lock for as long as it writes there; the kernel drops the
+ * lock when the run ends, killed or not. The PID in the folder's name
+ * alone did not tell a killed run's folder from a live one's: a run
+ * killed in a container is pid 1 there, and pid 1 is alive (and started
+ * before the folder) on the host, so its folder was never removed; and a
+ * live run in a container whose pid is free on the host had its folder
+ * removed by a run there (fix78). The lock says it wherever the folder is
+ * seen from, on one kernel. The file is made under TMP_OWNER_NEW, locked,
+ * then renamed, so that it is never seen unlocked while its run lives. */
+#define TMP_OWNER     "owner.lock"
+#define TMP_OWNER_NEW "owner.lock.new"
+
+/* A temporary folder ".svcrecon-tmp-PID" left by a run that is gone: its
+ * TMP_OWNER there and locked by nobody; without one (a folder of a version
+ * before fix78, or a file system without locks), by its PID. */
+static bool tmp_dir_stale(const char *path, const char *digits)
+{
+    char owner[4300];
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    if (*end != '\0' || pid <= 0 || pid == (long)getpid())
+        return false;           /* not ours to judge; our own: remade */
+    if (join_path(owner, sizeof owner, path, TMP_OWNER) == 0) {
+        int fd = open(owner, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd >= 0) {
+            struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+            int got = fcntl(fd, F_GETLK, &fl);
+            close(fd);
+            if (got == 0)
+                return fl.l_type == F_UNLCK;
+        }
+    }
+    return report_orphan_pid(digits, path);
+}
+
 /* Removes what a killed run left (its process gone): its temporary folder
  * ".svcrecon-tmp-PID" and the ".NAME_DATE.xlsx.tmp-PID" files of earlier
  * versions. Failures are harmless. */
@@ -234,7 +270,7 @@ static void remove_stale_temps(const char *dir)
         size_t np = strlen(TMP_DIR_PREFIX);
         if (strncmp(e->d_name, TMP_DIR_PREFIX, np) == 0 &&
             join_path(path, sizeof path, dir, e->d_name) == 0 &&
-            report_orphan_pid(e->d_name + np, path))
+            tmp_dir_stale(path, e->d_name + np))
             report_remove_folder(path);
         if (e->d_name[0] != '.' || !mark)
             continue;
@@ -1007,9 +1043,10 @@ static int set_paths(struct run *r, const char *tmp_dir, struct diag *d)
  * with it. A folder of this name left by an earlier process of the same
  * PID is emptied first. */
 static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
-                        struct diag *d)
+                        int *owner_fd, struct diag *d)
 {
-    char name[64];
+    char name[64], owner[4300], owner_new[4300];
+    *owner_fd = -1;
     snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
     if (join_path(tmp_dir, size, out_dir, name) != 0)
         return diag_set(d, EX_CANTCREAT, out_dir, 0, "%s", OUT_TOO_LONG);
@@ -1017,6 +1054,22 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
     if (mkdir(tmp_dir, 0700) != 0)
         return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "
                         "temporary folder: %s", strerror(errno));
+    /* Its owner lock (see TMP_OWNER). Not taken (a file system without
+     * locks): the folder is judged by its PID, as before. */
+    if (join_path(owner, sizeof owner, tmp_dir, TMP_OWNER) != 0 ||
+        join_path(owner_new, sizeof owner_new, tmp_dir, TMP_OWNER_NEW) != 0)
+        return 0;
+    int fd = open(owner_new, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW |
+                  O_CLOEXEC, 0600);
+    if (fd < 0)
+        return 0;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) != 0 || rename(owner_new, owner) != 0) {
+        close(fd);
+        unlink(owner_new);
+        return 0;
+    }
+    *owner_fd = fd;
     return 0;
 }
 
@@ -1047,11 +1100,15 @@ int report_write_all(struct db *db, const struct report_opts *o,
     int rc = -1;
     if (make_dirs(opts.out_dir, d) == 0) {
         remove_stale_temps(opts.out_dir);
-        if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, d) == 0) {
+        int owner_fd;
+        if (make_tmp_dir(opts.out_dir, tmp_dir, sizeof tmp_dir, &owner_fd,
+                         d) == 0) {
             opts.tmp_dir = tmp_dir;
             rc = set_paths(&r, tmp_dir, d) != 0 ? -1 : write_report(&r, d);
             lxw_tmp_close_orphans();  /* a failed workbook's, see lxw_tmp.h */
             report_remove_folder(tmp_dir);
+            if (owner_fd >= 0)
+                close(owner_fd);      /* its lock, after the folder went */
         }
     }
     free(named);

@@ -99,11 +99,18 @@ def svc(*args, cwd=None, env=None, timeout=300, input=None):
     return Run(p)
 
 
+# The files a run's temporary folder holds before any workbook: the lock
+# that tells a live run's folder from a killed one's (reports/report.c).
+TMP_OWNER = ("owner.lock", "owner.lock.new")
+
+
 def writing_a_workbook(out, pid):
     """Run pid is writing a workbook: its temporary folder in the output
-    folder (reports/report.c, ".svcrecon-tmp-PID") holds a file."""
+    folder (reports/report.c, ".svcrecon-tmp-PID") holds a file besides
+    the owner lock the run keeps there from the start."""
     try:
-        return bool(os.listdir(os.path.join(out, ".svcrecon-tmp-%d" % pid)))
+        return bool(set(os.listdir(os.path.join(out, ".svcrecon-tmp-%d" % pid)))
+                    - set(TMP_OWNER))
     except OSError:
         return False
 

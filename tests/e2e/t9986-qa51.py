@@ -139,5 +139,60 @@ def test_a_killed_runs_temporaries_go_when_their_pid_was_given_again():
             p.wait()
 
 
+def test_a_killed_runs_temporary_folder_goes_whatever_its_pid_is_here():
+    # fix78: a run killed in a container is pid 1 there; its folder
+    # ".svcrecon-tmp-1" on a volume the host shares was never removed by a
+    # run on the host (pid 1 is alive there, and started before the
+    # folder). A live run elsewhere whose pid is free here (a container's)
+    # had its folder removed. The run's lock on the folder's owner.lock
+    # (reports/report.c) says which: a real run, killed, its folder
+    # renamed as a container's pid 1 would have named it, goes; a folder
+    # whose owner.lock a live process locks stays, whatever its pid.
+    import fcntl
+    with Tmp() as t:
+        good_night(t)
+        env = dict(os.environ, SVCRECON_TEST_PAUSE="report")
+        p = subprocess.Popen(svctest.cmd(
+            "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+            "--as-of", AS_OF, "--quiet"), cwd=t.path, env=env)
+        mine = t.p("out", ".svcrecon-tmp-%d" % p.pid)
+        try:
+            deadline = time.time() + 60
+            while not os.path.isdir(mine):
+                check(time.time() < deadline and p.poll() is None,
+                      "the run made no temporary folder")
+                time.sleep(0.05)
+            time.sleep(0.5)     # it pauses 10 s in the report (testhook)
+        finally:
+            p.kill()
+            p.wait()
+        os.rename(mine, t.p("out", ".svcrecon-tmp-1"))
+        os.utime(t.p("out", ".svcrecon-tmp-1"), (time.time() - 60,) * 2)
+        live = t.p("out", ".svcrecon-tmp-4194303")     # no such pid here
+        os.makedirs(live)
+        with open(os.path.join(live, "owner.lock"), "w"):
+            pass
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, sys, time\n"
+             "f = open(sys.argv[1], 'r+')\n"
+             "fcntl.lockf(f, fcntl.LOCK_EX)\n"
+             "print('held', flush=True)\ntime.sleep(120)\n",
+             os.path.join(live, "owner.lock")], stdout=subprocess.PIPE)
+        try:
+            eq(holder.stdout.readline().strip(), b"held", "the holder")
+            r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                    "--as-of", AS_OF, "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
+            left = sorted(n for n in os.listdir(t.p("out"))
+                          if n.startswith(".svcrecon-tmp-"))
+            eq(left, [".svcrecon-tmp-4194303"], "a killed run's folder named "
+               "by a pid alive here is gone; a locked one stays")
+            with open(os.path.join(live, "owner.lock")) as f:
+                check(fcntl.fcntl(f, fcntl.F_GETFD) >= 0, "owner.lock kept")
+        finally:
+            holder.kill()
+            holder.wait()
+
+
 if __name__ == "__main__":
     main(globals())
