@@ -279,6 +279,34 @@ static bool says_other_state(const char *msg, const char *const *states)
     return false;
 }
 
+/* A byte of a word: a letter, a digit, '_', or a byte of a multi-byte
+ * UTF-8 character. */
+static bool word_byte(unsigned char c)
+{
+    return isalnum(c) || c == '_' || c >= 0x80;
+}
+
+/* Whether the password pw (pwlen bytes) stands at p in msg (from start):
+ * anywhere, when it has 4 bytes or more; a shorter one only as a whole
+ * token -- not glued to a word byte on a side where its own edge is one
+ * -- so that a password "s" masks "s" in 'password=s' or 'user "s"',
+ * never the s of every word ("connection to ***erver on ***ocket ...
+ * doe*** not exi***t", which also hid the words' hint; fix78). A short
+ * password inside a longer word is not that password written. */
+static bool password_at(const char *start, const char *p, const char *pw,
+                        size_t pwlen)
+{
+    if (strncmp(p, pw, pwlen) != 0)
+        return false;
+    if (pwlen >= 4)
+        return true;
+    bool glued_before = p > start && word_byte((unsigned char)p[-1]) &&
+                        word_byte((unsigned char)pw[0]);
+    bool glued_after = word_byte((unsigned char)p[pwlen]) &&
+                       word_byte((unsigned char)pw[pwlen - 1]);
+    return !glued_before && !glued_after;
+}
+
 /* libpq's words, on one line, with the password (if any) masked, and
  * without what the VERBOSE error verbosity adds (the SQLSTATE and the
  * LOCATION line): the words read as libpq's default ones. */
@@ -295,7 +323,7 @@ static void pg_words(const struct db_pg *db, const char *msg, char *out,
             p += code;
             continue;
         }
-        if (pwlen && strncmp(p, pw, pwlen) == 0) {
+        if (pwlen && password_at(start, p, pw, pwlen)) {
             o += (size_t)snprintf(out + o, size - o, "***");
             p += pwlen;
             continue;

@@ -90,6 +90,40 @@ def small_night(t):
 
 
 @sqlite_only(ONCE)
+def test_a_short_password_is_masked_as_itself_not_in_every_word():
+    # fix78: a password of 1 to 3 bytes was masked wherever its bytes
+    # stood in libpq's words: the password "s" gave "connection to
+    # ***erver on ***ocket ... role "x" doe*** not exi***t", and the hint
+    # for a missing role ("the server has no such role") was lost with the
+    # words. It is masked where it stands as a whole token (README
+    # "PostgreSQL": a password is never written); a longer one wherever
+    # it stands, as before.
+    c = cluster()
+    with Tmp() as t:
+        for pw in ("s", "ab", "a1"):
+            role = "t7400_nobody_%s" % SUFFIX
+            uri = "postgresql://%s:%s@/%s?host=%s" % (role, pw,
+                                                     pgcluster.DATABASE, c.dir)
+            r = svc("report", "--db", uri, "--out", t.p("o"))
+            eq(r.code, 66, r)
+            check("connection to server on socket" in r.err and
+                  'role "%s" does not exist' % role in r.err and
+                  "no such role" in r.err, (pw, r.err))
+            check(":%s@" % pw not in r.err, (pw, r.err))
+        # as a whole token (here the role's name) it is masked
+        uri = "postgresql://ab:ab@/%s?host=%s" % (pgcluster.DATABASE, c.dir)
+        r = svc("report", "--db", uri, "--out", t.p("o"))
+        eq(r.code, 66, r)
+        check('role "***" does not exist' in r.err and '"ab"' not in r.err,
+              r.err)
+        # a longer one wherever its bytes stand, as before
+        uri = "postgresql://t7400_nobody:obod@/%s?host=%s" % (
+            pgcluster.DATABASE, c.dir)
+        r = svc("report", "--db", uri, "--out", t.p("o"))
+        check('role "t7400_n***y" does not exist' in r.err, r.err)
+
+
+@sqlite_only(ONCE)
 def test_a_password_libpq_reads_is_never_shown():
     c = cluster()
     role = "t7400_pw_%s" % SUFFIX
