@@ -249,12 +249,9 @@ def test_disk_full_at_the_reports_commit_the_summary_names_the_workbooks():
     the last write of svc.db-wal (the COMMIT's frame) with ENOSPC."""
     need_fault_shim()
     with Tmp() as t:
-        good_night(t)
+        args = good_night_run(t)
         base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
                     FAULT_CALLS="write,pwrite")
-        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
-                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
-                "--summary", t.p("s.json")]
         wal = [n for n, _, path in shim_calls(args, base, t.p("log"))
                if path == t.p("svc.db-wal")]
         clean = validate_summary(t.p("s.json"))["reports"]
@@ -313,6 +310,26 @@ def fail_a_rename(t, args, which, fault_args=None, last=False):
     return clean, p
 
 
+def good_night_run(t):
+    """good_night(t), and the arguments of its run as of 2026-03-12 with a
+    summary in s.json."""
+    good_night(t)
+    return [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
+            "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
+            "--summary", t.p("s.json")]
+
+
+def fail_a_workbooks_rename(t, prefix):
+    """The good night's run, with the rename into place of the workbook
+    whose name starts with prefix failing (fail_a_rename): 73. Returns the
+    run's arguments, the clean run's "reports" and the failing run."""
+    args = good_night_run(t)
+    clean, p = fail_a_rename(t, args, lambda path: os.path.basename(
+        path).startswith(prefix))
+    eq(p.returncode, 73, p)
+    return args, clean, p
+
+
 @sqlite_only("the report's workbook code is the same on either database")
 def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it():
     """Red before (fix61): the rename of non_compensable_A.xlsx into place
@@ -325,13 +342,7 @@ def test_a_workbook_failing_after_another_went_into_place_the_summary_names_it()
     now its buckets, as the clean run's."""
     need_fault_shim()
     with Tmp() as t:
-        good_night(t)
-        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
-                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
-                "--summary", t.p("s.json")]
-        clean, p = fail_a_rename(t, args, lambda path: os.path.basename(
-            path).startswith("non_compensable_"))
-        eq(p.returncode, 73, p)
+        args, clean, p = fail_a_workbooks_rename(t, "non_compensable_")
         left = sorted(os.listdir(t.p("out")))
         check("unclosed_calls_2026-03-12.xlsx" in left, left)
         check("non_compensable_2026-03-12.xlsx" not in left, left)
@@ -403,13 +414,7 @@ def test_the_unclosed_workbook_not_in_place_its_buckets_are_null():
     bucket", of a night with unclosed calls. Now null: not counted."""
     need_fault_shim()
     with Tmp() as t:
-        good_night(t)
-        args = [SVCRECON, "run", "--db", t.p("svc.db"), "--inbox", t.p("in"),
-                "--out", t.p("out"), "--as-of", "2026-03-12", "--quiet",
-                "--summary", t.p("s.json")]
-        _, p = fail_a_rename(t, args, lambda path: os.path.basename(
-            path).startswith("unclosed_calls_"))
-        eq(p.returncode, 73, p)
+        _, _, p = fail_a_workbooks_rename(t, "unclosed_calls_")
         check("unclosed_calls_2026-03-12.xlsx" not in os.listdir(t.p("out")),
               os.listdir(t.p("out")))
         x = validate_summary(t.p("s.json"))["reports"]

@@ -265,18 +265,32 @@ def test_an_output_folder_that_cannot_be_made_says_what_to_do_and_the_rerun_comp
             ("registrations_1.csv", "loaded")], s["reports"]["audit"]["files"])
 
 
+def full_then_freed(t, run, disk):
+    """The night and 6,000 dispatches more (about 1 MB) in the inbox, run
+    by run() with the small disk `disk` to fill: 73 and its line naming
+    the full disk, returned with the run once the disk has grown to 64 MB
+    (for the rerun)."""
+    rows = ["D%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,%s,02108,P,OPEN"
+            % (i, "customer %d " % i * 8) for i in range(6000)]
+    night(t)
+    t.csv("in/dispatches_2.csv", DSP_HDR, rows)
+    r = run()
+    eq(r.code, 73, r)
+    line = one_line(r.err, "database or disk is full")
+    subprocess.run(["mount", "-o", "remount,size=64m", disk], check=True)
+    return r, line
+
+
 @sqlite_only("the database's own disk: a PostgreSQL server's is not ours to fill")
 def test_a_full_disk_under_the_database_says_what_to_do_and_the_rerun_completes():
     with Tmp() as t, small_disk(t.p("mnt"), "1m") as mnt:
-        rows = ["D%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,%s,02108,P,OPEN"
-                % (i, "customer %d " % i * 8) for i in range(6000)]
-        night(t)
-        t.csv("in/dispatches_2.csv", DSP_HDR, rows)
         db = os.path.join(mnt, "svc.db")
-        r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
-                "--quiet", "--summary", "s.json", cwd=t.path)
-        eq(r.code, 73, r)
-        line = one_line(r.err, "database or disk is full")
+
+        def run():
+            return svc("run", "--db", db, "--inbox", "in", "--out", "out",
+                       "--as-of", AS_OF, "--quiet", "--summary", "s.json",
+                       cwd=t.path)
+        r, line = full_then_freed(t, run, mnt)
         check("free space" in line and "run again" in line, line)
         # the file it was loading is named first, the database after it:
         # the line named the database alone ("svc.db: committing the file:
@@ -285,9 +299,7 @@ def test_a_full_disk_under_the_database_says_what_to_do_and_the_rerun_completes(
                        % re.escape(db), line), line)
         s = validate_summary(t.p("s.json"))
         eq((s["exit_code"], s["status"]), (73, "cannot_create"), s)
-        subprocess.run(["mount", "-o", "remount,size=64m", mnt], check=True)
-        r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
-                "--quiet", "--summary", "s.json", cwd=t.path)
+        r = run()
         eq((r.code, r.err), (0, ""), r)
         eq(query(db, "SELECT count(*), count(DISTINCT dispatch_id) FROM dispatch"),
            [(6002, 6002)])
@@ -307,19 +319,14 @@ def test_a_full_temporary_folder_is_named_not_only_the_database_disk():
     # space on the database's disk", a disk with room (qa72). It names the
     # temporary folder too; freed, the rerun completes the night.
     with Tmp() as t, small_disk(t.p("tmp"), "64k") as tmp:
-        rows = ["D%05d,2026-03-01 09:00,iPF8400S,AFK03126,CA1042,%s,02108,P,OPEN"
-                % (i, "customer %d " % i * 8) for i in range(6000)]
-        night(t)
-        t.csv("in/dispatches_2.csv", DSP_HDR, rows)
         env = {"SQLITE_TMPDIR": tmp, "TMPDIR": tmp}
-        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
-                "--as-of", AS_OF, "--quiet", cwd=t.path, env=env)
-        eq(r.code, 73, r)
-        line = one_line(r.err, "database or disk is full")
+
+        def run():
+            return svc("run", "--db", "svc.db", "--inbox", "in", "--out",
+                       "out", "--as-of", AS_OF, "--quiet", cwd=t.path, env=env)
+        r, line = full_then_freed(t, run, tmp)
         check("temporary folder " + tmp in line and "run again" in line, line)
-        subprocess.run(["mount", "-o", "remount,size=64m", tmp], check=True)
-        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
-                "--as-of", AS_OF, "--quiet", cwd=t.path, env=env)
+        r = run()
         eq((r.code, r.err), (0, ""), r)
         eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(6002,)])
 
