@@ -94,6 +94,14 @@ def test_thirty_first_starts_of_a_new_database():
 
 @sqlite_only("the holder line written into the lock file after the lock is taken")
 def test_thirty_at_once_holder_slow_to_write():
+    won, lost = slow_holder_race(300, rounds=2)
+    print("     %d held the lock in turn, %d named their holder"
+          % (won, lost))
+
+
+def slow_holder_race(delay_ms, rounds=1):
+    """30 starts at once, rounds times, each winner delay_ms slow to write
+    its holder line (the fault shim): (winners, losers that named it)."""
     if VALGRIND:
         skip("not under valgrind: the shim would sit under it")
     with Tmp() as t:
@@ -101,13 +109,14 @@ def test_thirty_at_once_holder_slow_to_write():
         won, lost = race(t, 30, env={"LD_PRELOAD": SHIM,
                                      "FAULT_CALLS": "pwrite",
                                      "FAULT_AT": "1",
-                                     "FAULT_DELAY_MS": "300"}, rounds=2)
-        if lost == 0:
-            raise AssertionError("no loser: the race was not run")
-        print("     %d held the lock in turn, %d named their holder"
-              % (won, lost))
+                                     "FAULT_DELAY_MS": str(delay_ms)},
+                         rounds=rounds)
+    if lost == 0:
+        raise AssertionError("no loser: the race was not run")
+    return won, lost
 
 
+@sqlite_only("the holder line written into the lock file after the lock is taken")
 def test_thirty_at_once_holder_stalled_two_seconds():
     # A holder left unscheduled between taking the lock and writing its
     # line (a loaded machine: CI at load 3.6 made the 300 ms above take
@@ -115,17 +124,9 @@ def test_thirty_at_once_holder_stalled_two_seconds():
     # second, then one said "held by pid P (it has not said where and
     # since when)". They now wait for the line on the monotonic clock
     # (app/lock.c HOLDER_WAIT_S); a 2 s stall stands for the load.
-    if VALGRIND:
-        skip("not under valgrind: the shim would sit under it")
-    with Tmp() as t:
-        won, lost = race(t, 30, env={"LD_PRELOAD": SHIM,
-                                     "FAULT_CALLS": "pwrite",
-                                     "FAULT_AT": "1",
-                                     "FAULT_DELAY_MS": "2000"})
-        if lost == 0:
-            raise AssertionError("no loser: the race was not run")
-        print("     a holder 2 s slow to write: %d held the lock, %d named "
-              "it" % (won, lost))
+    won, lost = slow_holder_race(2000)
+    print("     a holder 2 s slow to write: %d held the lock, %d named it"
+          % (won, lost))
 
 
 def _in_container(args, host):
