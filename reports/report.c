@@ -350,15 +350,17 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
                         sheet_lxw_reason(err, e, why, sizeof why), e ? ": " : "",
                         e ? strerror(e) : "", code == EX_SOFTWARE ? "" : "; ",
                         code == EX_SOFTWARE ? "" :
-                        e == ENOSPC || e == EDQUOT ? FULL_TO_DO : OUT_TO_DO);
+                        e == ENOSPC || e == EDQUOT ? FULL_TO_DO :
+                        e == EIO ? SHEET_EIO_TO_DO : OUT_TO_DO);
     }
     if (rc != 0) {
         /* libxlsxwriter said yes, but the file is not what was written:
          * its own writes failed unchecked (a full disk, most often). */
         unlink(j->tmp);
         return diag_set(d, EX_CANTCREAT, j->path, 0, "cannot create: %s; "
-                        "the file was removed: is the disk full? %s", bad,
-                        FULL_TO_DO);
+                        "the file was removed: %s%s", bad,
+                        j->b.io_errno == EIO ? "" : "is the disk full? ",
+                        j->b.io_errno == EIO ? SHEET_EIO_TO_DO : FULL_TO_DO);
     }
     /* The first workbook to go into place: the statements beside it (of
      * the data the workbooks replace) go aside first, so that no kill from

@@ -408,9 +408,11 @@ int sheet_book_close(struct sheet_book *b, const char *file, char *why,
     char bad[200];
     if (b->err != LXW_NO_ERROR)
         ;
-    else if (lxw_tmp_failures(&io_errno) != b->io_failures)
+    else if (lxw_tmp_failures(&io_errno) != b->io_failures) {
+        b->io_errno = io_errno;
         snprintf(why, why_size, "a write into libxlsxwriter's temporary "
                  "files failed: %s", strerror(io_errno));
+    }
     else if ((rc = verify_workbook(file, b->expect, b->n_expect, bad,
                                    sizeof bad)) == -2) {
         /* No memory to check it: a memory failure of the book (70 in

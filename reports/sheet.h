@@ -76,8 +76,15 @@ struct sheet_book {
     struct verify_sheet *expect;
     size_t        n_expect;
     unsigned long io_failures;  /* lxw_tmp_failures() when the book began */
+    int           io_errno;   /* errno of a failed temporary-file call, or 0 */
     int           unclosable;   /* a sheet could not be added: see sheet_add */
 };
+
+/* What to do when the output folder's disk failed with an I/O error
+ * (EIO): not "free space", nor a folder's permissions (qa82). */
+#define SHEET_EIO_TO_DO "check the output folder's disk (an input/output " \
+    "error: a failing disk or a lost network share), then run again (the " \
+    "files already imported are kept)"
 
 /* Adds the worksheet `name`; NULL (b->err set) when it cannot be made. */
 lxw_worksheet *sheet_add(struct sheet_book *b, const char *name);

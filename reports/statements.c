@@ -714,6 +714,8 @@ static int write_statement(struct writer *w, struct diag *d)
         return diag_set(d, oom ? EX_SOFTWARE : EX_CANTCREAT, path, 0,
                         "cannot create: %s%s%s%s", why, e ? ": " : "",
                         e ? strerror(e) : "", oom ? "" :
+                        e == EIO || (!e && b.io_errno == EIO) ?
+                        "; " SHEET_EIO_TO_DO :
                         e && e != ENOSPC && e != EDQUOT ?
                         "; give --out a folder this user can create and "
                         "write in, then run again (the files already "

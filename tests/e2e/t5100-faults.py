@@ -451,6 +451,50 @@ def test_statements_failing_after_the_workbooks_the_summary_has_their_buckets():
            "by_bucket of the workbook in place")
 
 
+@sqlite_only("the workbook writers' messages are the same on either database")
+def test_an_io_error_under_the_output_is_not_called_a_full_disk():
+    """Red before (qa82): the output folder's disk failing with EIO (a
+    failing disk, a lost network share) under a workbook or a dealer
+    statement said "is the disk full? free space on the output folder's
+    disk", or "give --out a folder this user can create and write in":
+    neither is what to do. Now: exit 73, "check the output folder's
+    disk" and no word of free space or of the folder's permissions, at
+    every point the report's writes fail from (the fault shim, EIO,
+    sticky)."""
+    need_fault_shim()
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out0"), "--as-of", "2026-03-12", "--quiet")
+        eq(r.code, 0, r)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="write,pwrite,fwrite,fputs,fputc,fprintf")
+
+        args = [SVCRECON, "report", "--db", t.p("svc.db"), "--out",
+                t.p("out"), "--as-of", "2026-03-12", "--statements", "--quiet"]
+        calls = shim_calls(args, base, t.p("log"))
+        at = [n for n, _, path in calls if path and t.p("out") in path]
+        check(len(at) > 10, "writes under --out: %r" % calls)
+        seen = 0
+        for n in at[::max(1, len(at) // 40)]:
+            shutil.rmtree(t.p("out"), ignore_errors=True)
+            r = subprocess.run(args, env=dict(base, FAULT_AT=str(n),
+                                              FAULT_MODE="sticky",
+                                              FAULT_ERRNO="EIO"),
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                continue
+            seen += 1
+            eq(r.returncode, 73, "at %d: %s" % (n, r.stderr))
+            for words in ("disk full", "free space",
+                          "this user can create and write in"):
+                check(words not in r.stderr, "at %d: %r in %s"
+                      % (n, words, r.stderr))
+            check("check the output folder's disk" in r.stderr,
+                  "at %d: %s" % (n, r.stderr))
+        check(seen > 0, "no point failed")
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.
