@@ -402,12 +402,16 @@ static void put_document(FILE *f, const struct run_record *s, bool running)
     json_close(&j, '}');
 }
 
-/* The document into f, then f closed: 0, or -1 when a write or the close
- * failed (errno says why). */
+/* The document into f, then f synced to the disk (the caller renames it
+ * into place: a power loss must not leave an empty summary under the
+ * final name, which monitoring would read; a file system that cannot
+ * sync, EINVAL, has nothing more to do) and closed: 0, or -1 when a
+ * write, the sync or the close failed (errno says why). */
 static int put_and_close(FILE *f, const struct run_record *s, bool running)
 {
     put_document(f, s, running);
-    bool bad = ferror(f) != 0;
+    bool bad = ferror(f) != 0 || fflush(f) != 0 ||
+               (fsync(fileno(f)) != 0 && errno != EINVAL);
     int e = errno;
     if (fclose(f) != 0 || bad) {
         if (bad)

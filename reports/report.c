@@ -173,6 +173,15 @@ static int join_path(char *out, size_t size, const char *dir,
  * folder is opened with O_NOFOLLOW and emptied through its descriptor
  * (unlinkat), so that no path swapped meanwhile leads elsewhere; a link
  * or a file there is removed itself. */
+void report_sync_folder(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        (void)fsync(fd);
+        close(fd);
+    }
+}
+
 void report_remove_folder(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -381,6 +390,7 @@ static int book_close(struct book_job *j, int failed, struct diag *d)
                         "away, then run again (the files already imported "
                         "are kept)" : "");
     }
+    report_sync_folder(j->o->out_dir);
     if (!j->o->quiet) {
         char shown[UTF8_PATH_SHOWN];     /* --out as given: one line */
         const char *path = utf8_show_path(j->path, shown, sizeof shown);

@@ -122,6 +122,12 @@ bool report_orphan_pid(const char *digits, const char *path);
  * retries. */
 void report_remove_folder(const char *dir);
 
+/* fsync of the folder dir, so that the names renamed into it last stand
+ * after a power loss. Best effort: the files' own bytes were synced
+ * before their renames (sheet_book_close), so a failure here can lose a
+ * name, never leave an incomplete file under one (SPEC §6). */
+void report_sync_folder(const char *dir);
+
 /* Writes the three workbooks for opts->as_of, then records the report in
  * the database (replacing an earlier record of the same as-of date). 0, or
  * -1 with d filled: EX_CANTCREAT when an output cannot be created or

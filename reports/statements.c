@@ -789,9 +789,11 @@ static int replace_folder(const char *tmp, const char *folder,
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot move the "
                         "earlier statements aside: %s", strerror(errno));
     report_remove_folder(old);
+    report_sync_folder(tmp);          /* its files' names, then its own */
     if (rename(tmp, folder) != 0)
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot rename '%s' "
                         "into place: %s", tmp, strerror(errno));
+    report_sync_folder(o->out_dir);
     return 0;
 }
 
