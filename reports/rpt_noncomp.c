@@ -181,7 +181,8 @@ static int write_summary(struct db *db, const struct report_opts *o,
     sheet_repeat_header(b, ws, row);
     return summary_fold(db, b, ws, row + 1, fold_widths,
                         sql_q_noncomp_by_dealer,
-                        "non-compensable by dealer", "(blank)", 1, codes,
+                        "non-compensable by dealer",
+                        "no dealer on the closeout", 1, codes,
                         n_r, d);
 }
 

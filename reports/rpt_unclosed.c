@@ -387,7 +387,8 @@ static int write_summary(struct db *db, const struct report_opts *o,
         labels[k] = bk[k].label;
     return summary_fold(db, b, ws, row + 1, fold_widths,
                         sql_q_unclosed_by_provider,
-                        "unclosed calls by provider", "(none)", 0, labels,
+                        "unclosed calls by provider",
+                        "no provider on the dispatch", 0, labels,
                         n_bk, d);
 }
 

@@ -219,16 +219,22 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
 static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
                        lxw_row_t row, const unsigned *widths,
                        const char *key, size_t key_len,
-                       const char *name, const char *blank_label,
+                       const char *name, const char *blank_name,
                        double total, int has_hours, double hours,
                        const double *n, int n_subs)
 {
     lxw_col_t c = 0;
     unsigned lines = 1, k;
-    if (key_len == 0)
-        sheet_write_cstr(b, ws, row, c++, blank_label, NULL);
-    else if ((k = sheet_write_text_fit(b, ws, row, c++, key, key_len,
-                                       widths[0])) > lines)
+    /* A blank key (no provider on the dispatch) is no dealer code: its
+     * key cell stays blank, as the listing's own cell is (the listing's
+     * filter shows it as "(Blanks)"), and the name column says what the
+     * row is. A label in the key cell, such as "(none)", could be read as
+     * a dealer whose id is that text (README "decisions"). */
+    if (key_len == 0) {
+        c++;
+        name = blank_name;
+    } else if ((k = sheet_write_text_fit(b, ws, row, c++, key, key_len,
+                                         widths[0])) > lines)
         lines = k;
     if ((k = sheet_write_text_fit(b, ws, row, c++, name, strlen(name),
                                   widths[1])) > lines)
@@ -244,7 +250,7 @@ static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
 int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const unsigned widths[2], const char *sql,
                  const char *what,
-                 const char *blank_label, int has_hours,
+                 const char *blank_name, int has_hours,
                  const char *const *subs, int n_subs, struct diag *d)
 {
     struct db_stmt *q;
@@ -270,7 +276,7 @@ int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
         if (open && (rc != DB_ROW || len != key_len ||
                      (len && memcmp(p, key, len) != 0))) {
             fold_flush(b, ws, row++, widths, key, key_len, name ? name : "",
-                       blank_label, total, has_hours, hours, n, n_subs);
+                       blank_name, total, has_hours, hours, n, n_subs);
             open = 0;
         }
         if (rc != DB_ROW)

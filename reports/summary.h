@@ -77,14 +77,15 @@ void summary_header(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* Writes a "by key" table from rows (key, name, total, [labor hours,] sub
  * key, count), ordered so that the rows of one key are adjacent: one sheet
- * row per key from `row` on: key (blank_label for ''), its dealer name,
+ * row per key from `row` on: key, its dealer name (for the key '': a
+ * blank key cell and blank_name in the name column),
  * total, [hours,] then the count of each of the n_subs sub keys (0 when
  * absent). widths: the key's and the name's columns, as set; a longer
  * key or name wraps (sheet_write_text_fit). 0 or -1. */
 int summary_fold(struct db *db, struct sheet_book *b, lxw_worksheet *ws,
                  lxw_row_t row, const unsigned widths[2], const char *sql,
                  const char *what,
-                 const char *blank_label, int has_hours,
+                 const char *blank_name, int has_hours,
                  const char *const *subs, int n_subs, struct diag *d);
 
 #endif

@@ -18,11 +18,12 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import svctest  # noqa: E402  (svctest.connect: SQLite or PostgreSQL)
-from xlsx_helpers import (AS_OF, BUCKETS, NONCOMP_HEADERS, REASONS,  # noqa
-                          REGEXC_HEADERS, REJECTED_HEADERS, RUN_FILE_HEADERS,
+from xlsx_helpers import (AS_OF, BUCKETS, DIS_HDR, NONCOMP_HEADERS,  # noqa
+                          REASONS, REG_HDR, REGEXC_HEADERS, REJECTED_HEADERS, RUN_FILE_HEADERS,
                           UNCLOSED_HEADERS, build_night, col_letter,
                           db_counts, eq, header, listing, load, main, report,
-                          rules_connection, sheet_xml, test, workbook_paths)
+                          rules_connection, run, sheet_xml, test,
+                          workbook_paths, write_csv)
 
 AS_OF_DT = datetime.datetime(2026, 3, 12)
 
@@ -32,7 +33,8 @@ def setup(tmp):
     out = os.path.join(tmp, "out")
     p = report(db, out)
     paths = workbook_paths(out)
-    return {"db": db, "out": out, "paths": paths, "stderr": p.stderr,
+    return {"tmp": tmp, "db": db, "out": out, "paths": paths,
+            "stderr": p.stderr,
             "counts": db_counts(db),
             "wb": {k: load(v) for k, v in paths.items()}}
 
@@ -230,13 +232,14 @@ def test_refused_file_is_line_zero_with_reason(c):
 
 def rows_from(ws, first_cell):
     """Rows of a Summary table starting under the header whose first cell
-    is first_cell, up to the first empty row."""
+    is first_cell, up to the first empty row (a row of the table by
+    provider may have a blank column A: no provider on the dispatch)."""
     rows = list(ws.iter_rows(values_only=True))
     for i, r in enumerate(rows):
         if r[0] == first_cell:
             out = []
             for s in rows[i + 1:]:
-                if s[0] is None:
+                if all(v is None for v in s):
                     break
                 out.append(s)
             return out
@@ -260,8 +263,9 @@ def test_unclosed_summary(c):
         eq(r[3], want.get(r[0], 0), "bucket %s total" % r[0])
     eq(rows[-1][3], c["counts"]["unclosed"], "total")
     prov = rows_from(ws, "Provider")
-    eq(sorted((r[0], r[1] or "", r[2]) for r in prov),
-       sorted([("(none)", "", 1), ("D1", "Dealer One", 6)]),
+    eq(sorted((r[0] or "", r[1] or "", r[2]) for r in prov),
+       sorted([("", "no provider on the dispatch", 1),
+               ("D1", "Dealer One", 6)]),
        "by provider, with its name")
     eq(sum(r[2] for r in prov), c["counts"]["unclosed"], "provider sum")
     eq(ws.page_setup.orientation, "landscape", "landscape")
@@ -269,6 +273,42 @@ def test_unclosed_summary(c):
     eq(ws.sheet_properties.pageSetUpPr.fitToPage, True, "fit to page")
     eq((ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight), (1, 0),
        "one page wide")
+
+
+@test
+def test_blank_provider_is_no_dealer_code(c):
+    """SPEC §4 "totals ... by provider" and "Dealer names": a dispatch with
+    a blank provider_id is counted on a row whose Provider cell is blank,
+    as the listing's is (its filter's "(Blanks)"), with "no provider on the
+    dispatch" in the name column -- never a label such as "(none)", which a
+    real dealer may use as its id (README "decisions")."""
+    tmp = os.path.join(c["tmp"], "blank-provider")
+    os.makedirs(tmp)
+    f = lambda n: os.path.join(tmp, n)
+    write_csv(f("reg.csv"), REG_HDR,
+              [["(none)", "Real Dealer", "iPF8400S", "SN1", "2026-01-01",
+                "", ""]])
+    write_csv(f("dis.csv"), DIS_HDR, [
+        ["K1", "2026-03-01 09:00", "iPF8400S", "SN1", "(none)", "", "", "",
+         ""],
+        ["K2", "2026-03-02 09:00", "iPF8400S", "SN2", "", "", "", "", ""],
+        ["K3", "2026-03-03 09:00", "iPF8400S", "SN3", "", "", "", "", ""]])
+    db = f("b.db")
+    run("import", "--db", db, "--kind", "registrations", "--quiet",
+        f("reg.csv"), check=0)
+    run("import", "--db", db, "--kind", "dispatches", "--quiet",
+        f("dis.csv"), check=0)
+    report(db, f("out"))
+    wb = load(workbook_paths(f("out"))["unclosed_calls"])
+    prov = rows_from(wb["Summary"], "Provider")
+    eq(sorted((r[0] or "", r[1], r[2]) for r in prov),
+       [("", "no provider on the dispatch", 2), ("(none)", "Real Dealer", 1)],
+       "by provider: the blank provider apart from dealer '(none)'")
+    calls = listing(wb["Unclosed calls"])
+    h = header(wb["Unclosed calls"])
+    blank = [r for r in calls if r[h.index("Provider")] is None]
+    eq(sorted(r[0] for r in blank), ["K2", "K3"],
+       "the listing's blank Provider cells: the Summary row's calls")
 
 
 @test

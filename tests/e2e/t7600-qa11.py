@@ -561,13 +561,14 @@ def compare_report(t, out, A, D, want, what, dealer=None, file=None):
 
 def table(rows, first):
     """The rows of the Summary table whose header row starts with first,
-    up to a blank row or a Total row, as {first cell: rest}."""
+    up to a blank row or a Total row, as {first cell: rest}. The table by
+    provider's row of no provider has a blank first cell: its key is ""."""
     out, on = {}, False
     for r in rows:
         if on:
-            if r[0] is None or r[0] == "Total" or not any(v is not None for v in r):
+            if r[0] == "Total" or not any(v is not None for v in r):
                 break
-            out[r[0]] = list(r[1:])
+            out[r[0] if r[0] is not None else ""] = list(r[1:])
         elif r[0] == first:
             on = True
     return out
@@ -586,7 +587,7 @@ def compare_summaries(out, A, want, bounds, what):
     got = {k: [v[1]] + v[2:2 + len(labels)] for k, v in table(rows, "Provider").items()}
     mine = {}
     for u in want["unclosed"]:
-        row = mine.setdefault(u[4] or "(none)", [0] + [0] * len(labels))
+        row = mine.setdefault(u[4] or "", [0] + [0] * len(labels))
         row[0] += 1
         row[1 + labels.index(u[3])] += 1
     eq(got, mine, "%s: unclosed Summary by provider" % what)

@@ -132,10 +132,11 @@ def rows_of(ws):
 
 def table(rows, first, width):
     """The rows of a Summary table from (0-based) row `first` down to the
-    first row whose column A is blank; each cut to `width` cells."""
+    first row whose `width` cells are all blank; each cut to `width` cells
+    (the table by provider's row of no provider has a blank column A)."""
     out = []
     k = first
-    while k < len(rows) and rows[k][0] not in (None, ""):
+    while k < len(rows) and any(v not in (None, "") for v in rows[k][:width]):
         out.append(tuple(rows[k][:width]))
         k += 1
     return out
@@ -230,7 +231,8 @@ def check_unclosed(path, bounds, what):
     for c in calls:
         eq(c["Aging bucket"], bucket_of(c["Days open"], bounds),
            seeded(what + "the listing's bucket of %r" % c["Dispatch ID"]))
-    # totals by provider: code ("(none)" when blank), name, calls, one
+    # totals by provider: code (a blank cell when blank, "no provider on
+    # the dispatch" as its name), calls, one
     # column per bucket; most calls first, then the code's bytes
     h = find(rows, ("Provider", "Provider name", "Unclosed calls"), what)
     eq(list(rows[h][3:3 + len(labels)]), labels,
@@ -238,12 +240,13 @@ def check_unclosed(path, bounds, what):
     per = {}
     for c in calls:
         p = c["Provider"] or ""
-        e = per.setdefault(p, [c["Provider name"], 0] + [0] * len(labels))
-        eq(e[0], c["Provider name"], seeded(what + "one name per provider"))
+        name = c["Provider name"] if p else "no provider on the dispatch"
+        e = per.setdefault(p, [name, 0] + [0] * len(labels))
+        eq(e[0], name, seeded(what + "one name per provider"))
         e[1] += 1
         e[2 + labels.index(c["Aging bucket"])] += 1
     order = sorted(per, key=lambda p: (-per[p][1], p.encode()))
-    want = [((p or "(none)"),) + tuple(per[p]) for p in order]
+    want = [((p or None),) + tuple(per[p]) for p in order]
     eq(table(rows, h + 1, 3 + len(labels)), want,
        seeded(what + "table by provider"))
     # the bucket chart: categories = labels, values = calls, the table's
@@ -387,7 +390,8 @@ def night(t, inbox, *extra):
 
 def test_every_summary_table_and_chart_is_its_listing_added_up():
     """Guard (green from the start): on generated nights, the unclosed
-    Summary (count, table by aging bucket, table by provider with "(none)"
+    Summary (count, table by aging bucket, table by provider with a blank
+    Provider cell and "no provider on the dispatch" as its name
     for a blank provider, A's trend row) and the non-compensable Summary
     (count, hours, table by primary reason, table by dealer) equal their
     listings added up, rows in order (most first, then the code's bytes:
