@@ -971,6 +971,53 @@ static int similar_ids(struct ex *x, char *msg, size_t size)
     return rc == DB_DONE ? 0 : -1;
 }
 
+/* The dispatches and closeouts files refused whole at import: their bytes
+ * are not stored, so a call delivered only in one of them is not in the
+ * database, and "not found" alone would let an auditor conclude that it
+ * never arrived. Names the latest MAX_REFUSED on stderr (the message then
+ * counts them); *n: how many there are (0: nothing said). */
+#define MAX_REFUSED 3
+static int say_refused_files(struct ex *x, const char *id, long long *n)
+{
+    struct db_stmt *q;
+    int rc, k = 0;
+    *n = 0;
+    if (db_prepare(x->db, sql_q_explain_refused_files, &q, x->d,
+                   "preparing q_explain_refused_files") != 0)
+        return -1;
+    db_set_int64(q, ":n", MAX_REFUSED);
+    while ((rc = db_step(q, x->d, "reading q_explain_refused_files"))
+           == DB_ROW) {
+        char file[256], why[4 * 600 + 4];
+        if (k++ == 0) {
+            *n = db_column_int64(q, 3);
+            fprintf(stderr, "svcrecon: dispatch %s: %lld dispatches or "
+                    "closeouts file%s refused whole at import; %s rows are "
+                    "not stored, so a call delivered only in %s is not in "
+                    "this database (the audit workbooks list refused files "
+                    "under Rejected rows, line 0)%s:\n", id, *n,
+                    *n == 1 ? " was" : "s were", *n == 1 ? "its" : "their",
+                    *n == 1 ? "it" : "one of them",
+                    *n > MAX_REFUSED ? "; the latest" : "");
+        }
+        ex_name_show(db_column_text(q, 0), (size_t)db_column_bytes(q, 0),
+                     false, file, sizeof file);
+        /* the whole reason (import's own words, what to do at its end),
+         * not ex_show's 60 characters */
+        utf8_show(db_column_text(q, 2), (size_t)db_column_bytes(q, 2), 600,
+                  why, sizeof why);
+        fprintf(stderr, "svcrecon:   %s, imported %s, refused: %s "
+                "(explain --source %s:0)\n", file, db_column_text(q, 1),
+                why, file);
+    }
+    db_finalize(q);
+    if (rc != DB_DONE)
+        return -1;
+    if (*n > MAX_REFUSED)
+        fprintf(stderr, "svcrecon:   and %lld more\n", *n - MAX_REFUSED);
+    return 0;
+}
+
 static int dispatch_not_found(struct ex *x)
 {
     const struct explain_opts *o = x->o;
@@ -1009,6 +1056,14 @@ static int dispatch_not_found(struct ex *x)
                "correct %s at the source and deliver again", rejected,
                rejected == 1 ? "" : "s", rejected == 1 ? "s" : "",
                rejected == 1 ? "it" : "them");
+    long long refused;
+    if (say_refused_files(x, id, &refused) != 0)
+        return -1;
+    if (refused > 0)
+        ex_add(msg, sizeof msg, "; %lld file%s refused whole at import "
+               "(above): a call delivered only in %s is not in the database",
+               refused, refused == 1 ? " was" : "s were",
+               refused == 1 ? "it" : "one of them");
     st = ex_use(x, Q_CLOSEOUTS);
     db_set_text(st, ":dispatch_id", o->dispatch_id, strlen(o->dispatch_id));
     int n = 0;

@@ -868,9 +868,19 @@ def test_source_takes_back_the_file_line_a_message_printed():
 def test_not_found_is_65_with_a_message():
     with Tmp() as t:
         db = build(t)
+        (why, at), = query(db, "SELECT reason, imported_at FROM imported_file "
+                               "WHERE name = 'closeouts_bad.csv'")
         for args, msg in [
-                (["X999"], "svcrecon: dispatch 'X999' not found in %s (no version of it was "
-                           "imported)\n" % explain_named_db(db)),
+                (["X999"], "svcrecon: dispatch 'X999': 1 dispatches or closeouts file was "
+                           "refused whole at import; its rows are not stored, so a call "
+                           "delivered only in it is not in this database (the audit "
+                           "workbooks list refused files under Rejected rows, line 0):\n"
+                           "svcrecon:   closeouts_bad.csv, imported %s, refused: %s "
+                           "(explain --source closeouts_bad.csv:0)\n"
+                           "svcrecon: dispatch 'X999' not found in %s (no version of it was "
+                           "imported); 1 file was refused whole at import (above): a call "
+                           "delivered only in it is not in the database\n"
+                           % (at, why, explain_named_db(db))),
                 (["--source", "nope.csv:2"],
                  "svcrecon: --source nope.csv:2: no imported file named 'nope.csv' in %s "
                  "(give FILE as the workbooks' Source file or File column shows it, the "
@@ -888,6 +898,58 @@ def test_not_found_is_65_with_a_message():
                 eq(r.code, 65, (args, r))
                 eq(r.out, "", args)
                 eq(r.err, msg, args)
+
+
+def test_not_found_names_the_refused_files():
+    """SPEC §2 "Rejected rows and files": a file refused whole keeps none of
+    its rows, so a call delivered only in one is not in the database.
+    `explain ID` of an id not found names the refused dispatches and
+    closeouts files (their count; the latest three, newest first, with
+    when imported, the reason and the --source that tells them) and says
+    that such a call is not in the database, in text and --json alike
+    (stdout stays empty, 65): it said "not found" alone, and an auditor
+    could conclude the call never arrived."""
+    with Tmp() as t:
+        db = t.p("svc.db")
+        r = svc("import", "--db", db, "--kind", "dispatches", t.csv(
+            "dispatches_ok.csv", DSP_HDR,
+            ["X1,2026-03-02 09:00,iPF8400S,SN-100,D1,Acme,10001,P1,OPEN"]))
+        eq(r.code, 0, r)
+        r = explain(db, "X12")
+        eq((r.code, r.out), (65, ""), r)
+        eq(r.err, "svcrecon: dispatch 'X12' not found in %s (no version of it was "
+           "imported)\n" % explain_named_db(db), "no refused file: nothing more")
+        # an unterminated quote; then four files lacking serial_number
+        r = svc("import", "--db", db, "--kind", "dispatches", t.write(
+            "dispatches_q.csv", (DSP_HDR + "\nX12,2026-03-02 09:00,iPF8400S,\"SN-1,D1,"
+                                 "Acme,10001,P1,OPEN\n").encode()))
+        eq(r.code, 65, r)
+        r = svc("import", "--db", db, "--kind", "registrations", t.csv(
+            "registrations_bad.csv", "dealer_id,model", ["D1,iPF8400S"]))
+        eq(r.code, 65, r)
+        for k in range(4):
+            r = svc("import", "--db", db, "--kind", "closeouts" if k == 3 else "dispatches",
+                    t.csv("bad_%d.csv" % k, "dispatch_id,model", ["X%d,iPF8400S" % k]))
+            eq(r.code, 65, r)
+        at = dict(query(db, "SELECT name, imported_at FROM imported_file"))
+        for fmt in ([], ["--json"]):
+            r = explain(db, *(fmt + ["X12"]))
+            eq((r.code, r.out), (65, ""), (fmt, r))
+            got = r.err.split("\n")
+            eq(got[0], "svcrecon: dispatch 'X12': 5 dispatches or closeouts files were "
+               "refused whole at import; their rows are not stored, so a call delivered "
+               "only in one of them is not in this database (the audit workbooks list "
+               "refused files under Rejected rows, line 0); the latest:", fmt)
+            for i, name in enumerate(["bad_3.csv", "bad_2.csv", "bad_1.csv"]):
+                check(got[1 + i].startswith("svcrecon:   %s, imported %s, refused: header "
+                                            "lacks required column" % (name, at[name])),
+                      got[1 + i])
+                check(got[1 + i].endswith("(explain --source %s:0)" % name), got[1 + i])
+            eq(got[4], "svcrecon:   and 2 more", fmt)
+            eq(got[5], "svcrecon: dispatch 'X12' not found in %s (no version of it was "
+               "imported); 5 files were refused whole at import (above): a call delivered "
+               "only in one of them is not in the database" % explain_named_db(db), fmt)
+            eq(got[6:], [""], fmt)
 
 
 def test_an_id_over_200_bytes_is_shown_by_its_ends_and_its_rejected_rows_found():
