@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lib/db.h"
+#include "lib/parse.h"
 #include "schemas/sql.h"
 #include "reports/summary.h"
 
@@ -136,6 +137,9 @@ static lxw_row_t write_change_counts(struct sheet_book *b, lxw_worksheet *ws,
 #define SUM_W_B 28
 #define SUM_W_CD 16
 #define SUM_W_BUCKET 10
+/* The trend chart's labels (write_trend()): a hidden column right after
+ * the providers' last (code, name, calls, a column a bucket). */
+#define TREND_LABEL_COL(n_bk) ((lxw_col_t)(3 + (n_bk)))
 
 /* The height a printed page of the Summary holds, in points of the sheet
  * (summary_page_points(): US Letter, landscape, fitted to the width). The
@@ -173,6 +177,16 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
     sheet_write_cstr(b, ws, row++, 0, "Trend: unclosed calls by aging "
                      "bucket, report by report", b->label);
     summary_header(b, ws, row, hdr, 2 + n_bk, 1);
+    /* The chart's labels: each as-of date again as ISO text in a hidden
+     * column after the providers' last (TREND_LABEL_COL(): hidden, it
+     * neither prints nor widens the page), which the chart reads. Its
+     * categories were the real dates of column A: libxlsxwriter writes a
+     * category axis with <c:auto val="1"/>, so Excel and LibreOffice made
+     * it a date axis of their own scale, and LibreOffice labelled reports
+     * as of 2025-12-31 and 2026-01-18 "2025-01-01" and "2026-01-01"
+     * (fix79). Column A keeps the real dates for the analyst. */
+    lxw_col_t lbl = TREND_LABEL_COL(n_bk);
+    sheet_write_cstr(b, ws, row, lbl, "As of (chart label)", b->header);
     lxw_row_t first = row + 1;
     struct db_stmt *q;
     int rc;
@@ -202,8 +216,15 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
                 cont = ++row;
                 breaks[0] = cont;
                 summary_header(b, ws, cont, hdr, 2 + n_bk, 1);
+                sheet_write_cstr(b, ws, cont, lbl, "As of (chart label)",
+                                 b->header);
             }
             sheet_write_date(b, ws, ++row, 0, (int32_t)day);
+            int y, m, dd;
+            char iso[16];
+            parse_civil_from_days((int32_t)day, &y, &m, &dd);
+            snprintf(iso, sizeof iso, "%04d-%02d-%02d", y, m, dd);
+            sheet_write_cstr(b, ws, row, lbl, iso, NULL);
         }
         for (int k = 0; k < n_bk; k++)
             if (bk[k].seq == db_column_int64(q, 2)) {
@@ -247,7 +268,7 @@ static lxw_row_t write_trend(struct db *db, struct sheet_book *b,
         breaks[cont ? 1 : 0] = row + 2;
     summary_stacked_chart(b, ws, row + 2, "Unclosed calls by aging bucket, "
                           "report by report", "As of", "Unclosed calls",
-                          first - 1, first, row, cont, 0, 2, n_bk,
+                          first - 1, first, row, cont, lbl, 2, n_bk,
                           total > top ? total : top);
     return row + 2 + SUMMARY_CHART_ROWS + 1;
 }
@@ -339,7 +360,18 @@ static int write_summary(struct db *db, const struct report_opts *o,
     worksheet_set_column(ws, 0, 0, fold_widths[0], NULL);
     worksheet_set_column(ws, 1, 1, fold_widths[1], NULL);
     worksheet_set_column(ws, 2, 3, SUM_W_CD, NULL);
-    worksheet_set_column(ws, 4, (lxw_col_t)(4 + n_bk), SUM_W_BUCKET, NULL);
+    /* Bucket columns after D (up to the providers' last, 2 + n_bk),
+     * then the trend chart's hidden labels, then one more of 10 as
+     * before (Excel refuses overlapping column ranges). */
+    if (n_bk >= 2)
+        worksheet_set_column(ws, 4, (lxw_col_t)(2 + n_bk), SUM_W_BUCKET,
+                             NULL);
+    lxw_row_col_options hide = {.hidden = LXW_TRUE};
+    worksheet_set_column_opt(ws, TREND_LABEL_COL(n_bk),
+                             TREND_LABEL_COL(n_bk), SUM_W_BUCKET, NULL,
+                             &hide);
+    worksheet_set_column(ws, (lxw_col_t)(4 + n_bk), (lxw_col_t)(4 + n_bk),
+                         SUM_W_BUCKET, NULL);
     sheet_write_cstr(b, ws, row, 0, "Unclosed calls", b->label);
     sheet_write_number(b, ws, row, 1, (double)total, NULL);
     row += 2;

@@ -200,11 +200,18 @@ void summary_stacked_chart(struct sheet_book *b, lxw_worksheet *ws,
                                         cat_col);
             chart_series_set_values(s, "Summary", first, c, last, c);
         }
+        /* The categories are text (the as-of dates as ISO text): a
+         * <c:strRef>, so that Excel reads them as text too. In
+         * constant_memory mode libxlsxwriter cannot read the cells to
+         * learn it, and wrote a <c:numRef> (the field is public in
+         * lxw_series_range; no cache is written either way). */
+        s->categories->has_string_cache = LXW_TRUE;
         chart_series_set_name_range(s, "Summary", hdr_row, c);
     }
+    /* The labels' column is hidden: plot it all the same. */
+    chart_show_hidden_data(chart);
     chart_title_set_name(chart, title);
     chart_axis_set_name(chart->x_axis, x_title);
-    chart_axis_set_num_format(chart->x_axis, "yyyy-mm-dd");
     chart_axis_set_name(chart->y_axis, y_title);
     chart_axis_set_min(chart->y_axis, 0);
     count_axis(chart->y_axis, top);

@@ -57,7 +57,8 @@ void summary_chart(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
                    lxw_col_t cat_col, lxw_col_t val_col, double top);
 
 /* A stacked column chart at (row, 0): categories are rows first..last of
- * column cat_col, one series per column val_col .. val_col + n - 1, named
+ * column cat_col, text (read as text; the column may be hidden: hidden
+ * cells are plotted), one series per column val_col .. val_col + n - 1, named
  * by the header cells of row hdr_row; top is the tallest stack. split, when
  * not 0, is a row inside first..last that holds no data (the table's
  * header repeated atop its next printed page): the ranges leave it out. */

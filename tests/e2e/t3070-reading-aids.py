@@ -618,6 +618,40 @@ def test_trend_one_report_then_two(c):
         if "<c:grouping val=\"stacked\"/>" not in xml or \
                 "Summary!$C$" not in xml:
             raise AssertionError("trend chart: %r" % xml[:300])
+    check_trend_labels(path, [AS_OF, "2026-03-20"])
+
+
+def check_trend_labels(path, days):
+    """The trend chart's categories (fix79): the as-of dates as ISO text,
+    in a hidden column of the Summary, read as text (<c:strRef>) and
+    plotted though hidden. On the real dates of column A, libxlsxwriter's
+    category axis (<c:auto val="1"/>) became a date axis of the reader's
+    own scale: LibreOffice labelled reports as of 2025-12-31 and
+    2026-01-18 "2025-01-01" and "2026-01-01"."""
+    with zipfile.ZipFile(path) as z:
+        name = sorted(n for n in z.namelist()
+                      if re.match(r"xl/charts/chart\d+\.xml$", n))[-1]
+        xml = z.read(name).decode()
+    cats = re.findall(r"<c:cat>(.*?)</c:cat>", xml)
+    if not cats or any(not c_.startswith("<c:strRef>") for c_ in cats):
+        raise AssertionError("trend categories are not text refs: %r"
+                             % cats[:1])
+    eq(len(set(cats)), 1, "every series on the same categories")
+    if 'formatCode="yyyy-mm-dd"' in xml or \
+            '<c:plotVisOnly val="1"/>' in xml:
+        raise AssertionError("trend chart: a date format on its axis or "
+                             "hidden cells left out")
+    refs = re.findall(r"\$([A-Z]+)\$(\d+):\$([A-Z]+)\$(\d+)", cats[0])
+    ws = load(path)["Summary"]
+    col = refs[0][0]
+    eq(ws.column_dimensions[col].hidden, True, "the labels' column hidden")
+    got = []
+    for c1, r1, c2, r2 in refs:
+        for r in range(int(r1), int(r2) + 1):
+            got.append((ws["%s%d" % (col, r)].value, ws["A%d" % r].value))
+    eq([t for t, _ in got], days, "the labels: ISO text")
+    eq([d.date().isoformat() for _, d in got], days,
+       "column A keeps the real dates, row for row")
 
 
 def long_summaries(tmp, name, n_providers, n_reports):
@@ -708,11 +742,15 @@ def test_print_titles_on_long_summary_tables(c):
     refs = re.findall(r"<c:f>([^<]*)</c:f>", "".join(
         zread(path, n) for n in zipfile.ZipFile(path).namelist()
         if re.match(r"xl/charts/chart\d+\.xml$", n)))
-    want = "(Summary!$A$%d:$A$%d,Summary!$A$%d:$A$%d)" % (
-        row + 1, row + 30, row + 32, row + 46)
+    want = "(Summary!$J$%d:$J$%d,Summary!$J$%d:$J$%d)" % (
+        row + 1, row + 30, row + 32, row + 46)   # the labels (fix79)
     if want not in refs:
         raise AssertionError("trend chart categories %s not in %r"
                              % (want, refs))
+    import datetime
+    check_trend_labels(path, [(datetime.date(2026, 2, 1) +
+                               datetime.timedelta(days=k)).isoformat()
+                              for k in range(45)])
 
 
 
@@ -734,7 +772,7 @@ def page_points(ws):
     for d in ws.column_dimensions.values():
         if d.width:
             for k in range(d.min, d.max + 1):
-                widths[k] = d.width
+                widths[k] = 0 if d.hidden else d.width   # not printed
     px = sum(round(widths.get(k, 8.43) * 7)
              for k in range(1, ws.max_column + 1))
     return LETTER_PT / min(1, LETTER_PX / px)

@@ -139,9 +139,15 @@ def report(t, as_of, *extra, out="out", code=0):
 
 
 def trend_rows(path):
-    """The trend table of the unclosed Summary: [(as-of, total, per bucket...)]."""
+    """The trend table of the unclosed Summary: [(as-of, total, per bucket...)].
+    The hidden column of the chart's labels (fix79: the as-of dates as
+    text) is left out: it does not print."""
     ws = load(path)["Summary"]
-    rows = list(ws.iter_rows(values_only=True))
+    from openpyxl.utils import get_column_letter
+    shown = [not ws.column_dimensions[get_column_letter(k + 1)].hidden
+             for k in range(ws.max_column)]
+    rows = [tuple(v for v, keep in zip(r, shown) if keep)
+            for r in ws.iter_rows(values_only=True)]
     start = next(i for i, r in enumerate(rows)
                  if r[0] and str(r[0]).startswith("Trend:"))
     eq(rows[start + 1][:2], ("As of", "Unclosed calls"), "trend header")

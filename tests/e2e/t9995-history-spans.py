@@ -82,7 +82,9 @@ def content(path):
     hold): print layout, taken out. Nor, since fix76, the About sheet of
     the audit (its aging buckets explained) and of a statement (New
     explained): each gained a table of codes, rows below it renumbered;
-    About holds no history."""
+    About holds no history. Nor, since fix79, the unclosed Summary's
+    hidden column of the trend chart's labels (the as-of dates as ISO
+    text, which column A holds as dates): chart layout, taken out."""
     import hashlib
     import re
     import zipfile
@@ -108,6 +110,15 @@ def content(path):
                 x = re.sub(r"<rowBreaks .*?</rowBreaks>", "", x)
                 x = re.sub(r' (ht|customHeight|s)="[^"]*"', "", x)
                 x = re.sub(r'<c r="[A-Z]+[0-9]+"/>', "", x)
+                # fix79: the trend chart's labels, the as-of dates again
+                # as text in a hidden column (J: the default buckets),
+                # which widened the sheet's dimension from I to J
+                if "<t>As of (chart label)</t>" in x:
+                    x = re.sub(r'<c r="J[0-9]+" t="inlineStr"><is><t>(As '
+                               r'of \(chart label\)|\d{4}-\d\d-\d\d)</t>'
+                               r'</is></c>', "", x)
+                    x = re.sub(r'<dimension ref="A1:J(\d+)"/>',
+                               r'<dimension ref="A1:I\1"/>', x)
                 x = re.sub(r", SHA-256 [0-9a-f]{12}\)", ")", x)
                 x = re.sub(r" \(SHA-256 [0-9a-f]{12}\)", "", x)
                 for now, v8 in CLOSED_BY_V8:

@@ -123,6 +123,38 @@ def test_unclosed_chart_drawn_from_cells(c):
 
 
 @test
+def test_trend_chart_labelled_with_the_reports_dates(c):
+    """The trend chart (SPEC §4 "Trend") of reports as of 2025-12-31 and
+    2026-01-18: LibreOffice labels its bars with those dates (fix79). On
+    the real dates of column A, libxlsxwriter's auto category axis was a
+    date axis of LibreOffice's own scale: "2025-01-01", "2026-01-01"."""
+    tmp = tempfile.mkdtemp(prefix="svcrecon-office-trend-")
+    feeds = os.path.join(tmp, "dispatches.csv")
+    write_csv(feeds, DIS_HDR, [["T1", "2025-11-20 10:00", "iPF8400S", "S1",
+                                "P1", "c", "1", "P", "OPEN"]])
+    db = os.path.join(tmp, "trend.db")
+    run("import", "--db", db, "--kind", "dispatches", "--quiet", feeds,
+        check=0)
+    out = os.path.join(tmp, "out")
+    for day in ("2025-12-31", "2026-01-18"):
+        run("report", "--db", db, "--out", out, "--as-of", day, "--quiet",
+            check=0)
+    book = os.path.join(out, "unclosed_calls_2026-01-18.xlsx")
+    convert(book, "pdf", c["keep"], os.path.join(tmp, "lo-profile"))
+    pdf = os.path.join(c["keep"], "unclosed_calls_2026-01-18.pdf")
+    t = subprocess.run(["pdftotext", "-layout", pdf, "-"],
+                       stdout=subprocess.PIPE).stdout.decode("utf-8")
+    title = "Unclosed calls by aging bucket, report by report"
+    if title not in t:
+        raise AssertionError("no trend chart in the PDF")
+    chart = t[t.index(title):]
+    chart = chart[:chart.index("As of")]        # the axis' title
+    if not re.search(r"2025-12-31\s+2026-01-18", chart):
+        raise AssertionError("trend chart's labels: %r" % chart)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+@test
 def test_noncomp_chart_drawn_from_cells(c):
     t = c["text"]["non_compensable"]
     title = "Non-compensable closeouts by primary reason"
