@@ -25,6 +25,7 @@
 
 #include "lib/db.h"
 #include "schemas/sql.h"
+#include "reports/summary.h"
 
 /* Column widths, in characters: labels, text, a second text column. */
 #define COL_LABEL 26
@@ -146,6 +147,91 @@ void about_example_release(struct about_example *ex)
     ex->line = 0;
 }
 
+/* The printed pages of About (fix79). A table of codes (its title, its
+ * header and its rows), the Sheets and the Tracing sections are blocks:
+ * a block that does not fit on the rest of a page starts the next one
+ * (a manual page break before it), unless it is longer than a page; a
+ * title or a table's header was left at a page's foot, its rows on the
+ * next page without their header (the audit's registration exceptions,
+ * "Tracing a row" alone under the unclosed codes: seen in LibreOffice).
+ * The page is the smallest a reader prints (summary_page_points() on the
+ * columns written: A and B, and C when a row writes it), less a row for
+ * the 14-point titles' rows, whose height the reader sets; every page
+ * break is manual, so that no reader breaks where these did not count
+ * (a reader that shrinks the sheet more, LibreOffice fitting column C
+ * too, prints the same pages, a little less full). */
+#define ABOUT_ROWS 512
+#define ABOUT_BLOCKS 32
+
+struct about_pages {
+    double ht[ABOUT_ROWS];              /* points a row; 0: the default */
+    lxw_row_t first[ABOUT_BLOCKS], last[ABOUT_BLOCKS];
+    int n_blocks;
+};
+
+static void page_row(struct about_pages *pg, lxw_row_t row, double points)
+{
+    if (row < ABOUT_ROWS)
+        pg->ht[row] = points;
+}
+
+/* The height sheet_fit_row() gives a row of `lines` lines. */
+static void page_lines(struct about_pages *pg, lxw_row_t row, unsigned lines)
+{
+    if (lines > 1)
+        page_row(pg, row, lines > 27 ? 409.0 : 15.0 * lines);
+}
+
+static void page_block(struct about_pages *pg, lxw_row_t first,
+                       lxw_row_t last)
+{
+    if (pg->n_blocks < ABOUT_BLOCKS && last >= first) {
+        pg->first[pg->n_blocks] = first;
+        pg->last[pg->n_blocks++] = last;
+    }
+}
+
+static double page_height(const struct about_pages *pg, lxw_row_t row)
+{
+    return row < ABOUT_ROWS && pg->ht[row] > 0 ? pg->ht[row] : 15.0;
+}
+
+/* The page breaks of rows 0..end-1 on pages of page_pt points. */
+static void page_breaks(struct sheet_book *b, lxw_worksheet *ws,
+                        const struct about_pages *pg, lxw_row_t end,
+                        double page_pt)
+{
+    lxw_row_t breaks[ABOUT_ROWS + 1];
+    int n = 0, k = 0;
+    double used = 0;
+    for (lxw_row_t r = 0; r < end && r < ABOUT_ROWS; r++) {
+        while (k < pg->n_blocks && pg->first[k] < r)
+            k++;
+        if (k < pg->n_blocks && pg->first[k] == r && used > 0) {
+            double whole = 0, head = 0;
+            for (lxw_row_t q = r; q <= pg->last[k]; q++) {
+                whole += page_height(pg, q);
+                if (q < r + 3)          /* title, header, first row */
+                    head += page_height(pg, q);
+            }
+            if (used + whole > page_pt &&
+                (whole <= page_pt || used + head > page_pt)) {
+                breaks[n++] = r;
+                used = 0;
+            }
+        }
+        double h = page_height(pg, r);
+        if (used > 0 && used + h > page_pt) {
+            breaks[n++] = r;
+            used = 0;
+        }
+        used += h;
+    }
+    breaks[n] = 0;
+    if (n)
+        sheet_check(b, worksheet_set_h_pagebreaks(ws, breaks), "page breaks");
+}
+
 /* A label in A and a paragraph in B (and C), the row as tall as they. */
 /* Lines of a cell: wrapped prose at the column's width, other text by its
  * line breaks (a command stays on one line, running on over the empty
@@ -163,7 +249,8 @@ static unsigned cell_lines(struct sheet_book *b, lxw_worksheet *ws,
     return f == b->wrap ? sheet_prose_lines(s, width) : lines;
 }
 
-static void put_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
+static void put_row(struct sheet_book *b, lxw_worksheet *ws,
+                    struct about_pages *pg, lxw_row_t row,
                     const char *label, const char *text, const char *more,
                     lxw_format *f)
 {
@@ -176,6 +263,7 @@ static void put_row(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
         (k = cell_lines(b, ws, row, 2, more, COL_MORE, f)) > lines)
         lines = k;
     sheet_fit_row(b, ws, row, lines);
+    page_lines(pg, row, lines);
 }
 
 /* 'text' for a shell, quoted unless it is plain. malloc'd; NULL when out
@@ -243,7 +331,8 @@ static lxw_row_t write_buckets(struct db *db, struct sheet_book *b,
 /* One family of codes under its title; statements show the remedy of each
  * closeout reason beside its meaning. */
 static lxw_row_t write_family(struct db *db, struct sheet_book *b,
-                              lxw_worksheet *ws, lxw_row_t row,
+                              lxw_worksheet *ws, struct about_pages *pg,
+                              lxw_row_t row,
                               const char *family, int with_remedy,
                               struct diag *d, int *failed)
 {
@@ -275,6 +364,7 @@ static lxw_row_t write_family(struct db *db, struct sheet_book *b,
         sheet_write_cstr(b, ws, row, 1, meaning, b->wrap);
         if (*remedy)
             sheet_write_cstr(b, ws, row, 2, remedy, b->wrap);
+        page_lines(pg, row, lines);
         sheet_fit_row(b, ws, row++, lines);
     }
     db_finalize(q);
@@ -350,7 +440,8 @@ static char *db_words(const struct report_opts *o)
 
 /* "How to trace a row", with the example's commands. */
 static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
-                             lxw_row_t row, const struct report_opts *o,
+                             struct about_pages *pg, lxw_row_t row,
+                             const struct report_opts *o,
                              const struct book_words *w,
                              const struct about_example *ex)
 {
@@ -363,8 +454,9 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
         sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "writing About");
         return row;
     }
+    page_row(pg, row, SUMMARY_TITLE_POINTS);
     sheet_write_cstr(b, ws, row++, 0, "Tracing a row", b->title);
-    put_row(b, ws, row++, "Source", "Every listed row names its source "
+    put_row(b, ws, pg, row++, "Source", "Every listed row names its source "
             "file and line (Source file, Source line): the feed file and "
             "the physical line of the record, as an editor shows it. "
             "Source SHA-256 is the start (12 hex digits) of that file's "
@@ -372,16 +464,16 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
             "apart two files of one name (a feed delivered as "
             "dispatches.csv every night), and sha256sum ties it to the file "
             "you hold.", NULL, b->wrap);
-    put_row(b, ws, row++, "svcrecon explain", "To see how svcrecon reached "
+    put_row(b, ws, pg, row++, "svcrecon explain", "To see how svcrecon reached "
             "a row (the versions of the dispatch, the registrations checked "
             "on its day, each closeout with its reasons, and the standing), "
             "run on the same database and as-of date:", NULL, b->wrap);
     snprintf(line, n_line, "svcrecon explain --db %s --as-of %s "
              "DISPATCH_ID", db ? db : "DB", o->as_of);
-    put_row(b, ws, row++, "by dispatch", line, NULL, b->text);
+    put_row(b, ws, pg, row++, "by dispatch", line, NULL, b->text);
     snprintf(line, n_line, "svcrecon explain --db %s --as-of %s "
              "--source FILE:LINE", db ? db : "DB", o->as_of);
-    put_row(b, ws, row++, "by source row", line, NULL, b->text);
+    put_row(b, ws, pg, row++, "by source row", line, NULL, b->text);
     free(line);
     if (ex && ex->dispatch_id) {
         char *id = shell_word(ex->dispatch_id);
@@ -397,22 +489,22 @@ static lxw_row_t write_trace(struct sheet_book *b, lxw_worksheet *ws,
         if (cmd && id && srcq) {
             snprintf(cmd, size, "The first row of '%s' in this workbook:",
                      w->example_sheet);
-            put_row(b, ws, row++, "Example", cmd, NULL, b->wrap);
+            put_row(b, ws, pg, row++, "Example", cmd, NULL, b->wrap);
             /* "--" ends the options: an id may start with '-'. */
             snprintf(cmd, size, "svcrecon explain --db %s --as-of %s %s%s",
                      db ? db : "DB", o->as_of,
                      ex->dispatch_id[0] == '-' ? "-- " : "", id);
-            put_row(b, ws, row++, "", cmd, NULL, b->text);
+            put_row(b, ws, pg, row++, "", cmd, NULL, b->text);
             snprintf(cmd, size, "svcrecon explain --db %s --as-of %s "
                      "--source %s", db ? db : "DB", o->as_of, srcq);
-            put_row(b, ws, row++, "", cmd, NULL, b->text);
+            put_row(b, ws, pg, row++, "", cmd, NULL, b->text);
         }
         free(cmd);
         free(src);
         free(srcq);
         free(id);
     } else {
-        put_row(b, ws, row++, "Example", "This workbook lists no dispatch "
+        put_row(b, ws, pg, row++, "Example", "This workbook lists no dispatch "
                 "to trace.", NULL, b->wrap);
     }
     free(db);
@@ -426,54 +518,80 @@ int about_write(struct db *db, struct sheet_book *b,
 {
     const struct book_words *w = &words[book];
     struct about_example own = {0};
-    lxw_row_t row = 0;
+    lxw_row_t row = 0, top;
     int failed = 0;
     char text[256];
+    struct about_pages *pg = calloc(1, sizeof *pg);
+    if (!pg) {
+        sheet_check(b, LXW_ERROR_MEMORY_MALLOC_FAILED, "writing About");
+        return -1;
+    }
 
     lxw_worksheet *ws = sheet_add(b, "About");
-    if (!ws)
+    if (!ws) {
+        free(pg);
         return -1;
+    }
     worksheet_set_column(ws, 0, 0, COL_LABEL, NULL);
     worksheet_set_column(ws, 1, 1, COL_TEXT, NULL);
     worksheet_set_column(ws, 2, 2, COL_MORE, NULL);
     snprintf(text, sizeof text, "About this workbook: %s", w->title);
+    page_row(pg, row, SUMMARY_TITLE_POINTS);
     sheet_write_cstr(b, ws, row++, 0, text, b->title);
-    put_row(b, ws, row++, "Workbook", file_name, NULL, b->text);
+    put_row(b, ws, pg, row++, "Workbook", file_name, NULL, b->text);
     if (dealer)
-        put_row(b, ws, row++, "Dealer", dealer, NULL, b->text);
-    put_row(b, ws, row++, "What it is", w->what, NULL, b->wrap);
+        put_row(b, ws, pg, row++, "Dealer", dealer, NULL, b->text);
+    put_row(b, ws, pg, row++, "What it is", w->what, NULL, b->wrap);
     sheet_write_cstr(b, ws, row, 0, "As of", b->label);
     sheet_write_date(b, ws, row++, 1, o->as_of_day);
     if (o->has_from) {
-        put_row(b, ws, row, "From", NULL, "non-compensable closeouts "
+        put_row(b, ws, pg, row, "From", NULL, "non-compensable closeouts "
                 "submitted and registration exceptions of dispatches dated "
                 "on or after this date (unclosed calls: all)", b->wrap);
         sheet_write_date(b, ws, row++, 1, o->from_day);
     }
-    put_row(b, ws, row++, "Database", o->db_named ? o->db_named :
+    put_row(b, ws, pg, row++, "Database", o->db_named ? o->db_named :
             o->db_path ? o->db_path : "", NULL, b->text);
-    put_row(b, ws, row++, "svcrecon version", o->version ? o->version : "",
+    put_row(b, ws, pg, row++, "svcrecon version", o->version ? o->version : "",
             NULL, b->text);
     row++;
 
+    top = row;
+    page_row(pg, row, SUMMARY_TITLE_POINTS);
     sheet_write_cstr(b, ws, row++, 0, "Sheets", b->title);
     for (const char *const *s = w->sheets; *s; s += 2)
-        put_row(b, ws, row++, s[0], s[1], NULL, b->wrap);
-    put_row(b, ws, row++, "NAME (2), (3) ...", "a listing longer than "
+        put_row(b, ws, pg, row++, s[0], s[1], NULL, b->wrap);
+    put_row(b, ws, pg, row++, "NAME (2), (3) ...", "a listing longer than "
             "Excel's 1,048,576 rows continues on the next sheet", NULL,
             b->wrap);
+    page_block(pg, top, row - 1);
     row++;
 
+    /* "Codes" goes with the first table; each table is a block. */
+    top = row;
+    page_row(pg, row, SUMMARY_TITLE_POINTS);
     sheet_write_cstr(b, ws, row++, 0, "Codes", b->title);
-    for (const char *const *f = w->codes; *f && !failed; f++)
-        row = write_family(db, b, ws, row, *f, book == ABOUT_STATEMENT &&
-                           strcmp(*f, "reason") == 0, d, &failed);
-    if (failed)
+    for (const char *const *f = w->codes; *f && !failed; f++) {
+        lxw_row_t next = write_family(db, b, ws, pg, row, *f,
+                                      book == ABOUT_STATEMENT &&
+                                      strcmp(*f, "reason") == 0, d,
+                                      &failed);
+        page_block(pg, f == w->codes ? top : row, next - 2);
+        row = next;
+    }
+    if (failed || (!ex && read_example(db, book, &own, d) != 0)) {
+        free(pg);
         return -1;
-
-    if (!ex && read_example(db, book, &own, d) != 0)
-        return -1;
-    write_trace(b, ws, row, o, w, ex ? ex : &own);
+    }
+    top = row;
+    row = write_trace(b, ws, pg, row, o, w, ex ? ex : &own);
+    page_block(pg, top, row - 1);
     about_example_release(&own);
+
+    /* Column C is written by the From row and a statement's remedies. */
+    double cols[3] = {COL_LABEL, COL_TEXT, COL_MORE};
+    int n_cols = o->has_from || book == ABOUT_STATEMENT ? 3 : 2;
+    page_breaks(b, ws, pg, row, summary_page_points(cols, n_cols) - 15);
+    free(pg);
     return b->err == LXW_NO_ERROR ? 0 : -1;
 }

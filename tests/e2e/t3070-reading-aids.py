@@ -896,6 +896,85 @@ def test_trend_chart_under_its_table_when_the_page_holds_it(c):
            "%d reports: the chart on a page of its own: %r" % (n, breaks))
 
 
+def about_pages(ws):
+    """The printed pages of an About sheet as Excel makes them: a page of
+    page_points(ws) (Letter, fitted to the columns written), a new page
+    after each manual break or when the next row does not fit. Returns
+    ({0-based row: page}, the page room, the automatic breaks' rows)."""
+    room = page_points(ws)
+    manual = {b.id for b in ws.row_breaks.brk}     # a page's last row
+    page, used, auto, at = 0, 0.0, [], {}
+    for r in range(ws.max_row):
+        h = row_points(ws, r)
+        if ws.cell(row=r + 1, column=1).font.sz == 14 and \
+                not ws.row_dimensions[r + 1].height:
+            h = 18.75
+        if r in manual:                             # after row r (1-based)
+            page, used = page + 1, 0.0
+        elif used and used + h > room:
+            page, used = page + 1, 0.0
+            auto.append(r + 1)
+        at[r] = page
+        used += h
+    return at, room, auto
+
+
+def about_blocks(ws):
+    """[(title, first row, last row)], 0-based: each table of codes (its
+    title, the Code header under it, its rows up to a blank row) and the
+    "Tracing a row" section (to the sheet's end)."""
+    vals = [ws.cell(row=r + 1, column=1).value for r in range(ws.max_row)]
+    blocks = []
+    for r, v in enumerate(vals):
+        if r + 1 < len(vals) and vals[r + 1] == "Code" and v:
+            end = r + 2
+            while end + 1 < len(vals) and any(
+                    ws.cell(row=end + 2, column=k).value is not None
+                    for k in (1, 2, 3)):
+                end += 1
+            blocks.append((v, r, end))
+        if v == "Tracing a row":
+            blocks.append((v, r, len(vals) - 1))
+    return blocks
+
+
+@test
+def test_about_tables_never_split_across_pages(c):
+    """fix79: an About sheet's table of codes (title, header, rows) and
+    its "Tracing a row" section print on one page: a manual page break
+    goes before one that does not fit on the rest of the page. Every
+    page break is manual, none left to the reader (each page holds at
+    most what the smallest reader's page holds: Excel's, fitted to the
+    columns written). Seen in LibreOffice before: the audit's
+    "Registration exceptions (Exception)" title and header at the foot of
+    page 4, its rows on page 5 without them; the unclosed workbook's
+    "Tracing a row" alone at a page's foot. The fixture night, with
+    --from (column C written: a smaller print) and --statements."""
+    out = os.path.join(c["tmp"], "out-about-pages")
+    report(c["db"], out, "--from", "2026-03-01", "--statements")
+    books = [(k, v) for k, v in c["paths"].items()] + \
+        [(k + " --from", v) for k, v in workbook_paths(out).items()]
+    folder = os.path.join(out, "statements_" + AS_OF)
+    books += [(n, os.path.join(folder, n)) for n in sorted(os.listdir(folder))]
+    for what, path in books:
+        ws = load(path)["About"]
+        at, room, auto = about_pages(ws)
+        blocks = about_blocks(ws)
+        if len(blocks) < 3:
+            raise AssertionError("%s: About's tables not found: %r"
+                                 % (what, blocks))
+        eq(auto, [], "%s: About's page breaks left to the reader (rows)"
+           % what)
+        for title, first, last in blocks:
+            tall = sum(row_points(ws, r) for r in range(first, last + 1))
+            if tall <= room and at[first] != at[last]:
+                raise AssertionError(
+                    "%s: About's %r (rows %d-%d, %.0f points) split over "
+                    "pages %d and %d (breaks %r)" % (
+                        what, title, first + 1, last + 1, tall, at[first],
+                        at[last], [b.id for b in ws.row_breaks.brk]))
+
+
 @test
 def test_print_titles_on_a_long_run_sheet(c):
     """The audit's Run sheet lists the night's files, then warnings: a
