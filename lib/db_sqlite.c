@@ -205,7 +205,13 @@ static int fail(sqlite3 *h, struct diag *d, const char *what)
         "from a backup, then run again" :
         /* "out of memory" alone said nothing of what to do, where every
          * other out-of-memory line does (README, exit 70; qa83) */
-        rc == SQLITE_NOMEM ? OOM_TO_DO : "";
+        rc == SQLITE_NOMEM ? OOM_TO_DO :
+        /* "disk I/O error" (a failing disk, a lost network share; the
+         * system's words, when SQLite kept them, are added below) said
+         * nothing of what to do (qa82) */
+        rc == SQLITE_IOERR && (sys == EIO || sys == 0) ? "; check the database's disk (an input/"
+        "output error: a failing disk or a lost network share), then run "
+        "again (what was committed is kept)" : "";
     char busy[500] = "";
     /* The disk that filled may be the one of SQLite's temporary folder,
      * not the database's: a large night's TEMP tables spill there. "free

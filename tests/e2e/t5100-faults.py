@@ -86,12 +86,38 @@ def test_file_size_limit_while_importing_rolls_back():
                          "--summary", t.p("s.json"), big], limit)
         eq(p.returncode, 73, p.stderr)
         check("svc.db: " in p.stderr and "disk I/O error" in p.stderr, p.stderr)
+        # the file size limit is no failing disk (qa82's advice for EIO)
+        check("check the database's disk" not in p.stderr, p.stderr)
         check("big.csv: dispatches:" not in p.stderr, "no 'loaded' line: " + p.stderr)
         intact(t.p("svc.db"))
         s = json.load(open(t.p("s.json")))
         eq([(f["path"].split("/")[-1], f["status"], f["rows_loaded"]) for f in s["files"]],
            [("big.csv", "failed", 0)])
         eq(s["exit_code"], 73)
+        rerun_loads_all(t, big)
+
+
+@sqlite_only("SQLite's own syncs of its file (PostgreSQL's server syncs its own)")
+def test_a_disk_error_under_the_database_says_to_check_the_disk():
+    """qa82: an input/output error under the database (a failing disk, a
+    lost network share: its sync fails with EIO) said "disk I/O error"
+    and nothing of what to do. Now: 73, SQLite's and the system's words,
+    then "check the database's disk", and nothing lost: the file's
+    transaction rolled back, the next run loads it."""
+    need_fault_shim()
+    with Tmp() as t:
+        big = setup(t)
+        env = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                   FAULT_CALLS="fsync,fdatasync", FAULT_AT="1",
+                   FAULT_ERRNO="EIO")
+        p = subprocess.run(cmd("import", "--db", t.p("svc.db"), "--kind",
+                               "dispatches", big), capture_output=True,
+                           text=True, env=env, timeout=600)
+        eq(p.returncode, 73, p.stderr)
+        check("disk I/O error: Input/output error; check the database's "
+              "disk (an input/output error: a failing disk or a lost "
+              "network share), then run again" in p.stderr, p.stderr)
+        intact(t.p("svc.db"))
         rerun_loads_all(t, big)
 
 
