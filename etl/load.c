@@ -1168,6 +1168,13 @@ static void unreadable(const struct load_opts *o, struct load_result *r,
         !o->has_night && strcmp(why, strerror(ENOENT)) == 0 ?
         "; check the path (a relative one is read from the current "
         "folder), then import it again" :
+        /* the file's disk failed, not the sender (qa82: a read error was
+         * told to deliver a readable file). Such a file is unreadable
+         * (66) when its bytes could not be hashed, refused (65) when the
+         * error came while it loaded (csvin's "read error"): README */
+        strcmp(why, strerror(EIO)) == 0 ?
+        "; check the disk the file is on (an input/output error: a "
+        "failing disk or a lost network share), then run again" :
         "; deliver it as a readable, regular CSV file";
     snprintf(r->reason, sizeof r->reason, "%s: %s%s", what, why, advice);
     r->status = LOAD_UNREADABLE;

@@ -121,6 +121,46 @@ def test_a_disk_error_under_the_database_says_to_check_the_disk():
         rerun_loads_all(t, big)
 
 
+@sqlite_only("the calls counted on a copy of the SQLite file")
+def test_a_read_error_of_a_feed_says_to_check_its_disk():
+    """qa82: a feed whose disk fails (EIO) on its first reading (the
+    SHA-256) was told "deliver it as a readable, regular CSV file", as if
+    the sender were at fault. Now: 66, unreadable, "check the disk the
+    file is on"; the same error while it loads refuses it (65, "read
+    error ... check the file and its disk"). README "A file that cannot
+    be opened"."""
+    need_fault_shim()
+    with Tmp() as t:
+        big = setup(t, n_big=3000)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="fread", FAULT_ERRNO="EIO")
+        shutil.copy(t.p("svc.db"), t.p("probe.db"))   # the same calls
+        probe = cmd("import", "--db", t.p("probe.db"), "--kind",
+                    "dispatches", big)
+        calls = [n for n, _, path in shim_calls(probe, base, t.p("log"))
+                 if path.endswith("big.csv")]
+        args = cmd("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                   "--summary", t.p("s.json"), big)
+        check(len(calls) >= 2, calls)
+        # the first reading, then the last (the load's)
+        for at, code, status, words in (
+                (calls[0], 66, "unreadable", "cannot read: Input/output "
+                 "error; check the disk the file is on (an input/output "
+                 "error: a failing disk or a lost network share), then run "
+                 "again"),
+                (calls[-1], 65, "refused", "read error: Input/output error; "
+                 "file refused: check the file and its disk")):
+            p = subprocess.run(args, capture_output=True, text=True,
+                               env=dict(base, FAULT_AT=str(at)), timeout=600)
+            eq(p.returncode, code, p.stderr)
+            check(words in p.stderr, p.stderr)
+            check("deliver it as a readable" not in p.stderr, p.stderr)
+            f = json.load(open(t.p("s.json")))["files"]
+            eq([x["status"] for x in f], [status])
+        eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"), [(3,)],
+           "the small file's rows only")
+
+
 @sqlite_only("a full disk under the SQLite file")
 def test_disk_full_while_importing_rolls_back():
     """A 2 MiB tmpfs holds the database; the big file (2.6 MB) cannot fit:

@@ -4,9 +4,11 @@
  * Environment (all optional; without FAULT_AT the shim only counts):
  *   FAULT_CALLS  comma list of the calls that count, from: write pwrite
  *                fsync fdatasync rename openat unlink fwrite fputs fputc
- *                fflush fclose fprintf fopen; "all" (default) is every
- *                one but fopen (the sweeps fail outputs; fopen opens the
- *                feeds, named only by tests that want a feed's open).
+ *                fflush fclose fprintf fopen fread; "all" (default) is
+ *                every one but fopen and fread (the sweeps fail outputs;
+ *                these read the feeds, named only by tests that want a
+ *                feed's open or read to fail: fread's error is the
+ *                stream's, as a disk's read error would set it).
  *                openat covers open/open64/openat/openat64; pwrite also
  *                pwrite64; unlink also unlinkat; fprintf the printf family
  *                libxlsxwriter uses (fprintf, vfprintf, __fprintf_chk,
@@ -45,10 +47,11 @@
 
 enum { C_WRITE, C_PWRITE, C_FSYNC, C_FDATASYNC, C_RENAME, C_OPENAT,
        C_UNLINK, C_FWRITE, C_FPUTS, C_FPUTC, C_FFLUSH, C_FCLOSE, C_FPRINTF,
-       C_FOPEN, C_N };
+       C_FOPEN, C_FREAD, C_N };
 static const char *const names[C_N] = {
     "write", "pwrite", "fsync", "fdatasync", "rename", "openat", "unlink",
-    "fwrite", "fputs", "fputc", "fflush", "fclose", "fprintf", "fopen"};
+    "fwrite", "fputs", "fputc", "fflush", "fclose", "fprintf", "fopen",
+    "fread"};
 
 static int enabled[C_N];
 static long fault_at, delay_ms;
@@ -269,6 +272,16 @@ FILE *fopen64(const char *path, const char *mode)
 {
     REAL(FILE *, fopen64, const char *, const char *);
     return fails(C_FOPEN, -1, path) ? NULL : real_fopen64(path, mode);
+}
+
+size_t fread(void *p, size_t size, size_t n, FILE *f)
+{
+    REAL(size_t, fread, void *, size_t, size_t, FILE *);
+    if (fails(C_FREAD, f == stdin ? 0 : fileno(f), NULL)) {
+        set_error(f);
+        return 0;
+    }
+    return real_fread(p, size, n, f);
 }
 
 size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
