@@ -277,7 +277,8 @@ static int import_one(struct run_record *s, struct db *db, const char *path,
  * database we opened. An existing, non-empty file that does not start
  * with SQLite's magic is refused before the lock is taken, as db_open
  * would refuse it (EX_DATAERR, untouched). */
-int batch_check_db_file(const char *path, struct diag *d)
+int batch_check_db_file(const char *path, const char *option,
+                        struct diag *d)
 {
     static const char magic[16] = "SQLite format 3";
     char head[16];
@@ -295,9 +296,10 @@ int batch_check_db_file(const char *path, struct diag *d)
     fclose(f);
     if (n == 0 || (n == sizeof head && memcmp(head, magic, 16) == 0))
         return 0;
+    /* the option that named it: copy's --from or --to said "--db" (qa83) */
     return diag_set(d, EX_DATAERR, path, 0, "file is not a database (no "
-                    "SQLite header; is --db naming a feed file?); left "
-                    "untouched");
+                    "SQLite header; is %s naming a feed file?); left "
+                    "untouched", option);
 }
 
 /* SPEC §5: report needs an existing database (66, nothing created): a
@@ -389,7 +391,7 @@ static struct db *begin(struct run_record *s, struct lock *l, bool must_exist)
     bool blank = false;
     if ((must_exist && (server ? check_server_has_tables(s->o, &d)
                                : check_exists(path, &d)) != 0) ||
-        (!server && (batch_check_db_file(path, &d) != 0 ||
+        (!server && (batch_check_db_file(path, "--db", &d) != 0 ||
                      lock_acquire(l, path, &d) != 0 ||
                      (must_exist && (blank = check_file_has_tables(
                                          path, &d) != 0)))) ||

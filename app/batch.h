@@ -29,7 +29,9 @@ int batch_run(struct batch_opts *o);
 /* Before a SQLite database's lock file is made beside path: an existing,
  * non-empty file that is not a SQLite database is refused (EX_DATAERR,
  * untouched; EX_NOINPUT when not a regular file). 0 when path is missing,
- * a SQLite file, or empty. */
-int batch_check_db_file(const char *path, struct diag *d);
+ * a SQLite file, or empty. option: the option that named path ("--db",
+ * copy's "--from" or "--to"), as the message names it. */
+int batch_check_db_file(const char *path, const char *option,
+                        struct diag *d);
 
 #endif

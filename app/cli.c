@@ -850,7 +850,7 @@ static int explain_main(int argc, char **argv)
     struct diag d = {0};
     /* A feed named by mistake: said as import says it, not as a damaged
      * database to restore (tests/e2e/t9900). */
-    if (!db_is_server(e.db_target) && batch_check_db_file(e.db_target, &d)) {
+    if (!db_is_server(e.db_target) && batch_check_db_file(e.db_target, "--db", &d)) {
         diag_print(&d);
         return d.exit_code;
     }

@@ -136,7 +136,7 @@ static int open_source(struct copy *c, struct diag *d)
     /* A feed named by mistake: said as import says it, not as a damaged
      * database to restore (tests/e2e/t9900). */
     if (!db_is_server(c->o->from_target) &&
-        batch_check_db_file(c->o->from_target, d) != 0)
+        batch_check_db_file(c->o->from_target, "--from", d) != 0)
         return -1;
     if (db_open(c->o->from_target, c->o->from_schema, DB_READ_ONLY,
                 &c->from, d) != 0)
@@ -313,7 +313,7 @@ static int open_target(struct copy *c, struct diag *d)
 {
     const struct copy_opts *o = c->o;
     bool server = db_is_server(o->to_target);
-    if ((!server && (batch_check_db_file(o->to_target, d) != 0 ||
+    if ((!server && (batch_check_db_file(o->to_target, "--to", d) != 0 ||
                      lock_acquire(&c->lock, o->to_target, d) != 0 ||
                      probe_sqlite_target(c, d) != 0)) ||
         db_open(o->to_target, o->to_schema, DB_WRITE, &c->to, d) != 0) {

@@ -249,13 +249,16 @@ def test_a_feed_given_as_the_database_of_explain_or_copy_says_so():
         for args in (["explain", "--db", feed, "Q1"],
                      ["copy", "--from", feed, "--to", t.p("c.db")]):
             r = svc(*args)
+            option = args[1]    # the option that named it (qa83: copy
+            # --from was asked "is --db naming a feed file?")
             eq(r.code, 65, (args, r))
             check("no SQLite header" in r.err and "damaged" not in r.err,
                   (args, r.err))
             lines = r.err.splitlines()
             eq(len([l for l in lines if "SQLite header" in l]), 1, r.err)
             eq(lines[0], "svcrecon: %s: file is not a database (no SQLite header; "
-               "is --db naming a feed file?); left untouched" % feed, r.err)
+               "is %s naming a feed file?); left untouched" % (feed, option),
+               r.err)
         eq(open(feed, "rb").read(), before)
         eq(os.path.exists(t.p("c.db")), False)
 
