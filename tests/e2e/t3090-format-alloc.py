@@ -338,6 +338,16 @@ def test_out_of_memory_recording_a_refused_file_never_crashes():
                   % (n, calls, -p.returncode, p.stderr[-300:]))
 
 
+def one_dispatch_imported(t):
+    """t/svc.db holding one dispatch, D1, imported from in/dispatches_1.csv."""
+    t.write("in/dispatches_1.csv", "dispatch_id,dispatched_at,model,"
+            "serial_number,provider_id,customer_name\n"
+            "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme\n")
+    r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+            t.p("in/dispatches_1.csv"))
+    eq(r.code, 0, r)
+
+
 @sqlite_only("the read-only open of a SQLite file")
 def test_out_of_memory_opening_the_database_to_read_is_70():
     """Red before (qa79): explain's read-only open of a SQLite database
@@ -345,12 +355,7 @@ def test_out_of_memory_opening_the_database_to_read_is_70():
     exit 66 (unreadable: the database's fault) where import's open says
     it with 70. Each of the first allocations fails in turn."""
     with Tmp() as t:
-        t.write("in/dispatches_1.csv", "dispatch_id,dispatched_at,model,"
-                "serial_number,provider_id,customer_name\n"
-                "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme\n")
-        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
-                t.p("in/dispatches_1.csv"))
-        eq(r.code, 0, r)
+        one_dispatch_imported(t)
         for n in range(1, 120):
             args = cmd("explain", "--db", t.p("svc.db"), "--as-of",
                        "2026-03-12", "D1")
@@ -370,12 +375,7 @@ def test_out_of_memory_in_the_database_says_what_to_do():
     (README, exit code 70). Each allocation of a report fails in turn
     (a sample of them); every 70 naming the database says it."""
     with Tmp() as t:
-        t.write("in/dispatches_1.csv", "dispatch_id,dispatched_at,model,"
-                "serial_number,provider_id,customer_name\n"
-                "D1,2026-03-01 09:00,iPF8400S,SN1,GA0001,Acme\n")
-        r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
-                t.p("in/dispatches_1.csv"))
-        eq(r.code, 0, r)
+        one_dispatch_imported(t)
         seen = 0
         for n in list(range(1, 1500, 3)) + list(range(1500, 6000, 29)):
             args = cmd("report", "--quiet", "--db", t.p("svc.db"), "--out",

@@ -517,6 +517,21 @@ def test_statements_failing_after_the_workbooks_the_summary_has_their_buckets():
            "by_bucket of the workbook in place")
 
 
+def report_calls(t, fault_calls):
+    """A good night in t, then the report with --statements into t/out
+    once under the fault shim counting fault_calls: (env, args, calls) for
+    later runs that fail one of them (shim_calls)."""
+    good_night(t)
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+            t.p("out0"), "--as-of", "2026-03-12", "--quiet")
+    eq(r.code, 0, r)
+    base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                FAULT_CALLS=fault_calls)
+    args = [SVCRECON, "report", "--db", t.p("svc.db"), "--out",
+            t.p("out"), "--as-of", "2026-03-12", "--statements", "--quiet"]
+    return base, args, shim_calls(args, base, t.p("log"))
+
+
 @sqlite_only("the workbook writers' messages are the same on either database")
 def test_an_io_error_under_the_output_is_not_called_a_full_disk():
     """Red before (qa82): the output folder's disk failing with EIO (a
@@ -529,16 +544,8 @@ def test_an_io_error_under_the_output_is_not_called_a_full_disk():
     sticky)."""
     need_fault_shim()
     with Tmp() as t:
-        good_night(t)
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
-                t.p("out0"), "--as-of", "2026-03-12", "--quiet")
-        eq(r.code, 0, r)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="write,pwrite,fwrite,fputs,fputc,fprintf")
-
-        args = [SVCRECON, "report", "--db", t.p("svc.db"), "--out",
-                t.p("out"), "--as-of", "2026-03-12", "--statements", "--quiet"]
-        calls = shim_calls(args, base, t.p("log"))
+        base, args, calls = report_calls(
+            t, "write,pwrite,fwrite,fputs,fputc,fprintf")
         at = [n for n, _, path in calls if path and t.p("out") in path]
         check(len(at) > 10, "writes under --out: %r" % calls)
         seen = 0
@@ -573,15 +580,7 @@ def test_a_workbook_the_disk_cannot_sync_is_not_put_in_place():
     import zipfile
     need_fault_shim()
     with Tmp() as t:
-        good_night(t)
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
-                t.p("out0"), "--as-of", "2026-03-12", "--quiet")
-        eq(r.code, 0, r)
-        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
-                    FAULT_CALLS="fsync")
-        args = [SVCRECON, "report", "--db", t.p("svc.db"), "--out",
-                t.p("out"), "--as-of", "2026-03-12", "--statements", "--quiet"]
-        calls = shim_calls(args, base, t.p("log"))
+        base, args, calls = report_calls(t, "fsync")
         at = [n for n, _, path in calls
               if path and t.p("out") in path and path.endswith(".xlsx")]
         check(len(at) >= 4, "syncs of workbooks under --out: %r" % calls)
