@@ -240,27 +240,39 @@ bool report_orphan_pid(const char *digits, const char *path)
 #define TMP_OWNER     "owner.lock"
 #define TMP_OWNER_NEW "owner.lock.new"
 
-/* A temporary folder ".svcrecon-tmp-PID" left by a run that is gone: its
- * TMP_OWNER there and locked by nobody; without one (a folder of a version
- * before fix78, or a file system without locks), by its PID. */
-static bool tmp_dir_stale(const char *path, const char *digits)
+/* Whether a process other than this one holds the lock on the TMP_OWNER
+ * of the temporary folder path: 1 held, 0 free, -1 no TMP_OWNER there
+ * (or it cannot be asked). */
+static int owner_held(const char *path)
 {
     char owner[4300];
+    if (join_path(owner, sizeof owner, path, TMP_OWNER) != 0)
+        return -1;
+    int fd = open(owner, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    int got = fcntl(fd, F_GETLK, &fl);
+    close(fd);
+    return got != 0 ? -1 : fl.l_type != F_UNLCK;
+}
+
+/* A temporary folder ".svcrecon-tmp-PID" (or "PID-N", see make_tmp_dir)
+ * left by a run that is gone: its TMP_OWNER there and locked by nobody;
+ * without one (a folder of a version before fix78, or a file system
+ * without locks), by its PID. */
+static bool tmp_dir_stale(const char *path, const char *digits)
+{
     char *end;
     long pid = strtol(digits, &end, 10);
+    if (*end == '-' && end[1] >= '0' && end[1] <= '9')
+        (void)strtol(end + 1, &end, 10);
     if (*end != '\0' || pid <= 0 || pid == (long)getpid())
         return false;           /* not ours to judge; our own: remade */
-    if (join_path(owner, sizeof owner, path, TMP_OWNER) == 0) {
-        int fd = open(owner, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd >= 0) {
-            struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
-            int got = fcntl(fd, F_GETLK, &fl);
-            close(fd);
-            if (got == 0)
-                return fl.l_type == F_UNLCK;
-        }
-    }
-    return report_orphan_pid(digits, path);
+    int held = owner_held(path);
+    if (held >= 0)
+        return held == 0;
+    return strchr(digits, '-') == NULL && report_orphan_pid(digits, path);
 }
 
 /* Removes what a killed run left (its process gone): its temporary folder
@@ -1059,9 +1071,21 @@ static int make_tmp_dir(const char *out_dir, char *tmp_dir, size_t size,
 {
     char name[64], owner[4300], owner_new[4300];
     *owner_fd = -1;
-    snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld", (long)getpid());
-    if (join_path(tmp_dir, size, out_dir, name) != 0)
-        return diag_set(d, EX_CANTCREAT, out_dir, 0, "%s", OUT_TOO_LONG);
+    /* A folder of our PID whose TMP_OWNER another process locks is a live
+     * run's of our PID in another PID namespace (a container sharing
+     * --out): never emptied; ours is "PID-N" then. */
+    for (int k = 0;; k++) {
+        if (k == 0)
+            snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld",
+                     (long)getpid());
+        else
+            snprintf(name, sizeof name, TMP_DIR_PREFIX "%ld-%d",
+                     (long)getpid(), k);
+        if (join_path(tmp_dir, size, out_dir, name) != 0)
+            return diag_set(d, EX_CANTCREAT, out_dir, 0, "%s", OUT_TOO_LONG);
+        if (owner_held(tmp_dir) != 1 || k == 99)
+            break;
+    }
     report_remove_folder(tmp_dir);
     if (mkdir(tmp_dir, 0700) != 0)
         return diag_set(d, EX_CANTCREAT, tmp_dir, 0, "cannot create the "

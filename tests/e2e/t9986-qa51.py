@@ -194,5 +194,55 @@ def test_a_killed_runs_temporary_folder_goes_whatever_its_pid_is_here():
             holder.wait()
 
 
+def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
+    # qa84: two containers sharing --out, each run pid 1 in its own PID
+    # namespace (different databases: no run lock between them). The
+    # second emptied and removed ".svcrecon-tmp-1" while its owner.lock
+    # was locked by the live first run (make_tmp_dir took a folder of its
+    # own PID for an earlier process's). Now it leaves it and writes in a
+    # folder of its own ("PID-N"), which it removes at its end.
+    import fcntl
+    probe = subprocess.run(["unshare", "--pid", "--fork", "true"],
+                           capture_output=True)
+    if probe.returncode != 0:
+        svctest.skip("unshare cannot make a PID namespace here (root "
+                     "needed)")
+    with Tmp() as t:
+        good_night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        live = t.p("out", ".svcrecon-tmp-1")
+        os.makedirs(live)
+        t.write("out/.svcrecon-tmp-1/unclosed.xlsx", "the live run's")
+        with open(os.path.join(live, "owner.lock"), "w"):
+            pass
+        holder = subprocess.Popen(
+            [sys.executable, "-c", "import fcntl, sys, time\n"
+             "f = open(sys.argv[1], 'r+')\n"
+             "fcntl.lockf(f, fcntl.LOCK_EX)\n"
+             "print('held', flush=True)\ntime.sleep(120)\n",
+             os.path.join(live, "owner.lock")], stdout=subprocess.PIPE)
+        try:
+            eq(holder.stdout.readline().strip(), b"held", "the holder")
+            r = subprocess.run(["unshare", "--pid", "--fork"] + svctest.cmd(
+                "report", "--db", "svc.db", "--out", "out", "--as-of",
+                AS_OF, "--quiet"), cwd=t.path, capture_output=True,
+                text=True, timeout=600)
+            eq((r.returncode, r.stderr), (0, ""), r)
+            eq(sorted(os.listdir(live)), ["owner.lock", "unclosed.xlsx"],
+               "the live run's folder of the same pid is left whole")
+            left = sorted(n for n in os.listdir(t.p("out"))
+                          if n.startswith(".svcrecon-tmp-"))
+            eq(left, [".svcrecon-tmp-1"], "the run's own folder went")
+        finally:
+            holder.kill()
+            holder.wait()
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of",
+                AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        check(not os.path.exists(live), "unlocked since: removed")
+
+
 if __name__ == "__main__":
     main(globals())
