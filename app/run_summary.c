@@ -458,6 +458,10 @@ static const char *summary_to_do(const struct run_record *s, int e,
                : "; give --summary a file this user can create and write "
                  "in, then run copy again (nothing was copied; the target "
                  "is as it was)");
+    if (e == EIO)               /* its disk failed, not its rights (qa84) */
+        return "; check its disk (an input/output error: a failing disk or "
+               "a lost network share), then run again (what the run did is "
+               "kept; the summary file does not hold this run's outcome)";
     return e == ENOSPC || e == EDQUOT
         ? "; free space on its disk, then run again (what the run did is "
           "kept; the summary file does not hold this run's outcome)"

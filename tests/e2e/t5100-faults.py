@@ -603,6 +603,31 @@ def test_a_workbook_the_disk_cannot_sync_is_not_put_in_place():
                             eq(z.testzip(), None, f)
 
 
+@sqlite_only("the summary's words are the same on either database")
+def test_an_io_error_writing_the_summary_says_to_check_its_disk():
+    """qa84: the summary's sync (or write) failing with EIO (a failing
+    disk, a lost network share) said "give --summary a file this user
+    can create and write in", as if the file's permissions were at fault
+    (the workbooks' EIO says to check the disk: qa82). Now: 73, "check
+    its disk", no word of the user's rights."""
+    need_fault_shim()
+    with Tmp() as t:
+        base, args, _ = report_calls(t, "fsync")
+        args = args + ["--summary", t.p("sum.json")]
+        calls = shim_calls(args, base, t.p("log2"))
+        at = [n for n, _, path in calls
+              if path and path.endswith("sum.json.tmp")]
+        check(len(at) >= 1, "syncs of the summary: %r" % calls)
+        r = subprocess.run(args, env=dict(base, FAULT_AT=str(at[-1]),
+                                          FAULT_ERRNO="EIO"),
+                           capture_output=True, text=True)
+        eq(r.returncode, 73, r.stderr)
+        check("cannot write summary: Input/output error; check its disk"
+              in r.stderr, r.stderr)
+        check("this user can create and write in" not in r.stderr,
+              r.stderr)
+
+
 if VALGRIND:
     # Under valgrind the 20,000-row files take minutes; the same paths are
     # covered by the locked, read-only and unopenable cases.
