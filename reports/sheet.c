@@ -795,14 +795,49 @@ static const unsigned short calibri[95] = {
                                                         /* a-z */
     644, 943, 644, 1020};                               /* {|}~ */
 
+/* Calibri's advance widths of U+00A0 to U+04FF (Latin-1, Latin
+ * Extended-A and -B, IPA, Greek, Cyrillic), one character each: ']' + the
+ * width in sixteenths of a '0', rounded up (at most '~', 33/16: only U+01C4
+ * and U+01F1 are wider, 2.14), read from the hmtx table of
+ * Carlito-Regular.ttf as the ASCII ones; a character the font lacks is
+ * one '0' ('m'). Counted as one '0' each, a name in Cyrillic or accented
+ * capitals ("ЖЩШМЮ": 1.58 to 1.76 each) was taken to fit a line it
+ * wraps out of in the reader, and its second line printed over the next
+ * row (qa85). */
+static const char latin_greek_cyrillic[0x500 - 0xA0 + 1] =
+    "mhmmmmmmjxjnmmmjhmhhgopegeknrsslppppppvnmmmmeeeeqrrrrrrmrrrrrmnn"
+    "mmmmmmvkmmmmeeeennnnnnnmnnnnnlnlpmpmpmnknknknkqoqommmmmmmmmmqlql"
+    "qlqlqnrneeeeeeeeeeplhenllkekekfoikernrnrnpqnrnrnrnyxoioioiljljlj"
+    "ljmhmhmhrnrnrnrnrnrnztmlmljljljeoqnnnnoplqsnnnmrllmqovgfnlflyrnr"
+    "tpvrqnoljlkinhmtqrrnmljlllkmmkjnejph~}{url|yvpmeernrnrnrnrnrnmpm"
+    "pmvvqnqlnlrnrnlle~}{qlzqrnpmvvrnpmpmmmmmeeeernrnoioirnrnljmhllqn"
+    "rpmmmkpmmmrnrnrnrnmlhqhewwpnkkmjjllorpmmhfqnoipmmnnnklnnmmrkknnf"
+    "nnolmnnnffeiieowwwnnontsriiiiihhlljefehhhpooltlkjmlllllkqmnonhlj"
+    "nllwxzqlsupommnniiceeehmgdmeeeeehhmmnnjjgmmggjggffeehhhhjehgllhh"
+    "gcfghjjjjjhhjpkhhhhhmlmlfhhhhnnimmmmm]mmmmmmm]]]]]m]]emm]]]h]]]]"
+    "]]]mm]mmm]]]mmm]mm]]mm]mm]]]]]]]mmm]mm]]]]]]]]]]]]]]]]]]m]]]]]]]"
+    "]]]]]]]]]]]]]]]]mmmmeemmmmfkkkfmmmmmhmpemqemrmmrfpokomlqrenpxrmr"
+    "qnmlmmunuremolnfoonlnlhnnfllolinonjnjorktsfonosmnomomrwqrnnjlkol"
+    "ppywononnkpmsnljqnkerkknontpnnnnmmqkoleehyyqornqpnokrmwlrroqxqrq"
+    "nnmntnroyzqvnoyomnmhomskoolnsnnnnkjlqkoltunslktlmmohljeeeuvnloln"
+    "{sqnvrqnxttozulkutrnpmmm~zrp{v{snkq]]]]m}{ronmnnkikinlxtlkpmolom"
+    "qnrotqzuronkmjmlmloltppmololupupewsomqnqnqoolytepmpmvvmmrmrmwslk"
+    "llrorornrnrnoknlnlnlolkhvskiolnk";
+
 /* The width of the character at s (a lead byte of UTF-8, at most avail
- * bytes), in widths of '0': Calibri's for ASCII, char_cells() beyond. */
+ * bytes), in widths of '0': Calibri's for ASCII and for U+00A0 to U+04FF,
+ * char_cells() beyond. */
 static double char_zeros(const char *s, size_t avail)
 {
-    unsigned char ch = (unsigned char)*s;
-    if (ch >= 0x20 && ch < 0x7F)
-        return calibri[ch - 0x20] / 1038.0;
-    return ch < 0x80 ? 1.0 : (double)char_cells(s, avail);
+    const unsigned char *u = (const unsigned char *)s;
+    if (u[0] >= 0x20 && u[0] < 0x7F)
+        return calibri[u[0] - 0x20] / 1038.0;
+    if (u[0] >= 0xC2 && u[0] <= 0xD3 && avail >= 2 && (u[1] & 0xC0) == 0x80) {
+        unsigned cp = (unsigned)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+        if (cp >= 0xA0)
+            return (latin_greek_cyrillic[cp - 0xA0] - ']') / 16.0;
+    }
+    return u[0] < 0x80 ? 1.0 : (double)char_cells(s, avail);
 }
 
 /* The widest line of n bytes of sanitized text: the return is its

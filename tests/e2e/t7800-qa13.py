@@ -230,6 +230,51 @@ def test_wide_characters_are_given_their_width():
                   >= 15 * -(-need // int(width - 2)), "its row is tall enough")
 
 
+def test_cyrillic_greek_and_accented_capitals_are_given_their_width():
+    """qa85: a character between U+00A0 and U+04FF was counted one '0'
+    wide, but Calibri (and Carlito, which LibreOffice draws it with) draws
+    Cyrillic, Greek and accented Latin capitals 1.3 to 1.8 zeros wide: a
+    name of 25 of them was taken to fit the name column on one line, set
+    to wrap (more bytes than the column), and its second line printed over
+    the next call's row. Every letter below is at least 1.3 zeros wide."""
+    names = {"RU1": "ЖЩШМЮ" * 5, "FR1": "ŒÆÖÜÄÅØ" * 3 + "ŒÆÖÜ",
+             "GR1": "ΩΨΦΣΠΔΓ" * 3 + "ΩΨΦΣ"}
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR,
+              ["%s,%s,iPF8400S,S%d,2026-01-01,N," % (d, n, i)
+               for i, (d, n) in enumerate(names.items())])
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["A%d,2026-02-01 09:00,iPF8400S,S%d,%s,ok,100,P,OPEN" % (i, i, d)
+               for i, d in enumerate(names)])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        ws = book(t.p("out"), "unclosed_calls")["Unclosed calls"]
+        head = [c.value for c in ws[1]]
+        col = head.index("Provider name") + 1
+        for row in range(2, 2 + len(names)):
+            cell = ws.cell(row, col)
+            room = ws.column_dimensions[cell.column_letter].width - 2
+            lines = -(-int(1.3 * len(cell.value)) // int(room))
+            if lines < 2:
+                continue                        # the column was made wide enough
+            check(cell.alignment.wrap_text, "%s wider than its column wraps" % cell.value)
+            height = ws.row_dimensions[row].height or 15
+            check(height >= 15 * lines, "%s: at least %d lines in a row of %s points"
+                  % (cell.value, lines, height))
+        # the Summary by provider: its name column is fixed, the name wraps
+        ws = book(t.p("out"), "unclosed_calls")["Summary"]
+        for dealer, name in names.items():
+            cell = summary_row(ws, dealer)[1]
+            room = ws.column_dimensions[cell.column_letter].width - 2
+            lines = -(-int(1.3 * len(name)) // int(room))
+            if lines < 2:
+                continue
+            check(cell.alignment.wrap_text, "%s wraps on the Summary" % name)
+            check((ws.row_dimensions[cell.row].height or 15) >= 15 * lines,
+                  "%s: its Summary row is tall enough" % name)
+
+
 def value_axes(path):
     """(formatCode, majorUnit, max) of the value axis of each chart of the
     workbook at path, read from its XML."""
