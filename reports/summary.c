@@ -240,11 +240,14 @@ static void fold_flush(struct sheet_book *b, lxw_worksheet *ws,
     if (key_len == 0) {
         c++;
         name = blank_name;
-    } else if ((k = sheet_write_text_fit(b, ws, row, c++, key, key_len,
-                                         widths[0])) > lines)
+    } else if ((k = sheet_write_text_whole(b, ws, row, c++, key, key_len,
+                                           widths[0])) > lines)
         lines = k;
-    if ((k = sheet_write_text_fit(b, ws, row, c++, name, strlen(name),
-                                  widths[1])) > lines)
+    /* Whole, in as many lines as it takes (up to Excel's 409 points), as
+     * a statement's Summary writes them: held to six lines, a name of 200
+     * characters lost its end (qa85). */
+    if ((k = sheet_write_text_whole(b, ws, row, c++, name, strlen(name),
+                                    widths[1])) > lines)
         lines = k;
     sheet_fit_row(b, ws, row, lines);
     sheet_write_number(b, ws, row, c++, total, NULL);

@@ -275,6 +275,35 @@ def test_cyrillic_greek_and_accented_capitals_are_given_their_width():
                   "%s: its Summary row is tall enough" % name)
 
 
+def test_a_long_name_is_whole_on_the_summaries():
+    """qa85: the Summary tables by provider and by dealer held a name to
+    six lines, as a listing holds a long text of one line: a dealer name of
+    200 characters lost its end. README: a name wider than its column
+    wraps, in a row tall enough for it. Each word below (about 17 zeros)
+    takes a line of the name column (28 wide): 20 lines."""
+    name = " ".join(["MWMWMWMWMW"] * 20)
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR, ["LONG1,%s,iPF8400S,S1,2026-01-01,N," % name])
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["A1,2026-02-01 09:00,iPF8400S,S1,LONG1,ok,100,P,OPEN"])
+        t.csv("in/closeouts_1.csv", CLO_HDR,
+              ["LONG1,2026-02-02 09:00,A1,S1,iPF8400S,2026-02-01,T,,R,"])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        for wb in ("unclosed_calls", "non_compensable"):
+            ws = book(t.p("out"), wb)["Summary"]
+            cell = summary_row(ws, "LONG1")[1]
+            eq(cell.value, name, wb)
+            room = ws.column_dimensions[cell.column_letter].width - 2
+            check(17.3 < room < 34.9, "%s: one word a line in a name column of %s"
+                  % (wb, room))
+            check(cell.alignment.wrap_text, "%s: the name wraps" % wb)
+            height = ws.row_dimensions[cell.row].height or 15
+            check(height >= 15 * 20, "%s: 20 lines of the name in a row of %s points"
+                  % (wb, height))
+
+
 def value_axes(path):
     """(formatCode, majorUnit, max) of the value axis of each chart of the
     workbook at path, read from its XML."""
