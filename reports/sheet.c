@@ -742,6 +742,31 @@ void sheet_write_date(struct sheet_book *b, lxw_worksheet *ws, lxw_row_t row,
 
 /* ---- listings ------------------------------------------------------------ */
 
+/* The rest of Unicode 14's East Asian wide characters (EastAsianWidth.txt,
+ * W), by block where a block is mostly wide (a narrow neighbour counted
+ * two gives a blank line at worst, never a cut one): the emoji of the
+ * transport and map symbols (a van, U+1F690), of the symbols and
+ * pictographs extended-A (a screwdriver, U+1FA9B), and of the BMP (a
+ * check mark, U+2705; a star, U+2B50), Hangul Jamo extended-A, the
+ * small and vertical forms, Tangut, Nushu and the kana supplements. They
+ * counted one, and a name of twenty vans was taken to fit a line of 28
+ * (qa85). */
+static bool more_wide(uint32_t cp)
+{
+    static const uint32_t wide[][2] = {
+        {0x231A, 0x231B}, {0x2329, 0x232A}, {0x23E9, 0x23F3},
+        {0x25FD, 0x25FE}, {0x2614, 0x2615}, {0x2648, 0x2653},
+        {0x267F, 0x26FD}, {0x2705, 0x2757}, {0x2795, 0x27BF},
+        {0x2B1B, 0x2B55}, {0xA960, 0xA97F}, {0xFE10, 0xFE19},
+        {0xFE50, 0xFE6F}, {0x16FE0, 0x1B2FF}, {0x1F004, 0x1F004},
+        {0x1F0CF, 0x1F0CF}, {0x1F18E, 0x1F19A}, {0x1F200, 0x1F2FF},
+        {0x1F680, 0x1F6FF}, {0x1F7E0, 0x1F7FF}, {0x1FA70, 0x1FAFF}};
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (cp >= wide[i][0] && cp <= wide[i][1])
+            return true;
+    return false;
+}
+
 /* The columns the character starting at s (a lead byte of UTF-8, at most
  * avail bytes) takes: 2 for the East Asian wide and fullwidth characters
  * (Hangul, CJK, kana, fullwidth forms) and the emoji, which Excel and
@@ -770,7 +795,7 @@ static unsigned char_cells(const char *s, size_t avail)
         || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60)
         || (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1F64F)
         || (cp >= 0x1F900 && cp <= 0x1F9FF) || (cp >= 0x20000 && cp <= 0x3FFFD)
-        ? 2 : 1;
+        || more_wide(cp) ? 2 : 1;
 }
 
 /* Calibri's advance widths (libxlsxwriter's default font, 11 pt), of ' '

@@ -304,6 +304,39 @@ def test_a_long_name_is_whole_on_the_summaries():
                   % (wb, height))
 
 
+def test_emoji_of_every_wide_block_are_given_their_width():
+    """qa85: the emoji of the transport and map symbols (a van), of the
+    symbols and pictographs extended-A (a screwdriver) and of the BMP (a
+    check mark), East Asian wide as the faces already counted two, counted
+    one: a name of twenty of them (forty columns) was taken to fit the
+    name column, set to wrap for its bytes, and printed its second line
+    over the next call."""
+    names = {"V1": "\U0001F690" * 20, "S1": "\U0001FA9B" * 20, "C1": "\u2705" * 20}
+    with Tmp() as t:
+        t.csv("in/registrations_1.csv", REG_HDR,
+              ["%s,%s,iPF8400S,S%d,2026-01-01,N," % (d, n, i)
+               for i, (d, n) in enumerate(names.items())])
+        t.csv("in/dispatches_1.csv", DSP_HDR,
+              ["A%d,2026-02-01 09:00,iPF8400S,S%d,%s,ok,100,P,OPEN" % (i, i, d)
+               for i, d in enumerate(names)])
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+                "--as-of", "2026-02-28", "--quiet")
+        eq((r.code, r.err), (0, ""), r)
+        ws = book(t.p("out"), "unclosed_calls")["Unclosed calls"]
+        col = [c.value for c in ws[1]].index("Provider name") + 1
+        for row in range(2, 2 + len(names)):
+            cell = ws.cell(row, col)
+            eq(cells_of(cell.value), 40, "a wide character counts two")
+            room = ws.column_dimensions[cell.column_letter].width - 2
+            if room >= 40:
+                continue
+            lines = -(-40 // int(room))
+            check(cell.alignment.wrap_text, "%r wider than its column wraps" % cell.value)
+            check((ws.row_dimensions[row].height or 15) >= 15 * lines,
+                  "%r: %d lines in a row of %s points"
+                  % (cell.value, lines, ws.row_dimensions[row].height))
+
+
 def value_axes(path):
     """(formatCode, majorUnit, max) of the value axis of each chart of the
     workbook at path, read from its XML."""
