@@ -182,6 +182,34 @@ void report_sync_folder(const char *dir)
     }
 }
 
+/* Empties the folder open on fd (closed here). A subfolder, entered
+ * through openat(O_NOFOLLOW) only, is emptied and removed as well, down
+ * to `depth` levels: the run's temporary folder holds its statements'
+ * folders (statements_write()), whose files are all the deeper ones. */
+static void empty_folder_fd(int fd, int depth)
+{
+    DIR *dp = fdopendir(fd);
+    if (!dp) {
+        close(fd);
+        return;
+    }
+    struct dirent *e;
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (unlinkat(dirfd(dp), e->d_name, 0) == 0 || depth <= 0 ||
+            (errno != EISDIR && errno != EPERM))
+            continue;
+        int sub = openat(dirfd(dp), e->d_name, O_RDONLY | O_DIRECTORY |
+                         O_NOFOLLOW | O_CLOEXEC);
+        if (sub >= 0) {
+            empty_folder_fd(sub, depth - 1);
+            unlinkat(dirfd(dp), e->d_name, AT_REMOVEDIR);
+        }
+    }
+    closedir(dp);
+}
+
 void report_remove_folder(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -193,19 +221,7 @@ void report_remove_folder(const char *dir)
             rmdir(dir);
         return;
     }
-    DIR *dp = fdopendir(fd);
-    if (!dp) {
-        close(fd);
-        rmdir(dir);
-        return;
-    }
-    struct dirent *e;
-    while ((e = readdir(dp)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        unlinkat(dirfd(dp), e->d_name, 0);
-    }
-    closedir(dp);
+    empty_folder_fd(fd, 1);
     rmdir(dir);
 }
 
@@ -1388,11 +1404,14 @@ static int drop_stale_statements(struct db *db, const struct report_opts *o,
         if (rc < 0)
             return -1;
     }
-    if (keep && where == aside && rename(aside, folder) != 0)
+    if (keep && where == aside && rename(aside, folder) != 0) {
+        int e = errno;
+        statements_aside_rescue(o, aside, sizeof aside);
         return diag_set(d, EX_CANTCREAT, folder, 0, "cannot put the dealer "
                         "statements back in place from '%s': %s; move that "
                         "folder back by hand, or run with --statements to "
-                        "write them again", aside, strerror(errno));
+                        "write them again", aside, strerror(e));
+    }
     if (keep)
         return 0;
     report_remove_folder(where);

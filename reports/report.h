@@ -116,8 +116,9 @@ struct report_result {
  * process that may be its maker, or one whose start cannot be read, is
  * left alone. Its leftovers may then be removed. */
 bool report_orphan_pid(const char *digits, const char *path);
-/* Removes the folder dir and the files in it (our temporary folders hold
- * no subfolders), never through a symbolic link: a link there is removed
+/* Removes the folder dir, the files in it and its subfolders' files (the
+ * run's temporary folder holds the statements' folders, one level; no
+ * deeper), never through a symbolic link: a link there is removed
  * itself, not what it names. Failures are harmless: the next run
  * retries. */
 void report_remove_folder(const char *dir);

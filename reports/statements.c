@@ -10,14 +10,15 @@
  * the shared sheet writer, with fixed properties (byte-identical for the
  * same database and as-of date).
  *
- * The statements go into a temporary folder ".statements_A.tmp-PID" in the
- * output folder, which replaces OUT/statements_A only when every statement
+ * The statements go into a temporary folder "statements.tmp" in the run's
+ * own temporary folder (".svcrecon-tmp-PID", locked while the run lives:
+ * see work_path()), which replaces OUT/statements_A only when every statement
  * is complete: the old folder is renamed aside (by report.c, just before
  * the first workbook goes into place: statements_set_aside()), the new one
  * into place, the old one removed. A reader never sees a half-written statement, and
  * a folder of an earlier run holding a dealer that has nothing left is
- * gone with it. Folders left by a killed run (their process gone) are
- * removed by the next.
+ * gone with it. Folders left by a killed run go with its temporary
+ * folder, removed by the next run once nobody holds its lock.
  *
  * File names (SPEC §4): the dealer id with every byte outside A-Z a-z 0-9
  * - _ as %HH, so "../x" is "%2E%2E%2Fx.xlsx" and "A/B C" "A%2FB%20C.xlsx":
@@ -48,6 +49,7 @@
 
 #include "lib/db.h"
 #include "lib/sha256.h"
+#include "lib/testhook.h"
 #include "lib/utf8.h"
 #include "schemas/sql.h"
 #include "reports/about.h"
@@ -136,12 +138,39 @@ int statements_folder(const struct report_opts *o, char *folder,
     return len >= 0 && (size_t)len < size ? 0 : -1;
 }
 
-/* OUT/.statements_A.old-PID: where the earlier statements wait while
- * this run replaces them. */
+/* Where the earlier statements wait while this run replaces them, and
+ * where the new ones are written: in the run's own temporary folder
+ * (report_write_all(): ".svcrecon-tmp-PID", on the output folder's file
+ * system, so both renames stay atomic), whose owner lock tells every
+ * other run that they are a live run's. They were OUT/.statements_A.old-PID
+ * and .tmp-PID, judged by their PID alone: a run on the host removed the
+ * folders of a live run in a container sharing --out whose PID was free
+ * on the host, and that run failed or lost the statements it was to put
+ * back (fix81, tests/e2e/t9986). Without a temporary folder (never, from
+ * report_write_all()), the old names. */
+static void work_path(const struct report_opts *o, const char *what,
+                      char *path, size_t size)
+{
+    if (o->tmp_dir)
+        snprintf(path, size, "%s/statements.%s", o->tmp_dir, what);
+    else
+        snprintf(path, size, "%s/.statements_%s.%s-%ld", o->out_dir,
+                 o->as_of, what, (long)getpid());
+}
+
 static void aside_path(const struct report_opts *o, char *path, size_t size)
 {
-    snprintf(path, size, "%s/.statements_%s.old-%ld", o->out_dir, o->as_of,
-             (long)getpid());
+    work_path(o, "old", path, size);
+}
+
+void statements_aside_rescue(const struct report_opts *o, char *aside,
+                             size_t size)
+{
+    char out[4400];
+    snprintf(out, sizeof out, "%s/.statements_%s.old-%ld", o->out_dir,
+             o->as_of, (long)getpid());
+    if (strcmp(out, aside) != 0 && rename(aside, out) == 0)
+        snprintf(aside, size, "%s", out);
 }
 
 int statements_set_aside(const struct report_opts *o, char *aside,
@@ -157,7 +186,8 @@ int statements_set_aside(const struct report_opts *o, char *aside,
     return rename(folder, aside) == 0;
 }
 
-/* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone. */
+/* ".statements_*.tmp-PID" and ".old-PID" folders of runs that are gone
+ * (versions before fix81; statements_aside_rescue()'s): by their PID. */
 void statements_remove_stale(const char *out_dir)
 {
     DIR *dp = opendir(out_dir);
@@ -809,13 +839,13 @@ int statements_write(struct db *db, const struct report_opts *o,
     if (statements_folder(o, folder, 4096) != 0)
         return diag_set(d, EX_CANTCREAT, o->out_dir, 0, "output path too "
                         "long");
-    snprintf(tmp, sizeof tmp, "%s/.statements_%s.tmp-%ld", o->out_dir,
-             o->as_of, (long)getpid());
+    work_path(o, "tmp", tmp, sizeof tmp);
     statements_remove_stale(o->out_dir);
     report_remove_folder(tmp);                   /* ours, from an earlier call */
     if (mkdir(tmp, 0777) != 0)
         return diag_set(d, EX_CANTCREAT, tmp, 0, "cannot create folder: %s",
                         strerror(errno));
+    test_pause("statements", 10);       /* tests/e2e/t9986: a run elsewhere */
     struct writer w = {.db = db, .o = o, .dir = tmp, .buf_size = 4096,
                        .res = res};
     w.buf = malloc(w.buf_size);

@@ -45,13 +45,21 @@ long statements_count(const char *list);
 
 /* Before the first workbook of a report is renamed into place: an
  * existing OUT/statements_A, of the data the workbooks replace, is
- * renamed aside to OUT/.statements_A.old-PID (its path into aside), so
+ * renamed aside to "statements.old" in the run's temporary folder
+ * (o->tmp_dir; its path into aside), so
  * that no kill or failure from then on leaves it beside workbooks of
  * other data. statements_write() removes it; a report without
  * --statements puts it back only when it is the folder recorded with the
  * same data. 1 when set aside, 0 when there was none (or it stays). */
 int statements_set_aside(const struct report_opts *o, char *aside,
                          size_t size);
+
+/* The statements set aside could not be put back: they are moved out of
+ * the run's temporary folder, removed at the run's end, to
+ * OUT/.statements_A.old-PID (aside then names it) for a person to put
+ * back. Left where they are when that fails. */
+void statements_aside_rescue(const struct report_opts *o, char *aside,
+                             size_t size);
 
 /* Removes the ".statements_*.tmp-PID" and ".old-PID" folders that runs
  * since gone left in out_dir. */

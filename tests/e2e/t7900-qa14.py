@@ -276,7 +276,8 @@ def test_a_run_whose_stderr_reader_is_gone_completes_the_night():
 
 def test_a_statement_on_a_full_disk_says_to_free_space_and_the_rerun_writes_them():
     # The dealer statements are written after the three workbooks, into
-    # OUT/.statements_A.tmp-PID/: the disk is filled as soon as that
+    # OUT/.svcrecon-tmp-PID/statements.tmp/ (OUT/.statements_A.tmp-PID/
+    # before fix81): the disk is filled as soon as that
     # folder appears. Their line said "cannot create: Zip generic error
     # ZIP_ERRNO while creating the xlsx file." and neither why nor what
     # to do.
@@ -291,8 +292,10 @@ def test_a_statement_on_a_full_disk_says_to_free_space_and_the_rerun_writes_them
 
         def watch():
             while not done.is_set():
-                if os.path.isdir(out) and any(n.startswith(".statements_")
-                                              for n in os.listdir(out)):
+                if os.path.isdir(out) and any(
+                        os.path.isdir(os.path.join(out, n, "statements.tmp"))
+                        for n in os.listdir(out)
+                        if n.startswith(".svcrecon-tmp-")):
                     filled.append(fill(mnt))
                     return
                 done.wait(0.0005)

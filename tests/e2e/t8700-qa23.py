@@ -406,7 +406,7 @@ def test_a_night_killed_while_writing_statements_leaves_none_of_other_data():
 
         def ready(text, pid):
             return any(os.listdir(p) for p in glob.glob(
-                t.p("out", ".statements_*.tmp-%d" % pid)))
+                t.p("out", ".svcrecon-tmp-%d*" % pid, "statements.tmp")))
         landed, text = kill_on(cmd("run", "--db", t.p("svc.db"), "--inbox",
                                    t.p("in"), "--out", t.p("out"), "--as-of",
                                    AS_OF, "--statements"), ready)

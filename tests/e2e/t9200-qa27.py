@@ -503,7 +503,8 @@ def night_with_kills(t, rnd, seed, kills, landed, clean_time, report_time, want)
         if k == 1:
             # one kill on an event: while the dealer statements are being
             # written (the workbooks are in place by then)
-            tmp = t.p("out", ".statements_%s.tmp-%d" % (AS_OF, p.pid))
+            # (in the run's own temporary folder since fix81)
+            tmp = t.p("out", ".svcrecon-tmp-%d" % p.pid, "statements.tmp")
             while p.poll() is None:
                 if os.path.isdir(tmp) and len(os.listdir(tmp)) >= 2:
                     p.send_signal(signal.SIGKILL)

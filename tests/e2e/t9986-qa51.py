@@ -244,5 +244,94 @@ def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
         check(not os.path.exists(live), "unlocked since: removed")
 
 
+def test_a_live_runs_statements_in_another_pid_namespace_are_left_alone():
+    # fix81: the statements were written in OUT/.statements_A.tmp-PID, and
+    # a run removed such a folder when that PID was not alive here: a live
+    # run in a container sharing --out (its pid free on the host) lost its
+    # statements' folder to a run on the host, and failed. Now they are
+    # written in the run's own temporary folder, whose owner.lock says it
+    # is alive wherever it is seen from; a killed run's go with that folder.
+    probe = subprocess.run(["unshare", "--pid", "--fork", "--mount-proc",
+                            "true"], capture_output=True)
+    if probe.returncode != 0:
+        svctest.skip("unshare cannot make a PID namespace here (root "
+                     "needed)")
+
+    def statements_temporaries(out):
+        found = []
+        for n in os.listdir(out):
+            if n.startswith(".statements_") and ".tmp-" in n:
+                found.append(n)
+            sub = os.path.join(out, n, "statements.tmp")
+            if n.startswith(".svcrecon-tmp-") and os.path.isdir(sub):
+                found.append(n + "/statements.tmp")
+        return found
+
+    with Tmp() as t:
+        good_night(t)
+        r = svc("import", "--db", "svc.db", "--kind", "registrations",
+                "in/registrations_1.csv", "--quiet", cwd=t.path)
+        eq(r.code, 0, r)
+        # The container's run: pid 4194001 in its namespace, free here.
+        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="statements")
+        inner = " ".join("'%s'" % a for a in svctest.cmd(
+            "run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+            "--as-of", AS_OF, "--statements", "--quiet", cwd=t.path))
+        p = subprocess.Popen(
+            ["unshare", "--pid", "--fork", "--mount-proc", "sh", "-c",
+             "echo 4194000 > /proc/sys/kernel/ns_last_pid && " + inner],
+            cwd=t.path, env=env, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 60
+            while not (os.path.isdir(t.p("out")) and
+                       statements_temporaries(t.p("out"))):
+                check(time.time() < deadline and p.poll() is None,
+                      "the run made no statements' temporary folder")
+                time.sleep(0.05)
+            mine = statements_temporaries(t.p("out"))
+            # The host's run, of another database, into the same --out.
+            r = svc("run", "--db", "other.db", "--inbox", "in", "--out",
+                    "out", "--as-of", "2026-03-11", "--statements",
+                    "--quiet", cwd=t.path)
+            eq((r.code, r.err), (0, ""), r)
+            eq(statements_temporaries(t.p("out")), mine,
+               "the live run's statements' folder is left alone")
+            out, err = p.communicate(timeout=120)
+        finally:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        eq((p.returncode, err), (0, ""), "the container's run ends well")
+        check(os.listdir(t.p("out", "statements_" + AS_OF)),
+              "its statements are in place")
+        eq(sorted(n for n in os.listdir(t.p("out")) if n.startswith(".")), [],
+           "nothing temporary is left")
+        # A run killed while writing its statements: its leftovers, named
+        # as a container's pid 1 would have named them (alive here), go.
+        p = subprocess.Popen(svctest.cmd(
+            "report", "--db", "svc.db", "--out", "out", "--as-of",
+            "2026-03-13", "--statements", "--quiet", cwd=t.path), cwd=t.path,
+            env=env)
+        try:
+            deadline = time.time() + 60
+            while not statements_temporaries(t.p("out")):
+                check(time.time() < deadline and p.poll() is None,
+                      "the run made no statements' temporary folder")
+                time.sleep(0.05)
+        finally:
+            p.kill()
+            p.wait()
+        for n in os.listdir(t.p("out")):
+            if n.startswith(".") and n.endswith("-%d" % p.pid):
+                os.rename(t.p("out", n), t.p("out", n[:-len(str(p.pid))] + "1"))
+        check(statements_temporaries(t.p("out")), "the killed run's are left")
+        r = svc("report", "--db", "svc.db", "--out", "out", "--as-of",
+                "2026-03-11", "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(sorted(n for n in os.listdir(t.p("out")) if n.startswith(".")), [],
+           "a killed run's statements' folder is gone with its own")
+
+
 if __name__ == "__main__":
     main(globals())
