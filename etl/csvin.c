@@ -284,10 +284,12 @@ static bool parse_over(struct csvin *in)
     return err == CSV_ENOMEM || err == CSV_ETOOBIG;
 }
 
+#define SEP_OPEN ((size_t)-1)
+
 /* The fields of s[0..n) read as CSV separated by sep (RFC 4180: a quote
  * opens a field, "" inside it is a quote, the closing one is followed by
- * sep or the line end); 0 when it does not read so, or a quote is left
- * open. */
+ * sep or the line end); 0 when it does not read so, SEP_OPEN when a quote
+ * is left open (the record goes on past s[0..n)). */
 static size_t sep_fields(const char *s, size_t n, char sep)
 {
     while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
@@ -297,7 +299,7 @@ static size_t sep_fields(const char *s, size_t n, char sep)
         if (i < n && s[i] == '"') {             /* a quoted field */
             for (i++;; i++) {
                 if (i >= n)
-                    return 0;                   /* left open */
+                    return SEP_OPEN;            /* left open */
                 if (s[i] == '"' && i + 1 < n && s[i + 1] == '"')
                     i++;
                 else if (s[i] == '"')
@@ -336,6 +338,42 @@ static const char *record_separator(const struct csvin *in)
             in->header_fields)
             return seps[k].name;
     return NULL;
+}
+
+/* libcsv fails a semicolon- or tab-separated row at its first quote
+ * (inside a comma-separated field), before a quoted line break of the
+ * row: raw then holds the row only up to that line's end, a quote left
+ * open, and record_separator() could not name it ("malformed quoting";
+ * fix81). The rest of the record as that separator reads it is taken
+ * into raw, whole lines from the input, up to the record cap: the file is
+ * refused either way, so nothing after it is parsed. The line counts stay
+ * (a reason that names no format names the line libcsv failed on). */
+static int read_open_record(struct csvin *in, struct diag *d)
+{
+    static const char seps[] = {';', '\t'};
+    for (;;) {
+        bool open = false;
+        for (size_t k = 0; k < sizeof seps && !open; k++)
+            open = sep_fields(in->raw, in->raw_len, seps[k]) == SEP_OPEN;
+        if (!open || in->over)
+            return 0;
+        if (in->buf_pos == in->buf_len) {
+            if (in->eof)
+                return 0;
+            if (refill(in, d) != 0)          /* a read error: said so */
+                return -1;
+            continue;
+        }
+        const char *s = in->buf + in->buf_pos;
+        size_t avail = in->buf_len - in->buf_pos;
+        const char *lf = memchr(s, '\n', avail);
+        size_t n = lf ? (size_t)(lf - s) + 1 : avail;
+        if (in->raw_len + n > CSVIN_MAX_RECORD_BYTES + 1)
+            return 0;
+        if (raw_append(in, s, n, d) != 0)     /* out of memory: 70 */
+            return -1;
+        in->buf_pos += n;
+    }
 }
 
 static int parse_error(struct csvin *in, struct diag *d)
@@ -699,8 +737,12 @@ int csvin_next(struct csvin *in, const struct csvin_record **rec,
         size_t k = csv_parse(&in->parser, s, n, on_field, on_row_end, in);
         if (csv_failed(in, d) != 0)
             return -1;
-        if (k != n && !parse_over(in))
+        if (k != n && !parse_over(in)) {
+            in->buf_pos += n;          /* the piece is in raw */
+            if (read_open_record(in, d) != 0)
+                return -1;
             return parse_error(in, d);
+        }
         if (k != n) {                  /* a field over its cap */
             /* raw holds the piece: in a record, or blanks before one */
             if (go_over(in, s, n, k, in->raw_len - n, d) != 0)

@@ -295,7 +295,8 @@ def test_a_quoted_row_or_header_separated_by_semicolons_or_tabs_is_named():
     """Red before (fix78): a semicolon- or tab-separated row holding a
     quoted field ("Q1;x";...) under a comma header, or a whole such row
     quoted, refused the file as "malformed quoting ... quote the whole
-    field"; and a semicolon header holding a comma inside a name
+    field" (and, fix81, one whose quoted field holds a line break still
+    did); and a semicolon header holding a comma inside a name
     ("notes, internal", quoted or not) was "malformed quoting" or "header
     lacks ...". SPEC §6: the format is named, with what to do. A comma
     row with a stray quote keeps its reason."""
@@ -306,9 +307,15 @@ def test_a_quoted_row_or_header_separated_by_semicolons_or_tabs_is_named():
             first = '"%s;x";' % fields[0] + ";".join(fields[1:])
             quoted = ";".join('"%s"' % f for f in fields)
             tab = '"%s"\t' % fields[0] + "\t".join(fields[1:])
+            # fix81: a quoted field holding a line break, after the first:
+            # libcsv fails at its quote, before the row is whole
+            broken = ";".join(fields[:-1]) + ';"%s\nsecond line"' % fields[-1]
+            tab_broken = "\t".join(fields[:-1]) + '\t"a\r\nb"'
             for name, row, fmt in (("first.csv", first, "semicolon"),
                                    ("quoted.csv", quoted, "semicolon"),
-                                   ("tab.csv", tab, "tab")):
+                                   ("tab.csv", tab, "tab"),
+                                   ("break.csv", broken, "semicolon"),
+                                   ("tab-break.csv", tab_broken, "tab")):
                 refused_by_import(t, kind, name,
                                   "\n".join([hdr, rows[1], row]) + "\n",
                                   ["line 3", "%s-separated" % fmt, TODO])
