@@ -290,7 +290,8 @@ def test_pg_an_open_read_transaction_and_a_tiny_lock_timeout_block_nothing():
 @sqlite_only("a write transaction of another SQLite client")
 def test_a_write_transaction_left_open_in_another_program_is_75_naming_it():
     """Red before: 75 with "database is locked" only (no holder, nothing
-    of what to do), in WAL mode and in rollback-journal mode alike."""
+    of what to do), in WAL mode and in rollback-journal mode alike; and
+    (fix81) after ~4 s, not the README's 2 s busy timeout."""
     with Tmp() as t:
         night(t)
         db = t.p("svc.db")
@@ -301,10 +302,16 @@ def test_a_write_transaction_left_open_in_another_program_is_75_naming_it():
             try:
                 holder.execute("PRAGMA journal_mode = %s" % mode)
                 holder.execute("BEGIN IMMEDIATE")
-                r, _ = timed("run", "--db", db, "--inbox", t.p("in"), "--out",
-                             t.p("out"), "--as-of", AS_OF, "--summary",
-                             t.p("s.json"))
+                r, took = timed("run", "--db", db, "--inbox", t.p("in"),
+                                "--out", t.p("out"), "--as-of", AS_OF,
+                                "--summary", t.p("s.json"))
                 eq(r.code, 75, r)
+                # fix81: the 2 s busy timeout once, not twice (the final
+                # checkpoint waited it out again: ~4 s); README, exit 75.
+                # Left in rollback-journal mode, setting WAL mode back
+                # fails at once (SQLite calls no busy handler there).
+                low = 1.9 if mode == "wal" else 0
+                check(low < took < 3.5, "%s: 75 after %.2f s" % (mode, took))
                 for words in ("database is locked",
                               "another program (pid %d, " % os.getpid(),
                               "holds a write transaction on the database",
