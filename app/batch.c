@@ -456,6 +456,9 @@ static void tell_skipped(const struct run_record *s)
 
 static int end(struct run_record *s, struct db *db, struct lock *l)
 {
+    struct diag d = {0};
+    if (db_finish(db, &d) != 0)   /* before the lock goes (fix81) */
+        note_fatal(s, &d);
     db_close(db);
     lock_release(l);
     progress_clear();

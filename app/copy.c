@@ -750,6 +750,8 @@ int copy_run(struct copy_opts *o)
         say_lost(&c, &d);
         say_full(&c, &d);
     }
+    if (rc == 0 && db_finish(c.to, &d) != 0)      /* fix81 */
+        rc = -1;
     db_close(c.from);
     db_close(c.to);
     lock_release(&c.lock);

@@ -59,6 +59,11 @@ enum db_mode {
  * message with its password (db_display_name). */
 int db_open(const char *target, const char *schema, enum db_mode mode,
             struct db **out, struct diag *d);
+/* A writer's last step before db_close(): SQLite folds its WAL into the
+ * file and syncs it; a failed sync there (the night's data not known to
+ * be on the disk) is -1 with d set (73, "check the database's disk").
+ * PostgreSQL: nothing (its COMMIT is durable). NULL: 0. */
+int db_finish(struct db *db, struct diag *d);
 void db_close(struct db *db);                    /* NULL is a no-op */
 enum db_kind db_kind(const struct db *db);
 /* Whether target names a PostgreSQL server (postgresql:// or postgres://)

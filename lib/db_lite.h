@@ -19,6 +19,7 @@ struct db_lite_stmt;
  * is not brought up to date here (lib/db.c does, over lib/db.h). */
 int db_lite_open(const char *target, const char *schema, enum db_mode mode,
                  struct db_lite **out, struct diag *d);
+int db_lite_finish(struct db_lite *db, struct diag *d);
 void db_lite_close(struct db_lite *db);
 int db_lite_path_too_long(const char *path, int code, struct diag *d);
 int db_lite_roll_back_journal(const char *path, bool *rolled,

@@ -37,12 +37,16 @@ struct checkpointer {
     pthread_cond_t  cv;
     bool            pending;    /* a commit left >= CKPT_PAGES in the WAL */
     bool            stop;
+    int             io_errno;   /* a checkpoint's I/O error (its sync):
+                                   the system's errno, or -1 for none kept */
 };
 
 struct db_lite {
     sqlite3            *h;
     enum db_mode        mode;
     struct checkpointer *ck;    /* NULL: SQLite's own, in the COMMIT */
+    bool                finished;   /* db_lite_finish() ran */
+    int                 ck_errno;   /* the checkpointer's io_errno, kept */
 };
 
 static sqlite3_stmt *S(struct db_lite_stmt *st)
@@ -1029,9 +1033,15 @@ static void *checkpoint_loop(void *arg)
         pthread_mutex_unlock(&ck->mu);
         /* Errors lose nothing (the frames stay in the WAL for the next
          * checkpoint) and are not the load's: left to db_lite_close. */
-        sqlite3_wal_checkpoint_v2(ck->h, "main", SQLITE_CHECKPOINT_PASSIVE,
-                                  NULL, NULL);
+        int rc = sqlite3_wal_checkpoint_v2(ck->h, "main",
+                                           SQLITE_CHECKPOINT_PASSIVE, NULL,
+                                           NULL);
+        int sys = sqlite3_system_errno(ck->h);
         pthread_mutex_lock(&ck->mu);
+        /* ... but a failed sync is told at the end (db_lite_finish): the
+         * pages it could not write may be gone from the page cache. */
+        if ((rc & 0xff) == SQLITE_IOERR && !ck->io_errno)
+            ck->io_errno = sys ? sys : -1;
     }
     pthread_mutex_unlock(&ck->mu);
     return NULL;
@@ -1098,6 +1108,8 @@ static void stop_checkpointer(struct db_lite *db)
     pthread_cond_destroy(&ck->cv);
     pthread_mutex_destroy(&ck->mu);
     sqlite3_close(ck->h);
+    if (ck->io_errno && !db->ck_errno)
+        db->ck_errno = ck->io_errno;
     free(ck);
     db->ck = NULL;
 }
@@ -1139,31 +1151,74 @@ int db_lite_open(const char *target, const char *schema, enum db_mode mode,
     return 0;
 }
 
+/* The end of a writer's work: the WAL folded into the database file and
+ * both synced (wal_checkpoint(TRUNCATE)). With synchronous = NORMAL a
+ * COMMIT syncs nothing: the night's pages reach the disk in a checkpoint
+ * (the checkpointer's, or this one). A sync failing there (EIO: a failing
+ * disk, a lost network share) was ignored, and the run ended 0 with its
+ * data never known to be on the disk; after a failed fsync Linux may drop
+ * the pages it could not write and report the next fsync as done, so
+ * sqlite3_close's own checkpoint then "succeeded" and deleted the WAL
+ * (fix81, tests/e2e/t5100). Now such a failure is the run's: 73 with
+ * "check the database's disk" (README, exit codes: a database that
+ * cannot be written), and the WAL is kept (no checkpoint at close), for
+ * the next run to fold again once the disk is sound. A checkpoint that is
+ * only busy (a reader, another program's write lock) loses nothing and
+ * is not one. */
+int db_lite_finish(struct db_lite *db, struct diag *d)
+{
+    if (!db || db->mode != DB_WRITE || db->finished)
+        return 0;
+    db->finished = true;
+    stop_checkpointer(db);
+    /* TRUNCATE waits for the write lock: while another program holds
+     * it (the night that failed on it with 75, or one that took it
+     * since) it waited out the whole busy timeout again for nothing,
+     * and a night held by another writer ended 75 after ~4 s, not the
+     * README's 2 (fix81). Then it does not wait: the frames it can
+     * copy without the lock are copied (SQLite's PASSIVE), the rest
+     * stays in the WAL for the next run. A reader only (explain, an
+     * auditor's shell) is still waited for, up to the timeout. */
+    char who[100];
+    long pid;
+    bool svcrecon;
+    lock_holder(sqlite3_db_filename(db->h, "main"), who, sizeof who, &pid,
+                &svcrecon);
+    if (pid > 0)
+        sqlite3_busy_timeout(db->h, 0);
+    int rc = sqlite3_wal_checkpoint_v2(db->h, "main",
+                                       SQLITE_CHECKPOINT_TRUNCATE, NULL,
+                                       NULL);
+    bool io = (rc & 0xff) == SQLITE_IOERR;
+    if (!io && !db->ck_errno)
+        return 0;
+    int on = 1;
+    sqlite3_db_config(db->h, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, on, NULL);
+    const char *what = "writing the night's data to the disk at the end "
+                       "(the WAL checkpoint; they stay in the -wal file)";
+    if (io)
+        return fail(db->h, d, what);
+    int e = db->ck_errno > 0 ? db->ck_errno : EIO;
+    return diag_set(d, EX_CANTCREAT,
+                    sqlite3_db_filename(db->h, "main"), 0,
+                    "%s: disk I/O error: %s; %s", what, strerror(e),
+                    e == ENOSPC ? "free space on the database's disk, then "
+                    "run again (what was committed is kept)" :
+                    "check the database's disk (an input/output error: a "
+                    "failing disk or a lost network share), then run again "
+                    "(what was committed is kept)");
+}
+
 void db_lite_close(struct db_lite *db)
 {
     if (!db)
         return;
-    stop_checkpointer(db);
     if (db->mode == DB_WRITE) {
         /* Fold the WAL back so the database is one self-contained file
-         * between runs (auditors copy it). Failure here loses nothing.
-         * TRUNCATE waits for the write lock: while another program holds
-         * it (the night that failed on it with 75, or one that took it
-         * since) it waited out the whole busy timeout again for nothing,
-         * and a night held by another writer ended 75 after ~4 s, not the
-         * README's 2 (fix81). Then it does not wait: the frames it can
-         * copy without the lock are copied (SQLite's PASSIVE), the rest
-         * stays in the WAL for the next run. A reader only (explain, an
-         * auditor's shell) is still waited for, up to the timeout. */
-        char who[100];
-        long pid;
-        bool svcrecon;
-        lock_holder(sqlite3_db_filename(db->h, "main"), who, sizeof who,
-                    &pid, &svcrecon);
-        if (pid > 0)
-            sqlite3_busy_timeout(db->h, 0);
-        sqlite3_exec(db->h, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL,
-                     NULL);
+         * between runs (auditors copy it). A failure here is told only
+         * by db_lite_finish(), which the commands call first. */
+        struct diag ignored = {0};
+        (void)db_lite_finish(db, &ignored);
     } else
         db_lite_rollback(db);              /* explain's read: only TEMP tables */
     sqlite3_close_v2(db->h);

@@ -169,6 +169,11 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
     return 0;
 }
 
+int db_finish(struct db *db, struct diag *d)
+{
+    return db && db->lite ? db_lite_finish(db->lite, d) : 0;
+}
+
 void db_close(struct db *db)
 {
     if (!db)

@@ -121,6 +121,44 @@ def test_a_disk_error_under_the_database_says_to_check_the_disk():
         rerun_loads_all(t, big)
 
 
+@sqlite_only("SQLite's WAL checkpoint and its syncs")
+def test_a_failed_sync_of_the_database_after_the_last_commit_is_not_exit_0():
+    """fix81: with synchronous = NORMAL a COMMIT syncs nothing; the pages
+    reach the disk in the final wal_checkpoint(TRUNCATE), whose failed
+    sync (EIO) was ignored: exit 0, the data never known to be on the
+    disk (and sqlite3_close's own checkpoint, its next fsync told "done",
+    deleted the WAL). Now every sync of the database or its WAL failing
+    is 73 with "check the database's disk", the WAL is kept, and the next
+    run folds it: nothing lost."""
+    need_fault_shim()
+    with Tmp() as t:
+        big = setup(t, 200)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="fsync,fdatasync")
+        args = cmd("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                   big)
+        shutil.copy(t.p("svc.db"), t.p("before.db"))
+        calls = [n for n, _, path in shim_calls(args, base, t.p("log"))
+                 if os.path.basename(path) in ("svc.db", "svc.db-wal")]
+        check(len(calls) >= 2, "syncs of the database: %r" % calls)
+        for n in calls:
+            for name in os.listdir(t.path):
+                if name.startswith("svc.db"):
+                    os.remove(t.p(name))
+            shutil.copy(t.p("before.db"), t.p("svc.db"))
+            p = subprocess.run(args, capture_output=True, text=True,
+                               env=dict(base, FAULT_AT=str(n),
+                                        FAULT_ERRNO="EIO"), timeout=600)
+            eq(p.returncode, 73, "sync %d failing: %s" % (n, p.stderr))
+            check("check the database's disk" in p.stderr, p.stderr)
+            r = svc("import", "--db", t.p("svc.db"), "--kind", "dispatches",
+                    big)
+            eq(r.code, 0, r)
+            eq(query(t.p("svc.db"), "PRAGMA integrity_check"), [("ok",)])
+            eq(query(t.p("svc.db"), "SELECT count(*) FROM dispatch"),
+               [(203,)], "sync %d failing: every row, once" % n)
+
+
 @sqlite_only("the calls counted on a copy of the SQLite file")
 def test_a_read_error_of_a_feed_says_to_check_its_disk():
     """qa82: a feed whose disk fails (EIO) on its first reading (the
