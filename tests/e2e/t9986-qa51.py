@@ -17,6 +17,7 @@
   that started after the folder was last changed is not its maker either;
   one that started before it is still left alone.
 """
+import contextlib
 import os
 import subprocess
 import sys
@@ -41,6 +42,27 @@ def audit_rejected(out):
                                 read_only=True)
     rows = list(wb["Rejected rows"].iter_rows(values_only=True))
     return [r[:3] for r in rows[1:]]
+
+
+@contextlib.contextmanager
+def owner_lock_held(folder):
+    """A child process holding the fcntl lock on folder/owner.lock (made
+    here), as a live run elsewhere (another PID namespace sharing --out)
+    holds its own; killed when the block ends."""
+    with open(os.path.join(folder, "owner.lock"), "w"):
+        pass
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, sys, time\n"
+         "f = open(sys.argv[1], 'r+')\n"
+         "fcntl.lockf(f, fcntl.LOCK_EX)\n"
+         "print('held', flush=True)\ntime.sleep(120)\n",
+         os.path.join(folder, "owner.lock")], stdout=subprocess.PIPE)
+    try:
+        eq(holder.stdout.readline().strip(), b"held", "the holder")
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_bytes_loaded_as_another_kind_are_refused_not_skipped():
@@ -170,16 +192,7 @@ def test_a_killed_runs_temporary_folder_goes_whatever_its_pid_is_here():
         os.utime(t.p("out", ".svcrecon-tmp-1"), (time.time() - 60,) * 2)
         live = t.p("out", ".svcrecon-tmp-4194303")     # no such pid here
         os.makedirs(live)
-        with open(os.path.join(live, "owner.lock"), "w"):
-            pass
-        holder = subprocess.Popen(
-            [sys.executable, "-c", "import fcntl, sys, time\n"
-             "f = open(sys.argv[1], 'r+')\n"
-             "fcntl.lockf(f, fcntl.LOCK_EX)\n"
-             "print('held', flush=True)\ntime.sleep(120)\n",
-             os.path.join(live, "owner.lock")], stdout=subprocess.PIPE)
-        try:
-            eq(holder.stdout.readline().strip(), b"held", "the holder")
+        with owner_lock_held(live):
             r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
                     "--as-of", AS_OF, "--quiet", cwd=t.path)
             eq((r.code, r.err), (0, ""), r)
@@ -189,9 +202,6 @@ def test_a_killed_runs_temporary_folder_goes_whatever_its_pid_is_here():
                "by a pid alive here is gone; a locked one stays")
             with open(os.path.join(live, "owner.lock")) as f:
                 check(fcntl.fcntl(f, fcntl.F_GETFD) >= 0, "owner.lock kept")
-        finally:
-            holder.kill()
-            holder.wait()
 
 
 def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
@@ -201,7 +211,6 @@ def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
     # was locked by the live first run (make_tmp_dir took a folder of its
     # own PID for an earlier process's). Now it leaves it and writes in a
     # folder of its own ("PID-N"), which it removes at its end.
-    import fcntl
     probe = subprocess.run(["unshare", "--pid", "--fork", "true"],
                            capture_output=True)
     if probe.returncode != 0:
@@ -215,16 +224,7 @@ def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
         live = t.p("out", ".svcrecon-tmp-1")
         os.makedirs(live)
         t.write("out/.svcrecon-tmp-1/unclosed.xlsx", "the live run's")
-        with open(os.path.join(live, "owner.lock"), "w"):
-            pass
-        holder = subprocess.Popen(
-            [sys.executable, "-c", "import fcntl, sys, time\n"
-             "f = open(sys.argv[1], 'r+')\n"
-             "fcntl.lockf(f, fcntl.LOCK_EX)\n"
-             "print('held', flush=True)\ntime.sleep(120)\n",
-             os.path.join(live, "owner.lock")], stdout=subprocess.PIPE)
-        try:
-            eq(holder.stdout.readline().strip(), b"held", "the holder")
+        with owner_lock_held(live):
             r = subprocess.run(["unshare", "--pid", "--fork"] + svctest.cmd(
                 "report", "--db", "svc.db", "--out", "out", "--as-of",
                 AS_OF, "--quiet"), cwd=t.path, capture_output=True,
@@ -235,9 +235,6 @@ def test_a_run_of_the_same_pid_elsewhere_leaves_a_live_runs_folder():
             left = sorted(n for n in os.listdir(t.p("out"))
                           if n.startswith(".svcrecon-tmp-"))
             eq(left, [".svcrecon-tmp-1"], "the run's own folder went")
-        finally:
-            holder.kill()
-            holder.wait()
         r = svc("report", "--db", "svc.db", "--out", "out", "--as-of",
                 AS_OF, "--quiet", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)

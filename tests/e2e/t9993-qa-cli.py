@@ -164,6 +164,24 @@ def test_import_refuses_the_options_of_report_and_run():
             eq((s["status"], s["exit_code"]), ("usage", 64), extra)
 
 
+def each_option_of_another_command(t, cases, first_line):
+    """Each (args, msg) of cases run in t: 64, its message msg (the whole
+    first line of stderr when first_line; else within stderr, with the
+    usage, and never "unknown option"), and nothing made (no o, no
+    b.db)."""
+    for args, msg in cases:
+        r = raw(args, t.path)
+        eq(r.code, 64, (args, r))
+        if first_line:
+            eq(r.err.splitlines()[0], "svcrecon: " + msg, (args, r.err))
+        else:
+            check("svcrecon: %s" % msg in r.err and "usage:" in r.err,
+                  (args, r.err))
+            check("unknown option" not in r.err, (args, r.err))
+        check(not os.path.exists(t.p("o")) and
+              not os.path.exists(t.p("b.db")), args)
+
+
 def test_explain_and_copy_name_an_option_of_another_command():
     """QA pass 59: `explain --out`, `--statements`, `--summary` said
     "unknown option" (and copy's --as-of, --db, --out too), where import,
@@ -187,12 +205,7 @@ def test_explain_and_copy_name_an_option_of_another_command():
     ]
     with Tmp() as t:
         good_night(t)
-        for args, msg in cases:
-            r = raw(args, t.path)
-            eq(r.code, 64, (args, r))
-            check("svcrecon: %s" % msg in r.err and "usage:" in r.err, (args, r.err))
-            check("unknown option" not in r.err, (args, r.err))
-            check(not os.path.exists(t.p("o")) and not os.path.exists(t.p("b.db")), args)
+        each_option_of_another_command(t, cases, first_line=False)
         # an option no command has is still unknown
         r = raw(["explain", "--db", "svc.db", "--zz", "X1"], t.path)
         eq(r.code, 64, r)
@@ -222,11 +235,7 @@ def test_import_report_and_run_name_who_takes_an_option_they_do_not():
     ]
     with Tmp() as t:
         good_night(t)
-        for args, msg in cases:
-            r = raw(args, t.path)
-            eq(r.code, 64, (args, r))
-            eq(r.err.splitlines()[0], "svcrecon: " + msg, (args, r.err))
-            check(not os.path.exists(t.p("o")), args)
+        each_option_of_another_command(t, cases, first_line=True)
 
 
 def test_guard_import_still_takes_its_own_options():
