@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/db.h"
 #include "lib/json.h"
+#include "lib/testhook.h"
 #include "lib/utf8.h"
 #include "reports/rules.h"
 #include "reports/statements.h"
@@ -673,18 +674,23 @@ void run_summary_running(const struct run_record *s)
     const char *dest = target ? target : path;
     FILE *f = NULL;
     int turn = folder_lock(dest);
+    /* The summary there is an earlier run's, perhaps a success, which
+     * monitoring would read as tonight's until "running" is renamed over
+     * it: removed first, so that a run stopped meanwhile (SIGTERM during
+     * the temporary file's fsync, on a busy disk) or one that cannot
+     * write it (a full disk, most often) leaves no summary, which says
+     * "look", as the end's message does if it cannot write either
+     * (removing a file takes no space; qa87). */
+    unlink(dest);
     bool ok = (size_t)snprintf(tmp, sizeof tmp, "%s.tmp", dest) < sizeof tmp
               && (f = open_tmp(tmp)) != NULL;
-    if (ok && (put_and_close(f, s, true) != 0 || rename(tmp, dest) != 0)) {
-        unlink(tmp);
+    if (ok && put_and_close(f, s, true) != 0)
         ok = false;
-    }
-    /* Not written (a full disk, most often): the summary there is an
-     * earlier run's, perhaps a success, which monitoring would read as
-     * tonight's. Removed: no summary says "look", as the end's message
-     * does if it cannot write either (removing a file takes no space). */
+    test_pause("summary running", 10);
+    if (ok && rename(tmp, dest) != 0)
+        ok = false;
     if (!ok)
-        unlink(dest);
+        unlink(tmp);
     folder_unlock(turn);
     free(target);
 }

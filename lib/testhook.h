@@ -5,7 +5,9 @@
  * file's COPY on PostgreSQL), "hashed" (etl/load.c: a file's SHA-256
  * taken, its load not begun), "copy TABLE" (app/copy.c), "report"
  * (reports/report.c: inside the report's transaction, before the rules),
- * "closing" (lib/db_pg.c: the session after it gave back the run lock). */
+ * "closing" (lib/db_pg.c: the session after it gave back the run lock),
+ * "summary running" (app/run_summary.c: the "running" summary written
+ * to its temporary file, not yet renamed into place). */
 #ifndef SVC_TESTHOOK_H
 #define SVC_TESTHOOK_H
 

@@ -227,6 +227,40 @@ def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
               os.listdir(t.p("out")))
 
 
+def test_a_run_stopped_before_its_running_summary_is_in_place_leaves_no_success():
+    """A run stopped while its "running" summary was still its temporary
+    file (SIGTERM during that file's fsync, on a busy disk) left the night
+    before's success in place: monitoring read exit_code 0 for a night
+    that never ran. Now the earlier summary is removed first (qa87)."""
+    with Tmp() as t:
+        night(t)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                "2026-03-11", "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, validate_summary(t.p("s.json"))["exit_code"]), (0, 0), r)
+        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="summary running")
+        p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
+                                 "out", "--as-of", AS_OF, "--quiet", "--summary",
+                                 "s.json", cwd=t.path), cwd=t.path, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             preexec_fn=default_signals)
+        end = time.time() + 60
+        while not os.path.exists(t.p("s.json.tmp")) and p.poll() is None:
+            check(time.time() < end, "the run never began its summary")
+            time.sleep(0.05)
+        time.sleep(0.3)
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=60)
+        eq(p.returncode, -signal.SIGTERM, "SIGTERM ended the run")
+        check(not os.path.exists(t.p("s.json")),
+              "the night before's summary stayed for a run stopped at its start: %s"
+              % (open(t.p("s.json")).read()[:200] if os.path.exists(t.p("s.json")) else ""))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--quiet", "--summary", "s.json", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(validate_summary(t.p("s.json"))["status"], "ok")
+        check(not os.path.exists(t.p("s.json.tmp")), os.listdir(t.path))
+
+
 # ---- 4. what the operator is told on the nights that fail -----------------
 
 def one_line(err, what):
