@@ -262,6 +262,15 @@ static bool names_an_output(const char *summary, const struct report_opts *r,
             return true;
         }
     }
+    /* The folder's own name too: the summary written there at the start
+     * was replaced by the statements folder (yesterday's summary lost),
+     * and the night, done, ended 73 on "Is a directory" (qa87). */
+    if (r->statements && statements_folder(r, path, sizeof path) == 0 &&
+        same_file(summary, path)) {
+        snprintf(what, size, "the statements folder '%s' this run writes",
+                 path);
+        return true;
+    }
     if (r->statements && statements_folder(r, path, sizeof path) == 0 &&
         in_folder(summary, path)) {
         snprintf(what, size, "a file of the statements folder '%s', which "

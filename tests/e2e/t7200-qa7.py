@@ -135,6 +135,28 @@ def test_a_summary_naming_a_workbook_of_the_run_is_refused():
         eq(r.code, 0, r)
 
 
+def test_a_summary_naming_the_statements_folder_of_the_run_is_refused():
+    """--summary OUT/statements_A with --statements: the summary written
+    at the start was replaced by the statements folder (the night
+    before's lost), and the night, done, ended 73 on "Is a directory"
+    with no summary at all. Now a usage error, as a workbook's name is
+    (qa87)."""
+    with Tmp() as t:
+        t.write("in/dispatches_a.csv", feed_body())
+        base = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+                AS_OF, "--statements"]
+        for summary in ("out/statements_%s" % AS_OF, "./out//statements_%s/" % AS_OF):
+            r = svc(*base, "--summary=" + summary, cwd=t.path)
+            eq(r.code, 64, r)
+            check("svcrecon: --summary '%s' names the statements folder 'out/statements_%s'"
+                  % (summary, AS_OF) in r.err, r.err)
+            check(not os.path.exists(t.p("out")), "nothing was written")
+        r = svc(*base, "--summary", "out/s.json", cwd=t.path)
+        eq(r.code, 0, r)
+        r = svc(*base, "--summary=out/statements_%s" % AS_OF, cwd=t.path)
+        eq(r.code, 64, r)
+        check(os.path.isdir(t.p("out", "statements_%s" % AS_OF)), "the folder stays")
+
 def test_an_option_given_twice_with_two_values_is_a_usage_error():
     with Tmp() as t:
         t.write("in/dispatches_a.csv", feed_body())
