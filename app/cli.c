@@ -25,6 +25,7 @@
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
+#include "reports/statements.h"
 #include "lib/parse.h"
 #include "lib/utf8.h"
 
@@ -1184,6 +1185,33 @@ static int inbox_holds_own_files(const struct batch_opts *o)
     return KEEP_PARSING;
 }
 
+/* The database, or run's inbox, inside OUT/statements_A: that folder is
+ * the report's to replace whole (--statements) or to remove as stale
+ * (without), and the database went with it, exit 0 -- the next night
+ * made a new one, the whole history lost -- or the night's feeds did
+ * (qa87, tests/e2e/t7500). */
+static int statements_hold_own_files(const struct batch_opts *o, bool run)
+{
+    char msg[sizeof last_usage], folder[4096];
+    if (statements_folder(&o->report, folder, sizeof folder) != 0)
+        return KEEP_PARSING;
+    if (summary_path_db_within(o->db_target, folder)) {
+        snprintf(msg, sizeof msg, "--db '%.300s' is in the statements folder "
+                 "'%.300s', which the report replaces or removes whole: the "
+                 "database would go with it; keep the database outside it",
+                 o->db_path, folder);
+        return usage_error("%s", msg);
+    }
+    if (run && summary_path_within(o->inbox, folder)) {
+        snprintf(msg, sizeof msg, "--inbox '%.300s' is in the statements "
+                 "folder '%.300s', which the report replaces or removes whole: the "
+                 "feeds would go with it; give --inbox a folder outside it",
+                 o->inbox, folder);
+        return usage_error("%s", msg);
+    }
+    return KEEP_PARSING;
+}
+
 /* A usage error found while parsing stopped getopt where it was: the
  * --db, --inbox, --out and FILEs given after it were never read, nor
  * checked against --summary (summary_overwrites runs once the command
@@ -1315,6 +1343,8 @@ static int run_command(const char *cmd, int argc, char **argv,
     if (!report && !o->inbox)
         return usage_error("%s needs --inbox DIR", cmd);
     if (!report && (rc = inbox_holds_own_files(o)) != KEEP_PARSING)
+        return rc;
+    if ((rc = statements_hold_own_files(o, !report)) != KEEP_PARSING)
         return rc;
     rc = summary_overwrites(o);
     if (rc != KEEP_PARSING)

@@ -120,6 +120,45 @@ def test_the_database_in_the_inbox_is_a_usage_error():
             check(not os.path.exists(t.p("out")), "--db %s: no report" % db)
 
 
+
+@sqlite_only("a database file's path")
+def test_the_database_or_inbox_in_the_statements_folder_is_a_usage_error():
+    """--db (or run's --inbox) inside OUT/statements_A: the report replaced
+    that folder whole (--statements) or removed it as stale (without), and
+    the database and its history went with it, exit 0; the next night made
+    a new, empty one (qa87)."""
+    with Tmp() as t:
+        night(t)
+        folder = "out/statements_%s" % AS_OF
+        os.makedirs(t.p(folder))
+        os.symlink(folder, t.p("link"))
+        for db, extra in [(folder + "/svc.db", ["--statements"]), (folder + "/svc.db", []),
+                          ("link/svc.db", []), ("./out//statements_%s/x/../svc.db" % AS_OF, [])]:
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                    "--quiet", *extra, cwd=t.path)
+            eq(r.code, 64, "--db %s: %r" % (db, r))
+            first = r.err.splitlines()[0]
+            check("--db '%s' is in the statements folder '%s'" % (db, folder) in first
+                  and "keep the database outside it" in first, first)
+            eq(os.listdir(t.p(folder)), [], "--db %s: nothing made" % db)
+        r = svc("report", "--db", folder + "/svc.db", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq(r.code, 64, r)
+        os.makedirs(t.p(folder, "in"))
+        r = svc("run", "--db", "svc.db", "--inbox", folder + "/in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 64, r)
+        check("--inbox '%s/in' is in the statements folder" % folder in r.err, r.err)
+        # another date's statements folder is no clash
+        r = svc("run", "--db", "out/statements_2026-03-11/svc.db", "--inbox", "in", "--out",
+                "out", "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq(r.code, 73, r)   # its folder does not exist (it is not made for a database)
+        os.makedirs(t.p("out", "statements_2026-03-11"))
+        r = svc("run", "--db", "out/statements_2026-03-11/svc.db", "--inbox", "in", "--out",
+                "out", "--as-of", AS_OF, "--quiet", "--statements", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        check(os.path.exists(t.p("out", "statements_2026-03-11", "svc.db")), "the database stays")
+
 # ---- 2. the Run sheet's counts fit their columns --------------------------
 
 def formatted(v):
