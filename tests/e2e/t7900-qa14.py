@@ -274,6 +274,49 @@ def test_a_run_whose_stderr_reader_is_gone_completes_the_night():
         eq(query(t.p("svcimport.db"), "SELECT count(*) FROM dispatch"), [(2,)])
 
 
+def file_size_limit(limit):
+    """In the child before exec: a file size limit (ulimit -f, a unit's
+    LimitFSIZE=), SIGXFSZ at its default action."""
+    def set_limit():
+        import resource
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return set_limit
+
+
+def test_a_file_size_limit_is_73_saying_so_not_a_silent_kill():
+    # A night under a file size limit (`ulimit -f` in a cron wrapper, a
+    # systemd unit's LimitFSIZE=) was killed by SIGXFSZ at its first write
+    # past it: exit 153, not a word on stderr, the summary "running" and
+    # every retry the same (qa87). Now 73, naming the file and the cause.
+    with Tmp() as t:
+        night(t, n=300)
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        p = subprocess.run(cmd("report", "--db", "svc.db", "--out", "out2", "--as-of", AS_OF,
+                               "--quiet", "--summary", "s.json", cwd=t.path),
+                           cwd=t.path, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, env=dict(os.environ, TZ="UTC"),
+                           preexec_fn=file_size_limit(6000))
+        eq(p.returncode, 73, p)
+        line = lines(p.stderr)
+        eq(len(line), 1, p.stderr)
+        # SQLite: the database's -shm, past the limit at once; PostgreSQL:
+        # the first workbook
+        check("File too large" in line[0], line[0])
+        s = validate_summary(t.p("s.json"))
+        eq((s["status"], s["exit_code"]), ("cannot_create", 73), s)
+        if os.path.isdir(t.p("out2")):
+            eq([n for n in os.listdir(t.p("out2")) if n.startswith(".")], [],
+               "no temporary left")
+        r = svc("report", "--db", "svc.db", "--out", "out2", "--as-of", AS_OF, "--quiet",
+                cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(books(t.p("out2")), books(t.p("out")), "the rerun writes the same workbooks")
+
+
 def test_a_statement_on_a_full_disk_says_to_free_space_and_the_rerun_writes_them():
     # The dealer statements are written after the three workbooks, into
     # OUT/.svcrecon-tmp-PID/statements.tmp/ (OUT/.statements_A.tmp-PID/
