@@ -25,6 +25,7 @@
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "reports/explain.h"
+#include "reports/report.h"
 #include "reports/statements.h"
 #include "lib/parse.h"
 #include "lib/utf8.h"
@@ -1185,14 +1186,32 @@ static int inbox_holds_own_files(const struct batch_opts *o)
     return KEEP_PARSING;
 }
 
-/* The database, or run's inbox, inside OUT/statements_A: that folder is
+/* The database named as a workbook of the report, or the database, or
+ * run's inbox, inside OUT/statements_A: that folder is
  * the report's to replace whole (--statements) or to remove as stale
  * (without), and the database went with it, exit 0 -- the next night
  * made a new one, the whole history lost -- or the night's feeds did
  * (qa87, tests/e2e/t7500). */
 static int statements_hold_own_files(const struct batch_opts *o, bool run)
 {
-    char msg[sizeof last_usage], folder[4096];
+    char msg[sizeof last_usage], folder[4096], name[128];
+    /* A workbook's name too: renamed into place, the workbook replaced
+     * the database, exit 0 (qa87). */
+    for (int k = 0; k < REPORT_N; k++) {
+        report_book_name(k, o->report.as_of, name, sizeof name);
+        size_t n = strlen(o->report.out_dir);
+        if ((size_t)snprintf(folder, sizeof folder, "%s%s%s",
+                             o->report.out_dir, n && o->report.out_dir[n - 1]
+                             == '/' ? "" : "/", name) >= sizeof folder)
+            break;
+        if (summary_path_is_database(folder, o->db_target)) {
+            snprintf(msg, sizeof msg, "--db '%.300s' is the workbook "
+                     "'%.300s' this report writes: the workbook would "
+                     "replace the database; give the database another "
+                     "name", o->db_path, folder);
+            return usage_error("%s", msg);
+        }
+    }
     if (statements_folder(&o->report, folder, sizeof folder) != 0)
         return KEEP_PARSING;
     if (summary_path_db_within(o->db_target, folder)) {

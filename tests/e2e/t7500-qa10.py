@@ -159,6 +159,29 @@ def test_the_database_or_inbox_in_the_statements_folder_is_a_usage_error():
         eq((r.code, r.err), (0, ""), r)
         check(os.path.exists(t.p("out", "statements_2026-03-11", "svc.db")), "the database stays")
 
+
+@sqlite_only("a database file's path")
+def test_the_database_named_as_a_workbook_of_the_report_is_a_usage_error():
+    """--db OUT/audit_A.xlsx: the audit workbook, renamed into place,
+    replaced the database and its history, exit 0; the next night ended
+    65, "file is not a database" (qa87)."""
+    with Tmp() as t:
+        night(t)
+        os.makedirs(t.p("out"))
+        for db in ["out/audit_%s.xlsx" % AS_OF, "./out//unclosed_calls_%s.xlsx" % AS_OF,
+                   "out/x/../non_compensable_%s.xlsx" % AS_OF]:
+            r = svc("run", "--db", db, "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                    "--quiet", cwd=t.path)
+            eq(r.code, 64, "--db %s: %r" % (db, r))
+            first = r.err.splitlines()[0]
+            check("--db '%s' is the workbook 'out/" % db in first and
+                  "give the database another name" in first, first)
+            eq(os.listdir(t.p("out")), [], "--db %s: nothing made" % db)
+        # another date's name is no clash
+        r = svc("run", "--db", "out/audit_2026-03-11.xlsx", "--inbox", "in", "--out", "out",
+                "--as-of", AS_OF, "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+
 # ---- 2. the Run sheet's counts fit their columns --------------------------
 
 def formatted(v):
