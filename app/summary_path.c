@@ -271,10 +271,14 @@ static bool names_an_output(const char *summary, const struct report_opts *r,
                  path);
         return true;
     }
-    if (r->statements && statements_folder(r, path, sizeof path) == 0 &&
+    /* Without --statements too: a stale folder is removed whole, the
+     * summary written there at the start with it, and the finished night
+     * ended 73, "cannot create summary" (qa87). */
+    if (statements_folder(r, path, sizeof path) == 0 &&
         in_folder(summary, path)) {
         snprintf(what, size, "a file of the statements folder '%s', which "
-                 "this run replaces whole", path);
+                 "this run replaces whole (or removes, without "
+                 "--statements)", path);
         return true;
     }
     return false;

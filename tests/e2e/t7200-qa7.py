@@ -139,8 +139,9 @@ def test_a_summary_naming_the_statements_folder_of_the_run_is_refused():
     """--summary OUT/statements_A with --statements: the summary written
     at the start was replaced by the statements folder (the night
     before's lost), and the night, done, ended 73 on "Is a directory"
-    with no summary at all. Now a usage error, as a workbook's name is
-    (qa87)."""
+    with no summary at all; without --statements, a summary inside that
+    folder went with the stale folder, and the night ended 73. Now usage
+    errors, as a workbook's name is (qa87)."""
     with Tmp() as t:
         t.write("in/dispatches_a.csv", feed_body())
         base = ["run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
@@ -155,6 +156,16 @@ def test_a_summary_naming_the_statements_folder_of_the_run_is_refused():
         eq(r.code, 0, r)
         r = svc(*base, "--summary=out/statements_%s" % AS_OF, cwd=t.path)
         eq(r.code, 64, r)
+        check(os.path.isdir(t.p("out", "statements_%s" % AS_OF)), "the folder stays")
+        # Without --statements, a file in that folder: the folder, stale once
+        # a new file came, was removed with the summary written there at the
+        # start, and the night, done, ended 73 ("cannot create summary").
+        t.write("in/dispatches_b.csv", feed_body().replace("D1", "D2"))
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--summary=out/statements_%s/s.json" % AS_OF, cwd=t.path)
+        eq(r.code, 64, r)
+        check("names a file of the statements folder 'out/statements_%s'" % AS_OF in r.err,
+              r.err)
         check(os.path.isdir(t.p("out", "statements_%s" % AS_OF)), "the folder stays")
 
 def test_an_option_given_twice_with_two_values_is_a_usage_error():
