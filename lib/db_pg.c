@@ -2108,6 +2108,15 @@ static PGconn *connect_verbose(const char *const *keys,
     if (!conn || PQstatus(conn) == CONNECTION_BAD)
         return conn;
     PQsetErrorVerbosity(conn, PQERRORS_VERBOSE);
+    /* The server's NOTICEs ("... already exists, skipping") are not
+     * svcrecon's to print (--quiet keeps stderr for problems). Set from
+     * the first byte: libpq's default processor printed a WARNING the
+     * server sends at login (a role setting it finds invalid), and a
+     * FATAL read in one packet with the login's ReadyForQuery (the server
+     * stopped as svcrecon connects), raw on stderr, SQLSTATE and LOCATION
+     * line included, --quiet or not (qa86). A FATAL still ends the
+     * session: the next statement says the connection was lost. */
+    PQsetNoticeProcessor(conn, ignore_notice, NULL);
     int timeout = connect_timeout(conn);
     const char *host = NULL;
     struct timespec deadline = {0, 0};
@@ -2158,9 +2167,6 @@ static int connect_db(struct db_pg *db, const char *uri, struct diag *d)
     if (!db->conn)
         return diag_set(d, EX_SOFTWARE, db->display, 0,
                         "cannot connect: out of memory");
-    /* The server's NOTICEs ("... already exists, skipping") are not
-     * svcrecon's to print (--quiet keeps stderr for problems). */
-    PQsetNoticeProcessor(db->conn, ignore_notice, NULL);
     if (timed_out)
         return diag_set(d, EX_NOINPUT, db->display, 0, "cannot connect: "
                         "connection to server %s%s%s failed: timeout expired "

@@ -48,7 +48,13 @@ Defects found, each seen red before its fix:
 - a password= parameter with an '&' not percent-encoded
   ("password=Secret&Tail99") showed its tail in the database's name
   and in libpq's words ('... URI query parameter: "Tail99"'), on
-  stderr and in the summary."""
+  stderr and in the summary;
+- a WARNING the server sends at login (a role setting it finds invalid)
+  was printed raw by libpq's default notice processor, set aside only
+  after the connection was made: two unprefixed lines on stderr with
+  the SQLSTATE and a LOCATION line, --quiet or not (the same path
+  printed a FATAL read with the login's ReadyForQuery, the server
+  stopped as svcrecon connected; qa86)."""
 import atexit
 import glob
 import json
@@ -536,6 +542,30 @@ def test_a_password_parameter_wins_over_the_user_parts_password():
         check("percent-encoded" not in r.err, r.err)
         for text in (r.err, r.out):
             check("Plain4" not in text and pgcluster.PASSWORD not in text, text)
+
+
+def test_a_warning_the_server_sends_at_login_is_not_printed_raw():
+    """qa86: the server warns at login about a role setting it finds
+    invalid; libpq's default notice processor printed it raw on stderr
+    (SQLSTATE, LOCATION line), --quiet or not, for every command."""
+    c = cluster()
+    c.psql(pgcluster.DATABASE,
+           "CREATE ROLE warned LOGIN SUPERUSER; "
+           "ALTER ROLE warned SET default_text_search_config = 'public.nosuch'")
+    try:
+        with Tmp() as t:
+            uri = c.uri("warned")
+            for what, r, _ in every_command(uri, "warned", t, "warned"):
+                eq(r.code, 0, "%s: %r" % (what, r))
+                for text in (r.err, r.out):
+                    check("WARNING" not in text and "LOCATION" not in text
+                          and "nosuch" not in text, "%s: %r" % (what, text))
+            r = svc("run", "--db", uri, "--schema", "warned", "--inbox", INBOX,
+                    "--out", t.p("o"), "--as-of", AS_OF, "--quiet")
+            eq((r.code, r.err), (0, ""), "--quiet: nothing on stderr")
+    finally:
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS warned CASCADE; DROP ROLE warned")
 
 
 main(globals())
