@@ -2262,6 +2262,28 @@ static int check_database(struct db_pg *db, struct diag *d)
                     (int)n_encoding, encoding, how);
 }
 
+/* The connection lost as the database was opened (a server stopped or
+ * restarted just then): fail() gave the step and libpq's words only,
+ * where a loss while loading or reporting says what was cut short and
+ * what to do (app/batch.c say_lost()). Nothing of the command was done
+ * yet (a schema just made stays, empty, and is accepted): say so, and to
+ * run again (qa86). */
+static void lost_opening(struct diag *d)
+{
+    char was[sizeof d->reason];
+    const char *lost = "lost the connection to the server: ";
+    char *at = strstr(d->reason, lost);
+    if (at)
+        memmove(at, at + strlen(lost), strlen(at + strlen(lost)) + 1);
+    char file[sizeof d->file];
+    snprintf(was, sizeof was, "%s", d->reason);
+    snprintf(file, sizeof file, "%s", d->file);
+    diag_set(d, EX_TEMPFAIL, file[0] ? file : NULL, 0,
+             "lost the connection to the database server while opening it, "
+             "before anything was done: run the command again once the "
+             "server is back (%s)", was);
+}
+
 /* search_path = the schema (created first for a write). */
 static int use_schema(struct db_pg *db, struct diag *d)
 {
@@ -2364,10 +2386,17 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         return -1;
     }
     char dbname[80];
-    if (connect_db(db, uri, d) != 0 || check_database(db, d) != 0 ||
+    if (connect_db(db, uri, d) != 0) {
+        db_pg_close(db);
+        return -1;
+    }
+    test_pause("connected", 5);   /* t8100: the session ended here */
+    if (check_database(db, d) != 0 ||
         query_value(db, "SELECT current_database()", NULL, dbname,
                     sizeof dbname, d, "naming the database") != 0 ||
         (db->lock_key = lock_key(dbname, schema), use_schema(db, d)) != 0) {
+        if (db_pg_connection_lost(db) && d->exit_code == EX_TEMPFAIL)
+            lost_opening(d);
         db_pg_close(db);
         return -1;
     }

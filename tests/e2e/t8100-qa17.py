@@ -54,7 +54,12 @@ Defects found, each seen red before its fix:
   after the connection was made: two unprefixed lines on stderr with
   the SQLSTATE and a LOCATION line, --quiet or not (the same path
   printed a FATAL read with the login's ReadyForQuery, the server
-  stopped as svcrecon connected; qa86)."""
+  stopped as svcrecon connected; qa86);
+- the connection lost as the database was opened (the server stopped
+  just after the login) said the step and libpq's words only ("creating
+  the schema: lost the connection to the server: ..."), not that nothing
+  was done nor to run again, as a loss while loading or reporting says
+  (qa86; the test ends the session at the pause point "connected")."""
 import atexit
 import glob
 import json
@@ -71,7 +76,7 @@ import zipfile
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import pgcluster  # noqa: E402
-from svctest import ROOT, SVCRECON, Tmp, check, eq, main, skip, svc  # noqa: E402
+from svctest import ROOT, SVCRECON, Tmp, check, cmd, eq, main, skip, svc  # noqa: E402
 
 INBOX = os.path.join(ROOT, "sample-data", "inbox")
 AS_OF = "2026-03-12"
@@ -566,6 +571,43 @@ def test_a_warning_the_server_sends_at_login_is_not_printed_raw():
     finally:
         c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
                "DROP SCHEMA IF EXISTS warned CASCADE; DROP ROLE warned")
+
+
+def test_the_connection_lost_as_the_database_opens_says_to_run_again():
+    """qa86: a session the server ends right after the login (a stop or
+    restart just then) is 75 on one line saying nothing was done and to
+    run the command again, for a command that writes and for explain."""
+    c = cluster()
+    with Tmp() as t:
+        uri = c.uri()
+        for what, args in (
+                ("run", ["run", "--inbox", INBOX, "--out", t.p("o"),
+                         "--as-of", AS_OF]),
+                ("explain", ["explain", "--as-of", AS_OF, "D2601006"])):
+            env = dict(os.environ, SVCRECON_TEST_PAUSE="connected", TZ="UTC")
+            p = subprocess.Popen(cmd(*args, "--db", uri, "--schema",
+                                     "lost_open"), env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            ended = ""
+            for _ in range(40):
+                time.sleep(0.1)
+                ended = c.psql(pgcluster.DATABASE,
+                               "SELECT pg_terminate_backend(pid) FROM "
+                               "pg_stat_activity WHERE application_name LIKE "
+                               "'svcrecon on %% pid %d'" % p.pid).strip()
+                if ended:
+                    break
+            out, err = p.communicate(timeout=60)
+            eq(ended, "t", "%s: its session was not found to end" % what)
+            eq(p.returncode, 75, "%s: %s" % (what, err))
+            lines = one_line(err)
+            eq(len(lines), 1, "%s: one line: %r" % (what, err))
+            check("lost the connection to the database server while opening "
+                  "it, before anything was done: run the command again once "
+                  "the server is back (" in lines[0], lines[0])
+            check(not os.path.exists(t.p("o")), "%s made the output folder" % what)
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS lost_open CASCADE")
 
 
 main(globals())
