@@ -18,7 +18,11 @@ each case a defect seen red before its fix:
   order it happened to add the rows: 0.1 h ten times gave 0.9999999999999999,
   a dealer's statement said 6.632999999999999 where the Summary said
   6.633, and PostgreSQL (another order) gave other cells than SQLite for
-  the same data. Now each total is rounded to the micro-hour;
+  the same data. Now each total is rounded to the micro-hour; and
+  (qa86) first to the nano-hour: a decimal sum on a half micro-hour
+  (minutes written as hours to 7 places, 4 x 0.1666667 + 0.6666667 =
+  1.3333335) rounded up or down with the order the rows were added in,
+  1.333333 on the Summary, 1.333334 on a statement or the other back end;
 - a server that takes no writes (a hot standby, which a site points its
   readers at, or default_transaction_read_only) gave 70, "internal
   error", for every command: now 73 for a command that writes (as a
@@ -298,6 +302,44 @@ def test_labor_hour_totals_are_the_decimal_sums():
             at_stake = [row[1] for row in st if row[0] == "Labor hours at stake"]
             eq(at_stake, [total(hs)], "statement of %s" % dealer)
 
+
+def test_labor_hour_totals_on_a_half_micro_hour_are_the_decimal_sums():
+    # qa86: minutes written as hours to 7 places (10 min = 0.1666667 h).
+    # A dealer's five closeouts sum to 1.3333335 h exactly, a half
+    # micro-hour: added 40 min first, as a database may, the floating-point
+    # sum is 1.3333334999999997 and rounded once it gave 1.333333, where
+    # the decimal sum (and other orders) give 1.333334.
+    hours = {"M1": ["0.6666667", "0.1666667", "0.1666667", "0.1666667",
+                    "0.1666667"],
+             "M2": ["0.1666667", "0.6666667", "0.1666667", "0.6666667",
+                    "0.1666667"]}
+    rows = []
+    for dealer, hs in sorted(hours.items()):
+        for i, h in enumerate(hs):
+            rows.append("%s,2026-03-%02d 10:00,NOPE%d,S1,iPF8400S,2026-03-01,"
+                        "tech,%s,RPL,parts" % (dealer, 1 + i, i, h))
+    with Tmp() as t:
+        t.csv("in/closeouts_1.csv", CLO_HDR, rows)
+        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out",
+                t.p("out"), "--as-of", AS_OF, "--statements", "--quiet")
+        eq(r.code, 0, r)
+
+        def total(hs):
+            return float(sum(decimal.Decimal(h) for h in hs).quantize(
+                decimal.Decimal("0.000001"), decimal.ROUND_HALF_UP))
+
+        summary = summary_rows(t.p("out", "non_compensable_%s.xlsx" % AS_OF))
+        every = [h for hs in hours.values() for h in hs]
+        by_first = {}
+        for row in summary:
+            by_first.setdefault(row[0], row)
+        eq(by_first["Labor hours"][1], total(every), "Labor hours")
+        eq(by_first["NO_DISPATCH"][2], total(every), "by reason")
+        for dealer, hs in hours.items():
+            eq(by_first[dealer][3], total(hs), "dealer %s" % dealer)
+            st = summary_rows(t.p("out", "statements_" + AS_OF, dealer + ".xlsx"))
+            at_stake = [row[1] for row in st if row[0] == "Labor hours at stake"]
+            eq(at_stake, [total(hs)], "statement of %s" % dealer)
 
 def first_night(c, schema, t):
     """small_night's files run into schema of cluster c (t's in/, out/)."""
