@@ -1622,6 +1622,31 @@ static int64_t lock_key(const char *database, const char *schema)
     return (int64_t)(h & 0x7ffffffffffffffeu);  /* key ^ 1: write lock */
 }
 
+/* The connection lost as the database was opened or its run lock taken
+ * (a server stopped or restarted just then): fail() gave the step and
+ * libpq's words only,
+ * where a loss while loading or reporting says what was cut short and
+ * what to do (app/batch.c say_lost()). Nothing of the command was done
+ * yet (a schema just made stays, empty, and is accepted): say so, and to
+ * run again (qa86). */
+void db_pg_lost_early(struct db_pg *db, struct diag *d, const char *when)
+{
+    if (!db_pg_connection_lost(db) || d->exit_code != EX_TEMPFAIL)
+        return;
+    char was[sizeof d->reason];
+    const char *lost = "lost the connection to the server: ";
+    char *at = strstr(d->reason, lost);
+    if (at)
+        memmove(at, at + strlen(lost), strlen(at + strlen(lost)) + 1);
+    char file[sizeof d->file];
+    snprintf(was, sizeof was, "%s", d->reason);
+    snprintf(file, sizeof file, "%s", d->file);
+    diag_set(d, EX_TEMPFAIL, file[0] ? file : NULL, 0,
+             "lost the connection to the database server while %s, before "
+             "anything was done: run the command again once the server is "
+             "back (%s)", when, was);
+}
+
 /* The session holding advisory key `key`, in words; "" when none does. */
 static int lock_holder(struct db_pg *db, const char *key, char *who,
                        size_t size, struct diag *d)
@@ -1662,16 +1687,19 @@ int db_pg_try_lock(struct db_pg *db, struct diag *d)
 {
     char key[24], got[8], who[400] = "", seen[400];
     snprintf(key, sizeof key, "%" PRId64, db->lock_key);
+    test_pause("locking", 5);     /* t8100: the session ended here */
     for (int attempt = 0; attempt < 100; attempt++) {
         if (query_value(db, "SELECT pg_try_advisory_lock($1::bigint)", key,
-                        got, sizeof got, d, "taking the run lock") != 0)
+                        got, sizeof got, d, "taking the run lock") != 0 ||
+            (strcmp(got, "t") != 0 &&
+             lock_holder(db, key, seen, sizeof seen, d) != 0)) {
+            db_pg_lost_early(db, d, "taking the run lock");
             return -1;
+        }
         if (strcmp(got, "t") == 0) {
             db->locked = true;
             return 0;
         }
-        if (lock_holder(db, key, seen, sizeof seen, d) != 0)
-            return -1;
         if (seen[0])
             snprintf(who, sizeof who, "%s", seen);
         nanosleep(&(struct timespec){.tv_nsec = 20000000}, NULL);
@@ -2262,28 +2290,6 @@ static int check_database(struct db_pg *db, struct diag *d)
                     (int)n_encoding, encoding, how);
 }
 
-/* The connection lost as the database was opened (a server stopped or
- * restarted just then): fail() gave the step and libpq's words only,
- * where a loss while loading or reporting says what was cut short and
- * what to do (app/batch.c say_lost()). Nothing of the command was done
- * yet (a schema just made stays, empty, and is accepted): say so, and to
- * run again (qa86). */
-static void lost_opening(struct diag *d)
-{
-    char was[sizeof d->reason];
-    const char *lost = "lost the connection to the server: ";
-    char *at = strstr(d->reason, lost);
-    if (at)
-        memmove(at, at + strlen(lost), strlen(at + strlen(lost)) + 1);
-    char file[sizeof d->file];
-    snprintf(was, sizeof was, "%s", d->reason);
-    snprintf(file, sizeof file, "%s", d->file);
-    diag_set(d, EX_TEMPFAIL, file[0] ? file : NULL, 0,
-             "lost the connection to the database server while opening it, "
-             "before anything was done: run the command again once the "
-             "server is back (%s)", was);
-}
-
 /* search_path = the schema (created first for a write). */
 static int use_schema(struct db_pg *db, struct diag *d)
 {
@@ -2395,8 +2401,7 @@ int db_pg_open(const char *uri, const char *schema, enum db_mode mode,
         query_value(db, "SELECT current_database()", NULL, dbname,
                     sizeof dbname, d, "naming the database") != 0 ||
         (db->lock_key = lock_key(dbname, schema), use_schema(db, d)) != 0) {
-        if (db_pg_connection_lost(db) && d->exit_code == EX_TEMPFAIL)
-            lost_opening(d);
+        db_pg_lost_early(db, d, "opening it");
         db_pg_close(db);
         return -1;
     }

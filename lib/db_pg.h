@@ -56,6 +56,10 @@ bool db_pg_in_transaction(const struct db_pg *db);
 /* Whether the connection to the server is gone (PQstatus CONNECTION_BAD:
  * a server restart, a network cut). */
 bool db_pg_connection_lost(const struct db_pg *db);
+/* A loss of the connection (75) before anything was done -- the database
+ * being opened, its schema made or upgraded, the run lock taken -- said
+ * so, with what to do: run the command again once the server is back. */
+void db_pg_lost_early(struct db_pg *db, struct diag *d, const char *when);
 
 int db_pg_prepare(struct db_pg *db, const char *sql, struct db_pg_stmt **st,
                   struct diag *d, const char *what);

@@ -159,6 +159,8 @@ int db_open(const char *target, const char *schema, enum db_mode mode,
         diag_set_file(d, target);
     if (rc == 0 && mode == DB_WRITE && db_migrate(db, d) != 0) {
         diag_set_file(d, db_display_name(db));
+        if (db->pg)
+            db_pg_lost_early(db->pg, d, "opening it");
         rc = -1;
     }
     if (rc != 0) {

@@ -7,7 +7,10 @@
  * (reports/report.c: inside the report's transaction, before the rules),
  * "closing" (lib/db_pg.c: the session after it gave back the run lock),
  * "summary running" (app/run_summary.c: the "running" summary written
- * to its temporary file, not yet renamed into place). */
+ * to its temporary file, not yet renamed into place), "connected" and
+ * "locking" (lib/db_pg.c: the session just logged in, and about to take
+ * the run lock), "statements" (reports/statements.c: the statements'
+ * temporary folder made, nothing written in it yet). */
 #ifndef SVC_TESTHOOK_H
 #define SVC_TESTHOOK_H
 

@@ -58,8 +58,10 @@ Defects found, each seen red before its fix:
 - the connection lost as the database was opened (the server stopped
   just after the login) said the step and libpq's words only ("creating
   the schema: lost the connection to the server: ..."), not that nothing
-  was done nor to run again, as a loss while loading or reporting says
-  (qa86; the test ends the session at the pause point "connected")."""
+  was done nor to run again, as a loss while loading or reporting says;
+  so did one lost as the run lock was taken ("taking the run lock: lost
+  the connection to the server: ..."; qa86; the test ends the session at
+  the pause points "connected" and "locking")."""
 import atexit
 import glob
 import json
@@ -574,37 +576,47 @@ def test_a_warning_the_server_sends_at_login_is_not_printed_raw():
 
 
 def test_the_connection_lost_as_the_database_opens_says_to_run_again():
-    """qa86: a session the server ends right after the login (a stop or
-    restart just then) is 75 on one line saying nothing was done and to
-    run the command again, for a command that writes and for explain."""
+    """qa86: a session the server ends right after the login or as it
+    takes the run lock (a stop or restart just then) is 75 on one line
+    saying nothing was done and to run the command again, for a command
+    that writes and for explain."""
     c = cluster()
     with Tmp() as t:
         uri = c.uri()
-        for what, args in (
-                ("run", ["run", "--inbox", INBOX, "--out", t.p("o"),
-                         "--as-of", AS_OF]),
-                ("explain", ["explain", "--as-of", AS_OF, "D2601006"])):
-            env = dict(os.environ, SVCRECON_TEST_PAUSE="connected", TZ="UTC")
+        run = ["run", "--inbox", INBOX, "--out", t.p("o"), "--as-of", AS_OF]
+        for what, point, args, when in (
+                ("run", "connected", run, "opening it"),
+                ("explain", "connected",
+                 ["explain", "--as-of", AS_OF, "D2601006"], "opening it"),
+                ("run", "locking", run, "taking the run lock")):
+            if point == "locking":    # the schema made: opening it is quick
+                eq(svc("import", "--db", uri, "--schema", "lost_open",
+                       "--kind", "registrations",
+                       os.path.join(INBOX, "registrations_2026-03-11.csv"),
+                       "--quiet").code, 0)
+            env = dict(os.environ, SVCRECON_TEST_PAUSE=point, TZ="UTC")
             p = subprocess.Popen(cmd(*args, "--db", uri, "--schema",
                                      "lost_open"), env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
-            ended = ""
+            # its session seen, then ended 1 s into the pause (5 s): not
+            # while it still opens the database before the lock's pause
+            session = ("FROM pg_stat_activity WHERE application_name LIKE "
+                       "'svcrecon on %% pid %d'" % p.pid)
             for _ in range(40):
                 time.sleep(0.1)
-                ended = c.psql(pgcluster.DATABASE,
-                               "SELECT pg_terminate_backend(pid) FROM "
-                               "pg_stat_activity WHERE application_name LIKE "
-                               "'svcrecon on %% pid %d'" % p.pid).strip()
-                if ended:
+                if c.psql(pgcluster.DATABASE, "SELECT pid " + session).strip():
                     break
+            time.sleep(1)
+            ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid) "
+                           + session).strip()
             out, err = p.communicate(timeout=60)
             eq(ended, "t", "%s: its session was not found to end" % what)
             eq(p.returncode, 75, "%s: %s" % (what, err))
             lines = one_line(err)
             eq(len(lines), 1, "%s: one line: %r" % (what, err))
-            check("lost the connection to the database server while opening "
-                  "it, before anything was done: run the command again once "
-                  "the server is back (" in lines[0], lines[0])
+            check("lost the connection to the database server while %s, "
+                  "before anything was done: run the command again once the "
+                  "server is back (" % when in lines[0], lines[0])
             check(not os.path.exists(t.p("o")), "%s made the output folder" % what)
         c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
                "DROP SCHEMA IF EXISTS lost_open CASCADE")
