@@ -10,7 +10,8 @@
  * to its temporary file, not yet renamed into place), "connected" and
  * "locking" (lib/db_pg.c: the session just logged in, and about to take
  * the run lock), "statements" (reports/statements.c: the statements'
- * temporary folder made, nothing written in it yet). */
+ * temporary folder made, nothing written in it yet), "explain"
+ * (reports/explain.c: a dispatch's story told up to its closeouts). */
 #ifndef SVC_TESTHOOK_H
 #define SVC_TESTHOOK_H
 

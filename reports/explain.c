@@ -29,6 +29,7 @@
 #include "lib/db.h"
 #include "lib/diag.h"
 #include "lib/json.h"
+#include "lib/testhook.h"
 #include "lib/utf8.h"
 #include "schemas/sql.h"
 
@@ -838,6 +839,7 @@ int ex_put_dispatch(struct ex *x, const char *dispatch_id,
     if (put_versions(x, dispatch_id, mark_version) != 0 ||
         put_dispatch_registrations(x, dispatch_id, checked) != 0)
         return -1;
+    test_pause("explain", 10);   /* the story half told (tests/e2e/t8100) */
     if (x->json) {
         json_open(&x->j, "closeouts", '[');
     } else {
@@ -1177,12 +1179,44 @@ int explain_run(const struct explain_opts *given, struct diag *d)
         return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
     }
     x.db_named = named;
-    json_init(&x.j, stdout);
+    /* The story is told into memory and printed only once complete: a
+     * story cut short (the connection to the server lost mid-story, out
+     * of memory) printed nothing but the line on stderr, where it left
+     * half a story on stdout, and with --json a document that does not
+     * parse (qa86). One call's story is small. */
+    char *story = NULL;
+    size_t story_len = 0;
+    FILE *mem = open_memstream(&story, &story_len);
+    if (!mem) {
+        free(shown);
+        free(unnamed);
+        free(named);
+        return diag_set(d, EX_SOFTWARE, NULL, 0, "out of memory");
+    }
+    x.f = mem;
+    json_init(&x.j, mem);
     int rc = open_db(&x);
     if (rc == 0)
         rc = prepare_all(&x);
     if (rc == 0)
         rc = o->dispatch_id ? explain_dispatch(&x) : ex_explain_source(&x);
+    /* Cut by a lost connection: nothing printed, and what to do (the
+     * line said libpq's words only; a loss while opening says it already,
+     * db_pg_lost_early()). */
+    if (rc != 0 && d->exit_code == EX_TEMPFAIL && db_connection_lost(x.db) &&
+        !strstr(d->reason, "once the server is back")) {
+        char was[sizeof d->reason], file[sizeof d->file];
+        const char *lost = "lost the connection to the server: ";
+        char *at = strstr(d->reason, lost);
+        if (at)
+            memmove(at, at + strlen(lost), strlen(at + strlen(lost)) + 1);
+        snprintf(was, sizeof was, "%s", d->reason);
+        snprintf(file, sizeof file, "%s", d->file);
+        diag_set(d, EX_TEMPFAIL, file[0] ? file : NULL, 0, "explain: lost "
+                 "the connection to the database server mid-story, nothing "
+                 "was printed: run it again once the server is back (%s)",
+                 was);
+    }
     finish(&x);
     /* Never a document that looks whole but is not: one nested past
      * JSON_MAX_DEPTH stops where it went too deep, and that is an error. */
@@ -1190,6 +1224,18 @@ int explain_run(const struct explain_opts *given, struct diag *d)
         rc = diag_set(d, EX_SOFTWARE, NULL, 0, "explain: the JSON document "
                       "nests deeper than %d levels; it is cut short",
                       JSON_MAX_DEPTH);
+    bool mem_failed = ferror(mem) != 0;
+    if (fclose(mem) != 0)
+        mem_failed = true;
+    if (rc == 0 && mem_failed)
+        rc = diag_set(d, EX_SOFTWARE, NULL, 0, "explain: out of memory "
+                      "telling the story; nothing was printed");
+    /* Only a whole story reaches stdout; its write is checked below (a
+     * full disk: 73; a reader gone, `explain | head`: SIGPIPE's default,
+     * README "Batch"). */
+    if (rc == 0 && story_len > 0)
+        fwrite(story, 1, story_len, stdout);
+    free(story);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         int e = errno;
         if (rc == 0 || diag_worse(d->exit_code, EX_CANTCREAT) != d->exit_code)

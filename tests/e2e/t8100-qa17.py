@@ -622,4 +622,41 @@ def test_the_connection_lost_as_the_database_opens_says_to_run_again():
                "DROP SCHEMA IF EXISTS lost_open CASCADE")
 
 
+def test_explain_cut_by_the_server_prints_nothing_and_says_run_again():
+    """explain whose session the server ends mid-story: stdout empty (an
+    auditor's script must never parse half a story), 75, and the line
+    says to run it again once the server is back (qa86)."""
+    c = cluster()
+    with Tmp() as t:
+        schema = "cut_explain"
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+        d = ["--db", c.uri(), "--schema", schema]
+        eq(svc("run", *d, "--inbox", INBOX, "--out", t.p("o"),
+               "--as-of", AS_OF, "--quiet").code, 0)
+        whole = svc("explain", *d, "--as-of", AS_OF, "D2603013")
+        eq(whole.code, 0, whole)
+        for extra in ([], ["--json"]):
+            env = dict(os.environ, SVCRECON_TEST_PAUSE="explain", TZ="UTC")
+            p = subprocess.Popen(cmd("explain", *d, "--as-of", AS_OF, *extra,
+                                     "D2603013"), env=env,
+                                 stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+            time.sleep(4)    # inside the pause (10 s)
+            check(p.poll() is None, "explain ended before the pause")
+            ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid)"
+                           " FROM pg_stat_activity WHERE application_name LIKE "
+                           "'svcrecon on %% pid %d'" % p.pid).strip()
+            out, err = p.communicate(timeout=60)
+            eq(ended, "t", "its session was not found to end")
+            eq(p.returncode, 75, err)
+            eq(out, "", "%s: half a story on stdout" % extra)
+            lines = one_line(err)
+            eq(len(lines), 1, err)
+            check("lost the connection" in lines[0] and "run it again once "
+                  "the server is back" in lines[0], lines[0])
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
+
+
 main(globals())
