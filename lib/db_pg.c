@@ -2097,6 +2097,14 @@ static void login_hint(PGconn *conn, const char *words, char *how,
         snprintf(how, size, "; as the database's owner or a superuser, "
                  "GRANT CONNECT, TEMPORARY ON DATABASE %s TO %s, then run "
                  "again (nothing was done)", dbname, role);
+    } else if (strstr(words, "does not support SSL")) {
+        /* sslmode=require (or verify-*) against a server with ssl = off:
+         * libpq's words said what failed, not what to do (qa86). */
+        snprintf(how, size, "; the URI asks for SSL and this server does "
+                 "not offer it: have its administrator enable SSL on the "
+                 "server (ssl = on, with a certificate), or, if the network "
+                 "is trusted, use sslmode=prefer or sslmode=disable in the "
+                 "URI, then run again (nothing was done)");
     } else if (strstr(words, "no pg_hba.conf entry"))
         snprintf(how, size, "; the server's pg_hba.conf lets no such "
                  "connection in: have its administrator add a line for "

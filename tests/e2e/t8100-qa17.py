@@ -659,4 +659,90 @@ def test_explain_cut_by_the_server_prints_nothing_and_says_run_again():
                "DROP SCHEMA IF EXISTS %s CASCADE" % schema)
 
 
+def test_sslmode_require_against_a_server_without_ssl_says_what_to_do():
+    """sslmode=require where the server answers 'no SSL': 66 with libpq's
+    words only; it says what to do (qa86). A listener answering the
+    SSLRequest with 'N', as a server with ssl = off does."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+
+    def answer():
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            try:
+                conn.recv(8)             # the SSLRequest
+                conn.sendall(b"N")       # this server does not do SSL
+                conn.recv(1)
+            except OSError:
+                pass
+            conn.close()
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        with Tmp() as t:
+            uri = "postgresql://svc@127.0.0.1:%d/svc?sslmode=require" % port
+            for args in (["explain", "--db", uri, "--as-of", AS_OF, "D1"],
+                         ["report", "--db", uri, "--out", t.p("o"),
+                          "--as-of", AS_OF, "--quiet"]):
+                r = svc(*args)
+                eq(r.code, 66, r)
+                lines = one_line(r.err)
+                eq(len(lines), 1, r.err)
+                check("does not support SSL" in lines[0] and
+                      "enable SSL on the server" in lines[0] and
+                      "sslmode=prefer" in lines[0], lines[0])
+    finally:
+        srv.close()
+
+
+def test_copy_whose_source_is_lost_into_a_sqlite_file_says_only_what_is_true():
+    """The source server lost mid-copy, the target a SQLite file: the line
+    said "(a schema it made stays, empty)", which a file has not (qa86)."""
+    c = cluster()
+    with Tmp() as t:
+        src = "copy_src_lite"
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS %s CASCADE" % src)
+        eq(night(c, src, t.p("o")).code, 0)
+        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="copy dispatch")
+        p = subprocess.Popen(
+            [SVCRECON, "copy", "--from", c.uri(), "--from-schema", src,
+             "--to", t.p("to.db")],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        check(p.poll() is None, "the copy ended before the pause")
+        ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid)"
+                       " FROM pg_stat_activity WHERE application_name LIKE "
+                       "'svcrecon on %% pid %d'" % p.pid).strip()
+        _, err = p.communicate(timeout=120)
+        eq(ended, "t", "its session was not found to end")
+        eq(p.returncode, 75, err)
+        lines = [l for l in err.splitlines() if "svcrecon: copy: " not in l]
+        eq(len(lines), 1, err)
+        check("lost the connection to the database server while copying"
+              in lines[0] and "nothing of the copy is kept" in lines[0]
+              and "run the same copy again" in lines[0], lines[0])
+        check("schema" not in lines[0].split("(", 1)[0] and
+              "a schema it made stays" not in lines[0] and
+              "the target file holds no row of it" in lines[0], lines[0])
+        if os.path.exists(t.p("to.db")):
+            import sqlite3
+            with sqlite3.connect(t.p("to.db")) as lite:
+                n = lite.execute("SELECT name FROM sqlite_master WHERE "
+                                 "name = 'imported_file'").fetchall()
+                eq(lite.execute("SELECT count(*) FROM imported_file")
+                   .fetchone()[0] if n else 0, 0, "rows left in the file")
+        r = svc("copy", "--from", c.uri(), "--from-schema", src,
+                "--to", t.p("to.db"))
+        eq(r.code, 0, r)
+        c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
+               "DROP SCHEMA IF EXISTS %s CASCADE" % src)
+
+
 main(globals())
