@@ -41,8 +41,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from svctest import (CLO_HDR, DSP_HDR, ON_PG, REG_HDR, Tmp, check, cmd, connect,  # noqa: E402
-                     eq, main, postgresql_only, query, sha256, skip, small_disk, svc,
-                     validate_summary)
+                     eq, main, postgresql_only, query, sha256, skip, small_disk, sqlite_only,
+                     svc, validate_summary)
 
 AS_OF = "2026-03-12"
 
@@ -427,6 +427,47 @@ def test_a_statement_timeout_is_75_try_later_and_the_rerun_completes():
                 "--quiet")
         eq((r.code, r.err), (0, ""), r)
         eq(books(t.p("out")), books(t.p("again")))
+
+
+def open_file_limit(limit):
+    """In the child before exec: an open-file limit (ulimit -n, a unit's
+    LimitNOFILE=)."""
+    def set_limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, limit))
+    return set_limit
+
+
+@sqlite_only("the open-file count at which a feed's open fails is the "
+             "SQLite run's (its database, journal and lock files)")
+def test_a_low_open_file_limit_is_not_blamed_on_the_feeds():
+    # `ulimit -n 10`: every feed was recorded as an unreadable delivery
+    # ("cannot open: Too many open files; deliver it as a readable,
+    # regular CSV file"), and the night's audit kept that false reason
+    # after the rerun had loaded them (qa87). The limit is the run's, not
+    # the file's: nothing recorded for the file, one line saying what to
+    # do, 70 (as out of memory), and the rerun's audit lists them loaded.
+    with Tmp() as t:
+        night(t)
+        p = subprocess.run(cmd("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
+                               "--as-of", AS_OF, "--quiet", "--summary", "s.json",
+                               cwd=t.path),
+                           cwd=t.path, stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True, env=dict(os.environ, TZ="UTC"),
+                           preexec_fn=open_file_limit(10))
+        eq(p.returncode, 70, p)
+        line = lines(p.stderr)
+        eq(len(line), 1, p.stderr)
+        check("too many open files (the process's limit, ulimit -n 10): raise it, "
+              "then run again" in line[0] and "deliver it" not in line[0], line[0])
+        s = validate_summary(t.p("s.json"))
+        eq(s["exit_code"], 70, s)
+        check(all(f["status"] != "unreadable" for f in s["files"]), s["files"])
+        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                "--quiet", cwd=t.path)
+        eq((r.code, r.err), (0, ""), r)
+        eq(query(t.p("svc.db"), "SELECT status, count(*) FROM delivery GROUP BY status"),
+           [("loaded", 3)])
 
 
 main(globals())
