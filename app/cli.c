@@ -1214,14 +1214,16 @@ static int statements_hold_own_files(const struct batch_opts *o, bool run)
     }
     if (statements_folder(&o->report, folder, sizeof folder) != 0)
         return KEEP_PARSING;
-    if (summary_path_db_within(o->db_target, folder)) {
+    /* A link there (to a share) is replaced or removed itself, not what
+     * it names: a database or inbox on the share is no usage error. */
+    if (summary_path_in_statements(o->db_target, folder, true)) {
         snprintf(msg, sizeof msg, "--db '%.300s' is in the statements folder "
                  "'%.300s', which the report replaces or removes whole: the "
                  "database would go with it; keep the database outside it",
                  o->db_path, folder);
         return usage_error("%s", msg);
     }
-    if (run && summary_path_within(o->inbox, folder)) {
+    if (run && summary_path_in_statements(o->inbox, folder, false)) {
         snprintf(msg, sizeof msg, "--inbox '%.300s' is in the statements "
                  "folder '%.300s', which the report replaces or removes whole: the "
                  "feeds would go with it; give --inbox a folder outside it",

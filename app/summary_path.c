@@ -173,6 +173,33 @@ bool summary_path_db_within(const char *db, const char *folder)
     return in;
 }
 
+/* path made absolute and cleaned as text: no link followed. */
+static char *lexical(const char *path)
+{
+    char cwd[PATH_MAX];
+    char *base = strdup(path[0] == '/' ? "/" : getcwd(cwd, sizeof cwd) ?
+                        cwd : "");
+    return base && *base ? append_cleaned(base, path) : (free(base), NULL);
+}
+
+bool summary_path_in_statements(const char *path, const char *folder,
+                                bool db)
+{
+    struct stat ls;
+    if (!path || (db && db_is_server(path)))
+        return false;
+    if (lstat(folder, &ls) != 0 || !S_ISLNK(ls.st_mode))
+        return db ? summary_path_db_within(path, folder)
+                  : summary_path_within(path, folder);
+    char *p = lexical(path), *f = lexical(folder);
+    size_t n = f ? strlen(f) : 0;
+    bool in = p && f && strncmp(p, f, n) == 0 &&
+              (p[n] == '\0' || p[n] == '/');
+    free(p);
+    free(f);
+    return in;
+}
+
 static bool is_database(const char *summary, const char *db);
 
 bool summary_path_is_database(const char *summary, const char *db)
@@ -275,7 +302,8 @@ static bool names_an_output(const char *summary, const struct report_opts *r,
      * summary written there at the start with it, and the finished night
      * ended 73, "cannot create summary" (qa87). */
     if (statements_folder(r, path, sizeof path) == 0 &&
-        in_folder(summary, path)) {
+        in_folder(summary, path) &&
+        summary_path_in_statements(summary, path, false)) {
         snprintf(what, size, "a file of the statements folder '%s', which "
                  "this run replaces whole (or removes, without "
                  "--statements)", path);

@@ -38,6 +38,15 @@ bool summary_path_within(const char *path, const char *folder);
  * .lock is made beside the file, its journal too). */
 bool summary_path_db_within(const char *db, const char *folder);
 
+/* path (the database when db: NULL or a PostgreSQL URI is false) lies in
+ * the statements folder, which a report replaces or removes whole. When
+ * that folder is a symbolic link (made to a share), the run replaces or
+ * removes the link itself, never what it names (README, t8500): only a
+ * path given through the link's own name lies in it then, not the same
+ * files reached another way. */
+bool summary_path_in_statements(const char *path, const char *folder,
+                                bool db);
+
 /* The file the symbolic link path names, which the summary replaces (or,
  * the first night, creates) while the link stays: realpath() when that file
  * exists; for a dangling link, its links followed one by one (at most 40),

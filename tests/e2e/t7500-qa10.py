@@ -33,6 +33,7 @@ seen red before its fix:
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -158,6 +159,37 @@ def test_the_database_or_inbox_in_the_statements_folder_is_a_usage_error():
                 "out", "--as-of", AS_OF, "--quiet", "--statements", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
         check(os.path.exists(t.p("out", "statements_2026-03-11", "svc.db")), "the database stays")
+
+
+@sqlite_only("a database file's path")
+def test_a_statements_folder_that_is_a_link_to_a_share_holding_the_database():
+    """OUT/statements_A a symbolic link to a share (README: such a link is
+    replaced or removed itself, never entered): the database, the inbox and
+    the summary on that share were a usage error, "the database would go
+    with it", exit 64 every night, where the night keeps all three (qa88).
+    Named through the link's own name they still are."""
+    with Tmp() as t:
+        night(t, "share/in")
+        os.makedirs(t.p("out"))
+        link = t.p("out", "statements_%s" % AS_OF)
+        for extra in [[], ["--statements"]]:
+            if not os.path.islink(link):
+                os.symlink("../share", link)
+            r = svc("run", "--db", "share/svc.db", "--inbox", "share/in", "--out", "out",
+                    "--as-of", AS_OF, "--quiet", "--summary", "share/s.json", *extra,
+                    cwd=t.path)
+            eq((r.code, r.err), (0, ""), "%s: %r" % (extra, r))
+            check(os.path.exists(t.p("share", "svc.db")), "the database stays")
+            eq(validate_summary(t.p("share", "s.json"))["exit_code"], 0)
+            eq(os.path.isdir(link) and not os.path.islink(link), bool(extra), extra)
+        shutil.rmtree(link)             # the statements written in place of the link
+        os.symlink("../share", link)
+        for args in [["--db", "out/statements_%s/svc.db" % AS_OF, "--inbox", "share/in"],
+                     ["--db", "share/svc.db", "--inbox", "./out//statements_%s/in" % AS_OF],
+                     ["--db", "share/svc.db", "--inbox", "share/in", "--summary",
+                      "out/statements_%s/s.json" % AS_OF]]:
+            r = svc("run", *args, "--out", "out", "--as-of", AS_OF, "--quiet", cwd=t.path)
+            eq(r.code, 64, "%s: %r" % (args, r))
 
 
 @sqlite_only("a database file's path")
