@@ -736,6 +736,22 @@ static void say_full(const struct copy *c, struct diag *d)
              "rolled back whole: nothing of it is kept)");
 }
 
+/* The copy committed, then the final WAL checkpoint's sync failed
+ * (db_finish(): 73, the WAL kept). The layer's advice is a run's ("then
+ * run again (what was committed is kept)"), but the same copy run again
+ * is refused, 73, "holds svcrecon data already": the copy is whole in
+ * the target's -wal file, which the next command opening it folds. */
+static void say_unfolded(struct diag *d)
+{
+    char *at = strstr(d->reason, ", then run again");
+    if (at)
+        snprintf(at, sizeof d->reason - (size_t)(at - d->reason), "; the "
+                 "copy is committed, its rows in the target's -wal file, "
+                 "folded into the target by the next command that opens "
+                 "it: do not run the copy again (the target holds the data "
+                 "now)");
+}
+
 int copy_run(struct copy_opts *o)
 {
     struct copy c = {.o = o, .lock = {.fd = -1}};
@@ -761,8 +777,10 @@ int copy_run(struct copy_opts *o)
         say_lost(&c, &d);
         say_full(&c, &d);
     }
-    if (rc == 0 && db_finish(c.to, &d) != 0)      /* fix81 */
+    if (rc == 0 && db_finish(c.to, &d) != 0) {    /* fix81 */
+        say_unfolded(&d);
         rc = -1;
+    }
     db_close(c.from);
     db_close(c.to);
     lock_release(&c.lock);

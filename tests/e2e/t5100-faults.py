@@ -159,6 +159,40 @@ def test_a_failed_sync_of_the_database_after_the_last_commit_is_not_exit_0():
                [(203,)], "sync %d failing: every row, once" % n)
 
 
+@sqlite_only("SQLite's WAL checkpoint and its syncs")
+def test_a_failed_sync_after_a_committed_copy_does_not_say_to_copy_again():
+    """qa88: a copy committed, then the final checkpoint's sync failed:
+    73, as a run, but with a run's advice, "then run again (what was
+    committed is kept)", and the same copy run again is refused, 73,
+    "holds svcrecon data already". Now it says the copy is committed, in
+    the target's -wal file, and not to run it again."""
+    need_fault_shim()
+    with Tmp() as t:
+        big = setup(t, 200)
+        eq(svc("import", "--db", t.p("svc.db"), "--kind", "dispatches", big).code, 0)
+        base = dict(os.environ, TZ="UTC", **preloaded(FAULTSHIM),
+                    FAULT_CALLS="fsync,fdatasync")
+        args = cmd("copy", "--from", t.p("svc.db"), "--to", t.p("to.db"))
+        calls = [n for n, _, path in shim_calls(args, base, t.p("log"))
+                 if os.path.basename(path) in ("to.db", "to.db-wal")]
+        at_end = 0
+        for n in calls:
+            for name in os.listdir(t.path):
+                if name.startswith("to.db"):
+                    os.remove(t.p(name))
+            p = subprocess.run(args, capture_output=True, text=True,
+                               env=dict(base, FAULT_AT=str(n), FAULT_ERRNO="EIO"),
+                               timeout=600)
+            eq(p.returncode, 73, "sync %d failing: %s" % (n, p.stderr))
+            if "at the end (the WAL checkpoint" not in p.stderr:
+                continue
+            at_end += 1
+            check("do not run the copy again" in p.stderr
+                  and "then run again" not in p.stderr, p.stderr)
+            eq(query(t.p("to.db"), "SELECT count(*) FROM dispatch"), [(203,)])
+        check(at_end >= 1, "a sync of the final checkpoint failed: %r" % calls)
+
+
 @sqlite_only("the calls counted on a copy of the SQLite file")
 def test_a_read_error_of_a_feed_says_to_check_its_disk():
     """qa82: a feed whose disk fails (EIO) on its first reading (the
