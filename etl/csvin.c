@@ -351,12 +351,17 @@ static const char *record_separator(const struct csvin *in)
 static int read_open_record(struct csvin *in, struct diag *d)
 {
     static const char seps[] = {';', '\t'};
-    for (;;) {
-        bool open = false;
+    /* A line without a quote leaves a quote open as it was: raw is read
+     * again only after a line holding one. Read again after every line,
+     * a 2.5 MB file whose ';' row left a quote open took 24 s to refuse,
+     * not 0.03 (qa88, tests/e2e/t9998). */
+    for (bool quoted = true;;) {
+        bool open = !quoted;
         for (size_t k = 0; k < sizeof seps && !open; k++)
             open = sep_fields(in->raw, in->raw_len, seps[k]) == SEP_OPEN;
         if (!open || in->over)
             return 0;
+        quoted = false;
         if (in->buf_pos == in->buf_len) {
             if (in->eof)
                 return 0;
@@ -373,6 +378,7 @@ static int read_open_record(struct csvin *in, struct diag *d)
         if (raw_append(in, s, n, d) != 0)     /* out of memory: 70 */
             return -1;
         in->buf_pos += n;
+        quoted = memchr(s, '"', n) != NULL;
     }
 }
 
