@@ -267,27 +267,38 @@ def default_signals():
         signal.signal(s, signal.SIG_DFL)
 
 
+def first_night_with_summary(t):
+    """night(t)'s files run as of 2026-03-11 in t (cwd), with s.json:
+    exit 0 and a valid summary saying so."""
+    night(t)
+    r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
+            "2026-03-11", "--quiet", "--summary", "s.json", cwd=t.path)
+    eq((r.code, validate_summary(t.p("s.json"))["exit_code"]), (0, 0), r)
+
+
+def paused_run(t, point):
+    """A run as of AS_OF in t (cwd) with s.json, held 10 s at the test
+    pause point (lib/testhook.h); the Popen, stderr piped. The signal's
+    default action in the child, whatever this test inherited: a shell
+    without job control starts a background job (CI's, a nohup) with
+    SIGINT ignored, and an ignored signal stays ignored across fork and
+    exec -- svcrecon would then finish its night and exit 0."""
+    env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE=point)
+    return subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
+                                "out", "--as-of", AS_OF, "--quiet", "--summary",
+                                "s.json", cwd=t.path), cwd=t.path, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            preexec_fn=default_signals)
+
+
 def test_a_run_stopped_by_a_signal_leaves_no_summary_of_success():
     with Tmp() as t:
-        night(t)
-        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
-                "2026-03-11", "--quiet", "--summary", "s.json", cwd=t.path)
-        eq((r.code, validate_summary(t.p("s.json"))["exit_code"]), (0, 0), r)
+        first_night_with_summary(t)
         t.csv("in/dispatches_2.csv", DSP_HDR,
               ["Q3,2026-03-12 09:00,iPF8400S,AFK03126,CA1042,Customer,02108,P,OPEN"])
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGKILL):
             # held 10 s before the workbooks (reports/report.c test_pause)
-            env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="report")
-            # The signal's default action in the child, whatever this test
-            # inherited: a shell without job control starts a background
-            # job (CI's, a nohup) with SIGINT ignored, and an ignored
-            # signal stays ignored across fork and exec -- svcrecon would
-            # then finish its night and exit 0.
-            p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
-                                     "out", "--as-of", AS_OF, "--quiet", "--summary",
-                                     "s.json", cwd=t.path), cwd=t.path, env=env,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                 preexec_fn=default_signals)
+            p = paused_run(t, "report")
             end = time.time() + 60
             while query(t.p("svc.db"), "SELECT count(*) FROM delivery WHERE "
                         "name = 'dispatches_2.csv'") == [(0,)] and p.poll() is None:
@@ -327,16 +338,8 @@ def test_a_run_stopped_before_its_running_summary_is_in_place_leaves_no_success(
     before's success in place: monitoring read exit_code 0 for a night
     that never ran. Now the earlier summary is removed first (qa87)."""
     with Tmp() as t:
-        night(t)
-        r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of",
-                "2026-03-11", "--quiet", "--summary", "s.json", cwd=t.path)
-        eq((r.code, validate_summary(t.p("s.json"))["exit_code"]), (0, 0), r)
-        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="summary running")
-        p = subprocess.Popen(cmd("run", "--db", "svc.db", "--inbox", "in", "--out",
-                                 "out", "--as-of", AS_OF, "--quiet", "--summary",
-                                 "s.json", cwd=t.path), cwd=t.path, env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             preexec_fn=default_signals)
+        first_night_with_summary(t)
+        p = paused_run(t, "summary running")
         end = time.time() + 60
         while not os.path.exists(t.p("s.json.tmp")) and p.poll() is None:
             check(time.time() < end, "the run never began its summary")

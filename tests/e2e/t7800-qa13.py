@@ -230,6 +230,20 @@ def test_wide_characters_are_given_their_width():
                   >= 15 * -(-need // int(width - 2)), "its row is tall enough")
 
 
+def open_call_per_name(t, names):
+    """names ({dealer: name}) registered, one open call dispatched to each
+    (A0, A1, ... on S0, S1, ...), run as of 2026-02-28 into t's out/."""
+    t.csv("in/registrations_1.csv", REG_HDR,
+          ["%s,%s,iPF8400S,S%d,2026-01-01,N," % (d, n, i)
+           for i, (d, n) in enumerate(names.items())])
+    t.csv("in/dispatches_1.csv", DSP_HDR,
+          ["A%d,2026-02-01 09:00,iPF8400S,S%d,%s,ok,100,P,OPEN" % (i, i, d)
+           for i, d in enumerate(names)])
+    r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
+            "--as-of", "2026-02-28", "--quiet")
+    eq((r.code, r.err), (0, ""), r)
+
+
 def test_cyrillic_greek_and_accented_capitals_are_given_their_width():
     """qa85: a character between U+00A0 and U+04FF was counted one '0'
     wide, but Calibri (and Carlito, which LibreOffice draws it with) draws
@@ -240,15 +254,7 @@ def test_cyrillic_greek_and_accented_capitals_are_given_their_width():
     names = {"RU1": "ЖЩШМЮ" * 5, "FR1": "ŒÆÖÜÄÅØ" * 3 + "ŒÆÖÜ",
              "GR1": "ΩΨΦΣΠΔΓ" * 3 + "ΩΨΦΣ"}
     with Tmp() as t:
-        t.csv("in/registrations_1.csv", REG_HDR,
-              ["%s,%s,iPF8400S,S%d,2026-01-01,N," % (d, n, i)
-               for i, (d, n) in enumerate(names.items())])
-        t.csv("in/dispatches_1.csv", DSP_HDR,
-              ["A%d,2026-02-01 09:00,iPF8400S,S%d,%s,ok,100,P,OPEN" % (i, i, d)
-               for i, d in enumerate(names)])
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
-                "--as-of", "2026-02-28", "--quiet")
-        eq((r.code, r.err), (0, ""), r)
+        open_call_per_name(t, names)
         ws = book(t.p("out"), "unclosed_calls")["Unclosed calls"]
         head = [c.value for c in ws[1]]
         col = head.index("Provider name") + 1
@@ -313,15 +319,7 @@ def test_emoji_of_every_wide_block_are_given_their_width():
     over the next call."""
     names = {"V1": "\U0001F690" * 20, "S1": "\U0001FA9B" * 20, "C1": "\u2705" * 20}
     with Tmp() as t:
-        t.csv("in/registrations_1.csv", REG_HDR,
-              ["%s,%s,iPF8400S,S%d,2026-01-01,N," % (d, n, i)
-               for i, (d, n) in enumerate(names.items())])
-        t.csv("in/dispatches_1.csv", DSP_HDR,
-              ["A%d,2026-02-01 09:00,iPF8400S,S%d,%s,ok,100,P,OPEN" % (i, i, d)
-               for i, d in enumerate(names)])
-        r = svc("run", "--db", t.p("svc.db"), "--inbox", t.p("in"), "--out", t.p("out"),
-                "--as-of", "2026-02-28", "--quiet")
-        eq((r.code, r.err), (0, ""), r)
+        open_call_per_name(t, names)
         ws = book(t.p("out"), "unclosed_calls")["Unclosed calls"]
         col = [c.value for c in ws[1]].index("Provider name") + 1
         for row in range(2, 2 + len(names)):

@@ -34,7 +34,6 @@ case a defect seen red before its fix:
   message, between two files (exit 141, summary "running", no
   workbook); now import, report and run ignore SIGPIPE: the messages are
   lost, as with stderr closed, and the night completes."""
-import json
 import os
 import subprocess
 import sys
@@ -285,6 +284,19 @@ def file_size_limit(limit):
     return set_limit
 
 
+def under_limit(t, limit, code, *args):
+    """svcrecon args in t (cwd) with limit (a preexec_fn setting a
+    resource limit): exit code and one line on stderr expected. Returns
+    the completed process and that line (in a list)."""
+    p = subprocess.run(cmd(*args, cwd=t.path), cwd=t.path, stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True,
+                       env=dict(os.environ, TZ="UTC"), preexec_fn=limit)
+    eq(p.returncode, code, p)
+    line = lines(p.stderr)
+    eq(len(line), 1, p.stderr)
+    return p, line
+
+
 def test_a_file_size_limit_is_73_saying_so_not_a_silent_kill():
     # A night under a file size limit (`ulimit -f` in a cron wrapper, a
     # systemd unit's LimitFSIZE=) was killed by SIGXFSZ at its first write
@@ -295,14 +307,9 @@ def test_a_file_size_limit_is_73_saying_so_not_a_silent_kill():
         r = svc("run", "--db", "svc.db", "--inbox", "in", "--out", "out", "--as-of", AS_OF,
                 "--quiet", cwd=t.path)
         eq((r.code, r.err), (0, ""), r)
-        p = subprocess.run(cmd("report", "--db", "svc.db", "--out", "out2", "--as-of", AS_OF,
-                               "--quiet", "--summary", "s.json", cwd=t.path),
-                           cwd=t.path, stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, env=dict(os.environ, TZ="UTC"),
-                           preexec_fn=file_size_limit(6000))
-        eq(p.returncode, 73, p)
-        line = lines(p.stderr)
-        eq(len(line), 1, p.stderr)
+        p, line = under_limit(t, file_size_limit(6000), 73, "report", "--db", "svc.db",
+                              "--out", "out2", "--as-of", AS_OF, "--quiet", "--summary",
+                              "s.json")
         # SQLite: the database's -shm, past the limit at once; PostgreSQL:
         # the first workbook
         check("File too large" in line[0], line[0])
@@ -449,15 +456,9 @@ def test_a_low_open_file_limit_is_not_blamed_on_the_feeds():
     # do, 70 (as out of memory), and the rerun's audit lists them loaded.
     with Tmp() as t:
         night(t)
-        p = subprocess.run(cmd("run", "--db", "svc.db", "--inbox", "in", "--out", "out",
-                               "--as-of", AS_OF, "--quiet", "--summary", "s.json",
-                               cwd=t.path),
-                           cwd=t.path, stdin=subprocess.DEVNULL, capture_output=True,
-                           text=True, env=dict(os.environ, TZ="UTC"),
-                           preexec_fn=open_file_limit(10))
-        eq(p.returncode, 70, p)
-        line = lines(p.stderr)
-        eq(len(line), 1, p.stderr)
+        p, line = under_limit(t, open_file_limit(10), 70, "run", "--db", "svc.db",
+                              "--inbox", "in", "--out", "out", "--as-of", AS_OF,
+                              "--quiet", "--summary", "s.json")
         check("too many open files (the process's limit, ulimit -n 10): raise it, "
               "then run again" in line[0] and "deliver it" not in line[0], line[0])
         s = validate_summary(t.p("s.json"))

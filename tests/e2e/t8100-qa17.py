@@ -622,6 +622,24 @@ def test_the_connection_lost_as_the_database_opens_says_to_run_again():
                "DROP SCHEMA IF EXISTS lost_open CASCADE")
 
 
+def ended_in_pause(c, point, argv):
+    """argv run held at the test pause point (10 s), its session on
+    cluster c ended by pg_terminate_backend 4 s in: 75 expected. Returns
+    the process, its stdout and its stderr."""
+    env = dict(os.environ, SVCRECON_TEST_PAUSE=point, TZ="UTC")
+    p = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(4)    # inside the pause
+    check(p.poll() is None, "%s: ended before the pause" % point)
+    ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid)"
+                   " FROM pg_stat_activity WHERE application_name LIKE "
+                   "'svcrecon on %% pid %d'" % p.pid).strip()
+    out, err = p.communicate(timeout=120)
+    eq(ended, "t", "%s: its session was not found to end" % point)
+    eq(p.returncode, 75, err)
+    return p, out, err
+
+
 def test_explain_cut_by_the_server_prints_nothing_and_says_run_again():
     """explain whose session the server ends mid-story: stdout empty (an
     auditor's script must never parse half a story), 75, and the line
@@ -637,19 +655,9 @@ def test_explain_cut_by_the_server_prints_nothing_and_says_run_again():
         whole = svc("explain", *d, "--as-of", AS_OF, "D2603013")
         eq(whole.code, 0, whole)
         for extra in ([], ["--json"]):
-            env = dict(os.environ, SVCRECON_TEST_PAUSE="explain", TZ="UTC")
-            p = subprocess.Popen(cmd("explain", *d, "--as-of", AS_OF, *extra,
-                                     "D2603013"), env=env,
-                                 stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
-            time.sleep(4)    # inside the pause (10 s)
-            check(p.poll() is None, "explain ended before the pause")
-            ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid)"
-                           " FROM pg_stat_activity WHERE application_name LIKE "
-                           "'svcrecon on %% pid %d'" % p.pid).strip()
-            out, err = p.communicate(timeout=60)
-            eq(ended, "t", "its session was not found to end")
-            eq(p.returncode, 75, err)
+            p, out, err = ended_in_pause(
+                c, "explain", cmd("explain", *d, "--as-of", AS_OF, *extra,
+                                  "D2603013"))
             eq(out, "", "%s: half a story on stdout" % extra)
             lines = one_line(err)
             eq(len(lines), 1, err)
@@ -710,19 +718,9 @@ def test_copy_whose_source_is_lost_into_a_sqlite_file_says_only_what_is_true():
         c.psql(pgcluster.DATABASE, "SET client_min_messages = warning; "
                "DROP SCHEMA IF EXISTS %s CASCADE" % src)
         eq(night(c, src, t.p("o")).code, 0)
-        env = dict(os.environ, TZ="UTC", SVCRECON_TEST_PAUSE="copy dispatch")
-        p = subprocess.Popen(
-            [SVCRECON, "copy", "--from", c.uri(), "--from-schema", src,
-             "--to", t.p("to.db")],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(4)
-        check(p.poll() is None, "the copy ended before the pause")
-        ended = c.psql(pgcluster.DATABASE, "SELECT pg_terminate_backend(pid)"
-                       " FROM pg_stat_activity WHERE application_name LIKE "
-                       "'svcrecon on %% pid %d'" % p.pid).strip()
-        _, err = p.communicate(timeout=120)
-        eq(ended, "t", "its session was not found to end")
-        eq(p.returncode, 75, err)
+        _, _, err = ended_in_pause(
+            c, "copy dispatch", [SVCRECON, "copy", "--from", c.uri(),
+                                 "--from-schema", src, "--to", t.p("to.db")])
         lines = [l for l in err.splitlines() if "svcrecon: copy: " not in l]
         eq(len(lines), 1, err)
         check("lost the connection to the database server while copying"

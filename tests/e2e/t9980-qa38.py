@@ -32,7 +32,6 @@ import hashlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import unicodedata
 
